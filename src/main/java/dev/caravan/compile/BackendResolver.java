@@ -1,0 +1,178 @@
+package dev.caravan.compile;
+
+import dev.caravan.routing.Backend;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Resolves a Service port to the ready pod addresses behind it, never to the cluster IP: the Service
+ * port (by number or name) gives the port name, the EndpointSlices labelled with the Service give the
+ * endpoint port of that name and the ready addresses. A Service without slices falls back to its
+ * Endpoints object.
+ */
+final class BackendResolver {
+
+    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    private static final Comparator<InetSocketAddress> BY_ADDRESS = Comparator
+            .comparing((InetSocketAddress a) -> a.getAddress().getHostAddress())
+            .thenComparingInt(InetSocketAddress::getPort);
+
+    private final ClusterState state;
+    private final Map<ObjectRef, List<EndpointSlice>> slicesByService = new HashMap<>();
+    private final Map<String, Backend> resolved = new HashMap<>();
+
+    BackendResolver(ClusterState state) {
+        this.state = state;
+        for (EndpointSlice slice : state.<EndpointSlice>all(ResourceKind.ENDPOINT_SLICE)) {
+            Map<String, String> labels = slice.getMetadata().getLabels();
+            String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+            if (service != null) {
+                slicesByService.computeIfAbsent(new ObjectRef(ClusterState.refOf(slice).namespace(), service),
+                        k -> new ArrayList<>()).add(slice);
+            }
+        }
+    }
+
+    /** A backend and, when it cannot have endpoints as written, why. */
+    record Resolution(Backend backend, String problem) {
+    }
+
+    Resolution resolve(String namespace, IngressServiceBackend serviceBackend) {
+        ObjectRef serviceRef = new ObjectRef(namespace, serviceBackend.getName());
+        ServiceBackendPort port = serviceBackend.getPort();
+        String portLabel = port.getNumber() != null ? String.valueOf(port.getNumber()) : port.getName();
+        String name = serviceRef + ":" + portLabel;
+        Service service = state.get(ResourceKind.SERVICE, serviceRef);
+        if (service == null) {
+            return new Resolution(empty(name), "service " + serviceRef + " not found");
+        }
+        ServicePort servicePort = findPort(service, port);
+        if (servicePort == null) {
+            return new Resolution(empty(name), "service " + serviceRef + " has no port " + portLabel);
+        }
+        Backend backend = resolved.computeIfAbsent(name, n -> new Backend(n, endpoints(serviceRef, servicePort)));
+        return new Resolution(backend, null);
+    }
+
+    /** The backend of a Service's first port: how a default-backend Service is named on the command line. */
+    Resolution resolveFirstPort(ObjectRef serviceRef) {
+        Service service = state.get(ResourceKind.SERVICE, serviceRef);
+        List<ServicePort> ports = service == null || service.getSpec() == null ? null : service.getSpec().getPorts();
+        if (ports == null || ports.isEmpty()) {
+            return new Resolution(empty(serviceRef.toString()), "default backend service " + serviceRef
+                    + (service == null ? " not found" : " has no ports"));
+        }
+        var port = new ServiceBackendPort(null, ports.get(0).getPort());
+        return resolve(serviceRef.namespace(), new IngressServiceBackend(serviceRef.name(), port));
+    }
+
+    private static ServicePort findPort(Service service, ServiceBackendPort wanted) {
+        if (service.getSpec() == null || service.getSpec().getPorts() == null) {
+            return null;
+        }
+        for (ServicePort candidate : service.getSpec().getPorts()) {
+            boolean match = wanted.getNumber() != null
+                    ? wanted.getNumber().equals(candidate.getPort())
+                    : wanted.getName().equals(candidate.getName());
+            if (match) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private List<InetSocketAddress> endpoints(ObjectRef serviceRef, ServicePort servicePort) {
+        String portName = servicePort.getName() == null ? "" : servicePort.getName();
+        Set<InetSocketAddress> ready = new LinkedHashSet<>();
+        List<EndpointSlice> slices = slicesByService.get(serviceRef);
+        if (slices != null) {
+            for (EndpointSlice slice : slices) {
+                addReady(slice, portName, ready);
+            }
+        } else {
+            Endpoints endpoints = state.get(ResourceKind.ENDPOINTS, serviceRef);
+            if (endpoints != null && endpoints.getSubsets() != null) {
+                for (EndpointSubset subset : endpoints.getSubsets()) {
+                    addReady(subset, portName, ready);
+                }
+            }
+        }
+        List<InetSocketAddress> sorted = new ArrayList<>(ready);
+        sorted.sort(BY_ADDRESS);
+        return sorted;
+    }
+
+    private static void addReady(EndpointSlice slice, String portName, Set<InetSocketAddress> into) {
+        if ("FQDN".equals(slice.getAddressType()) || slice.getPorts() == null || slice.getEndpoints() == null) {
+            return;
+        }
+        Integer port = slice.getPorts().stream()
+                .filter(p -> portName.equals(Objects.requireNonNullElse(p.getName(), "")))
+                .map(p -> p.getPort()).filter(Objects::nonNull).findFirst().orElse(null);
+        if (port == null) {
+            return;
+        }
+        for (Endpoint endpoint : slice.getEndpoints()) {
+            boolean ready = endpoint.getConditions() == null || !Boolean.FALSE.equals(endpoint.getConditions().getReady());
+            if (ready && endpoint.getAddresses() != null && !endpoint.getAddresses().isEmpty()) {
+                addAddress(endpoint.getAddresses().get(0), port, into);
+            }
+        }
+    }
+
+    private static void addReady(EndpointSubset subset, String portName, Set<InetSocketAddress> into) {
+        if (subset.getPorts() == null || subset.getAddresses() == null) {
+            return;
+        }
+        for (EndpointPort port : subset.getPorts()) {
+            if (portName.equals(Objects.requireNonNullElse(port.getName(), "")) && port.getPort() != null) {
+                for (EndpointAddress address : subset.getAddresses()) {
+                    addAddress(address.getIp(), port.getPort(), into);
+                }
+            }
+        }
+    }
+
+    private static void addAddress(String ip, int port, Set<InetSocketAddress> into) {
+        if (ip == null || !isIpLiteral(ip)) {
+            return;
+        }
+        try {
+            // an IP literal: no name lookup happens here
+            into.add(new InetSocketAddress(InetAddress.getByName(ip), port));
+        } catch (UnknownHostException notAnAddress) {
+            // skipped: an endpoint that is not an IP address cannot be dialled
+        }
+    }
+
+    private static boolean isIpLiteral(String value) {
+        return value.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':');
+    }
+
+    private static Backend empty(String name) {
+        return new Backend(name, List.of());
+    }
+}

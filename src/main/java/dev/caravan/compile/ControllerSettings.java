@@ -1,0 +1,22 @@
+package dev.caravan.compile;
+
+import dev.caravan.routing.ObjectRef;
+
+/**
+ * What this controller claims and falls back to.
+ *
+ * @param ingressClass             the class name matched against {@code kubernetes.io/ingress.class}
+ * @param controllerClass          the IngressClass {@code spec.controller} value that means "ours"
+ * @param watchIngressWithoutClass whether Ingresses naming no class are ours even without a default class
+ * @param defaultBackendService    the Service serving what no rule matches, or {@code null} for a built-in 404
+ */
+public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
+        ObjectRef defaultBackendService) {
+
+    public static final String DEFAULT_INGRESS_CLASS = "caravan";
+    public static final String DEFAULT_CONTROLLER_CLASS = "caravan.dev/ingress-controller";
+
+    public static ControllerSettings defaults() {
+        return new ControllerSettings(DEFAULT_INGRESS_CLASS, DEFAULT_CONTROLLER_CLASS, false, null);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.caravan.compile;
+
+import dev.caravan.routing.PathType;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The Ingress v1 validation the API server would apply, for objects that never passed one (manifest
+ * files) and as a guard for those that did. Returns the reasons an Ingress cannot be served.
+ */
+final class IngressValidator {
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern IPV4 = Pattern.compile("[0-9]+(\\.[0-9]+){3}");
+
+    List<String> validate(Ingress ingress) {
+        List<String> reasons = new ArrayList<>();
+        if (ingress.getSpec() == null) {
+            reasons.add("spec is missing");
+            return reasons;
+        }
+        IngressBackend defaultBackend = ingress.getSpec().getDefaultBackend();
+        if (defaultBackend != null) {
+            validateBackend(defaultBackend, "spec.defaultBackend", reasons);
+        }
+        List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
+        if (rules.isEmpty() && defaultBackend == null) {
+            reasons.add("spec has neither rules nor a defaultBackend");
+        }
+        for (int r = 0; r < rules.size(); r++) {
+            IngressRule rule = rules.get(r);
+            String at = "spec.rules[" + r + "]";
+            if (rule.getHost() != null && !rule.getHost().isEmpty()) {
+                validateHost(rule.getHost(), at + ".host", reasons);
+            }
+            if (rule.getHttp() == null) {
+                continue;
+            }
+            List<HTTPIngressPath> paths = rule.getHttp().getPaths();
+            if (paths == null || paths.isEmpty()) {
+                reasons.add(at + ".http.paths: must have at least one path");
+                continue;
+            }
+            for (int p = 0; p < paths.size(); p++) {
+                validatePath(paths.get(p), at + ".http.paths[" + p + "]", reasons);
+            }
+        }
+        return reasons;
+    }
+
+    private static void validateHost(String host, String at, List<String> reasons) {
+        String name = host.startsWith("*.") ? host.substring(2) : host;
+        boolean valid = name.length() <= 253 && !IPV4.matcher(name).matches() && !name.contains("*");
+        for (String label : name.split("\\.", -1)) {
+            valid &= DNS_LABEL.matcher(label).matches();
+        }
+        if (!valid) {
+            reasons.add(at + ": '" + host + "' is not a lower-case DNS name or a '*.' wildcard of one");
+        }
+    }
+
+    private static void validatePath(HTTPIngressPath path, String at, List<String> reasons) {
+        if (path.getPathType() == null || path.getPathType().isEmpty()) {
+            reasons.add(at + ".pathType: required (Exact, Prefix or ImplementationSpecific)");
+        } else if (PathType.fromApiName(path.getPathType()) == null) {
+            reasons.add(at + ".pathType: '" + path.getPathType() + "' is not Exact, Prefix or ImplementationSpecific");
+        }
+        String value = path.getPath();
+        if (value == null || !value.startsWith("/")) {
+            reasons.add(at + ".path: must be an absolute path starting with '/'");
+        } else if (!value.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '?' && c != '#')) {
+            reasons.add(at + ".path: '" + value + "' has a space, a control or non-ASCII character, '?' or '#'");
+        }
+        if (path.getBackend() == null) {
+            reasons.add(at + ".backend: required");
+        } else {
+            validateBackend(path.getBackend(), at + ".backend", reasons);
+        }
+    }
+
+    private static void validateBackend(IngressBackend backend, String at, List<String> reasons) {
+        IngressServiceBackend service = backend.getService();
+        if (backend.getResource() != null) {
+            reasons.add(at + ".resource: resource backends are not supported");
+            return;
+        }
+        if (service == null) {
+            reasons.add(at + ": must name a service");
+            return;
+        }
+        if (service.getName() == null || service.getName().isEmpty()) {
+            reasons.add(at + ".service.name: required");
+        }
+        var port = service.getPort();
+        boolean hasNumber = port != null && port.getNumber() != null;
+        boolean hasName = port != null && port.getName() != null && !port.getName().isEmpty();
+        if (hasNumber == hasName) {
+            reasons.add(at + ".service.port: exactly one of number or name is required");
+        } else if (hasNumber && (port.getNumber() < 1 || port.getNumber() > 65535)) {
+            reasons.add(at + ".service.port.number: " + port.getNumber() + " is not a port (1-65535)");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.caravan.compile;
+
+import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ClusterStateStore;
+import dev.caravan.status.ProblemReporter;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the compiler on each new cluster state and swaps in the table it makes. Compilations run one
+ * at a time on one thread; states arriving meanwhile coalesce into a single next run on the latest
+ * state, so a burst of changes costs at most two compilations and nothing queues up.
+ */
+public final class Recompiler extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Recompiler.class);
+
+    private final ClusterStateStore store;
+    private final IngressCompiler compiler;
+    private final CurrentRoutingTable table;
+    private final ProblemReporter reporter;
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private ExecutorService executor;
+    private volatile Compilation last = Compilation.EMPTY;
+
+    public Recompiler(ClusterStateStore store, IngressCompiler compiler, CurrentRoutingTable table,
+            ProblemReporter reporter) {
+        this.store = store;
+        this.compiler = compiler;
+        this.table = table;
+        this.reporter = reporter;
+    }
+
+    public Compilation last() {
+        return last;
+    }
+
+    @Override
+    protected void doStart() {
+        executor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "caravan-compiler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        store.addListener(state -> requestCompile());
+        requestCompile();
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** Compiles the current state now, on the caller's thread; for start-up and operators. */
+    public synchronized Compilation compileNow() {
+        ClusterState state = store.current();
+        long started = System.nanoTime();
+        Compilation compilation = compiler.compile(state, last);
+        last = compilation;
+        table.set(compilation.table());
+        reporter.report(compilation.problems());
+        LOG.debug("Compiled state version {} in {} µs", state.version(), (System.nanoTime() - started) / 1000);
+        return compilation;
+    }
+
+    private void requestCompile() {
+        if (pending.compareAndSet(false, true)) {
+            executor.execute(() -> {
+                pending.set(false);
+                try {
+                    compileNow();
+                } catch (RuntimeException e) {
+                    // the table in force stays; the next state change tries again
+                    LOG.error("Compilation failed; the routing table in force is kept", e);
+                }
+            });
+        }
+    }
+}

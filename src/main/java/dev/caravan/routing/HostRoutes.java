@@ -1,0 +1,34 @@
+package dev.caravan.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The merged paths of every Ingress rule for one host, ordered so that the first match is the right
+ * one: longest path first, and {@code Exact} before a prefix of the same length.
+ *
+ * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
+ */
+public record HostRoutes(List<PathRule> rules, Backend defaultBackend) {
+
+    private static final Comparator<PathRule> MATCH_ORDER = Comparator
+            .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
+            .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
+
+    public HostRoutes {
+        List<PathRule> ordered = new ArrayList<>(rules);
+        ordered.sort(MATCH_ORDER);
+        rules = List.copyOf(ordered);
+    }
+
+    /** The rule serving a request path, or {@code null} when none of this host's paths match. */
+    public PathRule match(String requestPath) {
+        for (PathRule rule : rules) {
+            if (rule.matches(requestPath)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.caravan.routing;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An immutable routing table: hosts to paths to backends, one version of the cluster's Ingresses.
+ * The gateway resolves each request against one table for the request's whole life; a new
+ * configuration is a new table, swapped in whole.
+ *
+ * <p>Host resolution follows the Ingress API: an exact host wins over a wildcard
+ * ({@code *.example.com} covers exactly one label), and rules without a host serve every host that
+ * no other rule names.
+ *
+ * @param exactHosts     lower-case host names
+ * @param wildcardHosts  keyed by the suffix after {@code "*."}
+ * @param anyHost        the rules without a host, or {@code null}
+ * @param defaultBackend what serves a request no rule matched, or {@code null} for the built-in 404
+ */
+public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map<String, HostRoutes> wildcardHosts,
+        HostRoutes anyHost, Backend defaultBackend) {
+
+    public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null);
+
+    public RoutingTable {
+        exactHosts = Map.copyOf(exactHosts);
+        wildcardHosts = Map.copyOf(wildcardHosts);
+    }
+
+    /**
+     * Resolves a request.
+     *
+     * @param host the request's host without port, any case, or {@code null}
+     * @param path the request path without query
+     */
+    public RouteMatch resolve(String host, String path) {
+        HostRoutes routes = hostRoutes(host);
+        if (routes != null) {
+            PathRule rule = routes.match(path);
+            if (rule != null) {
+                return new RouteMatch(rule, rule.backend());
+            }
+            if (routes.defaultBackend() != null) {
+                return new RouteMatch(null, routes.defaultBackend());
+            }
+        }
+        return defaultBackend != null ? new RouteMatch(null, defaultBackend) : RouteMatch.NONE;
+    }
+
+    private HostRoutes hostRoutes(String host) {
+        if (host != null && !host.isEmpty()) {
+            String name = normalizeHost(host);
+            HostRoutes exact = exactHosts.get(name);
+            if (exact != null) {
+                return exact;
+            }
+            int dot = name.indexOf('.');
+            if (dot > 0 && !wildcardHosts.isEmpty()) {
+                HostRoutes wildcard = wildcardHosts.get(name.substring(dot + 1));
+                if (wildcard != null) {
+                    return wildcard;
+                }
+            }
+        }
+        return anyHost;
+    }
+
+    /** Lower case, without a trailing dot: the form hosts are stored and compared in. */
+    public static String normalizeHost(String host) {
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isUpperCase(name.charAt(i))) {
+                return name.toLowerCase(Locale.ROOT);
+            }
+        }
+        return name;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.caravan.source;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one manifest file: YAML (several documents allowed) or JSON, a single object or a
+ * {@code List}. Objects of kinds Caravan does not watch are skipped; anything malformed is an error
+ * naming the line where it is known.
+ */
+public final class ManifestParser {
+
+    private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("---(\\s.*)?");
+
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    /** What a file holds: the watched objects in it, or the errors that make it unusable. */
+    public record Result(List<HasMetadata> objects, List<String> errors, int skipped) {
+    }
+
+    public Result parse(String content) {
+        List<HasMetadata> objects = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        int[] skipped = {0};
+        String[] lines = content.split("\r?\n", -1);
+        StringBuilder document = new StringBuilder();
+        int documentStart = 1;
+        for (int i = 0; i <= lines.length; i++) {
+            boolean end = i == lines.length;
+            if (end || DOCUMENT_SEPARATOR.matcher(lines[i]).matches()) {
+                parseDocument(document.toString(), documentStart, objects, errors, skipped);
+                document.setLength(0);
+                documentStart = i + 2;
+            } else {
+                document.append(lines[i]).append('\n');
+            }
+        }
+        return new Result(objects, errors, skipped[0]);
+    }
+
+    private void parseDocument(String document, int firstLine, List<HasMetadata> objects, List<String> errors,
+            int[] skipped) {
+        if (document.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
+            return;
+        }
+        Object parsed;
+        try {
+            parsed = serialization.unmarshal(document);
+        } catch (RuntimeException e) {
+            errors.add(describe(e, firstLine));
+            return;
+        }
+        List<KubernetesResource> items = new ArrayList<>();
+        if (parsed instanceof KubernetesList list) {
+            items.addAll(list.getItems());
+        } else if (parsed instanceof KubernetesResource resource) {
+            items.add(resource);
+        } else {
+            errors.add("line " + firstLine + ": not a Kubernetes object");
+            return;
+        }
+        for (KubernetesResource item : items) {
+            check(item, firstLine, objects, errors, skipped);
+        }
+    }
+
+    private static void check(KubernetesResource item, int firstLine, List<HasMetadata> objects, List<String> errors,
+            int[] skipped) {
+        if (!(item instanceof HasMetadata object) || object.getKind() == null || object.getApiVersion() == null) {
+            errors.add("line " + firstLine + ": an object needs apiVersion, kind and metadata");
+            return;
+        }
+        ResourceKind kind = ResourceKind.of(object);
+        if (kind == null) {
+            if (isWatchedKindName(object.getKind())) {
+                errors.add("line " + firstLine + ": " + object.getKind() + " " + object.getApiVersion()
+                        + " is not supported; use " + expectedApiVersion(object.getKind()));
+            } else {
+                skipped[0]++;
+            }
+            return;
+        }
+        if (object.getMetadata() == null || object.getMetadata().getName() == null
+                || object.getMetadata().getName().isEmpty()) {
+            errors.add("line " + firstLine + ": " + object.getKind() + " has no metadata.name");
+            return;
+        }
+        objects.add(object);
+    }
+
+    private static boolean isWatchedKindName(String kindName) {
+        return expectedApiVersion(kindName) != null;
+    }
+
+    private static String expectedApiVersion(String kindName) {
+        for (ResourceKind kind : ResourceKind.values()) {
+            if (kind.kindName().equals(kindName)) {
+                return kind.apiVersion();
+            }
+        }
+        return null;
+    }
+
+    private static String describe(RuntimeException e, int firstLine) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonProcessingException json) {
+                JsonLocation location = json.getLocation();
+                String where = location != null && location.getLineNr() > 0
+                        ? "line " + (firstLine + location.getLineNr() - 1)
+                        : "line " + firstLine;
+                return where + ": " + json.getOriginalMessage();
+            }
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return "line " + firstLine + ": " + message;
+    }
+}

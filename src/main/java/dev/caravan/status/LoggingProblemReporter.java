@@ -1,0 +1,35 @@
+package dev.caravan.status;
+
+import dev.caravan.compile.Problem;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs each problem once when it appears and once when it is gone, rather than on every
+ * compilation. The set it remembers is the current problems, so it is bounded by the Ingresses.
+ */
+public final class LoggingProblemReporter implements ProblemReporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoggingProblemReporter.class);
+
+    private Set<Problem> known = Set.of();
+
+    @Override
+    public synchronized void report(List<Problem> problems) {
+        Set<Problem> current = new HashSet<>(problems);
+        for (Problem problem : problems) {
+            if (!known.contains(problem)) {
+                LOG.warn("{}", problem);
+            }
+        }
+        for (Problem gone : known) {
+            if (!current.contains(gone)) {
+                LOG.info("Resolved: {}", gone);
+            }
+        }
+        known = current;
+    }
+}
