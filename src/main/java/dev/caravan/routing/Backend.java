@@ -1,5 +1,7 @@
 package dev.caravan.routing;
 
+import dev.caravan.balance.LoadBalancer;
+import dev.caravan.balance.RoundRobinBalancer;
 import java.net.InetSocketAddress;
 import java.util.List;
 
@@ -9,11 +11,16 @@ import java.util.List;
  *
  * @param name      a stable label for logs and errors, {@code namespace/service:port}
  * @param endpoints pod addresses, in a stable order so that every replica balances alike
+ * @param balancer  chooses among the endpoints; its state lives as long as this table version
  */
-public record Backend(String name, List<InetSocketAddress> endpoints) {
+public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalancer balancer) {
 
     public Backend {
         endpoints = List.copyOf(endpoints);
+    }
+
+    public Backend(String name, List<InetSocketAddress> endpoints) {
+        this(name, endpoints, new RoundRobinBalancer());
     }
 
     public boolean hasEndpoints() {

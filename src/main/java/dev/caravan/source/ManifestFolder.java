@@ -53,6 +53,7 @@ public final class ManifestFolder {
     private final Map<Path, List<HasMetadata>> contents = new HashMap<>();
     private Map<ObjectKey, HasMetadata> inForce = Map.of();
     private volatile boolean loaded;
+    private volatile long loadedVersion;
 
     public ManifestFolder(Path folder, ClusterStateStore store) {
         this.folder = folder;
@@ -66,6 +67,11 @@ public final class ManifestFolder {
     /** Whether the folder has been read once, with or without errors. */
     public boolean loaded() {
         return loaded;
+    }
+
+    /** The cluster-state version that holds the folder's first complete read. */
+    public long loadedVersion() {
+        return loadedVersion;
     }
 
     /** Reads whatever changed since the last scan and applies it to the store as one new state version. */
@@ -92,7 +98,10 @@ public final class ManifestFolder {
             inForce = next;
             store.apply(changes);
         }
-        loaded = true;
+        if (!loaded) {
+            loadedVersion = store.current().version();
+            loaded = true;
+        }
     }
 
     private Map<Path, Stamp> listManifests() {

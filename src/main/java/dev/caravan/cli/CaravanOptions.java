@@ -1,0 +1,160 @@
+package dev.caravan.cli;
+
+import dev.caravan.routing.ObjectRef;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
+
+/** Caravan's settings, resolved from the command line, then system properties, then the environment. */
+public final class CaravanOptions {
+
+    private final Map<Option, String> values;
+
+    private CaravanOptions(Map<Option, String> values) {
+        this.values = values;
+    }
+
+    public static CaravanOptions parse(String[] args, Properties properties, Map<String, String> environment)
+            throws UsageException {
+        Map<Option, String> values = new EnumMap<>(Option.class);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new UsageException("unexpected argument '" + arg + "' (see --help)");
+            }
+            int equals = arg.indexOf('=');
+            String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
+            Option option = Option.byFlag(name);
+            if (option == null) {
+                throw new UsageException("unknown option --" + name + " (see --help)");
+            }
+            String value;
+            if (equals >= 0) {
+                value = arg.substring(equals + 1);
+            } else if (option.type() == Option.Type.FLAG) {
+                value = "true";
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new UsageException("--" + name + " needs a value");
+            }
+            values.put(option, option.check(value, "--" + name));
+        }
+        for (Option option : Option.values()) {
+            if (values.containsKey(option)) {
+                continue;
+            }
+            String property = properties.getProperty(option.propertyName());
+            String variable = environment.get(option.environmentName());
+            if (property != null) {
+                values.put(option, option.check(property, option.propertyName()));
+            } else if (variable != null) {
+                values.put(option, option.check(variable, option.environmentName()));
+            } else if (option.defaultValue() != null) {
+                values.put(option, option.defaultValue());
+            }
+        }
+        return new CaravanOptions(values);
+    }
+
+    /** Checks what only a run (not --help or --version) needs. */
+    public CaravanOptions requireRunnable() throws UsageException {
+        if (!values.containsKey(Option.MANIFESTS)) {
+            throw new UsageException("--manifests DIR is required (see --help)");
+        }
+        if (!manifests().toFile().isDirectory()) {
+            throw new UsageException("--manifests: " + manifests() + " is not a directory");
+        }
+        return this;
+    }
+
+    public static String helpText() {
+        StringBuilder text = new StringBuilder("Usage: java -jar caravan.jar --manifests DIR [options]\n\n"
+                + "Caravan serves the Ingresses in DIR: HTTP on --http-port, health on --admin-port.\n"
+                + "Every option can also be set as a system property (caravan.http-port) or an\n"
+                + "environment variable (CARAVAN_HTTP_PORT); the command line wins.\n\nOptions:\n");
+        for (Option option : Option.values()) {
+            String left = "  --" + option.flag() + (option.type() == Option.Type.FLAG ? "" : " " + metavar(option));
+            text.append(String.format("%-42s %s", left, option.description()));
+            if (option.defaultValue() != null && option.type() != Option.Type.FLAG) {
+                text.append(" (default: ").append(option.defaultValue()).append(')');
+            }
+            text.append('\n');
+        }
+        return text.toString();
+    }
+
+    private static String metavar(Option option) {
+        return switch (option.type()) {
+            case PATH -> "DIR";
+            case PORT -> "PORT";
+            case SECONDS -> "SECONDS";
+            case SERVICE -> "NS/NAME";
+            default -> "VALUE";
+        };
+    }
+
+    public boolean help() {
+        return flag(Option.HELP);
+    }
+
+    public boolean version() {
+        return flag(Option.VERSION);
+    }
+
+    public Path manifests() {
+        return Path.of(values.get(Option.MANIFESTS));
+    }
+
+    public Path routes() {
+        return Path.of(values.get(Option.ROUTES));
+    }
+
+    public String bindAddress() {
+        return values.get(Option.BIND_ADDRESS);
+    }
+
+    public int httpPort() {
+        return Integer.parseInt(values.get(Option.HTTP_PORT).trim());
+    }
+
+    public int adminPort() {
+        return Integer.parseInt(values.get(Option.ADMIN_PORT).trim());
+    }
+
+    public String ingressClass() {
+        return values.get(Option.INGRESS_CLASS);
+    }
+
+    public String controllerClass() {
+        return values.get(Option.CONTROLLER_CLASS);
+    }
+
+    public boolean watchIngressWithoutClass() {
+        return flag(Option.WATCH_INGRESS_WITHOUT_CLASS);
+    }
+
+    /** The default backend Service, or {@code null}. */
+    public ObjectRef defaultBackendService() {
+        String value = values.get(Option.DEFAULT_BACKEND_SERVICE);
+        return value == null ? null : ObjectRef.parse(value);
+    }
+
+    public Duration proxyConnectTimeout() {
+        return seconds(Option.PROXY_CONNECT_TIMEOUT);
+    }
+
+    public Duration proxyReadTimeout() {
+        return seconds(Option.PROXY_READ_TIMEOUT);
+    }
+
+    private Duration seconds(Option option) {
+        return Duration.ofSeconds(Integer.parseInt(values.get(option).trim()));
+    }
+
+    private boolean flag(Option option) {
+        return Boolean.parseBoolean(values.get(option));
+    }
+}

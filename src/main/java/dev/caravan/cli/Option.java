@@ -1,0 +1,120 @@
+package dev.caravan.cli;
+
+import dev.caravan.routing.ObjectRef;
+import java.util.Locale;
+
+/**
+ * Every setting Caravan takes. Each is a command-line flag ({@code --http-port 8080}), a system
+ * property ({@code caravan.http-port}) or an environment variable ({@code CARAVAN_HTTP_PORT}), in that
+ * order of precedence.
+ */
+public enum Option {
+    MANIFESTS("manifests", Type.PATH, null, "folder of Ingress, Service, EndpointSlice, ... manifests to serve"),
+    ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML) loaded at start; skipped if missing"),
+    BIND_ADDRESS("bind-address", Type.TEXT, "0.0.0.0", "address the listeners and the admin port bind to"),
+    HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
+    ADMIN_PORT("admin-port", Type.PORT, "10254", "port of /healthz and /readyz"),
+    INGRESS_CLASS("ingress-class", Type.TEXT, "caravan", "class name matched against the kubernetes.io/ingress.class annotation"),
+    CONTROLLER_CLASS("controller-class", Type.TEXT, "caravan.dev/ingress-controller",
+            "IngressClass spec.controller value that Caravan serves"),
+    WATCH_INGRESS_WITHOUT_CLASS("watch-ingress-without-class", Type.FLAG, "false",
+            "also serve Ingresses that name no class"),
+    DEFAULT_BACKEND_SERVICE("default-backend-service", Type.SERVICE, null,
+            "NAMESPACE/NAME of the Service that answers requests no rule matches (else a built-in 404)"),
+    PROXY_CONNECT_TIMEOUT("proxy-connect-timeout", Type.SECONDS, "5", "seconds to connect to a pod"),
+    PROXY_READ_TIMEOUT("proxy-read-timeout", Type.SECONDS, "60", "seconds a pod may stay silent while answering"),
+    HELP("help", Type.FLAG, "false", "print this help and exit"),
+    VERSION("version", Type.FLAG, "false", "print the version and exit");
+
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE }
+
+    private final String flag;
+    private final Type type;
+    private final String defaultValue;
+    private final String description;
+
+    Option(String flag, Type type, String defaultValue, String description) {
+        this.flag = flag;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String flag() {
+        return flag;
+    }
+
+    Type type() {
+        return type;
+    }
+
+    String defaultValue() {
+        return defaultValue;
+    }
+
+    String description() {
+        return description;
+    }
+
+    String propertyName() {
+        return "caravan." + flag;
+    }
+
+    String environmentName() {
+        return "CARAVAN_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    static Option byFlag(String flag) {
+        for (Option option : values()) {
+            if (option.flag.equals(flag)) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    /** Checks a value; returns it in canonical form. */
+    String check(String value, String source) throws UsageException {
+        String where = source + ": ";
+        switch (type) {
+            case PORT -> {
+                int port = parseInt(value, where);
+                if (port < 1 || port > 65535) {
+                    throw new UsageException(where + "'" + value + "' is not a port (1-65535)");
+                }
+            }
+            case SECONDS -> {
+                int seconds = parseInt(value, where);
+                if (seconds < 1 || seconds > 86400) {
+                    throw new UsageException(where + "'" + value + "' is not a number of seconds (1-86400)");
+                }
+            }
+            case FLAG -> {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new UsageException(where + "'" + value + "' is not true or false");
+                }
+            }
+            case SERVICE -> {
+                try {
+                    ObjectRef.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
+                }
+            }
+            case TEXT, PATH -> {
+                if (value.isBlank()) {
+                    throw new UsageException(where + "must not be empty");
+                }
+            }
+        }
+        return value;
+    }
+
+    private static int parseInt(String value, String where) throws UsageException {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException(where + "'" + value + "' is not a whole number");
+        }
+    }
+}

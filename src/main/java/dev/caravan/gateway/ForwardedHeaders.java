@@ -1,0 +1,56 @@
+package dev.caravan.gateway;
+
+import dev.caravan.upstream.HopByHopHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Turns a client's request head into the one sent to a pod, as ingress-nginx does by default: the
+ * original Host kept, hop-by-hop headers dropped, and the {@code X-Forwarded-*} family set from what
+ * this connection saw. Client-sent forwarding headers are replaced, never trusted.
+ */
+final class ForwardedHeaders {
+
+    private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+    private static final String X_REAL_IP = "X-Real-IP";
+    private static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+    private static final String X_FORWARDED_PORT = "X-Forwarded-Port";
+    private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+    private static final String X_REQUEST_ID = "X-Request-ID";
+    private static final int MAX_REQUEST_ID_LENGTH = 128;
+
+    private ForwardedHeaders() {
+    }
+
+    static void apply(HttpRequest request, String host, InetSocketAddress client, String scheme, int port) {
+        HttpHeaders headers = request.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        HopByHopHeaders.strip(headers);
+        if (chunked) {
+            HttpUtil.setTransferEncodingChunked(request, true);
+        }
+        headers.set(HttpHeaderNames.HOST, host);
+        String ip = client.getAddress().getHostAddress();
+        headers.set(X_FORWARDED_FOR, ip);
+        headers.set(X_REAL_IP, ip);
+        headers.set(X_FORWARDED_HOST, host);
+        headers.set(X_FORWARDED_PORT, port);
+        headers.set(X_FORWARDED_PROTO, scheme);
+        String requestId = headers.get(X_REQUEST_ID);
+        if (requestId == null || requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
+            headers.set(X_REQUEST_ID, newRequestId());
+        }
+        // pods always get HTTP/1.1 so that the pooled connection stays open whatever the client speaks
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    private static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return String.format("%016x%016x", random.nextLong(), random.nextLong());
+    }
+}

@@ -1,0 +1,117 @@
+package dev.caravan.gateway;
+
+import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.netty.NettyServerBootstrapFactory;
+import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
+import org.apache.camel.component.netty.http.HttpServerConsumerChannelFactory;
+import org.apache.camel.component.netty.http.NettySharedHttpServer;
+import org.apache.camel.component.netty.http.NettySharedHttpServerBootstrapConfiguration;
+import org.apache.camel.support.service.ServiceHelper;
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.concurrent.CamelThreadFactory;
+
+/**
+ * An HTTP listener: a Netty server whose pipeline Caravan builds, offered to camel-netty-http as a
+ * {@link NettySharedHttpServer} so that the listener route's consumer
+ * ({@code netty-http:...?nettySharedHttpServer=#bean}) runs on it. Binds when started.
+ */
+public final class HttpListener extends ServiceSupport implements NettySharedHttpServer {
+
+    private final ListenerSettings settings;
+    private final CurrentRoutingTable table;
+    private final UpstreamClient upstream;
+    private final EventLoopGroup workers;
+    private NettySharedHttpServerBootstrapConfiguration configuration;
+    private ListenerConsumers consumers;
+    private HttpServerBootstrapFactory bootstrapFactory;
+    private boolean startServer = true;
+    private String threadNamePattern = "Caravan #name#:#port#";
+
+    /** @param workers the event loops that serve client connections and their upstream connections */
+    public HttpListener(ListenerSettings settings, CurrentRoutingTable table, UpstreamClient upstream,
+            EventLoopGroup workers) {
+        this.settings = settings;
+        this.table = table;
+        this.upstream = upstream;
+        this.workers = workers;
+    }
+
+    public ListenerSettings settings() {
+        return settings;
+    }
+
+    /** Whether the port is bound. */
+    public boolean bound() {
+        return isStarted() && startServer;
+    }
+
+    @Override
+    protected void doStart() {
+        if (configuration == null) {
+            configuration = new NettySharedHttpServerBootstrapConfiguration();
+        }
+        configuration.setHost(settings.host());
+        configuration.setPort(settings.port());
+        configuration.setProtocol("tcp");
+        configuration.setWorkerGroup(workers);
+        consumers = new ListenerConsumers();
+        consumers.init(settings.port());
+        Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers);
+        bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
+        String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
+        bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,
+                new ListenerChannelInitializer(settings, gateway));
+        ServiceHelper.startService(consumers);
+        if (startServer) {
+            ServiceHelper.startService(bootstrapFactory);
+        }
+    }
+
+    @Override
+    protected void doStop() {
+        ServiceHelper.stopService(bootstrapFactory, consumers);
+    }
+
+    @Override
+    public void setNettyServerBootstrapConfiguration(NettySharedHttpServerBootstrapConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        // the listener needs no context: its consumers bring their own
+    }
+
+    @Override
+    public void setStartServer(boolean startServer) {
+        this.startServer = startServer;
+    }
+
+    @Override
+    public void setThreadNamePattern(String pattern) {
+        this.threadNamePattern = pattern;
+    }
+
+    @Override
+    public int getPort() {
+        return settings.port();
+    }
+
+    @Override
+    public HttpServerConsumerChannelFactory getConsumerChannelFactory() {
+        return consumers;
+    }
+
+    @Override
+    public NettyServerBootstrapFactory getServerBootstrapFactory() {
+        return bootstrapFactory;
+    }
+
+    @Override
+    public int getConsumersSize() {
+        return consumers == null ? -1 : consumers.consumers();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.caravan.gateway;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * The listener as a Camel route. Its consumer runs on the {@link HttpListener}'s Netty server; requests
+ * for pods never reach it (the gateway proxies them in Netty), but its state governs the whole
+ * listener: suspended over JMX, the listener answers 503. What no Ingress rule matches becomes an
+ * Exchange here and gets the built-in default backend's 404.
+ */
+public final class ListenerRoutes extends RouteBuilder {
+
+    private final String listenerBean;
+    private final ListenerSettings settings;
+
+    public ListenerRoutes(String listenerBean, ListenerSettings settings) {
+        this.listenerBean = listenerBean;
+        this.settings = settings;
+    }
+
+    public static String routeId(ListenerSettings settings) {
+        return "listener-" + settings.scheme();
+    }
+
+    @Override
+    public void configure() {
+        from("netty-http:" + settings.scheme() + "://" + settings.host() + ":" + settings.port()
+                + "/?matchOnUriPrefix=true&nettySharedHttpServer=#" + listenerBean
+                + "&muteException=true&httpMethodRestrict=GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS")
+                .routeId(routeId(settings))
+                .routeDescription(settings.scheme().toUpperCase() + " listener on port " + settings.port()
+                        + "; serves the built-in default backend")
+                .removeHeaders("*")
+                .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(404))
+                .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
+                .setBody(constant("404 Not Found\n"));
+    }
+}

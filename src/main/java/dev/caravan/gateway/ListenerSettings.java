@@ -1,0 +1,19 @@
+package dev.caravan.gateway;
+
+import java.time.Duration;
+
+/**
+ * One listener's socket and HTTP limits; defaults follow ingress-nginx's.
+ *
+ * @param maxInitialLineLength the request line (longer gets 414; nginx: 8 KiB buffers)
+ * @param maxHeaderSize        the whole header section (larger gets 431; nginx: 4 × 8 KiB)
+ * @param keepAliveTimeout     how long an idle client connection stays open (nginx {@code keep-alive}, 75 s)
+ * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
+ */
+public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
+        Duration keepAliveTimeout, int maxCamelBodySize) {
+
+    public static ListenerSettings http(String host, int port) {
+        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), 1024 * 1024);
+    }
+}

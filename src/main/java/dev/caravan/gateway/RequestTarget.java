@@ -1,0 +1,45 @@
+package dev.caravan.gateway;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * Where a request is addressed: its authority (Host header, or the authority of an absolute-form
+ * request target, which RFC 9112 §3.2.2 says takes precedence) and its path without the query.
+ *
+ * @param authority host and optional port as the client sent them, or {@code null}
+ * @param host      the authority without its port, or {@code null}
+ */
+record RequestTarget(String authority, String host, String path) {
+
+    static RequestTarget of(HttpRequest request) {
+        String uri = request.uri();
+        String authority = request.headers().get(HttpHeaderNames.HOST);
+        String pathAndQuery = uri;
+        int schemeEnd = uri.indexOf("://");
+        if (schemeEnd > 0 && uri.charAt(0) != '/') {
+            int authorityStart = schemeEnd + 3;
+            int pathStart = uri.indexOf('/', authorityStart);
+            int queryStart = uri.indexOf('?', authorityStart);
+            int end = pathStart < 0 ? (queryStart < 0 ? uri.length() : queryStart) : pathStart;
+            authority = uri.substring(authorityStart, end);
+            pathAndQuery = end == uri.length() ? "/" : (uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end));
+            request.setUri(pathAndQuery);
+        }
+        int query = pathAndQuery.indexOf('?');
+        String path = query < 0 ? pathAndQuery : pathAndQuery.substring(0, query);
+        return new RequestTarget(authority, hostOf(authority), path);
+    }
+
+    private static String hostOf(String authority) {
+        if (authority == null || authority.isEmpty()) {
+            return null;
+        }
+        if (authority.charAt(0) == '[') {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon < 0 ? authority : authority.substring(0, colon);
+    }
+}

@@ -1,0 +1,365 @@
+package dev.caravan.upstream;
+
+import dev.caravan.routing.Backend;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request proxied to a pod, streamed both ways: the client's body is read one message at a time
+ * and only while the pod's connection can take more, and the pod's response is read only while the
+ * client can take more. Everything runs on the client connection's event loop.
+ *
+ * <p>A failed connect tries the next endpoint (nothing was sent). A pooled connection that the pod
+ * closed before answering is retried on a fresh one when the method is idempotent and no body was sent.
+ */
+public final class ProxyCall {
+
+    private static final int MAX_ATTEMPTS = 3;
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
+            HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+    private final UpstreamClient client;
+    private final ChannelHandlerContext downstream;
+    private final HttpRequest request;
+    private final Backend backend;
+    private final ProxyCallListener listener;
+    private final boolean clientKeepAlive;
+    private final boolean clientHttp10;
+    private final boolean headRequest;
+    private final List<InetSocketAddress> tried = new ArrayList<>(2);
+
+    private int attempts;
+    private InetSocketAddress endpoint;
+    private Channel upstream;
+    private boolean upstreamReused;
+    private HttpContent pendingContent;
+    private boolean requestBodySent;
+    private boolean requestComplete;
+    private boolean awaitingUpstreamWritable;
+    private boolean responseStarted;
+    private boolean skippingInterim;
+    private boolean upstreamKeepAlive;
+    private boolean closeDelimited;
+    private boolean finished;
+    private long lastUpstreamRead;
+    private ScheduledFuture<?> readTimer;
+
+    /**
+     * @param request         the request head as it is to be sent, its headers already prepared
+     * @param clientKeepAlive whether the client connection may serve another request afterwards
+     */
+    public ProxyCall(UpstreamClient client, ChannelHandlerContext downstream, HttpRequest request,
+            HttpVersion clientVersion, boolean clientKeepAlive, Backend backend, ProxyCallListener listener) {
+        this.client = client;
+        this.downstream = downstream;
+        this.request = request;
+        this.backend = backend;
+        this.listener = listener;
+        this.clientKeepAlive = clientKeepAlive;
+        this.clientHttp10 = clientVersion.minorVersion() == 0;
+        this.headRequest = HttpMethod.HEAD.equals(request.method());
+    }
+
+    public void start() {
+        attempt();
+    }
+
+    private void attempt() {
+        attempts++;
+        endpoint = backend.balancer().choose(backend.endpoints(), tried);
+        tried.add(endpoint);
+        InetSocketAddress target = endpoint;
+        Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target);
+        if (connection.isDone()) {
+            connected(connection, target);
+        } else {
+            connection.addListener(f -> connected(connection, target));
+        }
+    }
+
+    private void connected(Future<Channel> connection, InetSocketAddress target) {
+        if (!connection.isSuccess()) {
+            if (finished) {
+                return;
+            }
+            if (attempts < MAX_ATTEMPTS && tried.size() < backend.endpoints().size()) {
+                attempt();
+                return;
+            }
+            Throwable cause = connection.cause();
+            HttpResponseStatus status = cause instanceof ConnectTimeoutException
+                    ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
+            fail(status, "connecting to " + target + " of " + backend.name() + " failed: " + cause.getMessage());
+            return;
+        }
+        Channel channel = connection.getNow();
+        if (finished) {
+            // the client left while we connected; nothing was written, so the connection is reusable
+            client.release(channel);
+            return;
+        }
+        upstream = channel;
+        upstreamReused = UpstreamClient.uses(channel) > 0;
+        channel.attr(UpstreamHandler.CALL).set(this);
+        channel.write(request);
+        if (requestComplete) {
+            // a retry of a request without body: its end was already read from the client
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            startReadTimer();
+        } else if (pendingContent != null) {
+            HttpContent content = pendingContent;
+            pendingContent = null;
+            clientContent(content);
+        } else {
+            channel.flush();
+            downstream.read();
+        }
+    }
+
+    /** A piece of the client's request body (the last one is a {@link LastHttpContent}). */
+    public void clientContent(HttpContent content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        Channel channel = upstream;
+        if (channel == null) {
+            pendingContent = content;
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (content.content().isReadable()) {
+            requestBodySent = true;
+        }
+        ChannelFuture written = channel.writeAndFlush(content);
+        if (last) {
+            requestComplete = true;
+            startReadTimer();
+            return;
+        }
+        written.addListener(f -> {
+            if (f.isSuccess() && channel == upstream && !finished) {
+                if (channel.isWritable()) {
+                    downstream.read();
+                } else {
+                    awaitingUpstreamWritable = true;
+                }
+            }
+        });
+    }
+
+    void upstreamWritabilityChanged(Channel channel) {
+        if (channel == upstream && awaitingUpstreamWritable && channel.isWritable()) {
+            awaitingUpstreamWritable = false;
+            downstream.read();
+        }
+    }
+
+    /** The client connection's writability changed: resume reading the pod when the client can take more. */
+    public void clientWritabilityChanged() {
+        if (upstream != null && downstream.channel().isWritable()) {
+            upstream.config().setAutoRead(true);
+        }
+    }
+
+    void upstreamRead(Channel channel, HttpObject msg) {
+        if (channel != upstream || finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        lastUpstreamRead = System.nanoTime();
+        if (msg.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            channel.close();
+            upstreamClosed(channel, msg.decoderResult().cause());
+            return;
+        }
+        if (msg instanceof HttpResponse response && !startResponse(response)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            if (skippingInterim) {
+                skippingInterim = !(content instanceof LastHttpContent);
+                content.release();
+            } else if (content instanceof LastHttpContent) {
+                complete(downstream.writeAndFlush(content));
+            } else {
+                downstream.write(content);
+                if (!downstream.channel().isWritable()) {
+                    channel.config().setAutoRead(false);
+                }
+            }
+        }
+    }
+
+    /** Returns whether the response head was forwarded (false for interim 1xx responses). */
+    private boolean startResponse(HttpResponse response) {
+        int code = response.status().code();
+        if (code < 200) {
+            skippingInterim = true;
+            if (code == 100 && !clientHttp10 && HttpUtil.is100ContinueExpected(request)) {
+                downstream.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            return false;
+        }
+        responseStarted = true;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        HopByHopHeaders.strip(headers);
+        boolean bodyless = headRequest || code == 204 || code == 304;
+        if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientHttp10) {
+                closeDelimited = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        }
+        if (!clientKeepAlive || closeDelimited) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        downstream.write(response);
+        return true;
+    }
+
+    void upstreamReadComplete(Channel channel) {
+        if (channel == upstream && responseStarted && !finished) {
+            downstream.flush();
+        }
+    }
+
+    private void complete(ChannelFuture lastWrite) {
+        finished = true;
+        cancelReadTimer();
+        Channel channel = detach();
+        if (upstreamKeepAlive && requestComplete) {
+            client.release(channel);
+        } else {
+            channel.close();
+        }
+        // a client whose request body is still unread cannot send another request on this connection
+        boolean keepOpen = clientKeepAlive && !closeDelimited && requestComplete;
+        lastWrite.addListener(f -> listener.completed(keepOpen && f.isSuccess()));
+    }
+
+    void upstreamClosed(Channel channel, Throwable cause) {
+        if (channel != upstream || finished) {
+            return;
+        }
+        detach();
+        if (responseStarted) {
+            finished = true;
+            cancelReadTimer();
+            listener.aborted("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
+            return;
+        }
+        boolean staleConnection = upstreamReused && !requestBodySent && IDEMPOTENT.contains(request.method());
+        if (staleConnection && attempts < MAX_ATTEMPTS) {
+            tried.remove(endpoint);
+            cancelReadTimer();
+            attempt();
+            return;
+        }
+        String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
+        fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
+                + " before responding");
+    }
+
+    /** The client connection closed: whatever is in flight is abandoned. */
+    public void clientClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelReadTimer();
+        ReferenceCountUtil.release(pendingContent);
+        pendingContent = null;
+        if (upstream != null) {
+            detach().close();
+        }
+    }
+
+    private void fail(HttpResponseStatus status, String reason) {
+        finished = true;
+        cancelReadTimer();
+        if (upstream != null) {
+            detach().close();
+        }
+        ReferenceCountUtil.release(pendingContent);
+        pendingContent = null;
+        listener.failed(status, reason, requestComplete);
+    }
+
+    private Channel detach() {
+        Channel channel = upstream;
+        upstream = null;
+        channel.attr(UpstreamHandler.CALL).set(null);
+        channel.config().setAutoRead(true);
+        return channel;
+    }
+
+    private void startReadTimer() {
+        if (readTimer == null) {
+            lastUpstreamRead = System.nanoTime();
+            scheduleReadCheck(client.settings().readTimeout().toNanos());
+        }
+    }
+
+    private void scheduleReadCheck(long delayNanos) {
+        readTimer = downstream.channel().eventLoop().schedule(this::checkRead, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkRead() {
+        if (finished) {
+            return;
+        }
+        long timeout = client.settings().readTimeout().toNanos();
+        long quiet = System.nanoTime() - lastUpstreamRead;
+        if (quiet < timeout) {
+            scheduleReadCheck(timeout - quiet);
+            return;
+        }
+        String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
+                + client.settings().readTimeout().toMillis() + " ms";
+        if (!responseStarted) {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
+        } else {
+            finished = true;
+            detach().close();
+            listener.aborted(reason);
+        }
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+}

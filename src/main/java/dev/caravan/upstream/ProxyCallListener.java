@@ -1,0 +1,20 @@
+package dev.caravan.upstream;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/** How a proxied request ends, told to the client side that started it. Called on the client's event loop. */
+public interface ProxyCallListener {
+
+    /** The whole response was written; the client connection may serve its next request if {@code keepOpen}. */
+    void completed(boolean keepOpen);
+
+    /**
+     * No response could be had: the client side answers with {@code status}.
+     *
+     * @param requestComplete whether the client's whole request was read, so its connection can be reused
+     */
+    void failed(HttpResponseStatus status, String reason, boolean requestComplete);
+
+    /** The response broke off after it had started; the client connection must be closed. */
+    void aborted(String reason);
+}

@@ -1,0 +1,144 @@
+package dev.caravan.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive HTTP/1.1 connections to pods. Each event loop keeps its own idle connections, so a proxied
+ * request and its upstream connection share one thread and nothing is locked. Idle connections close
+ * themselves after {@link UpstreamSettings#idleTimeout()}, and an endpoint's entry disappears with its
+ * last idle connection, so the pool stays bounded as pods come and go.
+ */
+public final class UpstreamClient {
+
+    static final AttributeKey<Integer> USES = AttributeKey.valueOf("caravan.upstream.uses");
+    private static final AttributeKey<InetSocketAddress> ENDPOINT = AttributeKey.valueOf("caravan.upstream.endpoint");
+
+    private static final int MAX_INITIAL_LINE = 8192;
+    private static final int MAX_HEADER_SIZE = 32768;
+    private static final int MAX_CHUNK_SIZE = 65536;
+
+    private final UpstreamSettings settings;
+    private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>();
+
+    public UpstreamClient(UpstreamSettings settings) {
+        this.settings = settings;
+    }
+
+    public UpstreamSettings settings() {
+        return settings;
+    }
+
+    /** An idle pooled connection to the endpoint, or a new one. Must be called on {@code loop}. */
+    Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint) {
+        return pool(loop).acquire(endpoint);
+    }
+
+    /** Returns a connection whose last exchange completed cleanly. Must be called on its event loop. */
+    void release(Channel channel) {
+        channel.attr(USES).set(uses(channel) + 1);
+        pool(channel.eventLoop()).release(channel);
+    }
+
+    static int uses(Channel channel) {
+        Integer uses = channel.attr(USES).get();
+        return uses == null ? 0 : uses;
+    }
+
+    private LoopPool pool(EventLoop loop) {
+        LoopPool pool = pools.get();
+        if (pool == null) {
+            pool = new LoopPool(loop);
+            pools.set(pool);
+        }
+        return pool;
+    }
+
+    private final class LoopPool {
+        private final EventLoop loop;
+        private final Bootstrap bootstrap;
+        private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+
+        LoopPool(EventLoop loop) {
+            this.loop = loop;
+            long idleMillis = settings.idleTimeout().toMillis();
+            bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.SO_KEEPALIVE, true)
+                    .option(ChannelOption.AUTO_READ, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel channel) {
+                            channel.pipeline().addLast("codec",
+                                    new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                            channel.pipeline().addLast("idle",
+                                    new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                            channel.pipeline().addLast("upstream", UpstreamHandler.INSTANCE);
+                            channel.closeFuture().addListener(f -> forget(channel));
+                        }
+                    });
+        }
+
+        Future<Channel> acquire(InetSocketAddress endpoint) {
+            ArrayDeque<Channel> channels = idle.get(endpoint);
+            while (channels != null && !channels.isEmpty()) {
+                Channel channel = channels.pollFirst();
+                if (channels.isEmpty()) {
+                    idle.remove(endpoint);
+                }
+                if (channel.isActive()) {
+                    return channel.eventLoop().newSucceededFuture(channel);
+                }
+            }
+            var connect = bootstrap.connect(endpoint);
+            connect.channel().attr(ENDPOINT).set(endpoint);
+            var result = loop.<Channel>newPromise();
+            connect.addListener(f -> {
+                if (f.isSuccess()) {
+                    result.setSuccess(connect.channel());
+                } else {
+                    result.setFailure(f.cause());
+                }
+            });
+            return result;
+        }
+
+        void release(Channel channel) {
+            InetSocketAddress endpoint = channel.attr(ENDPOINT).get();
+            if (!channel.isActive()) {
+                channel.close();
+                return;
+            }
+            ArrayDeque<Channel> channels = idle.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
+            if (channels.size() >= settings.maxIdlePerEndpoint()) {
+                channel.close();
+                return;
+            }
+            // most recently used first: the warmest connections are reused and the rest time out
+            channels.addFirst(channel);
+        }
+
+        private void forget(Channel channel) {
+            InetSocketAddress endpoint = channel.attr(ENDPOINT).get();
+            ArrayDeque<Channel> channels = endpoint == null ? null : idle.get(endpoint);
+            if (channels != null && channels.remove(channel) && channels.isEmpty()) {
+                idle.remove(endpoint);
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.caravan.upstream;
+
+import java.time.Duration;
+
+/**
+ * How Caravan talks to pods; defaults follow ingress-nginx's ConfigMap defaults.
+ *
+ * @param connectTimeout      to establish a connection (ingress-nginx {@code proxy-connect-timeout}, 5 s)
+ * @param readTimeout         between two reads of a response (ingress-nginx {@code proxy-read-timeout}, 60 s)
+ * @param idleTimeout         how long a pooled keep-alive connection may stay unused before it is closed
+ * @param maxIdlePerEndpoint  pooled connections kept per endpoint and event loop
+ */
+public record UpstreamSettings(Duration connectTimeout, Duration readTimeout, Duration idleTimeout,
+        int maxIdlePerEndpoint) {
+
+    public static UpstreamSettings defaults() {
+        return new UpstreamSettings(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(30), 64);
+    }
+}
