@@ -24,7 +24,7 @@ public final class AdminRoutes extends RouteBuilder {
                 .routeDescription("Liveness: answers 200 while the process runs")
                 .removeHeaders("*")
                 .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
-                .setBody(constant("ok\n"));
+                .process(exchange -> exchange.getMessage().setBody("ok\n"));
         from(base + "/readyz?httpMethodRestrict=GET,HEAD&muteException=true")
                 .routeId("admin-readyz")
                 .routeDescription("Readiness: 200 once the sources are loaded and the listeners bound, else 503")

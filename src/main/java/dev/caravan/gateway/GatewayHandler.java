@@ -43,7 +43,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
     private ProxyCall call;
-    private boolean closeAfterDiscard;
+    private boolean requestBodyIsSmall;
+    private boolean keepAlive;
+    private boolean headRequest;
 
     GatewayHandler(Gateway gateway) {
         this.gateway = gateway;
@@ -104,6 +106,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
             return;
         }
+        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
         RequestTarget target = RequestTarget.of(request);
         if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST, request);
@@ -122,7 +126,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         HttpVersion clientVersion = request.protocolVersion();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        keepAlive = HttpUtil.isKeepAlive(request);
+        headRequest = HttpMethod.HEAD.equals(request.method());
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), gateway.scheme(), gateway.port());
         state = State.PROXYING;
@@ -130,19 +135,25 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         call.start();
     }
 
-    /** Answers locally, then drops the request's body (if small) so the connection can carry on. */
+    /** Answers locally before any of the request was forwarded. */
     private void respond(HttpResponseStatus status, HttpRequest request) {
-        boolean bodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
-                && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && bodyIsSmall;
-        boolean head = HttpMethod.HEAD.equals(request.method());
+        finishLocally(status, HttpUtil.isKeepAlive(request), false, HttpMethod.HEAD.equals(request.method()));
+    }
+
+    /**
+     * Writes a local response, then either drops the rest of the request (if small) so the connection
+     * serves its next request, or closes the connection.
+     */
+    private void finishLocally(HttpResponseStatus status, boolean clientKeepAlive, boolean requestComplete,
+            boolean head) {
+        boolean keepAlive = clientKeepAlive && (requestComplete || requestBodyIsSmall);
         var written = ctx.writeAndFlush(LocalResponses.of(status, keepAlive, head));
         if (!keepAlive) {
-            written.addListener(ChannelFutureListener.CLOSE);
             state = State.DISCARDING;
+            written.addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        state = State.DISCARDING;
+        state = requestComplete ? State.IDLE : State.DISCARDING;
         ctx.read();
     }
 
@@ -195,12 +206,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         LOG.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
         call = null;
-        state = State.IDLE;
-        ctx.writeAndFlush(LocalResponses.of(status, requestComplete, false))
-                .addListener(requestComplete ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
-        if (requestComplete) {
-            ctx.read();
-        }
+        finishLocally(status, keepAlive, requestComplete, headRequest);
     }
 
     @Override

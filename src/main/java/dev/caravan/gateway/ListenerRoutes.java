@@ -34,6 +34,6 @@ public final class ListenerRoutes extends RouteBuilder {
                 .removeHeaders("*")
                 .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(404))
                 .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
-                .setBody(constant("404 Not Found\n"));
+                .process(exchange -> exchange.getMessage().setBody("404 Not Found\n"));
     }
 }

@@ -135,7 +135,7 @@ public final class ManifestFolder {
         ManifestParser.Result result = parser.parse(text);
         if (!result.errors().isEmpty()) {
             for (String error : result.errors()) {
-                LOG.warn("{}:{}", file, error.startsWith("line ") ? error.substring(4) : " " + error);
+                LOG.warn("{}:{}", file, error.startsWith("line ") ? error.substring(5) : " " + error);
             }
             LOG.warn("{}: rejected; its last good content ({} objects) stays in force", file,
                     contents.getOrDefault(file, List.of()).size());

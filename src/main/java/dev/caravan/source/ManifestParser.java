@@ -2,6 +2,7 @@ package dev.caravan.source;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -109,6 +110,22 @@ public final class ManifestParser {
         return null;
     }
 
+    /** Where in the object a value was wrong, for errors found after YAML parsing (which carry no line). */
+    private static String fieldPath(JsonProcessingException error) {
+        if (!(error instanceof JsonMappingException mapping) || mapping.getPath().isEmpty()) {
+            return "";
+        }
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : mapping.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return " (at " + path + ")";
+    }
+
     private static String describe(RuntimeException e, int firstLine) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof JsonProcessingException json) {
@@ -116,7 +133,7 @@ public final class ManifestParser {
                 String where = location != null && location.getLineNr() > 0
                         ? "line " + (firstLine + location.getLineNr() - 1)
                         : "line " + firstLine;
-                return where + ": " + json.getOriginalMessage();
+                return where + ": " + json.getOriginalMessage() + fieldPath(json);
             }
         }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

@@ -1,0 +1,109 @@
+package dev.caravan.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.Caravan;
+import dev.caravan.cli.CaravanOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+/** A whole Caravan, started in-process on free loopback ports over a temporary manifest folder. */
+public final class CaravanHarness implements AutoCloseable {
+
+    private final Path manifests;
+    private final Caravan caravan;
+    private final int httpPort;
+    private final int adminPort;
+
+    private CaravanHarness(Path manifests, List<String> args) throws Exception {
+        this.manifests = manifests;
+        this.httpPort = freePort();
+        this.adminPort = freePort();
+        List<String> all = new ArrayList<>(List.of("--manifests", manifests.toString(),
+                "--bind-address", "127.0.0.1", "--http-port", String.valueOf(httpPort),
+                "--admin-port", String.valueOf(adminPort), "--routes", manifests.resolve("no-routes").toString()));
+        all.addAll(args);
+        CaravanOptions options = CaravanOptions.parse(all.toArray(String[]::new), new Properties(), Map.of());
+        caravan = new Caravan(options);
+        caravan.start();
+        await().atMost(Duration.ofSeconds(15)).until(() -> caravan.readiness().ready());
+    }
+
+    /** Starts Caravan on {@code manifests}, which the test has filled already. */
+    public static CaravanHarness start(Path manifests, String... args) throws Exception {
+        return new CaravanHarness(manifests, List.of(args));
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public Caravan caravan() {
+        return caravan;
+    }
+
+    /** Writes a manifest file as editors and kubectl do: whole, then moved into place. */
+    public void write(String file, String content) {
+        write(manifests, file, content);
+    }
+
+    public static void write(Path folder, String file, String content) {
+        try {
+            Path target = folder.resolve(file);
+            Path temp = folder.resolve("." + file + ".tmp");
+            Files.writeString(temp, content, StandardCharsets.UTF_8);
+            // a distinct modification time even when two writes fall in one clock tick
+            FileTime previous = Files.exists(target) ? Files.getLastModifiedTime(target) : FileTime.fromMillis(0);
+            long now = Math.max(System.currentTimeMillis(), previous.toMillis() + 1000);
+            Files.setLastModifiedTime(temp, FileTime.fromMillis(now));
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void delete(String file) throws IOException {
+        Files.delete(manifests.resolve(file));
+    }
+
+    public RawHttp.Response get(String host, String path) throws IOException {
+        return RawHttp.get(httpPort, host, path);
+    }
+
+    /** Waits (up to 5 s) until a GET of host and path gives a response that satisfies the condition. */
+    public RawHttp.Response awaitResponse(String host, String path, Predicate<RawHttp.Response> condition) {
+        RawHttp.Response[] last = new RawHttp.Response[1];
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            last[0] = get(host, path);
+            return condition.test(last[0]);
+        });
+        return last[0];
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        caravan.stop();
+    }
+}

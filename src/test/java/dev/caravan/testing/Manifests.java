@@ -1,0 +1,87 @@
+package dev.caravan.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** YAML for test manifests: Services with their EndpointSlices, and simple Ingresses. */
+public final class Manifests {
+
+    private Manifests() {
+    }
+
+    /**
+     * A Service with one named port {@code http} (port 80) and an EndpointSlice per backend, each
+     * backend a ready "pod".
+     */
+    public static String service(String name, TestBackend... backends) {
+        List<String> documents = new ArrayList<>();
+        documents.add("""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                spec:
+                  ports:
+                    - name: http
+                      port: 80
+                """.formatted(name));
+        for (int i = 0; i < backends.length; i++) {
+            documents.add(slice(name + "-" + i, name, backends[i].ip(), backends[i].port(), true));
+        }
+        return String.join("---\n", documents);
+    }
+
+    /** An EndpointSlice of Service {@code service} with one endpoint. */
+    public static String slice(String sliceName, String service, String ip, int port, boolean ready) {
+        return """
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata:
+                  name: %s
+                  labels:
+                    kubernetes.io/service-name: %s
+                addressType: IPv4
+                ports:
+                  - name: http
+                    port: %d
+                endpoints:
+                  - addresses: ["%s"]
+                    conditions:
+                      ready: %s
+                """.formatted(sliceName, service, port, ip, ready);
+    }
+
+    /** An Ingress of class caravan with one rule: {@code host} (may be empty), Prefix {@code path} → service:http. */
+    public static String ingress(String name, String host, String path, String service) {
+        return """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: %s
+                spec:
+                  ingressClassName: caravan
+                  rules:
+                    - %shttp:
+                        paths:
+                          - path: %s
+                            pathType: Prefix
+                            backend:
+                              service:
+                                name: %s
+                                port:
+                                  name: http
+                """.formatted(name, host.isEmpty() ? "" : "host: " + host + "\n      ", path, service);
+    }
+
+    /** The IngressClass {@code caravan} of Caravan's controller. */
+    public static String ingressClass() {
+        return """
+                apiVersion: networking.k8s.io/v1
+                kind: IngressClass
+                metadata:
+                  name: caravan
+                spec:
+                  controller: caravan.dev/ingress-controller
+                """;
+    }
+}
