@@ -1,0 +1,80 @@
+package dev.caravan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class CaravanOptionsTest {
+
+    private static CaravanOptions parse(String... args) throws UsageException {
+        return CaravanOptions.parse(args, new Properties(), Map.of());
+    }
+
+    @Test
+    void defaultsFollowIngressNginx() throws Exception {
+        CaravanOptions options = parse("--manifests", "examples");
+        assertThat(options.httpPort()).isEqualTo(8080);
+        assertThat(options.adminPort()).isEqualTo(10254);
+        assertThat(options.ingressClass()).isEqualTo("caravan");
+        assertThat(options.controllerClass()).isEqualTo("caravan.dev/ingress-controller");
+        assertThat(options.watchIngressWithoutClass()).isFalse();
+        assertThat(options.defaultBackendService()).isNull();
+        assertThat(options.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(options.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void flagsTakeSpaceOrEqualsAndBooleanFlagsStandAlone() throws Exception {
+        CaravanOptions options = parse("--manifests=examples", "--http-port", "9090", "--watch-ingress-without-class",
+                "--default-backend-service", "ops/fallback");
+        assertThat(options.httpPort()).isEqualTo(9090);
+        assertThat(options.watchIngressWithoutClass()).isTrue();
+        assertThat(options.defaultBackendService().toString()).isEqualTo("ops/fallback");
+    }
+
+    @Test
+    void commandLineWinsOverPropertiesWhichWinOverEnvironment() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("caravan.http-port", "7001");
+        Map<String, String> environment = Map.of("CARAVAN_HTTP_PORT", "7002", "CARAVAN_ADMIN_PORT", "7003");
+        CaravanOptions options = CaravanOptions.parse(new String[] {"--manifests", "x"}, properties, environment);
+        assertThat(options.httpPort()).isEqualTo(7001);
+        assertThat(options.adminPort()).isEqualTo(7003);
+        options = CaravanOptions.parse(new String[] {"--http-port", "7000"}, properties, environment);
+        assertThat(options.httpPort()).isEqualTo(7000);
+    }
+
+    @Test
+    void badInputIsOneClearSentence() {
+        assertThatThrownBy(() -> parse("--bogus")).hasMessage("unknown option --bogus (see --help)");
+        assertThatThrownBy(() -> parse("--http-port", "http")).hasMessage("--http-port: 'http' is not a whole number");
+        assertThatThrownBy(() -> parse("--http-port", "70000")).hasMessage("--http-port: '70000' is not a port (1-65535)");
+        assertThatThrownBy(() -> parse("--default-backend-service", "fallback"))
+                .hasMessage("--default-backend-service: expected NAMESPACE/NAME, got 'fallback'");
+        assertThatThrownBy(() -> parse("--http-port")).hasMessage("--http-port needs a value");
+        assertThatThrownBy(() -> parse("examples")).hasMessage("unexpected argument 'examples' (see --help)");
+        assertThatThrownBy(() -> CaravanOptions.parse(new String[0], new Properties(), Map.of("CARAVAN_ADMIN_PORT", "x")))
+                .hasMessage("CARAVAN_ADMIN_PORT: 'x' is not a whole number");
+    }
+
+    @Test
+    void runningNeedsAnExistingManifestFolder() throws Exception {
+        assertThatThrownBy(() -> parse().requireRunnable()).hasMessage("--manifests DIR is required (see --help)");
+        assertThatThrownBy(() -> parse("--manifests", "no/such/dir").requireRunnable())
+                .hasMessage("--manifests: no/such/dir is not a directory");
+    }
+
+    @Test
+    void helpListsEveryFlagWithItsDefault() {
+        String help = CaravanOptions.helpText();
+        for (Option option : Option.values()) {
+            assertThat(help).contains("--" + option.flag());
+        }
+        assertThat(help).contains("(default: 8080)", "(default: 10254)", "(default: caravan)",
+                "(default: caravan.dev/ingress-controller)");
+    }
+}
