@@ -7,12 +7,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a client's request head into the one sent to a pod, as ingress-nginx does by default: the
- * original Host kept, hop-by-hop headers dropped, and the {@code X-Forwarded-*} family set from what
- * this connection saw. Client-sent forwarding headers are replaced, never trusted.
+ * original Host kept, hop-by-hop headers dropped, the client's address appended to
+ * {@code X-Forwarded-For}, and the rest of the {@code X-Forwarded-*} family set from what this
+ * connection saw: client-sent values of those are replaced, never trusted.
  */
 final class ForwardedHeaders {
 
@@ -36,7 +38,8 @@ final class ForwardedHeaders {
         }
         headers.set(HttpHeaderNames.HOST, host);
         String ip = client.getAddress().getHostAddress();
-        headers.set(X_FORWARDED_FOR, ip);
+        List<String> chain = headers.getAll(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, chain.isEmpty() ? ip : String.join(", ", chain) + ", " + ip);
         headers.set(X_REAL_IP, ip);
         headers.set(X_FORWARDED_HOST, host);
         headers.set(X_FORWARDED_PORT, port);

@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.Backend;
+import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
@@ -113,7 +114,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.BAD_REQUEST, request);
             return;
         }
-        RouteMatch match = gateway.table().get().resolve(target.host(), target.path());
+        String path = RequestPath.normalize(target.path());
+        if (path == null) {
+            respondAndClose(HttpResponseStatus.BAD_REQUEST, request);
+            return;
+        }
+        RouteMatch match = gateway.table().get().resolve(target.host(), path);
         if (!match.found()) {
             state = State.CAMEL;
             ctx.fireChannelRead(request);

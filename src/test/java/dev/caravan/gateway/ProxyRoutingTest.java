@@ -122,6 +122,14 @@ class ProxyRoutingTest {
     }
 
     @Test
+    void pathsAreMatchedNormalizedAndForwardedAsSent() throws Exception {
+        assertThat(caravan.get("shop.example.com", "/api/../admin").text()).isEqualTo("b");
+        assertThat(b.last().uri()).isEqualTo("/api/../admin");
+        assertThat(caravan.get("shop.example.com", "/%61pi//items").text()).isEqualTo("a");
+        assertThat(caravan.get("shop.example.com", "/../etc/passwd").status()).isEqualTo(400);
+    }
+
+    @Test
     void hostMatchIgnoresCaseAndPort() throws Exception {
         assertThat(caravan.get("SHOP.Example.com:" + caravan.httpPort(), "/api").text()).isEqualTo("a");
     }
@@ -172,7 +180,7 @@ class ProxyRoutingTest {
         TestBackend.Seen seen = a.last();
         assertThat(seen.uri()).isEqualTo("/api/items?q=1&x=%20y");
         assertThat(seen.headers().get("Host")).isEqualTo("shop.example.com");
-        assertThat(seen.headers().getAll("X-Forwarded-For")).containsExactly("127.0.0.1");
+        assertThat(seen.headers().getAll("X-Forwarded-For")).containsExactly("6.6.6.6, 127.0.0.1");
         assertThat(seen.headers().getAll("X-Real-IP")).containsExactly("127.0.0.1");
         assertThat(seen.headers().get("X-Forwarded-Host")).isEqualTo("shop.example.com");
         assertThat(seen.headers().get("X-Forwarded-Port")).isEqualTo(String.valueOf(caravan.httpPort()));

@@ -1,0 +1,37 @@
+package dev.caravan.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RequestPathTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(nullValues = "NULL", value = {
+        "/, /",
+        "/api/items, /api/items",
+        "/api/../admin, /admin",
+        "/api/./items, /api/items",
+        "/api//items, /api/items",
+        "//api, /api",
+        "/api/, /api/",
+        "/api/., /api/",
+        "/api/.., /",
+        "/a/b/../../c/, /c/",
+        "/%61pi/items, /api/items",
+        "/api/%2e%2e/admin, /admin",
+        "/a%2Fb, /a%2Fb",
+        "/a%2fb, /a%2Fb",
+        "/100%25, /100%25",
+        "/caf%C3%A9, /café",
+        "/.., NULL",
+        "/a/../.., NULL",
+        "/%zz, NULL",
+        "/abc%4, NULL",
+        "relative, NULL",
+    })
+    void normalizesLikeNginxBeforeMatching(String raw, String expected) {
+        assertThat(RequestPath.normalize(raw)).isEqualTo(expected);
+    }
+}
