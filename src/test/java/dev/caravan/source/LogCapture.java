@@ -1,0 +1,59 @@
+package dev.caravan.source;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+
+/** Captures what one class logs (through SLF4J to Log4j 2), for asserting on what a component reports. */
+final class LogCapture implements AutoCloseable {
+
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final LoggerContext context;
+    private final String loggerName;
+    private final AbstractAppender appender;
+
+    LogCapture(Class<?> type) {
+        this.context = (LoggerContext) LogManager.getContext(false);
+        this.loggerName = type.getName();
+        this.appender = new AbstractAppender("capture-" + UUID.randomUUID(), null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                lines.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+            }
+        };
+        appender.start();
+        Configuration config = context.getConfiguration();
+        LoggerConfig logger = new LoggerConfig(loggerName, Level.ALL, false);
+        logger.addAppender(appender, Level.ALL, null);
+        config.addLogger(loggerName, logger);
+        context.updateLoggers();
+    }
+
+    /** Every line logged so far, as {@code LEVEL message}. */
+    List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    List<String> warnings() {
+        return lines.stream().filter(line -> line.startsWith("WARN ")).toList();
+    }
+
+    void clear() {
+        lines.clear();
+    }
+
+    @Override
+    public void close() {
+        context.getConfiguration().removeLogger(loggerName);
+        context.updateLoggers();
+        appender.stop();
+    }
+}
