@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -73,7 +74,9 @@ final class BackendResolver {
         if (servicePort == null) {
             return new Resolution(empty(name), "service " + serviceRef + " has no port " + portLabel);
         }
-        Backend backend = resolved.computeIfAbsent(name, n -> new Backend(n, endpoints(serviceRef, servicePort)));
+        // named by the Service port's number, however the Ingress wrote it, so that web:80 and web:http are one
+        String canonical = serviceRef + ":" + servicePort.getPort();
+        Backend backend = resolved.computeIfAbsent(canonical, n -> new Backend(n, endpoints(serviceRef, servicePort)));
         return new Resolution(backend, null);
     }
 
@@ -156,20 +159,17 @@ final class BackendResolver {
         }
     }
 
+    /** Adds an endpoint if its address is an IP literal; anything else is skipped, never looked up. */
     private static void addAddress(String ip, int port, Set<InetSocketAddress> into) {
-        if (ip == null || !isIpLiteral(ip)) {
+        byte[] address = ip == null ? null : NetUtil.createByteArrayFromIpAddressString(ip);
+        if (address == null) {
             return;
         }
         try {
-            // an IP literal: no name lookup happens here
-            into.add(new InetSocketAddress(InetAddress.getByName(ip), port));
-        } catch (UnknownHostException notAnAddress) {
-            // skipped: an endpoint that is not an IP address cannot be dialled
+            into.add(new InetSocketAddress(InetAddress.getByAddress(address), port));
+        } catch (UnknownHostException impossible) {
+            // getByAddress only throws for a wrong length, which NetUtil never returns
         }
-    }
-
-    private static boolean isIpLiteral(String value) {
-        return value.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':');
     }
 
     private static Backend empty(String name) {

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 final class IngressValidator {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final String[] INVALID_PATH_SEQUENCES = {"//", "/./", "/../", "%2f", "%2F"};
     private static final Pattern IPV4 = Pattern.compile("[0-9]+(\\.[0-9]+){3}");
 
     List<String> validate(Ingress ingress) {
@@ -72,16 +73,34 @@ final class IngressValidator {
             reasons.add(at + ".pathType: '" + path.getPathType() + "' is not Exact, Prefix or ImplementationSpecific");
         }
         String value = path.getPath();
-        if (value == null || !value.startsWith("/")) {
+        boolean implementationSpecific = PathType.IMPLEMENTATION_SPECIFIC.apiName().equals(path.getPathType());
+        if (value == null || value.isEmpty()) {
+            // the API server lets only ImplementationSpecific leave the path out; it then matches every path
+            if (!implementationSpecific) {
+                reasons.add(at + ".path: required for pathType " + path.getPathType());
+            }
+        } else if (!value.startsWith("/")) {
             reasons.add(at + ".path: must be an absolute path starting with '/'");
         } else if (!value.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '?' && c != '#')) {
             reasons.add(at + ".path: '" + value + "' has a space, a control or non-ASCII character, '?' or '#'");
+        } else if (!implementationSpecific && hasInvalidSequence(value)) {
+            reasons.add(at + ".path: '" + value + "' must not contain '//', '/./', '/../', '%2f' or end in '/.' or '/..'");
         }
         if (path.getBackend() == null) {
             reasons.add(at + ".backend: required");
         } else {
             validateBackend(path.getBackend(), at + ".backend", reasons);
         }
+    }
+
+    /** What the API server refuses in Exact and Prefix paths (they could not be matched as written). */
+    private static boolean hasInvalidSequence(String path) {
+        for (String sequence : INVALID_PATH_SEQUENCES) {
+            if (path.contains(sequence)) {
+                return true;
+            }
+        }
+        return path.endsWith("/..") || path.endsWith("/.");
     }
 
     private static void validateBackend(IngressBackend backend, String at, List<String> reasons) {

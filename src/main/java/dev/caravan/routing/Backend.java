@@ -9,7 +9,7 @@ import java.util.List;
  * Where matched requests go: the ready endpoints of one Service port. An empty endpoint list is a
  * valid backend that answers 503, so a Service scaled to zero is not confused with a missing rule.
  *
- * @param name      a stable label for logs and errors, {@code namespace/service:port}
+ * @param name      {@code namespace/service:port}, the Service port's number however the Ingress named it
  * @param endpoints pod addresses, in a stable order so that every replica balances alike
  * @param balancer  chooses among the endpoints; its state lives as long as this table version
  */
@@ -21,6 +21,17 @@ public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalanc
 
     public Backend(String name, List<InetSocketAddress> endpoints) {
         this(name, endpoints, new RoundRobinBalancer());
+    }
+
+    /** Two backends are the same when they send to the same endpoints; balancer state is not part of that. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Backend backend && name.equals(backend.name) && endpoints.equals(backend.endpoints);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + endpoints.hashCode();
     }
 
     public boolean hasEndpoints() {

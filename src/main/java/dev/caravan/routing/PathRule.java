@@ -3,10 +3,17 @@ package dev.caravan.routing;
 /**
  * One {@code http.paths} entry of an Ingress rule, compiled.
  *
- * @param path    as written in the Ingress; for {@code Prefix} matching a trailing slash is ignored
+ * @param path    as written in the Ingress ({@code /} if left out); for prefix matching a trailing slash is ignored
  * @param ingress the Ingress that declared it, for reports and lookups
  */
 public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress) {
+
+    public PathRule {
+        // an ImplementationSpecific rule may leave the path out: it then covers every path
+        if (path == null || path.isEmpty()) {
+            path = "/";
+        }
+    }
 
     /** The path compared against requests: for prefix types, without its trailing slashes. */
     public String matchPath() {

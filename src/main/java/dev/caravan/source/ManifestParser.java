@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
 /**
  * Reads one manifest file: YAML (several documents allowed) or JSON, a single object or a
@@ -128,6 +129,12 @@ public final class ManifestParser {
 
     private static String describe(RuntimeException e, int firstLine) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof MarkedYamlEngineException yaml) {
+                // the YAML parser counts lines from 0 within the document
+                int line = yaml.getProblemMark().map(mark -> firstLine + mark.getLine()).orElse(firstLine);
+                String context = yaml.getContext() == null ? "" : yaml.getContext() + ": ";
+                return "line " + line + ": " + context + yaml.getProblem();
+            }
             if (cause instanceof JsonProcessingException json) {
                 JsonLocation location = json.getLocation();
                 String where = location != null && location.getLineNr() > 0

@@ -39,7 +39,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -382,7 +381,7 @@ class IngressCompilerTest {
                                 slice("default/web-1", "web", List.of(slicePort("http", 8080), slicePort("metrics", 9091)),
                                         ready("10.0.0.1"), ready("10.0.0.2")),
                                 ingress("default/i").anyHost(prefix("/", "web:http")))
-                        .expectEndpoints(HOST, "/", "default/web:http", "10.0.0.1:8080", "10.0.0.2:8080"),
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
                 CompilerCase.named("port by number: Service port 9090 is named metrics → EndpointSlice port metrics")
                         .given(WEB_SERVICE,
                                 slice("default/web-1", "web", List.of(slicePort("http", 8080), slicePort("metrics", 9091)),
@@ -408,7 +407,7 @@ class IngressCompilerTest {
                         .given(service("default/web", port("http", 80, 8080)),
                                 slice("default/web-1", "web", List.of(slicePort("grpc", 9000)), ready("10.0.0.1")),
                                 ingress("default/i").anyHost(prefix("/", "web:http")))
-                        .expectEndpoints(HOST, "/", "default/web:http"),
+                        .expectEndpoints(HOST, "/", "default/web:80"),
                 CompilerCase.named("ready: false excluded; ready unset and conditions absent count as ready")
                         .given(service("default/web", port(null, 80, 8080)),
                                 slice("default/web-1", "web", List.of(slicePort("", 8080)),
@@ -441,7 +440,7 @@ class IngressCompilerTest {
                                 endpoints("default/web", List.of("10.0.0.1", "10.0.0.2"), List.of("10.0.0.3"),
                                         List.of(endpointsPort("http", 8080), endpointsPort("other", 9999))),
                                 ingress("default/i").anyHost(prefix("/", "web:http")))
-                        .expectEndpoints(HOST, "/", "default/web:http", "10.0.0.1:8080", "10.0.0.2:8080"),
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
                 CompilerCase.named("no EndpointSlices: Endpoints of an unnamed port")
                         .given(service("default/web", port(null, 80, 8080)),
                                 endpoints("default/web", List.of("10.0.0.1"), List.of(), List.of(endpointsPort(null, 8080))),
@@ -833,11 +832,6 @@ class IngressCompilerTest {
     // ================================================================ known bugs (disabled until fixed)
 
     @Test
-    @Disabled("BUG: IngressValidator.validatePath (IngressValidator.java:75) requires every path to start with '/',"
-            + " but the API server lets pathType ImplementationSpecific omit the path (it must start with '/' only"
-            + " when set); such an Ingress, accepted by the cluster, is reported INVALID and not served."
-            + " Fixing it also needs PathRule.matchPath (PathRule.java:16) to accept a null path, which it"
-            + " dereferences today")
     void implementationSpecificWithoutAPathIsValidAndMatchesEveryPath() {
         CompilerCase.named("ImplementationSpecific without path")
                 .given(APPS, ingress("default/i").rule(HOST, implementationSpecific(null, "foo:80")))
@@ -847,10 +841,6 @@ class IngressCompilerTest {
     }
 
     @Test
-    @Disabled("BUG: a Backend is named from the port as written (BackendResolver.java:66-67), and conflicts are"
-            + " detected by comparing those names (IngressCompiler.java:175), so two Ingresses sending the same"
-            + " path to the same Service port, one by number (web:80) and one by name (web:http), get a"
-            + " WARNING that the path 'is already served by' the other and 'is ignored', although nothing differs")
     void theSameServicePortByNumberAndByNameIsNoConflict() {
         CompilerCase.named("web:80 and web:http are one backend")
                 .given(service("default/web", port("http", 80, 8080)),
@@ -863,10 +853,6 @@ class IngressCompilerTest {
 
     @ParameterizedTest(name = "Prefix {0} is INVALID")
     @ValueSource(strings = {"/a//b", "/a/./b", "/a/../b", "/a%2fb", "/a%2Fb", "/a/..", "/a/."})
-    @Disabled("BUG: IngressValidator claims the API server's Ingress v1 validation, but accepts Exact and Prefix"
-            + " paths the API server rejects: containing '//', '/./', '/../', '%2f', '%2F' or ending in '/..' or"
-            + " '/.' (invalidPathSequences/invalidPathSuffixes in k8s pkg/apis/networking/validation); from a"
-            + " manifest file such an Ingress is served instead of being reported INVALID")
     void pathsTheApiServerRejectsAreInvalid(String path) {
         CompilerCase.named("Prefix " + path)
                 .given(APPS, ingress("default/bad").rule(HOST, prefix(path, "foo:80")))
@@ -876,11 +862,6 @@ class IngressCompilerTest {
     }
 
     @Test
-    @Disabled("BUG: BackendResolver.isIpLiteral (BackendResolver.java:171) lets through any string of hex digits,"
-            + " dots and colons, and InetAddress.getByName then accepts BSD shorthand: an endpoint address '10.1'"
-            + " (not an IP; the API server would reject it) is dialled as 10.0.0.1. The same hole makes"
-            + " hex-only names such as 'cafe' or 'dead.beef' reach a DNS lookup inside the compiler, which is"
-            + " documented to do no I/O")
     void anEndpointAddressThatIsNotAnIpIsSkipped() {
         CompilerCase.named("endpoint address 10.1")
                 .given(service("default/web", port(null, 80, 8080)),

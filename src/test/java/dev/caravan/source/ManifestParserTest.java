@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -410,10 +409,6 @@ class ManifestParserTest {
     }
 
     @Test
-    @Disabled("BUG: ManifestParser.describe only reads line numbers from Jackson's JsonProcessingException, but"
-            + " fabric8's KubernetesSerialization parses YAML with snakeyaml-engine, whose MarkedYamlEngineException"
-            + " is not one; every YAML syntax error is reported at the first line of its document (here line 10"
-            + " instead of 16), and the message it embeds carries a line number relative to the document")
     void malformedYamlInTheSecondDocumentReportsTheLineInTheFile() {
         // lines 1-8: a Service; line 9: ---; the broken document starts on line 10; its bad line is line 15
         String broken = """
@@ -433,8 +428,6 @@ class ManifestParserTest {
     }
 
     @Test
-    @Disabled("BUG: ManifestParser.describe ignores snakeyaml-engine's error mark, so a YAML syntax error is"
-            + " reported at the document's first line (line 1) rather than where it is (line 4)")
     void malformedYamlInTheFirstDocumentReportsItsLine() {
         String tab = "apiVersion: v1\nkind: Service\nmetadata:\n\tname: a\n";
 
