@@ -12,63 +12,120 @@ import dev.caravan.gateway.ListenerSettings;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
+import dev.caravan.source.StateSource;
+import dev.caravan.source.kubernetes.KubernetesClients;
+import dev.caravan.source.kubernetes.KubernetesSource;
 import dev.caravan.state.ClusterStateStore;
+import dev.caravan.status.IngressStatusWriter;
+import dev.caravan.status.KubernetesEventReporter;
+import dev.caravan.status.LeaderElection;
 import dev.caravan.status.LoggingProblemReporter;
+import dev.caravan.status.ProblemReporter;
+import dev.caravan.status.PublishedAddresses;
+import dev.caravan.status.StatusRoutes;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ServiceStatus;
-import org.apache.camel.main.Main;
 import org.apache.camel.ManagementStatisticsLevel;
+import org.apache.camel.ServiceStatus;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One Caravan instance: the pipeline of DESIGN.md assembled on a Camel Main. Sources, listeners and
- * the admin port are Camel routes; the routing state between them is Caravan's own.
+ * One Caravan instance: the pipeline of DESIGN.md assembled on a Camel Main. Sources, listeners, the
+ * leader's status work and the admin port are Camel routes; the routing state between them is
+ * Caravan's own. The source is a manifest folder (standalone) or the Kubernetes API (in a cluster).
  */
 public final class Caravan {
 
     static final String HTTP_LISTENER_BEAN = "caravanHttpListener";
+    private static final Logger LOG = LoggerFactory.getLogger(Caravan.class);
 
     private final CaravanOptions options;
     private final NioEventLoopGroup workers;
     private final ClusterStateStore store = new ClusterStateStore();
     private final CurrentRoutingTable table = new CurrentRoutingTable();
-    private final ManifestFolder folder;
     private final Recompiler recompiler;
     private final HttpListener httpListener;
-    private final ListenerSettings httpSettings;
     private final Readiness readiness = new Readiness();
     private final Main main = new Main();
+    private final KubernetesClient kubernetes;
+    private final IngressStatusWriter statusWriter;
+    private final LeaderElection leaderElection;
+    private final KubernetesEventReporter eventReporter;
 
-    public Caravan(CaravanOptions options) {
+    public Caravan(CaravanOptions options) throws IOException {
         this.options = options;
         workers = new NioEventLoopGroup(0, new DefaultThreadFactory("caravan-io", true));
-        folder = new ManifestFolder(options.manifests(), store);
-        ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
-                options.watchIngressWithoutClass(), options.defaultBackendService());
-        recompiler = new Recompiler(store, new IngressCompiler(controller), table, new LoggingProblemReporter());
-        UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
-                UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
-        httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort());
-        httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);
-
-        readiness.require("manifests loaded", folder::loaded)
-                .require("routing table compiled", () -> folder.loaded()
-                        && recompiler.last().table().version() >= folder.loadedVersion())
-                .require("HTTP listener bound", () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)));
-
         main.configure().setName("caravan");
         main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
+
+        List<ProblemReporter> reporters = new ArrayList<>(List.of(new LoggingProblemReporter()));
+        StateSource source;
+        if (options.standalone()) {
+            ManifestFolder folder = new ManifestFolder(options.manifests(), store);
+            main.configure().addRoutesBuilder(new ManifestFolderRoutes(folder, 1000));
+            source = folder;
+            kubernetes = null;
+            statusWriter = null;
+            leaderElection = null;
+            eventReporter = null;
+        } else {
+            kubernetes = KubernetesClients.create(options.kubeconfig(), options.apiserverHost());
+            main.bind("kubernetesClient", kubernetes);
+            KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
+            main.configure().addRoutesBuilder(kubernetesSource);
+            source = kubernetesSource;
+            leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
+                    options.podName(), options.electionLeaseDuration());
+            main.bind("caravanLeaderElection", leaderElection.service());
+            eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
+                    options.controllerClass(), options.podName());
+            reporters.add(eventReporter);
+            statusWriter = new IngressStatusWriter(kubernetes,
+                    new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
+                    store::current, () -> recompiler().last());
+            main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
+            if (options.updateStatusOnShutdown()) {
+                main.addMainListener(new MainListenerSupport() {
+                    @Override
+                    public void beforeStop(BaseMainSupport ignored) {
+                        clearStatusIfLeader();
+                    }
+                });
+            }
+        }
+
+        ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
+                options.watchIngressWithoutClass(), options.defaultBackendService());
+        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters);
+        UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
+                UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
+        ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort());
+        httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);
+
+        readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
+                .require("routing table compiled",
+                        () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion())
+                .require("HTTP listener bound",
+                        () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)));
+
         if (Files.isDirectory(options.routes())) {
             String dir = options.routes().toString();
             main.configure().setRoutesIncludePattern("file:" + dir + "/*.yaml,file:" + dir + "/*.xml");
         }
         main.bind(HTTP_LISTENER_BEAN, httpListener);
-        main.configure().addRoutesBuilder(new ManifestFolderRoutes(folder, 1000));
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness));
     }
@@ -106,14 +163,40 @@ public final class Caravan {
         return options;
     }
 
+    /** Whether this replica is the leader (always false standalone, where nothing is written). */
+    public boolean leader() {
+        return leaderElection != null && leaderElection.isLeader();
+    }
+
+    private Recompiler recompiler() {
+        return recompiler;
+    }
+
     private void startPipeline() {
         recompiler.start();
         httpListener.start();
     }
 
+    /** On shutdown, while still leader: leaves no address behind in our Ingresses' status. */
+    private void clearStatusIfLeader() {
+        if (leaderElection.isLeader()) {
+            try {
+                statusWriter.clear();
+            } catch (RuntimeException e) {
+                LOG.warn("Could not clear Ingress status on shutdown: {}", e.getMessage());
+            }
+        }
+    }
+
     private void stopPipeline() {
         httpListener.stop();
         recompiler.stop();
+        if (eventReporter != null) {
+            eventReporter.close();
+        }
+        if (kubernetes != null) {
+            kubernetes.close();
+        }
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

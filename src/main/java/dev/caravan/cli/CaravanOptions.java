@@ -3,6 +3,8 @@ package dev.caravan.cli;
 import dev.caravan.routing.ObjectRef;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
@@ -61,18 +63,22 @@ public final class CaravanOptions {
 
     /** Checks what only a run (not --help or --version) needs. */
     public CaravanOptions requireRunnable() throws UsageException {
-        if (!values.containsKey(Option.MANIFESTS)) {
-            throw new UsageException("--manifests DIR is required (see --help)");
-        }
-        if (!manifests().toFile().isDirectory()) {
+        if (standalone() && !manifests().toFile().isDirectory()) {
             throw new UsageException("--manifests: " + manifests() + " is not a directory");
+        }
+        if (kubeconfig() != null && !kubeconfig().toFile().isFile()) {
+            throw new UsageException("--kubeconfig: " + kubeconfig() + " is not a file");
+        }
+        if (standalone() && (kubeconfig() != null || apiserverHost() != null)) {
+            throw new UsageException("--manifests runs without a cluster; drop --kubeconfig and --apiserver-host");
         }
         return this;
     }
 
     public static String helpText() {
-        StringBuilder text = new StringBuilder("Usage: java -jar caravan.jar --manifests DIR [options]\n\n"
-                + "Caravan serves the Ingresses in DIR: HTTP on --http-port, health on --admin-port.\n"
+        StringBuilder text = new StringBuilder("Usage: java -jar caravan.jar [--manifests DIR] [options]\n\n"
+                + "Caravan serves Ingresses: those of the cluster it runs in, or with --manifests those in DIR.\n"
+                + "HTTP on --http-port, health on --admin-port.\n"
                 + "Every option can also be set as a system property (caravan.http-port) or an\n"
                 + "environment variable (CARAVAN_HTTP_PORT); the command line wins.\n\nOptions:\n");
         for (Option option : Option.values()) {
@@ -88,7 +94,7 @@ public final class CaravanOptions {
 
     private static String metavar(Option option) {
         return switch (option.type()) {
-            case PATH -> "DIR";
+            case PATH -> option == Option.KUBECONFIG ? "FILE" : "DIR";
             case PORT -> "PORT";
             case SECONDS -> "SECONDS";
             case SERVICE -> "NS/NAME";
@@ -104,8 +110,75 @@ public final class CaravanOptions {
         return flag(Option.VERSION);
     }
 
+    /** Whether Caravan serves a manifest folder rather than a cluster. */
+    public boolean standalone() {
+        return values.containsKey(Option.MANIFESTS);
+    }
+
+    /** The manifest folder, or {@code null} in a cluster. */
     public Path manifests() {
-        return Path.of(values.get(Option.MANIFESTS));
+        return path(Option.MANIFESTS);
+    }
+
+    public Path kubeconfig() {
+        return path(Option.KUBECONFIG);
+    }
+
+    public String apiserverHost() {
+        return values.get(Option.APISERVER_HOST);
+    }
+
+    /** The namespace to watch, or {@code null} for all. */
+    public String watchNamespace() {
+        return values.get(Option.WATCH_NAMESPACE);
+    }
+
+    public ObjectRef publishService() {
+        String value = values.get(Option.PUBLISH_SERVICE);
+        return value == null ? null : ObjectRef.parse(value);
+    }
+
+    public List<String> publishStatusAddresses() {
+        String value = values.get(Option.PUBLISH_STATUS_ADDRESS);
+        return value == null ? List.of()
+                : Arrays.stream(value.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
+    }
+
+    public boolean updateStatusOnShutdown() {
+        return flag(Option.UPDATE_STATUS_ON_SHUTDOWN);
+    }
+
+    public String electionId() {
+        return values.get(Option.ELECTION_ID);
+    }
+
+    public Duration electionLeaseDuration() {
+        return seconds(Option.ELECTION_LEASE_DURATION);
+    }
+
+    public String podNamespace() {
+        return values.get(Option.POD_NAMESPACE);
+    }
+
+    /** This replica's name: {@code --pod-name}, else the host name (a pod's name in Kubernetes). */
+    public String podName() {
+        String name = values.get(Option.POD_NAME);
+        if (name == null) {
+            name = System.getenv("HOSTNAME");
+        }
+        if (name == null) {
+            try {
+                name = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                name = "caravan";
+            }
+        }
+        return name;
+    }
+
+    private Path path(Option option) {
+        String value = values.get(option);
+        return value == null ? null : Path.of(value);
     }
 
     public Path routes() {

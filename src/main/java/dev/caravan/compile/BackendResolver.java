@@ -57,8 +57,8 @@ final class BackendResolver {
         }
     }
 
-    /** A backend and, when it cannot have endpoints as written, why. */
-    record Resolution(Backend backend, String problem) {
+    /** A backend and, when it cannot have endpoints as written, why ({@code reason} is a {@link Problem} reason). */
+    record Resolution(Backend backend, String reason, String problem) {
     }
 
     Resolution resolve(String namespace, IngressServiceBackend serviceBackend) {
@@ -68,16 +68,16 @@ final class BackendResolver {
         String name = serviceRef + ":" + portLabel;
         Service service = state.get(ResourceKind.SERVICE, serviceRef);
         if (service == null) {
-            return new Resolution(empty(name), "service " + serviceRef + " not found");
+            return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, "service " + serviceRef + " not found");
         }
         ServicePort servicePort = findPort(service, port);
         if (servicePort == null) {
-            return new Resolution(empty(name), "service " + serviceRef + " has no port " + portLabel);
+            return new Resolution(empty(name), Problem.PORT_NOT_FOUND, "service " + serviceRef + " has no port " + portLabel);
         }
         // named by the Service port's number, however the Ingress wrote it, so that web:80 and web:http are one
         String canonical = serviceRef + ":" + servicePort.getPort();
         Backend backend = resolved.computeIfAbsent(canonical, n -> new Backend(n, endpoints(serviceRef, servicePort)));
-        return new Resolution(backend, null);
+        return new Resolution(backend, null, null);
     }
 
     /** The backend of a Service's first port: how a default-backend Service is named on the command line. */
@@ -85,8 +85,9 @@ final class BackendResolver {
         Service service = state.get(ResourceKind.SERVICE, serviceRef);
         List<ServicePort> ports = service == null || service.getSpec() == null ? null : service.getSpec().getPorts();
         if (ports == null || ports.isEmpty()) {
-            return new Resolution(empty(serviceRef.toString()), "default backend service " + serviceRef
-                    + (service == null ? " not found" : " has no ports"));
+            return new Resolution(empty(serviceRef.toString()),
+                    service == null ? Problem.BACKEND_NOT_FOUND : Problem.PORT_NOT_FOUND,
+                    "default backend service " + serviceRef + (service == null ? " not found" : " has no ports"));
         }
         var port = new ServiceBackendPort(null, ports.get(0).getPort());
         return resolve(serviceRef.namespace(), new IngressServiceBackend(serviceRef.name(), port));

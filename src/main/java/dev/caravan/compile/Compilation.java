@@ -3,21 +3,33 @@ package dev.caravan.compile;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the compiler made of one cluster state.
  *
  * @param lastGood the latest valid version of each of our Ingresses, kept to stand in for a later
  *                 invalid edit; pass it to the next compilation
+ * @param claimed  every Ingress of our class, valid or not: those whose status we own
  */
-public record Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood) {
+public record Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
+        Set<ObjectRef> claimed) {
 
-    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of());
+    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of());
 
     public Compilation {
         problems = List.copyOf(problems);
         lastGood = Map.copyOf(lastGood);
+        claimed = Set.copyOf(claimed);
+    }
+
+    /** The claimed Ingresses that are served as they are now (valid in their current version). */
+    public Set<ObjectRef> accepted() {
+        Set<ObjectRef> accepted = new HashSet<>(claimed);
+        problems.stream().filter(p -> p.severity() == Problem.Severity.INVALID).forEach(p -> accepted.remove(p.ingress()));
+        return accepted;
     }
 }

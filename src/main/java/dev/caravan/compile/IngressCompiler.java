@@ -17,9 +17,11 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The pure function at the heart of Caravan: cluster state in, routing table and per-Ingress problems
@@ -45,7 +47,8 @@ public final class IngressCompiler {
     public Compilation compile(ClusterState state, Compilation previous) {
         List<Problem> problems = new ArrayList<>();
         Map<ObjectRef, Ingress> lastGood = new HashMap<>();
-        List<Ingress> served = selectIngresses(state, previous.lastGood(), problems, lastGood);
+        Set<ObjectRef> claimed = new HashSet<>();
+        List<Ingress> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed);
         served.sort(OLDEST_FIRST);
 
         BackendResolver resolver = new BackendResolver(state);
@@ -58,12 +61,12 @@ public final class IngressCompiler {
             BackendResolver.Resolution resolution = resolver.resolveFirstPort(settings.defaultBackendService());
             defaultBackend = resolution.backend();
         }
-        return new Compilation(table.build(state.version(), defaultBackend), problems, lastGood);
+        return new Compilation(table.build(state.version(), defaultBackend), problems, lastGood, claimed);
     }
 
     /** Our Ingresses as they will be served: valid ones as they are, invalid ones by their last good version. */
     private List<Ingress> selectIngresses(ClusterState state, Map<ObjectRef, Ingress> previousGood,
-            List<Problem> problems, Map<ObjectRef, Ingress> lastGood) {
+            List<Problem> problems, Map<ObjectRef, Ingress> lastGood, Set<ObjectRef> claimed) {
         IngressClassMatcher classes = new IngressClassMatcher(settings, state);
         List<Ingress> served = new ArrayList<>();
         for (Ingress ingress : state.<Ingress>all(ResourceKind.INGRESS)) {
@@ -71,6 +74,7 @@ public final class IngressCompiler {
                 continue;
             }
             ObjectRef ref = ClusterState.refOf(ingress);
+            claimed.add(ref);
             List<String> reasons = validator.validate(ingress);
             if (reasons.isEmpty()) {
                 served.add(ingress);
@@ -79,7 +83,7 @@ public final class IngressCompiler {
             }
             Ingress good = previousGood.get(ref);
             String fallback = good != null ? " (serving its last valid version)" : " (not served)";
-            problems.add(Problem.invalid(ref, String.join("; ", reasons) + fallback));
+            problems.add(Problem.invalid(ref, Problem.INVALID_INGRESS, String.join("; ", reasons) + fallback));
             if (good != null) {
                 served.add(good);
                 lastGood.put(ref, good);
@@ -173,7 +177,7 @@ public final class IngressCompiler {
             PathRule rule = new PathRule(type, path.getPath(), backend, ref);
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
             if (existing != null && !existing.backend().name().equals(backend.name())) {
-                problems.add(Problem.warning(ref, "path " + path.getPath() + " (" + type.apiName() + ") on "
+                problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
                         + describeHost(host) + " is already served by Ingress " + existing.ingress()
                         + ", which is older; this path is ignored"));
             }
@@ -184,7 +188,7 @@ public final class IngressCompiler {
                 entry.defaultBackend = backend;
                 entry.defaultBackendOwner = ref;
             } else if (!entry.defaultBackend.name().equals(backend.name())) {
-                problems.add(Problem.warning(ref, "defaultBackend for " + scope + " is already set by Ingress "
+                problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
                         + entry.defaultBackendOwner + ", which is older; it is ignored there"));
             }
         }
@@ -192,7 +196,7 @@ public final class IngressCompiler {
         private Backend resolve(ObjectRef ref, IngressBackend backend) {
             BackendResolver.Resolution resolution = resolver.resolve(ref.namespace(), backend.getService());
             if (resolution.problem() != null) {
-                problems.add(Problem.warning(ref, resolution.problem() + "; requests for it get 503"));
+                problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + "; requests for it get 503"));
             }
             return resolution.backend();
         }

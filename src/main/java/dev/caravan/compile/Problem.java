@@ -6,21 +6,32 @@ import dev.caravan.routing.ObjectRef;
  * Something wrong with one Ingress. An {@link Severity#INVALID} Ingress is not served as it is now
  * (its last good version stays in force, if it had one); a {@link Severity#WARNING} names a part of
  * it that cannot be served as written while the rest is.
+ *
+ * @param reason a short CamelCase cause, the {@code reason} of the Kubernetes Event that reports it
  */
-public record Problem(ObjectRef ingress, Severity severity, String message) {
+public record Problem(ObjectRef ingress, Severity severity, String reason, String message) {
 
     public enum Severity { INVALID, WARNING }
 
-    static Problem invalid(ObjectRef ingress, String message) {
-        return new Problem(ingress, Severity.INVALID, message);
+    /** The Ingress fails validation. */
+    public static final String INVALID_INGRESS = "InvalidIngress";
+    /** A backend names a Service that does not exist. */
+    public static final String BACKEND_NOT_FOUND = "BackendNotFound";
+    /** A backend names a port its Service does not have. */
+    public static final String PORT_NOT_FOUND = "PortNotFound";
+    /** An older Ingress already serves the same host and path elsewhere. */
+    public static final String CONFLICT = "Conflict";
+
+    static Problem invalid(ObjectRef ingress, String reason, String message) {
+        return new Problem(ingress, Severity.INVALID, reason, message);
     }
 
-    static Problem warning(ObjectRef ingress, String message) {
-        return new Problem(ingress, Severity.WARNING, message);
+    static Problem warning(ObjectRef ingress, String reason, String message) {
+        return new Problem(ingress, Severity.WARNING, reason, message);
     }
 
     @Override
     public String toString() {
-        return "Ingress " + ingress + ": " + message;
+        return "Ingress " + ingress + ": " + reason + ": " + message;
     }
 }

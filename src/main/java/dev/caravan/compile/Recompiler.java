@@ -4,6 +4,7 @@ import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.status.ProblemReporter;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,17 +25,17 @@ public final class Recompiler extends ServiceSupport {
     private final ClusterStateStore store;
     private final IngressCompiler compiler;
     private final CurrentRoutingTable table;
-    private final ProblemReporter reporter;
+    private final List<ProblemReporter> reporters;
     private final AtomicBoolean pending = new AtomicBoolean();
     private ExecutorService executor;
     private volatile Compilation last = Compilation.EMPTY;
 
     public Recompiler(ClusterStateStore store, IngressCompiler compiler, CurrentRoutingTable table,
-            ProblemReporter reporter) {
+            List<ProblemReporter> reporters) {
         this.store = store;
         this.compiler = compiler;
         this.table = table;
-        this.reporter = reporter;
+        this.reporters = List.copyOf(reporters);
     }
 
     public Compilation last() {
@@ -48,7 +49,7 @@ public final class Recompiler extends ServiceSupport {
             thread.setDaemon(true);
             return thread;
         });
-        store.addListener(state -> requestCompile());
+        store.addListener(this::requestCompile);
         requestCompile();
     }
 
@@ -65,7 +66,9 @@ public final class Recompiler extends ServiceSupport {
         Compilation compilation = compiler.compile(state, last);
         last = compilation;
         table.set(compilation.table());
-        reporter.report(compilation.problems());
+        for (ProblemReporter reporter : reporters) {
+            reporter.report(compilation);
+        }
         LOG.debug("Compiled state version {} in {} µs", state.version(), (System.nanoTime() - started) / 1000);
         return compilation;
     }

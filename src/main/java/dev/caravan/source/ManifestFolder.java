@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * stays in force. An object defined in two files is served from the file that defined it first.
  * Not thread-safe: scans run on one thread (the source route's).
  */
-public final class ManifestFolder {
+public final class ManifestFolder implements StateSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManifestFolder.class);
 
@@ -65,12 +65,14 @@ public final class ManifestFolder {
     }
 
     /** Whether the folder has been read once, with or without errors. */
-    public boolean loaded() {
+    @Override
+    public boolean synced() {
         return loaded;
     }
 
     /** The cluster-state version that holds the folder's first complete read. */
-    public long loadedVersion() {
+    @Override
+    public long syncedVersion() {
         return loadedVersion;
     }
 
@@ -99,7 +101,7 @@ public final class ManifestFolder {
             store.apply(changes);
         }
         if (!loaded) {
-            loadedVersion = store.current().version();
+            loadedVersion = store.version();
             loaded = true;
         }
     }

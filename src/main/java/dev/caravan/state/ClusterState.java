@@ -18,7 +18,7 @@ public final class ClusterState {
     private final long version;
     private final Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects;
 
-    private ClusterState(long version, Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects) {
+    ClusterState(long version, Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects) {
         this.version = version;
         this.objects = objects;
     }
@@ -40,6 +40,14 @@ public final class ClusterState {
 
     public int size(ResourceKind kind) {
         return objects.getOrDefault(kind, Map.of()).size();
+    }
+
+    /** A later version in which the given kinds are replaced and every other kind is shared with this one. */
+    ClusterState replacing(long nextVersion, Map<ResourceKind, Map<ObjectRef, HasMetadata>> replaced) {
+        Map<ResourceKind, Map<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
+        next.putAll(objects);
+        next.putAll(replaced);
+        return new ClusterState(nextVersion, next);
     }
 
     /** A new version with the changes applied; only the kinds that changed are copied. */

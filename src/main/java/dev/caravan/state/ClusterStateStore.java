@@ -1,37 +1,93 @@
 package dev.caravan.state;
 
+import dev.caravan.routing.ObjectRef;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
- * Holds the latest {@link ClusterState}. Sources apply changes; listeners (the compiler) are told of
- * every new version. Changes are applied one batch at a time, so every version is a consistent cut.
+ * Holds the latest objects of every watched kind. Sources apply changes as they come, one object at a
+ * time from informers or a batch from a folder scan, and that costs a map update, not a copy; an
+ * immutable {@link ClusterState} snapshot is made only when someone (the compiler) asks for it, and
+ * only the kinds that changed since the last snapshot are copied. Listeners hear that something
+ * changed and read {@link #current()} when they are ready to.
  */
 public final class ClusterStateStore {
 
-    private volatile ClusterState current = ClusterState.EMPTY;
-    private final List<Consumer<ClusterState>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects = new EnumMap<>(ResourceKind.class);
+    private final EnumSet<ResourceKind> changedSinceSnapshot = EnumSet.noneOf(ResourceKind.class);
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private long version;
+    private ClusterState snapshot = ClusterState.EMPTY;
 
-    public ClusterState current() {
-        return current;
+    public ClusterStateStore() {
+        for (ResourceKind kind : ResourceKind.values()) {
+            objects.put(kind, new HashMap<>());
+        }
     }
 
-    public void addListener(Consumer<ClusterState> listener) {
+    /** The latest state as an immutable snapshot. */
+    public synchronized ClusterState current() {
+        if (snapshot.version() != version) {
+            Map<ResourceKind, Map<ObjectRef, HasMetadata>> copies = new EnumMap<>(ResourceKind.class);
+            for (ResourceKind kind : changedSinceSnapshot) {
+                copies.put(kind, Map.copyOf(objects.get(kind)));
+            }
+            snapshot = snapshot.replacing(version, copies);
+            changedSinceSnapshot.clear();
+        }
+        return snapshot;
+    }
+
+    /** The version the next snapshot will have; it grows with every effective change. */
+    public synchronized long version() {
+        return version;
+    }
+
+    /** Registers a listener told, on the applying thread, after every effective change. */
+    public void addListener(Runnable listener) {
         listeners.add(listener);
     }
 
     public void apply(List<Change> changes) {
-        if (changes.isEmpty()) {
-            return;
-        }
-        ClusterState next;
+        boolean changed = false;
         synchronized (this) {
-            next = current.with(changes);
-            current = next;
+            for (Change change : changes) {
+                changed |= applyOne(change);
+            }
+            if (changed) {
+                version++;
+            }
         }
-        for (Consumer<ClusterState> listener : listeners) {
-            listener.accept(next);
+        if (changed) {
+            listeners.forEach(Runnable::run);
         }
+    }
+
+    private boolean applyOne(Change change) {
+        Map<ObjectRef, HasMetadata> byName = objects.get(change.kind());
+        if (change.deleted()) {
+            if (byName.remove(change.ref()) == null) {
+                return false;
+            }
+        } else {
+            HasMetadata previous = byName.put(change.ref(), change.object());
+            if (previous != null && sameVersion(previous, change.object())) {
+                return false;
+            }
+        }
+        changedSinceSnapshot.add(change.kind());
+        return true;
+    }
+
+    /** Whether an update is a resync of what is already held (same non-empty resourceVersion). */
+    private static boolean sameVersion(HasMetadata previous, HasMetadata next) {
+        String before = previous.getMetadata().getResourceVersion();
+        return before != null && !before.isEmpty() && Objects.equals(before, next.getMetadata().getResourceVersion());
     }
 }

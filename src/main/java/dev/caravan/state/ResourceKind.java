@@ -10,21 +10,38 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 
 /** The kinds Caravan watches, with the API version of each that it reads. */
 public enum ResourceKind {
-    INGRESS(Ingress.class, "networking.k8s.io/v1", true),
-    INGRESS_CLASS(IngressClass.class, "networking.k8s.io/v1", false),
-    SERVICE(Service.class, "v1", true),
-    ENDPOINT_SLICE(EndpointSlice.class, "discovery.k8s.io/v1", true),
-    ENDPOINTS(Endpoints.class, "v1", true),
-    SECRET(Secret.class, "v1", true);
+    INGRESS(Ingress.class, "networking.k8s.io/v1", "ingresses", true),
+    INGRESS_CLASS(IngressClass.class, "networking.k8s.io/v1", "ingressclasses", false),
+    SERVICE(Service.class, "v1", "services", true),
+    ENDPOINT_SLICE(EndpointSlice.class, "discovery.k8s.io/v1", "endpointslices", true),
+    ENDPOINTS(Endpoints.class, "v1", "endpoints", true),
+    SECRET(Secret.class, "v1", "secrets", true);
 
     private final Class<? extends HasMetadata> type;
     private final String apiVersion;
+    private final String plural;
     private final boolean namespaced;
 
-    ResourceKind(Class<? extends HasMetadata> type, String apiVersion, boolean namespaced) {
+    ResourceKind(Class<? extends HasMetadata> type, String apiVersion, String plural, boolean namespaced) {
         this.type = type;
         this.apiVersion = apiVersion;
+        this.plural = plural;
         this.namespaced = namespaced;
+    }
+
+    /** The resource's plural name as the API spells it, e.g. {@code endpointslices}. */
+    public String plural() {
+        return plural;
+    }
+
+    /** The kind whose plural name this is, or {@code null}. */
+    public static ResourceKind ofPlural(String plural) {
+        for (ResourceKind kind : values()) {
+            if (kind.plural.equals(plural)) {
+                return kind;
+            }
+        }
+        return null;
     }
 
     public Class<? extends HasMetadata> type() {

@@ -1,5 +1,6 @@
 package dev.caravan.status;
 
+import dev.caravan.compile.Compilation;
 import dev.caravan.compile.Problem;
 import java.util.HashSet;
 import java.util.List;
@@ -18,7 +19,8 @@ public final class LoggingProblemReporter implements ProblemReporter {
     private Set<Problem> known = Set.of();
 
     @Override
-    public synchronized void report(List<Problem> problems) {
+    public synchronized void report(Compilation compilation) {
+        List<Problem> problems = compilation.problems();
         Set<Problem> current = new HashSet<>(problems);
         for (Problem problem : problems) {
             if (!known.contains(problem)) {

@@ -62,8 +62,12 @@ class CaravanOptionsTest {
     }
 
     @Test
-    void runningNeedsAnExistingManifestFolder() throws Exception {
-        assertThatThrownBy(() -> parse().requireRunnable()).hasMessage("--manifests DIR is required (see --help)");
+    void runningNeedsAnExistingManifestFolderOrKubeconfig() throws Exception {
+        assertThat(parse().requireRunnable().standalone()).isFalse();
+        assertThatThrownBy(() -> parse("--kubeconfig", "no/such/file").requireRunnable())
+                .hasMessage("--kubeconfig: no/such/file is not a file");
+        assertThatThrownBy(() -> parse("--manifests", "src", "--apiserver-host", "http://127.0.0.1:1").requireRunnable())
+                .hasMessage("--manifests runs without a cluster; drop --kubeconfig and --apiserver-host");
         assertThatThrownBy(() -> parse("--manifests", "no/such/dir").requireRunnable())
                 .hasMessage("--manifests: no/such/dir is not a directory");
     }

@@ -37,7 +37,7 @@ class ManifestFolderTest {
 
     @BeforeEach
     void setUp() {
-        store.addListener(published::add);
+        store.addListener(() -> published.add(store.current()));
         folder = new ManifestFolder(dir, store);
         log = new LogCapture(ManifestFolder.class);
     }

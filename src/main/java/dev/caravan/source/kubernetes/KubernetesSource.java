@@ -1,0 +1,106 @@
+package dev.caravan.source.kubernetes;
+
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.source.StateSource;
+import dev.caravan.state.Change;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ClusterStateStore;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Route;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kubernetes.KubernetesConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes API as a source of cluster state: one route per watched kind, each consuming a
+ * {@code caravan-informer} endpoint and applying what it hears to the store. Secrets are watched only
+ * when of type {@code kubernetes.io/tls}, the only ones Ingresses use, and are never logged.
+ */
+public final class KubernetesSource extends RouteBuilder implements StateSource {
+
+    public static final String ROUTE_PREFIX = "source-kubernetes-";
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+
+    private final ClusterStateStore store;
+    private final String namespace;
+    private volatile long syncedVersion = -1;
+
+    /** @param namespace the namespace to watch, or empty for all */
+    public KubernetesSource(ClusterStateStore store, String namespace) {
+        this.store = store;
+        this.namespace = namespace == null ? "" : namespace;
+    }
+
+    public static String routeId(ResourceKind kind) {
+        return ROUTE_PREFIX + kind.plural();
+    }
+
+    @Override
+    public void configure() {
+        for (ResourceKind kind : ResourceKind.values()) {
+            String uri = "caravan-informer:" + kind.plural() + "?namespace=" + namespace
+                    + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(type=kubernetes.io/tls)" : "");
+            from(uri)
+                    .routeId(routeId(kind))
+                    .routeDescription("Watches " + kind.plural() + (namespace.isEmpty() || !kind.namespaced()
+                            ? "" : " in namespace " + namespace) + " and applies them to the cluster state")
+                    // errors are logged by name below, never with the exchange: a body may be a Secret
+                    .errorHandler(noErrorHandler())
+                    .process(this::apply);
+        }
+    }
+
+    private void apply(Exchange exchange) {
+        String action = exchange.getMessage().getHeader(KubernetesConstants.KUBERNETES_EVENT_ACTION, String.class);
+        HasMetadata object = exchange.getMessage().getBody(HasMetadata.class);
+        try {
+            store.apply(List.of("DELETED".equals(action) ? Change.delete(object) : Change.upsert(object)));
+        } catch (RuntimeException e) {
+            ObjectRef ref = ClusterState.refOf(object);
+            LOG.error("Could not apply {} of {} {}: {}", action, object.getKind(), ref, e.toString());
+        }
+    }
+
+    /** Whether every informer has listed its kind and the routes have applied all of it. */
+    @Override
+    public boolean synced() {
+        if (syncedVersion >= 0) {
+            return true;
+        }
+        CamelContext context = getContext();
+        for (ResourceKind kind : ResourceKind.values()) {
+            Route route = context == null ? null : context.getRoute(routeId(kind));
+            if (route == null || !(route.getConsumer() instanceof InformerConsumer consumer) || !consumer.synced()) {
+                return false;
+            }
+        }
+        syncedVersion = store.version();
+        return true;
+    }
+
+    @Override
+    public long syncedVersion() {
+        return syncedVersion;
+    }
+
+    /** What is still syncing and why, for the readiness report. */
+    public String pending() {
+        StringBuilder pending = new StringBuilder();
+        CamelContext context = getContext();
+        for (ResourceKind kind : ResourceKind.values()) {
+            Route route = context == null ? null : context.getRoute(routeId(kind));
+            if (route != null && route.getConsumer() instanceof InformerConsumer consumer && !consumer.synced()) {
+                pending.append(pending.length() == 0 ? "" : ", ").append(kind.plural());
+                if (consumer.lastError() != null) {
+                    pending.append(" (").append(consumer.lastError()).append(')');
+                }
+            }
+        }
+        return pending.toString();
+    }
+}
