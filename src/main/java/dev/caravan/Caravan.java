@@ -109,7 +109,8 @@ public final class Caravan {
 
         ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                 options.watchIngressWithoutClass(), options.defaultBackendService());
-        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters);
+        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced);
+        source.onSynced(recompiler::requestCompile);
         UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
                 UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort());

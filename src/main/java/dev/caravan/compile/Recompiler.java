@@ -5,6 +5,7 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.status.ProblemReporter;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the compiler on each new cluster state and swaps in the table it makes. Compilations run one
+ * Runs the compiler on each new cluster state and swaps in the table it makes, and reports its
+ * problems once the source has synced. Compilations run one
  * at a time on one thread; states arriving meanwhile coalesce into a single next run on the latest
  * state, so a burst of changes costs at most two compilations and nothing queues up.
  */
@@ -26,16 +28,18 @@ public final class Recompiler extends ServiceSupport {
     private final IngressCompiler compiler;
     private final CurrentRoutingTable table;
     private final List<ProblemReporter> reporters;
+    private final BooleanSupplier sourceSynced;
     private final AtomicBoolean pending = new AtomicBoolean();
     private ExecutorService executor;
     private volatile Compilation last = Compilation.EMPTY;
 
     public Recompiler(ClusterStateStore store, IngressCompiler compiler, CurrentRoutingTable table,
-            List<ProblemReporter> reporters) {
+            List<ProblemReporter> reporters, BooleanSupplier sourceSynced) {
         this.store = store;
         this.compiler = compiler;
         this.table = table;
         this.reporters = List.copyOf(reporters);
+        this.sourceSynced = sourceSynced;
     }
 
     public Compilation last() {
@@ -66,14 +70,18 @@ public final class Recompiler extends ServiceSupport {
         Compilation compilation = compiler.compile(state, last);
         last = compilation;
         table.set(compilation.table());
-        for (ProblemReporter reporter : reporters) {
-            reporter.report(compilation);
+        // before the source has synced, a missing Service may only be not listed yet: nothing to report
+        if (sourceSynced.getAsBoolean()) {
+            for (ProblemReporter reporter : reporters) {
+                reporter.report(compilation);
+            }
         }
         LOG.debug("Compiled state version {} in {} µs", state.version(), (System.nanoTime() - started) / 1000);
         return compilation;
     }
 
-    private void requestCompile() {
+    /** Asks for a compilation of the latest state, soon, on the compiler's thread. */
+    public void requestCompile() {
         if (pending.compareAndSet(false, true)) {
             executor.execute(() -> {
                 pending.set(false);

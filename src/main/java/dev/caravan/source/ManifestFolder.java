@@ -54,6 +54,7 @@ public final class ManifestFolder implements StateSource {
     private Map<ObjectKey, HasMetadata> inForce = Map.of();
     private volatile boolean loaded;
     private volatile long loadedVersion;
+    private volatile Runnable onSynced = () -> { };
 
     public ManifestFolder(Path folder, ClusterStateStore store) {
         this.folder = folder;
@@ -74,6 +75,11 @@ public final class ManifestFolder implements StateSource {
     @Override
     public long syncedVersion() {
         return loadedVersion;
+    }
+
+    @Override
+    public void onSynced(Runnable callback) {
+        this.onSynced = callback;
     }
 
     /** Reads whatever changed since the last scan and applies it to the store as one new state version. */
@@ -103,6 +109,7 @@ public final class ManifestFolder implements StateSource {
         if (!loaded) {
             loadedVersion = store.version();
             loaded = true;
+            onSynced.run();
         }
     }
 

@@ -8,4 +8,7 @@ public interface StateSource {
 
     /** The store version that holds that first complete picture; meaningful once {@link #synced()}. */
     long syncedVersion();
+
+    /** Registers what to run once, right after the source first becomes synced. */
+    void onSynced(Runnable callback);
 }

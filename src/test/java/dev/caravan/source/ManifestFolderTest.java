@@ -122,11 +122,11 @@ class ManifestFolderTest {
                 {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c", "namespace": "web"},
                  "spec": {"ports": [{"port": 82}]}}
                 """);
-        assertThat(folder.loaded()).isFalse();
+        assertThat(folder.synced()).isFalse();
 
         folder.scan();
 
-        assertThat(folder.loaded()).isTrue();
+        assertThat(folder.synced()).isTrue();
         assertThat(services()).isEqualTo(Map.of("web/a", 80, "web/b", 81, "web/c", 82));
         assertThat(count(ResourceKind.INGRESS)).isEqualTo(1);
         assertThat(published).hasSize(1);
@@ -137,7 +137,7 @@ class ManifestFolderTest {
     void anEmptyFolderIsLoadedWithoutANewVersion() {
         folder.scan();
 
-        assertThat(folder.loaded()).isTrue();
+        assertThat(folder.synced()).isTrue();
         assertThat(published).isEmpty();
     }
 
@@ -210,7 +210,7 @@ class ManifestFolderTest {
 
         // a file is the unit of change: b.yaml's good first document is not served either
         assertThat(services()).isEqualTo(Map.of("web/a", 80, "web/c", 82));
-        assertThat(folder.loaded()).isTrue();
+        assertThat(folder.synced()).isTrue();
         assertThat(log.warnings()).isNotEmpty().allSatisfy(line -> assertThat(line).contains("b.yaml"));
         assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains("rejected"));
     }

@@ -31,9 +31,12 @@ public final class CaravanHarness implements AutoCloseable {
         this.manifests = manifests;
         this.httpPort = freePort();
         this.adminPort = freePort();
-        List<String> all = new ArrayList<>(List.of("--manifests", manifests.toString(),
-                "--bind-address", "127.0.0.1", "--http-port", String.valueOf(httpPort),
-                "--admin-port", String.valueOf(adminPort), "--routes", manifests.resolve("no-routes").toString()));
+        List<String> all = new ArrayList<>(List.of("--bind-address", "127.0.0.1",
+                "--http-port", String.valueOf(httpPort), "--admin-port", String.valueOf(adminPort),
+                "--routes", "target/no-routes"));
+        if (manifests != null) {
+            all.addAll(List.of("--manifests", manifests.toString()));
+        }
         all.addAll(args);
         CaravanOptions options = CaravanOptions.parse(all.toArray(String[]::new), new Properties(), Map.of());
         caravan = new Caravan(options);
@@ -44,6 +47,11 @@ public final class CaravanHarness implements AutoCloseable {
     /** Starts Caravan on {@code manifests}, which the test has filled already. */
     public static CaravanHarness start(Path manifests, String... args) throws Exception {
         return new CaravanHarness(manifests, List.of(args));
+    }
+
+    /** Starts Caravan in cluster mode against an API server (its URL among the arguments). */
+    public static CaravanHarness startInCluster(String... args) throws Exception {
+        return new CaravanHarness(null, List.of(args));
     }
 
     public int httpPort() {

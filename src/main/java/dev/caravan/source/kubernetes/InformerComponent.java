@@ -1,8 +1,10 @@
 package dev.caravan.source.kubernetes;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Map;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.CamelContextHelper;
 import org.apache.camel.support.DefaultComponent;
 
 /**
@@ -17,6 +19,10 @@ public class InformerComponent extends DefaultComponent {
         InformerEndpoint endpoint = new InformerEndpoint(uri, this);
         endpoint.setKind(remaining);
         setProperties(endpoint, parameters);
+        if (endpoint.getKubernetesClient() == null) {
+            // autowired as camel-kubernetes does: the one client in the registry
+            endpoint.setKubernetesClient(CamelContextHelper.findSingleByType(getCamelContext(), KubernetesClient.class));
+        }
         return endpoint;
     }
 }

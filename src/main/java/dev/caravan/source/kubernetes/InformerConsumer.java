@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -20,15 +21,19 @@ import org.slf4j.LoggerFactory;
  * Wraps a fabric8 {@link SharedIndexInformer}: list, then watch; on a dropped watch it reconnects with
  * back-off, and on 410 Gone it lists again and reports the objects deleted meanwhile. A failing first
  * list (API down, RBAC) is retried, never fatal. Events are handed to the route one at a time on the
- * informer's own thread, so a route sees them in order.
+ * informer's own thread, so a route sees them in order. Once every object of the first list has been
+ * through the route, one more Exchange announces it, with action {@value #SYNCED} and no body.
  */
 public class InformerConsumer extends DefaultConsumer {
 
+    /** The action of the one Exchange that says the first list has been delivered whole. */
+    public static final String SYNCED = "SYNCED";
     private static final Logger LOG = LoggerFactory.getLogger(InformerConsumer.class);
 
     private final InformerEndpoint endpoint;
     private final ResourceKind kind;
     private final AtomicLong delivered = new AtomicLong();
+    private final AtomicBoolean announced = new AtomicBoolean();
     private volatile long listedAtSync = -1;
     private volatile String lastError;
     private SharedIndexInformer<? extends HasMetadata> informer;
@@ -72,6 +77,7 @@ public class InformerConsumer extends DefaultConsumer {
                 listedAtSync = informer.getStore().list().size();
                 lastError = null;
                 LOG.info("Synced {} {} in {}", listedAtSync, kind.plural(), scope);
+                announceIfSynced();
             }
         });
     }
@@ -111,6 +117,7 @@ public class InformerConsumer extends DefaultConsumer {
             public void onAdd(HasMetadata object) {
                 emit("ADDED", object);
                 delivered.incrementAndGet();
+                announceIfSynced();
             }
 
             @Override
@@ -123,6 +130,12 @@ public class InformerConsumer extends DefaultConsumer {
                 emit("DELETED", object);
             }
         });
+    }
+
+    private void announceIfSynced() {
+        if (synced() && announced.compareAndSet(false, true)) {
+            emit(SYNCED, null);
+        }
     }
 
     private void emit(String action, HasMetadata object) {

@@ -29,6 +29,7 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     private final ClusterStateStore store;
     private final String namespace;
     private volatile long syncedVersion = -1;
+    private volatile Runnable onSynced = () -> { };
 
     /** @param namespace the namespace to watch, or empty for all */
     public KubernetesSource(ClusterStateStore store, String namespace) {
@@ -55,8 +56,17 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
         }
     }
 
+    @Override
+    public void onSynced(Runnable callback) {
+        this.onSynced = callback;
+    }
+
     private void apply(Exchange exchange) {
         String action = exchange.getMessage().getHeader(KubernetesConstants.KUBERNETES_EVENT_ACTION, String.class);
+        if (InformerConsumer.SYNCED.equals(action)) {
+            announceSync();
+            return;
+        }
         HasMetadata object = exchange.getMessage().getBody(HasMetadata.class);
         try {
             store.apply(List.of("DELETED".equals(action) ? Change.delete(object) : Change.upsert(object)));
@@ -66,12 +76,21 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
         }
     }
 
+    private synchronized void announceSync() {
+        if (syncedVersion < 0 && allInformersSynced()) {
+            syncedVersion = store.version();
+            LOG.info("All watched kinds synced");
+            onSynced.run();
+        }
+    }
+
     /** Whether every informer has listed its kind and the routes have applied all of it. */
     @Override
     public boolean synced() {
-        if (syncedVersion >= 0) {
-            return true;
-        }
+        return syncedVersion >= 0;
+    }
+
+    private boolean allInformersSynced() {
         CamelContext context = getContext();
         for (ResourceKind kind : ResourceKind.values()) {
             Route route = context == null ? null : context.getRoute(routeId(kind));
@@ -79,7 +98,6 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
                 return false;
             }
         }
-        syncedVersion = store.version();
         return true;
     }
 

@@ -1,0 +1,151 @@
+package dev.caravan.source.kubernetes;
+
+import static dev.caravan.testing.ClusterObjects.ingress;
+import static dev.caravan.testing.ClusterObjects.ingressClass;
+import static dev.caravan.testing.ClusterObjects.service;
+import static dev.caravan.testing.ClusterObjects.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.TestBackend;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Caravan against fabric8's mock API server in CRUD mode: objects change through the real client, traffic follows. */
+class ClusterModeTest {
+
+    private static final Duration PROPAGATION = Duration.ofSeconds(2);
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+    TestBackend a;
+    TestBackend b;
+    CaravanHarness caravan;
+
+    @BeforeEach
+    void start() throws Exception {
+        var responses = new HashMap<io.fabric8.mockwebserver.ServerRequest,
+                java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
+        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+                new KubernetesMixedDispatcher(responses), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient();
+        a = TestBackend.start("127.0.0.2", "a");
+        b = TestBackend.start("127.0.0.3", "b");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (caravan != null) {
+            caravan.close();
+        }
+        client.close();
+        server.destroy();
+        a.close();
+        b.close();
+    }
+
+    private CaravanHarness startCaravan(String... extra) throws Exception {
+        String[] args = new String[extra.length + 2];
+        args[0] = "--apiserver-host";
+        args[1] = client.getMasterUrl().toString();
+        System.arraycopy(extra, 0, args, 2, extra.length);
+        return CaravanHarness.startInCluster(args);
+    }
+
+    @Test
+    void trafficFollowsCreateUpdateAndDeleteOfEveryKind() throws Exception {
+        client.resource(ingressClass()).create();
+        client.resource(service("svc-a")).create();
+        client.resource(slice("svc-a-1", "svc-a", a)).create();
+        client.resource(ingress("web", "web.example.com", "/", "svc-a")).create();
+        caravan = startCaravan();
+        assertThat(caravan.get("web.example.com", "/").text()).isEqualTo("a");
+
+        // a new Service and its pods, then the Ingress moves to it
+        client.resource(service("svc-b")).create();
+        client.resource(slice("svc-b-1", "svc-b", b)).create();
+        client.resource(ingress("web", "web.example.com", "/", "svc-b")).update();
+        awaitBody("web.example.com", "b");
+
+        // a pod added in a second slice, the first slice deleted, then the second: traffic follows, then 503
+        client.resource(slice("svc-b-2", "svc-b", a)).create();
+        awaitBody("web.example.com", "a");
+        client.resource(slice("svc-b-1", "svc-b", b)).delete();
+        awaitBody("web.example.com", "a");
+        for (int i = 0; i < 5; i++) {
+            assertThat(caravan.get("web.example.com", "/").text()).isEqualTo("a");
+        }
+        client.resource(slice("svc-b-2", "svc-b", a)).delete();
+        awaitStatus("web.example.com", 503);
+
+        // Secrets are watched but change no route; deleting the class disowns the Ingress
+        client.resource(new SecretBuilder().withNewMetadata().withName("tls").withNamespace("default").endMetadata()
+                .withType("kubernetes.io/tls").addToStringData("tls.crt", "x").addToStringData("tls.key", "y")
+                .build()).create();
+        client.resource(ingressClass()).delete();
+        awaitStatus("web.example.com", 404);
+        client.resource(ingressClass()).create();
+        awaitStatus("web.example.com", 503);
+
+        client.resource(ingress("web", "web.example.com", "/", "svc-b")).delete();
+        awaitStatus("web.example.com", 404);
+    }
+
+    @Test
+    void endpointsObjectsServeServicesWithoutSlices() throws Exception {
+        client.resource(ingressClass()).create();
+        client.resource(service("legacy")).create();
+        client.resource(new io.fabric8.kubernetes.api.model.EndpointsBuilder().withNewMetadata().withName("legacy")
+                .withNamespace("default").endMetadata().addNewSubset().addNewAddress().withIp(a.ip()).endAddress()
+                .addNewPort().withName("http").withPort(a.port()).endPort().endSubset().build()).create();
+        client.resource(ingress("old", "old.example.com", "/", "legacy")).create();
+        caravan = startCaravan();
+        assertThat(caravan.get("old.example.com", "/").text()).isEqualTo("a");
+    }
+
+    @Test
+    void badObjectsNeverStallTheController() throws Exception {
+        client.resource(ingressClass()).create();
+        client.resource(service("svc-a")).create();
+        client.resource(slice("svc-a-1", "svc-a", a)).create();
+        caravan = startCaravan();
+        Ingress missingPort = ingress("bad-port", "bad.example.com", "/", "svc-a");
+        missingPort.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getPort()
+                .setName("grpc");
+        client.resource(missingPort).create();
+        client.resource(ingress("ghost", "ghost.example.com", "/", "no-such-service")).create();
+        Ingress noPathType = ingress("invalid", "invalid.example.com", "/", "svc-a");
+        noPathType.getSpec().getRules().get(0).getHttp().getPaths().get(0).setPathType(null);
+        client.resource(noPathType).create();
+        client.resource(ingress("good", "good.example.com", "/", "svc-a")).create();
+
+        awaitBody("good.example.com", "a");
+        assertThat(caravan.get("bad.example.com", "/").status()).isEqualTo(503);
+        assertThat(caravan.get("ghost.example.com", "/").status()).isEqualTo(503);
+        assertThat(caravan.get("invalid.example.com", "/").status()).isEqualTo(404);
+    }
+
+    private void awaitBody(String host, String body) {
+        await().atMost(PROPAGATION).pollInterval(Duration.ofMillis(50))
+                .until(() -> caravan.get(host, "/").text().equals(body));
+    }
+
+    private void awaitStatus(String host, int status) {
+        await().atMost(PROPAGATION).pollInterval(Duration.ofMillis(50))
+                .until(() -> caravan.get(host, "/").status() == status);
+    }
+}
