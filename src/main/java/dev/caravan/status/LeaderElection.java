@@ -33,7 +33,7 @@ public final class LeaderElection {
         service = new KubernetesClusterService(configuration);
         service.setId("caravan-leader-election");
         service.setLeaseResourceType(LeaseResourceType.Lease);
-        service.setKubernetesNamespace(namespace);
+        service.setKubernetesResourcesNamespace(namespace);
         service.setKubernetesResourceName(leaseName);
         service.setPodName(podName);
         long lease = leaseDuration.toMillis();
