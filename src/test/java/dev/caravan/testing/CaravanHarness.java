@@ -27,7 +27,7 @@ public final class CaravanHarness implements AutoCloseable {
     private final int httpPort;
     private final int adminPort;
 
-    private CaravanHarness(Path manifests, List<String> args) throws Exception {
+    private CaravanHarness(Path manifests, List<String> args, boolean awaitReady) throws Exception {
         this.manifests = manifests;
         this.httpPort = freePort();
         this.adminPort = freePort();
@@ -41,17 +41,24 @@ public final class CaravanHarness implements AutoCloseable {
         CaravanOptions options = CaravanOptions.parse(all.toArray(String[]::new), new Properties(), Map.of());
         caravan = new Caravan(options);
         caravan.start();
-        await().atMost(Duration.ofSeconds(15)).until(() -> caravan.readiness().ready());
+        if (awaitReady) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> caravan.readiness().ready());
+        }
     }
 
     /** Starts Caravan on {@code manifests}, which the test has filled already. */
     public static CaravanHarness start(Path manifests, String... args) throws Exception {
-        return new CaravanHarness(manifests, List.of(args));
+        return new CaravanHarness(manifests, List.of(args), true);
     }
 
-    /** Starts Caravan in cluster mode against an API server (its URL among the arguments). */
+    /** Starts Caravan in cluster mode against an API server (its URL among the arguments), once ready. */
     public static CaravanHarness startInCluster(String... args) throws Exception {
-        return new CaravanHarness(null, List.of(args));
+        return new CaravanHarness(null, List.of(args), true);
+    }
+
+    /** Starts Caravan in cluster mode and returns at once, ready or not. */
+    public static CaravanHarness startInClusterUnready(String... args) throws Exception {
+        return new CaravanHarness(null, List.of(args), false);
     }
 
     public int httpPort() {
