@@ -44,7 +44,7 @@ class CommandLineTest {
     void helpAndVersionExitZero() throws Exception {
         Run help = run("--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.stdout()).startsWith("Usage: java -jar caravan.jar --manifests DIR");
+        assertThat(help.stdout()).startsWith("Usage: java -jar caravan.jar [--manifests DIR] [options]");
         Run version = run("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.stdout()).startsWith("caravan ");
