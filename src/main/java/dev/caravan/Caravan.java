@@ -125,6 +125,8 @@ public final class Caravan {
         if (Files.isDirectory(options.routes())) {
             String dir = options.routes().toString();
             main.configure().setRoutesIncludePattern("file:" + dir + "/*.yaml,file:" + dir + "/*.xml");
+        } else {
+            LOG.info("No routes folder at {}; no user routes loaded", options.routes().toAbsolutePath());
         }
         main.bind(HTTP_LISTENER_BEAN, httpListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
@@ -174,6 +176,11 @@ public final class Caravan {
     }
 
     private void startPipeline() {
+        LOG.info("Caravan {} {}; HTTP on {}:{}, admin on {}:{}", CaravanMain.version(),
+                options.standalone() ? "serving the manifests in " + options.manifests().toAbsolutePath()
+                        : "watching " + (options.watchNamespace() == null ? "all namespaces" : "namespace "
+                                + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
+                options.bindAddress(), options.httpPort(), options.bindAddress(), options.adminPort());
         recompiler.start();
         httpListener.start();
     }

@@ -27,7 +27,28 @@ public final class CaravanMain {
             System.exit(2);
             return;
         }
-        new Caravan(options).run();
+        try {
+            new Caravan(options).run();
+        } catch (Exception e) {
+            System.err.println("caravan: " + startupFailure(e, options));
+            System.exit(1);
+        }
+    }
+
+    /** One line for a failure to start, naming the address when a port is taken. */
+    static String startupFailure(Throwable failure, CaravanOptions options) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.net.BindException bind) {
+                return "cannot listen on " + options.bindAddress() + " (HTTP port " + options.httpPort()
+                        + ", admin port " + options.adminPort() + ", or a port of a route in " + options.routes()
+                        + "): " + bind.getMessage();
+            }
+        }
+        Throwable root = failure;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return "could not start: " + root;
     }
 
     static String version() {

@@ -22,7 +22,7 @@ public final class CaravanOptions {
             throws UsageException {
         Map<Option, String> values = new EnumMap<>(Option.class);
         for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
+            String arg = args[i].equals("-h") ? "--help" : args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
                 throw new UsageException("unexpected argument '" + arg + "' (see --help)");
             }
@@ -98,6 +98,7 @@ public final class CaravanOptions {
             case PORT -> "PORT";
             case SECONDS -> "SECONDS";
             case SERVICE -> "NS/NAME";
+            case ADDRESS -> "ADDRESS";
             default -> "VALUE";
         };
     }

@@ -1,6 +1,7 @@
 package dev.caravan.cli;
 
 import dev.caravan.routing.ObjectRef;
+import io.netty.util.NetUtil;
 import java.util.Locale;
 
 /**
@@ -15,7 +16,7 @@ public enum Option {
     APISERVER_HOST("apiserver-host", Type.TEXT, null, "URL of the Kubernetes API server, overriding the kubeconfig's"),
     WATCH_NAMESPACE("watch-namespace", Type.TEXT, null, "watch only this namespace (else all namespaces)"),
     ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML) loaded at start; skipped if missing"),
-    BIND_ADDRESS("bind-address", Type.TEXT, "0.0.0.0", "address the listeners and the admin port bind to"),
+    BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
     ADMIN_PORT("admin-port", Type.PORT, "10254", "port of /healthz and /readyz"),
     INGRESS_CLASS("ingress-class", Type.TEXT, "caravan", "class name matched against the kubernetes.io/ingress.class annotation"),
@@ -41,7 +42,7 @@ public enum Option {
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE, ADDRESS }
 
     private final String flag;
     private final Type type;
@@ -114,6 +115,11 @@ public enum Option {
                     ObjectRef.parse(value);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + e.getMessage());
+                }
+            }
+            case ADDRESS -> {
+                if (!NetUtil.isValidIpV4Address(value) && !NetUtil.isValidIpV6Address(value)) {
+                    throw new UsageException(where + "'" + value + "' is not an IPv4 or IPv6 address");
                 }
             }
             case TEXT, PATH -> {

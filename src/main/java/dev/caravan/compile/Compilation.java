@@ -14,16 +14,19 @@ import java.util.Set;
  * @param lastGood the latest valid version of each of our Ingresses, kept to stand in for a later
  *                 invalid edit; pass it to the next compilation
  * @param claimed  every Ingress of our class, valid or not: those whose status we own
+ * @param ignored  the Ingresses of other classes, each with why it is not ours
  */
 public record Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
-        Set<ObjectRef> claimed) {
+        Set<ObjectRef> claimed, Map<ObjectRef, String> ignored) {
 
-    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of());
+    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of(),
+            Map.of());
 
     public Compilation {
         problems = List.copyOf(problems);
         lastGood = Map.copyOf(lastGood);
         claimed = Set.copyOf(claimed);
+        ignored = Map.copyOf(ignored);
     }
 
     /** The claimed Ingresses that are served as they are now (valid in their current version). */

@@ -29,16 +29,30 @@ final class IngressClassMatcher {
     }
 
     boolean claims(Ingress ingress) {
+        return whyNotOurs(ingress) == null;
+    }
+
+    /** {@code null} when the Ingress is ours, else why not, for the operator who wonders. */
+    String whyNotOurs(Ingress ingress) {
         String className = ingress.getSpec() == null ? null : ingress.getSpec().getIngressClassName();
         if (className != null && !className.isEmpty()) {
-            return classes.stream().anyMatch(c -> className.equals(c.getMetadata().getName()) && isOurs(c));
+            IngressClass named = classes.stream().filter(c -> className.equals(c.getMetadata().getName()))
+                    .findFirst().orElse(null);
+            if (named == null) {
+                return "its ingressClassName " + className + " names no IngressClass";
+            }
+            return isOurs(named) ? null : "its IngressClass " + className + " is for controller "
+                    + (named.getSpec() == null ? "(none)" : named.getSpec().getController()) + ", not "
+                    + settings.controllerClass();
         }
         Map<String, String> annotations = ingress.getMetadata().getAnnotations();
         String legacyClass = annotations == null ? null : annotations.get(CLASS_ANNOTATION);
         if (legacyClass != null && !legacyClass.isEmpty()) {
-            return legacyClass.equals(settings.ingressClass());
+            return legacyClass.equals(settings.ingressClass()) ? null
+                    : "its " + CLASS_ANNOTATION + " is " + legacyClass + ", not " + settings.ingressClass();
         }
-        return settings.watchIngressWithoutClass() || ourClassIsDefault;
+        return settings.watchIngressWithoutClass() || ourClassIsDefault ? null
+                : "it names no class, and no IngressClass of ours is the default (see --watch-ingress-without-class)";
     }
 
     private boolean isOurs(IngressClass ingressClass) {

@@ -48,7 +48,8 @@ public final class IngressCompiler {
         List<Problem> problems = new ArrayList<>();
         Map<ObjectRef, Ingress> lastGood = new HashMap<>();
         Set<ObjectRef> claimed = new HashSet<>();
-        List<Ingress> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed);
+        Map<ObjectRef, String> ignored = new HashMap<>();
+        List<Ingress> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed, ignored);
         served.sort(OLDEST_FIRST);
 
         BackendResolver resolver = new BackendResolver(state);
@@ -61,19 +62,22 @@ public final class IngressCompiler {
             BackendResolver.Resolution resolution = resolver.resolveFirstPort(settings.defaultBackendService());
             defaultBackend = resolution.backend();
         }
-        return new Compilation(table.build(state.version(), defaultBackend), problems, lastGood, claimed);
+        return new Compilation(table.build(state.version(), defaultBackend), problems, lastGood, claimed, ignored);
     }
 
     /** Our Ingresses as they will be served: valid ones as they are, invalid ones by their last good version. */
     private List<Ingress> selectIngresses(ClusterState state, Map<ObjectRef, Ingress> previousGood,
-            List<Problem> problems, Map<ObjectRef, Ingress> lastGood, Set<ObjectRef> claimed) {
+            List<Problem> problems, Map<ObjectRef, Ingress> lastGood, Set<ObjectRef> claimed,
+            Map<ObjectRef, String> ignored) {
         IngressClassMatcher classes = new IngressClassMatcher(settings, state);
         List<Ingress> served = new ArrayList<>();
         for (Ingress ingress : state.<Ingress>all(ResourceKind.INGRESS)) {
-            if (!classes.claims(ingress)) {
+            ObjectRef ref = ClusterState.refOf(ingress);
+            String notOurs = classes.whyNotOurs(ingress);
+            if (notOurs != null) {
+                ignored.put(ref, notOurs);
                 continue;
             }
-            ObjectRef ref = ClusterState.refOf(ingress);
             claimed.add(ref);
             List<String> reasons = validator.validate(ingress);
             if (reasons.isEmpty()) {

@@ -69,9 +69,16 @@ public final class Recompiler extends ServiceSupport {
         long started = System.nanoTime();
         Compilation compilation = compiler.compile(state, last);
         last = compilation;
-        table.set(compilation.table());
+        boolean synced = sourceSynced.getAsBoolean();
+        boolean wasServing = table.serving();
+        table.set(compilation.table(), synced);
+        if (!wasServing && table.serving()) {
+            LOG.info("Serving: {} hosts from {} Ingresses", compilation.table().exactHosts().size()
+                    + compilation.table().wildcardHosts().size() + (compilation.table().anyHost() == null ? 0 : 1),
+                    compilation.claimed().size());
+        }
         // before the source has synced, a missing Service may only be not listed yet: nothing to report
-        if (sourceSynced.getAsBoolean()) {
+        if (synced) {
             for (ProblemReporter reporter : reporters) {
                 reporter.report(compilation);
             }

@@ -107,6 +107,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
             return;
         }
+        if (!gateway.table().serving()) {
+            // the Ingresses are not all read yet: a 404 now could be wrong
+            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
+            return;
+        }
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
         RequestTarget target = RequestTarget.of(request);

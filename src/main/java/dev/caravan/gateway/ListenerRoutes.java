@@ -27,7 +27,9 @@ public final class ListenerRoutes extends RouteBuilder {
     public void configure() {
         from("netty-http:" + settings.scheme() + "://" + settings.host() + ":" + settings.port()
                 + "/?matchOnUriPrefix=true&nettySharedHttpServer=#" + listenerBean
-                + "&muteException=true&httpMethodRestrict=GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS")
+                + "&muteException=true&httpMethodRestrict=GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS"
+                // bridge mode keeps camel-netty-http from parsing form bodies into headers (it throws on "a&b")
+                + "&bridgeEndpoint=true")
                 .routeId(routeId(settings))
                 .routeDescription(settings.scheme().toUpperCase() + " listener on port " + settings.port()
                         + "; serves the built-in default backend")

@@ -1,17 +1,29 @@
 package dev.caravan.routing;
 
-import java.util.concurrent.atomic.AtomicReference;
-
-/** The routing table in force. Readers take one version per request; the compiler swaps whole tables. */
+/**
+ * The routing table in force. Readers take one version per request; the compiler swaps whole tables.
+ * Until the first table compiled from a synced source arrives, Caravan is not serving: a request then
+ * gets 503, never a 404 for a host that exists but has not been read yet.
+ */
 public final class CurrentRoutingTable {
 
-    private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
+    private volatile RoutingTable table = RoutingTable.EMPTY;
+    private volatile boolean serving;
 
     public RoutingTable get() {
-        return current.get();
+        return table;
     }
 
-    public void set(RoutingTable table) {
-        current.set(table);
+    /** Whether the table in force was compiled from a source that had synced. */
+    public boolean serving() {
+        return serving;
+    }
+
+    /** @param fromSyncedSource whether the table reflects a complete first picture of the cluster */
+    public void set(RoutingTable next, boolean fromSyncedSource) {
+        table = next;
+        if (fromSyncedSource) {
+            serving = true;
+        }
     }
 }

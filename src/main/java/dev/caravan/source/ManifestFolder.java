@@ -150,7 +150,7 @@ public final class ManifestFolder implements StateSource {
                     contents.getOrDefault(file, List.of()).size());
             return false;
         }
-        LOG.info("Read {}: {} objects{}", file, result.objects().size(),
+        LOG.info("Read {}: {} object{}{}", file, result.objects().size(), result.objects().size() == 1 ? "" : "s",
                 result.skipped() > 0 ? ", " + result.skipped() + " of kinds Caravan does not watch skipped" : "");
         contents.put(file, result.objects());
         return true;

@@ -3,20 +3,24 @@ package dev.caravan.status;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.Problem;
 import java.util.HashSet;
+import dev.caravan.routing.ObjectRef;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Logs each problem once when it appears and once when it is gone, rather than on every
- * compilation. The set it remembers is the current problems, so it is bounded by the Ingresses.
+ * compilation, and each Ingress of another class once, saying why it is not ours. What it remembers
+ * is the current problems and ignored Ingresses, so it is bounded by the Ingresses.
  */
 public final class LoggingProblemReporter implements ProblemReporter {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoggingProblemReporter.class);
 
     private Set<Problem> known = Set.of();
+    private Map<ObjectRef, String> ignored = Map.of();
 
     @Override
     public synchronized void report(Compilation compilation) {
@@ -33,5 +37,11 @@ public final class LoggingProblemReporter implements ProblemReporter {
             }
         }
         known = current;
+        compilation.ignored().forEach((ingress, why) -> {
+            if (!why.equals(ignored.get(ingress))) {
+                LOG.info("Ingress {} is not ours and is ignored: {}", ingress, why);
+            }
+        });
+        ignored = compilation.ignored();
     }
 }
