@@ -113,7 +113,8 @@ public final class Caravan {
         source.onSynced(recompiler::requestCompile);
         UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
                 UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
-        ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort());
+        ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
+                options.clientBodyTimeout());
         httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);
 
         readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)

@@ -220,6 +220,10 @@ public final class CaravanOptions {
         return seconds(Option.PROXY_CONNECT_TIMEOUT);
     }
 
+    public Duration clientBodyTimeout() {
+        return seconds(Option.CLIENT_BODY_TIMEOUT);
+    }
+
     public Duration proxyReadTimeout() {
         return seconds(Option.PROXY_READ_TIMEOUT);
     }

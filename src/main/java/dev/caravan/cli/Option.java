@@ -39,6 +39,8 @@ public enum Option {
     POD_NAME("pod-name", Type.TEXT, null, "this replica's pod name (default: the host name)"),
     PROXY_CONNECT_TIMEOUT("proxy-connect-timeout", Type.SECONDS, "5", "seconds to connect to a pod"),
     PROXY_READ_TIMEOUT("proxy-read-timeout", Type.SECONDS, "60", "seconds a pod may stay silent while answering"),
+    CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
+            "seconds a request body may stop arriving before the request gets 408"),
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 

@@ -31,10 +31,16 @@ final class ForwardedHeaders {
 
     static void apply(HttpRequest request, String host, InetSocketAddress client, String scheme, int port) {
         HttpHeaders headers = request.headers();
+        // the body's framing, as the decoder read it, survives whatever Connection lists
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        String transferEncoding = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        String contentLength = headers.get(HttpHeaderNames.CONTENT_LENGTH);
         HopByHopHeaders.strip(headers);
         if (chunked) {
-            HttpUtil.setTransferEncodingChunked(request, true);
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, transferEncoding);
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else if (contentLength != null) {
+            headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         headers.set(HttpHeaderNames.HOST, host);
         String ip = client.getAddress().getHostAddress();

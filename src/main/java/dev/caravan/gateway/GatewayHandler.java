@@ -9,16 +9,20 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -31,14 +35,16 @@ import org.slf4j.LoggerFactory;
  * in force; a request for pods is proxied here, in Netty, by a {@link ProxyCall}; a request nothing
  * matches continues down the pipeline to the listener's Camel route (the default backend). Requests
  * on a connection are served one after another: the channel reads only when this handler asks
- * (auto-read is off, and a {@code FlowControlHandler} hands over one message per read).
+ * (auto-read is off, and a {@code FlowControlHandler} hands over one message per read), and it asks
+ * for the next request only once the previous response has been written, which is the back-pressure
+ * a client that sends faster than it reads meets.
  */
 final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
     private static final long MAX_DISCARDED_BODY = 64 * 1024;
 
-    private enum State { IDLE, PROXYING, CAMEL, DISCARDING }
+    private enum State { IDLE, PROXYING, CAMEL, DISCARDING, CLOSED }
 
     private final Gateway gateway;
     private ChannelHandlerContext ctx;
@@ -47,6 +53,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean requestBodyIsSmall;
     private boolean keepAlive;
     private boolean headRequest;
+    private boolean camelRequestComplete;
+    private boolean readRequested;
 
     GatewayHandler(Gateway gateway) {
         this.gateway = gateway;
@@ -59,32 +67,47 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
+        requestRead();
         ctx.fireChannelActive();
+    }
+
+    /** Asks for the next message; the client owes us data from now until it arrives. */
+    private void requestRead() {
+        readRequested = true;
+        ctx.read();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readRequested = false;
+        if (!(msg instanceof HttpRequest) && msg instanceof DecoderResultProvider decoded
+                && decoded.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            onBrokenBody();
+            return;
+        }
         switch (state) {
             case IDLE -> {
                 if (msg instanceof HttpRequest request) {
                     onRequest(request);
                 } else {
                     ReferenceCountUtil.release(msg);
-                    ctx.read();
+                    requestRead();
                 }
             }
             case PROXYING -> {
-                if (msg instanceof HttpContent content) {
+                if (call != null && msg instanceof HttpContent content) {
                     call.clientContent(content);
                 } else {
                     ReferenceCountUtil.release(msg);
                 }
             }
             case CAMEL -> {
+                // set before passing it on: the route may answer within this very call
+                camelRequestComplete = msg instanceof LastHttpContent;
                 ctx.fireChannelRead(msg);
-                if (!(msg instanceof LastHttpContent)) {
-                    ctx.read();
+                if (!camelRequestComplete) {
+                    requestRead();
                 }
             }
             case DISCARDING -> {
@@ -93,52 +116,60 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 if (last) {
                     state = State.IDLE;
                 }
-                ctx.read();
+                requestRead();
             }
+            case CLOSED -> ReferenceCountUtil.release(msg);
         }
     }
 
     private void onRequest(HttpRequest request) {
+        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
+        keepAlive = HttpUtil.isKeepAlive(request);
+        headRequest = HttpMethod.HEAD.equals(request.method());
         if (request.decoderResult().isFailure()) {
-            respondAndClose(statusForDecoderFailure(request.decoderResult().cause()), request);
+            respondAndClose(statusForDecoderFailure(request.decoderResult().cause()));
+            ReferenceCountUtil.release(request);
             return;
         }
         if (!gateway.consumers().accepting()) {
-            respondAndClose(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
+            respondAndClose(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(request.method())) {
+            // an ingress is no forward proxy; a tunnel would also leave the pooled connection unusable
+            respondAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED);
             return;
         }
         if (!gateway.table().serving()) {
             // the Ingresses are not all read yet: a 404 now could be wrong
-            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
+            finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
-        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
-                && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
         RequestTarget target = RequestTarget.of(request);
         if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            respondAndClose(HttpResponseStatus.BAD_REQUEST, request);
+            respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
         String path = RequestPath.normalize(target.path());
         if (path == null) {
-            respondAndClose(HttpResponseStatus.BAD_REQUEST, request);
+            respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
         RouteMatch match = gateway.table().get().resolve(target.host(), path);
         if (!match.found()) {
             state = State.CAMEL;
+            camelRequestComplete = false;
             ctx.fireChannelRead(request);
-            ctx.read();
+            requestRead();
             return;
         }
         Backend backend = match.backend();
         if (!backend.hasEndpoints()) {
-            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, request);
+            finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
         HttpVersion clientVersion = request.protocolVersion();
-        keepAlive = HttpUtil.isKeepAlive(request);
-        headRequest = HttpMethod.HEAD.equals(request.method());
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), gateway.scheme(), gateway.port());
         state = State.PROXYING;
@@ -146,32 +177,44 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         call.start();
     }
 
-    /** Answers locally before any of the request was forwarded. */
-    private void respond(HttpResponseStatus status, HttpRequest request) {
-        finishLocally(status, HttpUtil.isKeepAlive(request), false, HttpMethod.HEAD.equals(request.method()));
+    /**
+     * Writes a local response; once it is out, either drops the rest of the request (if small) so the
+     * connection serves its next request, or closes the connection.
+     */
+    private void finishLocally(HttpResponseStatus status, boolean requestComplete) {
+        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
+        state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
+        ctx.writeAndFlush(LocalResponses.of(status, reuse, headRequest)).addListener(written -> {
+            if (!reuse || !written.isSuccess()) {
+                ctx.close();
+            } else if (state != State.CLOSED) {
+                requestRead();
+            }
+        });
     }
 
-    /**
-     * Writes a local response, then either drops the rest of the request (if small) so the connection
-     * serves its next request, or closes the connection.
-     */
-    private void finishLocally(HttpResponseStatus status, boolean clientKeepAlive, boolean requestComplete,
-            boolean head) {
-        boolean keepAlive = clientKeepAlive && (requestComplete || requestBodyIsSmall);
-        var written = ctx.writeAndFlush(LocalResponses.of(status, keepAlive, head));
-        if (!keepAlive) {
-            state = State.DISCARDING;
-            written.addListener(ChannelFutureListener.CLOSE);
+    private void respondAndClose(HttpResponseStatus status) {
+        state = State.CLOSED;
+        ctx.writeAndFlush(LocalResponses.of(status, false, headRequest)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The client's body broke off mid-way (a malformed chunk): nothing of it is passed on as complete. */
+    private void onBrokenBody() {
+        if (state == State.PROXYING && call != null) {
+            boolean started = call.responseStarted();
+            call.clientClosed();
+            call = null;
+            if (started) {
+                state = State.CLOSED;
+                ctx.close();
+                return;
+            }
+        } else if (state == State.CAMEL || state == State.CLOSED) {
+            state = State.CLOSED;
+            ctx.close();
             return;
         }
-        state = requestComplete ? State.IDLE : State.DISCARDING;
-        ctx.read();
-    }
-
-    private void respondAndClose(HttpResponseStatus status, HttpRequest request) {
-        state = State.DISCARDING;
-        boolean head = HttpMethod.HEAD.equals(request.method());
-        ctx.writeAndFlush(LocalResponses.of(status, false, head)).addListener(ChannelFutureListener.CLOSE);
+        respondAndClose(HttpResponseStatus.BAD_REQUEST);
     }
 
     private static HttpResponseStatus statusForDecoderFailure(Throwable cause) {
@@ -189,13 +232,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (state == State.CAMEL && msg instanceof LastHttpContent) {
+        boolean interim = msg instanceof HttpResponse response
+                && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        if (state == State.CAMEL && msg instanceof LastHttpContent && !interim) {
             // the default-backend route answered: the next request may be read once this is out
+            boolean closing = msg instanceof HttpResponse response && !HttpUtil.isKeepAlive(response);
+            boolean complete = camelRequestComplete;
+            state = closing || !complete ? State.CLOSED : State.IDLE;
             promise = promise.unvoid();
             promise.addListener(f -> {
-                state = State.IDLE;
-                if (ctx.channel().isActive()) {
-                    ctx.read();
+                if (state == State.CLOSED) {
+                    ctx.close();
+                } else if (ctx.channel().isActive()) {
+                    requestRead();
                 }
             });
         }
@@ -203,11 +252,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     @Override
+    public void requestBody() {
+        requestRead();
+    }
+
+    @Override
     public void completed(boolean keepOpen) {
         call = null;
-        state = State.IDLE;
+        state = keepOpen ? State.IDLE : State.CLOSED;
         if (keepOpen) {
-            ctx.read();
+            requestRead();
         } else {
             ctx.close();
         }
@@ -217,13 +271,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         LOG.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
         call = null;
-        finishLocally(status, keepAlive, requestComplete, headRequest);
+        finishLocally(status, requestComplete);
     }
 
     @Override
     public void aborted(String reason) {
         LOG.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
         call = null;
+        state = State.CLOSED;
         ctx.close();
     }
 
@@ -237,6 +292,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSED;
         if (call != null) {
             call.clientClosed();
             call = null;
@@ -246,11 +302,47 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && state == State.IDLE) {
-            ctx.close();
+        if (event instanceof IdleStateEvent idle) {
+            onIdle(idle.state());
             return;
         }
         ctx.fireUserEventTriggered(event);
+    }
+
+    /**
+     * Reader idle ({@code --client-body-timeout}): a request body that stopped arriving gets 408 (or a
+     * close, if its response has begun). All idle (keep-alive timeout): an idle connection is closed.
+     */
+    private void onIdle(IdleState idle) {
+        if (idle == IdleState.ALL_IDLE && state == State.IDLE) {
+            ctx.close();
+            return;
+        }
+        if (idle != IdleState.READER_IDLE) {
+            return;
+        }
+        // stalled only if we asked for data and none came: waiting on our own writes is not the client's fault
+        boolean stalled = readRequested && switch (state) {
+            case PROXYING -> call != null && call.awaitingClientBody();
+            case CAMEL -> !camelRequestComplete;
+            case DISCARDING -> true;
+            default -> false;
+        };
+        if (!stalled) {
+            return;
+        }
+        if (state == State.PROXYING && !call.responseStarted()) {
+            call.clientClosed();
+            call = null;
+            respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
+        } else {
+            if (call != null) {
+                call.clientClosed();
+                call = null;
+            }
+            state = State.CLOSED;
+            ctx.close();
+        }
     }
 
     @Override
@@ -260,6 +352,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         } else {
             LOG.warn("Closing client connection {}", ctx.channel().remoteAddress(), cause);
         }
+        state = State.CLOSED;
         ctx.close();
     }
 }

@@ -29,8 +29,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         // reads happen when the gateway asks, which is how back-pressure and request ordering work
         channel.config().setAutoRead(false);
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, settings.keepAliveTimeout().toMillis(),
-                TimeUnit.MILLISECONDS));
+        pipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0,
+                settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("codec", new HttpServerCodec(settings.maxInitialLineLength(), settings.maxHeaderSize(),
                 65536));
         pipeline.addLast("flow", new FlowControlHandler());

@@ -8,12 +8,14 @@ import java.time.Duration;
  * @param maxInitialLineLength the request line (longer gets 414; nginx: 8 KiB buffers)
  * @param maxHeaderSize        the whole header section (larger gets 431; nginx: 4 × 8 KiB)
  * @param keepAliveTimeout     how long an idle client connection stays open (nginx {@code keep-alive}, 75 s)
+ * @param clientBodyTimeout    how long a request body may stop arriving (nginx {@code client-body-timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
-        Duration keepAliveTimeout, int maxCamelBodySize) {
+        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize) {
 
-    public static ListenerSettings http(String host, int port) {
-        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), 1024 * 1024);
+    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout) {
+        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
+                1024 * 1024);
     }
 }

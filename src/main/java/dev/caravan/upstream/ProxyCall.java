@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * and only while the pod's connection can take more, and the pod's response is read only while the
  * client can take more. Everything runs on the client connection's event loop.
  *
- * <p>A failed connect tries the next endpoint (nothing was sent). A pooled connection that the pod
- * closed before answering is retried on a fresh one when the method is idempotent and no body was sent.
+ * <p>A failed connect tries the next endpoint (nothing was sent). When a pooled connection turns out
+ * closed by the pod before it answered, an idempotent request whose body was not sent is tried again
+ * (on another pooled connection or a new one).
  */
 public final class ProxyCall {
 
@@ -135,7 +136,7 @@ public final class ProxyCall {
             clientContent(content);
         } else {
             channel.flush();
-            downstream.read();
+            listener.requestBody();
         }
     }
 
@@ -163,7 +164,7 @@ public final class ProxyCall {
         written.addListener(f -> {
             if (f.isSuccess() && channel == upstream && !finished) {
                 if (channel.isWritable()) {
-                    downstream.read();
+                    listener.requestBody();
                 } else {
                     awaitingUpstreamWritable = true;
                 }
@@ -174,7 +175,7 @@ public final class ProxyCall {
     void upstreamWritabilityChanged(Channel channel) {
         if (channel == upstream && awaitingUpstreamWritable && channel.isWritable()) {
             awaitingUpstreamWritable = false;
-            downstream.read();
+            listener.requestBody();
         }
     }
 
@@ -219,6 +220,13 @@ public final class ProxyCall {
     /** Returns whether the response head was forwarded (false for interim 1xx responses). */
     private boolean startResponse(HttpResponse response) {
         int code = response.status().code();
+        if (code == 101) {
+            // nothing asked for an upgrade (Upgrade is not forwarded): the connection is not HTTP any more
+            upstream.close();
+            fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name()
+                    + " switched protocols unasked");
+            return false;
+        }
         if (code < 200) {
             skippingInterim = true;
             if (code == 100 && !clientHttp10 && HttpUtil.is100ContinueExpected(request)) {
@@ -229,7 +237,12 @@ public final class ProxyCall {
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         HopByHopHeaders.strip(headers);
+        if (chunked) {
+            // the body was de-chunked: a Content-Length beside the chunking (allowed in HTTP/1.0) is wrong now
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
         boolean bodyless = headRequest || code == 204 || code == 304;
         if (!bodyless && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (clientHttp10) {
@@ -291,7 +304,22 @@ public final class ProxyCall {
                 + " before responding");
     }
 
-    /** The client connection closed: whatever is in flight is abandoned. */
+    /** Whether the request is a HEAD, whose response has no body whatever its headers say. */
+    boolean headRequest() {
+        return headRequest;
+    }
+
+    /** Whether the response head has gone to the client (a local error response is then too late). */
+    public boolean responseStarted() {
+        return responseStarted;
+    }
+
+    /** Whether the client is expected to be sending body now: connected, not paused, body not complete. */
+    public boolean awaitingClientBody() {
+        return upstream != null && !requestComplete && !awaitingUpstreamWritable && !finished;
+    }
+
+    /** The client connection closed, or its request broke off: whatever is in flight is abandoned. */
     public void clientClosed() {
         if (finished) {
             return;
@@ -340,6 +368,10 @@ public final class ProxyCall {
             return;
         }
         long timeout = client.settings().readTimeout().toNanos();
+        if (upstream != null && !upstream.config().isAutoRead()) {
+            // reading is paused because the client is slow to take the response: not the pod's silence
+            lastUpstreamRead = System.nanoTime();
+        }
         long quiet = System.nanoTime() - lastUpstreamRead;
         if (quiet < timeout) {
             scheduleReadCheck(timeout - quiet);

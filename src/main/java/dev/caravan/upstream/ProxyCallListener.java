@@ -5,6 +5,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 /** How a proxied request ends, told to the client side that started it. Called on the client's event loop. */
 public interface ProxyCallListener {
 
+    /** The call can take more of the client's request body: read the next piece. */
+    void requestBody();
+
     /** The whole response was written; the client connection may serve its next request if {@code keepOpen}. */
     void completed(boolean keepOpen);
 

@@ -6,7 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -84,8 +84,9 @@ public final class UpstreamClient {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel channel) {
-                            channel.pipeline().addLast("codec",
-                                    new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                            channel.pipeline().addLast("decoder",
+                                    new UpstreamResponseDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                            channel.pipeline().addLast("encoder", new HttpRequestEncoder());
                             channel.pipeline().addLast("idle",
                                     new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                             channel.pipeline().addLast("upstream", UpstreamHandler.INSTANCE);

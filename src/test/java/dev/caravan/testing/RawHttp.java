@@ -46,9 +46,13 @@ public final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttp(int port) throws IOException {
+        this(port, 20_000);
+    }
+
+    public RawHttp(int port, int timeoutMillis) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        socket.setSoTimeout(20_000);
+        socket.setSoTimeout(timeoutMillis);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
