@@ -151,6 +151,10 @@ public final class Caravan {
     }
 
     public void stop() throws Exception {
+        if (statusWriter != null && options.updateStatusOnShutdown()) {
+            // run() does this through Camel Main's beforeStop; a direct stop() has no such hook
+            clearStatusIfLeader();
+        }
         main.stop();
         stopPipeline();
     }

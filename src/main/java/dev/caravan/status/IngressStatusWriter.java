@@ -48,16 +48,23 @@ public final class IngressStatusWriter {
         }
     }
 
-    /** Empties the status of every claimed Ingress (on shutdown, when asked to). */
+    /**
+     * Empties the status of every claimed Ingress (on shutdown, when asked to), whatever the cache
+     * says: a status written a moment ago may not have come back through the informer yet.
+     */
     public void clear() {
-        write(List.of());
+        write(List.of(), true);
     }
 
     private void write(List<IngressLoadBalancerIngress> wanted) {
+        write(wanted, false);
+    }
+
+    private void write(List<IngressLoadBalancerIngress> wanted, boolean evenIfCachedEqual) {
         ClusterState current = state.get();
         for (ObjectRef ref : compilation.get().claimed()) {
             Ingress ingress = current.get(ResourceKind.INGRESS, ref);
-            if (ingress == null || wanted.equals(statusOf(ingress))) {
+            if (ingress == null || (!evenIfCachedEqual && wanted.equals(statusOf(ingress)))) {
                 continue;
             }
             try {

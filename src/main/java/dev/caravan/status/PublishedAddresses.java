@@ -54,8 +54,9 @@ public final class PublishedAddresses {
                         .build());
             }
         }
-        if (result.isEmpty() && service.getSpec().getExternalIPs() != null) {
-            return of(service.getSpec().getExternalIPs());
+        List<String> externalIps = service.getSpec().getExternalIPs();
+        if (result.isEmpty() && externalIps != null && !externalIps.isEmpty()) {
+            return of(externalIps);
         }
         if (result.isEmpty() && "NodePort".equals(service.getSpec().getType())) {
             for (Node node : nodes) {

@@ -64,11 +64,13 @@ class LeaderDutiesTest {
         pod.close();
     }
 
-    private CaravanHarness replica(String podName) throws Exception {
+    private CaravanHarness replica(String podName, String... extra) throws Exception {
         client.resource(readyPod("caravan", podName)).create();
-        CaravanHarness replica = CaravanHarness.startInCluster("--apiserver-host", client.getMasterUrl().toString(),
+        List<String> args = new ArrayList<>(List.of("--apiserver-host", client.getMasterUrl().toString(),
                 "--pod-name", podName, "--pod-namespace", "caravan", "--election-lease-duration", "2",
-                "--publish-status-address", "192.0.2.10,lb.example.com");
+                "--publish-status-address", "192.0.2.10,lb.example.com"));
+        args.addAll(List.of(extra));
+        CaravanHarness replica = CaravanHarness.startInCluster(args.toArray(String[]::new));
         replicas.add(replica);
         return replica;
     }
@@ -113,6 +115,16 @@ class LeaderDutiesTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> follower.caravan().leader());
         client.resource(ingress("web2", "web2.example.com", "/", "svc")).create();
         await().atMost(Duration.ofSeconds(10)).until(() -> statusOf("web2").containsAll(List.of("192.0.2.10", "lb.example.com")));
+    }
+
+    @Test
+    void theLeaderEmptiesStatusOnShutdownWhenAsked() throws Exception {
+        client.resource(ingress("web", "web.example.com", "/", "svc")).create();
+        CaravanHarness only = replica("caravan-0", "--update-status-on-shutdown");
+        await().atMost(Duration.ofSeconds(15)).until(() -> statusOf("web").contains("192.0.2.10"));
+        only.close();
+        replicas.remove(only);
+        assertThat(statusOf("web")).isEmpty();
     }
 
     @Test
