@@ -114,7 +114,7 @@ public final class Caravan {
         UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
                 UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
-                options.clientBodyTimeout());
+                options.clientBodyTimeout(), options.proxyBodySize());
         httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);
 
         readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)

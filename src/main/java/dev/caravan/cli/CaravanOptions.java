@@ -1,5 +1,6 @@
 package dev.caravan.cli;
 
+import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,6 +100,7 @@ public final class CaravanOptions {
             case SECONDS -> "SECONDS";
             case SERVICE -> "NS/NAME";
             case ADDRESS -> "ADDRESS";
+            case SIZE -> "SIZE";
             default -> "VALUE";
         };
     }
@@ -218,6 +220,11 @@ public final class CaravanOptions {
 
     public Duration proxyConnectTimeout() {
         return seconds(Option.PROXY_CONNECT_TIMEOUT);
+    }
+
+    /** The global request body limit in bytes; 0 for none. */
+    public long proxyBodySize() {
+        return NginxSize.parse(values.get(Option.PROXY_BODY_SIZE));
     }
 
     public Duration clientBodyTimeout() {

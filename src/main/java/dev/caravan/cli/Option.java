@@ -1,5 +1,6 @@
 package dev.caravan.cli;
 
+import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
 import io.netty.util.NetUtil;
 import java.util.Locale;
@@ -39,12 +40,14 @@ public enum Option {
     POD_NAME("pod-name", Type.TEXT, null, "this replica's pod name (default: the host name)"),
     PROXY_CONNECT_TIMEOUT("proxy-connect-timeout", Type.SECONDS, "5", "seconds to connect to a pod"),
     PROXY_READ_TIMEOUT("proxy-read-timeout", Type.SECONDS, "60", "seconds a pod may stay silent while answering"),
+    PROXY_BODY_SIZE("proxy-body-size", Type.SIZE, "1m",
+            "largest request body proxied (k, m, g; 0 = no limit), unless an Ingress says otherwise"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
             "seconds a request body may stop arriving before the request gets 408"),
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE, ADDRESS }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE, ADDRESS, SIZE }
 
     private final String flag;
     private final Type type;
@@ -117,6 +120,13 @@ public enum Option {
                     ObjectRef.parse(value);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + e.getMessage());
+                }
+            }
+            case SIZE -> {
+                try {
+                    NginxSize.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + "'" + value + "' is " + e.getMessage());
                 }
             }
             case ADDRESS -> {

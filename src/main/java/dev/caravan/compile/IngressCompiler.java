@@ -1,10 +1,13 @@
 package dev.caravan.compile;
 
+import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.PathType;
+import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
@@ -22,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The pure function at the heart of Caravan: cluster state in, routing table and per-Ingress problems
@@ -33,9 +38,13 @@ import java.util.Set;
  */
 public final class IngressCompiler {
 
-    private static final Comparator<Ingress> OLDEST_FIRST = Comparator
-            .comparing(IngressCompiler::createdAt)
-            .thenComparing(ClusterState::refOf);
+    private static final Comparator<Served> OLDEST_FIRST = Comparator
+            .comparing((Served served) -> createdAt(served.ingress()))
+            .thenComparing(served -> ClusterState.refOf(served.ingress()));
+
+    /** An Ingress as it will be served, with its annotations parsed. */
+    private record Served(Ingress ingress, RoutePolicy policy) {
+    }
 
     private final ControllerSettings settings;
     private final IngressValidator validator = new IngressValidator();
@@ -49,13 +58,13 @@ public final class IngressCompiler {
         Map<ObjectRef, Ingress> lastGood = new HashMap<>();
         Set<ObjectRef> claimed = new HashSet<>();
         Map<ObjectRef, String> ignored = new HashMap<>();
-        List<Ingress> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed, ignored);
+        List<Served> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed, ignored);
         served.sort(OLDEST_FIRST);
 
         BackendResolver resolver = new BackendResolver(state);
         TableBuilder table = new TableBuilder(resolver, problems);
-        for (Ingress ingress : served) {
-            table.add(ingress);
+        for (Served ingress : served) {
+            table.add(ingress.ingress(), ingress.policy());
         }
         Backend defaultBackend = null;
         if (settings.defaultBackendService() != null) {
@@ -66,11 +75,11 @@ public final class IngressCompiler {
     }
 
     /** Our Ingresses as they will be served: valid ones as they are, invalid ones by their last good version. */
-    private List<Ingress> selectIngresses(ClusterState state, Map<ObjectRef, Ingress> previousGood,
+    private List<Served> selectIngresses(ClusterState state, Map<ObjectRef, Ingress> previousGood,
             List<Problem> problems, Map<ObjectRef, Ingress> lastGood, Set<ObjectRef> claimed,
             Map<ObjectRef, String> ignored) {
         IngressClassMatcher classes = new IngressClassMatcher(settings, state);
-        List<Ingress> served = new ArrayList<>();
+        List<Served> served = new ArrayList<>();
         for (Ingress ingress : state.<Ingress>all(ResourceKind.INGRESS)) {
             ObjectRef ref = ClusterState.refOf(ingress);
             String notOurs = classes.whyNotOurs(ingress);
@@ -79,21 +88,39 @@ public final class IngressCompiler {
                 continue;
             }
             claimed.add(ref);
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations());
+            reportUnsupported(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
+            String reason = Problem.INVALID_INGRESS;
+            if (reasons.isEmpty() && annotations.blocked()) {
+                annotations.findings().stream().filter(AnnotationFinding::blocking)
+                        .forEach(finding -> reasons.add(finding.toString()));
+                reason = annotations.findings().stream().anyMatch(f -> f.kind() == AnnotationFinding.Kind.REFUSED)
+                        ? Problem.REFUSED_ANNOTATION : Problem.INVALID_ANNOTATION;
+            }
             if (reasons.isEmpty()) {
-                served.add(ingress);
+                served.add(new Served(ingress, annotations.policy()));
                 lastGood.put(ref, ingress);
                 continue;
             }
             Ingress good = previousGood.get(ref);
             String fallback = good != null ? " (serving its last valid version)" : " (not served)";
-            problems.add(Problem.invalid(ref, Problem.INVALID_INGRESS, String.join("; ", reasons) + fallback));
+            problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good != null) {
-                served.add(good);
+                served.add(new Served(good, AnnotationParser.parse(good.getMetadata().getAnnotations()).policy()));
                 lastGood.put(ref, good);
             }
         }
         return served;
+    }
+
+    private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations, List<Problem> problems) {
+        List<String> unsupported = annotations.findings().stream()
+                .filter(f -> f.kind() == AnnotationFinding.Kind.UNSUPPORTED).map(AnnotationFinding::annotation).toList();
+        if (!unsupported.isEmpty()) {
+            problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION,
+                    "not applied (Caravan does not support them yet): " + String.join(", ", unsupported)));
+        }
     }
 
     private static Instant createdAt(Ingress ingress) {
@@ -116,6 +143,7 @@ public final class IngressCompiler {
 
         private static final class HostEntry {
             final Map<PathKey, PathRule> rules = new LinkedHashMap<>();
+            boolean regexMode;
             Backend defaultBackend;
             ObjectRef defaultBackendOwner;
         }
@@ -131,7 +159,7 @@ public final class IngressCompiler {
             this.problems = problems;
         }
 
-        void add(Ingress ingress) {
+        void add(Ingress ingress, RoutePolicy policy) {
             ObjectRef ref = ClusterState.refOf(ingress);
             List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
             List<HostEntry> namedHosts = new ArrayList<>();
@@ -146,7 +174,7 @@ public final class IngressCompiler {
                 }
                 if (rule.getHttp() != null) {
                     for (HTTPIngressPath path : rule.getHttp().getPaths()) {
-                        addPath(entry, host, path, ref);
+                        addPath(entry, host, path, ref, policy);
                     }
                 }
             }
@@ -175,10 +203,11 @@ public final class IngressCompiler {
             return exact.computeIfAbsent(RoutingTable.normalizeHost(host), h -> new HostEntry());
         }
 
-        private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref) {
+        private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
             PathType type = PathType.fromApiName(path.getPathType());
             Backend backend = resolve(ref, path.getBackend());
-            PathRule rule = new PathRule(type, path.getPath(), backend, ref);
+            PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null);
+            entry.regexMode |= policy.regexPaths();
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
             if (existing != null && !existing.backend().name().equals(backend.name())) {
                 problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
@@ -221,7 +250,21 @@ public final class IngressCompiler {
         }
 
         private static HostRoutes routes(HostEntry entry) {
-            return new HostRoutes(new ArrayList<>(entry.rules.values()), entry.defaultBackend);
+            List<PathRule> rules = new ArrayList<>(entry.rules.values());
+            if (entry.regexMode) {
+                // as ingress-nginx: one Ingress with regex paths makes every prefix path of the host a regex
+                rules.replaceAll(rule -> rule.type() == PathType.EXACT ? rule : rule.asRegex(regexOf(rule)));
+            }
+            return new HostRoutes(rules, entry.defaultBackend);
+        }
+
+        /** The path as ingress-nginx's {@code location ~* "^path"}; a path that is no regex is taken literally. */
+        private static Pattern regexOf(PathRule rule) {
+            try {
+                return Pattern.compile("^" + rule.path(), Pattern.CASE_INSENSITIVE);
+            } catch (PatternSyntaxException notARegex) {
+                return Pattern.compile("^" + Pattern.quote(rule.path()), Pattern.CASE_INSENSITIVE);
+            }
         }
     }
 }

@@ -19,6 +19,12 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String BACKEND_NOT_FOUND = "BackendNotFound";
     /** A backend names a port its Service does not have. */
     public static final String PORT_NOT_FOUND = "PortNotFound";
+    /** An annotation has a value Caravan cannot use. */
+    public static final String INVALID_ANNOTATION = "InvalidAnnotation";
+    /** An annotation Caravan refuses (raw proxy configuration, the snippets). */
+    public static final String REFUSED_ANNOTATION = "RefusedAnnotation";
+    /** An ingress-nginx annotation Caravan does not apply (yet). */
+    public static final String UNSUPPORTED_ANNOTATION = "UnsupportedAnnotation";
     /** An older Ingress already serves the same host and path elsewhere. */
     public static final String CONFLICT = "Conflict";
 

@@ -1,14 +1,26 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.upstream.CallLimits;
 import dev.caravan.upstream.UpstreamClient;
+import dev.caravan.upstream.UpstreamSettings;
 
 /**
  * What every connection of one listener shares.
  *
  * @param scheme the listener's scheme as pods see it in {@code X-Forwarded-Proto}
  * @param port   the listener's port as pods see it in {@code X-Forwarded-Port}
+ * @param maxBodySize the largest request body when a route does not say (0: no limit)
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
-        ListenerConsumers consumers) {
+        ListenerConsumers consumers, long maxBodySize) {
+
+    /** A route's limits, its policy's where it has them, the global settings' otherwise. */
+    CallLimits limits(RoutePolicy policy) {
+        UpstreamSettings defaults = upstream.settings();
+        return new CallLimits(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
+                policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
+                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout());
+    }
 }

@@ -1,8 +1,11 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.Backend;
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
+import dev.caravan.upstream.CallLimits;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
 import io.netty.channel.ChannelDuplexHandler;
@@ -11,6 +14,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -164,6 +168,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             requestRead();
             return;
         }
+        PathRule rule = match.rule();
+        RoutePolicy policy = rule == null ? RoutePolicy.NONE : rule.policy();
+        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, gateway.scheme(), target, path,
+                keepAlive && requestBodyIsSmall, headRequest);
+        if (redirect != null) {
+            finishLocally(redirect, false);
+            return;
+        }
+        CallLimits limits = gateway.limits(policy);
+        if (limits.maxBodySize() > 0 && HttpUtil.getContentLength(request, 0L) > limits.maxBodySize()) {
+            respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
         Backend backend = match.backend();
         if (!backend.hasEndpoints()) {
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
@@ -172,8 +189,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         HttpVersion clientVersion = request.protocolVersion();
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), gateway.scheme(), gateway.port());
+        if (rule != null) {
+            RoutePolicies.applyUpstream(rule, request, path);
+        }
         state = State.PROXYING;
-        call = new ProxyCall(gateway.upstream(), ctx, request, clientVersion, keepAlive, backend, this);
+        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend, this);
         call.start();
     }
 
@@ -183,8 +203,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      */
     private void finishLocally(HttpResponseStatus status, boolean requestComplete) {
         boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
+        finishLocally(LocalResponses.of(status, reuse, headRequest), requestComplete);
+    }
+
+    /** As above, with a response made by the caller (its Connection header must agree with reuse). */
+    private void finishLocally(FullHttpResponse response, boolean requestComplete) {
+        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
-        ctx.writeAndFlush(LocalResponses.of(status, reuse, headRequest)).addListener(written -> {
+        ctx.writeAndFlush(response).addListener(written -> {
             if (!reuse || !written.isSuccess()) {
                 ctx.close();
             } else if (state != State.CLOSED) {

@@ -59,7 +59,8 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         configuration.setWorkerGroup(workers);
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
-        Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers);
+        Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
+                settings.maxBodySize());
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,

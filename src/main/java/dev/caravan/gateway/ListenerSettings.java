@@ -10,12 +10,13 @@ import java.time.Duration;
  * @param keepAliveTimeout     how long an idle client connection stays open (nginx {@code keep-alive}, 75 s)
  * @param clientBodyTimeout    how long a request body may stop arriving (nginx {@code client-body-timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
+ * @param maxBodySize          the largest request body proxied to pods unless a route says otherwise (0: none)
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
-        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize) {
+        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize, long maxBodySize) {
 
-    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout) {
+    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout, long maxBodySize) {
         return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
-                1024 * 1024);
+                1024 * 1024, maxBodySize);
     }
 }

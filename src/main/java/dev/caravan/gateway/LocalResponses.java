@@ -11,12 +11,19 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Responses Caravan makes itself (errors): short plain text naming the status, never a stack trace
- * and never anything taken from the request.
+ * Responses Caravan makes itself (errors, redirects): short plain text naming the status, never a
+ * stack trace and never anything taken from the request.
  */
 final class LocalResponses {
 
     private LocalResponses() {
+    }
+
+    /** A redirect: {@code location} comes from the operator's annotation, never from the request. */
+    static FullHttpResponse redirect(HttpResponseStatus status, String location, boolean keepAlive, boolean head) {
+        FullHttpResponse response = of(status, keepAlive, head);
+        response.headers().set(HttpHeaderNames.LOCATION, location);
+        return response;
     }
 
     static FullHttpResponse of(HttpResponseStatus status, boolean keepAlive, boolean head) {

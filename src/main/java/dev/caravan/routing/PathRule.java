@@ -1,23 +1,41 @@
 package dev.caravan.routing;
 
+import java.util.regex.Pattern;
+
 /**
  * One {@code http.paths} entry of an Ingress rule, compiled.
  *
  * @param path    as written in the Ingress ({@code /} if left out); for prefix matching a trailing slash is ignored
  * @param ingress the Ingress that declared it, for reports and lookups
+ * @param policy  what the Ingress's annotations ask of the requests this rule matches
+ * @param regex   for a host in regex mode (use-regex, rewrite-target), the path as a case-insensitive
+ *                regex anchored at the start; {@code null} otherwise
  */
-public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress) {
+public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress, RoutePolicy policy,
+        Pattern regex) {
 
     public PathRule {
         // an ImplementationSpecific rule may leave the path out: it then covers every path
         if (path == null || path.isEmpty()) {
             path = "/";
         }
+        if (policy == null) {
+            policy = RoutePolicy.NONE;
+        }
+    }
+
+    public PathRule(PathType type, String path, Backend backend, ObjectRef ingress) {
+        this(type, path, backend, ingress, RoutePolicy.NONE, null);
+    }
+
+    /** The same rule as a regex rule, as ingress-nginx turns every path of a host with regex paths. */
+    public PathRule asRegex(Pattern pattern) {
+        return new PathRule(type, path, backend, ingress, policy, pattern);
     }
 
     /** The path compared against requests: for prefix types, without its trailing slashes. */
     public String matchPath() {
-        if (type == PathType.EXACT) {
+        if (type == PathType.EXACT || regex != null) {
             return path;
         }
         int end = path.length();
@@ -29,6 +47,9 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
 
     /** Whether a request path (no query) is matched by this rule, per the Ingress v1 API. */
     public boolean matches(String requestPath) {
+        if (regex != null) {
+            return regex.matcher(requestPath).lookingAt();
+        }
         String own = matchPath();
         if (type == PathType.EXACT) {
             return requestPath.equals(own);

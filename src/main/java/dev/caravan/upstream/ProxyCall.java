@@ -43,6 +43,7 @@ public final class ProxyCall {
             HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final UpstreamClient client;
+    private final CallLimits limits;
     private final ChannelHandlerContext downstream;
     private final HttpRequest request;
     private final Backend backend;
@@ -58,6 +59,7 @@ public final class ProxyCall {
     private boolean upstreamReused;
     private HttpContent pendingContent;
     private boolean requestBodySent;
+    private long requestBodyBytes;
     private boolean requestComplete;
     private boolean awaitingUpstreamWritable;
     private boolean responseStarted;
@@ -72,9 +74,10 @@ public final class ProxyCall {
      * @param request         the request head as it is to be sent, its headers already prepared
      * @param clientKeepAlive whether the client connection may serve another request afterwards
      */
-    public ProxyCall(UpstreamClient client, ChannelHandlerContext downstream, HttpRequest request,
+    public ProxyCall(UpstreamClient client, CallLimits limits, ChannelHandlerContext downstream, HttpRequest request,
             HttpVersion clientVersion, boolean clientKeepAlive, Backend backend, ProxyCallListener listener) {
         this.client = client;
+        this.limits = limits;
         this.downstream = downstream;
         this.request = request;
         this.backend = backend;
@@ -93,7 +96,7 @@ public final class ProxyCall {
         endpoint = backend.balancer().choose(backend.endpoints(), tried);
         tried.add(endpoint);
         InetSocketAddress target = endpoint;
-        Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target);
+        Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, limits.connectTimeout());
         if (connection.isDone()) {
             connected(connection, target);
         } else {
@@ -152,6 +155,19 @@ public final class ProxyCall {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        requestBodyBytes += content.content().readableBytes();
+        if (limits.maxBodySize() > 0 && requestBodyBytes > limits.maxBodySize()) {
+            // a chunked body that outgrew the limit: the pod must not take it as complete
+            content.release();
+            if (responseStarted) {
+                clientClosed();
+                listener.aborted("request body over " + limits.maxBodySize() + " bytes");
+            } else {
+                fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over " + limits.maxBodySize()
+                        + " bytes");
+            }
+            return;
+        }
         if (content.content().isReadable()) {
             requestBodySent = true;
         }
@@ -355,7 +371,7 @@ public final class ProxyCall {
     private void startReadTimer() {
         if (readTimer == null) {
             lastUpstreamRead = System.nanoTime();
-            scheduleReadCheck(client.settings().readTimeout().toNanos());
+            scheduleReadCheck(limits.readTimeout().toNanos());
         }
     }
 
@@ -367,7 +383,7 @@ public final class ProxyCall {
         if (finished) {
             return;
         }
-        long timeout = client.settings().readTimeout().toNanos();
+        long timeout = limits.readTimeout().toNanos();
         if (upstream != null && !upstream.config().isAutoRead()) {
             // reading is paused because the client is slow to take the response: not the pod's silence
             lastUpstreamRead = System.nanoTime();
@@ -378,7 +394,7 @@ public final class ProxyCall {
             return;
         }
         String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
-                + client.settings().readTimeout().toMillis() + " ms";
+                + limits.readTimeout().toMillis() + " ms";
         if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
         } else {

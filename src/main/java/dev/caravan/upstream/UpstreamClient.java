@@ -44,8 +44,8 @@ public final class UpstreamClient {
     }
 
     /** An idle pooled connection to the endpoint, or a new one. Must be called on {@code loop}. */
-    Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint) {
-        return pool(loop).acquire(endpoint);
+    Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint, java.time.Duration connectTimeout) {
+        return pool(loop).acquire(endpoint, connectTimeout);
     }
 
     /** Returns a connection whose last exchange completed cleanly. Must be called on its event loop. */
@@ -95,7 +95,7 @@ public final class UpstreamClient {
                     });
         }
 
-        Future<Channel> acquire(InetSocketAddress endpoint) {
+        Future<Channel> acquire(InetSocketAddress endpoint, java.time.Duration connectTimeout) {
             ArrayDeque<Channel> channels = idle.get(endpoint);
             while (channels != null && !channels.isEmpty()) {
                 Channel channel = channels.pollFirst();
@@ -106,7 +106,9 @@ public final class UpstreamClient {
                     return channel.eventLoop().newSucceededFuture(channel);
                 }
             }
-            var connect = bootstrap.connect(endpoint);
+            Bootstrap connector = connectTimeout.equals(settings.connectTimeout()) ? bootstrap
+                    : bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+            var connect = connector.connect(endpoint);
             connect.channel().attr(ENDPOINT).set(endpoint);
             var result = loop.<Channel>newPromise();
             connect.addListener(f -> {

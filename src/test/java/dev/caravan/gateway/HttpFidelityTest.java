@@ -35,7 +35,8 @@ class HttpFidelityTest {
     static void start() throws Exception {
         pod = TestBackend.start("127.0.0.2", "pod");
         write(manifests, "all.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", pod) + "---\n"
-                + Manifests.ingress("app", "app.example.com", "/", "svc"));
+                + Manifests.ingress("app", "app.example.com", "/", "svc",
+                        java.util.Map.of("nginx.ingress.kubernetes.io/proxy-body-size", "64m")));
         caravan = CaravanHarness.start(manifests);
     }
 

@@ -73,6 +73,16 @@ public final class Manifests {
                 """.formatted(name, host.isEmpty() ? "" : "host: " + host + "\n      ", path, service);
     }
 
+    /** As {@link #ingress}, with annotations (name → value, values quoted as YAML strings). */
+    public static String ingress(String name, String host, String path, String service,
+            java.util.Map<String, String> annotations) {
+        StringBuilder lines = new StringBuilder("  annotations:\n");
+        annotations.forEach((key, value) -> lines.append("    ").append(key).append(": \"")
+                .append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n"));
+        return ingress(name, host, path, service).replaceFirst("(?m)^spec:",
+                java.util.regex.Matcher.quoteReplacement(lines + "spec:"));
+    }
+
     /** The IngressClass {@code caravan} of Caravan's controller. */
     public static String ingressClass() {
         return """

@@ -1,0 +1,87 @@
+package dev.caravan.compile.annotation;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The ingress-nginx annotations Caravan knows, and what it does with each: apply it, say it is not
+ * supported yet (the Ingress is served without it), or refuse it (the Ingress is not served). Any
+ * {@code *-snippet} is refused: it is proxy configuration text, and Caravan never runs configuration
+ * from an Ingress. Docs: {@code docs/annotations.md} holds the same table.
+ */
+public final class AnnotationCatalog {
+
+    public static final String PREFIX = "nginx.ingress.kubernetes.io/";
+
+    /** What Caravan does with an annotation. */
+    public enum Support { SUPPORTED, UNSUPPORTED, REFUSED }
+
+    /** One annotation's entry: its support and a line for people. */
+    public record Entry(Support support, String note) {
+    }
+
+    private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
+
+    static {
+        supported("rewrite-target", "path sent upstream; $1…$n from the path's regex; makes the host's paths regexes");
+        supported("use-regex", "paths are case-insensitive regexes anchored at the start, for the whole host");
+        supported("app-root", "302 from / to this path");
+        supported("x-forwarded-prefix", "X-Forwarded-Prefix sent upstream");
+        supported("upstream-vhost", "Host sent upstream");
+        supported("permanent-redirect", "every request redirected here (301)");
+        supported("permanent-redirect-code", "status of permanent-redirect (300-308)");
+        supported("temporal-redirect", "every request redirected here (302)");
+        supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
+        supported("proxy-connect-timeout", "seconds to connect to a pod");
+        supported("proxy-read-timeout", "seconds a pod may stay silent while answering");
+        for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
+            "affinity", "affinity-mode", "affinity-canary-behavior", "session-cookie-name", "session-cookie-path",
+            "session-cookie-domain", "session-cookie-max-age", "session-cookie-expires", "session-cookie-samesite",
+            "session-cookie-conditional-samesite-none", "session-cookie-secure", "session-cookie-change-on-failure",
+            "load-balance", "upstream-hash-by", "upstream-hash-by-subset", "service-upstream", "proxy-send-timeout",
+            "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
+            "whitelist-source-range", "allowlist-source-range", "denylist-source-range", "limit-rps", "limit-rpm",
+            "limit-connections", "limit-burst-multiplier", "limit-whitelist", "enable-cors", "cors-allow-origin",
+            "cors-allow-methods", "cors-allow-headers", "cors-allow-credentials", "cors-expose-headers",
+            "cors-max-age", "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
+            "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
+            "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",
+            "default-backend", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+            "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
+            "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
+        }
+        for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
+            "stream-snippet", "modsecurity-snippet"}) {
+            refused(name);
+        }
+    }
+
+    private AnnotationCatalog() {
+    }
+
+    private static void supported(String name, String note) {
+        ENTRIES.put(name, new Entry(Support.SUPPORTED, note));
+    }
+
+    private static void refused(String name) {
+        ENTRIES.put(name, new Entry(Support.REFUSED, "raw proxy configuration: refused, the Ingress is not served"));
+    }
+
+    /** What Caravan does with {@code name} (without the prefix); unknown names are unsupported, snippets refused. */
+    public static Entry lookup(String name) {
+        Entry entry = ENTRIES.get(name);
+        if (entry != null) {
+            return entry;
+        }
+        if (name.endsWith("-snippet")) {
+            return new Entry(Support.REFUSED, "raw proxy configuration: refused, the Ingress is not served");
+        }
+        return new Entry(Support.UNSUPPORTED, "not known to Caravan; the Ingress is served without it");
+    }
+
+    /** Every annotation in the catalog, in the order of docs/annotations.md. */
+    public static Map<String, Entry> entries() {
+        return Map.copyOf(ENTRIES);
+    }
+}

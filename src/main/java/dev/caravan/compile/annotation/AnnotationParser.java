@@ -1,0 +1,196 @@
+package dev.caravan.compile.annotation;
+
+import dev.caravan.routing.RoutePolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Parses an Ingress's {@code nginx.ingress.kubernetes.io/*} annotations, once, into a typed
+ * {@link RoutePolicy}, with ingress-nginx's value syntax. Values are data: nothing is ever evaluated
+ * as code, template or expression; a rewrite target's only placeholders are {@code $1…$9} capture groups.
+ */
+public final class AnnotationParser {
+
+    /** The policy and what was wrong on the way. */
+    public record Parsed(RoutePolicy policy, List<AnnotationFinding> findings) {
+
+        public boolean blocked() {
+            return findings.stream().anyMatch(AnnotationFinding::blocking);
+        }
+    }
+
+    private AnnotationParser() {
+    }
+
+    public static Parsed parse(Map<String, String> annotations) {
+        List<AnnotationFinding> findings = new ArrayList<>();
+        Map<String, String> ours = new TreeMap<>();
+        if (annotations != null) {
+            annotations.forEach((name, value) -> {
+                if (name.startsWith(AnnotationCatalog.PREFIX)) {
+                    ours.put(name.substring(AnnotationCatalog.PREFIX.length()), value == null ? "" : value.trim());
+                }
+            });
+        }
+        for (String name : ours.keySet()) {
+            AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name);
+            if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED) {
+                findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.UNSUPPORTED,
+                        entry.note()));
+            } else if (entry.support() == AnnotationCatalog.Support.REFUSED) {
+                findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.REFUSED,
+                        entry.note()));
+            }
+        }
+        Values values = new Values(ours, findings);
+        String rewriteTarget = values.path("rewrite-target", true);
+        boolean useRegex = values.bool("use-regex");
+        String appRoot = values.path("app-root", false);
+        RoutePolicy.Redirect redirect = redirect(values);
+        String prefix = values.headerValue("x-forwarded-prefix");
+        String vhost = values.host("upstream-vhost");
+        long bodySize = values.size("proxy-body-size");
+        Duration connect = values.seconds("proxy-connect-timeout");
+        Duration read = values.seconds("proxy-read-timeout");
+        RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
+                prefix, vhost, bodySize, connect, read);
+        return new Parsed(policy, List.copyOf(findings));
+    }
+
+    private static RoutePolicy.Redirect redirect(Values values) {
+        String permanent = values.url("permanent-redirect");
+        if (permanent != null) {
+            int code = values.integer("permanent-redirect-code", 300, 308, 301);
+            return new RoutePolicy.Redirect(permanent, code);
+        }
+        String temporal = values.url("temporal-redirect");
+        return temporal == null ? null : new RoutePolicy.Redirect(temporal, 302);
+    }
+
+    /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
+    private record Values(Map<String, String> raw, List<AnnotationFinding> findings) {
+
+        String get(String name) {
+            String value = raw.get(name);
+            return value == null || value.isEmpty() ? null : value;
+        }
+
+        void invalid(String name, String why) {
+            findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
+                    "'" + raw.get(name) + "' " + why));
+        }
+
+        boolean bool(String name) {
+            String value = get(name);
+            if (value == null) {
+                return false;
+            }
+            if (!value.equals("true") && !value.equals("false")) {
+                invalid(name, "is not true or false");
+                return false;
+            }
+            return value.equals("true");
+        }
+
+        /** An absolute path (query allowed); with {@code placeholders}, $1…$9 may appear. */
+        String path(String name, boolean placeholders) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!value.startsWith("/") || !printable(value)) {
+                invalid(name, "is not an absolute path");
+                return null;
+            }
+            for (int i = value.indexOf('$'); i >= 0; i = value.indexOf('$', i + 1)) {
+                boolean group = i + 1 < value.length() && Character.isDigit(value.charAt(i + 1));
+                if (!placeholders || !group) {
+                    invalid(name, "has a '$' that is not a capture group ($1…$9); nothing is evaluated here");
+                    return null;
+                }
+            }
+            return value;
+        }
+
+        /** An absolute http(s) URL, or an absolute path. */
+        String url(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            String lower = value.toLowerCase(Locale.ROOT);
+            boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || value.startsWith("/");
+            if (!absolute || !printable(value) || value.contains("$")) {
+                invalid(name, "is not an http(s) URL or an absolute path");
+                return null;
+            }
+            return value;
+        }
+
+        String headerValue(String name) {
+            String value = get(name);
+            if (value != null && !printable(value)) {
+                invalid(name, "has characters a header cannot carry");
+                return null;
+            }
+            return value;
+        }
+
+        String host(String name) {
+            String value = get(name);
+            if (value != null && !value.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                invalid(name, "is not a host name (with an optional port)");
+                return null;
+            }
+            return value;
+        }
+
+        /** nginx size syntax; 0 means unlimited; -1 when absent. */
+        long size(String name) {
+            String value = get(name);
+            if (value == null) {
+                return -1;
+            }
+            try {
+                return NginxSize.parse(value);
+            } catch (IllegalArgumentException e) {
+                invalid(name, "is not a size such as 8k, 10m or 1g");
+                return -1;
+            }
+        }
+
+        Duration seconds(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            int seconds = integer(name, 1, 86400, -1);
+            return seconds < 0 ? null : Duration.ofSeconds(seconds);
+        }
+
+        int integer(String name, int min, int max, int absent) {
+            String value = get(name);
+            if (value == null) {
+                return absent;
+            }
+            try {
+                int number = Integer.parseInt(value);
+                if (number >= min && number <= max) {
+                    return number;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            invalid(name, "is not a whole number from " + min + " to " + max);
+            return absent;
+        }
+
+        private static boolean printable(String value) {
+            return value.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        }
+    }
+}

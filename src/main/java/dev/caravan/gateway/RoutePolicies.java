@@ -1,0 +1,95 @@
+package dev.caravan.gateway;
+
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RoutePolicy;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+
+/**
+ * Applies a matched rule's {@link RoutePolicy} to a request, the way ingress-nginx's generated
+ * configuration does: redirects and app-root answer locally; rewrite-target, x-forwarded-prefix and
+ * upstream-vhost change what is sent upstream.
+ */
+final class RoutePolicies {
+
+    private static final String HEX = "0123456789ABCDEF";
+
+    private RoutePolicies() {
+    }
+
+    /** A redirect this request gets instead of being proxied, or {@code null}. */
+    static FullHttpResponse localAnswer(RoutePolicy policy, String scheme, RequestTarget target, String path,
+            boolean keepAlive, boolean head) {
+        if (policy.redirect() != null) {
+            return LocalResponses.redirect(HttpResponseStatus.valueOf(policy.redirect().status()),
+                    policy.redirect().location(), keepAlive, head);
+        }
+        if (policy.appRoot() != null && path.equals("/") && target.authority() != null) {
+            return LocalResponses.redirect(HttpResponseStatus.FOUND,
+                    scheme + "://" + target.authority() + policy.appRoot(), keepAlive, head);
+        }
+        return null;
+    }
+
+    /** Changes what goes upstream: the rewritten URI, then the headers the policy sets. */
+    static void applyUpstream(PathRule rule, HttpRequest request, String normalizedPath) {
+        RoutePolicy policy = rule.policy();
+        if (policy.rewriteTarget() != null && rule.regex() != null) {
+            request.setUri(rewrite(rule, normalizedPath, request.uri()));
+        }
+        if (policy.forwardedPrefix() != null) {
+            request.headers().set("X-Forwarded-Prefix", policy.forwardedPrefix());
+        }
+        if (policy.upstreamVhost() != null) {
+            request.headers().set(HttpHeaderNames.HOST, policy.upstreamVhost());
+        }
+    }
+
+    /**
+     * nginx's {@code rewrite "(?i)^path" target break;}: when the rule's regex matches the normalised
+     * path, the whole path becomes the target with {@code $n} replaced by capture group n (empty if
+     * there is no such group); the query is kept, after the target's own if it has one.
+     */
+    static String rewrite(PathRule rule, String normalizedPath, String uri) {
+        Matcher matcher = rule.regex().matcher(normalizedPath);
+        if (!matcher.lookingAt()) {
+            return uri;
+        }
+        String target = rule.policy().rewriteTarget();
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '$' && i + 1 < target.length() && Character.isDigit(target.charAt(i + 1))) {
+                int group = target.charAt(++i) - '0';
+                String captured = group <= matcher.groupCount() ? matcher.group(group) : null;
+                if (captured != null) {
+                    encodeInto(captured, path);
+                }
+            } else {
+                path.append(c);
+            }
+        }
+        int query = uri.indexOf('?');
+        if (query >= 0) {
+            path.append(path.indexOf("?") >= 0 ? '&' : '?').append(uri, query + 1, uri.length());
+        }
+        return path.isEmpty() || path.charAt(0) != '/' ? "/" + path : path.toString();
+    }
+
+    /** A captured piece of the decoded path, escaped again for the request line. */
+    private static void encodeInto(String decoded, StringBuilder into) {
+        for (byte b : decoded.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean safe = c > 0x20 && c < 0x7f && "\"<>\\^`{|}#?".indexOf(c) < 0;
+            if (safe) {
+                into.append((char) c);
+            } else {
+                into.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
+            }
+        }
+    }
+}
