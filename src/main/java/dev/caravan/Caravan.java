@@ -163,6 +163,11 @@ public final class Caravan {
         return main.getCamelContext();
     }
 
+    /** The latest compilation: the routing table in force and every Ingress's problems. */
+    public dev.caravan.compile.Compilation lastCompilation() {
+        return recompiler.last();
+    }
+
     public Readiness readiness() {
         return readiness;
     }

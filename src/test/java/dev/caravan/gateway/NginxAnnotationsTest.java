@@ -1,0 +1,185 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.compile.Problem;
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ingress-nginx annotations end to end: what the pod received and what the client got. */
+class NginxAnnotationsTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    static Path manifests;
+    static TestBackend a;
+    static TestBackend b;
+    static CaravanHarness caravan;
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = TestBackend.start("127.0.0.2", "a");
+        a.respond(request -> TestBackend.text(HttpResponseStatus.OK, request.uri()));
+        b = TestBackend.start("127.0.0.3", "b");
+        b.delay(3000);
+        write(manifests, "base.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc-a", a) + "---\n"
+                + Manifests.service("svc-b", b));
+        write(manifests, "rewrite.yaml", String.join("---\n",
+                implementationSpecific("rewrite", "rw.example.com", "/something(/|$)(.*)", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/$2")),
+                // the seed's own example
+                Manifests.ingress("seed", "alicek106.example.com", "/echo-hostname", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/", "kubernetes.io/ingress.class", "caravan")),
+                implementationSpecific("regex", "re.example.com", "/api/v[0-9]+", "svc-a",
+                        Map.of(NGINX + "use-regex", "true")),
+                Manifests.ingress("plain-on-regex-host", "re.example.com", "/static", "svc-a")));
+        write(manifests, "redirects.yaml", String.join("---\n",
+                Manifests.ingress("root", "root.example.com", "/", "svc-a", Map.of(NGINX + "app-root", "/app")),
+                Manifests.ingress("moved", "moved.example.com", "/", "svc-a",
+                        Map.of(NGINX + "permanent-redirect", "https://new.example.com/")),
+                Manifests.ingress("moved-308", "moved308.example.com", "/", "svc-a",
+                        Map.of(NGINX + "permanent-redirect", "https://new.example.com/",
+                                NGINX + "permanent-redirect-code", "308")),
+                Manifests.ingress("tmp", "tmp.example.com", "/", "svc-a",
+                        Map.of(NGINX + "temporal-redirect", "https://elsewhere.example.com/x"))));
+        write(manifests, "upstream.yaml", String.join("---\n",
+                Manifests.ingress("headers", "hdr.example.com", "/", "svc-a",
+                        Map.of(NGINX + "x-forwarded-prefix", "/shop", NGINX + "upstream-vhost", "internal.svc")),
+                Manifests.ingress("small", "small.example.com", "/", "svc-a",
+                        Map.of(NGINX + "proxy-body-size", "10")),
+                Manifests.ingress("slow", "slow.example.com", "/", "svc-b",
+                        Map.of(NGINX + "proxy-read-timeout", "1"))));
+        write(manifests, "problems.yaml", String.join("---\n",
+                Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
+                        Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
+                Manifests.ingress("sticky", "sticky.example.com", "/", "svc-a", Map.of(NGINX + "affinity", "cookie")),
+                Manifests.ingress("bad-size", "badsize.example.com", "/", "svc-a",
+                        Map.of(NGINX + "proxy-body-size", "lots"))));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    private static String implementationSpecific(String name, String host, String path, String service,
+            Map<String, String> annotations) {
+        return Manifests.ingress(name, host, path, service, annotations)
+                .replace("pathType: Prefix", "pathType: ImplementationSpecific");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void rewriteTargetReplacesThePathWithCaptureGroupsAndKeepsTheQuery() throws Exception {
+        assertThat(caravan.get("rw.example.com", "/something/new/page?x=1").text()).isEqualTo("/new/page?x=1");
+        assertThat(caravan.get("rw.example.com", "/something").text()).isEqualTo("/");
+        assertThat(caravan.get("rw.example.com", "/SOMETHING/Case").text()).isEqualTo("/Case");
+        assertThat(caravan.get("rw.example.com", "/other").status()).isEqualTo(404);
+    }
+
+    @Test
+    void theSeedsRewriteToRootWorks() throws Exception {
+        assertThat(caravan.get("alicek106.example.com", "/echo-hostname").text()).isEqualTo("/");
+        assertThat(caravan.get("alicek106.example.com", "/echo-hostname/deeper?q=2").text()).isEqualTo("/?q=2");
+    }
+
+    @Test
+    void useRegexMakesEveryPathOfTheHostACaseInsensitiveRegexAnchoredAtTheStart() throws Exception {
+        assertThat(caravan.get("re.example.com", "/API/v2/items").text()).isEqualTo("/API/v2/items");
+        assertThat(caravan.get("re.example.com", "/v1/api/v2").status()).isEqualTo(404);
+        // the other Ingress's Prefix path on the same host is a regex too, as in ingress-nginx
+        assertThat(caravan.get("re.example.com", "/staticfoo").text()).isEqualTo("/staticfoo");
+    }
+
+    @Test
+    void appRootRedirectsOnlyTheRoot() throws Exception {
+        RawHttp.Response root = caravan.get("root.example.com", "/");
+        assertThat(root.status()).isEqualTo(302);
+        assertThat(root.header("Location")).isEqualTo("http://root.example.com/app");
+        assertThat(caravan.get("root.example.com", "/app").text()).isEqualTo("/app");
+    }
+
+    @Test
+    void permanentAndTemporalRedirects() throws Exception {
+        RawHttp.Response moved = caravan.get("moved.example.com", "/any/path");
+        assertThat(moved.status()).isEqualTo(301);
+        assertThat(moved.header("Location")).isEqualTo("https://new.example.com/");
+        assertThat(caravan.get("moved308.example.com", "/").status()).isEqualTo(308);
+        RawHttp.Response tmp = caravan.get("tmp.example.com", "/");
+        assertThat(tmp.status()).isEqualTo(302);
+        assertThat(tmp.header("Location")).isEqualTo("https://elsewhere.example.com/x");
+    }
+
+    @Test
+    void forwardedPrefixAndUpstreamVhostReachThePod() throws Exception {
+        assertThat(caravan.get("hdr.example.com", "/p").status()).isEqualTo(200);
+        assertThat(a.last().headers().get("Host")).isEqualTo("internal.svc");
+        assertThat(a.last().headers().get("X-Forwarded-Prefix")).isEqualTo("/shop");
+        assertThat(a.last().headers().get("X-Forwarded-Host")).isEqualTo("hdr.example.com");
+    }
+
+    @Test
+    void proxyBodySizeRefusesLargerBodiesWith413() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST /ok HTTP/1.1\r\nHost: small.example.com\r\nContent-Length: 10\r\n\r\n0123456789");
+            assertThat(http.read(false).status()).isEqualTo(200);
+        }
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST /big HTTP/1.1\r\nHost: small.example.com\r\nContent-Length: 11\r\n\r\n0123456789X");
+            assertThat(http.read(false).status()).isEqualTo(413);
+        }
+        int before = a.seen().size();
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST /chunked HTTP/1.1\r\nHost: small.example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\n012345\r\n6\r\n6789AB\r\n0\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(413);
+        }
+        Thread.sleep(200);
+        assertThat(a.seen().subList(before, a.seen().size())).isEmpty();
+    }
+
+    @Test
+    void proxyReadTimeoutPerIngress() throws Exception {
+        long started = System.nanoTime();
+        assertThat(caravan.get("slow.example.com", "/").status()).isEqualTo(504);
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2900);
+    }
+
+    @Test
+    void snippetsAreRefusedBadValuesInvalidateAndUnsupportedAnnotationsAreNamed() throws Exception {
+        assertThat(caravan.get("snip.example.com", "/").status()).isEqualTo(404);
+        assertThat(caravan.get("badsize.example.com", "/").status()).isEqualTo(404);
+        assertThat(caravan.get("sticky.example.com", "/").status()).isEqualTo(200);
+        List<Problem> problems = caravan.caravan().lastCompilation().problems();
+        assertThat(problems).anySatisfy(p -> {
+            assertThat(p.ingress().name()).isEqualTo("snippet");
+            assertThat(p.reason()).isEqualTo(Problem.REFUSED_ANNOTATION);
+            assertThat(p.message()).contains(NGINX + "configuration-snippet");
+        });
+        assertThat(problems).anySatisfy(p -> {
+            assertThat(p.ingress().name()).isEqualTo("bad-size");
+            assertThat(p.reason()).isEqualTo(Problem.INVALID_ANNOTATION);
+            assertThat(p.message()).contains(NGINX + "proxy-body-size", "'lots'");
+        });
+        assertThat(problems).anySatisfy(p -> {
+            assertThat(p.ingress().name()).isEqualTo("sticky");
+            assertThat(p.severity()).isEqualTo(Problem.Severity.WARNING);
+            assertThat(p.reason()).isEqualTo(Problem.UNSUPPORTED_ANNOTATION);
+            assertThat(p.message()).contains(NGINX + "affinity");
+        });
+    }
+}
