@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import dev.caravan.cli.CaravanOptions;
+import dev.caravan.cli.CheckCommand;
 import dev.caravan.cli.UsageException;
 
 /** The command line: {@code java -jar caravan.jar --manifests DIR [options]}. */
@@ -10,6 +11,11 @@ public final class CaravanMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("check")) {
+            System.exit(new CheckCommand(System.out, System.err)
+                    .run(java.util.Arrays.asList(args).subList(1, args.length), System.in));
+            return;
+        }
         CaravanOptions options;
         try {
             options = CaravanOptions.parse(args, System.getProperties(), System.getenv());

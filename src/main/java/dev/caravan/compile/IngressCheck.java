@@ -1,0 +1,57 @@
+package dev.caravan.compile;
+
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationParser;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What Caravan would make of one Ingress on its own, annotation by annotation: the answer to "can I
+ * move this Ingress from ingress-nginx?", without a cluster.
+ */
+public final class IngressCheck {
+
+    /** One annotation's verdict: supported, unsupported, refused or invalid, and why. */
+    public record Verdict(String annotation, String value, String verdict, String why) {
+    }
+
+    /**
+     * @param problems validation errors of the Ingress itself
+     * @param served   whether it would be served ("served without" some annotations still counts)
+     */
+    public record Report(List<Verdict> annotations, List<String> problems, boolean served, boolean complete) {
+    }
+
+    private IngressCheck() {
+    }
+
+    public static Report check(Ingress ingress) {
+        Map<String, String> annotations = new TreeMap<>();
+        if (ingress.getMetadata().getAnnotations() != null) {
+            annotations.putAll(ingress.getMetadata().getAnnotations());
+        }
+        AnnotationParser.Parsed parsed = AnnotationParser.parse(annotations);
+        List<Verdict> verdicts = new ArrayList<>();
+        annotations.forEach((name, value) -> {
+            if (!name.startsWith(AnnotationCatalog.PREFIX)) {
+                return;
+            }
+            AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))
+                    .findFirst().orElse(null);
+            AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name.substring(AnnotationCatalog.PREFIX.length()));
+            if (finding == null) {
+                verdicts.add(new Verdict(name, value, "supported", entry.note()));
+            } else {
+                verdicts.add(new Verdict(name, value, finding.kind().name().toLowerCase(), finding.message()));
+            }
+        });
+        List<String> problems = new IngressValidator().validate(ingress);
+        boolean served = problems.isEmpty() && !parsed.blocked();
+        boolean complete = served && parsed.findings().isEmpty();
+        return new Report(verdicts, problems, served, complete);
+    }
+}

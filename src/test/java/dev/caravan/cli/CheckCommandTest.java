@@ -1,0 +1,87 @@
+package dev.caravan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CheckCommandTest {
+
+    private static final String SEED = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: ingress-example
+              annotations:
+                nginx.ingress.kubernetes.io/rewrite-target: /
+                kubernetes.io/ingress.class: "nginx"
+            spec:
+              rules:
+              - host: alicek106.example.com
+                http:
+                  paths:
+                  - path: /echo-hostname
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: hostname-service
+                        port:
+                          number: 80
+            """;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run check(String input) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of("-"), new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theSeedsIngressIsServedAsWritten() {
+        Run run = check(SEED);
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("Ingress default/ingress-example: served as written",
+                "kubernetes.io/ingress.class nginx: served if Caravan runs with --ingress-class nginx",
+                "supported    nginx.ingress.kubernetes.io/rewrite-target=/");
+    }
+
+    @Test
+    void unsupportedRefusedAndInvalidAreEachNamedAndExitIs1() {
+        Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
+                    kubernetes.io/ingress.class: "nginx"
+                    nginx.ingress.kubernetes.io/affinity: cookie
+                    nginx.ingress.kubernetes.io/server-snippet: "location /x { }"
+                    nginx.ingress.kubernetes.io/proxy-body-size: huge
+                """));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("NOT served", "unsupported  nginx.ingress.kubernetes.io/affinity=cookie",
+                "refused      nginx.ingress.kubernetes.io/server-snippet", "invalid      nginx.ingress.kubernetes.io/proxy-body-size=huge");
+    }
+
+    @Test
+    void nothingToReadIsExit2() {
+        Run run = check("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("no networking.k8s.io/v1 Ingress found");
+    }
+
+    @Test
+    void docsListEveryAnnotationOfTheCatalogWithItsSupport() throws Exception {
+        String docs = Files.readString(Path.of("docs", "annotations.md"), StandardCharsets.UTF_8);
+        AnnotationCatalog.entries().forEach((name, entry) -> assertThat(docs)
+                .as("docs/annotations.md row for " + name)
+                .contains("| `" + name + "` | " + entry.support().name().toLowerCase() + " |"));
+    }
+}

@@ -1,0 +1,121 @@
+package dev.caravan.compile.annotation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.routing.RoutePolicy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+class AnnotationParserTest {
+
+    private static final String N = AnnotationCatalog.PREFIX;
+
+    private static AnnotationParser.Parsed parse(String... keyValues) {
+        Map<String, String> annotations = new java.util.HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            annotations.put(keyValues[i], keyValues[i + 1]);
+        }
+        return AnnotationParser.parse(annotations);
+    }
+
+    @Test
+    void noAnnotationsIsNoPolicy() {
+        AnnotationParser.Parsed parsed = parse("kubernetes.io/ingress.class", "caravan", "other.io/x", "y");
+        assertThat(parsed.policy()).isEqualTo(RoutePolicy.NONE);
+        assertThat(parsed.findings()).isEmpty();
+    }
+
+    @Test
+    void supportedValuesAreTyped() {
+        RoutePolicy policy = parse(N + "rewrite-target", "/$1/x", N + "app-root", "/app",
+                N + "x-forwarded-prefix", "/shop", N + "upstream-vhost", "internal.svc:8080",
+                N + "proxy-body-size", "8m", N + "proxy-connect-timeout", "3", N + "proxy-read-timeout", "120",
+                N + "temporal-redirect", "https://t.example.com/").policy();
+        assertThat(policy.rewriteTarget()).isEqualTo("/$1/x");
+        assertThat(policy.regexPaths()).as("rewrite-target implies use-regex").isTrue();
+        assertThat(policy.appRoot()).isEqualTo("/app");
+        assertThat(policy.forwardedPrefix()).isEqualTo("/shop");
+        assertThat(policy.upstreamVhost()).isEqualTo("internal.svc:8080");
+        assertThat(policy.maxBodySize()).isEqualTo(8L << 20);
+        assertThat(policy.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(policy.readTimeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(policy.redirect()).isEqualTo(new RoutePolicy.Redirect("https://t.example.com/", 302));
+    }
+
+    @Test
+    void permanentRedirectWinsOverTemporalAndTakesItsCode() {
+        RoutePolicy policy = parse(N + "permanent-redirect", "/new", N + "permanent-redirect-code", "308",
+                N + "temporal-redirect", "/tmp").policy();
+        assertThat(policy.redirect()).isEqualTo(new RoutePolicy.Redirect("/new", 308));
+        assertThat(parse(N + "permanent-redirect", "/new").policy().redirect().status()).isEqualTo(301);
+    }
+
+    @Test
+    void sizesFollowNginx() {
+        assertThat(NginxSize.parse("0")).isZero();
+        assertThat(NginxSize.parse("512")).isEqualTo(512);
+        assertThat(NginxSize.parse("8k")).isEqualTo(8192);
+        assertThat(NginxSize.parse("1M")).isEqualTo(1 << 20);
+        assertThat(NginxSize.parse("2g")).isEqualTo(2L << 30);
+    }
+
+    static Stream<Arguments> invalidValues() {
+        return Stream.of(
+                Arguments.of("rewrite-target", "relative/path"),
+                Arguments.of("rewrite-target", "/$host/x"),
+                Arguments.of("rewrite-target", "/${1}"),
+                Arguments.of("app-root", "app"),
+                Arguments.of("use-regex", "yes"),
+                Arguments.of("permanent-redirect", "ftp://x"),
+                Arguments.of("permanent-redirect", "https://x/$request_uri"),
+                Arguments.of("upstream-vhost", "evil.com\r\nX-Injected: 1"),
+                Arguments.of("x-forwarded-prefix", "/a b"),
+                Arguments.of("proxy-body-size", "lots"),
+                Arguments.of("proxy-body-size", "-1"),
+                Arguments.of("proxy-read-timeout", "60s"),
+                Arguments.of("proxy-connect-timeout", "0"));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("invalidValues")
+    void invalidValuesBlockTheIngressAndNameTheAnnotationAndValue(String name, String value) {
+        AnnotationParser.Parsed parsed = parse(N + name, value);
+        assertThat(parsed.blocked()).isTrue();
+        assertThat(parsed.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.INVALID);
+            assertThat(finding.annotation()).isEqualTo(N + name);
+            assertThat(finding.message()).contains("'" + value + "'");
+        });
+    }
+
+    @Test
+    void permanentRedirectCodeOutOfRangeIsInvalid() {
+        assertThat(parse(N + "permanent-redirect", "/x", N + "permanent-redirect-code", "200").blocked()).isTrue();
+    }
+
+    @Test
+    void snippetsAreRefusedEvenUnknownOnes() {
+        for (String snippet : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
+            "some-future-snippet"}) {
+            AnnotationParser.Parsed parsed = parse(N + snippet, "more_set_headers 'X: y';");
+            assertThat(parsed.blocked()).isTrue();
+            assertThat(parsed.findings()).singleElement()
+                    .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+        }
+    }
+
+    @Test
+    void unsupportedAnnotationsAreNamedButDoNotBlock() {
+        AnnotationParser.Parsed parsed = parse(N + "affinity", "cookie", N + "made-up-thing", "1",
+                N + "rewrite-target", "/");
+        assertThat(parsed.blocked()).isFalse();
+        assertThat(parsed.findings()).extracting(AnnotationFinding::annotation)
+                .containsExactlyInAnyOrder(N + "affinity", N + "made-up-thing");
+        assertThat(parsed.policy().rewriteTarget()).isEqualTo("/");
+    }
+}
