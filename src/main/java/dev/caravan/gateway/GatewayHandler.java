@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
@@ -59,6 +60,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean headRequest;
     private boolean camelRequestComplete;
     private boolean readRequested;
+    private StickySession sticky;
 
     GatewayHandler(Gateway gateway) {
         this.gateway = gateway;
@@ -192,8 +194,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
         }
+        sticky = policy.affinity() == null || rule == null ? null
+                : new StickySession(policy.affinity(), backend, request.headers(),
+                        rule.regex() != null ? "/" : rule.matchPath(), gateway.scheme().equals("https"));
         state = State.PROXYING;
-        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend, this);
+        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend,
+                sticky == null ? null : sticky.preferred(), this);
         call.start();
     }
 
@@ -275,6 +281,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             });
         }
         ctx.write(msg, promise);
+    }
+
+    @Override
+    public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
+        if (sticky != null) {
+            sticky.onResponse(response, endpoint);
+        }
     }
 
     @Override

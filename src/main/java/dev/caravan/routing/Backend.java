@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.balance.AffinityIndex;
 import dev.caravan.balance.LoadBalancer;
 import dev.caravan.balance.RoundRobinBalancer;
 import java.net.InetSocketAddress;
@@ -12,15 +13,16 @@ import java.util.List;
  * @param name      {@code namespace/service:port}, the Service port's number however the Ingress named it
  * @param endpoints pod addresses, in a stable order so that every replica balances alike
  * @param balancer  chooses among the endpoints; its state lives as long as this table version
+ * @param affinity  maps sticky-cookie values to the endpoints
  */
-public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalancer balancer) {
+public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalancer balancer, AffinityIndex affinity) {
 
     public Backend {
         endpoints = List.copyOf(endpoints);
     }
 
     public Backend(String name, List<InetSocketAddress> endpoints) {
-        this(name, endpoints, new RoundRobinBalancer());
+        this(name, endpoints, new RoundRobinBalancer(), new AffinityIndex(name, List.copyOf(endpoints)));
     }
 
     /** Two backends are the same when they send to the same endpoints; balancer state is not part of that. */

@@ -15,12 +15,28 @@ import java.time.Duration;
  * @param maxBodySize        the largest request body in bytes (0: unlimited; negative: the global default)
  * @param connectTimeout     to connect to a pod
  * @param readTimeout        a pod's silence while answering
+ * @param affinity           cookie session affinity, or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
-        Duration readTimeout) {
+        Duration readTimeout, Affinity affinity) {
 
-    public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null);
+    public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
+            null);
+
+    /**
+     * Cookie session affinity, as ingress-nginx's {@code affinity: cookie}.
+     *
+     * @param persistent      {@code affinity-mode: persistent} (else balanced)
+     * @param path            the cookie's Path, or {@code null} for the matched rule's path
+     * @param maxAge          Max-Age in seconds, or negative for a session cookie
+     * @param sameSite        {@code None}, {@code Lax}, {@code Strict}, or {@code null}
+     * @param secure          forced Secure ({@code null}: only over HTTPS)
+     * @param changeOnFailure whether a request that had to leave its pinned pod is re-pinned
+     */
+    public record Affinity(boolean persistent, String cookieName, String path, String domain, long maxAge,
+            String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure) {
+    }
 
     /** A redirect of every request: {@code location} is sent as is. */
     public record Redirect(String location, int status) {

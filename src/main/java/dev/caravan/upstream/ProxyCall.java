@@ -52,6 +52,7 @@ public final class ProxyCall {
     private final boolean clientHttp10;
     private final boolean headRequest;
     private final List<InetSocketAddress> tried = new ArrayList<>(2);
+    private final InetSocketAddress preferred;
 
     private int attempts;
     private InetSocketAddress endpoint;
@@ -73,10 +74,13 @@ public final class ProxyCall {
     /**
      * @param request         the request head as it is to be sent, its headers already prepared
      * @param clientKeepAlive whether the client connection may serve another request afterwards
+     * @param preferred       the endpoint to try first (a sticky session's), or {@code null}
      */
     public ProxyCall(UpstreamClient client, CallLimits limits, ChannelHandlerContext downstream, HttpRequest request,
-            HttpVersion clientVersion, boolean clientKeepAlive, Backend backend, ProxyCallListener listener) {
+            HttpVersion clientVersion, boolean clientKeepAlive, Backend backend, InetSocketAddress preferred,
+            ProxyCallListener listener) {
         this.client = client;
+        this.preferred = preferred;
         this.limits = limits;
         this.downstream = downstream;
         this.request = request;
@@ -93,7 +97,8 @@ public final class ProxyCall {
 
     private void attempt() {
         attempts++;
-        endpoint = backend.balancer().choose(backend.endpoints(), tried);
+        endpoint = preferred != null && !tried.contains(preferred) && backend.endpoints().contains(preferred)
+                ? preferred : backend.balancer().choose(backend.endpoints(), tried);
         tried.add(endpoint);
         InetSocketAddress target = endpoint;
         Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, limits.connectTimeout());
@@ -273,6 +278,7 @@ public final class ProxyCall {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        listener.responseHead(response, endpoint);
         downstream.write(response);
         return true;
     }

@@ -1,12 +1,17 @@
 package dev.caravan.upstream;
 
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
 
 /** How a proxied request ends, told to the client side that started it. Called on the client's event loop. */
 public interface ProxyCallListener {
 
     /** The call can take more of the client's request body: read the next piece. */
     void requestBody();
+
+    /** The response head from {@code endpoint} is about to go to the client: the last chance to add headers. */
+    void responseHead(HttpResponse response, InetSocketAddress endpoint);
 
     /** The whole response was written; the client connection may serve its next request if {@code keepOpen}. */
     void completed(boolean keepOpen);

@@ -34,11 +34,19 @@ public final class AnnotationCatalog {
         supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
         supported("proxy-connect-timeout", "seconds to connect to a pod");
         supported("proxy-read-timeout", "seconds a pod may stay silent while answering");
+        supported("affinity", "cookie: requests with the cookie go to the same pod");
+        supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
+        supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
+        supported("session-cookie-path", "the cookie's Path (default: the rule's path; / for regex paths)");
+        supported("session-cookie-domain", "the cookie's Domain");
+        supported("session-cookie-max-age", "the cookie's Max-Age (and Expires), seconds");
+        supported("session-cookie-expires", "as session-cookie-max-age, when that is not set");
+        supported("session-cookie-samesite", "the cookie's SameSite: None, Lax or Strict");
+        supported("session-cookie-conditional-samesite-none", "no SameSite=None for browsers that reject it");
+        supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
+        supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
-            "affinity", "affinity-mode", "affinity-canary-behavior", "session-cookie-name", "session-cookie-path",
-            "session-cookie-domain", "session-cookie-max-age", "session-cookie-expires", "session-cookie-samesite",
-            "session-cookie-conditional-samesite-none", "session-cookie-secure", "session-cookie-change-on-failure",
-            "load-balance", "upstream-hash-by", "upstream-hash-by-subset", "service-upstream", "proxy-send-timeout",
+            "affinity-canary-behavior", "load-balance", "upstream-hash-by", "upstream-hash-by-subset", "service-upstream", "proxy-send-timeout",
             "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
             "whitelist-source-range", "allowlist-source-range", "denylist-source-range", "limit-rps", "limit-rpm",
             "limit-connections", "limit-burst-multiplier", "limit-whitelist", "enable-cors", "cors-allow-origin",

@@ -56,9 +56,43 @@ public final class AnnotationParser {
         long bodySize = values.size("proxy-body-size");
         Duration connect = values.seconds("proxy-connect-timeout");
         Duration read = values.seconds("proxy-read-timeout");
+        RoutePolicy.Affinity affinity = affinity(values);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
-                prefix, vhost, bodySize, connect, read);
+                prefix, vhost, bodySize, connect, read, affinity);
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    private static RoutePolicy.Affinity affinity(Values values) {
+        String kind = values.get("affinity");
+        if (kind == null) {
+            return null;
+        }
+        if (!kind.equals("cookie")) {
+            values.invalid("affinity", "is not cookie (the only affinity ingress-nginx has)");
+            return null;
+        }
+        String mode = values.get("affinity-mode");
+        if (mode != null && !mode.equals("balanced") && !mode.equals("persistent")) {
+            values.invalid("affinity-mode", "is not balanced or persistent");
+        }
+        String name = values.get("session-cookie-name");
+        if (name != null && !name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            values.invalid("session-cookie-name", "is not a cookie name");
+            name = null;
+        }
+        String sameSite = values.get("session-cookie-samesite");
+        if (sameSite != null && !sameSite.equals("None") && !sameSite.equals("Lax") && !sameSite.equals("Strict")) {
+            values.invalid("session-cookie-samesite", "is not None, Lax or Strict");
+            sameSite = null;
+        }
+        String secure = values.get("session-cookie-secure");
+        int maxAge = values.integer("session-cookie-max-age", 0, Integer.MAX_VALUE, -1);
+        int expires = values.integer("session-cookie-expires", 0, Integer.MAX_VALUE, -1);
+        return new RoutePolicy.Affinity("persistent".equals(mode), name == null ? "INGRESSCOOKIE" : name,
+                values.path("session-cookie-path", false), values.host("session-cookie-domain"),
+                maxAge >= 0 ? maxAge : expires, sameSite, values.bool("session-cookie-conditional-samesite-none"),
+                secure == null ? null : values.bool("session-cookie-secure"),
+                values.bool("session-cookie-change-on-failure"));
     }
 
     private static RoutePolicy.Redirect redirect(Values values) {

@@ -1,0 +1,132 @@
+package dev.caravan.balance;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * How sticky-cookie values map to one backend's endpoints. Both mappings are pure functions of the
+ * backend's name and endpoint addresses, so every replica that sees the same EndpointSlices maps a
+ * cookie to the same pod without sharing any state:
+ *
+ * <ul>
+ * <li><b>persistent</b>: the cookie names its pod: {@code hex(SHA-256(backend "\0" ip ":" port))[0..32]}.
+ *     The backend's name salts it (no pod address can be read back from a cookie, and a cookie of one
+ *     backend means nothing to another). A new pod never takes over a cookie; a gone pod's cookies are
+ *     re-pinned.</li>
+ * <li><b>balanced</b>: the cookie is a random 128-bit key placed on a consistent-hash ring of the
+ *     endpoints ({@value #POINTS} points each at {@code SHA-256(ip ":" port "#" i)}, the key at
+ *     {@code SHA-256(key)}, first 8 bytes as a signed long, next point clockwise). Adding a pod
+ *     moves about 1/n of the keys to it, as ingress-nginx's balanced mode does.</li>
+ * </ul>
+ *
+ * The lookup tables are built on first use, once per routing-table version of the backend.
+ */
+public final class AffinityIndex {
+
+    static final int POINTS = 160;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final String backend;
+    private final List<InetSocketAddress> endpoints;
+    private volatile Map<String, InetSocketAddress> byKey;
+    private volatile Ring ring;
+
+    public AffinityIndex(String backend, List<InetSocketAddress> endpoints) {
+        this.backend = backend;
+        this.endpoints = endpoints;
+    }
+
+    /** The persistent cookie value that pins {@code endpoint}. */
+    public String persistentKey(InetSocketAddress endpoint) {
+        return HEX.formatHex(sha256(backend + "\0" + address(endpoint))).substring(0, 32);
+    }
+
+    /** The endpoint a persistent cookie pins, or {@code null} if it names none of the current ones. */
+    public InetSocketAddress byPersistentKey(String key) {
+        Map<String, InetSocketAddress> map = byKey;
+        if (map == null) {
+            map = new HashMap<>();
+            for (InetSocketAddress endpoint : endpoints) {
+                map.put(persistentKey(endpoint), endpoint);
+            }
+            byKey = map;
+        }
+        return map.get(key);
+    }
+
+    /** The endpoint a balanced cookie's key lands on; {@code null} only when there are no endpoints. */
+    public InetSocketAddress onRing(String key) {
+        Ring current = ring;
+        if (current == null) {
+            current = Ring.of(endpoints);
+            ring = current;
+        }
+        return current.lookup(key);
+    }
+
+    /** A fresh balanced key. */
+    public static String newBalancedKey() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return String.format("%016x%016x", random.nextLong(), random.nextLong());
+    }
+
+    private static String address(InetSocketAddress endpoint) {
+        return endpoint.getAddress().getHostAddress() + ":" + endpoint.getPort();
+    }
+
+    static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("every JVM has SHA-256", impossible);
+        }
+    }
+
+    private static long point(String text) {
+        byte[] hash = sha256(text);
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = value << 8 | (hash[i] & 0xff);
+        }
+        return value;
+    }
+
+    private record Ring(long[] points, InetSocketAddress[] owners) {
+
+        static Ring of(List<InetSocketAddress> endpoints) {
+            long[][] pairs = new long[endpoints.size() * POINTS][];
+            int n = 0;
+            for (int e = 0; e < endpoints.size(); e++) {
+                String address = address(endpoints.get(e));
+                for (int i = 0; i < POINTS; i++) {
+                    pairs[n++] = new long[] {point(address + "#" + i), e};
+                }
+            }
+            Arrays.sort(pairs, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+            long[] points = new long[pairs.length];
+            InetSocketAddress[] owners = new InetSocketAddress[pairs.length];
+            for (int i = 0; i < pairs.length; i++) {
+                points[i] = pairs[i][0];
+                owners[i] = endpoints.get((int) pairs[i][1]);
+            }
+            return new Ring(points, owners);
+        }
+
+        InetSocketAddress lookup(String key) {
+            if (points.length == 0) {
+                return null;
+            }
+            int at = Arrays.binarySearch(points, point(key));
+            int index = at >= 0 ? at : -at - 1;
+            return owners[index == points.length ? 0 : index];
+        }
+    }
+}
