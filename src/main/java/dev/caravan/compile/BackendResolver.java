@@ -80,6 +80,24 @@ final class BackendResolver {
         return new Resolution(backend, null, null);
     }
 
+    /**
+     * The Service's cluster IP and port as the one endpoint ({@code service-upstream}); a headless
+     * Service has none, and its pods are used as usual.
+     */
+    Resolution resolveClusterIp(String namespace, IngressServiceBackend serviceBackend) {
+        ObjectRef serviceRef = new ObjectRef(namespace, serviceBackend.getName());
+        Service service = state.get(ResourceKind.SERVICE, serviceRef);
+        ServicePort servicePort = service == null ? null : findPort(service, serviceBackend.getPort());
+        String clusterIp = service == null || service.getSpec() == null ? null : service.getSpec().getClusterIP();
+        if (servicePort == null || clusterIp == null || clusterIp.isEmpty() || clusterIp.equals("None")) {
+            return resolve(namespace, serviceBackend);
+        }
+        String name = serviceRef + ":" + servicePort.getPort() + " (cluster IP)";
+        Set<InetSocketAddress> address = new LinkedHashSet<>();
+        addAddress(clusterIp, servicePort.getPort(), address);
+        return new Resolution(resolved.computeIfAbsent(name, n -> new Backend(n, List.copyOf(address))), null, null);
+    }
+
     /** The backend of a Service's first port: how a default-backend Service is named on the command line. */
     Resolution resolveFirstPort(ObjectRef serviceRef) {
         Service service = state.get(ResourceKind.SERVICE, serviceRef);

@@ -205,7 +205,7 @@ public final class IngressCompiler {
 
         private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
             PathType type = PathType.fromApiName(path.getPathType());
-            Backend backend = resolve(ref, path.getBackend());
+            Backend backend = resolve(ref, path.getBackend(), policy.serviceUpstream());
             PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null);
             entry.regexMode |= policy.regexPaths();
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
@@ -227,7 +227,14 @@ public final class IngressCompiler {
         }
 
         private Backend resolve(ObjectRef ref, IngressBackend backend) {
-            BackendResolver.Resolution resolution = resolver.resolve(ref.namespace(), backend.getService());
+            return resolve(ref, backend, false);
+        }
+
+        /** @param clusterIp whether to send to the Service's cluster IP (service-upstream) rather than its pods */
+        private Backend resolve(ObjectRef ref, IngressBackend backend, boolean clusterIp) {
+            BackendResolver.Resolution resolution = clusterIp
+                    ? resolver.resolveClusterIp(ref.namespace(), backend.getService())
+                    : resolver.resolve(ref.namespace(), backend.getService());
             if (resolution.problem() != null) {
                 problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + "; requests for it get 503"));
             }

@@ -172,6 +172,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         PathRule rule = match.rule();
         RoutePolicy policy = rule == null ? RoutePolicy.NONE : rule.policy();
+        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (!policy.admits(client)) {
+            finishLocally(HttpResponseStatus.FORBIDDEN, false);
+            return;
+        }
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, gateway.scheme(), target, path,
                 keepAlive && requestBodyIsSmall, headRequest);
         if (redirect != null) {
@@ -189,8 +194,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         HttpVersion clientVersion = request.protocolVersion();
-        ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), gateway.scheme(), gateway.port());
+        InetSocketAddress preferred = null;
+        if (policy.hashBy() != null) {
+            // before the headers change: the key reads the request as the client sent it
+            preferred = backend.affinity().onRing(policy.hashBy().keyOf(request.uri(), path, target.host(), client,
+                    request.headers()));
+        }
+        ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,
+                gateway.scheme(), gateway.port());
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
         }
@@ -198,8 +209,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 : new StickySession(policy.affinity(), backend, request.headers(),
                         rule.regex() != null ? "/" : rule.matchPath(), gateway.scheme().equals("https"));
         state = State.PROXYING;
-        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend,
-                sticky == null ? null : sticky.preferred(), this);
+        if (sticky != null) {
+            preferred = sticky.preferred();
+        }
+        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend, preferred,
+                this);
         call.start();
     }
 

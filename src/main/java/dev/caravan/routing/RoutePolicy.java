@@ -1,6 +1,9 @@
 package dev.caravan.routing;
 
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What an Ingress's annotations ask of the requests its rules match, parsed once by the compiler.
@@ -16,13 +19,31 @@ import java.time.Duration;
  * @param connectTimeout     to connect to a pod
  * @param readTimeout        a pod's silence while answering
  * @param affinity           cookie session affinity, or {@code null}
+ * @param hashBy             the request parts that choose the pod on a consistent-hash ring, or {@code null}
+ * @param allowedSources     client networks allowed (empty: all)
+ * @param deniedSources      client networks refused
+ * @param serviceUpstream    whether requests go to the Service's cluster IP instead of its pods
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
-        Duration readTimeout, Affinity affinity) {
+        Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
+        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null);
+            null, null, List.of(), List.of(), false);
+
+    public RoutePolicy {
+        allowedSources = List.copyOf(allowedSources);
+        deniedSources = List.copyOf(deniedSources);
+    }
+
+    /** Whether a client address may use this route (allow-list, then deny-list, as ingress-nginx). */
+    public boolean admits(InetSocketAddress client) {
+        if (!allowedSources.isEmpty() && allowedSources.stream().noneMatch(rule -> rule.matches(client))) {
+            return false;
+        }
+        return deniedSources.stream().noneMatch(rule -> rule.matches(client));
+    }
 
     /**
      * Cookie session affinity, as ingress-nginx's {@code affinity: cookie}.

@@ -34,6 +34,12 @@ public final class AnnotationCatalog {
         supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
         supported("proxy-connect-timeout", "seconds to connect to a pod");
         supported("proxy-read-timeout", "seconds a pod may stay silent while answering");
+        supported("upstream-hash-by", "consistent hash of $request_uri, $uri, $host, $remote_addr, $http_X,"
+                + " $cookie_X, $arg_X (and literal text) chooses the pod");
+        supported("whitelist-source-range", "only these client networks (CIDRs); others get 403");
+        supported("allowlist-source-range", "as whitelist-source-range, which it replaces");
+        supported("denylist-source-range", "these client networks (CIDRs) get 403");
+        supported("service-upstream", "send to the Service's cluster IP instead of its pods");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -46,9 +52,9 @@ public final class AnnotationCatalog {
         supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
-            "affinity-canary-behavior", "load-balance", "upstream-hash-by", "upstream-hash-by-subset", "service-upstream", "proxy-send-timeout",
+            "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
             "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
-            "whitelist-source-range", "allowlist-source-range", "denylist-source-range", "limit-rps", "limit-rpm",
+            "limit-rps", "limit-rpm",
             "limit-connections", "limit-burst-multiplier", "limit-whitelist", "enable-cors", "cors-allow-origin",
             "cors-allow-methods", "cors-allow-headers", "cors-allow-credentials", "cors-expose-headers",
             "cors-max-age", "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",

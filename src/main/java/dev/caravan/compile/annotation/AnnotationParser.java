@@ -1,6 +1,10 @@
 package dev.caravan.compile.annotation;
 
+import dev.caravan.routing.HashKey;
 import dev.caravan.routing.RoutePolicy;
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.NetUtil;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +61,15 @@ public final class AnnotationParser {
         Duration connect = values.seconds("proxy-connect-timeout");
         Duration read = values.seconds("proxy-read-timeout");
         RoutePolicy.Affinity affinity = affinity(values);
+        HashKey hashBy = values.hashKey("upstream-hash-by");
+        List<IpSubnetFilterRule> allowed = values.networks("allowlist-source-range", IpFilterRuleType.ACCEPT);
+        if (allowed.isEmpty()) {
+            allowed = values.networks("whitelist-source-range", IpFilterRuleType.ACCEPT);
+        }
+        List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
-                prefix, vhost, bodySize, connect, read, affinity);
+                prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
+                values.bool("service-upstream"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -195,6 +206,49 @@ public final class AnnotationParser {
                 invalid(name, "is not a size such as 8k, 10m or 1g");
                 return -1;
             }
+        }
+
+        HashKey hashKey(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            try {
+                return HashKey.parse(value);
+            } catch (IllegalArgumentException e) {
+                invalid(name, e.getMessage());
+                return null;
+            }
+        }
+
+        /** A comma-separated list of CIDRs or addresses (an address alone is a /32 or /128). */
+        List<IpSubnetFilterRule> networks(String name, IpFilterRuleType type) {
+            String value = get(name);
+            if (value == null) {
+                return List.of();
+            }
+            List<IpSubnetFilterRule> rules = new ArrayList<>();
+            for (String item : value.split(",")) {
+                String cidr = item.trim();
+                if (cidr.isEmpty()) {
+                    continue;
+                }
+                int slash = cidr.indexOf('/');
+                String address = slash < 0 ? cidr : cidr.substring(0, slash);
+                boolean v4 = NetUtil.isValidIpV4Address(address);
+                boolean v6 = NetUtil.isValidIpV6Address(address);
+                try {
+                    int prefix = slash < 0 ? (v4 ? 32 : 128) : Integer.parseInt(cidr.substring(slash + 1));
+                    if (!(v4 || v6) || prefix < 0 || prefix > (v4 ? 32 : 128)) {
+                        throw new IllegalArgumentException();
+                    }
+                    rules.add(new IpSubnetFilterRule(address, prefix, type));
+                } catch (IllegalArgumentException e) {
+                    invalid(name, "has '" + cidr + "', which is not an IP address or CIDR");
+                    return List.of();
+                }
+            }
+            return rules;
         }
 
         Duration seconds(String name) {

@@ -1,0 +1,127 @@
+package dev.caravan.routing;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An {@code upstream-hash-by} value: literal text and the nginx variables ingress-nginx users hash
+ * by ({@code $request_uri}, {@code $uri}, {@code $host}, {@code $remote_addr},
+ * {@code $binary_remote_addr}, {@code $http_NAME}, {@code $cookie_NAME}, {@code $arg_NAME}). These are
+ * looked up from the request; nothing else is evaluated, and any other variable is refused when the
+ * Ingress is compiled.
+ */
+public final class HashKey {
+
+    private static final Pattern VARIABLE = Pattern.compile("\\$([a-z_][a-z0-9_]*)|\\$\\{([a-z_][a-z0-9_]*)}");
+
+    private sealed interface Part permits Literal, Variable {
+    }
+
+    private record Literal(String text) implements Part {
+    }
+
+    private record Variable(String name) implements Part {
+    }
+
+    private final List<Part> parts;
+    private final String source;
+
+    private HashKey(List<Part> parts, String source) {
+        this.parts = parts;
+        this.source = source;
+    }
+
+    /** Parses a value; throws {@link IllegalArgumentException} naming a variable that is not supported. */
+    public static HashKey parse(String value) {
+        List<Part> parts = new ArrayList<>();
+        Matcher matcher = VARIABLE.matcher(value);
+        int at = 0;
+        while (matcher.find()) {
+            if (matcher.start() > at) {
+                parts.add(new Literal(value.substring(at, matcher.start())));
+            }
+            String name = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
+            if (!supported(name)) {
+                throw new IllegalArgumentException("$" + name + " is not a variable Caravan can hash by");
+            }
+            parts.add(new Variable(name));
+            at = matcher.end();
+        }
+        if (at < value.length()) {
+            if (value.indexOf('$', at) >= 0) {
+                throw new IllegalArgumentException("has a '$' that is not a variable");
+            }
+            parts.add(new Literal(value.substring(at)));
+        }
+        return new HashKey(List.copyOf(parts), value);
+    }
+
+    private static boolean supported(String name) {
+        return switch (name) {
+            case "request_uri", "uri", "host", "remote_addr", "binary_remote_addr", "args", "query_string" -> true;
+            default -> name.startsWith("http_") || name.startsWith("cookie_") || name.startsWith("arg_");
+        };
+    }
+
+    /** The key of one request. */
+    public String keyOf(String uri, String normalizedPath, String host, InetSocketAddress client, HttpHeaders headers) {
+        StringBuilder key = new StringBuilder();
+        for (Part part : parts) {
+            if (part instanceof Literal literal) {
+                key.append(literal.text());
+            } else if (part instanceof Variable variable) {
+                key.append(value(variable.name(), uri, normalizedPath, host, client, headers));
+            }
+        }
+        return key.toString();
+    }
+
+    private static String value(String name, String uri, String path, String host, InetSocketAddress client,
+            HttpHeaders headers) {
+        switch (name) {
+            case "request_uri":
+                return uri;
+            case "uri":
+                return path;
+            case "host":
+                return host == null ? "" : host.toLowerCase(Locale.ROOT);
+            case "remote_addr", "binary_remote_addr":
+                return client.getAddress().getHostAddress();
+            case "args", "query_string":
+                int query = uri.indexOf('?');
+                return query < 0 ? "" : uri.substring(query + 1);
+            default:
+                break;
+        }
+        if (name.startsWith("http_")) {
+            String header = headers.get(name.substring(5).replace('_', '-'));
+            return header == null ? "" : header;
+        }
+        if (name.startsWith("cookie_")) {
+            String cookieName = name.substring(7);
+            for (String header : headers.getAll("Cookie")) {
+                for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+                    if (cookie.name().equals(cookieName)) {
+                        return cookie.value();
+                    }
+                }
+            }
+            return "";
+        }
+        List<String> values = new QueryStringDecoder(uri).parameters().get(name.substring(4));
+        return values == null || values.isEmpty() ? "" : values.get(0);
+    }
+
+    @Override
+    public String toString() {
+        return source;
+    }
+}

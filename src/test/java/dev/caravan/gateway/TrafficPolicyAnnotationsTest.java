@@ -1,0 +1,97 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Source ranges, hashing and service-upstream, end to end; the test client is 127.0.0.1. */
+class TrafficPolicyAnnotationsTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    static Path manifests;
+    static List<TestBackend> pods;
+    static TestBackend clusterIp;
+    static CaravanHarness caravan;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pods = List.of(TestBackend.start("127.0.0.2", "pod-0"), TestBackend.start("127.0.0.3", "pod-1"),
+                TestBackend.start("127.0.0.4", "pod-2"));
+        clusterIp = TestBackend.start("127.0.0.9", "cluster-ip");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                Manifests.service("svc", pods.toArray(TestBackend[]::new)),
+                Manifests.ingress("closed", "closed.example.com", "/", "svc",
+                        Map.of(NGINX + "whitelist-source-range", "10.0.0.0/8, 192.168.0.0/16")),
+                Manifests.ingress("open", "open.example.com", "/", "svc",
+                        Map.of(NGINX + "allowlist-source-range", "10.0.0.0/8,127.0.0.0/8")),
+                Manifests.ingress("denied", "denied.example.com", "/", "svc",
+                        Map.of(NGINX + "denylist-source-range", "127.0.0.1")),
+                Manifests.ingress("hashed", "hashed.example.com", "/", "svc",
+                        Map.of(NGINX + "upstream-hash-by", "$arg_user")),
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: with-ip
+                spec:
+                  clusterIP: 127.0.0.9
+                  ports:
+                    - name: http
+                      port: %d
+                """.formatted(clusterIp.port()),
+                Manifests.slice("with-ip-0", "with-ip", "127.0.0.2", pods.get(0).port(), true),
+                Manifests.ingress("via-ip", "viaip.example.com", "/", "with-ip",
+                        Map.of(NGINX + "service-upstream", "true")),
+                Manifests.ingress("via-pods", "viapods.example.com", "/", "with-ip")));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        for (TestBackend pod : pods) {
+            pod.close();
+        }
+        clusterIp.close();
+    }
+
+    @Test
+    void sourceRangesAllowAndDenyByClientAddress() throws Exception {
+        assertThat(caravan.get("closed.example.com", "/").status()).isEqualTo(403);
+        assertThat(caravan.get("open.example.com", "/").status()).isEqualTo(200);
+        assertThat(caravan.get("denied.example.com", "/").status()).isEqualTo(403);
+    }
+
+    @Test
+    void upstreamHashByKeepsAKeyOnOnePodAndSpreadsKeys() throws Exception {
+        Set<String> podsSeen = new HashSet<>();
+        for (int user = 0; user < 20; user++) {
+            String first = caravan.get("hashed.example.com", "/?user=u" + user).text();
+            for (int i = 0; i < 3; i++) {
+                assertThat(caravan.get("hashed.example.com", "/x?user=u" + user).text()).isEqualTo(first);
+            }
+            podsSeen.add(first);
+        }
+        assertThat(podsSeen).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void serviceUpstreamSendsToTheClusterIpInsteadOfThePods() throws Exception {
+        assertThat(caravan.get("viaip.example.com", "/").text()).isEqualTo("cluster-ip");
+        assertThat(caravan.get("viapods.example.com", "/").text()).isEqualTo("pod-0");
+    }
+}
