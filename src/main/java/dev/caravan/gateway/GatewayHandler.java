@@ -17,6 +17,7 @@ import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -61,6 +62,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean camelRequestComplete;
     private boolean readRequested;
     private StickySession sticky;
+    private String cors;
+    private RoutePolicy policy = RoutePolicy.NONE;
 
     GatewayHandler(Gateway gateway) {
         this.gateway = gateway;
@@ -129,6 +132,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
+        sticky = null;
+        cors = null;
+        policy = RoutePolicy.NONE;
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
         keepAlive = HttpUtil.isKeepAlive(request);
@@ -171,7 +177,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         PathRule rule = match.rule();
-        RoutePolicy policy = rule == null ? RoutePolicy.NONE : rule.policy();
+        policy = rule == null ? RoutePolicy.NONE : rule.policy();
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         if (!policy.admits(client)) {
             finishLocally(HttpResponseStatus.FORBIDDEN, false);
@@ -181,6 +187,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 keepAlive && requestBodyIsSmall, headRequest);
         if (redirect != null) {
             finishLocally(redirect, false);
+            return;
+        }
+        cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
+        if (cors != null && HttpMethod.OPTIONS.equals(request.method())) {
+            // a preflight is answered here, as ingress-nginx does
+            FullHttpResponse preflight = LocalResponses.noContent(keepAlive && requestBodyIsSmall);
+            RoutePolicies.addCors(policy.cors(), cors, preflight);
+            finishLocally(preflight, false);
             return;
         }
         CallLimits limits = gateway.limits(policy);
@@ -301,6 +315,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
+        }
+        if (cors != null) {
+            RoutePolicies.addCors(policy.cors(), cors, response);
         }
     }
 

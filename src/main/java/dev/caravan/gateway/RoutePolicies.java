@@ -4,7 +4,9 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
@@ -33,6 +35,24 @@ final class RoutePolicies {
                     scheme + "://" + target.authority() + policy.appRoot(), keepAlive, head);
         }
         return null;
+    }
+
+    /** Sets the CORS response headers for an allowed origin (overwriting the pod's, as more_set_headers). */
+    static void addCors(RoutePolicy.Cors cors, String allowedOrigin, HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allowedOrigin);
+        if (cors.credentials()) {
+            headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        }
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, cors.methods());
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, cors.headers());
+        if (cors.exposeHeaders() != null) {
+            headers.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, cors.exposeHeaders());
+        }
+        headers.set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, cors.maxAge());
+        if (!allowedOrigin.equals("*")) {
+            headers.add(HttpHeaderNames.VARY, HttpHeaderNames.ORIGIN);
+        }
     }
 
     /** Changes what goes upstream: the rewritten URI, then the headers the policy sets. */

@@ -23,14 +23,15 @@ import java.util.List;
  * @param allowedSources     client networks allowed (empty: all)
  * @param deniedSources      client networks refused
  * @param serviceUpstream    whether requests go to the Service's cluster IP instead of its pods
+ * @param cors               cross-origin resource sharing, or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
-        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream) {
+        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false);
+            null, null, List.of(), List.of(), false, null);
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);
@@ -57,6 +58,41 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      */
     public record Affinity(boolean persistent, String cookieName, String path, String domain, long maxAge,
             String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure) {
+    }
+
+    /**
+     * CORS as ingress-nginx's {@code enable-cors}, with its defaults.
+     *
+     * @param origins allowed origins: {@code *}, or exact origins and {@code scheme://*.domain} wildcards
+     */
+    public record Cors(List<String> origins, String methods, String headers, String exposeHeaders,
+            boolean credentials, int maxAge) {
+
+        public Cors {
+            origins = List.copyOf(origins);
+        }
+
+        /** The Access-Control-Allow-Origin for a request's Origin, or {@code null} when it is not allowed. */
+        public String allowedOrigin(String origin) {
+            if (origins.contains("*")) {
+                return "*";
+            }
+            if (origin == null) {
+                return null;
+            }
+            for (String allowed : origins) {
+                int star = allowed.indexOf("://*.");
+                boolean match = star < 0 ? allowed.equalsIgnoreCase(origin)
+                        : origin.regionMatches(true, 0, allowed, 0, star + 3)
+                                && origin.toLowerCase(java.util.Locale.ROOT)
+                                        .endsWith(allowed.substring(star + 4).toLowerCase(java.util.Locale.ROOT))
+                                && origin.length() > allowed.length() - 1;
+                if (match) {
+                    return origin;
+                }
+            }
+            return null;
+        }
     }
 
     /** A redirect of every request: {@code location} is sent as is. */

@@ -203,6 +203,8 @@ public final class ProxyCall {
     /** The client connection's writability changed: resume reading the pod when the client can take more. */
     public void clientWritabilityChanged() {
         if (upstream != null && downstream.channel().isWritable()) {
+            // the pod's silence is counted from the end of the pause we imposed, not across it
+            lastUpstreamRead = System.nanoTime();
             upstream.config().setAutoRead(true);
         }
     }

@@ -64,7 +64,7 @@ class NginxAnnotationsTest {
         write(manifests, "problems.yaml", String.join("---\n",
                 Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
                         Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
-                Manifests.ingress("sticky", "sticky.example.com", "/", "svc-a", Map.of(NGINX + "enable-cors", "true")),
+                Manifests.ingress("sticky", "sticky.example.com", "/", "svc-a", Map.of(NGINX + "auth-url", "https://auth.example.com/")),
                 Manifests.ingress("bad-size", "badsize.example.com", "/", "svc-a",
                         Map.of(NGINX + "proxy-body-size", "lots"))));
         caravan = CaravanHarness.start(manifests);
@@ -179,7 +179,7 @@ class NginxAnnotationsTest {
             assertThat(p.ingress().name()).isEqualTo("sticky");
             assertThat(p.severity()).isEqualTo(Problem.Severity.WARNING);
             assertThat(p.reason()).isEqualTo(Problem.UNSUPPORTED_ANNOTATION);
-            assertThat(p.message()).contains(NGINX + "enable-cors");
+            assertThat(p.message()).contains(NGINX + "auth-url");
         });
     }
 }

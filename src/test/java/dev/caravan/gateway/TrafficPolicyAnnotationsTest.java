@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -56,7 +57,12 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.slice("with-ip-0", "with-ip", "127.0.0.2", pods.get(0).port(), true),
                 Manifests.ingress("via-ip", "viaip.example.com", "/", "with-ip",
                         Map.of(NGINX + "service-upstream", "true")),
-                Manifests.ingress("via-pods", "viapods.example.com", "/", "with-ip")));
+                Manifests.ingress("via-pods", "viapods.example.com", "/", "with-ip"),
+                Manifests.ingress("cors-any", "corsany.example.com", "/", "svc", Map.of(NGINX + "enable-cors", "true")),
+                Manifests.ingress("cors-list", "corslist.example.com", "/", "svc", Map.of(NGINX + "enable-cors", "true",
+                        NGINX + "cors-allow-origin", "https://a.example.org, https://*.example.net",
+                        NGINX + "cors-allow-credentials", "false", NGINX + "cors-expose-headers", "X-Total",
+                        NGINX + "cors-max-age", "600"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -87,6 +93,54 @@ class TrafficPolicyAnnotationsTest {
             podsSeen.add(first);
         }
         assertThat(podsSeen).hasSizeGreaterThan(1);
+    }
+
+    private static RawHttp.Response send(String request) throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send(request);
+            return http.read(false);
+        }
+    }
+
+    @Test
+    void corsWithAnyOriginAnswersPreflightsAndDecoratesResponses() throws Exception {
+        int before = pods.stream().mapToInt(p -> p.seen().size()).sum();
+        RawHttp.Response preflight = send("OPTIONS /api HTTP/1.1\r\nHost: corsany.example.com\r\n"
+                + "Origin: https://app.example.org\r\nAccess-Control-Request-Method: PUT\r\n\r\n");
+        assertThat(preflight.status()).isEqualTo(204);
+        assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("*");
+        assertThat(preflight.header("Access-Control-Allow-Credentials")).isEqualTo("true");
+        assertThat(preflight.header("Access-Control-Allow-Methods")).isEqualTo("GET, PUT, POST, DELETE, PATCH, OPTIONS");
+        assertThat(preflight.header("Access-Control-Allow-Headers")).contains("Authorization", "Content-Type");
+        assertThat(preflight.header("Access-Control-Max-Age")).isEqualTo("1728000");
+        assertThat(pods.stream().mapToInt(p -> p.seen().size()).sum()).as("the pods never saw the preflight")
+                .isEqualTo(before);
+
+        RawHttp.Response get = send("GET /api HTTP/1.1\r\nHost: corsany.example.com\r\n"
+                + "Origin: https://app.example.org\r\n\r\n");
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.header("Access-Control-Allow-Origin")).isEqualTo("*");
+    }
+
+    @Test
+    void corsWithAnOriginListEchoesOnlyAllowedOrigins() throws Exception {
+        RawHttp.Response exact = send("GET / HTTP/1.1\r\nHost: corslist.example.com\r\n"
+                + "Origin: https://a.example.org\r\n\r\n");
+        assertThat(exact.header("Access-Control-Allow-Origin")).isEqualTo("https://a.example.org");
+        assertThat(exact.header("Access-Control-Allow-Credentials")).isNull();
+        assertThat(exact.header("Access-Control-Expose-Headers")).isEqualTo("X-Total");
+        assertThat(exact.header("Access-Control-Max-Age")).isEqualTo("600");
+        assertThat(exact.headers("Vary")).contains("origin");
+        RawHttp.Response wildcard = send("GET / HTTP/1.1\r\nHost: corslist.example.com\r\n"
+                + "Origin: https://shop.example.net\r\n\r\n");
+        assertThat(wildcard.header("Access-Control-Allow-Origin")).isEqualTo("https://shop.example.net");
+        RawHttp.Response other = send("GET / HTTP/1.1\r\nHost: corslist.example.com\r\n"
+                + "Origin: https://evil.example.com\r\n\r\n");
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.header("Access-Control-Allow-Origin")).isNull();
+        RawHttp.Response otherPreflight = send("OPTIONS / HTTP/1.1\r\nHost: corslist.example.com\r\n"
+                + "Origin: https://evil.example.com\r\n\r\n");
+        assertThat(otherPreflight.status()).as("not a preflight we answer: it goes to the pod").isEqualTo(200);
     }
 
     @Test

@@ -40,6 +40,13 @@ public final class AnnotationCatalog {
         supported("allowlist-source-range", "as whitelist-source-range, which it replaces");
         supported("denylist-source-range", "these client networks (CIDRs) get 403");
         supported("service-upstream", "send to the Service's cluster IP instead of its pods");
+        supported("enable-cors", "CORS headers on responses, 204 to preflight OPTIONS");
+        supported("cors-allow-origin", "* (default) or origins, scheme://*.domain wildcards allowed");
+        supported("cors-allow-methods", "Access-Control-Allow-Methods");
+        supported("cors-allow-headers", "Access-Control-Allow-Headers");
+        supported("cors-expose-headers", "Access-Control-Expose-Headers");
+        supported("cors-allow-credentials", "Access-Control-Allow-Credentials (default true)");
+        supported("cors-max-age", "Access-Control-Max-Age (default 1728000)");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -54,10 +61,7 @@ public final class AnnotationCatalog {
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
             "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
-            "limit-rps", "limit-rpm",
-            "limit-connections", "limit-burst-multiplier", "limit-whitelist", "enable-cors", "cors-allow-origin",
-            "cors-allow-methods", "cors-allow-headers", "cors-allow-credentials", "cors-expose-headers",
-            "cors-max-age", "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
+            "limit-rps", "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-whitelist", "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
             "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",
             "default-backend", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",

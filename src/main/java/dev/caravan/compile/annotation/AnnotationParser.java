@@ -69,8 +69,36 @@ public final class AnnotationParser {
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
-                values.bool("service-upstream"));
+                values.bool("service-upstream"), cors(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /** ingress-nginx's CORS defaults: any origin, common methods and headers, credentials, 20 days. */
+    private static RoutePolicy.Cors cors(Values values) {
+        if (!values.bool("enable-cors")) {
+            return null;
+        }
+        String origins = values.get("cors-allow-origin");
+        List<String> allowed = new ArrayList<>();
+        for (String origin : (origins == null ? "*" : origins).split(",")) {
+            String trimmed = origin.trim();
+            if (!trimmed.isEmpty()) {
+                if (!trimmed.equals("*") && !trimmed.matches("https?://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                    values.invalid("cors-allow-origin", "has '" + trimmed + "', which is not * or an origin");
+                    return null;
+                }
+                allowed.add(trimmed);
+            }
+        }
+        String methods = values.token("cors-allow-methods", "GET, PUT, POST, DELETE, PATCH, OPTIONS");
+        String headers = values.token("cors-allow-headers",
+                "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,"
+                        + "Authorization");
+        String expose = values.token("cors-expose-headers", null);
+        String credentials = values.get("cors-allow-credentials");
+        int maxAge = values.integer("cors-max-age", 0, Integer.MAX_VALUE, 1728000);
+        return new RoutePolicy.Cors(allowed, methods, headers, expose,
+                credentials == null || values.bool("cors-allow-credentials"), maxAge);
     }
 
     private static RoutePolicy.Affinity affinity(Values values) {
@@ -206,6 +234,19 @@ public final class AnnotationParser {
                 invalid(name, "is not a size such as 8k, 10m or 1g");
                 return -1;
             }
+        }
+
+        /** A comma-separated list of header names or methods (or {@code *}). */
+        String token(String name, String absent) {
+            String value = get(name);
+            if (value == null) {
+                return absent;
+            }
+            if (!value.matches("[A-Za-z0-9*, _-]+")) {
+                invalid(name, "is not a comma-separated list of names");
+                return absent;
+            }
+            return value;
         }
 
         HashKey hashKey(String name) {

@@ -111,11 +111,11 @@ class AnnotationParserTest {
 
     @Test
     void unsupportedAnnotationsAreNamedButDoNotBlock() {
-        AnnotationParser.Parsed parsed = parse(N + "enable-cors", "true", N + "made-up-thing", "1",
+        AnnotationParser.Parsed parsed = parse(N + "auth-url", "https://auth.example.com/", N + "made-up-thing", "1",
                 N + "rewrite-target", "/");
         assertThat(parsed.blocked()).isFalse();
         assertThat(parsed.findings()).extracting(AnnotationFinding::annotation)
-                .containsExactlyInAnyOrder(N + "enable-cors", N + "made-up-thing");
+                .containsExactlyInAnyOrder(N + "auth-url", N + "made-up-thing");
         assertThat(parsed.policy().rewriteTarget()).isEqualTo("/");
     }
 }
