@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.balance.RateLimiters;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.upstream.CallLimits;
 import dev.caravan.upstream.UpstreamClient;
@@ -12,9 +13,10 @@ import dev.caravan.upstream.UpstreamSettings;
  * @param scheme the listener's scheme as pods see it in {@code X-Forwarded-Proto}
  * @param port   the listener's port as pods see it in {@code X-Forwarded-Port}
  * @param maxBodySize the largest request body when a route does not say (0: no limit)
+ * @param rateLimiters the live state of the Ingresses' rate limits
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
-        ListenerConsumers consumers, long maxBodySize) {
+        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters) {
 
     /** A route's limits, its policy's where it has them, the global settings' otherwise. */
     CallLimits limits(RoutePolicy policy) {

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.balance.ClientLimiter;
 import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
@@ -63,6 +64,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean readRequested;
     private StickySession sticky;
     private String cors;
+    private ClientLimiter limiter;
     private RoutePolicy policy = RoutePolicy.NONE;
 
     GatewayHandler(Gateway gateway) {
@@ -132,6 +134,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
+        releaseLimit();
         sticky = null;
         cors = null;
         policy = RoutePolicy.NONE;
@@ -182,6 +185,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (!policy.admits(client)) {
             finishLocally(HttpResponseStatus.FORBIDDEN, false);
             return;
+        }
+        if (policy.rateLimit() != null) {
+            ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
+            if (!candidate.acquire(client, System.nanoTime())) {
+                // ingress-nginx's limit-req-status-code
+                finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
+                return;
+            }
+            limiter = candidate;
         }
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, gateway.scheme(), target, path,
                 keepAlive && requestBodyIsSmall, headRequest);
@@ -242,6 +254,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     /** As above, with a response made by the caller (its Connection header must agree with reuse). */
     private void finishLocally(FullHttpResponse response, boolean requestComplete) {
+        releaseLimit();
         boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
         ctx.writeAndFlush(response).addListener(written -> {
@@ -254,6 +267,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void respondAndClose(HttpResponseStatus status) {
+        releaseLimit();
         state = State.CLOSED;
         ctx.writeAndFlush(LocalResponses.of(status, false, headRequest)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -326,8 +340,17 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         requestRead();
     }
 
+    /** Ends the request's count against its Ingress's connection limit, once. */
+    private void releaseLimit() {
+        if (limiter != null) {
+            limiter.release((InetSocketAddress) ctx.channel().remoteAddress());
+            limiter = null;
+        }
+    }
+
     @Override
     public void completed(boolean keepOpen) {
+        releaseLimit();
         call = null;
         state = keepOpen ? State.IDLE : State.CLOSED;
         if (keepOpen) {
@@ -339,6 +362,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
+        releaseLimit();
         LOG.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
         call = null;
         finishLocally(status, requestComplete);
@@ -346,6 +370,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void aborted(String reason) {
+        releaseLimit();
         LOG.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
         call = null;
         state = State.CLOSED;
@@ -363,6 +388,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
+        releaseLimit();
         if (call != null) {
             call.clientClosed();
             call = null;

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.balance.RateLimiters;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
@@ -60,7 +61,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
-                settings.maxBodySize());
+                settings.maxBodySize(), new RateLimiters());
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,

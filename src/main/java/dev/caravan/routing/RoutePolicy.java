@@ -24,14 +24,15 @@ import java.util.List;
  * @param deniedSources      client networks refused
  * @param serviceUpstream    whether requests go to the Service's cluster IP instead of its pods
  * @param cors               cross-origin resource sharing, or {@code null}
+ * @param rateLimit          per-client request and connection limits, or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
-        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors) {
+        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null);
+            null, null, List.of(), List.of(), false, null, null);
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);
@@ -92,6 +93,25 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 }
             }
             return null;
+        }
+    }
+
+    /**
+     * ingress-nginx's per-client limits ({@code limit-rps}, {@code -rpm}, {@code -connections}), per
+     * replica; 0 means no such limit.
+     *
+     * @param burstMultiplier the burst is the rate times this (ingress-nginx: 5)
+     * @param exempt          client networks no limit applies to ({@code limit-whitelist})
+     */
+    public record RateLimit(int perSecond, int perMinute, int connections, int burstMultiplier,
+            List<IpSubnetFilterRule> exempt) {
+
+        public RateLimit {
+            exempt = List.copyOf(exempt);
+        }
+
+        public boolean exempts(InetSocketAddress client) {
+            return exempt.stream().anyMatch(rule -> rule.matches(client));
         }
     }
 

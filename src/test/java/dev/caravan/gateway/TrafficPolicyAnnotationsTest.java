@@ -26,6 +26,7 @@ class TrafficPolicyAnnotationsTest {
     static Path manifests;
     static List<TestBackend> pods;
     static TestBackend clusterIp;
+    static TestBackend slowPod;
     static CaravanHarness caravan;
 
     @BeforeAll
@@ -33,6 +34,8 @@ class TrafficPolicyAnnotationsTest {
         pods = List.of(TestBackend.start("127.0.0.2", "pod-0"), TestBackend.start("127.0.0.3", "pod-1"),
                 TestBackend.start("127.0.0.4", "pod-2"));
         clusterIp = TestBackend.start("127.0.0.9", "cluster-ip");
+        slowPod = TestBackend.start("127.0.0.10", "slow");
+        slowPod.delay(1500);
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.service("svc", pods.toArray(TestBackend[]::new)),
                 Manifests.ingress("closed", "closed.example.com", "/", "svc",
@@ -62,7 +65,13 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.ingress("cors-list", "corslist.example.com", "/", "svc", Map.of(NGINX + "enable-cors", "true",
                         NGINX + "cors-allow-origin", "https://a.example.org, https://*.example.net",
                         NGINX + "cors-allow-credentials", "false", NGINX + "cors-expose-headers", "X-Total",
-                        NGINX + "cors-max-age", "600"))));
+                        NGINX + "cors-max-age", "600")),
+                Manifests.ingress("rps", "rps.example.com", "/", "svc", Map.of(NGINX + "limit-rps", "1")),
+                Manifests.ingress("rps-exempt", "exempt.example.com", "/", "svc",
+                        Map.of(NGINX + "limit-rps", "1", NGINX + "limit-whitelist", "127.0.0.0/8")),
+                Manifests.ingress("conns", "conns.example.com", "/", "slow",
+                        Map.of(NGINX + "limit-connections", "1")),
+                Manifests.service("slow", slowPod)));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -73,6 +82,35 @@ class TrafficPolicyAnnotationsTest {
             pod.close();
         }
         clusterIp.close();
+        slowPod.close();
+    }
+
+    @Test
+    void limitRpsLetsTheBurstThroughThenAnswers503() throws Exception {
+        int ok = 0;
+        int limited = 0;
+        for (int i = 0; i < 10; i++) {
+            int status = caravan.get("rps.example.com", "/").status();
+            ok += status == 200 ? 1 : 0;
+            limited += status == 503 ? 1 : 0;
+        }
+        // rate 1/s with a burst of 5 (the multiplier): 6 at once, then 503
+        assertThat(ok).isBetween(6, 7);
+        assertThat(limited).isEqualTo(10 - ok);
+        for (int i = 0; i < 10; i++) {
+            assertThat(caravan.get("exempt.example.com", "/").status()).as("limit-whitelist").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void limitConnectionsCountsRequestsInFlightPerClient() throws Exception {
+        try (RawHttp first = new RawHttp(caravan.httpPort())) {
+            first.send("GET / HTTP/1.1\r\nHost: conns.example.com\r\n\r\n");
+            Thread.sleep(300);
+            assertThat(caravan.get("conns.example.com", "/").status()).isEqualTo(503);
+            assertThat(first.read(false).status()).isEqualTo(200);
+        }
+        assertThat(caravan.get("conns.example.com", "/").status()).as("the slot is free again").isEqualTo(200);
     }
 
     @Test

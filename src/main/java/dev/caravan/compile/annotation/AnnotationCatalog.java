@@ -47,6 +47,11 @@ public final class AnnotationCatalog {
         supported("cors-expose-headers", "Access-Control-Expose-Headers");
         supported("cors-allow-credentials", "Access-Control-Allow-Credentials (default true)");
         supported("cors-max-age", "Access-Control-Max-Age (default 1728000)");
+        supported("limit-rps", "requests per second per client address (burst: rate x multiplier); 503 beyond");
+        supported("limit-rpm", "requests per minute per client address (burst: rate x multiplier); 503 beyond");
+        supported("limit-connections", "concurrent requests per client address; 503 beyond");
+        supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
+        supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -61,7 +66,7 @@ public final class AnnotationCatalog {
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
             "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
-            "limit-rps", "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-whitelist", "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
+            "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
             "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",
             "default-backend", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",

@@ -69,8 +69,20 @@ public final class AnnotationParser {
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
-                values.bool("service-upstream"), cors(values));
+                values.bool("service-upstream"), cors(values), rateLimit(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    private static RoutePolicy.RateLimit rateLimit(Values values) {
+        int rps = values.integer("limit-rps", 1, 1_000_000, 0);
+        int rpm = values.integer("limit-rpm", 1, 60_000_000, 0);
+        int connections = values.integer("limit-connections", 1, 1_000_000, 0);
+        int multiplier = values.integer("limit-burst-multiplier", 1, 1000, 5);
+        List<IpSubnetFilterRule> exempt = values.networks("limit-whitelist", IpFilterRuleType.ACCEPT);
+        if (rps == 0 && rpm == 0 && connections == 0) {
+            return null;
+        }
+        return new RoutePolicy.RateLimit(rps, rpm, connections, multiplier, exempt);
     }
 
     /** ingress-nginx's CORS defaults: any origin, common methods and headers, credentials, 20 days. */

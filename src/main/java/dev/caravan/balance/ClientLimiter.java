@@ -1,0 +1,87 @@
+package dev.caravan.balance;
+
+import dev.caravan.routing.RoutePolicy;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One Ingress's per-client limits, as nginx's {@code limit_conn} and {@code limit_req ... nodelay}:
+ * concurrent requests per client address, then a request rate per minute and per second, each with a
+ * burst of rate × multiplier (the generic cell rate algorithm: a request is let through if it is not
+ * earlier than its theoretical arrival time minus the burst allowance).
+ */
+public final class ClientLimiter {
+
+    static final int MAX_CLIENTS = 16384;
+
+    private static final class Client {
+        long perSecondTat;
+        long perMinuteTat;
+        int active;
+    }
+
+    private final RoutePolicy.RateLimit limit;
+    private final Map<String, Client> clients = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
+            // a client with requests in flight is kept, so its count can go down again
+            return size() > MAX_CLIENTS && eldest.getValue().active == 0;
+        }
+    };
+
+    ClientLimiter(RoutePolicy.RateLimit limit) {
+        this.limit = limit;
+    }
+
+    /**
+     * Counts a request in if the client is within its limits; the caller then owes {@link #release}.
+     *
+     * @return whether the request may go on
+     */
+    public synchronized boolean acquire(InetSocketAddress client, long nowNanos) {
+        if (limit.exempts(client)) {
+            return true;
+        }
+        String key = client.getAddress().getHostAddress();
+        Client state = clients.computeIfAbsent(key, k -> new Client());
+        if (limit.connections() > 0 && state.active >= limit.connections()) {
+            return false;
+        }
+        long minuteTat = limit.perMinute() > 0 ? next(state.perMinuteTat, 60_000_000_000L / limit.perMinute(),
+                nowNanos) : 0;
+        long secondTat = limit.perSecond() > 0 ? next(state.perSecondTat, 1_000_000_000L / limit.perSecond(),
+                nowNanos) : 0;
+        if (minuteTat < 0 || secondTat < 0) {
+            return false;
+        }
+        if (limit.perMinute() > 0) {
+            state.perMinuteTat = minuteTat;
+        }
+        if (limit.perSecond() > 0) {
+            state.perSecondTat = secondTat;
+        }
+        state.active++;
+        return true;
+    }
+
+    public synchronized void release(InetSocketAddress client) {
+        if (limit.exempts(client)) {
+            return;
+        }
+        Client state = clients.get(client.getAddress().getHostAddress());
+        if (state != null && state.active > 0) {
+            state.active--;
+        }
+    }
+
+    /** The next theoretical arrival time, or -1 if this request comes too early. */
+    private long next(long tat, long interval, long now) {
+        long burst = interval * limit.burstMultiplier();
+        long earliest = Math.max(tat, now);
+        if (tat - burst > now) {
+            return -1;
+        }
+        return earliest + interval;
+    }
+}
