@@ -3,7 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.routing.RoutePolicy;
-import dev.caravan.upstream.CallLimits;
+import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 
@@ -18,11 +18,11 @@ import dev.caravan.upstream.UpstreamSettings;
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters) {
 
-    /** A route's limits, its policy's where it has them, the global settings' otherwise. */
-    CallLimits limits(RoutePolicy policy) {
+    /** How a route is proxied: its policy's settings where it has them, the global settings otherwise. */
+    CallOptions options(RoutePolicy policy) {
         UpstreamSettings defaults = upstream.settings();
-        return new CallLimits(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
+        return new CallOptions(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
-                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout());
+                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(), policy.httpsUpstream());
     }
 }

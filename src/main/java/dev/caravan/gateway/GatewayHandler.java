@@ -7,7 +7,7 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
-import dev.caravan.upstream.CallLimits;
+import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
 import io.netty.channel.ChannelDuplexHandler;
@@ -209,8 +209,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(preflight, false);
             return;
         }
-        CallLimits limits = gateway.limits(policy);
-        if (limits.maxBodySize() > 0 && HttpUtil.getContentLength(request, 0L) > limits.maxBodySize()) {
+        CallOptions options = gateway.options(policy);
+        if (options.maxBodySize() > 0 && HttpUtil.getContentLength(request, 0L) > options.maxBodySize()) {
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
@@ -238,7 +238,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             preferred = sticky.preferred();
         }
-        call = new ProxyCall(gateway.upstream(), limits, ctx, request, clientVersion, keepAlive, backend, preferred,
+        call = new ProxyCall(gateway.upstream(), options, ctx, request, clientVersion, keepAlive, backend, preferred,
                 this);
         call.start();
     }

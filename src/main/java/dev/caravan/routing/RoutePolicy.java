@@ -25,14 +25,16 @@ import java.util.List;
  * @param serviceUpstream    whether requests go to the Service's cluster IP instead of its pods
  * @param cors               cross-origin resource sharing, or {@code null}
  * @param rateLimit          per-client request and connection limits, or {@code null}
+ * @param httpsUpstream      whether pods are spoken to in HTTPS ({@code backend-protocol: HTTPS})
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
-        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit) {
+        List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
+        boolean httpsUpstream) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null, null);
+            null, null, List.of(), List.of(), false, null, null, false);
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);

@@ -43,7 +43,7 @@ public final class ProxyCall {
             HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
     private final UpstreamClient client;
-    private final CallLimits limits;
+    private final CallOptions options;
     private final ChannelHandlerContext downstream;
     private final HttpRequest request;
     private final Backend backend;
@@ -76,12 +76,12 @@ public final class ProxyCall {
      * @param clientKeepAlive whether the client connection may serve another request afterwards
      * @param preferred       the endpoint to try first (a sticky session's), or {@code null}
      */
-    public ProxyCall(UpstreamClient client, CallLimits limits, ChannelHandlerContext downstream, HttpRequest request,
+    public ProxyCall(UpstreamClient client, CallOptions options, ChannelHandlerContext downstream, HttpRequest request,
             HttpVersion clientVersion, boolean clientKeepAlive, Backend backend, InetSocketAddress preferred,
             ProxyCallListener listener) {
         this.client = client;
         this.preferred = preferred;
-        this.limits = limits;
+        this.options = options;
         this.downstream = downstream;
         this.request = request;
         this.backend = backend;
@@ -101,7 +101,7 @@ public final class ProxyCall {
                 ? preferred : backend.balancer().choose(backend.endpoints(), tried);
         tried.add(endpoint);
         InetSocketAddress target = endpoint;
-        Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, limits.connectTimeout());
+        Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, options);
         if (connection.isDone()) {
             connected(connection, target);
         } else {
@@ -161,14 +161,14 @@ public final class ProxyCall {
         }
         boolean last = content instanceof LastHttpContent;
         requestBodyBytes += content.content().readableBytes();
-        if (limits.maxBodySize() > 0 && requestBodyBytes > limits.maxBodySize()) {
+        if (options.maxBodySize() > 0 && requestBodyBytes > options.maxBodySize()) {
             // a chunked body that outgrew the limit: the pod must not take it as complete
             content.release();
             if (responseStarted) {
                 clientClosed();
-                listener.aborted("request body over " + limits.maxBodySize() + " bytes");
+                listener.aborted("request body over " + options.maxBodySize() + " bytes");
             } else {
-                fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over " + limits.maxBodySize()
+                fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over " + options.maxBodySize()
                         + " bytes");
             }
             return;
@@ -379,7 +379,7 @@ public final class ProxyCall {
     private void startReadTimer() {
         if (readTimer == null) {
             lastUpstreamRead = System.nanoTime();
-            scheduleReadCheck(limits.readTimeout().toNanos());
+            scheduleReadCheck(options.readTimeout().toNanos());
         }
     }
 
@@ -391,7 +391,7 @@ public final class ProxyCall {
         if (finished) {
             return;
         }
-        long timeout = limits.readTimeout().toNanos();
+        long timeout = options.readTimeout().toNanos();
         if (upstream != null && !upstream.config().isAutoRead()) {
             // reading is paused because the client is slow to take the response: not the pod's silence
             lastUpstreamRead = System.nanoTime();
@@ -402,7 +402,7 @@ public final class ProxyCall {
             return;
         }
         String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
-                + limits.readTimeout().toMillis() + " ms";
+                + options.readTimeout().toMillis() + " ms";
         if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
         } else {

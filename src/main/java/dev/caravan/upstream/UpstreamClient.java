@@ -7,7 +7,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.timeout.IdleStateHandler;
+import javax.net.ssl.SSLException;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
@@ -26,17 +30,29 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamClient {
 
     static final AttributeKey<Integer> USES = AttributeKey.valueOf("caravan.upstream.uses");
-    private static final AttributeKey<InetSocketAddress> ENDPOINT = AttributeKey.valueOf("caravan.upstream.endpoint");
+    private static final AttributeKey<Target> TARGET = AttributeKey.valueOf("caravan.upstream.target");
 
     private static final int MAX_INITIAL_LINE = 8192;
     private static final int MAX_HEADER_SIZE = 32768;
     private static final int MAX_CHUNK_SIZE = 65536;
 
+    /** A pool's key: the pod's address and whether it is spoken to in TLS. */
+    private record Target(InetSocketAddress endpoint, boolean tls) {
+    }
+
     private final UpstreamSettings settings;
     private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>();
+    private final SslContext tls;
 
     public UpstreamClient(UpstreamSettings settings) {
         this.settings = settings;
+        try {
+            // as ingress-nginx by default (proxy-ssl-verify off): encrypted, the pod's certificate not checked
+            tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("no TLS client context: " + e.getMessage(), e);
+        }
     }
 
     public UpstreamSettings settings() {
@@ -44,8 +60,8 @@ public final class UpstreamClient {
     }
 
     /** An idle pooled connection to the endpoint, or a new one. Must be called on {@code loop}. */
-    Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint, java.time.Duration connectTimeout) {
-        return pool(loop).acquire(endpoint, connectTimeout);
+    Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint, CallOptions options) {
+        return pool(loop).acquire(new Target(endpoint, options.tls()), options.connectTimeout());
     }
 
     /** Returns a connection whose last exchange completed cleanly. Must be called on its event loop. */
@@ -71,7 +87,7 @@ public final class UpstreamClient {
     private final class LoopPool {
         private final EventLoop loop;
         private final Bootstrap bootstrap;
-        private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+        private final Map<Target, ArrayDeque<Channel>> idle = new HashMap<>();
 
         LoopPool(EventLoop loop) {
             this.loop = loop;
@@ -84,6 +100,11 @@ public final class UpstreamClient {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel channel) {
+                            Target target = channel.attr(TARGET).get();
+                            if (target != null && target.tls()) {
+                                channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(),
+                                        target.endpoint().getAddress().getHostAddress(), target.endpoint().getPort()));
+                            }
                             channel.pipeline().addLast("decoder",
                                     new UpstreamResponseDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
                             channel.pipeline().addLast("encoder", new HttpRequestEncoder());
@@ -95,12 +116,12 @@ public final class UpstreamClient {
                     });
         }
 
-        Future<Channel> acquire(InetSocketAddress endpoint, java.time.Duration connectTimeout) {
-            ArrayDeque<Channel> channels = idle.get(endpoint);
+        Future<Channel> acquire(Target target, java.time.Duration connectTimeout) {
+            ArrayDeque<Channel> channels = idle.get(target);
             while (channels != null && !channels.isEmpty()) {
                 Channel channel = channels.pollFirst();
                 if (channels.isEmpty()) {
-                    idle.remove(endpoint);
+                    idle.remove(target);
                 }
                 if (channel.isActive()) {
                     return channel.eventLoop().newSucceededFuture(channel);
@@ -108,8 +129,8 @@ public final class UpstreamClient {
             }
             Bootstrap connector = connectTimeout.equals(settings.connectTimeout()) ? bootstrap
                     : bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
-            var connect = connector.connect(endpoint);
-            connect.channel().attr(ENDPOINT).set(endpoint);
+            // the target is known to the channel before its pipeline is built
+            var connect = connector.clone().attr(TARGET, target).connect(target.endpoint());
             var result = loop.<Channel>newPromise();
             connect.addListener(f -> {
                 if (f.isSuccess()) {
@@ -122,12 +143,12 @@ public final class UpstreamClient {
         }
 
         void release(Channel channel) {
-            InetSocketAddress endpoint = channel.attr(ENDPOINT).get();
+            Target target = channel.attr(TARGET).get();
             if (!channel.isActive()) {
                 channel.close();
                 return;
             }
-            ArrayDeque<Channel> channels = idle.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
+            ArrayDeque<Channel> channels = idle.computeIfAbsent(target, e -> new ArrayDeque<>());
             if (channels.size() >= settings.maxIdlePerEndpoint()) {
                 channel.close();
                 return;
@@ -137,10 +158,10 @@ public final class UpstreamClient {
         }
 
         private void forget(Channel channel) {
-            InetSocketAddress endpoint = channel.attr(ENDPOINT).get();
-            ArrayDeque<Channel> channels = endpoint == null ? null : idle.get(endpoint);
+            Target target = channel.attr(TARGET).get();
+            ArrayDeque<Channel> channels = target == null ? null : idle.get(target);
             if (channels != null && channels.remove(channel) && channels.isEmpty()) {
-                idle.remove(endpoint);
+                idle.remove(target);
             }
         }
     }

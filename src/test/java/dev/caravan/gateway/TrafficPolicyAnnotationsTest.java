@@ -27,6 +27,7 @@ class TrafficPolicyAnnotationsTest {
     static List<TestBackend> pods;
     static TestBackend clusterIp;
     static TestBackend slowPod;
+    static TestBackend securePod;
     static CaravanHarness caravan;
 
     @BeforeAll
@@ -36,6 +37,7 @@ class TrafficPolicyAnnotationsTest {
         clusterIp = TestBackend.start("127.0.0.9", "cluster-ip");
         slowPod = TestBackend.start("127.0.0.10", "slow");
         slowPod.delay(1500);
+        securePod = TestBackend.startTls("127.0.0.11", "secure");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.service("svc", pods.toArray(TestBackend[]::new)),
                 Manifests.ingress("closed", "closed.example.com", "/", "svc",
@@ -71,7 +73,12 @@ class TrafficPolicyAnnotationsTest {
                         Map.of(NGINX + "limit-rps", "1", NGINX + "limit-whitelist", "127.0.0.0/8")),
                 Manifests.ingress("conns", "conns.example.com", "/", "slow",
                         Map.of(NGINX + "limit-connections", "1")),
-                Manifests.service("slow", slowPod)));
+                Manifests.service("slow", slowPod),
+                Manifests.service("secure", securePod),
+                Manifests.ingress("https-pod", "https.example.com", "/", "secure",
+                        Map.of(NGINX + "backend-protocol", "HTTPS")),
+                Manifests.ingress("http-to-https-pod", "plain.example.com", "/", "secure"),
+                Manifests.ingress("grpc", "grpc.example.com", "/", "svc", Map.of(NGINX + "backend-protocol", "GRPC"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -83,6 +90,18 @@ class TrafficPolicyAnnotationsTest {
         }
         clusterIp.close();
         slowPod.close();
+        securePod.close();
+    }
+
+    @Test
+    void backendProtocolHttpsSpeaksTlsToThePod() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThat(caravan.get("https.example.com", "/").text()).isEqualTo("secure");
+        }
+        assertThat(securePod.last().headers().get("Host")).isEqualTo("https.example.com");
+        assertThat(caravan.get("plain.example.com", "/").status()).as("plain HTTP to a TLS pod").isEqualTo(502);
+        assertThat(caravan.get("grpc.example.com", "/").status()).as("not served rather than served wrong")
+                .isEqualTo(404);
     }
 
     @Test

@@ -18,6 +18,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -43,12 +46,19 @@ public final class TestBackend implements AutoCloseable {
     private volatile long delayMillis;
 
     private TestBackend(String ip, String name) throws InterruptedException {
+        this(ip, name, null);
+    }
+
+    private TestBackend(String ip, String name, SslContext tls) throws InterruptedException {
         this.name = name;
         this.responder = request -> text(HttpResponseStatus.OK, name);
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        if (tls != null) {
+                            channel.pipeline().addLast(tls.newHandler(channel.alloc()));
+                        }
                         channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(256 << 20),
                                 new Handler());
                     }
@@ -58,6 +68,13 @@ public final class TestBackend implements AutoCloseable {
 
     public static TestBackend start(String ip, String name) throws InterruptedException {
         return new TestBackend(ip, name);
+    }
+
+    /** A backend that speaks HTTPS with a self-signed certificate. */
+    public static TestBackend startTls(String ip, String name) throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate("pod.test");
+        return new TestBackend(ip, name, SslContextBuilder.forServer(certificate.certificate(),
+                certificate.privateKey()).build());
     }
 
     public String ip() {

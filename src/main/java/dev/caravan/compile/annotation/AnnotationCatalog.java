@@ -52,6 +52,8 @@ public final class AnnotationCatalog {
         supported("limit-connections", "concurrent requests per client address; 503 beyond");
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
         supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
+        supported("backend-protocol", "HTTP (default), AUTO_HTTP, or HTTPS (TLS to the pod, not verified, as"
+                + " ingress-nginx); GRPC, GRPCS and FCGI are refused as invalid until HTTP/2 exists");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -65,7 +67,7 @@ public final class AnnotationCatalog {
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
-            "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "backend-protocol",
+            "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout",
             "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
             "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",

@@ -69,8 +69,29 @@ public final class AnnotationParser {
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
-                values.bool("service-upstream"), cors(values), rateLimit(values));
+                values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /** backend-protocol: HTTP and AUTO_HTTP (the listener is HTTP) speak HTTP to pods, HTTPS speaks TLS. */
+    private static boolean httpsUpstream(Values values) {
+        String protocol = values.get("backend-protocol");
+        if (protocol == null) {
+            return false;
+        }
+        switch (protocol.toUpperCase(Locale.ROOT)) {
+            case "HTTP", "AUTO_HTTP":
+                return false;
+            case "HTTPS":
+                return true;
+            case "GRPC", "GRPCS", "FCGI":
+                values.invalid("backend-protocol", "needs a protocol Caravan does not speak to pods yet (HTTP/2 for"
+                        + " gRPC); the Ingress is not served rather than served wrong");
+                return false;
+            default:
+                values.invalid("backend-protocol", "is not HTTP, HTTPS, AUTO_HTTP, GRPC, GRPCS or FCGI");
+                return false;
+        }
     }
 
     private static RoutePolicy.RateLimit rateLimit(Values values) {

@@ -1,0 +1,14 @@
+package dev.caravan.upstream;
+
+import java.time.Duration;
+
+/**
+ * How one request is proxied, from its route's policy or the global settings.
+ *
+ * @param maxBodySize    the largest request body in bytes; 0 for no limit
+ * @param connectTimeout to connect to a pod
+ * @param readTimeout    a pod's silence while answering
+ * @param tls            whether the pod speaks HTTPS ({@code backend-protocol: HTTPS})
+ */
+public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, boolean tls) {
+}
