@@ -4,6 +4,7 @@ import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.upstream.CallOptions;
+import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 
@@ -23,6 +24,7 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
         UpstreamSettings defaults = upstream.settings();
         return new CallOptions(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
-                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(), policy.httpsUpstream());
+                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(), policy.httpsUpstream(),
+                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT);
     }
 }

@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.upstream.NextUpstream;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -26,15 +27,16 @@ import java.util.List;
  * @param cors               cross-origin resource sharing, or {@code null}
  * @param rateLimit          per-client request and connection limits, or {@code null}
  * @param httpsUpstream      whether pods are spoken to in HTTPS ({@code backend-protocol: HTTPS})
+ * @param nextUpstream       when another pod is tried, or {@code null} for the defaults
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
-        boolean httpsUpstream) {
+        boolean httpsUpstream, NextUpstream nextUpstream) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null, null, false);
+            null, null, List.of(), List.of(), false, null, null, false, null);
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);

@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param connectTimeout to connect to a pod
  * @param readTimeout    a pod's silence while answering
  * @param tls            whether the pod speaks HTTPS ({@code backend-protocol: HTTPS})
+ * @param nextUpstream   when another pod is tried
  */
-public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, boolean tls) {
+public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, boolean tls,
+        NextUpstream nextUpstream) {
 }

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyCall {
 
-    private static final int MAX_ATTEMPTS = 3;
+    private static final int MAX_STALE_RETRIES = 3;
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
             HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
@@ -54,6 +54,7 @@ public final class ProxyCall {
     private final List<InetSocketAddress> tried = new ArrayList<>(2);
     private final InetSocketAddress preferred;
 
+    private final long startedNanos = System.nanoTime();
     private int attempts;
     private InetSocketAddress endpoint;
     private Channel upstream;
@@ -114,11 +115,13 @@ public final class ProxyCall {
             if (finished) {
                 return;
             }
-            if (attempts < MAX_ATTEMPTS && tried.size() < backend.endpoints().size()) {
+            Throwable cause = connection.cause();
+            // nothing was sent: any method may go to the next pod
+            String condition = cause instanceof ConnectTimeoutException ? "timeout" : "error";
+            if (options.nextUpstream().on(condition) && mayTryAnotherPod()) {
                 attempt();
                 return;
             }
-            Throwable cause = connection.cause();
             HttpResponseStatus status = cause instanceof ConnectTimeoutException
                     ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
             fail(status, "connecting to " + target + " of " + backend.name() + " failed: " + cause.getMessage());
@@ -257,6 +260,13 @@ public final class ProxyCall {
             }
             return false;
         }
+        if (options.nextUpstream().onStatus(code) && requestComplete && resendable() && mayTryAnotherPod()) {
+            // proxy-next-upstream http_NNN: this answer is dropped and the request goes to the next pod
+            detach().close();
+            cancelReadTimer();
+            attempt();
+            return false;
+        }
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
@@ -317,7 +327,7 @@ public final class ProxyCall {
             return;
         }
         boolean staleConnection = upstreamReused && !requestBodySent && IDEMPOTENT.contains(request.method());
-        if (staleConnection && attempts < MAX_ATTEMPTS) {
+        if (staleConnection && attempts < MAX_STALE_RETRIES) {
             tried.remove(endpoint);
             cancelReadTimer();
             attempt();
@@ -355,6 +365,21 @@ public final class ProxyCall {
         if (upstream != null) {
             detach().close();
         }
+    }
+
+    /** Whether another pod may be tried: tries and time left, and a pod not tried yet. */
+    private boolean mayTryAnotherPod() {
+        NextUpstream next = options.nextUpstream();
+        boolean triesLeft = next.tries() == 0 || attempts < next.tries();
+        boolean timeLeft = next.timeout().isZero()
+                || System.nanoTime() - startedNanos < next.timeout().toNanos();
+        return triesLeft && timeLeft && tried.size() < backend.endpoints().size();
+    }
+
+    /** Whether the request can be sent again: no body went out, and it is idempotent or allowed anyway. */
+    private boolean resendable() {
+        return !requestBodySent
+                && (IDEMPOTENT.contains(request.method()) || options.nextUpstream().on("non_idempotent"));
     }
 
     private void fail(HttpResponseStatus status, String reason) {
@@ -403,7 +428,12 @@ public final class ProxyCall {
         }
         String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
                 + options.readTimeout().toMillis() + " ms";
-        if (!responseStarted) {
+        if (!responseStarted && requestComplete && options.nextUpstream().on("timeout") && resendable()
+                && mayTryAnotherPod()) {
+            detach().close();
+            readTimer = null;
+            attempt();
+        } else if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
         } else {
             finished = true;

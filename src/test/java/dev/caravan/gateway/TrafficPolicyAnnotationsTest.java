@@ -28,6 +28,7 @@ class TrafficPolicyAnnotationsTest {
     static TestBackend clusterIp;
     static TestBackend slowPod;
     static TestBackend securePod;
+    static TestBackend badPod;
     static CaravanHarness caravan;
 
     @BeforeAll
@@ -38,6 +39,8 @@ class TrafficPolicyAnnotationsTest {
         slowPod = TestBackend.start("127.0.0.10", "slow");
         slowPod.delay(1500);
         securePod = TestBackend.startTls("127.0.0.11", "secure");
+        badPod = TestBackend.start("127.0.0.12", "bad");
+        badPod.respond(request -> TestBackend.text(io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY, "bad"));
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.service("svc", pods.toArray(TestBackend[]::new)),
                 Manifests.ingress("closed", "closed.example.com", "/", "svc",
@@ -78,7 +81,15 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.ingress("https-pod", "https.example.com", "/", "secure",
                         Map.of(NGINX + "backend-protocol", "HTTPS")),
                 Manifests.ingress("http-to-https-pod", "plain.example.com", "/", "secure"),
-                Manifests.ingress("grpc", "grpc.example.com", "/", "svc", Map.of(NGINX + "backend-protocol", "GRPC"))));
+                Manifests.ingress("grpc", "grpc.example.com", "/", "svc", Map.of(NGINX + "backend-protocol", "GRPC")),
+                Manifests.service("mixed", badPod, pods.get(0)),
+                Manifests.ingress("next-502", "next502.example.com", "/", "mixed",
+                        Map.of(NGINX + "proxy-next-upstream", "error timeout http_502")),
+                Manifests.ingress("plain-502", "plain502.example.com", "/", "mixed"),
+                Manifests.service("half-dead", pods.get(1)) + "---\n"
+                        + Manifests.slice("half-dead-x", "half-dead", "127.0.0.13", CaravanHarness.freePort(), true),
+                Manifests.ingress("no-retry", "noretry.example.com", "/", "half-dead",
+                        Map.of(NGINX + "proxy-next-upstream", "off"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -91,6 +102,36 @@ class TrafficPolicyAnnotationsTest {
         clusterIp.close();
         slowPod.close();
         securePod.close();
+        badPod.close();
+    }
+
+    @Test
+    void proxyNextUpstreamTriesAnotherPodOnTheListedStatuses() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            assertThat(caravan.get("next502.example.com", "/").text()).isEqualTo("pod-0");
+        }
+        Set<Integer> plain = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            plain.add(caravan.get("plain502.example.com", "/").status());
+        }
+        assertThat(plain).as("without http_502 the 502 reaches the client").contains(502, 200);
+        Set<Integer> posts = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                http.send("POST / HTTP/1.1\r\nHost: next502.example.com\r\nContent-Length: 2\r\n\r\nhi");
+                posts.add(http.read(false).status());
+            }
+        }
+        assertThat(posts).as("a POST whose body was sent is never sent twice").contains(502);
+    }
+
+    @Test
+    void proxyNextUpstreamOffTriesNoOtherPod() throws Exception {
+        Set<Integer> statuses = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(caravan.get("noretry.example.com", "/").status());
+        }
+        assertThat(statuses).contains(502, 200);
     }
 
     @Test

@@ -54,6 +54,10 @@ public final class AnnotationCatalog {
         supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
         supported("backend-protocol", "HTTP (default), AUTO_HTTP, or HTTPS (TLS to the pod, not verified, as"
                 + " ingress-nginx); GRPC, GRPCS and FCGI are refused as invalid until HTTP/2 exists");
+        supported("proxy-next-upstream", "when another pod is tried: error timeout (default), http_502 ..., off;"
+                + " never once a request body was sent");
+        supported("proxy-next-upstream-tries", "tries in all (default 3)");
+        supported("proxy-next-upstream-timeout", "seconds within which another try may start (0: no limit)");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -67,7 +71,7 @@ public final class AnnotationCatalog {
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
-            "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout",
+
             "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
             "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",

@@ -6,7 +6,10 @@ import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import java.time.Duration;
+import dev.caravan.upstream.NextUpstream;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,8 +72,35 @@ public final class AnnotationParser {
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
-                values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values));
+                values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
+                nextUpstream(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    private static NextUpstream nextUpstream(Values values) {
+        String conditions = values.get("proxy-next-upstream");
+        int tries = values.integer("proxy-next-upstream-tries", 0, 100, -1);
+        int timeout = values.integer("proxy-next-upstream-timeout", 0, 86400, -1);
+        if (conditions == null && tries < 0 && timeout < 0) {
+            return null;
+        }
+        Set<String> set = new HashSet<>(NextUpstream.DEFAULT.conditions());
+        if (conditions != null) {
+            set.clear();
+            for (String condition : conditions.trim().split("\\s+")) {
+                if (!NextUpstream.KNOWN.contains(condition)) {
+                    values.invalid("proxy-next-upstream", "has '" + condition + "', which is not one of "
+                            + new java.util.TreeSet<>(NextUpstream.KNOWN));
+                    return null;
+                }
+                set.add(condition);
+            }
+            if (set.contains("off")) {
+                set.clear();
+            }
+        }
+        return new NextUpstream(set, tries < 0 ? NextUpstream.DEFAULT.tries() : tries,
+                timeout < 0 ? Duration.ZERO : Duration.ofSeconds(timeout));
     }
 
     /** backend-protocol: HTTP and AUTO_HTTP (the listener is HTTP) speak HTTP to pods, HTTPS speaks TLS. */
