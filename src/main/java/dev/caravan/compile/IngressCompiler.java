@@ -206,7 +206,7 @@ public final class IngressCompiler {
         private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
             PathType type = PathType.fromApiName(path.getPathType());
             Backend backend = resolve(ref, path.getBackend(), policy.serviceUpstream());
-            PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null);
+            PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy));
             entry.regexMode |= policy.regexPaths();
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
             if (existing != null && !existing.backend().name().equals(backend.name())) {
@@ -228,6 +228,19 @@ public final class IngressCompiler {
 
         private Backend resolve(ObjectRef ref, IngressBackend backend) {
             return resolve(ref, backend, false);
+        }
+
+        /** The default-backend annotation's Service (its first port), or {@code null}. */
+        private Backend fallback(ObjectRef ref, RoutePolicy policy) {
+            if (policy.defaultBackend() == null) {
+                return null;
+            }
+            BackendResolver.Resolution resolution = resolver.resolveFirstPort(
+                    new ObjectRef(ref.namespace(), policy.defaultBackend()));
+            if (resolution.problem() != null) {
+                problems.add(Problem.warning(ref, resolution.reason(), resolution.problem()));
+            }
+            return resolution.backend();
         }
 
         /** @param clusterIp whether to send to the Service's cluster IP (service-upstream) rather than its pods */

@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
  * @param policy  what the Ingress's annotations ask of the requests this rule matches
  * @param regex   for a host in regex mode (use-regex, rewrite-target), the path as a case-insensitive
  *                regex anchored at the start; {@code null} otherwise
+ * @param fallback what serves the rule when its backend has no ready endpoint ({@code default-backend}),
+ *                 or {@code null}
  */
 public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress, RoutePolicy policy,
-        Pattern regex) {
+        Pattern regex, Backend fallback) {
 
     public PathRule {
         // an ImplementationSpecific rule may leave the path out: it then covers every path
@@ -25,12 +27,17 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     }
 
     public PathRule(PathType type, String path, Backend backend, ObjectRef ingress) {
-        this(type, path, backend, ingress, RoutePolicy.NONE, null);
+        this(type, path, backend, ingress, RoutePolicy.NONE, null, null);
     }
 
     /** The same rule as a regex rule, as ingress-nginx turns every path of a host with regex paths. */
     public PathRule asRegex(Pattern pattern) {
-        return new PathRule(type, path, backend, ingress, policy, pattern);
+        return new PathRule(type, path, backend, ingress, policy, pattern, fallback);
+    }
+
+    /** The backend that serves a request now: the rule's, or its fallback when the rule's has no endpoint. */
+    public Backend serving() {
+        return !backend.hasEndpoints() && fallback != null && fallback.hasEndpoints() ? fallback : backend;
     }
 
     /** The path compared against requests: for prefix types, without its trailing slashes. */

@@ -28,15 +28,17 @@ import java.util.List;
  * @param rateLimit          per-client request and connection limits, or {@code null}
  * @param httpsUpstream      whether pods are spoken to in HTTPS ({@code backend-protocol: HTTPS})
  * @param nextUpstream       when another pod is tried, or {@code null} for the defaults
+ * @param defaultBackend     the Service (same namespace) serving the rules when their backend has no
+ *                           ready endpoint ({@code default-backend}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
-        boolean httpsUpstream, NextUpstream nextUpstream) {
+        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null, null, false, null);
+            null, null, List.of(), List.of(), false, null, null, false, null, null);
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);

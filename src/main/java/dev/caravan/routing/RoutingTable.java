@@ -38,7 +38,7 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         if (routes != null) {
             PathRule rule = routes.match(path);
             if (rule != null) {
-                return new RouteMatch(rule, rule.backend());
+                return new RouteMatch(rule, rule.serving());
             }
             if (routes.defaultBackend() != null) {
                 return new RouteMatch(null, routes.defaultBackend());

@@ -89,7 +89,12 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.service("half-dead", pods.get(1)) + "---\n"
                         + Manifests.slice("half-dead-x", "half-dead", "127.0.0.13", CaravanHarness.freePort(), true),
                 Manifests.ingress("no-retry", "noretry.example.com", "/", "half-dead",
-                        Map.of(NGINX + "proxy-next-upstream", "off"))));
+                        Map.of(NGINX + "proxy-next-upstream", "off")),
+                Manifests.service("scaled-to-zero") + "---\n"
+                        + Manifests.slice("scaled-to-zero-0", "scaled-to-zero", "127.0.0.2", pods.get(0).port(), false),
+                Manifests.ingress("with-fallback", "fallback.example.com", "/", "scaled-to-zero",
+                        Map.of(NGINX + "default-backend", "with-ip")),
+                Manifests.ingress("without-fallback", "nofallback.example.com", "/", "scaled-to-zero")));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -123,6 +128,12 @@ class TrafficPolicyAnnotationsTest {
             }
         }
         assertThat(posts).as("a POST whose body was sent is never sent twice").contains(502);
+    }
+
+    @Test
+    void defaultBackendAnnotationServesWhenTheRulesServiceHasNoReadyPod() throws Exception {
+        assertThat(caravan.get("fallback.example.com", "/").text()).isEqualTo("pod-0");
+        assertThat(caravan.get("nofallback.example.com", "/").status()).isEqualTo(503);
     }
 
     @Test

@@ -58,6 +58,8 @@ public final class AnnotationCatalog {
                 + " never once a request body was sent");
         supported("proxy-next-upstream-tries", "tries in all (default 3)");
         supported("proxy-next-upstream-timeout", "seconds within which another try may start (0: no limit)");
+        supported("default-backend", "Service (same namespace, first port) serving the rules when their Service"
+                + " has no ready endpoint");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -75,7 +77,7 @@ public final class AnnotationCatalog {
             "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
             "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",
-            "default-backend", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+            "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));

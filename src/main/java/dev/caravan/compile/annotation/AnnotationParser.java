@@ -73,7 +73,7 @@ public final class AnnotationParser {
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
-                nextUpstream(values));
+                nextUpstream(values), values.serviceName("default-backend"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -308,6 +308,16 @@ public final class AnnotationParser {
             if (!value.matches("[A-Za-z0-9*, _-]+")) {
                 invalid(name, "is not a comma-separated list of names");
                 return absent;
+            }
+            return value;
+        }
+
+        /** A Service name (DNS-1035 label), in the Ingress's namespace. */
+        String serviceName(String name) {
+            String value = get(name);
+            if (value != null && !value.matches("[a-z]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                invalid(name, "is not a Service name");
+                return null;
             }
             return value;
         }
