@@ -3,6 +3,7 @@ package dev.caravan.compile;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.Backend;
+import dev.caravan.routing.Canary;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.PathRule;
@@ -150,6 +151,10 @@ public final class IngressCompiler {
 
         private final BackendResolver resolver;
         private final List<Problem> problems;
+        private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
+        }
+
+        private final List<PendingCanary> canaries = new ArrayList<>();
         private final Map<String, HostEntry> exact = new HashMap<>();
         private final Map<String, HostEntry> wildcard = new HashMap<>();
         private HostEntry anyHost;
@@ -206,7 +211,16 @@ public final class IngressCompiler {
         private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
             PathType type = PathType.fromApiName(path.getPathType());
             Backend backend = resolve(ref, path.getBackend(), policy.serviceUpstream());
-            PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy));
+            if (policy.canary() != null) {
+                // a canary takes a share of a main rule's traffic once all Ingresses are in
+                RoutePolicy.CanaryRule c = policy.canary();
+                canaries.add(new PendingCanary(entry, host, new PathRule(type, path.getPath(), backend, ref),
+                        new Canary(backend, ref, c.header(), c.headerValue(), c.headerPattern(), c.cookie(),
+                                c.weight(), c.weightTotal())));
+                return;
+            }
+            PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy),
+                    null);
             entry.regexMode |= policy.regexPaths();
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
             if (existing != null && !existing.backend().name().equals(backend.name())) {
@@ -258,7 +272,27 @@ public final class IngressCompiler {
             return host == null || host.isEmpty() ? "every host" : "host " + host;
         }
 
+        /** Attaches each canary to the main rule of its host and path (one canary per rule, oldest first). */
+        private void attachCanaries() {
+            for (PendingCanary pending : canaries) {
+                PathKey key = new PathKey(pending.path().type(), pending.path().matchPath());
+                PathRule main = pending.entry().rules.get(key);
+                if (main == null) {
+                    problems.add(Problem.warning(pending.canary().ingress(), Problem.CANARY_WITHOUT_MAIN, "canary path "
+                            + pending.path().path() + " on " + describeHost(pending.host())
+                            + " has no main Ingress serving it; it is not served"));
+                } else if (main.canary() != null) {
+                    problems.add(Problem.warning(pending.canary().ingress(), Problem.CONFLICT, "path "
+                            + pending.path().path() + " on " + describeHost(pending.host()) + " already has canary "
+                            + main.canary().ingress() + "; this canary is ignored"));
+                } else {
+                    pending.entry().rules.put(key, main.withCanary(pending.canary()));
+                }
+            }
+        }
+
         RoutingTable build(long version, Backend defaultBackend) {
+            attachCanaries();
             return new RoutingTable(version, routes(exact), routes(wildcard),
                     anyHost == null ? null : routes(anyHost), defaultBackend);
         }

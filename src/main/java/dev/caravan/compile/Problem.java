@@ -25,6 +25,8 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String REFUSED_ANNOTATION = "RefusedAnnotation";
     /** An ingress-nginx annotation Caravan does not apply (yet). */
     public static final String UNSUPPORTED_ANNOTATION = "UnsupportedAnnotation";
+    /** A canary Ingress whose host and path no main Ingress serves. */
+    public static final String CANARY_WITHOUT_MAIN = "CanaryWithoutMain";
     /** An older Ingress already serves the same host and path elsewhere. */
     public static final String CONFLICT = "Conflict";
 

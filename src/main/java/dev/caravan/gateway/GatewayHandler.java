@@ -214,7 +214,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        Backend backend = match.backend();
+        Backend backend = rule != null && rule.canary() != null && rule.canary().backend().hasEndpoints()
+                && rule.canary().chooses(request.headers()) ? rule.canary().backend() : match.backend();
         if (!backend.hasEndpoints()) {
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;

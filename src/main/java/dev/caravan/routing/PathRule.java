@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  *                regex anchored at the start; {@code null} otherwise
  * @param fallback what serves the rule when its backend has no ready endpoint ({@code default-backend}),
  *                 or {@code null}
+ * @param canary   a canary Ingress's share of this rule's traffic, or {@code null}
  */
 public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress, RoutePolicy policy,
-        Pattern regex, Backend fallback) {
+        Pattern regex, Backend fallback, Canary canary) {
 
     public PathRule {
         // an ImplementationSpecific rule may leave the path out: it then covers every path
@@ -27,12 +28,17 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     }
 
     public PathRule(PathType type, String path, Backend backend, ObjectRef ingress) {
-        this(type, path, backend, ingress, RoutePolicy.NONE, null, null);
+        this(type, path, backend, ingress, RoutePolicy.NONE, null, null, null);
     }
 
     /** The same rule as a regex rule, as ingress-nginx turns every path of a host with regex paths. */
     public PathRule asRegex(Pattern pattern) {
-        return new PathRule(type, path, backend, ingress, policy, pattern, fallback);
+        return new PathRule(type, path, backend, ingress, policy, pattern, fallback, canary);
+    }
+
+    /** The same rule sharing its traffic with a canary. */
+    public PathRule withCanary(Canary share) {
+        return new PathRule(type, path, backend, ingress, policy, regex, fallback, share);
     }
 
     /** The backend that serves a request now: the rule's, or its fallback when the rule's has no endpoint. */

@@ -5,6 +5,7 @@ import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * What an Ingress's annotations ask of the requests its rules match, parsed once by the compiler.
@@ -30,15 +31,21 @@ import java.util.List;
  * @param nextUpstream       when another pod is tried, or {@code null} for the defaults
  * @param defaultBackend     the Service (same namespace) serving the rules when their backend has no
  *                           ready endpoint ({@code default-backend}), or {@code null}
+ * @param canary             whether this Ingress is a canary of another's rules, and how it takes traffic
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
-        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend) {
+        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null, null, false, null, null);
+            null, null, List.of(), List.of(), false, null, null, false, null, null, null);
+
+    /** The canary annotations of a canary Ingress, before its backend is known. */
+    public record CanaryRule(String header, String headerValue, Pattern headerPattern, String cookie, int weight,
+            int weightTotal) {
+    }
 
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);

@@ -94,7 +94,18 @@ class TrafficPolicyAnnotationsTest {
                         + Manifests.slice("scaled-to-zero-0", "scaled-to-zero", "127.0.0.2", pods.get(0).port(), false),
                 Manifests.ingress("with-fallback", "fallback.example.com", "/", "scaled-to-zero",
                         Map.of(NGINX + "default-backend", "with-ip")),
-                Manifests.ingress("without-fallback", "nofallback.example.com", "/", "scaled-to-zero")));
+                Manifests.ingress("without-fallback", "nofallback.example.com", "/", "scaled-to-zero"),
+                Manifests.service("stable", pods.get(0)),
+                Manifests.service("next", pods.get(1)),
+                Manifests.ingress("main", "canary.example.com", "/", "stable"),
+                Manifests.ingress("main-canary", "canary.example.com", "/", "next", Map.of(NGINX + "canary", "true",
+                        NGINX + "canary-by-header", "X-Canary", NGINX + "canary-by-cookie", "canary")),
+                Manifests.ingress("weighted", "weighted.example.com", "/", "stable"),
+                Manifests.ingress("weighted-canary", "weighted.example.com", "/", "next", Map.of(NGINX + "canary", "true",
+                        NGINX + "canary-by-header", "X-Version", NGINX + "canary-by-header-value", "v2",
+                        NGINX + "canary-weight", "100")),
+                Manifests.ingress("orphan-canary", "orphan.example.com", "/", "next",
+                        Map.of(NGINX + "canary", "true", NGINX + "canary-weight", "100"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -134,6 +145,28 @@ class TrafficPolicyAnnotationsTest {
     void defaultBackendAnnotationServesWhenTheRulesServiceHasNoReadyPod() throws Exception {
         assertThat(caravan.get("fallback.example.com", "/").text()).isEqualTo("pod-0");
         assertThat(caravan.get("nofallback.example.com", "/").status()).isEqualTo(503);
+    }
+
+    private static String via(String host, String headers) throws Exception {
+        return send("GET / HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "\r\n").text();
+    }
+
+    @Test
+    void canaryByHeaderThenCookieThenWeight() throws Exception {
+        assertThat(via("canary.example.com", "")).isEqualTo("pod-0");
+        assertThat(via("canary.example.com", "X-Canary: always\r\n")).isEqualTo("pod-1");
+        assertThat(via("canary.example.com", "X-Canary: never\r\nCookie: canary=always\r\n")).isEqualTo("pod-0");
+        assertThat(via("canary.example.com", "Cookie: canary=always\r\n")).isEqualTo("pod-1");
+        assertThat(via("canary.example.com", "X-Canary: maybe\r\nCookie: canary=never\r\n")).isEqualTo("pod-0");
+        // weight 100 sends everything else to the canary; a header value other than -value falls through to it
+        assertThat(via("weighted.example.com", "")).isEqualTo("pod-1");
+        assertThat(via("weighted.example.com", "X-Version: v2\r\n")).isEqualTo("pod-1");
+        // a canary with no main Ingress on its host and path is not served
+        assertThat(send("GET / HTTP/1.1\r\nHost: orphan.example.com\r\n\r\n").status()).isEqualTo(404);
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(p -> {
+            assertThat(p.ingress().name()).isEqualTo("orphan-canary");
+            assertThat(p.reason()).isEqualTo("CanaryWithoutMain");
+        });
     }
 
     @Test

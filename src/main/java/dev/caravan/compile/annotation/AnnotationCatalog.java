@@ -60,6 +60,13 @@ public final class AnnotationCatalog {
         supported("proxy-next-upstream-timeout", "seconds within which another try may start (0: no limit)");
         supported("default-backend", "Service (same namespace, first port) serving the rules when their Service"
                 + " has no ready endpoint");
+        supported("canary", "this Ingress takes a share of another Ingress's traffic on the same host and path");
+        supported("canary-by-header", "header always/never (or -value, -pattern) sends to the canary first");
+        supported("canary-by-header-value", "the header value that sends to the canary");
+        supported("canary-by-header-pattern", "a regex on the header value that sends to the canary");
+        supported("canary-by-cookie", "cookie always/never, after the header");
+        supported("canary-weight", "share of the rest sent to the canary, out of canary-weight-total");
+        supported("canary-weight-total", "the whole of canary-weight (default 100)");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -75,9 +82,7 @@ public final class AnnotationCatalog {
             "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
 
             "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
-            "auth-response-headers", "canary", "canary-by-header", "canary-by-header-value",
-            "canary-by-header-pattern", "canary-by-cookie", "canary-weight", "canary-weight-total",
-            "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+            "auth-response-headers", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));

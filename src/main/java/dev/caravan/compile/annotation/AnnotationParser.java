@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Parses an Ingress's {@code nginx.ingress.kubernetes.io/*} annotations, once, into a typed
@@ -73,8 +75,37 @@ public final class AnnotationParser {
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
-                nextUpstream(values), values.serviceName("default-backend"));
+                nextUpstream(values), values.serviceName("default-backend"), canary(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    private static RoutePolicy.CanaryRule canary(Values values) {
+        if (!values.bool("canary")) {
+            return null;
+        }
+        String header = values.get("canary-by-header");
+        if (header != null && !header.matches("[A-Za-z0-9-]+")) {
+            values.invalid("canary-by-header", "is not a header name");
+            header = null;
+        }
+        String headerValue = values.headerValue("canary-by-header-value");
+        Pattern headerPattern = null;
+        String pattern = values.get("canary-by-header-pattern");
+        if (pattern != null) {
+            try {
+                headerPattern = Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                values.invalid("canary-by-header-pattern", "is not a regular expression: " + e.getDescription());
+            }
+        }
+        String cookie = values.get("canary-by-cookie");
+        if (cookie != null && !cookie.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            values.invalid("canary-by-cookie", "is not a cookie name");
+            cookie = null;
+        }
+        int total = values.integer("canary-weight-total", 1, 1_000_000, 100);
+        int weight = values.integer("canary-weight", 0, total, 0);
+        return new RoutePolicy.CanaryRule(header, headerValue, headerPattern, cookie, weight, total);
     }
 
     private static NextUpstream nextUpstream(Values values) {
