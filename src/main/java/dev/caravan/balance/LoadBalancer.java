@@ -12,4 +12,12 @@ public interface LoadBalancer {
      * @param tried     endpoints this request already failed on; avoided while others remain
      */
     InetSocketAddress choose(List<InetSocketAddress> endpoints, Collection<InetSocketAddress> tried);
+
+    /** A request went to {@code endpoint}; for balancers that weigh load. */
+    default void started(InetSocketAddress endpoint) {
+    }
+
+    /** A request to {@code endpoint} ended after {@code elapsedNanos} (or failed); for balancers that weigh latency. */
+    default void finished(InetSocketAddress endpoint, long elapsedNanos) {
+    }
 }

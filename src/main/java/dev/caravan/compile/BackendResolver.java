@@ -1,5 +1,7 @@
 package dev.caravan.compile;
 
+import dev.caravan.balance.AffinityIndex;
+import dev.caravan.balance.EwmaBalancer;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
@@ -62,6 +64,11 @@ final class BackendResolver {
     }
 
     Resolution resolve(String namespace, IngressServiceBackend serviceBackend) {
+        return resolve(namespace, serviceBackend, false);
+    }
+
+    /** @param ewma whether the backend balances by latency ({@code load-balance: ewma}) */
+    Resolution resolve(String namespace, IngressServiceBackend serviceBackend, boolean ewma) {
         ObjectRef serviceRef = new ObjectRef(namespace, serviceBackend.getName());
         ServiceBackendPort port = serviceBackend.getPort();
         String portLabel = port.getNumber() != null ? String.valueOf(port.getNumber()) : port.getName();
@@ -76,7 +83,12 @@ final class BackendResolver {
         }
         // named by the Service port's number, however the Ingress wrote it, so that web:80 and web:http are one
         String canonical = serviceRef + ":" + servicePort.getPort();
-        Backend backend = resolved.computeIfAbsent(canonical, n -> new Backend(n, endpoints(serviceRef, servicePort)));
+        // one Backend (and balancer state) per service port and algorithm
+        Backend backend = resolved.computeIfAbsent(canonical + (ewma ? "#ewma" : ""), key -> {
+            List<InetSocketAddress> endpoints = endpoints(serviceRef, servicePort);
+            return ewma ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
+                    : new Backend(canonical, endpoints);
+        });
         return new Resolution(backend, null, null);
     }
 

@@ -210,7 +210,7 @@ public final class IngressCompiler {
 
         private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
             PathType type = PathType.fromApiName(path.getPathType());
-            Backend backend = resolve(ref, path.getBackend(), policy.serviceUpstream());
+            Backend backend = resolve(ref, path.getBackend(), policy);
             if (policy.canary() != null) {
                 // a canary takes a share of a main rule's traffic once all Ingresses are in
                 RoutePolicy.CanaryRule c = policy.canary();
@@ -241,7 +241,7 @@ public final class IngressCompiler {
         }
 
         private Backend resolve(ObjectRef ref, IngressBackend backend) {
-            return resolve(ref, backend, false);
+            return resolve(ref, backend, RoutePolicy.NONE);
         }
 
         /** The default-backend annotation's Service (its first port), or {@code null}. */
@@ -257,11 +257,11 @@ public final class IngressCompiler {
             return resolution.backend();
         }
 
-        /** @param clusterIp whether to send to the Service's cluster IP (service-upstream) rather than its pods */
-        private Backend resolve(ObjectRef ref, IngressBackend backend, boolean clusterIp) {
-            BackendResolver.Resolution resolution = clusterIp
+        /** The backend of a path under its Ingress's policy (service-upstream, load-balance). */
+        private Backend resolve(ObjectRef ref, IngressBackend backend, RoutePolicy policy) {
+            BackendResolver.Resolution resolution = policy.serviceUpstream()
                     ? resolver.resolveClusterIp(ref.namespace(), backend.getService())
-                    : resolver.resolve(ref.namespace(), backend.getService());
+                    : resolver.resolve(ref.namespace(), backend.getService(), policy.ewma());
             if (resolution.problem() != null) {
                 problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + "; requests for it get 503"));
             }

@@ -32,15 +32,16 @@ import java.util.regex.Pattern;
  * @param defaultBackend     the Service (same namespace) serving the rules when their backend has no
  *                           ready endpoint ({@code default-backend}), or {@code null}
  * @param canary             whether this Ingress is a canary of another's rules, and how it takes traffic
+ * @param ewma               {@code load-balance: ewma} (else round robin)
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
-        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary) {
+        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
-            null, null, List.of(), List.of(), false, null, null, false, null, null, null);
+            null, null, List.of(), List.of(), false, null, null, false, null, null, null, false);
 
     /** The canary annotations of a canary Ingress, before its backend is known. */
     public record CanaryRule(String header, String headerValue, Pattern headerPattern, String cookie, int weight,

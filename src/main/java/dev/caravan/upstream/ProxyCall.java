@@ -55,6 +55,8 @@ public final class ProxyCall {
     private final InetSocketAddress preferred;
 
     private final long startedNanos = System.nanoTime();
+    private long attemptStarted;
+    private boolean attemptOpen;
     private int attempts;
     private InetSocketAddress endpoint;
     private Channel upstream;
@@ -96,11 +98,23 @@ public final class ProxyCall {
         attempt();
     }
 
+    /** Tells the balancer how the current attempt went (once): its time to the response head, or to failing. */
+    private void endAttempt() {
+        if (attemptOpen) {
+            attemptOpen = false;
+            backend.balancer().finished(endpoint, System.nanoTime() - attemptStarted);
+        }
+    }
+
     private void attempt() {
+        endAttempt();
         attempts++;
         endpoint = preferred != null && !tried.contains(preferred) && backend.endpoints().contains(preferred)
                 ? preferred : backend.balancer().choose(backend.endpoints(), tried);
         tried.add(endpoint);
+        attemptStarted = System.nanoTime();
+        attemptOpen = true;
+        backend.balancer().started(endpoint);
         InetSocketAddress target = endpoint;
         Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, options);
         if (connection.isDone()) {
@@ -112,6 +126,7 @@ public final class ProxyCall {
 
     private void connected(Future<Channel> connection, InetSocketAddress target) {
         if (!connection.isSuccess()) {
+            endAttempt();
             if (finished) {
                 return;
             }
@@ -267,6 +282,7 @@ public final class ProxyCall {
             attempt();
             return false;
         }
+        endAttempt();
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
@@ -355,6 +371,7 @@ public final class ProxyCall {
 
     /** The client connection closed, or its request broke off: whatever is in flight is abandoned. */
     public void clientClosed() {
+        endAttempt();
         if (finished) {
             return;
         }
@@ -383,6 +400,7 @@ public final class ProxyCall {
     }
 
     private void fail(HttpResponseStatus status, String reason) {
+        endAttempt();
         finished = true;
         cancelReadTimer();
         if (upstream != null) {
@@ -426,6 +444,7 @@ public final class ProxyCall {
             scheduleReadCheck(timeout - quiet);
             return;
         }
+        endAttempt();
         String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
                 + options.readTimeout().toMillis() + " ms";
         if (!responseStarted && requestComplete && options.nextUpstream().on("timeout") && resendable()

@@ -104,6 +104,8 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.ingress("weighted-canary", "weighted.example.com", "/", "next", Map.of(NGINX + "canary", "true",
                         NGINX + "canary-by-header", "X-Version", NGINX + "canary-by-header-value", "v2",
                         NGINX + "canary-weight", "100")),
+                Manifests.service("uneven", pods.get(2), slowPod),
+                Manifests.ingress("ewma", "ewma.example.com", "/", "uneven", Map.of(NGINX + "load-balance", "ewma")),
                 Manifests.ingress("orphan-canary", "orphan.example.com", "/", "next",
                         Map.of(NGINX + "canary", "true", NGINX + "canary-weight", "100"))));
         caravan = CaravanHarness.start(manifests);
@@ -167,6 +169,16 @@ class TrafficPolicyAnnotationsTest {
             assertThat(p.ingress().name()).isEqualTo("orphan-canary");
             assertThat(p.reason()).isEqualTo("CanaryWithoutMain");
         });
+    }
+
+    @Test
+    void ewmaSendsLittleToTheSlowPod() throws Exception {
+        int slow = 0;
+        for (int i = 0; i < 20; i++) {
+            slow += caravan.get("ewma.example.com", "/").text().equals("slow") ? 1 : 0;
+        }
+        // round robin would send it 10; ewma learns from its first answer
+        assertThat(slow).isLessThanOrEqualTo(2);
     }
 
     @Test

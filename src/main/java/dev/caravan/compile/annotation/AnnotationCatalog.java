@@ -67,6 +67,7 @@ public final class AnnotationCatalog {
         supported("canary-by-cookie", "cookie always/never, after the header");
         supported("canary-weight", "share of the rest sent to the canary, out of canary-weight-total");
         supported("canary-weight-total", "the whole of canary-weight (default 100)");
+        supported("load-balance", "round_robin (default) or ewma (latency-weighted, power of two choices)");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -79,7 +80,7 @@ public final class AnnotationCatalog {
         supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
-            "affinity-canary-behavior", "load-balance", "upstream-hash-by-subset", "proxy-send-timeout",
+            "affinity-canary-behavior", "upstream-hash-by-subset", "proxy-send-timeout",
 
             "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
             "auth-response-headers", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",

@@ -75,8 +75,21 @@ public final class AnnotationParser {
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
-                nextUpstream(values), values.serviceName("default-backend"), canary(values));
+                nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /** load-balance: round_robin (the default) or ewma; ingress-nginx's other values are hash or sticky modes. */
+    private static boolean ewma(Values values) {
+        String algorithm = values.get("load-balance");
+        if (algorithm == null || algorithm.equals("round_robin")) {
+            return false;
+        }
+        if (algorithm.equals("ewma")) {
+            return true;
+        }
+        values.invalid("load-balance", "is not round_robin or ewma (use upstream-hash-by or affinity for the others)");
+        return false;
     }
 
     private static RoutePolicy.CanaryRule canary(Values values) {
