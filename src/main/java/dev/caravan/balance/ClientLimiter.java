@@ -22,13 +22,7 @@ public final class ClientLimiter {
     }
 
     private final RoutePolicy.RateLimit limit;
-    private final Map<String, Client> clients = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Client> eldest) {
-            // a client with requests in flight is kept, so its count can go down again
-            return size() > MAX_CLIENTS && eldest.getValue().active == 0;
-        }
-    };
+    private final Map<String, Client> clients = new LinkedHashMap<>(64, 0.75f, true);
 
     ClientLimiter(RoutePolicy.RateLimit limit) {
         this.limit = limit;
@@ -44,7 +38,12 @@ public final class ClientLimiter {
             return true;
         }
         String key = client.getAddress().getHostAddress();
-        Client state = clients.computeIfAbsent(key, k -> new Client());
+        Client state = clients.get(key);
+        if (state == null) {
+            evictIfFull();
+            state = new Client();
+            clients.put(key, state);
+        }
         if (limit.connections() > 0 && state.active >= limit.connections()) {
             return false;
         }
@@ -63,6 +62,24 @@ public final class ClientLimiter {
         }
         state.active++;
         return true;
+    }
+
+    /**
+     * Forgets the least recently seen idle client when full. Clients with requests in flight are kept
+     * (their count must come down again), so beyond the bound the map holds only clients in flight,
+     * which the connection limits bound.
+     */
+    private void evictIfFull() {
+        if (clients.size() < MAX_CLIENTS) {
+            return;
+        }
+        var entries = clients.entrySet().iterator();
+        while (entries.hasNext()) {
+            if (entries.next().getValue().active == 0) {
+                entries.remove();
+                return;
+            }
+        }
     }
 
     public synchronized void release(InetSocketAddress client) {

@@ -145,6 +145,7 @@ public final class IngressCompiler {
         private static final class HostEntry {
             final Map<PathKey, PathRule> rules = new LinkedHashMap<>();
             boolean regexMode;
+            String appRoot;
             Backend defaultBackend;
             ObjectRef defaultBackendOwner;
         }
@@ -221,7 +222,11 @@ public final class IngressCompiler {
             }
             PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy),
                     null);
-            entry.regexMode |= policy.regexPaths();
+            // as ingress-nginx: use-regex, or a rewrite-target that differs from the path, makes the host's paths regexes
+            entry.regexMode |= policy.regexPaths() || rule.rewrites();
+            if (policy.appRoot() != null && entry.appRoot == null) {
+                entry.appRoot = policy.appRoot();
+            }
             PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
             if (existing != null && !existing.backend().name().equals(backend.name())) {
                 problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
@@ -306,10 +311,10 @@ public final class IngressCompiler {
         private static HostRoutes routes(HostEntry entry) {
             List<PathRule> rules = new ArrayList<>(entry.rules.values());
             if (entry.regexMode) {
-                // as ingress-nginx: one Ingress with regex paths makes every prefix path of the host a regex
-                rules.replaceAll(rule -> rule.type() == PathType.EXACT ? rule : rule.asRegex(regexOf(rule)));
+                // as ingress-nginx: one Ingress with regex paths makes every path of the host a regex, Exact ones too
+                rules.replaceAll(rule -> rule.asRegex(regexOf(rule)));
             }
-            return new HostRoutes(rules, entry.defaultBackend);
+            return new HostRoutes(rules, entry.defaultBackend, entry.appRoot);
         }
 
         /** The path as ingress-nginx's {@code location ~* "^path"}; a path that is no regex is taken literally. */

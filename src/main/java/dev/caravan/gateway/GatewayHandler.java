@@ -172,6 +172,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         RouteMatch match = gateway.table().get().resolve(target.host(), path);
+        FullHttpResponse appRoot = RoutePolicies.appRoot(match.appRoot(), gateway.scheme(), target, path,
+                keepAlive && requestBodyIsSmall, headRequest);
+        if (appRoot != null) {
+            finishLocally(appRoot, false);
+            return;
+        }
         if (!match.found()) {
             state = State.CAMEL;
             camelRequestComplete = false;
@@ -195,8 +201,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
             limiter = candidate;
         }
-        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, gateway.scheme(), target, path,
-                keepAlive && requestBodyIsSmall, headRequest);
+        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect != null) {
             finishLocally(redirect, false);
             return;

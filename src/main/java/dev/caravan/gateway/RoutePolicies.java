@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.BoundedInput;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -24,17 +25,22 @@ final class RoutePolicies {
     }
 
     /** A redirect this request gets instead of being proxied, or {@code null}. */
-    static FullHttpResponse localAnswer(RoutePolicy policy, String scheme, RequestTarget target, String path,
-            boolean keepAlive, boolean head) {
+    static FullHttpResponse localAnswer(RoutePolicy policy, boolean keepAlive, boolean head) {
         if (policy.redirect() != null) {
             return LocalResponses.redirect(HttpResponseStatus.valueOf(policy.redirect().status()),
                     policy.redirect().location(), keepAlive, head);
         }
-        if (policy.appRoot() != null && path.equals("/") && target.authority() != null) {
-            return LocalResponses.redirect(HttpResponseStatus.FOUND,
-                    scheme + "://" + target.authority() + policy.appRoot(), keepAlive, head);
-        }
         return null;
+    }
+
+    /** The host's app-root redirect of {@code /} (ingress-nginx applies it to the whole server), or {@code null}. */
+    static FullHttpResponse appRoot(String appRoot, String scheme, RequestTarget target, String path,
+            boolean keepAlive, boolean head) {
+        if (appRoot == null || !path.equals("/") || target.authority() == null) {
+            return null;
+        }
+        return LocalResponses.redirect(HttpResponseStatus.FOUND, scheme + "://" + target.authority() + appRoot,
+                keepAlive, head);
     }
 
     /** Sets the CORS response headers for an allowed origin (overwriting the pod's, as more_set_headers). */
@@ -58,11 +64,12 @@ final class RoutePolicies {
     /** Changes what goes upstream: the rewritten URI, then the headers the policy sets. */
     static void applyUpstream(PathRule rule, HttpRequest request, String normalizedPath) {
         RoutePolicy policy = rule.policy();
-        if (policy.rewriteTarget() != null && rule.regex() != null) {
+        if (rule.rewrites() && rule.regex() != null) {
             request.setUri(rewrite(rule, normalizedPath, request.uri()));
-        }
-        if (policy.forwardedPrefix() != null) {
-            request.headers().set("X-Forwarded-Prefix", policy.forwardedPrefix());
+            // as ingress-nginx: the prefix is only sent along with a rewrite
+            if (policy.forwardedPrefix() != null) {
+                request.headers().set("X-Forwarded-Prefix", policy.forwardedPrefix());
+            }
         }
         if (policy.upstreamVhost() != null) {
             request.headers().set(HttpHeaderNames.HOST, policy.upstreamVhost());
@@ -75,8 +82,12 @@ final class RoutePolicies {
      * there is no such group); the query is kept, after the target's own if it has one.
      */
     static String rewrite(PathRule rule, String normalizedPath, String uri) {
-        Matcher matcher = rule.regex().matcher(normalizedPath);
-        if (!matcher.lookingAt()) {
+        Matcher matcher = rule.regex().matcher(new BoundedInput(normalizedPath));
+        try {
+            if (!matcher.lookingAt()) {
+                return uri;
+            }
+        } catch (BoundedInput.Exhausted overBudget) {
             return uri;
         }
         String target = rule.policy().rewriteTarget();
@@ -85,7 +96,8 @@ final class RoutePolicies {
             char c = target.charAt(i);
             if (c == '$' && i + 1 < target.length() && Character.isDigit(target.charAt(i + 1))) {
                 int group = target.charAt(++i) - '0';
-                String captured = group <= matcher.groupCount() ? matcher.group(group) : null;
+                String captured = group <= matcher.groupCount() && matcher.group(group) != null
+                        ? matcher.group(group).toString() : null;
                 if (captured != null) {
                     encodeInto(captured, path);
                 }

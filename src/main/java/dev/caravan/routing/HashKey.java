@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class HashKey {
 
-    private static final Pattern VARIABLE = Pattern.compile("\\$([a-z_][a-z0-9_]*)|\\$\\{([a-z_][a-z0-9_]*)}");
+    private static final Pattern VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)|\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private sealed interface Part permits Literal, Variable {
     }
@@ -48,7 +48,8 @@ public final class HashKey {
             if (matcher.start() > at) {
                 parts.add(new Literal(value.substring(at, matcher.start())));
             }
-            String name = matcher.group(1) != null ? matcher.group(1) : matcher.group(2);
+            // nginx variable names are case-insensitive
+            String name = (matcher.group(1) != null ? matcher.group(1) : matcher.group(2)).toLowerCase(Locale.ROOT);
             if (!supported(name)) {
                 throw new IllegalArgumentException("$" + name + " is not a variable Caravan can hash by");
             }

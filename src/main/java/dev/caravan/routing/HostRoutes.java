@@ -9,12 +9,17 @@ import java.util.List;
  * one: longest path first, and {@code Exact} before a prefix of the same length.
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
+ * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
  */
-public record HostRoutes(List<PathRule> rules, Backend defaultBackend) {
+public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot) {
 
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
             .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
             .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
+
+    public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
+        this(rules, defaultBackend, null);
+    }
 
     public HostRoutes {
         List<PathRule> ordered = new ArrayList<>(rules);

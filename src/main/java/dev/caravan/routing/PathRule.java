@@ -46,6 +46,11 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
         return !backend.hasEndpoints() && fallback != null && fallback.hasEndpoints() ? fallback : backend;
     }
 
+    /** Whether this rule rewrites the path: a rewrite-target that differs from the path, as ingress-nginx. */
+    public boolean rewrites() {
+        return policy.rewriteTarget() != null && !policy.rewriteTarget().equals(path);
+    }
+
     /** The path compared against requests: for prefix types, without its trailing slashes. */
     public String matchPath() {
         if (type == PathType.EXACT || regex != null) {
@@ -61,7 +66,11 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     /** Whether a request path (no query) is matched by this rule, per the Ingress v1 API. */
     public boolean matches(String requestPath) {
         if (regex != null) {
-            return regex.matcher(requestPath).lookingAt();
+            try {
+                return regex.matcher(new BoundedInput(requestPath)).lookingAt();
+            } catch (BoundedInput.Exhausted overBudget) {
+                return false;
+            }
         }
         String own = matchPath();
         if (type == PathType.EXACT) {

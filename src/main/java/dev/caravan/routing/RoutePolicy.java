@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Every field is optional ({@code null}, or a negative size): absent means ingress-nginx's default.
  *
  * @param rewriteTarget      the path sent upstream, with {@code $1…$n} from the rule's regex
- * @param regexPaths         whether this Ingress's paths are regular expressions (use-regex, rewrite-target)
+ * @param regexPaths         whether this Ingress's paths are regular expressions ({@code use-regex}; a
+ *                           rewrite-target that differs from a path makes that path one too)
  * @param appRoot            where {@code /} is redirected (302)
  * @param redirect           where every request is redirected, and with which status
  * @param forwardedPrefix    the {@code X-Forwarded-Prefix} sent upstream
@@ -97,12 +98,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
             }
             for (String allowed : origins) {
                 int star = allowed.indexOf("://*.");
-                boolean match = star < 0 ? allowed.equalsIgnoreCase(origin)
-                        : origin.regionMatches(true, 0, allowed, 0, star + 3)
-                                && origin.toLowerCase(java.util.Locale.ROOT)
-                                        .endsWith(allowed.substring(star + 4).toLowerCase(java.util.Locale.ROOT))
-                                && origin.length() > allowed.length() - 1;
-                if (match) {
+                if (star < 0 ? allowed.equalsIgnoreCase(origin) : matchesOneLabel(allowed, star, origin)) {
                     return origin;
                 }
             }
@@ -127,6 +123,18 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         public boolean exempts(InetSocketAddress client) {
             return exempt.stream().anyMatch(rule -> rule.matches(client));
         }
+    }
+
+    /** {@code scheme://*.domain} covers exactly one more label, as ingress-nginx's origin check. */
+    private static boolean matchesOneLabel(String allowed, int star, String origin) {
+        String scheme = allowed.substring(0, star + 3);
+        String suffix = allowed.substring(star + 4);
+        if (!origin.regionMatches(true, 0, scheme, 0, scheme.length())) {
+            return false;
+        }
+        String rest = origin.substring(scheme.length());
+        int dot = rest.indexOf('.');
+        return dot > 0 && rest.substring(dot).equalsIgnoreCase(suffix);
     }
 
     /** A redirect of every request: {@code location} is sent as is. */

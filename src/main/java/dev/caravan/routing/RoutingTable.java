@@ -35,16 +35,18 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
      */
     public RouteMatch resolve(String host, String path) {
         HostRoutes routes = hostRoutes(host);
+        String appRoot = routes == null ? null : routes.appRoot();
         if (routes != null) {
             PathRule rule = routes.match(path);
             if (rule != null) {
-                return new RouteMatch(rule, rule.serving());
+                return new RouteMatch(rule, rule.serving(), appRoot);
             }
             if (routes.defaultBackend() != null) {
-                return new RouteMatch(null, routes.defaultBackend());
+                return new RouteMatch(null, routes.defaultBackend(), appRoot);
             }
         }
-        return defaultBackend != null ? new RouteMatch(null, defaultBackend) : RouteMatch.NONE;
+        return defaultBackend != null || appRoot != null ? new RouteMatch(null, defaultBackend, appRoot)
+                : RouteMatch.NONE;
     }
 
     private HostRoutes hostRoutes(String host) {

@@ -349,6 +349,12 @@ public final class ProxyCall {
             attempt();
             return;
         }
+        if (options.nextUpstream().on("error") && resendable() && mayTryAnotherPod()) {
+            // the pod closed or reset before answering: proxy-next-upstream error, as nginx
+            cancelReadTimer();
+            attempt();
+            return;
+        }
         String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
                 + " before responding");

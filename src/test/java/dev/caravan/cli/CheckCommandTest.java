@@ -61,12 +61,12 @@ class CheckCommandTest {
     void unsupportedRefusedAndInvalidAreEachNamedAndExitIs1() {
         Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
                     kubernetes.io/ingress.class: "nginx"
-                    nginx.ingress.kubernetes.io/auth-url: "https://auth.example.com/"
+                    nginx.ingress.kubernetes.io/proxy-buffering: "on"
                     nginx.ingress.kubernetes.io/server-snippet: "location /x { }"
                     nginx.ingress.kubernetes.io/proxy-body-size: huge
                 """));
         assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.out()).contains("NOT served", "unsupported  nginx.ingress.kubernetes.io/auth-url=https://auth.example.com/",
+        assertThat(run.out()).contains("NOT served", "unsupported  nginx.ingress.kubernetes.io/proxy-buffering=on",
                 "refused      nginx.ingress.kubernetes.io/server-snippet", "invalid      nginx.ingress.kubernetes.io/proxy-body-size=huge");
     }
 

@@ -44,7 +44,9 @@ class NginxAnnotationsTest {
                         Map.of(NGINX + "rewrite-target", "/", "kubernetes.io/ingress.class", "caravan")),
                 implementationSpecific("regex", "re.example.com", "/api/v[0-9]+", "svc-a",
                         Map.of(NGINX + "use-regex", "true")),
-                Manifests.ingress("plain-on-regex-host", "re.example.com", "/static", "svc-a")));
+                Manifests.ingress("plain-on-regex-host", "re.example.com", "/static", "svc-a"),
+                implementationSpecific("redos", "redos.example.com", "/(.*a){12}b", "svc-a",
+                        Map.of(NGINX + "use-regex", "true"))));
         write(manifests, "redirects.yaml", String.join("---\n",
                 Manifests.ingress("root", "root.example.com", "/", "svc-a", Map.of(NGINX + "app-root", "/app")),
                 Manifests.ingress("moved", "moved.example.com", "/", "svc-a",
@@ -55,8 +57,15 @@ class NginxAnnotationsTest {
                 Manifests.ingress("tmp", "tmp.example.com", "/", "svc-a",
                         Map.of(NGINX + "temporal-redirect", "https://elsewhere.example.com/x"))));
         write(manifests, "upstream.yaml", String.join("---\n",
-                Manifests.ingress("headers", "hdr.example.com", "/", "svc-a",
-                        Map.of(NGINX + "x-forwarded-prefix", "/shop", NGINX + "upstream-vhost", "internal.svc")),
+                implementationSpecific("headers", "hdr.example.com", "/shop(/|$)(.*)", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/$2", NGINX + "x-forwarded-prefix", "/shop",
+                                NGINX + "upstream-vhost", "internal.svc")),
+                Manifests.ingress("prefix-no-rewrite", "norewrite.example.com", "/", "svc-a",
+                        Map.of(NGINX + "x-forwarded-prefix", "/shop")),
+                Manifests.ingress("same-target", "same.example.com", "/", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/")),
+                Manifests.ingress("host-root", "hostroot.example.com", "/app", "svc-a",
+                        Map.of(NGINX + "app-root", "/app")),
                 Manifests.ingress("small", "small.example.com", "/", "svc-a",
                         Map.of(NGINX + "proxy-body-size", "10")),
                 Manifests.ingress("slow", "slow.example.com", "/", "svc-b",
@@ -64,7 +73,7 @@ class NginxAnnotationsTest {
         write(manifests, "problems.yaml", String.join("---\n",
                 Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
                         Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
-                Manifests.ingress("sticky", "sticky.example.com", "/", "svc-a", Map.of(NGINX + "auth-url", "https://auth.example.com/")),
+                Manifests.ingress("sticky", "sticky.example.com", "/", "svc-a", Map.of(NGINX + "proxy-buffering", "on")),
                 Manifests.ingress("bad-size", "badsize.example.com", "/", "svc-a",
                         Map.of(NGINX + "proxy-body-size", "lots"))));
         caravan = CaravanHarness.start(manifests);
@@ -125,11 +134,32 @@ class NginxAnnotationsTest {
     }
 
     @Test
-    void forwardedPrefixAndUpstreamVhostReachThePod() throws Exception {
-        assertThat(caravan.get("hdr.example.com", "/p").status()).isEqualTo(200);
+    void forwardedPrefixGoesWithARewriteAndUpstreamVhostReachesThePod() throws Exception {
+        assertThat(caravan.get("hdr.example.com", "/shop/p").text()).isEqualTo("/p");
         assertThat(a.last().headers().get("Host")).isEqualTo("internal.svc");
         assertThat(a.last().headers().get("X-Forwarded-Prefix")).isEqualTo("/shop");
         assertThat(a.last().headers().get("X-Forwarded-Host")).isEqualTo("hdr.example.com");
+        assertThat(caravan.get("norewrite.example.com", "/p").text()).isEqualTo("/p");
+        assertThat(a.last().headers().get("X-Forwarded-Prefix")).as("no rewrite, no prefix").isNull();
+    }
+
+    @Test
+    void aRewriteTargetEqualToThePathChangesNothing() throws Exception {
+        assertThat(caravan.get("same.example.com", "/orders/42?x=1").text()).isEqualTo("/orders/42?x=1");
+    }
+
+    @Test
+    void appRootAppliesToTheWholeHost() throws Exception {
+        RawHttp.Response root = caravan.get("hostroot.example.com", "/");
+        assertThat(root.status()).isEqualTo(302);
+        assertThat(root.header("Location")).isEqualTo("http://hostroot.example.com/app");
+    }
+
+    @Test
+    void aPathicalRegexCannotHoldTheEventLoop() throws Exception {
+        long started = System.nanoTime();
+        assertThat(caravan.get("redos.example.com", "/" + "a".repeat(40)).status()).isEqualTo(404);
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2000);
     }
 
     @Test
@@ -179,7 +209,7 @@ class NginxAnnotationsTest {
             assertThat(p.ingress().name()).isEqualTo("sticky");
             assertThat(p.severity()).isEqualTo(Problem.Severity.WARNING);
             assertThat(p.reason()).isEqualTo(Problem.UNSUPPORTED_ANNOTATION);
-            assertThat(p.message()).contains(NGINX + "auth-url");
+            assertThat(p.message()).contains(NGINX + "proxy-buffering");
         });
     }
 }

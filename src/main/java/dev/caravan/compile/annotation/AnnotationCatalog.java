@@ -21,16 +21,19 @@ public final class AnnotationCatalog {
     }
 
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
+    private static final String UNPROTECTED = "authentication is not applied yet: the Ingress is not served,"
+            + " rather than served unprotected";
 
     static {
         supported("rewrite-target", "path sent upstream; $1…$n from the path's regex; makes the host's paths regexes");
         supported("use-regex", "paths are case-insensitive regexes anchored at the start, for the whole host");
-        supported("app-root", "302 from / to this path");
-        supported("x-forwarded-prefix", "X-Forwarded-Prefix sent upstream");
+        supported("app-root", "302 from / to this path, for the whole host");
+        supported("x-forwarded-prefix", "X-Forwarded-Prefix sent upstream when the path is rewritten");
         supported("upstream-vhost", "Host sent upstream");
         supported("permanent-redirect", "every request redirected here (301)");
-        supported("permanent-redirect-code", "status of permanent-redirect (300-308)");
-        supported("temporal-redirect", "every request redirected here (302)");
+        supported("permanent-redirect-code", "status of permanent-redirect (300-308; else 301)");
+        supported("temporal-redirect", "every request redirected here (302); wins over permanent-redirect");
+        supported("temporal-redirect-code", "status of temporal-redirect (300-307; else 302)");
         supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
         supported("proxy-connect-timeout", "seconds to connect to a pod");
         supported("proxy-read-timeout", "seconds a pod may stay silent while answering");
@@ -82,8 +85,7 @@ public final class AnnotationCatalog {
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "upstream-hash-by-subset", "proxy-send-timeout",
 
-            "auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url", "auth-signin",
-            "auth-response-headers", "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+            "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
@@ -91,6 +93,12 @@ public final class AnnotationCatalog {
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);
+        }
+        for (String name : new String[] {"auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url",
+            "auth-signin", "auth-response-headers", "auth-method", "auth-cache-key", "auth-tls-secret",
+            "auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
+            "auth-tls-pass-certificate-to-upstream", "satisfy"}) {
+            ENTRIES.put(name, new Entry(Support.REFUSED, UNPROTECTED));
         }
     }
 
@@ -113,6 +121,9 @@ public final class AnnotationCatalog {
         }
         if (name.endsWith("-snippet")) {
             return new Entry(Support.REFUSED, "raw proxy configuration: refused, the Ingress is not served");
+        }
+        if (name.startsWith("auth-")) {
+            return new Entry(Support.REFUSED, UNPROTECTED);
         }
         return new Entry(Support.UNSUPPORTED, "not known to Caravan; the Ingress is served without it");
     }

@@ -72,7 +72,7 @@ public final class AnnotationParser {
             allowed = values.networks("whitelist-source-range", IpFilterRuleType.ACCEPT);
         }
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
-        RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex || rewriteTarget != null, appRoot, redirect,
+        RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values));
@@ -187,13 +187,11 @@ public final class AnnotationParser {
         }
         String origins = values.get("cors-allow-origin");
         List<String> allowed = new ArrayList<>();
-        for (String origin : (origins == null ? "*" : origins).split(",")) {
+        for (String origin : (origins == null ? "*" : origins).split("[,\\s]+")) {
             String trimmed = origin.trim();
-            if (!trimmed.isEmpty()) {
-                if (!trimmed.equals("*") && !trimmed.matches("https?://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-                    values.invalid("cors-allow-origin", "has '" + trimmed + "', which is not * or an origin");
-                    return null;
-                }
+            // as ingress-nginx: any scheme, "null", and entries that are no origin skipped
+            if (trimmed.equals("*") || trimmed.equals("null")
+                    || trimmed.matches("[A-Za-z][A-Za-z0-9+.-]*://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
                 allowed.add(trimmed);
             }
         }
@@ -204,6 +202,9 @@ public final class AnnotationParser {
         String expose = values.token("cors-expose-headers", null);
         String credentials = values.get("cors-allow-credentials");
         int maxAge = values.integer("cors-max-age", 0, Integer.MAX_VALUE, 1728000);
+        if (allowed.isEmpty()) {
+            allowed.add("*");
+        }
         return new RoutePolicy.Cors(allowed, methods, headers, expose,
                 credentials == null || values.bool("cors-allow-credentials"), maxAge);
     }
@@ -227,9 +228,17 @@ public final class AnnotationParser {
             name = null;
         }
         String sameSite = values.get("session-cookie-samesite");
-        if (sameSite != null && !sameSite.equals("None") && !sameSite.equals("Lax") && !sameSite.equals("Strict")) {
-            values.invalid("session-cookie-samesite", "is not None, Lax or Strict");
-            sameSite = null;
+        if (sameSite != null) {
+            String canonical = switch (sameSite.toLowerCase(Locale.ROOT)) {
+                case "none" -> "None";
+                case "lax" -> "Lax";
+                case "strict" -> "Strict";
+                default -> null;
+            };
+            if (canonical == null) {
+                values.invalid("session-cookie-samesite", "is not None, Lax or Strict");
+            }
+            sameSite = canonical;
         }
         String secure = values.get("session-cookie-secure");
         int maxAge = values.integer("session-cookie-max-age", 0, Integer.MAX_VALUE, -1);
@@ -241,14 +250,15 @@ public final class AnnotationParser {
                 values.bool("session-cookie-change-on-failure"));
     }
 
+    /** As ingress-nginx: a temporal redirect wins over a permanent one; a code out of range is the default. */
     private static RoutePolicy.Redirect redirect(Values values) {
-        String permanent = values.url("permanent-redirect");
-        if (permanent != null) {
-            int code = values.integer("permanent-redirect-code", 300, 308, 301);
-            return new RoutePolicy.Redirect(permanent, code);
-        }
         String temporal = values.url("temporal-redirect");
-        return temporal == null ? null : new RoutePolicy.Redirect(temporal, 302);
+        if (temporal != null) {
+            return new RoutePolicy.Redirect(temporal, values.code("temporal-redirect-code", 300, 307, 302));
+        }
+        String permanent = values.url("permanent-redirect");
+        return permanent == null ? null
+                : new RoutePolicy.Redirect(permanent, values.code("permanent-redirect-code", 300, 308, 301));
     }
 
     /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
@@ -264,16 +274,21 @@ public final class AnnotationParser {
                     "'" + raw.get(name) + "' " + why));
         }
 
+        /** As Go's strconv.ParseBool, which ingress-nginx uses: 1, t, T, TRUE, true, True, and their false forms. */
         boolean bool(String name) {
             String value = get(name);
             if (value == null) {
                 return false;
             }
-            if (!value.equals("true") && !value.equals("false")) {
-                invalid(name, "is not true or false");
-                return false;
+            switch (value) {
+                case "1", "t", "T", "TRUE", "true", "True":
+                    return true;
+                case "0", "f", "F", "FALSE", "false", "False":
+                    return false;
+                default:
+                    invalid(name, "is not true or false");
+                    return false;
             }
-            return value.equals("true");
         }
 
         /** An absolute path (query allowed); with {@code placeholders}, $1…$9 may appear. */
@@ -416,6 +431,17 @@ public final class AnnotationParser {
             }
             int seconds = integer(name, 1, 86400, -1);
             return seconds < 0 ? null : Duration.ofSeconds(seconds);
+        }
+
+        /** A status code; out of range or not a number falls back to the default, as ingress-nginx does. */
+        int code(String name, int min, int max, int fallback) {
+            String value = get(name);
+            try {
+                int code = value == null ? fallback : Integer.parseInt(value);
+                return code >= min && code <= max ? code : fallback;
+            } catch (NumberFormatException e) {
+                return fallback;
+            }
         }
 
         int integer(String name, int min, int max, int absent) {

@@ -37,7 +37,7 @@ class AnnotationParserTest {
                 N + "proxy-body-size", "8m", N + "proxy-connect-timeout", "3", N + "proxy-read-timeout", "120",
                 N + "temporal-redirect", "https://t.example.com/").policy();
         assertThat(policy.rewriteTarget()).isEqualTo("/$1/x");
-        assertThat(policy.regexPaths()).as("rewrite-target implies use-regex").isTrue();
+        assertThat(policy.regexPaths()).as("only use-regex itself; a rewrite makes its own path a regex").isFalse();
         assertThat(policy.appRoot()).isEqualTo("/app");
         assertThat(policy.forwardedPrefix()).isEqualTo("/shop");
         assertThat(policy.upstreamVhost()).isEqualTo("internal.svc:8080");
@@ -48,11 +48,35 @@ class AnnotationParserTest {
     }
 
     @Test
-    void permanentRedirectWinsOverTemporalAndTakesItsCode() {
-        RoutePolicy policy = parse(N + "permanent-redirect", "/new", N + "permanent-redirect-code", "308",
-                N + "temporal-redirect", "/tmp").policy();
-        assertThat(policy.redirect()).isEqualTo(new RoutePolicy.Redirect("/new", 308));
+    void temporalRedirectWinsOverPermanentAndCodesOutOfRangeFallBackToTheDefault() {
+        RoutePolicy both = parse(N + "permanent-redirect", "/new", N + "temporal-redirect", "/tmp",
+                N + "temporal-redirect-code", "307").policy();
+        assertThat(both.redirect()).isEqualTo(new RoutePolicy.Redirect("/tmp", 307));
+        assertThat(parse(N + "permanent-redirect", "/new", N + "permanent-redirect-code", "308").policy().redirect())
+                .isEqualTo(new RoutePolicy.Redirect("/new", 308));
         assertThat(parse(N + "permanent-redirect", "/new").policy().redirect().status()).isEqualTo(301);
+        AnnotationParser.Parsed outOfRange = parse(N + "permanent-redirect", "/x", N + "permanent-redirect-code", "200");
+        assertThat(outOfRange.blocked()).isFalse();
+        assertThat(outOfRange.policy().redirect().status()).isEqualTo(301);
+    }
+
+    @Test
+    void booleansAndSameSiteAreReadAsIngressNginxReadsThem() {
+        assertThat(parse(N + "use-regex", "True").policy().regexPaths()).isTrue();
+        assertThat(parse(N + "use-regex", "1").policy().regexPaths()).isTrue();
+        assertThat(parse(N + "affinity", "cookie", N + "session-cookie-samesite", "none").policy().affinity()
+                .sameSite()).isEqualTo("None");
+    }
+
+    @Test
+    void authenticationAnnotationsAreRefusedRatherThanServedUnprotected() {
+        for (String auth : new String[] {"auth-url", "auth-type", "auth-tls-verify-client", "auth-new-thing",
+            "satisfy"}) {
+            AnnotationParser.Parsed parsed = parse(N + auth, "x");
+            assertThat(parsed.blocked()).as(auth).isTrue();
+            assertThat(parsed.findings()).singleElement()
+                    .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+        }
     }
 
     @Test
@@ -71,6 +95,7 @@ class AnnotationParserTest {
                 Arguments.of("rewrite-target", "/${1}"),
                 Arguments.of("app-root", "app"),
                 Arguments.of("use-regex", "yes"),
+                Arguments.of("upstream-hash-by", "$request_body"),
                 Arguments.of("permanent-redirect", "ftp://x"),
                 Arguments.of("permanent-redirect", "https://x/$request_uri"),
                 Arguments.of("upstream-vhost", "evil.com\r\nX-Injected: 1"),
@@ -94,11 +119,6 @@ class AnnotationParserTest {
     }
 
     @Test
-    void permanentRedirectCodeOutOfRangeIsInvalid() {
-        assertThat(parse(N + "permanent-redirect", "/x", N + "permanent-redirect-code", "200").blocked()).isTrue();
-    }
-
-    @Test
     void snippetsAreRefusedEvenUnknownOnes() {
         for (String snippet : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "some-future-snippet"}) {
@@ -111,11 +131,11 @@ class AnnotationParserTest {
 
     @Test
     void unsupportedAnnotationsAreNamedButDoNotBlock() {
-        AnnotationParser.Parsed parsed = parse(N + "auth-url", "https://auth.example.com/", N + "made-up-thing", "1",
+        AnnotationParser.Parsed parsed = parse(N + "proxy-buffering", "on", N + "made-up-thing", "1",
                 N + "rewrite-target", "/");
         assertThat(parsed.blocked()).isFalse();
         assertThat(parsed.findings()).extracting(AnnotationFinding::annotation)
-                .containsExactlyInAnyOrder(N + "auth-url", N + "made-up-thing");
+                .containsExactlyInAnyOrder(N + "proxy-buffering", N + "made-up-thing");
         assertThat(parsed.policy().rewriteTarget()).isEqualTo("/");
     }
 }
