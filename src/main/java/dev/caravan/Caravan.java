@@ -3,6 +3,7 @@ package dev.caravan;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.Readiness;
 import dev.caravan.cli.CaravanOptions;
+import dev.caravan.compile.Compilation;
 import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
@@ -164,7 +165,7 @@ public final class Caravan {
     }
 
     /** The latest compilation: the routing table in force and every Ingress's problems. */
-    public dev.caravan.compile.Compilation lastCompilation() {
+    public Compilation lastCompilation() {
         return recompiler.last();
     }
 

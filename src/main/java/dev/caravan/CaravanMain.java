@@ -2,6 +2,8 @@ package dev.caravan;
 
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
+import java.net.BindException;
+import java.util.Arrays;
 import dev.caravan.cli.UsageException;
 
 /** The command line: {@code java -jar caravan.jar --manifests DIR [options]}. */
@@ -13,7 +15,7 @@ public final class CaravanMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("check")) {
             System.exit(new CheckCommand(System.out, System.err)
-                    .run(java.util.Arrays.asList(args).subList(1, args.length), System.in));
+                    .run(Arrays.asList(args).subList(1, args.length), System.in));
             return;
         }
         CaravanOptions options;
@@ -44,7 +46,7 @@ public final class CaravanMain {
     /** One line for a failure to start, naming the address when a port is taken. */
     static String startupFailure(Throwable failure, CaravanOptions options) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.net.BindException bind) {
+            if (cause instanceof BindException bind) {
                 return "cannot listen on " + options.bindAddress() + " (HTTP port " + options.httpPort()
                         + ", admin port " + options.adminPort() + ", or a port of a route in " + options.routes()
                         + "): " + bind.getMessage();

@@ -2,6 +2,8 @@ package dev.caravan.cli;
 
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -172,8 +174,8 @@ public final class CaravanOptions {
         }
         if (name == null) {
             try {
-                name = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
                 name = "caravan";
             }
         }

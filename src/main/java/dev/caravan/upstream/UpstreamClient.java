@@ -16,6 +16,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -116,7 +117,7 @@ public final class UpstreamClient {
                     });
         }
 
-        Future<Channel> acquire(Target target, java.time.Duration connectTimeout) {
+        Future<Channel> acquire(Target target, Duration connectTimeout) {
             ArrayDeque<Channel> channels = idle.get(target);
             while (channels != null && !channels.isEmpty()) {
                 Channel channel = channels.pollFirst();
