@@ -113,7 +113,8 @@ public final class Caravan {
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced);
         source.onSynced(recompiler::requestCompile);
         UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
-                UpstreamSettings.defaults().idleTimeout(), UpstreamSettings.defaults().maxIdlePerEndpoint());
+                UpstreamSettings.defaults().sendTimeout(), UpstreamSettings.defaults().idleTimeout(),
+                UpstreamSettings.defaults().maxIdlePerEndpoint());
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientBodyTimeout(), options.proxyBodySize());
         httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);

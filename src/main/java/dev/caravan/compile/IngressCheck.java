@@ -43,10 +43,13 @@ public final class IngressCheck {
             AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))
                     .findFirst().orElse(null);
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name.substring(AnnotationCatalog.PREFIX.length()));
-            if (finding == null) {
-                verdicts.add(new Verdict(name, value, "supported", entry.note()));
+            String shown = value == null ? "" : value.replace("\n", "\\n");
+            if (finding == null && entry.support() != AnnotationCatalog.Support.SUPPORTED) {
+                verdicts.add(new Verdict(name, shown, "supported", "what Caravan does anyway"));
+            } else if (finding == null) {
+                verdicts.add(new Verdict(name, shown, "supported", entry.note()));
             } else {
-                verdicts.add(new Verdict(name, value, finding.kind().name().toLowerCase(), finding.message()));
+                verdicts.add(new Verdict(name, shown, finding.kind().name().toLowerCase(), finding.message()));
             }
         });
         List<String> problems = new IngressValidator().validate(ingress);

@@ -73,9 +73,10 @@ public final class Recompiler extends ServiceSupport {
         boolean wasServing = table.serving();
         table.set(compilation.table(), synced);
         if (!wasServing && table.serving()) {
-            LOG.info("Serving: {} hosts from {} Ingresses", compilation.table().exactHosts().size()
-                    + compilation.table().wildcardHosts().size() + (compilation.table().anyHost() == null ? 0 : 1),
-                    compilation.claimed().size());
+            int hosts = compilation.table().exactHosts().size() + compilation.table().wildcardHosts().size()
+                    + (compilation.table().anyHost() == null ? 0 : 1);
+            LOG.info("Serving: {} host{} from {} Ingress{}", hosts, hosts == 1 ? "" : "s",
+                    compilation.claimed().size(), compilation.claimed().size() == 1 ? "" : "es");
         }
         // before the source has synced, a missing Service may only be not listed yet: nothing to report
         if (synced) {

@@ -24,7 +24,8 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
         UpstreamSettings defaults = upstream.settings();
         return new CallOptions(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
-                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(), policy.httpsUpstream(),
+                policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
+                policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(), policy.httpsUpstream(),
                 policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT);
     }
 }

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param maxBodySize        the largest request body in bytes (0: unlimited; negative: the global default)
  * @param connectTimeout     to connect to a pod
  * @param readTimeout        a pod's silence while answering
+ * @param sendTimeout        how long a pod may take no more of the request body
  * @param affinity           cookie session affinity, or {@code null}
  * @param hashBy             the request parts that choose the pod on a consistent-hash ring, or {@code null}
  * @param allowedSources     client networks allowed (empty: all)
@@ -37,11 +38,11 @@ import java.util.regex.Pattern;
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
-        Duration readTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
+        Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma) {
 
-    public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null,
+    public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false);
 
     /** The canary annotations of a canary Ingress, before its backend is known. */

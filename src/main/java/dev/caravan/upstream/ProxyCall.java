@@ -73,6 +73,7 @@ public final class ProxyCall {
     private boolean finished;
     private long lastUpstreamRead;
     private ScheduledFuture<?> readTimer;
+    private ScheduledFuture<?> sendTimer;
 
     /**
      * @param request         the request head as it is to be sent, its headers already prepared
@@ -200,12 +201,18 @@ public final class ProxyCall {
             startReadTimer();
             return;
         }
+        if (!written.isDone()) {
+            // the pod is not taking the body right now: it has proxy-send-timeout to take it
+            startSendTimer(channel);
+        }
         written.addListener(f -> {
             if (f.isSuccess() && channel == upstream && !finished) {
                 if (channel.isWritable()) {
+                    cancelSendTimer();
                     listener.requestBody();
                 } else {
                     awaitingUpstreamWritable = true;
+                    startSendTimer(channel);
                 }
             }
         });
@@ -214,6 +221,7 @@ public final class ProxyCall {
     void upstreamWritabilityChanged(Channel channel) {
         if (channel == upstream && awaitingUpstreamWritable && channel.isWritable()) {
             awaitingUpstreamWritable = false;
+            cancelSendTimer();
             listener.requestBody();
         }
     }
@@ -467,10 +475,40 @@ public final class ProxyCall {
         }
     }
 
+    /** proxy-send-timeout: a pod that takes no more of the body for this long is given up on. */
+    private void startSendTimer(Channel channel) {
+        cancelSendTimer();
+        sendTimer = downstream.channel().eventLoop().schedule(() -> {
+            sendTimer = null;
+            if (finished || channel != upstream) {
+                return;
+            }
+            String reason = "upstream " + endpoint + " of " + backend.name() + " took no request body for "
+                    + options.sendTimeout().toMillis() + " ms";
+            if (responseStarted) {
+                finished = true;
+                endAttempt();
+                cancelReadTimer();
+                detach().close();
+                listener.aborted(reason);
+            } else {
+                fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
+            }
+        }, options.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     private void cancelReadTimer() {
         if (readTimer != null) {
             readTimer.cancel(false);
             readTimer = null;
+        }
+        cancelSendTimer();
+    }
+
+    private void cancelSendTimer() {
+        if (sendTimer != null) {
+            sendTimer.cancel(false);
+            sendTimer = null;
         }
     }
 }

@@ -29,6 +29,9 @@ class TrafficPolicyAnnotationsTest {
     static TestBackend slowPod;
     static TestBackend securePod;
     static TestBackend badPod;
+    /** A "pod" that accepts connections and never reads from them. */
+    static java.net.ServerSocket stuckPod;
+    static final List<java.net.Socket> stuckConnections = new java.util.concurrent.CopyOnWriteArrayList<>();
     static CaravanHarness caravan;
 
     @BeforeAll
@@ -40,6 +43,18 @@ class TrafficPolicyAnnotationsTest {
         slowPod.delay(1500);
         securePod = TestBackend.startTls("127.0.0.11", "secure");
         badPod = TestBackend.start("127.0.0.12", "bad");
+        stuckPod = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.14"));
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    stuckConnections.add(stuckPod.accept());
+                }
+            } catch (java.io.IOException closed) {
+                // the test is over
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
         badPod.respond(request -> TestBackend.text(io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY, "bad"));
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.service("svc", pods.toArray(TestBackend[]::new)),
@@ -105,6 +120,10 @@ class TrafficPolicyAnnotationsTest {
                         NGINX + "canary-by-header", "X-Version", NGINX + "canary-by-header-value", "v2",
                         NGINX + "canary-weight", "100")),
                 Manifests.service("uneven", pods.get(2), slowPod),
+                Manifests.service("stuck") + "---\n"
+                        + Manifests.slice("stuck-0", "stuck", "127.0.0.14", stuckPod.getLocalPort(), true),
+                Manifests.ingress("stuck", "stuck.example.com", "/", "stuck",
+                        Map.of(NGINX + "proxy-send-timeout", "1", NGINX + "proxy-body-size", "0")),
                 Manifests.ingress("ewma", "ewma.example.com", "/", "uneven", Map.of(NGINX + "load-balance", "ewma")),
                 Manifests.ingress("orphan-canary", "orphan.example.com", "/", "next",
                         Map.of(NGINX + "canary", "true", NGINX + "canary-weight", "100"))));
@@ -121,6 +140,32 @@ class TrafficPolicyAnnotationsTest {
         slowPod.close();
         securePod.close();
         badPod.close();
+        stuckPod.close();
+        for (java.net.Socket socket : stuckConnections) {
+            socket.close();
+        }
+    }
+
+    @Test
+    void proxySendTimeoutGivesUpOnAPodThatTakesNoBody() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST / HTTP/1.1\r\nHost: stuck.example.com\r\nContent-Length: 67108864\r\n\r\n");
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[65536];
+                try {
+                    for (int i = 0; i < 1024; i++) {
+                        http.output().write(chunk);
+                    }
+                } catch (java.io.IOException closed) {
+                    // Caravan gave up and closed
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            long started = System.nanoTime();
+            assertThat(http.read(false).status()).isEqualTo(504);
+            assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(15_000);
+        }
     }
 
     @Test

@@ -37,6 +37,7 @@ public final class AnnotationCatalog {
         supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
         supported("proxy-connect-timeout", "seconds to connect to a pod");
         supported("proxy-read-timeout", "seconds a pod may stay silent while answering");
+        supported("proxy-send-timeout", "seconds a pod may take no more of the request body");
         supported("upstream-hash-by", "consistent hash of $request_uri, $uri, $host, $remote_addr, $http_X,"
                 + " $cookie_X, $arg_X (and literal text) chooses the pod");
         supported("whitelist-source-range", "only these client networks (CIDRs); others get 403");
@@ -83,7 +84,7 @@ public final class AnnotationCatalog {
         supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
-            "affinity-canary-behavior", "upstream-hash-by-subset", "proxy-send-timeout",
+            "affinity-canary-behavior", "upstream-hash-by-subset",
 
             "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
@@ -126,6 +127,15 @@ public final class AnnotationCatalog {
             return new Entry(Support.REFUSED, UNPROTECTED);
         }
         return new Entry(Support.UNSUPPORTED, "not known to Caravan; the Ingress is served without it");
+    }
+
+    /**
+     * Whether an unsupported annotation asks for what Caravan does anyway, so that nothing is lost
+     * (no TLS redirect is made yet, so turning the redirects off is already the behaviour).
+     */
+    public static boolean isCaravansBehaviour(String name, String value) {
+        boolean off = "false".equalsIgnoreCase(value) || "0".equals(value);
+        return off && (name.equals("ssl-redirect") || name.equals("force-ssl-redirect"));
     }
 
     /** Every annotation in the catalog, in the order of docs/annotations.md. */

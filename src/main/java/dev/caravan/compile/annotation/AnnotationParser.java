@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -47,6 +48,9 @@ public final class AnnotationParser {
         }
         for (String name : ours.keySet()) {
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name);
+            if (AnnotationCatalog.isCaravansBehaviour(name, ours.get(name))) {
+                continue;
+            }
             if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED) {
                 findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.UNSUPPORTED,
                         entry.note()));
@@ -73,7 +77,7 @@ public final class AnnotationParser {
         }
         List<IpSubnetFilterRule> denied = values.networks("denylist-source-range", IpFilterRuleType.REJECT);
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex, appRoot, redirect,
-                prefix, vhost, bodySize, connect, read, affinity, hashBy, allowed, denied,
+                prefix, vhost, bodySize, connect, read, values.seconds("proxy-send-timeout"), affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values));
         return new Parsed(policy, List.copyOf(findings));
@@ -134,7 +138,7 @@ public final class AnnotationParser {
             for (String condition : conditions.trim().split("\\s+")) {
                 if (!NextUpstream.KNOWN.contains(condition)) {
                     values.invalid("proxy-next-upstream", "has '" + condition + "', which is not one of "
-                            + new java.util.TreeSet<>(NextUpstream.KNOWN));
+                            + new TreeSet<>(NextUpstream.KNOWN));
                     return null;
                 }
                 set.add(condition);
