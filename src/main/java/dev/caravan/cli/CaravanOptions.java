@@ -80,7 +80,8 @@ public final class CaravanOptions {
 
     public static String helpText() {
         StringBuilder text = new StringBuilder("Usage: java -jar caravan.jar [--manifests DIR] [options]\n"
-                + "       java -jar caravan.jar check FILE|DIR|-   (what Caravan makes of ingress-nginx Ingresses)\n\n"
+                + "       java -jar caravan.jar check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-\n"
+                + "         (what Caravan makes of ingress-nginx Ingresses)\n\n"
                 + "Caravan serves Ingresses: those of the cluster it runs in, or with --manifests those in DIR.\n"
                 + "HTTP on --http-port, health on --admin-port.\n"
                 + "Every option can also be set as a system property (caravan.http-port) or an\n"

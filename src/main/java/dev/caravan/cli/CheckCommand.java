@@ -1,10 +1,13 @@
 package dev.caravan.cli;
 
+import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCheck;
+import dev.caravan.state.Change;
 import dev.caravan.source.ManifestParser;
 import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -16,10 +19,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code caravan check FILE|DIR|-}: reads Ingress manifests and prints, per Ingress and per
- * ingress-nginx annotation, whether Caravan supports it, and whether the Ingress would be served.
- * Exit code 0: every Ingress served as written; 1: some annotation unsupported, refused or invalid,
- * or an Ingress invalid; 2: nothing could be read.
+ * {@code caravan check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-}: reads Ingress
+ * manifests (and the IngressClasses among them) and prints, per Ingress and per ingress-nginx
+ * annotation, whether Caravan supports it, and whether Caravan started with those classes would serve
+ * the Ingress. Exit code 0: every Ingress served as written; 1: some Ingress not claimed, invalid, or
+ * with an annotation unsupported, refused or invalid; 2: nothing could be read.
  */
 public final class CheckCommand {
 
@@ -32,41 +36,65 @@ public final class CheckCommand {
     }
 
     public int run(List<String> args, InputStream stdin) {
-        if (args.size() != 1) {
-            err.println("caravan: usage: caravan check FILE|DIR|-");
+        String ingressClass = ControllerSettings.DEFAULT_INGRESS_CLASS;
+        String controllerClass = ControllerSettings.DEFAULT_CONTROLLER_CLASS;
+        String where = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if ((arg.equals("--ingress-class") || arg.equals("--controller-class")) && i + 1 < args.size()) {
+                if (arg.equals("--ingress-class")) {
+                    ingressClass = args.get(++i);
+                } else {
+                    controllerClass = args.get(++i);
+                }
+            } else if (where == null && (!arg.startsWith("--"))) {
+                where = arg;
+            } else {
+                where = null;
+                break;
+            }
+        }
+        if (where == null) {
+            err.println("caravan: usage: caravan check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-");
             return 2;
         }
+        ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null);
         List<Ingress> ingresses = new ArrayList<>();
+        List<Change> classes = new ArrayList<>();
         try {
-            for (Source source : sources(args.get(0), stdin)) {
+            for (Source source : sources(where, stdin)) {
                 ManifestParser.Result result = new ManifestParser().parse(source.text());
                 result.errors().forEach(error -> err.println(source.name() + ": " + error));
                 for (HasMetadata object : result.objects()) {
                     if (object instanceof Ingress ingress) {
                         ingresses.add(ingress);
+                    } else if (object instanceof IngressClass) {
+                        classes.add(Change.upsert(object));
                     }
                 }
             }
         } catch (IOException e) {
-            err.println("caravan: cannot read " + args.get(0) + ": " + e.getMessage());
+            err.println("caravan: cannot read " + where + ": " + e.getMessage());
             return 2;
         }
         if (ingresses.isEmpty()) {
-            err.println("caravan: no networking.k8s.io/v1 Ingress found in " + args.get(0));
+            err.println("caravan: no networking.k8s.io/v1 Ingress found in " + where);
             return 2;
         }
+        ClusterState known = ClusterState.EMPTY.with(classes);
         boolean allComplete = true;
         for (Ingress ingress : ingresses) {
-            allComplete &= print(ingress);
+            allComplete &= print(ingress, settings, known);
         }
         return allComplete ? 0 : 1;
     }
 
-    private boolean print(Ingress ingress) {
-        IngressCheck.Report report = IngressCheck.check(ingress);
+    private boolean print(Ingress ingress, ControllerSettings settings, ClusterState classes) {
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, classes);
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
                 : report.served() ? "served, without the annotations marked unsupported" : "NOT served"));
-        out.println("  class        " + describeClass(ingress));
+        out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"
+                : "not claimed: " + report.notOurs()));
         for (String problem : report.problems()) {
             out.println("  invalid      " + problem);
         }
@@ -80,16 +108,11 @@ public final class CheckCommand {
     private static String describeClass(Ingress ingress) {
         String className = ingress.getSpec() == null ? null : ingress.getSpec().getIngressClassName();
         if (className != null) {
-            return "spec.ingressClassName " + className + ": served if that IngressClass's controller is"
-                    + " Caravan's --controller-class";
+            return "spec.ingressClassName " + className;
         }
         String annotation = ingress.getMetadata().getAnnotations() == null ? null
                 : ingress.getMetadata().getAnnotations().get("kubernetes.io/ingress.class");
-        if (annotation != null) {
-            return "kubernetes.io/ingress.class " + annotation + ": served if Caravan runs with --ingress-class "
-                    + annotation;
-        }
-        return "none: served by a default IngressClass of Caravan's, or with --watch-ingress-without-class";
+        return annotation != null ? "kubernetes.io/ingress.class " + annotation : "default class";
     }
 
     private record Source(String name, String text) {

@@ -3,6 +3,7 @@ package dev.caravan.compile;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
+import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,16 +21,22 @@ public final class IngressCheck {
     }
 
     /**
+     * @param notOurs  why Caravan, as configured, would not claim it; {@code null} when it would
      * @param problems validation errors of the Ingress itself
      * @param served   whether it would be served ("served without" some annotations still counts)
      */
-    public record Report(List<Verdict> annotations, List<String> problems, boolean served, boolean complete) {
+    public record Report(String notOurs, List<Verdict> annotations, List<String> problems, boolean served,
+            boolean complete) {
     }
 
     private IngressCheck() {
     }
 
-    public static Report check(Ingress ingress) {
+    /**
+     * @param settings the classes Caravan would run with
+     * @param classes  the IngressClasses known (those read along with the Ingress)
+     */
+    public static Report check(Ingress ingress, ControllerSettings settings, ClusterState classes) {
         Map<String, String> annotations = new TreeMap<>();
         if (ingress.getMetadata().getAnnotations() != null) {
             annotations.putAll(ingress.getMetadata().getAnnotations());
@@ -52,9 +59,10 @@ public final class IngressCheck {
                 verdicts.add(new Verdict(name, shown, finding.kind().name().toLowerCase(), finding.message()));
             }
         });
+        String notOurs = new IngressClassMatcher(settings, classes).whyNotOurs(ingress);
         List<String> problems = new IngressValidator().validate(ingress);
-        boolean served = problems.isEmpty() && !parsed.blocked();
+        boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked();
         boolean complete = served && parsed.findings().isEmpty();
-        return new Report(verdicts, problems, served, complete);
+        return new Report(notOurs, verdicts, problems, served, complete);
     }
 }

@@ -39,22 +39,42 @@ class CheckCommandTest {
     private record Run(int exit, String out, String err) {
     }
 
-    private static Run check(String input) {
+    private static Run check(String input, String... options) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8))
-                .run(List.of("-"), new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+                .run(java.util.stream.Stream.concat(java.util.Arrays.stream(options), java.util.stream.Stream.of("-"))
+                        .toList(), new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
-    void theSeedsIngressIsServedAsWritten() {
-        Run run = check(SEED);
+    void theSeedsIngressIsServedAsWrittenByCaravanWithTheNginxClass() {
+        Run run = check(SEED, "--ingress-class", "nginx");
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("Ingress default/ingress-example: served as written",
-                "kubernetes.io/ingress.class nginx: served if Caravan runs with --ingress-class nginx",
+                "class        claimed (kubernetes.io/ingress.class nginx)",
                 "supported    nginx.ingress.kubernetes.io/rewrite-target=/");
+        Run defaults = check(SEED);
+        assertThat(defaults.exit()).isEqualTo(1);
+        assertThat(defaults.out()).contains("NOT served", "not claimed: its kubernetes.io/ingress.class is nginx,"
+                + " not caravan");
+    }
+
+    @Test
+    void ingressClassesReadAlongAreUsed() {
+        String withClass = """
+                apiVersion: networking.k8s.io/v1
+                kind: IngressClass
+                metadata: {name: web}
+                spec: {controller: caravan.dev/ingress-controller}
+                ---
+                """ + SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "")
+                .replace("spec:\n  rules:", "spec:\n  ingressClassName: web\n  rules:");
+        Run run = check(withClass);
+        assertThat(run.out()).contains("class        claimed (spec.ingressClassName web)");
+        assertThat(run.exit()).isZero();
     }
 
     @Test
