@@ -98,15 +98,16 @@ public final class Caravan {
                     new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
                     store::current, () -> recompiler().last());
             main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
-            if (options.updateStatusOnShutdown()) {
-                main.addMainListener(new MainListenerSupport() {
-                    @Override
-                    public void beforeStop(BaseMainSupport ignored) {
-                        clearStatusIfLeader();
-                    }
-                });
-            }
         }
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeStop(BaseMainSupport ignored) {
+                drain();
+                if (statusWriter != null && options.updateStatusOnShutdown()) {
+                    clearStatusIfLeader();
+                }
+            }
+        });
 
         ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                 options.watchIngressWithoutClass(), options.defaultBackendService());
@@ -153,8 +154,9 @@ public final class Caravan {
     }
 
     public void stop() throws Exception {
+        // run() does these through Camel Main's beforeStop; a direct stop() has no such hook
+        drain();
         if (statusWriter != null && options.updateStatusOnShutdown()) {
-            // run() does this through Camel Main's beforeStop; a direct stop() has no such hook
             clearStatusIfLeader();
         }
         main.stop();
@@ -195,6 +197,18 @@ public final class Caravan {
                 options.bindAddress(), options.httpPort(), options.bindAddress(), options.adminPort());
         recompiler.start();
         httpListener.start();
+    }
+
+    /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
+    private void drain() {
+        readiness.shutDown();
+        try {
+            if (!httpListener.drain(options.shutdownGracePeriod())) {
+                LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownGracePeriod().toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** On shutdown, while still leader: leaves no address behind in our Ingresses' status. */

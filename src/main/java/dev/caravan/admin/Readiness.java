@@ -15,13 +15,22 @@ public final class Readiness {
 
     private final Map<String, BooleanSupplier> conditions = new LinkedHashMap<>();
     private volatile boolean ready;
+    private volatile boolean shuttingDown;
 
     public synchronized Readiness require(String name, BooleanSupplier condition) {
         conditions.put(name, condition);
         return this;
     }
 
+    /** From now on not ready: the replica is draining, and its Service should stop sending to it. */
+    public void shutDown() {
+        shuttingDown = true;
+    }
+
     public boolean ready() {
+        if (shuttingDown) {
+            return false;
+        }
         if (!ready) {
             ready = pending().isEmpty();
         }
@@ -31,6 +40,9 @@ public final class Readiness {
     /** The conditions that have not held yet. */
     public synchronized List<String> pending() {
         List<String> pending = new ArrayList<>();
+        if (shuttingDown) {
+            pending.add("nothing: shutting down");
+        }
         conditions.forEach((name, condition) -> {
             if (!condition.getAsBoolean()) {
                 pending.add(name);

@@ -231,6 +231,10 @@ public final class CaravanOptions {
         return NginxSize.parse(values.get(Option.PROXY_BODY_SIZE));
     }
 
+    public Duration shutdownGracePeriod() {
+        return seconds(Option.SHUTDOWN_GRACE_PERIOD);
+    }
+
     public Duration clientBodyTimeout() {
         return seconds(Option.CLIENT_BODY_TIMEOUT);
     }

@@ -44,6 +44,8 @@ public enum Option {
             "largest request body proxied (k, m, g; 0 = no limit), unless an Ingress says otherwise"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
             "seconds a request body may stop arriving before the request gets 408"),
+    SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.SECONDS, "10",
+            "seconds to let requests in flight finish when stopping (readiness is 503 meanwhile)"),
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 

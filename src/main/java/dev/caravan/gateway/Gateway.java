@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.balance.RateLimiters;
+import io.netty.channel.group.ChannelGroup;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
@@ -15,9 +16,10 @@ import dev.caravan.upstream.UpstreamSettings;
  * @param port   the listener's port as pods see it in {@code X-Forwarded-Port}
  * @param maxBodySize the largest request body when a route does not say (0: no limit)
  * @param rateLimiters the live state of the Ingresses' rate limits
+ * @param connections  the open client connections, for draining on shutdown
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
-        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters) {
+        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections) {
 
     /** How a route is proxied: its policy's settings where it has them, the global settings otherwise. */
     CallOptions options(RoutePolicy policy) {

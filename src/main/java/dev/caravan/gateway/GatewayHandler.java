@@ -19,6 +19,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
 final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
+    /** The user event that asks a connection to finish its request and close: the listener drains. */
+    static final Object DRAIN = new Object();
     private static final long MAX_DISCARDED_BODY = 64 * 1024;
 
     private enum State { IDLE, PROXYING, CAMEL, DISCARDING, CLOSED }
@@ -62,6 +65,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean headRequest;
     private boolean camelRequestComplete;
     private boolean readRequested;
+    private boolean draining;
     private StickySession sticky;
     private String cors;
     private ClientLimiter limiter;
@@ -78,6 +82,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        gateway.connections().add(ctx.channel());
         requestRead();
         ctx.fireChannelActive();
     }
@@ -254,14 +259,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * connection serves its next request, or closes the connection.
      */
     private void finishLocally(HttpResponseStatus status, boolean requestComplete) {
-        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
+        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall) && !draining;
         finishLocally(LocalResponses.of(status, reuse, headRequest), requestComplete);
     }
 
     /** As above, with a response made by the caller (its Connection header must agree with reuse). */
     private void finishLocally(FullHttpResponse response, boolean requestComplete) {
         releaseLimit();
-        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall);
+        boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall) && !draining;
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
         ctx.writeAndFlush(response).addListener(written -> {
             if (!reuse || !written.isSuccess()) {
@@ -316,7 +321,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         if (state == State.CAMEL && msg instanceof LastHttpContent && !interim) {
             // the default-backend route answered: the next request may be read once this is out
-            boolean closing = msg instanceof HttpResponse response && !HttpUtil.isKeepAlive(response);
+            boolean closing = draining || msg instanceof HttpResponse response && !HttpUtil.isKeepAlive(response);
             boolean complete = camelRequestComplete;
             state = closing || !complete ? State.CLOSED : State.IDLE;
             promise = promise.unvoid();
@@ -333,6 +338,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
+        if (draining) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }
@@ -358,6 +366,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void completed(boolean keepOpen) {
         releaseLimit();
         call = null;
+        keepOpen &= !draining;
         state = keepOpen ? State.IDLE : State.CLOSED;
         if (keepOpen) {
             requestRead();
@@ -404,6 +413,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == DRAIN) {
+            draining = true;
+            if (state == State.IDLE) {
+                state = State.CLOSED;
+                ctx.close();
+            }
+            return;
+        }
         if (event instanceof IdleStateEvent idle) {
             onIdle(idle.state());
             return;

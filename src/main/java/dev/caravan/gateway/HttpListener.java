@@ -4,6 +4,10 @@ import dev.caravan.balance.RateLimiters;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.netty.NettyServerBootstrapFactory;
 import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
@@ -29,6 +33,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
     private ListenerConsumers consumers;
     private HttpServerBootstrapFactory bootstrapFactory;
     private boolean startServer = true;
+    private final ChannelGroup connections = new DefaultChannelGroup("caravan-clients", GlobalEventExecutor.INSTANCE);
     private String threadNamePattern = "Caravan #name#:#port#";
 
     /** @param workers the event loops that serve client connections and their upstream connections */
@@ -61,7 +66,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
-                settings.maxBodySize(), new RateLimiters());
+                settings.maxBodySize(), new RateLimiters(), connections);
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,
@@ -70,6 +75,22 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         if (startServer) {
             ServiceHelper.startService(bootstrapFactory);
         }
+    }
+
+    /**
+     * Drains the listener before it stops: every idle keep-alive connection is closed, every busy one
+     * closes after its response, and this waits (at most {@code grace}) until none is left, so a
+     * shutdown or rolling update cuts no request in flight.
+     *
+     * @return whether every connection finished within the grace period
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN));
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return connections.isEmpty();
     }
 
     @Override

@@ -1,0 +1,52 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stopping Caravan lets requests in flight finish: not ready first, then drained, then stopped. */
+class GracefulShutdownTest {
+
+    @TempDir
+    Path manifests;
+
+    @Test
+    void aRequestInFlightWhenStoppingStillGetsItsResponse() throws Exception {
+        try (TestBackend slow = TestBackend.start("127.0.0.2", "slow")) {
+            slow.delay(1500);
+            write(manifests, "all.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", slow) + "---\n"
+                    + Manifests.ingress("app", "app.example.com", "/", "svc"));
+            CaravanHarness caravan = CaravanHarness.start(manifests);
+            try (RawHttp inFlight = new RawHttp(caravan.httpPort()); RawHttp idle = new RawHttp(caravan.httpPort())) {
+                inFlight.send("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+                Thread.sleep(300);
+                CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+                    try {
+                        caravan.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(300);
+                assertThat(RawHttp.get(caravan.adminPort(), "localhost", "/readyz").status())
+                        .as("not ready while draining").isEqualTo(503);
+                assertThat(idle.closedByPeer()).as("an idle keep-alive connection is closed").isTrue();
+
+                RawHttp.Response response = inFlight.read(false);
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("slow");
+                assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
+                stopping.get(20, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
