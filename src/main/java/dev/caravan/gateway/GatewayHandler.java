@@ -192,11 +192,20 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         PathRule rule = match.rule();
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
-        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (!policy.admits(client)) {
-            finishLocally(HttpResponseStatus.FORBIDDEN, false);
+        // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
+        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
+        if (redirect != null) {
+            finishLocally(redirect, false);
             return;
         }
+        cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
+        if (cors != null && HttpMethod.OPTIONS.equals(request.method())) {
+            FullHttpResponse preflight = LocalResponses.noContent(keepAlive && requestBodyIsSmall);
+            RoutePolicies.addCors(policy.cors(), cors, preflight);
+            finishLocally(preflight, false);
+            return;
+        }
+        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         if (policy.rateLimit() != null) {
             ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
             if (!candidate.acquire(client, System.nanoTime())) {
@@ -206,17 +215,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
             limiter = candidate;
         }
-        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
-        if (redirect != null) {
-            finishLocally(redirect, false);
-            return;
-        }
-        cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
-        if (cors != null && HttpMethod.OPTIONS.equals(request.method())) {
-            // a preflight is answered here, as ingress-nginx does
-            FullHttpResponse preflight = LocalResponses.noContent(keepAlive && requestBodyIsSmall);
-            RoutePolicies.addCors(policy.cors(), cors, preflight);
-            finishLocally(preflight, false);
+        if (!policy.admits(client)) {
+            finishLocally(HttpResponseStatus.FORBIDDEN, false);
             return;
         }
         CallOptions options = gateway.options(policy);
