@@ -28,6 +28,6 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
                 policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(), policy.httpsUpstream(),
-                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT);
+                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors());
     }
 }

@@ -8,6 +8,7 @@ import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.upstream.CallOptions;
+import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
 import io.netty.channel.ChannelDuplexHandler;
@@ -16,7 +17,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -35,6 +38,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +73,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private StickySession sticky;
     private String cors;
     private ClientLimiter limiter;
+    private ErrorPage errorPage;
+
+    /** What an error page fetched for the current request needs to know of it (custom-http-errors). */
+    private record ErrorPage(PathRule rule, Backend backend, String uri, String authority, String accept,
+            String requestId, HttpVersion version, CallOptions options) {
+    }
     private RoutePolicy policy = RoutePolicy.NONE;
 
     GatewayHandler(Gateway gateway) {
@@ -140,6 +150,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     private void onRequest(HttpRequest request) {
         releaseLimit();
+        errorPage = null;
         sticky = null;
         cors = null;
         policy = RoutePolicy.NONE;
@@ -239,6 +250,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,
                 gateway.scheme(), gateway.port());
+        String originalUri = request.uri();
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
         }
@@ -249,6 +261,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             preferred = sticky.preferred();
         }
+        errorPage = options.interceptedStatuses().isEmpty() ? null
+                : new ErrorPage(rule, backend, originalUri, target.authority(),
+                        request.headers().get(HttpHeaderNames.ACCEPT), request.headers().get("X-Request-ID"),
+                        clientVersion, options);
         call = new ProxyCall(gateway.upstream(), options, ctx, request, clientVersion, keepAlive, backend, preferred,
                 this);
         call.start();
@@ -347,6 +363,50 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (cors != null) {
             RoutePolicies.addCors(policy.cors(), cors, response);
         }
+    }
+
+    /**
+     * custom-http-errors: the pod's error answer is replaced by the default backend's page for it
+     * (the default-backend annotation's Service, else the global one), fetched with ingress-nginx's
+     * {@code X-Code} family of headers; with no default backend, a short local answer of that status.
+     */
+    @Override
+    public void intercepted(int status) {
+        ErrorPage page = errorPage;
+        errorPage = null;
+        Backend errors = page.rule() != null && page.rule().fallback() != null ? page.rule().fallback()
+                : gateway.table().get().defaultBackend();
+        if (errors == null || !errors.hasEndpoints()) {
+            call = null;
+            finishLocally(HttpResponseStatus.valueOf(status), true);
+            return;
+        }
+        sticky = null;
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, headRequest ? HttpMethod.HEAD : HttpMethod.GET,
+                page.uri());
+        HttpHeaders headers = request.headers();
+        headers.set(HttpHeaderNames.HOST, page.authority() == null ? "" : page.authority());
+        headers.set("X-Code", status);
+        headers.set("X-Format", page.accept() == null ? "text/html" : page.accept());
+        headers.set("X-Original-URI", page.uri());
+        if (page.rule() != null) {
+            headers.set("X-Namespace", page.rule().ingress().namespace());
+            headers.set("X-Ingress-Name", page.rule().ingress().name());
+        }
+        String name = page.backend().name();
+        int slash = name.indexOf('/');
+        int colon = name.lastIndexOf(':');
+        if (slash > 0 && colon > slash) {
+            headers.set("X-Service-Name", name.substring(slash + 1, colon));
+            headers.set("X-Service-Port", name.substring(colon + 1));
+        }
+        if (page.requestId() != null) {
+            headers.set("X-Request-ID", page.requestId());
+        }
+        CallOptions plain = new CallOptions(0, page.options().connectTimeout(), page.options().readTimeout(),
+                page.options().sendTimeout(), false, NextUpstream.DEFAULT, Set.of());
+        call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
+        call.start();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -35,15 +36,17 @@ import java.util.regex.Pattern;
  *                           ready endpoint ({@code default-backend}), or {@code null}
  * @param canary             whether this Ingress is a canary of another's rules, and how it takes traffic
  * @param ewma               {@code load-balance: ewma} (else round robin)
+ * @param customHttpErrors   the pod's statuses answered with an error page from the default backend
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
-        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma) {
+        boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
+        Set<Integer> customHttpErrors) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
-            null, null, List.of(), List.of(), false, null, null, false, null, null, null, false);
+            null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of());
 
     /** The canary annotations of a canary Ingress, before its backend is known. */
     public record CanaryRule(String header, String headerValue, Pattern headerPattern, String cookie, int weight,
@@ -53,6 +56,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     public RoutePolicy {
         allowedSources = List.copyOf(allowedSources);
         deniedSources = List.copyOf(deniedSources);
+        customHttpErrors = Set.copyOf(customHttpErrors);
     }
 
     /** Whether a client address may use this route (allow-list, then deny-list, as ingress-nginx). */

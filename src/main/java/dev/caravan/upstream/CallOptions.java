@@ -1,6 +1,7 @@
 package dev.caravan.upstream;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * How one request is proxied, from its route's policy or the global settings.
@@ -11,8 +12,12 @@ import java.time.Duration;
  * @param sendTimeout    how long a pod may take no more of the request body
  * @param tls            whether the pod speaks HTTPS ({@code backend-protocol: HTTPS})
  * @param nextUpstream   when another pod is tried
+ * @param interceptedStatuses the pod's statuses replaced by an error page ({@code custom-http-errors})
  */
 public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
-        boolean tls,
-        NextUpstream nextUpstream) {
+        boolean tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses) {
+
+    public CallOptions {
+        interceptedStatuses = Set.copyOf(interceptedStatuses);
+    }
 }

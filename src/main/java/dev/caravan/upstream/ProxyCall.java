@@ -95,6 +95,19 @@ public final class ProxyCall {
         this.headRequest = HttpMethod.HEAD.equals(request.method());
     }
 
+    /**
+     * A call whose request has no body and none to read from the client: an error page fetched for a
+     * request the client already sent whole.
+     */
+    public static ProxyCall bodiless(UpstreamClient client, CallOptions options, ChannelHandlerContext downstream,
+            HttpRequest request, HttpVersion clientVersion, boolean clientKeepAlive, Backend backend,
+            ProxyCallListener listener) {
+        ProxyCall call = new ProxyCall(client, options, downstream, request, clientVersion, clientKeepAlive, backend,
+                null, listener);
+        call.requestComplete = true;
+        return call;
+    }
+
     public void start() {
         attempt();
     }
@@ -281,6 +294,15 @@ public final class ProxyCall {
             if (code == 100 && !clientHttp10 && HttpUtil.is100ContinueExpected(request)) {
                 downstream.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
+            return false;
+        }
+        if (options.interceptedStatuses().contains(code) && requestComplete) {
+            // custom-http-errors: the pod's answer is dropped and an error page is fetched instead
+            endAttempt();
+            finished = true;
+            cancelReadTimer();
+            detach().close();
+            listener.intercepted(code);
             return false;
         }
         if (options.nextUpstream().onStatus(code) && requestComplete && resendable() && mayTryAnotherPod()) {

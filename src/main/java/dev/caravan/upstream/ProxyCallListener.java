@@ -13,6 +13,9 @@ public interface ProxyCallListener {
     /** The response head from {@code endpoint} is about to go to the client: the last chance to add headers. */
     void responseHead(HttpResponse response, InetSocketAddress endpoint);
 
+    /** The pod answered {@code status}, one of those to intercept (custom-http-errors): nothing was sent yet. */
+    void intercepted(int status);
+
     /** The whole response was written; the client connection may serve its next request if {@code keepOpen}. */
     void completed(boolean keepOpen);
 

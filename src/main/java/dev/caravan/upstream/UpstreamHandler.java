@@ -15,6 +15,8 @@ import io.netty.util.ReferenceCountUtil;
 @Sharable
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamHandler.class);
+
     static final UpstreamHandler INSTANCE = new UpstreamHandler();
     static final AttributeKey<ProxyCall> CALL = AttributeKey.valueOf("caravan.upstream.call");
 
@@ -67,6 +69,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ProxyCall call = ctx.channel().attr(CALL).get();
         if (call != null) {
             call.upstreamClosed(ctx.channel(), cause);
+        } else if (!(cause instanceof java.io.IOException)) {
+            LOG.warn("Closing upstream connection {}", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
     }

@@ -29,6 +29,7 @@ class TrafficPolicyAnnotationsTest {
     static TestBackend slowPod;
     static TestBackend securePod;
     static TestBackend badPod;
+    static TestBackend errorPages;
     /** A "pod" that accepts connections and never reads from them. */
     static java.net.ServerSocket stuckPod;
     static final List<java.net.Socket> stuckConnections = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -43,6 +44,12 @@ class TrafficPolicyAnnotationsTest {
         slowPod.delay(1500);
         securePod = TestBackend.startTls("127.0.0.11", "secure");
         badPod = TestBackend.start("127.0.0.12", "bad");
+        errorPages = TestBackend.start("127.0.0.15", "errors");
+        errorPages.respond(request -> TestBackend.text(
+                io.netty.handler.codec.http.HttpResponseStatus.valueOf(Integer.parseInt(request.headers().get("X-Code"))),
+                "page for " + request.headers().get("X-Code") + " " + request.headers().get("X-Original-URI") + " "
+                        + request.headers().get("X-Service-Name") + ":" + request.headers().get("X-Service-Port") + " "
+                        + request.headers().get("X-Ingress-Name") + " " + request.headers().get("X-Format")));
         stuckPod = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.14"));
         Thread acceptor = new Thread(() -> {
             try {
@@ -120,6 +127,12 @@ class TrafficPolicyAnnotationsTest {
                         NGINX + "canary-by-header", "X-Version", NGINX + "canary-by-header-value", "v2",
                         NGINX + "canary-weight", "100")),
                 Manifests.service("uneven", pods.get(2), slowPod),
+                Manifests.service("errors", errorPages),
+                Manifests.ingress("branded", "branded.example.com", "/", "mixed-bad",
+                        Map.of(NGINX + "custom-http-errors", "502,503", NGINX + "default-backend", "errors")),
+                Manifests.ingress("unbranded", "unbranded.example.com", "/", "mixed-bad",
+                        Map.of(NGINX + "custom-http-errors", "502")),
+                Manifests.service("mixed-bad", badPod),
                 Manifests.service("stuck") + "---\n"
                         + Manifests.slice("stuck-0", "stuck", "127.0.0.14", stuckPod.getLocalPort(), true),
                 Manifests.ingress("stuck", "stuck.example.com", "/", "stuck",
@@ -140,10 +153,23 @@ class TrafficPolicyAnnotationsTest {
         slowPod.close();
         securePod.close();
         badPod.close();
+        errorPages.close();
         stuckPod.close();
         for (java.net.Socket socket : stuckConnections) {
             socket.close();
         }
+    }
+
+    @Test
+    void customHttpErrorsAreAnsweredByTheDefaultBackendsPage() throws Exception {
+        RawHttp.Response branded = send("GET /cart?id=1 HTTP/1.1\r\nHost: branded.example.com\r\n"
+                + "Accept: application/json\r\n\r\n");
+        assertThat(branded.status()).isEqualTo(502);
+        assertThat(branded.text()).isEqualTo("page for 502 /cart?id=1 mixed-bad:80 branded application/json");
+        assertThat(errorPages.last().method()).isEqualTo("GET");
+        RawHttp.Response plain = send("GET / HTTP/1.1\r\nHost: unbranded.example.com\r\n\r\n");
+        assertThat(plain.status()).isEqualTo(502);
+        assertThat(plain.text()).as("no default backend: Caravan's own short answer").isEqualTo("502 Bad Gateway\n");
     }
 
     @Test

@@ -72,6 +72,8 @@ public final class AnnotationCatalog {
         supported("canary-weight", "share of the rest sent to the canary, out of canary-weight-total");
         supported("canary-weight-total", "the whole of canary-weight (default 100)");
         supported("load-balance", "round_robin (default) or ewma (latency-weighted, power of two choices)");
+        supported("custom-http-errors", "these statuses from the pod are answered by the default backend (the"
+                + " default-backend annotation's, else --default-backend-service), with X-Code and friends");
         supported("affinity", "cookie: requests with the cookie go to the same pod");
         supported("affinity-mode", "balanced (default: consistent-hash ring) or persistent (cookie names the pod)");
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
@@ -86,7 +88,7 @@ public final class AnnotationCatalog {
         for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
             "affinity-canary-behavior", "upstream-hash-by-subset",
 
-            "custom-http-errors", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+             "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));

@@ -79,7 +79,8 @@ public final class AnnotationParser {
         RoutePolicy policy = new RoutePolicy(rewriteTarget, useRegex, appRoot, redirect,
                 prefix, vhost, bodySize, connect, read, values.seconds("proxy-send-timeout"), affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
-                nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values));
+                nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
+                values.statuses("custom-http-errors"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -383,6 +384,28 @@ public final class AnnotationParser {
                 return null;
             }
             return value;
+        }
+
+        /** A comma-separated list of HTTP statuses (400-599). */
+        Set<Integer> statuses(String name) {
+            String value = get(name);
+            if (value == null) {
+                return Set.of();
+            }
+            Set<Integer> statuses = new HashSet<>();
+            for (String item : value.split(",")) {
+                try {
+                    int status = Integer.parseInt(item.trim());
+                    if (status < 400 || status > 599) {
+                        throw new NumberFormatException();
+                    }
+                    statuses.add(status);
+                } catch (NumberFormatException e) {
+                    invalid(name, "has '" + item.trim() + "', which is not an error status (400-599)");
+                    return Set.of();
+                }
+            }
+            return statuses;
         }
 
         HashKey hashKey(String name) {
