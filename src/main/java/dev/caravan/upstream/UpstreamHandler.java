@@ -7,6 +7,9 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of every upstream connection: hands what the pod sends to the call that owns the
@@ -15,7 +18,7 @@ import io.netty.util.ReferenceCountUtil;
 @Sharable
 final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamHandler.class);
 
     static final UpstreamHandler INSTANCE = new UpstreamHandler();
     static final AttributeKey<ProxyCall> CALL = AttributeKey.valueOf("caravan.upstream.call");
@@ -69,7 +72,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         ProxyCall call = ctx.channel().attr(CALL).get();
         if (call != null) {
             call.upstreamClosed(ctx.channel(), cause);
-        } else if (!(cause instanceof java.io.IOException)) {
+        } else if (!(cause instanceof IOException)) {
             LOG.warn("Closing upstream connection {}", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
