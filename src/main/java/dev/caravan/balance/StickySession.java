@@ -1,6 +1,7 @@
 package dev.caravan.balance;
 
 import dev.caravan.routing.Backend;
+import dev.caravan.routing.RequestCookies;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,7 +9,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.CookieHeaderNames;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.net.InetSocketAddress;
 import java.util.regex.Pattern;
@@ -116,13 +116,7 @@ public final class StickySession {
     }
 
     private static String readCookie(HttpHeaders headers, String name) {
-        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.STRICT.decode(header)) {
-                if (cookie.name().equals(name) && KEY.matcher(cookie.value()).matches()) {
-                    return cookie.value();
-                }
-            }
-        }
-        return null;
+        return RequestCookies.values(headers, name).stream().filter(value -> KEY.matcher(value).matches())
+                .findFirst().orElse(null);
     }
 }

@@ -256,10 +256,7 @@ public final class IngressCompiler {
             }
             BackendResolver.Resolution resolution = resolver.resolveFirstPort(
                     new ObjectRef(ref.namespace(), policy.defaultBackend()));
-            if (resolution.problem() != null) {
-                problems.add(Problem.warning(ref, resolution.reason(), resolution.problem()));
-            }
-            return resolution.backend();
+            return warnIfUnresolved(ref, resolution, "");
         }
 
         /** The backend of a path under its Ingress's policy (service-upstream, load-balance). */
@@ -267,8 +264,13 @@ public final class IngressCompiler {
             BackendResolver.Resolution resolution = policy.serviceUpstream()
                     ? resolver.resolveClusterIp(ref.namespace(), backend.getService())
                     : resolver.resolve(ref.namespace(), backend.getService(), policy.ewma());
+            return warnIfUnresolved(ref, resolution, "; requests for it get 503");
+        }
+
+        /** The resolved backend, with a warning on the Ingress when it cannot have endpoints as written. */
+        private Backend warnIfUnresolved(ObjectRef ref, BackendResolver.Resolution resolution, String consequence) {
             if (resolution.problem() != null) {
-                problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + "; requests for it get 503"));
+                problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + consequence));
             }
             return resolution.backend();
         }

@@ -1,8 +1,6 @@
 package dev.caravan.routing;
 
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -40,16 +38,12 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
             }
         }
         if (cookie != null) {
-            for (String line : headers.getAll("Cookie")) {
-                for (Cookie c : ServerCookieDecoder.LAX.decode(line)) {
-                    if (c.name().equals(cookie)) {
-                        if (c.value().equals("always")) {
-                            return true;
-                        }
-                        if (c.value().equals("never")) {
-                            return false;
-                        }
-                    }
+            for (String value : RequestCookies.values(headers, cookie)) {
+                if (value.equals("always")) {
+                    return true;
+                }
+                if (value.equals("never")) {
+                    return false;
                 }
             }
         }

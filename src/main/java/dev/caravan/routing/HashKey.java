@@ -2,8 +2,6 @@ package dev.caravan.routing;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,15 +105,8 @@ public final class HashKey {
             return header == null ? "" : header;
         }
         if (name.startsWith("cookie_")) {
-            String cookieName = name.substring(7);
-            for (String header : headers.getAll("Cookie")) {
-                for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
-                    if (cookie.name().equals(cookieName)) {
-                        return cookie.value();
-                    }
-                }
-            }
-            return "";
+            List<String> cookies = RequestCookies.values(headers, name.substring(7));
+            return cookies.isEmpty() ? "" : cookies.get(0);
         }
         List<String> values = new QueryStringDecoder(uri).parameters().get(name.substring(4));
         return values == null || values.isEmpty() ? "" : values.get(0);

@@ -1,0 +1,27 @@
+package dev.caravan.routing;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The values a request's Cookie headers give one cookie name, in order, read with Netty's decoder. */
+public final class RequestCookies {
+
+    private RequestCookies() {
+    }
+
+    public static List<String> values(HttpHeaders headers, String name) {
+        List<String> values = new ArrayList<>(1);
+        for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+                if (cookie.name().equals(name)) {
+                    values.add(cookie.value());
+                }
+            }
+        }
+        return values;
+    }
+}
