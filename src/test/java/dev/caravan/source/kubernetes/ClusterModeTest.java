@@ -8,18 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.MockApiServer;
 import dev.caravan.testing.TestBackend;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +23,7 @@ class ClusterModeTest {
 
     private static final Duration PROPAGATION = Duration.ofSeconds(2);
 
-    KubernetesMockServer server;
+    MockApiServer server;
     KubernetesClient client;
     TestBackend a;
     TestBackend b;
@@ -37,12 +31,8 @@ class ClusterModeTest {
 
     @BeforeEach
     void start() throws Exception {
-        var responses = new HashMap<io.fabric8.mockwebserver.ServerRequest,
-                java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new KubernetesMixedDispatcher(responses), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient();
+        server = MockApiServer.started();
+        client = server.client();
         a = TestBackend.start("127.0.0.2", "a");
         b = TestBackend.start("127.0.0.3", "b");
     }
@@ -52,8 +42,7 @@ class ClusterModeTest {
         if (caravan != null) {
             caravan.close();
         }
-        client.close();
-        server.destroy();
+        server.close();
         a.close();
         b.close();
     }

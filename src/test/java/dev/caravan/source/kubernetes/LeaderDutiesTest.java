@@ -9,25 +9,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.MockApiServer;
 import dev.caravan.testing.TestBackend;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,18 +25,15 @@ import org.junit.jupiter.api.Test;
 /** What only the leader does, against the CRUD mock API server: Ingress status and Kubernetes Events. */
 class LeaderDutiesTest {
 
-    KubernetesMockServer server;
+    MockApiServer server;
     KubernetesClient client;
     TestBackend pod;
     final List<CaravanHarness> replicas = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-                new KubernetesMixedDispatcher(responses), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient();
+        server = MockApiServer.started();
+        client = server.client();
         pod = TestBackend.start("127.0.0.2", "pod");
         client.resource(ingressClass()).create();
         client.resource(service("svc")).create();
@@ -59,8 +45,7 @@ class LeaderDutiesTest {
         for (CaravanHarness replica : replicas) {
             replica.close();
         }
-        client.close();
-        server.destroy();
+        server.close();
         pod.close();
     }
 
@@ -166,10 +151,5 @@ class LeaderDutiesTest {
         return client.events().v1().events().inNamespace("default").list().getItems().stream()
                 .flatMap(e -> Stream.of(e.getRegarding().getName() + " " + e.getType() + " " + e.getReason()))
                 .toList();
-    }
-
-    @SuppressWarnings("unused")
-    private static String describe(IngressLoadBalancerIngress address) {
-        return address.getIp() != null ? address.getIp() : address.getHostname();
     }
 }
