@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -64,15 +66,44 @@ public final class IngressCompiler {
 
         BackendResolver resolver = new BackendResolver(state);
         TableBuilder table = new TableBuilder(resolver, problems);
+        Map<String, TlsHost> tls = new HashMap<>();
         for (Served ingress : served) {
             table.add(ingress.ingress(), ingress.policy());
+            addTlsHosts(ingress.ingress(), tls, problems);
         }
         Backend defaultBackend = null;
         if (settings.defaultBackendService() != null) {
             BackendResolver.Resolution resolution = resolver.resolveFirstPort(settings.defaultBackendService());
             defaultBackend = resolution.backend();
         }
-        return new Compilation(table.build(state.version(), defaultBackend), problems, lastGood, claimed, ignored);
+        return new Compilation(table.build(state.version(), defaultBackend, tls), problems, lastGood, claimed,
+                ignored, tls);
+    }
+
+    /** The hosts of {@code spec.tls}; an older Ingress's Secret for a host wins over a newer one's. */
+    private static void addTlsHosts(Ingress ingress, Map<String, TlsHost> tls, List<Problem> problems) {
+        if (ingress.getSpec().getTls() == null) {
+            return;
+        }
+        ObjectRef ref = ClusterState.refOf(ingress);
+        for (IngressTLS entry : ingress.getSpec().getTls()) {
+            String secretName = entry.getSecretName();
+            ObjectRef secret = secretName == null || secretName.isEmpty() ? null
+                    : new ObjectRef(ref.namespace(), secretName);
+            for (String host : entry.getHosts() == null ? List.<String>of() : entry.getHosts()) {
+                if (host == null || host.isEmpty()) {
+                    continue;
+                }
+                String name = RoutingTable.normalizeHost(host);
+                TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref));
+                if (existing != null && !Objects.equals(existing.secret(), secret)) {
+                    problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
+                            + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())
+                            + " of Ingress " + existing.ingress() + ", which is older; Secret " + secretName
+                            + " is not used for it"));
+                }
+            }
+        }
     }
 
     /** Our Ingresses as they will be served: valid ones as they are, invalid ones by their last good version. */
@@ -298,25 +329,35 @@ public final class IngressCompiler {
             }
         }
 
-        RoutingTable build(long version, Backend defaultBackend) {
+        RoutingTable build(long version, Backend defaultBackend, Map<String, TlsHost> tls) {
             attachCanaries();
-            return new RoutingTable(version, routes(exact), routes(wildcard),
-                    anyHost == null ? null : routes(anyHost), defaultBackend);
+            return new RoutingTable(version, routes(exact, "", tls), routes(wildcard, "*.", tls),
+                    anyHost == null ? null : routes(anyHost, false), defaultBackend);
         }
 
-        private static Map<String, HostRoutes> routes(Map<String, HostEntry> entries) {
+        private static Map<String, HostRoutes> routes(Map<String, HostEntry> entries, String prefix,
+                Map<String, TlsHost> tls) {
             Map<String, HostRoutes> routes = new HashMap<>();
-            entries.forEach((host, entry) -> routes.put(host, routes(entry)));
+            entries.forEach((host, entry) -> routes.put(host, routes(entry, coveredByTls(prefix + host, tls))));
             return routes;
         }
 
-        private static HostRoutes routes(HostEntry entry) {
+        /** Whether a TLS host names this rule host, or a wildcard TLS host covers it. */
+        private static boolean coveredByTls(String host, Map<String, TlsHost> tls) {
+            if (tls.containsKey(host)) {
+                return true;
+            }
+            int dot = host.indexOf('.');
+            return !host.startsWith("*.") && dot > 0 && tls.containsKey("*" + host.substring(dot));
+        }
+
+        private static HostRoutes routes(HostEntry entry, boolean tls) {
             List<PathRule> rules = new ArrayList<>(entry.rules.values());
             if (entry.regexMode) {
                 // as ingress-nginx: one Ingress with regex paths makes every path of the host a regex, Exact ones too
                 rules.replaceAll(rule -> rule.asRegex(regexOf(rule)));
             }
-            return new HostRoutes(rules, entry.defaultBackend, entry.appRoot);
+            return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls);
         }
 
         /** The path as ingress-nginx's {@code location ~* "^path"}; a path that is no regex is taken literally. */

@@ -27,6 +27,10 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String UNSUPPORTED_ANNOTATION = "UnsupportedAnnotation";
     /** A canary Ingress whose host and path no main Ingress serves. */
     public static final String CANARY_WITHOUT_MAIN = "CanaryWithoutMain";
+    /** A TLS Secret an Ingress names does not exist (or is not of type kubernetes.io/tls). */
+    public static final String SECRET_NOT_FOUND = "SecretNotFound";
+    /** A TLS Secret whose certificate cannot be served (unparsable, key mismatch, expired). */
+    public static final String INVALID_CERTIFICATE = "InvalidCertificate";
     /** An older Ingress already serves the same host and path elsewhere. */
     public static final String CONFLICT = "Conflict";
 
@@ -34,7 +38,7 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
         return new Problem(ingress, Severity.INVALID, reason, message);
     }
 
-    static Problem warning(ObjectRef ingress, String reason, String message) {
+    public static Problem warning(ObjectRef ingress, String reason, String message) {
         return new Problem(ingress, Severity.WARNING, reason, message);
     }
 

@@ -28,18 +28,20 @@ public final class Recompiler extends ServiceSupport {
     private final IngressCompiler compiler;
     private final CurrentRoutingTable table;
     private final List<ProblemReporter> reporters;
+    private final List<CompilationListener> listeners;
     private final BooleanSupplier sourceSynced;
     private final AtomicBoolean pending = new AtomicBoolean();
     private ExecutorService executor;
     private volatile Compilation last = Compilation.EMPTY;
 
     public Recompiler(ClusterStateStore store, IngressCompiler compiler, CurrentRoutingTable table,
-            List<ProblemReporter> reporters, BooleanSupplier sourceSynced) {
+            List<ProblemReporter> reporters, BooleanSupplier sourceSynced, List<CompilationListener> listeners) {
         this.store = store;
         this.compiler = compiler;
         this.table = table;
         this.reporters = List.copyOf(reporters);
         this.sourceSynced = sourceSynced;
+        this.listeners = List.copyOf(listeners);
     }
 
     public Compilation last() {
@@ -68,6 +70,9 @@ public final class Recompiler extends ServiceSupport {
         ClusterState state = store.current();
         long started = System.nanoTime();
         Compilation compilation = compiler.compile(state, last);
+        for (CompilationListener listener : listeners) {
+            compilation = compilation.withProblems(listener.compiled(state, compilation));
+        }
         last = compilation;
         boolean synced = sourceSynced.getAsBoolean();
         boolean wasServing = table.serving();

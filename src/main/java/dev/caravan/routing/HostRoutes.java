@@ -10,15 +10,16 @@ import java.util.List;
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
  * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
+ * @param tls            whether an Ingress's {@code spec.tls} covers this host
  */
-public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot) {
+public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls) {
 
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
             .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
             .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
 
     public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
-        this(rules, defaultBackend, null);
+        this(rules, defaultBackend, null, false);
     }
 
     public HostRoutes {

@@ -5,13 +5,23 @@ package dev.caravan.routing;
  *
  * @param rule    the path rule that matched, or {@code null} when a default backend serves it
  * @param backend where to send it, or {@code null} when nothing matches (404)
- * @param appRoot the matched host's app-root, or {@code null}
+ * @param host    the routes of the request's host, or {@code null} when no rule names it
  */
-public record RouteMatch(PathRule rule, Backend backend, String appRoot) {
+public record RouteMatch(PathRule rule, Backend backend, HostRoutes host) {
 
     static final RouteMatch NONE = new RouteMatch(null, null, null);
 
     public boolean found() {
         return backend != null;
+    }
+
+    /** The host's app-root, or {@code null}. */
+    public String appRoot() {
+        return host == null ? null : host.appRoot();
+    }
+
+    /** Whether an Ingress gives the host a certificate ({@code spec.tls}): what ssl-redirect and HSTS need. */
+    public boolean hostHasTls() {
+        return host != null && host.tls();
     }
 }

@@ -37,16 +37,35 @@ import java.util.regex.Pattern;
  * @param canary             whether this Ingress is a canary of another's rules, and how it takes traffic
  * @param ewma               {@code load-balance: ewma} (else round robin)
  * @param customHttpErrors   the pod's statuses answered with an error page from the default backend
+ * @param sslRedirect        when plain-HTTP requests are sent to HTTPS
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
-        Set<Integer> customHttpErrors) {
+        Set<Integer> customHttpErrors, SslRedirect sslRedirect) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
-            null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of());
+            null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
+            SslRedirect.DEFAULT);
+
+    /**
+     * ingress-nginx's redirect of plain HTTP to HTTPS.
+     *
+     * @param whenTls               redirect when the host has TLS ({@code ssl-redirect}, on by default)
+     * @param force                 redirect even when it has none ({@code force-ssl-redirect})
+     * @param preserveTrailingSlash keep a trailing {@code /} of the URI in the Location (else dropped, as nginx)
+     */
+    public record SslRedirect(boolean whenTls, boolean force, boolean preserveTrailingSlash) {
+
+        public static final SslRedirect DEFAULT = new SslRedirect(true, false, false);
+
+        /** Whether a plain-HTTP request is redirected, given whether its host has TLS. */
+        public boolean applies(boolean hostHasTls) {
+            return force || whenTls && hostHasTls;
+        }
+    }
 
     /** The canary annotations of a canary Ingress, before its backend is known. */
     public record CanaryRule(String header, String headerValue, Pattern headerPattern, String cookie, int weight,

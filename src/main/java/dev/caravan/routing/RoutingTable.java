@@ -35,17 +35,16 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
      */
     public RouteMatch resolve(String host, String path) {
         HostRoutes routes = hostRoutes(host);
-        String appRoot = routes == null ? null : routes.appRoot();
         if (routes != null) {
             PathRule rule = routes.match(path);
             if (rule != null) {
-                return new RouteMatch(rule, rule.serving(), appRoot);
+                return new RouteMatch(rule, rule.serving(), routes);
             }
             if (routes.defaultBackend() != null) {
-                return new RouteMatch(null, routes.defaultBackend(), appRoot);
+                return new RouteMatch(null, routes.defaultBackend(), routes);
             }
         }
-        return defaultBackend != null || appRoot != null ? new RouteMatch(null, defaultBackend, appRoot)
+        return defaultBackend != null || routes != null ? new RouteMatch(null, defaultBackend, routes)
                 : RouteMatch.NONE;
     }
 

@@ -57,7 +57,7 @@ public final class AnnotationCatalog {
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
         supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
         supported("backend-protocol", "HTTP (default), AUTO_HTTP, or HTTPS (TLS to the pod, not verified, as"
-                + " ingress-nginx); GRPC, GRPCS and FCGI are refused as invalid until HTTP/2 exists");
+                + " ingress-nginx); GRPC, GRPCS and FCGI are refused as invalid until Caravan speaks HTTP/2 to pods");
         supported("proxy-next-upstream", "when another pod is tried: error timeout (default), http_502 ..., off;"
                 + " never once a request body was sent");
         supported("proxy-next-upstream-tries", "tries in all (default 3)");
@@ -85,10 +85,11 @@ public final class AnnotationCatalog {
         supported("session-cookie-conditional-samesite-none", "no SameSite=None for browsers that reject it");
         supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
-        for (String name : new String[] {"ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash",
-            "affinity-canary-behavior", "upstream-hash-by-subset",
-
-             "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+        supported("ssl-redirect", "308 from HTTP to HTTPS when the host has TLS (default true);"
+                + " /.well-known/acme-challenge/ is exempt");
+        supported("force-ssl-redirect", "308 from HTTP to HTTPS even when the host has no TLS");
+        supported("preserve-trailing-slash", "keep the URI's trailing / in the HTTPS redirect (default: dropped)");
+        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
@@ -129,15 +130,6 @@ public final class AnnotationCatalog {
             return new Entry(Support.REFUSED, UNPROTECTED);
         }
         return new Entry(Support.UNSUPPORTED, "not known to Caravan; the Ingress is served without it");
-    }
-
-    /**
-     * Whether an unsupported annotation asks for what Caravan does anyway, so that nothing is lost
-     * (no TLS redirect is made yet, so turning the redirects off is already the behaviour).
-     */
-    public static boolean isCaravansBehaviour(String name, String value) {
-        boolean off = "false".equalsIgnoreCase(value) || "0".equals(value);
-        return off && (name.equals("ssl-redirect") || name.equals("force-ssl-redirect"));
     }
 
     /** Every annotation in the catalog, in the order of docs/annotations.md. */

@@ -48,9 +48,6 @@ public final class AnnotationParser {
         }
         for (String name : ours.keySet()) {
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name);
-            if (AnnotationCatalog.isCaravansBehaviour(name, ours.get(name))) {
-                continue;
-            }
             if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED) {
                 findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.UNSUPPORTED,
                         entry.note()));
@@ -80,8 +77,15 @@ public final class AnnotationParser {
                 prefix, vhost, bodySize, connect, read, values.seconds("proxy-send-timeout"), affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
-                values.statuses("custom-http-errors"));
+                values.statuses("custom-http-errors"), sslRedirect(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /** ssl-redirect (on unless turned off), force-ssl-redirect and preserve-trailing-slash. */
+    private static RoutePolicy.SslRedirect sslRedirect(Values values) {
+        RoutePolicy.SslRedirect redirect = new RoutePolicy.SslRedirect(values.bool("ssl-redirect", true),
+                values.bool("force-ssl-redirect"), values.bool("preserve-trailing-slash"));
+        return redirect.equals(RoutePolicy.SslRedirect.DEFAULT) ? RoutePolicy.SslRedirect.DEFAULT : redirect;
     }
 
     /** load-balance: round_robin (the default) or ewma; ingress-nginx's other values are hash or sticky modes. */
@@ -281,9 +285,14 @@ public final class AnnotationParser {
 
         /** As Go's strconv.ParseBool, which ingress-nginx uses: 1, t, T, TRUE, true, True, and their false forms. */
         boolean bool(String name) {
+            return bool(name, false);
+        }
+
+        /** As {@link #bool(String)}, with the value an absent (or invalid) annotation has. */
+        boolean bool(String name, boolean absent) {
             String value = get(name);
             if (value == null) {
-                return false;
+                return absent;
             }
             switch (value) {
                 case "1", "t", "T", "TRUE", "true", "True":
@@ -292,7 +301,7 @@ public final class AnnotationParser {
                     return false;
                 default:
                     invalid(name, "is not true or false");
-                    return false;
+                    return absent;
             }
         }
 
