@@ -1,0 +1,41 @@
+package dev.caravan.tls;
+
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * The certificate of last resort, as ingress-nginx's "fake certificate": self-signed, made at start,
+ * served to clients whose SNI name has no certificate when no {@code --default-ssl-certificate} is set.
+ */
+public final class GeneratedCertificate {
+
+    /** The name in the certificate: a reserved domain, so it can never be mistaken for a real host. */
+    public static final String NAME = "caravan-default.invalid";
+
+    private GeneratedCertificate() {
+    }
+
+    public static ServerCertificate create(TlsSettings settings) {
+        Instant now = Instant.now();
+        SelfSignedCertificate generated = null;
+        try {
+            generated = new SelfSignedCertificate(NAME, new SecureRandom(), 256,
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), "EC");
+            return new ServerCertificate("a generated self-signed certificate",
+                    settings.serverContext(generated.key(), List.of(generated.cert())), generated.cert());
+        } catch (CertificateException | SSLException e) {
+            throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);
+        } finally {
+            if (generated != null) {
+                // it also wrote PEM files to the temporary folder; nothing reads them
+                generated.delete();
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.caravan.tls;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/**
+ * Reads the certificate chain and key of a TLS Secret ({@code tls.crt}, {@code tls.key}) and checks
+ * that they can be served: both parse (PKCS#8, PKCS#1 and SEC1 keys, unencrypted), the key belongs to
+ * the first certificate, and that certificate is valid now.
+ */
+public final class TlsSecretReader {
+
+    private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
+
+    private final TlsSettings settings;
+
+    public TlsSecretReader(TlsSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The certificate of {@code secret}, ready to serve, or why it cannot be. */
+    public ServerCertificate read(String source, Secret secret, Instant now) throws InvalidCertificateException {
+        List<X509Certificate> chain = certificates(field(secret, "tls.crt"));
+        PrivateKey key = privateKey(field(secret, "tls.key"));
+        X509Certificate leaf = chain.get(0);
+        checkKeyMatches(key, leaf);
+        try {
+            leaf.checkValidity(Date.from(now));
+        } catch (CertificateExpiredException e) {
+            throw new InvalidCertificateException("tls.crt expired on " + leaf.getNotAfter().toInstant());
+        } catch (CertificateNotYetValidException e) {
+            throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant());
+        }
+        try {
+            return new ServerCertificate(source, settings.serverContext(key, chain), leaf);
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new InvalidCertificateException("cannot be served: " + e.getMessage());
+        }
+    }
+
+    /** A data field as bytes: {@code stringData} (as written in a manifest) wins over base64 {@code data}. */
+    static byte[] field(Secret secret, String name) throws InvalidCertificateException {
+        Map<String, String> plain = secret.getStringData();
+        if (plain != null && plain.get(name) != null) {
+            return plain.get(name).getBytes(StandardCharsets.UTF_8);
+        }
+        Map<String, String> data = secret.getData();
+        String encoded = data == null ? null : data.get(name);
+        if (encoded == null || encoded.isBlank()) {
+            throw new InvalidCertificateException("has no " + name);
+        }
+        try {
+            return Base64.getMimeDecoder().decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCertificateException(name + " is not base64: " + e.getMessage());
+        }
+    }
+
+    private static List<X509Certificate> certificates(byte[] pem) throws InvalidCertificateException {
+        List<X509Certificate> chain = new ArrayList<>();
+        try {
+            for (var certificate : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem))) {
+                chain.add((X509Certificate) certificate);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new InvalidCertificateException("tls.crt is not a PEM certificate chain: " + e.getMessage());
+        }
+        if (chain.isEmpty()) {
+            throw new InvalidCertificateException("tls.crt holds no certificate");
+        }
+        return chain;
+    }
+
+    private static PrivateKey privateKey(byte[] pem) throws InvalidCertificateException {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        try (Reader reader = new InputStreamReader(new ByteArrayInputStream(pem), StandardCharsets.US_ASCII);
+                PEMParser parser = new PEMParser(reader)) {
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                if (object instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (object instanceof PEMKeyPair pair) {
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                }
+                if (object instanceof PEMEncryptedKeyPair || object instanceof PKCS8EncryptedPrivateKeyInfo) {
+                    throw new InvalidCertificateException("tls.key is encrypted; Caravan needs it unencrypted");
+                }
+            }
+        } catch (IOException e) {
+            throw new InvalidCertificateException("tls.key is not a PEM private key: " + e.getMessage());
+        }
+        throw new InvalidCertificateException("tls.key holds no private key");
+    }
+
+    /** Signs with the key and verifies with the certificate: the one check that holds for every key type. */
+    private static void checkKeyMatches(PrivateKey key, X509Certificate leaf) throws InvalidCertificateException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            case "Ed448" -> "Ed448";
+            default -> throw new InvalidCertificateException("tls.key is a " + key.getAlgorithm()
+                    + " key; Caravan serves RSA, EC and EdDSA keys");
+        };
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(PROBE);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(PROBE);
+            if (verifier.verify(signature)) {
+                return;
+            }
+        } catch (GeneralSecurityException mismatch) {
+            // a key of another type than the certificate's: reported below
+        }
+        throw new InvalidCertificateException("tls.key does not belong to the first certificate of tls.crt ("
+                + leaf.getSubjectX500Principal().getName() + ")");
+    }
+}

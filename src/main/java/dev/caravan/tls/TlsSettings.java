@@ -1,0 +1,52 @@
+package dev.caravan.tls;
+
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+
+/**
+ * How the HTTPS listener speaks TLS: protocol versions, cipher suites and ALPN, the same for every
+ * certificate.
+ *
+ * @param protocols TLS versions offered (ingress-nginx's default: TLS 1.2 and 1.3)
+ * @param ciphers   TLS 1.2 cipher suites in order of preference, IANA names (TLS 1.3 suites are all kept)
+ * @param http2     whether {@code h2} is offered by ALPN besides {@code http/1.1}
+ */
+public record TlsSettings(List<String> protocols, List<String> ciphers, boolean http2) {
+
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /** Forward-secret AEAD suites only: what HTTP/2 (RFC 7540 §9.2.2) and Mozilla's intermediate profile allow. */
+    public static final List<String> DEFAULT_CIPHERS = List.copyOf(Http2SecurityUtil.CIPHERS);
+
+    public TlsSettings {
+        protocols = List.copyOf(protocols);
+        ciphers = List.copyOf(ciphers);
+    }
+
+    public static TlsSettings defaults() {
+        return new TlsSettings(DEFAULT_PROTOCOLS, DEFAULT_CIPHERS, true);
+    }
+
+    /** A server context for one certificate chain under these settings. */
+    public SslContext serverContext(PrivateKey key, List<X509Certificate> chain) throws SSLException {
+        List<String> alpn = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+                : List.of(ApplicationProtocolNames.HTTP_1_1);
+        return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                .sslProvider(SslProvider.JDK)
+                .protocols(protocols)
+                .ciphers(ciphers, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
+                .build();
+    }
+}
