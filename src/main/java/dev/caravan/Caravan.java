@@ -2,6 +2,7 @@ package dev.caravan;
 
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.Readiness;
+import dev.caravan.balance.RateLimiters;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.ControllerSettings;
@@ -24,6 +25,12 @@ import dev.caravan.status.LoggingProblemReporter;
 import dev.caravan.status.ProblemReporter;
 import dev.caravan.status.PublishedAddresses;
 import dev.caravan.status.StatusRoutes;
+import dev.caravan.tls.CertificateLoader;
+import dev.caravan.tls.CertificateStore;
+import dev.caravan.tls.GeneratedCertificate;
+import dev.caravan.tls.ServerCertificate;
+import dev.caravan.tls.TlsSecretReader;
+import dev.caravan.tls.TlsSettings;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,6 +38,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class Caravan {
 
     static final String HTTP_LISTENER_BEAN = "caravanHttpListener";
+    static final String HTTPS_LISTENER_BEAN = "caravanHttpsListener";
     private static final Logger LOG = LoggerFactory.getLogger(Caravan.class);
 
     private final CaravanOptions options;
@@ -59,6 +68,8 @@ public final class Caravan {
     private final CurrentRoutingTable table = new CurrentRoutingTable();
     private final Recompiler recompiler;
     private final HttpListener httpListener;
+    private final HttpListener httpsListener;
+    private final CertificateStore certificates;
     private final Readiness readiness = new Readiness();
     private final Main main = new Main();
     private final KubernetesClient kubernetes;
@@ -111,20 +122,33 @@ public final class Caravan {
 
         ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                 options.watchIngressWithoutClass(), options.defaultBackendService());
-        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced);
+        TlsSettings tls = options.tlsSettings();
+        ServerCertificate generated = GeneratedCertificate.create(tls);
+        certificates = new CertificateStore(generated);
+        CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
+                options.defaultSslCertificate(), generated, Clock.systemUTC());
+        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
+                List.of(certificateLoader));
         source.onSynced(recompiler::requestCompile);
         UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
                 UpstreamSettings.defaults().sendTimeout(), UpstreamSettings.defaults().idleTimeout(),
                 UpstreamSettings.defaults().maxIdlePerEndpoint());
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
-                options.clientBodyTimeout(), options.proxyBodySize());
-        httpListener = new HttpListener(httpSettings, table, new UpstreamClient(upstream), workers);
+                options.clientBodyTimeout(), options.proxyBodySize(), options.httpsRedirectPort());
+        ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
+                options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
+        UpstreamClient upstreamClient = new UpstreamClient(upstream);
+        RateLimiters rateLimiters = new RateLimiters();
+        httpListener = new HttpListener(httpSettings, table, upstreamClient, workers, null, rateLimiters);
+        httpsListener = new HttpListener(httpsSettings, table, upstreamClient, workers, certificates, rateLimiters);
 
         readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                 .require("routing table compiled",
                         () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion())
                 .require("HTTP listener bound",
-                        () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)));
+                        () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)))
+                .require("HTTPS listener bound",
+                        () -> httpsListener.bound() && routeStarted(ListenerRoutes.routeId(httpsSettings)));
 
         if (Files.isDirectory(options.routes())) {
             String dir = options.routes().toString();
@@ -133,7 +157,9 @@ public final class Caravan {
             LOG.info("No routes folder at {}; no user routes loaded", options.routes().toAbsolutePath());
         }
         main.bind(HTTP_LISTENER_BEAN, httpListener);
+        main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
+        main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings));
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness));
     }
 
@@ -172,6 +198,11 @@ public final class Caravan {
         return recompiler.last();
     }
 
+    /** The certificates of the HTTPS listener, by host. */
+    public CertificateStore certificates() {
+        return certificates;
+    }
+
     public Readiness readiness() {
         return readiness;
     }
@@ -190,20 +221,22 @@ public final class Caravan {
     }
 
     private void startPipeline() {
-        LOG.info("Caravan {} {}; HTTP on {}:{}, admin on {}:{}", CaravanMain.version(),
+        LOG.info("Caravan {} {}; HTTP on {}:{}, HTTPS on {}:{}, admin on {}:{}", CaravanMain.version(),
                 options.standalone() ? "serving the manifests in " + options.manifests().toAbsolutePath()
                         : "watching " + (options.watchNamespace() == null ? "all namespaces" : "namespace "
                                 + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
-                options.bindAddress(), options.httpPort(), options.bindAddress(), options.adminPort());
+                options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
+                options.bindAddress(), options.adminPort());
         recompiler.start();
         httpListener.start();
+        httpsListener.start();
     }
 
     /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
     private void drain() {
         readiness.shutDown();
         try {
-            if (!httpListener.drain(options.shutdownGracePeriod())) {
+            if (!HttpListener.drain(options.shutdownGracePeriod(), httpListener, httpsListener)) {
                 LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownGracePeriod().toSeconds());
             }
         } catch (InterruptedException e) {
@@ -224,6 +257,7 @@ public final class Caravan {
 
     private void stopPipeline() {
         httpListener.stop();
+        httpsListener.stop();
         recompiler.stop();
         if (eventReporter != null) {
             eventReporter.close();

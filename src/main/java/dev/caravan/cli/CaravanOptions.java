@@ -2,6 +2,7 @@ package dev.caravan.cli;
 
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.tls.TlsSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -198,6 +199,37 @@ public final class CaravanOptions {
 
     public int httpPort() {
         return Integer.parseInt(values.get(Option.HTTP_PORT).trim());
+    }
+
+    public int httpsPort() {
+        return Integer.parseInt(values.get(Option.HTTPS_PORT).trim());
+    }
+
+    public int httpsRedirectPort() {
+        return Integer.parseInt(values.get(Option.HTTPS_REDIRECT_PORT).trim());
+    }
+
+    /** The Secret of the default certificate, or {@code null} for a generated one. */
+    public ObjectRef defaultSslCertificate() {
+        String value = values.get(Option.DEFAULT_SSL_CERTIFICATE);
+        return value == null ? null : ObjectRef.parse(value);
+    }
+
+    /** The HTTPS listener's TLS versions, ciphers and ALPN protocols. */
+    public TlsSettings tlsSettings() {
+        String ciphers = values.get(Option.SSL_CIPHERS);
+        return new TlsSettings(Option.list(values.get(Option.SSL_PROTOCOLS)),
+                ciphers == null ? TlsSettings.DEFAULT_CIPHERS : Option.list(ciphers), flag(Option.HTTP2));
+    }
+
+    /** The Strict-Transport-Security value, or {@code null} when turned off. */
+    public String hsts() {
+        if (!flag(Option.HSTS)) {
+            return null;
+        }
+        return "max-age=" + Integer.parseInt(values.get(Option.HSTS_MAX_AGE).trim())
+                + (flag(Option.HSTS_INCLUDE_SUBDOMAINS) ? "; includeSubDomains" : "")
+                + (flag(Option.HSTS_PRELOAD) ? "; preload" : "");
     }
 
     public int adminPort() {

@@ -3,7 +3,12 @@ package dev.caravan.cli;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
 import io.netty.util.NetUtil;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * Every setting Caravan takes. Each is a command-line flag ({@code --http-port 8080}), a system
@@ -19,6 +24,19 @@ public enum Option {
     ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML) loaded at start; skipped if missing"),
     BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
+    HTTPS_PORT("https-port", Type.PORT, "8443", "port of the HTTPS listener"),
+    HTTPS_REDIRECT_PORT("https-redirect-port", Type.PORT, "443",
+            "port clients reach HTTPS on, for redirects from HTTP (443 is left out of the Location)"),
+    DEFAULT_SSL_CERTIFICATE("default-ssl-certificate", Type.SERVICE, null,
+            "NAMESPACE/NAME of the TLS Secret served to unknown SNI names (else a generated self-signed one)"),
+    SSL_PROTOCOLS("ssl-protocols", Type.TLS_PROTOCOLS, "TLSv1.2 TLSv1.3", "TLS versions offered (TLSv1.2, TLSv1.3)"),
+    SSL_CIPHERS("ssl-ciphers", Type.CIPHERS, null,
+            "TLS 1.2 cipher suites, IANA names, colon-separated (default: forward-secret AEAD suites only)"),
+    HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
+    HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
+    HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),
+    HSTS_INCLUDE_SUBDOMAINS("hsts-include-subdomains", Type.FLAG, "true", "its includeSubDomains"),
+    HSTS_PRELOAD("hsts-preload", Type.FLAG, "false", "its preload"),
     ADMIN_PORT("admin-port", Type.PORT, "10254", "port of /healthz and /readyz"),
     INGRESS_CLASS("ingress-class", Type.TEXT, "caravan", "class name matched against the kubernetes.io/ingress.class annotation"),
     CONTROLLER_CLASS("controller-class", Type.TEXT, "caravan.dev/ingress-controller",
@@ -49,7 +67,7 @@ public enum Option {
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, SERVICE, ADDRESS, SIZE }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS }
 
     private final String flag;
     private final Type type;
@@ -112,6 +130,27 @@ public enum Option {
                     throw new UsageException(where + "'" + value + "' is not a number of seconds (1-86400)");
                 }
             }
+            case NUMBER -> {
+                if (parseInt(value, where) < 0) {
+                    throw new UsageException(where + "'" + value + "' is negative");
+                }
+            }
+            case TLS_PROTOCOLS -> {
+                for (String protocol : list(value)) {
+                    if (!protocol.equals("TLSv1.2") && !protocol.equals("TLSv1.3")) {
+                        throw new UsageException(where + "'" + protocol + "' is not TLSv1.2 or TLSv1.3");
+                    }
+                }
+            }
+            case CIPHERS -> {
+                Set<String> known = Set.of(supportedCipherSuites());
+                for (String cipher : list(value)) {
+                    if (!known.contains(cipher)) {
+                        throw new UsageException(where + "'" + cipher + "' is not a cipher suite this Java supports"
+                                + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+                    }
+                }
+            }
             case FLAG -> {
                 if (!value.equals("true") && !value.equals("false")) {
                     throw new UsageException(where + "'" + value + "' is not true or false");
@@ -143,6 +182,19 @@ public enum Option {
             }
         }
         return value;
+    }
+
+    /** The items of a list option: separated by spaces, commas or colons (as OpenSSL's cipher lists). */
+    static List<String> list(String value) {
+        return Arrays.stream(value.split("[\\s,:]+")).filter(item -> !item.isEmpty()).toList();
+    }
+
+    private static String[] supportedCipherSuites() throws UsageException {
+        try {
+            return SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites();
+        } catch (NoSuchAlgorithmException e) {
+            throw new UsageException("this Java has no TLS: " + e.getMessage());
+        }
     }
 
     private static int parseInt(String value, String where) throws UsageException {

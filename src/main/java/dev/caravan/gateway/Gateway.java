@@ -17,9 +17,12 @@ import dev.caravan.upstream.UpstreamSettings;
  * @param maxBodySize the largest request body when a route does not say (0: no limit)
  * @param rateLimiters the live state of the Ingresses' rate limits
  * @param connections  the open client connections, for draining on shutdown
+ * @param httpsRedirectPort the port in the Location of redirects to HTTPS
+ * @param hsts         the {@code Strict-Transport-Security} value for hosts with TLS, or {@code null}
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
-        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections) {
+        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
+        int httpsRedirectPort, String hsts) {
 
     /** How a route is proxied: its policy's settings where it has them, the global settings otherwise. */
     CallOptions options(RoutePolicy policy) {

@@ -70,6 +70,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean camelRequestComplete;
     private boolean readRequested;
     private boolean draining;
+    private boolean active;
+    private String hsts;
     private StickySession sticky;
     private String cors;
     private ClientLimiter limiter;
@@ -88,13 +90,24 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
+        if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
+            activate();
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        gateway.connections().add(ctx.channel());
-        requestRead();
+        activate();
         ctx.fireChannelActive();
+    }
+
+    private void activate() {
+        if (!active) {
+            active = true;
+            gateway.connections().add(ctx.channel());
+            requestRead();
+        }
     }
 
     /** Asks for the next message; the client owes us data from now until it arrives. */
@@ -153,6 +166,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         errorPage = null;
         sticky = null;
         cors = null;
+        hsts = null;
         policy = RoutePolicy.NONE;
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
@@ -188,6 +202,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         RouteMatch match = gateway.table().get().resolve(target.host(), path);
+        if (match.hostHasTls() && gateway.scheme().equals("https")) {
+            hsts = gateway.hsts();
+        }
         FullHttpResponse appRoot = RoutePolicies.appRoot(match.appRoot(), gateway.scheme(), target, path,
                 keepAlive && requestBodyIsSmall, headRequest);
         if (appRoot != null) {
@@ -205,6 +222,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
+        if (redirect == null && gateway.scheme().equals("http")) {
+            redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), target, path, request.uri(),
+                    gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
+        }
         if (redirect != null) {
             finishLocally(redirect, false);
             return;
@@ -282,6 +303,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** As above, with a response made by the caller (its Connection header must agree with reuse). */
     private void finishLocally(FullHttpResponse response, boolean requestComplete) {
         releaseLimit();
+        addHsts(response);
         boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall) && !draining;
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
         ctx.writeAndFlush(response).addListener(written -> {
@@ -296,7 +318,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void respondAndClose(HttpResponseStatus status) {
         releaseLimit();
         state = State.CLOSED;
-        ctx.writeAndFlush(LocalResponses.of(status, false, headRequest)).addListener(ChannelFutureListener.CLOSE);
+        FullHttpResponse response = LocalResponses.of(status, false, headRequest);
+        addHsts(response);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** ingress-nginx's HSTS: on HTTPS responses for hosts an Ingress gives a certificate. */
+    private void addHsts(HttpResponse response) {
+        if (hsts != null) {
+            response.headers().set("Strict-Transport-Security", hsts);
+        }
     }
 
     /** The client's body broke off mid-way (a malformed chunk): nothing of it is passed on as complete. */
@@ -360,6 +391,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }
+        addHsts(response);
         if (cors != null) {
             RoutePolicies.addCors(policy.cors(), cors, response);
         }

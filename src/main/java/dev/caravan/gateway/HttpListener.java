@@ -6,8 +6,11 @@ import dev.caravan.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
+import java.util.Arrays;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.netty.NettyServerBootstrapFactory;
 import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
@@ -29,20 +32,32 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
     private final CurrentRoutingTable table;
     private final UpstreamClient upstream;
     private final EventLoopGroup workers;
+    private final Mapping<String, SslContext> certificates;
+    private final RateLimiters rateLimiters;
     private NettySharedHttpServerBootstrapConfiguration configuration;
     private ListenerConsumers consumers;
     private HttpServerBootstrapFactory bootstrapFactory;
     private boolean startServer = true;
-    private final ChannelGroup connections = new DefaultChannelGroup("caravan-clients", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections;
     private String threadNamePattern = "Caravan #name#:#port#";
 
-    /** @param workers the event loops that serve client connections and their upstream connections */
+    /**
+     * @param workers      the event loops that serve client connections and their upstream connections
+     * @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP
+     * @param rateLimiters the Ingresses' rate limits, shared by all listeners as nginx's zones are
+     */
     public HttpListener(ListenerSettings settings, CurrentRoutingTable table, UpstreamClient upstream,
-            EventLoopGroup workers) {
+            EventLoopGroup workers, Mapping<String, SslContext> certificates, RateLimiters rateLimiters) {
+        if (settings.tls() != (certificates != null)) {
+            throw new IllegalArgumentException("an HTTPS listener needs certificates, an HTTP one none");
+        }
         this.settings = settings;
         this.table = table;
         this.upstream = upstream;
         this.workers = workers;
+        this.certificates = certificates;
+        this.rateLimiters = rateLimiters;
+        connections = new DefaultChannelGroup("caravan-" + settings.scheme() + "-clients", GlobalEventExecutor.INSTANCE);
     }
 
     public ListenerSettings settings() {
@@ -66,11 +81,11 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
-                settings.maxBodySize(), new RateLimiters(), connections);
+                settings.maxBodySize(), rateLimiters, connections, settings.httpsRedirectPort(), settings.hsts());
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,
-                new ListenerChannelInitializer(settings, gateway));
+                new ListenerChannelInitializer(settings, gateway, certificates));
         ServiceHelper.startService(consumers);
         if (startServer) {
             ServiceHelper.startService(bootstrapFactory);
@@ -78,19 +93,21 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
     }
 
     /**
-     * Drains the listener before it stops: every idle keep-alive connection is closed, every busy one
+     * Drains listeners before they stop: every idle keep-alive connection is closed, every busy one
      * closes after its response, and this waits (at most {@code grace}) until none is left, so a
      * shutdown or rolling update cuts no request in flight.
      *
      * @return whether every connection finished within the grace period
      */
-    public boolean drain(Duration grace) throws InterruptedException {
-        connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN));
+    public static boolean drain(Duration grace, HttpListener... listeners) throws InterruptedException {
+        for (HttpListener listener : listeners) {
+            listener.connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN));
+        }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && !Arrays.stream(listeners).allMatch(l -> l.connections.isEmpty())) {
             Thread.sleep(50);
         }
-        return connections.isEmpty();
+        return Arrays.stream(listeners).allMatch(l -> l.connections.isEmpty());
     }
 
     @Override

@@ -1,38 +1,113 @@
 package dev.caravan.gateway;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.Mapping;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The pipeline of every client connection: Caravan's own, so that later stages (TLS with SNI, limits,
- * upgrades) have a place. Requests for pods end at the gateway; the rest are aggregated and handed to
- * camel-netty-http's consumer, which turns them into Exchanges of the listener route.
+ * The pipeline of every client connection: Caravan's own. On the HTTPS listener, TLS first, with the
+ * certificate chosen by SNI, then HTTP/1.1 or, where ALPN agrees on {@code h2}, HTTP/2 with one child
+ * channel per stream. Either way each request meets the same gateway: requests for pods end there;
+ * the rest are aggregated and handed to camel-netty-http's consumer, which turns them into Exchanges
+ * of the listener route.
  */
 final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerChannelInitializer.class);
+    private static final int MAX_CLIENT_HELLO = 16 * 1024;
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    private static final int MAX_CONCURRENT_STREAMS = 128;
+
     private final ListenerSettings settings;
     private final Gateway gateway;
+    private final Mapping<String, SslContext> certificates;
 
-    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway) {
+    /** @param certificates the certificate for each SNI name, or {@code null} for plain HTTP */
+    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, Mapping<String, SslContext> certificates) {
         this.settings = settings;
         this.gateway = gateway;
+        this.certificates = certificates;
     }
 
     @Override
     protected void initChannel(Channel channel) {
+        if (certificates == null) {
+            addHttp1(channel.pipeline());
+            return;
+        }
+        // the handshake reads by itself; the gateway takes over reading once the protocol is known
+        channel.pipeline().addLast("sni", new SniHandler(certificates, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MILLIS));
+        channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+            @Override
+            protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                    addHttp2(ctx.pipeline());
+                } else {
+                    addHttp1(ctx.pipeline());
+                }
+            }
+
+            @Override
+            protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                // a client's failed handshake (scanners, distrust of the default certificate) is no event of ours
+                LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            }
+        });
+    }
+
+    private void addHttp1(ChannelPipeline pipeline) {
         // reads happen when the gateway asks, which is how back-pressure and request ordering work
-        channel.config().setAutoRead(false);
-        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.channel().config().setAutoRead(false);
         pipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0,
                 settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("codec", new HttpServerCodec(settings.maxInitialLineLength(), settings.maxHeaderSize(),
                 65536));
+        addGateway(pipeline);
+    }
+
+    /** HTTP/2: the connection reads freely; each stream reads when its gateway asks (stream flow control). */
+    private void addHttp2(ChannelPipeline pipeline) {
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, settings.keepAliveTimeout().toMillis(),
+                TimeUnit.MILLISECONDS));
+        pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                        .maxHeaderListSize(settings.maxHeaderSize()))
+                .build());
+        pipeline.addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAutoRead(false);
+                ChannelPipeline streamPipeline = stream.pipeline();
+                streamPipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0, 0,
+                        TimeUnit.MILLISECONDS));
+                streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
+                streamPipeline.addLast("pseudo-headers", Http2RequestHeaders.INSTANCE);
+                addGateway(streamPipeline);
+            }
+        }));
+        pipeline.addLast("connection", new Http2Connection(gateway.connections()));
+    }
+
+    private void addGateway(ChannelPipeline pipeline) {
         pipeline.addLast("flow", new FlowControlHandler());
         pipeline.addLast("gateway", new GatewayHandler(gateway));
         pipeline.addLast("aggregator", new HttpObjectAggregator(settings.maxCamelBodySize()));

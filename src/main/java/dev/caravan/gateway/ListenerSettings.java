@@ -11,12 +11,27 @@ import java.time.Duration;
  * @param clientBodyTimeout    how long a request body may stop arriving (nginx {@code client-body-timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
  * @param maxBodySize          the largest request body proxied to pods unless a route says otherwise (0: none)
+ * @param httpsRedirectPort    the port of HTTPS redirects' Location (443 is left out, as ingress-nginx)
+ * @param hsts                 the {@code Strict-Transport-Security} value sent over HTTPS for hosts with TLS,
+ *                             or {@code null} for none
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
-        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize, long maxBodySize) {
+        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize, long maxBodySize,
+        int httpsRedirectPort, String hsts) {
 
-    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout, long maxBodySize) {
+    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout, long maxBodySize,
+            int httpsRedirectPort) {
         return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
-                1024 * 1024, maxBodySize);
+                1024 * 1024, maxBodySize, httpsRedirectPort, null);
+    }
+
+    public static ListenerSettings https(String host, int port, Duration clientBodyTimeout, long maxBodySize,
+            String hsts) {
+        return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
+                1024 * 1024, maxBodySize, port, hsts);
+    }
+
+    public boolean tls() {
+        return scheme.equals("https");
     }
 }

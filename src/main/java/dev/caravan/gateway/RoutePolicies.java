@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 final class RoutePolicies {
 
     private static final String HEX = "0123456789ABCDEF";
+    private static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
 
     private RoutePolicies() {
     }
@@ -31,6 +32,22 @@ final class RoutePolicies {
                     policy.redirect().location(), keepAlive, head);
         }
         return null;
+    }
+
+    /**
+     * The 308 of a plain-HTTP request to HTTPS, or {@code null}: as ingress-nginx, when the host has TLS
+     * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for ACME
+     * HTTP-01 challenges; the URI keeps its trailing slash only with {@code preserve-trailing-slash}.
+     */
+    static FullHttpResponse sslRedirect(RoutePolicy.SslRedirect redirect, boolean hostHasTls, RequestTarget target,
+            String path, String requestUri, int httpsPort, boolean keepAlive, boolean head) {
+        if (!redirect.applies(hostHasTls) || target.host() == null || path.startsWith(ACME_CHALLENGE)) {
+            return null;
+        }
+        String uri = !redirect.preserveTrailingSlash() && requestUri.endsWith("/")
+                ? requestUri.substring(0, requestUri.length() - 1) : requestUri;
+        String location = "https://" + target.host() + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
+        return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, location, keepAlive, head);
     }
 
     /** The host's app-root redirect of {@code /} (ingress-nginx applies it to the whole server), or {@code null}. */

@@ -25,14 +25,17 @@ public final class CaravanHarness implements AutoCloseable {
     private final Path manifests;
     private final Caravan caravan;
     private final int httpPort;
+    private final int httpsPort;
     private final int adminPort;
 
     private CaravanHarness(Path manifests, List<String> args, boolean awaitReady) throws Exception {
         this.manifests = manifests;
         this.httpPort = freePort();
+        this.httpsPort = freePort();
         this.adminPort = freePort();
         List<String> all = new ArrayList<>(List.of("--bind-address", "127.0.0.1",
-                "--http-port", String.valueOf(httpPort), "--admin-port", String.valueOf(adminPort),
+                "--http-port", String.valueOf(httpPort), "--https-port", String.valueOf(httpsPort),
+                "--admin-port", String.valueOf(adminPort),
                 "--routes", "target/no-routes"));
         if (manifests != null) {
             all.addAll(List.of("--manifests", manifests.toString()));
@@ -63,6 +66,10 @@ public final class CaravanHarness implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    public int httpsPort() {
+        return httpsPort;
     }
 
     public int adminPort() {

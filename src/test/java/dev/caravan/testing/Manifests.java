@@ -70,7 +70,7 @@ public final class Manifests {
                                 name: %s
                                 port:
                                   name: http
-                """.formatted(name, host.isEmpty() ? "" : "host: " + host + "\n      ", path, service);
+                """.formatted(name, host.isEmpty() ? "" : "host: \"" + host + "\"\n      ", path, service);
     }
 
     /** As {@link #ingress}, with annotations (name → value, values quoted as YAML strings). */
@@ -81,6 +81,19 @@ public final class Manifests {
                 .append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n"));
         return ingress(name, host, path, service).replaceFirst("(?m)^spec:",
                 java.util.regex.Matcher.quoteReplacement(lines + "spec:"));
+    }
+
+    /** An Ingress as {@link #ingress}, with {@code spec.tls} for {@code tlsHost} from Secret {@code secret}. */
+    public static String tlsIngress(String name, String host, String path, String service, String tlsHost,
+            String secret) {
+        return withTls(ingress(name, host, path, service), tlsHost, secret);
+    }
+
+    /** Adds a {@code spec.tls} entry (no {@code secretName} when {@code secret} is null) to an Ingress manifest. */
+    public static String withTls(String ingress, String tlsHost, String secret) {
+        String tls = "  tls:\n    - hosts: [\"" + tlsHost + "\"]\n" + (secret == null ? "" : "      secretName: " + secret + "\n");
+        return ingress.replaceFirst("(?m)^  ingressClassName: caravan\n",
+                java.util.regex.Matcher.quoteReplacement("  ingressClassName: caravan\n" + tls));
     }
 
     /** The IngressClass {@code caravan} of Caravan's controller. */

@@ -50,11 +50,21 @@ public final class RawHttp implements AutoCloseable {
     }
 
     public RawHttp(int port, int timeoutMillis) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        this(connect(port), timeoutMillis);
+    }
+
+    /** Over a socket the caller connected, e.g. a TLS one. */
+    public RawHttp(Socket socket, int timeoutMillis) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(timeoutMillis);
         in = socket.getInputStream();
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return socket;
     }
 
     /** One GET on a new connection. */

@@ -1,0 +1,278 @@
+package dev.caravan.tls;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.compile.Problem;
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS termination over real handshakes: certificates by SNI, rotation, broken Secrets, redirects, HSTS, HTTP/2. */
+class TlsTerminationTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    static Path manifests;
+    static TestCertificates authority = new TestCertificates();
+    static TestBackend backend;
+    static CaravanHarness caravan;
+    static TestCertificates.Issued exact = authority.issue("a.example.test");
+    static TestCertificates.Issued wildcard = authority.issue("*.wild.example.test");
+    static TestCertificates.Issued local = authority.issue("localhost");
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = TestBackend.start("127.0.0.2", "pod");
+        backend.respond(request -> TestBackend.text(HttpResponseStatus.OK, "pod saw " + request.uri() + " via "
+                + request.headers().get("X-Forwarded-Proto")));
+        write(manifests, "base.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", backend));
+        write(manifests, "secrets.yaml", String.join("---\n", exact.secret("a-tls"), wildcard.secret("wild-tls"),
+                local.secret("local-tls"),
+                // a certificate whose key is another one's
+                TestCertificates.secret("mismatched-tls", authority.issue("bad.example.test").certificatePem(),
+                        exact.keyPem()),
+                TestCertificates.secret("garbage-tls", "not a certificate", "not a key")));
+        write(manifests, "ingresses.yaml", String.join("---\n",
+                Manifests.tlsIngress("a", "a.example.test", "/", "svc", "a.example.test", "a-tls"),
+                Manifests.tlsIngress("wild", "*.wild.example.test", "/", "svc", "*.wild.example.test", "wild-tls"),
+                Manifests.tlsIngress("local", "localhost", "/", "svc", "localhost", "local-tls"),
+                Manifests.tlsIngress("mismatched", "bad.example.test", "/", "svc", "bad.example.test", "mismatched-tls"),
+                Manifests.tlsIngress("garbage", "garbage.example.test", "/", "svc", "garbage.example.test",
+                        "garbage-tls"),
+                Manifests.tlsIngress("missing", "missing.example.test", "/", "svc", "missing.example.test", "nope"),
+                Manifests.withTls(Manifests.ingress("no-redirect", "optout.example.test", "/", "svc",
+                        Map.of(NGINX + "ssl-redirect", "false")), "optout.example.test", "a-tls"),
+                Manifests.withTls(Manifests.ingress("keep-slash", "slash.example.test", "/", "svc",
+                        Map.of(NGINX + "preserve-trailing-slash", "true")), "slash.example.test", "a-tls"),
+                Manifests.ingress("forced", "forced.example.test", "/", "svc",
+                        Map.of(NGINX + "force-ssl-redirect", "true")),
+                Manifests.ingress("plain", "plain.example.test", "/", "svc")));
+        caravan = CaravanHarness.start(manifests, "--https-redirect-port", "8443");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        backend.close();
+    }
+
+    @Test
+    void eachServerNameGetsItsCertificate() throws Exception {
+        assertThat(served("a.example.test")).isEqualTo(exact.certificate());
+        assertThat(served("A.Example.Test")).isEqualTo(exact.certificate());
+        assertThat(served("x.wild.example.test")).isEqualTo(wildcard.certificate());
+        // a wildcard covers one label only
+        assertThat(subject(served("y.x.wild.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(subject(served("unknown.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(subject(served(null))).contains(GeneratedCertificate.NAME);
+    }
+
+    @Test
+    void requestsOverTlsReachThePod() throws Exception {
+        try (RawHttp https = https("x.wild.example.test", authority.clientContext())) {
+            https.send("GET /hello HTTP/1.1\r\nHost: x.wild.example.test\r\n\r\n");
+            RawHttp.Response response = https.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("pod saw /hello via https");
+            assertThat(response.header("Strict-Transport-Security")).isEqualTo("max-age=31536000; includeSubDomains");
+        }
+    }
+
+    @Test
+    void brokenSecretsFallBackToTheDefaultCertificateAndAreReported() throws Exception {
+        assertThat(subject(served("bad.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(subject(served("garbage.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(subject(served("missing.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(served("a.example.test")).isEqualTo(exact.certificate());
+        List<Problem> problems = caravan.caravan().lastCompilation().problems();
+        assertThat(problems).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("mismatched");
+            assertThat(problem.reason()).isEqualTo(Problem.INVALID_CERTIFICATE);
+            assertThat(problem.message()).contains("tls.key does not belong to the first certificate");
+        });
+        assertThat(problems).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("garbage");
+            assertThat(problem.reason()).isEqualTo(Problem.INVALID_CERTIFICATE);
+        });
+        assertThat(problems).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("missing");
+            assertThat(problem.reason()).isEqualTo(Problem.SECRET_NOT_FOUND);
+        });
+        // the broken Secrets' hosts are still served, over the default certificate
+        try (RawHttp https = https("bad.example.test", trustAll())) {
+            https.send("GET / HTTP/1.1\r\nHost: bad.example.test\r\n\r\n");
+            assertThat(https.read(false).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void plainHttpToATlsHostIsRedirectedToHttps() throws Exception {
+        RawHttp.Response response = RawHttp.get(caravan.httpPort(), "a.example.test", "/shop/cart/?id=7");
+        assertThat(response.status()).isEqualTo(308);
+        assertThat(response.header("Location")).isEqualTo("https://a.example.test:8443/shop/cart/?id=7");
+        // as ingress-nginx: a trailing slash is dropped unless preserve-trailing-slash
+        assertThat(RawHttp.get(caravan.httpPort(), "a.example.test:80", "/shop/").header("Location"))
+                .isEqualTo("https://a.example.test:8443/shop");
+        assertThat(RawHttp.get(caravan.httpPort(), "slash.example.test", "/shop/").header("Location"))
+                .isEqualTo("https://slash.example.test:8443/shop/");
+        assertThat(response.header("Strict-Transport-Security")).isNull();
+    }
+
+    @Test
+    void redirectsFollowTheAnnotations() throws Exception {
+        assertThat(RawHttp.get(caravan.httpPort(), "optout.example.test", "/x").text()).isEqualTo("pod saw /x via http");
+        assertThat(RawHttp.get(caravan.httpPort(), "plain.example.test", "/x").status()).isEqualTo(200);
+        RawHttp.Response forced = RawHttp.get(caravan.httpPort(), "forced.example.test", "/x");
+        assertThat(forced.status()).isEqualTo(308);
+        assertThat(forced.header("Location")).isEqualTo("https://forced.example.test:8443/x");
+        // ACME HTTP-01 challenges must reach their solver over plain HTTP
+        assertThat(RawHttp.get(caravan.httpPort(), "a.example.test", "/.well-known/acme-challenge/token").text())
+                .isEqualTo("pod saw /.well-known/acme-challenge/token via http");
+    }
+
+    @Test
+    void hstsOnlyForHostsWithTls() throws Exception {
+        // forced.example.test has no TLS of its own: served over the default certificate, without HSTS
+        try (RawHttp https = https("forced.example.test", trustAll())) {
+            https.send("GET / HTTP/1.1\r\nHost: forced.example.test\r\n\r\n");
+            RawHttp.Response response = https.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("Strict-Transport-Security")).isNull();
+        }
+    }
+
+    @Test
+    void http2ClientsAreProxiedToHttp1Pods() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(authority.clientContext()).connectTimeout(Duration.ofSeconds(5)).build();
+        URI uri = URI.create("https://localhost:" + caravan.httpsPort() + "/h2?x=1");
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("pod saw /h2?x=1 via https");
+        assertThat(backend.last().headers().names()).noneMatch(name -> name.toLowerCase().startsWith("x-http2"));
+        assertThat(backend.last().headers().get("Host")).isEqualTo("localhost:" + caravan.httpsPort());
+
+        byte[] upload = new byte[300_000];
+        new SecureRandom().nextBytes(upload);
+        HttpResponse<String> posted = client.send(HttpRequest.newBuilder(uri)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(200);
+        // no Content-Length from this client: the body goes to the pod chunked, whole
+        assertThat(backend.last().method()).isEqualTo("POST");
+        assertThat(backend.last().bodyLength()).isEqualTo(upload.length);
+        // several streams at once on one connection
+        List<HttpResponse<String>> answers = java.util.stream.IntStream.range(0, 20)
+                .mapToObj(i -> client.sendAsync(HttpRequest.newBuilder(URI.create("https://localhost:"
+                        + caravan.httpsPort() + "/s" + i)).build(), HttpResponse.BodyHandlers.ofString()))
+                .toList().stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        for (int i = 0; i < answers.size(); i++) {
+            assertThat(answers.get(i).body()).isEqualTo("pod saw /s" + i + " via https");
+        }
+        // what no rule matches is the listener route's: its 404 over HTTP/2 too
+        HttpResponse<String> unmatched = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(trustAll()).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                        + caravan.httpsPort() + "/nothing")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unmatched.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aRotatedSecretServesNewHandshakesAndOpenConnectionsContinue() throws Exception {
+        TestCertificates.Issued first = authority.issue("rotate.example.test");
+        TestCertificates.Issued second = authority.issue("rotate.example.test");
+        caravan.write("rotate.yaml", first.secret("rotate-tls") + "---\n"
+                + Manifests.tlsIngress("rotate", "rotate.example.test", "/", "svc", "rotate.example.test", "rotate-tls"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> served("rotate.example.test").equals(first.certificate()));
+        try (RawHttp open = https("rotate.example.test", authority.clientContext())) {
+            open.send("GET /before HTTP/1.1\r\nHost: rotate.example.test\r\n\r\n");
+            assertThat(open.read(false).status()).isEqualTo(200);
+            long written = System.nanoTime();
+            caravan.write("rotate.yaml", second.secret("rotate-tls") + "---\n"
+                    + Manifests.tlsIngress("rotate", "rotate.example.test", "/", "svc", "rotate.example.test",
+                            "rotate-tls"));
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> served("rotate.example.test").equals(second.certificate()));
+            assertThat(Duration.ofNanos(System.nanoTime() - written)).isLessThan(Duration.ofSeconds(2));
+            open.send("GET /after HTTP/1.1\r\nHost: rotate.example.test\r\n\r\n");
+            RawHttp.Response after = open.read(false);
+            assertThat(after.status()).isEqualTo(200);
+            assertThat(after.text()).isEqualTo("pod saw /after via https");
+        }
+        assertThat(caravan.caravan().certificates().expiries()).containsEntry("rotate.example.test",
+                second.certificate().getNotAfter().toInstant());
+    }
+
+    @Test
+    void anExpiredCertificateIsNotServed() throws Exception {
+        TestCertificates.Issued expired = authority.issue(Instant.now().minus(Duration.ofDays(10)),
+                Instant.now().minus(Duration.ofDays(1)), TestCertificates.ecKeys(), "old.example.test");
+        caravan.write("expired.yaml", expired.secret("old-tls") + "---\n"
+                + Manifests.tlsIngress("old", "old.example.test", "/", "svc", "old.example.test", "old-tls"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+                    assertThat(problem.ingress().name()).isEqualTo("old");
+                    assertThat(problem.message()).contains("expired");
+                }));
+        assertThat(subject(served("old.example.test"))).contains(GeneratedCertificate.NAME);
+    }
+
+    /** The certificate Caravan presents for an SNI name ({@code null}: no SNI). */
+    private static X509Certificate served(String serverName) throws Exception {
+        try (SSLSocket socket = tlsSocket(serverName, trustAll())) {
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    private static RawHttp https(String serverName, SSLContext context) throws Exception {
+        return new RawHttp(tlsSocket(serverName, context), 20_000);
+    }
+
+    private static SSLSocket tlsSocket(String serverName, SSLContext context) throws Exception {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        socket.setSSLParameters(parameters);
+        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpsPort()), 5000);
+        socket.setSoTimeout(10_000);
+        socket.startHandshake();
+        return socket;
+    }
+
+    private static String subject(X509Certificate certificate) {
+        return certificate.getSubjectX500Principal().getName();
+    }
+
+    private static SSLContext trustAll() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+        return context;
+    }
+}
