@@ -121,7 +121,7 @@ public final class Caravan {
         });
 
         ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
-                options.watchIngressWithoutClass(), options.defaultBackendService());
+                options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough());
         TlsSettings tls = options.tlsSettings();
         ServerCertificate generated = GeneratedCertificate.create(tls);
         certificates = new CertificateStore(generated);

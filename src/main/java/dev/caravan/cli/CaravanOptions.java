@@ -222,6 +222,10 @@ public final class CaravanOptions {
                 ciphers == null ? TlsSettings.DEFAULT_CIPHERS : Option.list(ciphers), flag(Option.HTTP2));
     }
 
+    public boolean enableSslPassthrough() {
+        return flag(Option.ENABLE_SSL_PASSTHROUGH);
+    }
+
     /** The Strict-Transport-Security value, or {@code null} when turned off. */
     public String hsts() {
         if (!flag(Option.HSTS)) {

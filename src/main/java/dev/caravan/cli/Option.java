@@ -32,6 +32,8 @@ public enum Option {
     SSL_PROTOCOLS("ssl-protocols", Type.TLS_PROTOCOLS, "TLSv1.2 TLSv1.3", "TLS versions offered (TLSv1.2, TLSv1.3)"),
     SSL_CIPHERS("ssl-ciphers", Type.CIPHERS, null,
             "TLS 1.2 cipher suites, IANA names, colon-separated (default: forward-secret AEAD suites only)"),
+    ENABLE_SSL_PASSTHROUGH("enable-ssl-passthrough", Type.FLAG, "false",
+            "honour ssl-passthrough: relay TLS for such hosts to their pods undecrypted"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),

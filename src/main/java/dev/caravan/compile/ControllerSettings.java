@@ -9,9 +9,15 @@ import dev.caravan.routing.ObjectRef;
  * @param controllerClass          the IngressClass {@code spec.controller} value that means "ours"
  * @param watchIngressWithoutClass whether Ingresses naming no class are ours even without a default class
  * @param defaultBackendService    the Service serving what no rule matches, or {@code null} for a built-in 404
+ * @param sslPassthrough           whether {@code ssl-passthrough} is honoured ({@code --enable-ssl-passthrough})
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
-        ObjectRef defaultBackendService) {
+        ObjectRef defaultBackendService, boolean sslPassthrough) {
+
+    public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
+            ObjectRef defaultBackendService) {
+        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false);
+    }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";
     public static final String DEFAULT_CONTROLLER_CLASS = "caravan.dev/ingress-controller";

@@ -1,6 +1,7 @@
 package dev.caravan.compile;
 
 import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.Canary;
@@ -65,7 +66,7 @@ public final class IngressCompiler {
         served.sort(OLDEST_FIRST);
 
         BackendResolver resolver = new BackendResolver(state);
-        TableBuilder table = new TableBuilder(resolver, problems);
+        TableBuilder table = new TableBuilder(resolver, problems, settings.sslPassthrough());
         Map<String, TlsHost> tls = new HashMap<>();
         for (Served ingress : served) {
             table.add(ingress.ingress(), ingress.policy());
@@ -188,16 +189,22 @@ public final class IngressCompiler {
 
         private final List<PendingCanary> canaries = new ArrayList<>();
         private final Map<String, HostEntry> exact = new HashMap<>();
+        private final Map<String, Backend> passthrough = new HashMap<>();
+        private final boolean passthroughEnabled;
         private final Map<String, HostEntry> wildcard = new HashMap<>();
         private HostEntry anyHost;
 
-        TableBuilder(BackendResolver resolver, List<Problem> problems) {
+        TableBuilder(BackendResolver resolver, List<Problem> problems, boolean passthroughEnabled) {
             this.resolver = resolver;
             this.problems = problems;
+            this.passthroughEnabled = passthroughEnabled;
         }
 
         void add(Ingress ingress, RoutePolicy policy) {
             ObjectRef ref = ClusterState.refOf(ingress);
+            if (policy.sslPassthrough()) {
+                addPassthrough(ingress, ref);
+            }
             List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
             List<HostEntry> namedHosts = new ArrayList<>();
             boolean servesAnyHost = rules.isEmpty();
@@ -223,6 +230,32 @@ public final class IngressCompiler {
                 }
                 for (HostEntry entry : namedHosts) {
                     setDefault(entry, backend, ref, "its hosts");
+                }
+            }
+        }
+
+        /**
+         * ssl-passthrough, as ingress-nginx: each host of the Ingress relays its TLS connections to the
+         * backend of the host's first path (paths cannot be seen in an encrypted stream).
+         */
+        private void addPassthrough(Ingress ingress, ObjectRef ref) {
+            if (!passthroughEnabled) {
+                problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION, AnnotationCatalog.PREFIX
+                        + "ssl-passthrough needs --enable-ssl-passthrough; TLS for its hosts is terminated here"));
+                return;
+            }
+            for (IngressRule rule : ingress.getSpec().getRules() == null ? List.<IngressRule>of()
+                    : ingress.getSpec().getRules()) {
+                String host = rule.getHost();
+                if (host == null || host.isEmpty() || host.startsWith("*.") || rule.getHttp() == null
+                        || rule.getHttp().getPaths().isEmpty()) {
+                    continue;
+                }
+                Backend backend = resolve(ref, rule.getHttp().getPaths().get(0).getBackend());
+                Backend existing = passthrough.putIfAbsent(RoutingTable.normalizeHost(host), backend);
+                if (existing != null && !existing.name().equals(backend.name())) {
+                    problems.add(Problem.warning(ref, Problem.CONFLICT, "ssl-passthrough for host " + host
+                            + " already goes to " + existing.name() + " of an older Ingress; ignored here"));
                 }
             }
         }
@@ -332,7 +365,7 @@ public final class IngressCompiler {
         RoutingTable build(long version, Backend defaultBackend, Map<String, TlsHost> tls) {
             attachCanaries();
             return new RoutingTable(version, routes(exact, "", tls), routes(wildcard, "*.", tls),
-                    anyHost == null ? null : routes(anyHost, false), defaultBackend);
+                    anyHost == null ? null : routes(anyHost, false), defaultBackend, passthrough);
         }
 
         private static Map<String, HostRoutes> routes(Map<String, HostEntry> entries, String prefix,

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Mapping;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline of every client connection: Caravan's own. On the HTTPS listener, TLS first, with the
- * certificate chosen by SNI, then HTTP/1.1 or, where ALPN agrees on {@code h2}, HTTP/2 with one child
+ * certificate chosen by SNI (or, for an ssl-passthrough host, a relay of the raw stream to a pod), then HTTP/1.1 or, where ALPN agrees on {@code h2}, HTTP/2 with one child
  * channel per stream. Either way each request meets the same gateway: requests for pods end there;
  * the rest are aggregated and handed to camel-netty-http's consumer, which turns them into Exchanges
  * of the listener route.
@@ -54,7 +53,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             return;
         }
         // the handshake reads by itself; the gateway takes over reading once the protocol is known
-        channel.pipeline().addLast("sni", new SniHandler(certificates, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MILLIS));
+        channel.pipeline().addLast("sni", new TlsRouter(certificates, gateway, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MILLIS));
         channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
             protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {

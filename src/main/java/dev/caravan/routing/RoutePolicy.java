@@ -38,17 +38,18 @@ import java.util.regex.Pattern;
  * @param ewma               {@code load-balance: ewma} (else round robin)
  * @param customHttpErrors   the pod's statuses answered with an error page from the default backend
  * @param sslRedirect        when plain-HTTP requests are sent to HTTPS
+ * @param sslPassthrough     whether TLS connections for the Ingress's hosts go to its pods undecrypted
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
-        Set<Integer> customHttpErrors, SslRedirect sslRedirect) {
+        Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT);
+            SslRedirect.DEFAULT, false);
 
     /**
      * ingress-nginx's redirect of plain HTTP to HTTPS.

@@ -16,15 +16,23 @@ import java.util.Map;
  * @param wildcardHosts  keyed by the suffix after {@code "*."}
  * @param anyHost        the rules without a host, or {@code null}
  * @param defaultBackend what serves a request no rule matched, or {@code null} for the built-in 404
+ * @param passthrough    hosts whose TLS connections go to pods undecrypted ({@code ssl-passthrough}), by
+ *                       lower-case name
  */
 public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map<String, HostRoutes> wildcardHosts,
-        HostRoutes anyHost, Backend defaultBackend) {
+        HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough) {
 
-    public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null);
+    public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null, Map.of());
 
     public RoutingTable {
         exactHosts = Map.copyOf(exactHosts);
         wildcardHosts = Map.copyOf(wildcardHosts);
+        passthrough = Map.copyOf(passthrough);
+    }
+
+    /** The backend a TLS connection for this SNI name is relayed to undecrypted, or {@code null}. */
+    public Backend passthrough(String serverName) {
+        return serverName == null || passthrough.isEmpty() ? null : passthrough.get(normalizeHost(serverName));
     }
 
     /**

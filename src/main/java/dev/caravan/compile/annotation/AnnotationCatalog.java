@@ -89,7 +89,9 @@ public final class AnnotationCatalog {
                 + " /.well-known/acme-challenge/ is exempt");
         supported("force-ssl-redirect", "308 from HTTP to HTTPS even when the host has no TLS");
         supported("preserve-trailing-slash", "keep the URI's trailing / in the HTTPS redirect (default: dropped)");
-        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "ssl-passthrough", "proxy-ssl-verify", "proxy-ssl-secret",
+        supported("ssl-passthrough", "TLS connections for the Ingress's hosts go to the pods of its first path"
+                + " undecrypted, chosen by SNI; needs --enable-ssl-passthrough; other annotations do not apply");
+        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "proxy-ssl-verify", "proxy-ssl-secret",
             "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
             "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));

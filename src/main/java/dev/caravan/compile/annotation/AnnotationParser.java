@@ -77,7 +77,7 @@ public final class AnnotationParser {
                 prefix, vhost, bodySize, connect, read, values.seconds("proxy-send-timeout"), affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
-                values.statuses("custom-http-errors"), sslRedirect(values));
+                values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
