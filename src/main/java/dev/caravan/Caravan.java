@@ -25,6 +25,7 @@ import dev.caravan.status.LoggingProblemReporter;
 import dev.caravan.status.ProblemReporter;
 import dev.caravan.status.PublishedAddresses;
 import dev.caravan.status.StatusRoutes;
+import dev.caravan.tls.BackendTrustLoader;
 import dev.caravan.tls.CertificateLoader;
 import dev.caravan.tls.CertificateStore;
 import dev.caravan.tls.GeneratedCertificate;
@@ -127,17 +128,14 @@ public final class Caravan {
         certificates = new CertificateStore(generated);
         CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
                 options.defaultSslCertificate(), generated, Clock.systemUTC());
+        UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
-                List.of(certificateLoader));
+                List.of(certificateLoader, new BackendTrustLoader(upstreamClient.trust())));
         source.onSynced(recompiler::requestCompile);
-        UpstreamSettings upstream = new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
-                UpstreamSettings.defaults().sendTimeout(), UpstreamSettings.defaults().idleTimeout(),
-                UpstreamSettings.defaults().maxIdlePerEndpoint());
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.httpsRedirectPort());
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
-        UpstreamClient upstreamClient = new UpstreamClient(upstream);
         RateLimiters rateLimiters = new RateLimiters();
         httpListener = new HttpListener(httpSettings, table, upstreamClient, workers, null, rateLimiters);
         httpsListener = new HttpListener(httpsSettings, table, upstreamClient, workers, certificates, rateLimiters);
@@ -214,6 +212,12 @@ public final class Caravan {
     /** Whether this replica is the leader (always false standalone, where nothing is written). */
     public boolean leader() {
         return leaderElection != null && leaderElection.isLeader();
+    }
+
+    private static UpstreamSettings upstreamSettings(CaravanOptions options) {
+        return new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
+                UpstreamSettings.defaults().sendTimeout(), UpstreamSettings.defaults().idleTimeout(),
+                UpstreamSettings.defaults().maxIdlePerEndpoint());
     }
 
     private Recompiler recompiler() {

@@ -84,7 +84,7 @@ public final class CaravanOptions {
                 + "       java -jar caravan.jar check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-\n"
                 + "         (what Caravan makes of ingress-nginx Ingresses)\n\n"
                 + "Caravan serves Ingresses: those of the cluster it runs in, or with --manifests those in DIR.\n"
-                + "HTTP on --http-port, health on --admin-port.\n"
+                + "HTTP on --http-port, HTTPS on --https-port, health on --admin-port.\n"
                 + "Every option can also be set as a system property (caravan.http-port) or an\n"
                 + "environment variable (CARAVAN_HTTP_PORT); the command line wins.\n\nOptions:\n");
         for (Option option : Option.values()) {
@@ -92,6 +92,8 @@ public final class CaravanOptions {
             text.append(String.format("%-42s %s", left, option.description()));
             if (option.defaultValue() != null && option.type() != Option.Type.FLAG) {
                 text.append(" (default: ").append(option.defaultValue()).append(')');
+            } else if ("true".equals(option.defaultValue())) {
+                text.append(" (on; --").append(option.flag()).append("=false turns it off)");
             }
             text.append('\n');
         }
@@ -106,6 +108,9 @@ public final class CaravanOptions {
             case SERVICE -> "NS/NAME";
             case ADDRESS -> "ADDRESS";
             case SIZE -> "SIZE";
+            case NUMBER -> "N";
+            case TLS_PROTOCOLS -> "PROTOCOLS";
+            case CIPHERS -> "CIPHERS";
             default -> "VALUE";
         };
     }

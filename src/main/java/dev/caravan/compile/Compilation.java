@@ -17,12 +17,14 @@ import java.util.Set;
  * @param claimed  every Ingress of our class, valid or not: those whose status we own
  * @param ignored  the Ingresses of other classes, each with why it is not ours
  * @param tls      the hosts our Ingresses terminate TLS for, by host
+ * @param backendTlsSecrets the Secrets named by {@code proxy-ssl-secret}, each with the (oldest) Ingress naming it
  */
 public record Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
-        Set<ObjectRef> claimed, Map<ObjectRef, String> ignored, Map<String, TlsHost> tls) {
+        Set<ObjectRef> claimed, Map<ObjectRef, String> ignored, Map<String, TlsHost> tls,
+        Map<ObjectRef, ObjectRef> backendTlsSecrets) {
 
     public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of(),
-            Map.of(), Map.of());
+            Map.of(), Map.of(), Map.of());
 
     public Compilation {
         problems = List.copyOf(problems);
@@ -30,6 +32,7 @@ public record Compilation(RoutingTable table, List<Problem> problems, Map<Object
         claimed = Set.copyOf(claimed);
         ignored = Map.copyOf(ignored);
         tls = Map.copyOf(tls);
+        backendTlsSecrets = Map.copyOf(backendTlsSecrets);
     }
 
     /** This compilation with problems found by a later stage (certificates) added. */
@@ -39,7 +42,7 @@ public record Compilation(RoutingTable table, List<Problem> problems, Map<Object
         }
         List<Problem> all = new ArrayList<>(problems);
         all.addAll(more);
-        return new Compilation(table, all, lastGood, claimed, ignored, tls);
+        return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets);
     }
 
     /** The claimed Ingresses that are served as they are now (valid in their current version). */

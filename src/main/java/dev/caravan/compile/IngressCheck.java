@@ -41,7 +41,8 @@ public final class IngressCheck {
         if (ingress.getMetadata().getAnnotations() != null) {
             annotations.putAll(ingress.getMetadata().getAnnotations());
         }
-        AnnotationParser.Parsed parsed = AnnotationParser.parse(annotations);
+        AnnotationParser.Parsed parsed = AnnotationParser.parse(annotations,
+                ClusterState.refOf(ingress).namespace());
         List<Verdict> verdicts = new ArrayList<>();
         annotations.forEach((name, value) -> {
             if (!name.startsWith(AnnotationCatalog.PREFIX)) {

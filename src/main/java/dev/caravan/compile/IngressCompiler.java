@@ -68,9 +68,13 @@ public final class IngressCompiler {
         BackendResolver resolver = new BackendResolver(state);
         TableBuilder table = new TableBuilder(resolver, problems, settings.sslPassthrough());
         Map<String, TlsHost> tls = new HashMap<>();
+        Map<ObjectRef, ObjectRef> backendTlsSecrets = new HashMap<>();
         for (Served ingress : served) {
             table.add(ingress.ingress(), ingress.policy());
             addTlsHosts(ingress.ingress(), tls, problems);
+            if (ingress.policy().proxySsl() != null && ingress.policy().proxySsl().secret() != null) {
+                backendTlsSecrets.putIfAbsent(ingress.policy().proxySsl().secret(), ClusterState.refOf(ingress.ingress()));
+            }
         }
         Backend defaultBackend = null;
         if (settings.defaultBackendService() != null) {
@@ -78,7 +82,7 @@ public final class IngressCompiler {
             defaultBackend = resolution.backend();
         }
         return new Compilation(table.build(state.version(), defaultBackend, tls), problems, lastGood, claimed,
-                ignored, tls);
+                ignored, tls, backendTlsSecrets);
     }
 
     /** The hosts of {@code spec.tls}; an older Ingress's Secret for a host wins over a newer one's. */
@@ -121,7 +125,8 @@ public final class IngressCompiler {
                 continue;
             }
             claimed.add(ref);
-            AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations());
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
+                    ref.namespace());
             reportUnsupported(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             String reason = Problem.INVALID_INGRESS;
@@ -140,7 +145,8 @@ public final class IngressCompiler {
             String fallback = good != null ? " (serving its last valid version)" : " (not served)";
             problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good != null) {
-                served.add(new Served(good, AnnotationParser.parse(good.getMetadata().getAnnotations()).policy()));
+                served.add(new Served(good, AnnotationParser.parse(good.getMetadata().getAnnotations(),
+                        ref.namespace()).policy()));
                 lastGood.put(ref, good);
             }
         }

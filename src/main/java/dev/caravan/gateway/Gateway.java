@@ -24,13 +24,17 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts) {
 
-    /** How a route is proxied: its policy's settings where it has them, the global settings otherwise. */
+    /**
+     * How a route is proxied: its policy's settings where it has them, the global settings otherwise.
+     * For an HTTPS pod whose {@code proxy-ssl-secret} cannot be used, {@link CallOptions#tls()} is null.
+     */
     CallOptions options(RoutePolicy policy) {
         UpstreamSettings defaults = upstream.settings();
         return new CallOptions(policy.maxBodySize() >= 0 ? policy.maxBodySize() : maxBodySize,
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
                 policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
-                policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(), policy.httpsUpstream(),
+                policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
+                policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl()) : null,
                 policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors());
     }
 }

@@ -252,6 +252,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         CallOptions options = gateway.options(policy);
+        if (policy.httpsUpstream() && options.tls() == null) {
+            // never fall back to an unauthenticated connection when authentication was asked for
+            LOG.warn("502 for {}: proxy-ssl-secret {} of Ingress {} cannot be used", target.host(),
+                    policy.proxySsl().secret(), rule == null ? "?" : rule.ingress());
+            finishLocally(HttpResponseStatus.BAD_GATEWAY, false);
+            return;
+        }
         if (options.maxBodySize() > 0 && HttpUtil.getContentLength(request, 0L) > options.maxBodySize()) {
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
@@ -436,7 +443,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             headers.set("X-Request-ID", page.requestId());
         }
         CallOptions plain = new CallOptions(0, page.options().connectTimeout(), page.options().readTimeout(),
-                page.options().sendTimeout(), false, NextUpstream.DEFAULT, Set.of());
+                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of());
         call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
         call.start();
     }

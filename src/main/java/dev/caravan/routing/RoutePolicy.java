@@ -39,17 +39,30 @@ import java.util.regex.Pattern;
  * @param customHttpErrors   the pod's statuses answered with an error page from the default backend
  * @param sslRedirect        when plain-HTTP requests are sent to HTTPS
  * @param sslPassthrough     whether TLS connections for the Ingress's hosts go to its pods undecrypted
+ * @param proxySsl           how HTTPS pods are authenticated ({@code proxy-ssl-*}), or {@code null}: not at all
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
-        Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough) {
+        Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false);
+            SslRedirect.DEFAULT, false, null);
+
+    /**
+     * TLS to HTTPS pods beyond encryption, as ingress-nginx's {@code proxy-ssl-*}.
+     *
+     * @param secret     the Secret with {@code ca.crt} (trusted CAs) and optionally {@code tls.crt}/{@code tls.key}
+     *                   (a client certificate); in the Ingress's namespace
+     * @param verify     whether the pod's certificate must chain to {@code ca.crt} ({@code proxy-ssl-verify: on})
+     * @param name       the name the pod's certificate must carry and the SNI name sent, or {@code null}
+     * @param serverName whether SNI is sent ({@code proxy-ssl-server-name: on})
+     */
+    public record ProxySsl(ObjectRef secret, boolean verify, String name, boolean serverName) {
+    }
 
     /**
      * ingress-nginx's redirect of plain HTTP to HTTPS.

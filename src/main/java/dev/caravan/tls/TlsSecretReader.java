@@ -44,7 +44,7 @@ public final class TlsSecretReader {
 
     /** The certificate of {@code secret}, ready to serve, or why it cannot be. */
     public ServerCertificate read(String source, Secret secret, Instant now) throws InvalidCertificateException {
-        List<X509Certificate> chain = certificates(field(secret, "tls.crt"));
+        List<X509Certificate> chain = certificates("tls.crt", field(secret, "tls.crt"));
         PrivateKey key = privateKey(field(secret, "tls.key"));
         X509Certificate leaf = chain.get(0);
         checkKeyMatches(key, leaf);
@@ -80,7 +80,7 @@ public final class TlsSecretReader {
         }
     }
 
-    private static List<X509Certificate> certificates(byte[] pem) throws InvalidCertificateException {
+    static List<X509Certificate> certificates(String field, byte[] pem) throws InvalidCertificateException {
         List<X509Certificate> chain = new ArrayList<>();
         try {
             for (var certificate : CertificateFactory.getInstance("X.509")
@@ -88,15 +88,15 @@ public final class TlsSecretReader {
                 chain.add((X509Certificate) certificate);
             }
         } catch (GeneralSecurityException e) {
-            throw new InvalidCertificateException("tls.crt is not a PEM certificate chain: " + e.getMessage());
+            throw new InvalidCertificateException(field + " is not a PEM certificate chain: " + e.getMessage());
         }
         if (chain.isEmpty()) {
-            throw new InvalidCertificateException("tls.crt holds no certificate");
+            throw new InvalidCertificateException(field + " holds no certificate");
         }
         return chain;
     }
 
-    private static PrivateKey privateKey(byte[] pem) throws InvalidCertificateException {
+    static PrivateKey privateKey(byte[] pem) throws InvalidCertificateException {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try (Reader reader = new InputStreamReader(new ByteArrayInputStream(pem), StandardCharsets.US_ASCII);
                 PEMParser parser = new PEMParser(reader)) {
@@ -118,7 +118,7 @@ public final class TlsSecretReader {
     }
 
     /** Signs with the key and verifies with the certificate: the one check that holds for every key type. */
-    private static void checkKeyMatches(PrivateKey key, X509Certificate leaf) throws InvalidCertificateException {
+    static void checkKeyMatches(PrivateKey key, X509Certificate leaf) throws InvalidCertificateException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

@@ -10,12 +10,13 @@ import java.util.Set;
  * @param connectTimeout to connect to a pod
  * @param readTimeout    a pod's silence while answering
  * @param sendTimeout    how long a pod may take no more of the request body
- * @param tls            whether the pod speaks HTTPS ({@code backend-protocol: HTTPS})
+ * @param tls            how the pod is spoken to in HTTPS ({@code backend-protocol: HTTPS}), or {@code null}
+ *                       for plain HTTP
  * @param nextUpstream   when another pod is tried
  * @param interceptedStatuses the pod's statuses replaced by an error page ({@code custom-http-errors})
  */
 public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
-        boolean tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses) {
+        UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses) {
 
     public CallOptions {
         interceptedStatuses = Set.copyOf(interceptedStatuses);

@@ -7,11 +7,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
@@ -19,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -37,27 +37,25 @@ public final class UpstreamClient {
     private static final int MAX_HEADER_SIZE = 32768;
     private static final int MAX_CHUNK_SIZE = 65536;
 
-    /** A pool's key: the pod's address and whether it is spoken to in TLS. */
-    private record Target(InetSocketAddress endpoint, boolean tls) {
+    /** A pool's key: the pod's address and how it is spoken to in TLS ({@code null}: plain HTTP). */
+    private record Target(InetSocketAddress endpoint, UpstreamTls tls) {
     }
 
     private final UpstreamSettings settings;
     private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>();
-    private final SslContext tls;
+    private final BackendTrust trust = new BackendTrust();
 
     public UpstreamClient(UpstreamSettings settings) {
         this.settings = settings;
-        try {
-            // as ingress-nginx by default (proxy-ssl-verify off): encrypted, the pod's certificate not checked
-            tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
-                    .protocols("TLSv1.3", "TLSv1.2").build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("no TLS client context: " + e.getMessage(), e);
-        }
     }
 
     public UpstreamSettings settings() {
         return settings;
+    }
+
+    /** The TLS trust for HTTPS pods. */
+    public BackendTrust trust() {
+        return trust;
     }
 
     /** An idle pooled connection to the endpoint, or a new one. Must be called on {@code loop}. */
@@ -102,9 +100,8 @@ public final class UpstreamClient {
                         @Override
                         protected void initChannel(Channel channel) {
                             Target target = channel.attr(TARGET).get();
-                            if (target != null && target.tls()) {
-                                channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(),
-                                        target.endpoint().getAddress().getHostAddress(), target.endpoint().getPort()));
+                            if (target != null && target.tls() != null) {
+                                channel.pipeline().addLast("tls", tlsHandler(channel, target));
                             }
                             channel.pipeline().addLast("decoder",
                                     new UpstreamResponseDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
@@ -115,6 +112,20 @@ public final class UpstreamClient {
                             channel.closeFuture().addListener(f -> forget(channel));
                         }
                     });
+        }
+
+        private static SslHandler tlsHandler(Channel channel, Target target) {
+            UpstreamTls tls = target.tls();
+            String peer = tls.name() != null ? tls.name() : target.endpoint().getAddress().getHostAddress();
+            SslHandler handler = tls.context().newHandler(channel.alloc(), peer, target.endpoint().getPort());
+            SSLParameters parameters = handler.engine().getSSLParameters();
+            // as nginx: SNI only with proxy-ssl-server-name, the name checked only with proxy-ssl-verify
+            parameters.setServerNames(tls.sni() ? List.of(new SNIHostName(tls.name())) : List.of());
+            if (tls.verifyName()) {
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            }
+            handler.engine().setSSLParameters(parameters);
+            return handler;
         }
 
         Future<Channel> acquire(Target target, Duration connectTimeout) {

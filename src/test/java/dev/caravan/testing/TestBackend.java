@@ -77,6 +77,12 @@ public final class TestBackend implements AutoCloseable {
                 certificate.privateKey()).build());
     }
 
+    /** A backend that speaks HTTPS with the given certificate. */
+    public static TestBackend startTls(String ip, String name, java.security.PrivateKey key,
+            java.security.cert.X509Certificate... chain) throws Exception {
+        return new TestBackend(ip, name, SslContextBuilder.forServer(key, chain).build());
+    }
+
     public String ip() {
         return address().getAddress().getHostAddress();
     }

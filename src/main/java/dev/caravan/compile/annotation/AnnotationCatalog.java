@@ -91,9 +91,14 @@ public final class AnnotationCatalog {
         supported("preserve-trailing-slash", "keep the URI's trailing / in the HTTPS redirect (default: dropped)");
         supported("ssl-passthrough", "TLS connections for the Ingress's hosts go to the pods of its first path"
                 + " undecrypted, chosen by SNI; needs --enable-ssl-passthrough; other annotations do not apply");
-        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "proxy-ssl-verify", "proxy-ssl-secret",
-            "proxy-ssl-name", "proxy-buffering", "proxy-buffer-size", "proxy-request-buffering",
-            "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
+        supported("proxy-ssl-secret", "Secret (the Ingress's namespace, type kubernetes.io/tls) whose ca.crt verifies"
+                + " HTTPS pods and whose tls.crt/tls.key is presented to them");
+        supported("proxy-ssl-verify", "on: the pod's certificate must chain to ca.crt (and carry proxy-ssl-name);"
+                + " else 502");
+        supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
+        supported("proxy-ssl-server-name", "on: send proxy-ssl-name by SNI");
+        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "proxy-buffering",
+            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",

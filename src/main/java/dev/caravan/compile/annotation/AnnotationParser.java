@@ -1,6 +1,7 @@
 package dev.caravan.compile.annotation;
 
 import dev.caravan.routing.HashKey;
+import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
@@ -36,7 +37,8 @@ public final class AnnotationParser {
     private AnnotationParser() {
     }
 
-    public static Parsed parse(Map<String, String> annotations) {
+    /** @param namespace the Ingress's namespace, where the Secrets its annotations name must be */
+    public static Parsed parse(Map<String, String> annotations, String namespace) {
         List<AnnotationFinding> findings = new ArrayList<>();
         Map<String, String> ours = new TreeMap<>();
         if (annotations != null) {
@@ -77,8 +79,39 @@ public final class AnnotationParser {
                 prefix, vhost, bodySize, connect, read, values.seconds("proxy-send-timeout"), affinity, hashBy, allowed, denied,
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
-                values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"));
+                values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
+                proxySsl(values, namespace));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /**
+     * proxy-ssl-secret (NAMESPACE/NAME or NAME), proxy-ssl-verify, proxy-ssl-name and proxy-ssl-server-name.
+     * The Secret must be in the Ingress's namespace: an Ingress cannot borrow another namespace's keys.
+     */
+    private static RoutePolicy.ProxySsl proxySsl(Values values, String namespace) {
+        String secret = values.get("proxy-ssl-secret");
+        boolean verify = values.onOff("proxy-ssl-verify");
+        String name = values.host("proxy-ssl-name");
+        boolean serverName = values.onOff("proxy-ssl-server-name");
+        if (secret == null) {
+            if (verify) {
+                values.invalid("proxy-ssl-verify", "needs proxy-ssl-secret, whose ca.crt the pod's certificate is checked"
+                        + " against");
+            }
+            return name == null && !serverName ? null : new RoutePolicy.ProxySsl(null, false, name, serverName);
+        }
+        ObjectRef ref;
+        try {
+            ref = secret.contains("/") ? ObjectRef.parse(secret) : new ObjectRef(namespace, secret);
+        } catch (IllegalArgumentException e) {
+            values.invalid("proxy-ssl-secret", "is not NAMESPACE/NAME");
+            return null;
+        }
+        if (!ref.namespace().equals(namespace)) {
+            values.invalid("proxy-ssl-secret", "is in another namespace than the Ingress (" + namespace + ")");
+            return null;
+        }
+        return new RoutePolicy.ProxySsl(ref, verify, name, serverName);
     }
 
     /** ssl-redirect (on unless turned off), force-ssl-redirect and preserve-trailing-slash. */
@@ -281,6 +314,15 @@ public final class AnnotationParser {
         void invalid(String name, String why) {
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
                     "'" + raw.get(name) + "' " + why));
+        }
+
+        /** nginx's on/off (booleans accepted too), off when absent. */
+        boolean onOff(String name) {
+            String value = get(name);
+            if (value == null || value.equals("off")) {
+                return false;
+            }
+            return value.equals("on") || bool(name);
         }
 
         /** As Go's strconv.ParseBool, which ingress-nginx uses: 1, t, T, TRUE, true, True, and their false forms. */

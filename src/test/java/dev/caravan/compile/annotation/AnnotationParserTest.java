@@ -20,7 +20,7 @@ class AnnotationParserTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             annotations.put(keyValues[i], keyValues[i + 1]);
         }
-        return AnnotationParser.parse(annotations);
+        return AnnotationParser.parse(annotations, "default");
     }
 
     @Test

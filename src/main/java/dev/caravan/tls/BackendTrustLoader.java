@@ -1,0 +1,102 @@
+package dev.caravan.tls;
+
+import dev.caravan.compile.Compilation;
+import dev.caravan.compile.CompilationListener;
+import dev.caravan.compile.Problem;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import dev.caravan.upstream.BackendTrust;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+
+/**
+ * Turns the Secrets named by {@code proxy-ssl-secret} into TLS client contexts for HTTPS pods: the CAs
+ * of {@code ca.crt} to verify them with, and the client certificate of {@code tls.crt}/{@code tls.key}
+ * to present, when there is one. A Secret that is missing or unusable is reported on the Ingress that
+ * names it; requests that need it get 502 rather than an unauthenticated connection.
+ */
+public final class BackendTrustLoader implements CompilationListener {
+
+    private final BackendTrust trust;
+    private Map<Secret, Object> parsed = new IdentityHashMap<>();
+
+    public BackendTrustLoader(BackendTrust trust) {
+        this.trust = trust;
+    }
+
+    @Override
+    public List<Problem> compiled(ClusterState state, Compilation compilation) {
+        Map<Secret, Object> seen = new IdentityHashMap<>();
+        Map<ObjectRef, BackendTrust.SecretContexts> contexts = new HashMap<>();
+        List<Problem> problems = new ArrayList<>();
+        compilation.backendTlsSecrets().forEach((ref, ingress) -> {
+            Secret secret = state.get(ResourceKind.SECRET, ref);
+            if (secret == null) {
+                problems.add(Problem.warning(ingress, Problem.SECRET_NOT_FOUND, "proxy-ssl-secret " + ref
+                        + " does not exist (only Secrets of type kubernetes.io/tls are read); its pods get no"
+                        + " requests (502)"));
+                return;
+            }
+            Object outcome = seen.computeIfAbsent(secret, s -> parsed.containsKey(s) ? parsed.get(s) : read(s));
+            if (outcome instanceof BackendTrust.SecretContexts usable) {
+                contexts.put(ref, usable);
+            } else {
+                problems.add(Problem.warning(ingress, Problem.INVALID_CERTIFICATE, "proxy-ssl-secret " + ref + ": "
+                        + outcome + "; its pods get no requests (502)"));
+            }
+        });
+        trust.update(contexts);
+        parsed = seen;
+        return problems;
+    }
+
+    /** The Secret's contexts, or why there are none. */
+    private static Object read(Secret secret) {
+        try {
+            boolean hasCa = has(secret, "ca.crt");
+            boolean hasClient = has(secret, "tls.crt") || has(secret, "tls.key");
+            if (!hasCa && !hasClient) {
+                return "has neither ca.crt nor tls.crt and tls.key";
+            }
+            List<X509Certificate> authorities = hasCa
+                    ? TlsSecretReader.certificates("ca.crt", TlsSecretReader.field(secret, "ca.crt")) : null;
+            List<X509Certificate> chain = null;
+            PrivateKey key = null;
+            if (hasClient) {
+                chain = TlsSecretReader.certificates("tls.crt", TlsSecretReader.field(secret, "tls.crt"));
+                key = TlsSecretReader.privateKey(TlsSecretReader.field(secret, "tls.key"));
+                TlsSecretReader.checkKeyMatches(key, chain.get(0));
+            }
+            SslContextBuilder verifying = authorities == null ? null
+                    : SslContextBuilder.forClient().trustManager(authorities.toArray(X509Certificate[]::new));
+            SslContextBuilder encrypting = SslContextBuilder.forClient()
+                    .trustManager(InsecureTrustManagerFactory.INSTANCE);
+            for (SslContextBuilder builder : new SslContextBuilder[] {verifying, encrypting}) {
+                if (builder != null) {
+                    builder.protocols("TLSv1.3", "TLSv1.2");
+                    if (key != null) {
+                        builder.keyManager(key, chain.toArray(X509Certificate[]::new));
+                    }
+                }
+            }
+            return new BackendTrust.SecretContexts(verifying == null ? null : verifying.build(), encrypting.build());
+        } catch (InvalidCertificateException | SSLException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static boolean has(Secret secret, String field) {
+        return secret.getStringData() != null && secret.getStringData().containsKey(field)
+                || secret.getData() != null && secret.getData().containsKey(field);
+    }
+}
