@@ -63,6 +63,7 @@ public final class BackendTrustLoader implements CompilationListener {
     /** The Secret's contexts, or why there are none. */
     private static Object read(Secret secret) {
         try {
+            TlsSecretReader.checkType(secret);
             boolean hasCa = has(secret, "ca.crt");
             boolean hasClient = has(secret, "tls.crt") || has(secret, "tls.key");
             if (!hasCa && !hasClient) {

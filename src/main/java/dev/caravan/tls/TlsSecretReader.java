@@ -34,6 +34,7 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  */
 public final class TlsSecretReader {
 
+    static final String TLS_TYPE = "kubernetes.io/tls";
     private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
 
     private final TlsSettings settings;
@@ -44,6 +45,7 @@ public final class TlsSecretReader {
 
     /** The certificate of {@code secret}, ready to serve, or why it cannot be. */
     public ServerCertificate read(String source, Secret secret, Instant now) throws InvalidCertificateException {
+        checkType(secret);
         List<X509Certificate> chain = certificates("tls.crt", field(secret, "tls.crt"));
         PrivateKey key = privateKey(field(secret, "tls.key"));
         X509Certificate leaf = chain.get(0);
@@ -59,6 +61,17 @@ public final class TlsSecretReader {
             return new ServerCertificate(source, settings.serverContext(key, chain), leaf);
         } catch (SSLException | IllegalArgumentException e) {
             throw new InvalidCertificateException("cannot be served: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Only {@code kubernetes.io/tls} Secrets are read, in a cluster (where no other type is watched) and
+     * from manifests alike, so that an Ingress can never make Caravan serve another kind of Secret.
+     */
+    static void checkType(Secret secret) throws InvalidCertificateException {
+        String type = secret.getType() == null ? "Opaque" : secret.getType();
+        if (!type.equals(TLS_TYPE)) {
+            throw new InvalidCertificateException("is of type " + type + "; Caravan reads only " + TLS_TYPE + " Secrets");
         }
     }
 

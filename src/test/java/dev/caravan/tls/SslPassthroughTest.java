@@ -8,16 +8,11 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TlsClient;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +36,7 @@ class SslPassthroughTest {
                     Manifests.ingress("pass", "pass.example.test", "/", "tls-svc", Map.of(PASSTHROUGH, "true")),
                     Manifests.ingress("terminated", "other.example.test", "/", "plain-svc")));
             try (CaravanHarness caravan = CaravanHarness.start(manifests, "--enable-ssl-passthrough")) {
-                try (SSLSocket socket = tls(caravan.httpsPort(), "pass.example.test")) {
+                try (SSLSocket socket = TlsClient.connect(caravan.httpsPort(), "pass.example.test", TlsClient.trustAll())) {
                     X509Certificate presented = (X509Certificate) socket.getSession().getPeerCertificates()[0];
                     assertThat(presented.getSubjectX500Principal().getName()).isEqualTo("CN=pod.test");
                     RawHttp http = new RawHttp(socket, 10_000);
@@ -51,7 +46,7 @@ class SslPassthroughTest {
                     }
                 }
                 // other names are still terminated by Caravan
-                try (SSLSocket socket = tls(caravan.httpsPort(), "other.example.test")) {
+                try (SSLSocket socket = TlsClient.connect(caravan.httpsPort(), "other.example.test", TlsClient.trustAll())) {
                     X509Certificate presented = (X509Certificate) socket.getSession().getPeerCertificates()[0];
                     assertThat(presented.getSubjectX500Principal().getName()).contains(GeneratedCertificate.NAME);
                     RawHttp http = new RawHttp(socket, 10_000);
@@ -72,25 +67,12 @@ class SslPassthroughTest {
                     assertThat(problem.reason()).isEqualTo(Problem.UNSUPPORTED_ANNOTATION);
                     assertThat(problem.message()).contains("--enable-ssl-passthrough");
                 });
-                try (SSLSocket socket = tls(caravan.httpsPort(), "pass.example.test")) {
+                try (SSLSocket socket = TlsClient.connect(caravan.httpsPort(), "pass.example.test", TlsClient.trustAll())) {
                     RawHttp http = new RawHttp(socket, 10_000);
                     http.send("GET / HTTP/1.1\r\nHost: pass.example.test\r\n\r\n");
                     assertThat(http.read(false).text()).isEqualTo("pod");
                 }
             }
         }
-    }
-
-    private static SSLSocket tls(int port, String serverName) throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(List.of(new SNIHostName(serverName)));
-        socket.setSSLParameters(parameters);
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        socket.setSoTimeout(10_000);
-        socket.startHandshake();
-        return socket;
     }
 }

@@ -45,7 +45,7 @@ class TlsSecretReaderTest {
     @Test
     void stringDataAsWrittenInManifestsIsRead() throws Exception {
         TestCertificates.Issued issued = AUTHORITY.issue("plain.example.test");
-        Secret secret = new SecretBuilder().withNewMetadata().withName("s").endMetadata()
+        Secret secret = new SecretBuilder().withNewMetadata().withName("s").endMetadata().withType("kubernetes.io/tls")
                 .withStringData(Map.of("tls.crt", issued.certificatePem(), "tls.key", issued.keyPem())).build();
         assertThat(reader.read("Secret s", secret, Instant.now()).leaf()).isEqualTo(issued.certificate());
     }
@@ -60,8 +60,11 @@ class TlsSecretReaderTest {
         assertThatThrownBy(() -> read(issued.certificatePem(), "garbage")).hasMessageContaining("tls.key holds no private key");
         assertThatThrownBy(() -> read(issued.certificatePem(), encrypted(issued)))
                 .hasMessageContaining("tls.key is encrypted");
-        Secret empty = new SecretBuilder().withNewMetadata().withName("s").endMetadata()
+        Secret empty = new SecretBuilder().withNewMetadata().withName("s").endMetadata().withType("kubernetes.io/tls")
                 .withData(Map.of("tls.crt", "")).build();
+        Secret opaque = new SecretBuilder(secret(issued.certificatePem(), issued.keyPem())).withType("Opaque").build();
+        assertThatThrownBy(() -> reader.read("Secret s", opaque, Instant.now()))
+                .hasMessage("is of type Opaque; Caravan reads only kubernetes.io/tls Secrets");
         assertThatThrownBy(() -> reader.read("Secret s", empty, Instant.now())).hasMessageContaining("has no tls.crt");
         assertThatThrownBy(() -> reader.read("Secret s", secret(issued.certificatePem(), issued.keyPem()),
                 Instant.now().plus(Duration.ofDays(60)))).hasMessageContaining("tls.crt expired on");

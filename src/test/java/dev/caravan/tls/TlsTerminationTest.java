@@ -10,9 +10,8 @@ import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import dev.caravan.testing.TlsClient;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,10 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,9 +85,9 @@ class TlsTerminationTest {
         assertThat(served("A.Example.Test")).isEqualTo(exact.certificate());
         assertThat(served("x.wild.example.test")).isEqualTo(wildcard.certificate());
         // a wildcard covers one label only
-        assertThat(subject(served("y.x.wild.example.test"))).contains(GeneratedCertificate.NAME);
-        assertThat(subject(served("unknown.example.test"))).contains(GeneratedCertificate.NAME);
-        assertThat(subject(served(null))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("y.x.wild.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("unknown.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served(null))).contains(GeneratedCertificate.NAME);
     }
 
     @Test
@@ -107,9 +103,9 @@ class TlsTerminationTest {
 
     @Test
     void brokenSecretsFallBackToTheDefaultCertificateAndAreReported() throws Exception {
-        assertThat(subject(served("bad.example.test"))).contains(GeneratedCertificate.NAME);
-        assertThat(subject(served("garbage.example.test"))).contains(GeneratedCertificate.NAME);
-        assertThat(subject(served("missing.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("bad.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("garbage.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("missing.example.test"))).contains(GeneratedCertificate.NAME);
         assertThat(served("a.example.test")).isEqualTo(exact.certificate());
         List<Problem> problems = caravan.caravan().lastCompilation().problems();
         assertThat(problems).anySatisfy(problem -> {
@@ -126,7 +122,7 @@ class TlsTerminationTest {
             assertThat(problem.reason()).isEqualTo(Problem.SECRET_NOT_FOUND);
         });
         // the broken Secrets' hosts are still served, over the default certificate
-        try (RawHttp https = https("bad.example.test", trustAll())) {
+        try (RawHttp https = https("bad.example.test", TlsClient.trustAll())) {
             https.send("GET / HTTP/1.1\r\nHost: bad.example.test\r\n\r\n");
             assertThat(https.read(false).status()).isEqualTo(200);
         }
@@ -160,7 +156,7 @@ class TlsTerminationTest {
     @Test
     void hstsOnlyForHostsWithTls() throws Exception {
         // forced.example.test has no TLS of its own: served over the default certificate, without HSTS
-        try (RawHttp https = https("forced.example.test", trustAll())) {
+        try (RawHttp https = https("forced.example.test", TlsClient.trustAll())) {
             https.send("GET / HTTP/1.1\r\nHost: forced.example.test\r\n\r\n");
             RawHttp.Response response = https.read(false);
             assertThat(response.status()).isEqualTo(200);
@@ -199,7 +195,7 @@ class TlsTerminationTest {
         }
         // what no rule matches is the listener route's: its 404 over HTTP/2 too
         HttpResponse<String> unmatched = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(trustAll()).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                .sslContext(TlsClient.trustAll()).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
                         + caravan.httpsPort() + "/nothing")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unmatched.statusCode()).isEqualTo(404);
     }
@@ -241,38 +237,14 @@ class TlsTerminationTest {
                     assertThat(problem.ingress().name()).isEqualTo("old");
                     assertThat(problem.message()).contains("expired");
                 }));
-        assertThat(subject(served("old.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(TlsClient.subject(served("old.example.test"))).contains(GeneratedCertificate.NAME);
     }
 
-    /** The certificate Caravan presents for an SNI name ({@code null}: no SNI). */
     private static X509Certificate served(String serverName) throws Exception {
-        try (SSLSocket socket = tlsSocket(serverName, trustAll())) {
-            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-        }
+        return TlsClient.served(caravan.httpsPort(), serverName);
     }
 
     private static RawHttp https(String serverName, SSLContext context) throws Exception {
-        return new RawHttp(tlsSocket(serverName, context), 20_000);
-    }
-
-    private static SSLSocket tlsSocket(String serverName, SSLContext context) throws Exception {
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
-        SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
-        socket.setSSLParameters(parameters);
-        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpsPort()), 5000);
-        socket.setSoTimeout(10_000);
-        socket.startHandshake();
-        return socket;
-    }
-
-    private static String subject(X509Certificate certificate) {
-        return certificate.getSubjectX500Principal().getName();
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
-        return context;
+        return TlsClient.http(caravan.httpsPort(), serverName, context);
     }
 }

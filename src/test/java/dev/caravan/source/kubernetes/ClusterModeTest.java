@@ -9,7 +9,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.MockApiServer;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import dev.caravan.testing.TlsClient;
+import dev.caravan.tls.GeneratedCertificate;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -92,6 +96,48 @@ class ClusterModeTest {
 
         client.resource(ingress("web", "web.example.com", "/", "svc-b")).delete();
         awaitStatus("web.example.com", 404);
+    }
+
+    @Test
+    void tlsSecretsFromTheApiServeTheirHostsAndRotate() throws Exception {
+        TestCertificates authority = new TestCertificates();
+        TestCertificates.Issued first = authority.issue("secure.example.com");
+        TestCertificates.Issued second = authority.issue("secure.example.com");
+        client.resource(ingressClass()).create();
+        client.resource(service("svc-a")).create();
+        client.resource(slice("svc-a-1", "svc-a", a)).create();
+        client.resource(tlsSecret("secure-tls", "kubernetes.io/tls", first)).create();
+        // an Opaque Secret is not read, even when an Ingress names it
+        client.resource(tlsSecret("opaque", "Opaque", first)).create();
+        Ingress secure = ingress("secure", "secure.example.com", "/", "svc-a");
+        secure.getSpec().setTls(java.util.List.of(new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
+                .addToHosts("secure.example.com").withSecretName("secure-tls").build(),
+                new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
+                        .addToHosts("opaque.example.com").withSecretName("opaque").build()));
+        client.resource(secure).create();
+        caravan = startCaravan();
+        assertThat(TlsClient.served(caravan.httpsPort(), "secure.example.com")).isEqualTo(first.certificate());
+        assertThat(TlsClient.subject(TlsClient.served(caravan.httpsPort(), "opaque.example.com")))
+                .contains(GeneratedCertificate.NAME);
+        try (RawHttp https = TlsClient.http(caravan.httpsPort(), "secure.example.com", authority.clientContext())) {
+            https.send("GET / HTTP/1.1\r\nHost: secure.example.com\r\n\r\n");
+            assertThat(https.read(false).text()).isEqualTo("a");
+        }
+
+        client.resource(tlsSecret("secure-tls", "kubernetes.io/tls", second)).update();
+        await().atMost(PROPAGATION).until(() -> TlsClient.served(caravan.httpsPort(), "secure.example.com")
+                .equals(second.certificate()));
+        client.resource(tlsSecret("secure-tls", "kubernetes.io/tls", second)).delete();
+        await().atMost(PROPAGATION).until(() -> TlsClient.subject(TlsClient.served(caravan.httpsPort(),
+                "secure.example.com")).contains(GeneratedCertificate.NAME));
+    }
+
+    private static io.fabric8.kubernetes.api.model.Secret tlsSecret(String name, String type,
+            TestCertificates.Issued issued) {
+        java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withType(type).addToData("tls.crt", base64.encodeToString(issued.certificatePem().getBytes()))
+                .addToData("tls.key", base64.encodeToString(issued.keyPem().getBytes())).build();
     }
 
     @Test
