@@ -15,6 +15,7 @@ import dev.caravan.source.ManifestFolder;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.RawHttp;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -312,7 +313,8 @@ class DeploymentManifestsTest {
     // --- the routes folder ----------------------------------------------------------------------------------
 
     @Test
-    void theRoutesConfigMapIsMountedAsTheRoutesFolderAndCaravanStartsWithIt(@TempDir Path temp) throws Exception {
+    void caravanStartsWithTheRoutesConfigMapAsItsRoutesFolderAndAnswersTheProbes(@TempDir Path temp)
+            throws Exception {
         Rendered rendered = Rendered.of(BASE);
         VolumeMount mount = rendered.container().getVolumeMounts().stream()
                 .filter(m -> rendered.volume(m.getName()).getConfigMap() != null
@@ -333,8 +335,13 @@ class DeploymentManifestsTest {
             Files.createSymbolicLink(folder.resolve(route.getKey()), Path.of("..data", route.getKey()));
         }
         Path manifests = Files.createDirectory(temp.resolve("manifests"));
+        Container container = rendered.container();
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", folder.toString())) {
-            assertThat(caravan.caravan().readiness().ready()).isTrue();
+            for (Probe probe : List.of(container.getStartupProbe(), container.getLivenessProbe(),
+                    container.getReadinessProbe())) {
+                String path = probe.getHttpGet().getPath();
+                assertThat(RawHttp.get(caravan.adminPort(), "localhost", path).status()).as(path).isEqualTo(200);
+            }
         }
     }
 
