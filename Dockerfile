@@ -18,7 +18,7 @@ COPY routes routes
 # Numeric, so Kubernetes can verify runAsNonRoot; the files above stay root's and read-only to Caravan,
 # which writes nothing but to /tmp.
 USER 65532:65532
-# HTTP listener, HTTPS listener (once TLS termination lands; nothing listens there yet), admin port.
+# HTTP listener, HTTPS listener, admin port.
 EXPOSE 8080 8443 10254
 # Heap at half the container's memory limit: Netty's direct buffers, metaspace and thread stacks live
 # outside it. Out of memory, exit and let the kubelet restart the pod rather than limp on.

@@ -240,6 +240,7 @@ class DeploymentManifestsTest {
         assertProbe(container, container.getLivenessProbe(), "/healthz", options.adminPort());
         assertProbe(container, container.getReadinessProbe(), "/readyz", options.adminPort());
         assertThat(containerPort(container, new IntOrString("http"))).isEqualTo(options.httpPort());
+        assertThat(containerPort(container, new IntOrString("https"))).isEqualTo(options.httpsPort());
     }
 
     private static void assertProbe(Container container, Probe probe, String path, int adminPort) {
@@ -251,18 +252,25 @@ class DeploymentManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"k8s/overlays/baremetal", "k8s/overlays/cloud"})
-    void theServiceSendsHttpToTheListenerOfTheDeploymentsPods(String overlay) throws Exception {
+    void theServiceSendsTrafficToTheListenersOfTheDeploymentsPods(String overlay) throws Exception {
         Rendered rendered = Rendered.of(overlay);
         Map<String, String> podLabels = rendered.deployment().getSpec().getTemplate().getMetadata().getLabels();
         assertThat(podLabels).containsAllEntriesOf(rendered.deployment().getSpec().getSelector().getMatchLabels());
         Service service = rendered.one(Service.class, "caravan");
         assertThat(podLabels).containsAllEntriesOf(service.getSpec().getSelector());
+        CaravanOptions options = rendered.options();
+        boolean nodePort = service.getSpec().getType().equals("NodePort");
         Map<Integer, Integer> targets = new HashMap<>();
         for (ServicePort port : service.getSpec().getPorts()) {
-            targets.put(port.getPort(), containerPort(rendered.container(), port.getTargetPort()));
+            int target = containerPort(rendered.container(), port.getTargetPort());
+            targets.put(port.getPort(), target);
+            if (target == options.httpsPort()) {
+                assertThat(options.httpsRedirectPort()).as("--https-redirect-port: where clients reach HTTPS")
+                        .isEqualTo(nodePort ? port.getNodePort() : port.getPort());
+            }
         }
-        assertThat(targets).containsEntry(80, rendered.options().httpPort()).containsEntry(443, 8443);
-        if (service.getSpec().getType().equals("NodePort")) {
+        assertThat(targets).containsEntry(80, options.httpPort()).containsEntry(443, options.httpsPort());
+        if (nodePort) {
             assertThat(service.getSpec().getPorts()).extracting(ServicePort::getNodePort).containsExactly(30080, 30443);
         }
         PodDisruptionBudget budget = rendered.one(PodDisruptionBudget.class, "caravan");
@@ -377,7 +385,7 @@ class DeploymentManifestsTest {
         Set<Integer> exposed = new TreeSet<>();
         run.all("EXPOSE").forEach(e -> e.operands().forEach(p -> exposed.add(Integer.parseInt(p.split("/")[0]))));
         CaravanOptions defaults = CaravanOptions.parse(new String[0], new Properties(), Map.of());
-        assertThat(exposed).contains(defaults.httpPort(), defaults.adminPort())
+        assertThat(exposed).contains(defaults.httpPort(), defaults.httpsPort(), defaults.adminPort())
                 .containsAll(Rendered.of(BASE).container().getPorts().stream().map(ContainerPort::getContainerPort)
                         .toList());
 
