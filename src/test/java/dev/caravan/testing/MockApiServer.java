@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -102,6 +103,7 @@ public final class MockApiServer implements AutoCloseable {
     /** Watches that ask for a resourceVersion below this one get 410 Gone; 0 means no compaction yet. */
     private final AtomicLong compactedBelow = new AtomicLong();
     private final List<KubernetesClient> clients = Collections.synchronizedList(new ArrayList<>());
+    private final Queue<String> requests = new ConcurrentLinkedQueue<>();
     private KubernetesMockServer server;
     private KubernetesClient client;
 
@@ -222,6 +224,14 @@ public final class MockApiServer implements AutoCloseable {
         return new MockServerExpectationImpl(responses, context);
     }
 
+    /**
+     * Every request received so far, across restarts, oldest first, as {@code METHOD PATH} with the query
+     * (e.g. {@code GET /api/v1/services?watch=true}): what a client asked, whatever the answer.
+     */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
     /** How many watches are open now. */
     public int openWatches() {
         return openWatches.size();
@@ -327,6 +337,7 @@ public final class MockApiServer implements AutoCloseable {
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
+            requests.add(request.getMethod() + " " + request.getPath());
             Queue<ServerResponse> queue = responses.get(new SimpleRequest(HttpMethod.valueOf(request.getMethod()),
                     request.getPath()));
             if (queue != null && !queue.isEmpty()) {

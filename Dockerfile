@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# The image Caravan runs from in a cluster: `docker build -t caravan:dev .` (see README, "Deploy to a cluster").
+
+# Built as the README builds it, on the JDK the project targets.
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY src src
+# The cache mount keeps ~/.m2 between builds, so a source change does not download every dependency again.
+RUN --mount=type=cache,target=/root/.m2 mvn -B -ntp package -DskipTests
+
+FROM eclipse-temurin:21-jre
+# The working directory makes the default `--routes routes` find the routes folder (in Kubernetes, the
+# caravan-routes ConfigMap is mounted over it).
+WORKDIR /opt/caravan
+COPY --from=build /src/target/caravan.jar caravan.jar
+COPY routes routes
+# Numeric, so Kubernetes can verify runAsNonRoot; the files above stay root's and read-only to Caravan,
+# which writes nothing but to /tmp.
+USER 65532:65532
+# HTTP listener, HTTPS listener, admin port.
+EXPOSE 8080 8443 10254
+# Heap at half the container's memory limit: Netty's direct buffers, metaspace and thread stacks live
+# outside it. Out of memory, exit and let the kubelet restart the pod rather than limp on.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "caravan.jar"]
