@@ -1,16 +1,21 @@
 package dev.caravan;
 
+import dev.caravan.admin.AccessLog;
 import dev.caravan.admin.AdminRoutes;
+import dev.caravan.admin.ControllerMetrics;
+import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.Readiness;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.compile.Compilation;
+import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.ListenerSettings;
+import dev.caravan.gateway.RequestObserver;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
@@ -35,6 +40,9 @@ import dev.caravan.tls.TlsSettings;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -77,6 +85,7 @@ public final class Caravan {
     private final IngressStatusWriter statusWriter;
     private final LeaderElection leaderElection;
     private final KubernetesEventReporter eventReporter;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Caravan(CaravanOptions options) throws IOException {
         this.options = options;
@@ -129,16 +138,36 @@ public final class Caravan {
         CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
                 options.defaultSslCertificate(), generated, Clock.systemUTC());
         UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
+        List<CompilationListener> afterCompile = new ArrayList<>(List.of(certificateLoader,
+                new BackendTrustLoader(upstreamClient.trust())));
+        List<RequestObserver> observers = new ArrayList<>();
+        ControllerMetrics controllerMetrics = null;
+        if (options.metrics()) {
+            Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
+                    "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
+            RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags);
+            controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
+                    requestMetrics);
+            observers.add(requestMetrics);
+            afterCompile.add(controllerMetrics);
+        }
+        if (options.accessLog() != null) {
+            observers.add(new AccessLog(options.accessLog()));
+        }
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
-                List.of(certificateLoader, new BackendTrustLoader(upstreamClient.trust())));
+                afterCompile);
+        if (controllerMetrics != null) {
+            controllerMetrics.bind(recompiler);
+        }
         source.onSynced(recompiler::requestCompile);
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.httpsRedirectPort());
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
         RateLimiters rateLimiters = new RateLimiters();
-        httpListener = new HttpListener(httpSettings, table, upstreamClient, workers, null, rateLimiters);
-        httpsListener = new HttpListener(httpsSettings, table, upstreamClient, workers, certificates, rateLimiters);
+        httpListener = new HttpListener(httpSettings, table, upstreamClient, workers, null, rateLimiters, observers);
+        httpsListener = new HttpListener(httpsSettings, table, upstreamClient, workers, certificates, rateLimiters,
+                observers);
 
         readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                 .require("routing table compiled",
@@ -158,7 +187,8 @@ public final class Caravan {
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings));
-        main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness));
+        main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
+                options.metrics() ? metrics : null));
     }
 
     /** Starts everything and returns; for tests and embedding. */
@@ -194,6 +224,11 @@ public final class Caravan {
     /** The latest compilation: the routing table in force and every Ingress's problems. */
     public Compilation lastCompilation() {
         return recompiler.last();
+    }
+
+    /** Caravan's metrics, as served on {@code /metrics}. */
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
     }
 
     /** The certificates of the HTTPS listener, by host. */

@@ -1,19 +1,26 @@
 package dev.caravan.admin;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 
-/** The admin port, as ingress-nginx's: {@code /healthz} (alive) and {@code /readyz} (may take traffic). */
+/**
+ * The admin port, as ingress-nginx's: {@code /healthz} (alive), {@code /readyz} (may take traffic) and
+ * {@code /metrics} (Prometheus).
+ */
 public final class AdminRoutes extends RouteBuilder {
 
     private final String host;
     private final int port;
     private final Readiness readiness;
+    private final PrometheusMeterRegistry metrics;
 
-    public AdminRoutes(String host, int port, Readiness readiness) {
+    /** @param metrics what {@code /metrics} serves, or {@code null} for no {@code /metrics} */
+    public AdminRoutes(String host, int port, Readiness readiness, PrometheusMeterRegistry metrics) {
         this.host = host;
         this.port = port;
         this.readiness = readiness;
+        this.metrics = metrics;
     }
 
     @Override
@@ -38,5 +45,13 @@ public final class AdminRoutes extends RouteBuilder {
                         exchange.getMessage().setBody("not ready; waiting for: " + String.join(", ", readiness.pending()) + "\n");
                     }
                 });
+        if (metrics != null) {
+            from(base + "/metrics?httpMethodRestrict=GET,HEAD&muteException=true")
+                    .routeId("admin-metrics")
+                    .routeDescription("Prometheus metrics: ingress-nginx's request metrics and Caravan's own")
+                    .removeHeaders("*")
+                    .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; version=0.0.4; charset=utf-8"))
+                    .process(exchange -> exchange.getMessage().setBody(metrics.scrape()));
+        }
     }
 }

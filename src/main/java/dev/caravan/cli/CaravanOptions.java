@@ -1,5 +1,6 @@
 package dev.caravan.cli;
 
+import dev.caravan.admin.AccessLog;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSettings;
@@ -111,6 +112,7 @@ public final class CaravanOptions {
             case NUMBER -> "N";
             case TLS_PROTOCOLS -> "PROTOCOLS";
             case CIPHERS -> "CIPHERS";
+            case LOG_FORMAT -> "FORMAT";
             default -> "VALUE";
         };
     }
@@ -225,6 +227,16 @@ public final class CaravanOptions {
         String ciphers = values.get(Option.SSL_CIPHERS);
         return new TlsSettings(Option.list(values.get(Option.SSL_PROTOCOLS)),
                 ciphers == null ? TlsSettings.DEFAULT_CIPHERS : Option.list(ciphers), flag(Option.HTTP2));
+    }
+
+    /** The access log's format, or {@code null} when it is off. */
+    public AccessLog.Format accessLog() {
+        return !flag(Option.ACCESS_LOG) ? null
+                : values.get(Option.ACCESS_LOG_FORMAT).equals("combined") ? AccessLog.Format.COMBINED : AccessLog.Format.JSON;
+    }
+
+    public boolean metrics() {
+        return flag(Option.METRICS);
     }
 
     public boolean enableSslPassthrough() {

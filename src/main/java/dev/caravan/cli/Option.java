@@ -66,10 +66,13 @@ public enum Option {
             "seconds a request body may stop arriving before the request gets 408"),
     SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.SECONDS, "10",
             "seconds to let requests in flight finish when stopping (readiness is 503 meanwhile)"),
+    ACCESS_LOG("access-log", Type.FLAG, "true", "write a line per request to stdout (logger caravan.access)"),
+    ACCESS_LOG_FORMAT("access-log-format", Type.LOG_FORMAT, "json", "json, or combined (nginx's format)"),
+    METRICS("metrics", Type.FLAG, "true", "serve Prometheus metrics on the admin port's /metrics"),
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT }
 
     private final String flag;
     private final Type type;
@@ -151,6 +154,11 @@ public enum Option {
                         throw new UsageException(where + "'" + cipher + "' is not a cipher suite this Java supports"
                                 + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
                     }
+                }
+            }
+            case LOG_FORMAT -> {
+                if (!value.equals("json") && !value.equals("combined")) {
+                    throw new UsageException(where + "'" + value + "' is not json or combined");
                 }
             }
             case FLAG -> {

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,10 @@ public final class Recompiler extends ServiceSupport {
     private final AtomicBoolean pending = new AtomicBoolean();
     private ExecutorService executor;
     private volatile Compilation last = Compilation.EMPTY;
+    private final AtomicLong compiles = new AtomicLong();
+    private final AtomicLong compileNanos = new AtomicLong();
+    private volatile long lastDurationNanos;
+    private volatile long lastCompiledMillis;
 
     public Recompiler(ClusterStateStore store, IngressCompiler compiler, CurrentRoutingTable table,
             List<ProblemReporter> reporters, BooleanSupplier sourceSynced, List<CompilationListener> listeners) {
@@ -46,6 +51,26 @@ public final class Recompiler extends ServiceSupport {
 
     public Compilation last() {
         return last;
+    }
+
+    /** Compilations run so far. */
+    public long compiles() {
+        return compiles.get();
+    }
+
+    /** Time spent compiling, in all. */
+    public long compileNanos() {
+        return compileNanos.get();
+    }
+
+    /** How long the latest compilation took (certificates included). */
+    public long lastDurationNanos() {
+        return lastDurationNanos;
+    }
+
+    /** When the latest compilation finished, epoch milliseconds; 0 before the first. */
+    public long lastCompiledMillis() {
+        return lastCompiledMillis;
     }
 
     @Override
@@ -89,7 +114,12 @@ public final class Recompiler extends ServiceSupport {
                 reporter.report(compilation);
             }
         }
-        LOG.debug("Compiled state version {} in {} µs", state.version(), (System.nanoTime() - started) / 1000);
+        long elapsed = System.nanoTime() - started;
+        compiles.incrementAndGet();
+        compileNanos.addAndGet(elapsed);
+        lastDurationNanos = elapsed;
+        lastCompiledMillis = System.currentTimeMillis();
+        LOG.debug("Compiled state version {} in {} µs", state.version(), elapsed / 1000);
         return compilation;
     }
 

@@ -8,6 +8,7 @@ import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
+import java.util.List;
 
 /**
  * What every connection of one listener shares.
@@ -19,10 +20,11 @@ import dev.caravan.upstream.UpstreamSettings;
  * @param connections  the open client connections, for draining on shutdown
  * @param httpsRedirectPort the port in the Location of redirects to HTTPS
  * @param hsts         the {@code Strict-Transport-Security} value for hosts with TLS, or {@code null}
+ * @param observers    told of every finished request (access log, metrics)
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
-        int httpsRedirectPort, String hsts) {
+        int httpsRedirectPort, String hsts, List<RequestObserver> observers) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

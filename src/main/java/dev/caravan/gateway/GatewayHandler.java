@@ -71,6 +71,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean readRequested;
     private boolean draining;
     private boolean active;
+    private RequestRecorder recorder;
+    /** The current request's record, or {@code null} when nothing observes requests. */
+    private RequestRecord record;
     private String hsts;
     private StickySession sticky;
     private String cors;
@@ -90,6 +93,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        recorder = ctx.pipeline().get(RequestRecorder.class);
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -162,6 +166,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
+        record = recorder == null ? null : recorder.current();
         releaseLimit();
         errorPage = null;
         sticky = null;
@@ -220,6 +225,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         PathRule rule = match.rule();
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
+        if (record != null) {
+            record.rule = rule;
+            record.accessLog = policy.accessLog();
+        }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && gateway.scheme().equals("http")) {
@@ -265,6 +274,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         Backend backend = rule != null && rule.canary() != null && rule.canary().backend().hasEndpoints()
                 && rule.canary().chooses(request.headers()) ? rule.canary().backend() : match.backend();
+        if (record != null) {
+            record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();
+        }
         if (!backend.hasEndpoints()) {
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
@@ -279,6 +291,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,
                 gateway.scheme(), gateway.port());
         String originalUri = request.uri();
+        if (record != null) {
+            record.requestId = request.headers().get("X-Request-ID");
+        }
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
         }
@@ -391,7 +406,35 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     @Override
+    public void attempting(InetSocketAddress endpoint) {
+        if (record != null) {
+            if (record.attempts++ == 0) {
+                record.upstreamStartNanos = System.nanoTime();
+            }
+            record.upstream = endpoint;
+            record.upstreamConnectNanos = -1;
+        }
+    }
+
+    @Override
+    public void upstreamConnected(long connectNanos) {
+        if (record != null) {
+            record.upstreamConnectNanos = connectNanos;
+        }
+    }
+
+    /** The pod is done with the current request, however it ended. */
+    private void upstreamEnded() {
+        if (record != null && record.upstream != null && record.upstreamEndNanos == 0) {
+            record.upstreamEndNanos = System.nanoTime();
+        }
+    }
+
+    @Override
     public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
+        if (record != null) {
+            record.upstreamStatus = response.status().code();
+        }
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -463,6 +506,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void completed(boolean keepOpen) {
+        upstreamEnded();
         releaseLimit();
         call = null;
         keepOpen &= !draining;
@@ -476,6 +520,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
+        upstreamEnded();
         releaseLimit();
         LOG.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
         call = null;
@@ -484,6 +529,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void aborted(String reason) {
+        upstreamEnded();
         releaseLimit();
         LOG.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
         call = null;

@@ -11,6 +11,7 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.netty.NettyServerBootstrapFactory;
 import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
@@ -34,6 +35,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
     private final EventLoopGroup workers;
     private final Mapping<String, SslContext> certificates;
     private final RateLimiters rateLimiters;
+    private final List<RequestObserver> observers;
     private NettySharedHttpServerBootstrapConfiguration configuration;
     private ListenerConsumers consumers;
     private HttpServerBootstrapFactory bootstrapFactory;
@@ -45,9 +47,11 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
      * @param workers      the event loops that serve client connections and their upstream connections
      * @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP
      * @param rateLimiters the Ingresses' rate limits, shared by all listeners as nginx's zones are
+     * @param observers    told of every finished request
      */
     public HttpListener(ListenerSettings settings, CurrentRoutingTable table, UpstreamClient upstream,
-            EventLoopGroup workers, Mapping<String, SslContext> certificates, RateLimiters rateLimiters) {
+            EventLoopGroup workers, Mapping<String, SslContext> certificates, RateLimiters rateLimiters,
+            List<RequestObserver> observers) {
         if (settings.tls() != (certificates != null)) {
             throw new IllegalArgumentException("an HTTPS listener needs certificates, an HTTP one none");
         }
@@ -57,6 +61,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         this.workers = workers;
         this.certificates = certificates;
         this.rateLimiters = rateLimiters;
+        this.observers = List.copyOf(observers);
         connections = new DefaultChannelGroup("caravan-" + settings.scheme() + "-clients", GlobalEventExecutor.INSTANCE);
     }
 
@@ -81,7 +86,8 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
-                settings.maxBodySize(), rateLimiters, connections, settings.httpsRedirectPort(), settings.hsts());
+                settings.maxBodySize(), rateLimiters, connections, settings.httpsRedirectPort(), settings.hsts(),
+                observers);
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,

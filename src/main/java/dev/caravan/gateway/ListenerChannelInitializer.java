@@ -108,6 +108,9 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
     private void addGateway(ChannelPipeline pipeline) {
         pipeline.addLast("flow", new FlowControlHandler());
+        if (!gateway.observers().isEmpty()) {
+            pipeline.addLast("recorder", new RequestRecorder(gateway.observers(), settings.scheme()));
+        }
         pipeline.addLast("gateway", new GatewayHandler(gateway));
         pipeline.addLast("aggregator", new HttpObjectAggregator(settings.maxCamelBodySize()));
         pipeline.addLast("camel", gateway.consumers().getChannelHandler());

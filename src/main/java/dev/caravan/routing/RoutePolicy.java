@@ -40,17 +40,19 @@ import java.util.regex.Pattern;
  * @param sslRedirect        when plain-HTTP requests are sent to HTTPS
  * @param sslPassthrough     whether TLS connections for the Ingress's hosts go to its pods undecrypted
  * @param proxySsl           how HTTPS pods are authenticated ({@code proxy-ssl-*}), or {@code null}: not at all
+ * @param accessLog          whether requests are written to the access log ({@code enable-access-log})
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
-        Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl) {
+        Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
+        boolean accessLog) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null);
+            SslRedirect.DEFAULT, false, null, true);
 
     /**
      * TLS to HTTPS pods beyond encryption, as ingress-nginx's {@code proxy-ssl-*}.

@@ -96,7 +96,7 @@ public final class CertificateLoader implements CompilationListener {
         }
         if (outcome == null) {
             try {
-                outcome = new Outcome(reader.read("Secret " + ref, secret, clock.instant()), null);
+                outcome = new Outcome(reader.read(ref, secret, clock.instant()), null);
             } catch (InvalidCertificateException e) {
                 outcome = new Outcome(null, e.getMessage());
             }

@@ -65,12 +65,18 @@ public final class CertificateStore implements Mapping<String, SslContext> {
         return current.fallback();
     }
 
+    /** The certificate of each host that has its own, by host ({@code *.suffix} for wildcards). */
+    public Map<String, ServerCertificate> byHost() {
+        Snapshot snapshot = current;
+        Map<String, ServerCertificate> byHost = new TreeMap<>(snapshot.exact());
+        snapshot.wildcard().forEach((suffix, certificate) -> byHost.put("*." + suffix, certificate));
+        return byHost;
+    }
+
     /** When each host's certificate expires (its not-after), by host; for metrics and operators. */
     public Map<String, Instant> expiries() {
-        Snapshot snapshot = current;
         Map<String, Instant> expiries = new TreeMap<>();
-        snapshot.exact().forEach((host, certificate) -> expiries.put(host, certificate.notAfter()));
-        snapshot.wildcard().forEach((suffix, certificate) -> expiries.put("*." + suffix, certificate.notAfter()));
+        byHost().forEach((host, certificate) -> expiries.put(host, certificate.notAfter()));
         return expiries;
     }
 }

@@ -27,8 +27,7 @@ public final class GeneratedCertificate {
         try {
             generated = new SelfSignedCertificate(NAME, new SecureRandom(), 256,
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), "EC");
-            return new ServerCertificate("a generated self-signed certificate",
-                    settings.serverContext(generated.key(), List.of(generated.cert())), generated.cert());
+            return new ServerCertificate(null, settings.serverContext(generated.key(), List.of(generated.cert())), generated.cert());
         } catch (CertificateException | SSLException e) {
             throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);
         } finally {

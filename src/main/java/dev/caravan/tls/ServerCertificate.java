@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import dev.caravan.routing.ObjectRef;
 import io.netty.handler.ssl.SslContext;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -7,12 +8,17 @@ import java.time.Instant;
 /**
  * A certificate the HTTPS listener can present, ready for handshakes.
  *
- * @param source where it comes from, for people: {@code Secret ns/name}, or the generated default
+ * @param secret the Secret it comes from, or {@code null} for the generated default
  * @param leaf   the server's own certificate, first of its chain
  */
-public record ServerCertificate(String source, SslContext context, X509Certificate leaf) {
+public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf) {
 
     public Instant notAfter() {
         return leaf.getNotAfter().toInstant();
+    }
+
+    /** Where it comes from, for people. */
+    public String source() {
+        return secret == null ? "a generated self-signed certificate" : "Secret " + secret;
     }
 }

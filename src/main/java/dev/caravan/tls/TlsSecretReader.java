@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import dev.caravan.routing.ObjectRef;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class TlsSecretReader {
     }
 
     /** The certificate of {@code secret}, ready to serve, or why it cannot be. */
-    public ServerCertificate read(String source, Secret secret, Instant now) throws InvalidCertificateException {
+    public ServerCertificate read(ObjectRef ref, Secret secret, Instant now) throws InvalidCertificateException {
         checkType(secret);
         List<X509Certificate> chain = certificates("tls.crt", field(secret, "tls.crt"));
         PrivateKey key = privateKey(field(secret, "tls.key"));
@@ -58,7 +59,7 @@ public final class TlsSecretReader {
             throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant());
         }
         try {
-            return new ServerCertificate(source, settings.serverContext(key, chain), leaf);
+            return new ServerCertificate(ref, settings.serverContext(key, chain), leaf);
         } catch (SSLException | IllegalArgumentException e) {
             throw new InvalidCertificateException("cannot be served: " + e.getMessage());
         }

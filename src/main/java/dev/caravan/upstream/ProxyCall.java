@@ -129,6 +129,7 @@ public final class ProxyCall {
         attemptStarted = System.nanoTime();
         attemptOpen = true;
         backend.balancer().started(endpoint);
+        listener.attempting(endpoint);
         InetSocketAddress target = endpoint;
         Future<Channel> connection = client.acquire(downstream.channel().eventLoop(), target, options);
         if (connection.isDone()) {
@@ -164,6 +165,7 @@ public final class ProxyCall {
         }
         upstream = channel;
         upstreamReused = UpstreamClient.uses(channel) > 0;
+        listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
         channel.attr(UpstreamHandler.CALL).set(this);
         channel.write(request);
         if (requestComplete) {

@@ -7,6 +7,14 @@ import java.net.InetSocketAddress;
 /** How a proxied request ends, told to the client side that started it. Called on the client's event loop. */
 public interface ProxyCallListener {
 
+    /** A try on {@code endpoint} begins (the first, or another after a failure). */
+    default void attempting(InetSocketAddress endpoint) {
+    }
+
+    /** The try has its connection: a new one after {@code connectNanos}, or a pooled one (0). */
+    default void upstreamConnected(long connectNanos) {
+    }
+
     /** The call can take more of the client's request body: read the next piece. */
     void requestBody();
 

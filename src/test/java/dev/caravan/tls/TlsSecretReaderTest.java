@@ -3,6 +3,7 @@ package dev.caravan.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravan.routing.ObjectRef;
 import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class TlsSecretReaderTest {
 
     private static final TestCertificates AUTHORITY = new TestCertificates();
+    private static final ObjectRef REF = new ObjectRef("default", "s");
     private final TlsSecretReader reader = new TlsSecretReader(TlsSettings.defaults());
 
     @Test
@@ -47,7 +49,7 @@ class TlsSecretReaderTest {
         TestCertificates.Issued issued = AUTHORITY.issue("plain.example.test");
         Secret secret = new SecretBuilder().withNewMetadata().withName("s").endMetadata().withType("kubernetes.io/tls")
                 .withStringData(Map.of("tls.crt", issued.certificatePem(), "tls.key", issued.keyPem())).build();
-        assertThat(reader.read("Secret s", secret, Instant.now()).leaf()).isEqualTo(issued.certificate());
+        assertThat(reader.read(REF, secret, Instant.now()).leaf()).isEqualTo(issued.certificate());
     }
 
     @Test
@@ -63,17 +65,17 @@ class TlsSecretReaderTest {
         Secret empty = new SecretBuilder().withNewMetadata().withName("s").endMetadata().withType("kubernetes.io/tls")
                 .withData(Map.of("tls.crt", "")).build();
         Secret opaque = new SecretBuilder(secret(issued.certificatePem(), issued.keyPem())).withType("Opaque").build();
-        assertThatThrownBy(() -> reader.read("Secret s", opaque, Instant.now()))
+        assertThatThrownBy(() -> reader.read(REF, opaque, Instant.now()))
                 .hasMessage("is of type Opaque; Caravan reads only kubernetes.io/tls Secrets");
-        assertThatThrownBy(() -> reader.read("Secret s", empty, Instant.now())).hasMessageContaining("has no tls.crt");
-        assertThatThrownBy(() -> reader.read("Secret s", secret(issued.certificatePem(), issued.keyPem()),
+        assertThatThrownBy(() -> reader.read(REF, empty, Instant.now())).hasMessageContaining("has no tls.crt");
+        assertThatThrownBy(() -> reader.read(REF, secret(issued.certificatePem(), issued.keyPem()),
                 Instant.now().plus(Duration.ofDays(60)))).hasMessageContaining("tls.crt expired on");
-        assertThatThrownBy(() -> reader.read("Secret s", secret(issued.certificatePem(), issued.keyPem()),
+        assertThatThrownBy(() -> reader.read(REF, secret(issued.certificatePem(), issued.keyPem()),
                 Instant.now().minus(Duration.ofDays(60)))).hasMessageContaining("is not valid before");
     }
 
     private ServerCertificate read(String certificate, String key) throws InvalidCertificateException {
-        return reader.read("Secret s", secret(certificate, key), Instant.now());
+        return reader.read(REF, secret(certificate, key), Instant.now());
     }
 
     private static Secret secret(String certificate, String key) {

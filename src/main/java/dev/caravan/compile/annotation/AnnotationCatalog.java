@@ -89,6 +89,7 @@ public final class AnnotationCatalog {
                 + " /.well-known/acme-challenge/ is exempt");
         supported("force-ssl-redirect", "308 from HTTP to HTTPS even when the host has no TLS");
         supported("preserve-trailing-slash", "keep the URI's trailing / in the HTTPS redirect (default: dropped)");
+        supported("enable-access-log", "false: this Ingress's requests are left out of the access log");
         supported("ssl-passthrough", "TLS connections for the Ingress's hosts go to the pods of its first path"
                 + " undecrypted, chosen by SNI; needs --enable-ssl-passthrough; other annotations do not apply");
         supported("proxy-ssl-secret", "Secret (the Ingress's namespace, type kubernetes.io/tls) whose ca.crt verifies"
@@ -98,7 +99,7 @@ public final class AnnotationCatalog {
         supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
         supported("proxy-ssl-server-name", "on: send proxy-ssl-name by SNI");
         for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "proxy-buffering",
-            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "enable-access-log", "ssl-ciphers", "server-alias"}) {
+            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",

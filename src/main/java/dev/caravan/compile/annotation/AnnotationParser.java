@@ -80,7 +80,7 @@ public final class AnnotationParser {
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
-                proxySsl(values, namespace));
+                proxySsl(values, namespace), values.bool("enable-access-log", true));
         return new Parsed(policy, List.copyOf(findings));
     }
 

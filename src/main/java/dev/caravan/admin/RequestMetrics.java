@@ -1,0 +1,177 @@
+package dev.caravan.admin;
+
+import dev.caravan.gateway.RequestObserver;
+import dev.caravan.gateway.RequestRecord;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.PathRule;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ingress-nginx's request metrics, by the same names and labels, so that its dashboards and alerts
+ * keep working: {@code nginx_ingress_controller_requests}, {@code _request_duration_seconds},
+ * {@code _response_duration_seconds}, {@code _request_size}, {@code _response_size},
+ * {@code _bytes_sent}; plus Caravan's upstream connect time and retries. Labels come from the Ingress
+ * rule (its path, never the request's), so their values are bounded by the Ingresses; the number of
+ * series is capped besides, and the series of an Ingress that is gone are removed.
+ */
+public final class RequestMetrics implements RequestObserver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
+    /** Enough for thousands of Ingresses; beyond it requests are still counted, without labels. */
+    static final int MAX_SERIES = 20_000;
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+            "CONNECT", "TRACE");
+    /** Prometheus's default buckets, as ingress-nginx uses for its durations. */
+    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10)};
+    private static final double[] SIZE_BUCKETS = {100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000};
+
+    /** One label set: what ingress-nginx labels its request metrics with. */
+    private record Key(String namespace, String ingress, String service, String path, String method, int status,
+            boolean canary) {
+    }
+
+    /** The meters of one label set. */
+    private record Meters(LongAdder requests, List<Meter> all, Timer duration, Timer upstreamDuration,
+            DistributionSummary requestSize, DistributionSummary responseSize, DistributionSummary bytesSent) {
+    }
+
+    private final MeterRegistry registry;
+    private final Tags controller;
+    private final Map<Key, Meters> series = new ConcurrentHashMap<>();
+    private final Timer connect;
+    private final Counter retries;
+    private final Counter unlabelled;
+    private volatile boolean warnedFull;
+
+    /**
+     * @param controller the constant labels of every request series: {@code controller_class},
+     *                   {@code controller_namespace}, {@code controller_pod}
+     */
+    public RequestMetrics(MeterRegistry registry, Tags controller) {
+        this.registry = registry;
+        this.controller = controller;
+        connect = Timer.builder("caravan.upstream.connect").description("Time to connect to a pod (new connections)")
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        retries = Counter.builder("caravan.upstream.retries").description("Requests tried again on another pod")
+                .register(registry);
+        unlabelled = Counter.builder("caravan.requests.unlabelled")
+                .description("Requests counted without labels because the series cap (" + MAX_SERIES + ") was reached")
+                .register(registry);
+    }
+
+    @Override
+    public void completed(RequestRecord record) {
+        if (record.upstreamConnectNanos() > 0) {
+            connect.record(record.upstreamConnectNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (record.attempts() > 1) {
+            retries.increment(record.attempts() - 1);
+        }
+        Meters meters = meters(key(record));
+        if (meters == null) {
+            unlabelled.increment();
+            return;
+        }
+        meters.requests().increment();
+        meters.duration().record(record.durationNanos(), TimeUnit.NANOSECONDS);
+        if (record.upstreamNanos() >= 0) {
+            meters.upstreamDuration().record(record.upstreamNanos(), TimeUnit.NANOSECONDS);
+        }
+        meters.requestSize().record(record.requestBytes());
+        meters.responseSize().record(record.responseBytes());
+        meters.bytesSent().record(record.responseBytes());
+    }
+
+    /** Drops the series of Ingresses no longer served. */
+    public void retain(Set<ObjectRef> ingresses) {
+        series.entrySet().removeIf(entry -> {
+            Key key = entry.getKey();
+            boolean gone = !key.ingress().isEmpty() && !ingresses.contains(new ObjectRef(key.namespace(), key.ingress()));
+            if (gone) {
+                entry.getValue().all().forEach(registry::remove);
+            }
+            return gone;
+        });
+    }
+
+    private static Key key(RequestRecord record) {
+        PathRule rule = record.rule();
+        String method = METHODS.contains(record.method()) ? record.method() : "OTHER";
+        if (rule == null) {
+            return new Key("", "", "", "", method, record.status(), false);
+        }
+        String service = record.canary() ? rule.canary().backend().name() : rule.backend().name();
+        return new Key(rule.ingress().namespace(), rule.ingress().name(), serviceName(service), rule.path(), method,
+                record.status(), record.canary());
+    }
+
+    /** {@code ns/name:port} → {@code name}, as ingress-nginx's {@code service} label. */
+    static String serviceName(String backend) {
+        int slash = backend.indexOf('/');
+        int colon = backend.lastIndexOf(':');
+        return slash >= 0 && colon > slash ? backend.substring(slash + 1, colon) : backend;
+    }
+
+    private Meters meters(Key key) {
+        Meters meters = series.get(key);
+        if (meters != null) {
+            return meters;
+        }
+        if (series.size() >= MAX_SERIES) {
+            if (!warnedFull) {
+                warnedFull = true;
+                LOG.warn("{} request metric series: further label sets are counted in caravan_requests_unlabelled",
+                        MAX_SERIES);
+            }
+            return null;
+        }
+        return series.computeIfAbsent(key, this::register);
+    }
+
+    private Meters register(Key key) {
+        Tags tags = controller.and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
+                "path", key.path(), "method", key.method(), "status", Integer.toString(key.status()),
+                "canary", key.canary() ? key.service() : "");
+        LongAdder requests = new LongAdder();
+        List<Meter> all = new ArrayList<>();
+        // a gauge, not a counter: Prometheus counters gain a _total suffix, and ingress-nginx's name has none
+        all.add(Gauge.builder("nginx.ingress.controller.requests", requests, LongAdder::sum)
+                .description("The total number of client requests").tags(tags).register(registry));
+        Timer duration = Timer.builder("nginx.ingress.controller.request.duration")
+                .description("The request processing time in seconds").tags(tags)
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        Timer upstream = Timer.builder("nginx.ingress.controller.response.duration")
+                .description("The time spent on receiving the response from the upstream server").tags(tags)
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        DistributionSummary requestSize = size("nginx.ingress.controller.request.size", "The request length", tags);
+        DistributionSummary responseSize = size("nginx.ingress.controller.response.size", "The response length", tags);
+        DistributionSummary bytesSent = size("nginx.ingress.controller.bytes.sent", "The number of bytes sent to a client",
+                tags);
+        all.addAll(List.of(duration, upstream, requestSize, responseSize, bytesSent));
+        return new Meters(requests, List.copyOf(all), duration, upstream, requestSize, responseSize, bytesSent);
+    }
+
+    private DistributionSummary size(String name, String description, Tags tags) {
+        return DistributionSummary.builder(name).description(description + " (including headers)").tags(tags)
+                .serviceLevelObjectives(SIZE_BUCKETS).register(registry);
+    }
+}

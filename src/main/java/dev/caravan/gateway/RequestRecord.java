@@ -1,0 +1,146 @@
+package dev.caravan.gateway;
+
+import dev.caravan.routing.PathRule;
+import java.net.InetSocketAddress;
+
+/**
+ * What happened to one request, gathered while it is served and handed to the
+ * {@link RequestObserver}s once its response is written: the raw material of access logs and metrics.
+ * Written and read on the connection's event loop only.
+ */
+public final class RequestRecord {
+
+    long startNanos;
+    long startMillis;
+    String method;
+    String uri;
+    String host;
+    String protocol;
+    String scheme;
+    InetSocketAddress client;
+    String requestId;
+    String userAgent;
+    String referer;
+    long requestBytes;
+    int status;
+    long responseBytes;
+    long durationNanos;
+    PathRule rule;
+    boolean canary;
+    boolean accessLog = true;
+    InetSocketAddress upstream;
+    int upstreamStatus;
+    int attempts;
+    long upstreamStartNanos;
+    long upstreamEndNanos;
+    long upstreamConnectNanos = -1;
+
+    RequestRecord() {
+    }
+
+    /** When the request began, in epoch milliseconds. */
+    public long startMillis() {
+        return startMillis;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    /** The request target as received: path and query. */
+    public String uri() {
+        return uri;
+    }
+
+    /** The Host (or :authority) as received, port included; {@code null} when there was none. */
+    public String host() {
+        return host;
+    }
+
+    /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2.0}. */
+    public String protocol() {
+        return protocol;
+    }
+
+    /** {@code http} or {@code https}: the listener's. */
+    public String scheme() {
+        return scheme;
+    }
+
+    public InetSocketAddress client() {
+        return client;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public String userAgent() {
+        return userAgent;
+    }
+
+    public String referer() {
+        return referer;
+    }
+
+    /** The request's size: request line, headers and body, as nginx's {@code $request_length}. */
+    public long requestBytes() {
+        return requestBytes;
+    }
+
+    /** The status sent to the client (0 if the connection closed before a response began). */
+    public int status() {
+        return status;
+    }
+
+    /** Bytes of the response sent: head and body, as nginx's {@code $bytes_sent}. */
+    public long responseBytes() {
+        return responseBytes;
+    }
+
+    /** From the request's head to the response's last byte written. */
+    public long durationNanos() {
+        return durationNanos;
+    }
+
+    /** The Ingress rule that served it, or {@code null} (no rule: a default backend or a 404). */
+    public PathRule rule() {
+        return rule;
+    }
+
+    /** Whether the rule's canary served it. */
+    public boolean canary() {
+        return canary;
+    }
+
+    /** Whether its Ingress wants it in the access log ({@code enable-access-log}). */
+    public boolean accessLog() {
+        return accessLog;
+    }
+
+    /** The pod that answered (the last tried), or {@code null} when no pod was asked. */
+    public InetSocketAddress upstream() {
+        return upstream;
+    }
+
+    /** The pod's status, or 0. */
+    public int upstreamStatus() {
+        return upstreamStatus;
+    }
+
+    /** Pods tried: more than 1 means retries. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** From the first try to the pod's last byte, or -1 when no pod was asked. */
+    public long upstreamNanos() {
+        return upstream == null ? -1 : Math.max(0, (upstreamEndNanos != 0 ? upstreamEndNanos : startNanos
+                + durationNanos) - upstreamStartNanos);
+    }
+
+    /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */
+    public long upstreamConnectNanos() {
+        return upstreamConnectNanos;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.caravan.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import java.net.InetSocketAddress;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches a connection's requests and responses as they pass, one at a time (it sits behind the flow
+ * control, so the next request passes only once the gateway asks for it), and hands each finished
+ * {@link RequestRecord} to the observers when its response's last byte is written. The gateway adds
+ * what only it knows (the rule, the pod) to {@link #current()}.
+ */
+final class RequestRecorder extends ChannelDuplexHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
+
+    private final List<RequestObserver> observers;
+    private final String scheme;
+    private RequestRecord current;
+    private boolean responding;
+
+    RequestRecorder(List<RequestObserver> observers, String scheme) {
+        this.observers = observers;
+        this.scheme = scheme;
+    }
+
+    /** The request being served, or {@code null} between requests. */
+    RequestRecord current() {
+        return current;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            current = start(ctx, request);
+            responding = false;
+        }
+        if (current != null && msg instanceof HttpContent content) {
+            current.requestBytes += content.content().readableBytes();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private RequestRecord start(ChannelHandlerContext ctx, HttpRequest request) {
+        RequestRecord record = new RequestRecord();
+        record.startNanos = System.nanoTime();
+        record.startMillis = System.currentTimeMillis();
+        record.method = request.method().name();
+        record.uri = request.uri();
+        record.protocol = ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0" : request.protocolVersion().text();
+        record.scheme = scheme;
+        HttpHeaders headers = request.headers();
+        record.host = headers.get(HttpHeaderNames.HOST);
+        record.userAgent = headers.get(HttpHeaderNames.USER_AGENT);
+        record.referer = headers.get(HttpHeaderNames.REFERER);
+        // a proxied request gets one made if it has none; see GatewayHandler
+        record.requestId = headers.get("X-Request-ID");
+        record.client = ctx.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
+        record.requestBytes = request.method().name().length() + request.uri().length() + 12 + headerBytes(headers);
+        return record;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        RequestRecord record = current;
+        if (record != null) {
+            if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+                record.status = response.status().code();
+                record.responseBytes += response.status().toString().length() + 11 + headerBytes(response.headers());
+                responding = true;
+            }
+            if (responding && msg instanceof ByteBufHolder holder) {
+                record.responseBytes += holder.content().readableBytes();
+            } else if (responding && msg instanceof ByteBuf buffer) {
+                record.responseBytes += buffer.readableBytes();
+            }
+            if (responding && msg instanceof LastHttpContent) {
+                current = null;
+                promise = promise.unvoid();
+                promise.addListener(written -> finish(record));
+            }
+        }
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // a request cut short still counts: its status is what was sent, or 0 for nothing
+        RequestRecord record = current;
+        current = null;
+        if (record != null) {
+            finish(record);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private void finish(RequestRecord record) {
+        record.durationNanos = System.nanoTime() - record.startNanos;
+        for (RequestObserver observer : observers) {
+            try {
+                observer.completed(record);
+            } catch (RuntimeException e) {
+                LOG.warn("Request observer {} failed", observer, e);
+            }
+        }
+    }
+
+    private static long headerBytes(HttpHeaders headers) {
+        long bytes = 2;
+        Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
+        while (entries.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = entries.next();
+            bytes += header.getKey().length() + header.getValue().length() + 4;
+        }
+        return bytes;
+    }
+}

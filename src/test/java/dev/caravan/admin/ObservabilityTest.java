@@ -1,0 +1,197 @@
+package dev.caravan.admin;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import dev.caravan.testing.TlsClient;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Known traffic in, then /metrics scraped and the access log read back: counts, labels and fields. */
+class ObservabilityTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    static Path manifests;
+    static TestBackend pod;
+    static CaravanHarness caravan;
+    static final List<String> accessLines = new CopyOnWriteArrayList<>();
+    static AbstractAppender capture;
+    static TestCertificates.Issued certificate = new TestCertificates().issue("shop.example.test");
+
+    @BeforeAll
+    static void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(2000)));
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.service("empty"), certificate.secret("shop-tls"),
+                Manifests.tlsIngress("shop", "shop.example.test", "/cart", "svc", "shop.example.test", "shop-tls"),
+                Manifests.ingress("down", "down.example.test", "/", "empty"),
+                Manifests.ingress("quiet", "quiet.example.test", "/", "svc", Map.of(NGINX + "enable-access-log", "false"))));
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        capture = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                accessLines.add(event.getMessage().getFormattedMessage());
+            }
+        };
+        capture.start();
+        LoggerConfig access = context.getConfiguration().getLoggerConfig(AccessLog.LOGGER);
+        assertThat(access.getName()).isEqualTo(AccessLog.LOGGER);
+        access.addAppender(capture, null, null);
+        context.updateLoggers();
+        caravan = CaravanHarness.start(manifests, "--https-redirect-port", "443");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        pod.close();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getLoggerConfig(AccessLog.LOGGER).removeAppender("capture");
+        context.updateLoggers();
+    }
+
+    @Test
+    void requestMetricsCarryIngressNginxNamesAndRuleLabels() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            try (RawHttp https = TlsClient.http(caravan.httpsPort(), "shop.example.test", TlsClient.trustAll())) {
+                https.send("GET /cart/" + i + "?q=" + i + " HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+                assertThat(https.read(false).status()).isEqualTo(200);
+            }
+        }
+        try (RawHttp https = TlsClient.http(caravan.httpsPort(), "shop.example.test", TlsClient.trustAll())) {
+            https.send("POST /cart HTTP/1.1\r\nHost: shop.example.test\r\nContent-Length: 5000\r\n\r\n" + "y".repeat(5000));
+            assertThat(https.read(false).status()).isEqualTo(200);
+        }
+        assertThat(caravan.get("down.example.test", "/").status()).isEqualTo(503);
+        assertThat(caravan.get("nobody.example.test", "/").status()).isEqualTo(404);
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            String metrics = scrape();
+            String shop = "ingress=\"shop\",method=\"GET\",namespace=\"default\",path=\"/cart\",service=\"svc\",status=\"200\"";
+            assertThat(value(metrics, "nginx_ingress_controller_requests", shop)).isEqualTo(3.0);
+            assertThat(value(metrics, "nginx_ingress_controller_request_duration_seconds_count", shop)).isEqualTo(3.0);
+            assertThat(value(metrics, "nginx_ingress_controller_response_duration_seconds_count", shop)).isEqualTo(3.0);
+            // the pod's 2000-byte body, and its head
+            assertThat(value(metrics, "nginx_ingress_controller_response_size_sum", shop)).isGreaterThan(3 * 2000.0);
+            String post = "ingress=\"shop\",method=\"POST\",namespace=\"default\",path=\"/cart\",service=\"svc\",status=\"200\"";
+            assertThat(value(metrics, "nginx_ingress_controller_request_size_sum", post)).isGreaterThan(5000.0);
+            assertThat(value(metrics, "nginx_ingress_controller_requests", "ingress=\"down\",method=\"GET\","
+                    + "namespace=\"default\",path=\"/\",service=\"empty\",status=\"503\"")).isEqualTo(1.0);
+            assertThat(value(metrics, "nginx_ingress_controller_requests", "ingress=\"\",method=\"GET\","
+                    + "namespace=\"\",path=\"\",service=\"\",status=\"404\"")).isGreaterThanOrEqualTo(1.0);
+            // the request's own path is never a label
+            assertThat(metrics).doesNotContain("/cart/1").doesNotContain("q=1");
+            assertThat(metrics).contains("controller_class=\"caravan.dev/ingress-controller\"");
+        });
+    }
+
+    @Test
+    void controllerMetricsDescribeTheTableAndCertificates() throws Exception {
+        String metrics = scrape();
+        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(3.0);
+        assertThat(value(metrics, "caravan_source_synced", null)).isEqualTo(1.0);
+        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(3.0);
+        assertThat(value(metrics, "caravan_compiles_total", null)).isGreaterThanOrEqualTo(1.0);
+        assertThat(value(metrics, "nginx_ingress_controller_ssl_expire_time_seconds",
+                "class=\"caravan.dev/ingress-controller\",host=\"shop.example.test\",namespace=\"default\","
+                        + "secret_name=\"shop-tls\"")).isEqualTo((double) certificate.certificate().getNotAfter()
+                .toInstant().getEpochSecond());
+        assertThat(metrics).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void everyRequestIsOneJsonLineUnlessItsIngressOptsOut() throws Exception {
+        caravan.get("quiet.example.test", "/hidden");
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET /cart/a?x=%22 HTTP/1.1\r\nHost: shop.example.test:80\r\nUser-Agent: probe \"1\"\r\n"
+                    + "X-Request-ID: req-42\r\n\r\n");
+            // shop has TLS: plain HTTP is redirected
+            assertThat(http.read(false).status()).isEqualTo(308);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("req-42")));
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : accessLines) {
+            lines.add(json.readTree(line));
+        }
+        JsonNode redirect = lines.stream().filter(l -> "req-42".equals(l.path("request_id").asText(null)))
+                .findFirst().orElseThrow();
+        // a redirect answered locally keeps the client's request id and names the rule
+        assertThat(redirect.get("status").asInt()).isEqualTo(308);
+        assertThat(redirect.get("method").asText()).isEqualTo("GET");
+        assertThat(redirect.get("uri").asText()).isEqualTo("/cart/a?x=%22");
+        assertThat(redirect.get("host").asText()).isEqualTo("shop.example.test:80");
+        assertThat(redirect.get("protocol").asText()).isEqualTo("HTTP/1.1");
+        assertThat(redirect.get("scheme").asText()).isEqualTo("http");
+        assertThat(redirect.get("ingress").asText()).isEqualTo("shop");
+        assertThat(redirect.get("namespace").asText()).isEqualTo("default");
+        assertThat(redirect.get("user_agent").asText()).isEqualTo("probe \"1\"");
+        assertThat(redirect.get("upstream_addr").isNull()).isTrue();
+        assertThat(redirect.get("client").asText()).isEqualTo("127.0.0.1");
+
+        try (RawHttp https = TlsClient.http(caravan.httpsPort(), "shop.example.test", TlsClient.trustAll())) {
+            https.send("GET /cart/proxied HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
+            https.read(false);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("/cart/proxied")));
+        JsonNode proxied = json.readTree(accessLines.stream().filter(l -> l.contains("/cart/proxied")).findFirst()
+                .orElseThrow());
+        assertThat(proxied.get("status").asInt()).isEqualTo(200);
+        assertThat(proxied.get("scheme").asText()).isEqualTo("https");
+        assertThat(proxied.get("service").asText()).isEqualTo("svc");
+        assertThat(proxied.get("upstream_addr").asText()).isEqualTo(pod.ip() + ":" + pod.port());
+        assertThat(proxied.get("upstream_status").asInt()).isEqualTo(200);
+        assertThat(proxied.get("bytes_sent").asLong()).isGreaterThan(2000);
+        assertThat(proxied.get("duration").asDouble()).isGreaterThanOrEqualTo(proxied.get("upstream_duration").asDouble());
+        assertThat(proxied.get("request_id").asText()).hasSize(32);
+
+        assertThat(accessLines).noneMatch(line -> line.contains("quiet.example.test"));
+    }
+
+    private static String scrape() throws Exception {
+        RawHttp.Response response = RawHttp.get(caravan.adminPort(), "localhost", "/metrics");
+        assertThat(response.status()).isEqualTo(200);
+        return response.text();
+    }
+
+    /** The value of the series of {@code name} whose labels include {@code labels} (in Prometheus's order). */
+    private static double value(String metrics, String name, String labels) {
+        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
+        Matcher matcher = line.matcher(metrics);
+        while (matcher.find()) {
+            String found = matcher.group(1) == null ? "" : matcher.group(1);
+            if (labels == null || found.contains(labels)) {
+                return Double.parseDouble(matcher.group(2));
+            }
+        }
+        throw new AssertionError("no series " + name + (labels == null ? "" : " with " + labels));
+    }
+}
