@@ -3,6 +3,7 @@ package dev.caravan;
 import dev.caravan.admin.AccessLog;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.ControllerMetrics;
+import dev.caravan.admin.Management;
 import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.Readiness;
 import dev.caravan.balance.RateLimiters;
@@ -85,6 +86,7 @@ public final class Caravan {
     private final IngressStatusWriter statusWriter;
     private final LeaderElection leaderElection;
     private final KubernetesEventReporter eventReporter;
+    private final Management management;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Caravan(CaravanOptions options) throws IOException {
@@ -140,7 +142,9 @@ public final class Caravan {
         UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
         List<CompilationListener> afterCompile = new ArrayList<>(List.of(certificateLoader,
                 new BackendTrustLoader(upstreamClient.trust())));
-        List<RequestObserver> observers = new ArrayList<>();
+        Management management = new Management(table, upstreamClient.drains());
+        afterCompile.add(management);
+        List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
         ControllerMetrics controllerMetrics = null;
         if (options.metrics()) {
             Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
@@ -159,6 +163,14 @@ public final class Caravan {
         if (controllerMetrics != null) {
             controllerMetrics.bind(recompiler);
         }
+        this.management = management;
+        main.addMainListener(new MainListenerSupport() {
+            // called by run() only; start() registers the MBeans itself
+            @Override
+            public void afterStart(BaseMainSupport started) {
+                management.register(started.getCamelContext(), recompiler);
+            }
+        });
         source.onSynced(recompiler::requestCompile);
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.httpsRedirectPort());
@@ -195,6 +207,7 @@ public final class Caravan {
     public void start() throws Exception {
         startPipeline();
         main.start();
+        management.register(main.getCamelContext(), recompiler);
     }
 
     /** Starts everything and blocks until the JVM is asked to stop. */

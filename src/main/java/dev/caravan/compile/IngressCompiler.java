@@ -58,11 +58,17 @@ public final class IngressCompiler {
     }
 
     public Compilation compile(ClusterState state, Compilation previous) {
+        return compile(state, previous, Set.of());
+    }
+
+    /** @param disabled Ingresses an operator took out of service: claimed, not served */
+    public Compilation compile(ClusterState state, Compilation previous, Set<ObjectRef> disabled) {
         List<Problem> problems = new ArrayList<>();
         Map<ObjectRef, Ingress> lastGood = new HashMap<>();
         Set<ObjectRef> claimed = new HashSet<>();
         Map<ObjectRef, String> ignored = new HashMap<>();
-        List<Served> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed, ignored);
+        List<Served> served = selectIngresses(state, previous.lastGood(), problems, lastGood, claimed, ignored,
+                disabled);
         served.sort(OLDEST_FIRST);
 
         BackendResolver resolver = new BackendResolver(state);
@@ -114,7 +120,7 @@ public final class IngressCompiler {
     /** Our Ingresses as they will be served: valid ones as they are, invalid ones by their last good version. */
     private List<Served> selectIngresses(ClusterState state, Map<ObjectRef, Ingress> previousGood,
             List<Problem> problems, Map<ObjectRef, Ingress> lastGood, Set<ObjectRef> claimed,
-            Map<ObjectRef, String> ignored) {
+            Map<ObjectRef, String> ignored, Set<ObjectRef> disabled) {
         IngressClassMatcher classes = new IngressClassMatcher(settings, state);
         List<Served> served = new ArrayList<>();
         for (Ingress ingress : state.<Ingress>all(ResourceKind.INGRESS)) {
@@ -125,6 +131,14 @@ public final class IngressCompiler {
                 continue;
             }
             claimed.add(ref);
+            if (disabled.contains(ref)) {
+                problems.add(Problem.warning(ref, Problem.DISABLED, "taken out of service by an operator; not served"));
+                Ingress good = previousGood.get(ref);
+                if (good != null) {
+                    lastGood.put(ref, good);
+                }
+                continue;
+            }
             AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
                     ref.namespace());
             reportUnsupported(ref, annotations, problems);

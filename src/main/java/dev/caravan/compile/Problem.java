@@ -31,6 +31,8 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String SECRET_NOT_FOUND = "SecretNotFound";
     /** A TLS Secret whose certificate cannot be served (unparsable, key mismatch, expired). */
     public static final String INVALID_CERTIFICATE = "InvalidCertificate";
+    /** An operator took the Ingress out of service (JMX); it is not served until enabled again. */
+    public static final String DISABLED = "Disabled";
     /** An older Ingress already serves the same host and path elsewhere. */
     public static final String CONFLICT = "Conflict";
 

@@ -4,7 +4,10 @@ import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.status.ProblemReporter;
+import dev.caravan.routing.ObjectRef;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +35,7 @@ public final class Recompiler extends ServiceSupport {
     private final List<CompilationListener> listeners;
     private final BooleanSupplier sourceSynced;
     private final AtomicBoolean pending = new AtomicBoolean();
+    private final Set<ObjectRef> disabled = ConcurrentHashMap.newKeySet();
     private ExecutorService executor;
     private volatile Compilation last = Compilation.EMPTY;
     private final AtomicLong compiles = new AtomicLong();
@@ -51,6 +55,25 @@ public final class Recompiler extends ServiceSupport {
 
     public Compilation last() {
         return last;
+    }
+
+    /**
+     * Takes an Ingress out of service, or puts it back, at once (an operator's choice, kept until
+     * changed or until restart).
+     *
+     * @return whether this changed anything
+     */
+    public boolean setDisabled(ObjectRef ingress, boolean disable) {
+        boolean changed = disable ? disabled.add(ingress) : disabled.remove(ingress);
+        if (changed) {
+            compileNow();
+        }
+        return changed;
+    }
+
+    /** The Ingresses taken out of service. */
+    public Set<ObjectRef> disabled() {
+        return Set.copyOf(disabled);
     }
 
     /** Compilations run so far. */
@@ -94,7 +117,7 @@ public final class Recompiler extends ServiceSupport {
     public synchronized Compilation compileNow() {
         ClusterState state = store.current();
         long started = System.nanoTime();
-        Compilation compilation = compiler.compile(state, last);
+        Compilation compilation = compiler.compile(state, last, Set.copyOf(disabled));
         for (CompilationListener listener : listeners) {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }

@@ -277,7 +277,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (record != null) {
             record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();
         }
-        if (!backend.hasEndpoints()) {
+        if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }

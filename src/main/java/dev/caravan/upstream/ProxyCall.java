@@ -93,6 +93,8 @@ public final class ProxyCall {
         this.clientKeepAlive = clientKeepAlive;
         this.clientHttp10 = clientVersion.minorVersion() == 0;
         this.headRequest = HttpMethod.HEAD.equals(request.method());
+        // drained endpoints count as tried: the balancer avoids them, and no retry goes there
+        client.drains().addDrainedOf(backend, tried);
     }
 
     /**

@@ -44,6 +44,7 @@ public final class UpstreamClient {
     private final UpstreamSettings settings;
     private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>();
     private final BackendTrust trust = new BackendTrust();
+    private final EndpointDrains drains = new EndpointDrains();
 
     public UpstreamClient(UpstreamSettings settings) {
         this.settings = settings;
@@ -51,6 +52,11 @@ public final class UpstreamClient {
 
     public UpstreamSettings settings() {
         return settings;
+    }
+
+    /** The endpoints an operator drained. */
+    public EndpointDrains drains() {
+        return drains;
     }
 
     /** The TLS trust for HTTPS pods. */

@@ -1,0 +1,101 @@
+package dev.caravan.admin;
+
+import dev.caravan.routing.Backend;
+import dev.caravan.routing.HostRoutes;
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RouteMatch;
+import dev.caravan.routing.RoutingTable;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** The routing table in words, for operators: every host's rules in match order, and single lookups. */
+final class TableDescription {
+
+    private TableDescription() {
+    }
+
+    static String dump(RoutingTable table) {
+        StringBuilder text = new StringBuilder("routing table version ").append(table.version()).append('\n');
+        new TreeMap<>(table.exactHosts()).forEach((host, routes) -> host(text, host, routes));
+        new TreeMap<>(table.wildcardHosts()).forEach((suffix, routes) -> host(text, "*." + suffix, routes));
+        if (table.anyHost() != null) {
+            host(text, "(any host)", table.anyHost());
+        }
+        text.append("default backend: ").append(table.defaultBackend() == null ? "built-in 404"
+                : backend(table.defaultBackend())).append('\n');
+        if (!table.passthrough().isEmpty()) {
+            new TreeMap<>(table.passthrough()).forEach((host, backend) -> text.append("ssl-passthrough ").append(host)
+                    .append(" -> ").append(backend(backend)).append('\n'));
+        }
+        return text.toString();
+    }
+
+    static String lookup(RoutingTable table, String host, String path) {
+        RouteMatch match = table.resolve(host, path);
+        if (match.rule() != null) {
+            return rule(match.rule()) + (match.hostHasTls() ? "; the host has TLS" : "");
+        }
+        if (match.backend() != null) {
+            return "no rule matches; the default backend " + backend(match.backend()) + " serves it";
+        }
+        return match.appRoot() != null && path.equals("/") ? "app-root: 302 to " + match.appRoot()
+                : "no rule matches: 404 from the built-in default backend";
+    }
+
+    private static void host(StringBuilder text, String host, HostRoutes routes) {
+        text.append(host).append(routes.tls() ? " (TLS)" : "").append('\n');
+        for (PathRule rule : routes.rules()) {
+            text.append("  ").append(rule(rule)).append('\n');
+        }
+        if (routes.defaultBackend() != null) {
+            text.append("  (other paths) -> ").append(backend(routes.defaultBackend())).append('\n');
+        }
+    }
+
+    private static String rule(PathRule rule) {
+        String match = rule.regex() != null ? "regex " + rule.regex().pattern() : rule.type().apiName() + " " + rule.path();
+        String canary = rule.canary() == null ? "" : ", canary " + backend(rule.canary().backend()) + " of Ingress "
+                + rule.canary().ingress();
+        return match + " -> " + backend(rule.backend()) + " (Ingress " + rule.ingress() + canary + ")";
+    }
+
+    static String backend(Backend backend) {
+        return backend.name() + " [" + backend.endpoints().stream().map(TableDescription::endpoint)
+                .collect(Collectors.joining(", ")) + "]";
+    }
+
+    static String endpoint(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
+    /** Every backend of the table, by name. */
+    static Map<String, Backend> backends(RoutingTable table) {
+        Map<String, Backend> backends = new TreeMap<>();
+        table.exactHosts().values().forEach(routes -> add(backends, routes));
+        table.wildcardHosts().values().forEach(routes -> add(backends, routes));
+        if (table.anyHost() != null) {
+            add(backends, table.anyHost());
+        }
+        if (table.defaultBackend() != null) {
+            backends.put(table.defaultBackend().name(), table.defaultBackend());
+        }
+        return backends;
+    }
+
+    private static void add(Map<String, Backend> backends, HostRoutes routes) {
+        for (PathRule rule : routes.rules()) {
+            backends.putIfAbsent(rule.backend().name(), rule.backend());
+            if (rule.canary() != null) {
+                backends.putIfAbsent(rule.canary().backend().name(), rule.canary().backend());
+            }
+            if (rule.fallback() != null) {
+                backends.putIfAbsent(rule.fallback().name(), rule.fallback());
+            }
+        }
+        if (routes.defaultBackend() != null) {
+            backends.putIfAbsent(routes.defaultBackend().name(), routes.defaultBackend());
+        }
+    }
+}
