@@ -3,6 +3,8 @@ package dev.caravan;
 import dev.caravan.admin.AccessLog;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.ControllerMetrics;
+import dev.caravan.admin.JolokiaEndpoint;
+import dev.caravan.admin.RemoteJmx;
 import dev.caravan.admin.Management;
 import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.Readiness;
@@ -47,6 +49,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -87,6 +90,8 @@ public final class Caravan {
     private final LeaderElection leaderElection;
     private final KubernetesEventReporter eventReporter;
     private final Management management;
+    private final JolokiaEndpoint jolokia;
+    private RemoteJmx remoteJmx;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Caravan(CaravanOptions options) throws IOException {
@@ -199,8 +204,9 @@ public final class Caravan {
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings));
+        jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
-                options.metrics() ? metrics : null));
+                options.metrics() ? metrics : null, jolokia));
     }
 
     /** Starts everything and returns; for tests and embedding. */
@@ -282,6 +288,16 @@ public final class Caravan {
         recompiler.start();
         httpListener.start();
         httpsListener.start();
+        if (jolokia != null) {
+            jolokia.start();
+        }
+        if (options.jmxPort() != 0) {
+            try {
+                remoteJmx = RemoteJmx.start(options.jmxBindAddress(), options.jmxPort(), options.jmxPasswordFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("--jmx-port " + options.jmxPort() + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
@@ -308,6 +324,12 @@ public final class Caravan {
     }
 
     private void stopPipeline() {
+        if (remoteJmx != null) {
+            remoteJmx.close();
+        }
+        if (jolokia != null) {
+            jolokia.stop();
+        }
         httpListener.stop();
         httpsListener.stop();
         recompiler.stop();

@@ -3,6 +3,8 @@ package dev.caravan;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
 import java.net.BindException;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import java.util.Arrays;
 import dev.caravan.cli.UsageException;
 
@@ -30,6 +32,7 @@ public final class CaravanMain {
                 return;
             }
             options.requireRunnable();
+            Configurator.setRootLevel(Level.valueOf(options.logLevel()));
         } catch (UsageException e) {
             System.err.println("caravan: " + e.getMessage());
             System.exit(2);
@@ -48,8 +51,9 @@ public final class CaravanMain {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof BindException bind) {
                 return "cannot listen on " + options.bindAddress() + " (HTTP port " + options.httpPort()
-                        + ", admin port " + options.adminPort() + ", or a port of a route in " + options.routes()
-                        + "): " + bind.getMessage();
+                        + ", HTTPS port " + options.httpsPort() + ", admin port " + options.adminPort()
+                        + (options.jmxPort() == 0 ? "" : ", JMX port " + options.jmxPort())
+                        + ", or a port of a route in " + options.routes() + "): " + bind.getMessage();
             }
         }
         Throwable root = failure;

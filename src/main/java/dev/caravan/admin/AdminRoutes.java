@@ -2,11 +2,12 @@ package dev.caravan.admin;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
  * The admin port, as ingress-nginx's: {@code /healthz} (alive), {@code /readyz} (may take traffic) and
- * {@code /metrics} (Prometheus).
+ * {@code /metrics} (Prometheus), and {@code /jolokia} (JMX over HTTP, read-only) when turned on.
  */
 public final class AdminRoutes extends RouteBuilder {
 
@@ -14,13 +15,19 @@ public final class AdminRoutes extends RouteBuilder {
     private final int port;
     private final Readiness readiness;
     private final PrometheusMeterRegistry metrics;
+    private final JolokiaEndpoint jolokia;
 
-    /** @param metrics what {@code /metrics} serves, or {@code null} for no {@code /metrics} */
-    public AdminRoutes(String host, int port, Readiness readiness, PrometheusMeterRegistry metrics) {
+    /**
+     * @param metrics what {@code /metrics} serves, or {@code null} for no {@code /metrics}
+     * @param jolokia what {@code /jolokia} serves, or {@code null} for no {@code /jolokia}
+     */
+    public AdminRoutes(String host, int port, Readiness readiness, PrometheusMeterRegistry metrics,
+            JolokiaEndpoint jolokia) {
         this.host = host;
         this.port = port;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.jolokia = jolokia;
     }
 
     @Override
@@ -52,6 +59,22 @@ public final class AdminRoutes extends RouteBuilder {
                     .removeHeaders("*")
                     .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; version=0.0.4; charset=utf-8"))
                     .process(exchange -> exchange.getMessage().setBody(metrics.scrape()));
+        }
+        if (jolokia != null) {
+            from(base + "/jolokia?matchOnUriPrefix=true&httpMethodRestrict=GET,POST&muteException=true")
+                    .routeId("admin-jolokia")
+                    .routeDescription("JMX over HTTP (Jolokia), read-only")
+                    .process(exchange -> {
+                        Message message = exchange.getMessage();
+                        byte[] body = "POST".equals(message.getHeader(Exchange.HTTP_METHOD, String.class))
+                                ? message.getBody(byte[].class) : null;
+                        String answer = jolokia.handle(message.getHeader(Exchange.HTTP_URI, String.class),
+                                message.getHeader(Exchange.HTTP_PATH, String.class),
+                                message.getHeader(Exchange.HTTP_RAW_QUERY, String.class), body);
+                        message.removeHeaders("*");
+                        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+                        message.setBody(answer);
+                    });
         }
     }
 }

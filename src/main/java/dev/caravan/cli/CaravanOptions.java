@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
@@ -74,6 +75,9 @@ public final class CaravanOptions {
         if (kubeconfig() != null && !kubeconfig().toFile().isFile()) {
             throw new UsageException("--kubeconfig: " + kubeconfig() + " is not a file");
         }
+        if (jmxPasswordFile() != null && !jmxPasswordFile().toFile().isFile()) {
+            throw new UsageException("--jmx-password-file: " + jmxPasswordFile() + " is not a file");
+        }
         if (standalone() && (kubeconfig() != null || apiserverHost() != null)) {
             throw new UsageException("--manifests runs without a cluster; drop --kubeconfig and --apiserver-host");
         }
@@ -113,6 +117,7 @@ public final class CaravanOptions {
             case TLS_PROTOCOLS -> "PROTOCOLS";
             case CIPHERS -> "CIPHERS";
             case LOG_FORMAT -> "FORMAT";
+            case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
         };
     }
@@ -233,6 +238,30 @@ public final class CaravanOptions {
     public AccessLog.Format accessLog() {
         return !flag(Option.ACCESS_LOG) ? null
                 : values.get(Option.ACCESS_LOG_FORMAT).equals("combined") ? AccessLog.Format.COMBINED : AccessLog.Format.JSON;
+    }
+
+    /** The level of Caravan's own log, upper case. */
+    public String logLevel() {
+        return values.get(Option.LOG_LEVEL).toUpperCase(Locale.ROOT);
+    }
+
+    public boolean jolokia() {
+        return flag(Option.JOLOKIA);
+    }
+
+    /** The remote JMX port, or 0 for none. */
+    public int jmxPort() {
+        String value = values.get(Option.JMX_PORT);
+        return value == null ? 0 : Integer.parseInt(value.trim());
+    }
+
+    public String jmxBindAddress() {
+        return values.get(Option.JMX_BIND_ADDRESS);
+    }
+
+    /** The JMX password file, or {@code null}: remote JMX read-only. */
+    public Path jmxPasswordFile() {
+        return path(Option.JMX_PASSWORD_FILE);
     }
 
     public boolean metrics() {

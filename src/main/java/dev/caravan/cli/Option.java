@@ -69,10 +69,17 @@ public enum Option {
     ACCESS_LOG("access-log", Type.FLAG, "true", "write a line per request to stdout (logger caravan.access)"),
     ACCESS_LOG_FORMAT("access-log-format", Type.LOG_FORMAT, "json", "json, or combined (nginx's format)"),
     METRICS("metrics", Type.FLAG, "true", "serve Prometheus metrics on the admin port's /metrics"),
+    JOLOKIA("jolokia", Type.FLAG, "false", "serve JMX over HTTP, read-only, on the admin port's /jolokia"),
+    JMX_PORT("jmx-port", Type.PORT, null, "serve remote JMX (RMI) on this port (else none)"),
+    JMX_BIND_ADDRESS("jmx-bind-address", Type.ADDRESS, "127.0.0.1", "address remote JMX binds to"),
+    JMX_PASSWORD_FILE("jmx-password-file", Type.PATH, null,
+            "JMX password file (user password per line): remote JMX then needs a login and may change things;"
+                    + " without it, remote JMX is read-only"),
+    LOG_LEVEL("log-level", Type.LOG_LEVEL, "info", "error, warn, info, debug or trace (the access log is apart)"),
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL }
 
     private final String flag;
     private final Type type;
@@ -154,6 +161,11 @@ public enum Option {
                         throw new UsageException(where + "'" + cipher + "' is not a cipher suite this Java supports"
                                 + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
                     }
+                }
+            }
+            case LOG_LEVEL -> {
+                if (!List.of("error", "warn", "info", "debug", "trace").contains(value.toLowerCase(Locale.ROOT))) {
+                    throw new UsageException(where + "'" + value + "' is not error, warn, info, debug or trace");
                 }
             }
             case LOG_FORMAT -> {

@@ -5,7 +5,10 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.status.ProblemReporter;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RoutingTable;
+import dev.caravan.routing.TableChange;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -124,6 +127,7 @@ public final class Recompiler extends ServiceSupport {
         last = compilation;
         boolean synced = sourceSynced.getAsBoolean();
         boolean wasServing = table.serving();
+        RoutingTable before = table.get();
         table.set(compilation.table(), synced);
         if (!wasServing && table.serving()) {
             int hosts = compilation.table().exactHosts().size() + compilation.table().wildcardHosts().size()
@@ -138,6 +142,13 @@ public final class Recompiler extends ServiceSupport {
             }
         }
         long elapsed = System.nanoTime() - started;
+        if (wasServing) {
+            TableChange change = TableChange.between(before, compilation.table());
+            if (!change.isEmpty()) {
+                LOG.info("Routing table {}: {} (compiled in {} ms)", compilation.table().version(), change.summary(),
+                        String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
+            }
+        }
         compiles.incrementAndGet();
         compileNanos.addAndGet(elapsed);
         lastDurationNanos = elapsed;
