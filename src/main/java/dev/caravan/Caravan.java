@@ -18,6 +18,8 @@ import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.ListenerSettings;
+import dev.caravan.gateway.ListenerShared;
+import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
@@ -149,6 +151,11 @@ public final class Caravan {
                 new BackendTrustLoader(upstreamClient.trust())));
         Management management = new Management(table, upstreamClient.drains());
         afterCompile.add(management);
+        UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
+        afterCompile.add((state, compilation) -> {
+            upgrades.tableChanged(compilation.table(), table);
+            return List.of();
+        });
         List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
         ControllerMetrics controllerMetrics = null;
         if (options.metrics()) {
@@ -182,9 +189,9 @@ public final class Caravan {
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                 options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
         RateLimiters rateLimiters = new RateLimiters();
-        httpListener = new HttpListener(httpSettings, table, upstreamClient, workers, null, rateLimiters, observers);
-        httpsListener = new HttpListener(httpsSettings, table, upstreamClient, workers, certificates, rateLimiters,
-                observers);
+        ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades);
+        httpListener = new HttpListener(httpSettings, shared, null);
+        httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
         readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                 .require("routing table compiled",

@@ -33,7 +33,7 @@ public final class BackendsMBean {
     @ManagedAttribute(description = "Each backend (namespace/service:port) with its endpoints: state, requests, errors")
     public String[] getBackends() {
         List<String> lines = new ArrayList<>();
-        for (Map.Entry<String, Backend> entry : TableDescription.backends(table.get()).entrySet()) {
+        for (Map.Entry<String, Backend> entry : table.get().backendsByName().entrySet()) {
             List<String> endpoints = new ArrayList<>();
             for (InetSocketAddress endpoint : entry.getValue().endpoints()) {
                 EndpointStats.Counts counts = stats.counts(endpoint);

@@ -65,7 +65,7 @@ public final class Management implements CompilationListener {
     @Override
     public List<Problem> compiled(ClusterState state, Compilation compilation) {
         Set<InetSocketAddress> endpoints = new HashSet<>();
-        for (Backend backend : TableDescription.backends(compilation.table()).values()) {
+        for (Backend backend : compilation.table().backendsByName().values()) {
             endpoints.addAll(backend.endpoints());
         }
         stats.retain(endpoints);

@@ -6,7 +6,6 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.routing.RoutingTable;
 import java.net.InetSocketAddress;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -68,34 +67,5 @@ final class TableDescription {
 
     static String endpoint(InetSocketAddress address) {
         return address.getAddress().getHostAddress() + ":" + address.getPort();
-    }
-
-    /** Every backend of the table, by name. */
-    static Map<String, Backend> backends(RoutingTable table) {
-        Map<String, Backend> backends = new TreeMap<>();
-        table.exactHosts().values().forEach(routes -> add(backends, routes));
-        table.wildcardHosts().values().forEach(routes -> add(backends, routes));
-        if (table.anyHost() != null) {
-            add(backends, table.anyHost());
-        }
-        if (table.defaultBackend() != null) {
-            backends.put(table.defaultBackend().name(), table.defaultBackend());
-        }
-        return backends;
-    }
-
-    private static void add(Map<String, Backend> backends, HostRoutes routes) {
-        for (PathRule rule : routes.rules()) {
-            backends.putIfAbsent(rule.backend().name(), rule.backend());
-            if (rule.canary() != null) {
-                backends.putIfAbsent(rule.canary().backend().name(), rule.canary().backend());
-            }
-            if (rule.fallback() != null) {
-                backends.putIfAbsent(rule.fallback().name(), rule.fallback());
-            }
-        }
-        if (routes.defaultBackend() != null) {
-            backends.putIfAbsent(routes.defaultBackend().name(), routes.defaultBackend());
-        }
     }
 }

@@ -313,6 +313,10 @@ public final class CaravanOptions {
         return NginxSize.parse(values.get(Option.PROXY_BODY_SIZE));
     }
 
+    public Duration upgradeGracePeriod() {
+        return seconds(Option.UPGRADE_GRACE_PERIOD);
+    }
+
     public Duration shutdownGracePeriod() {
         return seconds(Option.SHUTDOWN_GRACE_PERIOD);
     }

@@ -64,6 +64,8 @@ public enum Option {
             "largest request body proxied (k, m, g; 0 = no limit), unless an Ingress says otherwise"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
             "seconds a request body may stop arriving before the request gets 408"),
+    UPGRADE_GRACE_PERIOD("upgrade-grace-period", Type.SECONDS, "10",
+            "seconds a WebSocket (any upgraded connection) stays open after its pod left the Service"),
     SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.SECONDS, "10",
             "seconds to let requests in flight finish when stopping (readiness is 503 meanwhile)"),
     ACCESS_LOG("access-log", Type.FLAG, "true", "write a line per request to stdout (logger caravan.access)"),

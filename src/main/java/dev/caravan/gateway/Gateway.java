@@ -21,10 +21,11 @@ import java.util.List;
  * @param httpsRedirectPort the port in the Location of redirects to HTTPS
  * @param hsts         the {@code Strict-Transport-Security} value for hosts with TLS, or {@code null}
  * @param observers    told of every finished request (access log, metrics)
+ * @param upgrades     the open upgraded connections
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
-        int httpsRedirectPort, String hsts, List<RequestObserver> observers) {
+        int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

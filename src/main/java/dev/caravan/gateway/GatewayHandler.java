@@ -11,13 +11,18 @@ import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -33,12 +38,15 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +79,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean readRequested;
     private boolean draining;
     private boolean active;
+    /** The policy of the current request when it asks for an upgrade, else {@code null}. */
+    private RoutePolicy upgradePolicy;
+    private String upgradeBackend;
     private RequestRecorder recorder;
     /** The current request's record, or {@code null} when nothing observes requests. */
     private RequestRecord record;
@@ -165,8 +176,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
     }
 
+    /** The protocol an HTTP/1.1 client asks to switch to (Upgrade with Connection: upgrade), or {@code null}. */
+    private static String upgradeAsked(HttpRequest request) {
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return null;
+        }
+        return upgrade;
+    }
+
     private void onRequest(HttpRequest request) {
         record = recorder == null ? null : recorder.current();
+        upgradePolicy = null;
         releaseLimit();
         errorPage = null;
         sticky = null;
@@ -288,8 +310,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             preferred = backend.affinity().onRing(policy.hashBy().keyOf(request.uri(), path, target.host(), client,
                     request.headers()));
         }
+        String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,
                 gateway.scheme(), gateway.port());
+        if (upgrade != null) {
+            // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
+            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            upgradePolicy = policy;
+            upgradeBackend = backend.name();
+        }
         String originalUri = request.uri();
         if (record != null) {
             record.requestId = request.headers().get("X-Request-ID");
@@ -489,6 +519,54 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of());
         call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
         call.start();
+    }
+
+    /**
+     * The pod switched protocols: the 101 goes to the client, then both connections drop HTTP and are
+     * joined byte for byte, idle-timed by proxy-read-timeout as nginx does. Done before this returns,
+     * while the pod's connection is mid-read, so that no byte the pod sent after its 101 is lost.
+     */
+    @Override
+    public void upgraded(HttpResponse response, Channel pod, InetSocketAddress endpoint) {
+        call = null;
+        releaseLimit();
+        state = State.CLOSED;
+        if (record != null) {
+            record.upstreamStatus = 101;
+            record.upstreamEndNanos = System.nanoTime();
+        }
+        FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER, response.headers(),
+                EmptyHttpHeaders.INSTANCE);
+        if (sticky != null) {
+            sticky.onResponse(switching, endpoint);
+        }
+        Channel client = ctx.channel();
+        // encoded as it is written, so the codec may go right after
+        ctx.writeAndFlush(switching);
+        ChannelPipeline pipeline = client.pipeline();
+        for (String name : new String[] {"idle", "flow", "recorder", "aggregator", "camel"}) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+        long idleMillis = gateway.options(upgradePolicy == null ? RoutePolicy.NONE : upgradePolicy).readTimeout()
+                .toMillis();
+        pipeline.addAfter("codec", "upgraded-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        pipeline.addAfter("upgraded-idle", "relay", ByteRelay.to(pod));
+        pipeline.remove(this);
+        // what the client sent after its request, not yet decoded, follows on to the relay
+        pipeline.remove("codec");
+
+        ChannelPipeline podPipeline = pod.pipeline();
+        podPipeline.replace("upstream", "relay", ByteRelay.to(client));
+        podPipeline.remove("idle");
+        podPipeline.remove("encoder");
+        // and what the pod sent after its 101
+        podPipeline.remove("decoder");
+        gateway.upgrades().add(client, pod, upgradeBackend, endpoint);
+        client.config().setAutoRead(true);
+        pod.config().setAutoRead(true);
     }
 
     @Override

@@ -1,9 +1,5 @@
 package dev.caravan.gateway;
 
-import dev.caravan.balance.RateLimiters;
-import dev.caravan.routing.CurrentRoutingTable;
-import dev.caravan.upstream.UpstreamClient;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
@@ -11,7 +7,6 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.netty.NettyServerBootstrapFactory;
 import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
@@ -30,12 +25,8 @@ import org.apache.camel.util.concurrent.CamelThreadFactory;
 public final class HttpListener extends ServiceSupport implements NettySharedHttpServer {
 
     private final ListenerSettings settings;
-    private final CurrentRoutingTable table;
-    private final UpstreamClient upstream;
-    private final EventLoopGroup workers;
+    private final ListenerShared shared;
     private final Mapping<String, SslContext> certificates;
-    private final RateLimiters rateLimiters;
-    private final List<RequestObserver> observers;
     private NettySharedHttpServerBootstrapConfiguration configuration;
     private ListenerConsumers consumers;
     private HttpServerBootstrapFactory bootstrapFactory;
@@ -43,25 +34,14 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
     private final ChannelGroup connections;
     private String threadNamePattern = "Caravan #name#:#port#";
 
-    /**
-     * @param workers      the event loops that serve client connections and their upstream connections
-     * @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP
-     * @param rateLimiters the Ingresses' rate limits, shared by all listeners as nginx's zones are
-     * @param observers    told of every finished request
-     */
-    public HttpListener(ListenerSettings settings, CurrentRoutingTable table, UpstreamClient upstream,
-            EventLoopGroup workers, Mapping<String, SslContext> certificates, RateLimiters rateLimiters,
-            List<RequestObserver> observers) {
+    /** @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP */
+    public HttpListener(ListenerSettings settings, ListenerShared shared, Mapping<String, SslContext> certificates) {
         if (settings.tls() != (certificates != null)) {
             throw new IllegalArgumentException("an HTTPS listener needs certificates, an HTTP one none");
         }
         this.settings = settings;
-        this.table = table;
-        this.upstream = upstream;
-        this.workers = workers;
+        this.shared = shared;
         this.certificates = certificates;
-        this.rateLimiters = rateLimiters;
-        this.observers = List.copyOf(observers);
         connections = new DefaultChannelGroup("caravan-" + settings.scheme() + "-clients", GlobalEventExecutor.INSTANCE);
     }
 
@@ -82,12 +62,12 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         configuration.setHost(settings.host());
         configuration.setPort(settings.port());
         configuration.setProtocol("tcp");
-        configuration.setWorkerGroup(workers);
+        configuration.setWorkerGroup(shared.workers());
         consumers = new ListenerConsumers();
         consumers.init(settings.port());
-        Gateway gateway = new Gateway(settings.scheme(), settings.port(), table, upstream, consumers,
-                settings.maxBodySize(), rateLimiters, connections, settings.httpsRedirectPort(), settings.hsts(),
-                observers);
+        Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
+                settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
+                shared.observers(), shared.upgrades());
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,

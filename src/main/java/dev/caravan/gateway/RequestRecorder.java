@@ -80,7 +80,8 @@ final class RequestRecorder extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         RequestRecord record = current;
         if (record != null) {
-            if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+            if (msg instanceof HttpResponse response && (response.status().codeClass() != HttpStatusClass.INFORMATIONAL
+                    || response.status().code() == 101)) {
                 record.status = response.status().code();
                 record.responseBytes += response.status().toString().length() + 11 + headerBytes(response.headers());
                 responding = true;

@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An immutable routing table: hosts to paths to backends, one version of the cluster's Ingresses.
@@ -28,6 +29,36 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         exactHosts = Map.copyOf(exactHosts);
         wildcardHosts = Map.copyOf(wildcardHosts);
         passthrough = Map.copyOf(passthrough);
+    }
+
+    /** Every backend of the table (rules, canaries, fallbacks, defaults), by name; computed on each call. */
+    public Map<String, Backend> backendsByName() {
+        Map<String, Backend> backends = new TreeMap<>();
+        exactHosts.values().forEach(routes -> addBackends(backends, routes));
+        wildcardHosts.values().forEach(routes -> addBackends(backends, routes));
+        if (anyHost != null) {
+            addBackends(backends, anyHost);
+        }
+        if (defaultBackend != null) {
+            backends.putIfAbsent(defaultBackend.name(), defaultBackend);
+        }
+        passthrough.values().forEach(backend -> backends.putIfAbsent(backend.name(), backend));
+        return backends;
+    }
+
+    private static void addBackends(Map<String, Backend> backends, HostRoutes routes) {
+        for (PathRule rule : routes.rules()) {
+            backends.putIfAbsent(rule.backend().name(), rule.backend());
+            if (rule.canary() != null) {
+                backends.putIfAbsent(rule.canary().backend().name(), rule.canary().backend());
+            }
+            if (rule.fallback() != null) {
+                backends.putIfAbsent(rule.fallback().name(), rule.fallback());
+            }
+        }
+        if (routes.defaultBackend() != null) {
+            backends.putIfAbsent(routes.defaultBackend().name(), routes.defaultBackend());
+        }
     }
 
     /** The backend a TLS connection for this SNI name is relayed to undecrypted, or {@code null}. */

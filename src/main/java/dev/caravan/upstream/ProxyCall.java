@@ -286,8 +286,21 @@ public final class ProxyCall {
     /** Returns whether the response head was forwarded (false for interim 1xx responses). */
     private boolean startResponse(HttpResponse response) {
         int code = response.status().code();
+        if (code == 101 && request.headers().contains(HttpHeaderNames.UPGRADE)
+                && response.headers().contains(HttpHeaderNames.UPGRADE)) {
+            // the client asked to switch and the pod agreed: the call ends, the connections get joined
+            endAttempt();
+            finished = true;
+            responseStarted = true;
+            cancelReadTimer();
+            cancelSendTimer();
+            Channel pod = detach();
+            pod.config().setAutoRead(false);
+            listener.upgraded(response, pod, endpoint);
+            return false;
+        }
         if (code == 101) {
-            // nothing asked for an upgrade (Upgrade is not forwarded): the connection is not HTTP any more
+            // nothing asked for an upgrade: the connection is not HTTP any more
             upstream.close();
             fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name()
                     + " switched protocols unasked");

@@ -1,5 +1,6 @@
 package dev.caravan.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
@@ -13,6 +14,15 @@ public interface ProxyCallListener {
 
     /** The try has its connection: a new one after {@code connectNanos}, or a pooled one (0). */
     default void upstreamConnected(long connectNanos) {
+    }
+
+    /**
+     * The pod switched protocols as the client asked ({@code 101}, e.g. to WebSocket): {@code pod} is no
+     * longer the call's nor the pool's, and the two connections are to be joined byte for byte. Called
+     * while the pod's connection is reading: its pipeline must be changed before this returns.
+     */
+    default void upgraded(HttpResponse response, Channel pod, InetSocketAddress endpoint) {
+        pod.close();
     }
 
     /** The call can take more of the client's request body: read the next piece. */

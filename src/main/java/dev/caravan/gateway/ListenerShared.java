@@ -1,0 +1,23 @@
+package dev.caravan.gateway;
+
+import dev.caravan.balance.RateLimiters;
+import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import java.util.List;
+
+/**
+ * What every listener of one Caravan shares.
+ *
+ * @param workers      the event loops that serve client connections and their upstream connections
+ * @param rateLimiters the Ingresses' rate limits, shared by all listeners as nginx's zones are
+ * @param observers    told of every finished request
+ * @param upgrades     the open upgraded connections (WebSockets)
+ */
+public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
+        RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades) {
+
+    public ListenerShared {
+        observers = List.copyOf(observers);
+    }
+}

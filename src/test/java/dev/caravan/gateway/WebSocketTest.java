@@ -1,0 +1,199 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** WebSockets through Caravan with the JDK's client: relayed after the 101, kept across changes, closed when their pod goes. */
+class WebSocketTest {
+
+    @TempDir
+    Path manifests;
+    NioEventLoopGroup group;
+    Channel pod;
+    CaravanHarness caravan;
+
+    @BeforeEach
+    void start() throws Exception {
+        group = new NioEventLoopGroup(1);
+        pod = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
+                                new WebSocketServerProtocolHandler("/ws"), new EchoFrames(), new PlainHttp());
+                    }
+                })
+                .bind("127.0.0.2", 0).sync().channel();
+        int port = ((java.net.InetSocketAddress) pod.localAddress()).getPort();
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                Manifests.ingress("chat", "localhost", "/", "chat")));
+        caravan = CaravanHarness.start(manifests, "--upgrade-grace-period", "1");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        pod.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void messagesFlowBothWaysAndSurviveRoutingChanges() throws Exception {
+        Frames frames = new Frames();
+        WebSocket socket = connect(frames);
+        // the pod greets in the same breath as its 101: nothing of it may be lost
+        assertThat(frames.next()).isEqualTo("hello from the pod");
+        socket.sendText("ping 1", true).join();
+        assertThat(frames.next()).isEqualTo("echo: ping 1");
+
+        // a new version of the routing table (another Ingress) leaves the open connection alone
+        caravan.write("more.yaml", Manifests.ingress("other", "other.localhost", "/", "chat"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("other.localhost", "/x").status() != 404);
+        socket.sendText("ping 2", true).join();
+        assertThat(frames.next()).isEqualTo("echo: ping 2");
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+        assertThat(frames.closed.get(5, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+
+        // plain requests on the same listener are unaffected
+        assertThat(caravan.get("localhost", "/plain").text()).isEqualTo("plain /plain");
+    }
+
+    @Test
+    void aWebSocketWhosePodLeftTheServiceClosesAfterTheGracePeriod() throws Exception {
+        Frames frames = new Frames();
+        WebSocket socket = connect(frames);
+        assertThat(frames.next()).isEqualTo("hello from the pod");
+        int port = ((java.net.InetSocketAddress) pod.localAddress()).getPort();
+        caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, false),
+                Manifests.ingress("chat", "localhost", "/", "chat")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("localhost", "/x").status() == 503);
+        socket.sendText("still there", true).join();
+        assertThat(frames.next()).as("within the grace period").isEqualTo("echo: still there");
+        frames.closed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anUpgradeThePodRefusesIsAnOrdinaryResponse() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET /not-ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("plain /not-ws");
+            // and the connection goes on serving HTTP
+            http.send("GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(http.read(false).text()).isEqualTo("plain /again");
+        }
+    }
+
+    private WebSocket connect(Frames frames) {
+        return HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create("ws://localhost:" + caravan.httpPort() + "/ws"), frames).join();
+    }
+
+    private static String service(int port, boolean ready) {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: chat
+                spec:
+                  ports:
+                    - name: http
+                      port: 80
+                ---
+                """ + Manifests.slice("chat-1", "chat", "127.0.0.2", port, ready);
+    }
+
+    /** What the client receives. */
+    static final class Frames implements WebSocket.Listener {
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                texts.add(partial.toString());
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(-1);
+        }
+
+        String next() throws InterruptedException {
+            String text = texts.poll(5, TimeUnit.SECONDS);
+            assertThat(text).as("a message within 5 s").isNotNull();
+            return text;
+        }
+    }
+
+    /** The pod's answer to anything but a WebSocket handshake on /ws. */
+    static final class PlainHttp extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            ctx.writeAndFlush(TestBackend.text(HttpResponseStatus.OK, "plain " + request.uri()));
+        }
+    }
+
+    /** The pod: greets on connect, echoes every text frame. */
+    static final class EchoFrames extends SimpleChannelInboundHandler<TextWebSocketFrame> {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                ctx.writeAndFlush(new TextWebSocketFrame("hello from the pod"));
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+            ctx.writeAndFlush(new TextWebSocketFrame("echo: " + frame.text()));
+        }
+    }
+}
