@@ -1,11 +1,11 @@
 package dev.caravan.gateway;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relays a client connection byte for byte to a pod ({@code ssl-passthrough}): TLS is the pod's
- * business. Each side reads only while the other can take what it writes, and a close on either side
- * closes the other once what was read has been written.
+ * Connects a client's raw TLS stream to a pod ({@code ssl-passthrough}): TLS is the pod's business.
+ * What the client sends before the pod's connection is up is held (the client is not read
+ * meanwhile); then this handler gives way to a {@link ByteRelay} on each side.
  */
 final class PassthroughRelay extends ChannelInboundHandlerAdapter {
 
@@ -27,10 +27,8 @@ final class PassthroughRelay extends ChannelInboundHandlerAdapter {
 
     private final InetSocketAddress endpoint;
     private final Duration connectTimeout;
-    /** What the client sent before the pod's connection was up; the client is not read meanwhile. */
     private final Queue<Object> early = new ArrayDeque<>();
-    private Channel client;
-    private Channel pod;
+    private boolean closed;
 
     PassthroughRelay(InetSocketAddress endpoint, Duration connectTimeout) {
         this.endpoint = endpoint;
@@ -39,24 +37,33 @@ final class PassthroughRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        client = ctx.channel();
+        Channel client = ctx.channel();
         client.config().setAutoRead(false);
         new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.AUTO_READ, false)
-                .handler(new PodSide())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel pod) {
+                        pod.pipeline().addLast("relay", ByteRelay.to(client));
+                    }
+                })
                 .connect(endpoint).addListener((ChannelFutureListener) connected -> {
-                    if (!connected.isSuccess()) {
-                        LOG.warn("ssl-passthrough to {} failed: {}", endpoint, connected.cause().toString());
-                        drainEarly();
+                    if (!connected.isSuccess() || closed) {
+                        if (!connected.isSuccess()) {
+                            LOG.warn("ssl-passthrough to {} failed: {}", endpoint, connected.cause().toString());
+                        }
+                        release();
+                        connected.channel().close();
                         client.close();
                         return;
                     }
-                    pod = connected.channel();
+                    Channel pod = connected.channel();
                     while (!early.isEmpty()) {
                         pod.write(early.poll());
                     }
                     pod.flush();
+                    ctx.pipeline().replace(this, "relay", ByteRelay.to(pod));
                     client.config().setAutoRead(true);
                     pod.config().setAutoRead(true);
                 });
@@ -64,73 +71,24 @@ final class PassthroughRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (pod == null) {
-            early.add(msg);
-            return;
-        }
-        pod.writeAndFlush(msg);
-        if (!pod.isWritable()) {
-            client.config().setAutoRead(false);
-        }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (pod != null) {
-            pod.config().setAutoRead(client.isWritable());
-        }
-        ctx.fireChannelWritabilityChanged();
+        early.add(msg);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        drainEarly();
-        closeAfterWrites(pod);
+        closed = true;
+        release();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("ssl-passthrough client {} failed: {}", client.remoteAddress(), cause.toString());
+        LOG.debug("ssl-passthrough client {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 
-    private void drainEarly() {
+    private void release() {
         while (!early.isEmpty()) {
             ReferenceCountUtil.release(early.poll());
-        }
-    }
-
-    private static void closeAfterWrites(Channel channel) {
-        if (channel != null && channel.isActive()) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    /** The pod's side: what it sends goes to the client. */
-    private final class PodSide extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            client.writeAndFlush(msg);
-            if (!client.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
-            }
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            client.config().setAutoRead(ctx.channel().isWritable());
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            closeAfterWrites(client);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.debug("ssl-passthrough pod {} failed: {}", endpoint, cause.toString());
-            ctx.close();
         }
     }
 }
