@@ -185,9 +185,10 @@ public final class Caravan {
         });
         source.onSynced(recompiler::requestCompile);
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
-                options.clientBodyTimeout(), options.proxyBodySize(), options.httpsRedirectPort());
+                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(),
+                options.httpsRedirectPort());
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
-                options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
+                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
         RateLimiters rateLimiters = new RateLimiters();
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades);
         httpListener = new HttpListener(httpSettings, shared, null);
@@ -277,7 +278,7 @@ public final class Caravan {
 
     private static UpstreamSettings upstreamSettings(CaravanOptions options) {
         return new UpstreamSettings(options.proxyConnectTimeout(), options.proxyReadTimeout(),
-                UpstreamSettings.defaults().sendTimeout(), UpstreamSettings.defaults().idleTimeout(),
+                UpstreamSettings.defaults().sendTimeout(), options.upstreamKeepaliveTimeout(),
                 UpstreamSettings.defaults().maxIdlePerEndpoint());
     }
 

@@ -313,12 +313,20 @@ public final class CaravanOptions {
         return NginxSize.parse(values.get(Option.PROXY_BODY_SIZE));
     }
 
+    public Duration upstreamKeepaliveTimeout() {
+        return seconds(Option.UPSTREAM_KEEPALIVE_TIMEOUT);
+    }
+
     public Duration upgradeGracePeriod() {
         return seconds(Option.UPGRADE_GRACE_PERIOD);
     }
 
     public Duration shutdownGracePeriod() {
         return seconds(Option.SHUTDOWN_GRACE_PERIOD);
+    }
+
+    public Duration clientHeaderTimeout() {
+        return seconds(Option.CLIENT_HEADER_TIMEOUT);
     }
 
     public Duration clientBodyTimeout() {

@@ -170,7 +170,9 @@ final class BackendResolver {
             return;
         }
         for (Endpoint endpoint : slice.getEndpoints()) {
-            boolean ready = endpoint.getConditions() == null || !Boolean.FALSE.equals(endpoint.getConditions().getReady());
+            // ready unset counts as ready; a terminating endpoint takes no new requests, whatever ready says
+            boolean ready = endpoint.getConditions() == null || !Boolean.FALSE.equals(endpoint.getConditions().getReady())
+                    && !Boolean.TRUE.equals(endpoint.getConditions().getTerminating());
             if (ready && endpoint.getAddresses() != null && !endpoint.getAddresses().isEmpty()) {
                 addAddress(endpoint.getAddresses().get(0), port, into);
             }

@@ -83,6 +83,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private RoutePolicy upgradePolicy;
     private String upgradeBackend;
     private RequestRecorder recorder;
+    private HeaderTimeout headerTimeout;
     /** The current request's record, or {@code null} when nothing observes requests. */
     private RequestRecord record;
     private String hsts;
@@ -105,6 +106,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         recorder = ctx.pipeline().get(RequestRecorder.class);
+        headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -128,6 +130,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** Asks for the next message; the client owes us data from now until it arrives. */
     private void requestRead() {
         readRequested = true;
+        if (state == State.IDLE && headerTimeout != null) {
+            headerTimeout.expectHead();
+        }
         ctx.read();
     }
 
@@ -187,6 +192,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
+        if (headerTimeout != null) {
+            headerTimeout.headReceived();
+        }
         record = recorder == null ? null : recorder.current();
         upgradePolicy = null;
         releaseLimit();
@@ -646,6 +654,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (event instanceof IdleStateEvent idle) {
             onIdle(idle.state());
+            return;
+        }
+        if (event == HeaderTimeout.EXPIRED) {
+            if (state == State.IDLE && headerTimeout.partialHead()) {
+                respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
+            } else if (state == State.IDLE) {
+                state = State.CLOSED;
+                ctx.close();
+            }
             return;
         }
         ctx.fireUserEventTriggered(event);

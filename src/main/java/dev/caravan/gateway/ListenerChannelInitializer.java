@@ -78,6 +78,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.channel().config().setAutoRead(false);
         pipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0,
                 settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        pipeline.addLast("header-timeout", new HeaderTimeout(settings.clientHeaderTimeout()));
         pipeline.addLast("codec", new HttpServerCodec(settings.maxInitialLineLength(), settings.maxHeaderSize(),
                 65536));
         addGateway(pipeline);

@@ -8,6 +8,7 @@ import java.time.Duration;
  * @param maxInitialLineLength the request line (longer gets 414; nginx: 8 KiB buffers)
  * @param maxHeaderSize        the whole header section (larger gets 431; nginx: 4 × 8 KiB)
  * @param keepAliveTimeout     how long an idle client connection stays open (nginx {@code keep-alive}, 75 s)
+ * @param clientHeaderTimeout  how long a request head may take to arrive (nginx {@code client-header-timeout}, 60 s)
  * @param clientBodyTimeout    how long a request body may stop arriving (nginx {@code client-body-timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
  * @param maxBodySize          the largest request body proxied to pods unless a route says otherwise (0: none)
@@ -16,19 +17,20 @@ import java.time.Duration;
  *                             or {@code null} for none
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
-        Duration keepAliveTimeout, Duration clientBodyTimeout, int maxCamelBodySize, long maxBodySize,
+        Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout, int maxCamelBodySize,
+        long maxBodySize,
         int httpsRedirectPort, String hsts) {
 
-    public static ListenerSettings http(String host, int port, Duration clientBodyTimeout, long maxBodySize,
-            int httpsRedirectPort) {
-        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
-                1024 * 1024, maxBodySize, httpsRedirectPort, null);
+    public static ListenerSettings http(String host, int port, Duration clientHeaderTimeout,
+            Duration clientBodyTimeout, long maxBodySize, int httpsRedirectPort) {
+        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
+                clientBodyTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null);
     }
 
-    public static ListenerSettings https(String host, int port, Duration clientBodyTimeout, long maxBodySize,
-            String hsts) {
-        return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientBodyTimeout,
-                1024 * 1024, maxBodySize, port, hsts);
+    public static ListenerSettings https(String host, int port, Duration clientHeaderTimeout,
+            Duration clientBodyTimeout, long maxBodySize, String hsts) {
+        return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
+                clientBodyTimeout, 1024 * 1024, maxBodySize, port, hsts);
     }
 
     public boolean tls() {

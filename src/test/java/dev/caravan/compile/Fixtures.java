@@ -293,6 +293,12 @@ final class Fixtures {
         return endpoint(ip, false);
     }
 
+    /** A pod shutting down: still serving its connections, ready as far as it knows, terminating. */
+    static Endpoint terminating(String ip) {
+        return new EndpointBuilder().withAddresses(ip).withConditions(new EndpointConditionsBuilder().withReady(true)
+                .withServing(true).withTerminating(true).build()).build();
+    }
+
     /** An endpoint with {@code conditions: {}}: readiness unknown, which counts as ready. */
     static Endpoint readyUnset(String ip) {
         return new EndpointBuilder().withAddresses(ip).withConditions(new EndpointConditionsBuilder().build()).build();

@@ -13,6 +13,7 @@ import static dev.caravan.compile.Fixtures.ingress;
 import static dev.caravan.compile.Fixtures.ingressClass;
 import static dev.caravan.compile.Fixtures.noConditions;
 import static dev.caravan.compile.Fixtures.notReady;
+import static dev.caravan.compile.Fixtures.terminating;
 import static dev.caravan.compile.Fixtures.path;
 import static dev.caravan.compile.Fixtures.port;
 import static dev.caravan.compile.Fixtures.prefix;
@@ -415,6 +416,12 @@ class IngressCompilerTest {
                                         noConditions("10.0.0.4")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.3:8080", "10.0.0.4:8080"),
+                CompilerCase.named("terminating endpoints take no new requests, even when they say ready")
+                        .given(service("default/web", port(null, 80, 8080)),
+                                slice("default/web-1", "web", List.of(slicePort("", 8080)),
+                                        ready("10.0.0.1"), terminating("10.0.0.2")),
+                                ingress("default/i").anyHost(prefix("/", "web:80")))
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080"),
                 CompilerCase.named("all endpoints not ready: backend without endpoints, no problem")
                         .given(service("default/web", port(null, 80, 8080)),
                                 slice("default/web-1", "web", List.of(slicePort("", 8080)), notReady("10.0.0.2")),

@@ -1,0 +1,80 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --client-header-timeout: a head that trickles in gets 408, a silent connection is closed, an idle keep-alive one is not. */
+class SlowClientTest {
+
+    @TempDir
+    static Path manifests;
+    static TestBackend pod;
+    static CaravanHarness caravan;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.ingress("app", "app.example.test", "/", "svc")));
+        caravan = CaravanHarness.start(manifests, "--client-header-timeout", "1");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    @Test
+    void aHeadTricklingInGets408WithinTheTimeout() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort(), 10_000)) {
+            long started = System.nanoTime();
+            byte[] head = "GET / HTTP/1.1\r\nHost: app.example.test\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            http.send(head);
+            RawHttp.Response response = null;
+            // one byte every 200 ms would keep an idle timeout at bay for ever
+            for (int i = 0; i < 20 && response == null; i++) {
+                Thread.sleep(200);
+                try {
+                    http.send("x");
+                } catch (java.io.IOException closed) {
+                    break;
+                }
+            }
+            response = http.read(false);
+            assertThat(response.status()).isEqualTo(408);
+            assertThat(System.nanoTime() - started).isLessThan(3_000_000_000L);
+            assertThat(http.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosed() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
+            assertThat(http.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void anIdleKeepAliveConnectionWaitsForItsNextRequest() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
+            http.send("GET /1 HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(200);
+            // longer than the header timeout: between requests the keep-alive timeout applies
+            Thread.sleep(1_500);
+            http.send("GET /2 HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(200);
+        }
+    }
+}
