@@ -17,6 +17,7 @@ import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
+import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ListenerSettings;
 import dev.caravan.gateway.ListenerShared;
 import dev.caravan.gateway.UpgradedConnections;
@@ -45,6 +46,8 @@ import dev.caravan.tls.TlsSettings;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -152,6 +155,7 @@ public final class Caravan {
         Management management = new Management(table, upstreamClient.drains());
         afterCompile.add(management);
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
+        ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
         afterCompile.add((state, compilation) -> {
             upgrades.tableChanged(compilation.table(), table);
             return List.of();
@@ -164,6 +168,10 @@ public final class Caravan {
             RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags);
             controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
                     requestMetrics);
+            Gauge.builder("caravan.connections.open", connectionLimit, ConnectionLimit::open)
+                    .description("Client connections open").register(metrics);
+            FunctionCounter.builder("caravan.connections.refused", connectionLimit, ConnectionLimit::refused)
+                    .description("Client connections closed at once: --max-connections reached").register(metrics);
             observers.add(requestMetrics);
             afterCompile.add(controllerMetrics);
         }
@@ -190,7 +198,8 @@ public final class Caravan {
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
         RateLimiters rateLimiters = new RateLimiters();
-        ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades);
+        ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
+                connectionLimit);
         httpListener = new HttpListener(httpSettings, shared, null);
         httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

@@ -317,6 +317,11 @@ public final class CaravanOptions {
         return seconds(Option.UPSTREAM_KEEPALIVE_TIMEOUT);
     }
 
+    /** The most client connections open at once; 0 for no limit. */
+    public int maxConnections() {
+        return Integer.parseInt(values.get(Option.MAX_CONNECTIONS).trim());
+    }
+
     public Duration upgradeGracePeriod() {
         return seconds(Option.UPGRADE_GRACE_PERIOD);
     }

@@ -71,7 +71,7 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,
-                new ListenerChannelInitializer(settings, gateway, certificates));
+                new ListenerChannelInitializer(settings, gateway, certificates, shared.connections()));
         ServiceHelper.startService(consumers);
         if (startServer) {
             ServiceHelper.startService(bootstrapFactory);

@@ -38,16 +38,22 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private final ListenerSettings settings;
     private final Gateway gateway;
     private final Mapping<String, SslContext> certificates;
+    private final ConnectionLimit limit;
 
     /** @param certificates the certificate for each SNI name, or {@code null} for plain HTTP */
-    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, Mapping<String, SslContext> certificates) {
+    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, Mapping<String, SslContext> certificates,
+            ConnectionLimit limit) {
         this.settings = settings;
         this.gateway = gateway;
         this.certificates = certificates;
+        this.limit = limit;
     }
 
     @Override
     protected void initChannel(Channel channel) {
+        if (!limit.admit(channel)) {
+            return;
+        }
         if (certificates == null) {
             addHttp1(channel.pipeline());
             return;

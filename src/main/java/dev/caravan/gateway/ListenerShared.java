@@ -13,9 +13,11 @@ import java.util.List;
  * @param rateLimiters the Ingresses' rate limits, shared by all listeners as nginx's zones are
  * @param observers    told of every finished request
  * @param upgrades     the open upgraded connections (WebSockets)
+ * @param connections  the limit on client connections open at once
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
-        RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades) {
+        RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
+        ConnectionLimit connections) {
 
     public ListenerShared {
         observers = List.copyOf(observers);
