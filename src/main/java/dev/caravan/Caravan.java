@@ -43,6 +43,7 @@ import dev.caravan.tls.GeneratedCertificate;
 import dev.caravan.tls.ServerCertificate;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
+import dev.caravan.upstream.OutlierDetection;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -152,7 +153,7 @@ public final class Caravan {
         UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
         List<CompilationListener> afterCompile = new ArrayList<>(List.of(certificateLoader,
                 new BackendTrustLoader(upstreamClient.trust())));
-        Management management = new Management(table, upstreamClient.drains());
+        Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
         afterCompile.add(management);
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
         ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
@@ -172,6 +173,8 @@ public final class Caravan {
                     .description("Client connections open").register(metrics);
             FunctionCounter.builder("caravan.connections.refused", connectionLimit, ConnectionLimit::refused)
                     .description("Client connections closed at once: --max-connections reached").register(metrics);
+            FunctionCounter.builder("caravan.upstream.ejections", upstreamClient.outliers(), OutlierDetection::ejections)
+                    .description("Endpoints ejected after consecutive failures").register(metrics);
             observers.add(requestMetrics);
             afterCompile.add(controllerMetrics);
         }

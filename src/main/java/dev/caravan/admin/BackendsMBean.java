@@ -3,6 +3,7 @@ package dev.caravan.admin;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.upstream.EndpointDrains;
+import dev.caravan.upstream.OutlierDetection;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -22,22 +23,26 @@ public final class BackendsMBean {
 
     private final CurrentRoutingTable table;
     private final EndpointDrains drains;
+    private final OutlierDetection outliers;
     private final EndpointStats stats;
 
-    BackendsMBean(CurrentRoutingTable table, EndpointDrains drains, EndpointStats stats) {
+    BackendsMBean(CurrentRoutingTable table, EndpointDrains drains, OutlierDetection outliers, EndpointStats stats) {
         this.table = table;
         this.drains = drains;
+        this.outliers = outliers;
         this.stats = stats;
     }
 
-    @ManagedAttribute(description = "Each backend (namespace/service:port) with its endpoints: state, requests, errors")
+    @ManagedAttribute(description = "Each backend (namespace/service:port) with its endpoints: state (ready, drained,"
+            + " ejected), requests, errors")
     public String[] getBackends() {
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, Backend> entry : table.get().backendsByName().entrySet()) {
             List<String> endpoints = new ArrayList<>();
             for (InetSocketAddress endpoint : entry.getValue().endpoints()) {
                 EndpointStats.Counts counts = stats.counts(endpoint);
-                endpoints.add(TableDescription.endpoint(endpoint) + " " + (drains.isDrained(endpoint) ? "drained" : "ready")
+                String state = drains.isDrained(endpoint) ? "drained" : outliers.isEjected(endpoint) ? "ejected" : "ready";
+                endpoints.add(TableDescription.endpoint(endpoint) + " " + state
                         + " requests=" + (counts == null ? 0 : counts.requests().sum())
                         + " errors=" + (counts == null ? 0 : counts.errors().sum()));
             }

@@ -9,6 +9,7 @@ import dev.caravan.routing.Backend;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.upstream.EndpointDrains;
+import dev.caravan.upstream.OutlierDetection;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -30,11 +31,13 @@ public final class Management implements CompilationListener {
 
     private final CurrentRoutingTable table;
     private final EndpointDrains drains;
+    private final OutlierDetection outliers;
     private final EndpointStats stats = new EndpointStats();
 
-    public Management(CurrentRoutingTable table, EndpointDrains drains) {
+    public Management(CurrentRoutingTable table, EndpointDrains drains, OutlierDetection outliers) {
         this.table = table;
         this.drains = drains;
+        this.outliers = outliers;
     }
 
     /** Counts requests per endpoint for the Backends MBean. */
@@ -52,7 +55,7 @@ public final class Management implements CompilationListener {
         }
         try {
             agent.register(new RoutingTableMBean(table, recompiler), name(context, "RoutingTable"));
-            agent.register(new BackendsMBean(table, drains, stats), name(context, "Backends"));
+            agent.register(new BackendsMBean(table, drains, outliers, stats), name(context, "Backends"));
         } catch (Exception e) {
             LOG.warn("Could not register Caravan's MBeans: {}", e.toString());
         }
@@ -69,6 +72,7 @@ public final class Management implements CompilationListener {
             endpoints.addAll(backend.endpoints());
         }
         stats.retain(endpoints);
+        outliers.retain(endpoints);
         return List.of();
     }
 }

@@ -93,8 +93,9 @@ public final class ProxyCall {
         this.clientKeepAlive = clientKeepAlive;
         this.clientHttp10 = clientVersion.minorVersion() == 0;
         this.headRequest = HttpMethod.HEAD.equals(request.method());
-        // drained endpoints count as tried: the balancer avoids them, and no retry goes there
+        // drained and ejected endpoints count as tried: the balancer avoids them, and no retry goes there
         client.drains().addDrainedOf(backend, tried);
+        client.outliers().addEjectedOf(backend, tried);
     }
 
     /**
@@ -143,6 +144,7 @@ public final class ProxyCall {
 
     private void connected(Future<Channel> connection, InetSocketAddress target) {
         if (!connection.isSuccess()) {
+            client.outliers().failed(target);
             endAttempt();
             if (finished) {
                 return;
@@ -330,6 +332,7 @@ public final class ProxyCall {
             return false;
         }
         endAttempt();
+        client.outliers().succeeded(endpoint);
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         HttpHeaders headers = response.headers();
@@ -390,6 +393,10 @@ public final class ProxyCall {
             return;
         }
         boolean staleConnection = upstreamReused && !requestBodySent && IDEMPOTENT.contains(request.method());
+        if (!staleConnection) {
+            // a pooled connection the pod had closed says nothing about the pod
+            client.outliers().failed(endpoint);
+        }
         if (staleConnection && attempts < MAX_STALE_RETRIES) {
             tried.remove(endpoint);
             cancelReadTimer();
@@ -498,6 +505,9 @@ public final class ProxyCall {
             return;
         }
         endAttempt();
+        if (!responseStarted) {
+            client.outliers().failed(endpoint);
+        }
         String reason = "upstream " + endpoint + " of " + backend.name() + " sent nothing for "
                 + options.readTimeout().toMillis() + " ms";
         if (!responseStarted && requestComplete && options.nextUpstream().on("timeout") && resendable()

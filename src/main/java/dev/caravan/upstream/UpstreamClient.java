@@ -45,9 +45,20 @@ public final class UpstreamClient {
     private final FastThreadLocal<LoopPool> pools = new FastThreadLocal<>();
     private final BackendTrust trust = new BackendTrust();
     private final EndpointDrains drains = new EndpointDrains();
+    private final OutlierDetection outliers;
 
     public UpstreamClient(UpstreamSettings settings) {
+        this(settings, OutlierDetection.defaults());
+    }
+
+    public UpstreamClient(UpstreamSettings settings, OutlierDetection outliers) {
         this.settings = settings;
+        this.outliers = outliers;
+    }
+
+    /** The endpoints' passive health. */
+    public OutlierDetection outliers() {
+        return outliers;
     }
 
     public UpstreamSettings settings() {

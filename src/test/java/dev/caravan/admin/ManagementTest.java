@@ -91,6 +91,31 @@ class ManagementTest {
     }
 
     @Test
+    void anEndpointThatKeepsFailingIsEjected() throws Exception {
+        int dead;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.4"))) {
+            dead = socket.getLocalPort();
+        }
+        write(manifests, "flaky.yaml", String.join("---\n",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: flaky\nspec:\n  ports:\n    - name: http\n      port: 80\n",
+                Manifests.slice("flaky-live", "flaky", "127.0.0.2", a.port(), true),
+                Manifests.slice("flaky-dead", "flaky", "127.0.0.4", dead, true),
+                Manifests.ingress("flaky", "flaky.example.test", "/", "flaky")));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> caravan.get("flaky.example.test", "/").status() == 200);
+        // every request succeeds (the refused connect is retried on the live pod), and the dead one is ejected
+        for (int i = 0; i < 8; i++) {
+            assertThat(caravan.get("flaky.example.test", "/").text()).isEqualTo("a");
+        }
+        assertThat((String[]) JMX.getAttribute(backends, "Backends")).anySatisfy(line -> assertThat(line)
+                .startsWith("default/flaky:80").contains("127.0.0.4:" + dead + " ejected"));
+        assertThat(caravan.caravan().metrics().scrape()).containsPattern("caravan_upstream_ejections_total [1-9]");
+        java.nio.file.Files.delete(manifests.resolve("flaky.yaml"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> JMX.getAttribute(routingTable, "Hosts").equals(2));
+    }
+
+    @Test
     void aDrainedEndpointGetsNoNewRequests() throws Exception {
         String[] signature = {String.class.getName()};
         String endpointA = "127.0.0.2:" + a.port();
@@ -101,8 +126,8 @@ class ManagementTest {
             answered.add(caravan.get("blog.example.test", "/").text());
         }
         assertThat(answered).containsExactly("b");
-        assertThat((String[]) JMX.getAttribute(backends, "Backends")).singleElement().asString()
-                .contains(endpointA + " drained").contains(endpointB + " ready");
+        assertThat((String[]) JMX.getAttribute(backends, "Backends")).anySatisfy(line -> assertThat(line)
+                .startsWith("default/svc:80").contains(endpointA + " drained").contains(endpointB + " ready"));
 
         JMX.invoke(backends, "drain", new Object[] {endpointB}, signature);
         assertThat(caravan.get("blog.example.test", "/").status()).as("every endpoint drained").isEqualTo(503);
@@ -115,8 +140,8 @@ class ManagementTest {
         }
         assertThat(answered).containsExactlyInAnyOrder("a", "b");
         assertThat((String[]) JMX.getAttribute(backends, "DrainedEndpoints")).isEmpty();
-        assertThat((String[]) JMX.getAttribute(backends, "Backends")).singleElement().asString()
-                .containsPattern(endpointB + " ready requests=\\d+ errors=0");
+        assertThat((String[]) JMX.getAttribute(backends, "Backends")).anySatisfy(line -> assertThat(line)
+                .startsWith("default/svc:80").containsPattern(endpointB + " ready requests=\\d+ errors=0"));
         assertThatThrownBy(() -> JMX.invoke(backends, "drain", new Object[] {"not-an-endpoint"}, signature))
                 .hasStackTraceContaining("expected IP:PORT");
     }
