@@ -17,6 +17,7 @@ import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
+import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ListenerSettings;
 import dev.caravan.gateway.ListenerShared;
@@ -197,9 +198,10 @@ public final class Caravan {
         source.onSynced(recompiler::requestCompile);
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(),
-                options.httpsRedirectPort());
+                options.httpsRedirectPort(), options.shutdownGracePeriod());
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
-                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts());
+                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
+                options.shutdownGracePeriod());
         RateLimiters rateLimiters = new RateLimiters();
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
                 connectionLimit);
@@ -220,6 +222,7 @@ public final class Caravan {
         } else {
             LOG.info("No routes folder at {}; no user routes loaded", options.routes().toAbsolutePath());
         }
+        main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
         main.bind(HTTP_LISTENER_BEAN, httpListener);
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));

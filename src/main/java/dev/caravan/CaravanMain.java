@@ -4,6 +4,7 @@ import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
 import java.net.BindException;
 import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import java.util.Arrays;
 import dev.caravan.cli.UsageException;
@@ -38,11 +39,18 @@ public final class CaravanMain {
             System.exit(2);
             return;
         }
+        // as nginx: a client may not make the server renegotiate (a cheap way to make it work hard)
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
         try {
             new Caravan(options).run();
         } catch (Exception e) {
             System.err.println("caravan: " + startupFailure(e, options));
             System.exit(1);
+        } finally {
+            // Log4j's own shutdown hook is off, so that Caravan's shutdown is logged to the end
+            LogManager.shutdown();
         }
     }
 

@@ -156,6 +156,9 @@ public enum Option {
                 }
             }
             case TLS_PROTOCOLS -> {
+                if (list(value).isEmpty()) {
+                    throw new UsageException(where + "names no TLS version");
+                }
                 for (String protocol : list(value)) {
                     if (!protocol.equals("TLSv1.2") && !protocol.equals("TLSv1.3")) {
                         throw new UsageException(where + "'" + protocol + "' is not TLSv1.2 or TLSv1.3");
@@ -163,6 +166,9 @@ public enum Option {
                 }
             }
             case CIPHERS -> {
+                if (list(value).isEmpty()) {
+                    throw new UsageException(where + "names no cipher suite");
+                }
                 Set<String> known = Set.of(supportedCipherSuites());
                 for (String cipher : list(value)) {
                     if (!known.contains(cipher)) {

@@ -43,7 +43,6 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -203,12 +202,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         cors = null;
         hsts = null;
         policy = RoutePolicy.NONE;
-        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request)
-                && HttpUtil.getContentLength(request, 0L) <= MAX_DISCARDED_BODY;
+        long contentLength = contentLength(request);
+        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY;
         keepAlive = HttpUtil.isKeepAlive(request);
         headRequest = HttpMethod.HEAD.equals(request.method());
-        if (request.decoderResult().isFailure()) {
-            respondAndClose(statusForDecoderFailure(request.decoderResult().cause()));
+        if (request.decoderResult().isFailure() || contentLength < 0) {
+            // a Content-Length that is no number (a folded or forged one) frames nothing: 400, then close
+            respondAndClose(contentLength < 0 ? HttpResponseStatus.BAD_REQUEST
+                    : statusForDecoderFailure(request.decoderResult().cause()));
             ReferenceCountUtil.release(request);
             return;
         }
@@ -298,7 +299,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(HttpResponseStatus.BAD_GATEWAY, false);
             return;
         }
-        if (options.maxBodySize() > 0 && HttpUtil.getContentLength(request, 0L) > options.maxBodySize()) {
+        if (options.maxBodySize() > 0 && contentLength > options.maxBodySize()) {
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
@@ -407,6 +408,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         respondAndClose(HttpResponseStatus.BAD_REQUEST);
+    }
+
+    /** The request's Content-Length, 0 without one, or -1 when it is not a number. */
+    private static long contentLength(HttpRequest request) {
+        try {
+            return HttpUtil.getContentLength(request, 0L);
+        } catch (NumberFormatException notANumber) {
+            return -1;
+        }
     }
 
     private static HttpResponseStatus statusForDecoderFailure(Throwable cause) {
@@ -706,12 +716,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            LOG.debug("Client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-        } else {
-            LOG.warn("Closing client connection {}", ctx.channel().remoteAddress(), cause);
-        }
         state = State.CLOSED;
-        ctx.close();
+        ClientFailures.INSTANCE.exceptionCaught(ctx, cause);
     }
 }

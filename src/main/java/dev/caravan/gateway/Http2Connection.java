@@ -30,10 +30,16 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         if (event == GatewayHandler.DRAIN || event instanceof IdleStateEvent idle
                 && idle.state() == IdleState.ALL_IDLE && ctx.pipeline().get(Http2FrameCodec.class) != null
                 && ctx.pipeline().get(Http2FrameCodec.class).connection().numActiveStreams() == 0) {
-            // the frame codec's close is graceful: GOAWAY, then the open streams end
+            // the frame codec's close is graceful: GOAWAY, then the open streams get the drain timeout to end
             ctx.close();
             return;
         }
         ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // resets and protocol errors of a client's connection
+        ClientFailures.INSTANCE.exceptionCaught(ctx, cause);
     }
 }

@@ -34,6 +34,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private static final int MAX_CLIENT_HELLO = 16 * 1024;
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_CONCURRENT_STREAMS = 128;
+    /** Per-stream receive window: room for uploads at speed, bounded per connection by the stream limit. */
+    private static final int STREAM_WINDOW = 256 * 1024;
 
     private final ListenerSettings settings;
     private final Gateway gateway;
@@ -63,6 +65,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
             protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                // the protocol's handlers come with their own last handler
+                ctx.pipeline().remove("client-failures");
                 if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                     addHttp2(ctx.pipeline());
                 } else {
@@ -76,7 +80,14 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
                 ctx.close();
             }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                // a reset or a broken ClientHello before the protocol was chosen: the client's doing
+                ClientFailures.INSTANCE.exceptionCaught(ctx, cause);
+            }
         });
+        channel.pipeline().addLast("client-failures", ClientFailures.INSTANCE);
     }
 
     private void addHttp1(ChannelPipeline pipeline) {
@@ -96,7 +107,9 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 TimeUnit.MILLISECONDS));
         pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                        .maxHeaderListSize(settings.maxHeaderSize()))
+                        .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))
+                // on drain or idle close: GOAWAY, then the open streams get this long to finish
+                .gracefulShutdownTimeoutMillis(settings.drainTimeout().toMillis())
                 .build());
         pipeline.addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
@@ -106,11 +119,12 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 streamPipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0, 0,
                         TimeUnit.MILLISECONDS));
                 streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
-                streamPipeline.addLast("pseudo-headers", Http2RequestHeaders.INSTANCE);
+                streamPipeline.addLast("requests", Http2Requests.INSTANCE);
                 addGateway(streamPipeline);
             }
         }));
         pipeline.addLast("connection", new Http2Connection(gateway.connections()));
+        pipeline.addLast("client-failures", ClientFailures.INSTANCE);
     }
 
     private void addGateway(ChannelPipeline pipeline) {
@@ -120,6 +134,9 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         }
         pipeline.addLast("gateway", new GatewayHandler(gateway));
         pipeline.addLast("aggregator", new HttpObjectAggregator(settings.maxCamelBodySize()));
+        // a client gone mid-request is no news for Camel's handler, which would warn of it
+        pipeline.addLast("aggregation-failures", ClientFailures.INSTANCE);
         pipeline.addLast("camel", gateway.consumers().getChannelHandler());
+        pipeline.addLast("client-failures", ClientFailures.INSTANCE);
     }
 }

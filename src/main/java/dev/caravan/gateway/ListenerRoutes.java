@@ -11,6 +11,9 @@ import org.apache.camel.builder.RouteBuilder;
  */
 public final class ListenerRoutes extends RouteBuilder {
 
+    /** The registry name of {@link ClientFailures}, bound by whoever adds these routes. */
+    public static final String EXCEPTION_HANDLER_BEAN = "caravanClientFailures";
+
     private final String listenerBean;
     private final ListenerSettings settings;
 
@@ -29,7 +32,7 @@ public final class ListenerRoutes extends RouteBuilder {
                 + "/?matchOnUriPrefix=true&nettySharedHttpServer=#" + listenerBean
                 + "&muteException=true&httpMethodRestrict=GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS"
                 // bridge mode keeps camel-netty-http from parsing form bodies into headers (it throws on "a&b")
-                + "&bridgeEndpoint=true")
+                + "&bridgeEndpoint=true&exceptionHandler=#" + EXCEPTION_HANDLER_BEAN)
                 .routeId(routeId(settings))
                 .routeDescription(settings.scheme().toUpperCase() + " listener on port " + settings.port()
                         + "; serves the built-in default backend")

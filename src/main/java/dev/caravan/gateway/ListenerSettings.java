@@ -15,22 +15,23 @@ import java.time.Duration;
  * @param httpsRedirectPort    the port of HTTPS redirects' Location (443 is left out, as ingress-nginx)
  * @param hsts                 the {@code Strict-Transport-Security} value sent over HTTPS for hosts with TLS,
  *                             or {@code null} for none
+ * @param drainTimeout         how long open requests may take to finish when connections are drained
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
         Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout, int maxCamelBodySize,
         long maxBodySize,
-        int httpsRedirectPort, String hsts) {
+        int httpsRedirectPort, String hsts, Duration drainTimeout) {
 
     public static ListenerSettings http(String host, int port, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, long maxBodySize, int httpsRedirectPort) {
+            Duration clientBodyTimeout, long maxBodySize, int httpsRedirectPort, Duration drainTimeout) {
         return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
-                clientBodyTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null);
+                clientBodyTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout);
     }
 
     public static ListenerSettings https(String host, int port, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, long maxBodySize, String hsts) {
+            Duration clientBodyTimeout, long maxBodySize, String hsts, Duration drainTimeout) {
         return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
-                clientBodyTimeout, 1024 * 1024, maxBodySize, port, hsts);
+                clientBodyTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout);
     }
 
     public boolean tls() {

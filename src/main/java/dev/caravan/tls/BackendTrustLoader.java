@@ -96,8 +96,13 @@ public final class BackendTrustLoader implements CompilationListener {
         }
     }
 
+    /** Whether a field has content: a kubernetes.io/tls Secret holding only a CA must still carry empty tls.* keys. */
     private static boolean has(Secret secret, String field) {
-        return secret.getStringData() != null && secret.getStringData().containsKey(field)
-                || secret.getData() != null && secret.getData().containsKey(field);
+        return secret.getStringData() != null && !isBlank(secret.getStringData().get(field))
+                || secret.getData() != null && !isBlank(secret.getData().get(field));
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 }

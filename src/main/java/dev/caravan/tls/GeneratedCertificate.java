@@ -25,8 +25,9 @@ public final class GeneratedCertificate {
         Instant now = Instant.now();
         SelfSignedCertificate generated = null;
         try {
-            generated = new SelfSignedCertificate(NAME, new SecureRandom(), 256,
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), "EC");
+            // RSA, as ingress-nginx's: every client and every cipher list can use it
+            generated = new SelfSignedCertificate(NAME, new SecureRandom(), 2048,
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), "RSA");
             return new ServerCertificate(null, settings.serverContext(generated.key(), List.of(generated.cert())), generated.cert());
         } catch (CertificateException | SSLException e) {
             throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);

@@ -20,6 +20,8 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -36,6 +38,8 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 public final class TlsSecretReader {
 
     static final String TLS_TYPE = "kubernetes.io/tls";
+    private static final Pattern CERTIFICATE_BLOCK = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
     private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
 
     private final TlsSettings settings;
@@ -97,9 +101,12 @@ public final class TlsSecretReader {
     static List<X509Certificate> certificates(String field, byte[] pem) throws InvalidCertificateException {
         List<X509Certificate> chain = new ArrayList<>();
         try {
-            for (var certificate : CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(pem))) {
-                chain.add((X509Certificate) certificate);
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            // only the CERTIFICATE blocks: a key pasted into the same file is no part of the chain
+            Matcher block = CERTIFICATE_BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
+            while (block.find()) {
+                chain.add((X509Certificate) factory.generateCertificate(
+                        new ByteArrayInputStream(block.group().getBytes(StandardCharsets.US_ASCII))));
             }
         } catch (GeneralSecurityException e) {
             throw new InvalidCertificateException(field + " is not a PEM certificate chain: " + e.getMessage());

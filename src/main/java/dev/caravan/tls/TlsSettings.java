@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
 
@@ -27,6 +28,10 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
     /** Forward-secret AEAD suites only: what HTTP/2 (RFC 7540 §9.2.2) and Mozilla's intermediate profile allow. */
     public static final List<String> DEFAULT_CIPHERS = List.copyOf(Http2SecurityUtil.CIPHERS);
 
+    /** TLS 1.3's suites: all AEAD, none weak; kept whatever TLS 1.2 list is configured. */
+    private static final List<String> TLS13_CIPHERS = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
+
     public TlsSettings {
         protocols = List.copyOf(protocols);
         ciphers = List.copyOf(ciphers);
@@ -36,6 +41,15 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
         return new TlsSettings(DEFAULT_PROTOCOLS, DEFAULT_CIPHERS, true);
     }
 
+    private List<String> withTls13() {
+        if (!protocols.contains("TLSv1.3")) {
+            return ciphers;
+        }
+        List<String> all = new ArrayList<>(ciphers);
+        TLS13_CIPHERS.stream().filter(cipher -> !all.contains(cipher)).forEach(all::add);
+        return all;
+    }
+
     /** A server context for one certificate chain under these settings. */
     public SslContext serverContext(PrivateKey key, List<X509Certificate> chain) throws SSLException {
         List<String> alpn = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
@@ -43,7 +57,7 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
         return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
                 .protocols(protocols)
-                .ciphers(ciphers, SupportedCipherSuiteFilter.INSTANCE)
+                .ciphers(withTls13(), SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))

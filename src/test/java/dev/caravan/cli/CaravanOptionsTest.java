@@ -59,6 +59,23 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("examples")).hasMessage("unexpected argument 'examples' (see --help)");
         assertThatThrownBy(() -> CaravanOptions.parse(new String[0], new Properties(), Map.of("CARAVAN_ADMIN_PORT", "x")))
                 .hasMessage("CARAVAN_ADMIN_PORT: 'x' is not a whole number");
+        assertThatThrownBy(() -> parse("--ssl-protocols=")).hasMessage("--ssl-protocols: names no TLS version");
+        assertThatThrownBy(() -> parse("--ssl-protocols", "TLSv1.1")).hasMessage("--ssl-protocols: 'TLSv1.1' is not TLSv1.2 or TLSv1.3");
+        assertThatThrownBy(() -> parse("--ssl-ciphers=,")).hasMessage("--ssl-ciphers: names no cipher suite");
+        assertThatThrownBy(() -> parse("--ssl-ciphers", "RC4-MD5")).hasMessageStartingWith("--ssl-ciphers: 'RC4-MD5' is not");
+        assertThatThrownBy(() -> parse("--access-log-format", "xml")).hasMessage("--access-log-format: 'xml' is not json or combined");
+        assertThatThrownBy(() -> parse("--log-level", "loud")).hasMessageStartingWith("--log-level: 'loud' is not");
+    }
+
+    @Test
+    void aCipherListForTls12KeepsTls13() throws Exception {
+        dev.caravan.tls.TlsSettings settings = parse("--ssl-ciphers", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").tlsSettings();
+        javax.net.ssl.SSLEngine engine = dev.caravan.tls.GeneratedCertificate.create(settings).context()
+                .newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+        org.assertj.core.api.Assertions.assertThat(engine.getEnabledCipherSuites())
+                .contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
+                .doesNotContain("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+        org.assertj.core.api.Assertions.assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");
     }
 
     @Test

@@ -130,6 +130,13 @@ public final class TestBackend implements AutoCloseable {
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a client of the pod that broke off (Caravan giving up on a request): the test's business, not a log's
+            ctx.close();
+        }
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             seen.add(new Seen(request.method().name(), request.uri(), request.headers().copy(),

@@ -58,7 +58,14 @@ class TlsSecretReaderTest {
         TestCertificates.Issued other = AUTHORITY.issue("y.example.test");
         assertThatThrownBy(() -> read(issued.certificatePem(), other.keyPem()))
                 .hasMessageContaining("tls.key does not belong to the first certificate of tls.crt (CN=x.example.test)");
-        assertThatThrownBy(() -> read("garbage", issued.keyPem())).hasMessageContaining("tls.crt is not a PEM");
+        assertThatThrownBy(() -> read("garbage", issued.keyPem())).hasMessageContaining("tls.crt holds no certificate");
+        String[] lines = issued.certificatePem().split("\n");
+        lines[2] = "AAAA" + lines[2].substring(8);
+        String corrupt = String.join("\n", lines);
+        assertThatThrownBy(() -> read(corrupt, issued.keyPem())).hasMessageContaining("tls.crt is not a PEM");
+        // a key pasted after the certificate in tls.crt, as some tools write it, is no part of the chain
+        assertThat(read(issued.certificatePem() + issued.keyPem(), issued.keyPem()).leaf())
+                .isEqualTo(issued.certificate());
         assertThatThrownBy(() -> read(issued.certificatePem(), "garbage")).hasMessageContaining("tls.key holds no private key");
         assertThatThrownBy(() -> read(issued.certificatePem(), encrypted(issued)))
                 .hasMessageContaining("tls.key is encrypted");
