@@ -198,10 +198,10 @@ public final class Caravan {
         source.onSynced(recompiler::requestCompile);
         ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(),
-                options.httpsRedirectPort(), options.shutdownGracePeriod());
+                options.httpsRedirectPort(), options.shutdownTimeout());
         ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
-                options.shutdownGracePeriod());
+                options.shutdownTimeout());
         RateLimiters rateLimiters = new RateLimiters();
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
                 connectionLimit);
@@ -302,11 +302,11 @@ public final class Caravan {
     }
 
     private void startPipeline() {
-        LOG.info("Caravan {} {}; HTTP on {}:{}, HTTPS on {}:{}, admin on {}:{}", CaravanMain.version(),
+        LOG.info("Caravan {} {}; class {} ({}); HTTP on {}:{}, HTTPS on {}:{}, admin on {}:{}", CaravanMain.version(),
                 options.standalone() ? "serving the manifests in " + options.manifests().toAbsolutePath()
                         : "watching " + (options.watchNamespace() == null ? "all namespaces" : "namespace "
                                 + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
-                options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
+                options.ingressClass(), options.controllerClass(), options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
                 options.bindAddress(), options.adminPort());
         recompiler.start();
         httpListener.start();
@@ -327,8 +327,16 @@ public final class Caravan {
     private void drain() {
         readiness.shutDown();
         try {
-            if (!HttpListener.drain(options.shutdownGracePeriod(), httpListener, httpsListener)) {
-                LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownGracePeriod().toSeconds());
+            // first, business as usual while load balancers notice the readiness: nothing is refused
+            long grace = options.shutdownGracePeriod().toMillis();
+            if (grace > 0) {
+                LOG.info("Stopping: not ready; serving as usual for {} s", options.shutdownGracePeriod().toSeconds());
+                Thread.sleep(grace);
+            }
+            LOG.info("Stopping: closing idle connections, letting requests in flight finish (at most {} s)",
+                    options.shutdownTimeout().toSeconds());
+            if (!HttpListener.drain(options.shutdownTimeout(), httpListener, httpsListener)) {
+                LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownTimeout().toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -326,8 +326,14 @@ public final class CaravanOptions {
         return seconds(Option.UPGRADE_GRACE_PERIOD);
     }
 
+    /** How long the listeners serve as usual once a stop is asked; 0 to drain at once. */
     public Duration shutdownGracePeriod() {
         return seconds(Option.SHUTDOWN_GRACE_PERIOD);
+    }
+
+    /** How long requests in flight then get to finish. */
+    public Duration shutdownTimeout() {
+        return seconds(Option.SHUTDOWN_TIMEOUT);
     }
 
     public Duration clientHeaderTimeout() {

@@ -143,8 +143,8 @@ class DeploymentManifestsTest {
         assertThat(rendered.pod().getEnableServiceLinks())
                 .as("service links would put CARAVAN_SERVICE_HOST and the like in Caravan's settings").isFalse();
         assertThat(rendered.pod().getTerminationGracePeriodSeconds())
-                .as("the kubelet must wait for the drain (--shutdown-grace-period) to end")
-                .isGreaterThan(options.shutdownGracePeriod().toSeconds());
+                .as("the kubelet must wait for the grace period and the drain (--shutdown-timeout) to end")
+                .isGreaterThan(options.shutdownGracePeriod().plus(options.shutdownTimeout()).toSeconds());
         if (options.publishService() != null) {
             assertThat(rendered.find(Service.class, options.publishService().name()))
                     .as("--publish-service %s", options.publishService()).isNotNull()

@@ -49,4 +49,35 @@ class GracefulShutdownTest {
             }
         }
     }
+
+    @Test
+    void duringTheGracePeriodEverythingIsServedAsUsualButReadiness() throws Exception {
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            write(manifests, "all.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", pod) + "---\n"
+                    + Manifests.ingress("app", "app.example.com", "/", "svc"));
+            CaravanHarness caravan = CaravanHarness.start(manifests, "--shutdown-grace-period", "2");
+            try (RawHttp keptAlive = new RawHttp(caravan.httpPort())) {
+                keptAlive.send("GET /before HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+                assertThat(keptAlive.read(false).status()).isEqualTo(200);
+                long asked = System.nanoTime();
+                CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+                    try {
+                        caravan.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(300);
+                assertThat(RawHttp.get(caravan.adminPort(), "localhost", "/readyz").status()).isEqualTo(503);
+                // load balancers may still send traffic: new connections and kept-alive ones are served
+                assertThat(RawHttp.get(caravan.httpPort(), "app.example.com", "/new").status()).isEqualTo(200);
+                keptAlive.send("GET /again HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+                RawHttp.Response again = keptAlive.read(false);
+                assertThat(again.status()).isEqualTo(200);
+                assertThat(again.header("Connection")).as("not closing yet").isNull();
+                stopping.get(20, TimeUnit.SECONDS);
+                assertThat(System.nanoTime() - asked).as("the grace period was kept").isGreaterThan(2_000_000_000L);
+            }
+        }
+    }
 }

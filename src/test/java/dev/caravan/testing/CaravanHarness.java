@@ -35,7 +35,7 @@ public final class CaravanHarness implements AutoCloseable {
         this.adminPort = freePort();
         List<String> all = new ArrayList<>(List.of("--bind-address", "127.0.0.1",
                 "--http-port", String.valueOf(httpPort), "--https-port", String.valueOf(httpsPort),
-                "--admin-port", String.valueOf(adminPort),
+                "--admin-port", String.valueOf(adminPort), "--shutdown-grace-period", "0",
                 "--routes", "target/no-routes"));
         if (manifests != null) {
             all.addAll(List.of("--manifests", manifests.toString()));
