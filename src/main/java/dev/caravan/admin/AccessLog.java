@@ -1,13 +1,9 @@
 package dev.caravan.admin;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.PathRule;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -28,7 +24,6 @@ public final class AccessLog implements RequestObserver {
 
     public enum Format { JSON, COMBINED }
 
-    private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter COMBINED_TIME = DateTimeFormatter
             .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -61,44 +56,83 @@ public final class AccessLog implements RequestObserver {
     }
 
     static String json(RequestRecord record) {
-        StringWriter text = new StringWriter(384);
-        try (JsonGenerator json = JSON.createGenerator(text)) {
-            json.writeStartObject();
-            json.writeStringField("time", Instant.ofEpochMilli(record.startMillis()).toString());
-            json.writeStringField("client", record.client() == null ? null
-                    : record.client().getAddress().getHostAddress());
-            json.writeStringField("scheme", record.scheme());
-            json.writeStringField("host", record.host());
-            json.writeStringField("method", record.method());
-            json.writeStringField("uri", record.uri());
-            json.writeStringField("protocol", record.protocol());
-            json.writeNumberField("status", record.status());
-            json.writeNumberField("request_length", record.requestBytes());
-            json.writeNumberField("bytes_sent", record.responseBytes());
-            json.writeNumberField("duration", seconds(record.durationNanos()));
-            PathRule rule = record.rule();
-            json.writeStringField("namespace", rule == null ? null : rule.ingress().namespace());
-            json.writeStringField("ingress", rule == null ? null : rule.ingress().name());
-            json.writeStringField("path", rule == null ? null : rule.path());
-            String backend = rule == null ? null : (record.canary() ? rule.canary().backend() : rule.backend()).name();
-            json.writeStringField("service", backend == null ? null : RequestMetrics.serviceName(backend));
-            json.writeStringField("upstream_name", backend);
-            json.writeBooleanField("canary", record.canary());
-            json.writeStringField("upstream_addr", record.upstream() == null ? null
-                    : record.upstream().getAddress().getHostAddress() + ":" + record.upstream().getPort());
-            if (record.upstream() != null) {
-                json.writeNumberField("upstream_status", record.upstreamStatus());
-                json.writeNumberField("upstream_duration", seconds(record.upstreamNanos()));
-                json.writeNumberField("upstream_attempts", record.attempts());
-            }
-            json.writeStringField("request_id", record.requestId());
-            json.writeStringField("user_agent", record.userAgent());
-            json.writeStringField("referer", record.referer());
-            json.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonLine json = new JsonLine();
+        json.string("time", Instant.ofEpochMilli(record.startMillis()).toString());
+        json.string("client", record.client() == null ? null : record.client().getAddress().getHostAddress());
+        json.string("scheme", record.scheme());
+        json.string("host", record.host());
+        json.string("method", record.method());
+        json.string("uri", record.uri());
+        json.string("protocol", record.protocol());
+        json.number("status", record.status());
+        json.number("request_length", record.requestBytes());
+        json.number("bytes_sent", record.responseBytes());
+        json.seconds("duration", record.durationNanos());
+        PathRule rule = record.rule();
+        json.string("namespace", rule == null ? null : rule.ingress().namespace());
+        json.string("ingress", rule == null ? null : rule.ingress().name());
+        json.string("path", rule == null ? null : rule.path());
+        String backend = rule == null ? null : (record.canary() ? rule.canary().backend() : rule.backend()).name();
+        json.string("service", backend == null ? null : RequestMetrics.serviceName(backend));
+        json.string("upstream_name", backend);
+        json.bool("canary", record.canary());
+        json.string("upstream_addr", record.upstream() == null ? null
+                : record.upstream().getAddress().getHostAddress() + ":" + record.upstream().getPort());
+        if (record.upstream() != null) {
+            json.number("upstream_status", record.upstreamStatus());
+            json.seconds("upstream_duration", record.upstreamNanos());
+            json.number("upstream_attempts", record.attempts());
         }
-        return text.toString();
+        json.string("request_id", record.requestId());
+        json.string("user_agent", record.userAgent());
+        json.string("referer", record.referer());
+        return json.end();
+    }
+
+    /** One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes. */
+    private static final class JsonLine {
+        private final StringBuilder text = new StringBuilder(512).append('{');
+
+        void string(String name, String value) {
+            name(name);
+            if (value == null) {
+                text.append("null");
+            } else {
+                text.append('"');
+                JsonStringEncoder.getInstance().quoteAsString(value, text);
+                text.append('"');
+            }
+        }
+
+        void number(String name, long value) {
+            name(name);
+            text.append(value);
+        }
+
+        void bool(String name, boolean value) {
+            name(name);
+            text.append(value);
+        }
+
+        /** Seconds with millisecond precision, as nginx's {@code $request_time}. */
+        void seconds(String name, long nanos) {
+            name(name);
+            long millis = Math.max(0, nanos) / 1_000_000;
+            text.append(millis / 1000).append('.');
+            long fraction = millis % 1000;
+            text.append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
+        }
+
+        private void name(String name) {
+            if (text.length() > 1) {
+                text.append(',');
+            }
+            text.append('"').append(name).append("\":");
+        }
+
+        String end() {
+            return text.append('}').toString();
+        }
     }
 
     /** nginx's {@code combined} format, with the request time and upstream of ingress-nginx's default after it. */
