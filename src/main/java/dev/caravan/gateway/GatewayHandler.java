@@ -206,6 +206,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY;
         keepAlive = HttpUtil.isKeepAlive(request);
         headRequest = HttpMethod.HEAD.equals(request.method());
+        HttpResponseStatus framing = unsupportedFraming(request);
+        if (framing != null) {
+            // RFC 9112 §6: a body whose length cannot be told, or a version we do not speak: answer, then close
+            respondAndClose(framing);
+            ReferenceCountUtil.release(request);
+            return;
+        }
         if (request.decoderResult().isFailure() || contentLength < 0) {
             // a Content-Length that is no number (a folded or forged one) frames nothing: 400, then close
             respondAndClose(contentLength < 0 ? HttpResponseStatus.BAD_REQUEST
@@ -408,6 +415,24 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         respondAndClose(HttpResponseStatus.BAD_REQUEST);
+    }
+
+    /**
+     * 505 for an HTTP version other than 1.x on an HTTP/1 connection; for a Transfer-Encoding other than
+     * plain chunked, 400 when chunked is not the last coding (the body's end cannot be found) and 501
+     * otherwise (codings Caravan does not decode), as nginx answers.
+     */
+    private HttpResponseStatus unsupportedFraming(HttpRequest request) {
+        if (request.protocolVersion().majorVersion() != 1 && !(ctx.channel() instanceof Http2StreamChannel)) {
+            return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
+        }
+        String codings = request.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (codings == null || codings.trim().equalsIgnoreCase("chunked")) {
+            return null;
+        }
+        String[] tokens = codings.split(",");
+        return tokens[tokens.length - 1].trim().equalsIgnoreCase("chunked") ? HttpResponseStatus.NOT_IMPLEMENTED
+                : HttpResponseStatus.BAD_REQUEST;
     }
 
     /** The request's Content-Length, 0 without one, or -1 when it is not a number. */

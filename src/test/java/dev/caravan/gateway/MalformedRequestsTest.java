@@ -1,0 +1,90 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** RFC 9112's message-parsing rules, one raw request per row: the status it gets, and whether the connection is closed. */
+class MalformedRequestsTest {
+
+    private static final String HOST = "Host: app.example.test\r\n";
+
+    @TempDir
+    static Path manifests;
+    static TestBackend pod;
+    static CaravanHarness caravan;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.ingress("app", "app.example.test", "/", "svc")));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    static Stream<Arguments> requests() {
+        return Stream.of(
+                row("a valid request (control)", "GET / HTTP/1.1\r\n" + HOST + "\r\n", 200, false),
+                row("header section over 32 KiB", "GET / HTTP/1.1\r\n" + HOST + "X-Big: " + "a".repeat(40_000)
+                        + "\r\n\r\n", 431, true),
+                row("request line over 8 KiB", "GET /" + "a".repeat(9_000) + " HTTP/1.1\r\n" + HOST + "\r\n", 414, true),
+                row("no Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400, true),
+                row("Content-Length not a number", "POST / HTTP/1.1\r\n" + HOST + "Content-Length: ten\r\n\r\n", 400,
+                        true),
+                row("two different Content-Lengths", "POST / HTTP/1.1\r\n" + HOST
+                        + "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400, true),
+                row("negative Content-Length", "POST / HTTP/1.1\r\n" + HOST + "Content-Length: -1\r\n\r\n", 400, true),
+                row("space before the colon", "GET / HTTP/1.1\r\n" + HOST + "X-Bad : 1\r\n\r\n", 400, true),
+                row("control character in a value", "GET / HTTP/1.1\r\n" + HOST + "X-Bad: a\u0001b\r\n\r\n", 400, true),
+                row("invalid character in a name", "GET / HTTP/1.1\r\n" + HOST + "X(Bad): 1\r\n\r\n", 400, true),
+                row("chunk size not hex", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+                        400, true),
+                row("chunked not the last coding", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: gzip\r\n\r\n",
+                        400, true),
+                row("a coding Caravan does not decode", "POST / HTTP/1.1\r\n" + HOST
+                        + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, true),
+                row("HTTP version 2 on an HTTP/1 connection", "GET / HTTP/2.0\r\n" + HOST + "\r\n", 505, true),
+                row("obsolete line folding, joined as RFC 9112 allows", "GET / HTTP/1.1\r\n" + HOST
+                        + "X-Folded: a\r\n b\r\n\r\n", 200, false),
+                row("CONNECT", "CONNECT app.example.test:443 HTTP/1.1\r\n" + HOST + "\r\n", 405, true));
+    }
+
+    private static Arguments row(String name, String request, int status, boolean closed) {
+        return Arguments.of(name, request, status, closed);
+    }
+
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("requests")
+    void eachMalformedRequestGetsItsStatusAndConnectionState(String name, String request, int status, boolean closed)
+            throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
+            http.send(request);
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).as(name).isEqualTo(status);
+            if (closed) {
+                assertThat(http.closedByPeer()).as(name + ": connection closed").isTrue();
+            } else {
+                http.send("GET /next HTTP/1.1\r\n" + HOST + "\r\n");
+                assertThat(http.read(false).status()).as(name + ": connection still serves").isEqualTo(200);
+            }
+        }
+    }
+}
