@@ -30,6 +30,7 @@ import dev.caravan.source.StateSource;
 import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
 import dev.caravan.state.ClusterStateStore;
+import dev.caravan.state.ResourceKind;
 import dev.caravan.status.IngressStatusWriter;
 import dev.caravan.status.KubernetesEventReporter;
 import dev.caravan.status.LeaderElection;
@@ -176,6 +177,13 @@ public final class Caravan {
                     .description("Client connections closed at once: --max-connections reached").register(metrics);
             FunctionCounter.builder("caravan.upstream.ejections", upstreamClient.outliers(), OutlierDetection::ejections)
                     .description("Endpoints ejected after consecutive failures").register(metrics);
+            if (source instanceof KubernetesSource kubernetesSource) {
+                for (ResourceKind kind : ResourceKind.values()) {
+                    Gauge.builder("caravan.informer.synced", kubernetesSource, k -> k.informerSynced(kind) ? 1 : 0)
+                            .tag("kind", kind.plural()).description("1 once the informer of the kind has listed it")
+                            .register(metrics);
+                }
+            }
             observers.add(requestMetrics);
             afterCompile.add(controllerMetrics);
         }

@@ -91,14 +91,19 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     }
 
     private boolean allInformersSynced() {
-        CamelContext context = getContext();
         for (ResourceKind kind : ResourceKind.values()) {
-            Route route = context == null ? null : context.getRoute(routeId(kind));
-            if (route == null || !(route.getConsumer() instanceof InformerConsumer consumer) || !consumer.synced()) {
+            if (!informerSynced(kind)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether the informer of one kind has listed it (it may have lost its watch since: it relists by itself). */
+    public boolean informerSynced(ResourceKind kind) {
+        CamelContext context = getContext();
+        Route route = context == null ? null : context.getRoute(routeId(kind));
+        return route != null && route.getConsumer() instanceof InformerConsumer consumer && consumer.synced();
     }
 
     @Override

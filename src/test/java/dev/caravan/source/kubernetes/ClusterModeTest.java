@@ -67,6 +67,8 @@ class ClusterModeTest {
         client.resource(ingress("web", "web.example.com", "/", "svc-a")).create();
         caravan = startCaravan();
         assertThat(caravan.get("web.example.com", "/").text()).isEqualTo("a");
+        assertThat(caravan.caravan().metrics().scrape()).contains("caravan_informer_synced{kind=\"endpointslices\"} 1.0")
+                .contains("caravan_informer_synced{kind=\"ingresses\"} 1.0");
 
         // a new Service and its pods, then the Ingress moves to it
         client.resource(service("svc-b")).create();
