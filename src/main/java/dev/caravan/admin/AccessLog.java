@@ -148,7 +148,7 @@ public final class AccessLog implements RequestObserver {
                         + record.upstream().getPort())
                 + " " + (record.upstream() == null ? "-" : seconds(record.upstreamNanos()) + " "
                         + record.upstreamStatus())
-                + " " + (record.requestId() == null ? "-" : escape(record.requestId()));
+                + " \"" + escape(record.requestId()) + "\"";
     }
 
     /** What a client sent, made safe for a quoted field of one log line. */

@@ -27,8 +27,8 @@ final class EndpointStats implements RequestObserver {
         }
         Counts counts = byEndpoint.computeIfAbsent(endpoint, e -> new Counts(new LongAdder(), new LongAdder()));
         counts.requests().increment();
-        // no answer, or a 5xx of the pod's own
-        if (record.upstreamStatus() == 0 || record.upstreamStatus() >= 500) {
+        // a 5xx of the pod's own, or none because the pod failed (not because the client left)
+        if (record.upstreamStatus() >= 500 || record.upstreamStatus() == 0 && record.status() >= 500) {
             counts.errors().increment();
         }
     }

@@ -1,11 +1,17 @@
 package dev.caravan.admin;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import javax.management.ObjectName;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.json.JSONStructure;
@@ -30,6 +36,12 @@ public final class JolokiaEndpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(JolokiaEndpoint.class);
 
+    private static final Set<String> HIDDEN_RUNTIME = Set.of("SystemProperties", "InputArguments", "ClassPath",
+            "BootClassPath", "LibraryPath");
+    /** The request types served; Jolokia does not ask the restrictor about notifications, so this does. */
+    private static final Set<String> READ_TYPES = Set.of("read", "list", "search", "version");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** Reads only: no attribute writes, no operations, no notifications. */
     static final class ReadOnly extends AllowAllRestrictor {
 
@@ -42,6 +54,13 @@ public final class JolokiaEndpoint {
         @Override
         public boolean isAttributeWriteAllowed(ObjectName name, String attribute) {
             return false;
+        }
+
+        /** The JVM's command line and system properties may carry secrets: not for HTTP. */
+        @Override
+        public boolean isAttributeReadAllowed(ObjectName name, String attribute) {
+            return !(name.getDomain().equals("java.lang") && "Runtime".equals(name.getKeyProperty("type"))
+                    && attribute != null && HIDDEN_RUNTIME.contains(attribute));
         }
 
         @Override
@@ -88,6 +107,9 @@ public final class JolokiaEndpoint {
         if (current == null) {
             return "{\"status\":503,\"error\":\"Jolokia is not running\"}";
         }
+        if (!onlyReads(pathInfo, body)) {
+            return "{\"status\":403,\"error\":\"Caravan's Jolokia is read-only: read, list, search and version\"}";
+        }
         try {
             JSONStructure answer = body == null
                     ? current.handleGetRequest(uri, pathInfo == null || pathInfo.isEmpty() ? "/" : pathInfo, params(query))
@@ -96,6 +118,30 @@ public final class JolokiaEndpoint {
             return answer == null ? "{}" : answer.toJSONString();
         } catch (Exception e) {
             return "{\"status\":400,\"error\":" + quote(e.getMessage()) + "}";
+        }
+    }
+
+    /** Whether a GET's path or every request of a POST's body is of a read type. */
+    private static boolean onlyReads(String pathInfo, byte[] body) {
+        if (body == null) {
+            String path = pathInfo == null ? "" : pathInfo.startsWith("/") ? pathInfo.substring(1) : pathInfo;
+            int slash = path.indexOf('/');
+            String type = (slash < 0 ? path : path.substring(0, slash)).toLowerCase(Locale.ROOT);
+            return type.isEmpty() || READ_TYPES.contains(type);
+        }
+        try {
+            JsonNode requests = JSON.readTree(body);
+            if (requests == null || !(requests.isObject() || requests.isArray())) {
+                return false;
+            }
+            for (JsonNode request : requests.isArray() ? requests : List.of(requests)) {
+                if (!request.isObject() || !READ_TYPES.contains(request.path("type").asText("").toLowerCase(Locale.ROOT))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException notJson) {
+            return false;
         }
     }
 

@@ -73,6 +73,7 @@ public final class Management implements CompilationListener {
         }
         stats.retain(endpoints);
         outliers.retain(endpoints);
+        drains.retain(endpoints);
         return List.of();
     }
 }

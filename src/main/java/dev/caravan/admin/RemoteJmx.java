@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
 public final class RemoteJmx implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteJmx.class);
-    private static final Set<String> CHANGES = Set.of("invoke", "setAttribute", "setAttributes", "createMBean",
-            "registerMBean", "unregisterMBean", "instantiate", "addNotificationListener", "removeNotificationListener");
+    private static final Set<String> CHANGES = Set.of("invoke", "setAttribute", "setAttributes",
+            "addNotificationListener", "removeNotificationListener");
+    /** What loads or removes code and MBeans: refused to every remote user, logged in or not. */
+    private static final Set<String> NEVER = Set.of("createMBean", "registerMBean", "unregisterMBean", "instantiate");
 
     private final Registry registry;
     private final JMXConnectorServer server;
@@ -59,9 +61,7 @@ public final class RemoteJmx implements AutoCloseable {
         MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
         try {
             JMXConnectorServer server = JMXConnectorServerFactory.newJMXConnectorServer(url, environment, mbeans);
-            if (passwordFile == null) {
-                server.setMBeanServerForwarder(readOnly());
-            }
+            server.setMBeanServerForwarder(restricted(passwordFile == null ? CHANGES : Set.of()));
             server.start();
             LOG.info("Remote JMX on {} ({})", url, passwordFile == null ? "read-only" : "login with " + passwordFile);
             return new RemoteJmx(registry, server);
@@ -71,8 +71,8 @@ public final class RemoteJmx implements AutoCloseable {
         }
     }
 
-    /** Passes reads through and refuses every call that changes or runs something. */
-    private static MBeanServerForwarder readOnly() {
+    /** Passes calls through, but never those in {@link #NEVER} nor those in {@code refused}. */
+    private static MBeanServerForwarder restricted(Set<String> refused) {
         MBeanServer[] target = new MBeanServer[1];
         return (MBeanServerForwarder) Proxy.newProxyInstance(RemoteJmx.class.getClassLoader(),
                 new Class<?>[] {MBeanServerForwarder.class}, (proxy, method, args) -> {
@@ -85,7 +85,10 @@ public final class RemoteJmx implements AutoCloseable {
                             return target[0];
                         }
                         default -> {
-                            if (CHANGES.contains(method.getName())) {
+                            if (NEVER.contains(method.getName())) {
+                                throw new SecurityException("remote JMX never creates, registers or loads MBeans");
+                            }
+                            if (refused.contains(method.getName())) {
                                 throw new SecurityException("remote JMX is read-only; start Caravan with"
                                         + " --jmx-password-file to change anything");
                             }

@@ -103,7 +103,11 @@ public final class RoutingTableMBean {
 
     @ManagedOperation(description = "Takes an Ingress out of service (until enabled again or restart)")
     public String disableIngress(String namespace, String name) {
-        boolean changed = recompiler.setDisabled(new ObjectRef(namespace, name), true);
+        ObjectRef ingress = new ObjectRef(namespace, name);
+        if (!recompiler.last().claimed().contains(ingress)) {
+            return "not one of Caravan's Ingresses: " + ingress;
+        }
+        boolean changed = recompiler.setDisabled(ingress, true);
         return (changed ? "disabled " : "already disabled: ") + namespace + "/" + name;
     }
 

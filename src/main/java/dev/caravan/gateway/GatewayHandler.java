@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -44,6 +45,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.nio.charset.Charset;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -180,11 +183,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
     }
 
-    /** The protocol an HTTP/1.1 client asks to switch to (Upgrade with Connection: upgrade), or {@code null}. */
+    /**
+     * The protocol an HTTP/1.1 client asks to switch to (Upgrade with Connection: upgrade), or {@code null}.
+     * Never h2c: an HTTP/2 connection tunnelled to a pod would carry requests for any path past the
+     * routing table (h2c smuggling); such a request is served as plain HTTP/1.1.
+     */
     private static String upgradeAsked(HttpRequest request) {
         String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
         if (upgrade == null || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
-                || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+                || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                || upgrade.toLowerCase(Locale.ROOT).contains("h2c")) {
             return null;
         }
         return upgrade;
@@ -255,6 +263,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         if (!match.found()) {
+            if (!camelCanRead(request)) {
+                // Camel's HTTP binding would fail on it and leave the connection hanging: refuse it here
+                respondAndClose(HttpResponseStatus.BAD_REQUEST);
+                return;
+            }
             state = State.CAMEL;
             camelRequestComplete = false;
             ctx.fireChannelRead(request);
@@ -301,7 +314,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         CallOptions options = gateway.options(policy);
         if (policy.httpsUpstream() && options.tls() == null) {
             // never fall back to an unauthenticated connection when authentication was asked for
-            LOG.warn("502 for {}: proxy-ssl-secret {} of Ingress {} cannot be used", target.host(),
+            RequestWarnings.warn("502 for {}: proxy-ssl-secret {} of Ingress {} cannot be used", target.host(),
                     policy.proxySsl().secret(), rule == null ? "?" : rule.ingress());
             finishLocally(HttpResponseStatus.BAD_GATEWAY, false);
             return;
@@ -435,6 +448,24 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 : HttpResponseStatus.BAD_REQUEST;
     }
 
+    /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
+    private static boolean camelCanRead(HttpRequest request) {
+        try {
+            new QueryStringDecoder(request.uri()).parameters();
+            String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (contentType != null) {
+                CharSequence charset = HttpUtil.getCharsetAsSequence(request);
+                if (charset != null) {
+                    Charset.forName(charset.toString());
+                }
+            }
+            return true;
+        } catch (IllegalArgumentException unreadable) {
+            // bad percent-encoding, an illegal or unsupported charset name
+            return false;
+        }
+    }
+
     /** The request's Content-Length, 0 without one, or -1 when it is not a number. */
     private static long contentLength(HttpRequest request) {
         try {
@@ -459,6 +490,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (headRequest && state == State.CAMEL && msg instanceof FullHttpResponse full && full.content().isReadable()
+                && ctx.channel() instanceof Http2StreamChannel) {
+            // HTTP/1.1's codec drops a HEAD response's body; HTTP/2's would send it, which is a protocol error
+            msg = full.replace(Unpooled.EMPTY_BUFFER);
+            full.release();
+        }
         boolean interim = msg instanceof HttpResponse response
                 && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         if (state == State.CAMEL && msg instanceof LastHttpContent && !interim) {
@@ -572,7 +609,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void upgraded(HttpResponse response, Channel pod, InetSocketAddress endpoint) {
         call = null;
-        releaseLimit();
+        // as nginx's limit_conn: an upgraded connection counts against limit-connections while it lasts
+        ClientLimiter upgradedLimit = limiter;
+        limiter = null;
+        if (upgradedLimit != null) {
+            InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+            ctx.channel().closeFuture().addListener(closed -> upgradedLimit.release(client));
+        }
         state = State.CLOSED;
         if (record != null) {
             record.upstreamStatus = 101;
@@ -598,7 +641,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         pipeline.addAfter("codec", "upgraded-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
         pipeline.addAfter("upgraded-idle", "relay", ByteRelay.to(pod));
         pipeline.remove(this);
-        // what the client sent after its request, not yet decoded, follows on to the relay
+        // bytes the codec has not decoded yet follow on to the relay (a client's early data, already
+        // decoded as HTTP, is lost: upgrade clients wait for the 101)
         pipeline.remove("codec");
 
         ChannelPipeline podPipeline = pod.pipeline();
@@ -643,7 +687,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         upstreamEnded();
         releaseLimit();
-        LOG.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
+        RequestWarnings.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
         call = null;
         finishLocally(status, requestComplete);
     }
@@ -652,7 +696,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void aborted(String reason) {
         upstreamEnded();
         releaseLimit();
-        LOG.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
+        RequestWarnings.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
         call = null;
         state = State.CLOSED;
         ctx.close();
@@ -708,7 +752,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * close, if its response has begun). All idle (keep-alive timeout): an idle connection is closed.
      */
     private void onIdle(IdleState idle) {
-        if (idle == IdleState.ALL_IDLE && state == State.IDLE) {
+        if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL)) {
+            // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout
             ctx.close();
             return;
         }

@@ -1,35 +1,71 @@
 package dev.caravan.gateway;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The connection-level duties of an HTTP/2 client connection, whose requests are served on its stream
- * channels: it counts among the listener's open connections, and closes (with GOAWAY, letting its
- * streams finish) when the listener drains or when it has been idle for the keep-alive timeout.
+ * channels: it counts among the listener's open connections; it closes (GOAWAY, letting open streams
+ * finish) when the listener drains, when no stream has opened within the header timeout, or when it
+ * has had no stream for the keep-alive timeout — PINGs and other frames do not keep it open.
  */
 final class Http2Connection extends ChannelInboundHandlerAdapter {
 
-    private final ChannelGroup connections;
+    private static final long CHECK_MILLIS = 1000;
 
-    Http2Connection(ChannelGroup connections) {
+    private final ChannelGroup connections;
+    private final long headerTimeoutNanos;
+    private final long keepAliveNanos;
+    private ChannelHandlerContext ctx;
+    private int openStreams;
+    private boolean anyStream;
+    private long lastChange = System.nanoTime();
+    private ScheduledFuture<?> check;
+
+    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive) {
         this.connections = connections;
+        this.headerTimeoutNanos = headerTimeout.toNanos();
+        this.keepAliveNanos = keepAlive.toNanos();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         connections.add(ctx.channel());
+        check = ctx.executor().scheduleAtFixedRate(this::closeIfIdle, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        check.cancel(false);
+    }
+
+    /** A stream opened on this connection; called on its event loop. */
+    void streamOpened(Channel stream) {
+        openStreams++;
+        anyStream = true;
+        lastChange = System.nanoTime();
+        stream.closeFuture().addListener(closed -> {
+            openStreams--;
+            lastChange = System.nanoTime();
+        });
+    }
+
+    private void closeIfIdle() {
+        long quiet = System.nanoTime() - lastChange;
+        if (openStreams == 0 && quiet > (anyStream ? keepAliveNanos : headerTimeoutNanos) && ctx.channel().isActive()) {
+            ctx.close();
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event == GatewayHandler.DRAIN || event instanceof IdleStateEvent idle
-                && idle.state() == IdleState.ALL_IDLE && ctx.pipeline().get(Http2FrameCodec.class) != null
-                && ctx.pipeline().get(Http2FrameCodec.class).connection().numActiveStreams() == 0) {
+        if (event == GatewayHandler.DRAIN) {
             // the frame codec's close is graceful: GOAWAY, then the open streams get the drain timeout to end
             ctx.close();
             return;

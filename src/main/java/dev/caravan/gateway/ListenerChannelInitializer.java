@@ -103,8 +103,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
     /** HTTP/2: the connection reads freely; each stream reads when its gateway asks (stream flow control). */
     private void addHttp2(ChannelPipeline pipeline) {
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, settings.keepAliveTimeout().toMillis(),
-                TimeUnit.MILLISECONDS));
+        Http2Connection connection = new Http2Connection(gateway.connections(), settings.clientHeaderTimeout(),
+                settings.keepAliveTimeout());
         pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))
@@ -114,6 +114,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
+                connection.streamOpened(stream);
                 stream.config().setAutoRead(false);
                 ChannelPipeline streamPipeline = stream.pipeline();
                 streamPipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0, 0,
@@ -123,7 +124,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 addGateway(streamPipeline);
             }
         }));
-        pipeline.addLast("connection", new Http2Connection(gateway.connections()));
+        pipeline.addLast("connection", connection);
         pipeline.addLast("client-failures", ClientFailures.INSTANCE);
     }
 

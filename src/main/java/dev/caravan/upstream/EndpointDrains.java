@@ -32,6 +32,11 @@ public final class EndpointDrains {
         return Set.copyOf(drained);
     }
 
+    /** Forgets drains of endpoints no backend has any more: a later pod may reuse the address. */
+    public void retain(Set<InetSocketAddress> endpoints) {
+        drained.retainAll(endpoints);
+    }
+
     /** Whether the backend has endpoints and all of them are drained. */
     public boolean allDrained(Backend backend) {
         if (drained.isEmpty() || !backend.hasEndpoints()) {

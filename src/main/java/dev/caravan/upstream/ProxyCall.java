@@ -292,6 +292,7 @@ public final class ProxyCall {
                 && response.headers().contains(HttpHeaderNames.UPGRADE)) {
             // the client asked to switch and the pod agreed: the call ends, the connections get joined
             endAttempt();
+            client.outliers().succeeded(endpoint);
             finished = true;
             responseStarted = true;
             cancelReadTimer();

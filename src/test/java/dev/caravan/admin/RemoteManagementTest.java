@@ -67,6 +67,9 @@ class RemoteManagementTest {
                     jmx.invoke(table, "disableIngress", new Object[] {"default", "app"},
                             new String[] {String.class.getName(), String.class.getName()});
                     assertThat(caravan.get("app.example.test", "/").status()).isEqualTo(404);
+                    // a login still never creates MBeans (which would load code)
+                    assertThatThrownBy(() -> jmx.createMBean("javax.management.timer.Timer",
+                            new ObjectName("caravan.test:type=Timer"))).isInstanceOf(SecurityException.class);
                 }
             } finally {
                 Files.deleteIfExists(passwords);
@@ -100,6 +103,20 @@ class RemoteManagementTest {
                 JsonNode write = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
                         "/jolokia/write/java.lang:type=Memory/Verbose/true").text());
                 assertThat(write.get("status").asInt()).isEqualTo(403);
+                // notifications would keep state per request: refused, by GET and by POST
+                assertThat(json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/notification/register").text()).get("status").asInt()).isEqualTo(403);
+                try (RawHttp http = new RawHttp(caravan.adminPort())) {
+                    String body = "[{\"type\":\"read\",\"mbean\":\"java.lang:type=Memory\"},{\"type\":\"NOTIFICATION\","
+                            + "\"command\":\"register\"}]";
+                    http.send("POST /jolokia HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+                    assertThat(json.readTree(http.read(false).text()).get("status").asInt()).isEqualTo(403);
+                }
+                // the JVM's command line and system properties are not for HTTP
+                JsonNode properties = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/read/java.lang:type=Runtime/SystemProperties").text());
+                assertThat(properties.get("status").asInt()).isEqualTo(403);
                 assertThat(caravan.get("app.example.test", "/").status()).isEqualTo(200);
             }
         }

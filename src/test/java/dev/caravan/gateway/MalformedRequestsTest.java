@@ -64,6 +64,10 @@ class MalformedRequestsTest {
                 row("HTTP version 2 on an HTTP/1 connection", "GET / HTTP/2.0\r\n" + HOST + "\r\n", 505, true),
                 row("obsolete line folding, joined as RFC 9112 allows", "GET / HTTP/1.1\r\n" + HOST
                         + "X-Folded: a\r\n b\r\n\r\n", 200, false),
+                row("a charset Camel cannot read, for the default backend", "GET / HTTP/1.1\r\nHost: nobody.test\r\n"
+                        + "Content-Type: text/plain; charset=bogus-xx\r\n\r\n", 400, true),
+                row("a query with bad percent-encoding, for the default backend", "GET /?a=%zz HTTP/1.1\r\n"
+                        + "Host: nobody.test\r\n\r\n", 400, true),
                 row("CONNECT", "CONNECT app.example.test:443 HTTP/1.1\r\n" + HOST + "\r\n", 405, true));
     }
 

@@ -119,6 +119,19 @@ class WebSocketTest {
         }
     }
 
+    @Test
+    void anH2cUpgradeIsServedAsPlainHttpNeverTunnelled() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET /h2c HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("plain /h2c");
+            http.send("GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(http.read(false).text()).as("still HTTP/1.1").isEqualTo("plain /after");
+        }
+    }
+
     private WebSocket connect(Frames frames) {
         return HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(URI.create("ws://localhost:" + caravan.httpPort() + "/ws"), frames).join();

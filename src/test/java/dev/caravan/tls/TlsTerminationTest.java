@@ -70,7 +70,7 @@ class TlsTerminationTest {
                 Manifests.ingress("forced", "forced.example.test", "/", "svc",
                         Map.of(NGINX + "force-ssl-redirect", "true")),
                 Manifests.ingress("plain", "plain.example.test", "/", "svc")));
-        caravan = CaravanHarness.start(manifests, "--https-redirect-port", "8443");
+        caravan = CaravanHarness.start(manifests, "--https-redirect-port", "8443", "--client-header-timeout", "2");
     }
 
     @AfterAll
@@ -198,6 +198,36 @@ class TlsTerminationTest {
                 .sslContext(TlsClient.trustAll()).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
                         + caravan.httpsPort() + "/nothing")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unmatched.statusCode()).isEqualTo(404);
+        // HEAD answered by the listener route: no body may follow the head over HTTP/2
+        HttpResponse<String> head = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(TlsClient.trustAll()).build().send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+                        + caravan.httpsPort() + "/nothing")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(404);
+        assertThat(head.body()).isEmpty();
+    }
+
+    @Test
+    void anHttp2ConnectionThatOpensNoStreamIsClosed() throws Exception {
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) TlsClient.trustAll().getSocketFactory().createSocket();
+        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        socket.setSSLParameters(parameters);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", caravan.httpsPort()), 5000);
+        socket.setSoTimeout(8000);
+        socket.startHandshake();
+        assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
+        // the preface and an empty SETTINGS frame, then nothing: no request ever comes
+        socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+        socket.getOutputStream().flush();
+        long started = System.nanoTime();
+        java.io.InputStream in = socket.getInputStream();
+        while (in.read() >= 0) {
+            // the server's SETTINGS, its ack, then GOAWAY
+        }
+        assertThat(System.nanoTime() - started).as("closed by the header timeout (2 s)").isLessThan(6_000_000_000L);
+        socket.close();
     }
 
     @Test
