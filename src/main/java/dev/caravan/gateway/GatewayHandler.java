@@ -211,8 +211,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         hsts = null;
         policy = RoutePolicy.NONE;
         long contentLength = contentLength(request);
+        // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
+        boolean conflictingFraming = Boolean.TRUE.equals(ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING)
+                .getAndSet(null));
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY;
-        keepAlive = HttpUtil.isKeepAlive(request);
+        keepAlive = HttpUtil.isKeepAlive(request) && !conflictingFraming;
         headRequest = HttpMethod.HEAD.equals(request.method());
         HttpResponseStatus framing = unsupportedFraming(request);
         if (framing != null) {

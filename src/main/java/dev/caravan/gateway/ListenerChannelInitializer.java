@@ -5,7 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -96,8 +96,9 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0,
                 settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("header-timeout", new HeaderTimeout(settings.clientHeaderTimeout()));
-        pipeline.addLast("codec", new HttpServerCodec(settings.maxInitialLineLength(), settings.maxHeaderSize(),
-                65536));
+        pipeline.addLast("codec", new ServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxInitialLineLength()).setMaxHeaderSize(settings.maxHeaderSize())
+                .setMaxChunkSize(65536)));
         addGateway(pipeline);
     }
 

@@ -124,6 +124,11 @@ class HttpFidelityTest {
             assertThat(head.header("Content-Length")).isEqualTo("3");
             http.send("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
             assertThat(http.read(false).text()).isEqualTo("pod");
+            // the listener route's 404 to a HEAD: its body is not sent either
+            http.send("HEAD / HTTP/1.1\r\nHost: nobody.example.com\r\n\r\n");
+            assertThat(http.read(true).status()).isEqualTo(404);
+            http.send("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+            assertThat(http.read(false).text()).isEqualTo("pod");
         }
         assertThat(pod.last().method()).isEqualTo("GET");
     }

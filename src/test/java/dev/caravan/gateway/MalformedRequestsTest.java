@@ -57,6 +57,8 @@ class MalformedRequestsTest {
                 row("invalid character in a name", "GET / HTTP/1.1\r\n" + HOST + "X(Bad): 1\r\n\r\n", 400, true),
                 row("chunk size not hex", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
                         400, true),
+                row("both Content-Length and Transfer-Encoding: framed by the latter, then closed", "POST / HTTP/1.1\r\n"
+                        + HOST + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200, true),
                 row("chunked not the last coding", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: gzip\r\n\r\n",
                         400, true),
                 row("a coding Caravan does not decode", "POST / HTTP/1.1\r\n" + HOST

@@ -1,0 +1,91 @@
+package dev.caravan.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.util.AttributeKey;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Queue;
+
+/**
+ * Netty's HTTP/1.1 server codec, as {@code HttpServerCodec}, with one thing more: a request that has
+ * both Content-Length and Transfer-Encoding (framed by the latter, its Content-Length dropped) is
+ * marked, because RFC 9112 §6.1 wants its connection closed after the response. The encoder keeps
+ * {@code HttpServerCodec}'s knowledge of the request each response answers (no body for HEAD, none
+ * framed for a successful CONNECT).
+ */
+final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, HttpResponseEncoder> {
+
+    /** Set on the channel for a request that came with both framings; read and cleared by the gateway. */
+    static final AttributeKey<Boolean> CONFLICTING_FRAMING = AttributeKey.valueOf("caravan.conflicting-framing");
+
+    private final Queue<HttpMethod> methods = new ArrayDeque<>();
+
+    ServerCodec(HttpDecoderConfig config) {
+        init(new Decoder(config), new Encoder());
+    }
+
+    private final class Decoder extends HttpRequestDecoder {
+
+        private ChannelHandlerContext context;
+
+        Decoder(HttpDecoderConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            context = ctx;
+            int before = out.size();
+            super.decode(ctx, buffer, out);
+            for (int i = before; i < out.size(); i++) {
+                if (out.get(i) instanceof HttpRequest request) {
+                    methods.add(request.method());
+                }
+            }
+        }
+
+        @Override
+        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
+            super.handleTransferEncodingChunkedWithContentLength(message);
+            if (context != null) {
+                context.channel().attr(CONFLICTING_FRAMING).set(Boolean.TRUE);
+            }
+        }
+    }
+
+    private final class Encoder extends HttpResponseEncoder {
+
+        private HttpMethod method;
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpResponse response) {
+            // interim responses (100 Continue) answer no request by themselves
+            if (response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+                method = methods.poll();
+            }
+            return HttpMethod.HEAD.equals(method) && response.status().codeClass() != HttpStatusClass.INFORMATIONAL
+                    || super.isContentAlwaysEmpty(response);
+        }
+
+        @Override
+        protected void sanitizeHeadersBeforeEncode(HttpResponse response, boolean isAlwaysEmpty) {
+            if (!isAlwaysEmpty && HttpMethod.CONNECT.equals(method)
+                    && response.status().codeClass() == HttpStatusClass.SUCCESS) {
+                response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                return;
+            }
+            super.sanitizeHeadersBeforeEncode(response, isAlwaysEmpty);
+        }
+    }
+}
