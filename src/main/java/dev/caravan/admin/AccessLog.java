@@ -1,6 +1,7 @@
 package dev.caravan.admin;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.util.concurrent.FastThreadLocal;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.PathRule;
@@ -91,7 +92,20 @@ public final class AccessLog implements RequestObserver {
 
     /** One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes. */
     private static final class JsonLine {
-        private final StringBuilder text = new StringBuilder(512).append('{');
+        /** One buffer per event-loop thread, reused line after line. */
+        private static final FastThreadLocal<StringBuilder> BUFFER = new FastThreadLocal<>() {
+            @Override
+            protected StringBuilder initialValue() {
+                return new StringBuilder(1024);
+            }
+        };
+        private final StringBuilder text;
+
+        JsonLine() {
+            text = BUFFER.get();
+            text.setLength(0);
+            text.append('{');
+        }
 
         void string(String name, String value) {
             name(name);

@@ -96,10 +96,20 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
 
     /** Whether a client address may use this route (allow-list, then deny-list, as ingress-nginx). */
     public boolean admits(InetSocketAddress client) {
-        if (!allowedSources.isEmpty() && allowedSources.stream().noneMatch(rule -> rule.matches(client))) {
+        // asked of every request: loops, not streams, and nothing at all without source ranges
+        if (!allowedSources.isEmpty() && !matchesAny(allowedSources, client)) {
             return false;
         }
-        return deniedSources.stream().noneMatch(rule -> rule.matches(client));
+        return deniedSources.isEmpty() || !matchesAny(deniedSources, client);
+    }
+
+    private static boolean matchesAny(List<IpSubnetFilterRule> rules, InetSocketAddress client) {
+        for (IpSubnetFilterRule rule : rules) {
+            if (rule.matches(client)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
