@@ -227,6 +227,11 @@ public final class Caravan {
         if (Files.isDirectory(options.routes())) {
             String dir = options.routes().toString();
             main.configure().setRoutesIncludePattern("file:" + dir + "/*.yaml,file:" + dir + "/*.xml");
+            // a changed route file is reloaded by itself; Caravan's own routes (Java, no file) must stay
+            main.configure().setRoutesReloadEnabled(true);
+            main.configure().setRoutesReloadDirectory(dir);
+            main.configure().setRoutesReloadPattern("*.yaml,*.xml");
+            main.configure().setRoutesReloadRemoveAllRoutes(false);
         } else {
             LOG.info("No routes folder at {}; no user routes loaded", options.routes().toAbsolutePath());
         }
