@@ -31,6 +31,7 @@ import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
+import dev.caravan.status.ChangePublisher;
 import dev.caravan.status.IngressStatusWriter;
 import dev.caravan.status.KubernetesEventReporter;
 import dev.caravan.status.LeaderElection;
@@ -157,6 +158,7 @@ public final class Caravan {
                 new BackendTrustLoader(upstreamClient.trust())));
         Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
         afterCompile.add(management);
+        afterCompile.add(new ChangePublisher(main::getCamelContext));
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
         ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
         afterCompile.add((state, compilation) -> {
