@@ -345,6 +345,10 @@ public final class IngressCompiler {
 
         /** The backend of a path under its Ingress's policy (service-upstream, load-balance). */
         private Backend resolve(ObjectRef ref, IngressBackend backend, RoutePolicy policy) {
+            if (backend.getResource() != null) {
+                // a user's Camel route; whether it exists is known when a request comes (routes reload)
+                return Backend.camelRoute(ref.namespace(), backend.getResource().getName());
+            }
             BackendResolver.Resolution resolution = policy.serviceUpstream()
                     ? resolver.resolveClusterIp(ref.namespace(), backend.getService())
                     : resolver.resolve(ref.namespace(), backend.getService(), policy.ewma());

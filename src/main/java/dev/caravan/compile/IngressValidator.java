@@ -103,10 +103,18 @@ final class IngressValidator {
         return path.endsWith("/..") || path.endsWith("/.");
     }
 
+    static final String CAMEL_ROUTE_GROUP = "caravan.dev";
+    static final String CAMEL_ROUTE_KIND = "CamelRoute";
+
     private static void validateBackend(IngressBackend backend, String at, List<String> reasons) {
         IngressServiceBackend service = backend.getService();
         if (backend.getResource() != null) {
-            reasons.add(at + ".resource: resource backends are not supported");
+            var resource = backend.getResource();
+            if (!CAMEL_ROUTE_GROUP.equals(resource.getApiGroup()) || !CAMEL_ROUTE_KIND.equals(resource.getKind())
+                    || resource.getName() == null || resource.getName().isEmpty()) {
+                reasons.add(at + ".resource: only {apiGroup: caravan.dev, kind: CamelRoute, name: <route id>} is"
+                        + " supported");
+            }
             return;
         }
         if (service == null) {

@@ -199,6 +199,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
+        // set only by the gateway, for the listener route: never taken from a client
+        request.headers().remove(ListenerRoutes.CAMEL_ROUTE_HEADER);
         if (headerTimeout != null) {
             headerTimeout.headReceived();
         }
@@ -330,6 +332,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 && rule.canary().chooses(request.headers()) ? rule.canary().backend() : match.backend();
         if (record != null) {
             record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();
+        }
+        if (backend.camelRoute() != null) {
+            // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
+            request.headers().set(ListenerRoutes.CAMEL_ROUTE_HEADER, backend.camelRoute());
+            state = State.CAMEL;
+            camelRequestComplete = false;
+            ctx.fireChannelRead(request);
+            requestRead();
+            return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);

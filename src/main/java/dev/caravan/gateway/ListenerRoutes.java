@@ -7,9 +7,13 @@ import org.apache.camel.builder.RouteBuilder;
  * The listener as a Camel route. Its consumer runs on the {@link HttpListener}'s Netty server; requests
  * for pods never reach it (the gateway proxies them in Netty), but its state governs the whole
  * listener: suspended over JMX, the listener answers 503. What no Ingress rule matches becomes an
- * Exchange here and gets the built-in default backend's 404.
+ * Exchange here and gets the built-in default backend's 404; a request for a CamelRoute backend is
+ * handed to that user route.
  */
 public final class ListenerRoutes extends RouteBuilder {
+
+    /** Names the user route an Ingress's CamelRoute backend sends a request to; set by the gateway only. */
+    public static final String CAMEL_ROUTE_HEADER = "X-Caravan-Camel-Route";
 
     /** The registry name of {@link ClientFailures}, bound by whoever adds these routes. */
     public static final String EXCEPTION_HANDLER_BEAN = "caravanClientFailures";
@@ -36,9 +40,14 @@ public final class ListenerRoutes extends RouteBuilder {
                 .routeId(routeId(settings))
                 .routeDescription(settings.scheme().toUpperCase() + " listener on port " + settings.port()
                         + "; serves the built-in default backend")
-                .removeHeaders("*")
-                .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(404))
-                .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
-                .process(exchange -> exchange.getMessage().setBody("404 Not Found\n"));
+                .choice()
+                    .when(header(CAMEL_ROUTE_HEADER).isNotNull())
+                        .process(new CamelRouteBackend())
+                    .otherwise()
+                        .removeHeaders("*")
+                        .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(404))
+                        .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
+                        .process(exchange -> exchange.getMessage().setBody("404 Not Found\n"))
+                .end();
     }
 }

@@ -39,4 +39,22 @@ public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalanc
     public boolean hasEndpoints() {
         return !endpoints.isEmpty();
     }
+
+    private static final String CAMEL_ROUTE = "camel-route:";
+
+    /**
+     * A backend served by a user's Camel route (an Ingress backend {@code resource: {apiGroup: caravan.dev,
+     * kind: CamelRoute, name: ...}}), in the Ingress's namespace: no endpoints, the route answers.
+     */
+    public static Backend camelRoute(String namespace, String routeId) {
+        return new Backend(CAMEL_ROUTE + namespace + "/" + routeId, List.of());
+    }
+
+    /** The id of the Camel route serving this backend, or {@code null} for a Service's. */
+    public String camelRoute() {
+        if (!name.startsWith(CAMEL_ROUTE)) {
+            return null;
+        }
+        return name.substring(name.indexOf('/') + 1);
+    }
 }

@@ -1,0 +1,90 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An Ingress path served by a user's Camel route: the route gets the request, its message is the response. */
+class CamelRouteBackendTest {
+
+    @TempDir
+    Path manifests;
+    @TempDir
+    Path routes;
+
+    @Test
+    void aCamelRouteBackendAnswersAndAnUnknownOneGets503() throws Exception {
+        Files.writeString(routes.resolve("greeter.yaml"), """
+                - route:
+                    id: greeter
+                    from:
+                      uri: direct:greeter
+                      steps:
+                        - setHeader:
+                            name: X-Served-By
+                            constant: greeter
+                        - setBody:
+                            simple: "hello ${header.Host}, you asked for ${header.CamelHttpUri} (${header.CamelHttpQuery}) with ${body}"
+                """);
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                    Manifests.ingress("app", "app.example.test", "/", "svc"),
+                    camelRouteIngress("greet", "/greet", "greeter"), camelRouteIngress("missing", "/missing", "nope"),
+                    camelRouteIngress("bucket", "/bucket", "b").replace("caravan.dev", "storage.example.com")));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", routes.toString())) {
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("POST /greet/x?y=1 HTTP/1.1\r\nHost: app.example.test\r\nContent-Length: 4\r\n"
+                            + "X-Caravan-Camel-Route: app\r\n\r\nbody");
+                    RawHttp.Response response = http.read(false);
+                    assertThat(response.status()).isEqualTo(200);
+                    assertThat(response.header("X-Served-By")).isEqualTo("greeter");
+                    assertThat(response.text()).isEqualTo("hello app.example.test, you asked for /greet/x (y=1) with body");
+                    // the connection goes on serving, pods included
+                    http.send("GET / HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+                    assertThat(http.read(false).text()).isEqualTo("pod");
+                }
+                assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
+                // any other resource backend is refused: that Ingress is not served
+                assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+                    assertThat(problem.ingress().name()).isEqualTo("bucket");
+                    assertThat(problem.message()).contains("only {apiGroup: caravan.dev, kind: CamelRoute");
+                });
+                // a client cannot pick a route with the internal header
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("GET /nothing HTTP/1.1\r\nHost: nobody.example.test\r\nX-Caravan-Camel-Route: greeter\r\n\r\n");
+                    assertThat(http.read(false).status()).isEqualTo(404);
+                }
+            }
+        }
+    }
+
+    private static String camelRouteIngress(String name, String path, String route) {
+        return """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: %s
+                spec:
+                  ingressClassName: caravan
+                  rules:
+                    - host: app.example.test
+                      http:
+                        paths:
+                          - path: %s
+                            pathType: Prefix
+                            backend:
+                              resource:
+                                apiGroup: caravan.dev
+                                kind: CamelRoute
+                                name: %s
+                """.formatted(name, path, route);
+    }
+}
