@@ -1,9 +1,11 @@
 package dev.caravan.admin;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
+import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -73,12 +75,11 @@ public final class AccessLog implements RequestObserver {
         json.string("namespace", rule == null ? null : rule.ingress().namespace());
         json.string("ingress", rule == null ? null : rule.ingress().name());
         json.string("path", rule == null ? null : rule.path());
-        String backend = rule == null ? null : (record.canary() ? rule.canary().backend() : rule.backend()).name();
-        json.string("service", backend == null ? null : RequestMetrics.serviceName(backend));
-        json.string("upstream_name", backend);
+        Backend backend = rule == null ? null : record.canary() ? rule.canary().backend() : rule.backend();
+        json.string("service", backend == null ? null : backend.serviceName());
+        json.string("upstream_name", backend == null ? null : backend.name());
         json.bool("canary", record.canary());
-        json.string("upstream_addr", record.upstream() == null ? null
-                : record.upstream().getAddress().getHostAddress() + ":" + record.upstream().getPort());
+        json.string("upstream_addr", record.upstream() == null ? null : NetUtil.toSocketAddressString(record.upstream()));
         if (record.upstream() != null) {
             json.number("upstream_status", record.upstreamStatus());
             json.seconds("upstream_duration", record.upstreamNanos());
@@ -158,8 +159,7 @@ public final class AccessLog implements RequestObserver {
                 + escape(record.userAgent()) + "\" " + record.requestBytes() + " " + seconds(record.durationNanos())
                 + " [" + (record.rule() == null ? "" : record.rule().ingress().namespace() + "-"
                         + record.rule().ingress().name()) + "] "
-                + (record.upstream() == null ? "-" : record.upstream().getAddress().getHostAddress() + ":"
-                        + record.upstream().getPort())
+                + (record.upstream() == null ? "-" : NetUtil.toSocketAddressString(record.upstream()))
                 + " " + (record.upstream() == null ? "-" : seconds(record.upstreamNanos()) + " "
                         + record.upstreamStatus())
                 + " \"" + escape(record.requestId()) + "\"";

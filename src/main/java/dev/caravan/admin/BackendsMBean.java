@@ -42,7 +42,7 @@ public final class BackendsMBean {
             for (InetSocketAddress endpoint : entry.getValue().endpoints()) {
                 EndpointStats.Counts counts = stats.counts(endpoint);
                 String state = drains.isDrained(endpoint) ? "drained" : outliers.isEjected(endpoint) ? "ejected" : "ready";
-                endpoints.add(TableDescription.endpoint(endpoint) + " " + state
+                endpoints.add(NetUtil.toSocketAddressString(endpoint) + " " + state
                         + " requests=" + (counts == null ? 0 : counts.requests().sum())
                         + " errors=" + (counts == null ? 0 : counts.errors().sum()));
             }
@@ -53,7 +53,7 @@ public final class BackendsMBean {
 
     @ManagedAttribute(description = "Endpoints drained by an operator")
     public String[] getDrainedEndpoints() {
-        return drains.drained().stream().map(TableDescription::endpoint).sorted().toArray(String[]::new);
+        return drains.drained().stream().map(NetUtil::toSocketAddressString).sorted().toArray(String[]::new);
     }
 
     @ManagedOperation(description = "No new requests to this endpoint (IP:PORT); requests in flight finish")

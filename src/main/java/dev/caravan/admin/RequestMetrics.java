@@ -2,6 +2,7 @@ package dev.caravan.admin;
 
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
+import dev.caravan.routing.Backend;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.PathRule;
 import io.micrometer.core.instrument.Counter;
@@ -119,16 +120,9 @@ public final class RequestMetrics implements RequestObserver {
         if (rule == null) {
             return new Key("", "", "", "", method, record.status(), false);
         }
-        String service = record.canary() ? rule.canary().backend().name() : rule.backend().name();
-        return new Key(rule.ingress().namespace(), rule.ingress().name(), serviceName(service), rule.path(), method,
+        Backend backend = record.canary() ? rule.canary().backend() : rule.backend();
+        return new Key(rule.ingress().namespace(), rule.ingress().name(), backend.serviceName(), rule.path(), method,
                 record.status(), record.canary());
-    }
-
-    /** {@code ns/name:port} → {@code name}, as ingress-nginx's {@code service} label. */
-    static String serviceName(String backend) {
-        int slash = backend.indexOf('/');
-        int colon = backend.lastIndexOf(':');
-        return slash >= 0 && colon > slash ? backend.substring(slash + 1, colon) : backend;
     }
 
     private Meters meters(Key key) {

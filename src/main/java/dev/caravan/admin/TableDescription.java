@@ -5,7 +5,7 @@ import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.routing.RoutingTable;
-import java.net.InetSocketAddress;
+import io.netty.util.NetUtil;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -61,11 +61,8 @@ final class TableDescription {
     }
 
     static String backend(Backend backend) {
-        return backend.name() + " [" + backend.endpoints().stream().map(TableDescription::endpoint)
+        return backend.name() + " [" + backend.endpoints().stream().map(NetUtil::toSocketAddressString)
                 .collect(Collectors.joining(", ")) + "]";
     }
 
-    static String endpoint(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
-    }
 }

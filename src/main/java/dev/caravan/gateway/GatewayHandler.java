@@ -599,12 +599,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             headers.set("X-Namespace", page.rule().ingress().namespace());
             headers.set("X-Ingress-Name", page.rule().ingress().name());
         }
-        String name = page.backend().name();
-        int slash = name.indexOf('/');
-        int colon = name.lastIndexOf(':');
-        if (slash > 0 && colon > slash) {
-            headers.set("X-Service-Name", name.substring(slash + 1, colon));
-            headers.set("X-Service-Port", name.substring(colon + 1));
+        if (page.backend().servicePort() != null) {
+            headers.set("X-Service-Name", page.backend().serviceName());
+            headers.set("X-Service-Port", page.backend().servicePort());
         }
         if (page.requestId() != null) {
             headers.set("X-Request-ID", page.requestId());

@@ -40,6 +40,20 @@ public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalanc
         return !endpoints.isEmpty();
     }
 
+    /** The Service's name, from {@code namespace/service:port}; the whole name for other backends. */
+    public String serviceName() {
+        int slash = name.indexOf('/');
+        int colon = name.lastIndexOf(':');
+        return slash >= 0 && colon > slash ? name.substring(slash + 1, colon) : name;
+    }
+
+    /** The Service port's number, from {@code namespace/service:port}, or {@code null} for other backends. */
+    public String servicePort() {
+        int slash = name.indexOf('/');
+        int colon = name.lastIndexOf(':');
+        return slash >= 0 && colon > slash ? name.substring(colon + 1) : null;
+    }
+
     private static final String CAMEL_ROUTE = "camel-route:";
 
     /**
