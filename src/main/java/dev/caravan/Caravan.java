@@ -158,7 +158,6 @@ public final class Caravan {
                 new BackendTrustLoader(upstreamClient.trust())));
         Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
         afterCompile.add(management);
-        afterCompile.add(new ChangePublisher(main::getCamelContext));
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
         ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
         afterCompile.add((state, compilation) -> {
@@ -194,6 +193,7 @@ public final class Caravan {
         }
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
                 afterCompile);
+        recompiler.addChangeListener(new ChangePublisher(main::getCamelContext));
         if (controllerMetrics != null) {
             controllerMetrics.bind(recompiler);
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,6 +37,7 @@ public final class Recompiler extends ServiceSupport {
     private final CurrentRoutingTable table;
     private final List<ProblemReporter> reporters;
     private final List<CompilationListener> listeners;
+    private final List<TableChangeListener> changeListeners = new CopyOnWriteArrayList<>();
     private final BooleanSupplier sourceSynced;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Set<ObjectRef> disabled = ConcurrentHashMap.newKeySet();
@@ -77,6 +79,11 @@ public final class Recompiler extends ServiceSupport {
     /** The Ingresses taken out of service. */
     public Set<ObjectRef> disabled() {
         return Set.copyOf(disabled);
+    }
+
+    /** Registers a listener of routing-table changes (computed once for the log line and for all of them). */
+    public void addChangeListener(TableChangeListener listener) {
+        changeListeners.add(listener);
     }
 
     /** Compilations run so far. */
@@ -145,6 +152,9 @@ public final class Recompiler extends ServiceSupport {
         if (wasServing) {
             TableChange change = TableChange.between(before, compilation.table());
             if (!change.isEmpty()) {
+                for (TableChangeListener listener : changeListeners) {
+                    listener.changed(compilation.table(), change);
+                }
                 LOG.info("Routing table {}: {} (compiled in {} ms)", compilation.table().version(), change.summary(),
                         String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
             }

@@ -1,13 +1,9 @@
 package dev.caravan.status;
 
-import dev.caravan.compile.Compilation;
-import dev.caravan.compile.CompilationListener;
-import dev.caravan.compile.Problem;
+import dev.caravan.compile.TableChangeListener;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.routing.TableChange;
-import dev.caravan.state.ClusterState;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
@@ -21,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * new version and the hosts added, removed and changed. The queue is bounded and drops what nobody
  * reads, so the compiler never waits for it.
  */
-public final class ChangePublisher implements CompilationListener {
+public final class ChangePublisher implements TableChangeListener {
 
     /** The endpoint user routes consume; its options must match on both sides, so they are part of it. */
     public static final String ENDPOINT = "seda:caravan-changes?size=1000&discardWhenFull=true";
@@ -29,7 +25,6 @@ public final class ChangePublisher implements CompilationListener {
     private static final Logger LOG = LoggerFactory.getLogger(ChangePublisher.class);
 
     private final Supplier<CamelContext> context;
-    private RoutingTable previous = RoutingTable.EMPTY;
     private ProducerTemplate producer;
 
     public ChangePublisher(Supplier<CamelContext> context) {
@@ -37,15 +32,13 @@ public final class ChangePublisher implements CompilationListener {
     }
 
     @Override
-    public List<Problem> compiled(ClusterState state, Compilation compilation) {
-        TableChange change = TableChange.between(previous, compilation.table());
-        previous = compilation.table();
+    public void changed(RoutingTable table, TableChange change) {
         CamelContext camel = context.get();
-        if (change.isEmpty() || camel == null || !camel.isStarted()) {
-            return List.of();
+        if (camel == null || !camel.isStarted()) {
+            return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("version", compilation.table().version());
+        body.put("version", table.version());
         body.put("added", change.added());
         body.put("removed", change.removed());
         body.put("changed", change.changed());
@@ -58,6 +51,5 @@ public final class ChangePublisher implements CompilationListener {
         } catch (RuntimeException e) {
             LOG.debug("Routing change not published: {}", e.toString());
         }
-        return List.of();
     }
 }
