@@ -37,8 +37,9 @@ class CamelRouteBackendTest {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                     Manifests.ingress("app", "app.example.test", "/", "svc"),
-                    camelRouteIngress("greet", "/greet", "greeter"), camelRouteIngress("missing", "/missing", "nope"),
-                    camelRouteIngress("bucket", "/bucket", "b").replace("caravan.dev", "storage.example.com")));
+                    Manifests.camelRouteIngress("greet", "app.example.test", "/greet", "greeter"),
+                    Manifests.camelRouteIngress("missing", "app.example.test", "/missing", "nope"),
+                    Manifests.camelRouteIngress("bucket", "app.example.test", "/bucket", "b").replace("caravan.dev", "storage.example.com")));
             try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", routes.toString())) {
                 try (RawHttp http = new RawHttp(caravan.httpPort())) {
                     http.send("POST /greet/x?y=1 HTTP/1.1\r\nHost: app.example.test\r\nContent-Length: 4\r\n"
@@ -64,27 +65,5 @@ class CamelRouteBackendTest {
                 }
             }
         }
-    }
-
-    private static String camelRouteIngress(String name, String path, String route) {
-        return """
-                apiVersion: networking.k8s.io/v1
-                kind: Ingress
-                metadata:
-                  name: %s
-                spec:
-                  ingressClassName: caravan
-                  rules:
-                    - host: app.example.test
-                      http:
-                        paths:
-                          - path: %s
-                            pathType: Prefix
-                            backend:
-                              resource:
-                                apiGroup: caravan.dev
-                                kind: CamelRoute
-                                name: %s
-                """.formatted(name, path, route);
     }
 }

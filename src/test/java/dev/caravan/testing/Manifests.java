@@ -2,6 +2,7 @@ package dev.caravan.testing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** YAML for test manifests: Services with their EndpointSlices, and simple Ingresses. */
 public final class Manifests {
@@ -94,6 +95,13 @@ public final class Manifests {
         String tls = "  tls:\n    - hosts: [\"" + tlsHost + "\"]\n" + (secret == null ? "" : "      secretName: " + secret + "\n");
         return ingress.replaceFirst("(?m)^  ingressClassName: caravan\n",
                 java.util.regex.Matcher.quoteReplacement("  ingressClassName: caravan\n" + tls));
+    }
+
+    /** An Ingress as {@link #ingress} whose backend is the user Camel route {@code route} (a CamelRoute resource). */
+    public static String camelRouteIngress(String name, String host, String path, String route) {
+        return ingress(name, host, path, route).replaceFirst(
+                "service:\\n( +)name: " + Pattern.quote(route) + "\\n +port:\\n +name: http",
+                "resource:\n$1apiGroup: caravan.dev\n$1kind: CamelRoute\n$1name: " + route);
     }
 
     /** The IngressClass {@code caravan} of Caravan's controller. */

@@ -17,11 +17,18 @@ public final class TlsClient {
     private TlsClient() {
     }
 
-    /** A connected socket after its handshake; {@code serverName} null sends no SNI. */
-    public static SSLSocket connect(int port, String serverName, SSLContext context) throws IOException {
+    /**
+     * A connected socket after its handshake; {@code serverName} null sends no SNI, and
+     * {@code applicationProtocols} are offered by ALPN when given.
+     */
+    public static SSLSocket connect(int port, String serverName, SSLContext context, String... applicationProtocols)
+            throws IOException {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        if (applicationProtocols.length > 0) {
+            parameters.setApplicationProtocols(applicationProtocols);
+        }
         socket.setSSLParameters(parameters);
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);

@@ -209,13 +209,8 @@ class TlsTerminationTest {
 
     @Test
     void anHttp2ConnectionThatOpensNoStreamIsClosed() throws Exception {
-        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) TlsClient.trustAll().getSocketFactory().createSocket();
-        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
-        parameters.setApplicationProtocols(new String[] {"h2"});
-        socket.setSSLParameters(parameters);
-        socket.connect(new java.net.InetSocketAddress("127.0.0.1", caravan.httpsPort()), 5000);
+        javax.net.ssl.SSLSocket socket = TlsClient.connect(caravan.httpsPort(), null, TlsClient.trustAll(), "h2");
         socket.setSoTimeout(8000);
-        socket.startHandshake();
         assertThat(socket.getApplicationProtocol()).isEqualTo("h2");
         // the preface and an empty SETTINGS frame, then nothing: no request ever comes
         socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
