@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import dev.caravan.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.cli.CaravanOptions;
@@ -16,8 +17,8 @@ class ExamplesTest {
 
     @Test
     void theDemoIngressAnswersFromTheDemoBackendRoute() throws Exception {
-        int httpPort = CaravanHarness.freePort();
-        int adminPort = CaravanHarness.freePort();
+        int httpPort = FreePorts.next();
+        int adminPort = FreePorts.next();
         CaravanOptions options = CaravanOptions.parse(new String[] {"--manifests", "examples", "--routes", "routes",
                 "--bind-address", "127.0.0.1", "--http-port", String.valueOf(httpPort),
                 "--admin-port", String.valueOf(adminPort)}, new Properties(), Map.of());

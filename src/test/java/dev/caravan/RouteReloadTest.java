@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import dev.caravan.testing.FreePorts;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -8,7 +9,6 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,10 +26,7 @@ class RouteReloadTest {
 
     @Test
     void aChangedRouteFileIsReloadedAndNothingElseMoves() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = FreePorts.next();
         Files.writeString(routes.resolve("hello.yaml"), route(port, "v1"));
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),

@@ -1,5 +1,6 @@
 package dev.caravan.admin;
 
+import dev.caravan.testing.FreePorts;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +11,6 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,7 +32,7 @@ class RemoteManagementTest {
     void remoteJmxWithoutAPasswordFileReadsButChangesNothing() throws Exception {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             manifests(pod);
-            int port = freePort();
+            int port = FreePorts.next();
             try (CaravanHarness caravan = CaravanHarness.start(manifests, "--jmx-port", String.valueOf(port));
                     JMXConnector connector = JMXConnectorFactory.connect(url(port))) {
                 MBeanServerConnection jmx = connector.getMBeanServerConnection();
@@ -55,7 +55,7 @@ class RemoteManagementTest {
             manifests(pod);
             Path passwords = Files.writeString(manifests.resolveSibling("jmx-" + System.nanoTime() + ".password"),
                     "operator s3cret\n");
-            int port = freePort();
+            int port = FreePorts.next();
             try (CaravanHarness caravan = CaravanHarness.start(manifests, "--jmx-port", String.valueOf(port),
                     "--jmx-password-file", passwords.toString())) {
                 assertThatThrownBy(() -> JMXConnectorFactory.connect(url(port)).close())
@@ -141,9 +141,4 @@ class RemoteManagementTest {
         return new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

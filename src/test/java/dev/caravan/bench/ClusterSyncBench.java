@@ -1,5 +1,6 @@
 package dev.caravan.bench;
 
+import dev.caravan.testing.FreePorts;
 import dev.caravan.testing.ClusterObjects;
 import dev.caravan.testing.MockApiServer;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -71,8 +72,8 @@ public final class ClusterSyncBench {
     }
 
     private static void run(String apiUrl, int count, String heap) throws Exception {
-        int httpPort = freePort();
-        int adminPort = freePort();
+        int httpPort = FreePorts.next();
+        int adminPort = FreePorts.next();
         Path jar = Path.of("target", "caravan.jar");
         Path log = Path.of("target", "bench-cluster-sync.log");
         Process caravan = new ProcessBuilder(javaBin(), "-Xmx" + heap, "-jar", jar.toString(),
@@ -124,9 +125,4 @@ public final class ClusterSyncBench {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

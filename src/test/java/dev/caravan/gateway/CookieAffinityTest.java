@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.testing.FreePorts;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -170,7 +171,7 @@ class CookieAffinityTest {
 
     @Test
     void changeOnFailureRepinsWhenThePinnedPodFails() throws Exception {
-        int closed = CaravanHarness.freePort();
+        int closed = FreePorts.next();
         InetSocketAddress dead = new InetSocketAddress("127.0.0.9", closed);
         String slices = Manifests.service("svc", pods.get(0)) + "---\n"
                 + Manifests.slice("svc-dead", "svc", "127.0.0.9", closed, true);

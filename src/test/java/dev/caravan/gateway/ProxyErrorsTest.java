@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.testing.FreePorts;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +29,7 @@ class ProxyErrorsTest {
         live = TestBackend.start("127.0.0.2", "live");
         slow = TestBackend.start("127.0.0.3", "slow");
         slow.delay(4000);
-        closedPort = CaravanHarness.freePort();
+        closedPort = FreePorts.next();
         write(manifests, "class.yaml", Manifests.ingressClass());
         write(manifests, "services.yaml", String.join("---\n",
                 Manifests.service("live", live),

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.testing.FreePorts;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -111,7 +112,7 @@ class TrafficPolicyAnnotationsTest {
                         Map.of(NGINX + "proxy-next-upstream", "error timeout http_502")),
                 Manifests.ingress("plain-502", "plain502.example.com", "/", "mixed"),
                 Manifests.service("half-dead", pods.get(1)) + "---\n"
-                        + Manifests.slice("half-dead-x", "half-dead", "127.0.0.13", CaravanHarness.freePort(), true),
+                        + Manifests.slice("half-dead-x", "half-dead", "127.0.0.13", FreePorts.next(), true),
                 Manifests.ingress("no-retry", "noretry.example.com", "/", "half-dead",
                         Map.of(NGINX + "proxy-next-upstream", "off")),
                 Manifests.service("scaled-to-zero") + "---\n"

@@ -6,7 +6,6 @@ import dev.caravan.Caravan;
 import dev.caravan.cli.CaravanOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +29,9 @@ public final class CaravanHarness implements AutoCloseable {
 
     private CaravanHarness(Path manifests, List<String> args, boolean awaitReady) throws Exception {
         this.manifests = manifests;
-        this.httpPort = freePort();
-        this.httpsPort = freePort();
-        this.adminPort = freePort();
+        this.httpPort = FreePorts.next();
+        this.httpsPort = FreePorts.next();
+        this.adminPort = FreePorts.next();
         List<String> all = new ArrayList<>(List.of("--bind-address", "127.0.0.1",
                 "--http-port", String.valueOf(httpPort), "--https-port", String.valueOf(httpsPort),
                 "--admin-port", String.valueOf(adminPort), "--shutdown-grace-period", "0",
@@ -118,11 +117,6 @@ public final class CaravanHarness implements AutoCloseable {
         return last[0];
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws Exception {

@@ -25,10 +25,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.MockServerExpectationImpl;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -116,11 +113,7 @@ public final class MockApiServer implements AutoCloseable {
      * The port is free when picked; nothing holds it until {@link #start()}.
      */
     public static MockApiServer reserve() {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new MockApiServer(probe.getLocalPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
-        }
+        return new MockApiServer(FreePorts.next());
     }
 
     /** A server that is already listening: {@code reserve().start()}. */
