@@ -17,6 +17,7 @@ import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
+import dev.caravan.gateway.RequestInterceptors;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ListenerSettings;
@@ -83,6 +84,8 @@ public final class Caravan {
     static final String HTTP_LISTENER_BEAN = "caravanHttpListener";
     static final String HTTPS_LISTENER_BEAN = "caravanHttpsListener";
     private static final Logger LOG = LoggerFactory.getLogger(Caravan.class);
+    private static final int INTERCEPTOR_THREADS = 32;
+    private static final int INTERCEPTOR_QUEUE = 1024;
 
     private final CaravanOptions options;
     private final NioEventLoopGroup workers;
@@ -213,8 +216,11 @@ public final class Caravan {
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
                 options.shutdownTimeout());
         RateLimiters rateLimiters = new RateLimiters();
+        // interceptors may block on calls of their own (an auth service): a pool of their own, bounded
+        RequestInterceptors interceptors = new RequestInterceptors(main::getCamelContext, INTERCEPTOR_THREADS,
+                INTERCEPTOR_QUEUE);
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                connectionLimit);
+                connectionLimit, interceptors);
         httpListener = new HttpListener(httpSettings, shared, null);
         httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

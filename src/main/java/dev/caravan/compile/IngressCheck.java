@@ -45,11 +45,16 @@ public final class IngressCheck {
                 ClusterState.refOf(ingress).namespace());
         List<Verdict> verdicts = new ArrayList<>();
         annotations.forEach((name, value) -> {
+            AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))
+                    .findFirst().orElse(null);
+            if (name.equals(AnnotationParser.REQUEST_ROUTE)) {
+                verdicts.add(finding == null ? new Verdict(name, value, "supported", "this Camel route runs before"
+                        + " each request is proxied") : new Verdict(name, value, "invalid", finding.message()));
+                return;
+            }
             if (!name.startsWith(AnnotationCatalog.PREFIX)) {
                 return;
             }
-            AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))
-                    .findFirst().orElse(null);
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name.substring(AnnotationCatalog.PREFIX.length()));
             String shown = value == null ? "" : value.replace("\n", "\\n");
             if (finding == null && entry.support() != AnnotationCatalog.Support.SUPPORTED) {

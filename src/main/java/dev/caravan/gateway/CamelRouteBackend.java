@@ -4,9 +4,6 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.Route;
-import org.apache.camel.ServiceStatus;
-import org.apache.camel.component.direct.DirectEndpoint;
 
 /**
  * Serves a request whose Ingress backend is a user's Camel route ({@code resource: {apiGroup: caravan.dev,
@@ -35,10 +32,8 @@ final class CamelRouteBackend implements Processor {
     public void process(Exchange exchange) throws Exception {
         String routeId = exchange.getMessage().getHeader(ListenerRoutes.CAMEL_ROUTE_HEADER, String.class);
         exchange.getMessage().removeHeader(ListenerRoutes.CAMEL_ROUTE_HEADER);
-        Route route = exchange.getContext().getRoute(routeId);
-        Endpoint endpoint = route == null ? null : route.getEndpoint();
-        if (!(endpoint instanceof DirectEndpoint)
-                || exchange.getContext().getRouteController().getRouteStatus(routeId) != ServiceStatus.Started) {
+        Endpoint endpoint = DirectRoutes.find(exchange.getContext(), routeId);
+        if (endpoint == null) {
             RequestWarnings.warn("503 for a CamelRoute backend: no started route {} consuming a direct: endpoint",
                     routeId);
             exchange.getMessage().removeHeaders("*");

@@ -22,10 +22,12 @@ import java.util.List;
  * @param hsts         the {@code Strict-Transport-Security} value for hosts with TLS, or {@code null}
  * @param observers    told of every finished request (access log, metrics)
  * @param upgrades     the open upgraded connections
+ * @param interceptors where the request interceptors Ingresses opt into run
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
-        int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades) {
+        int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
+        RequestInterceptors interceptors) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

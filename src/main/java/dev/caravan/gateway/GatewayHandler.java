@@ -48,6 +48,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     static final Object DRAIN = new Object();
     private static final long MAX_DISCARDED_BODY = 64 * 1024;
 
-    private enum State { IDLE, PROXYING, CAMEL, DISCARDING, CLOSED }
+    private enum State { IDLE, INTERCEPTING, PROXYING, CAMEL, DISCARDING, CLOSED }
 
     private final Gateway gateway;
     private ChannelHandlerContext ctx;
@@ -93,6 +94,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private String cors;
     private ClientLimiter limiter;
     private ErrorPage errorPage;
+    /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
+    private Object interception;
 
     /** What an error page fetched for the current request needs to know of it (custom-http-errors). */
     private record ErrorPage(PathRule rule, Backend backend, String uri, String authority, String accept,
@@ -178,6 +181,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     state = State.IDLE;
                 }
                 requestRead();
+            }
+            case INTERCEPTING -> {
+                // nothing is read while the interceptor runs: a message now would be lost to the request
+                ReferenceCountUtil.release(msg);
+                state = State.CLOSED;
+                ctx.close();
             }
             case CLOSED -> ReferenceCountUtil.release(msg);
         }
@@ -328,6 +337,74 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
+        if (policy.requestRoute() != null) {
+            intercept(request, match, target, path, options, client);
+            return;
+        }
+        proceed(request, match, target, path, options, client);
+    }
+
+    /**
+     * caravan.dev/request-route: the Ingress's interceptor route sees the request's head on its own pool;
+     * meanwhile nothing more is read, so the body waits in the socket. Its verdict comes back to this
+     * event loop; a route that has not decided within proxy-read-timeout gets the request 504.
+     */
+    private void intercept(HttpRequest request, RouteMatch match, RequestTarget target, String path,
+            CallOptions options, InetSocketAddress client) {
+        state = State.INTERCEPTING;
+        Object token = new Object();
+        interception = token;
+        String routeId = policy.requestRoute();
+        Channel channel = ctx.channel();
+        ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> onIntercepted(token,
+                new RequestInterceptors.Refused(HttpResponseStatus.GATEWAY_TIMEOUT, "request route " + routeId
+                        + " did not decide within " + options.readTimeout().toSeconds() + " s"),
+                request, null), options.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Runnable proceed = () -> proceed(request, match, target, path, options, client);
+        gateway.interceptors().run(routeId, RequestInterceptors.Head.of(request, client.getAddress().getHostAddress(),
+                match.rule().ingress()), verdict -> channel.eventLoop().execute(() -> {
+                    timeout.cancel(false);
+                    onIntercepted(token, verdict, request, proceed);
+                }));
+    }
+
+    private void onIntercepted(Object token, RequestInterceptors.Verdict verdict, HttpRequest request,
+            Runnable proceed) {
+        if (state != State.INTERCEPTING || interception != token) {
+            return;
+        }
+        interception = null;
+        if (verdict instanceof RequestInterceptors.Proceed changes) {
+            HttpHeaders headers = request.headers();
+            changes.removed().forEach(headers::remove);
+            changes.set().forEach(headers::set);
+            proceed.run();
+        } else if (verdict instanceof RequestInterceptors.Answer answer) {
+            finishLocally(interceptorAnswer(answer), false);
+        } else if (verdict instanceof RequestInterceptors.Refused refused) {
+            RequestWarnings.warn("{} for a request from {}: {}", refused.status().code(),
+                    ctx.channel().remoteAddress(), refused.reason());
+            finishLocally(refused.status(), false);
+        }
+    }
+
+    private FullHttpResponse interceptorAnswer(RequestInterceptors.Answer answer) {
+        boolean reuse = keepAlive && requestBodyIsSmall && !draining;
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(answer.status()),
+                headRequest ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+        response.headers().set(answer.headers());
+        HttpUtil.setContentLength(response, answer.body().length);
+        if (!reuse) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** The rest of a request's way once its interceptor, if any, let it go on: to a Camel route or to pods. */
+    private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
+            InetSocketAddress client) {
+        PathRule rule = match.rule();
         Backend backend = rule != null && rule.canary() != null && rule.canary().backend().hasEndpoints()
                 && rule.canary().chooses(request.headers()) ? rule.canary().backend() : match.backend();
         if (record != null) {

@@ -14,10 +14,11 @@ import java.util.List;
  * @param observers    told of every finished request
  * @param upgrades     the open upgraded connections (WebSockets)
  * @param connections  the limit on client connections open at once
+ * @param interceptors where the request interceptors Ingresses opt into run
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
-        ConnectionLimit connections) {
+        ConnectionLimit connections, RequestInterceptors interceptors) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

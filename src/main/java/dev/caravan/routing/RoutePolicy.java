@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  * @param sslPassthrough     whether TLS connections for the Ingress's hosts go to its pods undecrypted
  * @param proxySsl           how HTTPS pods are authenticated ({@code proxy-ssl-*}), or {@code null}: not at all
  * @param accessLog          whether requests are written to the access log ({@code enable-access-log})
+ * @param requestRoute       the user route run before each request is proxied ({@code caravan.dev/request-route}),
+ *                           or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -48,11 +50,11 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
-        boolean accessLog) {
+        boolean accessLog, String requestRoute) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true);
+            SslRedirect.DEFAULT, false, null, true, null);
 
     /**
      * TLS to HTTPS pods beyond encryption, as ingress-nginx's {@code proxy-ssl-*}.

@@ -34,6 +34,10 @@ public final class AnnotationParser {
         }
     }
 
+    /** Caravan's own annotation naming an Ingress's request interceptor. */
+    public static final String REQUEST_ROUTE = "caravan.dev/request-route";
+    private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
+
     private AnnotationParser() {
     }
 
@@ -80,8 +84,26 @@ public final class AnnotationParser {
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
-                proxySsl(values, namespace), values.bool("enable-access-log", true));
+                proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /**
+     * {@code caravan.dev/request-route}: a route id, which is all an Ingress can say of a route; an invalid
+     * one blocks the Ingress, as an interceptor may be its access check.
+     */
+    private static String requestRoute(Map<String, String> annotations, List<AnnotationFinding> findings) {
+        String value = annotations == null ? null : annotations.get(REQUEST_ROUTE);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String route = value.trim();
+        if (!ROUTE_ID.matcher(route).matches()) {
+            findings.add(new AnnotationFinding(REQUEST_ROUTE, AnnotationFinding.Kind.INVALID,
+                    "'" + route + "' is not a route id (letters, digits, '.', '_' and '-', at most 253)"));
+            return null;
+        }
+        return route;
     }
 
     /**

@@ -1,0 +1,226 @@
+package dev.caravan.gateway;
+
+import dev.caravan.routing.ObjectRef;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
+
+/**
+ * Runs the request interceptors Ingresses opt into ({@code caravan.dev/request-route}): a user's
+ * {@code direct:} route that sees a request's head — never its body, which waits unread in the socket — and
+ * either lets the request go on to the pods, with the headers it added, changed or removed, or answers it
+ * itself by setting {@code CamelHttpResponseCode}. Routes may call out (an auth service) and block, so they
+ * run on a pool of their own, bounded in threads and queue: an event loop never waits for one, and when the
+ * pool is full the request gets 503 rather than a place in an endless line.
+ */
+public final class RequestInterceptors {
+
+    /** The largest answer body an interceptor may give; larger is an interceptor failure. */
+    static final int MAX_ANSWER_BODY = 1024 * 1024;
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
+            "keep-alive", "upgrade", "te", "trailer", "host", ListenerRoutes.CAMEL_ROUTE_HEADER.toLowerCase(Locale.ROOT));
+
+    /** What an interceptor decided about one request. */
+    sealed interface Verdict {
+    }
+
+    /**
+     * Go on to the pods with these header changes.
+     *
+     * @param set     the headers the route added or changed, each with all its values
+     * @param removed the headers the route removed
+     */
+    record Proceed(Map<String, List<String>> set, Set<String> removed) implements Verdict {
+    }
+
+    /** The route answered the request itself. */
+    record Answer(int status, HttpHeaders headers, byte[] body) implements Verdict {
+    }
+
+    /** Neither: the route is missing, failed or the pool is full; the client gets this status. */
+    record Refused(HttpResponseStatus status, String reason) implements Verdict {
+    }
+
+    /** A request's head as the route sees it, copied on the event loop before the route runs elsewhere. */
+    record Head(String method, String uri, List<Map.Entry<String, String>> headers, String client, ObjectRef ingress) {
+
+        static Head of(HttpRequest request, String client, ObjectRef ingress) {
+            return new Head(request.method().name(), request.uri(), request.headers().entries(), client, ingress);
+        }
+    }
+
+    private final Supplier<CamelContext> context;
+    private final int threads;
+    private final int queue;
+    /** Made on first use, when Camel has started. */
+    private volatile Runner runner;
+
+    private record Runner(ExecutorService pool, ProducerTemplate producer) {
+    }
+
+    /**
+     * @param threads routes run at once, at most
+     * @param queue   requests that may wait for a thread; beyond, 503
+     */
+    public RequestInterceptors(Supplier<CamelContext> context, int threads, int queue) {
+        this.context = context;
+        this.threads = threads;
+        this.queue = queue;
+    }
+
+    /** Runs {@code routeId} for {@code head} on the pool; {@code done} is called once, on a pool thread or this one. */
+    void run(String routeId, Head head, Consumer<Verdict> done) {
+        CamelContext camel = context.get();
+        Endpoint endpoint = camel == null ? null : DirectRoutes.find(camel, routeId);
+        if (endpoint == null) {
+            done.accept(new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "no started route " + routeId + " consuming a direct: endpoint"));
+            return;
+        }
+        try {
+            Runner started = runner(camel);
+            started.pool().execute(() -> done.accept(intercept(camel, started.producer(), endpoint, routeId, head)));
+        } catch (RejectedExecutionException full) {
+            done.accept(new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "request interceptors busy (" + threads + " running, " + queue + " waiting)"));
+        }
+    }
+
+    private Runner runner(CamelContext camel) {
+        Runner existing = runner;
+        if (existing == null) {
+            synchronized (this) {
+                if (runner == null) {
+                    ThreadPoolProfile profile = new ThreadPoolProfile("caravan-interceptors");
+                    profile.setPoolSize(threads);
+                    profile.setMaxPoolSize(threads);
+                    profile.setMaxQueueSize(queue);
+                    profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
+                    runner = new Runner(camel.getExecutorServiceManager().newThreadPool(this, "caravan-interceptor",
+                            profile), camel.createProducerTemplate());
+                }
+                existing = runner;
+            }
+        }
+        return existing;
+    }
+
+    private static Verdict intercept(CamelContext camel, ProducerTemplate producer, Endpoint endpoint, String routeId,
+            Head head) {
+        Exchange exchange = new DefaultExchange(camel);
+        Message message = exchange.getMessage();
+        Map<String, List<String>> before = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> header : head.headers()) {
+            before.computeIfAbsent(header.getKey(), name -> new ArrayList<>(1)).add(header.getValue());
+        }
+        before.forEach((name, values) -> message.setHeader(name, values.size() == 1 ? values.get(0) : values));
+        QueryStringDecoder uri = new QueryStringDecoder(head.uri());
+        message.setHeader(Exchange.HTTP_METHOD, head.method());
+        message.setHeader(Exchange.HTTP_URI, head.uri());
+        message.setHeader(Exchange.HTTP_PATH, uri.rawPath());
+        message.setHeader(Exchange.HTTP_QUERY, uri.rawQuery().isEmpty() ? null : uri.rawQuery());
+        message.setHeader("CaravanClientAddress", head.client());
+        message.setHeader("CaravanIngress", head.ingress() == null ? null : head.ingress().toString());
+        try {
+            producer.send(endpoint, exchange);
+        } catch (RuntimeException e) {
+            exchange.setException(e);
+        }
+        if (exchange.getException() != null) {
+            return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "request route " + routeId + " failed: " + exchange.getException());
+        }
+        return verdict(exchange, before, routeId);
+    }
+
+    /** Compares the message the route left with the request it was given. */
+    static Verdict verdict(Exchange exchange, Map<String, List<String>> before, String routeId) {
+        Message message = exchange.getMessage();
+        Map<String, List<String>> after = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
+            String name = header.getKey();
+            if (passedOn(name) && header.getValue() != null) {
+                after.put(name, values(exchange, header.getValue()));
+            }
+        }
+        Map<String, List<String>> set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        after.forEach((name, values) -> {
+            if (!values.equals(before.get(name))) {
+                set.put(name, values);
+            }
+        });
+        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (status != null) {
+            if (status < 200 || status > 599) {
+                return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "request route " + routeId + " answered with status " + status + ", not 200-599");
+            }
+            byte[] body = message.getBody() == null ? new byte[0] : message.getBody(byte[].class);
+            if (body == null || body.length > MAX_ANSWER_BODY) {
+                return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "request route " + routeId
+                        + " answered with a body that is not bytes or larger than " + MAX_ANSWER_BODY);
+            }
+            HttpHeaders headers = new DefaultHttpHeaders();
+            set.forEach(headers::add);
+            String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+            if (contentType != null) {
+                headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            }
+            return new Answer(status, headers, body);
+        }
+        Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (String name : before.keySet()) {
+            if (passedOn(name) && !after.containsKey(name)) {
+                removed.add(name);
+            }
+        }
+        return new Proceed(set, removed);
+    }
+
+    /** Camel's own headers and the request's framing are not the route's to change. */
+    private static boolean passedOn(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return !lower.startsWith("camel") && !lower.startsWith("org.apache.camel") && !lower.startsWith("caravan")
+                && !FRAMING.contains(lower);
+    }
+
+    private static List<String> values(Exchange exchange, Object value) {
+        List<String> values = new ArrayList<>(1);
+        if (value instanceof Iterable<?> many) {
+            for (Iterator<?> it = many.iterator(); it.hasNext();) {
+                Object one = it.next();
+                if (one != null) {
+                    values.add(exchange.getContext().getTypeConverter().convertTo(String.class, exchange, one));
+                }
+            }
+        } else {
+            values.add(exchange.getContext().getTypeConverter().convertTo(String.class, exchange, value));
+        }
+        values.removeIf(Objects::isNull);
+        return values;
+    }
+}
