@@ -18,6 +18,7 @@ import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.RequestInterceptors;
+import dev.caravan.gateway.RouteReferences;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ListenerSettings;
@@ -161,6 +162,7 @@ public final class Caravan {
                 new BackendTrustLoader(upstreamClient.trust())));
         Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
         afterCompile.add(management);
+        afterCompile.add(new RouteReferences(main::getCamelContext));
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
         ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
         afterCompile.add((state, compilation) -> {
@@ -197,6 +199,8 @@ public final class Caravan {
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
                 afterCompile);
         recompiler.addChangeListener(new ChangePublisher(main::getCamelContext));
+        // Camel adds the EventNotifiers of its registry when it configures itself
+        main.bind("caravanRouteEvents", RouteReferences.routeEvents(recompiler::requestCompile));
         if (controllerMetrics != null) {
             controllerMetrics.bind(recompiler);
         }

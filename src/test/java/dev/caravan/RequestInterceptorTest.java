@@ -2,6 +2,7 @@ package dev.caravan;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
@@ -10,6 +11,8 @@ import dev.caravan.testing.TestBackend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,6 +168,34 @@ class RequestInterceptorTest {
         assertThat(caravan.get("slow.test", "/").status()).isEqualTo(504);
         assertThat(pod.seen()).isEmpty();
         assertThat(caravan.get("plain.test", "/").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anIngressNamingARouteNotLoadedIsWarnedOfUntilTheRouteComes() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(warnings())
+                .containsExactlyInAnyOrder("missing: request-route no-such-route", "wrong-kind: request-route not-direct"));
+        Files.writeString(routes.resolve("late.yaml"), """
+                - route:
+                    id: no-such-route
+                    from:
+                      uri: direct:no-such-route
+                      steps:
+                        - setHeader:
+                            name: X-Late
+                            constant: "yes"
+                """);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(warnings())
+                .containsExactly("wrong-kind: request-route not-direct"));
+        assertThat(caravan.get("missing.test", "/").status()).isEqualTo(200);
+        assertThat(pod.last().headers().get("X-Late")).isEqualTo("yes");
+    }
+
+    private List<String> warnings() {
+        return caravan.caravan().lastCompilation().problems().stream()
+                .filter(problem -> problem.reason().equals("RouteNotFound"))
+                .map(problem -> problem.ingress().name() + ": " + problem.message().replaceAll(
+                        "no started route consuming a direct: endpoint for (.*) in the routes folder.*", "$1"))
+                .toList();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
@@ -9,6 +10,7 @@ import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +55,15 @@ class CamelRouteBackendTest {
                     assertThat(http.read(false).text()).isEqualTo("pod");
                 }
                 assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
+                // and the Ingress naming a route that is not loaded is warned of
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+                            assertThat(problem.ingress().name()).isEqualTo("missing");
+                            assertThat(problem.reason()).isEqualTo("RouteNotFound");
+                            assertThat(problem.message()).contains("backend nope");
+                        }));
+                assertThat(caravan.caravan().lastCompilation().problems())
+                        .noneMatch(problem -> problem.ingress().name().equals("greet"));
                 // any other resource backend is refused: that Ingress is not served
                 assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
                     assertThat(problem.ingress().name()).isEqualTo("bucket");
