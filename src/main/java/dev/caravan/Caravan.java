@@ -4,10 +4,10 @@ import dev.caravan.admin.AccessLog;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.ControllerMetrics;
 import dev.caravan.admin.JolokiaEndpoint;
-import dev.caravan.admin.RemoteJmx;
 import dev.caravan.admin.Management;
-import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.Readiness;
+import dev.caravan.admin.RemoteJmx;
+import dev.caravan.admin.RequestMetrics;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.compile.Compilation;
@@ -15,16 +15,19 @@ import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Recompiler;
-import dev.caravan.gateway.HttpListener;
-import dev.caravan.gateway.ListenerRoutes;
-import dev.caravan.gateway.RequestInterceptors;
-import dev.caravan.gateway.RouteReferences;
+import dev.caravan.extension.RouteFolder;
+import dev.caravan.extension.RouteFolderRoutes;
+import dev.caravan.extension.RouteReferences;
+import dev.caravan.extension.UserRoutes;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
+import dev.caravan.gateway.HttpListener;
+import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.ListenerSettings;
 import dev.caravan.gateway.ListenerShared;
-import dev.caravan.gateway.UpgradedConnections;
+import dev.caravan.gateway.RequestInterceptors;
 import dev.caravan.gateway.RequestObserver;
+import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
@@ -85,8 +88,9 @@ public final class Caravan {
     static final String HTTP_LISTENER_BEAN = "caravanHttpListener";
     static final String HTTPS_LISTENER_BEAN = "caravanHttpsListener";
     private static final Logger LOG = LoggerFactory.getLogger(Caravan.class);
-    private static final int INTERCEPTOR_THREADS = 32;
-    private static final int INTERCEPTOR_QUEUE = 1024;
+    /** User routes may block on calls of their own (an auth service): bounded, and off the event loops. */
+    private static final int USER_ROUTE_THREADS = 32;
+    private static final int USER_ROUTE_QUEUE = 1024;
 
     private final CaravanOptions options;
     private final NioEventLoopGroup workers;
@@ -103,6 +107,7 @@ public final class Caravan {
     private final LeaderElection leaderElection;
     private final KubernetesEventReporter eventReporter;
     private final Management management;
+    private final RouteFolder routeFolder;
     private final JolokiaEndpoint jolokia;
     private RemoteJmx remoteJmx;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -162,7 +167,8 @@ public final class Caravan {
                 new BackendTrustLoader(upstreamClient.trust())));
         Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
         afterCompile.add(management);
-        afterCompile.add(new RouteReferences(main::getCamelContext));
+        routeFolder = new RouteFolder(options.routes());
+        afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
         UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
         ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
         afterCompile.add((state, compilation) -> {
@@ -220,9 +226,9 @@ public final class Caravan {
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
                 options.shutdownTimeout());
         RateLimiters rateLimiters = new RateLimiters();
-        // interceptors may block on calls of their own (an auth service): a pool of their own, bounded
-        RequestInterceptors interceptors = new RequestInterceptors(main::getCamelContext, INTERCEPTOR_THREADS,
-                INTERCEPTOR_QUEUE);
+        UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
+                USER_ROUTE_QUEUE);
+        RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
                 connectionLimit, interceptors);
         httpListener = new HttpListener(httpSettings, shared, null);
@@ -236,22 +242,17 @@ public final class Caravan {
                 .require("HTTPS listener bound",
                         () -> httpsListener.bound() && routeStarted(ListenerRoutes.routeId(httpsSettings)));
 
-        if (Files.isDirectory(options.routes())) {
-            String dir = options.routes().toString();
-            main.configure().setRoutesIncludePattern("file:" + dir + "/*.yaml,file:" + dir + "/*.xml");
-            // a changed route file is reloaded by itself; Caravan's own routes (Java, no file) must stay
-            main.configure().setRoutesReloadEnabled(true);
-            main.configure().setRoutesReloadDirectory(dir);
-            main.configure().setRoutesReloadPattern("*.yaml,*.xml");
-            main.configure().setRoutesReloadRemoveAllRoutes(false);
-        } else {
-            LOG.info("No routes folder at {}; no user routes loaded", options.routes().toAbsolutePath());
+        if (!Files.isDirectory(options.routes())) {
+            LOG.info("No routes folder at {} (yet); user routes are loaded once it exists",
+                    options.routes().toAbsolutePath());
         }
+        main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000));
+        readiness.require("routes folder read", routeFolder::scanned);
         main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
         main.bind(HTTP_LISTENER_BEAN, httpListener);
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
-        main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
-        main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings));
+        main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings, userRoutes));
+        main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings, userRoutes));
         jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
                 options.metrics() ? metrics : null, jolokia));
@@ -282,6 +283,10 @@ public final class Caravan {
         }
         main.stop();
         stopPipeline();
+    }
+
+    public RouteFolder routeFolder() {
+        return routeFolder;
     }
 
     public CamelContext camelContext() {

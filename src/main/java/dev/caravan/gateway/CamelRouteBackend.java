@@ -1,47 +1,42 @@
 package dev.caravan.gateway;
 
-import org.apache.camel.Endpoint;
+import dev.caravan.extension.UserRoutes;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * Serves a request whose Ingress backend is a user's Camel route ({@code resource: {apiGroup: caravan.dev,
  * kind: CamelRoute, name: ROUTE}}): the route, which must consume a {@code direct:} endpoint, gets the
- * Exchange with the request's headers and body, and what it leaves in the message is the response. A
- * route that is not there (or not a direct: one, or stopped) gets 503.
+ * Exchange with the request's headers and body, and what it leaves in the message is the response. It runs
+ * on {@link UserRoutes}' pool, not on the event loop the listener's consumer calls this on. A route that is
+ * not there (or not a direct: one, or stopped) gets 503, as does a request the pool has no room for.
  */
-final class CamelRouteBackend implements Processor {
+final class CamelRouteBackend extends AsyncProcessorSupport {
 
-    private volatile ProducerTemplate producer;
+    private final UserRoutes routes;
 
-    private ProducerTemplate producer(Exchange exchange) {
-        ProducerTemplate template = producer;
-        if (template == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    producer = exchange.getContext().createProducerTemplate();
-                }
-                template = producer;
-            }
-        }
-        return template;
+    CamelRouteBackend(UserRoutes routes) {
+        this.routes = routes;
     }
 
     @Override
-    public void process(Exchange exchange) throws Exception {
+    public boolean process(Exchange exchange, AsyncCallback callback) {
         String routeId = exchange.getMessage().getHeader(ListenerRoutes.CAMEL_ROUTE_HEADER, String.class);
         exchange.getMessage().removeHeader(ListenerRoutes.CAMEL_ROUTE_HEADER);
-        Endpoint endpoint = DirectRoutes.find(exchange.getContext(), routeId);
-        if (endpoint == null) {
-            RequestWarnings.warn("503 for a CamelRoute backend: no started route {} consuming a direct: endpoint",
-                    routeId);
-            exchange.getMessage().removeHeaders("*");
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
-            exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
-            exchange.getMessage().setBody("503 Service Unavailable\n");
-            return;
-        }
-        producer(exchange).send(endpoint, exchange);
+        routes.send(routeId, exchange, outcome -> {
+            if (outcome != UserRoutes.Outcome.RAN) {
+                RequestWarnings.warn("503 for a CamelRoute backend: {}", outcome == UserRoutes.Outcome.BUSY
+                        ? "user routes busy (" + routes.capacity() + ")"
+                        : "no started route " + routeId + " consuming a direct: endpoint");
+                exchange.getMessage().removeHeaders("*");
+                exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
+                exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
+                exchange.getMessage().setBody("503 Service Unavailable\n");
+            }
+            // always reported as asynchronous, even when refused on this thread: process() returns false either way
+            callback.done(false);
+        });
+        return false;
     }
 }

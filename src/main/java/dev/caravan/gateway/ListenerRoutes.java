@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.extension.UserRoutes;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 
@@ -20,10 +21,12 @@ public final class ListenerRoutes extends RouteBuilder {
 
     private final String listenerBean;
     private final ListenerSettings settings;
+    private final UserRoutes userRoutes;
 
-    public ListenerRoutes(String listenerBean, ListenerSettings settings) {
+    public ListenerRoutes(String listenerBean, ListenerSettings settings, UserRoutes userRoutes) {
         this.listenerBean = listenerBean;
         this.settings = settings;
+        this.userRoutes = userRoutes;
     }
 
     public static String routeId(ListenerSettings settings) {
@@ -42,7 +45,7 @@ public final class ListenerRoutes extends RouteBuilder {
                         + "; serves the built-in default backend")
                 .choice()
                     .when(header(CAMEL_ROUTE_HEADER).isNotNull())
-                        .process(new CamelRouteBackend())
+                        .process(new CamelRouteBackend(userRoutes))
                     .otherwise()
                         .removeHeaders("*")
                         .setHeader(Exchange.HTTP_RESPONSE_CODE, constant(404))

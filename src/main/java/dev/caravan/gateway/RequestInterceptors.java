@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.extension.UserRoutes;
 import dev.caravan.routing.ObjectRef;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,26 +17,16 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
-import org.apache.camel.CamelContext;
-import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.spi.ThreadPoolProfile;
-import org.apache.camel.support.DefaultExchange;
-import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 /**
  * Runs the request interceptors Ingresses opt into ({@code caravan.dev/request-route}): a user's
  * {@code direct:} route that sees a request's head — never its body, which waits unread in the socket — and
  * either lets the request go on to the pods, with the headers it added, changed or removed, or answers it
- * itself by setting {@code CamelHttpResponseCode}. Routes may call out (an auth service) and block, so they
- * run on a pool of their own, bounded in threads and queue: an event loop never waits for one, and when the
- * pool is full the request gets 503 rather than a place in an endless line.
+ * itself by setting {@code CamelHttpResponseCode}. The route runs on {@link UserRoutes}' pool, never on an
+ * event loop; when that pool is full the request gets 503.
  */
 public final class RequestInterceptors {
 
@@ -73,65 +64,15 @@ public final class RequestInterceptors {
         }
     }
 
-    private final Supplier<CamelContext> context;
-    private final int threads;
-    private final int queue;
-    /** Made on first use, when Camel has started. */
-    private volatile Runner runner;
+    private final UserRoutes routes;
 
-    private record Runner(ExecutorService pool, ProducerTemplate producer) {
+    public RequestInterceptors(UserRoutes routes) {
+        this.routes = routes;
     }
 
-    /**
-     * @param threads routes run at once, at most
-     * @param queue   requests that may wait for a thread; beyond, 503
-     */
-    public RequestInterceptors(Supplier<CamelContext> context, int threads, int queue) {
-        this.context = context;
-        this.threads = threads;
-        this.queue = queue;
-    }
-
-    /** Runs {@code routeId} for {@code head} on the pool; {@code done} is called once, on a pool thread or this one. */
+    /** Runs {@code routeId} for {@code head} off the event loops; {@code done} is called once, on some thread. */
     void run(String routeId, Head head, Consumer<Verdict> done) {
-        CamelContext camel = context.get();
-        Endpoint endpoint = camel == null ? null : DirectRoutes.find(camel, routeId);
-        if (endpoint == null) {
-            done.accept(new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "no started route " + routeId + " consuming a direct: endpoint"));
-            return;
-        }
-        try {
-            Runner started = runner(camel);
-            started.pool().execute(() -> done.accept(intercept(camel, started.producer(), endpoint, routeId, head)));
-        } catch (RejectedExecutionException full) {
-            done.accept(new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "request interceptors busy (" + threads + " running, " + queue + " waiting)"));
-        }
-    }
-
-    private Runner runner(CamelContext camel) {
-        Runner existing = runner;
-        if (existing == null) {
-            synchronized (this) {
-                if (runner == null) {
-                    ThreadPoolProfile profile = new ThreadPoolProfile("caravan-interceptors");
-                    profile.setPoolSize(threads);
-                    profile.setMaxPoolSize(threads);
-                    profile.setMaxQueueSize(queue);
-                    profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
-                    runner = new Runner(camel.getExecutorServiceManager().newThreadPool(this, "caravan-interceptor",
-                            profile), camel.createProducerTemplate());
-                }
-                existing = runner;
-            }
-        }
-        return existing;
-    }
-
-    private static Verdict intercept(CamelContext camel, ProducerTemplate producer, Endpoint endpoint, String routeId,
-            Head head) {
-        Exchange exchange = new DefaultExchange(camel);
+        Exchange exchange = routes.newExchange();
         Message message = exchange.getMessage();
         Map<String, List<String>> before = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> header : head.headers()) {
@@ -145,16 +86,15 @@ public final class RequestInterceptors {
         message.setHeader(Exchange.HTTP_QUERY, uri.rawQuery().isEmpty() ? null : uri.rawQuery());
         message.setHeader("CaravanClientAddress", head.client());
         message.setHeader("CaravanIngress", head.ingress() == null ? null : head.ingress().toString());
-        try {
-            producer.send(endpoint, exchange);
-        } catch (RuntimeException e) {
-            exchange.setException(e);
-        }
-        if (exchange.getException() != null) {
-            return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "request route " + routeId + " failed: " + exchange.getException());
-        }
-        return verdict(exchange, before, routeId);
+        routes.send(routeId, exchange, outcome -> done.accept(switch (outcome) {
+            case NO_ROUTE -> new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "no started route " + routeId + " consuming a direct: endpoint");
+            case BUSY -> new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "user routes busy (" + routes.capacity() + ")");
+            case RAN -> exchange.getException() != null ? new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "request route " + routeId + " failed: " + exchange.getException())
+                    : verdict(exchange, before, routeId);
+        }));
     }
 
     /** Compares the message the route left with the request it was given. */

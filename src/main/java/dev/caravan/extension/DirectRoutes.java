@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.extension;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;

@@ -1,4 +1,4 @@
-package dev.caravan.gateway;
+package dev.caravan.extension;
 
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.CompilationListener;
@@ -31,15 +31,17 @@ public final class RouteReferences implements CompilationListener {
     public static final String ROUTE_NOT_FOUND = "RouteNotFound";
 
     private final Supplier<CamelContext> context;
+    private final RouteFolder folder;
 
-    public RouteReferences(Supplier<CamelContext> context) {
+    public RouteReferences(Supplier<CamelContext> context, RouteFolder folder) {
         this.context = context;
+        this.folder = folder;
     }
 
     @Override
     public List<Problem> compiled(ClusterState state, Compilation compilation) {
         CamelContext camel = context.get();
-        if (camel == null || !camel.isStarted()) {
+        if (camel == null || !camel.isStarted() || !folder.scanned()) {
             // the routes folder is not loaded yet: a compilation follows once it is
             return List.of();
         }
@@ -57,7 +59,7 @@ public final class RouteReferences implements CompilationListener {
         return problems;
     }
 
-    private static void check(CamelContext camel, HostRoutes routes, Map<ObjectRef, Set<String>> missing) {
+    private void check(CamelContext camel, HostRoutes routes, Map<ObjectRef, Set<String>> missing) {
         for (PathRule rule : routes.rules()) {
             need(camel, rule.ingress(), rule.backend().camelRoute(), "backend", missing);
             need(camel, rule.ingress(), rule.policy().requestRoute(), "request-route", missing);
@@ -67,9 +69,9 @@ public final class RouteReferences implements CompilationListener {
         }
     }
 
-    private static void need(CamelContext camel, ObjectRef ingress, String routeId, String as,
+    private void need(CamelContext camel, ObjectRef ingress, String routeId, String as,
             Map<ObjectRef, Set<String>> missing) {
-        if (routeId != null && DirectRoutes.find(camel, routeId) == null) {
+        if (routeId != null && folder.direct(camel, routeId) == null) {
             missing.computeIfAbsent(ingress, key -> new TreeSet<>()).add(as + " " + routeId);
         }
     }

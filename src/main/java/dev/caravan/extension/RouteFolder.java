@@ -1,0 +1,321 @@
+package dev.caravan.extension;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's routes folder ({@code --routes}, in a cluster a mounted ConfigMap): every {@code *.yaml}
+ * and {@code *.xml} file in it is a set of Camel routes, loaded when it appears, replaced when it changes
+ * and removed when it goes. Each file owns its routes: a route without an id gets {@code FILE-N} (its
+ * file's name and place), and a file that names a route another file or Caravan itself owns is refused.
+ * A file that does not load — at start or later — is reported and changes nothing: the routes of its last
+ * good version, every other file's routes and Caravan's own keep running.
+ *
+ * <p>A file's routes are swapped under a write lock that {@link #direct} waits on, so a request for a
+ * route being replaced is served by the new version rather than refused in between.
+ */
+public final class RouteFolder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RouteFolder.class);
+    /** How long a request waits for a reload in progress before it is refused. */
+    private static final long RELOAD_WAIT_SECONDS = 10;
+    private static final long STOP_TIMEOUT_SECONDS = 5;
+
+    private final Path folder;
+    private final ReentrantReadWriteLock swapping = new ReentrantReadWriteLock();
+    /** What is loaded from each file; written by the scanning thread only. */
+    private final Map<Path, Loaded> loaded = new HashMap<>();
+    /** The content of each file that failed to load, with why: retried only once it changes. */
+    private final Map<Path, Failure> failed = new ConcurrentHashMap<>();
+    private volatile boolean scanned;
+
+    private record Loaded(String content, List<String> routeIds) {
+    }
+
+    /** A file that did not load: its content then, and the reason. */
+    public record Failure(String content, String reason) {
+    }
+
+    private record Parsed(List<RouteBuilder> builders, List<String> routeIds) {
+    }
+
+    public RouteFolder(Path folder) {
+        this.folder = folder;
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    /** Whether the folder has been read once: the routes in it at start are loaded or reported. */
+    public boolean scanned() {
+        return scanned;
+    }
+
+    /** The files that did not load, by file name, with why. */
+    public Map<String, String> failures() {
+        Map<String, String> reasons = new TreeMap<>();
+        failed.forEach((file, failure) -> reasons.put(file.getFileName().toString(), failure.reason()));
+        return reasons;
+    }
+
+    /** The ids of the routes each file loaded, by file name. */
+    public synchronized Map<String, List<String>> routes() {
+        Map<String, List<String>> routes = new TreeMap<>();
+        loaded.forEach((file, routesOfFile) -> routes.put(file.getFileName().toString(), routesOfFile.routeIds()));
+        return routes;
+    }
+
+    /**
+     * The {@code direct:} endpoint of the started route {@code routeId}, or {@code null}; waits (bounded)
+     * while a file's routes are being swapped. Call it off the event loops.
+     */
+    public Endpoint direct(CamelContext camel, String routeId) {
+        try {
+            if (!swapping.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        try {
+            return DirectRoutes.find(camel, routeId);
+        } finally {
+            swapping.readLock().unlock();
+        }
+    }
+
+    /** Loads what is new or changed in the folder and removes the routes of files that went. */
+    public synchronized void scan(CamelContext camel) {
+        Map<Path, String> present = read();
+        Set<Path> attempted = new HashSet<>();
+        for (Path gone : new ArrayList<>(loaded.keySet())) {
+            if (!present.containsKey(gone)) {
+                swap(camel, gone, null, null);
+                attempted.add(gone);
+                LOG.info("Route file {} removed: its routes are removed", gone.getFileName());
+            }
+        }
+        failed.keySet().retainAll(present.keySet());
+        for (Map.Entry<Path, String> file : present.entrySet()) {
+            Loaded current = loaded.get(file.getKey());
+            Failure failure = failed.get(file.getKey());
+            if ((current == null || !current.content().equals(file.getValue()))
+                    && (failure == null || !failure.content().equals(file.getValue()))) {
+                load(camel, file.getKey(), file.getValue());
+                attempted.add(file.getKey());
+            }
+        }
+        if (!attempted.isEmpty()) {
+            // a file refused for a route id another file held may load now that the other changed
+            for (Path retry : new ArrayList<>(failed.keySet())) {
+                if (!attempted.contains(retry)) {
+                    load(camel, retry, present.get(retry));
+                }
+            }
+        }
+        scanned = true;
+    }
+
+    /** The route files and their content; a file that cannot be read now is read at the next scan. */
+    private Map<Path, String> read() {
+        Map<Path, String> files = new TreeMap<>();
+        if (!Files.isDirectory(folder)) {
+            return files;
+        }
+        // a ConfigMap volume holds its files behind links, next to hidden ..data folders
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, "[!.]*.{yaml,yml,xml}")) {
+            for (Path file : entries) {
+                if (Files.isRegularFile(file)) {
+                    files.put(file, Files.readString(file, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot read the routes folder {}: {}", folder, e.toString());
+            files.clear();
+            files.putAll(lastKnown());
+        }
+        return files;
+    }
+
+    private Map<Path, String> lastKnown() {
+        Map<Path, String> known = new HashMap<>();
+        loaded.forEach((file, routes) -> known.put(file, routes.content()));
+        return known;
+    }
+
+    private void load(CamelContext camel, Path file, String content) {
+        Loaded previous = loaded.get(file);
+        Parsed parsed;
+        try {
+            parsed = parse(camel, file, content);
+        } catch (Exception e) {
+            fail(file, content, previous, describe(e));
+            return;
+        }
+        try {
+            swap(camel, file, parsed, content);
+            failed.remove(file);
+            LOG.info("Route file {} {}: routes {}", file.getFileName(), previous == null ? "loaded" : "reloaded",
+                    parsed.routeIds());
+        } catch (Exception e) {
+            // the new version did not start: back to the last good one, which did
+            String reason = describe(e);
+            swap(camel, file, null, null);
+            if (previous != null) {
+                try {
+                    swap(camel, file, parse(camel, file, previous.content()), previous.content());
+                } catch (Exception again) {
+                    LOG.error("Route file {}: its last good version did not start again either: {}",
+                            file.getFileName(), describe(again));
+                }
+            }
+            fail(file, content, previous, reason);
+        }
+    }
+
+    private void fail(Path file, String content, Loaded previous, String reason) {
+        failed.put(file, new Failure(content, reason));
+        LOG.error("Route file {} not loaded: {}. {}", file.getFileName(), reason, previous == null
+                ? "It has no routes running." : "Its previous routes " + previous.routeIds() + " keep running.");
+    }
+
+    /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */
+    private Parsed parse(CamelContext camel, Path file, String content) throws Exception {
+        Collection<RoutesBuilder> found = PluginHelper.getRoutesLoader(camel)
+                .findRoutesBuilders(ResourceHelper.fromString("file:" + file.toAbsolutePath(), content));
+        String stem = stem(file);
+        List<RouteBuilder> builders = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
+        int position = 0;
+        for (RoutesBuilder builder : found) {
+            if (!(builder instanceof RouteBuilder routeBuilder)) {
+                throw new IllegalArgumentException("holds " + builder.getClass().getSimpleName() + ", not routes");
+            }
+            routeBuilder.configureRoutes(camel);
+            for (RouteDefinition route : routeBuilder.getRouteCollection().getRoutes()) {
+                position++;
+                if (!route.hasCustomIdAssigned()) {
+                    route.setId(stem + "-" + position);
+                }
+                String id = route.getId();
+                if (!ids.add(id)) {
+                    throw new IllegalArgumentException("route id " + id + " is used twice in the file");
+                }
+                String owner = ownerOf(camel, id, file);
+                if (owner != null) {
+                    throw new IllegalArgumentException("route id " + id + " is " + owner);
+                }
+            }
+            builders.add(routeBuilder);
+        }
+        return new Parsed(builders, List.copyOf(ids));
+    }
+
+    /** Who else has route {@code id}, or {@code null} when it is free for {@code file}. */
+    private String ownerOf(CamelContext camel, String id, Path file) {
+        for (Map.Entry<Path, Loaded> other : loaded.entrySet()) {
+            if (other.getValue().routeIds().contains(id)) {
+                return other.getKey().equals(file) ? null : "already that of route file " + other.getKey().getFileName();
+            }
+        }
+        return camel.getRoute(id) != null ? "one of Caravan's own routes" : null;
+    }
+
+    /**
+     * Replaces the routes of {@code file} with {@code parsed} (none: removes them), under the write lock.
+     *
+     * @throws IllegalStateException when a new route does not start; the file then has no routes until the
+     *                               caller puts some back
+     */
+    private void swap(CamelContext camel, Path file, Parsed parsed, String content) {
+        swapping.writeLock().lock();
+        try {
+            Loaded previous = loaded.remove(file);
+            if (previous != null) {
+                remove(camel, previous.routeIds());
+            }
+            if (parsed == null) {
+                return;
+            }
+            List<String> added = new ArrayList<>();
+            try {
+                for (RouteBuilder builder : parsed.builders()) {
+                    builder.addRoutesToCamelContext(camel);
+                }
+                added.addAll(parsed.routeIds());
+            } catch (Exception e) {
+                remove(camel, parsed.routeIds());
+                throw new IllegalStateException(describe(e), e);
+            }
+            loaded.put(file, new Loaded(content, added));
+        } finally {
+            swapping.writeLock().unlock();
+        }
+    }
+
+    private static void remove(CamelContext camel, Collection<String> routeIds) {
+        ModelCamelContext model = (ModelCamelContext) camel;
+        Set<String> seen = new HashSet<>();
+        for (String id : routeIds) {
+            if (!seen.add(id)) {
+                continue;
+            }
+            try {
+                if (camel.getRoute(id) != null) {
+                    camel.getRouteController().stopRoute(id, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                }
+                RouteDefinition definition = model.getRouteDefinition(id);
+                if (definition != null) {
+                    model.removeRouteDefinition(definition);
+                } else {
+                    camel.removeRoute(id);
+                }
+            } catch (Exception e) {
+                LOG.warn("Route {} could not be removed: {}", id, describe(e));
+            }
+        }
+    }
+
+    private static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /** The innermost cause's message: what went wrong, without the layers of wrapping around it. */
+    private static String describe(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return message.lines().limit(3).reduce((a, b) -> a + " " + b.trim()).orElse(message);
+    }
+}

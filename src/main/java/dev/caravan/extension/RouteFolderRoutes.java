@@ -1,0 +1,28 @@
+package dev.caravan.extension;
+
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * The routes folder's scan as a Camel route: a timer reads the folder every period, so a file created,
+ * changed or deleted takes effect within about that long, and the scan is visible over JMX.
+ */
+public final class RouteFolderRoutes extends RouteBuilder {
+
+    public static final String ROUTE_ID = "routes-folder";
+
+    private final RouteFolder folder;
+    private final long periodMillis;
+
+    public RouteFolderRoutes(RouteFolder folder, long periodMillis) {
+        this.folder = folder;
+        this.periodMillis = periodMillis;
+    }
+
+    @Override
+    public void configure() {
+        from("timer:caravan-routes-folder?delay=0&period=" + periodMillis)
+                .routeId(ROUTE_ID)
+                .routeDescription("Loads, reloads and removes the user routes of " + folder.folder())
+                .process(exchange -> folder.scan(exchange.getContext()));
+    }
+}

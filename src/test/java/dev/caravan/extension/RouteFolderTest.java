@@ -1,0 +1,188 @@
+package dev.caravan.extension;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.ServiceStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The routes folder: each file owns its routes; a bad file is reported and moves nothing; reloads lose nothing. */
+class RouteFolderTest {
+
+    private static final Duration RELOAD = Duration.ofSeconds(10);
+
+    @TempDir
+    Path manifests;
+    @TempDir
+    Path routes;
+    TestBackend pod;
+    CaravanHarness caravan;
+
+    private static String answering(String id, String answer) {
+        return """
+                - route:
+                    id: %s
+                    from:
+                      uri: direct:%s
+                      steps:
+                        - setBody:
+                            constant: "%s"
+                """.formatted(id, id, answer);
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Files.writeString(routes.resolve("greeter.yaml"), answering("greeter", "v1"));
+        Files.writeString(routes.resolve("other.yaml"), answering("other", "other"));
+        // broken at start: Caravan starts anyway, without it
+        Files.writeString(routes.resolve("broken.yaml"), "- route:\n    from: [this is not a route\n");
+        // route ids of Caravan's own routes and of another file are not to be had
+        Files.writeString(routes.resolve("hijack.yaml"), answering("listener-http", "mine"));
+        Files.writeString(routes.resolve("twin.yaml"), answering("other", "twin"));
+        // no id: named after its file and place
+        Files.writeString(routes.resolve("anonymous.yaml"), """
+                - route:
+                    from:
+                      uri: direct:anonymous
+                      steps:
+                        - setBody:
+                            constant: "anonymous"
+                """);
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.ingress("pods", "app.test", "/", "svc"),
+                Manifests.camelRouteIngress("greet", "app.test", "/greet", "greeter"),
+                Manifests.camelRouteIngress("other", "app.test", "/other", "other"),
+                Manifests.camelRouteIngress("anonymous", "app.test", "/anonymous", "anonymous-1")));
+        caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    private RouteFolder folder() {
+        return caravan.caravan().routeFolder();
+    }
+
+    @Test
+    void badFilesAtStartAreReportedAndEverythingElseRuns() throws Exception {
+        assertThat(folder().failures()).containsOnlyKeys("broken.yaml", "hijack.yaml", "twin.yaml");
+        assertThat(folder().failures().get("hijack.yaml")).contains("listener-http", "Caravan's own");
+        assertThat(folder().failures().get("twin.yaml")).contains("other", "other.yaml");
+        assertThat(folder().routes()).containsOnlyKeys("greeter.yaml", "other.yaml", "anonymous.yaml");
+        assertThat(caravan.get("app.test", "/greet").text()).isEqualTo("v1");
+        assertThat(caravan.get("app.test", "/other").text()).isEqualTo("other");
+        assertThat(caravan.get("app.test", "/anonymous").text()).isEqualTo("anonymous");
+        assertThat(caravan.get("app.test", "/").text()).isEqualTo("pod");
+        assertThat(caravan.caravan().camelContext().getRouteController().getRouteStatus("listener-http"))
+                .isEqualTo(ServiceStatus.Started);
+        assertThat(caravan.caravan().readiness().ready()).isTrue();
+    }
+
+    @Test
+    void aChangedFileIsSwappedWhileRequestsRunAndNoneFails() throws Exception {
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger served = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        List<Future<?>> loops = new java.util.ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            loops.add(clients.submit(() -> {
+                try (RawHttp connection = new RawHttp(caravan.httpPort())) {
+                    while (running.get()) {
+                        connection.send("GET /greet HTTP/1.1\r\nHost: app.test\r\n\r\n");
+                        RawHttp.Response response = connection.read(false);
+                        if (response.status() != 200 || !response.text().startsWith("v")) {
+                            failures.add(response.statusLine() + " " + response.text());
+                        }
+                        served.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+                return null;
+            }));
+        }
+        try {
+            for (int version = 2; version <= 4; version++) {
+                Files.writeString(routes.resolve("greeter.yaml"), answering("greeter", "v" + version));
+                String expected = "v" + version;
+                await().atMost(RELOAD).pollInterval(Duration.ofMillis(100))
+                        .until(() -> caravan.get("app.test", "/greet").text().equals(expected));
+            }
+        } finally {
+            running.set(false);
+            for (Future<?> loop : loops) {
+                loop.get(10, TimeUnit.SECONDS);
+            }
+            clients.shutdownNow();
+        }
+        assertThat(failures).isEmpty();
+        assertThat(served.get()).isGreaterThan(0);
+        assertThat(caravan.get("app.test", "/other").text()).isEqualTo("other");
+    }
+
+    @Test
+    void aFileThatBreaksKeepsItsLastGoodRoutesAndAFixLoads() throws Exception {
+        Files.writeString(routes.resolve("greeter.yaml"), "- route:\n    id: greeter\n    from: {uri: [\n");
+        await().atMost(RELOAD).until(() -> folder().failures().containsKey("greeter.yaml"));
+        assertThat(caravan.get("app.test", "/greet").text()).isEqualTo("v1");
+
+        // parses, but does not start (no such component): the last good version is put back
+        Files.writeString(routes.resolve("greeter.yaml"), """
+                - route:
+                    id: greeter
+                    from:
+                      uri: no-such-component:x
+                      steps:
+                        - log: x
+                """);
+        await().atMost(RELOAD).until(() -> String.valueOf(folder().failures().get("greeter.yaml"))
+                .contains("no-such-component"));
+        assertThat(caravan.get("app.test", "/greet").text()).isEqualTo("v1");
+
+        Files.writeString(routes.resolve("greeter.yaml"), answering("greeter", "fixed"));
+        await().atMost(RELOAD).until(() -> caravan.get("app.test", "/greet").text().equals("fixed"));
+        assertThat(folder().failures()).doesNotContainKey("greeter.yaml");
+    }
+
+    @Test
+    void aRemovedFileTakesItsRoutesAlongAndRoutesLeftOutOfAFileGoToo() throws Exception {
+        Files.delete(routes.resolve("other.yaml"));
+        // the twin, refused while other.yaml held its id, loads now that the id is free
+        await().atMost(RELOAD).until(() -> caravan.get("app.test", "/other").text().equals("twin"));
+        Files.delete(routes.resolve("twin.yaml"));
+        await().atMost(RELOAD).until(() -> caravan.get("app.test", "/other").status() == 503);
+        assertThat(caravan.caravan().camelContext().getRoute("other")).isNull();
+
+        Files.writeString(routes.resolve("greeter.yaml"), answering("greeter", "v1") + answering("greeter-2", "two"));
+        await().atMost(RELOAD).until(() -> caravan.caravan().camelContext().getRoute("greeter-2") != null);
+        Files.writeString(routes.resolve("greeter.yaml"), answering("greeter-2", "two"));
+        await().atMost(RELOAD).until(() -> caravan.caravan().camelContext().getRoute("greeter") == null);
+        assertThat(caravan.get("app.test", "/greet").status()).isEqualTo(503);
+        assertThat(folder().routes()).containsEntry("greeter.yaml", List.of("greeter-2"));
+        assertThat(folder().routes()).doesNotContainKeys("other.yaml", "twin.yaml");
+    }
+}
