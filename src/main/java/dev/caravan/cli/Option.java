@@ -21,7 +21,7 @@ public enum Option {
     KUBECONFIG("kubeconfig", Type.PATH, null, "kubeconfig file, to run outside the cluster (else the pod's service account)"),
     APISERVER_HOST("apiserver-host", Type.TEXT, null, "URL of the Kubernetes API server, overriding the kubeconfig's"),
     WATCH_NAMESPACE("watch-namespace", Type.TEXT, null, "watch only this namespace (else all namespaces)"),
-    ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML) loaded at start; skipped if missing"),
+    ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML), loaded and reloaded with their files"),
     BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
     HTTPS_PORT("https-port", Type.PORT, "8443", "port of the HTTPS listener"),

@@ -149,14 +149,17 @@ public final class Recompiler extends ServiceSupport {
             }
         }
         long elapsed = System.nanoTime() - started;
-        if (wasServing) {
-            TableChange change = TableChange.between(before, compilation.table());
+        if (table.serving()) {
+            // the first table served is a change from nothing, so that listeners (an audit) start from it
+            TableChange change = TableChange.between(wasServing ? before : RoutingTable.EMPTY, compilation.table());
             if (!change.isEmpty()) {
                 for (TableChangeListener listener : changeListeners) {
                     listener.changed(compilation.table(), change);
                 }
-                LOG.info("Routing table {}: {} (compiled in {} ms)", compilation.table().version(), change.summary(),
-                        String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
+                if (wasServing) {
+                    LOG.info("Routing table {}: {} (compiled in {} ms)", compilation.table().version(),
+                            change.summary(), String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
+                }
             }
         }
         compiles.incrementAndGet();
