@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import dev.caravan.admin.AccessLog;
+import dev.caravan.admission.AdmissionWebhook;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.ControllerMetrics;
 import dev.caravan.admin.JolokiaEndpoint;
@@ -100,6 +101,7 @@ public final class Caravan {
     private final KubernetesEventReporter eventReporter;
     private final Management management;
     private final JolokiaEndpoint jolokia;
+    private final AdmissionWebhook admissionWebhook;
     private RemoteJmx remoteJmx;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -242,6 +244,16 @@ public final class Caravan {
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings));
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings));
+        // the webhook serves a cluster; standalone, nothing calls it (requireRunnable refuses the combination)
+        if (kubernetes != null && options.webhookPort() != 0) {
+            admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
+                    options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
+                    options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
+            main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
+            main.configure().addRoutesBuilder(admissionWebhook.routes());
+        } else {
+            admissionWebhook = null;
+        }
         jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
                 options.metrics() ? metrics : null, jolokia));
@@ -326,6 +338,9 @@ public final class Caravan {
         recompiler.start();
         httpListener.start();
         httpsListener.start();
+        if (admissionWebhook != null) {
+            admissionWebhook.start();
+        }
         if (jolokia != null) {
             jolokia.start();
         }
@@ -378,6 +393,9 @@ public final class Caravan {
         }
         httpListener.stop();
         httpsListener.stop();
+        if (admissionWebhook != null) {
+            admissionWebhook.stop();
+        }
         recompiler.stop();
         if (eventReporter != null) {
             eventReporter.close();
