@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.netty.http.NettySharedHttpServer;
 
 /**
  * The validating admission webhook, assembled: its server, its routes and its certificate's upkeep.
@@ -77,7 +78,7 @@ public final class AdmissionWebhook {
     }
 
     /** The server, to bind as {@link #SERVER_BEAN}. */
-    public Object server() {
+    public NettySharedHttpServer server() {
         return server;
     }
 
