@@ -18,8 +18,8 @@ COPY routes routes
 # Numeric, so Kubernetes can verify runAsNonRoot; the files above stay root's and read-only to Caravan,
 # which writes nothing but to /tmp.
 USER 65532:65532
-# HTTP listener, HTTPS listener, admin port.
-EXPOSE 8080 8443 10254
+# HTTP listener, HTTPS listener, admin port, admission webhook (k8s/ turns it on with --webhook-port 9443).
+EXPOSE 8080 8443 10254 9443
 # Heap at half the container's memory limit: Netty's direct buffers, metaspace and thread stacks live
 # outside it. Out of memory, exit and let the kubelet restart the pod rather than limp on.
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-jar", "caravan.jar"]

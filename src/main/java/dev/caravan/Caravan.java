@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import dev.caravan.admin.AccessLog;
+import dev.caravan.admission.AdmissionWebhook;
 import dev.caravan.admin.AdminRoutes;
 import dev.caravan.admin.ControllerMetrics;
 import dev.caravan.admin.JolokiaEndpoint;
@@ -109,6 +110,7 @@ public final class Caravan {
     private final Management management;
     private final RouteFolder routeFolder;
     private final JolokiaEndpoint jolokia;
+    private final AdmissionWebhook admissionWebhook;
     private RemoteJmx remoteJmx;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -253,6 +255,16 @@ public final class Caravan {
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings, userRoutes));
         main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings, userRoutes));
+        // the webhook serves a cluster; standalone, nothing calls it (requireRunnable refuses the combination)
+        if (kubernetes != null && options.webhookPort() != 0) {
+            admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
+                    options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
+                    options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
+            main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
+            main.configure().addRoutesBuilder(admissionWebhook.routes());
+        } else {
+            admissionWebhook = null;
+        }
         jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
         main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
                 options.metrics() ? metrics : null, jolokia));
@@ -341,6 +353,9 @@ public final class Caravan {
         recompiler.start();
         httpListener.start();
         httpsListener.start();
+        if (admissionWebhook != null) {
+            admissionWebhook.start();
+        }
         if (jolokia != null) {
             jolokia.start();
         }
@@ -393,6 +408,9 @@ public final class Caravan {
         }
         httpListener.stop();
         httpsListener.stop();
+        if (admissionWebhook != null) {
+            admissionWebhook.stop();
+        }
         recompiler.stop();
         if (eventReporter != null) {
             eventReporter.close();

@@ -78,6 +78,9 @@ public final class CaravanOptions {
         if (jmxPasswordFile() != null && !jmxPasswordFile().toFile().isFile()) {
             throw new UsageException("--jmx-password-file: " + jmxPasswordFile() + " is not a file");
         }
+        if (standalone() && webhookPort() != 0) {
+            throw new UsageException("--webhook-port: the admission webhook serves a cluster; drop it with --manifests");
+        }
         if (standalone() && (kubeconfig() != null || apiserverHost() != null)) {
             throw new UsageException("--manifests runs without a cluster; drop --kubeconfig and --apiserver-host");
         }
@@ -284,6 +287,24 @@ public final class CaravanOptions {
 
     public int adminPort() {
         return Integer.parseInt(values.get(Option.ADMIN_PORT).trim());
+    }
+
+    /** The admission webhook's port, or 0 for none. */
+    public int webhookPort() {
+        String value = values.get(Option.WEBHOOK_PORT);
+        return value == null ? 0 : Integer.parseInt(value.trim());
+    }
+
+    public String webhookService() {
+        return values.get(Option.WEBHOOK_SERVICE);
+    }
+
+    public String webhookSecret() {
+        return values.get(Option.WEBHOOK_SECRET);
+    }
+
+    public String webhookConfiguration() {
+        return values.get(Option.WEBHOOK_CONFIGURATION);
     }
 
     public String ingressClass() {

@@ -24,7 +24,9 @@ final class ApiCalls {
         /** Reading the --publish-service. */
         PUBLISH_SERVICE,
         /** Listing the nodes, whose addresses a NodePort --publish-service publishes. */
-        NODE_ADDRESSES
+        NODE_ADDRESSES,
+        /** The admission webhook's certificate (--webhook-port): its Secret and the caBundle. */
+        ADMISSION_WEBHOOK
     }
 
     private ApiCalls() {
@@ -40,6 +42,9 @@ final class ApiCalls {
         if (options.publishService() != null || !options.publishStatusAddresses().isEmpty()
                 || options.updateStatusOnShutdown()) {
             duties.add(Duty.INGRESS_STATUS);
+        }
+        if (options.webhookPort() != 0) {
+            duties.add(Duty.ADMISSION_WEBHOOK);
         }
         if (options.publishService() != null) {
             duties.add(Duty.PUBLISH_SERVICE);
@@ -83,6 +88,20 @@ final class ApiCalls {
         }
         if (duties.contains(Duty.NODE_ADDRESSES)) {
             calls.add(ApiCall.of("list", "", "nodes", null));
+        }
+        if (duties.contains(Duty.ADMISSION_WEBHOOK)) {
+            // WebhookCertificateReloader (every replica) and WebhookCertificateIssuer (the leader) get the Secret
+            // by name; the issuer creates it (RBAC cannot limit create to a name) or replaces the version it read.
+            String secret = options.webhookSecret();
+            calls.add(new ApiCall("get", "", "secrets", pods, secret));
+            calls.add(ApiCall.of("create", "", "secrets", pods));
+            calls.add(new ApiCall("update", "", "secrets", pods, secret));
+            // the issuer's caBundle: fabric8's edit gets the configuration, then sends a JSON patch
+            String configuration = options.webhookConfiguration();
+            calls.add(new ApiCall("get", "admissionregistration.k8s.io", "validatingwebhookconfigurations", null,
+                    configuration));
+            calls.add(new ApiCall("patch", "admissionregistration.k8s.io", "validatingwebhookconfigurations", null,
+                    configuration));
         }
         return calls;
     }

@@ -10,7 +10,10 @@ import static org.awaitility.Awaitility.await;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.MockApiServer;
+import dev.caravan.testing.FreePorts;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -22,9 +25,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ApiCalls} against the requests a running Caravan sends to the (mock) API server, with every duty
- * it can take on: leader, with a NodePort --publish-service, emptying status on shutdown.
+ * it can take on: leader, with a NodePort --publish-service, emptying status on shutdown, serving the admission
+ * webhook.
  */
 class ApiCallsTest {
+
+    /** The one request the test itself sends after Caravan started: no call of Caravan's (it deletes nothing). */
+    private static final String TEST_DELETE = "DELETE /api/v1/namespaces/caravan/secrets/caravan-admission";
 
     @Test
     void everyRequestCaravanSendsIsAListedCallAndEveryListedCallIsMade() throws Exception {
@@ -40,11 +47,20 @@ class ApiCallsTest {
                     .addNewAddress().withType("InternalIP").withAddress("192.0.2.20").endAddress().endStatus()
                     .build()).create();
             client.resource(readyPod("caravan", "caravan-0")).create();
+            // the webhook's: a configuration whose caBundle the leader sets, and a Secret it must replace
+            client.resource(new ValidatingWebhookConfigurationBuilder().withNewMetadata().withName("caravan-admission")
+                    .endMetadata().addNewWebhook().withName("validate.ingress.caravan.dev").withNewClientConfig()
+                    .withNewService().withNamespace("caravan").withName("caravan-admission").endService()
+                    .endClientConfig().endWebhook().build()).create();
+            client.resource(new SecretBuilder().withNewMetadata().withName("caravan-admission").withNamespace("caravan")
+                    .endMetadata().withType("kubernetes.io/tls").addToData("tls.crt", "bm90IGEgY2VydGlmaWNhdGU=")
+                    .build()).create();
             int before = server.requests().size();
 
             CaravanHarness caravan = CaravanHarness.startInCluster("--apiserver-host", server.url(),
                     "--pod-name", "caravan-0", "--pod-namespace", "caravan", "--election-lease-duration", "2",
-                    "--publish-service", "caravan/caravan", "--update-status-on-shutdown");
+                    "--publish-service", "caravan/caravan", "--update-status-on-shutdown",
+                    "--webhook-port", String.valueOf(FreePorts.next()));
             CaravanOptions options = caravan.caravan().options();
             try {
                 // the leader's writes, and a renewal of its Lease
@@ -52,12 +68,20 @@ class ApiCallsTest {
                         ApiCall.ofRequest("PATCH", "/apis/networking.k8s.io/v1/namespaces/default/ingresses/web/status"),
                         ApiCall.ofRequest("POST", "/apis/events.k8s.io/v1/namespaces/default/events"),
                         ApiCall.ofRequest("PUT", "/apis/coordination.k8s.io/v1/namespaces/caravan/leases/"
-                                + options.electionId() + "-caravan"))));
+                                + options.electionId() + "-caravan"),
+                        ApiCall.ofRequest("PUT", "/api/v1/namespaces/caravan/secrets/caravan-admission"),
+                        ApiCall.ofRequest("PATCH", "/apis/admissionregistration.k8s.io/v1/"
+                                + "validatingwebhookconfigurations/caravan-admission"))));
+                // the Secret gone, the leader makes it anew
+                client.secrets().inNamespace("caravan").withName("caravan-admission").delete();
+                await().atMost(Duration.ofSeconds(20)).until(() -> made(server, before).contains(
+                        ApiCall.ofRequest("POST", "/api/v1/namespaces/caravan/secrets")));
             } finally {
                 caravan.close();
             }
 
-            List<String> requests = server.requests().subList(before, server.requests().size());
+            List<String> requests = new ArrayList<>(server.requests().subList(before, server.requests().size()));
+            requests.remove(TEST_DELETE);
             assertThat(requests).as("requests for no resource need nonResourceURLs rules")
                     .allSatisfy(request -> assertThat(call(request)).as(request).isNotNull());
             List<ApiCall> made = made(server, before);
@@ -71,9 +95,11 @@ class ApiCallsTest {
 
     /** The distinct calls among the requests received since the first {@code before}. */
     private static List<ApiCall> made(MockApiServer server, int before) {
-        List<String> requests = server.requests();
+        List<String> requests = new ArrayList<>(server.requests());
+        requests.subList(0, before).clear();
+        requests.remove(TEST_DELETE);
         Set<ApiCall> calls = new LinkedHashSet<>();
-        for (String request : requests.subList(before, requests.size())) {
+        for (String request : requests) {
             calls.add(call(request));
         }
         return new ArrayList<>(calls);

@@ -34,6 +34,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ServiceReference;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
@@ -277,6 +280,46 @@ class DeploymentManifestsTest {
         assertThat(podLabels).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
         assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(1)
                 .isLessThan(rendered.deployment().getSpec().getReplicas());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"k8s/overlays/baremetal", "k8s/overlays/cloud"})
+    void theWebhookConfigurationCallsTheWebhookPortThroughItsService(String overlay) throws Exception {
+        Rendered rendered = Rendered.of(overlay);
+        CaravanOptions options = rendered.options();
+        assertThat(options.webhookPort()).as("--webhook-port").isPositive()
+                .isNotIn(options.httpPort(), options.httpsPort(), options.adminPort());
+        ValidatingWebhookConfiguration configuration = rendered.one(ValidatingWebhookConfiguration.class,
+                options.webhookConfiguration());
+        assertThat(configuration.getWebhooks()).hasSize(1);
+        ValidatingWebhook webhook = configuration.getWebhooks().get(0);
+        assertThat(webhook.getAdmissionReviewVersions()).containsExactly("v1");
+        assertThat(webhook.getSideEffects()).isEqualTo("None");
+        assertThat(webhook.getFailurePolicy()).as("an unreachable webhook must not block kubectl apply")
+                .isEqualTo("Ignore");
+        assertThat(webhook.getTimeoutSeconds()).isBetween(1, 3);
+        assertThat(webhook.getMatchPolicy()).isEqualTo("Equivalent");
+        assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("networking.k8s.io");
+            assertThat(rule.getApiVersions()).containsExactly("v1");
+            assertThat(rule.getResources()).containsExactly("ingresses");
+            assertThat(rule.getOperations()).containsExactlyInAnyOrder("CREATE", "UPDATE");
+        });
+        assertThat(webhook.getClientConfig().getCaBundle()).as("the leader sets it").isNull();
+        ServiceReference reference = webhook.getClientConfig().getService();
+        assertThat(reference.getPath()).isEqualTo("/validate");
+        assertThat(reference.getNamespace()).as("Caravan makes the certificate for its own namespace's Service")
+                .isEqualTo(options.podNamespace());
+        assertThat(reference.getName()).isEqualTo(options.webhookService());
+        Service service = rendered.one(Service.class, reference.getName());
+        assertThat(service.getMetadata().getNamespace()).isEqualTo(reference.getNamespace());
+        assertThat(rendered.deployment().getSpec().getTemplate().getMetadata().getLabels())
+                .containsAllEntriesOf(service.getSpec().getSelector());
+        int servicePort = reference.getPort() == null ? 443 : reference.getPort();
+        ServicePort port = service.getSpec().getPorts().stream().filter(p -> p.getPort() == servicePort).findFirst()
+                .orElseThrow(() -> new AssertionError("Service " + service.getMetadata().getName() + " has no port "
+                        + servicePort));
+        assertThat(containerPort(rendered.container(), port.getTargetPort())).isEqualTo(options.webhookPort());
     }
 
     private static int containerPort(Container container, IntOrString port) {

@@ -1,0 +1,141 @@
+package dev.caravan.admission;
+
+import dev.caravan.compile.ControllerSettings;
+import dev.caravan.compile.IngressCheck;
+import dev.caravan.compile.annotation.AnnotationParser;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.RoutingTable;
+import dev.caravan.state.ClusterState;
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The webhook's verdict on one AdmissionRequest for an Ingress, from the compiler's own checks of the
+ * candidate ({@link IngressCheck}: Ingress v1 validation, annotation values, refused annotations): an
+ * Ingress Caravan would refuse to serve is denied with every reason; one it would serve is allowed, with
+ * warnings for what it would serve differently than written (unsupported annotations, regex paths taken
+ * literally, paths another Ingress already serves). Nothing is rendered or run, and only the candidate is
+ * checked: conflicts are lookups in the routing table in force, so a review costs the same at any scale.
+ */
+public final class AdmissionReviewer {
+
+    /** The API server shows warnings to the client; a handful says enough. */
+    static final int MAX_WARNINGS = 10;
+    private static final String INGRESS_GROUP = "networking.k8s.io";
+
+    private final ControllerSettings settings;
+    private final Supplier<ClusterState> state;
+    private final Supplier<RoutingTable> table;
+    private final KubernetesSerialization serialization;
+
+    /**
+     * @param state the cluster state in force, for the IngressClasses that decide what is ours
+     * @param table the routing table in force, for conflicts
+     */
+    public AdmissionReviewer(ControllerSettings settings, Supplier<ClusterState> state, Supplier<RoutingTable> table,
+            KubernetesSerialization serialization) {
+        this.settings = settings;
+        this.state = state;
+        this.table = table;
+        this.serialization = serialization;
+    }
+
+    /** The response to a request whose uid is known (see {@link AdmissionReviews#parse}). */
+    public AdmissionResponse review(AdmissionRequest request) {
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true);
+        boolean creating = "CREATE".equals(request.getOperation());
+        if (!(creating || "UPDATE".equals(request.getOperation())) || !isIngressV1(request.getKind())) {
+            return response.build();
+        }
+        Ingress ingress;
+        try {
+            ingress = serialization.convertValue(request.getObject(), Ingress.class);
+        } catch (RuntimeException unreadable) {
+            return response.withWarnings("Caravan could not read this Ingress, so did not review it: "
+                    + unreadable.getMessage()).build();
+        }
+        if (ingress == null || ingress.getMetadata() == null) {
+            return response.withWarnings("Caravan got no Ingress to review").build();
+        }
+        if (ingress.getMetadata().getNamespace() == null || ingress.getMetadata().getNamespace().isEmpty()) {
+            ingress.getMetadata().setNamespace(request.getNamespace());
+        }
+        ObjectRef ref = ClusterState.refOf(ingress);
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get());
+        if (report.notOurs() != null) {
+            return response.build();
+        }
+        List<String> reasons = new ArrayList<>(report.problems());
+        List<String> warnings = new ArrayList<>();
+        for (IngressCheck.Verdict verdict : report.annotations()) {
+            switch (verdict.verdict()) {
+                case "refused", "invalid" -> reasons.add(verdict.annotation() + ": " + verdict.why());
+                case "unsupported" -> warnings.add(verdict.annotation() + " is not supported by Caravan yet; the"
+                        + " Ingress is served without it");
+                default -> { }
+            }
+        }
+        if (!reasons.isEmpty()) {
+            String name = ref.name() == null || ref.name().isEmpty() ? "(unnamed) in " + ref.namespace() : ref.toString();
+            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
+                    .withMessage("Ingress " + name + " is refused by Caravan: " + String.join("; ", reasons)).build())
+                    .build();
+        }
+        RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace()).policy();
+        warnings.addAll(literalRegexPaths(ingress, policy));
+        warnings.addAll(PathConflicts.find(ingress, ref, creating, policy.canary() != null, table.get()));
+        return response.withWarnings(capped(warnings)).build();
+    }
+
+    private static boolean isIngressV1(GroupVersionKind kind) {
+        return kind != null && INGRESS_GROUP.equals(kind.getGroup()) && "v1".equals(kind.getVersion())
+                && "Ingress".equals(kind.getKind());
+    }
+
+    /** Paths of a regex Ingress (use-regex, rewrite-target) that are no regex: the compiler matches them literally. */
+    private static List<String> literalRegexPaths(Ingress ingress, RoutePolicy policy) {
+        List<String> warnings = new ArrayList<>();
+        List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
+        for (IngressRule rule : rules) {
+            if (rule.getHttp() == null) {
+                continue;
+            }
+            for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                boolean regex = policy.regexPaths()
+                        || (policy.rewriteTarget() != null && !policy.rewriteTarget().equals(path.getPath()));
+                if (!regex || path.getPath() == null) {
+                    continue;
+                }
+                try {
+                    Pattern.compile("^" + path.getPath());
+                } catch (PatternSyntaxException e) {
+                    warnings.add("path " + path.getPath() + " is not a regular expression (" + e.getDescription()
+                            + "); it is matched literally");
+                }
+            }
+        }
+        return warnings;
+    }
+
+    private static List<String> capped(List<String> warnings) {
+        if (warnings.size() <= MAX_WARNINGS) {
+            return warnings;
+        }
+        List<String> first = new ArrayList<>(warnings.subList(0, MAX_WARNINGS - 1));
+        first.add("and " + (warnings.size() - first.size()) + " more warnings");
+        return first;
+    }
+}
