@@ -248,7 +248,8 @@ public final class Caravan {
             LOG.info("No routes folder at {} (yet); user routes are loaded once it exists",
                     options.routes().toAbsolutePath());
         }
-        main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000));
+        // the routes Ingresses name are checked again once the folder's routes came or went
+        main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000, recompiler::requestCompile));
         readiness.require("routes folder read", routeFolder::scanned);
         main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
         main.bind(HTTP_LISTENER_BEAN, httpListener);

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.RoutesBuilder;
@@ -96,23 +97,46 @@ public final class RouteFolder {
      * while a file's routes are being swapped. Call it off the event loops.
      */
     public Endpoint direct(CamelContext camel, String routeId) {
+        Endpoint[] found = new Endpoint[1];
+        using(camel, routeId, endpoint -> found[0] = endpoint);
+        return found[0];
+    }
+
+    /**
+     * Runs {@code use} with the {@code direct:} endpoint of the started route {@code routeId}, if there is one,
+     * while no swap can begin: a swap waits for the exchanges in flight, and those that come meanwhile wait
+     * for it (bounded). Call it off the event loops.
+     *
+     * @return whether there was such a route, and {@code use} ran
+     */
+    public boolean using(CamelContext camel, String routeId, Consumer<Endpoint> use) {
         try {
             if (!swapping.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                return null;
+                return false;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return false;
         }
         try {
-            return DirectRoutes.find(camel, routeId);
+            Endpoint endpoint = DirectRoutes.find(camel, routeId);
+            if (endpoint == null) {
+                return false;
+            }
+            use.accept(endpoint);
+            return true;
         } finally {
             swapping.readLock().unlock();
         }
     }
 
-    /** Loads what is new or changed in the folder and removes the routes of files that went. */
-    public synchronized void scan(CamelContext camel) {
+    /**
+     * Loads what is new or changed in the folder and removes the routes of files that went.
+     *
+     * @return whether routes may have come or gone: the first scan, or one that found a change
+     */
+    public synchronized boolean scan(CamelContext camel) {
+        boolean first = !scanned;
         Map<Path, String> present = read();
         Set<Path> attempted = new HashSet<>();
         for (Path gone : new ArrayList<>(loaded.keySet())) {
@@ -141,6 +165,7 @@ public final class RouteFolder {
             }
         }
         scanned = true;
+        return first || !attempted.isEmpty();
     }
 
     /** The route files and their content; a file that cannot be read now is read at the next scan. */

@@ -12,10 +12,13 @@ public final class RouteFolderRoutes extends RouteBuilder {
 
     private final RouteFolder folder;
     private final long periodMillis;
+    private final Runnable afterChange;
 
-    public RouteFolderRoutes(RouteFolder folder, long periodMillis) {
+    /** @param afterChange run after a scan that may have added or removed routes */
+    public RouteFolderRoutes(RouteFolder folder, long periodMillis, Runnable afterChange) {
         this.folder = folder;
         this.periodMillis = periodMillis;
+        this.afterChange = afterChange;
     }
 
     @Override
@@ -23,6 +26,10 @@ public final class RouteFolderRoutes extends RouteBuilder {
         from("timer:caravan-routes-folder?delay=0&period=" + periodMillis)
                 .routeId(ROUTE_ID)
                 .routeDescription("Loads, reloads and removes the user routes of " + folder.folder())
-                .process(exchange -> folder.scan(exchange.getContext()));
+                .process(exchange -> {
+                    if (folder.scan(exchange.getContext())) {
+                        afterChange.run();
+                    }
+                });
     }
 }

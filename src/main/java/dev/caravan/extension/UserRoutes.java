@@ -5,7 +5,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.ThreadPoolProfile;
@@ -74,17 +73,14 @@ public final class UserRoutes {
         Runner started = runner(camel);
         try {
             started.pool().execute(() -> {
-                Endpoint endpoint = folder.direct(camel, routeId);
-                if (endpoint == null) {
-                    done.accept(Outcome.NO_ROUTE);
-                    return;
-                }
-                try {
-                    started.producer().send(endpoint, exchange);
-                } catch (RuntimeException e) {
-                    exchange.setException(e);
-                }
-                done.accept(Outcome.RAN);
+                boolean ran = folder.using(camel, routeId, endpoint -> {
+                    try {
+                        started.producer().send(endpoint, exchange);
+                    } catch (RuntimeException e) {
+                        exchange.setException(e);
+                    }
+                });
+                done.accept(ran ? Outcome.RAN : Outcome.NO_ROUTE);
             });
         } catch (RejectedExecutionException full) {
             done.accept(Outcome.BUSY);
