@@ -22,6 +22,7 @@ import dev.caravan.extension.RouteReferences;
 import dev.caravan.extension.UserRoutes;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
+import dev.caravan.gateway.ExternalAuth;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.ListenerSettings;
@@ -232,7 +233,7 @@ public final class Caravan {
                 USER_ROUTE_QUEUE);
         RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                connectionLimit, interceptors);
+                connectionLimit, interceptors, new ExternalAuth(upstreamClient.settings().connectTimeout()));
         httpListener = new HttpListener(httpSettings, shared, null);
         httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

@@ -46,6 +46,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -337,58 +339,75 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        if (policy.requestRoute() != null) {
-            intercept(request, match, target, path, options, client);
+        List<RequestCheck> checks = checks(policy);
+        if (!checks.isEmpty()) {
+            check(checks, 0, request, match, target, path, options, client);
             return;
         }
         proceed(request, match, target, path, options, client);
     }
 
+    /** What a request of this policy waits for, in nginx's access-phase order: auth-url, then the interceptor. */
+    private List<RequestCheck> checks(RoutePolicy policy) {
+        if (policy.externalAuth() == null && policy.requestRoute() == null) {
+            return List.of();
+        }
+        List<RequestCheck> checks = new ArrayList<>(2);
+        if (policy.externalAuth() != null) {
+            checks.add(gateway.externalAuth().check(policy.externalAuth()));
+        }
+        if (policy.requestRoute() != null) {
+            checks.add(gateway.interceptors().check(policy.requestRoute()));
+        }
+        return checks;
+    }
+
     /**
-     * caravan.dev/request-route: the Ingress's interceptor route sees the request's head on its own pool;
-     * meanwhile nothing more is read, so the body waits in the socket. Its verdict comes back to this
-     * event loop; a route that has not decided within proxy-read-timeout gets the request 504.
+     * Runs check {@code index} on the request's head, off the event loop; meanwhile nothing more is read,
+     * so the body waits in the socket. The verdict comes back to this event loop; a check that has not
+     * decided within proxy-read-timeout gets the request 504.
      */
-    private void intercept(HttpRequest request, RouteMatch match, RequestTarget target, String path,
-            CallOptions options, InetSocketAddress client) {
+    private void check(List<RequestCheck> checks, int index, HttpRequest request, RouteMatch match,
+            RequestTarget target, String path, CallOptions options, InetSocketAddress client) {
         state = State.INTERCEPTING;
         Object token = new Object();
         interception = token;
-        String routeId = policy.requestRoute();
         Channel channel = ctx.channel();
-        ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> onIntercepted(token,
-                new RequestInterceptors.Refused(HttpResponseStatus.GATEWAY_TIMEOUT, "request route " + routeId
-                        + " did not decide within " + options.readTimeout().toSeconds() + " s"),
-                request, null), options.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        Runnable proceed = () -> proceed(request, match, target, path, options, client);
-        gateway.interceptors().run(routeId, RequestInterceptors.Head.of(request, client.getAddress().getHostAddress(),
-                match.rule().ingress()), verdict -> channel.eventLoop().execute(() -> {
-                    timeout.cancel(false);
-                    onIntercepted(token, verdict, request, proceed);
-                }));
+        ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> onChecked(token,
+                new Verdict.Refused(HttpResponseStatus.GATEWAY_TIMEOUT, "no verdict on the request within "
+                        + options.readTimeout().toSeconds() + " s"), request, null),
+                options.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Runnable next = index + 1 < checks.size()
+                ? () -> check(checks, index + 1, request, match, target, path, options, client)
+                : () -> proceed(request, match, target, path, options, client);
+        RequestHead head = RequestHead.of(request, target, path, gateway.scheme(), client.getAddress().getHostAddress(),
+                match.rule().ingress(), options.readTimeout());
+        checks.get(index).check(head, verdict -> channel.eventLoop().execute(() -> {
+            timeout.cancel(false);
+            onChecked(token, verdict, request, next);
+        }));
     }
 
-    private void onIntercepted(Object token, RequestInterceptors.Verdict verdict, HttpRequest request,
-            Runnable proceed) {
+    private void onChecked(Object token, Verdict verdict, HttpRequest request, Runnable next) {
         if (state != State.INTERCEPTING || interception != token) {
             return;
         }
         interception = null;
-        if (verdict instanceof RequestInterceptors.Proceed changes) {
+        if (verdict instanceof Verdict.Proceed changes) {
             HttpHeaders headers = request.headers();
             changes.removed().forEach(headers::remove);
             changes.set().forEach(headers::set);
-            proceed.run();
-        } else if (verdict instanceof RequestInterceptors.Answer answer) {
-            finishLocally(interceptorAnswer(answer), false);
-        } else if (verdict instanceof RequestInterceptors.Refused refused) {
+            next.run();
+        } else if (verdict instanceof Verdict.Answer answer) {
+            finishLocally(checkAnswer(answer), false);
+        } else if (verdict instanceof Verdict.Refused refused) {
             RequestWarnings.warn("{} for a request from {}: {}", refused.status().code(),
                     ctx.channel().remoteAddress(), refused.reason());
             finishLocally(refused.status(), false);
         }
     }
 
-    private FullHttpResponse interceptorAnswer(RequestInterceptors.Answer answer) {
+    private FullHttpResponse checkAnswer(Verdict.Answer answer) {
         boolean reuse = keepAlive && requestBodyIsSmall && !draining;
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(answer.status()),

@@ -15,10 +15,11 @@ import java.util.List;
  * @param upgrades     the open upgraded connections (WebSockets)
  * @param connections  the limit on client connections open at once
  * @param interceptors where the request interceptors Ingresses opt into run
+ * @param externalAuth the client of the auth-url services
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
-        ConnectionLimit connections, RequestInterceptors interceptors) {
+        ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

@@ -1,11 +1,9 @@
 package dev.caravan.gateway;
 
 import dev.caravan.extension.UserRoutes;
-import dev.caravan.routing.ObjectRef;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
@@ -35,43 +33,19 @@ public final class RequestInterceptors {
     private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "upgrade", "te", "trailer", "host", ListenerRoutes.CAMEL_ROUTE_HEADER.toLowerCase(Locale.ROOT));
 
-    /** What an interceptor decided about one request. */
-    sealed interface Verdict {
-    }
-
-    /**
-     * Go on to the pods with these header changes.
-     *
-     * @param set     the headers the route added or changed, each with all its values
-     * @param removed the headers the route removed
-     */
-    record Proceed(Map<String, List<String>> set, Set<String> removed) implements Verdict {
-    }
-
-    /** The route answered the request itself. */
-    record Answer(int status, HttpHeaders headers, byte[] body) implements Verdict {
-    }
-
-    /** Neither: the route is missing, failed or the pool is full; the client gets this status. */
-    record Refused(HttpResponseStatus status, String reason) implements Verdict {
-    }
-
-    /** A request's head as the route sees it, copied on the event loop before the route runs elsewhere. */
-    record Head(String method, String uri, List<Map.Entry<String, String>> headers, String client, ObjectRef ingress) {
-
-        static Head of(HttpRequest request, String client, ObjectRef ingress) {
-            return new Head(request.method().name(), request.uri(), request.headers().entries(), client, ingress);
-        }
-    }
-
     private final UserRoutes routes;
 
     public RequestInterceptors(UserRoutes routes) {
         this.routes = routes;
     }
 
+    /** The check that runs {@code routeId}. */
+    RequestCheck check(String routeId) {
+        return (head, done) -> run(routeId, head, done);
+    }
+
     /** Runs {@code routeId} for {@code head} off the event loops; {@code done} is called once, on some thread. */
-    void run(String routeId, Head head, Consumer<Verdict> done) {
+    private void run(String routeId, RequestHead head, Consumer<Verdict> done) {
         Exchange exchange = routes.newExchange();
         Message message = exchange.getMessage();
         Map<String, List<String>> before = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -87,11 +61,11 @@ public final class RequestInterceptors {
         message.setHeader("CaravanClientAddress", head.client());
         message.setHeader("CaravanIngress", head.ingress() == null ? null : head.ingress().toString());
         routes.send(routeId, exchange, outcome -> done.accept(switch (outcome) {
-            case NO_ROUTE -> new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            case NO_ROUTE -> new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "no started route " + routeId + " consuming a direct: endpoint");
-            case BUSY -> new Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            case BUSY -> new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "user routes busy (" + routes.capacity() + ")");
-            case RAN -> exchange.getException() != null ? new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            case RAN -> exchange.getException() != null ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "request route " + routeId + " failed: " + exchange.getException())
                     : verdict(exchange, before, routeId);
         }));
@@ -116,12 +90,12 @@ public final class RequestInterceptors {
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         if (status != null) {
             if (status < 200 || status > 599) {
-                return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                return new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                         "request route " + routeId + " answered with status " + status + ", not 200-599");
             }
             byte[] body = message.getBody() == null ? new byte[0] : message.getBody(byte[].class);
             if (body == null || body.length > MAX_ANSWER_BODY) {
-                return new Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "request route " + routeId
+                return new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "request route " + routeId
                         + " answered with a body that is not bytes or larger than " + MAX_ANSWER_BODY);
             }
             HttpHeaders headers = new DefaultHttpHeaders();
@@ -130,7 +104,7 @@ public final class RequestInterceptors {
             if (contentType != null) {
                 headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
             }
-            return new Answer(status, headers, body);
+            return new Verdict.Answer(status, headers, body);
         }
         Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         for (String name : before.keySet()) {
@@ -138,7 +112,7 @@ public final class RequestInterceptors {
                 removed.add(name);
             }
         }
-        return new Proceed(set, removed);
+        return new Verdict.Proceed(set, removed);
     }
 
     /** Camel's own headers and the request's framing are not the route's to change. */

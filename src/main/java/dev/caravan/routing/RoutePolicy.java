@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
  * @param accessLog          whether requests are written to the access log ({@code enable-access-log})
  * @param requestRoute       the user route run before each request is proxied ({@code caravan.dev/request-route}),
  *                           or {@code null}
+ * @param externalAuth       the service each request is first asked of ({@code auth-url}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -50,11 +51,32 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
-        boolean accessLog, String requestRoute) {
+        boolean accessLog, String requestRoute, ExternalAuth externalAuth) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null);
+            SslRedirect.DEFAULT, false, null, true, null, null);
+
+    /**
+     * ingress-nginx's external authentication: before a request goes on, a request with its headers (no
+     * body) is sent to {@code url}; a 2xx lets it go on, a 401 or 403 goes back to the client.
+     *
+     * @param method          the method of the request to the auth service ({@code auth-method}, GET)
+     * @param signin          where a 401 is redirected instead (302, {@code auth-signin}), or {@code null}
+     * @param redirectParam   the query parameter of {@code signin} that carries the original URL, added
+     *                        when {@code signin} has none ({@code auth-signin-redirect-param}, {@code rd})
+     * @param responseHeaders headers of the auth service's 2xx sent on to the pod ({@code auth-response-headers});
+     *                        one the answer lacks is removed from the request, so a client cannot forge it
+     * @param requestRedirect the {@code X-Auth-Request-Redirect} sent to the auth service, or {@code null}
+     *                        for the request's URI
+     */
+    public record ExternalAuth(UrlTemplate url, String method, UrlTemplate signin, String redirectParam,
+            List<String> responseHeaders, String requestRedirect) {
+
+        public ExternalAuth {
+            responseHeaders = List.copyOf(responseHeaders);
+        }
+    }
 
     /**
      * TLS to HTTPS pods beyond encryption, as ingress-nginx's {@code proxy-ssl-*}.

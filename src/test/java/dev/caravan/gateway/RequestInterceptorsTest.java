@@ -41,11 +41,11 @@ class RequestInterceptorsTest {
         Exchange exchange = leftBehind(Map.of("Accept", "*/*", "x-user", "alice", "X-Roles", List.of("a", "b"),
                 "Authorization", "Bearer changed", "CamelHttpPath", "/x", "Content-Length", "99",
                 "Transfer-Encoding", "chunked", "Host", "elsewhere"));
-        RequestInterceptors.Verdict verdict = RequestInterceptors.verdict(exchange,
+        Verdict verdict = RequestInterceptors.verdict(exchange,
                 before("Accept", "*/*", "Authorization", "Bearer t", "X-Token", "t", "Host", "a.test",
                         "Content-Length", "3"), "r");
-        assertThat(verdict).isInstanceOf(RequestInterceptors.Proceed.class);
-        RequestInterceptors.Proceed proceed = (RequestInterceptors.Proceed) verdict;
+        assertThat(verdict).isInstanceOf(Verdict.Proceed.class);
+        Verdict.Proceed proceed = (Verdict.Proceed) verdict;
         assertThat(proceed.set()).containsOnlyKeys("x-user", "X-Roles", "Authorization");
         assertThat(proceed.set().get("X-Roles")).containsExactly("a", "b");
         assertThat(proceed.removed()).containsExactly("X-Token");
@@ -56,9 +56,9 @@ class RequestInterceptorsTest {
         Exchange exchange = leftBehind(Map.of("Host", "a.test", "WWW-Authenticate", "Basic",
                 Exchange.HTTP_RESPONSE_CODE, 401, Exchange.CONTENT_TYPE, "text/plain"));
         exchange.getMessage().setBody("who are you?");
-        RequestInterceptors.Verdict verdict = RequestInterceptors.verdict(exchange, before("Host", "a.test"), "r");
-        assertThat(verdict).isInstanceOf(RequestInterceptors.Answer.class);
-        RequestInterceptors.Answer answer = (RequestInterceptors.Answer) verdict;
+        Verdict verdict = RequestInterceptors.verdict(exchange, before("Host", "a.test"), "r");
+        assertThat(verdict).isInstanceOf(Verdict.Answer.class);
+        Verdict.Answer answer = (Verdict.Answer) verdict;
         assertThat(answer.status()).isEqualTo(401);
         assertThat(answer.headers().get("WWW-Authenticate")).isEqualTo("Basic");
         assertThat(answer.headers().get("Content-Type")).isEqualTo("text/plain");
@@ -69,8 +69,8 @@ class RequestInterceptorsTest {
     @Test
     void aStatusThatIsNoFinalHttpStatusIsTheRoutesFailure() {
         Exchange exchange = leftBehind(Map.of(Exchange.HTTP_RESPONSE_CODE, 101));
-        RequestInterceptors.Verdict verdict = RequestInterceptors.verdict(exchange, before(), "r");
-        assertThat(verdict).isInstanceOf(RequestInterceptors.Refused.class);
-        assertThat(((RequestInterceptors.Refused) verdict).status().code()).isEqualTo(500);
+        Verdict verdict = RequestInterceptors.verdict(exchange, before(), "r");
+        assertThat(verdict).isInstanceOf(Verdict.Refused.class);
+        assertThat(((Verdict.Refused) verdict).status().code()).isEqualTo(500);
     }
 }

@@ -106,8 +106,21 @@ public final class AnnotationCatalog {
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);
         }
-        for (String name : new String[] {"auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-url",
-            "auth-signin", "auth-response-headers", "auth-method", "auth-cache-key", "auth-tls-secret",
+        supported("auth-url", "each request is first sent, without its body, to this URL; 2xx lets it on, 401 and 403"
+                + " go to the client, anything else is 500; $host, $scheme, $request_uri, $escaped_request_uri, $uri"
+                + " are filled in");
+        supported("auth-method", "method of the request to auth-url (default GET)");
+        supported("auth-signin", "where a 401 from auth-url is redirected (302), with the original URL in rd=");
+        supported("auth-signin-redirect-param", "the query parameter of auth-signin carrying the original URL (rd)");
+        supported("auth-response-headers", "headers of auth-url's answer sent on to the pod (absent ones removed)");
+        supported("auth-request-redirect", "X-Auth-Request-Redirect sent to auth-url (default: the request URI)");
+        for (String name : new String[] {"auth-cache-key", "auth-cache-duration", "auth-keepalive",
+            "auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars", "auth-always-set-cookie",
+            "auth-proxy-set-headers"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; auth-url is asked every request"
+                    + " without it"));
+        }
+        for (String name : new String[] {"auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-tls-secret",
             "auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
             "auth-tls-pass-certificate-to-upstream", "satisfy"}) {
             ENTRIES.put(name, new Entry(Support.REFUSED, UNPROTECTED));

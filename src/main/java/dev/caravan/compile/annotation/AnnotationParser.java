@@ -3,6 +3,7 @@ package dev.caravan.compile.annotation;
 import dev.caravan.routing.HashKey;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.UrlTemplate;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
@@ -84,7 +85,8 @@ public final class AnnotationParser {
                 values.bool("service-upstream"), cors(values), rateLimit(values), httpsUpstream(values),
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
-                proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings));
+                proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
+                externalAuth(values));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -104,6 +106,41 @@ public final class AnnotationParser {
             return null;
         }
         return route;
+    }
+
+    /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */
+    private static RoutePolicy.ExternalAuth externalAuth(Values values) {
+        UrlTemplate url = values.urlTemplate("auth-url");
+        UrlTemplate signin = values.urlTemplate("auth-signin");
+        String method = values.get("auth-method");
+        if (method != null && !method.matches("GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS")) {
+            values.invalid("auth-method", "is not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)");
+            method = null;
+        }
+        String redirectParam = values.get("auth-signin-redirect-param");
+        if (redirectParam != null && !redirectParam.matches("[A-Za-z0-9_.~-]+")) {
+            values.invalid("auth-signin-redirect-param", "is not a query parameter name");
+            redirectParam = null;
+        }
+        List<String> responseHeaders = new ArrayList<>();
+        String listed = values.get("auth-response-headers");
+        if (listed != null) {
+            for (String header : listed.split(",")) {
+                String name = header.trim();
+                if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                    values.invalid("auth-response-headers", "is not a comma-separated list of header names");
+                    responseHeaders.clear();
+                    break;
+                }
+                responseHeaders.add(name);
+            }
+        }
+        String requestRedirect = values.headerValue("auth-request-redirect");
+        if (url == null) {
+            return null;
+        }
+        return new RoutePolicy.ExternalAuth(url, method == null ? "GET" : method, signin,
+                redirectParam == null ? "rd" : redirectParam, responseHeaders, requestRedirect);
     }
 
     /**
@@ -387,6 +424,24 @@ public final class AnnotationParser {
                 }
             }
             return value;
+        }
+
+        /** An absolute http(s) URL with the variables {@link UrlTemplate} fills in. */
+        UrlTemplate urlTemplate(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!printable(value)) {
+                invalid(name, "has characters a URL cannot carry");
+                return null;
+            }
+            try {
+                return UrlTemplate.parse(value);
+            } catch (IllegalArgumentException e) {
+                invalid(name, e.getMessage());
+                return null;
+            }
         }
 
         /** An absolute http(s) URL, or an absolute path. */

@@ -3,6 +3,7 @@ package dev.caravan.compile.annotation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.UrlTemplate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -69,14 +70,38 @@ class AnnotationParserTest {
     }
 
     @Test
-    void authenticationAnnotationsAreRefusedRatherThanServedUnprotected() {
-        for (String auth : new String[] {"auth-url", "auth-type", "auth-tls-verify-client", "auth-new-thing",
+    void authenticationNotAppliedIsRefusedRatherThanServedUnprotected() {
+        for (String auth : new String[] {"auth-type", "auth-tls-verify-client", "auth-new-thing",
             "satisfy"}) {
             AnnotationParser.Parsed parsed = parse(N + auth, "x");
             assertThat(parsed.blocked()).as(auth).isTrue();
             assertThat(parsed.findings()).singleElement()
                     .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
         }
+    }
+
+    @Test
+    void authUrlIsParsedWithItsCompanionsAndOnlyTheVariablesCaravanFillsIn() {
+        AnnotationParser.Parsed parsed = AnnotationParser.parse(Map.of(N + "auth-url", "https://auth.test/check?u=$escaped_request_uri",
+                N + "auth-signin", "https://$host/start", N + "auth-response-headers", "X-User, X-Email",
+                N + "auth-method", "POST"), "default");
+        assertThat(parsed.findings()).isEmpty();
+        RoutePolicy.ExternalAuth auth = parsed.policy().externalAuth();
+        assertThat(auth.url().expand(new UrlTemplate.Request("http", "a.test", "/x?y=1", "/x")))
+                .hasToString("https://auth.test/check?u=%2Fx%3Fy%3D1");
+        assertThat(auth.signin().expand(new UrlTemplate.Request("http", "a.test", "/x", "/x")))
+                .hasToString("https://a.test/start");
+        assertThat(auth.responseHeaders()).containsExactly("X-User", "X-Email");
+        assertThat(auth.method()).isEqualTo("POST");
+        assertThat(auth.redirectParam()).isEqualTo("rd");
+
+        for (String bad : new String[] {"http://a.test/?ip=$remote_addr", "/relative", "ftp://a.test/", "http://a.test/$"}) {
+            AnnotationParser.Parsed invalid = parse(N + "auth-url", bad);
+            assertThat(invalid.blocked()).as(bad).isTrue();
+            assertThat(invalid.policy().externalAuth()).as(bad).isNull();
+        }
+        assertThat(AnnotationParser.parse(Map.of(N + "auth-url", "http://a.test/", N + "auth-response-headers",
+                "X-Ok, not a header"), "default").blocked()).isTrue();
     }
 
     @Test

@@ -1,0 +1,179 @@
+package dev.caravan.gateway;
+
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.UrlTemplate;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * ingress-nginx's external authentication ({@code auth-url}), as nginx's {@code auth_request} does it: the
+ * request's headers, without its body, go to the auth service with {@code X-Original-URL},
+ * {@code X-Original-Method}, {@code X-Auth-Request-Redirect} and the client's address; a 2xx lets the request
+ * on with the {@code auth-response-headers} of the answer; a 401 goes back to the client (or to
+ * {@code auth-signin}, 302), a 403 too; anything else, a failure or a timeout is 500. The JDK's HTTP client
+ * does the call, asynchronously on threads of its own, never on an event loop; at most {@link #MAX_IN_FLIGHT}
+ * calls are under way at once, and a request beyond gets 503.
+ */
+public final class ExternalAuth {
+
+    static final int MAX_IN_FLIGHT = 1024;
+    /** Headers of one connection, or that the JDK's client sets itself and refuses from callers. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host",
+            ListenerRoutes.CAMEL_ROUTE_HEADER.toLowerCase(Locale.ROOT));
+    private static final byte[] NO_BODY = new byte[0];
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+]");
+    private static final Pattern AUTHORITY = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+            + "|\\[[0-9A-Fa-f:.]+])(?::[0-9]{1,5})?");
+
+    private final HttpClient client;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+
+    /** @param connectTimeout how long to wait for the auth service's connection */
+    public ExternalAuth(Duration connectTimeout) {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(16 * MAX_IN_FLIGHT), new DefaultThreadFactory("caravan-auth", true),
+                new ThreadPoolExecutor.CallerRunsPolicy());
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
+    }
+
+    /** The check of {@code auth} for a request. */
+    RequestCheck check(RoutePolicy.ExternalAuth auth) {
+        return (head, done) -> ask(auth, head, done);
+    }
+
+    private void ask(RoutePolicy.ExternalAuth auth, RequestHead head, Consumer<Verdict> done) {
+        // the host goes into URLs ($host, X-Original-URL): only a host name, or the auth request could go elsewhere
+        if (head.host() == null || !HOST.matcher(head.host()).matches()
+                || head.authority() != null && !AUTHORITY.matcher(head.authority()).matches()) {
+            done.accept(new Verdict.Refused(HttpResponseStatus.BAD_REQUEST, "Host " + head.authority()
+                    + " is not a host name, and auth-url needs one"));
+            return;
+        }
+        UrlTemplate.Request variables = new UrlTemplate.Request(head.scheme(), head.host(), head.uri(), head.path());
+        URI url = auth.url().expand(variables);
+        if (url == null) {
+            done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "auth-url " + auth.url() + " makes no URL for " + head.uri()));
+            return;
+        }
+        HttpRequest request;
+        try {
+            request = request(auth, head, url);
+        } catch (IllegalArgumentException e) {
+            done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "auth-url " + url + ": " + e.getMessage()));
+            return;
+        }
+        if (!inFlight.tryAcquire()) {
+            done.accept(new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    MAX_IN_FLIGHT + " auth-url requests under way already"));
+            return;
+        }
+        client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+            inFlight.release();
+            done.accept(failure != null
+                    ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "auth-url " + url + " failed: "
+                            + failure)
+                    : verdict(auth, head, variables, url, response.statusCode(), response.headers().map()));
+        });
+    }
+
+    private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(head.timeout())
+                .method(auth.method(), HttpRequest.BodyPublishers.noBody());
+        for (Map.Entry<String, String> header : head.headers()) {
+            if (!NOT_FORWARDED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                request.header(header.getKey(), header.getValue());
+            }
+        }
+        String authority = head.authority() == null ? head.host() : head.authority();
+        request.setHeader("X-Original-URL", head.scheme() + "://" + authority + head.uri());
+        request.setHeader("X-Original-Method", head.method());
+        request.setHeader("X-Sent-From", "nginx-ingress-controller");
+        request.setHeader("X-Real-IP", head.client());
+        request.setHeader("X-Forwarded-For", head.client());
+        request.setHeader("X-Forwarded-Host", authority);
+        request.setHeader("X-Forwarded-Proto", head.scheme());
+        request.setHeader("X-Auth-Request-Redirect", auth.requestRedirect() != null ? auth.requestRedirect() : head.uri());
+        return request.build();
+    }
+
+    /** What the auth service's status means for the request. */
+    static Verdict verdict(RoutePolicy.ExternalAuth auth, RequestHead head, UrlTemplate.Request variables, URI url,
+            int status, Map<String, List<String>> answered) {
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.putAll(answered);
+        if (status >= 200 && status < 300) {
+            Map<String, List<String>> set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+            for (String name : auth.responseHeaders()) {
+                List<String> values = headers.get(name);
+                if (values == null || values.isEmpty()) {
+                    removed.add(name);
+                } else {
+                    set.put(name, values);
+                }
+            }
+            return new Verdict.Proceed(set, removed);
+        }
+        if (status == 401 && auth.signin() != null) {
+            URI signin = auth.signin().expand(variables);
+            if (signin == null) {
+                return new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "auth-signin " + auth.signin() + " makes no URL for " + head.uri());
+            }
+            HttpHeaders location = new DefaultHttpHeaders();
+            location.set(HttpHeaderNames.LOCATION, withRedirect(signin, auth.redirectParam(), head));
+            return new Verdict.Answer(302, location, NO_BODY);
+        }
+        if (status == 401 || status == 403) {
+            HttpHeaders challenge = new DefaultHttpHeaders();
+            if (status == 401) {
+                headers.getOrDefault("WWW-Authenticate", List.of())
+                        .forEach(value -> challenge.add(HttpHeaderNames.WWW_AUTHENTICATE, value));
+            }
+            HttpResponseStatus answer = HttpResponseStatus.valueOf(status);
+            challenge.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            return new Verdict.Answer(status, challenge,
+                    (answer.code() + " " + answer.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        return new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                "auth-url " + url + " answered " + status);
+    }
+
+    /** The sign-in URL with the original URL in its redirect parameter, unless it names one already. */
+    private static String withRedirect(URI signin, String param, RequestHead head) {
+        String url = signin.toString();
+        String query = signin.getRawQuery();
+        if (query != null && (query.startsWith(param + "=") || query.contains("&" + param + "="))) {
+            return url;
+        }
+        String authority = head.authority() == null ? head.host() : head.authority();
+        String original = head.scheme() + "://" + authority + head.uri();
+        return url + (query == null ? "?" : "&") + param + "=" + URLEncoder.encode(original, StandardCharsets.UTF_8);
+    }
+}
