@@ -20,6 +20,7 @@ import dev.caravan.extension.RouteFolder;
 import dev.caravan.extension.RouteFolderRoutes;
 import dev.caravan.extension.RouteReferences;
 import dev.caravan.extension.UserRoutes;
+import dev.caravan.gateway.BasicAuthentication;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ExternalAuth;
@@ -233,7 +234,8 @@ public final class Caravan {
                 USER_ROUTE_QUEUE);
         RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                connectionLimit, interceptors, new ExternalAuth(upstreamClient.settings().connectTimeout()));
+                connectionLimit, interceptors, new ExternalAuth(upstreamClient.settings().connectTimeout()),
+                new BasicAuthentication());
         httpListener = new HttpListener(httpSettings, shared, null);
         httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

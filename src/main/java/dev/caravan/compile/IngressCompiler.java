@@ -1,7 +1,8 @@
 package dev.caravan.compile;
 
-import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.auth.BasicCredentials;
 import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.Canary;
@@ -13,6 +14,7 @@ import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
@@ -150,21 +152,62 @@ public final class IngressCompiler {
                 reason = annotations.findings().stream().anyMatch(f -> f.kind() == AnnotationFinding.Kind.REFUSED)
                         ? Problem.REFUSED_ANNOTATION : Problem.INVALID_ANNOTATION;
             }
+            RoutePolicy policy = annotations.policy();
+            if (reasons.isEmpty() && policy.basicAuth() != null) {
+                try {
+                    policy = withUsers(policy, state);
+                } catch (IllegalArgumentException e) {
+                    reasons.add(e.getMessage());
+                    reason = Problem.INVALID_ANNOTATION;
+                }
+            }
             if (reasons.isEmpty()) {
-                served.add(new Served(ingress, annotations.policy()));
+                served.add(new Served(ingress, policy));
                 lastGood.put(ref, ingress);
                 continue;
             }
             Ingress good = previousGood.get(ref);
+            RoutePolicy goodPolicy = null;
+            if (good != null) {
+                try {
+                    goodPolicy = withUsers(AnnotationParser.parse(good.getMetadata().getAnnotations(),
+                            ref.namespace()).policy(), state);
+                } catch (IllegalArgumentException usersGone) {
+                    // its users cannot be read either: not served, rather than served unprotected
+                    good = null;
+                }
+            }
             String fallback = good != null ? " (serving its last valid version)" : " (not served)";
             problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good != null) {
-                served.add(new Served(good, AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace()).policy()));
+                served.add(new Served(good, goodPolicy));
                 lastGood.put(ref, good);
             }
         }
         return served;
+    }
+
+    /**
+     * The policy with the users of its auth-secret read from the state.
+     *
+     * @throws IllegalArgumentException naming the Secret and what is wrong with it
+     */
+    private static RoutePolicy withUsers(RoutePolicy policy, ClusterState state) {
+        RoutePolicy.BasicAuth auth = policy.basicAuth();
+        if (auth == null) {
+            return policy;
+        }
+        Secret secret = state.get(ResourceKind.SECRET, auth.secret());
+        if (secret == null) {
+            throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret()
+                    + " does not exist");
+        }
+        try {
+            return policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret() + " "
+                    + e.getMessage());
+        }
     }
 
     private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations, List<Problem> problems) {

@@ -347,12 +347,18 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         proceed(request, match, target, path, options, client);
     }
 
-    /** What a request of this policy waits for, in nginx's access-phase order: auth-url, then the interceptor. */
+    /**
+     * What a request of this policy waits for, in nginx's access-phase order: basic authentication, auth-url,
+     * then the interceptor.
+     */
     private List<RequestCheck> checks(RoutePolicy policy) {
-        if (policy.externalAuth() == null && policy.requestRoute() == null) {
+        if (policy.basicAuth() == null && policy.externalAuth() == null && policy.requestRoute() == null) {
             return List.of();
         }
-        List<RequestCheck> checks = new ArrayList<>(2);
+        List<RequestCheck> checks = new ArrayList<>(3);
+        if (policy.basicAuth() != null) {
+            checks.add(gateway.basicAuthentication().check(policy.basicAuth()));
+        }
         if (policy.externalAuth() != null) {
             checks.add(gateway.externalAuth().check(policy.externalAuth()));
         }

@@ -67,7 +67,8 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         consumers.init(settings.port());
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
-                shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth());
+                shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
+                shared.basicAuthentication());
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
         String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
         bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,

@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.auth.BasicCredentials;
 import dev.caravan.upstream.NextUpstream;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
@@ -44,6 +45,7 @@ import java.util.regex.Pattern;
  * @param requestRoute       the user route run before each request is proxied ({@code caravan.dev/request-route}),
  *                           or {@code null}
  * @param externalAuth       the service each request is first asked of ({@code auth-url}), or {@code null}
+ * @param basicAuth          the users a request must be one of ({@code auth-type: basic}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -51,11 +53,34 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
-        boolean accessLog, String requestRoute, ExternalAuth externalAuth) {
+        boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null);
+            SslRedirect.DEFAULT, false, null, true, null, null, null);
+
+    /**
+     * ingress-nginx's basic authentication.
+     *
+     * @param secret      the Secret of users ({@code auth-secret}), in the Ingress's namespace
+     * @param map         {@code auth-secret-type: auth-map} (one user per key), else an htpasswd file under {@code auth}
+     * @param realm       the realm of the {@code WWW-Authenticate} challenge ({@code auth-realm})
+     * @param credentials the users read from the Secret when the Ingress was compiled; {@code null} before
+     */
+    public record BasicAuth(ObjectRef secret, boolean map, String realm, BasicCredentials credentials) {
+
+        public BasicAuth withCredentials(BasicCredentials read) {
+            return new BasicAuth(secret, map, realm, read);
+        }
+    }
+
+    /** This policy with {@code auth} as its basic authentication. */
+    public RoutePolicy withBasicAuth(BasicAuth auth) {
+        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth);
+    }
 
     /**
      * ingress-nginx's external authentication: before a request goes on, a request with its headers (no

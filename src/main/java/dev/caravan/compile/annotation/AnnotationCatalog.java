@@ -120,7 +120,13 @@ public final class AnnotationCatalog {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; auth-url is asked every request"
                     + " without it"));
         }
-        for (String name : new String[] {"auth-type", "auth-secret", "auth-secret-type", "auth-realm", "auth-tls-secret",
+        supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
+                + " digest is refused as invalid");
+        supported("auth-secret", "the Secret of users (the Ingress's namespace): an htpasswd file under 'auth' (bcrypt,"
+                + " $apr1$, $1$, $5$, $6$, {SHA}, {SSHA}, crypt)");
+        supported("auth-secret-type", "auth-file (default) or auth-map (one user per key)");
+        supported("auth-realm", "the realm of the Basic challenge");
+        for (String name : new String[] {"auth-tls-secret",
             "auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
             "auth-tls-pass-certificate-to-upstream", "satisfy"}) {
             ENTRIES.put(name, new Entry(Support.REFUSED, UNPROTECTED));

@@ -86,7 +86,7 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values));
+                externalAuth(values), basicAuth(values, namespace));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -106,6 +106,49 @@ public final class AnnotationParser {
             return null;
         }
         return route;
+    }
+
+    /**
+     * auth-type: basic with auth-secret (same namespace), auth-secret-type and auth-realm. The Secret is read
+     * by the compiler; digest is refused as invalid rather than the Ingress served unprotected.
+     */
+    private static RoutePolicy.BasicAuth basicAuth(Values values, String namespace) {
+        String type = values.get("auth-type");
+        if (type == null) {
+            return null;
+        }
+        if (!type.equals("basic")) {
+            values.invalid("auth-type", type.equals("digest") ? "is not supported; use basic (over HTTPS) or auth-url"
+                    : "is not basic");
+            return null;
+        }
+        String secretType = values.get("auth-secret-type");
+        if (secretType != null && !secretType.equals("auth-file") && !secretType.equals("auth-map")) {
+            values.invalid("auth-secret-type", "is not auth-file or auth-map");
+            return null;
+        }
+        String secret = values.get("auth-secret");
+        if (secret == null) {
+            values.invalid("auth-type", "needs auth-secret, the Secret of users");
+            return null;
+        }
+        ObjectRef ref;
+        try {
+            ref = secret.contains("/") ? ObjectRef.parse(secret) : new ObjectRef(namespace, secret);
+        } catch (IllegalArgumentException e) {
+            values.invalid("auth-secret", "is not NAMESPACE/NAME");
+            return null;
+        }
+        if (!ref.namespace().equals(namespace)) {
+            values.invalid("auth-secret", "is in another namespace than the Ingress (" + namespace + ")");
+            return null;
+        }
+        String realm = values.get("auth-realm");
+        if (realm != null && !realm.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+            values.invalid("auth-realm", "has characters the quoted realm of a challenge cannot carry");
+            return null;
+        }
+        return new RoutePolicy.BasicAuth(ref, "auth-map".equals(secretType), realm == null ? "" : realm, null);
     }
 
     /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */

@@ -104,8 +104,14 @@ public class InformerConsumer extends DefaultConsumer {
         }
         String selector = endpoint.getFieldSelector();
         if (selector != null && !selector.isEmpty()) {
-            int equals = selector.indexOf('=');
-            scoped = scoped.withField(selector.substring(0, equals), selector.substring(equals + 1));
+            // the API's syntax: requirements joined by commas, each key=value or key!=value
+            for (String requirement : selector.split(",")) {
+                int equals = requirement.indexOf('=');
+                boolean not = equals > 0 && requirement.charAt(equals - 1) == '!';
+                String key = requirement.substring(0, not ? equals - 1 : equals).trim();
+                String value = requirement.substring(equals + 1).trim();
+                scoped = not ? scoped.withoutField(key, value) : scoped.withField(key, value);
+            }
         }
         return scoped;
     }

@@ -24,6 +24,13 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesSource extends RouteBuilder implements StateSource {
 
     public static final String ROUTE_PREFIX = "source-kubernetes-";
+    /**
+     * The Secrets read: TLS ones for certificates and Opaque ones for basic authentication (auth-secret), but
+     * never service-account tokens, bootstrap tokens or Helm's release records, the bulk of a cluster's
+     * Secrets and nothing an Ingress may name.
+     */
+    static final String SECRET_TYPES = "type!=kubernetes.io/service-account-token,type!=bootstrap.kubernetes.io/token,"
+            + "type!=helm.sh/release.v1";
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
 
     private final ClusterStateStore store;
@@ -45,7 +52,7 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     public void configure() {
         for (ResourceKind kind : ResourceKind.values()) {
             String uri = "caravan-informer:" + kind.plural() + "?namespace=" + namespace
-                    + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(type=kubernetes.io/tls)" : "");
+                    + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(" + SECRET_TYPES + ")" : "");
             from(uri)
                     .routeId(routeId(kind))
                     .routeDescription("Watches " + kind.plural() + (namespace.isEmpty() || !kind.namespaced()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,12 +72,29 @@ class AnnotationParserTest {
 
     @Test
     void authenticationNotAppliedIsRefusedRatherThanServedUnprotected() {
-        for (String auth : new String[] {"auth-type", "auth-tls-verify-client", "auth-new-thing",
+        for (String auth : new String[] { "auth-tls-verify-client", "auth-new-thing",
             "satisfy"}) {
             AnnotationParser.Parsed parsed = parse(N + auth, "x");
             assertThat(parsed.blocked()).as(auth).isTrue();
             assertThat(parsed.findings()).singleElement()
                     .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+        }
+    }
+
+    @Test
+    void basicAuthNeedsASecretOfTheSameNamespaceAndDigestIsRefused() {
+        AnnotationParser.Parsed basic = AnnotationParser.parse(Map.of(N + "auth-type", "basic", N + "auth-secret",
+                "users", N + "auth-realm", "Staff only"), "team");
+        assertThat(basic.findings()).isEmpty();
+        assertThat(basic.policy().basicAuth().secret()).hasToString("team/users");
+        assertThat(basic.policy().basicAuth().realm()).isEqualTo("Staff only");
+        for (Map<String, String> bad : List.of(Map.of(N + "auth-type", "digest", N + "auth-secret", "users"),
+                Map.of(N + "auth-type", "basic"), Map.of(N + "auth-type", "basic", N + "auth-secret", "other/users"),
+                Map.of(N + "auth-type", "basic", N + "auth-secret", "users", N + "auth-realm", "say \"hi\""),
+                Map.of(N + "auth-type", "basic", N + "auth-secret", "users", N + "auth-secret-type", "ldap"))) {
+            AnnotationParser.Parsed parsed = AnnotationParser.parse(bad, "team");
+            assertThat(parsed.blocked()).as(bad.toString()).isTrue();
+            assertThat(parsed.policy().basicAuth()).as(bad.toString()).isNull();
         }
     }
 

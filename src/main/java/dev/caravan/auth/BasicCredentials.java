@@ -1,0 +1,101 @@
+package dev.caravan.auth;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The users of one basic-authentication Secret and their password hashes, read as ingress-nginx reads
+ * {@code auth-secret}: an htpasswd file under the key {@code auth} ({@code auth-secret-type: auth-file}, the
+ * default), or one user per key ({@code auth-map}).
+ */
+public final class BasicCredentials {
+
+    private final Map<String, PasswordHash> users;
+
+    private BasicCredentials(Map<String, PasswordHash> users) {
+        this.users = Collections.unmodifiableMap(users);
+    }
+
+    /**
+     * @param map {@code auth-map} rather than an htpasswd file
+     * @throws IllegalArgumentException saying what is wrong, never with a password or hash in it
+     */
+    public static BasicCredentials fromSecret(Secret secret, boolean map) {
+        Map<String, String> data = new TreeMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((key, value) -> data.put(key, decode(value)));
+        }
+        if (secret.getStringData() != null) {
+            data.putAll(secret.getStringData());
+        }
+        Map<String, PasswordHash> users = new TreeMap<>();
+        if (map) {
+            data.forEach((user, hash) -> users.put(user, hash(hash.trim(), "user " + user)));
+        } else {
+            String file = data.get("auth");
+            if (file == null) {
+                throw new IllegalArgumentException("has no key 'auth' (an htpasswd file)");
+            }
+            int number = 0;
+            for (String line : file.split("\r?\n")) {
+                number++;
+                String entry = line.trim();
+                if (entry.isEmpty() || entry.startsWith("#")) {
+                    continue;
+                }
+                int colon = entry.indexOf(':');
+                if (colon <= 0) {
+                    throw new IllegalArgumentException("line " + number + " of 'auth' is not user:hash");
+                }
+                users.put(entry.substring(0, colon), hash(entry.substring(colon + 1), "line " + number + " of 'auth'"));
+            }
+        }
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("holds no user");
+        }
+        return new BasicCredentials(users);
+    }
+
+    private static PasswordHash hash(String hash, String where) {
+        try {
+            return PasswordHash.parse(hash);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + " " + e.getMessage());
+        }
+    }
+
+    private static String decode(String base64) {
+        try {
+            return new String(Base64.getDecoder().decode(base64.trim()), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("has a value that is not base64");
+        }
+    }
+
+    /** The password hash of {@code user}, or {@code null} when there is no such user. */
+    public PasswordHash hashOf(String user) {
+        return users.get(user);
+    }
+
+    public int size() {
+        return users.size();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof BasicCredentials that && users.equals(that.users);
+    }
+
+    @Override
+    public int hashCode() {
+        return users.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return users.size() + " users";
+    }
+}
