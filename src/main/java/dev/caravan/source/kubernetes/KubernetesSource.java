@@ -7,7 +7,9 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.util.List;
+import java.util.Set;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Route;
@@ -31,6 +33,9 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
      */
     static final String SECRET_TYPES = "type!=kubernetes.io/service-account-token,type!=bootstrap.kubernetes.io/token,"
             + "type!=helm.sh/release.v1";
+    /** The same types, checked again here: what an API server's field selector lets through is not trusted. */
+    private static final Set<String> SECRET_TYPES_NOT_READ = Set.of(
+            "kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token", "helm.sh/release.v1");
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
 
     private final ClusterStateStore store;
@@ -75,6 +80,9 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
             return;
         }
         HasMetadata object = exchange.getMessage().getBody(HasMetadata.class);
+        if (object instanceof Secret secret && SECRET_TYPES_NOT_READ.contains(secret.getType())) {
+            return;
+        }
         try {
             store.apply(List.of("DELETED".equals(action) ? Change.delete(object) : Change.upsert(object)));
         } catch (RuntimeException e) {

@@ -134,6 +134,41 @@ class ClusterModeTest {
                 "secure.example.com")).contains(GeneratedCertificate.NAME));
     }
 
+    @Test
+    void basicAuthUsersComeFromOpaqueSecretsButNeverFromServiceAccountTokens() throws Exception {
+        String htpasswd = java.util.Base64.getEncoder().encodeToString(("ann:" + org.apache.commons.codec.digest.Md5Crypt
+                .apr1Crypt("ann-pass")).getBytes());
+        client.resource(ingressClass()).create();
+        client.resource(service("svc-a")).create();
+        client.resource(slice("svc-a-1", "svc-a", a)).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("users").withNamespace("default").endMetadata()
+                .withType("Opaque").addToData("auth", htpasswd).build()).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("token").withNamespace("default").endMetadata()
+                .withType("kubernetes.io/service-account-token").addToData("auth", htpasswd).build()).create();
+        for (String[] protectedBy : new String[][] {{"guarded", "users"}, {"tokened", "token"}}) {
+            Ingress ingress = ingress(protectedBy[0], protectedBy[0] + ".example.com", "/", "svc-a");
+            ingress.getMetadata().setAnnotations(java.util.Map.of("nginx.ingress.kubernetes.io/auth-type", "basic",
+                    "nginx.ingress.kubernetes.io/auth-secret", protectedBy[1]));
+            client.resource(ingress).create();
+        }
+        caravan = startCaravan();
+        assertThat(caravan.get("guarded.example.com", "/").status()).isEqualTo(401);
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET / HTTP/1.1\r\nHost: guarded.example.com\r\nAuthorization: Basic "
+                    + java.util.Base64.getEncoder().encodeToString("ann:ann-pass".getBytes()) + "\r\n\r\n");
+            assertThat(http.read(false).text()).isEqualTo("a");
+        }
+        // a token Secret is not even read (the API server filters by type, and Caravan again): the Ingress naming it
+        // is not served
+        assertThat(server.requests()).anyMatch(request -> request.contains("/api/v1/secrets?")
+                && request.contains("fieldSelector=type%21%3Dkubernetes.io%2Fservice-account-token"));
+        assertThat(caravan.get("tokened.example.com", "/").status()).isEqualTo(404);
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("tokened");
+            assertThat(problem.message()).contains("default/token does not exist");
+        });
+    }
+
     private static io.fabric8.kubernetes.api.model.Secret tlsSecret(String name, String type,
             TestCertificates.Issued issued) {
         java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
