@@ -24,7 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <li><b>balanced</b>: the cookie is a random 128-bit key placed on a consistent-hash ring of the
  *     endpoints ({@value #POINTS} points each at {@code SHA-256(ip ":" port "#" i)}, the key at
  *     {@code SHA-256(key)}, first 8 bytes as a signed long, next point clockwise). Adding a pod
- *     moves about 1/n of the keys to it, as ingress-nginx's balanced mode does.</li>
+ *     moves about 1/n of the keys to it, as ingress-nginx's balanced mode does. The cookie carries the
+ *     key, a dot and {@link #backendKey()} ({@code hex(SHA-256("backend\0" backend))[0..8]}), so that a
+ *     request can be told to belong to the main or the canary backend of a rule.</li>
  * </ul>
  *
  * The lookup tables are built on first use, once per routing-table version of the backend.
@@ -42,6 +44,11 @@ public final class AffinityIndex {
     public AffinityIndex(String backend, List<InetSocketAddress> endpoints) {
         this.backend = backend;
         this.endpoints = endpoints;
+    }
+
+    /** What a balanced cookie carries to say it is this backend's. */
+    public String backendKey() {
+        return HEX.formatHex(sha256("backend\0" + backend)).substring(0, 8);
     }
 
     /** The persistent cookie value that pins {@code endpoint}. */

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class StickySession {
 
-    private static final Pattern KEY = Pattern.compile("[0-9a-f]{32}");
+    private static final Pattern KEY = Pattern.compile("[0-9a-f]{32}(\\.[0-9a-f]{8})?");
     /** Browsers that reject SameSite=None cookies outright (Chrome 51-66, Safari on iOS 12 and macOS 10.14). */
     private static final Pattern SAME_SITE_NONE_INCOMPATIBLE = Pattern.compile(
             "Chrom(e|ium)/(5[1-9]|6[0-6])\\.|\\(iP.+; CPU .*OS 12[_\\d]* like Mac OS X|Mac OS X 10_14[_\\d]*\\)"
@@ -45,14 +45,31 @@ public final class StickySession {
         this.cookiePath = affinity.path() != null ? affinity.path() : rulePath;
         this.https = https;
         this.userAgent = requestHeaders.get(HttpHeaderNames.USER_AGENT, "");
-        this.cookieValue = readCookie(requestHeaders, affinity.cookieName());
+        String value = readCookie(requestHeaders, affinity.cookieName());
         if (affinity.persistent()) {
-            preferred = cookieValue == null ? null : backend.affinity().byPersistentKey(cookieValue);
+            cookieValue = value;
+            preferred = value == null ? null : backend.affinity().byPersistentKey(value);
             balancedKey = null;
         } else {
-            balancedKey = cookieValue != null ? cookieValue : AffinityIndex.newBalancedKey();
+            // another backend's cookie (the canary's, or main's) is no cookie of this one
+            cookieValue = value == null || value.length() > 32 && !value.endsWith("." + backend.affinity().backendKey())
+                    ? null : value;
+            balancedKey = cookieValue != null ? cookieValue.substring(0, 32) : AffinityIndex.newBalancedKey();
             preferred = backend.affinity().onRing(balancedKey);
         }
+    }
+
+    /**
+     * Whether the request's cookie pins it to {@code backend}: to one of its pods (persistent), or by the
+     * backend's mark (balanced). For {@code affinity-canary-behavior: sticky}.
+     */
+    public static boolean pins(RoutePolicy.Affinity affinity, HttpHeaders requestHeaders, Backend backend) {
+        String value = readCookie(requestHeaders, affinity.cookieName());
+        if (value == null || !backend.hasEndpoints()) {
+            return false;
+        }
+        return affinity.persistent() ? backend.affinity().byPersistentKey(value) != null
+                : value.endsWith("." + backend.affinity().backendKey());
     }
 
     /** The pod to try first, or {@code null} to let the balancer choose. */
@@ -79,6 +96,7 @@ public final class StickySession {
             if (value == null) {
                 return;
             }
+            value = value + "." + backend.affinity().backendKey();
         }
         response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie(value)));
     }

@@ -426,12 +426,31 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return response;
     }
 
+    /**
+     * The main or the canary backend, as ingress-nginx's balancer picks: with sticky cookie affinity, a request
+     * pinned to either stays with it; otherwise the canary's header, cookie and weight decide.
+     */
+    private static Backend chooseBackend(PathRule rule, RouteMatch match, HttpHeaders headers) {
+        if (rule == null || rule.canary() == null || !rule.canary().backend().hasEndpoints()) {
+            return match.backend();
+        }
+        RoutePolicy.Affinity affinity = rule.policy().affinity();
+        if (affinity != null && affinity.canarySticky()) {
+            if (StickySession.pins(affinity, headers, match.backend())) {
+                return match.backend();
+            }
+            if (StickySession.pins(affinity, headers, rule.canary().backend())) {
+                return rule.canary().backend();
+            }
+        }
+        return rule.canary().chooses(headers) ? rule.canary().backend() : match.backend();
+    }
+
     /** The rest of a request's way once its interceptor, if any, let it go on: to a Camel route or to pods. */
     private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
             InetSocketAddress client) {
         PathRule rule = match.rule();
-        Backend backend = rule != null && rule.canary() != null && rule.canary().backend().hasEndpoints()
-                && rule.canary().chooses(request.headers()) ? rule.canary().backend() : match.backend();
+        Backend backend = chooseBackend(rule, match, request.headers());
         if (record != null) {
             record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();
         }

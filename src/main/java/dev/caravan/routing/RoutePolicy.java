@@ -170,9 +170,13 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      * @param sameSite        {@code None}, {@code Lax}, {@code Strict}, or {@code null}
      * @param secure          forced Secure ({@code null}: only over HTTPS)
      * @param changeOnFailure whether a request that had to leave its pinned pod is re-pinned
+     * @param canarySticky    {@code affinity-canary-behavior: sticky} (the default): a request pinned to a pod
+     *                        of the main or the canary backend stays with that backend, whatever the canary's
+     *                        weight; {@code legacy}: the canary rules choose first, as if there were no cookie
      */
     public record Affinity(boolean persistent, String cookieName, String path, String domain, long maxAge,
-            String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure) {
+            String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure,
+            boolean canarySticky) {
     }
 
     /**

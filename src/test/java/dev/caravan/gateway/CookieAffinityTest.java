@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CookieAffinityTest {
 
     private static final String NGINX = "nginx.ingress.kubernetes.io/";
-    private static final Pattern COOKIE = Pattern.compile("INGRESSCOOKIE=([0-9a-f]{32})");
+    /** A persistent cookie is 32 hex; a balanced one adds its backend's mark. */
+    private static final Pattern COOKIE = Pattern.compile("INGRESSCOOKIE=([0-9a-f]{32}(?:\\.[0-9a-f]{8})?)");
 
     @TempDir
     Path manifests;
@@ -83,6 +85,51 @@ class CookieAffinityTest {
         Matcher matcher = COOKIE.matcher(setCookie);
         assertThat(matcher.find()).isTrue();
         return matcher.group(1);
+    }
+
+    private CaravanHarness startWithCanary(Map<String, String> affinity) throws Exception {
+        Map<String, String> canary = Map.of(NGINX + "canary", "true", NGINX + "canary-weight", "50");
+        write(manifests, "app.yaml", String.join("---\n", Manifests.ingressClass(),
+                Manifests.service("svc", pods.get(0), pods.get(1)), Manifests.service("next", pods.get(2)),
+                Manifests.ingress("app", "app.example.com", "/shop", "svc", affinity),
+                Manifests.ingress("app-canary", "app.example.com", "/shop", "next", canary)));
+        CaravanHarness caravan = CaravanHarness.start(manifests);
+        caravans.add(caravan);
+        return caravan;
+    }
+
+    @Test
+    void stickyCanaryBehaviorKeepsAPinnedClientWithItsBackendWhateverTheWeight() throws Exception {
+        for (String mode : new String[] {"balanced", "persistent"}) {
+            CaravanHarness caravan = startWithCanary(Map.of(NGINX + "affinity", "cookie", NGINX + "affinity-mode", mode));
+            Set<String> firstPods = new java.util.HashSet<>();
+            // clients land on main and canary by weight; each stays where it landed
+            for (int client = 0; client < 12; client++) {
+                RawHttp.Response first = get(caravan, null);
+                String cookie = issued(first);
+                firstPods.add(first.text());
+                for (int i = 0; i < 8; i++) {
+                    assertThat(servedBy(caravan, cookie)).as(mode + " client " + client).isEqualTo(first.text());
+                }
+            }
+            assertThat(firstPods).as(mode).contains("pod-2").containsAnyOf("pod-0", "pod-1");
+            caravan.close();
+            caravans.remove(caravan);
+        }
+    }
+
+    @Test
+    void legacyCanaryBehaviorLetsTheWeightDecideForPinnedClientsToo() throws Exception {
+        CaravanHarness caravan = startWithCanary(Map.of(NGINX + "affinity", "cookie",
+                NGINX + "affinity-mode", "persistent", NGINX + "affinity-canary-behavior", "legacy"));
+        RawHttp.Response first = get(caravan, null);
+        String cookie = issued(first);
+        Set<String> served = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            served.add(servedBy(caravan, cookie));
+        }
+        // one main pod (the pinned one, or the first re-pinned) and the canary: the cookie did not hold
+        assertThat(served).contains("pod-2").containsAnyOf("pod-0", "pod-1");
     }
 
     @Test
@@ -165,7 +212,7 @@ class CookieAffinityTest {
                 NGINX + "session-cookie-max-age", "3600", NGINX + "session-cookie-samesite", "Strict",
                 NGINX + "session-cookie-secure", "true"), 2);
         String setCookie = get(caravan, null).header("Set-Cookie");
-        assertThat(setCookie).matches("route=[0-9a-f]{32}; Max-Age=3600; Expires=.+ GMT; Path=/; "
+        assertThat(setCookie).matches("route=[0-9a-f]{32}\\.[0-9a-f]{8}; Max-Age=3600; Expires=.+ GMT; Path=/; "
                 + "Domain=.example.com; Secure; HTTPOnly; SameSite=Strict");
     }
 

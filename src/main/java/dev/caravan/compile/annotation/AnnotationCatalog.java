@@ -98,7 +98,9 @@ public final class AnnotationCatalog {
                 + " else 502");
         supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
         supported("proxy-ssl-server-name", "on: send proxy-ssl-name by SNI");
-        for (String name : new String[] {"affinity-canary-behavior", "upstream-hash-by-subset", "proxy-buffering",
+        supported("affinity-canary-behavior", "sticky (default: a client pinned to the main or the canary backend"
+                + " stays there) or legacy (the canary rules decide first)");
+        for (String name : new String[] {"upstream-hash-by-subset", "proxy-buffering",
             "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }

@@ -384,6 +384,10 @@ public final class AnnotationParser {
             }
             sameSite = canonical;
         }
+        String canaryBehavior = values.get("affinity-canary-behavior");
+        if (canaryBehavior != null && !canaryBehavior.equals("sticky") && !canaryBehavior.equals("legacy")) {
+            values.invalid("affinity-canary-behavior", "is not sticky or legacy");
+        }
         String secure = values.get("session-cookie-secure");
         int maxAge = values.integer("session-cookie-max-age", 0, Integer.MAX_VALUE, -1);
         int expires = values.integer("session-cookie-expires", 0, Integer.MAX_VALUE, -1);
@@ -391,7 +395,7 @@ public final class AnnotationParser {
                 values.path("session-cookie-path", false), values.host("session-cookie-domain"),
                 maxAge >= 0 ? maxAge : expires, sameSite, values.bool("session-cookie-conditional-samesite-none"),
                 secure == null ? null : values.bool("session-cookie-secure"),
-                values.bool("session-cookie-change-on-failure"));
+                values.bool("session-cookie-change-on-failure"), !"legacy".equals(canaryBehavior));
     }
 
     /** As ingress-nginx: a temporal redirect wins over a permanent one; a code out of range is the default. */
