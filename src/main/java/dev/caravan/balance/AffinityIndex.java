@@ -4,7 +4,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -39,7 +41,8 @@ public final class AffinityIndex {
     private final String backend;
     private final List<InetSocketAddress> endpoints;
     private volatile Map<String, InetSocketAddress> byKey;
-    private volatile Ring ring;
+    private volatile Ring<InetSocketAddress> ring;
+    private volatile Subsets subsets;
 
     public AffinityIndex(String backend, List<InetSocketAddress> endpoints) {
         this.backend = backend;
@@ -71,12 +74,40 @@ public final class AffinityIndex {
 
     /** The endpoint a balanced cookie's key lands on; {@code null} only when there are no endpoints. */
     public InetSocketAddress onRing(String key) {
-        Ring current = ring;
+        Ring<InetSocketAddress> current = ring;
         if (current == null) {
             current = Ring.of(endpoints);
             ring = current;
         }
         return current.lookup(key);
+    }
+
+    /**
+     * {@code upstream-hash-by-subset}, as ingress-nginx's: the endpoints, in address order, cut into subsets of
+     * {@code size} (the last one filled up from the first endpoints), each subset on a ring as {@code setN}; the
+     * key picks a subset, and a random endpoint of it serves. {@code null} only when there are no endpoints.
+     */
+    public InetSocketAddress inSubset(String key, int size) {
+        Subsets current = subsets;
+        if (current == null || current.size() != size) {
+            List<InetSocketAddress> sorted = new ArrayList<>(endpoints);
+            sorted.sort(Comparator.comparing(AffinityIndex::address));
+            int sets = (sorted.size() + size - 1) / size;
+            List<String> names = new ArrayList<>(sets);
+            List<List<InetSocketAddress>> members = new ArrayList<>(sets);
+            for (int set = 0; set < sets; set++) {
+                List<InetSocketAddress> subset = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    subset.add(sorted.get((set * size + i) % sorted.size()));
+                }
+                names.add("set" + (set + 1));
+                members.add(List.copyOf(subset));
+            }
+            current = new Subsets(size, Ring.of(names, members));
+            subsets = current;
+        }
+        List<InetSocketAddress> subset = current.ring().lookup(key);
+        return subset == null ? null : subset.get(ThreadLocalRandom.current().nextInt(subset.size()));
     }
 
     /** A fresh balanced key. */
@@ -106,34 +137,42 @@ public final class AffinityIndex {
         return value;
     }
 
-    private record Ring(long[] points, InetSocketAddress[] owners) {
+    /** A consistent-hash ring: each owner at {@value #POINTS} points {@code SHA-256(name "#" i)}. */
+    private record Ring<T>(long[] points, List<T> owners) {
 
-        static Ring of(List<InetSocketAddress> endpoints) {
-            long[][] pairs = new long[endpoints.size() * POINTS][];
+        static Ring<InetSocketAddress> of(List<InetSocketAddress> endpoints) {
+            return of(endpoints.stream().map(AffinityIndex::address).toList(), endpoints);
+        }
+
+        static <T> Ring<T> of(List<String> names, List<T> owners) {
+            long[][] pairs = new long[names.size() * POINTS][];
             int n = 0;
-            for (int e = 0; e < endpoints.size(); e++) {
-                String address = address(endpoints.get(e));
+            for (int e = 0; e < names.size(); e++) {
                 for (int i = 0; i < POINTS; i++) {
-                    pairs[n++] = new long[] {point(address + "#" + i), e};
+                    pairs[n++] = new long[] {point(names.get(e) + "#" + i), e};
                 }
             }
             Arrays.sort(pairs, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
             long[] points = new long[pairs.length];
-            InetSocketAddress[] owners = new InetSocketAddress[pairs.length];
+            List<T> pointOwners = new ArrayList<>(pairs.length);
             for (int i = 0; i < pairs.length; i++) {
                 points[i] = pairs[i][0];
-                owners[i] = endpoints.get((int) pairs[i][1]);
+                pointOwners.add(owners.get((int) pairs[i][1]));
             }
-            return new Ring(points, owners);
+            return new Ring<>(points, pointOwners);
         }
 
-        InetSocketAddress lookup(String key) {
+        T lookup(String key) {
             if (points.length == 0) {
                 return null;
             }
             int at = Arrays.binarySearch(points, point(key));
             int index = at >= 0 ? at : -at - 1;
-            return owners[index == points.length ? 0 : index];
+            return owners.get(index == points.length ? 0 : index);
         }
+    }
+
+    /** The subsets of {@code upstream-hash-by-subset} for one subset size, on their own ring. */
+    private record Subsets(int size, Ring<List<InetSocketAddress>> ring) {
     }
 }

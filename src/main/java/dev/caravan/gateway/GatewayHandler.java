@@ -471,8 +471,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         InetSocketAddress preferred = null;
         if (policy.hashBy() != null) {
             // before the headers change: the key reads the request as the client sent it
-            preferred = backend.affinity().onRing(policy.hashBy().keyOf(request.uri(), path, target.host(), client,
-                    request.headers()));
+            String key = policy.hashBy().keyOf(request.uri(), path, target.host(), client, request.headers());
+            preferred = policy.hashBy().subsetSize() > 0 ? backend.affinity().inSubset(key, policy.hashBy().subsetSize())
+                    : backend.affinity().onRing(key);
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,

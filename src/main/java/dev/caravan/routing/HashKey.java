@@ -31,10 +31,25 @@ public final class HashKey {
 
     private final List<Part> parts;
     private final String source;
+    private final int subsetSize;
 
-    private HashKey(List<Part> parts, String source) {
+    private HashKey(List<Part> parts, String source, int subsetSize) {
         this.parts = parts;
         this.source = source;
+        this.subsetSize = subsetSize;
+    }
+
+    /**
+     * This key choosing among subsets of {@code size} endpoints rather than endpoints
+     * ({@code upstream-hash-by-subset}).
+     */
+    public HashKey withSubsets(int size) {
+        return new HashKey(parts, source, size);
+    }
+
+    /** The size of the subsets the key chooses among, or 0 when it chooses an endpoint. */
+    public int subsetSize() {
+        return subsetSize;
     }
 
     /** Parses a value; throws {@link IllegalArgumentException} naming a variable that is not supported. */
@@ -60,7 +75,7 @@ public final class HashKey {
             }
             parts.add(new Literal(value.substring(at)));
         }
-        return new HashKey(List.copyOf(parts), value);
+        return new HashKey(List.copyOf(parts), value, 0);
     }
 
     private static boolean supported(String name) {
@@ -113,7 +128,17 @@ public final class HashKey {
     }
 
     @Override
+    public boolean equals(Object other) {
+        return other instanceof HashKey that && source.equals(that.source) && subsetSize == that.subsetSize;
+    }
+
+    @Override
+    public int hashCode() {
+        return source.hashCode() * 31 + subsetSize;
+    }
+
+    @Override
     public String toString() {
-        return source;
+        return subsetSize > 0 ? source + " (subsets of " + subsetSize + ")" : source;
     }
 }

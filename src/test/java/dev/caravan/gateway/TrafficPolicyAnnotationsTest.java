@@ -76,6 +76,8 @@ class TrafficPolicyAnnotationsTest {
                         Map.of(NGINX + "denylist-source-range", "127.0.0.1")),
                 Manifests.ingress("hashed", "hashed.example.com", "/", "svc",
                         Map.of(NGINX + "upstream-hash-by", "$arg_user")),
+                Manifests.ingress("subsets", "subsets.example.com", "/", "svc", Map.of(NGINX + "upstream-hash-by",
+                        "$arg_user", NGINX + "upstream-hash-by-subset", "true", NGINX + "upstream-hash-by-subset-size", "2")),
                 """
                 apiVersion: v1
                 kind: Service
@@ -323,6 +325,25 @@ class TrafficPolicyAnnotationsTest {
             podsSeen.add(first);
         }
         assertThat(podsSeen).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void upstreamHashBySubsetKeepsAKeyWithinOneSubsetOfPods() throws Exception {
+        // three pods in address order, in subsets of two: {pod-0, pod-1} and {pod-2, pod-0}, the last filled up
+        Set<Set<String>> subsets = Set.of(Set.of("pod-0", "pod-1"), Set.of("pod-2", "pod-0"));
+        Set<Set<String>> seen = new HashSet<>();
+        for (int user = 0; user < 12; user++) {
+            Set<String> servedUser = new HashSet<>();
+            for (int i = 0; i < 16; i++) {
+                servedUser.add(caravan.get("subsets.example.com", "/?user=u" + user).text());
+            }
+            assertThat(subsets).as("user " + user + " served by " + servedUser)
+                    .anySatisfy(subset -> assertThat(subset).containsAll(servedUser));
+            seen.add(servedUser);
+        }
+        // a key spreads over its subset, and the keys over both subsets
+        assertThat(seen).anySatisfy(served -> assertThat(served).hasSize(2));
+        assertThat(seen.stream().flatMap(Set::stream).distinct()).containsExactlyInAnyOrder("pod-0", "pod-1", "pod-2");
     }
 
     private static RawHttp.Response send(String request) throws Exception {

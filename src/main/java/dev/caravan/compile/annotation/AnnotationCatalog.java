@@ -100,7 +100,10 @@ public final class AnnotationCatalog {
         supported("proxy-ssl-server-name", "on: send proxy-ssl-name by SNI");
         supported("affinity-canary-behavior", "sticky (default: a client pinned to the main or the canary backend"
                 + " stays there) or legacy (the canary rules decide first)");
-        for (String name : new String[] {"upstream-hash-by-subset", "proxy-buffering",
+        supported("upstream-hash-by-subset", "true: the hash picks a subset of the endpoints, and one of them at random"
+                + " serves (with upstream-hash-by)");
+        supported("upstream-hash-by-subset-size", "endpoints per subset (default 3)");
+        for (String name : new String[] {"proxy-buffering",
             "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers", "server-alias"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }

@@ -75,6 +75,9 @@ public final class AnnotationParser {
         Duration read = values.seconds("proxy-read-timeout");
         RoutePolicy.Affinity affinity = affinity(values);
         HashKey hashBy = values.hashKey("upstream-hash-by");
+        if (hashBy != null && values.bool("upstream-hash-by-subset")) {
+            hashBy = hashBy.withSubsets(values.integer("upstream-hash-by-subset-size", 1, 1000, 3));
+        }
         List<IpSubnetFilterRule> allowed = values.networks("allowlist-source-range", IpFilterRuleType.ACCEPT);
         if (allowed.isEmpty()) {
             allowed = values.networks("whitelist-source-range", IpFilterRuleType.ACCEPT);
