@@ -253,7 +253,7 @@ public final class Caravan {
         }
         // the routes Ingresses name are checked again once the folder's routes came or went
         main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000, recompiler::requestCompile));
-        readiness.require("routes folder read", routeFolder::scanned);
+        readiness.require("routes folder loaded", () -> routeFolder.ready(main.getCamelContext()));
         main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
         main.bind(HTTP_LISTENER_BEAN, httpListener);
         main.bind(HTTPS_LISTENER_BEAN, httpsListener);

@@ -44,12 +44,18 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class IngressCompiler {
 
-    private static final Comparator<Served> OLDEST_FIRST = Comparator
-            .comparing((Served served) -> createdAt(served.ingress()))
-            .thenComparing(served -> ClusterState.refOf(served.ingress()));
+    private static final Comparator<Served> OLDEST_FIRST = Comparator.comparing(Served::created)
+            .thenComparing(Served::ref);
 
-    /** An Ingress as it will be served, with its annotations parsed. */
-    private record Served(Ingress ingress, RoutePolicy policy) {
+    /**
+     * An Ingress as it will be served, with its annotations parsed, and what it is sorted by read once: a
+     * comparator parsing timestamps took 40 % of a compilation at 10,000 Ingresses (bench/scale).
+     */
+    private record Served(Ingress ingress, RoutePolicy policy, Instant created, ObjectRef ref) {
+
+        Served(Ingress ingress, RoutePolicy policy) {
+            this(ingress, policy, createdAt(ingress), ClusterState.refOf(ingress));
+        }
     }
 
     private final ControllerSettings settings;

@@ -125,6 +125,8 @@ public final class Recompiler extends ServiceSupport {
 
     /** Compiles the current state now, on the caller's thread; for start-up and operators. */
     public synchronized Compilation compileNow() {
+        // read before the state: a state taken before the source synced must not be served as a synced one
+        boolean synced = sourceSynced.getAsBoolean();
         ClusterState state = store.current();
         long started = System.nanoTime();
         Compilation compilation = compiler.compile(state, last, Set.copyOf(disabled));
@@ -132,7 +134,6 @@ public final class Recompiler extends ServiceSupport {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }
         last = compilation;
-        boolean synced = sourceSynced.getAsBoolean();
         boolean wasServing = table.serving();
         RoutingTable before = table.get();
         table.set(compilation.table(), synced);

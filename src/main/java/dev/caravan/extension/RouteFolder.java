@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.RoutesBuilder;
+import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
@@ -54,6 +55,8 @@ public final class RouteFolder {
     /** The content of each file that failed to load, with why: retried only once it changes. */
     private final Map<Path, Failure> failed = new ConcurrentHashMap<>();
     private volatile boolean scanned;
+    /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
+    private volatile List<String> loadedIds = List.of();
 
     private record Loaded(String content, List<String> routeIds) {
     }
@@ -76,6 +79,22 @@ public final class RouteFolder {
     /** Whether the folder has been read once: the routes in it at start are loaded or reported. */
     public boolean scanned() {
         return scanned;
+    }
+
+    /**
+     * Whether the folder has been read and every route it loaded has started: routes added while Camel itself
+     * is still starting start only at the end of its start-up, and until then a request for them gets 503.
+     */
+    public boolean ready(CamelContext camel) {
+        if (!scanned || camel == null) {
+            return false;
+        }
+        for (String id : loadedIds) {
+            if (camel.getRouteController().getRouteStatus(id) != ServiceStatus.Started) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The files that did not load, by file name, with why. */
@@ -164,6 +183,7 @@ public final class RouteFolder {
                 }
             }
         }
+        loadedIds = loaded.values().stream().flatMap(file -> file.routeIds().stream()).toList();
         scanned = true;
         return first || !attempted.isEmpty();
     }
