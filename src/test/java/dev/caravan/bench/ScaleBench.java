@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.caravan.testing.ClusterObjects;
 import dev.caravan.testing.FreePorts;
 import dev.caravan.testing.MockApiServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPathBuilder;
@@ -23,9 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -63,11 +62,17 @@ public final class ScaleBench {
     /** Held so that its level stays set: the mock logs every request at INFO, which would cost more than serving it. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
-    private record Edit(String kind, double millis, double compileMillis) {
+    private record Edit(String kind, double millis, double writeMillis, double compileMillis) {
     }
 
     private record Result(int count, double populateSeconds, double readySeconds, double heapMiB,
-            double syncCompileMillis, double fullCompileMillis, List<Edit> edits) {
+            double syncCompileMillis, double fullCompileMillis, List<Edit> edits, String failure) {
+
+        /** A size that could not be measured (Caravan out of memory, say); the other sizes still run. */
+        static Result failed(int count, Exception cause) {
+            return new Result(count, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(),
+                    cause.toString());
+        }
     }
 
     private ScaleBench() {
@@ -88,7 +93,12 @@ public final class ScaleBench {
         HttpServer b = backend("127.0.0.3", "b");
         try {
             for (int count : counts) {
-                results.add(measure(count, Math.min(edits, count), heap, a.getAddress(), b.getAddress()));
+                try {
+                    results.add(measure(count, Math.min(edits, count), heap, a.getAddress(), b.getAddress()));
+                } catch (Exception e) {
+                    System.out.println("failed at " + count + ": " + e);
+                    results.add(Result.failed(count, e));
+                }
             }
         } finally {
             a.stop(0);
@@ -122,38 +132,30 @@ public final class ScaleBench {
         try (MockApiServer api = MockApiServer.started()) {
             int[] edited = IntStream.range(0, edits).map(k -> (int) ((long) k * count / edits)).toArray();
             long populating = System.nanoTime();
-            populate(api.client(), count, edited, a, b);
+            populate(api, count, edited, a, b);
             double populateSeconds = (System.nanoTime() - populating) / 1e9;
             System.out.printf("populated %,d Ingresses, Services and EndpointSlices in %.1f s%n", count, populateSeconds);
             return run(api, count, edited, heap, populateSeconds);
         }
     }
 
-    private static void populate(KubernetesClient client, int count, int[] edited, InetSocketAddress a,
-            InetSocketAddress b) throws Exception {
-        client.resource(ClusterObjects.ingressClass()).create();
-        client.resource(ClusterObjects.service("edit-b")).create();
-        client.resource(slice("edit-b", b)).create();
+    private static void populate(MockApiServer api, int count, int[] edited, InetSocketAddress a,
+            InetSocketAddress b) {
         boolean[] onA = new boolean[count];
         for (int i : edited) {
             onA[i] = true;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Object>> work = IntStream.range(0, count).mapToObj(i -> pool.submit(() -> {
-                String name = "app-" + i;
-                client.resource(ClusterObjects.service(name)).create();
-                // unroutable pods for the Ingresses no request goes to: distinct addresses, as in a cluster
-                client.resource(slice(name, onA[i] ? a : new InetSocketAddress(
-                        "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080))).create();
-                return (Object) client.resource(ClusterObjects.ingress(name, host(i), "/", name)).create();
-            })).toList();
-            for (Future<Object> done : work) {
-                done.get();
-            }
-        } finally {
-            pool.shutdown();
+        List<HasMetadata> objects = new ArrayList<>(List.of(ClusterObjects.ingressClass(),
+                ClusterObjects.service("edit-b"), slice("edit-b", b)));
+        for (int i = 0; i < count; i++) {
+            String name = "app-" + i;
+            objects.add(ClusterObjects.service(name));
+            // unroutable pods for the Ingresses no request goes to: distinct addresses, as in a cluster
+            objects.add(slice(name, onA[i] ? a : new InetSocketAddress(
+                    "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080)));
+            objects.add(ClusterObjects.ingress(name, host(i), "/", name));
         }
+        api.preload(objects);
     }
 
     private static String host(int i) {
@@ -213,7 +215,7 @@ public final class ScaleBench {
                 System.out.printf("compile: %.0f ms at sync, full compiles %s ms%n", syncCompile, Arrays.toString(full));
                 List<Edit> edits = edit(api.client(), http, mbeans, httpPort, edited);
                 return new Result(count, populateSeconds, readySeconds, heapMiB, syncCompile,
-                        full[FULL_COMPILES / 2], edits);
+                        full[FULL_COMPILES / 2], edits, null);
             }
         } finally {
             caravan.destroy();
@@ -276,6 +278,7 @@ public final class ScaleBench {
             String compiledBefore = (String) mbeans.getAttribute(ROUTING_TABLE, "LastCompileTime");
             long writing = System.nanoTime();
             client.resource(ingress).update();
+            double writeMillis = (System.nanoTime() - writing) / 1e6;
             String answer = body(http, poll);
             while (!"b".equals(answer)) {
                 if (System.nanoTime() - writing > EDIT_WITHIN.toNanos()) {
@@ -288,7 +291,7 @@ public final class ScaleBench {
             while (compiledBefore.equals(mbeans.getAttribute(ROUTING_TABLE, "LastCompileTime"))) {
                 Thread.sleep(1);
             }
-            done.add(new Edit(addPath ? "path" : "backend", millis, lastCompileMillis(mbeans)));
+            done.add(new Edit(addPath ? "path" : "backend", millis, writeMillis, lastCompileMillis(mbeans)));
         }
         return done;
     }
@@ -325,15 +328,20 @@ public final class ScaleBench {
         System.out.printf("%nCaravan -Xmx%s; change = one Ingress edit written to the API until the first response"
                 + " from the new rule%n", heap);
         System.out.println("| N | populate | ready | heap after GC | compile at sync | full compile (median of "
-                + FULL_COMPILES + ") | edits | change p50 | change p99 | change max | compile per edit p50 |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + FULL_COMPILES + ") | edits | change p50 | change p99 | change max | API write p50 | compile per edit p50 |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Result r : results) {
+            if (r.failure() != null) {
+                System.out.printf("| %,d | failed: %s |%n", r.count(), r.failure());
+                continue;
+            }
             double[] all = r.edits().stream().mapToDouble(Edit::millis).sorted().toArray();
+            double[] writes = r.edits().stream().mapToDouble(Edit::writeMillis).sorted().toArray();
             double[] compiles = r.edits().stream().mapToDouble(Edit::compileMillis).sorted().toArray();
             System.out.printf("| %,d | %.1f s | %.2f s | %.0f MiB | %.0f ms | %.0f ms | %d | %.0f ms | %.0f ms | %.0f ms"
-                    + " | %.0f ms |%n", r.count(), r.populateSeconds(), r.readySeconds(), r.heapMiB(),
+                    + " | %.0f ms | %.0f ms |%n", r.count(), r.populateSeconds(), r.readySeconds(), r.heapMiB(),
                     r.syncCompileMillis(), r.fullCompileMillis(), all.length, percentile(all, 50), percentile(all, 99),
-                    all.length == 0 ? Double.NaN : all[all.length - 1], percentile(compiles, 50));
+                    all.length == 0 ? Double.NaN : all[all.length - 1], percentile(writes, 50), percentile(compiles, 50));
         }
         System.out.println();
         System.out.println("| N | kind | edits | p50 | p99 |");
