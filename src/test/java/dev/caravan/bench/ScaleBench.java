@@ -200,11 +200,12 @@ public final class ScaleBench {
             awaitReady(http, caravan, adminPort, started, log);
             double readySeconds = (System.nanoTime() - started) / 1e9;
             System.out.printf("ready in %.2f s%n", readySeconds);
-            double heapMiB = heapAfterGc(caravan.pid());
             try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(
                     "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi"),
                     java.util.Map.of(JMXConnector.CREDENTIALS, new String[] {"bench", JMX_PASSWORD}))) {
                 MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
+                awaitCompilerIdle(mbeans);
+                double heapMiB = heapAfterGc(caravan.pid());
                 double syncCompile = lastCompileMillis(mbeans);
                 double[] full = new double[FULL_COMPILES];
                 for (int i = 0; i < FULL_COMPILES; i++) {
@@ -244,6 +245,23 @@ public final class ScaleBench {
                 throw new IllegalStateException("not ready within " + READY_WITHIN + "; see " + log);
             }
             Thread.sleep(20);
+        }
+    }
+
+    /**
+     * Waits until no compilation has finished for a second (at most a minute): one still running at ready (states
+     * that arrived during the sync) would otherwise count its garbage as heap in use.
+     */
+    private static void awaitCompilerIdle(MBeanServerConnection mbeans) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        Object last = mbeans.getAttribute(ROUTING_TABLE, "LastCompileTime");
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            Object now = mbeans.getAttribute(ROUTING_TABLE, "LastCompileTime");
+            if (now.equals(last)) {
+                return;
+            }
+            last = now;
         }
     }
 
