@@ -61,6 +61,22 @@ class MockApiServerTest {
     }
 
     @Test
+    void preloadedObjectsAreServedAsCreatedOnes() {
+        server = MockApiServer.started();
+        server.preload(List.of(service("a"), ClusterObjects.ingressClass()));
+        KubernetesClient client = server.client();
+
+        Service a = client.services().withName("a").get();
+        assertThat(a.getMetadata().getNamespace()).isEqualTo(MockApiServer.NAMESPACE);
+        assertThat(a.getMetadata().getResourceVersion()).isNotEmpty();
+        assertThat(client.network().v1().ingressClasses().withName("caravan").get()).isNotNull();
+        client.services().withName("a").edit(s -> new ServiceBuilder(s).editMetadata().addToLabels("x", "y")
+                .endMetadata().build());
+        assertThat(client.services().list().getItems()).singleElement()
+                .satisfies(s -> assertThat(s.getMetadata().getLabels()).containsEntry("x", "y"));
+    }
+
+    @Test
     void expiredWatchMakesTheInformerRelistAndReportTheDeleteItMissed() throws Exception {
         server = MockApiServer.started();
         KubernetesClient client = server.client();
