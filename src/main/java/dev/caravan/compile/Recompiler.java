@@ -171,11 +171,18 @@ public final class Recompiler extends ServiceSupport {
         return compilation;
     }
 
-    /** Asks for a compilation of the latest state, soon, on the compiler's thread. */
+    /**
+     * Asks for a compilation of the latest state, soon, on the compiler's thread. Before the source has synced
+     * nothing is served, so nothing is compiled: at 10,000 Ingresses, compiling partial states while the lists
+     * arrived took more CPU than the lists themselves; the source asks again once it has synced.
+     */
     public void requestCompile() {
         if (pending.compareAndSet(false, true)) {
             executor.execute(() -> {
                 pending.set(false);
+                if (!sourceSynced.getAsBoolean()) {
+                    return;
+                }
                 try {
                     compileNow();
                 } catch (RuntimeException e) {
