@@ -1,8 +1,12 @@
 package dev.caravan.gateway;
 
 import dev.caravan.extension.UserRoutes;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.AttributeKey;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.netty.NettyConstants;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
@@ -14,16 +18,31 @@ import org.apache.camel.support.AsyncProcessorSupport;
  */
 final class CamelRouteBackend extends AsyncProcessorSupport {
 
+    /** The user route the gateway chose for the request now on a channel; set by the gateway only. */
+    static final AttributeKey<String> ROUTE = AttributeKey.valueOf("caravan.camel-route");
+
     private final UserRoutes routes;
 
     CamelRouteBackend(UserRoutes routes) {
         this.routes = routes;
     }
 
+    /** The route the gateway chose for this request, or {@code null} when the request is the default backend's. */
+    static String routeOf(Exchange exchange) {
+        Channel channel = channel(exchange);
+        return channel == null ? null : channel.attr(ROUTE).get();
+    }
+
+    private static Channel channel(Exchange exchange) {
+        // an object camel-netty puts in the message; a client's headers and query are strings, never this
+        Object context = exchange.getMessage().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT);
+        return context instanceof ChannelHandlerContext handlerContext ? handlerContext.channel() : null;
+    }
+
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        String routeId = exchange.getMessage().getHeader(ListenerRoutes.CAMEL_ROUTE_HEADER, String.class);
-        exchange.getMessage().removeHeader(ListenerRoutes.CAMEL_ROUTE_HEADER);
+        String routeId = routeOf(exchange);
+        channel(exchange).attr(ROUTE).set(null);
         routes.send(routeId, exchange, outcome -> {
             if (outcome != UserRoutes.Outcome.RAN) {
                 RequestWarnings.warn("503 for a CamelRoute backend: {}", outcome == UserRoutes.Outcome.BUSY

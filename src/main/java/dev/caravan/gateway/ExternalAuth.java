@@ -41,8 +41,7 @@ public final class ExternalAuth {
     static final int MAX_IN_FLIGHT = 1024;
     /** Headers of one connection, or that the JDK's client sets itself and refuses from callers. */
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection", "te",
-            "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host",
-            ListenerRoutes.CAMEL_ROUTE_HEADER.toLowerCase(Locale.ROOT));
+            "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host");
     private static final byte[] NO_BODY = new byte[0];
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+]");
     private static final Pattern AUTHORITY = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"

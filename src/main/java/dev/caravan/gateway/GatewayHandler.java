@@ -210,8 +210,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
-        // set only by the gateway, for the listener route: never taken from a client
-        request.headers().remove(ListenerRoutes.CAMEL_ROUTE_HEADER);
+        ctx.channel().attr(CamelRouteBackend.ROUTE).set(null);
         if (headerTimeout != null) {
             headerTimeout.headReceived();
         }
@@ -456,7 +455,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (backend.camelRoute() != null) {
             // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
-            request.headers().set(ListenerRoutes.CAMEL_ROUTE_HEADER, backend.camelRoute());
+            // on the channel, where no client can write: headers and query parameters are the client's
+            ctx.channel().attr(CamelRouteBackend.ROUTE).set(backend.camelRoute());
             state = State.CAMEL;
             camelRequestComplete = false;
             ctx.fireChannelRead(request);

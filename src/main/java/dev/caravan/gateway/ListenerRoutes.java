@@ -13,9 +13,6 @@ import org.apache.camel.builder.RouteBuilder;
  */
 public final class ListenerRoutes extends RouteBuilder {
 
-    /** Names the user route an Ingress's CamelRoute backend sends a request to; set by the gateway only. */
-    public static final String CAMEL_ROUTE_HEADER = "X-Caravan-Camel-Route";
-
     /** The registry name of {@link ClientFailures}, bound by whoever adds these routes. */
     public static final String EXCEPTION_HANDLER_BEAN = "caravanClientFailures";
 
@@ -44,7 +41,7 @@ public final class ListenerRoutes extends RouteBuilder {
                 .routeDescription(settings.scheme().toUpperCase() + " listener on port " + settings.port()
                         + "; serves the built-in default backend")
                 .choice()
-                    .when(header(CAMEL_ROUTE_HEADER).isNotNull())
+                    .when(exchange -> CamelRouteBackend.routeOf(exchange) != null)
                         .process(new CamelRouteBackend(userRoutes))
                     .otherwise()
                         .removeHeaders("*")

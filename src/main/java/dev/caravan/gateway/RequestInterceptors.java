@@ -31,7 +31,7 @@ public final class RequestInterceptors {
     /** The largest answer body an interceptor may give; larger is an interceptor failure. */
     static final int MAX_ANSWER_BODY = 1024 * 1024;
     private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
-            "keep-alive", "upgrade", "te", "trailer", "host", ListenerRoutes.CAMEL_ROUTE_HEADER.toLowerCase(Locale.ROOT));
+            "keep-alive", "upgrade", "te", "trailer", "host");
 
     private final UserRoutes routes;
 

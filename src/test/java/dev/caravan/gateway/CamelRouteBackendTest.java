@@ -69,10 +69,18 @@ class CamelRouteBackendTest {
                     assertThat(problem.ingress().name()).isEqualTo("bucket");
                     assertThat(problem.message()).contains("only {apiGroup: caravan.dev, kind: CamelRoute");
                 });
-                // a client cannot pick a route with the internal header
+                // a client cannot pick a route: not with a header, not with a query parameter (camel-netty-http
+                // makes those message headers), whatever it names
                 try (RawHttp http = new RawHttp(caravan.httpPort())) {
                     http.send("GET /nothing HTTP/1.1\r\nHost: nobody.example.test\r\nX-Caravan-Camel-Route: greeter\r\n\r\n");
                     assertThat(http.read(false).status()).isEqualTo(404);
+                    http.send("GET /nothing?X-Caravan-Camel-Route=greeter&caravan.camel-route=greeter HTTP/1.1\r\n"
+                            + "Host: nobody.example.test\r\nCamelNettyChannelHandlerContext: x\r\n\r\n");
+                    assertThat(http.read(false).status()).isEqualTo(404);
+                    http.send("GET /greet/x?X-Caravan-Camel-Route=nope HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+                    RawHttp.Response greeted = http.read(false);
+                    assertThat(greeted.status()).isEqualTo(200);
+                    assertThat(greeted.header("X-Served-By")).isEqualTo("greeter");
                 }
             }
         }
