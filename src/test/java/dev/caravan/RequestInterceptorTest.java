@@ -48,6 +48,9 @@ class RequestInterceptorTest {
                         - setHeader:
                             name: X-Seen-Ingress
                             simple: "${header.CaravanIngress}"
+                        - setHeader:
+                            name: X-Seen-File
+                            simple: "${header.CamelFileName}"
                         - removeHeader:
                             name: X-Token
                         - setHeader:
@@ -82,6 +85,14 @@ class RequestInterceptorTest {
                             exceptionType: java.lang.IllegalStateException
                             message: auth service down
                 - route:
+                    id: bad-header
+                    from:
+                      uri: direct:bad-header
+                      steps:
+                        - setHeader:
+                            name: X-Bad
+                            constant: "a\\r\\nX-Injected: yes"
+                - route:
                     id: slow
                     from:
                       uri: direct:slow
@@ -104,6 +115,7 @@ class RequestInterceptorTest {
                 Manifests.ingress("wrong-kind", "wrong-kind.test", "/", "svc", Map.of(ROUTE, "not-direct")),
                 Manifests.ingress("slow", "slow.test", "/", "svc",
                         Map.of(ROUTE, "slow", "nginx.ingress.kubernetes.io/proxy-read-timeout", "1")),
+                Manifests.ingress("bad-header", "bad-header.test", "/", "svc", Map.of(ROUTE, "bad-header")),
                 Manifests.ingress("plain", "plain.test", "/", "svc")));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
     }
@@ -130,6 +142,13 @@ class RequestInterceptorTest {
             assertThat(seen.bodyLength()).isEqualTo(11);
             assertThat(seen.uri()).isEqualTo("/orders?id=7");
             assertThat(seen.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.1");
+
+            // the client's Camel headers never reach the route, nor steer it
+            client.send("GET /f HTTP/1.1\r\nHost: enriched.test\r\nX-Token: t3\r\nCamelFileName: ../../etc/x\r\n"
+                    + "camelhttpresponsecode: 299\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            assertThat(pod.last().headers().get("X-Seen-File")).isNull();
+            assertThat(pod.last().headers().contains("CamelFileName")).isTrue();
 
             // the connection goes on serving: a second request runs the interceptor again
             client.send("GET / HTTP/1.1\r\nHost: enriched.test\r\nX-Token: t2\r\n\r\n");
@@ -166,6 +185,8 @@ class RequestInterceptorTest {
         assertThat(caravan.get("wrong-kind.test", "/").status()).isEqualTo(503);
         // an interceptor that cannot decide within proxy-read-timeout: 504, whatever it does later
         assertThat(caravan.get("slow.test", "/").status()).isEqualTo(504);
+        // a route leaving a header no HTTP can carry: 500 at once, not a request left waiting
+        assertThat(caravan.get("bad-header.test", "/").status()).isEqualTo(500);
         assertThat(pod.seen()).isEmpty();
         assertThat(caravan.get("plain.test", "/").status()).isEqualTo(200);
     }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.regex.Pattern;
 import org.apache.commons.codec.digest.Md5Crypt;
 import org.apache.commons.codec.digest.Sha2Crypt;
 import org.apache.commons.codec.digest.UnixCrypt;
@@ -34,15 +35,38 @@ public final class PasswordHash {
         return new PasswordHash(hash);
     }
 
+    /** The formats, whole: a hash that only starts like one would fail in the middle of a check. */
+    private static final Pattern[] FORMATS = {
+        Pattern.compile("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}"),
+        Pattern.compile("\\$(apr1|1)\\$[^$]{0,8}\\$[./0-9A-Za-z]{22}"),
+        Pattern.compile("\\$5\\$(rounds=\\d{1,9}\\$)?[^$]{0,16}\\$[./0-9A-Za-z]{43}"),
+        Pattern.compile("\\$6\\$(rounds=\\d{1,9}\\$)?[^$]{0,16}\\$[./0-9A-Za-z]{86}"),
+        Pattern.compile("\\{SHA}[A-Za-z0-9+/]{27}="),
+        Pattern.compile("\\{SSHA}[A-Za-z0-9+/]{28,}={0,2}"),
+        Pattern.compile("\\{PLAIN}.+"),
+        Pattern.compile("[./A-Za-z0-9]{13}"),
+    };
+
     private static boolean known(String hash) {
-        return hash.matches("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}") || hash.startsWith("$apr1$")
-                || hash.startsWith("$1$") || hash.startsWith("$5$") || hash.startsWith("$6$")
-                || hash.startsWith("{SHA}") || hash.startsWith("{SSHA}") || hash.startsWith("{PLAIN}")
-                || hash.matches("[./A-Za-z0-9]{13}");
+        for (Pattern format : FORMATS) {
+            if (format.matcher(hash).matches()) {
+                return !hash.startsWith("{SSHA}") || Base64.getDecoder().decode(hash.substring(6)).length > 20;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code password} is the one hashed; bcrypt and the crypt(3) SHA family take milliseconds. */
     public boolean matches(String password) {
+        try {
+            return check(password);
+        } catch (RuntimeException malformed) {
+            // a hash the libraries cannot read lets nobody in
+            return false;
+        }
+    }
+
+    private boolean check(String password) {
         // commons-codec zeroes the bytes it is given: one array per call, used once
         byte[] given = password.getBytes(StandardCharsets.UTF_8);
         if (hash.startsWith("$2")) {

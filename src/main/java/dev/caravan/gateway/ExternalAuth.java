@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -94,10 +95,16 @@ public final class ExternalAuth {
         }
         client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
             inFlight.release();
-            done.accept(failure != null
-                    ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "auth-url " + url + " failed: "
-                            + failure)
-                    : verdict(auth, head, variables, url, response.statusCode(), response.headers().map()));
+            Verdict verdict;
+            try {
+                verdict = failure != null ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "auth-url " + url + " failed: " + failure)
+                        : verdict(auth, head, variables, url, response.statusCode(), response.headers().map());
+            } catch (RuntimeException e) {
+                verdict = new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "auth-url " + url + " answered what makes no HTTP: " + e.getMessage());
+            }
+            done.accept(verdict);
         });
     }
 
@@ -130,6 +137,9 @@ public final class ExternalAuth {
             Map<String, List<String>> set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
             for (String name : auth.responseHeaders()) {
+                if (!SettableHeaders.settable(name)) {
+                    continue;
+                }
                 List<String> values = headers.get(name);
                 if (values == null || values.isEmpty()) {
                     removed.add(name);

@@ -398,6 +398,22 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         interception = null;
+        try {
+            apply(verdict, request, next);
+        } catch (RuntimeException e) {
+            // never left waiting: a verdict that cannot be applied is the server's failure
+            RequestWarnings.warn("500 for a request from {}: its verdict could not be applied: {}",
+                    ctx.channel().remoteAddress(), e.toString());
+            if (state == State.INTERCEPTING) {
+                finishLocally(HttpResponseStatus.INTERNAL_SERVER_ERROR, false);
+            } else {
+                state = State.CLOSED;
+                ctx.close();
+            }
+        }
+    }
+
+    private void apply(Verdict verdict, HttpRequest request, Runnable next) {
         if (verdict instanceof Verdict.Proceed changes) {
             HttpHeaders headers = request.headers();
             changes.removed().forEach(headers::remove);

@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.extension.UserRoutes;
+import dev.caravan.routing.SettableHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -9,7 +10,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -30,9 +30,6 @@ public final class RequestInterceptors {
 
     /** The largest answer body an interceptor may give; larger is an interceptor failure. */
     static final int MAX_ANSWER_BODY = 1024 * 1024;
-    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection",
-            "keep-alive", "upgrade", "te", "trailer", "host");
-
     private final UserRoutes routes;
 
     public RequestInterceptors(UserRoutes routes) {
@@ -50,7 +47,10 @@ public final class RequestInterceptors {
         Message message = exchange.getMessage();
         Map<String, List<String>> before = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> header : head.headers()) {
-            before.computeIfAbsent(header.getKey(), name -> new ArrayList<>(1)).add(header.getValue());
+            // a client's Camel* headers would steer the route's producers (file:, http:, ...): never passed in
+            if (!SettableHeaders.internal(header.getKey())) {
+                before.computeIfAbsent(header.getKey(), name -> new ArrayList<>(1)).add(header.getValue());
+            }
         }
         before.forEach((name, values) -> message.setHeader(name, values.size() == 1 ? values.get(0) : values));
         QueryStringDecoder uri = new QueryStringDecoder(head.uri());
@@ -67,8 +67,24 @@ public final class RequestInterceptors {
                     "user routes busy (" + routes.capacity() + ")");
             case RAN -> exchange.getException() != null ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "request route " + routeId + " failed: " + exchange.getException())
-                    : verdict(exchange, before, routeId);
+                    : checkedVerdict(exchange, before, routeId);
         }));
+    }
+
+    /** {@link #verdict}, with what the route left that is no HTTP (a status that is no number, a header with CR LF) as its failure. */
+    private static Verdict checkedVerdict(Exchange exchange, Map<String, List<String>> before, String routeId) {
+        try {
+            Verdict verdict = verdict(exchange, before, routeId);
+            if (verdict instanceof Verdict.Proceed proceed) {
+                // Netty's headers validate names and values: fail here, on the route's pool, not on the event loop
+                HttpHeaders check = new DefaultHttpHeaders();
+                proceed.set().forEach(check::set);
+            }
+            return verdict;
+        } catch (RuntimeException e) {
+            return new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "request route " + routeId
+                    + " left what makes no HTTP: " + e.getMessage());
+        }
     }
 
     /** Compares the message the route left with the request it was given. */
@@ -77,7 +93,7 @@ public final class RequestInterceptors {
         Map<String, List<String>> after = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             String name = header.getKey();
-            if (passedOn(name) && header.getValue() != null) {
+            if (SettableHeaders.settable(name) && header.getValue() != null) {
                 after.put(name, values(exchange, header.getValue()));
             }
         }
@@ -108,18 +124,11 @@ public final class RequestInterceptors {
         }
         Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         for (String name : before.keySet()) {
-            if (passedOn(name) && !after.containsKey(name)) {
+            if (SettableHeaders.settable(name) && !after.containsKey(name)) {
                 removed.add(name);
             }
         }
         return new Verdict.Proceed(set, removed);
-    }
-
-    /** Camel's own headers and the request's framing are not the route's to change. */
-    private static boolean passedOn(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return !lower.startsWith("camel") && !lower.startsWith("org.apache.camel") && !lower.startsWith("caravan")
-                && !FRAMING.contains(lower);
     }
 
     private static List<String> values(Exchange exchange, Object value) {

@@ -55,7 +55,8 @@ class PasswordHashTest {
 
     @Test
     void whatIsNoHashIsRefused() {
-        for (String bad : new String[] {"", "plain", "$2y$05$short", "$9$whatever", "{MD5}abc"}) {
+        for (String bad : new String[] {"", "plain", "$2y$05$short", "$9$whatever", "{MD5}abc",
+            "$apr1$salt$short", "$1$salt$", "$6$salt$tooshort", "{SHA}abc", "{SSHA}c2hvcnQ="}) {
             assertThatThrownBy(() -> PasswordHash.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }

@@ -75,6 +75,8 @@ class ExternalAuthTest {
                         P + "auth-response-headers", "X-Auth-Request-User", "caravan.dev/request-route", "after-auth")),
                 Manifests.ingress("bad", "bad.test", "/", "svc",
                         Map.of(P + "auth-url", "http://auth.test/?who=$remote_addr")),
+                Manifests.ingress("framing", "framing.test", "/", "svc", Map.of(P + "auth-url", authUrl,
+                        P + "auth-response-headers", "X-Auth-Request-User, Content-Length")),
                 Manifests.ingress("any-host", "", "/any-host", "svc", protect),
                 Manifests.ingress("open", "open.test", "/", "svc")));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
@@ -160,6 +162,8 @@ class ExternalAuthTest {
                 .status()).isEqualTo(200);
         assertThat(auth.last().uri()).isEqualTo("/oauth2/auth?for=fine.test");
         assertThat(caravan.get("bad.test", "/").status()).isEqualTo(404);
+        // an auth service may not frame the request for the pod (smuggling): the Ingress is invalid
+        assertThat(caravan.get("framing.test", "/").status()).isEqualTo(404);
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("bad");
             assertThat(problem.message()).contains("$remote_addr");

@@ -3,6 +3,7 @@ package dev.caravan.compile.annotation;
 import dev.caravan.routing.HashKey;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
@@ -173,8 +174,9 @@ public final class AnnotationParser {
         if (listed != null) {
             for (String header : listed.split(",")) {
                 String name = header.trim();
-                if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
-                    values.invalid("auth-response-headers", "is not a comma-separated list of header names");
+                if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || !SettableHeaders.settable(name)) {
+                    values.invalid("auth-response-headers", "is not a comma-separated list of header names an auth"
+                            + " service may set (not Host, Content-Length, Transfer-Encoding, Connection, Upgrade, ...)");
                     responseHeaders.clear();
                     break;
                 }
