@@ -111,6 +111,8 @@ public final class Caravan {
     private final KubernetesEventReporter eventReporter;
     private final Management management;
     private final RouteFolder routeFolder;
+    private final ExternalAuth externalAuth;
+    private final BasicAuthentication basicAuthentication;
     private final JolokiaEndpoint jolokia;
     private final AdmissionWebhook admissionWebhook;
     private RemoteJmx remoteJmx;
@@ -230,12 +232,13 @@ public final class Caravan {
                 options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
                 options.shutdownTimeout());
         RateLimiters rateLimiters = new RateLimiters();
+        externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
+        basicAuthentication = new BasicAuthentication();
         UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
                 USER_ROUTE_QUEUE);
         RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
         ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                connectionLimit, interceptors, new ExternalAuth(upstreamClient.settings().connectTimeout()),
-                new BasicAuthentication());
+                connectionLimit, interceptors, externalAuth, basicAuthentication);
         httpListener = new HttpListener(httpSettings, shared, null);
         httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
@@ -416,6 +419,8 @@ public final class Caravan {
             admissionWebhook.stop();
         }
         recompiler.stop();
+        externalAuth.close();
+        basicAuthentication.close();
         if (eventReporter != null) {
             eventReporter.close();
         }

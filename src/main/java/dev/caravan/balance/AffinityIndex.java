@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -42,7 +43,8 @@ public final class AffinityIndex {
     private final List<InetSocketAddress> endpoints;
     private volatile Map<String, InetSocketAddress> byKey;
     private volatile Ring<InetSocketAddress> ring;
-    private volatile Subsets subsets;
+    /** By subset size: Ingresses sharing a Service may cut it in different sizes (at most a handful). */
+    private final Map<Integer, Ring<List<InetSocketAddress>>> subsets = new ConcurrentHashMap<>();
 
     public AffinityIndex(String backend, List<InetSocketAddress> endpoints) {
         this.backend = backend;
@@ -88,26 +90,26 @@ public final class AffinityIndex {
      * key picks a subset, and a random endpoint of it serves. {@code null} only when there are no endpoints.
      */
     public InetSocketAddress inSubset(String key, int size) {
-        Subsets current = subsets;
-        if (current == null || current.size() != size) {
-            List<InetSocketAddress> sorted = new ArrayList<>(endpoints);
-            sorted.sort(Comparator.comparing(AffinityIndex::address));
-            int sets = (sorted.size() + size - 1) / size;
-            List<String> names = new ArrayList<>(sets);
-            List<List<InetSocketAddress>> members = new ArrayList<>(sets);
-            for (int set = 0; set < sets; set++) {
-                List<InetSocketAddress> subset = new ArrayList<>(size);
-                for (int i = 0; i < size; i++) {
-                    subset.add(sorted.get((set * size + i) % sorted.size()));
-                }
-                names.add("set" + (set + 1));
-                members.add(List.copyOf(subset));
-            }
-            current = new Subsets(size, Ring.of(names, members));
-            subsets = current;
-        }
-        List<InetSocketAddress> subset = current.ring().lookup(key);
+        Ring<List<InetSocketAddress>> ring = subsets.computeIfAbsent(size, this::subsetRing);
+        List<InetSocketAddress> subset = ring.lookup(key);
         return subset == null ? null : subset.get(ThreadLocalRandom.current().nextInt(subset.size()));
+    }
+
+    private Ring<List<InetSocketAddress>> subsetRing(int size) {
+        List<InetSocketAddress> sorted = new ArrayList<>(endpoints);
+        sorted.sort(Comparator.comparing(AffinityIndex::address));
+        int sets = (sorted.size() + size - 1) / size;
+        List<String> names = new ArrayList<>(sets);
+        List<List<InetSocketAddress>> members = new ArrayList<>(sets);
+        for (int set = 0; set < sets; set++) {
+            List<InetSocketAddress> subset = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                subset.add(sorted.get((set * size + i) % sorted.size()));
+            }
+            names.add("set" + (set + 1));
+            members.add(List.copyOf(subset));
+        }
+        return Ring.of(names, members);
     }
 
     /** A fresh balanced key. */
@@ -172,7 +174,4 @@ public final class AffinityIndex {
         }
     }
 
-    /** The subsets of {@code upstream-hash-by-subset} for one subset size, on their own ring. */
-    private record Subsets(int size, Ring<List<InetSocketAddress>> ring) {
-    }
 }

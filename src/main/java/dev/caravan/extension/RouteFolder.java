@@ -160,7 +160,13 @@ public final class RouteFolder {
         Set<Path> attempted = new HashSet<>();
         for (Path gone : new ArrayList<>(loaded.keySet())) {
             if (!present.containsKey(gone)) {
-                swap(camel, gone, null, null);
+                try {
+                    swap(camel, gone, null, null);
+                } catch (RoutesInUse busy) {
+                    LOG.warn("Route file {} removed, but its routes are in use: removed at a later scan",
+                            gone.getFileName());
+                    continue;
+                }
                 attempted.add(gone);
                 LOG.info("Route file {} removed: its routes are removed", gone.getFileName());
             }
@@ -229,10 +235,13 @@ public final class RouteFolder {
             failed.remove(file);
             LOG.info("Route file {} {}: routes {}", file.getFileName(), previous == null ? "loaded" : "reloaded",
                     parsed.routeIds());
+        } catch (RoutesInUse busy) {
+            // not tried every second: requests wait while a swap waits; a change of any file tries again
+            fail(file, content, previous, "requests held the routes for over " + RELOAD_WAIT_SECONDS
+                    + " s (an exchange that does not end?); change the file to try again");
         } catch (Exception e) {
-            // the new version did not start: back to the last good one, which did
+            // the new version did not start (swap removed it again): back to the last good one, which did
             String reason = describe(e);
-            swap(camel, file, null, null);
             if (previous != null) {
                 try {
                     swap(camel, file, parse(camel, file, previous.content()), previous.content());
@@ -300,7 +309,15 @@ public final class RouteFolder {
      *                               caller puts some back
      */
     private void swap(CamelContext camel, Path file, Parsed parsed, String content) {
-        swapping.writeLock().lock();
+        // bounded: an exchange that never ends must not stop every user route behind a waiting swap
+        try {
+            if (!swapping.writeLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new RoutesInUse();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RoutesInUse();
+        }
         try {
             Loaded previous = loaded.remove(file);
             if (previous != null) {
@@ -322,6 +339,14 @@ public final class RouteFolder {
             loaded.put(file, new Loaded(content, added));
         } finally {
             swapping.writeLock().unlock();
+        }
+    }
+
+    /** A swap that could not begin: requests held the routes for longer than a request may wait. */
+    private static final class RoutesInUse extends RuntimeException {
+
+        RoutesInUse() {
+            super("routes in use", null, false, false);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.caravan.extension;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
@@ -26,7 +27,9 @@ public final class UserRoutes {
         /** No started route with that id consumes a {@code direct:} endpoint. */
         NO_ROUTE,
         /** Every thread is busy and the queue is full. */
-        BUSY
+        BUSY,
+        /** Nobody waits for the answer any more (the client has gone): the route was not run. */
+        ABANDONED
     }
 
     private final Supplier<CamelContext> context;
@@ -69,10 +72,19 @@ public final class UserRoutes {
      * thread (or on this one, when the pool refuses). Returns at once.
      */
     public void send(String routeId, Exchange exchange, Consumer<Outcome> done) {
+        send(routeId, exchange, () -> true, done);
+    }
+
+    /** As {@link #send(String, Exchange, Consumer)}, skipping the route when {@code wanted} says nobody waits. */
+    public void send(String routeId, Exchange exchange, BooleanSupplier wanted, Consumer<Outcome> done) {
         CamelContext camel = context.get();
         Runner started = runner(camel);
         try {
             started.pool().execute(() -> {
+                if (!wanted.getAsBoolean()) {
+                    done.accept(Outcome.ABANDONED);
+                    return;
+                }
                 boolean ran = folder.using(camel, routeId, endpoint -> {
                     try {
                         started.producer().send(endpoint, exchange);

@@ -48,6 +48,11 @@ public final class BasicAuthentication {
         }
     };
 
+    /** Stops the checking threads (when Caravan stops). */
+    public void close() {
+        pool.shutdownNow();
+    }
+
     RequestCheck check(RoutePolicy.BasicAuth auth) {
         return (head, done) -> check(auth, head, done);
     }
@@ -68,6 +73,11 @@ public final class BasicAuthentication {
         }
         try {
             pool.execute(() -> {
+                if (!head.waiting().getAsBoolean()) {
+                    // a client gone costs no bcrypt
+                    done.accept(new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "the client has gone"));
+                    return;
+                }
                 boolean matches = hash.matches(credentials[1]);
                 if (matches) {
                     synchronized (verified) {

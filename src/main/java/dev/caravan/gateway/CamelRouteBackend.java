@@ -45,6 +45,7 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
         channel(exchange).attr(ROUTE).set(null);
         routes.send(routeId, exchange, outcome -> {
             if (outcome != UserRoutes.Outcome.RAN) {
+                // BUSY or NO_ROUTE: this send never abandons
                 RequestWarnings.warn("503 for a CamelRoute backend: {}", outcome == UserRoutes.Outcome.BUSY
                         ? "user routes busy (" + routes.capacity() + ")"
                         : "no started route " + routeId + " consuming a direct: endpoint");

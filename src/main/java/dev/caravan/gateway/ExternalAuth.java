@@ -48,16 +48,22 @@ public final class ExternalAuth {
     private static final Pattern AUTHORITY = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
             + "|\\[[0-9A-Fa-f:.]+])(?::[0-9]{1,5})?");
 
+    private final ThreadPoolExecutor executor;
     private final HttpClient client;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     /** @param connectTimeout how long to wait for the auth service's connection */
     public ExternalAuth(Duration connectTimeout) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS,
+        executor = new ThreadPoolExecutor(2, 4, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(16 * MAX_IN_FLIGHT), new DefaultThreadFactory("caravan-auth", true),
                 new ThreadPoolExecutor.CallerRunsPolicy());
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
+    }
+
+    /** Stops the client's threads (when Caravan stops). */
+    public void close() {
+        executor.shutdownNow();
     }
 
     /** The check of {@code auth} for a request. */
@@ -73,6 +79,12 @@ public final class ExternalAuth {
                     + " is not a host name, and auth-url needs one"));
             return;
         }
+        if (head.hostChosenByClient() && (auth.url().usesHost() || auth.signin() != null && auth.signin().usesHost())) {
+            // a client would choose where Caravan sends the auth request, with the user's cookies (SSRF)
+            done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR, "auth-url or auth-signin of "
+                    + head.ingress() + " uses $host on a rule without a host, where any Host a client sends would do"));
+            return;
+        }
         UrlTemplate.Request variables = new UrlTemplate.Request(head.scheme(), head.host(), head.uri(), head.path());
         URI url = auth.url().expand(variables);
         if (url == null) {
@@ -86,6 +98,10 @@ public final class ExternalAuth {
         } catch (IllegalArgumentException e) {
             done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "auth-url " + url + ": " + e.getMessage()));
+            return;
+        }
+        if (!head.waiting().getAsBoolean()) {
+            done.accept(new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "the client has gone"));
             return;
         }
         if (!inFlight.tryAcquire()) {

@@ -7,6 +7,7 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
+import dev.caravan.routing.RoutingTable;
 import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.ProxyCall;
@@ -96,6 +97,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private String cors;
     private ClientLimiter limiter;
     private ErrorPage errorPage;
+    /** Whether the current request matched a rule without a host. */
+    private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
     private Object interception;
 
@@ -267,7 +270,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
-        RouteMatch match = gateway.table().get().resolve(target.host(), path);
+        RoutingTable table = gateway.table().get();
+        RouteMatch match = table.resolve(target.host(), path);
+        // a rule without a host serves whatever Host a client sends
+        hostChosenByClient = match.host() != null && match.host() == table.anyHost();
         if (match.hostHasTls() && gateway.scheme().equals("https")) {
             hsts = gateway.hsts();
         }
@@ -386,7 +392,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 ? () -> check(checks, index + 1, request, match, target, path, options, client)
                 : () -> proceed(request, match, target, path, options, client);
         RequestHead head = RequestHead.of(request, target, path, gateway.scheme(), client.getAddress().getHostAddress(),
-                match.rule().ingress(), options.readTimeout());
+                match.rule().ingress(), options.readTimeout(), hostChosenByClient, channel::isActive);
         checks.get(index).check(head, verdict -> channel.eventLoop().execute(() -> {
             timeout.cancel(false);
             onChecked(token, verdict, request, next);

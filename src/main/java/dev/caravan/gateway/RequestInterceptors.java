@@ -60,11 +60,12 @@ public final class RequestInterceptors {
         message.setHeader(Exchange.HTTP_QUERY, uri.rawQuery().isEmpty() ? null : uri.rawQuery());
         message.setHeader("CaravanClientAddress", head.client());
         message.setHeader("CaravanIngress", head.ingress() == null ? null : head.ingress().toString());
-        routes.send(routeId, exchange, outcome -> done.accept(switch (outcome) {
+        routes.send(routeId, exchange, head.waiting(), outcome -> done.accept(switch (outcome) {
             case NO_ROUTE -> new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "no started route " + routeId + " consuming a direct: endpoint");
             case BUSY -> new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "user routes busy (" + routes.capacity() + ")");
+            case ABANDONED -> new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "the client has gone");
             case RAN -> exchange.getException() != null ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "request route " + routeId + " failed: " + exchange.getException())
                     : checkedVerdict(exchange, before, routeId);

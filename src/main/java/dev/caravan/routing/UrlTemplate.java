@@ -68,6 +68,11 @@ public final class UrlTemplate {
         return template;
     }
 
+    /** Whether the URL takes the request's host ({@code $host}). */
+    public boolean usesHost() {
+        return parts.contains("$host");
+    }
+
     /** The URL for one request, or {@code null} when what the request puts in makes no URL. */
     public URI expand(Request request) {
         StringBuilder url = new StringBuilder();

@@ -78,6 +78,8 @@ class ExternalAuthTest {
                 Manifests.ingress("framing", "framing.test", "/", "svc", Map.of(P + "auth-url", authUrl,
                         P + "auth-response-headers", "X-Auth-Request-User, Content-Length")),
                 Manifests.ingress("any-host", "", "/any-host", "svc", protect),
+                Manifests.ingress("any-host-fixed", "", "/any-fixed", "svc", Map.of(P + "auth-url",
+                        "http://" + auth.ip() + ":" + auth.port() + "/oauth2/auth")),
                 Manifests.ingress("open", "open.test", "/", "svc")));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
     }
@@ -158,9 +160,14 @@ class ExternalAuthTest {
         assertThat(send("", "GET /any-host HTTP/1.1\r\nHost: evil.test/x?\r\nCookie: session=good\r\n\r\n")
                 .status()).isEqualTo(400);
         assertThat(auth.seen()).isEmpty();
-        assertThat(send("", "GET /any-host HTTP/1.1\r\nHost: fine.test:8080\r\nCookie: session=good\r\n\r\n")
+        // and even a well-formed one: Caravan would send the user's cookies wherever the client says (SSRF)
+        assertThat(send("", "GET /any-host HTTP/1.1\r\nHost: 169.254.169.254\r\nCookie: session=good\r\n\r\n")
+                .status()).isEqualTo(500);
+        assertThat(auth.seen()).isEmpty();
+        // without $host, a rule without a host is checked as any other
+        assertThat(send("", "GET /any-fixed HTTP/1.1\r\nHost: fine.test:8080\r\nCookie: session=good\r\n\r\n")
                 .status()).isEqualTo(200);
-        assertThat(auth.last().uri()).isEqualTo("/oauth2/auth?for=fine.test");
+        assertThat(auth.last().headers().get("X-Original-URL")).isEqualTo("http://fine.test:8080/any-fixed");
         assertThat(caravan.get("bad.test", "/").status()).isEqualTo(404);
         // an auth service may not frame the request for the pod (smuggling): the Ingress is invalid
         assertThat(caravan.get("framing.test", "/").status()).isEqualTo(404);
