@@ -218,10 +218,11 @@ public final class Caravan {
         }
         this.management = management;
         main.addMainListener(new MainListenerSupport() {
-            // called by run() only; start() registers the MBeans itself
+            // called by run() only; start() does these itself
             @Override
             public void afterStart(BaseMainSupport started) {
                 management.register(started.getCamelContext(), recompiler);
+                loadUserRoutes();
             }
         });
         source.onSynced(recompiler::requestCompile);
@@ -282,6 +283,14 @@ public final class Caravan {
         startPipeline();
         main.start();
         management.register(main.getCamelContext(), recompiler);
+        loadUserRoutes();
+    }
+
+    /** The routes folder's first read, as soon as Camel has started (the timer goes on from there). */
+    private void loadUserRoutes() {
+        if (routeFolder.scan(main.getCamelContext())) {
+            recompiler.requestCompile();
+        }
     }
 
     /** Starts everything and blocks until the JVM is asked to stop. */

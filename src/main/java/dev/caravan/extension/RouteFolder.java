@@ -81,10 +81,7 @@ public final class RouteFolder {
         return scanned;
     }
 
-    /**
-     * Whether the folder has been read and every route it loaded has started: routes added while Camel itself
-     * is still starting start only at the end of its start-up, and until then a request for them gets 503.
-     */
+    /** Whether the folder has been read and every route it loaded has started. */
     public boolean ready(CamelContext camel) {
         if (!scanned || camel == null) {
             return false;

@@ -27,6 +27,10 @@ public final class RouteFolderRoutes extends RouteBuilder {
                 .routeId(ROUTE_ID)
                 .routeDescription("Loads, reloads and removes the user routes of " + folder.folder())
                 .process(exchange -> {
+                    // routes added while Camel is still starting are never started: Caravan scans once it has
+                    if (!exchange.getContext().isStarted()) {
+                        return;
+                    }
                     if (folder.scan(exchange.getContext())) {
                         afterChange.run();
                     }
