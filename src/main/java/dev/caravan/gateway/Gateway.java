@@ -42,6 +42,7 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
                 policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl()) : null,
-                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors());
+                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors(),
+                policy.grpcUpstream());
     }
 }

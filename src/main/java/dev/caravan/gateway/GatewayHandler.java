@@ -751,7 +751,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             headers.set("X-Request-ID", page.requestId());
         }
         CallOptions plain = new CallOptions(0, page.options().connectTimeout(), page.options().readTimeout(),
-                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of());
+                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of(), false);
         call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
         call.start();
     }

@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  *                           or {@code null}
  * @param externalAuth       the service each request is first asked of ({@code auth-url}), or {@code null}
  * @param basicAuth          the users a request must be one of ({@code auth-type: basic}), or {@code null}
+ * @param grpcUpstream       whether pods are spoken to in HTTP/2 without TLS ({@code backend-protocol: GRPC})
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -53,11 +54,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
-        boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth) {
+        boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
+        boolean grpcUpstream) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false);
 
     /**
      * ingress-nginx's basic authentication.
@@ -79,7 +81,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth);
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
+                grpcUpstream);
     }
 
     /**

@@ -14,9 +14,10 @@ import java.util.Set;
  *                       for plain HTTP
  * @param nextUpstream   when another pod is tried
  * @param interceptedStatuses the pod's statuses replaced by an error page ({@code custom-http-errors})
+ * @param http2          whether the pod is spoken to in HTTP/2 ({@code backend-protocol: GRPC}), one stream per request
  */
 public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
-        UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses) {
+        UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses, boolean http2) {
 
     public CallOptions {
         interceptedStatuses = Set.copyOf(interceptedStatuses);

@@ -93,6 +93,10 @@ public final class ProxyCall {
         this.clientKeepAlive = clientKeepAlive;
         this.clientHttp10 = clientVersion.minorVersion() == 0;
         this.headRequest = HttpMethod.HEAD.equals(request.method());
+        if (options.http2()) {
+            // gRPC servers want it, and HTTP/2 allows TE with this one value
+            request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         // drained and ejected endpoints count as tried: the balancer avoids them, and no retry goes there
         client.drains().addDrainedOf(backend, tried);
         client.outliers().addEjectedOf(backend, tried);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import javax.net.ssl.SNIHostName;
@@ -75,13 +76,24 @@ public final class UpstreamClient {
         return trust;
     }
 
-    /** An idle pooled connection to the endpoint, or a new one. Must be called on {@code loop}. */
+    /**
+     * An idle pooled connection to the endpoint, or a new one; in HTTP/2, a new stream on the endpoint's
+     * connection. Must be called on {@code loop}.
+     */
     Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint, CallOptions options) {
+        if (options.http2()) {
+            return pool(loop).http2.openStream(endpoint, options.connectTimeout());
+        }
         return pool(loop).acquire(new Target(endpoint, options.tls()), options.connectTimeout());
     }
 
     /** Returns a connection whose last exchange completed cleanly. Must be called on its event loop. */
     void release(Channel channel) {
+        if (channel instanceof Http2StreamChannel) {
+            // a stream serves one exchange
+            channel.close();
+            return;
+        }
         channel.attr(USES).set(uses(channel) + 1);
         pool(channel.eventLoop()).release(channel);
     }
@@ -104,9 +116,11 @@ public final class UpstreamClient {
         private final EventLoop loop;
         private final Bootstrap bootstrap;
         private final Map<Target, ArrayDeque<Channel>> idle = new HashMap<>();
+        private final Http2Connections http2;
 
         LoopPool(EventLoop loop) {
             this.loop = loop;
+            http2 = new Http2Connections(loop, settings.connectTimeout(), settings.idleTimeout());
             long idleMillis = settings.idleTimeout().toMillis();
             bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())

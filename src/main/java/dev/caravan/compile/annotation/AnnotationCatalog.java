@@ -56,8 +56,9 @@ public final class AnnotationCatalog {
         supported("limit-connections", "concurrent requests per client address; 503 beyond");
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
         supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
-        supported("backend-protocol", "HTTP (default), AUTO_HTTP, or HTTPS (TLS to the pod, not verified, as"
-                + " ingress-nginx); GRPC, GRPCS and FCGI are refused as invalid until Caravan speaks HTTP/2 to pods");
+        supported("backend-protocol", "HTTP (default), AUTO_HTTP, HTTPS (TLS to the pod, not verified, as"
+                + " ingress-nginx), or GRPC (HTTP/2 to the pod, one connection per pod, a stream per request); GRPCS"
+                + " and FCGI are refused as invalid for now");
         supported("proxy-next-upstream", "when another pod is tried: error timeout (default), http_502 ..., off;"
                 + " never once a request body was sent");
         supported("proxy-next-upstream-tries", "tries in all (default 3)");

@@ -90,7 +90,7 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values), basicAuth(values, namespace));
+                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -303,18 +303,24 @@ public final class AnnotationParser {
             return false;
         }
         switch (protocol.toUpperCase(Locale.ROOT)) {
-            case "HTTP", "AUTO_HTTP":
+            case "HTTP", "AUTO_HTTP", "GRPC":
                 return false;
             case "HTTPS":
                 return true;
-            case "GRPC", "GRPCS", "FCGI":
-                values.invalid("backend-protocol", "needs a protocol Caravan does not speak to pods yet (HTTP/2 for"
-                        + " gRPC); the Ingress is not served rather than served wrong");
+            case "GRPCS", "FCGI":
+                values.invalid("backend-protocol", "needs a protocol Caravan does not speak to pods yet (HTTP/2 over"
+                        + " TLS, FastCGI); the Ingress is not served rather than served wrong");
                 return false;
             default:
                 values.invalid("backend-protocol", "is not HTTP, HTTPS, AUTO_HTTP, GRPC, GRPCS or FCGI");
                 return false;
         }
+    }
+
+    /** backend-protocol: GRPC: HTTP/2 to the pods, without TLS (h2c with prior knowledge), as gRPC servers speak. */
+    private static boolean grpcUpstream(Values values) {
+        String protocol = values.get("backend-protocol");
+        return protocol != null && protocol.equalsIgnoreCase("GRPC");
     }
 
     private static RoutePolicy.RateLimit rateLimit(Values values) {

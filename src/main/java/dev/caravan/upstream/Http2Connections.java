@@ -1,0 +1,190 @@
+package dev.caravan.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 to pods ({@code backend-protocol: GRPC}) for one event loop: one connection per pod (h2c with prior
+ * knowledge, as gRPC servers speak), shared by every request on this loop as a stream of its own. A stream
+ * looks to the proxy call like a fresh HTTP/1.1 connection — Netty's HTTP/2-to-HTTP object codec in front of
+ * the same {@link UpstreamHandler} — and is closed, never pooled, once its exchange is over. An idle
+ * connection without streams closes after the pool's idle timeout; a gone one is forgotten.
+ */
+final class Http2Connections {
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final long idleMillis;
+    /** Connected or connecting, by pod. */
+    private final Map<InetSocketAddress, Future<Channel>> connections = new HashMap<>();
+
+    Http2Connections(EventLoop loop, Duration connectTimeout, Duration idleTimeout) {
+        this.loop = loop;
+        this.idleMillis = idleTimeout.toMillis();
+        bootstrap = new Bootstrap().group(loop).channel(io.netty.channel.socket.nio.NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
+                        channel.pipeline().addLast("h2", codec);
+                        // pods push nothing Caravan asked for: streams they open are refused
+                        channel.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusedStreams()));
+                        channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        channel.pipeline().addLast("idle-close", new CloseWhenIdle(codec));
+                    }
+                });
+    }
+
+    /** A new stream to {@code endpoint}, on its connection (made now if there is none). Call on the loop. */
+    Future<Channel> openStream(InetSocketAddress endpoint, Duration connectTimeout) {
+        Promise<Channel> stream = loop.newPromise();
+        Future<Channel> connection = connections.get(endpoint);
+        if (connection == null || connection.isDone() && (!connection.isSuccess() || !connection.getNow().isActive())) {
+            connection = connect(endpoint, connectTimeout);
+        }
+        connection.addListener(connected -> {
+            if (!connected.isSuccess()) {
+                stream.tryFailure(connected.cause());
+                return;
+            }
+            Channel parent = (Channel) connected.getNow();
+            new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel channel) {
+                    channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
+                    channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
+                    channel.pipeline().addLast("upstream", UpstreamHandler.INSTANCE);
+                }
+            }).open().addListener(opened -> {
+                if (opened.isSuccess()) {
+                    stream.trySuccess((Channel) opened.getNow());
+                } else {
+                    stream.tryFailure(opened.cause());
+                }
+            });
+        });
+        return stream;
+    }
+
+    private Future<Channel> connect(InetSocketAddress endpoint, Duration connectTimeout) {
+        Promise<Channel> connection = loop.newPromise();
+        connections.put(endpoint, connection);
+        Bootstrap connector = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+        var connect = connector.connect(endpoint);
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                Channel channel = connect.channel();
+                channel.closeFuture().addListener(closed -> forget(endpoint, connection));
+                // Netty completes the connect before it fires channelActive, where the codec sends the
+                // connection preface: a stream opened from here would write its HEADERS before the preface
+                loop.execute(() -> connection.setSuccess(channel));
+            } else {
+                forget(endpoint, connection);
+                connection.setFailure(f.cause());
+            }
+        });
+        return connection;
+    }
+
+    private void forget(InetSocketAddress endpoint, Future<Channel> connection) {
+        connections.remove(endpoint, connection);
+    }
+
+    /** Closes a pod's connection that has been idle with no stream open. */
+    private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
+
+        private final Http2FrameCodec codec;
+
+        CloseWhenIdle(Http2FrameCodec codec) {
+            this.codec = codec;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent && codec.connection().numActiveStreams() == 0) {
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // the pod's connection broke: its streams learn of it, and the next request connects anew
+            ctx.close();
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private static final class RefusedStreams extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    /**
+     * A response the pod ended in its HEADERS frame arrives whole; the proxy call reads a head, then its end,
+     * as from any pod. gRPC sends its errors so ("trailers-only"): their status fields go to the trailers,
+     * which is how a gRPC client reads them when a head came first.
+     */
+    @ChannelHandler.Sharable
+    static final class SplitResponses extends ChannelInboundHandlerAdapter {
+
+        static final SplitResponses INSTANCE = new SplitResponses();
+        private static final String[] GRPC_STATUS = {"grpc-status", "grpc-message", "grpc-status-details-bin"};
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FullHttpResponse whole) {
+                HttpHeaders trailers = whole.trailingHeaders();
+                if (!whole.content().isReadable() && whole.headers().contains(GRPC_STATUS[0])) {
+                    trailers = new DefaultHttpHeaders();
+                    for (String name : GRPC_STATUS) {
+                        for (String value : whole.headers().getAll(name)) {
+                            trailers.add(name, value);
+                        }
+                        whole.headers().remove(name);
+                    }
+                }
+                ctx.fireChannelRead(new DefaultHttpResponse(whole.protocolVersion(), whole.status(), whole.headers()));
+                ctx.fireChannelRead(new DefaultLastHttpContent(whole.content(), trailers));
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.caravan.upstream;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** backend-protocol: GRPC: real gRPC clients, over TLS and HTTP/2 to Caravan, reach a real gRPC server in h2c. */
+class GrpcProxyTest {
+
+    private static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(String value) {
+            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String parse(InputStream stream) {
+            try {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+    private static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<String, String> CHAT = method("Chat",
+            MethodDescriptor.MethodType.BIDI_STREAMING);
+    private static final Metadata.Key<String> USER = Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER);
+
+    @TempDir
+    Path manifests;
+    Server pod;
+    CaravanHarness caravan;
+    ManagedChannel client;
+    final List<String> seenAuthorities = new CopyOnWriteArrayList<>();
+
+    private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
+        return MethodDescriptor.<String, String>newBuilder().setType(type)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Echo", name))
+                .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        ServerServiceDefinition echo = ServerServiceDefinition.builder("test.Echo")
+                .addMethod(SAY, ServerCalls.asyncUnaryCall((request, response) -> {
+                    response.onNext("echo " + request);
+                    response.onCompleted();
+                }))
+                .addMethod(FAIL, ServerCalls.asyncUnaryCall((request, response) ->
+                        response.onError(Status.NOT_FOUND.withDescription("no " + request).asRuntimeException())))
+                .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall((StreamObserver<String> response) -> new StreamObserver<String>() {
+                    @Override
+                    public void onNext(String message) {
+                        response.onNext(message.toUpperCase(Locale.ROOT));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        response.onError(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        response.onCompleted();
+                    }
+                }))
+                .build();
+        pod = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", 0)).addService(echo)
+                .intercept(new io.grpc.ServerInterceptor() {
+                    @Override
+                    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
+                            Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                        seenAuthorities.add(call.getAuthority() + " user=" + headers.get(USER));
+                        return next.startCall(call, headers);
+                    }
+                })
+                .build().start();
+        int port = ((InetSocketAddress) pod.getListenSockets().get(0)).getPort();
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: grpc
+                spec:
+                  ports:
+                    - name: http
+                      port: 80
+                """,
+                Manifests.slice("grpc-0", "grpc", "127.0.0.2", port, true),
+                Manifests.ingress("grpc", "grpc.example.test", "/", "grpc",
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC"))));
+        caravan = CaravanHarness.start(manifests);
+        client = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort()).overrideAuthority("grpc.example.test")
+                .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
+                .build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (client != null) {
+            client.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        caravan.close();
+        pod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aUnaryCallGoesThroughWithItsMetadata() {
+        Metadata metadata = new Metadata();
+        metadata.put(USER, "ann");
+        String answer = ClientCalls.blockingUnaryCall(io.grpc.ClientInterceptors.intercept(client,
+                MetadataUtils.newAttachHeadersInterceptor(metadata)), SAY, CallOptions.DEFAULT, "hello");
+        assertThat(answer).isEqualTo("echo hello");
+        assertThat(seenAuthorities).containsExactly("grpc.example.test user=ann");
+        // many calls share the pod's one HTTP/2 connection, a stream each
+        for (int i = 0; i < 20; i++) {
+            assertThat(ClientCalls.blockingUnaryCall(client, SAY, CallOptions.DEFAULT, "n" + i)).isEqualTo("echo n" + i);
+        }
+    }
+
+    @Test
+    void aServersErrorStatusReachesTheClient() {
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(client, FAIL, CallOptions.DEFAULT, "thing"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("no thing");
+                });
+    }
+
+    @Test
+    void aBidirectionalStreamFlowsBothWays() throws Exception {
+        List<String> received = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        StreamObserver<String> requests = ClientCalls.asyncBidiStreamingCall(client.newCall(CHAT, CallOptions.DEFAULT),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(String message) {
+                        received.add(message);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        failure.set(t);
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.countDown();
+                    }
+                });
+        requests.onNext("one");
+        // the first answer arrives while the request stream is still open
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (received.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(received).containsExactly("ONE");
+        for (String word : List.of("two", "three", "four")) {
+            requests.onNext(word);
+        }
+        requests.onCompleted();
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(failure.get()).isNull();
+        assertThat(received).containsExactly("ONE", "TWO", "THREE", "FOUR");
+    }
+}
