@@ -15,6 +15,8 @@ FROM eclipse-temurin:21-jre
 WORKDIR /opt/caravan
 COPY --from=build /src/target/caravan.jar caravan.jar
 COPY routes routes
+# routes/change-audit.yaml writes here: the working directory is root's, and in k8s/ /tmp is the one writable place
+ENV CARAVAN_AUDIT_DIR=/tmp/caravan-audit
 # Numeric, so Kubernetes can verify runAsNonRoot; the files above stay root's and read-only to Caravan,
 # which writes nothing but to /tmp.
 USER 65532:65532
