@@ -1,5 +1,7 @@
 package dev.caravan.gateway;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
@@ -7,35 +9,21 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.Arrays;
-import org.apache.camel.CamelContext;
-import org.apache.camel.component.netty.NettyServerBootstrapFactory;
-import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
-import org.apache.camel.component.netty.http.HttpServerConsumerChannelFactory;
-import org.apache.camel.component.netty.http.NettySharedHttpServer;
-import org.apache.camel.component.netty.http.NettySharedHttpServerBootstrapConfiguration;
-import org.apache.camel.support.service.ServiceHelper;
-import org.apache.camel.support.service.ServiceSupport;
-import org.apache.camel.util.concurrent.CamelThreadFactory;
 
 /**
- * An HTTP listener: a Netty server whose pipeline Caravan builds, offered to camel-netty-http as a
- * {@link NettySharedHttpServer} so that the listener route's consumer
- * ({@code netty-http:...?nettySharedHttpServer=#bean}) runs on it. Binds when started.
+ * An HTTP listener: a Netty server whose pipeline Caravan builds (TLS by SNI, HTTP/1.1 or HTTP/2, the
+ * gateway), carrying the listener route's consumer. Binds when started.
  */
-public final class HttpListener extends ServiceSupport implements NettySharedHttpServer {
+public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
 
     private final ListenerSettings settings;
     private final ListenerShared shared;
     private final Mapping<String, SslContext> certificates;
-    private NettySharedHttpServerBootstrapConfiguration configuration;
-    private ListenerConsumers consumers;
-    private HttpServerBootstrapFactory bootstrapFactory;
-    private boolean startServer = true;
     private final ChannelGroup connections;
-    private String threadNamePattern = "Caravan #name#:#port#";
 
     /** @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP */
     public HttpListener(ListenerSettings settings, ListenerShared shared, Mapping<String, SslContext> certificates) {
+        super(settings.host(), settings.port(), shared.workers(), "listener-" + settings.scheme());
         if (settings.tls() != (certificates != null)) {
             throw new IllegalArgumentException("an HTTPS listener needs certificates, an HTTP one none");
         }
@@ -49,34 +37,18 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
         return settings;
     }
 
-    /** Whether the port is bound. */
-    public boolean bound() {
-        return isStarted() && startServer;
+    @Override
+    protected ListenerConsumers newConsumers() {
+        return new ListenerConsumers();
     }
 
     @Override
-    protected void doStart() {
-        if (configuration == null) {
-            configuration = new NettySharedHttpServerBootstrapConfiguration();
-        }
-        configuration.setHost(settings.host());
-        configuration.setPort(settings.port());
-        configuration.setProtocol("tcp");
-        configuration.setWorkerGroup(shared.workers());
-        consumers = new ListenerConsumers();
-        consumers.init(settings.port());
+    protected ChannelInitializer<Channel> pipeline(ListenerConsumers consumers) {
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
                 shared.basicAuthentication());
-        bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);
-        String pattern = threadNamePattern.replace("#port#", Integer.toString(settings.port()));
-        bootstrapFactory.init(new CamelThreadFactory(pattern, "listener-" + settings.scheme(), true), configuration,
-                new ListenerChannelInitializer(settings, gateway, certificates, shared.connections()));
-        ServiceHelper.startService(consumers);
-        if (startServer) {
-            ServiceHelper.startService(bootstrapFactory);
-        }
+        return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
     }
 
     /**
@@ -95,50 +67,5 @@ public final class HttpListener extends ServiceSupport implements NettySharedHtt
             Thread.sleep(50);
         }
         return Arrays.stream(listeners).allMatch(l -> l.connections.isEmpty());
-    }
-
-    @Override
-    protected void doStop() {
-        ServiceHelper.stopService(bootstrapFactory, consumers);
-    }
-
-    @Override
-    public void setNettyServerBootstrapConfiguration(NettySharedHttpServerBootstrapConfiguration configuration) {
-        this.configuration = configuration;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        // the listener needs no context: its consumers bring their own
-    }
-
-    @Override
-    public void setStartServer(boolean startServer) {
-        this.startServer = startServer;
-    }
-
-    @Override
-    public void setThreadNamePattern(String pattern) {
-        this.threadNamePattern = pattern;
-    }
-
-    @Override
-    public int getPort() {
-        return settings.port();
-    }
-
-    @Override
-    public HttpServerConsumerChannelFactory getConsumerChannelFactory() {
-        return consumers;
-    }
-
-    @Override
-    public NettyServerBootstrapFactory getServerBootstrapFactory() {
-        return bootstrapFactory;
-    }
-
-    @Override
-    public int getConsumersSize() {
-        return consumers == null ? -1 : consumers.consumers();
     }
 }
