@@ -41,7 +41,7 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.connectTimeout() != null ? policy.connectTimeout() : defaults.connectTimeout(),
                 policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
-                policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl()) : null,
+                policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl(), policy.grpcUpstream()) : null,
                 policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors(),
                 policy.grpcUpstream());
     }

@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  *                           or {@code null}
  * @param externalAuth       the service each request is first asked of ({@code auth-url}), or {@code null}
  * @param basicAuth          the users a request must be one of ({@code auth-type: basic}), or {@code null}
- * @param grpcUpstream       whether pods are spoken to in HTTP/2 without TLS ({@code backend-protocol: GRPC})
+ * @param grpcUpstream       whether pods are spoken to in HTTP/2 ({@code backend-protocol: GRPC}, and over TLS with
+ *                           {@code httpsUpstream}: {@code GRPCS})
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,

@@ -90,7 +90,8 @@ public final class BackendTrustLoader implements CompilationListener {
                     }
                 }
             }
-            return new BackendTrust.SecretContexts(verifying == null ? null : verifying.build(), encrypting.build());
+            return new BackendTrust.SecretContexts(verifying == null ? null : BackendTrust.Contexts.of(verifying),
+                    BackendTrust.Contexts.of(encrypting));
         } catch (InvalidCertificateException | SSLException e) {
             return e.getMessage();
         }

@@ -2,6 +2,8 @@ package dev.caravan.upstream;
 
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -16,44 +18,71 @@ import javax.net.ssl.SSLException;
 public final class BackendTrust {
 
     /**
+     * One trust, for the two protocols spoken over TLS to pods: they differ only in what ALPN offers, which
+     * must be exactly the protocol spoken (an HTTPS pod offered h2 could choose it).
+     *
+     * @param http1 for {@code backend-protocol: HTTPS}
+     * @param http2 for {@code backend-protocol: GRPCS}, offering ALPN {@code h2}
+     */
+    public record Contexts(SslContext http1, SslContext http2) {
+
+        /** The two contexts of one builder's trust and keys. */
+        public static Contexts of(SslContextBuilder builder) throws SSLException {
+            SslContext http1 = builder.build();
+            return new Contexts(http1, builder.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2)).build());
+        }
+
+        SslContext of(boolean http2Wanted) {
+            return http2Wanted ? http2 : http1;
+        }
+    }
+
+    /**
      * The contexts made from one {@code proxy-ssl-secret}.
      *
      * @param verifying  trusts only the Secret's {@code ca.crt}, or {@code null} when it has none
      * @param encrypting trusts any certificate; both present the Secret's client certificate, if any
      */
-    public record SecretContexts(SslContext verifying, SslContext encrypting) {
+    public record SecretContexts(Contexts verifying, Contexts encrypting) {
     }
 
-    private final SslContext insecure;
-    private final UpstreamTls unauthenticated;
+    private final Contexts insecure;
     private volatile Map<ObjectRef, SecretContexts> secrets = Map.of();
 
     public BackendTrust() {
         try {
-            insecure = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
-                    .protocols("TLSv1.3", "TLSv1.2").build();
+            insecure = Contexts.of(SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .protocols("TLSv1.3", "TLSv1.2"));
         } catch (SSLException e) {
             throw new IllegalStateException("no TLS client context: " + e.getMessage(), e);
         }
-        unauthenticated = new UpstreamTls(insecure, null, false, false);
     }
 
     public void update(Map<ObjectRef, SecretContexts> bySecret) {
         secrets = Map.copyOf(bySecret);
     }
 
-    /** How to speak TLS to pods under this policy, or {@code null} when its Secret cannot be used. */
-    public UpstreamTls resolve(RoutePolicy.ProxySsl proxySsl) {
+    /**
+     * How to speak TLS to pods under this policy, or {@code null} when its Secret cannot be used.
+     *
+     * @param http2 whether the pods are spoken to in HTTP/2 (GRPCS)
+     */
+    public UpstreamTls resolve(RoutePolicy.ProxySsl proxySsl, boolean http2) {
         if (proxySsl == null) {
-            return unauthenticated;
+            return new UpstreamTls(insecure.of(http2), null, false, false);
         }
-        SslContext context = insecure;
+        SslContext context = insecure.of(http2);
         if (proxySsl.secret() != null) {
             SecretContexts contexts = secrets.get(proxySsl.secret());
-            context = contexts == null ? null : proxySsl.verify() ? contexts.verifying() : contexts.encrypting();
-            if (context == null) {
+            Contexts chosen = contexts == null ? null : proxySsl.verify() ? contexts.verifying() : contexts.encrypting();
+            if (chosen == null) {
                 return null;
             }
+            context = chosen.of(http2);
         }
         return new UpstreamTls(context, proxySsl.name(), proxySsl.verify() && proxySsl.name() != null,
                 proxySsl.serverName() && proxySsl.name() != null);

@@ -19,8 +19,11 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -29,21 +32,29 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
- * HTTP/2 to pods ({@code backend-protocol: GRPC}) for one event loop: one connection per pod (h2c with prior
- * knowledge, as gRPC servers speak), shared by every request on this loop as a stream of its own. A stream
+ * HTTP/2 to pods for one event loop: one connection per pod and TLS setting — h2c with prior knowledge
+ * ({@code backend-protocol: GRPC}, as gRPC servers listen) or TLS with ALPN {@code h2} ({@code GRPCS}) — shared by
+ * every request on this loop as a stream of its own. A stream
  * looks to the proxy call like a fresh HTTP/1.1 connection — Netty's HTTP/2-to-HTTP object codec in front of
  * the same {@link UpstreamHandler} — and is closed, never pooled, once its exchange is over. An idle
  * connection without streams closes after the pool's idle timeout; a gone one is forgotten.
  */
 final class Http2Connections {
 
+    private static final AttributeKey<Target> TARGET = AttributeKey.valueOf("caravan.upstream.h2-target");
+
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final long idleMillis;
-    /** Connected or connecting, by pod. */
-    private final Map<InetSocketAddress, Future<Channel>> connections = new HashMap<>();
+    /** Connected or connecting, by pod and TLS. */
+    private final Map<Target, Future<Channel>> connections = new HashMap<>();
+
+    /** A connection's key: the pod and how it is spoken to in TLS ({@code null}: h2c). */
+    private record Target(InetSocketAddress endpoint, UpstreamTls tls) {
+    }
 
     Http2Connections(EventLoop loop, Duration connectTimeout, Duration idleTimeout) {
         this.loop = loop;
@@ -55,6 +66,10 @@ final class Http2Connections {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
+                        Target target = channel.attr(TARGET).get();
+                        if (target.tls() != null) {
+                            channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
+                        }
                         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
                         channel.pipeline().addLast("h2", codec);
                         // pods push nothing Caravan asked for: streams they open are refused
@@ -65,12 +80,17 @@ final class Http2Connections {
                 });
     }
 
-    /** A new stream to {@code endpoint}, on its connection (made now if there is none). Call on the loop. */
-    Future<Channel> openStream(InetSocketAddress endpoint, Duration connectTimeout) {
+    /**
+     * A new stream to {@code endpoint}, on its connection (made now if there is none). Call on the loop.
+     *
+     * @param tls how the pod is spoken to in TLS, or {@code null} for h2c
+     */
+    Future<Channel> openStream(InetSocketAddress endpoint, UpstreamTls tls, Duration connectTimeout) {
         Promise<Channel> stream = loop.newPromise();
-        Future<Channel> connection = connections.get(endpoint);
+        Target target = new Target(endpoint, tls);
+        Future<Channel> connection = connections.get(target);
         if (connection == null || connection.isDone() && (!connection.isSuccess() || !connection.getNow().isActive())) {
-            connection = connect(endpoint, connectTimeout);
+            connection = connect(target, connectTimeout);
         }
         connection.addListener(connected -> {
             if (!connected.isSuccess()) {
@@ -96,29 +116,44 @@ final class Http2Connections {
         return stream;
     }
 
-    private Future<Channel> connect(InetSocketAddress endpoint, Duration connectTimeout) {
+    private Future<Channel> connect(Target target, Duration connectTimeout) {
         Promise<Channel> connection = loop.newPromise();
-        connections.put(endpoint, connection);
-        Bootstrap connector = bootstrap.clone()
+        connections.put(target, connection);
+        Bootstrap connector = bootstrap.clone().attr(TARGET, target)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
-        var connect = connector.connect(endpoint);
+        var connect = connector.connect(target.endpoint());
         connect.addListener(f -> {
-            if (f.isSuccess()) {
-                Channel channel = connect.channel();
-                channel.closeFuture().addListener(closed -> forget(endpoint, connection));
+            if (!f.isSuccess()) {
+                forget(target, connection);
+                connection.setFailure(f.cause());
+                return;
+            }
+            Channel channel = connect.channel();
+            channel.closeFuture().addListener(closed -> forget(target, connection));
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            if (tls == null) {
                 // Netty completes the connect before it fires channelActive, where the codec sends the
                 // connection preface: a stream opened from here would write its HEADERS before the preface
                 loop.execute(() -> connection.setSuccess(channel));
-            } else {
-                forget(endpoint, connection);
-                connection.setFailure(f.cause());
+                return;
             }
+            tls.handshakeFuture().addListener(handshake -> {
+                if (!handshake.isSuccess()) {
+                    connection.tryFailure(handshake.cause());
+                    channel.close();
+                } else if (!ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
+                    connection.tryFailure(new SSLHandshakeException("the pod did not agree to h2 by ALPN"));
+                    channel.close();
+                } else {
+                    connection.trySuccess(channel);
+                }
+            });
         });
         return connection;
     }
 
-    private void forget(InetSocketAddress endpoint, Future<Channel> connection) {
-        connections.remove(endpoint, connection);
+    private void forget(Target target, Future<Channel> connection) {
+        connections.remove(target, connection);
     }
 
     /** Closes a pod's connection that has been idle with no stream open. */

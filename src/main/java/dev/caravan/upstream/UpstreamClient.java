@@ -8,10 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
@@ -19,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -82,7 +78,7 @@ public final class UpstreamClient {
      */
     Future<Channel> acquire(EventLoop loop, InetSocketAddress endpoint, CallOptions options) {
         if (options.http2()) {
-            return pool(loop).http2.openStream(endpoint, options.connectTimeout());
+            return pool(loop).http2.openStream(endpoint, options.tls(), options.connectTimeout());
         }
         return pool(loop).acquire(new Target(endpoint, options.tls()), options.connectTimeout());
     }
@@ -132,7 +128,7 @@ public final class UpstreamClient {
                         protected void initChannel(Channel channel) {
                             Target target = channel.attr(TARGET).get();
                             if (target != null && target.tls() != null) {
-                                channel.pipeline().addLast("tls", tlsHandler(channel, target));
+                                channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
                             }
                             channel.pipeline().addLast("decoder",
                                     new UpstreamResponseDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
@@ -143,20 +139,6 @@ public final class UpstreamClient {
                             channel.closeFuture().addListener(f -> forget(channel));
                         }
                     });
-        }
-
-        private static SslHandler tlsHandler(Channel channel, Target target) {
-            UpstreamTls tls = target.tls();
-            String peer = tls.name() != null ? tls.name() : target.endpoint().getAddress().getHostAddress();
-            SslHandler handler = tls.context().newHandler(channel.alloc(), peer, target.endpoint().getPort());
-            SSLParameters parameters = handler.engine().getSSLParameters();
-            // as nginx: SNI only with proxy-ssl-server-name, the name checked only with proxy-ssl-verify
-            parameters.setServerNames(tls.sni() ? List.of(new SNIHostName(tls.name())) : List.of());
-            if (tls.verifyName()) {
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            }
-            handler.engine().setSSLParameters(parameters);
-            return handler;
         }
 
         Future<Channel> acquire(Target target, Duration connectTimeout) {

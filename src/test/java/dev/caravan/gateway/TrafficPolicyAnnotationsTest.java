@@ -108,7 +108,7 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.ingress("https-pod", "https.example.com", "/", "secure",
                         Map.of(NGINX + "backend-protocol", "HTTPS")),
                 Manifests.ingress("http-to-https-pod", "plain.example.com", "/", "secure"),
-                Manifests.ingress("grpc", "grpc.example.com", "/", "svc", Map.of(NGINX + "backend-protocol", "GRPCS")),
+                Manifests.ingress("grpc", "grpc.example.com", "/", "svc", Map.of(NGINX + "backend-protocol", "FCGI")),
                 Manifests.service("mixed", badPod, pods.get(0)),
                 Manifests.ingress("next-502", "next502.example.com", "/", "mixed",
                         Map.of(NGINX + "proxy-next-upstream", "error timeout http_502")),

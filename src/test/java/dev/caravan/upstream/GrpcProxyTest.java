@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.TestCertificates;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -68,6 +69,7 @@ class GrpcProxyTest {
     @TempDir
     Path manifests;
     Server pod;
+    Server tlsPod;
     CaravanHarness caravan;
     ManagedChannel client;
     final List<String> seenAuthorities = new CopyOnWriteArrayList<>();
@@ -104,6 +106,13 @@ class GrpcProxyTest {
                     }
                 }))
                 .build();
+        TestCertificates.Issued podCertificate = new TestCertificates().issue("grpc-pod.example.test");
+        tlsPod = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.3", 0)).addService(echo)
+                .sslContext(GrpcSslContexts.forServer(
+                        new ByteArrayInputStream(podCertificate.certificatePem().getBytes(StandardCharsets.US_ASCII)),
+                        new ByteArrayInputStream(podCertificate.keyPem().getBytes(StandardCharsets.US_ASCII))).build())
+                .build().start();
+        int tlsPort = ((InetSocketAddress) tlsPod.getListenSockets().get(0)).getPort();
         pod = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", 0)).addService(echo)
                 .intercept(new io.grpc.ServerInterceptor() {
                     @Override
@@ -128,7 +137,20 @@ class GrpcProxyTest {
                 """,
                 Manifests.slice("grpc-0", "grpc", "127.0.0.2", port, true),
                 Manifests.ingress("grpc", "grpc.example.test", "/", "grpc",
-                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC"))));
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC")),
+                """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: grpcs
+                spec:
+                  ports:
+                    - name: http
+                      port: 443
+                """,
+                Manifests.slice("grpcs-0", "grpcs", "127.0.0.3", tlsPort, true),
+                Manifests.ingress("grpcs", "grpcs.example.test", "/", "grpcs",
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPCS"))));
         caravan = CaravanHarness.start(manifests);
         client = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort()).overrideAuthority("grpc.example.test")
                 .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
@@ -142,6 +164,7 @@ class GrpcProxyTest {
         }
         caravan.close();
         pod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        tlsPod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
     @Test
@@ -155,6 +178,23 @@ class GrpcProxyTest {
         // many calls share the pod's one HTTP/2 connection, a stream each
         for (int i = 0; i < 20; i++) {
             assertThat(ClientCalls.blockingUnaryCall(client, SAY, CallOptions.DEFAULT, "n" + i)).isEqualTo("echo n" + i);
+        }
+    }
+
+    @Test
+    void grpcsSpeaksHttp2OverTlsToThePod() throws Exception {
+        ManagedChannel secure = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort())
+                .overrideAuthority("grpcs.example.test")
+                .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
+                .build();
+        try {
+            assertThat(ClientCalls.blockingUnaryCall(secure, SAY, CallOptions.DEFAULT, "over tls"))
+                    .isEqualTo("echo over tls");
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(secure, FAIL, CallOptions.DEFAULT, "x"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        } finally {
+            secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

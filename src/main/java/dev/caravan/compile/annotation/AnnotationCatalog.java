@@ -57,8 +57,8 @@ public final class AnnotationCatalog {
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
         supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
         supported("backend-protocol", "HTTP (default), AUTO_HTTP, HTTPS (TLS to the pod, not verified, as"
-                + " ingress-nginx), or GRPC (HTTP/2 to the pod, one connection per pod, a stream per request); GRPCS"
-                + " and FCGI are refused as invalid for now");
+                + " ingress-nginx), GRPC (HTTP/2 to the pod) or GRPCS (HTTP/2 over TLS, ALPN h2); FCGI is refused as"
+                + " invalid");
         supported("proxy-next-upstream", "when another pod is tried: error timeout (default), http_502 ..., off;"
                 + " never once a request body was sent");
         supported("proxy-next-upstream-tries", "tries in all (default 3)");

@@ -305,11 +305,11 @@ public final class AnnotationParser {
         switch (protocol.toUpperCase(Locale.ROOT)) {
             case "HTTP", "AUTO_HTTP", "GRPC":
                 return false;
-            case "HTTPS":
+            case "HTTPS", "GRPCS":
                 return true;
-            case "GRPCS", "FCGI":
-                values.invalid("backend-protocol", "needs a protocol Caravan does not speak to pods yet (HTTP/2 over"
-                        + " TLS, FastCGI); the Ingress is not served rather than served wrong");
+            case "FCGI":
+                values.invalid("backend-protocol", "needs a protocol Caravan does not speak to pods (FastCGI); the"
+                        + " Ingress is not served rather than served wrong");
                 return false;
             default:
                 values.invalid("backend-protocol", "is not HTTP, HTTPS, AUTO_HTTP, GRPC, GRPCS or FCGI");
@@ -317,10 +317,10 @@ public final class AnnotationParser {
         }
     }
 
-    /** backend-protocol: GRPC: HTTP/2 to the pods, without TLS (h2c with prior knowledge), as gRPC servers speak. */
+    /** backend-protocol: GRPC (HTTP/2 with prior knowledge, no TLS) or GRPCS (HTTP/2 over TLS, by ALPN). */
     private static boolean grpcUpstream(Values values) {
         String protocol = values.get("backend-protocol");
-        return protocol != null && protocol.equalsIgnoreCase("GRPC");
+        return protocol != null && (protocol.equalsIgnoreCase("GRPC") || protocol.equalsIgnoreCase("GRPCS"));
     }
 
     private static RoutePolicy.RateLimit rateLimit(Values values) {
