@@ -270,6 +270,9 @@ public final class Caravan {
                     options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
             main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
             main.configure().addRoutesBuilder(admissionWebhook.routes());
+            AdmissionWebhook webhook = admissionWebhook;
+            readiness.require("admission webhook bound", () -> webhook.bound()
+                    && routeStarted(AdmissionWebhook.routeId()));
         } else {
             admissionWebhook = null;
         }

@@ -86,6 +86,16 @@ public final class AdmissionWebhook {
         return routes;
     }
 
+    /** Whether the webhook's port is bound. */
+    public boolean bound() {
+        return server.bound();
+    }
+
+    /** The id of the route answering reviews. */
+    public static String routeId() {
+        return AdmissionRoutes.WEBHOOK_ROUTE;
+    }
+
     public void start() {
         server.start();
     }
