@@ -20,9 +20,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
+import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.direct.DirectEndpoint;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.support.PluginHelper;
@@ -135,7 +137,7 @@ public final class RouteFolder {
             return false;
         }
         try {
-            Endpoint endpoint = DirectRoutes.find(camel, routeId);
+            Endpoint endpoint = startedDirect(camel, routeId);
             if (endpoint == null) {
                 return false;
             }
@@ -144,6 +146,14 @@ public final class RouteFolder {
         } finally {
             swapping.readLock().unlock();
         }
+    }
+
+    /** The route's {@code direct:} endpoint if it is started and consumes one, else {@code null}. */
+    private static Endpoint startedDirect(CamelContext camel, String routeId) {
+        Route route = camel.getRoute(routeId);
+        Endpoint endpoint = route == null ? null : route.getEndpoint();
+        return endpoint instanceof DirectEndpoint
+                && camel.getRouteController().getRouteStatus(routeId) == ServiceStatus.Started ? endpoint : null;
     }
 
     /**

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -40,9 +39,6 @@ import java.util.regex.Pattern;
 public final class ExternalAuth {
 
     static final int MAX_IN_FLIGHT = 1024;
-    /** Headers of one connection, or that the JDK's client sets itself and refuses from callers. */
-    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection", "te",
-            "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host");
     private static final byte[] NO_BODY = new byte[0];
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+]");
     private static final Pattern AUTHORITY = Pattern.compile("(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
@@ -128,7 +124,8 @@ public final class ExternalAuth {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(head.timeout())
                 .method(auth.method(), HttpRequest.BodyPublishers.noBody());
         for (Map.Entry<String, String> header : head.headers()) {
-            if (!NOT_FORWARDED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+            // the framing is the JDK client's own (it refuses Host, Content-Length...), Camel's headers are nobody's
+            if (SettableHeaders.settable(header.getKey())) {
                 request.header(header.getKey(), header.getValue());
             }
         }

@@ -1,5 +1,6 @@
 package dev.caravan.upstream;
 
+import dev.caravan.upstream.UpstreamClient.Target;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -49,20 +50,13 @@ final class Http2Connections {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final long idleMillis;
-    /** Connected or connecting, by pod and TLS. */
+    /** Connected or connecting, by pod and TLS ({@code null}: h2c). */
     private final Map<Target, Future<Channel>> connections = new HashMap<>();
-
-    /** A connection's key: the pod and how it is spoken to in TLS ({@code null}: h2c). */
-    private record Target(InetSocketAddress endpoint, UpstreamTls tls) {
-    }
 
     Http2Connections(EventLoop loop, Duration connectTimeout, Duration idleTimeout) {
         this.loop = loop;
         this.idleMillis = idleTimeout.toMillis();
-        bootstrap = new Bootstrap().group(loop).channel(io.netty.channel.socket.nio.NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
+        bootstrap = UpstreamClient.podBootstrap(loop, connectTimeout)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {

@@ -34,8 +34,16 @@ public final class UpstreamClient {
     private static final int MAX_HEADER_SIZE = 32768;
     private static final int MAX_CHUNK_SIZE = 65536;
 
-    /** A pool's key: the pod's address and how it is spoken to in TLS ({@code null}: plain HTTP). */
-    private record Target(InetSocketAddress endpoint, UpstreamTls tls) {
+    /** A connection's key: the pod's address and how it is spoken to in TLS ({@code null}: none). */
+    record Target(InetSocketAddress endpoint, UpstreamTls tls) {
+    }
+
+    /** A TCP client bootstrap on {@code loop} as every connection to pods is made. */
+    static Bootstrap podBootstrap(EventLoop loop, Duration connectTimeout) {
+        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
     }
 
     private final UpstreamSettings settings;
@@ -118,10 +126,7 @@ public final class UpstreamClient {
             this.loop = loop;
             http2 = new Http2Connections(loop, settings.connectTimeout(), settings.idleTimeout());
             long idleMillis = settings.idleTimeout().toMillis();
-            bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.SO_KEEPALIVE, true)
+            bootstrap = podBootstrap(loop, settings.connectTimeout())
                     .option(ChannelOption.AUTO_READ, true)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override

@@ -136,15 +136,8 @@ public final class AnnotationParser {
             values.invalid("auth-type", "needs auth-secret, the Secret of users");
             return null;
         }
-        ObjectRef ref;
-        try {
-            ref = secret.contains("/") ? ObjectRef.parse(secret) : new ObjectRef(namespace, secret);
-        } catch (IllegalArgumentException e) {
-            values.invalid("auth-secret", "is not NAMESPACE/NAME");
-            return null;
-        }
-        if (!ref.namespace().equals(namespace)) {
-            values.invalid("auth-secret", "is in another namespace than the Ingress (" + namespace + ")");
+        ObjectRef ref = values.secretRef("auth-secret", namespace);
+        if (ref == null) {
             return null;
         }
         String realm = values.get("auth-realm");
@@ -207,15 +200,8 @@ public final class AnnotationParser {
             }
             return name == null && !serverName ? null : new RoutePolicy.ProxySsl(null, false, name, serverName);
         }
-        ObjectRef ref;
-        try {
-            ref = secret.contains("/") ? ObjectRef.parse(secret) : new ObjectRef(namespace, secret);
-        } catch (IllegalArgumentException e) {
-            values.invalid("proxy-ssl-secret", "is not NAMESPACE/NAME");
-            return null;
-        }
-        if (!ref.namespace().equals(namespace)) {
-            values.invalid("proxy-ssl-secret", "is in another namespace than the Ingress (" + namespace + ")");
+        ObjectRef ref = values.secretRef("proxy-ssl-secret", namespace);
+        if (ref == null) {
             return null;
         }
         return new RoutePolicy.ProxySsl(ref, verify, name, serverName);
@@ -482,6 +468,26 @@ public final class AnnotationParser {
                 }
             }
             return value;
+        }
+
+        /**
+         * A Secret named NAME or NAMESPACE/NAME, which must be in the Ingress's namespace: an Ingress cannot
+         * borrow another namespace's keys or users.
+         */
+        ObjectRef secretRef(String name, String namespace) {
+            String value = get(name);
+            ObjectRef ref;
+            try {
+                ref = value.contains("/") ? ObjectRef.parse(value) : new ObjectRef(namespace, value);
+            } catch (IllegalArgumentException e) {
+                invalid(name, "is not NAMESPACE/NAME");
+                return null;
+            }
+            if (!ref.namespace().equals(namespace)) {
+                invalid(name, "is in another namespace than the Ingress (" + namespace + ")");
+                return null;
+            }
+            return ref;
         }
 
         /** An absolute http(s) URL with the variables {@link UrlTemplate} fills in. */
