@@ -44,19 +44,25 @@ final class BackendResolver {
             .thenComparingInt(InetSocketAddress::getPort);
 
     private final ClusterState state;
-    private final Map<ObjectRef, List<EndpointSlice>> slicesByService = new HashMap<>();
-    private final Map<String, Backend> resolved = new HashMap<>();
+    private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
+    private final BackendCache resolved;
 
-    BackendResolver(ClusterState state) {
+    /**
+     * @param slicesByService the state's EndpointSlices by the Service they are labelled with
+     * @param resolved        backends resolved from the Services as they are in {@code state}, kept across
+     *                        compilations so that an unchanged Service keeps its backend and balancer state
+     */
+    BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService, BackendCache resolved) {
         this.state = state;
-        for (EndpointSlice slice : state.<EndpointSlice>all(ResourceKind.ENDPOINT_SLICE)) {
-            Map<String, String> labels = slice.getMetadata().getLabels();
-            String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-            if (service != null) {
-                slicesByService.computeIfAbsent(new ObjectRef(ClusterState.refOf(slice).namespace(), service),
-                        k -> new ArrayList<>()).add(slice);
-            }
-        }
+        this.slicesByService = slicesByService;
+        this.resolved = resolved;
+    }
+
+    /** The Service an EndpointSlice is labelled with, or {@code null}. */
+    static ObjectRef serviceOf(EndpointSlice slice) {
+        Map<String, String> labels = slice.getMetadata().getLabels();
+        String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+        return service == null ? null : new ObjectRef(ClusterState.refOf(slice).namespace(), service);
     }
 
     /** A backend and, when it cannot have endpoints as written, why ({@code reason} is a {@link Problem} reason). */
@@ -84,7 +90,7 @@ final class BackendResolver {
         // named by the Service port's number, however the Ingress wrote it, so that web:80 and web:http are one
         String canonical = serviceRef + ":" + servicePort.getPort();
         // one Backend (and balancer state) per service port and algorithm
-        Backend backend = resolved.computeIfAbsent(canonical + (ewma ? "#ewma" : ""), key -> {
+        Backend backend = resolved.computeIfAbsent(serviceRef, canonical + (ewma ? "#ewma" : ""), key -> {
             List<InetSocketAddress> endpoints = endpoints(serviceRef, servicePort);
             return ewma ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
                     : new Backend(canonical, endpoints);
@@ -107,7 +113,8 @@ final class BackendResolver {
         String name = serviceRef + ":" + servicePort.getPort() + " (cluster IP)";
         Set<InetSocketAddress> address = new LinkedHashSet<>();
         addAddress(clusterIp, servicePort.getPort(), address);
-        return new Resolution(resolved.computeIfAbsent(name, n -> new Backend(n, List.copyOf(address))), null, null);
+        return new Resolution(resolved.computeIfAbsent(serviceRef, name, n -> new Backend(n, List.copyOf(address))),
+                null, null);
     }
 
     /** The backend of a Service's first port: how a default-backend Service is named on the command line. */

@@ -10,29 +10,73 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the compiler made of one cluster state.
- *
- * @param lastGood the latest valid version of each of our Ingresses, kept to stand in for a later
- *                 invalid edit; pass it to the next compilation
- * @param claimed  every Ingress of our class, valid or not: those whose status we own
- * @param ignored  the Ingresses of other classes, each with why it is not ours
- * @param tls      the hosts our Ingresses terminate TLS for, by host
- * @param backendTlsSecrets the Secrets named by {@code proxy-ssl-secret}, each with the (oldest) Ingress naming it
+ * What the compiler made of one cluster state, and what it remembers of it to compile the next state from
+ * the changes alone.
  */
-public record Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
-        Set<ObjectRef> claimed, Map<ObjectRef, String> ignored, Map<String, TlsHost> tls,
-        Map<ObjectRef, ObjectRef> backendTlsSecrets) {
+public final class Compilation {
 
     public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of(),
-            Map.of(), Map.of(), Map.of());
+            Map.of(), Map.of(), Map.of(), null);
 
-    public Compilation {
-        problems = List.copyOf(problems);
-        lastGood = Map.copyOf(lastGood);
-        claimed = Set.copyOf(claimed);
-        ignored = Map.copyOf(ignored);
-        tls = Map.copyOf(tls);
-        backendTlsSecrets = Map.copyOf(backendTlsSecrets);
+    private final RoutingTable table;
+    private final List<Problem> problems;
+    private final Map<ObjectRef, Ingress> lastGood;
+    private final Set<ObjectRef> claimed;
+    private final Map<ObjectRef, String> ignored;
+    private final Map<String, TlsHost> tls;
+    private final Map<ObjectRef, ObjectRef> backendTlsSecrets;
+    private final CompilerMemory memory;
+
+    Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
+            Set<ObjectRef> claimed, Map<ObjectRef, String> ignored, Map<String, TlsHost> tls,
+            Map<ObjectRef, ObjectRef> backendTlsSecrets, CompilerMemory memory) {
+        this.table = table;
+        this.problems = List.copyOf(problems);
+        this.lastGood = Map.copyOf(lastGood);
+        this.claimed = Set.copyOf(claimed);
+        this.ignored = Map.copyOf(ignored);
+        this.tls = Map.copyOf(tls);
+        this.backendTlsSecrets = Map.copyOf(backendTlsSecrets);
+        this.memory = memory;
+    }
+
+    public RoutingTable table() {
+        return table;
+    }
+
+    /** Every problem found, the compiler's and later stages' (certificates, route references). */
+    public List<Problem> problems() {
+        return problems;
+    }
+
+    /** The latest valid version of each of our Ingresses, to stand in for a later invalid edit. */
+    public Map<ObjectRef, Ingress> lastGood() {
+        return lastGood;
+    }
+
+    /** Every Ingress of our class, valid or not: those whose status we own. */
+    public Set<ObjectRef> claimed() {
+        return claimed;
+    }
+
+    /** The Ingresses of other classes, each with why it is not ours. */
+    public Map<ObjectRef, String> ignored() {
+        return ignored;
+    }
+
+    /** The hosts our Ingresses terminate TLS for, by host. */
+    public Map<String, TlsHost> tls() {
+        return tls;
+    }
+
+    /** The Secrets named by {@code proxy-ssl-secret}, each with the (oldest) Ingress naming it. */
+    public Map<ObjectRef, ObjectRef> backendTlsSecrets() {
+        return backendTlsSecrets;
+    }
+
+    /** What the compiler keeps for the next compilation; {@code null} when it must start from scratch. */
+    CompilerMemory memory() {
+        return memory;
     }
 
     /** This compilation with problems found by a later stage (certificates) added. */
@@ -42,7 +86,7 @@ public record Compilation(RoutingTable table, List<Problem> problems, Map<Object
         }
         List<Problem> all = new ArrayList<>(problems);
         all.addAll(more);
-        return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets);
+        return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets, memory);
     }
 
     /** The claimed Ingresses that are served as they are now (valid in their current version). */

@@ -28,6 +28,11 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String ap
         rules = List.copyOf(ordered);
     }
 
+    /** These routes, covered by TLS or not. */
+    public HostRoutes withTls(boolean covered) {
+        return covered == tls ? this : new HostRoutes(rules, defaultBackend, appRoot, covered);
+    }
+
     /** The rule serving a request path, or {@code null} when none of this host's paths match. */
     public PathRule match(String requestPath) {
         for (PathRule rule : rules) {

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One immutable version of everything Caravan knows about the cluster: the latest object of each
@@ -36,6 +38,31 @@ public final class ClusterState {
     @SuppressWarnings("unchecked")
     public <T extends HasMetadata> T get(ResourceKind kind, ObjectRef ref) {
         return (T) objects.getOrDefault(kind, Map.of()).get(ref);
+    }
+
+    /**
+     * The objects of a kind added, removed or replaced since an older version of this state: compared by
+     * identity, so an object re-sent unchanged but decoded anew counts as changed. Kinds that did not change
+     * share their map with the older version and cost nothing.
+     */
+    public Set<ObjectRef> changedSince(ClusterState older, ResourceKind kind) {
+        Map<ObjectRef, HasMetadata> now = objects.getOrDefault(kind, Map.of());
+        Map<ObjectRef, HasMetadata> before = older.objects.getOrDefault(kind, Map.of());
+        if (now == before) {
+            return Set.of();
+        }
+        Set<ObjectRef> changed = new HashSet<>();
+        now.forEach((ref, object) -> {
+            if (before.get(ref) != object) {
+                changed.add(ref);
+            }
+        });
+        before.keySet().forEach(ref -> {
+            if (!now.containsKey(ref)) {
+                changed.add(ref);
+            }
+        });
+        return changed;
     }
 
     public int size(ResourceKind kind) {

@@ -1,0 +1,313 @@
+package dev.caravan.compile;
+
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.routing.Backend;
+import dev.caravan.routing.Canary;
+import dev.caravan.routing.HostRoutes;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.PathType;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.RoutingTable;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Merges Ingresses, added oldest first, into what they make of each {@link TableKey} they touch: host
+ * routes, TLS hosts, passthrough hosts and {@code proxy-ssl-secret} owners, with the problems found. Given
+ * every Ingress touching a set of keys, what it makes of those keys is exact, whatever the other Ingresses
+ * are: that is what lets the compiler rebuild only the keys a change touched.
+ */
+final class HostTableBuilder {
+
+    private record PathKey(PathType type, String matchPath) {
+    }
+
+    private static final class HostEntry {
+        final Map<PathKey, PathRule> rules = new LinkedHashMap<>();
+        boolean regexMode;
+        String appRoot;
+        Backend defaultBackend;
+        ObjectRef defaultBackendOwner;
+    }
+
+    private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
+    }
+
+    private final BackendResolver resolver;
+    private final boolean passthroughEnabled;
+    private final List<Problem> problems = new ArrayList<>();
+    private final List<PendingCanary> canaries = new ArrayList<>();
+    private final Map<TableKey, HostEntry> hosts = new HashMap<>();
+    private final Map<String, Backend> passthrough = new HashMap<>();
+    private final Map<String, TlsHost> tls = new HashMap<>();
+    private final Map<ObjectRef, ObjectRef> backendTlsSecrets = new HashMap<>();
+
+    HostTableBuilder(BackendResolver resolver, boolean passthroughEnabled) {
+        this.resolver = resolver;
+        this.passthroughEnabled = passthroughEnabled;
+    }
+
+    /** Adds an Ingress; call in {@link ServedIngress#OLDEST_FIRST} order. */
+    void add(ServedIngress served) {
+        ObjectRef ref = served.ref();
+        RoutePolicy policy = served.policy();
+        if (policy.sslPassthrough()) {
+            addPassthrough(served);
+        }
+        List<IngressRule> rules = served.rules();
+        List<HostEntry> namedHosts = new ArrayList<>();
+        boolean servesAnyHost = rules.isEmpty();
+        for (IngressRule rule : rules) {
+            String host = rule.getHost();
+            HostEntry entry = entryFor(host);
+            if (host == null || host.isEmpty()) {
+                servesAnyHost = true;
+            } else if (!namedHosts.contains(entry)) {
+                namedHosts.add(entry);
+            }
+            if (rule.getHttp() != null) {
+                for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                    addPath(entry, host, path, ref, policy);
+                }
+            }
+        }
+        IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
+        if (defaultBackend != null) {
+            Backend backend = resolve(ref, defaultBackend);
+            if (servesAnyHost) {
+                setDefault(entryFor(null), backend, ref, "every host");
+            }
+            for (HostEntry entry : namedHosts) {
+                setDefault(entry, backend, ref, "its hosts");
+            }
+        }
+        addTlsHosts(served);
+        if (policy.proxySsl() != null && policy.proxySsl().secret() != null) {
+            backendTlsSecrets.putIfAbsent(policy.proxySsl().secret(), ref);
+        }
+    }
+
+    /** The problems found, each naming its Ingress. */
+    List<Problem> problems() {
+        return problems;
+    }
+
+    /** The TLS hosts of the Ingresses added, by name; an older Ingress's Secret for a host wins. */
+    Map<String, TlsHost> tls() {
+        return tls;
+    }
+
+    Map<String, Backend> passthrough() {
+        return passthrough;
+    }
+
+    Map<ObjectRef, ObjectRef> backendTlsSecrets() {
+        return backendTlsSecrets;
+    }
+
+    /**
+     * The routes of every host the Ingresses added touch, by key, their canaries attached.
+     *
+     * @param tlsHosts whether a name is a host of {@code spec.tls}, among all Ingresses, not only those added
+     */
+    Map<TableKey, HostRoutes> hostRoutes(Predicate<String> tlsHosts) {
+        attachCanaries();
+        Map<TableKey, HostRoutes> routes = new HashMap<>();
+        hosts.forEach((key, entry) -> routes.put(key, routes(entry, coveredByTls(key, tlsHosts))));
+        return routes;
+    }
+
+    /** Whether a TLS host names this rule host, or a wildcard TLS host covers it. */
+    static boolean coveredByTls(TableKey key, Predicate<String> tlsHosts) {
+        switch (key.kind()) {
+            case EXACT_HOST:
+                int dot = key.name().indexOf('.');
+                return tlsHosts.test(key.name()) || dot > 0 && tlsHosts.test("*" + key.name().substring(dot));
+            case WILDCARD_HOST:
+                return tlsHosts.test("*." + key.name());
+            default:
+                return false;
+        }
+    }
+
+    /** The host keys a TLS host's presence decides coverage for, besides every exact host under a wildcard. */
+    static TableKey coveredHost(String tlsHost) {
+        return tlsHost.startsWith("*.") ? new TableKey(TableKey.Kind.WILDCARD_HOST, tlsHost.substring(2))
+                : new TableKey(TableKey.Kind.EXACT_HOST, tlsHost);
+    }
+
+    /**
+     * ssl-passthrough, as ingress-nginx: each host of the Ingress relays its TLS connections to the
+     * backend of the host's first path (paths cannot be seen in an encrypted stream).
+     */
+    private void addPassthrough(ServedIngress served) {
+        ObjectRef ref = served.ref();
+        if (!passthroughEnabled) {
+            problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION, AnnotationCatalog.PREFIX
+                    + "ssl-passthrough needs --enable-ssl-passthrough; TLS for its hosts is terminated here"));
+            return;
+        }
+        for (IngressRule rule : served.rules()) {
+            if (!ServedIngress.servesPassthrough(rule)) {
+                continue;
+            }
+            String host = rule.getHost();
+            Backend backend = resolve(ref, rule.getHttp().getPaths().get(0).getBackend());
+            Backend existing = passthrough.putIfAbsent(RoutingTable.normalizeHost(host), backend);
+            if (existing != null && !existing.name().equals(backend.name())) {
+                problems.add(Problem.warning(ref, Problem.CONFLICT, "ssl-passthrough for host " + host
+                        + " already goes to " + existing.name() + " of an older Ingress; ignored here"));
+            }
+        }
+    }
+
+    private void addTlsHosts(ServedIngress served) {
+        ObjectRef ref = served.ref();
+        for (IngressTLS entry : served.tls()) {
+            String secretName = entry.getSecretName();
+            ObjectRef secret = secretName == null || secretName.isEmpty() ? null
+                    : new ObjectRef(ref.namespace(), secretName);
+            for (String host : entry.getHosts() == null ? List.<String>of() : entry.getHosts()) {
+                if (host == null || host.isEmpty()) {
+                    continue;
+                }
+                String name = RoutingTable.normalizeHost(host);
+                TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref));
+                if (existing != null && !Objects.equals(existing.secret(), secret)) {
+                    problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
+                            + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())
+                            + " of Ingress " + existing.ingress() + ", which is older; Secret " + secretName
+                            + " is not used for it"));
+                }
+            }
+        }
+    }
+
+    private HostEntry entryFor(String host) {
+        return hosts.computeIfAbsent(ServedIngress.hostKey(host), key -> new HostEntry());
+    }
+
+    private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
+        PathType type = PathType.fromApiName(path.getPathType());
+        Backend backend = resolve(ref, path.getBackend(), policy);
+        if (policy.canary() != null) {
+            // a canary takes a share of a main rule's traffic once all Ingresses are in
+            RoutePolicy.CanaryRule c = policy.canary();
+            canaries.add(new PendingCanary(entry, host, new PathRule(type, path.getPath(), backend, ref),
+                    new Canary(backend, ref, c.header(), c.headerValue(), c.headerPattern(), c.cookie(),
+                            c.weight(), c.weightTotal())));
+            return;
+        }
+        PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy),
+                null);
+        // as ingress-nginx: use-regex, or a rewrite-target that differs from the path, makes the host's paths regexes
+        entry.regexMode |= policy.regexPaths() || rule.rewrites();
+        if (policy.appRoot() != null && entry.appRoot == null) {
+            entry.appRoot = policy.appRoot();
+        }
+        PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
+        if (existing != null && !existing.backend().name().equals(backend.name())) {
+            problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
+                    + describeHost(host) + " is already served by Ingress " + existing.ingress()
+                    + ", which is older; this path is ignored"));
+        }
+    }
+
+    private void setDefault(HostEntry entry, Backend backend, ObjectRef ref, String scope) {
+        if (entry.defaultBackend == null) {
+            entry.defaultBackend = backend;
+            entry.defaultBackendOwner = ref;
+        } else if (!entry.defaultBackend.name().equals(backend.name())) {
+            problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
+                    + entry.defaultBackendOwner + ", which is older; it is ignored there"));
+        }
+    }
+
+    private Backend resolve(ObjectRef ref, IngressBackend backend) {
+        return resolve(ref, backend, RoutePolicy.NONE);
+    }
+
+    /** The default-backend annotation's Service (its first port), or {@code null}. */
+    private Backend fallback(ObjectRef ref, RoutePolicy policy) {
+        if (policy.defaultBackend() == null) {
+            return null;
+        }
+        BackendResolver.Resolution resolution = resolver.resolveFirstPort(
+                new ObjectRef(ref.namespace(), policy.defaultBackend()));
+        return warnIfUnresolved(ref, resolution, "");
+    }
+
+    /** The backend of a path under its Ingress's policy (service-upstream, load-balance). */
+    private Backend resolve(ObjectRef ref, IngressBackend backend, RoutePolicy policy) {
+        if (backend.getResource() != null) {
+            // a user's Camel route; whether it exists is known when a request comes (routes reload)
+            return Backend.camelRoute(ref.namespace(), backend.getResource().getName());
+        }
+        BackendResolver.Resolution resolution = policy.serviceUpstream()
+                ? resolver.resolveClusterIp(ref.namespace(), backend.getService())
+                : resolver.resolve(ref.namespace(), backend.getService(), policy.ewma());
+        return warnIfUnresolved(ref, resolution, "; requests for it get 503");
+    }
+
+    /** The resolved backend, with a warning on the Ingress when it cannot have endpoints as written. */
+    private Backend warnIfUnresolved(ObjectRef ref, BackendResolver.Resolution resolution, String consequence) {
+        if (resolution.problem() != null) {
+            problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + consequence));
+        }
+        return resolution.backend();
+    }
+
+    private static String describeHost(String host) {
+        return host == null || host.isEmpty() ? "every host" : "host " + host;
+    }
+
+    /** Attaches each canary to the main rule of its host and path (one canary per rule, oldest first). */
+    private void attachCanaries() {
+        for (PendingCanary pending : canaries) {
+            PathKey key = new PathKey(pending.path().type(), pending.path().matchPath());
+            PathRule main = pending.entry().rules.get(key);
+            if (main == null) {
+                problems.add(Problem.warning(pending.canary().ingress(), Problem.CANARY_WITHOUT_MAIN, "canary path "
+                        + pending.path().path() + " on " + describeHost(pending.host())
+                        + " has no main Ingress serving it; it is not served"));
+            } else if (main.canary() != null) {
+                problems.add(Problem.warning(pending.canary().ingress(), Problem.CONFLICT, "path "
+                        + pending.path().path() + " on " + describeHost(pending.host()) + " already has canary "
+                        + main.canary().ingress() + "; this canary is ignored"));
+            } else {
+                pending.entry().rules.put(key, main.withCanary(pending.canary()));
+            }
+        }
+    }
+
+    private static HostRoutes routes(HostEntry entry, boolean tls) {
+        List<PathRule> rules = new ArrayList<>(entry.rules.values());
+        if (entry.regexMode) {
+            // as ingress-nginx: one Ingress with regex paths makes every path of the host a regex, Exact ones too
+            rules.replaceAll(rule -> rule.asRegex(regexOf(rule)));
+        }
+        return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls);
+    }
+
+    /** The path as ingress-nginx's {@code location ~* "^path"}; a path that is no regex is taken literally. */
+    private static Pattern regexOf(PathRule rule) {
+        try {
+            return Pattern.compile("^" + rule.path(), Pattern.CASE_INSENSITIVE);
+        } catch (PatternSyntaxException notARegex) {
+            return Pattern.compile("^" + Pattern.quote(rule.path()), Pattern.CASE_INSENSITIVE);
+        }
+    }
+}
+

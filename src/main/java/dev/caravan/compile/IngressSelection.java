@@ -1,0 +1,155 @@
+package dev.caravan.compile;
+
+import dev.caravan.auth.BasicCredentials;
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationParser;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one Ingress is to the compiler, decided from the Ingress alone (and the basic-auth Secret it names):
+ * not ours, or ours and served as it is, served by its last good version, or not served; with the problems
+ * found on the way. It depends on nothing else in the state, so it is kept until the Ingress, its Secret, the
+ * IngressClasses or the operator's choice change.
+ *
+ * @param ignored  why it is not ours, or {@code null} when it is
+ * @param served   the version served, or {@code null}
+ * @param lastGood the version to stand in for a later invalid edit, or {@code null}
+ * @param secrets  the Secrets its selection read: a change to one of them selects it again
+ * @param footprint what its served version touches in the configuration (empty when not served)
+ * @param services the Services its served version's backends name
+ */
+record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ingress lastGood,
+        List<Problem> problems, Set<ObjectRef> secrets, Set<TableKey> footprint, Set<ObjectRef> services) {
+
+    boolean claimed() {
+        return ignored == null;
+    }
+
+    /** Selects Ingresses; one per compilation, as it holds what all selections share. */
+    static final class Selector {
+
+        private final IngressValidator validator = new IngressValidator();
+        private final IngressClassMatcher classes;
+        private final ClusterState state;
+        private final boolean passthroughEnabled;
+
+        Selector(ControllerSettings settings, ClusterState state) {
+            this.classes = new IngressClassMatcher(settings, state);
+            this.state = state;
+            this.passthroughEnabled = settings.sslPassthrough();
+        }
+
+        /**
+         * @param previousGood its last good version, from the previous compilation, or {@code null}
+         * @param disabled     whether an operator took it out of service
+         */
+        IngressSelection select(Ingress ingress, Ingress previousGood, boolean disabled) {
+            ObjectRef ref = ClusterState.refOf(ingress);
+            String notOurs = classes.whyNotOurs(ingress);
+            if (notOurs != null) {
+                return new IngressSelection(ref, notOurs, null, null, List.of(), Set.of(), Set.of(), Set.of());
+            }
+            List<Problem> problems = new ArrayList<>();
+            Set<ObjectRef> secrets = new HashSet<>();
+            if (disabled) {
+                problems.add(Problem.warning(ref, Problem.DISABLED, "taken out of service by an operator; not served"));
+                // kept, not served: it stands in again once enabled, should the current version be invalid
+                return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.of(), Set.of(),
+                        Set.of());
+            }
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
+                    ref.namespace());
+            reportUnsupported(ref, annotations, problems);
+            List<String> reasons = validator.validate(ingress);
+            String reason = Problem.INVALID_INGRESS;
+            if (reasons.isEmpty() && annotations.blocked()) {
+                annotations.findings().stream().filter(AnnotationFinding::blocking)
+                        .forEach(finding -> reasons.add(finding.toString()));
+                reason = annotations.findings().stream().anyMatch(f -> f.kind() == AnnotationFinding.Kind.REFUSED)
+                        ? Problem.REFUSED_ANNOTATION : Problem.INVALID_ANNOTATION;
+            }
+            RoutePolicy policy = annotations.policy();
+            if (reasons.isEmpty() && policy.basicAuth() != null) {
+                try {
+                    policy = withUsers(policy, secrets);
+                } catch (IllegalArgumentException e) {
+                    reasons.add(e.getMessage());
+                    reason = Problem.INVALID_ANNOTATION;
+                }
+            }
+            if (reasons.isEmpty()) {
+                return served(ref, new ServedIngress(ingress, policy), problems, secrets);
+            }
+            Ingress good = previousGood;
+            RoutePolicy goodPolicy = null;
+            if (good != null) {
+                try {
+                    goodPolicy = withUsers(AnnotationParser.parse(good.getMetadata().getAnnotations(),
+                            ref.namespace()).policy(), secrets);
+                } catch (IllegalArgumentException usersGone) {
+                    // its users cannot be read either: not served, rather than served unprotected
+                    good = null;
+                }
+            }
+            String fallback = good != null ? " (serving its last valid version)" : " (not served)";
+            problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
+            if (good == null) {
+                return new IngressSelection(ref, null, null, null, List.copyOf(problems), Set.copyOf(secrets),
+                        Set.of(), Set.of());
+            }
+            return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+        }
+
+        private IngressSelection served(ObjectRef ref, ServedIngress served, List<Problem> problems,
+                Set<ObjectRef> secrets) {
+            return new IngressSelection(ref, null, served, served.ingress(), List.copyOf(problems),
+                    Set.copyOf(secrets), served.footprint(passthroughEnabled), served.services());
+        }
+
+        /**
+         * The policy with the users of its auth-secret read from the state.
+         *
+         * @param read where the Secret's reference is noted, whether it is found or not
+         * @throws IllegalArgumentException naming the Secret and what is wrong with it
+         */
+        private RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
+            RoutePolicy.BasicAuth auth = policy.basicAuth();
+            if (auth == null) {
+                return policy;
+            }
+            read.add(auth.secret());
+            Secret secret = state.get(ResourceKind.SECRET, auth.secret());
+            if (secret == null) {
+                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret()
+                        + " does not exist");
+            }
+            try {
+                return policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret()
+                        + " " + e.getMessage());
+            }
+        }
+
+        private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations,
+                List<Problem> problems) {
+            List<String> unsupported = annotations.findings().stream()
+                    .filter(f -> f.kind() == AnnotationFinding.Kind.UNSUPPORTED).map(AnnotationFinding::annotation)
+                    .toList();
+            if (!unsupported.isEmpty()) {
+                problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION,
+                        "not applied (Caravan does not support them yet): " + String.join(", ", unsupported)));
+            }
+        }
+    }
+}

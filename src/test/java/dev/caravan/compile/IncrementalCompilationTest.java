@@ -1,0 +1,350 @@
+package dev.caravan.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.routing.Backend;
+import dev.caravan.routing.HostRoutes;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RoutingTable;
+import dev.caravan.state.Change;
+import dev.caravan.state.ClusterState;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A compilation from the previous one's memory must give exactly what a compilation from scratch gives. Random
+ * edits (Ingresses, Services, slices, Secrets, IngressClasses, operators' choices) over a small universe of
+ * hosts, paths and Services, so that Ingresses collide on hosts, paths, TLS hosts, canaries and passthrough
+ * hosts; after every edit both compilations are compared whole: hosts, rules in order, backends and their
+ * endpoints, TLS, problems.
+ */
+class IncrementalCompilationTest {
+
+    private static final String[] NAMESPACES = {"a", "b"};
+    private static final String[] HOSTS = {"x.test", "y.test", "Z.test", "*.test", "w.other", ""};
+    private static final String[] PATHS = {"/", "/api", "/api/", "/api/v1", "/z"};
+    private static final String[] TYPES = {"Prefix", "Exact", "ImplementationSpecific"};
+    private static final String[] SERVICES = {"s1", "s2", "s3", "s4"};
+    private static final String[] IPS = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
+    private static final String[] CREATED = {"2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"};
+    private static final String PREFIX = "nginx.ingress.kubernetes.io/";
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void randomEditsCompileIncrementallyAsFromScratch(long seed) {
+        Random random = new Random(seed);
+        ControllerSettings settings = settings(seed);
+        IngressCompiler incremental = new IngressCompiler(settings);
+        // equal settings, another instance: never the memory of the first, so always from scratch
+        IngressCompiler scratch = new IngressCompiler(settings(seed));
+        ClusterState state = ClusterState.EMPTY.with(initial(random));
+        Compilation last = Compilation.EMPTY;
+        Set<ObjectRef> disabled = new HashSet<>();
+        int incrementalRuns = 0;
+        for (int step = 0; step < 400; step++) {
+            List<Change> changes = new ArrayList<>();
+            int edits = 1 + random.nextInt(3);
+            for (int i = 0; i < edits; i++) {
+                edit(random, state, changes, disabled);
+            }
+            state = state.with(changes);
+            Compilation next = incremental.compile(state, last, disabled);
+            Compilation expected = scratch.compile(state, last, disabled);
+            assertThat(describe(next)).as("seed %d step %d after %s", seed, step, changes.stream()
+                    .map(c -> (c.deleted() ? "-" : "~") + c.kind() + " " + c.ref()).toList())
+                    .isEqualTo(describe(expected));
+            sameBackendsForTheSameName(next.table());
+            if (last.memory() != null && last.memory().settings() == settings) {
+                incrementalRuns++;
+            }
+            last = next;
+        }
+        assertThat(incrementalRuns).as("compilations made from the previous one's memory").isGreaterThan(300);
+    }
+
+    @Test
+    void anUnchangedHostKeepsItsRoutesAndBackendsWhenAnotherHostChanges() {
+        ControllerSettings settings = ControllerSettings.defaults();
+        IngressCompiler compiler = new IngressCompiler(settings);
+        List<Change> objects = new ArrayList<>();
+        objects.add(Change.upsert(Fixtures.caravanClass()));
+        for (HasMetadata object : Fixtures.flatten(Fixtures.app("a/s1", "10.0.0.1"), Fixtures.app("a/s2", "10.0.0.2"))) {
+            objects.add(Change.upsert(object));
+        }
+        objects.add(Change.upsert(Fixtures.ingress("a/one").rule("one.test", Fixtures.prefix("/", "s1:80")).build()));
+        objects.add(Change.upsert(Fixtures.ingress("a/two").rule("two.test", Fixtures.prefix("/", "s2:80")).build()));
+        ClusterState state = ClusterState.EMPTY.with(objects);
+        Compilation first = compiler.compile(state, Compilation.EMPTY);
+        ClusterState edited = state.with(List.of(Change.upsert(Fixtures.ingress("a/two")
+                .rule("two.test", Fixtures.prefix("/", "s2:80"), Fixtures.prefix("/v2", "s2:80")).build())));
+        Compilation second = compiler.compile(edited, first);
+
+        assertThat(second.table().exactHosts().get("one.test")).isSameAs(first.table().exactHosts().get("one.test"));
+        assertThat(second.table().exactHosts().get("two.test").rules()).hasSize(2);
+        // the rebuilt host keeps its backend, and with it the balancer's state
+        assertThat(second.table().resolve("two.test", "/").backend())
+                .isSameAs(first.table().resolve("two.test", "/").backend());
+        assertThat(second.table().version()).isEqualTo(edited.version());
+    }
+
+    @Test
+    void anEndpointChangeRebuildsTheHostsOfItsServiceOnly() {
+        IngressCompiler compiler = new IngressCompiler(ControllerSettings.defaults());
+        List<Change> objects = new ArrayList<>();
+        objects.add(Change.upsert(Fixtures.caravanClass()));
+        for (HasMetadata object : Fixtures.flatten(Fixtures.app("a/s1", "10.0.0.1"), Fixtures.app("a/s2", "10.0.0.2"))) {
+            objects.add(Change.upsert(object));
+        }
+        objects.add(Change.upsert(Fixtures.ingress("a/one").rule("one.test", Fixtures.prefix("/", "s1:80")).build()));
+        objects.add(Change.upsert(Fixtures.ingress("a/two").rule("two.test", Fixtures.prefix("/", "s2:80")).build()));
+        ClusterState state = ClusterState.EMPTY.with(objects);
+        Compilation first = compiler.compile(state, Compilation.EMPTY);
+        ClusterState scaled = state.with(Fixtures.flatten(Fixtures.app("a/s2", "10.0.0.2", "10.0.0.3")).stream()
+                .map(Change::upsert).toList());
+        Compilation second = compiler.compile(scaled, first);
+
+        assertThat(second.table().exactHosts().get("one.test")).isSameAs(first.table().exactHosts().get("one.test"));
+        assertThat(second.table().resolve("two.test", "/").backend().endpoints())
+                .containsExactlyElementsOf(Fixtures.addresses("10.0.0.2:8080", "10.0.0.3:8080"));
+    }
+
+    private static ControllerSettings settings(long seed) {
+        return new ControllerSettings(ControllerSettings.DEFAULT_INGRESS_CLASS,
+                ControllerSettings.DEFAULT_CONTROLLER_CLASS, seed % 3 == 0,
+                seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1);
+    }
+
+    private static List<Change> initial(Random random) {
+        List<Change> changes = new ArrayList<>();
+        changes.add(Change.upsert(Fixtures.caravanClass()));
+        for (String namespace : NAMESPACES) {
+            for (String service : SERVICES) {
+                changes.add(Change.upsert(service(random, namespace, service)));
+                changes.add(Change.upsert(slice(random, namespace, service, 0)));
+            }
+            changes.add(Change.upsert(authSecret(random, namespace)));
+        }
+        for (int i = 0; i < 10; i++) {
+            changes.add(Change.upsert(ingress(random, i)));
+        }
+        return changes;
+    }
+
+    private static void edit(Random random, ClusterState state, List<Change> changes, Set<ObjectRef> disabled) {
+        String namespace = NAMESPACES[random.nextInt(NAMESPACES.length)];
+        String service = SERVICES[random.nextInt(SERVICES.length)];
+        int choice = random.nextInt(100);
+        if (choice < 40) {
+            changes.add(Change.upsert(ingress(random, random.nextInt(14))));
+        } else if (choice < 48) {
+            Ingress existing = state.get(dev.caravan.state.ResourceKind.INGRESS, ingressRef(random.nextInt(14)));
+            if (existing != null) {
+                changes.add(Change.delete(existing));
+            }
+        } else if (choice < 68) {
+            changes.add(Change.upsert(slice(random, namespace, service, random.nextInt(2))));
+        } else if (choice < 74) {
+            var slice = state.get(dev.caravan.state.ResourceKind.ENDPOINT_SLICE,
+                    new ObjectRef(namespace, service + "-" + random.nextInt(2)));
+            if (slice != null) {
+                changes.add(Change.delete((HasMetadata) slice));
+            }
+        } else if (choice < 82) {
+            if (random.nextInt(4) == 0) {
+                var existing = state.get(dev.caravan.state.ResourceKind.SERVICE, new ObjectRef(namespace, service));
+                if (existing != null) {
+                    changes.add(Change.delete((HasMetadata) existing));
+                }
+            } else {
+                changes.add(Change.upsert(service(random, namespace, service)));
+            }
+        } else if (choice < 88) {
+            changes.add(Change.upsert(authSecret(random, namespace)));
+        } else if (choice < 95) {
+            ObjectRef ref = ingressRef(random.nextInt(14));
+            if (!disabled.remove(ref)) {
+                disabled.add(ref);
+            }
+        } else {
+            // another IngressClass, default or not: which Ingresses are ours may change
+            changes.add(Change.upsert(random.nextBoolean()
+                    ? Fixtures.defaultIngressClass("other", Fixtures.OUR_CONTROLLER, String.valueOf(random.nextBoolean()))
+                    : Fixtures.ingressClass("other", random.nextBoolean() ? Fixtures.OUR_CONTROLLER : "someone/else")));
+        }
+    }
+
+    private static ObjectRef ingressRef(int i) {
+        return new ObjectRef(NAMESPACES[i % 2], "ing" + i);
+    }
+
+    private static Ingress ingress(Random random, int i) {
+        ObjectRef ref = ingressRef(i);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        int flavour = random.nextInt(20);
+        switch (flavour) {
+            case 0, 1 -> {
+                annotations.put(PREFIX + "canary", "true");
+                annotations.put(PREFIX + "canary-weight", String.valueOf(random.nextInt(101)));
+            }
+            case 2 -> annotations.put(PREFIX + "use-regex", "true");
+            case 3 -> annotations.put(PREFIX + "rewrite-target", "/$1");
+            case 4 -> {
+                annotations.put(PREFIX + "auth-type", "basic");
+                annotations.put(PREFIX + "auth-secret", "auth");
+            }
+            case 5 -> annotations.put(PREFIX + "ssl-passthrough", "true");
+            case 6 -> annotations.put(PREFIX + "default-backend", SERVICES[random.nextInt(SERVICES.length)]);
+            case 7 -> annotations.put(PREFIX + "load-balance", "ewma");
+            case 8 -> annotations.put(PREFIX + "service-upstream", "true");
+            case 9 -> annotations.put(PREFIX + "app-root", "/app");
+            case 10 -> annotations.put(PREFIX + "proxy-body-size", "not a size");
+            case 11 -> annotations.put(PREFIX + "server-snippet", "return 200;");
+            case 12 -> annotations.put(PREFIX + "proxy-ssl-secret", NAMESPACES[random.nextInt(2)] + "/ca");
+            case 13 -> annotations.put(PREFIX + "proxy-buffering", "on");
+            default -> {
+            }
+        }
+        List<IngressRule> rules = new ArrayList<>();
+        int ruleCount = random.nextInt(3);
+        for (int r = 0; r < ruleCount; r++) {
+            List<HTTPIngressPath> paths = new ArrayList<>();
+            int pathCount = 1 + random.nextInt(2);
+            for (int p = 0; p < pathCount; p++) {
+                paths.add(Fixtures.path(TYPES[random.nextInt(TYPES.length)], PATHS[random.nextInt(PATHS.length)],
+                        SERVICES[random.nextInt(SERVICES.length)] + ":" + (random.nextInt(4) == 0 ? "9999" : "80")));
+            }
+            rules.add(Fixtures.rule(HOSTS[random.nextInt(HOSTS.length)], paths.toArray(HTTPIngressPath[]::new)));
+        }
+        List<IngressTLS> tls = new ArrayList<>();
+        if (random.nextInt(3) == 0) {
+            String host = HOSTS[random.nextInt(HOSTS.length - 1)];
+            tls.add(new IngressTLSBuilder().withHosts(host).withSecretName(random.nextBoolean() ? "tls1" : "tls2")
+                    .build());
+        }
+        int classChoice = random.nextInt(10);
+        return new IngressBuilder()
+                .withNewMetadata()
+                    .withNamespace(ref.namespace())
+                    .withName(ref.name())
+                    .withCreationTimestamp(CREATED[random.nextInt(CREATED.length)])
+                    .withAnnotations(annotations.isEmpty() ? null : annotations)
+                .endMetadata()
+                .withNewSpec()
+                    .withIngressClassName(classChoice == 0 ? "other" : classChoice == 1 ? null
+                            : ControllerSettings.DEFAULT_INGRESS_CLASS)
+                    .withRules(rules.isEmpty() ? null : rules)
+                    .withTls(tls.isEmpty() ? null : tls)
+                    .withDefaultBackend(random.nextInt(4) == 0
+                            ? Fixtures.backend(SERVICES[random.nextInt(SERVICES.length)], new ServiceBackendPort(null, 80))
+                            : null)
+                .endSpec()
+                .build();
+    }
+
+    private static HasMetadata service(Random random, String namespace, String name) {
+        var service = Fixtures.service(namespace + "/" + name, Fixtures.port(random.nextBoolean() ? "http" : null, 80, 8080));
+        service.getSpec().setClusterIP(random.nextBoolean() ? "10.96.0." + (1 + random.nextInt(9)) : "None");
+        return service;
+    }
+
+    private static HasMetadata slice(Random random, String namespace, String service, int index) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (String ip : IPS) {
+            int state = random.nextInt(4);
+            if (state == 1) {
+                endpoints.add(Fixtures.ready(ip));
+            } else if (state == 2) {
+                endpoints.add(Fixtures.notReady(ip));
+            }
+        }
+        String portName = random.nextInt(3) == 0 ? "http" : "";
+        return Fixtures.slice(namespace + "/" + service + "-" + index, service,
+                List.of(Fixtures.slicePort(portName, 8080)), endpoints.toArray(Endpoint[]::new));
+    }
+
+    private static Secret authSecret(Random random, String namespace) {
+        String auth = switch (random.nextInt(3)) {
+            case 0 -> "alice:{PLAIN}secret\n";
+            case 1 -> "bob:{PLAIN}other\n";
+            default -> "not an htpasswd line\n";
+        };
+        return new SecretBuilder().withNewMetadata().withNamespace(namespace).withName("auth").endMetadata()
+                .withType("Opaque").addToStringData("auth", auth).build();
+    }
+
+    /** A compilation as a comparable text: hosts in name order, rules in match order, backends with endpoints. */
+    private static Map<String, Object> describe(Compilation compilation) {
+        RoutingTable table = compilation.table();
+        Map<String, Object> description = new TreeMap<>();
+        table.exactHosts().forEach((host, routes) -> description.put("host " + host, describe(routes)));
+        table.wildcardHosts().forEach((host, routes) -> description.put("wildcard " + host, describe(routes)));
+        description.put("any host", table.anyHost() == null ? "none" : describe(table.anyHost()));
+        description.put("default backend", describe(table.defaultBackend()));
+        description.put("passthrough", new TreeMap<>(table.passthrough().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> describe(e.getValue())))));
+        description.put("tls", new TreeMap<>(compilation.tls()).toString());
+        description.put("backend tls secrets", new TreeMap<>(compilation.backendTlsSecrets()).toString());
+        description.put("last good", new TreeMap<>(compilation.lastGood().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getMetadata().hashCode()))));
+        description.put("claimed", new java.util.TreeSet<>(compilation.claimed()).toString());
+        description.put("ignored", new TreeMap<>(compilation.ignored()).toString());
+        description.put("problems", compilation.problems().stream().map(Problem::toString).sorted().toList());
+        return description;
+    }
+
+    private static List<String> describe(HostRoutes routes) {
+        List<String> lines = new ArrayList<>();
+        lines.add("default " + describe(routes.defaultBackend()) + " app-root " + routes.appRoot() + " tls " + routes.tls());
+        for (PathRule rule : routes.rules()) {
+            lines.add(rule.type() + " " + rule.path() + " regex " + rule.regex() + " -> " + describe(rule.backend())
+                    + " of " + rule.ingress() + " fallback " + describe(rule.fallback()) + " policy " + rule.policy()
+                    + (rule.canary() == null ? "" : " canary " + describe(rule.canary().backend()) + " of "
+                            + rule.canary().ingress() + " weight " + rule.canary().weight()));
+        }
+        return lines;
+    }
+
+    private static String describe(Backend backend) {
+        return backend == null ? "none" : backend.name() + backend.endpoints();
+    }
+
+    /** Within one table, one backend object per name (and balancing), whichever host it was built for. */
+    private static void sameBackendsForTheSameName(RoutingTable table) {
+        Map<String, Backend> seen = new TreeMap<>();
+        List<HostRoutes> all = new ArrayList<>(table.exactHosts().values());
+        all.addAll(table.wildcardHosts().values());
+        for (HostRoutes routes : all) {
+            for (PathRule rule : routes.rules()) {
+                Backend backend = rule.backend();
+                if (backend.hasEndpoints()) {
+                    String key = backend.name() + "#" + backend.balancer().getClass().getSimpleName()
+                            + "#" + rule.policy().serviceUpstream();
+                    Backend first = seen.putIfAbsent(key, backend);
+                    assertThat(first == null || first == backend).as("one backend object for %s", key).isTrue();
+                }
+            }
+        }
+    }
+}
