@@ -5,13 +5,11 @@ import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.Problem;
 import dev.caravan.compile.Recompiler;
 import dev.caravan.gateway.RequestObserver;
-import dev.caravan.routing.Backend;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.upstream.EndpointDrains;
 import dev.caravan.upstream.OutlierDetection;
 import java.net.InetSocketAddress;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import javax.management.MalformedObjectNameException;
@@ -33,6 +31,7 @@ public final class Management implements CompilationListener {
     private final EndpointDrains drains;
     private final OutlierDetection outliers;
     private final EndpointStats stats = new EndpointStats();
+    private final EndpointCensus census = new EndpointCensus();
 
     public Management(CurrentRoutingTable table, EndpointDrains drains, OutlierDetection outliers) {
         this.table = table;
@@ -66,11 +65,9 @@ public final class Management implements CompilationListener {
     }
 
     @Override
-    public List<Problem> compiled(ClusterState state, Compilation compilation) {
-        Set<InetSocketAddress> endpoints = new HashSet<>();
-        for (Backend backend : compilation.table().backendsByName().values()) {
-            endpoints.addAll(backend.endpoints());
-        }
+    public synchronized List<Problem> compiled(ClusterState state, Compilation compilation) {
+        census.update(compilation.table());
+        Set<InetSocketAddress> endpoints = census.live();
         stats.retain(endpoints);
         outliers.retain(endpoints);
         drains.retain(endpoints);

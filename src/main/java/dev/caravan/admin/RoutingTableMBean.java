@@ -94,9 +94,10 @@ public final class RoutingTableMBean {
         return TableDescription.lookup(table.get(), host, path == null || path.isEmpty() ? "/" : path);
     }
 
-    @ManagedOperation(description = "Compiles the current cluster state now; returns the new version and problems")
+    @ManagedOperation(description = "Compiles the current cluster state now, every Ingress (not only what changed);"
+            + " returns the new version and problems")
     public String recompile() {
-        Compilation compilation = recompiler.compileNow();
+        Compilation compilation = recompiler.compileNow(true);
         return "version " + compilation.table().version() + ", " + compilation.claimed().size() + " Ingresses, "
                 + compilation.problems().size() + " problems";
     }

@@ -45,14 +45,15 @@ final class BackendResolver {
 
     private final ClusterState state;
     private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
-    private final BackendCache resolved;
+    private final BackendCache.Editor resolved;
 
     /**
      * @param slicesByService the state's EndpointSlices by the Service they are labelled with
      * @param resolved        backends resolved from the Services as they are in {@code state}, kept across
      *                        compilations so that an unchanged Service keeps its backend and balancer state
      */
-    BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService, BackendCache resolved) {
+    BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService,
+            BackendCache.Editor resolved) {
         this.state = state;
         this.slicesByService = slicesByService;
         this.resolved = resolved;

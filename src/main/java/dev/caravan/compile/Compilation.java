@@ -1,5 +1,6 @@
 package dev.caravan.compile;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -15,28 +16,30 @@ import java.util.Set;
  */
 public final class Compilation {
 
-    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), Map.of(), Set.of(),
-            Map.of(), Map.of(), Map.of(), null);
+    public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), ShardedMap.of(),
+            ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), null);
 
     private final RoutingTable table;
     private final List<Problem> problems;
-    private final Map<ObjectRef, Ingress> lastGood;
-    private final Set<ObjectRef> claimed;
-    private final Map<ObjectRef, String> ignored;
-    private final Map<String, TlsHost> tls;
-    private final Map<ObjectRef, ObjectRef> backendTlsSecrets;
+    private final ShardedMap<ObjectRef, Ingress> lastGood;
+    private final ShardedMap<ObjectRef, ObjectRef> claimed;
+    private final ShardedMap<ObjectRef, String> ignored;
+    private final ShardedMap<String, TlsHost> tls;
+    private final ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets;
     private final CompilerMemory memory;
 
-    Compilation(RoutingTable table, List<Problem> problems, Map<ObjectRef, Ingress> lastGood,
-            Set<ObjectRef> claimed, Map<ObjectRef, String> ignored, Map<String, TlsHost> tls,
-            Map<ObjectRef, ObjectRef> backendTlsSecrets, CompilerMemory memory) {
+    /** @param claimed every claimed Ingress, mapped to itself */
+    Compilation(RoutingTable table, List<Problem> problems, ShardedMap<ObjectRef, Ingress> lastGood,
+            ShardedMap<ObjectRef, ObjectRef> claimed, ShardedMap<ObjectRef, String> ignored,
+            ShardedMap<String, TlsHost> tls, ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets,
+            CompilerMemory memory) {
         this.table = table;
         this.problems = List.copyOf(problems);
-        this.lastGood = Map.copyOf(lastGood);
-        this.claimed = Set.copyOf(claimed);
-        this.ignored = Map.copyOf(ignored);
-        this.tls = Map.copyOf(tls);
-        this.backendTlsSecrets = Map.copyOf(backendTlsSecrets);
+        this.lastGood = lastGood;
+        this.claimed = claimed;
+        this.ignored = ignored;
+        this.tls = tls;
+        this.backendTlsSecrets = backendTlsSecrets;
         this.memory = memory;
     }
 
@@ -56,6 +59,10 @@ public final class Compilation {
 
     /** Every Ingress of our class, valid or not: those whose status we own. */
     public Set<ObjectRef> claimed() {
+        return claimed.keySet();
+    }
+
+    ShardedMap<ObjectRef, ObjectRef> claimedRefs() {
         return claimed;
     }
 
@@ -91,7 +98,7 @@ public final class Compilation {
 
     /** The claimed Ingresses that are served as they are now (valid in their current version). */
     public Set<ObjectRef> accepted() {
-        Set<ObjectRef> accepted = new HashSet<>(claimed);
+        Set<ObjectRef> accepted = new HashSet<>(claimed.keySet());
         problems.stream().filter(p -> p.severity() == Problem.Severity.INVALID).forEach(p -> accepted.remove(p.ingress()));
         return accepted;
     }

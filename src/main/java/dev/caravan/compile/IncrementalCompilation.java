@@ -1,5 +1,6 @@
 package dev.caravan.compile;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.ObjectRef;
@@ -39,13 +40,13 @@ final class IncrementalCompilation {
     private final Map<ObjectRef, Ingress> previousGood;
     private final Set<ObjectRef> disabled;
 
-    private final Map<ObjectRef, IngressSelection> selections;
-    private final Map<TableKey, Set<ObjectRef>> ingressesByKey;
-    private final Map<ObjectRef, Set<ObjectRef>> ingressesByService;
-    private final Map<ObjectRef, Set<ObjectRef>> ingressesBySecret;
-    private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
-    private final Map<ObjectRef, List<Problem>> problems;
-    private final BackendCache backends;
+    private final ShardedMap.Editor<ObjectRef, IngressSelection> selections;
+    private final ShardedMap.Editor<TableKey, Set<ObjectRef>> ingressesByKey;
+    private final ShardedMap.Editor<ObjectRef, Set<ObjectRef>> ingressesByService;
+    private final ShardedMap.Editor<ObjectRef, Set<ObjectRef>> ingressesBySecret;
+    private final ShardedMap.Editor<ObjectRef, List<EndpointSlice>> slicesByService;
+    private final ShardedMap.Editor<ObjectRef, List<Problem>> problems;
+    private final BackendCache.Editor backends;
 
     /**
      * @param before   the memory of the previous compilation, or an empty one to compile from scratch
@@ -59,25 +60,26 @@ final class IncrementalCompilation {
         this.base = before.state() == ClusterState.EMPTY ? Compilation.EMPTY : previous;
         this.previousGood = previous.lastGood();
         this.disabled = Set.copyOf(disabled);
-        this.selections = new HashMap<>(before.selections());
-        this.ingressesByKey = new HashMap<>(before.ingressesByKey());
-        this.ingressesByService = new HashMap<>(before.ingressesByService());
-        this.ingressesBySecret = new HashMap<>(before.ingressesBySecret());
-        this.slicesByService = new HashMap<>(before.slicesByService());
-        this.problems = new HashMap<>(before.problems());
-        this.backends = before.backends().next();
+        this.selections = before.selections().edit();
+        this.ingressesByKey = before.ingressesByKey().edit();
+        this.ingressesByService = before.ingressesByService().edit();
+        this.ingressesBySecret = before.ingressesBySecret().edit();
+        this.slicesByService = before.slicesByService().edit();
+        this.problems = before.problems().edit();
+        this.backends = before.backends().edit();
     }
 
     Compilation run() {
         Set<ObjectRef> dirty = dirtyIngresses();
         Set<TableKey> keys = new HashSet<>();
-        Map<ObjectRef, Ingress> lastGood = new HashMap<>(base.lastGood());
-        Set<ObjectRef> claimed = new HashSet<>(base.claimed());
-        Map<ObjectRef, String> ignored = new HashMap<>(base.ignored());
+        ShardedMap.Editor<ObjectRef, Ingress> lastGood = ShardedMap.copyOf(base.lastGood()).edit();
+        ShardedMap.Editor<ObjectRef, ObjectRef> claimed = base.claimedRefs().edit();
+        ShardedMap.Editor<ObjectRef, String> ignored = ShardedMap.copyOf(base.ignored()).edit();
         Set<ObjectRef> unnamed = new HashSet<>();
         IngressSelection.Selector selector = new IngressSelection.Selector(settings, state);
         for (ObjectRef ref : dirty) {
-            IngressSelection old = selections.remove(ref);
+            IngressSelection old = selections.get(ref);
+            selections.remove(ref);
             if (old != null) {
                 unindex(old, unnamed);
                 keys.addAll(old.footprint());
@@ -94,7 +96,7 @@ final class IncrementalCompilation {
             index(selection);
             keys.addAll(selection.footprint());
             if (selection.claimed()) {
-                claimed.add(ref);
+                claimed.put(ref, ref);
             } else {
                 ignored.put(ref, selection.ignored());
             }
@@ -103,21 +105,22 @@ final class IncrementalCompilation {
             }
         }
         for (ObjectRef service : unnamed) {
-            if (!ingressesByService.containsKey(service)) {
+            if (ingressesByService.get(service) == null) {
                 // no Ingress names it any more: its backends go with it
                 backends.forget(service);
             }
         }
         List<ServedIngress> component = closeOver(keys);
 
-        BackendResolver resolver = new BackendResolver(state, slicesByService, backends);
+        ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
+        BackendResolver resolver = new BackendResolver(state, slices, backends);
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough());
         component.forEach(builder::add);
-        Map<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
+        ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
         Map<TableKey, HostRoutes> built = builder.hostRoutes(tls::containsKey);
-        Map<ObjectRef, ObjectRef> backendTlsSecrets = replaced(base.backendTlsSecrets(), keys,
-                TableKey.Kind.BACKEND_TLS_SECRET, builder.backendTlsSecrets(), ObjectRef::toString);
-        Map<String, Backend> passthrough = replaced(base.table().passthrough(), keys, TableKey.Kind.PASSTHROUGH_HOST,
+        ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets = replaced(base.backendTlsSecrets(), keys,
+                TableKey.Kind.BACKEND_TLS_SECRET, builder.backendTlsSecrets(), ObjectRef::parse);
+        ShardedMap<String, Backend> passthrough = replaced(base.table().passthrough(), keys, TableKey.Kind.PASSTHROUGH_HOST,
                 builder.passthrough(), name -> name);
         Backend defaultBackend = settings.defaultBackendService() == null ? null
                 : resolver.resolveFirstPort(settings.defaultBackendService()).backend();
@@ -129,9 +132,12 @@ final class IncrementalCompilation {
         Set<ObjectRef> rebuilt = new HashSet<>(dirty);
         component.forEach(served -> rebuilt.add(served.ref()));
         keepProblems(rebuilt, builder.problems());
-        CompilerMemory memory = new CompilerMemory(settings, state, disabled, selections, ingressesByKey,
-                ingressesByService, ingressesBySecret, problems, slicesByService, backends);
-        return new Compilation(table, allProblems(), lastGood, claimed, ignored, tls, backendTlsSecrets, memory);
+        ShardedMap<ObjectRef, List<Problem>> problemsNow = problems.build();
+        CompilerMemory memory = new CompilerMemory(settings, state, disabled, selections.build(),
+                ingressesByKey.build(), ingressesByService.build(), ingressesBySecret.build(), problemsNow,
+                slices, backends.build());
+        return new Compilation(table, allProblems(problemsNow), lastGood.build(), claimed.build(), ignored.build(),
+                tls, backendTlsSecrets, memory);
     }
 
     /** The problems of the Ingresses selected or built again: their selection's, then the builder's. */
@@ -166,20 +172,22 @@ final class IncrementalCompilation {
             if (was != null) {
                 ObjectRef service = BackendResolver.serviceOf(was);
                 if (service != null) {
-                    slicesByService.computeIfPresent(service, (s, slices) -> without(slices, was));
+                    List<EndpointSlice> slices = slicesByService.get(service);
+                    put(slicesByService, service, slices == null ? null : without(slices, was));
                     serviceChanged(service, dirty);
                 }
             }
             if (now != null) {
                 ObjectRef service = BackendResolver.serviceOf(now);
                 if (service != null) {
-                    slicesByService.merge(service, List.of(now), IncrementalCompilation::with);
+                    List<EndpointSlice> slices = slicesByService.get(service);
+                    put(slicesByService, service, slices == null ? List.of(now) : with(slices, List.of(now)));
                     serviceChanged(service, dirty);
                 }
             }
         }
         for (ObjectRef secret : state.changedSince(older, ResourceKind.SECRET)) {
-            dirty.addAll(ingressesBySecret.getOrDefault(secret, Set.of()));
+            dirty.addAll(orNone(ingressesBySecret.get(secret)));
         }
         for (ObjectRef ref : before.disabled()) {
             if (!disabled.contains(ref)) {
@@ -196,7 +204,7 @@ final class IncrementalCompilation {
 
     private void serviceChanged(ObjectRef service, Set<ObjectRef> dirty) {
         backends.forget(service);
-        dirty.addAll(ingressesByService.getOrDefault(service, Set.of()));
+        dirty.addAll(orNone(ingressesByService.get(service)));
     }
 
     /**
@@ -208,7 +216,7 @@ final class IncrementalCompilation {
         Set<ObjectRef> seen = new HashSet<>();
         List<ServedIngress> component = new ArrayList<>();
         while (!pending.isEmpty()) {
-            for (ObjectRef ref : ingressesByKey.getOrDefault(pending.poll(), Set.of())) {
+            for (ObjectRef ref : orNone(ingressesByKey.get(pending.poll()))) {
                 if (seen.add(ref)) {
                     IngressSelection selection = selections.get(ref);
                     component.add(selection.served());
@@ -228,9 +236,9 @@ final class IncrementalCompilation {
      * The previous hosts of a kind with the keys built replaced; and hosts not built whose TLS coverage a TLS
      * host that came or went changes, brought up to date.
      */
-    private Map<String, HostRoutes> hosts(Map<String, HostRoutes> previous, TableKey.Kind kind,
+    private ShardedMap<String, HostRoutes> hosts(Map<String, HostRoutes> previous, TableKey.Kind kind,
             Map<TableKey, HostRoutes> built, Set<TableKey> keys, Map<String, TlsHost> tls) {
-        Map<String, HostRoutes> hosts = new HashMap<>(previous);
+        ShardedMap.Editor<String, HostRoutes> hosts = ShardedMap.copyOf(previous).edit();
         for (TableKey key : keys) {
             if (key.kind() == kind) {
                 HostRoutes routes = built.get(key);
@@ -253,7 +261,7 @@ final class IncrementalCompilation {
             if (kind == TableKey.Kind.EXACT_HOST && key.name().startsWith("*.")) {
                 // rare (a wildcard certificate's host came or went): every host under it is looked at
                 String suffix = key.name().substring(1);
-                for (String host : List.copyOf(hosts.keySet())) {
+                for (String host : previous.keySet()) {
                     int dot = host.indexOf('.');
                     if (dot > 0 && host.substring(dot).equals(suffix)) {
                         recover(hosts, new TableKey(TableKey.Kind.EXACT_HOST, host), keys, tlsHosts);
@@ -261,11 +269,11 @@ final class IncrementalCompilation {
                 }
             }
         }
-        return hosts;
+        return hosts.build();
     }
 
     /** A host not rebuilt, with whether TLS covers it brought up to date. */
-    private static void recover(Map<String, HostRoutes> hosts, TableKey key, Set<TableKey> rebuilt,
+    private static void recover(ShardedMap.Editor<String, HostRoutes> hosts, TableKey key, Set<TableKey> rebuilt,
             Predicate<String> tlsHosts) {
         HostRoutes routes = hosts.get(key.name());
         if (routes != null && !rebuilt.contains(key)) {
@@ -274,28 +282,56 @@ final class IncrementalCompilation {
     }
 
     /** The previous entries with those of the keys of a kind replaced by what was built for them. */
-    private static <K, V> Map<K, V> replaced(Map<K, V> previous, Set<TableKey> keys, TableKey.Kind kind,
-            Map<K, V> built, Function<K, String> keyName) {
-        Map<K, V> next = new HashMap<>(previous);
-        next.keySet().removeIf(k -> keys.contains(new TableKey(kind, keyName.apply(k))));
-        next.putAll(built);
-        return next;
+    private static <K, V> ShardedMap<K, V> replaced(Map<K, V> previous, Set<TableKey> keys, TableKey.Kind kind,
+            Map<K, V> built, Function<String, K> key) {
+        ShardedMap.Editor<K, V> next = ShardedMap.copyOf(previous).edit();
+        for (TableKey changed : keys) {
+            if (changed.kind() == kind) {
+                next.remove(key.apply(changed.name()));
+            }
+        }
+        built.forEach(next::put);
+        return next.build();
     }
 
     private void index(IngressSelection selection) {
         ObjectRef ref = selection.ref();
-        selection.footprint().forEach(key -> ingressesByKey.merge(key, Set.of(ref), IncrementalCompilation::with));
-        selection.services().forEach(service -> ingressesByService.merge(service, Set.of(ref), IncrementalCompilation::with));
-        selection.secrets().forEach(secret -> ingressesBySecret.merge(secret, Set.of(ref), IncrementalCompilation::with));
+        selection.footprint().forEach(key -> add(ingressesByKey, key, ref));
+        selection.services().forEach(service -> add(ingressesByService, service, ref));
+        selection.secrets().forEach(secret -> add(ingressesBySecret, secret, ref));
     }
 
     /** @param unnamed where the Services it named are noted, to forget the backends of those no one names */
     private void unindex(IngressSelection selection, Set<ObjectRef> unnamed) {
         ObjectRef ref = selection.ref();
-        selection.footprint().forEach(key -> ingressesByKey.computeIfPresent(key, (k, refs) -> without(refs, ref)));
-        selection.services().forEach(service -> ingressesByService.computeIfPresent(service, (s, refs) -> without(refs, ref)));
+        selection.footprint().forEach(key -> remove(ingressesByKey, key, ref));
+        selection.services().forEach(service -> remove(ingressesByService, service, ref));
+        selection.secrets().forEach(secret -> remove(ingressesBySecret, secret, ref));
         unnamed.addAll(selection.services());
-        selection.secrets().forEach(secret -> ingressesBySecret.computeIfPresent(secret, (s, refs) -> without(refs, ref)));
+    }
+
+    private static <K> void add(ShardedMap.Editor<K, Set<ObjectRef>> index, K key, ObjectRef ref) {
+        Set<ObjectRef> refs = index.get(key);
+        index.put(key, refs == null ? Set.of(ref) : with(refs, Set.of(ref)));
+    }
+
+    private static <K> void remove(ShardedMap.Editor<K, Set<ObjectRef>> index, K key, ObjectRef ref) {
+        Set<ObjectRef> refs = index.get(key);
+        if (refs != null) {
+            put(index, key, without(refs, ref));
+        }
+    }
+
+    private static <K, V> void put(ShardedMap.Editor<K, V> map, K key, V value) {
+        if (value == null) {
+            map.remove(key);
+        } else {
+            map.put(key, value);
+        }
+    }
+
+    private static Set<ObjectRef> orNone(Set<ObjectRef> refs) {
+        return refs == null ? Set.of() : refs;
     }
 
     private static <T> Set<T> with(Set<T> set, Set<T> more) {
@@ -326,7 +362,7 @@ final class IncrementalCompilation {
     }
 
     /** Every problem, grouped by Ingress in name order. */
-    private List<Problem> allProblems() {
+    private static List<Problem> allProblems(ShardedMap<ObjectRef, List<Problem>> problems) {
         List<Problem> all = new ArrayList<>();
         problems.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(entry -> all.addAll(entry.getValue()));

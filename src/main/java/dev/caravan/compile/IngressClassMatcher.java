@@ -5,6 +5,7 @@ import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,7 +25,7 @@ final class IngressClassMatcher {
 
     IngressClassMatcher(ControllerSettings settings, ClusterState state) {
         this.settings = settings;
-        this.classes = state.all(ResourceKind.INGRESS_CLASS);
+        this.classes = List.copyOf(state.<IngressClass>all(ResourceKind.INGRESS_CLASS));
         this.ourClassIsDefault = classes.stream().anyMatch(c -> isOurs(c) && isDefault(c));
     }
 

@@ -30,8 +30,17 @@ public final class IngressCompiler {
 
     /** @param disabled Ingresses an operator took out of service: claimed, not served */
     public Compilation compile(ClusterState state, Compilation previous, Set<ObjectRef> disabled) {
+        return compile(state, previous, disabled, false);
+    }
+
+    /**
+     * @param fromScratch whether to look at every Ingress again rather than at what changed since
+     *                    {@code previous} (the answer is the same; an operator's recompile asks for it)
+     */
+    public Compilation compile(ClusterState state, Compilation previous, Set<ObjectRef> disabled,
+            boolean fromScratch) {
         CompilerMemory memory = previous.memory();
-        if (memory == null || memory.settings() != settings
+        if (fromScratch || memory == null || memory.settings() != settings
                 || !state.changedSince(memory.state(), ResourceKind.INGRESS_CLASS).isEmpty()) {
             // which Ingresses are ours may change with any IngressClass: every Ingress is looked at again
             memory = CompilerMemory.empty(settings);

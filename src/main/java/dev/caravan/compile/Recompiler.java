@@ -123,13 +123,22 @@ public final class Recompiler extends ServiceSupport {
         executor.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** Compiles the current state now, on the caller's thread; for start-up and operators. */
-    public synchronized Compilation compileNow() {
+    /** Compiles what changed in the current state now, on the caller's thread. */
+    public Compilation compileNow() {
+        return compileNow(false);
+    }
+
+    /**
+     * Compiles the current state now, on the caller's thread.
+     *
+     * @param fromScratch every Ingress, not only what changed: an operator's recompile
+     */
+    public synchronized Compilation compileNow(boolean fromScratch) {
         // read before the state: a state taken before the source synced must not be served as a synced one
         boolean synced = sourceSynced.getAsBoolean();
         ClusterState state = store.current();
         long started = System.nanoTime();
-        Compilation compilation = compiler.compile(state, last, Set.copyOf(disabled));
+        Compilation compilation = compiler.compile(state, last, Set.copyOf(disabled), fromScratch);
         for (CompilationListener listener : listeners) {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }

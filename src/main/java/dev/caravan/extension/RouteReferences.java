@@ -1,5 +1,6 @@
 package dev.caravan.extension;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.Problem;
@@ -9,6 +10,7 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +34,9 @@ public final class RouteReferences implements CompilationListener {
 
     private final Supplier<CamelContext> context;
     private final RouteFolder folder;
+    /** The routes each host's rules name, for the hosts that name any; kept up to date host by host. */
+    private final Map<String, List<Reference>> referencesByHost = new HashMap<>();
+    private RoutingTable indexed = RoutingTable.EMPTY;
 
     public RouteReferences(Supplier<CamelContext> context, RouteFolder folder) {
         this.context = context;
@@ -39,18 +44,21 @@ public final class RouteReferences implements CompilationListener {
     }
 
     @Override
-    public List<Problem> compiled(ClusterState state, Compilation compilation) {
+    public synchronized List<Problem> compiled(ClusterState state, Compilation compilation) {
+        index(compilation.table());
         CamelContext camel = context.get();
         if (camel == null || !camel.isStarted() || !folder.scanned()) {
             // the routes folder is not loaded yet: a compilation follows once it is
             return List.of();
         }
         Map<ObjectRef, Set<String>> missing = new TreeMap<>();
-        RoutingTable table = compilation.table();
-        table.exactHosts().values().forEach(routes -> check(camel, routes, missing));
-        table.wildcardHosts().values().forEach(routes -> check(camel, routes, missing));
-        if (table.anyHost() != null) {
-            check(camel, table.anyHost(), missing);
+        for (List<Reference> references : referencesByHost.values()) {
+            for (Reference reference : references) {
+                if (folder.direct(camel, reference.routeId()) == null) {
+                    missing.computeIfAbsent(reference.ingress(), key -> new TreeSet<>())
+                            .add(reference.as() + " " + reference.routeId());
+                }
+            }
         }
         List<Problem> problems = new ArrayList<>();
         missing.forEach((ingress, routes) -> problems.add(Problem.warning(ingress, ROUTE_NOT_FOUND,
@@ -59,20 +67,52 @@ public final class RouteReferences implements CompilationListener {
         return problems;
     }
 
-    private void check(CamelContext camel, HostRoutes routes, Map<ObjectRef, Set<String>> missing) {
-        for (PathRule rule : routes.rules()) {
-            need(camel, rule.ingress(), rule.backend().camelRoute(), "backend", missing);
-            need(camel, rule.ingress(), rule.policy().requestRoute(), "request-route", missing);
-            if (rule.canary() != null) {
-                need(camel, rule.canary().ingress(), rule.canary().backend().camelRoute(), "backend", missing);
+    /** A route named by an Ingress's rule. */
+    private record Reference(ObjectRef ingress, String routeId, String as) {
+    }
+
+    /** Brings the references up to date with the hosts the table rebuilt; the others are as indexed before. */
+    private void index(RoutingTable table) {
+        index("", indexed.exactHosts(), table.exactHosts());
+        index("*.", indexed.wildcardHosts(), table.wildcardHosts());
+        referencesByHost.remove("(any host)");
+        if (table.anyHost() != null) {
+            put("(any host)", references(table.anyHost()));
+        }
+        indexed = table;
+    }
+
+    private void index(String prefix, Map<String, HostRoutes> before, Map<String, HostRoutes> after) {
+        ShardedMap.copyOf(after).forEachChangedKey(ShardedMap.copyOf(before), host -> {
+            HostRoutes routes = after.get(host);
+            referencesByHost.remove(prefix + host);
+            if (routes != null) {
+                put(prefix + host, references(routes));
             }
+        });
+    }
+
+    private void put(String host, List<Reference> references) {
+        if (!references.isEmpty()) {
+            referencesByHost.put(host, references);
         }
     }
 
-    private void need(CamelContext camel, ObjectRef ingress, String routeId, String as,
-            Map<ObjectRef, Set<String>> missing) {
-        if (routeId != null && folder.direct(camel, routeId) == null) {
-            missing.computeIfAbsent(ingress, key -> new TreeSet<>()).add(as + " " + routeId);
+    private static List<Reference> references(HostRoutes routes) {
+        List<Reference> references = new ArrayList<>();
+        for (PathRule rule : routes.rules()) {
+            add(references, rule.ingress(), rule.backend().camelRoute(), "backend");
+            add(references, rule.ingress(), rule.policy().requestRoute(), "request-route");
+            if (rule.canary() != null) {
+                add(references, rule.canary().ingress(), rule.canary().backend().camelRoute(), "backend");
+            }
+        }
+        return references;
+    }
+
+    private static void add(List<Reference> references, ObjectRef ingress, String routeId, String as) {
+        if (routeId != null) {
+            references.add(new Reference(ingress, routeId, as));
         }
     }
 

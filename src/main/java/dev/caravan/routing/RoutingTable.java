@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.collect.ShardedMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,9 +27,10 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
     public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null, Map.of());
 
     public RoutingTable {
-        exactHosts = Map.copyOf(exactHosts);
-        wildcardHosts = Map.copyOf(wildcardHosts);
-        passthrough = Map.copyOf(passthrough);
+        // the compiler's next table shares every host it did not rebuild with this one
+        exactHosts = ShardedMap.copyOf(exactHosts);
+        wildcardHosts = ShardedMap.copyOf(wildcardHosts);
+        passthrough = ShardedMap.copyOf(passthrough);
     }
 
     /** Every backend of the table (rules, canaries, fallbacks, defaults), by name; computed on each call. */

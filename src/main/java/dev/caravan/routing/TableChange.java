@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.collect.ShardedMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +31,19 @@ public record TableChange(List<String> added, List<String> removed, List<String>
 
     private static void compare(Map<String, HostRoutes> before, Map<String, HostRoutes> after, String prefix,
             List<String> added, List<String> removed, List<String> changed) {
-        after.forEach((host, routes) -> {
+        ShardedMap<String, HostRoutes> older = ShardedMap.copyOf(before);
+        // only the hosts the two tables do not share are looked at: a host not rebuilt is the same object
+        ShardedMap.copyOf(after).forEachChangedKey(older, host -> {
             HostRoutes old = before.get(host);
+            HostRoutes routes = after.get(host);
             if (old == null) {
                 added.add(prefix + host);
+            } else if (routes == null) {
+                removed.add(prefix + host);
             } else if (!old.equals(routes) || !sameEndpoints(old, routes)) {
                 changed.add(prefix + host);
             }
         });
-        before.keySet().stream().filter(host -> !after.containsKey(host)).forEach(host -> removed.add(prefix + host));
     }
 
     /** Backends compare by name; their endpoints are what moves most. */

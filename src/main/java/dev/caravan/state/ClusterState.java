@@ -1,10 +1,10 @@
 package dev.caravan.state;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.routing.ObjectRef;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Collection;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -18,9 +18,9 @@ public final class ClusterState {
     public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class));
 
     private final long version;
-    private final Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects;
+    private final Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects;
 
-    ClusterState(long version, Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects) {
+    private ClusterState(long version, Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects) {
         this.version = version;
         this.objects = objects;
     }
@@ -32,70 +32,60 @@ public final class ClusterState {
     /** The objects of one kind; typed by the kind's class. */
     @SuppressWarnings("unchecked")
     public <T extends HasMetadata> Collection<T> all(ResourceKind kind) {
-        return (Collection<T>) objects.getOrDefault(kind, Map.of()).values();
+        return (Collection<T>) objectsOf(kind).values();
     }
 
     @SuppressWarnings("unchecked")
     public <T extends HasMetadata> T get(ResourceKind kind, ObjectRef ref) {
-        return (T) objects.getOrDefault(kind, Map.of()).get(ref);
+        return (T) objectsOf(kind).get(ref);
     }
 
     /**
-     * The objects of a kind added, removed or replaced since an older version of this state: compared by
-     * identity, so an object re-sent unchanged but decoded anew counts as changed. Kinds that did not change
-     * share their map with the older version and cost nothing.
+     * The objects of a kind added, removed or replaced since an older version of this state, compared by
+     * identity (an object re-sent unchanged but decoded anew counts as changed). Only what the two versions do
+     * not share is looked at: a few changes cost a few, at any size.
      */
     public Set<ObjectRef> changedSince(ClusterState older, ResourceKind kind) {
-        Map<ObjectRef, HasMetadata> now = objects.getOrDefault(kind, Map.of());
-        Map<ObjectRef, HasMetadata> before = older.objects.getOrDefault(kind, Map.of());
-        if (now == before) {
-            return Set.of();
-        }
         Set<ObjectRef> changed = new HashSet<>();
-        now.forEach((ref, object) -> {
-            if (before.get(ref) != object) {
-                changed.add(ref);
-            }
-        });
-        before.keySet().forEach(ref -> {
-            if (!now.containsKey(ref)) {
-                changed.add(ref);
-            }
-        });
+        objectsOf(kind).forEachChangedKey(older.objectsOf(kind), changed::add);
         return changed;
     }
 
     public int size(ResourceKind kind) {
-        return objects.getOrDefault(kind, Map.of()).size();
+        return objectsOf(kind).size();
     }
 
-    /** A later version in which the given kinds are replaced and every other kind is shared with this one. */
-    ClusterState replacing(long nextVersion, Map<ResourceKind, Map<ObjectRef, HasMetadata>> replaced) {
-        Map<ResourceKind, Map<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
+    /** A new version with the changes applied; what they do not touch is shared with this one. */
+    public ClusterState with(Iterable<Change> changes) {
+        Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors = new EnumMap<>(ResourceKind.class);
+        for (Change change : changes) {
+            ShardedMap.Editor<ObjectRef, HasMetadata> editor = editors.computeIfAbsent(change.kind(),
+                    kind -> objectsOf(kind).edit());
+            if (change.deleted()) {
+                editor.remove(change.ref());
+            } else {
+                editor.put(change.ref(), change.object());
+            }
+        }
+        return next(version + 1, editors);
+    }
+
+    /** A later version in which the edited kinds are replaced and every other kind is shared with this one. */
+    ClusterState next(long nextVersion, Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors) {
+        Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
         next.putAll(objects);
-        next.putAll(replaced);
+        editors.forEach((kind, editor) -> next.put(kind, editor.build()));
         return new ClusterState(nextVersion, next);
     }
 
-    /** A new version with the changes applied; only the kinds that changed are copied. */
-    public ClusterState with(Iterable<Change> changes) {
-        Map<ResourceKind, Map<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
-        next.putAll(objects);
-        Map<ResourceKind, Map<ObjectRef, HasMetadata>> copied = new EnumMap<>(ResourceKind.class);
-        for (Change change : changes) {
-            ResourceKind kind = change.kind();
-            Map<ObjectRef, HasMetadata> byName = copied.computeIfAbsent(kind, k -> {
-                Map<ObjectRef, HasMetadata> copy = new HashMap<>(objects.getOrDefault(k, Map.of()));
-                next.put(k, copy);
-                return copy;
-            });
-            if (change.deleted()) {
-                byName.remove(change.ref());
-            } else {
-                byName.put(change.ref(), change.object());
-            }
-        }
-        return new ClusterState(version + 1, next);
+    /** An editor of one kind's objects, for the store's next snapshot. */
+    ShardedMap.Editor<ObjectRef, HasMetadata> edit(ResourceKind kind) {
+        return objectsOf(kind).edit();
+    }
+
+    private ShardedMap<ObjectRef, HasMetadata> objectsOf(ResourceKind kind) {
+        ShardedMap<ObjectRef, HasMetadata> of = objects.get(kind);
+        return of == null ? ShardedMap.of() : of;
     }
 
     /** The reference of an object as the state keys it; a missing namespace means {@code default}. */

@@ -1,26 +1,28 @@
 package dev.caravan.state;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.routing.ObjectRef;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Holds the latest objects of every watched kind. Sources apply changes as they come, one object at a
  * time from informers or a batch from a folder scan, and that costs a map update, not a copy; an
- * immutable {@link ClusterState} snapshot is made only when someone (the compiler) asks for it, and
- * only the kinds that changed since the last snapshot are copied. Listeners hear that something
+ * immutable {@link ClusterState} snapshot is made only when someone (the compiler) asks for it, from the
+ * previous snapshot and the objects that changed since, sharing the rest. Listeners hear that something
  * changed and read {@link #current()} when they are ready to.
  */
 public final class ClusterStateStore {
 
     private final Map<ResourceKind, Map<ObjectRef, HasMetadata>> objects = new EnumMap<>(ResourceKind.class);
-    private final EnumSet<ResourceKind> changedSinceSnapshot = EnumSet.noneOf(ResourceKind.class);
+    private final Map<ResourceKind, Set<ObjectRef>> changedSinceSnapshot = new EnumMap<>(ResourceKind.class);
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private long version;
     private ClusterState snapshot = ClusterState.EMPTY;
@@ -34,11 +36,21 @@ public final class ClusterStateStore {
     /** The latest state as an immutable snapshot. */
     public synchronized ClusterState current() {
         if (snapshot.version() != version) {
-            Map<ResourceKind, Map<ObjectRef, HasMetadata>> copies = new EnumMap<>(ResourceKind.class);
-            for (ResourceKind kind : changedSinceSnapshot) {
-                copies.put(kind, Map.copyOf(objects.get(kind)));
-            }
-            snapshot = snapshot.replacing(version, copies);
+            Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors = new EnumMap<>(ResourceKind.class);
+            changedSinceSnapshot.forEach((kind, refs) -> {
+                ShardedMap.Editor<ObjectRef, HasMetadata> editor = snapshot.edit(kind);
+                Map<ObjectRef, HasMetadata> latest = objects.get(kind);
+                for (ObjectRef ref : refs) {
+                    HasMetadata object = latest.get(ref);
+                    if (object == null) {
+                        editor.remove(ref);
+                    } else {
+                        editor.put(ref, object);
+                    }
+                }
+                editors.put(kind, editor);
+            });
+            snapshot = snapshot.next(version, editors);
             changedSinceSnapshot.clear();
         }
         return snapshot;
@@ -81,7 +93,7 @@ public final class ClusterStateStore {
                 return false;
             }
         }
-        changedSinceSnapshot.add(change.kind());
+        changedSinceSnapshot.computeIfAbsent(change.kind(), kind -> new HashSet<>()).add(change.ref());
         return true;
     }
 

@@ -1,5 +1,6 @@
 package dev.caravan.status;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.Problem;
 import dev.caravan.routing.ObjectRef;
@@ -53,6 +54,7 @@ public final class KubernetesEventReporter implements ProblemReporter {
             }, new ThreadPoolExecutor.DiscardPolicy());
     private Set<Problem> known = Set.of();
     private final Map<ObjectRef, String> synced = new HashMap<>();
+    private ShardedMap<ObjectRef, Ingress> reported = ShardedMap.of();
     private long windowStart;
     private int sentInWindow;
 
@@ -79,15 +81,23 @@ public final class KubernetesEventReporter implements ProblemReporter {
             }
         }
         known = current;
-        Set<ObjectRef> accepted = compilation.accepted();
-        synced.keySet().retainAll(compilation.claimed());
-        for (ObjectRef ref : accepted) {
-            Ingress ingress = compilation.lastGood().get(ref);
-            String version = ingress == null ? null : ingress.getMetadata().getResourceVersion();
-            if (version != null && !version.equals(synced.put(ref, version)) && emit) {
+        Set<ObjectRef> invalid = new HashSet<>();
+        compilation.problems().stream().filter(p -> p.severity() == Problem.Severity.INVALID)
+                .forEach(p -> invalid.add(p.ingress()));
+        // only Ingresses whose last good version changed can need a Sync Event: not all 10,000 each time
+        ShardedMap<ObjectRef, Ingress> lastGood = ShardedMap.copyOf(compilation.lastGood());
+        lastGood.forEachChangedKey(reported, ref -> {
+            Ingress ingress = lastGood.get(ref);
+            if (ingress == null || !compilation.claimed().contains(ref)) {
+                synced.remove(ref);
+                return;
+            }
+            String version = ingress.getMetadata().getResourceVersion();
+            if (!invalid.contains(ref) && version != null && !version.equals(synced.put(ref, version)) && emit) {
                 send(ref, ingress, "Normal", "Sync", "Scheduled for sync");
             }
-        }
+        });
+        reported = lastGood;
     }
 
     public void close() {
