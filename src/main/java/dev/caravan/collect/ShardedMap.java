@@ -22,7 +22,8 @@ import java.util.function.BiConsumer;
  */
 public final class ShardedMap<K, V> extends AbstractMap<K, V> {
 
-    private static final int SHARDS = 1024;
+    private static final int SHARD_BITS = 10;
+    private static final int SHARDS = 1 << SHARD_BITS;
     private static final Map<?, ?> NO_ENTRIES = Map.of();
     private static final ShardedMap<?, ?> EMPTY = new ShardedMap<>(emptyShards(), 0);
 
@@ -123,9 +124,18 @@ public final class ShardedMap<K, V> extends AbstractMap<K, V> {
         return entries;
     }
 
+    /**
+     * The shard of a key: the top bits of its hash, mixed (MurmurHash3's finaliser) so that small hashes spread
+     * too. Not the low bits, which each shard's HashMap uses: keys sharing those would share one bucket.
+     */
     private static int index(Object key) {
         int hash = Objects.hashCode(key);
-        return (hash ^ (hash >>> 16)) & (SHARDS - 1);
+        hash ^= hash >>> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >>> 13;
+        hash *= 0xc2b2ae35;
+        hash ^= hash >>> 16;
+        return hash >>> (Integer.SIZE - SHARD_BITS);
     }
 
     @SuppressWarnings("unchecked")

@@ -160,6 +160,11 @@ final class IncrementalCompilation {
     private Set<ObjectRef> dirtyIngresses() {
         ClusterState older = before.state();
         Set<ObjectRef> dirty = new HashSet<>(state.changedSince(older, ResourceKind.INGRESS));
+        if (older == ClusterState.EMPTY) {
+            // from scratch every Ingress is new and nothing depends on anything yet: index the slices at once
+            indexSlices();
+            return dirty;
+        }
         for (ObjectRef service : state.changedSince(older, ResourceKind.SERVICE)) {
             serviceChanged(service, dirty);
         }
@@ -200,6 +205,17 @@ final class IncrementalCompilation {
             }
         }
         return dirty;
+    }
+
+    private void indexSlices() {
+        Map<ObjectRef, List<EndpointSlice>> byService = new HashMap<>();
+        for (EndpointSlice slice : state.<EndpointSlice>all(ResourceKind.ENDPOINT_SLICE)) {
+            ObjectRef service = BackendResolver.serviceOf(slice);
+            if (service != null) {
+                byService.computeIfAbsent(service, s -> new ArrayList<>(1)).add(slice);
+            }
+        }
+        byService.forEach(slicesByService::put);
     }
 
     private void serviceChanged(ObjectRef service, Set<ObjectRef> dirty) {
