@@ -37,6 +37,7 @@ public final class ControllerMetrics implements CompilationListener {
     private final RequestMetrics requests;
     private final MultiGauge certificateExpiry;
     private volatile Compilation last = Compilation.EMPTY;
+    private long certificatesRegistered = -1;
 
     public ControllerMetrics(MeterRegistry registry, Tags controller, CurrentRoutingTable table,
             BooleanSupplier sourceSynced, CertificateStore certificates, RequestMetrics requests) {
@@ -89,6 +90,11 @@ public final class ControllerMetrics implements CompilationListener {
         requests.retain(compilation.claimed());
         String controllerClass = controller.stream().filter(tag -> tag.getKey().equals("controller_class"))
                 .map(tag -> tag.getValue()).findFirst().orElse("");
+        long updates = certificates.updates();
+        if (updates == certificatesRegistered) {
+            return List.of();
+        }
+        certificatesRegistered = updates;
         certificateExpiry.register(certificates.byHost().entrySet().stream()
                 .filter(entry -> entry.getValue().secret() != null)
                 .map(entry -> MultiGauge.Row.of(Tags.of("host", entry.getKey(),

@@ -300,6 +300,10 @@ final class IncrementalCompilation {
     /** The previous entries with those of the keys of a kind replaced by what was built for them. */
     private static <K, V> ShardedMap<K, V> replaced(Map<K, V> previous, Set<TableKey> keys, TableKey.Kind kind,
             Map<K, V> built, Function<String, K> key) {
+        if (built.isEmpty() && keys.stream().noneMatch(changed -> changed.kind() == kind)) {
+            // the same map, not an equal one: listeners (certificates) tell that nothing changed by identity
+            return ShardedMap.copyOf(previous);
+        }
         ShardedMap.Editor<K, V> next = ShardedMap.copyOf(previous).edit();
         for (TableKey changed : keys) {
             if (changed.kind() == kind) {

@@ -1,11 +1,11 @@
 package dev.caravan.status;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.Problem;
 import java.util.HashSet;
 import dev.caravan.routing.ObjectRef;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +20,7 @@ public final class LoggingProblemReporter implements ProblemReporter {
     private static final Logger LOG = LoggerFactory.getLogger(LoggingProblemReporter.class);
 
     private Set<Problem> known = Set.of();
-    private Map<ObjectRef, String> ignored = Map.of();
+    private ShardedMap<ObjectRef, String> ignored = ShardedMap.of();
 
     @Override
     public synchronized void report(Compilation compilation) {
@@ -37,11 +37,14 @@ public final class LoggingProblemReporter implements ProblemReporter {
             }
         }
         known = current;
-        compilation.ignored().forEach((ingress, why) -> {
-            if (!why.equals(ignored.get(ingress))) {
+        // only the Ingresses whose reason changed: a cluster may hold thousands of other classes' Ingresses
+        ShardedMap<ObjectRef, String> now = ShardedMap.copyOf(compilation.ignored());
+        now.forEachChangedKey(ignored, ingress -> {
+            String why = now.get(ingress);
+            if (why != null && !why.equals(ignored.get(ingress))) {
                 LOG.info("Ingress {} is not ours and is ignored: {}", ingress, why);
             }
         });
-        ignored = compilation.ignored();
+        ignored = now;
     }
 }

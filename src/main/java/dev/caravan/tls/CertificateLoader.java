@@ -9,7 +9,7 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -40,6 +40,10 @@ public final class CertificateLoader implements CompilationListener {
     private final Clock clock;
     private Map<Secret, Outcome> parsed = new IdentityHashMap<>();
     private String defaultProblem;
+    private Map<String, TlsHost> loadedTls;
+    private ClusterState loadedFrom;
+    private List<Problem> loadedProblems = List.of();
+    private Instant firstExpiry = Instant.MIN;
 
     /**
      * @param defaultSecret the Secret of the default certificate ({@code --default-ssl-certificate}), or
@@ -56,7 +60,15 @@ public final class CertificateLoader implements CompilationListener {
     }
 
     @Override
-    public List<Problem> compiled(ClusterState state, Compilation compilation) {
+    public synchronized List<Problem> compiled(ClusterState state, Compilation compilation) {
+        if (compilation.tls() == loadedTls && loadedFrom != null
+                && state.changedSince(loadedFrom, ResourceKind.SECRET).isEmpty()
+                && clock.instant().isBefore(firstExpiry)) {
+            // the same TLS hosts and Secrets, nothing expired since: what was loaded stands (a change to other
+            // hosts at 10,000 TLS hosts does not read them all again)
+            loadedFrom = state;
+            return loadedProblems;
+        }
         Map<Secret, Outcome> seen = new IdentityHashMap<>();
         Map<String, ServerCertificate> byHost = new HashMap<>();
         Set<Problem> problems = new LinkedHashSet<>();
@@ -79,9 +91,15 @@ public final class CertificateLoader implements CompilationListener {
                         + host.secret() + ": " + outcome.error() + "; " + host.host() + " gets the default certificate"));
             }
         }
-        store.update(byHost, defaultCertificate(state, seen));
+        ServerCertificate fallback = defaultCertificate(state, seen);
+        store.update(byHost, fallback);
         parsed = seen;
-        return new ArrayList<>(problems);
+        loadedTls = compilation.tls();
+        loadedFrom = state;
+        loadedProblems = List.copyOf(problems);
+        firstExpiry = byHost.values().stream().map(ServerCertificate::notAfter).reduce(fallback.notAfter(),
+                (a, b) -> a.isBefore(b) ? a : b);
+        return loadedProblems;
     }
 
     /** The Secret's certificate, parsed if this version is new; an expiry since then is noticed too. */

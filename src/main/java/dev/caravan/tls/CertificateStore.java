@@ -21,6 +21,7 @@ public final class CertificateStore implements Mapping<String, SslContext> {
     }
 
     private volatile Snapshot current;
+    private volatile long updates;
 
     public CertificateStore(ServerCertificate fallback) {
         current = new Snapshot(Map.of(), Map.of(), fallback);
@@ -38,6 +39,12 @@ public final class CertificateStore implements Mapping<String, SslContext> {
             }
         });
         current = new Snapshot(Map.copyOf(exact), Map.copyOf(wildcard), fallback);
+        updates++;
+    }
+
+    /** How many sets have been put in force: what changed since a reader last looked. */
+    public long updates() {
+        return updates;
     }
 
     /** The certificate for an SNI name (any case, {@code null} when the client sent none). */
