@@ -425,6 +425,16 @@ class DeploymentManifestsTest {
         assertThatCode(() -> CaravanOptions.parse(command.subList(dashJar + 2, command.size()).toArray(String[]::new),
                 new Properties(), Map.of())).doesNotThrowAnyException();
 
+        // the class-data archive: made by the jar the image runs, from the same working directory, and used
+        String training = run.all("RUN").stream().map(Dockerfile.Instruction::arguments)
+                .filter(r -> r.contains("-XX:ArchiveClassesAtExit=")).findFirst()
+                .orElseThrow(() -> new AssertionError("no training run writing a class-data archive"));
+        java.util.regex.Matcher archive = java.util.regex.Pattern
+                .compile("-XX:ArchiveClassesAtExit=(\\S+) -jar (\\S+)").matcher(training);
+        assertThat(archive.find()).as("java -XX:ArchiveClassesAtExit=... -jar ... in %s", training).isTrue();
+        assertThat(workdir.resolve(archive.group(2))).as("the jar the archive is made from").isEqualTo(jar);
+        assertThat(command).as("the archive the training run writes").contains("-XX:SharedArchiveFile=" + archive.group(1));
+
         Set<Integer> exposed = new TreeSet<>();
         run.all("EXPOSE").forEach(e -> e.operands().forEach(p -> exposed.add(Integer.parseInt(p.split("/")[0]))));
         CaravanOptions defaults = CaravanOptions.parse(new String[0], new Properties(), Map.of());
