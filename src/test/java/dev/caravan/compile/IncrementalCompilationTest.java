@@ -79,16 +79,8 @@ class IncrementalCompilationTest {
 
     @Test
     void anUnchangedHostKeepsItsRoutesAndBackendsWhenAnotherHostChanges() {
-        ControllerSettings settings = ControllerSettings.defaults();
-        IngressCompiler compiler = new IngressCompiler(settings);
-        List<Change> objects = new ArrayList<>();
-        objects.add(Change.upsert(Fixtures.caravanClass()));
-        for (HasMetadata object : Fixtures.flatten(Fixtures.app("a/s1", "10.0.0.1"), Fixtures.app("a/s2", "10.0.0.2"))) {
-            objects.add(Change.upsert(object));
-        }
-        objects.add(Change.upsert(Fixtures.ingress("a/one").rule("one.test", Fixtures.prefix("/", "s1:80")).build()));
-        objects.add(Change.upsert(Fixtures.ingress("a/two").rule("two.test", Fixtures.prefix("/", "s2:80")).build()));
-        ClusterState state = ClusterState.EMPTY.with(objects);
+        IngressCompiler compiler = new IngressCompiler(ControllerSettings.defaults());
+        ClusterState state = twoHosts();
         Compilation first = compiler.compile(state, Compilation.EMPTY);
         ClusterState edited = state.with(List.of(Change.upsert(Fixtures.ingress("a/two")
                 .rule("two.test", Fixtures.prefix("/", "s2:80"), Fixtures.prefix("/v2", "s2:80")).build())));
@@ -105,14 +97,7 @@ class IncrementalCompilationTest {
     @Test
     void anEndpointChangeRebuildsTheHostsOfItsServiceOnly() {
         IngressCompiler compiler = new IngressCompiler(ControllerSettings.defaults());
-        List<Change> objects = new ArrayList<>();
-        objects.add(Change.upsert(Fixtures.caravanClass()));
-        for (HasMetadata object : Fixtures.flatten(Fixtures.app("a/s1", "10.0.0.1"), Fixtures.app("a/s2", "10.0.0.2"))) {
-            objects.add(Change.upsert(object));
-        }
-        objects.add(Change.upsert(Fixtures.ingress("a/one").rule("one.test", Fixtures.prefix("/", "s1:80")).build()));
-        objects.add(Change.upsert(Fixtures.ingress("a/two").rule("two.test", Fixtures.prefix("/", "s2:80")).build()));
-        ClusterState state = ClusterState.EMPTY.with(objects);
+        ClusterState state = twoHosts();
         Compilation first = compiler.compile(state, Compilation.EMPTY);
         ClusterState scaled = state.with(Fixtures.flatten(Fixtures.app("a/s2", "10.0.0.2", "10.0.0.3")).stream()
                 .map(Change::upsert).toList());
@@ -121,6 +106,18 @@ class IncrementalCompilationTest {
         assertThat(second.table().exactHosts().get("one.test")).isSameAs(first.table().exactHosts().get("one.test"));
         assertThat(second.table().resolve("two.test", "/").backend().endpoints())
                 .containsExactlyElementsOf(Fixtures.addresses("10.0.0.2:8080", "10.0.0.3:8080"));
+    }
+
+    /** one.test and two.test, each served by its own Ingress and Service. */
+    private static ClusterState twoHosts() {
+        List<Change> objects = new ArrayList<>();
+        objects.add(Change.upsert(Fixtures.caravanClass()));
+        for (HasMetadata object : Fixtures.flatten(Fixtures.app("a/s1", "10.0.0.1"), Fixtures.app("a/s2", "10.0.0.2"))) {
+            objects.add(Change.upsert(object));
+        }
+        objects.add(Change.upsert(Fixtures.ingress("a/one").rule("one.test", Fixtures.prefix("/", "s1:80")).build()));
+        objects.add(Change.upsert(Fixtures.ingress("a/two").rule("two.test", Fixtures.prefix("/", "s2:80")).build()));
+        return ClusterState.EMPTY.with(objects);
     }
 
     private static ControllerSettings settings(long seed) {
