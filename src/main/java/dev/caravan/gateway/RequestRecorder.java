@@ -15,28 +15,23 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Watches a connection's requests and responses as they pass, one at a time (it sits behind the flow
  * control, so the next request passes only once the gateway asks for it), and hands each finished
- * {@link RequestRecord} to the observers when its response's last byte is written. The gateway adds
+ * {@link RequestRecord} to the observers once its response's last byte is written. The gateway adds
  * what only it knows (the rule, the pod) to {@link #current()}.
  */
 final class RequestRecorder extends ChannelDuplexHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
-
-    private final List<RequestObserver> observers;
+    private final FinishedRequests finished;
     private final String scheme;
     private RequestRecord current;
     private boolean responding;
 
-    RequestRecorder(List<RequestObserver> observers, String scheme) {
-        this.observers = observers;
+    RequestRecorder(FinishedRequests finished, String scheme) {
+        this.finished = finished;
         this.scheme = scheme;
     }
 
@@ -94,7 +89,7 @@ final class RequestRecorder extends ChannelDuplexHandler {
             if (responding && msg instanceof LastHttpContent) {
                 current = null;
                 promise = promise.unvoid();
-                promise.addListener(written -> finish(record));
+                promise.addListener(written -> finish(ctx, record));
             }
         }
         ctx.write(msg, promise);
@@ -106,20 +101,14 @@ final class RequestRecorder extends ChannelDuplexHandler {
         RequestRecord record = current;
         current = null;
         if (record != null) {
-            finish(record);
+            finish(ctx, record);
         }
         ctx.fireChannelInactive();
     }
 
-    private void finish(RequestRecord record) {
+    private void finish(ChannelHandlerContext ctx, RequestRecord record) {
         record.durationNanos = System.nanoTime() - record.startNanos;
-        for (RequestObserver observer : observers) {
-            try {
-                observer.completed(record);
-            } catch (RuntimeException e) {
-                LOG.warn("Request observer {} failed", observer, e);
-            }
-        }
+        finished.add(ctx.executor(), record);
     }
 
     private static long headerBytes(HttpHeaders headers) {
