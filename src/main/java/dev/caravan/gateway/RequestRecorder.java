@@ -28,6 +28,8 @@ final class RequestRecorder extends ChannelDuplexHandler {
     private final FinishedRequests finished;
     private final String scheme;
     private RequestRecord current;
+    /** The client's address as text, made once per connection rather than once per request. */
+    private String clientIp;
     private boolean responding;
 
     RequestRecorder(FinishedRequests finished, String scheme) {
@@ -67,6 +69,10 @@ final class RequestRecorder extends ChannelDuplexHandler {
         // a proxied request gets one made if it has none; see GatewayHandler
         record.requestId = headers.get("X-Request-ID");
         record.client = ctx.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
+        if (clientIp == null && record.client != null) {
+            clientIp = record.client.getAddress().getHostAddress();
+        }
+        record.clientIp = clientIp;
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + headerBytes(headers);
         return record;
     }
