@@ -1,5 +1,6 @@
 package dev.caravan.admin;
 
+import com.fasterxml.jackson.core.io.CharTypes;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -100,6 +101,7 @@ public final class AccessLog implements RequestObserver {
                 return new JsonLine();
             }
         };
+        private static final int[] ESCAPES = CharTypes.get7BitOutputEscapes();
         private final StringBuilder text = new StringBuilder(1024);
         /** The second {@link #secondText} is, as {@link Instant#toString()} writes it up to its fraction. */
         private long second = Long.MIN_VALUE;
@@ -136,9 +138,25 @@ public final class AccessLog implements RequestObserver {
                 text.append("null");
             } else {
                 text.append('"');
-                JsonStringEncoder.getInstance().quoteAsString(value, text);
+                if (needsEscaping(value)) {
+                    JsonStringEncoder.getInstance().quoteAsString(value, text);
+                } else {
+                    // the encoder appends char by char; most values have nothing to escape and are copied whole
+                    text.append(value);
+                }
                 text.append('"');
             }
+        }
+
+        /** Whether Jackson's encoder would change anything: it escapes only some ASCII characters. */
+        private static boolean needsEscaping(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < ESCAPES.length && ESCAPES[c] != 0) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void number(String name, long value) {
