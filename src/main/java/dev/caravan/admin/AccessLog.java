@@ -1,5 +1,6 @@
 package dev.caravan.admin;
 
+import com.fasterxml.jackson.core.io.CharTypes;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -59,9 +60,9 @@ public final class AccessLog implements RequestObserver {
     }
 
     static String json(RequestRecord record) {
-        JsonLine json = new JsonLine();
-        json.string("time", Instant.ofEpochMilli(record.startMillis()).toString());
-        json.string("client", record.client() == null ? null : record.client().getAddress().getHostAddress());
+        JsonLine json = JsonLine.start();
+        json.time("time", record.startMillis());
+        json.string("client", record.clientIp());
         json.string("scheme", record.scheme());
         json.string("host", record.host());
         json.string("method", record.method());
@@ -93,19 +94,42 @@ public final class AccessLog implements RequestObserver {
 
     /** One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes. */
     private static final class JsonLine {
-        /** One buffer per event-loop thread, reused line after line. */
-        private static final FastThreadLocal<StringBuilder> BUFFER = new FastThreadLocal<>() {
+        /** One per event-loop thread, reused line after line. */
+        private static final FastThreadLocal<JsonLine> LINE = new FastThreadLocal<>() {
             @Override
-            protected StringBuilder initialValue() {
-                return new StringBuilder(1024);
+            protected JsonLine initialValue() {
+                return new JsonLine();
             }
         };
-        private final StringBuilder text;
+        private static final int[] ESCAPES = CharTypes.get7BitOutputEscapes();
+        private final StringBuilder text = new StringBuilder(1024);
+        /** The second {@link #secondText} is, as {@link Instant#toString()} writes it up to its fraction. */
+        private long second = Long.MIN_VALUE;
+        private String secondText;
 
-        JsonLine() {
-            text = BUFFER.get();
-            text.setLength(0);
-            text.append('{');
+        static JsonLine start() {
+            JsonLine line = LINE.get();
+            line.text.setLength(0);
+            line.text.append('{');
+            return line;
+        }
+
+        /** As {@link Instant#toString()} writes it; its date and time formatted once per second. */
+        void time(String name, long epochMillis) {
+            long epochSecond = Math.floorDiv(epochMillis, 1000);
+            if (epochSecond != second) {
+                String full = Instant.ofEpochSecond(epochSecond).toString();
+                secondText = full.substring(0, full.length() - 1);
+                second = epochSecond;
+            }
+            name(name);
+            text.append('"').append(secondText);
+            int millis = (int) Math.floorMod(epochMillis, 1000);
+            if (millis != 0) {
+                text.append('.').append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                        .append((char) ('0' + millis % 10));
+            }
+            text.append("Z\"");
         }
 
         void string(String name, String value) {
@@ -114,9 +138,25 @@ public final class AccessLog implements RequestObserver {
                 text.append("null");
             } else {
                 text.append('"');
-                JsonStringEncoder.getInstance().quoteAsString(value, text);
+                if (needsEscaping(value)) {
+                    JsonStringEncoder.getInstance().quoteAsString(value, text);
+                } else {
+                    // the encoder appends char by char; most values have nothing to escape and are copied whole
+                    text.append(value);
+                }
                 text.append('"');
             }
+        }
+
+        /** Whether Jackson's encoder would change anything: it escapes only some ASCII characters. */
+        private static boolean needsEscaping(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < ESCAPES.length && ESCAPES[c] != 0) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void number(String name, long value) {
@@ -152,7 +192,7 @@ public final class AccessLog implements RequestObserver {
 
     /** nginx's {@code combined} format, with the request time and upstream of ingress-nginx's default after it. */
     static String combined(RequestRecord record) {
-        return (record.client() == null ? "-" : record.client().getAddress().getHostAddress()) + " - - ["
+        return (record.clientIp() == null ? "-" : record.clientIp()) + " - - ["
                 + COMBINED_TIME.format(Instant.ofEpochMilli(record.startMillis())) + "] \""
                 + escape(record.method()) + " " + escape(record.uri()) + " " + record.protocol() + "\" "
                 + record.status() + " " + record.responseBytes() + " \"" + escape(record.referer()) + "\" \""

@@ -6,7 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.InetSocketAddress;
+import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -18,18 +18,20 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class ForwardedHeaders {
 
-    private static final String X_FORWARDED_FOR = "X-Forwarded-For";
-    private static final String X_REAL_IP = "X-Real-IP";
-    private static final String X_FORWARDED_HOST = "X-Forwarded-Host";
-    private static final String X_FORWARDED_PORT = "X-Forwarded-Port";
-    private static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
-    private static final String X_REQUEST_ID = "X-Request-ID";
+    // AsciiString names hash once, not on every lookup; the names sent are the same
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
     private static final int MAX_REQUEST_ID_LENGTH = 128;
 
     private ForwardedHeaders() {
     }
 
-    static void apply(HttpRequest request, String host, InetSocketAddress client, String scheme, int port) {
+    /** @param ip the client's address, as text */
+    static void apply(HttpRequest request, String host, String ip, String scheme, int port) {
         HttpHeaders headers = request.headers();
         // the body's framing, as the decoder read it, survives whatever Connection lists
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -43,8 +45,7 @@ final class ForwardedHeaders {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         headers.set(HttpHeaderNames.HOST, host);
-        String ip = client.getAddress().getHostAddress();
-        List<String> chain = headers.getAll(X_FORWARDED_FOR);
+        List<String> chain = headers.contains(X_FORWARDED_FOR) ? headers.getAll(X_FORWARDED_FOR) : List.of();
         headers.set(X_FORWARDED_FOR, chain.isEmpty() ? ip : String.join(", ", chain) + ", " + ip);
         headers.set(X_REAL_IP, ip);
         headers.set(X_FORWARDED_HOST, host);

@@ -101,6 +101,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
     private Object interception;
+    /** The client's address as text, made once per connection rather than once per request. */
+    private String clientIp;
 
     /** What an error page fetched for the current request needs to know of it (custom-http-errors). */
     private record ErrorPage(PathRule rule, Backend backend, String uri, String authority, String accept,
@@ -391,7 +393,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         Runnable next = index + 1 < checks.size()
                 ? () -> check(checks, index + 1, request, match, target, path, options, client)
                 : () -> proceed(request, match, target, path, options, client);
-        RequestHead head = RequestHead.of(request, target, path, gateway.scheme(), client.getAddress().getHostAddress(),
+        RequestHead head = RequestHead.of(request, target, path, gateway.scheme(), clientIp(client),
                 match.rule().ingress(), options.readTimeout(), hostChosenByClient, channel::isActive);
         checks.get(index).check(head, verdict -> channel.eventLoop().execute(() -> {
             timeout.cancel(false);
@@ -498,7 +500,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     : backend.affinity().onRing(key);
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
-        ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), client,
+        ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), clientIp(client),
                 gateway.scheme(), gateway.port());
         if (upgrade != null) {
             // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
@@ -528,6 +530,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         call = new ProxyCall(gateway.upstream(), options, ctx, request, clientVersion, keepAlive, backend, preferred,
                 this);
         call.start();
+    }
+
+    private String clientIp(InetSocketAddress client) {
+        if (clientIp == null) {
+            clientIp = client.getAddress().getHostAddress();
+        }
+        return clientIp;
     }
 
     /**

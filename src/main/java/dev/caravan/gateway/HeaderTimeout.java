@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * from the connection's start (first request) or from its first byte (later ones), however slowly its
  * bytes trickle in. Sits before the HTTP codec and sees raw bytes; the gateway says when a head has
  * arrived and when the next one is due. On expiry it fires {@link #EXPIRED} for the gateway to answer
- * 408 (or, with nothing received, to close).
+ * 408 (or, with nothing received, to close). The timer is not set and cancelled per request: it
+ * stays scheduled, and when it fires before the head in hand is due it is set again for that head's deadline.
  */
 final class HeaderTimeout extends ChannelInboundHandlerAdapter {
 
@@ -22,6 +23,9 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean awaitingHead = true;
     private boolean bytesSeen;
+    /** Whether a head is being timed, due at {@link #deadline} ({@link System#nanoTime()}). */
+    private boolean timing;
+    private long deadline;
     private ScheduledFuture<?> timer;
 
     HeaderTimeout(Duration timeout) {
@@ -38,7 +42,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        if (timer == null) {
+        if (!timing) {
             start();
         }
         ctx.fireChannelActive();
@@ -48,7 +52,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (awaitingHead) {
             bytesSeen = true;
-            if (timer == null) {
+            if (!timing) {
                 start();
             }
         }
@@ -59,7 +63,7 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     void headReceived() {
         awaitingHead = false;
         bytesSeen = false;
-        cancel();
+        timing = false;
     }
 
     /** The gateway waits for the next request: its head is timed from its first byte. */
@@ -85,15 +89,35 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     }
 
     private void start() {
-        timer = ctx.executor().schedule(() -> {
-            timer = null;
-            if (awaitingHead && ctx.channel().isActive()) {
-                ctx.pipeline().fireUserEventTriggered(EXPIRED);
-            }
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
+        timing = true;
+        deadline = System.nanoTime() + timeoutNanos;
+        if (timer == null) {
+            schedule(timeoutNanos);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        timer = ctx.executor().schedule(this::expire, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void expire() {
+        timer = null;
+        if (!timing) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            schedule(left);
+            return;
+        }
+        timing = false;
+        if (awaitingHead && ctx.channel().isActive()) {
+            ctx.pipeline().fireUserEventTriggered(EXPIRED);
+        }
     }
 
     private void cancel() {
+        timing = false;
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -41,6 +41,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private final Gateway gateway;
     private final Mapping<String, SslContext> certificates;
     private final ConnectionLimit limit;
+    /** {@code null} when nothing observes requests. */
+    private final FinishedRequests finished;
 
     /** @param certificates the certificate for each SNI name, or {@code null} for plain HTTP */
     ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, Mapping<String, SslContext> certificates,
@@ -49,6 +51,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         this.gateway = gateway;
         this.certificates = certificates;
         this.limit = limit;
+        finished = gateway.observers().isEmpty() ? null : new FinishedRequests(gateway.observers());
     }
 
     @Override
@@ -131,8 +134,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
     private void addGateway(ChannelPipeline pipeline) {
         pipeline.addLast("flow", new FlowControlHandler());
-        if (!gateway.observers().isEmpty()) {
-            pipeline.addLast("recorder", new RequestRecorder(gateway.observers(), settings.scheme()));
+        if (finished != null) {
+            pipeline.addLast("recorder", new RequestRecorder(finished, settings.scheme()));
         }
         pipeline.addLast("gateway", new GatewayHandler(gateway));
         pipeline.addLast("aggregator", new HttpObjectAggregator(settings.maxCamelBodySize()));

@@ -18,6 +18,7 @@ public final class RequestRecord {
     String protocol;
     String scheme;
     InetSocketAddress client;
+    String clientIp;
     String requestId;
     String userAgent;
     String referer;
@@ -69,6 +70,11 @@ public final class RequestRecord {
 
     public InetSocketAddress client() {
         return client;
+    }
+
+    /** The client's IP address as text, or {@code null} when it is not an IP client. */
+    public String clientIp() {
+        return clientIp;
     }
 
     public String requestId() {

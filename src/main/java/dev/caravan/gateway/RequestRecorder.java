@@ -15,28 +15,25 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Watches a connection's requests and responses as they pass, one at a time (it sits behind the flow
  * control, so the next request passes only once the gateway asks for it), and hands each finished
- * {@link RequestRecord} to the observers when its response's last byte is written. The gateway adds
+ * {@link RequestRecord} to the observers once its response's last byte is written. The gateway adds
  * what only it knows (the rule, the pod) to {@link #current()}.
  */
 final class RequestRecorder extends ChannelDuplexHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
-
-    private final List<RequestObserver> observers;
+    private final FinishedRequests finished;
     private final String scheme;
     private RequestRecord current;
+    /** The client's address as text, made once per connection rather than once per request. */
+    private String clientIp;
     private boolean responding;
 
-    RequestRecorder(List<RequestObserver> observers, String scheme) {
-        this.observers = observers;
+    RequestRecorder(FinishedRequests finished, String scheme) {
+        this.finished = finished;
         this.scheme = scheme;
     }
 
@@ -72,6 +69,10 @@ final class RequestRecorder extends ChannelDuplexHandler {
         // a proxied request gets one made if it has none; see GatewayHandler
         record.requestId = headers.get("X-Request-ID");
         record.client = ctx.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
+        if (clientIp == null && record.client != null) {
+            clientIp = record.client.getAddress().getHostAddress();
+        }
+        record.clientIp = clientIp;
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + headerBytes(headers);
         return record;
     }
@@ -94,7 +95,7 @@ final class RequestRecorder extends ChannelDuplexHandler {
             if (responding && msg instanceof LastHttpContent) {
                 current = null;
                 promise = promise.unvoid();
-                promise.addListener(written -> finish(record));
+                promise.addListener(written -> finish(ctx, record));
             }
         }
         ctx.write(msg, promise);
@@ -106,20 +107,14 @@ final class RequestRecorder extends ChannelDuplexHandler {
         RequestRecord record = current;
         current = null;
         if (record != null) {
-            finish(record);
+            finish(ctx, record);
         }
         ctx.fireChannelInactive();
     }
 
-    private void finish(RequestRecord record) {
+    private void finish(ChannelHandlerContext ctx, RequestRecord record) {
         record.durationNanos = System.nanoTime() - record.startNanos;
-        for (RequestObserver observer : observers) {
-            try {
-                observer.completed(record);
-            } catch (RuntimeException e) {
-                LOG.warn("Request observer {} failed", observer, e);
-            }
-        }
+        finished.add(ctx.executor(), record);
     }
 
     private static long headerBytes(HttpHeaders headers) {

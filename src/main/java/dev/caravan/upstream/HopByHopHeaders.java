@@ -3,6 +3,7 @@ package dev.caravan.upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /** Removes the headers that belong to one connection and must not be forwarded (RFC 9110 §7.6.1). */
@@ -19,7 +20,10 @@ public final class HopByHopHeaders {
 
     public static void strip(HttpHeaders headers) {
         List<String> listed = null;
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+        // iterated rather than copied out: most messages have one Connection header or none
+        Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
+        while (values.hasNext()) {
+            String value = values.next();
             for (String token : value.split(",")) {
                 String name = token.trim();
                 if (!name.isEmpty()) {

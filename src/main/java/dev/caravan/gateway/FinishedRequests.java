@@ -1,0 +1,67 @@
+package dev.caravan.gateway;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands finished requests to the observers of one listener, in batches: those that finished in one pass
+ * of an event loop go together at the end of that pass. The access log's writer thread is then woken,
+ * and writes, once per batch instead of once per request, which cost a context switch and a write each.
+ */
+final class FinishedRequests {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FinishedRequests.class);
+
+    private final List<RequestObserver> observers;
+    /** Drained at the end of every pass, so no batch outgrows what one pass finishes. */
+    private final FastThreadLocal<Batch> batches = new FastThreadLocal<>() {
+        @Override
+        protected Batch initialValue() {
+            return new Batch();
+        }
+    };
+
+    FinishedRequests(List<RequestObserver> observers) {
+        this.observers = observers;
+    }
+
+    /** Called on {@code loop}, the event loop the request was served on. */
+    void add(EventExecutor loop, RequestRecord record) {
+        Batch batch = batches.get();
+        batch.records.add(record);
+        if (batch.records.size() == 1) {
+            try {
+                loop.execute(batch);
+            } catch (RejectedExecutionException shutDown) {
+                batch.run();
+            }
+        }
+    }
+
+    private final class Batch implements Runnable {
+        private final ArrayList<RequestRecord> records = new ArrayList<>();
+
+        @Override
+        public void run() {
+            for (int i = 0; i < records.size(); i++) {
+                report(records.get(i));
+            }
+            records.clear();
+        }
+    }
+
+    private void report(RequestRecord record) {
+        for (RequestObserver observer : observers) {
+            try {
+                observer.completed(record);
+            } catch (RuntimeException e) {
+                LOG.warn("Request observer {} failed", observer, e);
+            }
+        }
+    }
+}
