@@ -11,6 +11,7 @@ import dev.caravan.routing.PathRule;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -18,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One line per request, to the {@code caravan.access} logger: JSON by default, or the combined log
- * format nginx writes. The logger's appender is asynchronous and drops lines rather than block an
- * event loop when its queue is full (see {@code log4j2.properties}).
+ * format nginx writes. The requests an event loop finished in one pass go as one log event, their lines
+ * separated by newlines, so the writer thread wakes and writes once per batch. The logger's appender is
+ * asynchronous and drops events rather than block an event loop when its queue is full (see
+ * {@code log4j2.properties}).
  */
 public final class AccessLog implements RequestObserver {
 
@@ -55,8 +58,33 @@ public final class AccessLog implements RequestObserver {
     @Override
     public void completed(RequestRecord record) {
         if (record.accessLog()) {
-            out.accept(format == Format.JSON ? json(record) : combined(record));
+            out.accept(line(record));
         }
+    }
+
+    /** The lines of a batch as one text, a line each, so that the writer takes them in one go. */
+    @Override
+    public void completed(List<RequestRecord> records) {
+        StringBuilder lines = null;
+        for (int i = 0; i < records.size(); i++) {
+            RequestRecord record = records.get(i);
+            if (record.accessLog()) {
+                String line = line(record);
+                if (lines == null) {
+                    lines = new StringBuilder(line.length() * (records.size() - i) + 16);
+                } else {
+                    lines.append('\n');
+                }
+                lines.append(line);
+            }
+        }
+        if (lines != null) {
+            out.accept(lines.toString());
+        }
+    }
+
+    private String line(RequestRecord record) {
+        return format == Format.JSON ? json(record) : combined(record);
     }
 
     static String json(RequestRecord record) {

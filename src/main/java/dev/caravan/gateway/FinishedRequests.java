@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands finished requests to the observers of one listener, in batches: those that finished in one pass
- * of an event loop go together at the end of that pass. The access log's writer thread is then woken,
- * and writes, once per batch instead of once per request, which cost a context switch and a write each.
+ * of an event loop go together at the end of that pass. The access log hands its writer thread one batch of
+ * lines, so that thread is woken, and writes, once per batch instead of once per request, which cost a
+ * context switch and a write each.
  */
 final class FinishedRequests {
 
@@ -48,20 +49,14 @@ final class FinishedRequests {
 
         @Override
         public void run() {
-            for (int i = 0; i < records.size(); i++) {
-                report(records.get(i));
+            for (RequestObserver observer : observers) {
+                try {
+                    observer.completed(records);
+                } catch (RuntimeException e) {
+                    LOG.warn("Request observer {} failed", observer, e);
+                }
             }
             records.clear();
-        }
-    }
-
-    private void report(RequestRecord record) {
-        for (RequestObserver observer : observers) {
-            try {
-                observer.completed(record);
-            } catch (RuntimeException e) {
-                LOG.warn("Request observer {} failed", observer, e);
-            }
         }
     }
 }

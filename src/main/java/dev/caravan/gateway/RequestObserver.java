@@ -1,5 +1,7 @@
 package dev.caravan.gateway;
 
+import java.util.List;
+
 /**
  * Told of every request once its response is written (access logs, metrics). Called on the event
  * loop: it must not block, and the record is only valid during the call.
@@ -8,4 +10,14 @@ package dev.caravan.gateway;
 public interface RequestObserver {
 
     void completed(RequestRecord record);
+
+    /**
+     * The requests finished in one pass of an event loop, in order; an observer that writes (the access log)
+     * takes them at once to hand its writer one batch.
+     */
+    default void completed(List<RequestRecord> records) {
+        for (int i = 0; i < records.size(); i++) {
+            completed(records.get(i));
+        }
+    }
 }
