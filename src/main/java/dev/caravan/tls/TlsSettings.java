@@ -5,6 +5,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.security.PrivateKey;
@@ -32,6 +33,12 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
     private static final List<String> TLS13_CIPHERS = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256");
 
+    /**
+     * BoringSSL (netty-tcnative) when its native library loads: handshakes and encryption in C, with less
+     * garbage than the JDK's engine; the JDK's TLS where it does not (other platforms).
+     */
+    private static final SslProvider SERVER_PROVIDER = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+
     public TlsSettings {
         protocols = List.copyOf(protocols);
         ciphers = List.copyOf(ciphers);
@@ -55,7 +62,7 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
         List<String> alpn = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                 : List.of(ApplicationProtocolNames.HTTP_1_1);
         return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(SERVER_PROVIDER)
                 .protocols(protocols)
                 .ciphers(withTls13(), SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
