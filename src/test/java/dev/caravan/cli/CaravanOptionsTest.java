@@ -75,7 +75,10 @@ class CaravanOptionsTest {
         org.assertj.core.api.Assertions.assertThat(engine.getEnabledCipherSuites())
                 .contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
                 .doesNotContain("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
-        org.assertj.core.api.Assertions.assertThat(engine.getEnabledProtocols()).containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");
+        // Netty's OpenSSL engine always lists the SSLv2Hello pseudo-protocol (a hello format, not SSL 2.0,
+        // which BoringSSL cannot speak); the protocol versions are what is configured
+        org.assertj.core.api.Assertions.assertThat(engine.getEnabledProtocols()).filteredOn(p -> !p.equals("SSLv2Hello"))
+                .containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");
     }
 
     @Test
