@@ -90,8 +90,10 @@ final class BackendResolver {
         }
         // named by the Service port's number, however the Ingress wrote it, so that web:80 and web:http are one
         String canonical = serviceRef + ":" + servicePort.getPort();
-        // one Backend (and balancer state) per service port and algorithm
-        Backend backend = resolved.computeIfAbsent(serviceRef, canonical + (ewma ? "#ewma" : ""), key -> {
+        // one Backend (and balancer state) per service port and algorithm; keyed by the port's name too, since
+        // one number may be two ports (TCP and UDP) whose endpoints differ
+        String key = canonical + "/" + servicePort.getName() + (ewma ? "#ewma" : "");
+        Backend backend = resolved.computeIfAbsent(serviceRef, key, k -> {
             List<InetSocketAddress> endpoints = endpoints(serviceRef, servicePort);
             return ewma ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
                     : new Backend(canonical, endpoints);

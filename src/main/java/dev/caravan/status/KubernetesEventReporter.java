@@ -88,8 +88,12 @@ public final class KubernetesEventReporter implements ProblemReporter {
         ShardedMap<ObjectRef, Ingress> lastGood = ShardedMap.copyOf(compilation.lastGood());
         lastGood.forEachChangedKey(reported, ref -> {
             Ingress ingress = lastGood.get(ref);
-            if (ingress == null || !compilation.claimed().contains(ref)) {
+            if (!compilation.claimed().contains(ref)) {
                 synced.remove(ref);
+                return;
+            }
+            if (ingress == null) {
+                // claimed but not served for now: its synced version stays, so serving it again is no new Sync
                 return;
             }
             String version = ingress.getMetadata().getResourceVersion();

@@ -108,6 +108,30 @@ class IncrementalCompilationTest {
                 .containsExactlyElementsOf(Fixtures.addresses("10.0.0.2:8080", "10.0.0.3:8080"));
     }
 
+    @Test
+    void twoPortsOfOneNumberKeepTheirOwnEndpointsWhateverWasResolvedFirst() {
+        IngressCompiler compiler = new IngressCompiler(ControllerSettings.defaults());
+        var service = Fixtures.service("a/dns", Fixtures.port("a", 80, 8080), Fixtures.port("b", 80, 9090));
+        service.getSpec().getPorts().get(1).setProtocol("UDP");
+        ClusterState state = ClusterState.EMPTY.with(List.of(Change.upsert(Fixtures.caravanClass()),
+                Change.upsert(service),
+                Change.upsert(Fixtures.slice("a/dns-0", "dns",
+                        List.of(Fixtures.slicePort("a", 8080), Fixtures.slicePort("b", 9090)), Fixtures.ready("10.0.0.1"))),
+                Change.upsert(Fixtures.ingress("a/newer").created("2024-02-01T00:00:00Z")
+                        .rule("two.test", Fixtures.path("Prefix", "/", "dns:b")).build())));
+        Compilation first = compiler.compile(state, Compilation.EMPTY);
+        ClusterState next = state.with(List.of(Change.upsert(Fixtures.ingress("a/older")
+                .created("2024-01-01T00:00:00Z").rule("one.test", Fixtures.path("Prefix", "/", "dns:a")).build())));
+
+        Compilation incremental = compiler.compile(next, first);
+        Compilation scratch = compiler.compile(next, first, Set.of(), true);
+        assertThat(describe(incremental)).isEqualTo(describe(scratch));
+        assertThat(incremental.table().resolve("one.test", "/").backend().endpoints())
+                .containsExactlyElementsOf(Fixtures.addresses("10.0.0.1:8080"));
+        assertThat(incremental.table().resolve("two.test", "/").backend().endpoints())
+                .containsExactlyElementsOf(Fixtures.addresses("10.0.0.1:9090"));
+    }
+
     /** one.test and two.test, each served by its own Ingress and Service. */
     private static ClusterState twoHosts() {
         List<Change> objects = new ArrayList<>();
