@@ -125,29 +125,11 @@ class GrpcProxyTest {
                 .build().start();
         int port = ((InetSocketAddress) pod.getListenSockets().get(0)).getPort();
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
-                """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: grpc
-                spec:
-                  ports:
-                    - name: http
-                      port: 80
-                """,
+                Manifests.service("grpc"),
                 Manifests.slice("grpc-0", "grpc", "127.0.0.2", port, true),
                 Manifests.ingress("grpc", "grpc.example.test", "/", "grpc",
                         Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC")),
-                """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: grpcs
-                spec:
-                  ports:
-                    - name: http
-                      port: 443
-                """,
+                Manifests.service("grpcs"),
                 Manifests.slice("grpcs-0", "grpcs", "127.0.0.3", tlsPort, true),
                 Manifests.ingress("grpcs", "grpcs.example.test", "/", "grpcs",
                         Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPCS"))));
