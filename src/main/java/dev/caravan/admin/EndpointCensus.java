@@ -46,7 +46,7 @@ final class EndpointCensus {
     }
 
     private void update(Map<String, HostRoutes> before, Map<String, HostRoutes> after) {
-        ShardedMap.copyOf(after).forEachChangedKey(ShardedMap.copyOf(before), host -> {
+        ShardedMap.forEachChangedKey(before, after, host -> {
             count(before.get(host), -1);
             count(after.get(host), 1);
         });

@@ -106,6 +106,11 @@ public final class ShardedMap<K, V> extends AbstractMap<K, V> {
         }
     }
 
+    /** {@link #forEachChangedKey} between any two maps; those that are not sharded are copied first. */
+    public static <K, V> void forEachChangedKey(Map<K, V> older, Map<K, V> newer, java.util.function.Consumer<K> action) {
+        copyOf(newer).forEachChangedKey(copyOf(older), action);
+    }
+
     @Override
     public Set<Entry<K, V>> entrySet() {
         if (entries == null) {

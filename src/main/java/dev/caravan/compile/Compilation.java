@@ -5,7 +5,6 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,12 +93,5 @@ public final class Compilation {
         List<Problem> all = new ArrayList<>(problems);
         all.addAll(more);
         return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets, memory);
-    }
-
-    /** The claimed Ingresses that are served as they are now (valid in their current version). */
-    public Set<ObjectRef> accepted() {
-        Set<ObjectRef> accepted = new HashSet<>(claimed.keySet());
-        problems.stream().filter(p -> p.severity() == Problem.Severity.INVALID).forEach(p -> accepted.remove(p.ingress()));
-        return accepted;
     }
 }

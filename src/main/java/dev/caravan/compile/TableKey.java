@@ -23,8 +23,4 @@ record TableKey(Kind kind, String name) {
     }
 
     static final TableKey ANY_HOST = new TableKey(Kind.ANY_HOST, "");
-
-    boolean isHost() {
-        return kind == Kind.EXACT_HOST || kind == Kind.WILDCARD_HOST || kind == Kind.ANY_HOST;
-    }
 }

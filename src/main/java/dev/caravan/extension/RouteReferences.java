@@ -83,7 +83,7 @@ public final class RouteReferences implements CompilationListener {
     }
 
     private void index(String prefix, Map<String, HostRoutes> before, Map<String, HostRoutes> after) {
-        ShardedMap.copyOf(after).forEachChangedKey(ShardedMap.copyOf(before), host -> {
+        ShardedMap.forEachChangedKey(before, after, host -> {
             HostRoutes routes = after.get(host);
             referencesByHost.remove(prefix + host);
             if (routes != null) {

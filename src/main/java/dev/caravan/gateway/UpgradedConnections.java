@@ -25,8 +25,13 @@ public final class UpgradedConnections {
     private record Upgraded(Channel client, Channel pod, String backend, InetSocketAddress endpoint) {
     }
 
+    private record Indexed(RoutingTable table, Map<String, Backend> backends) {
+    }
+
     private final Set<Upgraded> open = ConcurrentHashMap.newKeySet();
     private final Duration grace;
+    /** The backends of the table indexed last: each check would otherwise index all 10,000 hosts again. */
+    private volatile Indexed indexed = new Indexed(RoutingTable.EMPTY, Map.of());
 
     /** @param grace how long a connection to a removed endpoint stays open */
     public UpgradedConnections(Duration grace) {
@@ -51,11 +56,11 @@ public final class UpgradedConnections {
         if (open.isEmpty()) {
             return;
         }
-        Map<String, Backend> backends = next.backendsByName();
+        Map<String, Backend> backends = backendsOf(next);
         for (Upgraded upgraded : open) {
             if (gone(backends, upgraded)) {
                 upgraded.client().eventLoop().schedule(() -> {
-                    if (gone(current.get().backendsByName(), upgraded) && upgraded.client().isActive()) {
+                    if (gone(backendsOf(current.get()), upgraded) && upgraded.client().isActive()) {
                         LOG.info("Closing an upgraded connection to {} of {}: the endpoint left its backend {} s ago",
                                 upgraded.endpoint(), upgraded.backend(), grace.toSeconds());
                         upgraded.client().close();
@@ -64,6 +69,15 @@ public final class UpgradedConnections {
                 }, grace.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    private Map<String, Backend> backendsOf(RoutingTable table) {
+        Indexed last = indexed;
+        if (last.table() != table) {
+            last = new Indexed(table, table.backendsByName());
+            indexed = last;
+        }
+        return last.backends();
     }
 
     private static boolean gone(Map<String, Backend> backends, Upgraded upgraded) {

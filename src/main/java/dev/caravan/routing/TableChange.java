@@ -31,9 +31,8 @@ public record TableChange(List<String> added, List<String> removed, List<String>
 
     private static void compare(Map<String, HostRoutes> before, Map<String, HostRoutes> after, String prefix,
             List<String> added, List<String> removed, List<String> changed) {
-        ShardedMap<String, HostRoutes> older = ShardedMap.copyOf(before);
         // only the hosts the two tables do not share are looked at: a host not rebuilt is the same object
-        ShardedMap.copyOf(after).forEachChangedKey(older, host -> {
+        ShardedMap.forEachChangedKey(before, after, host -> {
             HostRoutes old = before.get(host);
             HostRoutes routes = after.get(host);
             if (old == null) {
