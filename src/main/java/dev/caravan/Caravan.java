@@ -55,6 +55,7 @@ import dev.caravan.tls.ServerCertificate;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
 import dev.caravan.upstream.OutlierDetection;
+import dev.caravan.upstream.Transport;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,7 +64,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.MultithreadEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -96,7 +97,8 @@ public final class Caravan {
     private static final int USER_ROUTE_QUEUE = 1024;
 
     private final CaravanOptions options;
-    private final NioEventLoopGroup workers;
+    private final MultithreadEventLoopGroup workers;
+    private final AccessLog accessLog;
     private final ClusterStateStore store = new ClusterStateStore();
     private final CurrentRoutingTable table = new CurrentRoutingTable();
     private final Recompiler recompiler;
@@ -120,7 +122,7 @@ public final class Caravan {
 
     public Caravan(CaravanOptions options) throws IOException {
         this.options = options;
-        workers = new NioEventLoopGroup(0, new DefaultThreadFactory("caravan-io", true));
+        workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
         main.configure().setName("caravan");
         main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
 
@@ -182,6 +184,7 @@ public final class Caravan {
             return List.of();
         });
         List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
+        accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog());
         ControllerMetrics controllerMetrics = null;
         if (options.metrics()) {
             Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
@@ -202,11 +205,16 @@ public final class Caravan {
                             .register(metrics);
                 }
             }
+            if (accessLog != null) {
+                FunctionCounter.builder("caravan.access.log.dropped", accessLog, AccessLog::dropped)
+                        .description("Access log lines dropped: the log's writer fell behind")
+                        .register(metrics);
+            }
             observers.add(requestMetrics);
             afterCompile.add(controllerMetrics);
         }
-        if (options.accessLog() != null) {
-            observers.add(new AccessLog(options.accessLog()));
+        if (accessLog != null) {
+            observers.add(accessLog);
         }
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
                 afterCompile);
@@ -363,12 +371,12 @@ public final class Caravan {
     }
 
     private void startPipeline() {
-        LOG.info("Caravan {} {}; class {} ({}); HTTP on {}:{}, HTTPS on {}:{}, admin on {}:{}", CaravanMain.version(),
+        LOG.info("Caravan {} {}; class {} ({}); HTTP on {}:{}, HTTPS on {}:{}, admin on {}:{}; {} event loops on {}", CaravanMain.version(),
                 options.standalone() ? "serving the manifests in " + options.manifests().toAbsolutePath()
                         : "watching " + (options.watchNamespace() == null ? "all namespaces" : "namespace "
                                 + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
                 options.ingressClass(), options.controllerClass(), options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
-                options.bindAddress(), options.adminPort());
+                options.bindAddress(), options.adminPort(), workers.executorCount(), Transport.name(workers));
         recompiler.start();
         httpListener.start();
         httpsListener.start();
@@ -440,6 +448,9 @@ public final class Caravan {
             kubernetes.close();
         }
         workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        if (accessLog != null) {
+            accessLog.close();
+        }
     }
 
     private boolean routeStarted(String routeId) {

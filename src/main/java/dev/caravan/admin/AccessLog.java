@@ -8,23 +8,24 @@ import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One line per request, to the {@code caravan.access} logger: JSON by default, or the combined log
- * format nginx writes. The requests an event loop finished in one pass go as one log event, their lines
- * separated by newlines, so the writer thread wakes and writes once per batch. The logger's appender is
- * asynchronous and drops events rather than block an event loop when its queue is full (see
- * {@code log4j2.properties}).
+ * format nginx writes. The lines of the requests an event loop finished in one pass are built into one
+ * text and handed to the {@link AccessLogWriter}, whose thread logs all that came in each interval as one
+ * log event. The logger's appender (see {@code log4j2.properties}) runs on that thread, never on an event
+ * loop.
  */
-public final class AccessLog implements RequestObserver {
+public final class AccessLog implements RequestObserver, AutoCloseable {
 
     /** The logger the lines go to; configure it like any other (level off = no access log). */
     public static final String LOGGER = "caravan.access";
@@ -33,62 +34,83 @@ public final class AccessLog implements RequestObserver {
 
     private static final DateTimeFormatter COMBINED_TIME = DateTimeFormatter
             .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+    /** Batches waiting for the writer at most: at a pass every millisecond per loop, seconds of traffic. */
+    private static final int QUEUED_BATCHES = 4096;
+    /** How often the writer writes while lines keep coming; nginx's buffered access log flushes as rarely. */
+    private static final Duration WRITE_INTERVAL = Duration.ofMillis(10);
+    /** A batch builder grown past this by a burst is let go rather than kept by its event loop. */
+    private static final int KEPT_BUILDER = 64 * 1024;
 
     private final Format format;
-    private final Consumer<String> out;
+    private final BooleanSupplier enabled;
+    private final AccessLogWriter writer;
+    /** One per event-loop thread: the lines of the pass being finished. */
+    private final FastThreadLocal<StringBuilder> batches = new FastThreadLocal<>() {
+        @Override
+        protected StringBuilder initialValue() {
+            return new StringBuilder(4096);
+        }
+    };
 
     public AccessLog(Format format) {
         this(format, LoggerFactory.getLogger(LOGGER));
     }
 
     private AccessLog(Format format, Logger logger) {
-        this(format, line -> {
-            if (logger.isInfoEnabled()) {
-                logger.info(line);
-            }
-        });
-    }
-
-    /** For tests and embedding: lines go to {@code out}. */
-    public AccessLog(Format format, Consumer<String> out) {
         this.format = format;
-        this.out = out;
+        this.enabled = logger::isInfoEnabled;
+        this.writer = new AccessLogWriter(QUEUED_BATCHES, WRITE_INTERVAL, logger::info);
     }
 
     @Override
     public void completed(RequestRecord record) {
-        if (record.accessLog()) {
-            out.accept(line(record));
-        }
+        completed(List.of(record));
     }
 
     /** The lines of a batch as one text, a line each, so that the writer takes them in one go. */
     @Override
     public void completed(List<RequestRecord> records) {
-        StringBuilder lines = null;
+        if (!enabled.getAsBoolean()) {
+            return;
+        }
+        StringBuilder lines = batches.get();
+        int count = 0;
         for (int i = 0; i < records.size(); i++) {
             RequestRecord record = records.get(i);
             if (record.accessLog()) {
-                String line = line(record);
-                if (lines == null) {
-                    lines = new StringBuilder(line.length() * (records.size() - i) + 16);
-                } else {
+                if (count++ > 0) {
                     lines.append('\n');
                 }
-                lines.append(line);
+                if (format == Format.JSON) {
+                    json(record, lines);
+                } else {
+                    lines.append(combined(record));
+                }
             }
         }
-        if (lines != null) {
-            out.accept(lines.toString());
+        if (count > 0) {
+            writer.offer(lines.toString(), count);
+            lines.setLength(0);
+            if (lines.capacity() > KEPT_BUILDER) {
+                batches.remove();
+            }
         }
     }
 
-    private String line(RequestRecord record) {
-        return format == Format.JSON ? json(record) : combined(record);
+    /** Lines dropped because the log's writer fell behind. */
+    public long dropped() {
+        return writer.dropped();
     }
 
-    static String json(RequestRecord record) {
-        JsonLine json = JsonLine.start();
+    /** Writes the lines handed over so far, and stops the writer. */
+    @Override
+    public void close() {
+        writer.close();
+    }
+
+    /** Appends the record's JSON object to {@code out}. */
+    static void json(RequestRecord record, StringBuilder out) {
+        JsonLine json = JsonLine.start(out);
         json.time("time", record.startMillis());
         json.string("client", record.clientIp());
         json.string("scheme", record.scheme());
@@ -117,12 +139,12 @@ public final class AccessLog implements RequestObserver {
         json.string("request_id", record.requestId());
         json.string("user_agent", record.userAgent());
         json.string("referer", record.referer());
-        return json.end();
+        json.end();
     }
 
     /** One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes. */
     private static final class JsonLine {
-        /** One per event-loop thread, reused line after line. */
+        /** One per event-loop thread, reused line after line: it keeps the formatted second. */
         private static final FastThreadLocal<JsonLine> LINE = new FastThreadLocal<>() {
             @Override
             protected JsonLine initialValue() {
@@ -130,15 +152,18 @@ public final class AccessLog implements RequestObserver {
             }
         };
         private static final int[] ESCAPES = CharTypes.get7BitOutputEscapes();
-        private final StringBuilder text = new StringBuilder(1024);
+        private StringBuilder text;
+        /** Where this line starts in {@link #text}. */
+        private int start;
         /** The second {@link #secondText} is, as {@link Instant#toString()} writes it up to its fraction. */
         private long second = Long.MIN_VALUE;
         private String secondText;
 
-        static JsonLine start() {
+        static JsonLine start(StringBuilder out) {
             JsonLine line = LINE.get();
-            line.text.setLength(0);
-            line.text.append('{');
+            line.text = out;
+            line.start = out.length();
+            out.append('{');
             return line;
         }
 
@@ -207,14 +232,15 @@ public final class AccessLog implements RequestObserver {
         }
 
         private void name(String name) {
-            if (text.length() > 1) {
+            if (text.length() > start + 1) {
                 text.append(',');
             }
             text.append('"').append(name).append("\":");
         }
 
-        String end() {
-            return text.append('}').toString();
+        void end() {
+            text.append('}');
+            text = null;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import dev.caravan.upstream.Transport;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.netty.NettyServerBootstrapFactory;
 import org.apache.camel.component.netty.http.HttpServerBootstrapFactory;
@@ -66,6 +67,7 @@ public abstract class OwnPipelineServer<C extends HttpServerMultiplexChannelHand
         configuration.setPort(port);
         configuration.setProtocol("tcp");
         configuration.setWorkerGroup(workers);
+        configuration.setNativeTransport(Transport.isNative(workers));
         consumers = newConsumers();
         consumers.init(port);
         bootstrapFactory = new HttpServerBootstrapFactory(consumers, false);

@@ -1,0 +1,115 @@
+package dev.caravan.admin;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes batches of access-log lines from the event loops and writes them from a thread of its own, at most
+ * once per {@code interval}. While traffic flows the thread sleeps between writes and nobody wakes it, so
+ * handing over a batch costs an event loop a queue insert and no system call; an idle writer waits for the
+ * next batch and is woken once. The queue is bounded: when the sink falls behind, batches are dropped and
+ * counted rather than an event loop held up or memory filled.
+ */
+final class AccessLogWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccessLogWriter.class);
+
+    private final BlockingQueue<String> batches;
+    private final Consumer<String> sink;
+    private final long intervalNanos;
+    private final LongAdder dropped = new LongAdder();
+    private final Thread thread;
+    private volatile boolean closing;
+
+    /**
+     * @param capacity batches held at most; each is one event-loop pass's lines
+     * @param sink takes the text of one write, lines separated by newlines, on the writer thread
+     */
+    AccessLogWriter(int capacity, Duration interval, Consumer<String> sink) {
+        this.batches = new ArrayBlockingQueue<>(capacity);
+        this.sink = sink;
+        this.intervalNanos = interval.toNanos();
+        this.thread = new Thread(this::run, "caravan-access-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Hands over {@code batch}, {@code lines} lines; called on an event loop, never blocks. */
+    void offer(String batch, int lines) {
+        if (!batches.offer(batch)) {
+            dropped.add(lines);
+        }
+    }
+
+    /** Lines dropped because the sink fell behind. */
+    long dropped() {
+        return dropped.sum();
+    }
+
+    private void run() {
+        List<String> taken = new ArrayList<>();
+        StringBuilder text = new StringBuilder(8192);
+        while (!closing) {
+            try {
+                taken.add(batches.take());
+            } catch (InterruptedException closed) {
+                break;
+            }
+            // while batches keep coming, write them every interval without waiting on the queue
+            while (!taken.isEmpty()) {
+                batches.drainTo(taken);
+                write(taken, text);
+                if (closing) {
+                    break;
+                }
+                LockSupport.parkNanos(intervalNanos);
+                batches.drainTo(taken);
+            }
+        }
+        batches.drainTo(taken);
+        write(taken, text);
+    }
+
+    private void write(List<String> taken, StringBuilder text) {
+        if (taken.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < taken.size(); i++) {
+            if (i > 0) {
+                text.append('\n');
+            }
+            text.append(taken.get(i));
+        }
+        taken.clear();
+        try {
+            sink.accept(text.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("Access log lines lost: {}", e.toString());
+        }
+        text.setLength(0);
+        if (text.capacity() > 1 << 20) {
+            text.trimToSize();
+        }
+    }
+
+    /** Writes what is queued and stops the thread. */
+    @Override
+    public void close() {
+        closing = true;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

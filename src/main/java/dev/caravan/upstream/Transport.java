@@ -1,0 +1,43 @@
+package dev.caravan.upstream;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultithreadEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Which of Netty's transports the event loops use: Linux's epoll where its native library loads (fewer
+ * system calls and less garbage per read than the JDK's selector), the JDK's NIO elsewhere or when
+ * {@code -Dio.netty.transport.noNative=true} says so. Every channel of a loop must be of its transport.
+ */
+public final class Transport {
+
+    private Transport() {
+    }
+
+    /** The event loops of the listeners and of their connections to pods; as many as Netty's default. */
+    public static MultithreadEventLoopGroup newGroup(ThreadFactory threads) {
+        return Epoll.isAvailable() ? new EpollEventLoopGroup(0, threads) : new NioEventLoopGroup(0, threads);
+    }
+
+    /** Whether {@code group}, or the group of the loop it is, is epoll's. */
+    public static boolean isNative(EventLoopGroup group) {
+        return group instanceof EpollEventLoopGroup
+                || group instanceof EventLoop loop && loop.parent() instanceof EpollEventLoopGroup;
+    }
+
+    /** The class of the TCP client channels to open on {@code group}, a group or one of its loops. */
+    public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
+        return isNative(group) ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    public static String name(EventLoopGroup group) {
+        return isNative(group) ? "epoll" : "nio";
+    }
+}
