@@ -8,6 +8,7 @@ import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -108,43 +109,59 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         writer.close();
     }
 
+    private static final JsonLine.Key TIME = new JsonLine.Key("time"), CLIENT = new JsonLine.Key("client"),
+            SCHEME = new JsonLine.Key("scheme"), HOST = new JsonLine.Key("host"), METHOD = new JsonLine.Key("method"),
+            URI = new JsonLine.Key("uri"), PROTOCOL = new JsonLine.Key("protocol"),
+            STATUS = new JsonLine.Key("status"), REQUEST_LENGTH = new JsonLine.Key("request_length"),
+            BYTES_SENT = new JsonLine.Key("bytes_sent"), DURATION = new JsonLine.Key("duration"),
+            NAMESPACE = new JsonLine.Key("namespace"), INGRESS = new JsonLine.Key("ingress"),
+            PATH = new JsonLine.Key("path"), SERVICE = new JsonLine.Key("service"),
+            UPSTREAM_NAME = new JsonLine.Key("upstream_name"), CANARY = new JsonLine.Key("canary"),
+            UPSTREAM_ADDR = new JsonLine.Key("upstream_addr"), UPSTREAM_STATUS = new JsonLine.Key("upstream_status"),
+            UPSTREAM_DURATION = new JsonLine.Key("upstream_duration"),
+            UPSTREAM_ATTEMPTS = new JsonLine.Key("upstream_attempts"), REQUEST_ID = new JsonLine.Key("request_id"),
+            USER_AGENT = new JsonLine.Key("user_agent"), REFERER = new JsonLine.Key("referer");
+
     /** Appends the record's JSON object to {@code out}. */
     static void json(RequestRecord record, StringBuilder out) {
         JsonLine json = JsonLine.start(out);
-        json.time("time", record.startMillis());
-        json.string("client", record.clientIp());
-        json.string("scheme", record.scheme());
-        json.string("host", record.host());
-        json.string("method", record.method());
-        json.string("uri", record.uri());
-        json.string("protocol", record.protocol());
-        json.number("status", record.status());
-        json.number("request_length", record.requestBytes());
-        json.number("bytes_sent", record.responseBytes());
-        json.seconds("duration", record.durationNanos());
+        json.time(TIME, record.startMillis());
+        json.string(CLIENT, record.clientIp());
+        json.string(SCHEME, record.scheme());
+        json.string(HOST, record.host());
+        json.string(METHOD, record.method());
+        json.string(URI, record.uri());
+        json.string(PROTOCOL, record.protocol());
+        json.number(STATUS, record.status());
+        json.number(REQUEST_LENGTH, record.requestBytes());
+        json.number(BYTES_SENT, record.responseBytes());
+        json.seconds(DURATION, record.durationNanos());
         PathRule rule = record.rule();
-        json.string("namespace", rule == null ? null : rule.ingress().namespace());
-        json.string("ingress", rule == null ? null : rule.ingress().name());
-        json.string("path", rule == null ? null : rule.path());
+        json.string(NAMESPACE, rule == null ? null : rule.ingress().namespace());
+        json.string(INGRESS, rule == null ? null : rule.ingress().name());
+        json.string(PATH, rule == null ? null : rule.path());
         Backend backend = rule == null ? null : record.canary() ? rule.canary().backend() : rule.backend();
-        json.string("service", backend == null ? null : backend.serviceName());
-        json.string("upstream_name", backend == null ? null : backend.name());
-        json.bool("canary", record.canary());
-        json.string("upstream_addr", record.upstream() == null ? null : NetUtil.toSocketAddressString(record.upstream()));
+        json.string(SERVICE, backend == null ? null : backend.serviceName());
+        json.string(UPSTREAM_NAME, backend == null ? null : backend.name());
+        json.bool(CANARY, record.canary());
+        json.address(UPSTREAM_ADDR, record.upstream());
         if (record.upstream() != null) {
-            json.number("upstream_status", record.upstreamStatus());
-            json.seconds("upstream_duration", record.upstreamNanos());
-            json.number("upstream_attempts", record.attempts());
+            json.number(UPSTREAM_STATUS, record.upstreamStatus());
+            json.seconds(UPSTREAM_DURATION, record.upstreamNanos());
+            json.number(UPSTREAM_ATTEMPTS, record.attempts());
         }
-        json.string("request_id", record.requestId());
-        json.string("user_agent", record.userAgent());
-        json.string("referer", record.referer());
+        json.string(REQUEST_ID, record.requestId());
+        json.string(USER_AGENT, record.userAgent());
+        json.string(REFERER, record.referer());
         json.end();
     }
 
-    /** One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes. */
+    /**
+     * One JSON object on one line; strings escaped by Jackson's encoder, which every client value passes.
+     * Names and fractions are appended as whole precomputed strings: a line is built on an event loop.
+     */
     private static final class JsonLine {
-        /** One per event-loop thread, reused line after line: it keeps the formatted second. */
+        /** One per event-loop thread, reused line after line: it keeps the formatted second and addresses. */
         private static final FastThreadLocal<JsonLine> LINE = new FastThreadLocal<>() {
             @Override
             protected JsonLine initialValue() {
@@ -152,6 +169,28 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             }
         };
         private static final int[] ESCAPES = CharTypes.get7BitOutputEscapes();
+        /** ".000" to ".999". */
+        private static final String[] FRACTIONS = new String[1000];
+        /** Pod addresses as text, by identity; the addresses are the table's endpoints, few and long-lived. */
+        private static final int ADDRESSES = 64;
+
+        static {
+            for (int i = 0; i < FRACTIONS.length; i++) {
+                FRACTIONS[i] = "." + (char) ('0' + i / 100) + (char) ('0' + i / 10 % 10) + (char) ('0' + i % 10);
+            }
+        }
+
+        /** A field name as it follows the previous field: {@code ,"name":}. */
+        static final class Key {
+            private final String text;
+
+            Key(String name) {
+                this.text = ",\"" + name + "\":";
+            }
+        }
+
+        private final InetSocketAddress[] addresses = new InetSocketAddress[ADDRESSES];
+        private final String[] addressTexts = new String[ADDRESSES];
         private StringBuilder text;
         /** Where this line starts in {@link #text}. */
         private int start;
@@ -168,25 +207,24 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         }
 
         /** As {@link Instant#toString()} writes it; its date and time formatted once per second. */
-        void time(String name, long epochMillis) {
+        void time(Key key, long epochMillis) {
             long epochSecond = Math.floorDiv(epochMillis, 1000);
             if (epochSecond != second) {
                 String full = Instant.ofEpochSecond(epochSecond).toString();
                 secondText = full.substring(0, full.length() - 1);
                 second = epochSecond;
             }
-            name(name);
+            name(key);
             text.append('"').append(secondText);
             int millis = (int) Math.floorMod(epochMillis, 1000);
             if (millis != 0) {
-                text.append('.').append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
-                        .append((char) ('0' + millis % 10));
+                text.append(FRACTIONS[millis]);
             }
             text.append("Z\"");
         }
 
-        void string(String name, String value) {
-            name(name);
+        void string(Key key, String value) {
+            name(key);
             if (value == null) {
                 text.append("null");
             } else {
@@ -201,6 +239,20 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             }
         }
 
+        /** As {@link NetUtil#toSocketAddressString(InetSocketAddress)} writes it, made once per address. */
+        void address(Key key, InetSocketAddress address) {
+            if (address == null) {
+                string(key, null);
+                return;
+            }
+            int slot = System.identityHashCode(address) & (ADDRESSES - 1);
+            if (addresses[slot] != address) {
+                addressTexts[slot] = NetUtil.toSocketAddressString(address);
+                addresses[slot] = address;
+            }
+            string(key, addressTexts[slot]);
+        }
+
         /** Whether Jackson's encoder would change anything: it escapes only some ASCII characters. */
         private static boolean needsEscaping(String value) {
             for (int i = 0; i < value.length(); i++) {
@@ -212,30 +264,30 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             return false;
         }
 
-        void number(String name, long value) {
-            name(name);
+        void number(Key key, long value) {
+            name(key);
             text.append(value);
         }
 
-        void bool(String name, boolean value) {
-            name(name);
+        void bool(Key key, boolean value) {
+            name(key);
             text.append(value);
         }
 
         /** Seconds with millisecond precision, as nginx's {@code $request_time}. */
-        void seconds(String name, long nanos) {
-            name(name);
+        void seconds(Key key, long nanos) {
+            name(key);
             long millis = Math.max(0, nanos) / 1_000_000;
-            text.append(millis / 1000).append('.');
-            long fraction = millis % 1000;
-            text.append(fraction < 100 ? (fraction < 10 ? "00" : "0") : "").append(fraction);
+            text.append(millis / 1000).append(FRACTIONS[(int) (millis % 1000)]);
         }
 
-        private void name(String name) {
+        /** The first field has no comma before it. */
+        private void name(Key key) {
             if (text.length() > start + 1) {
-                text.append(',');
+                text.append(key.text);
+            } else {
+                text.append(key.text, 1, key.text.length());
             }
-            text.append('"').append(name).append("\":");
         }
 
         void end() {

@@ -15,6 +15,7 @@ import dev.caravan.testing.TlsClient;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -163,8 +164,13 @@ class ObservabilityTest {
             https.read(false);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("/cart/proxied")));
-        JsonNode proxied = json.readTree(accessLines.stream().filter(l -> l.contains("/cart/proxied")).findFirst()
-                .orElseThrow());
+        String proxiedLine = accessLines.stream().filter(l -> l.contains("/cart/proxied")).findFirst().orElseThrow();
+        JsonNode proxied = json.readTree(proxiedLine);
+        assertThat(Duration.between(Instant.parse(proxied.get("time").asText()), Instant.now()).abs())
+                .isLessThan(Duration.ofMinutes(1));
+        // seconds with milliseconds, as nginx's $request_time
+        assertThat(proxiedLine).containsPattern("\"duration\":\\d+\\.\\d{3},")
+                .containsPattern("\"upstream_duration\":\\d+\\.\\d{3},");
         assertThat(proxied.get("status").asInt()).isEqualTo(200);
         assertThat(proxied.get("scheme").asText()).isEqualTo("https");
         assertThat(proxied.get("service").asText()).isEqualTo("svc");
