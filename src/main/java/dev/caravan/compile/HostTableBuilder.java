@@ -5,6 +5,7 @@ import dev.caravan.routing.Backend;
 import dev.caravan.routing.Canary;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.PathRegex;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.PathType;
 import dev.caravan.routing.RoutePolicy;
@@ -20,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Merges Ingresses, added oldest first, into what they make of each {@link TableKey} they touch: host
@@ -296,18 +295,9 @@ final class HostTableBuilder {
         List<PathRule> rules = new ArrayList<>(entry.rules.values());
         if (entry.regexMode) {
             // as ingress-nginx: one Ingress with regex paths makes every path of the host a regex, Exact ones too
-            rules.replaceAll(rule -> rule.asRegex(regexOf(rule)));
+            rules.replaceAll(rule -> rule.asRegex(PathRegex.of(rule.path())));
         }
         return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls);
-    }
-
-    /** The path as ingress-nginx's {@code location ~* "^path"}; a path that is no regex is taken literally. */
-    private static Pattern regexOf(PathRule rule) {
-        try {
-            return Pattern.compile("^" + rule.path(), Pattern.CASE_INSENSITIVE);
-        } catch (PatternSyntaxException notARegex) {
-            return Pattern.compile("^" + Pattern.quote(rule.path()), Pattern.CASE_INSENSITIVE);
-        }
     }
 }
 

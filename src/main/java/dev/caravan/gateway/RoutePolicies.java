@@ -99,7 +99,7 @@ final class RoutePolicies {
      * there is no such group); the query is kept, after the target's own if it has one.
      */
     static String rewrite(PathRule rule, String normalizedPath, String uri) {
-        Matcher matcher = rule.regex().matcher(new BoundedInput(normalizedPath));
+        Matcher matcher = rule.regex().matcher(normalizedPath);
         try {
             if (!matcher.lookingAt()) {
                 return uri;

@@ -1,7 +1,5 @@
 package dev.caravan.routing;
 
-import java.util.regex.Pattern;
-
 /**
  * One {@code http.paths} entry of an Ingress rule, compiled.
  *
@@ -15,7 +13,7 @@ import java.util.regex.Pattern;
  * @param canary   a canary Ingress's share of this rule's traffic, or {@code null}
  */
 public record PathRule(PathType type, String path, Backend backend, ObjectRef ingress, RoutePolicy policy,
-        Pattern regex, Backend fallback, Canary canary) {
+        PathRegex regex, Backend fallback, Canary canary) {
 
     public PathRule {
         // an ImplementationSpecific rule may leave the path out: it then covers every path
@@ -32,7 +30,7 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     }
 
     /** The same rule as a regex rule, as ingress-nginx turns every path of a host with regex paths. */
-    public PathRule asRegex(Pattern pattern) {
+    public PathRule asRegex(PathRegex pattern) {
         return new PathRule(type, path, backend, ingress, policy, pattern, fallback, canary);
     }
 
@@ -66,11 +64,7 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     /** Whether a request path (no query) is matched by this rule, per the Ingress v1 API. */
     public boolean matches(String requestPath) {
         if (regex != null) {
-            try {
-                return regex.matcher(new BoundedInput(requestPath)).lookingAt();
-            } catch (BoundedInput.Exhausted overBudget) {
-                return false;
-            }
+            return regex.lookingAt(requestPath);
         }
         String own = matchPath();
         if (type == PathType.EXACT) {
