@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -62,7 +63,7 @@ final class ForwardedHeaders {
     /** 32 random hex digits, as nginx's {@code $request_id}; made on every request, so no formatter. */
     private static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] id = new char[32];
+        byte[] id = new byte[32];
         long high = random.nextLong();
         long low = random.nextLong();
         for (int i = 15; i >= 0; i--) {
@@ -71,8 +72,9 @@ final class ForwardedHeaders {
             high >>>= 4;
             low >>>= 4;
         }
-        return new String(id);
+        // one copy into a Latin-1 string, where a char[] would be copied and compressed
+        return new String(id, StandardCharsets.ISO_8859_1);
     }
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 }
