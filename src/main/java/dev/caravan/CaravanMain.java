@@ -4,6 +4,7 @@ import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
 import java.net.BindException;
 import org.apache.logging.log4j.Level;
+import io.netty.channel.unix.Errors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import java.util.Arrays;
@@ -57,11 +58,13 @@ public final class CaravanMain {
     /** One line for a failure to start, naming the address when a port is taken. */
     static String startupFailure(Throwable failure, CaravanOptions options) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof BindException bind) {
+            // the JDK's sockets say BindException; epoll's say which system call failed
+            if (cause instanceof BindException
+                    || cause instanceof Errors.NativeIoException && String.valueOf(cause.getMessage()).startsWith("bind(")) {
                 return "cannot listen on " + options.bindAddress() + " (HTTP port " + options.httpPort()
                         + ", HTTPS port " + options.httpsPort() + ", admin port " + options.adminPort()
                         + (options.jmxPort() == 0 ? "" : ", JMX port " + options.jmxPort())
-                        + ", or a port of a route in " + options.routes() + "): " + bind.getMessage();
+                        + ", or a port of a route in " + options.routes() + "): " + cause.getMessage();
             }
         }
         Throwable root = failure;

@@ -2,6 +2,9 @@ package dev.caravan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.testing.FreePorts;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +41,18 @@ class CommandLineTest {
         Run run = run("--manifests", "examples", "--admin-port", "-1");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.stderr()).isEqualTo("caravan: --admin-port: '-1' is not a port (1-65535)\n");
+    }
+
+    @Test
+    void aTakenPortIsOneLineNamingThePortsAndExitCode1() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Run run = run("--manifests", "examples", "--bind-address", "127.0.0.1",
+                    "--http-port", Integer.toString(taken.getLocalPort()),
+                    "--https-port", Integer.toString(FreePorts.next()), "--admin-port", Integer.toString(FreePorts.next()));
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.stderr()).contains("caravan: cannot listen on 127.0.0.1 (HTTP port " + taken.getLocalPort())
+                    .contains("Address already in use");
+        }
     }
 
     @Test
