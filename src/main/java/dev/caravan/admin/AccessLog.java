@@ -168,7 +168,6 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                 return new JsonLine();
             }
         };
-        private static final int[] ESCAPES = CharTypes.get7BitOutputEscapes();
         /** ".000" to ".999". */
         private static final String[] FRACTIONS = new String[1000];
         /** Pod addresses as text, by identity; the addresses are the table's endpoints, few and long-lived. */
@@ -180,12 +179,14 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             }
         }
 
-        /** A field name as it follows the previous field: {@code ,"name":}. */
+        /** A field name as it follows the previous field, {@code ,"name":}, and as the first. */
         static final class Key {
             private final String text;
+            private final String first;
 
             Key(String name) {
-                this.text = ",\"" + name + "\":";
+                this.first = "\"" + name + "\":";
+                this.text = "," + first;
             }
         }
 
@@ -253,11 +254,14 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             string(key, addressTexts[slot]);
         }
 
-        /** Whether Jackson's encoder would change anything: it escapes only some ASCII characters. */
+        /**
+         * Whether Jackson's encoder would change anything: it escapes the control characters, the quote and
+         * the backslash (as {@link CharTypes#get7BitOutputEscapes()} says), and leaves the rest as it is.
+         */
         private static boolean needsEscaping(String value) {
-            for (int i = 0; i < value.length(); i++) {
+            for (int i = 0, length = value.length(); i < length; i++) {
                 char c = value.charAt(i);
-                if (c < ESCAPES.length && ESCAPES[c] != 0) {
+                if (c < 0x20 || c == '"' || c == '\\') {
                     return true;
                 }
             }
@@ -283,11 +287,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
 
         /** The first field has no comma before it. */
         private void name(Key key) {
-            if (text.length() > start + 1) {
-                text.append(key.text);
-            } else {
-                text.append(key.text, 1, key.text.length());
-            }
+            text.append(text.length() > start + 1 ? key.text : key.first);
         }
 
         void end() {
