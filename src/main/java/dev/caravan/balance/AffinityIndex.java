@@ -38,11 +38,20 @@ public final class AffinityIndex {
 
     static final int POINTS = 160;
     private static final HexFormat HEX = HexFormat.of();
+    /** A digest per thread: looking one up among the security providers costs more than hashing a key. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("every JVM has SHA-256", impossible);
+        }
+    });
 
     private final String backend;
     private final List<InetSocketAddress> endpoints;
     private volatile Map<String, InetSocketAddress> byKey;
     private volatile Ring<InetSocketAddress> ring;
+    private volatile String backendKey;
     /** By subset size: Ingresses sharing a Service may cut it in different sizes (at most a handful). */
     private final Map<Integer, Ring<List<InetSocketAddress>>> subsets = new ConcurrentHashMap<>();
 
@@ -53,7 +62,12 @@ public final class AffinityIndex {
 
     /** What a balanced cookie carries to say it is this backend's. */
     public String backendKey() {
-        return HEX.formatHex(sha256("backend\0" + backend)).substring(0, 8);
+        String key = backendKey;
+        if (key == null) {
+            key = HEX.formatHex(sha256("backend\0" + backend)).substring(0, 8);
+            backendKey = key;
+        }
+        return key;
     }
 
     /** The persistent cookie value that pins {@code endpoint}. */
@@ -115,7 +129,7 @@ public final class AffinityIndex {
     /** A fresh balanced key. */
     public static String newBalancedKey() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return String.format("%016x%016x", random.nextLong(), random.nextLong());
+        return HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong());
     }
 
     private static String address(InetSocketAddress endpoint) {
@@ -123,11 +137,7 @@ public final class AffinityIndex {
     }
 
     static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("every JVM has SHA-256", impossible);
-        }
+        return SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private static long point(String text) {
