@@ -8,10 +8,15 @@ import io.netty.channel.unix.Errors;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import dev.caravan.cli.UsageException;
 
 /** The command line: {@code java -jar caravan.jar --manifests DIR [options]}. */
 public final class CaravanMain {
+
+    /** How long the JVM's shutdown waits for Caravan's own, after the routes stopped. */
+    private static final long STOP_WAIT_SECONDS = 20;
 
     private CaravanMain() {
     }
@@ -44,14 +49,29 @@ public final class CaravanMain {
         if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
             System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
         }
+        // On SIGTERM the JVM halts once its shutdown hooks return; Camel's returns when the routes have stopped,
+        // while this thread still closes the listeners and writes the last access-log lines. This hook waits.
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "caravan-stop"));
+        int exitCode = 0;
         try {
             new Caravan(options).run();
         } catch (Exception e) {
             System.err.println("caravan: " + startupFailure(e, options));
-            System.exit(1);
+            exitCode = 1;
         } finally {
             // Log4j's own shutdown hook is off, so that Caravan's shutdown is logged to the end
             LogManager.shutdown();
+            stopped.countDown();
+        }
+        if (exitCode != 0) {
+            System.exit(exitCode);
         }
     }
 

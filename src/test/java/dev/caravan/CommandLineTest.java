@@ -1,16 +1,25 @@
 package dev.caravan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.FreePorts;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The real entry point in a real JVM: exit codes and what lands on stdout and stderr. */
 class CommandLineTest {
@@ -52,6 +61,37 @@ class CommandLineTest {
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.stderr()).contains("caravan: cannot listen on 127.0.0.1 (HTTP port " + taken.getLocalPort())
                     .contains("Address already in use");
+        }
+    }
+
+    @Test
+    void onSigtermTheRequestsCutShortAreStillLogged(@TempDir Path manifests) throws Exception {
+        TestBackend slow = TestBackend.start("127.0.0.2", "slow");
+        slow.delay(10_000);
+        int http = FreePorts.next();
+        int admin = FreePorts.next();
+        Files.writeString(manifests.resolve("slow.yaml"), String.join("---\n", Manifests.ingressClass(),
+                Manifests.service("slow", slow), Manifests.ingress("slow", "slow.example.test", "/", "slow")));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CaravanMain.class.getName(),
+                "--manifests", manifests.toString(), "--bind-address", "127.0.0.1", "--http-port", Integer.toString(http),
+                "--https-port", Integer.toString(FreePorts.next()), "--admin-port", Integer.toString(admin),
+                "--shutdown-grace-period", "0", "--shutdown-timeout", "1"));
+        Process caravan = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (slow; Socket client = new Socket()) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> RawHttp.get(admin, "localhost", "/readyz").status() == 200);
+            client.connect(new InetSocketAddress("127.0.0.1", http));
+            client.getOutputStream().write("GET /cut HTTP/1.1\r\nHost: slow.example.test\r\nX-Request-ID: cut-1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(10)).until(() -> slow.seen().stream().anyMatch(s -> s.uri().equals("/cut")));
+            caravan.toHandle().destroy(); // SIGTERM; Process.destroy would close our end of its stdout too
+            assertThat(caravan.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String accessLog = new String(caravan.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(accessLog).contains("\"request_id\":\"cut-1\"");
+        } finally {
+            caravan.destroyForcibly();
         }
     }
 

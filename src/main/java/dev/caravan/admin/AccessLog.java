@@ -75,22 +75,26 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             return;
         }
         StringBuilder lines = batches.get();
-        int count = 0;
-        for (int i = 0; i < records.size(); i++) {
-            RequestRecord record = records.get(i);
-            if (record.accessLog()) {
-                if (count++ > 0) {
-                    lines.append('\n');
-                }
-                if (format == Format.JSON) {
-                    json(record, lines);
-                } else {
-                    lines.append(combined(record));
+        try {
+            int count = 0;
+            for (int i = 0; i < records.size(); i++) {
+                RequestRecord record = records.get(i);
+                if (record.accessLog()) {
+                    if (count++ > 0) {
+                        lines.append('\n');
+                    }
+                    if (format == Format.JSON) {
+                        json(record, lines);
+                    } else {
+                        lines.append(combined(record));
+                    }
                 }
             }
-        }
-        if (count > 0) {
-            writer.offer(lines.toString(), count);
+            if (count > 0) {
+                writer.offer(lines.toString(), count);
+            }
+        } finally {
+            // a line left half-built by a failure must not prefix the next batch
             lines.setLength(0);
             if (lines.capacity() > KEPT_BUILDER) {
                 batches.remove();

@@ -94,7 +94,7 @@ public final class RequestRecord {
         return requestBytes;
     }
 
-    /** The status sent to the client (0 if the connection closed before a response began). */
+    /** The status sent to the client, or 499 (nginx's) if the connection closed before a response began. */
     public int status() {
         return status;
     }

@@ -25,6 +25,9 @@ import java.util.Map;
  */
 final class RequestRecorder extends ChannelDuplexHandler {
 
+    /** nginx's status for a request whose client went away before the response began. */
+    static final int CLIENT_CLOSED_REQUEST = 499;
+
     private final FinishedRequests finished;
     private final String scheme;
     private RequestRecord current;
@@ -103,10 +106,14 @@ final class RequestRecorder extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // a request cut short still counts: its status is what was sent, or 0 for nothing
+        // a request cut short still counts: its status is what was sent, or nginx's 499 (client closed
+        // request) when the connection ended before a response began
         RequestRecord record = current;
         current = null;
         if (record != null) {
+            if (record.status == 0) {
+                record.status = CLIENT_CLOSED_REQUEST;
+            }
             finish(ctx, record);
         }
         ctx.fireChannelInactive();

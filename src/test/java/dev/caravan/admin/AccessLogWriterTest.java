@@ -18,7 +18,8 @@ class AccessLogWriterTest {
     void everyLineOfEveryProducerIsWrittenOnceAndInTheProducersOrder() throws Exception {
         List<String> writes = new CopyOnWriteArrayList<>();
         List<Thread> producers = new ArrayList<>();
-        try (AccessLogWriter writer = new AccessLogWriter(64, Duration.ofMillis(2), writes::add)) {
+        // room for every batch, so that none is dropped however the threads are scheduled
+        try (AccessLogWriter writer = new AccessLogWriter(600, Duration.ofMillis(2), writes::add)) {
             for (int p = 0; p < 3; p++) {
                 String name = "p" + p;
                 Thread producer = new Thread(() -> {

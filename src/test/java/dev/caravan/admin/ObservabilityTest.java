@@ -3,6 +3,7 @@ package dev.caravan.admin;
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +14,9 @@ import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import dev.caravan.testing.TlsClient;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.channel.epoll.Epoll;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +45,7 @@ class ObservabilityTest {
     @TempDir
     static Path manifests;
     static TestBackend pod;
+    static TestBackend slowPod;
     static CaravanHarness caravan;
     static final List<String> accessLines = new CopyOnWriteArrayList<>();
     static AbstractAppender capture;
@@ -50,11 +55,14 @@ class ObservabilityTest {
     static void start() throws Exception {
         pod = TestBackend.start("127.0.0.2", "pod");
         pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(2000)));
+        slowPod = TestBackend.start("127.0.0.3", "slow");
+        slowPod.delay(3000);
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 Manifests.service("empty"), certificate.secret("shop-tls"),
                 Manifests.tlsIngress("shop", "shop.example.test", "/cart", "svc", "shop.example.test", "shop-tls"),
                 Manifests.ingress("down", "down.example.test", "/", "empty"),
-                Manifests.ingress("quiet", "quiet.example.test", "/", "svc", Map.of(NGINX + "enable-access-log", "false"))));
+                Manifests.ingress("quiet", "quiet.example.test", "/", "svc", Map.of(NGINX + "enable-access-log", "false")),
+                Manifests.service("slow-svc", slowPod), Manifests.ingress("slow", "slow.example.test", "/", "slow-svc")));
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         capture = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
             @Override
@@ -75,6 +83,7 @@ class ObservabilityTest {
     static void stop() throws Exception {
         caravan.close();
         pod.close();
+        slowPod.close();
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.getConfiguration().getLoggerConfig(AccessLog.LOGGER).removeAppender("capture");
         context.updateLoggers();
@@ -118,9 +127,9 @@ class ObservabilityTest {
     @Test
     void controllerMetricsDescribeTheTableAndCertificates() throws Exception {
         String metrics = scrape();
-        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(3.0);
+        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(4.0);
         assertThat(value(metrics, "caravan_source_synced", null)).isEqualTo(1.0);
-        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(3.0);
+        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(4.0);
         assertThat(value(metrics, "caravan_compiles_total", null)).isGreaterThanOrEqualTo(1.0);
         assertThat(value(metrics, "nginx_ingress_controller_ssl_expire_time_seconds",
                 "class=\"caravan.dev/ingress-controller\",host=\"shop.example.test\",namespace=\"default\","
@@ -181,6 +190,26 @@ class ObservabilityTest {
         assertThat(proxied.get("request_id").asText()).hasSize(32);
 
         assertThat(accessLines).noneMatch(line -> line.contains("quiet.example.test"));
+    }
+
+    @Test
+    void aClientGoneBeforeTheResponseIsLoggedAs499AsNginxDoes() throws Exception {
+        // epoll sees the client's FIN at once; the JDK's selector only when the response is written
+        assumeTrue(Epoll.isAvailable());
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.getOutputStream().write(("GET /gone HTTP/1.1\r\nHost: slow.example.test\r\nX-Request-ID: gone-1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            await().atMost(Duration.ofSeconds(5)).until(() -> slowPod.seen().size() == 1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("gone-1")));
+        JsonNode gone = new ObjectMapper().readTree(accessLines.stream().filter(l -> l.contains("gone-1")).findFirst()
+                .orElseThrow());
+        assertThat(gone.get("status").asInt()).isEqualTo(499);
+        assertThat(gone.get("ingress").asText()).isEqualTo("slow");
+        assertThat(gone.get("upstream_addr").asText()).isEqualTo(slowPod.ip() + ":" + slowPod.port());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(value(scrape(),
+                "nginx_ingress_controller_requests", "ingress=\"slow\",method=\"GET\",namespace=\"default\",path=\"/\","
+                        + "service=\"slow-svc\",status=\"499\"")).isEqualTo(1.0));
     }
 
     private static String scrape() throws Exception {
