@@ -183,7 +183,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             }
         }
 
-        /** A field name as it follows the previous field, {@code ,"name":}, and as the first. */
+        /** A field name as it follows the previous field, {@code ,"name":}, and as the line's first, the time. */
         static final class Key {
             private final String text;
             private final String first;
@@ -197,8 +197,6 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         private final InetSocketAddress[] addresses = new InetSocketAddress[ADDRESSES];
         private final String[] addressTexts = new String[ADDRESSES];
         private StringBuilder text;
-        /** Where this line starts in {@link #text}. */
-        private int start;
         /** The second {@link #secondText} is, as {@link Instant#toString()} writes it up to its fraction. */
         private long second = Long.MIN_VALUE;
         private String secondText;
@@ -206,12 +204,14 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         static JsonLine start(StringBuilder out) {
             JsonLine line = LINE.get();
             line.text = out;
-            line.start = out.length();
             out.append('{');
             return line;
         }
 
-        /** As {@link Instant#toString()} writes it; its date and time formatted once per second. */
+        /**
+         * The line's first field, as {@link Instant#toString()} writes it; its date and time formatted once per
+         * second.
+         */
         void time(Key key, long epochMillis) {
             long epochSecond = Math.floorDiv(epochMillis, 1000);
             if (epochSecond != second) {
@@ -219,8 +219,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                 secondText = full.substring(0, full.length() - 1);
                 second = epochSecond;
             }
-            name(key);
-            text.append('"').append(secondText);
+            text.append(key.first).append('"').append(secondText);
             int millis = (int) Math.floorMod(epochMillis, 1000);
             if (millis != 0) {
                 text.append(FRACTIONS[millis]);
@@ -289,9 +288,8 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             text.append(millis / 1000).append(FRACTIONS[(int) (millis % 1000)]);
         }
 
-        /** The first field has no comma before it. */
         private void name(Key key) {
-            text.append(text.length() > start + 1 ? key.text : key.first);
+            text.append(key.text);
         }
 
         void end() {
