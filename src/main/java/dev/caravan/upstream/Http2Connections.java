@@ -40,7 +40,7 @@ import javax.net.ssl.SSLHandshakeException;
  * ({@code backend-protocol: GRPC}, as gRPC servers listen) or TLS with ALPN {@code h2} ({@code GRPCS}) — shared by
  * every request on this loop as a stream of its own. A stream
  * looks to the proxy call like a fresh HTTP/1.1 connection — Netty's HTTP/2-to-HTTP object codec in front of
- * the same {@link UpstreamHandler} — and is closed, never pooled, once its exchange is over. An idle
+ * the same {@link PodConnection} — and is closed, never pooled, once its exchange is over. An idle
  * connection without streams closes after the pool's idle timeout; a gone one is forgotten.
  */
 final class Http2Connections {
@@ -97,7 +97,8 @@ final class Http2Connections {
                 protected void initChannel(Http2StreamChannel channel) {
                     channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
                     channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
-                    channel.pipeline().addLast("upstream", UpstreamHandler.INSTANCE);
+                    // a stream serves one exchange and is never pooled
+                    channel.pipeline().addLast("upstream", new PodConnection(target, 0));
                 }
             }).open().addListener(opened -> {
                 if (opened.isSuccess()) {

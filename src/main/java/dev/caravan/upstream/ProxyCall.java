@@ -60,6 +60,7 @@ public final class ProxyCall {
     private int attempts;
     private InetSocketAddress endpoint;
     private Channel upstream;
+    private PodConnection pod;
     private boolean upstreamReused;
     private HttpContent pendingContent;
     private boolean requestBodySent;
@@ -172,9 +173,10 @@ public final class ProxyCall {
             return;
         }
         upstream = channel;
-        upstreamReused = UpstreamClient.uses(channel) > 0;
+        pod = PodConnection.of(channel);
+        upstreamReused = pod.uses() > 0;
         listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
-        channel.attr(UpstreamHandler.CALL).set(this);
+        pod.attach(this);
         channel.write(request);
         if (requestComplete) {
             // a retry of a request without body: its end was already read from the client
@@ -479,7 +481,8 @@ public final class ProxyCall {
     private Channel detach() {
         Channel channel = upstream;
         upstream = null;
-        channel.attr(UpstreamHandler.CALL).set(null);
+        pod.attach(null);
+        pod = null;
         channel.config().setAutoRead(true);
         return channel;
     }

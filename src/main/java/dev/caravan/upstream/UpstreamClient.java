@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
@@ -17,7 +16,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive HTTP/1.1 connections to pods. Each event loop keeps its own idle connections, so a proxied
@@ -27,7 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamClient {
 
-    static final AttributeKey<Integer> USES = AttributeKey.valueOf("caravan.upstream.uses");
     private static final AttributeKey<Target> TARGET = AttributeKey.valueOf("caravan.upstream.target");
 
     private static final int MAX_INITIAL_LINE = 8192;
@@ -112,13 +109,7 @@ public final class UpstreamClient {
             channel.close();
             return;
         }
-        channel.attr(USES).set(uses(channel) + 1);
         pool(channel.eventLoop()).release(channel);
-    }
-
-    static int uses(Channel channel) {
-        Integer uses = channel.attr(USES).get();
-        return uses == null ? 0 : uses;
     }
 
     private LoopPool pool(EventLoop loop) {
@@ -139,23 +130,22 @@ public final class UpstreamClient {
         LoopPool(EventLoop loop) {
             this.loop = loop;
             http2 = new Http2Connections(loop, settings.connectTimeout(), settings.idleTimeout());
-            long idleMillis = settings.idleTimeout().toMillis();
+            long idleNanos = settings.idleTimeout().toNanos();
             bootstrap = podBootstrap(loop, settings.connectTimeout())
                     .option(ChannelOption.AUTO_READ, true)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel channel) {
                             Target target = channel.attr(TARGET).get();
-                            if (target != null && target.tls() != null) {
+                            if (target.tls() != null) {
                                 channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
                             }
+                            PodConnection pod = new PodConnection(target, idleNanos);
                             channel.pipeline().addLast("decoder",
-                                    new UpstreamResponseDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                                    new UpstreamResponseDecoder(pod, MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
                             channel.pipeline().addLast("encoder", new HttpRequestEncoder());
-                            channel.pipeline().addLast("idle",
-                                    new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-                            channel.pipeline().addLast("upstream", UpstreamHandler.INSTANCE);
-                            channel.closeFuture().addListener(f -> forget(channel));
+                            channel.pipeline().addLast("upstream", pod);
+                            channel.closeFuture().addListener(f -> forget(channel, target));
                         }
                     });
         }
@@ -187,23 +177,23 @@ public final class UpstreamClient {
         }
 
         void release(Channel channel) {
-            Target target = channel.attr(TARGET).get();
+            PodConnection pod = PodConnection.of(channel);
             if (!channel.isActive()) {
                 channel.close();
                 return;
             }
-            ArrayDeque<Channel> channels = idle.computeIfAbsent(target, e -> new ArrayDeque<>());
+            ArrayDeque<Channel> channels = idle.computeIfAbsent(pod.target(), e -> new ArrayDeque<>());
             if (channels.size() >= settings.maxIdlePerEndpoint()) {
                 channel.close();
                 return;
             }
+            pod.pooled();
             // most recently used first: the warmest connections are reused and the rest time out
             channels.addFirst(channel);
         }
 
-        private void forget(Channel channel) {
-            Target target = channel.attr(TARGET).get();
-            ArrayDeque<Channel> channels = target == null ? null : idle.get(target);
+        private void forget(Channel channel, Target target) {
+            ArrayDeque<Channel> channels = idle.get(target);
             if (channels != null && channels.remove(channel) && channels.isEmpty()) {
                 idle.remove(target);
             }

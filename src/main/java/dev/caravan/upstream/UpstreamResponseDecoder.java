@@ -1,7 +1,5 @@
 package dev.caravan.upstream;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
@@ -13,21 +11,16 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
  */
 final class UpstreamResponseDecoder extends HttpResponseDecoder {
 
-    private Channel channel;
+    private final PodConnection connection;
 
-    UpstreamResponseDecoder(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
+    UpstreamResponseDecoder(PodConnection connection, int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
         super(maxInitialLineLength, maxHeaderSize, maxChunkSize);
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        channel = ctx.channel();
-        super.handlerAdded(ctx);
+        this.connection = connection;
     }
 
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage message) {
-        ProxyCall call = channel == null ? null : channel.attr(UpstreamHandler.CALL).get();
+        ProxyCall call = connection.call();
         if (call != null && call.headRequest() && message instanceof HttpResponse response
                 && response.status().code() >= 200) {
             return true;

@@ -1,0 +1,146 @@
+package dev.caravan.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a connection to a pod (HTTP/1.1) or of a stream on one (HTTP/2), and what Caravan
+ * knows of it: the call that owns it now, how many exchanges it served, and, while pooled, since when it
+ * has been idle. Hands what the pod sends to the owning call; closes a pooled connection that sends
+ * anything, and one idle for the pool's idle timeout. That timer is set when the connection enters the pool
+ * and left running across its later uses (checked, not re-armed, per request), so a busy connection costs
+ * one timer per timeout, and reads and writes are not watched at all.
+ */
+final class PodConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PodConnection.class);
+    private static final AttributeKey<PodConnection> KEY = AttributeKey.valueOf("caravan.upstream.connection");
+
+    private final UpstreamClient.Target target;
+    /** {@code 0}: never pooled (an HTTP/2 stream). */
+    private final long idleTimeoutNanos;
+    private Channel channel;
+    private ProxyCall call;
+    private int uses;
+    private long idleSince;
+    private ScheduledFuture<?> idleTimer;
+
+    PodConnection(UpstreamClient.Target target, long idleTimeoutNanos) {
+        this.target = target;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+    }
+
+    /** The connection's own, set as its pipeline is built. */
+    static PodConnection of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    UpstreamClient.Target target() {
+        return target;
+    }
+
+    /** Exchanges completed on this connection. */
+    int uses() {
+        return uses;
+    }
+
+    /** The call the connection serves now, or {@code null}. */
+    ProxyCall call() {
+        return call;
+    }
+
+    /** From now on what the pod sends goes to {@code call} ({@code null}: to no one). */
+    void attach(ProxyCall call) {
+        this.call = call;
+    }
+
+    /** An exchange completed cleanly and the connection goes to the pool, idle from now. */
+    void pooled() {
+        uses++;
+        call = null;
+        idleSince = System.nanoTime();
+        if (idleTimer == null && idleTimeoutNanos > 0) {
+            scheduleIdleCheck(idleTimeoutNanos);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        channel.attr(KEY).set(this);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (call != null || !channel.isActive()) {
+            // in use: the timer is set again when it returns to the pool
+            return;
+        }
+        long idle = System.nanoTime() - idleSince;
+        if (idle >= idleTimeoutNanos) {
+            channel.close();
+        } else {
+            scheduleIdleCheck(idleTimeoutNanos - idle);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (call != null && msg instanceof HttpObject http) {
+            call.upstreamRead(ctx.channel(), http);
+        } else {
+            // an idle pooled connection has nothing to say; whatever it sent cannot belong to a request
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (call != null) {
+            call.upstreamReadComplete(ctx.channel());
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (call != null) {
+            call.upstreamWritabilityChanged(ctx.channel());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        if (call != null) {
+            call.upstreamClosed(ctx.channel(), null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (call != null) {
+            call.upstreamClosed(ctx.channel(), cause);
+        } else if (!(cause instanceof IOException)) {
+            LOG.warn("Closing upstream connection {}", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+}

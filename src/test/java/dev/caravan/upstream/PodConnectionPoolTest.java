@@ -1,0 +1,171 @@
+package dev.caravan.upstream;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.FreePorts;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Caravan's keep-alive connections to a pod, seen from the pod: a raw socket server that counts the
+ * requests on each connection and notes when Caravan closes it. Idle connections close after
+ * {@code --upstream-keepalive-timeout}, counted from their last use, never while in use.
+ */
+class PodConnectionPoolTest {
+
+    private static final long IDLE_MILLIS = 1000;
+
+    @TempDir
+    static Path manifests;
+    static RawPod pod;
+    static CaravanHarness caravan;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pod = new RawPod("127.0.0.4", FreePorts.next());
+        write(manifests, "class.yaml", Manifests.ingressClass());
+        write(manifests, "pod.yaml", Manifests.service("raw") + "---\n"
+                + Manifests.slice("raw-0", "raw", pod.ip, pod.port, true));
+        write(manifests, "ingress.yaml", Manifests.ingress("raw", "raw.example.com", "/", "raw"));
+        caravan = CaravanHarness.start(manifests, "--upstream-keepalive-timeout", "1");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    @Test
+    void aConnectionInUseStaysOpenAndAnIdleOneClosesAfterTheTimeout() throws Exception {
+        int before = pod.connections.size();
+        // one request every 300 ms for 2.5 s, on one client connection (so on one event loop, whose pool
+        // serves them): the pod's connection is never idle for the timeout, though it lives more than twice as long
+        long lastAnswer = 0;
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            for (int i = 0; i < 9; i++) {
+                client.send("GET /" + i + " HTTP/1.1\r\nHost: raw.example.com\r\n\r\n");
+                assertThat(client.read(false).status()).isEqualTo(200);
+                lastAnswer = System.nanoTime();
+                Thread.sleep(300);
+            }
+        }
+        List<RawPod.Connection> opened = pod.connections.subList(before, pod.connections.size());
+        assertThat(opened).as("connections the requests came on").hasSize(1);
+        RawPod.Connection connection = opened.get(0);
+        assertThat(connection.requests.get()).isEqualTo(9);
+        long closedAt = connection.awaitClose(10_000);
+        assertThat(closedAt).as("Caravan closed the idle connection").isPositive();
+        long idleMillis = TimeUnit.NANOSECONDS.toMillis(closedAt - lastAnswer);
+        assertThat(idleMillis).as("idle time before the close, ms").isBetween(IDLE_MILLIS - 400, IDLE_MILLIS + 2000);
+        // and the next request opens a new one
+        assertThat(caravan.get("raw.example.com", "/again").status()).isEqualTo(200);
+        assertThat(pod.connections.size()).isEqualTo(before + 2);
+    }
+
+    /** An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200. */
+    static final class RawPod implements AutoCloseable {
+
+        final String ip;
+        final int port;
+        final List<Connection> connections = new CopyOnWriteArrayList<>();
+        private final ServerSocket server;
+
+        RawPod(String ip, int port) throws IOException {
+            this.ip = ip;
+            this.port = port;
+            server = new ServerSocket(port, 50, InetAddress.getByName(ip));
+            Thread acceptor = new Thread(this::accept, "raw-pod");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Connection connection = new Connection(server.accept());
+                    connections.add(connection);
+                    Thread serving = new Thread(connection::serve, "raw-pod-connection");
+                    serving.setDaemon(true);
+                    serving.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Connection connection : connections) {
+                connection.socket.close();
+            }
+        }
+
+        static final class Connection {
+            final Socket socket;
+            final AtomicInteger requests = new AtomicInteger();
+            private volatile long closedAt;
+
+            Connection(Socket socket) {
+                this.socket = socket;
+            }
+
+            void serve() {
+                try (socket) {
+                    InputStream in = socket.getInputStream();
+                    OutputStream out = socket.getOutputStream();
+                    while (readHead(in)) {
+                        requests.incrementAndGet();
+                        out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                } catch (IOException e) {
+                    // a reset is a close too
+                }
+                closedAt = System.nanoTime();
+            }
+
+            /** Reads one request head (the requests here have no body); false at the end of the stream. */
+            private static boolean readHead(InputStream in) throws IOException {
+                ByteArrayOutputStream head = new ByteArrayOutputStream();
+                int b;
+                while ((b = in.read()) >= 0) {
+                    head.write(b);
+                    if (head.size() >= 4 && head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            /** When the connection ended (System.nanoTime), or 0 if it had not within the wait. */
+            long awaitClose(long millis) throws InterruptedException {
+                long deadline = System.currentTimeMillis() + millis;
+                while (closedAt == 0 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                return closedAt;
+            }
+        }
+    }
+}
