@@ -16,8 +16,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * One line per request, to the {@code caravan.access} logger: JSON by default, or the combined log
@@ -54,9 +54,10 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     };
 
     public AccessLog(Format format) {
-        this(format, LoggerFactory.getLogger(LOGGER));
+        this(format, LogManager.getLogger(LOGGER));
     }
 
+    /** Log4j's own API: it logs a text given as a {@link CharSequence} without copying it into a String first. */
     private AccessLog(Format format, Logger logger) {
         this.format = format;
         this.enabled = logger::isInfoEnabled;

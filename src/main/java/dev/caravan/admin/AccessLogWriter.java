@@ -24,7 +24,7 @@ final class AccessLogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AccessLogWriter.class);
 
     private final BlockingQueue<String> batches;
-    private final Consumer<String> sink;
+    private final Consumer<CharSequence> sink;
     private final long intervalNanos;
     private final LongAdder dropped = new LongAdder();
     private final Thread thread;
@@ -32,9 +32,10 @@ final class AccessLogWriter implements AutoCloseable {
 
     /**
      * @param capacity batches held at most; each is one event-loop pass's lines
-     * @param sink takes the text of one write, lines separated by newlines, on the writer thread
+     * @param sink takes the text of one write, lines separated by newlines, on the writer thread; the text is
+     *             the writer's buffer, valid until the sink returns
      */
-    AccessLogWriter(int capacity, Duration interval, Consumer<String> sink) {
+    AccessLogWriter(int capacity, Duration interval, Consumer<CharSequence> sink) {
         this.batches = new ArrayBlockingQueue<>(capacity);
         this.sink = sink;
         this.intervalNanos = interval.toNanos();
@@ -91,7 +92,8 @@ final class AccessLogWriter implements AutoCloseable {
         }
         taken.clear();
         try {
-            sink.accept(text.toString());
+            // the buffer itself, not a copy of it: one write carries a 10 ms worth of lines
+            sink.accept(text);
         } catch (RuntimeException e) {
             LOG.warn("Access log lines lost: {}", e.toString());
         }

@@ -19,7 +19,7 @@ class AccessLogWriterTest {
         List<String> writes = new CopyOnWriteArrayList<>();
         List<Thread> producers = new ArrayList<>();
         // room for every batch, so that none is dropped however the threads are scheduled
-        try (AccessLogWriter writer = new AccessLogWriter(600, Duration.ofMillis(2), writes::add)) {
+        try (AccessLogWriter writer = new AccessLogWriter(600, Duration.ofMillis(2), text -> writes.add(text.toString()))) {
             for (int p = 0; p < 3; p++) {
                 String name = "p" + p;
                 Thread producer = new Thread(() -> {
@@ -59,7 +59,7 @@ class AccessLogWriterTest {
         CountDownLatch release = new CountDownLatch(1);
         List<String> writes = new CopyOnWriteArrayList<>();
         AccessLogWriter writer = new AccessLogWriter(4, Duration.ofMillis(1), text -> {
-            writes.add(text);
+            writes.add(text.toString());
             stalled.countDown();
             hold(release);
         });
@@ -80,7 +80,7 @@ class AccessLogWriterTest {
     @Test
     void closingWritesWhatIsQueued() {
         List<String> writes = new CopyOnWriteArrayList<>();
-        AccessLogWriter writer = new AccessLogWriter(16, Duration.ofSeconds(30), writes::add);
+        AccessLogWriter writer = new AccessLogWriter(16, Duration.ofSeconds(30), text -> writes.add(text.toString()));
         writer.offer("one", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> !writes.isEmpty());
         // the writer now sleeps for its interval; these wait for it
