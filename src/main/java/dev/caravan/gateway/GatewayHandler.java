@@ -810,8 +810,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         pipeline.remove("codec");
 
         ChannelPipeline podPipeline = pod.pipeline();
+        // the pod connection's own handler goes, and its idle timer with it
         podPipeline.replace("upstream", "relay", ByteRelay.to(client));
-        podPipeline.remove("idle");
         podPipeline.remove("encoder");
         // and what the pod sent after its 101
         podPipeline.remove("decoder");

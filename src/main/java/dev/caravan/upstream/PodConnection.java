@@ -79,6 +79,19 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
         channel.attr(KEY).set(this);
     }
 
+    /** Replaced by a byte relay when the connection is upgraded: its idle timer must not close a tunnel. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelIdleCheck();
+    }
+
+    private void cancelIdleCheck() {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+    }
+
     private void scheduleIdleCheck(long delayNanos) {
         idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
     }
@@ -125,10 +138,7 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        cancelIdleCheck();
         if (call != null) {
             call.upstreamClosed(ctx.channel(), null);
         }

@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PodConnectionPoolTest {
 
-    private static final long IDLE_MILLIS = 1000;
+    private static final long IDLE_MILLIS = 2000;
 
     @TempDir
     static Path manifests;
@@ -46,7 +47,7 @@ class PodConnectionPoolTest {
         write(manifests, "pod.yaml", Manifests.service("raw") + "---\n"
                 + Manifests.slice("raw-0", "raw", pod.ip, pod.port, true));
         write(manifests, "ingress.yaml", Manifests.ingress("raw", "raw.example.com", "/", "raw"));
-        caravan = CaravanHarness.start(manifests, "--upstream-keepalive-timeout", "1");
+        caravan = CaravanHarness.start(manifests, "--upstream-keepalive-timeout", Long.toString(IDLE_MILLIS / 1000));
     }
 
     @AfterAll
@@ -58,21 +59,21 @@ class PodConnectionPoolTest {
     @Test
     void aConnectionInUseStaysOpenAndAnIdleOneClosesAfterTheTimeout() throws Exception {
         int before = pod.connections.size();
-        // one request every 300 ms for 2.5 s, on one client connection (so on one event loop, whose pool
+        // one request every 400 ms for 4.8 s, on one client connection (so on one event loop, whose pool
         // serves them): the pod's connection is never idle for the timeout, though it lives more than twice as long
         long lastAnswer = 0;
         try (RawHttp client = new RawHttp(caravan.httpPort())) {
-            for (int i = 0; i < 9; i++) {
+            for (int i = 0; i < 12; i++) {
                 client.send("GET /" + i + " HTTP/1.1\r\nHost: raw.example.com\r\n\r\n");
                 assertThat(client.read(false).status()).isEqualTo(200);
                 lastAnswer = System.nanoTime();
-                Thread.sleep(300);
+                Thread.sleep(400);
             }
         }
         List<RawPod.Connection> opened = pod.connections.subList(before, pod.connections.size());
         assertThat(opened).as("connections the requests came on").hasSize(1);
         RawPod.Connection connection = opened.get(0);
-        assertThat(connection.requests.get()).isEqualTo(9);
+        assertThat(connection.requests.get()).isEqualTo(12);
         long closedAt = connection.awaitClose(10_000);
         assertThat(closedAt).as("Caravan closed the idle connection").isPositive();
         long idleMillis = TimeUnit.NANOSECONDS.toMillis(closedAt - lastAnswer);
@@ -82,7 +83,39 @@ class PodConnectionPoolTest {
         assertThat(pod.connections.size()).isEqualTo(before + 2);
     }
 
-    /** An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200. */
+    @Test
+    void anUpgradedPooledConnectionOutlivesTheIdleTimeout() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.setSoTimeout(10_000);
+            InputStream in = client.getInputStream();
+            OutputStream out = client.getOutputStream();
+            // a plain request first, so that the upgrade goes out on a pooled connection, whose idle timer runs
+            out.write("GET /plain HTTP/1.1\r\nHost: raw.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(in, "ok")).startsWith("HTTP/1.1 200");
+            out.write(("GET /tunnel HTTP/1.1\r\nHost: raw.example.com\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(in, "\r\n\r\n")).startsWith("HTTP/1.1 101");
+            Thread.sleep(IDLE_MILLIS + 1000);
+            out.write("ping".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readUntil(in, "ping")).as("the tunnel after the idle timeout").isEqualTo("ping");
+        }
+    }
+
+    /** Reads until the text read ends with {@code end}; fails at the end of the stream. */
+    private static String readUntil(InputStream in, String end) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        while (!read.toString(StandardCharsets.US_ASCII).endsWith(end)) {
+            int b = in.read();
+            assertThat(b).as("the connection closed after " + read).isNotNegative();
+            read.write(b);
+        }
+        return read.toString(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200, and one that asks for an
+     * upgrade with a 101, after which it echoes what it reads.
+     */
     static final class RawPod implements AutoCloseable {
 
         final String ip;
@@ -134,8 +167,16 @@ class PodConnectionPoolTest {
                 try (socket) {
                     InputStream in = socket.getInputStream();
                     OutputStream out = socket.getOutputStream();
-                    while (readHead(in)) {
+                    String head;
+                    while ((head = readHead(in)) != null) {
                         requests.incrementAndGet();
+                        if (head.toLowerCase(Locale.ROOT).contains("\r\nupgrade: echo\r\n")) {
+                            out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            in.transferTo(out);
+                            break;
+                        }
                         out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }
@@ -145,17 +186,17 @@ class PodConnectionPoolTest {
                 closedAt = System.nanoTime();
             }
 
-            /** Reads one request head (the requests here have no body); false at the end of the stream. */
-            private static boolean readHead(InputStream in) throws IOException {
+            /** Reads one request head (the requests here have no body); {@code null} at the end of the stream. */
+            private static String readHead(InputStream in) throws IOException {
                 ByteArrayOutputStream head = new ByteArrayOutputStream();
                 int b;
                 while ((b = in.read()) >= 0) {
                     head.write(b);
                     if (head.size() >= 4 && head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-                        return true;
+                        return head.toString(StandardCharsets.US_ASCII);
                     }
                 }
-                return false;
+                return null;
             }
 
             /** When the connection ended (System.nanoTime), or 0 if it had not within the wait. */
