@@ -58,6 +58,7 @@ class PodConnectionPoolTest {
 
     @Test
     void aConnectionInUseStaysOpenAndAnIdleOneClosesAfterTheTimeout() throws Exception {
+        pod.awaitAllClosed();
         int before = pod.connections.size();
         // one request every 400 ms for 4.8 s, on one client connection (so on one event loop, whose pool
         // serves them): the pod's connection is never idle for the timeout, though it lives more than twice as long
@@ -81,6 +82,22 @@ class PodConnectionPoolTest {
         // and the next request opens a new one
         assertThat(caravan.get("raw.example.com", "/again").status()).isEqualTo(200);
         assertThat(pod.connections.size()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void aPooledConnectionWaitingLongerThanTheIdleTimeoutForAnAnswerStaysOpen() throws Exception {
+        pod.awaitAllClosed();
+        int before = pod.connections.size();
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 10_000)) {
+            client.send("GET /plain HTTP/1.1\r\nHost: raw.example.com\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            // the pooled connection's idle timer fires while the pod takes longer than the timeout to answer
+            client.send("GET /slow HTTP/1.1\r\nHost: raw.example.com\r\n\r\n");
+            RawHttp.Response slow = client.read(false);
+            assertThat(slow.status()).isEqualTo(200);
+        }
+        assertThat(pod.connections.size()).as("connections the two requests came on").isEqualTo(before + 1);
+        assertThat(pod.connections.get(before).requests.get()).isEqualTo(2);
     }
 
     @Test
@@ -113,8 +130,8 @@ class PodConnectionPoolTest {
     }
 
     /**
-     * An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200, and one that asks for an
-     * upgrade with a 101, after which it echoes what it reads.
+     * An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200 ({@code /slow} after longer
+     * than the idle timeout), and one that asks for an upgrade with a 101, after which it echoes what it reads.
      */
     static final class RawPod implements AutoCloseable {
 
@@ -143,6 +160,13 @@ class PodConnectionPoolTest {
                 } catch (IOException e) {
                     return;
                 }
+            }
+        }
+
+        /** Waits until the connections of earlier tests have closed (idle ones close within the timeout). */
+        void awaitAllClosed() throws InterruptedException {
+            for (Connection connection : connections) {
+                assertThat(connection.awaitClose(IDLE_MILLIS + 5000)).as("an earlier connection closed").isNotZero();
             }
         }
 
@@ -177,6 +201,9 @@ class PodConnectionPoolTest {
                             in.transferTo(out);
                             break;
                         }
+                        if (head.startsWith("GET /slow ")) {
+                            sleep(IDLE_MILLIS + 1000);
+                        }
                         out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
                     }
@@ -184,6 +211,14 @@ class PodConnectionPoolTest {
                     // a reset is a close too
                 }
                 closedAt = System.nanoTime();
+            }
+
+            private static void sleep(long millis) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
 
             /** Reads one request head (the requests here have no body); {@code null} at the end of the stream. */
