@@ -133,8 +133,13 @@ public final class StickySession {
         return cookie;
     }
 
+    /** The first value of the cookie that is one of ours; a request's others (another app's) are ignored. */
     private static String readCookie(HttpHeaders headers, String name) {
-        return RequestCookies.values(headers, name).stream().filter(value -> KEY.matcher(value).matches())
-                .findFirst().orElse(null);
+        for (String value : RequestCookies.values(headers, name)) {
+            if (KEY.matcher(value).matches()) {
+                return value;
+            }
+        }
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -38,13 +39,14 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
             }
         }
         if (cookie != null) {
-            for (String value : RequestCookies.values(headers, cookie)) {
-                if (value.equals("always")) {
-                    return true;
-                }
-                if (value.equals("never")) {
-                    return false;
-                }
+            // the first value sent, as nginx's $cookie_ variable reads it
+            List<String> values = RequestCookies.values(headers, cookie);
+            String value = values.isEmpty() ? "" : values.get(0);
+            if (value.equals("always")) {
+                return true;
+            }
+            if (value.equals("never")) {
+                return false;
             }
         }
         return weight > 0 && ThreadLocalRandom.current().nextInt(weightTotal) < weight;

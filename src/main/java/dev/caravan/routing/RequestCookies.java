@@ -7,7 +7,10 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The values a request's Cookie headers give one cookie name, in order, read with Netty's decoder. */
+/**
+ * The values a request's Cookie headers give one cookie name, in the order sent (a name sent twice gives two
+ * values), read with Netty's decoder.
+ */
 public final class RequestCookies {
 
     private RequestCookies() {
@@ -16,7 +19,8 @@ public final class RequestCookies {
     public static List<String> values(HttpHeaders headers, String name) {
         List<String> values = new ArrayList<>(1);
         for (String header : headers.getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.LAX.decode(header)) {
+            // every cookie in order: decode() sorts them into a set, which also drops a name's later values
+            for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header)) {
                 if (cookie.name().equals(name)) {
                     values.add(cookie.value());
                 }
