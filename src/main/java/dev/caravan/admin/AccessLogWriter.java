@@ -92,7 +92,7 @@ final class AccessLogWriter implements AutoCloseable {
         }
         taken.clear();
         try {
-            // the buffer itself, not a copy of it: one write carries a 10 ms worth of lines
+            // the buffer itself, not a copy of it: one write carries 10 ms worth of lines
             sink.accept(text);
         } catch (RuntimeException e) {
             LOG.warn("Access log lines lost: {}", e.toString());

@@ -1,7 +1,6 @@
 package dev.caravan.routing;
 
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -39,9 +38,7 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
             }
         }
         if (cookie != null) {
-            // the first value sent, as nginx's $cookie_ variable reads it
-            List<String> values = RequestCookies.values(headers, cookie);
-            String value = values.isEmpty() ? "" : values.get(0);
+            String value = RequestCookies.first(headers, cookie);
             if (value.equals("always")) {
                 return true;
             }

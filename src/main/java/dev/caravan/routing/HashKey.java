@@ -120,8 +120,7 @@ public final class HashKey {
             return header == null ? "" : header;
         }
         if (name.startsWith("cookie_")) {
-            List<String> cookies = RequestCookies.values(headers, name.substring(7));
-            return cookies.isEmpty() ? "" : cookies.get(0);
+            return RequestCookies.first(headers, name.substring(7));
         }
         List<String> values = new QueryStringDecoder(uri).parameters().get(name.substring(4));
         return values == null || values.isEmpty() ? "" : values.get(0);

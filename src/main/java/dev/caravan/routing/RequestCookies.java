@@ -28,4 +28,10 @@ public final class RequestCookies {
         }
         return values;
     }
+
+    /** The first value sent for the name, as nginx's {@code $cookie_} variable reads it, or {@code ""}. */
+    public static String first(HttpHeaders headers, String name) {
+        List<String> values = values(headers, name);
+        return values.isEmpty() ? "" : values.get(0);
+    }
 }

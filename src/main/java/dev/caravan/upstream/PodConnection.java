@@ -79,13 +79,12 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
         channel.attr(KEY).set(this);
     }
 
-    /** Replaced by a byte relay when the connection is upgraded: its idle timer must not close a tunnel. */
+    /**
+     * On close, and when a byte relay replaces the handler for an upgrade: its idle timer must not close a
+     * tunnel.
+     */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelIdleCheck();
-    }
-
-    private void cancelIdleCheck() {
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -138,7 +137,6 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelIdleCheck();
         if (call != null) {
             call.upstreamClosed(ctx.channel(), null);
         }
