@@ -36,8 +36,9 @@ import javax.management.remote.JMXServiceURL;
 
 /**
  * Caravan at scale, as a benchmark (not a test). For each N: N Ingresses (one host, {@code /} Prefix),
- * N Services and N EndpointSlices in fabric8's mock API server (CRUD mode, in this JVM); Caravan's jar
- * started against it in its own JVM. Measures the time from process start to {@code /readyz} 200, the
+ * N Services and N EndpointSlices in fabric8's mock API server (CRUD mode, in this JVM, its watches starting at
+ * the version listed as a real API server's do); Caravan's jar started against it in its own JVM, with the
+ * image's JVM flags and a class-data archive made as the Dockerfile makes it. Measures the time from process start to {@code /readyz} 200, the
  * heap in use after a full GC, the full-compile time (the RoutingTable MBean's last compile duration,
  * over remote JMX) and change propagation: from writing one Ingress edit through the API to the first
  * response from the new rule, polled with back-to-back HTTP requests to Caravan's loopback listener.
@@ -58,6 +59,8 @@ public final class ScaleBench {
     /** The edits of one N stop here even if fewer than asked for are done, so a slow build cannot run for hours. */
     private static final Duration EDITS_WITHIN = Duration.ofMinutes(4);
     private static final int FULL_COMPILES = 5;
+    /** Made by bench/scale as the Dockerfile makes the image's. */
+    private static final Path TRAINED_ARCHIVE = Path.of("target", "bench-caravan.jsa");
     private static final String JMX_PASSWORD = "bench-" + Long.toHexString(new java.util.Random().nextLong());
     /** Held so that its level stays set: the mock logs every request at INFO, which would cost more than serving it. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -129,7 +132,7 @@ public final class ScaleBench {
     private static Result measure(int count, int edits, String heap, InetSocketAddress a, InetSocketAddress b)
             throws Exception {
         System.out.printf("== %,d Ingresses%n", count);
-        try (MockApiServer api = MockApiServer.started()) {
+        try (MockApiServer api = MockApiServer.started().watchingFromVersion()) {
             int[] edited = IntStream.range(0, edits).map(k -> (int) ((long) k * count / edits)).toArray();
             long populating = System.nanoTime();
             populate(api, count, edited, a, b);
@@ -181,7 +184,9 @@ public final class ScaleBench {
         Path passwords = Path.of("target", "bench-jmx.password");
         Files.writeString(passwords, "bench " + JMX_PASSWORD + "\n");
         Files.setPosixFilePermissions(passwords, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx" + heap));
+        List<String> command = new ArrayList<>(List.of(javaBin()));
+        command.addAll(imageJvmFlags());
+        command.add("-Xmx" + heap);
         String extra = System.getenv("CARAVAN_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
@@ -323,14 +328,39 @@ public final class ScaleBench {
         return (Double) mbeans.getAttribute(ROUTING_TABLE, "LastCompileDurationMillis");
     }
 
+    /**
+     * The JVM flags of the Dockerfile's ENTRYPOINT, its class-data archive replaced by the one bench/scale
+     * made the same way: the start-up measured is the image's.
+     */
+    private static List<String> imageJvmFlags() throws IOException {
+        String entrypoint = Files.readAllLines(Path.of("Dockerfile")).stream()
+                .filter(line -> line.startsWith("ENTRYPOINT")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no ENTRYPOINT in the Dockerfile"));
+        List<String> words = Arrays.asList(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(entrypoint.substring("ENTRYPOINT".length()), String[].class));
+        List<String> flags = new ArrayList<>();
+        for (String flag : words.subList(1, words.indexOf("-jar"))) {
+            flags.add(flag.startsWith("-XX:SharedArchiveFile=") ? "-XX:SharedArchiveFile=" + TRAINED_ARCHIVE : flag);
+        }
+        return flags;
+    }
+
     private static double heapAfterGc(long pid) throws Exception {
         jcmd(pid, "GC.run");
         String info = jcmd(pid, "GC.heap_info");
-        Matcher used = Pattern.compile("used (\\d+)K").matcher(info);
-        if (!used.find()) {
+        // G1 prints one line for the heap, the parallel collector (the image's) one per generation
+        Matcher used = Pattern.compile("(?:garbage-first heap|PSYoungGen|ParOldGen)\\s+total \\d+K, used (\\d+)K")
+                .matcher(info);
+        long kib = 0;
+        boolean found = false;
+        while (used.find()) {
+            kib += Long.parseLong(used.group(1));
+            found = true;
+        }
+        if (!found) {
             throw new IllegalStateException("no heap figure in: " + info);
         }
-        return Long.parseLong(used.group(1)) / 1024.0;
+        return kib / 1024.0;
     }
 
     private static String jcmd(long pid, String command) throws Exception {

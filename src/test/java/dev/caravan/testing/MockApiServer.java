@@ -49,6 +49,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A fake Kubernetes API server for tests: fabric8's {@link KubernetesMockServer} in CRUD mode (the real fabric8
@@ -91,6 +93,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * WebSocket upgrade itself fails or {@code Config.onlyHttpWatches} is set. Deletes do not advance the
  * resourceVersion counter.
  *
+ * <h2>Watches from a resourceVersion</h2>
+ * {@link #watchingFromVersion()} makes a watch that asks for resourceVersion N skip the replayed {@code ADDED} events
+ * of objects whose resourceVersion is N or less, as a real API server starts a watch at the list's version. Only for
+ * benchmarks that time a start-up: the replay doubles what a client decodes after its lists. A change made between a
+ * client's list and its watch is still sent; a delete in that gap is not (the mock keeps no history of deletes).
+ *
  * <h2>Expectations</h2>
  * {@link #expect()} gives fabric8's expectation DSL: a request that matches a recorded expectation (exact method and
  * path, query included) is answered from it, everything else by the CRUD store, as in fabric8's own
@@ -113,6 +121,7 @@ public final class MockApiServer implements AutoCloseable {
     private final AtomicLong compactedBelow = new AtomicLong();
     private final List<KubernetesClient> clients = Collections.synchronizedList(new ArrayList<>());
     private final Queue<String> requests = new ConcurrentLinkedQueue<>();
+    private volatile boolean watchFromVersion;
     private KubernetesMockServer server;
     private KubernetesClient client;
 
@@ -264,6 +273,15 @@ public final class MockApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, a watch from resourceVersion N is not sent the objects at N or below, as a real API server's
+     * watch starts at the version its client listed (see the class comment).
+     */
+    public MockApiServer watchingFromVersion() {
+        watchFromVersion = true;
+        return this;
+    }
+
     /** How many watches are open now. */
     public int openWatches() {
         return openWatches.size();
@@ -363,6 +381,9 @@ public final class MockApiServer implements AutoCloseable {
         return 0;
     }
 
+    /** The first resourceVersion in a watch event's JSON: its object's. */
+    private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\":\"(\\d+)\"");
+
     /** Answers from the recorded expectations when one matches, else from the store (as KubernetesMixedDispatcher). */
     private final class Front extends Dispatcher {
         private final MockDispatcher expectations = new MockDispatcher(responses);
@@ -394,7 +415,8 @@ public final class MockApiServer implements AutoCloseable {
                 return new MockResponse().withWebSocketUpgrade(new GoneWatch(requested, compaction));
             }
             MockResponse response = super.handleWatch(path);
-            return response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener()));
+            return response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener(),
+                    watchFromVersion ? requested : 0));
         }
     }
 
@@ -426,12 +448,29 @@ public final class MockApiServer implements AutoCloseable {
      */
     private final class TrackedWatch extends WebSocketListener {
         private final WebSocketListener delegate;
+        /** Objects at this resourceVersion or below are not replayed when the watch opens; 0: all are. */
+        private final long from;
         private volatile WebSocket socket;
         private volatile WebSocket gate;
         private volatile boolean muted;
 
-        TrackedWatch(WebSocketListener delegate) {
+        TrackedWatch(WebSocketListener delegate, long from) {
             this.delegate = delegate;
+            this.from = from;
+        }
+
+        /**
+         * Whether {@code event} is the replay of an object the client listed: an {@code ADDED} of an object at
+         * {@link #from} or below. Changes after the list carry newer versions; deletes are always sent (the
+         * mock does not advance the version for them).
+         */
+        private boolean seenByList(String event) {
+            if (from <= 0 || !event.endsWith(",\"type\":\"ADDED\"}")) {
+                return false;
+            }
+            // the object's metadata comes first; a resourceVersion quoted inside a value is escaped
+            Matcher version = RESOURCE_VERSION.matcher(event);
+            return version.find() && Long.parseLong(version.group(1)) <= from;
         }
 
         private synchronized WebSocket gate(WebSocket real) {
@@ -445,7 +484,7 @@ public final class MockApiServer implements AutoCloseable {
 
                     @Override
                     public boolean send(String text) {
-                        return muted || real.send(text);
+                        return muted || seenByList(text) || real.send(text);
                     }
 
                     @Override

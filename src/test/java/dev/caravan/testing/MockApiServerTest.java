@@ -174,6 +174,37 @@ class MockApiServerTest {
     }
 
     @Test
+    void aWatchFromTheListedVersionIsSentOnlyLaterChangesWhenAsked() throws Exception {
+        server = MockApiServer.started();
+        KubernetesClient client = server.client();
+        client.services().resource(service("a")).create();
+        String listed = client.services().list().getMetadata().getResourceVersion();
+
+        // by default the mock replays what exists to every watch, whatever version it asks for
+        ClosingWatcher replayed = new ClosingWatcher();
+        Watch watch1 = client.services().watch(new ListOptionsBuilder().withResourceVersion(listed).build(), replayed);
+        try {
+            await().atMost(SOON).until(() -> replayed.added.contains("a"));
+        } finally {
+            watch1.close();
+        }
+
+        server.watchingFromVersion();
+        client.services().resource(service("b")).create();
+        ClosingWatcher fromListed = new ClosingWatcher();
+        Watch watch2 = client.services().watch(new ListOptionsBuilder().withResourceVersion(listed).build(), fromListed);
+        try {
+            // b changed after the list, a did not; then c is made while the watch is open
+            await().atMost(SOON).until(() -> fromListed.added.contains("b"));
+            client.services().resource(service("c")).create();
+            await().atMost(SOON).until(() -> fromListed.added.contains("c"));
+            assertThat(fromListed.added).containsExactly("b", "c");
+        } finally {
+            watch2.close();
+        }
+    }
+
+    @Test
     void informerStartedBeforeTheServerListensSyncsOnceItStarts() throws Exception {
         server = MockApiServer.reserve();
         KubernetesClient client = server.client();
