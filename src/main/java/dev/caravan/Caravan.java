@@ -35,6 +35,7 @@ import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
 import dev.caravan.source.StateSource;
+import dev.caravan.source.kubernetes.DecoderWarmUp;
 import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
 import dev.caravan.state.ClusterStateStore;
@@ -122,6 +123,8 @@ public final class Caravan {
 
     public Caravan(CaravanOptions options) throws IOException {
         this.options = options;
+        TlsSettings tls = options.tlsSettings();
+        GeneratedCertificate.Making generating = GeneratedCertificate.createInBackground(tls);
         workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
         main.configure().setName("caravan");
         main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
@@ -138,6 +141,7 @@ public final class Caravan {
             eventReporter = null;
         } else {
             kubernetes = KubernetesClients.create(options.kubeconfig(), options.apiserverHost());
+            DecoderWarmUp.start(kubernetes);
             main.bind("kubernetesClient", kubernetes);
             KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
             main.configure().addRoutesBuilder(kubernetesSource);
@@ -165,8 +169,7 @@ public final class Caravan {
 
         ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                 options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough());
-        TlsSettings tls = options.tlsSettings();
-        ServerCertificate generated = GeneratedCertificate.create(tls);
+        ServerCertificate generated = generating.get();
         certificates = new CertificateStore(generated);
         CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
                 options.defaultSslCertificate(), generated, Clock.systemUTC());

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -19,6 +21,39 @@ public final class GeneratedCertificate {
     public static final String NAME = "caravan-default.invalid";
 
     private GeneratedCertificate() {
+    }
+
+    /**
+     * Starts making the certificate on a thread of its own: finding an RSA key's primes takes 0.1 to 1 s of
+     * one core, which start-up spends on other work meanwhile. {@link Making#get()} waits for it.
+     */
+    public static Making createInBackground(TlsSettings settings) {
+        return new Making(CompletableFuture.supplyAsync(() -> create(settings), task -> {
+            Thread thread = new Thread(task, "caravan-default-certificate");
+            thread.setDaemon(true);
+            thread.start();
+        }));
+    }
+
+    /** A certificate being made. */
+    public static final class Making {
+        private final CompletableFuture<ServerCertificate> made;
+
+        private Making(CompletableFuture<ServerCertificate> made) {
+            this.made = made;
+        }
+
+        /** The certificate, once made; fails as {@link #create} would have. */
+        public ServerCertificate get() {
+            try {
+                return made.join();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException failure) {
+                    throw failure;
+                }
+                throw e;
+            }
+        }
     }
 
     public static ServerCertificate create(TlsSettings settings) {
