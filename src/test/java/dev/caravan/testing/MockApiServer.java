@@ -31,6 +31,10 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.MockServerExpectationImpl;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.URI;
 import java.time.ZoneOffset;
@@ -49,6 +53,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,10 +99,10 @@ import java.util.regex.Pattern;
  * resourceVersion counter.
  *
  * <h2>Watches from a resourceVersion</h2>
- * {@link #watchingFromVersion()} makes a watch that asks for resourceVersion N skip the replayed {@code ADDED} events
- * of objects whose resourceVersion is N or less, as a real API server starts a watch at the list's version. Only for
- * benchmarks that time a start-up: the replay doubles what a client decodes after its lists. A change made between a
- * client's list and its watch is still sent; a delete in that gap is not (the mock keeps no history of deletes).
+ * {@link #watchingFromVersion()} makes a watch that asks for resourceVersion N replay only the objects changed after N,
+ * as a real API server starts a watch at the list's version. For benchmarks that time a start-up: the full replay
+ * doubles what a client decodes after its lists, and the mock builds it on its event loop, in front of other requests.
+ * A delete between a client's list and its watch is not sent (the mock keeps no history of deletes).
  *
  * <h2>Expectations</h2>
  * {@link #expect()} gives fabric8's expectation DSL: a request that matches a recorded expectation (exact method and
@@ -381,8 +386,13 @@ public final class MockApiServer implements AutoCloseable {
         return 0;
     }
 
-    /** The first resourceVersion in a watch event's JSON: its object's. */
+    /** The first resourceVersion in an object's JSON: its own, as metadata comes before anything quoting one. */
     private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\":\"(\\d+)\"");
+
+    private static long resourceVersion(String json) {
+        Matcher version = RESOURCE_VERSION.matcher(json);
+        return version.find() ? Long.parseLong(version.group(1)) : 0;
+    }
 
     /** Answers from the recorded expectations when one matches, else from the store (as KubernetesMixedDispatcher). */
     private final class Front extends Dispatcher {
@@ -415,8 +425,46 @@ public final class MockApiServer implements AutoCloseable {
                 return new MockResponse().withWebSocketUpgrade(new GoneWatch(requested, compaction));
             }
             MockResponse response = super.handleWatch(path);
-            return response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener(),
-                    watchFromVersion ? requested : 0));
+            if (watchFromVersion && requested > 0) {
+                replayOnlyAfter(response.getWebSocketListener(), requested);
+            }
+            return response.withWebSocketUpgrade(new TrackedWatch(response.getWebSocketListener()));
+        }
+
+        /**
+         * fabric8's watch listener (a package-private class) replays every stored object in its open action; this
+         * replaces that action with one that replays only the objects changed after {@code version}. Reflection,
+         * as the mock offers no hook: if fabric8 changes the class, this fails loudly rather than measure a replay.
+         */
+        private void replayOnlyAfter(WebSocketListener watch, long version) {
+            try {
+                Class<?> type = watch.getClass();
+                Field openAction = type.getDeclaredField("onOpenAction");
+                Method matches = type.getDeclaredMethod("attributeMatches", AttributeSet.class);
+                Method send = type.getDeclaredMethod("sendWebSocketResponse", String.class, Watcher.Action.class);
+                openAction.setAccessible(true);
+                matches.setAccessible(true);
+                send.setAccessible(true);
+                Consumer<Object> replay = listener -> {
+                    List<Map.Entry<AttributeSet, String>> stored;
+                    synchronized (map) {
+                        stored = new ArrayList<>(map.entrySet());
+                    }
+                    try {
+                        for (Map.Entry<AttributeSet, String> entry : stored) {
+                            if (resourceVersion(entry.getValue()) > version
+                                    && (Boolean) matches.invoke(listener, entry.getKey())) {
+                                send.invoke(listener, entry.getValue(), Watcher.Action.ADDED);
+                            }
+                        }
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                openAction.set(watch, replay);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("fabric8's mock watch listener changed; watchingFromVersion needs updating", e);
+            }
         }
     }
 
@@ -448,29 +496,12 @@ public final class MockApiServer implements AutoCloseable {
      */
     private final class TrackedWatch extends WebSocketListener {
         private final WebSocketListener delegate;
-        /** Objects at this resourceVersion or below are not replayed when the watch opens; 0: all are. */
-        private final long from;
         private volatile WebSocket socket;
         private volatile WebSocket gate;
         private volatile boolean muted;
 
-        TrackedWatch(WebSocketListener delegate, long from) {
+        TrackedWatch(WebSocketListener delegate) {
             this.delegate = delegate;
-            this.from = from;
-        }
-
-        /**
-         * Whether {@code event} is the replay of an object the client listed: an {@code ADDED} of an object at
-         * {@link #from} or below. Changes after the list carry newer versions; deletes are always sent (the
-         * mock does not advance the version for them).
-         */
-        private boolean seenByList(String event) {
-            if (from <= 0 || !event.endsWith(",\"type\":\"ADDED\"}")) {
-                return false;
-            }
-            // the object's metadata comes first; a resourceVersion quoted inside a value is escaped
-            Matcher version = RESOURCE_VERSION.matcher(event);
-            return version.find() && Long.parseLong(version.group(1)) <= from;
         }
 
         private synchronized WebSocket gate(WebSocket real) {
@@ -484,7 +515,7 @@ public final class MockApiServer implements AutoCloseable {
 
                     @Override
                     public boolean send(String text) {
-                        return muted || seenByList(text) || real.send(text);
+                        return muted || real.send(text);
                     }
 
                     @Override
