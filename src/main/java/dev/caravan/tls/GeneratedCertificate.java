@@ -51,6 +51,9 @@ public final class GeneratedCertificate {
                 if (e.getCause() instanceof RuntimeException failure) {
                     throw failure;
                 }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
                 throw e;
             }
         }

@@ -36,12 +36,13 @@ import javax.management.remote.JMXServiceURL;
 
 /**
  * Caravan at scale, as a benchmark (not a test). For each N: N Ingresses (one host, {@code /} Prefix),
- * N Services and N EndpointSlices in fabric8's mock API server (CRUD mode, in this JVM, its watches starting at
- * the version listed as a real API server's do); Caravan's jar started against it in its own JVM, with the
- * image's JVM flags and a class-data archive made as the Dockerfile makes it. Measures the time from process start to {@code /readyz} 200, the
- * heap in use after a full GC, the full-compile time (the RoutingTable MBean's last compile duration,
- * over remote JMX) and change propagation: from writing one Ingress edit through the API to the first
- * response from the new rule, polled with back-to-back HTTP requests to Caravan's loopback listener.
+ * N Services and N EndpointSlices in fabric8's mock API server (CRUD mode, in this JVM, its watches starting
+ * at the version listed, as a real API server's do); Caravan's jar started against it in its own JVM, with
+ * the image's JVM flags and a class-data archive made as the Dockerfile makes it. Measures the time from
+ * process start to {@code /readyz} 200, the heap in use after a full GC, the full-compile time (the
+ * RoutingTable MBean's last compile duration, over remote JMX) and change propagation: from writing one
+ * Ingress edit through the API to the first response from the new rule, polled with back-to-back HTTP
+ * requests to Caravan's loopback listener.
  *
  * <p>Two real backends on loopback answer {@code a} and {@code b}. The Services of the edited Ingresses
  * have {@code a} as their pod (the others point to 10.x addresses that are never requested); an edit
@@ -333,6 +334,10 @@ public final class ScaleBench {
      * made the same way: the start-up measured is the image's.
      */
     private static List<String> imageJvmFlags() throws IOException {
+        if (!Files.isRegularFile(TRAINED_ARCHIVE)) {
+            // without it the JVM would only warn, and start-up would be measured slower than the image's
+            throw new IllegalStateException(TRAINED_ARCHIVE + " is missing: run the bench with bench/scale");
+        }
         String entrypoint = Files.readAllLines(Path.of("Dockerfile")).stream()
                 .filter(line -> line.startsWith("ENTRYPOINT")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no ENTRYPOINT in the Dockerfile"));

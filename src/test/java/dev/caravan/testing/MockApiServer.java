@@ -1,5 +1,8 @@
 package dev.caravan.testing;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -11,6 +14,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -19,6 +23,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.dsl.MockServerExpectation;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -31,8 +36,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.MockServerExpectationImpl;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.mockwebserver.crud.AttributeSet;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
@@ -54,8 +58,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A fake Kubernetes API server for tests: fabric8's {@link KubernetesMockServer} in CRUD mode (the real fabric8
@@ -386,12 +388,34 @@ public final class MockApiServer implements AutoCloseable {
         return 0;
     }
 
-    /** The first resourceVersion in an object's JSON: its own, as metadata comes before anything quoting one. */
-    private static final Pattern RESOURCE_VERSION = Pattern.compile("\"resourceVersion\":\"(\\d+)\"");
+    /** An object's {@code metadata.resourceVersion}, or 0; read without binding the object, as the replay reads many. */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private static long resourceVersion(String json) {
-        Matcher version = RESOURCE_VERSION.matcher(json);
-        return version.find() ? Long.parseLong(version.group(1)) : 0;
+        try (JsonParser parser = JSON.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return 0;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                boolean metadata = "metadata".equals(parser.currentName());
+                if (parser.nextToken() != JsonToken.START_OBJECT || !metadata) {
+                    parser.skipChildren();
+                    continue;
+                }
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    boolean version = "resourceVersion".equals(parser.currentName());
+                    parser.nextToken();
+                    if (version) {
+                        return Long.parseLong(parser.getValueAsString("0"));
+                    }
+                    parser.skipChildren();
+                }
+                return 0;
+            }
+            return 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Answers from the recorded expectations when one matches, else from the store (as KubernetesMixedDispatcher). */
@@ -445,20 +469,20 @@ public final class MockApiServer implements AutoCloseable {
                 openAction.setAccessible(true);
                 matches.setAccessible(true);
                 send.setAccessible(true);
+                // under the map's lock, as fabric8's own replay holds the store's: no write lands between an
+                // object read and its ADDED sent, so a later MODIFIED cannot overtake it
                 Consumer<Object> replay = listener -> {
-                    List<Map.Entry<AttributeSet, String>> stored;
                     synchronized (map) {
-                        stored = new ArrayList<>(map.entrySet());
-                    }
-                    try {
-                        for (Map.Entry<AttributeSet, String> entry : stored) {
-                            if (resourceVersion(entry.getValue()) > version
-                                    && (Boolean) matches.invoke(listener, entry.getKey())) {
-                                send.invoke(listener, entry.getValue(), Watcher.Action.ADDED);
+                        try {
+                            for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
+                                if ((Boolean) matches.invoke(listener, entry.getKey())
+                                        && resourceVersion(entry.getValue()) > version) {
+                                    send.invoke(listener, entry.getValue(), Watcher.Action.ADDED);
+                                }
                             }
+                        } catch (ReflectiveOperationException e) {
+                            throw new IllegalStateException(e);
                         }
-                    } catch (ReflectiveOperationException e) {
-                        throw new IllegalStateException(e);
                     }
                 };
                 openAction.set(watch, replay);
