@@ -183,15 +183,17 @@ public final class Recompiler extends ServiceSupport {
     /**
      * Asks for a compilation of the latest state, soon, on the compiler's thread. Before the source has synced
      * nothing is served, so nothing is compiled: at 10,000 Ingresses, compiling partial states while the lists
-     * arrived took more CPU than the lists themselves; the source asks again once it has synced.
+     * arrived took more CPU than the lists themselves; the source asks again once it has synced. Nor is a task
+     * queued then: the lists' objects each ask, and each task woke the compiler's thread.
      */
     public void requestCompile() {
+        // once true it stays true, so a task queued now never finds the source unsynced
+        if (!sourceSynced.getAsBoolean()) {
+            return;
+        }
         if (pending.compareAndSet(false, true)) {
             executor.execute(() -> {
                 pending.set(false);
-                if (!sourceSynced.getAsBoolean()) {
-                    return;
-                }
                 try {
                     compileNow();
                 } catch (RuntimeException e) {
