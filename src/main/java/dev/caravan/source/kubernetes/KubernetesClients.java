@@ -4,10 +4,13 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The Kubernetes client Caravan and camel-kubernetes share: the pod's service account in a cluster
@@ -15,6 +18,22 @@ import java.nio.file.Path;
  * file, or an API server URL.
  */
 public final class KubernetesClients {
+
+    /** As long as fabric8's default pool keeps an idle thread. */
+    private static final long IDLE_THREAD_SECONDS = 60;
+
+    /** Informer events and watch reconnects run here; one pool per client, stopped with it as fabric8's is. */
+    private static final KubernetesClientBuilder.ExecutorSupplier TASKS = new KubernetesClientBuilder.ExecutorSupplier() {
+        @Override
+        public Executor get() {
+            return new ElasticThreadPool(new DefaultThreadFactory("caravan-kubernetes", true), IDLE_THREAD_SECONDS);
+        }
+
+        @Override
+        public void onClose(Executor executor) {
+            ((ExecutorService) executor).shutdownNow();
+        }
+    };
 
     private KubernetesClients() {
     }
@@ -30,6 +49,6 @@ public final class KubernetesClients {
         if (apiserverHost != null) {
             config = new ConfigBuilder(config).withMasterUrl(apiserverHost).build();
         }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder().withConfig(config).withTaskExecutorSupplier(TASKS).build();
     }
 }
