@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -112,9 +114,43 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
             return Instant.EPOCH;
         }
         try {
+            if (inApiServerForm(timestamp)) {
+                return LocalDateTime.of(number(timestamp, 0, 4), number(timestamp, 5, 7), number(timestamp, 8, 10),
+                        number(timestamp, 11, 13), number(timestamp, 14, 16), number(timestamp, 17, 19))
+                        .toInstant(ZoneOffset.UTC);
+            }
             return Instant.parse(timestamp);
-        } catch (DateTimeParseException unparsable) {
+        } catch (DateTimeException unparsable) {
             return Instant.EPOCH;
         }
+    }
+
+    /**
+     * Whether a timestamp has the one form the API server writes (RFC 3339 in seconds and UTC:
+     * {@code 2024-01-31T23:59:59Z}), read here without {@code DateTimeFormatter}: parsing with it was a quarter of
+     * the first compilation at 10,000 Ingresses (bench/scale). Any other form is parsed in full.
+     */
+    private static boolean inApiServerForm(String timestamp) {
+        if (timestamp.length() != 20) {
+            return false;
+        }
+        for (int i = 0; i < 20; i++) {
+            char c = timestamp.charAt(i);
+            boolean expected = switch (i) {
+                case 4, 7 -> c == '-';
+                case 10 -> c == 'T';
+                case 13, 16 -> c == ':';
+                case 19 -> c == 'Z';
+                default -> c >= '0' && c <= '9';
+            };
+            if (!expected) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int number(String digits, int from, int to) {
+        return Integer.parseInt(digits, from, to, 10);
     }
 }
