@@ -116,9 +116,13 @@ public final class RouteReferences implements CompilationListener {
         }
     }
 
-    /** Camel events after which the check may come out otherwise: a route added, removed, started or stopped. */
+    /**
+     * Camel events after which the check may come out otherwise: a route added, removed, started or stopped. It
+     * declines every exchange event, so Camel makes none: with one notifier that does not, it creates a created,
+     * a completed and a sent event for every Exchange (each informer event, each request a route serves).
+     */
     public static EventNotifierSupport routeEvents(Runnable recheck) {
-        return new EventNotifierSupport() {
+        EventNotifierSupport notifier = new EventNotifierSupport() {
             @Override
             public boolean isEnabled(CamelEvent event) {
                 return event instanceof CamelEvent.RouteAddedEvent || event instanceof CamelEvent.RouteRemovedEvent
@@ -131,5 +135,8 @@ public final class RouteReferences implements CompilationListener {
                 recheck.run();
             }
         };
+        notifier.setIgnoreExchangeEvents(true);
+        notifier.setIgnoreStepEvents(true);
+        return notifier;
     }
 }

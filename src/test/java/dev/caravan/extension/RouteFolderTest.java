@@ -99,6 +99,9 @@ class RouteFolderTest {
         assertThat(caravan.caravan().camelContext().getRouteController().getRouteStatus("listener-http"))
                 .isEqualTo(ServiceStatus.Started);
         assertThat(caravan.caravan().readiness().ready()).isTrue();
+        // Caravan listens to route events only: Camel makes no events for the Exchanges those requests became
+        assertThat(caravan.caravan().camelContext().getCamelContextExtension().isEventNotificationApplicable())
+                .isFalse();
     }
 
     @Test
