@@ -202,6 +202,18 @@ class MockApiServerTest {
         } finally {
             watch2.close();
         }
+
+        // from the latest version, as a start-up's watches ask: nothing to replay, live changes still come
+        String latest = client.services().list().getMetadata().getResourceVersion();
+        ClosingWatcher fromLatest = new ClosingWatcher();
+        Watch watch3 = client.services().watch(new ListOptionsBuilder().withResourceVersion(latest).build(), fromLatest);
+        try {
+            client.services().resource(service("d")).create();
+            await().atMost(SOON).until(() -> fromLatest.added.contains("d"));
+            assertThat(fromLatest.added).containsExactly("d");
+        } finally {
+            watch3.close();
+        }
     }
 
     @Test
