@@ -139,6 +139,7 @@ public final class ScaleBench {
             populate(api, count, edited, a, b);
             double populateSeconds = (System.nanoTime() - populating) / 1e9;
             System.out.printf("populated %,d Ingresses, Services and EndpointSlices in %.1f s%n", count, populateSeconds);
+            awaitQuiet();
             return run(api, count, edited, heap, populateSeconds);
         }
     }
@@ -160,6 +161,29 @@ public final class ScaleBench {
             objects.add(ClusterObjects.ingress(name, host(i), "/", name));
         }
         api.preload(objects);
+    }
+
+    /**
+     * Waits until this JVM (the mock API server's) is done with the populate step's aftermath: its collector and JIT
+     * went on using a core for a second or more after it, which Caravan's start-up then shared. Quiet means under a
+     * tenth of a core for a quarter of a second; waits at most 10 s.
+     */
+    private static void awaitQuiet() throws InterruptedException {
+        System.gc();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long window = Duration.ofMillis(250).toNanos();
+        while (System.nanoTime() < deadline) {
+            long cpuBefore = ownCpuNanos();
+            long before = System.nanoTime();
+            Thread.sleep(window / 1_000_000);
+            if (ownCpuNanos() - cpuBefore < (System.nanoTime() - before) / 10) {
+                return;
+            }
+        }
+    }
+
+    private static long ownCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     private static String host(int i) {
