@@ -75,6 +75,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ManagementMBeansLevel;
 import org.apache.camel.ManagementStatisticsLevel;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.main.BaseMainSupport;
@@ -127,7 +128,10 @@ public final class Caravan {
         GeneratedCertificate.Making generating = GeneratedCertificate.createInBackground(tls);
         workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
         main.configure().setName("caravan");
+        // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
+        // introspected at start, and none with a statistic to show
         main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
+        main.configure().setJmxManagementMBeansLevel(ManagementMBeansLevel.RoutesOnly);
 
         List<ProblemReporter> reporters = new ArrayList<>(List.of(new LoggingProblemReporter()));
         StateSource source;
