@@ -125,7 +125,11 @@ public final class Caravan {
     public Caravan(CaravanOptions options) throws IOException {
         this.options = options;
         TlsSettings tls = options.tlsSettings();
-        GeneratedCertificate.Making generating = GeneratedCertificate.createInBackground(tls);
+        // the two slow parts of start-up, each on a thread of its own while the rest is assembled
+        StartupTask<ServerCertificate> generating = StartupTask.start("caravan-default-certificate",
+                () -> GeneratedCertificate.create(tls));
+        StartupTask<KubernetesClient> connecting = options.standalone() ? null : StartupTask.start(
+                "caravan-kubernetes-client", () -> KubernetesClients.create(options.kubeconfig(), options.apiserverHost()));
         workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
         main.configure().setName("caravan");
         // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
@@ -139,27 +143,11 @@ public final class Caravan {
             ManifestFolder folder = new ManifestFolder(options.manifests(), store);
             main.configure().addRoutesBuilder(new ManifestFolderRoutes(folder, 1000));
             source = folder;
-            kubernetes = null;
-            statusWriter = null;
-            leaderElection = null;
-            eventReporter = null;
         } else {
-            kubernetes = KubernetesClients.create(options.kubeconfig(), options.apiserverHost());
-            DecoderWarmUp.start(kubernetes);
-            main.bind("kubernetesClient", kubernetes);
+            // the informers' routes come first, so that the lists are asked for as soon as Camel starts
             KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
             main.configure().addRoutesBuilder(kubernetesSource);
             source = kubernetesSource;
-            leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
-                    options.podName(), options.electionLeaseDuration());
-            main.bind("caravanLeaderElection", leaderElection.service());
-            eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
-                    options.controllerClass(), options.podName());
-            reporters.add(eventReporter);
-            statusWriter = new IngressStatusWriter(kubernetes,
-                    new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
-                    store::current, () -> recompiler().last());
-            main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
         }
         main.addMainListener(new MainListenerSupport() {
             @Override
@@ -222,6 +210,26 @@ public final class Caravan {
         }
         if (accessLog != null) {
             observers.add(accessLog);
+        }
+        if (connecting == null) {
+            kubernetes = null;
+            statusWriter = null;
+            leaderElection = null;
+            eventReporter = null;
+        } else {
+            kubernetes = connecting.get();
+            DecoderWarmUp.start(kubernetes);
+            main.bind("kubernetesClient", kubernetes);
+            leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
+                    options.podName(), options.electionLeaseDuration());
+            main.bind("caravanLeaderElection", leaderElection.service());
+            eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
+                    options.controllerClass(), options.podName());
+            reporters.add(eventReporter);
+            statusWriter = new IngressStatusWriter(kubernetes,
+                    new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
+                    store::current, () -> recompiler().last());
+            main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
         }
         recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
                 afterCompile);

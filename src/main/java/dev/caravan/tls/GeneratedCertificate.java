@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -22,42 +20,6 @@ public final class GeneratedCertificate {
     public static final String NAME = "caravan-default.invalid";
 
     private GeneratedCertificate() {
-    }
-
-    /**
-     * Starts making the certificate on a thread of its own, while start-up does other work; {@link Making#get()}
-     * waits for it.
-     */
-    public static Making createInBackground(TlsSettings settings) {
-        return new Making(CompletableFuture.supplyAsync(() -> create(settings), task -> {
-            Thread thread = new Thread(task, "caravan-default-certificate");
-            thread.setDaemon(true);
-            thread.start();
-        }));
-    }
-
-    /** A certificate being made. */
-    public static final class Making {
-        private final CompletableFuture<ServerCertificate> made;
-
-        private Making(CompletableFuture<ServerCertificate> made) {
-            this.made = made;
-        }
-
-        /** The certificate, once made; fails as {@link #create} would have. */
-        public ServerCertificate get() {
-            try {
-                return made.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
-                }
-                if (e.getCause() instanceof Error error) {
-                    throw error;
-                }
-                throw e;
-            }
-        }
     }
 
     /**
