@@ -1,7 +1,7 @@
 package dev.caravan.source.kubernetes;
 
+import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -15,51 +15,61 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>fabric8 delivers each informer event as its own task, the next submitted by the one before as it ends.
  * The cached pool's hand-off queue gives every such task to another thread, which must wake while the
  * submitting one spins and parks: at 30,000 listed objects, more CPU than handling them. Queued, the next
- * event is usually taken by the very thread that submitted it. A task waits in the queue only while a thread is
- * idle to take it, so the queue never holds more tasks than there are idle threads.
+ * event is usually taken by the very thread that submitted it.
  */
 final class ElasticThreadPool extends ThreadPoolExecutor {
 
-    /** Tasks submitted and not yet finished, whether queued or running. */
-    private final AtomicInteger unfinished = new AtomicInteger();
-
-    ElasticThreadPool(ThreadFactory threads, long keepAliveSeconds) {
-        super(0, Integer.MAX_VALUE, keepAliveSeconds, TimeUnit.SECONDS, new IdleThreadQueue(), threads);
-        ((IdleThreadQueue) getQueue()).pool = this;
+    /** @param keepAlive how long a thread may wait for a task before it ends */
+    ElasticThreadPool(ThreadFactory threads, Duration keepAlive) {
+        super(0, Integer.MAX_VALUE, keepAlive.toNanos(), TimeUnit.NANOSECONDS, new IdleThreadQueue(), threads);
     }
 
-    @Override
-    public void execute(Runnable task) {
-        unfinished.incrementAndGet();
-        try {
-            super.execute(task);
-        } catch (RejectedExecutionException e) {
-            unfinished.decrementAndGet();
-            throw e;
-        }
-    }
-
-    @Override
-    protected void afterExecute(Runnable task, Throwable failure) {
-        unfinished.decrementAndGet();
-    }
-
-    /** Whether some thread has no task of its own to run, counting the one being submitted. */
-    private boolean threadIdle() {
-        return unfinished.get() <= getPoolSize();
+    /** Threads waiting for a task that no queued task is promised to; for tests. */
+    int idleThreads() {
+        return ((IdleThreadQueue) getQueue()).idle.get();
     }
 
     /**
-     * Accepts a task only when a thread is idle to take it; refused, the pool starts a thread for it. Workers
-     * take from it as from any blocking queue.
+     * Takes a task only by promising it a waiting thread, so no task ever waits behind busy ones; with none to
+     * promise, the offer is refused and the pool starts a thread for the task. A waiting thread whose keep-alive
+     * ends leaves only if more threads wait than tasks were promised to them; otherwise it waits on for its task.
      */
     private static final class IdleThreadQueue extends LinkedBlockingQueue<Runnable> {
 
-        private transient ElasticThreadPool pool;
+        /** Waiting threads minus the queued tasks promised to them: never negative. */
+        private final AtomicInteger idle = new AtomicInteger();
 
         @Override
         public boolean offer(Runnable task) {
-            return pool.threadIdle() && super.offer(task);
+            return takeOne(idle) && super.offer(task);
+        }
+
+        @Override
+        public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+            idle.incrementAndGet();
+            try {
+                Runnable task = super.poll(timeout, unit);
+                while (task == null) {
+                    if (takeOne(idle)) {
+                        return null; // no task is owed to the waiting threads beyond the others: leave
+                    }
+                    task = super.poll(timeout, unit);
+                }
+                return task;
+            } catch (InterruptedException e) {
+                takeOne(idle); // the pool is shutting down
+                throw e;
+            }
+        }
+
+        @Override
+        public Runnable take() throws InterruptedException {
+            return poll(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        }
+
+        /** Decrements when positive; whether it did. */
+        private static boolean takeOne(AtomicInteger count) {
+            return count.getAndUpdate(n -> n > 0 ? n - 1 : n) > 0;
         }
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 
@@ -20,13 +21,13 @@ import java.util.concurrent.ExecutorService;
 public final class KubernetesClients {
 
     /** As long as fabric8's default pool keeps an idle thread. */
-    private static final long IDLE_THREAD_SECONDS = 60;
+    private static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(60);
 
     /** Informer events and watch reconnects run here; one pool per client, stopped with it as fabric8's is. */
     private static final KubernetesClientBuilder.ExecutorSupplier TASKS = new KubernetesClientBuilder.ExecutorSupplier() {
         @Override
         public Executor get() {
-            return new ElasticThreadPool(new DefaultThreadFactory("caravan-kubernetes", true), IDLE_THREAD_SECONDS);
+            return new ElasticThreadPool(new DefaultThreadFactory("caravan-kubernetes", true), IDLE_THREAD_KEEP_ALIVE);
         }
 
         @Override
