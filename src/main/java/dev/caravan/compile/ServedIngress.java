@@ -113,12 +113,16 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
         if (timestamp == null || timestamp.isEmpty()) {
             return Instant.EPOCH;
         }
-        try {
-            if (inApiServerForm(timestamp)) {
+        if (inApiServerForm(timestamp)) {
+            try {
                 return LocalDateTime.of(number(timestamp, 0, 4), number(timestamp, 5, 7), number(timestamp, 8, 10),
                         number(timestamp, 11, 13), number(timestamp, 14, 16), number(timestamp, 17, 19))
                         .toInstant(ZoneOffset.UTC);
+            } catch (DateTimeException outOfRange) {
+                // 24:00:00 or a leap second: Instant.parse reads them, so they are left to it
             }
+        }
+        try {
             return Instant.parse(timestamp);
         } catch (DateTimeException unparsable) {
             return Instant.EPOCH;

@@ -287,16 +287,20 @@ class IngressCompilerTest {
                                 ingress("default/b").created("2021-01-01T10:00:00Z").rule(HOST, exact("/x", "bar:80")))
                         .expect(HOST, "/x", "default/bar:80")
                         .problem(WARNING, "default/a", "default/b"),
-                CompilerCase.named("conflict: every field of the API server's timestamps counts, down to the second")
+                CompilerCase.named("conflict: the API server's timestamps count to the second, whatever the names")
                         .given(APPS,
-                                ingress("default/a").created("2022-03-04T05:06:59Z").rule(HOST, exact("/x", "foo:80")),
-                                ingress("default/b").created("2022-03-04T05:07:00Z").rule(HOST, exact("/x", "bar:80")),
-                                ingress("default/c").created("2022-03-04T05:06:58.9Z").rule(HOST, exact("/y", "foo:80")),
-                                ingress("default/d").created("2022-03-04T05:06:58Z").rule(HOST, exact("/y", "bar:80")))
+                                ingress("default/z").created("2022-03-04T05:06:58Z").rule(HOST, exact("/x", "foo:80")),
+                                ingress("default/a").created("2022-03-04T05:06:59Z").rule(HOST, exact("/x", "bar:80")),
+                                ingress("default/y").created("2021-12-31T23:59:59Z").rule(HOST, exact("/y", "foo:80")),
+                                ingress("default/b").created("2022-01-01T00:00:00Z").rule(HOST, exact("/y", "bar:80")),
+                                ingress("default/x").created("2022-03-04T23:59:59Z").rule(HOST, exact("/w", "foo:80")),
+                                ingress("default/c").created("2022-03-04T24:00:00Z").rule(HOST, exact("/w", "bar:80")))
                         .expect(HOST, "/x", "default/foo:80")
-                        .expect(HOST, "/y", "default/bar:80")
-                        .problem(WARNING, "default/b", "default/a")
-                        .problem(WARNING, "default/c", "default/d"),
+                        .expect(HOST, "/y", "default/foo:80")
+                        .expect(HOST, "/w", "default/foo:80")
+                        .problem(WARNING, "default/a", "default/z")
+                        .problem(WARNING, "default/b", "default/y")
+                        .problem(WARNING, "default/c", "default/x"),
                 CompilerCase.named("conflict on a tie in creationTimestamp: namespace/name decides (namespace first)")
                         .given(app("a-ns/svc", "10.1.0.1"), app("b-ns/svc", "10.2.0.1"),
                                 ingress("b-ns/aaa").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")),
