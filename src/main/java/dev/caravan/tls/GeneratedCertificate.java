@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -7,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import javax.net.ssl.SSLException;
 
 /**
@@ -23,25 +23,29 @@ public final class GeneratedCertificate {
     }
 
     /**
-     * Whether an ECDSA (P-256) key can serve every client the settings let in: any TLS 1.3 client can use one,
-     * a TLS 1.2 client only through an ECDSA cipher suite. Where none is configured, the key is RSA, as
-     * ingress-nginx's fake certificate is. ECDSA where possible because an RSA key's primes take 0.3 to 1 s of a
-     * core at every start, and as much again for the JIT to compile BigInteger for the search (bench/scale).
+     * An ECDSA (P-256) key where it serves every client the settings let in, else RSA, as ingress-nginx's fake
+     * certificate is: any TLS 1.3 client can use an ECDSA key, a TLS 1.2 client only through an ECDSA cipher
+     * suite the TLS library enables. ECDSA where possible because an RSA key's primes take 0.3 to 1 s of a core
+     * at every start, and as much again for the JIT to compile BigInteger for the search (bench/scale).
      */
-    static boolean ecdsaUsable(TlsSettings settings) {
-        boolean tls12 = settings.protocols().stream().anyMatch(protocol -> !protocol.equals("TLSv1.3"));
-        return !tls12 || settings.ciphers().stream().anyMatch(cipher -> cipher.toUpperCase(Locale.ROOT).contains("ECDSA"));
+    public static ServerCertificate create(TlsSettings settings) {
+        ServerCertificate ecdsa = create(settings, "EC", 256);
+        return ecdsaServesAll(settings, ecdsa.context()) ? ecdsa : create(settings, "RSA", 2048);
     }
 
-    public static ServerCertificate create(TlsSettings settings) {
+    static boolean ecdsaServesAll(TlsSettings settings, SslContext context) {
+        boolean tls12 = settings.protocols().stream().anyMatch(protocol -> !protocol.equals("TLSv1.3"));
+        return !tls12 || context.cipherSuites().stream().anyMatch(suite -> suite.contains("_ECDSA_"));
+    }
+
+    private static ServerCertificate create(TlsSettings settings, String algorithm, int bits) {
         Instant now = Instant.now();
         SelfSignedCertificate generated = null;
         try {
-            boolean ec = ecdsaUsable(settings);
-            generated = new SelfSignedCertificate(NAME, new SecureRandom(), ec ? 256 : 2048,
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))),
-                    ec ? "EC" : "RSA");
-            return new ServerCertificate(null, settings.serverContext(generated.key(), List.of(generated.cert())), generated.cert());
+            generated = new SelfSignedCertificate(NAME, new SecureRandom(), bits,
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), algorithm);
+            return new ServerCertificate(null, settings.serverContext(generated.key(), List.of(generated.cert())),
+                    generated.cert());
         } catch (CertificateException | SSLException e) {
             throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);
         } finally {

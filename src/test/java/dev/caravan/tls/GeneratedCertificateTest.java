@@ -46,13 +46,19 @@ class GeneratedCertificateTest {
     }
 
     @Test
-    void tls13AloneCanAlwaysUseEcdsa() {
-        assertThat(GeneratedCertificate.ecdsaUsable(new TlsSettings(List.of("TLSv1.3"), List.of(RSA_SUITE), true)))
-                .isTrue();
-        assertThat(GeneratedCertificate.ecdsaUsable(new TlsSettings(List.of("TLSv1.2"), List.of(RSA_SUITE), true)))
-                .isFalse();
-        assertThat(GeneratedCertificate.ecdsaUsable(new TlsSettings(List.of("TLSv1.2"),
-                List.of("ECDHE-ECDSA-AES128-GCM-SHA256"), true))).isTrue();
+    void theKeyIsRsaWhereTls12HasNoEcdsaSuiteTheTlsLibraryEnables() {
+        // static ECDH: named ECDSA, but no TLS library here enables it
+        String unsupported = "TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256";
+
+        assertThat(keyAlgorithm(new TlsSettings(List.of("TLSv1.3"), List.of(RSA_SUITE), true))).isEqualTo("EC");
+        assertThat(keyAlgorithm(new TlsSettings(List.of("TLSv1.3", "TLSv1.2"), List.of(RSA_SUITE, ECDSA_SUITE), true)))
+                .isEqualTo("EC");
+        assertThat(keyAlgorithm(new TlsSettings(List.of("TLSv1.2"), List.of(unsupported, RSA_SUITE), true)))
+                .isEqualTo("RSA");
+    }
+
+    private static String keyAlgorithm(TlsSettings settings) {
+        return GeneratedCertificate.create(settings).leaf().getPublicKey().getAlgorithm();
     }
 
     /** A handshake offering one protocol and one suite, with SNI for a host that has no certificate. */
