@@ -122,186 +122,196 @@ public final class Caravan {
     private RemoteJmx remoteJmx;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    public Caravan(CaravanOptions options) throws IOException {
+    public Caravan(CaravanOptions options) {
         this.options = options;
         TlsSettings tls = options.tlsSettings();
         // the two slow parts of start-up, each on a thread of its own while the rest is assembled
         StartupTask<ServerCertificate> generating = StartupTask.start("caravan-default-certificate",
                 () -> GeneratedCertificate.create(tls));
-        StartupTask<KubernetesClient> connecting = options.standalone() ? null : StartupTask.start(
-                "caravan-kubernetes-client", () -> KubernetesClients.create(options.kubeconfig(), options.apiserverHost()));
+        StartupTask<KubernetesClient> connecting = options.standalone() ? null
+                : StartupTask.start("caravan-kubernetes-client",
+                        () -> KubernetesClients.create(options.kubeconfig(), options.apiserverHost()));
         workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
-        main.configure().setName("caravan");
-        // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
-        // introspected at start, and none with a statistic to show
-        main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
-        main.configure().setJmxManagementMBeansLevel(ManagementMBeansLevel.RoutesOnly);
+        try {
+            main.configure().setName("caravan");
+            // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
+            // introspected at start, and none with a statistic to show
+            main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
+            main.configure().setJmxManagementMBeansLevel(ManagementMBeansLevel.RoutesOnly);
 
-        List<ProblemReporter> reporters = new ArrayList<>(List.of(new LoggingProblemReporter()));
-        StateSource source;
-        if (options.standalone()) {
-            ManifestFolder folder = new ManifestFolder(options.manifests(), store);
-            main.configure().addRoutesBuilder(new ManifestFolderRoutes(folder, 1000));
-            source = folder;
-        } else {
-            // the informers' routes come first, so that the lists are asked for as soon as Camel starts
-            KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
-            main.configure().addRoutesBuilder(kubernetesSource);
-            source = kubernetesSource;
-        }
-        main.addMainListener(new MainListenerSupport() {
-            @Override
-            public void beforeStop(BaseMainSupport ignored) {
-                drain();
-                if (statusWriter != null && options.updateStatusOnShutdown()) {
-                    clearStatusIfLeader();
-                }
+            List<ProblemReporter> reporters = new ArrayList<>(List.of(new LoggingProblemReporter()));
+            StateSource source;
+            if (options.standalone()) {
+                ManifestFolder folder = new ManifestFolder(options.manifests(), store);
+                main.configure().addRoutesBuilder(new ManifestFolderRoutes(folder, 1000));
+                source = folder;
+            } else {
+                // the informers' routes come first, so that the lists are asked for as soon as Camel starts
+                KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
+                main.configure().addRoutesBuilder(kubernetesSource);
+                source = kubernetesSource;
             }
-        });
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void beforeStop(BaseMainSupport ignored) {
+                    drain();
+                    if (statusWriter != null && options.updateStatusOnShutdown()) {
+                        clearStatusIfLeader();
+                    }
+                }
+            });
 
-        ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
-                options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough());
-        ServerCertificate generated = generating.get();
-        certificates = new CertificateStore(generated);
-        CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
-                options.defaultSslCertificate(), generated, Clock.systemUTC());
-        UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
-        List<CompilationListener> afterCompile = new ArrayList<>(List.of(certificateLoader,
-                new BackendTrustLoader(upstreamClient.trust())));
-        Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
-        afterCompile.add(management);
-        routeFolder = new RouteFolder(options.routes());
-        afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
-        UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
-        ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
-        afterCompile.add((state, compilation) -> {
-            upgrades.tableChanged(compilation.table(), table);
-            return List.of();
-        });
-        List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
-        accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog());
-        ControllerMetrics controllerMetrics = null;
-        if (options.metrics()) {
-            Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
-                    "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
-            RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags);
-            controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
-                    requestMetrics);
-            Gauge.builder("caravan.connections.open", connectionLimit, ConnectionLimit::open)
-                    .description("Client connections open").register(metrics);
-            FunctionCounter.builder("caravan.connections.refused", connectionLimit, ConnectionLimit::refused)
-                    .description("Client connections closed at once: --max-connections reached").register(metrics);
-            FunctionCounter.builder("caravan.upstream.ejections", upstreamClient.outliers(), OutlierDetection::ejections)
-                    .description("Endpoints ejected after consecutive failures").register(metrics);
-            if (source instanceof KubernetesSource kubernetesSource) {
-                for (ResourceKind kind : ResourceKind.values()) {
-                    Gauge.builder("caravan.informer.synced", kubernetesSource, k -> k.informerSynced(kind) ? 1 : 0)
-                            .tag("kind", kind.plural()).description("1 once the informer of the kind has listed it")
+            ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
+                    options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough());
+            ServerCertificate generated = generating.get();
+            certificates = new CertificateStore(generated);
+            CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
+                    options.defaultSslCertificate(), generated, Clock.systemUTC());
+            UpstreamClient upstreamClient = new UpstreamClient(upstreamSettings(options));
+            List<CompilationListener> afterCompile = new ArrayList<>(List.of(certificateLoader,
+                    new BackendTrustLoader(upstreamClient.trust())));
+            Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
+            afterCompile.add(management);
+            routeFolder = new RouteFolder(options.routes());
+            afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
+            UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
+            ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
+            afterCompile.add((state, compilation) -> {
+                upgrades.tableChanged(compilation.table(), table);
+                return List.of();
+            });
+            List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
+            accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog());
+            ControllerMetrics controllerMetrics = null;
+            if (options.metrics()) {
+                Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
+                        "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
+                RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags);
+                controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
+                        requestMetrics);
+                Gauge.builder("caravan.connections.open", connectionLimit, ConnectionLimit::open)
+                        .description("Client connections open").register(metrics);
+                FunctionCounter.builder("caravan.connections.refused", connectionLimit, ConnectionLimit::refused)
+                        .description("Client connections closed at once: --max-connections reached").register(metrics);
+                FunctionCounter.builder("caravan.upstream.ejections", upstreamClient.outliers(), OutlierDetection::ejections)
+                        .description("Endpoints ejected after consecutive failures").register(metrics);
+                if (source instanceof KubernetesSource kubernetesSource) {
+                    for (ResourceKind kind : ResourceKind.values()) {
+                        Gauge.builder("caravan.informer.synced", kubernetesSource, k -> k.informerSynced(kind) ? 1 : 0)
+                                .tag("kind", kind.plural()).description("1 once the informer of the kind has listed it")
+                                .register(metrics);
+                    }
+                }
+                if (accessLog != null) {
+                    FunctionCounter.builder("caravan.access.log.dropped", accessLog, AccessLog::dropped)
+                            .description("Access log lines dropped: the log's writer fell behind")
                             .register(metrics);
                 }
+                observers.add(requestMetrics);
+                afterCompile.add(controllerMetrics);
             }
             if (accessLog != null) {
-                FunctionCounter.builder("caravan.access.log.dropped", accessLog, AccessLog::dropped)
-                        .description("Access log lines dropped: the log's writer fell behind")
-                        .register(metrics);
+                observers.add(accessLog);
             }
-            observers.add(requestMetrics);
-            afterCompile.add(controllerMetrics);
-        }
-        if (accessLog != null) {
-            observers.add(accessLog);
-        }
-        if (connecting == null) {
-            kubernetes = null;
-            statusWriter = null;
-            leaderElection = null;
-            eventReporter = null;
-        } else {
-            kubernetes = connecting.get();
-            DecoderWarmUp.start(kubernetes);
-            main.bind("kubernetesClient", kubernetes);
-            leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
-                    options.podName(), options.electionLeaseDuration());
-            main.bind("caravanLeaderElection", leaderElection.service());
-            eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
-                    options.controllerClass(), options.podName());
-            reporters.add(eventReporter);
-            statusWriter = new IngressStatusWriter(kubernetes,
-                    new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
-                    store::current, () -> recompiler().last());
-            main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
-        }
-        recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
-                afterCompile);
-        recompiler.addChangeListener(new ChangePublisher(main::getCamelContext));
-        // Camel adds the EventNotifiers of its registry when it configures itself
-        main.bind("caravanRouteEvents", RouteReferences.routeEvents(recompiler::requestCompile));
-        if (controllerMetrics != null) {
-            controllerMetrics.bind(recompiler);
-        }
-        this.management = management;
-        main.addMainListener(new MainListenerSupport() {
-            // called by run() only; start() does these itself
-            @Override
-            public void afterStart(BaseMainSupport started) {
-                management.register(started.getCamelContext(), recompiler);
-                loadUserRoutes();
+            if (connecting == null) {
+                kubernetes = null;
+                statusWriter = null;
+                leaderElection = null;
+                eventReporter = null;
+            } else {
+                kubernetes = connecting.get();
+                DecoderWarmUp.start(kubernetes);
+                main.bind("kubernetesClient", kubernetes);
+                leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
+                        options.podName(), options.electionLeaseDuration());
+                main.bind("caravanLeaderElection", leaderElection.service());
+                eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
+                        options.controllerClass(), options.podName());
+                reporters.add(eventReporter);
+                statusWriter = new IngressStatusWriter(kubernetes,
+                        new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
+                        store::current, () -> recompiler().last());
+                main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
             }
-        });
-        source.onSynced(recompiler::requestCompile);
-        ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
-                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(),
-                options.httpsRedirectPort(), options.shutdownTimeout());
-        ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
-                options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
-                options.shutdownTimeout());
-        RateLimiters rateLimiters = new RateLimiters();
-        externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
-        basicAuthentication = new BasicAuthentication();
-        UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
-                USER_ROUTE_QUEUE);
-        RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
-        ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                connectionLimit, interceptors, externalAuth, basicAuthentication);
-        httpListener = new HttpListener(httpSettings, shared, null);
-        httpsListener = new HttpListener(httpsSettings, shared, certificates);
+            recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
+                    afterCompile);
+            recompiler.addChangeListener(new ChangePublisher(main::getCamelContext));
+            // Camel adds the EventNotifiers of its registry when it configures itself
+            main.bind("caravanRouteEvents", RouteReferences.routeEvents(recompiler::requestCompile));
+            if (controllerMetrics != null) {
+                controllerMetrics.bind(recompiler);
+            }
+            this.management = management;
+            main.addMainListener(new MainListenerSupport() {
+                // called by run() only; start() does these itself
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    management.register(started.getCamelContext(), recompiler);
+                    loadUserRoutes();
+                }
+            });
+            source.onSynced(recompiler::requestCompile);
+            ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
+                    options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(),
+                    options.httpsRedirectPort(), options.shutdownTimeout());
+            ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
+                    options.clientHeaderTimeout(), options.clientBodyTimeout(), options.proxyBodySize(), options.hsts(),
+                    options.shutdownTimeout());
+            RateLimiters rateLimiters = new RateLimiters();
+            externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
+            basicAuthentication = new BasicAuthentication();
+            UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
+                    USER_ROUTE_QUEUE);
+            RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
+            ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
+                    connectionLimit, interceptors, externalAuth, basicAuthentication);
+            httpListener = new HttpListener(httpSettings, shared, null);
+            httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
-        readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
-                .require("routing table compiled",
-                        () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion())
-                .require("HTTP listener bound",
-                        () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)))
-                .require("HTTPS listener bound",
-                        () -> httpsListener.bound() && routeStarted(ListenerRoutes.routeId(httpsSettings)));
+            readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
+                    .require("routing table compiled",
+                            () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion())
+                    .require("HTTP listener bound",
+                            () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)))
+                    .require("HTTPS listener bound",
+                            () -> httpsListener.bound() && routeStarted(ListenerRoutes.routeId(httpsSettings)));
 
-        if (!Files.isDirectory(options.routes())) {
-            LOG.info("No routes folder at {} (yet); user routes are loaded once it exists",
-                    options.routes().toAbsolutePath());
+            if (!Files.isDirectory(options.routes())) {
+                LOG.info("No routes folder at {} (yet); user routes are loaded once it exists",
+                        options.routes().toAbsolutePath());
+            }
+            // the routes Ingresses name are checked again once the folder's routes came or went
+            main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000, recompiler::requestCompile));
+            readiness.require("routes folder loaded", () -> routeFolder.ready(main.getCamelContext()));
+            main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
+            main.bind(HTTP_LISTENER_BEAN, httpListener);
+            main.bind(HTTPS_LISTENER_BEAN, httpsListener);
+            main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings, userRoutes));
+            main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings, userRoutes));
+            // the webhook serves a cluster; standalone, nothing calls it (requireRunnable refuses the combination)
+            if (kubernetes != null && options.webhookPort() != 0) {
+                admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
+                        options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
+                        options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
+                main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
+                main.configure().addRoutesBuilder(admissionWebhook.routes());
+                AdmissionWebhook webhook = admissionWebhook;
+                readiness.require("admission webhook bound", () -> webhook.bound()
+                        && routeStarted(AdmissionWebhook.routeId()));
+            } else {
+                admissionWebhook = null;
+            }
+            jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
+            main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
+                    options.metrics() ? metrics : null, jolokia));
+        } catch (RuntimeException | Error failure) {
+            // nothing started is left running: the client being built is closed once it is
+            if (connecting != null) {
+                connecting.whenDone(KubernetesClient::close);
+            }
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw failure;
         }
-        // the routes Ingresses name are checked again once the folder's routes came or went
-        main.configure().addRoutesBuilder(new RouteFolderRoutes(routeFolder, 1000, recompiler::requestCompile));
-        readiness.require("routes folder loaded", () -> routeFolder.ready(main.getCamelContext()));
-        main.bind(ListenerRoutes.EXCEPTION_HANDLER_BEAN, ClientFailures.instance());
-        main.bind(HTTP_LISTENER_BEAN, httpListener);
-        main.bind(HTTPS_LISTENER_BEAN, httpsListener);
-        main.configure().addRoutesBuilder(new ListenerRoutes(HTTP_LISTENER_BEAN, httpSettings, userRoutes));
-        main.configure().addRoutesBuilder(new ListenerRoutes(HTTPS_LISTENER_BEAN, httpsSettings, userRoutes));
-        // the webhook serves a cluster; standalone, nothing calls it (requireRunnable refuses the combination)
-        if (kubernetes != null && options.webhookPort() != 0) {
-            admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
-                    options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
-                    options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
-            main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
-            main.configure().addRoutesBuilder(admissionWebhook.routes());
-            AdmissionWebhook webhook = admissionWebhook;
-            readiness.require("admission webhook bound", () -> webhook.bound()
-                    && routeStarted(AdmissionWebhook.routeId()));
-        } else {
-            admissionWebhook = null;
-        }
-        jolokia = options.jolokia() ? new JolokiaEndpoint() : null;
-        main.configure().addRoutesBuilder(new AdminRoutes(options.bindAddress(), options.adminPort(), readiness,
-                options.metrics() ? metrics : null, jolokia));
     }
 
     /** Starts everything and returns; for tests and embedding. */

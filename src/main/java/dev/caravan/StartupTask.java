@@ -3,6 +3,7 @@ package dev.caravan;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /**
  * A slow piece of start-up (a key to generate, a client to build) run on a daemon thread of its own while the
@@ -27,6 +28,11 @@ final class StartupTask<T> {
         thread.setDaemon(true);
         thread.start();
         return task;
+    }
+
+    /** Hands the result to {@code use} once there, if the work succeeds: for a result no one will take. */
+    void whenDone(Consumer<? super T> use) {
+        result.thenAccept(use);
     }
 
     /** The result, once there: rethrows the work's exception (checked ones as the cause of an unchecked one). */
