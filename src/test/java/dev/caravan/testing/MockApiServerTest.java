@@ -208,9 +208,11 @@ class MockApiServerTest {
         ClosingWatcher fromLatest = new ClosingWatcher();
         Watch watch3 = client.services().watch(new ListOptionsBuilder().withResourceVersion(latest).build(), fromLatest);
         try {
+            await().atMost(SOON).until(() -> server.openWatches() == 1);
             client.services().resource(service("d")).create();
             await().atMost(SOON).until(() -> fromLatest.added.contains("d"));
-            assertThat(fromLatest.added).containsExactly("d");
+            // none of a, b and c; d may come twice if it landed while the watch opened
+            assertThat(fromLatest.added).containsOnly("d");
         } finally {
             watch3.close();
         }
