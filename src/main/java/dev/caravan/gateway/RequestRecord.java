@@ -139,10 +139,14 @@ public final class RequestRecord {
         return attempts;
     }
 
-    /** From the first try to the pod's last byte, or -1 when no pod was asked. */
+    /**
+     * From the first try to the pod's last byte, or -1 when no pod was asked. Never longer than the request: a
+     * pod's end handled in the same pass as the response's may be stamped just after the request's.
+     */
     public long upstreamNanos() {
-        return upstream == null ? -1 : Math.max(0, (upstreamEndNanos != 0 ? upstreamEndNanos : startNanos
-                + durationNanos) - upstreamStartNanos);
+        long requestEnd = startNanos + durationNanos;
+        long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
+        return upstream == null ? -1 : Math.max(0, upstreamEnd - upstreamStartNanos);
     }
 
     /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */
