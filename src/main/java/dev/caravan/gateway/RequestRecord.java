@@ -144,9 +144,12 @@ public final class RequestRecord {
      * pod's end handled in the same pass as the response's may be stamped just after the request's.
      */
     public long upstreamNanos() {
+        if (upstream == null) {
+            return -1;
+        }
         long requestEnd = startNanos + durationNanos;
         long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
-        return upstream == null ? -1 : Math.max(0, upstreamEnd - upstreamStartNanos);
+        return Math.max(0, upstreamEnd - upstreamStartNanos);
     }
 
     /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */

@@ -33,7 +33,7 @@ public final class GeneratedCertificate {
         return ecdsaServesAll(settings, ecdsa.context()) ? ecdsa : create(settings, "RSA", 2048);
     }
 
-    static boolean ecdsaServesAll(TlsSettings settings, SslContext context) {
+    private static boolean ecdsaServesAll(TlsSettings settings, SslContext context) {
         boolean tls12 = settings.protocols().stream().anyMatch(protocol -> !protocol.equals("TLSv1.3"));
         return !tls12 || context.cipherSuites().stream().anyMatch(suite -> suite.contains("_ECDSA_"));
     }
