@@ -131,7 +131,7 @@ public final class Caravan {
         StartupTask<KubernetesClient> connecting = options.standalone() ? null
                 : StartupTask.start("caravan-kubernetes-client",
                         () -> KubernetesClients.create(options.kubeconfig(), options.apiserverHost()));
-        workers = Transport.newGroup(new DefaultThreadFactory("caravan-io", true));
+        workers = Transport.newGroup(options.eventLoops(), new DefaultThreadFactory("caravan-io", true));
         try {
             main.configure().setName("caravan");
             // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
@@ -374,6 +374,11 @@ public final class Caravan {
 
     public Readiness readiness() {
         return readiness;
+    }
+
+    /** How many event loops serve the listeners and their connections to pods. */
+    public int eventLoops() {
+        return workers.executorCount();
     }
 
     public CaravanOptions options() {

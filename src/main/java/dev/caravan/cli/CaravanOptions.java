@@ -339,6 +339,11 @@ public final class CaravanOptions {
     }
 
     /** The most client connections open at once; 0 for no limit. */
+    /** Event-loop threads; 0 means one per available core. */
+    public int eventLoops() {
+        return Integer.parseInt(values.get(Option.EVENT_LOOPS).trim());
+    }
+
     public int maxConnections() {
         return Integer.parseInt(values.get(Option.MAX_CONNECTIONS).trim());
     }

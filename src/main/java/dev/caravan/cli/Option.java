@@ -66,6 +66,8 @@ public enum Option {
             "seconds a silent leader keeps the Lease"),
     POD_NAMESPACE("pod-namespace", Type.TEXT, "default", "namespace Caravan runs in, where its Lease lives"),
     POD_NAME("pod-name", Type.TEXT, null, "this replica's pod name (default: the host name)"),
+    EVENT_LOOPS("event-loops", Type.NUMBER, "0",
+            "threads serving the listeners and their connections to pods (0: one per available core)"),
     MAX_CONNECTIONS("max-connections", Type.NUMBER, "0",
             "client connections open at once, over all listeners; more are closed on accept (0: no limit)"),
     PROXY_CONNECT_TIMEOUT("proxy-connect-timeout", Type.SECONDS, "5", "seconds to connect to a pod"),

@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.NettyRuntime;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -21,9 +22,15 @@ public final class Transport {
     private Transport() {
     }
 
-    /** The event loops of the listeners and of their connections to pods; as many as Netty's default. */
-    public static MultithreadEventLoopGroup newGroup(ThreadFactory threads) {
-        return Epoll.isAvailable() ? new EpollEventLoopGroup(0, threads) : new NioEventLoopGroup(0, threads);
+    /**
+     * The event loops of the listeners and of their connections to pods: {@code count}, or with 0 one per
+     * core the JVM may use, as nginx's {@code worker_processes auto}. Not Netty's default of two per core:
+     * the loops never block, and a loop more than there are cores only waits for one, which shows in the
+     * latency's tail.
+     */
+    public static MultithreadEventLoopGroup newGroup(int count, ThreadFactory threads) {
+        int loops = count > 0 ? count : NettyRuntime.availableProcessors();
+        return Epoll.isAvailable() ? new EpollEventLoopGroup(loops, threads) : new NioEventLoopGroup(loops, threads);
     }
 
     /** Whether {@code group}, or the group of the loop it is, is epoll's. */

@@ -25,13 +25,15 @@ class CaravanOptionsTest {
         assertThat(options.defaultBackendService()).isNull();
         assertThat(options.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(options.eventLoops()).as("one per core, decided at start").isZero();
     }
 
     @Test
     void flagsTakeSpaceOrEqualsAndBooleanFlagsStandAlone() throws Exception {
         CaravanOptions options = parse("--manifests=examples", "--http-port", "9090", "--watch-ingress-without-class",
-                "--default-backend-service", "ops/fallback");
+                "--default-backend-service", "ops/fallback", "--event-loops", "3");
         assertThat(options.httpPort()).isEqualTo(9090);
+        assertThat(options.eventLoops()).isEqualTo(3);
         assertThat(options.watchIngressWithoutClass()).isTrue();
         assertThat(options.defaultBackendService().toString()).isEqualTo("ops/fallback");
     }
@@ -64,6 +66,7 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--ssl-ciphers=,")).hasMessage("--ssl-ciphers: names no cipher suite");
         assertThatThrownBy(() -> parse("--ssl-ciphers", "RC4-MD5")).hasMessageStartingWith("--ssl-ciphers: 'RC4-MD5' is not");
         assertThatThrownBy(() -> parse("--access-log-format", "xml")).hasMessage("--access-log-format: 'xml' is not json or combined");
+        assertThatThrownBy(() -> parse("--event-loops", "-1")).hasMessage("--event-loops: '-1' is negative");
         assertThatThrownBy(() -> parse("--log-level", "loud")).hasMessageStartingWith("--log-level: 'loud' is not");
     }
 
