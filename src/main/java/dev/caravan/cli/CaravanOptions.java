@@ -18,6 +18,9 @@ import java.util.Properties;
 /** Caravan's settings, resolved from the command line, then system properties, then the environment. */
 public final class CaravanOptions {
 
+    /** More threads than the largest machines have cores: a typo, not a setting. */
+    static final int MAX_EVENT_LOOPS = 1024;
+
     private final Map<Option, String> values;
 
     private CaravanOptions(Map<Option, String> values) {
@@ -77,6 +80,9 @@ public final class CaravanOptions {
         }
         if (jmxPasswordFile() != null && !jmxPasswordFile().toFile().isFile()) {
             throw new UsageException("--jmx-password-file: " + jmxPasswordFile() + " is not a file");
+        }
+        if (eventLoops() > MAX_EVENT_LOOPS) {
+            throw new UsageException("--event-loops: " + eventLoops() + " is more than " + MAX_EVENT_LOOPS);
         }
         if (standalone() && webhookPort() != 0) {
             throw new UsageException("--webhook-port: the admission webhook serves a cluster; drop it with --manifests");
@@ -338,12 +344,12 @@ public final class CaravanOptions {
         return seconds(Option.UPSTREAM_KEEPALIVE_TIMEOUT);
     }
 
-    /** The most client connections open at once; 0 for no limit. */
     /** Event-loop threads; 0 means one per available core. */
     public int eventLoops() {
         return Integer.parseInt(values.get(Option.EVENT_LOOPS).trim());
     }
 
+    /** The most client connections open at once; 0 for no limit. */
     public int maxConnections() {
         return Integer.parseInt(values.get(Option.MAX_CONNECTIONS).trim());
     }

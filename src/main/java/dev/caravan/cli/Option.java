@@ -67,7 +67,7 @@ public enum Option {
     POD_NAMESPACE("pod-namespace", Type.TEXT, "default", "namespace Caravan runs in, where its Lease lives"),
     POD_NAME("pod-name", Type.TEXT, null, "this replica's pod name (default: the host name)"),
     EVENT_LOOPS("event-loops", Type.NUMBER, "0",
-            "threads serving the listeners and their connections to pods (0: one per available core)"),
+            "threads serving the listeners, the webhook and the connections to pods (0: one per available core)"),
     MAX_CONNECTIONS("max-connections", Type.NUMBER, "0",
             "client connections open at once, over all listeners; more are closed on accept (0: no limit)"),
     PROXY_CONNECT_TIMEOUT("proxy-connect-timeout", Type.SECONDS, "5", "seconds to connect to a pod"),

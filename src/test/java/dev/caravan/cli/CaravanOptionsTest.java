@@ -93,6 +93,9 @@ class CaravanOptionsTest {
                 .hasMessage("--manifests runs without a cluster; drop --kubeconfig and --apiserver-host");
         assertThatThrownBy(() -> parse("--manifests", "no/such/dir").requireRunnable())
                 .hasMessage("--manifests: no/such/dir is not a directory");
+        assertThat(parse("--manifests", "src", "--event-loops", "1024").requireRunnable().eventLoops()).isEqualTo(1024);
+        assertThatThrownBy(() -> parse("--manifests", "src", "--event-loops", "100000").requireRunnable())
+                .hasMessage("--event-loops: 100000 is more than 1024");
     }
 
     @Test

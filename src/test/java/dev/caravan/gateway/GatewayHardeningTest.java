@@ -99,7 +99,7 @@ class GatewayHardeningTest {
                     + "Content-Length: " + smuggled.length() + "\r\n\r\n" + smuggled);
             assertThat(attacker.read(false).text()).isEqualTo("/outer");
         }
-        int victims = 2 * Runtime.getRuntime().availableProcessors();
+        int victims = 2 * caravan.caravan().eventLoops();
         List<RawHttp> connections = new java.util.ArrayList<>();
         for (int i = 0; i < victims; i++) {
             connections.add(new RawHttp(caravan.httpPort(), 5000));
