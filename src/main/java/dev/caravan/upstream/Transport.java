@@ -24,9 +24,11 @@ public final class Transport {
 
     /**
      * The event loops of the listeners and of their connections to pods: {@code count}, or with 0 one per
-     * core the JVM may use, as nginx's {@code worker_processes auto}. Not Netty's default of two per core:
-     * the loops never block, and a loop more than there are cores only waits for one, which shows in the
-     * latency's tail.
+     * core the JVM may use, as nginx's {@code worker_processes auto}. Not Netty's default of two per core
+     * (nor its {@code io.netty.eventLoopThreads}, which {@code --event-loops} replaces here): the loops never
+     * block, and a second loop per core makes a ready connection wait for the core, which shows in the
+     * latency's tail. On a machine saturated by other processes too, more loops take a larger share of the
+     * CPU from them; that is the throughput they buy.
      */
     public static MultithreadEventLoopGroup newGroup(int count, ThreadFactory threads) {
         int loops = count > 0 ? count : NettyRuntime.availableProcessors();
