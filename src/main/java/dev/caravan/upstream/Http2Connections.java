@@ -64,7 +64,10 @@ final class Http2Connections {
                         if (target.tls() != null) {
                             channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
                         }
-                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
+                        // a stream beyond the pod's SETTINGS_MAX_CONCURRENT_STREAMS waits for one to end, as a
+                        // request waits for a pooled HTTP/1.1 connection, instead of failing with 502
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().encoderEnforceMaxConcurrentStreams(true)
+                                .build();
                         channel.pipeline().addLast("h2", codec);
                         // pods push nothing Caravan asked for: streams they open are refused
                         channel.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusedStreams()));

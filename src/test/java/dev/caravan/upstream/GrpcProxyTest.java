@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
@@ -30,11 +31,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +66,9 @@ class GrpcProxyTest {
     };
     private static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
     private static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<String, String> SLOW = method("Slow", MethodDescriptor.MethodType.UNARY);
+    /** The h2c pod's SETTINGS_MAX_CONCURRENT_STREAMS. */
+    private static final int POD_STREAMS = 2;
     private static final MethodDescriptor<String, String> CHAT = method("Chat",
             MethodDescriptor.MethodType.BIDI_STREAMING);
     private static final Metadata.Key<String> USER = Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER);
@@ -73,6 +80,7 @@ class GrpcProxyTest {
     CaravanHarness caravan;
     ManagedChannel client;
     final List<String> seenAuthorities = new CopyOnWriteArrayList<>();
+    final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
 
     private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
         return MethodDescriptor.<String, String>newBuilder().setType(type)
@@ -87,6 +95,10 @@ class GrpcProxyTest {
                     response.onNext("echo " + request);
                     response.onCompleted();
                 }))
+                .addMethod(SLOW, ServerCalls.asyncUnaryCall((request, response) -> later.schedule(() -> {
+                    response.onNext("slow " + request);
+                    response.onCompleted();
+                }, 300, TimeUnit.MILLISECONDS)))
                 .addMethod(FAIL, ServerCalls.asyncUnaryCall((request, response) ->
                         response.onError(Status.NOT_FOUND.withDescription("no " + request).asRuntimeException())))
                 .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall((StreamObserver<String> response) -> new StreamObserver<String>() {
@@ -114,6 +126,7 @@ class GrpcProxyTest {
                 .build().start();
         int tlsPort = ((InetSocketAddress) tlsPod.getListenSockets().get(0)).getPort();
         pod = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.2", 0)).addService(echo)
+                .maxConcurrentCallsPerConnection(POD_STREAMS)
                 .intercept(new io.grpc.ServerInterceptor() {
                     @Override
                     public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
@@ -147,6 +160,7 @@ class GrpcProxyTest {
         caravan.close();
         pod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         tlsPod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        later.shutdownNow();
     }
 
     @Test
@@ -160,6 +174,19 @@ class GrpcProxyTest {
         // many calls share the pod's one HTTP/2 connection, a stream each
         for (int i = 0; i < 20; i++) {
             assertThat(ClientCalls.blockingUnaryCall(client, SAY, CallOptions.DEFAULT, "n" + i)).isEqualTo("echo n" + i);
+        }
+    }
+
+    @Test
+    void callsBeyondThePodsStreamLimitWaitForAStreamInsteadOfFailing() throws Exception {
+        // the pod's connection is up and its SETTINGS read: until then HTTP/2 puts no limit on streams
+        assertThat(ClientCalls.blockingUnaryCall(client, SAY, CallOptions.DEFAULT, "first")).isEqualTo("echo first");
+        List<ListenableFuture<String>> calls = new ArrayList<>();
+        for (int i = 0; i < 3 * POD_STREAMS; i++) {
+            calls.add(ClientCalls.futureUnaryCall(client.newCall(SLOW, CallOptions.DEFAULT), "c" + i));
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("slow c" + i);
         }
     }
 
