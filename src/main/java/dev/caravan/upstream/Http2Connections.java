@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -16,6 +17,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -29,6 +31,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -71,6 +74,7 @@ final class Http2Connections {
                         channel.pipeline().addLast("h2", codec);
                         // pods push nothing Caravan asked for: streams they open are refused
                         channel.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusedStreams()));
+                        channel.pipeline().addLast("settings", new FirstSettings(channel.eventLoop().newPromise()));
                         channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         channel.pipeline().addLast("idle-close", new CloseWhenIdle(codec));
                     }
@@ -127,12 +131,23 @@ final class Http2Connections {
                 return;
             }
             Channel channel = connect.channel();
-            channel.closeFuture().addListener(closed -> forget(target, connection));
+            channel.closeFuture().addListener(closed -> {
+                forget(target, connection);
+                connection.tryFailure(new ClosedChannelException());
+            });
+            // the pod's SETTINGS say how many streams it takes; until they arrive HTTP/2 sets no limit, and
+            // streams opened at once on a new connection would be refused past it
+            Future<Void> settings = channel.pipeline().get(FirstSettings.class).received();
+            var silence = loop.schedule(() -> {
+                if (connection.tryFailure(new ConnectTimeoutException("no SETTINGS from " + target.endpoint()
+                        + " within " + connectTimeout.toMillis() + " ms"))) {
+                    channel.close();
+                }
+            }, connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            connection.addListener(done -> silence.cancel(false));
             SslHandler tls = channel.pipeline().get(SslHandler.class);
             if (tls == null) {
-                // Netty completes the connect before it fires channelActive, where the codec sends the
-                // connection preface: a stream opened from here would write its HEADERS before the preface
-                loop.execute(() -> connection.setSuccess(channel));
+                settings.addListener(received -> connection.trySuccess(channel));
                 return;
             }
             tls.handshakeFuture().addListener(handshake -> {
@@ -143,7 +158,7 @@ final class Http2Connections {
                     connection.tryFailure(new SSLHandshakeException("the pod did not agree to h2 by ALPN"));
                     channel.close();
                 } else {
-                    connection.trySuccess(channel);
+                    settings.addListener(received -> connection.trySuccess(channel));
                 }
             });
         });
@@ -152,6 +167,28 @@ final class Http2Connections {
 
     private void forget(Target target, Future<Channel> connection) {
         connections.remove(target, connection);
+    }
+
+    /** Tells when the pod's first SETTINGS frame has been read (its connection preface). */
+    private static final class FirstSettings extends ChannelInboundHandlerAdapter {
+
+        private final Promise<Void> received;
+
+        FirstSettings(Promise<Void> received) {
+            this.received = received;
+        }
+
+        Future<Void> received() {
+            return received;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2SettingsFrame) {
+                received.trySuccess(null);
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** Closes a pod's connection that has been idle with no stream open. */

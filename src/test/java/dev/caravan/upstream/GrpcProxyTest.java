@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestCertificates;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -28,7 +29,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,6 +84,8 @@ class GrpcProxyTest {
     ManagedChannel client;
     final List<String> seenAuthorities = new CopyOnWriteArrayList<>();
     final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+    /** Accepts connections and never answers: no HTTP/2 SETTINGS. */
+    ServerSocket silentPod;
 
     private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
         return MethodDescriptor.<String, String>newBuilder().setType(type)
@@ -137,6 +142,7 @@ class GrpcProxyTest {
                 })
                 .build().start();
         int port = ((InetSocketAddress) pod.getListenSockets().get(0)).getPort();
+        silentPod = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.4"));
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.service("grpc"),
                 Manifests.slice("grpc-0", "grpc", "127.0.0.2", port, true),
@@ -145,7 +151,12 @@ class GrpcProxyTest {
                 Manifests.service("grpcs"),
                 Manifests.slice("grpcs-0", "grpcs", "127.0.0.3", tlsPort, true),
                 Manifests.ingress("grpcs", "grpcs.example.test", "/", "grpcs",
-                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPCS"))));
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPCS")),
+                Manifests.service("silent"),
+                Manifests.slice("silent-0", "silent", "127.0.0.4", silentPod.getLocalPort(), true),
+                Manifests.ingress("silent", "silent.example.test", "/", "silent",
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC",
+                                "nginx.ingress.kubernetes.io/proxy-connect-timeout", "1"))));
         caravan = CaravanHarness.start(manifests);
         client = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort()).overrideAuthority("grpc.example.test")
                 .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
@@ -161,6 +172,7 @@ class GrpcProxyTest {
         pod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         tlsPod.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         later.shutdownNow();
+        silentPod.close();
     }
 
     @Test
@@ -179,8 +191,7 @@ class GrpcProxyTest {
 
     @Test
     void callsBeyondThePodsStreamLimitWaitForAStreamInsteadOfFailing() throws Exception {
-        // the pod's connection is up and its SETTINGS read: until then HTTP/2 puts no limit on streams
-        assertThat(ClientCalls.blockingUnaryCall(client, SAY, CallOptions.DEFAULT, "first")).isEqualTo("echo first");
+        // all at once on a new pod connection: streams wait for the pod's SETTINGS, then for each other
         List<ListenableFuture<String>> calls = new ArrayList<>();
         for (int i = 0; i < 3 * POD_STREAMS; i++) {
             calls.add(ClientCalls.futureUnaryCall(client.newCall(SLOW, CallOptions.DEFAULT), "c" + i));
@@ -188,6 +199,12 @@ class GrpcProxyTest {
         for (int i = 0; i < calls.size(); i++) {
             assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("slow c" + i);
         }
+    }
+
+    @Test
+    void aPodThatSendsNoSettingsTimesOutAsAConnectionWould() throws Exception {
+        RawHttp.Response response = RawHttp.get(caravan.httpPort(), "silent.example.test", "/test.Echo/Say");
+        assertThat(response.status()).isEqualTo(504);
     }
 
     @Test
