@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -67,14 +66,11 @@ final class Http2Connections {
                         if (target.tls() != null) {
                             channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
                         }
-                        // a stream beyond the pod's SETTINGS_MAX_CONCURRENT_STREAMS waits for one to end, as a
-                        // request waits for a pooled HTTP/1.1 connection, instead of failing with 502
-                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().encoderEnforceMaxConcurrentStreams(true)
-                                .build();
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().build();
                         channel.pipeline().addLast("h2", codec);
                         // pods push nothing Caravan asked for: streams they open are refused
                         channel.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusedStreams()));
-                        channel.pipeline().addLast("settings", new FirstSettings(channel.eventLoop().newPromise()));
+                        channel.pipeline().addLast("pod-streams", new PodStreams(codec, channel.eventLoop().newPromise()));
                         channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         channel.pipeline().addLast("idle-close", new CloseWhenIdle(codec));
                     }
@@ -90,7 +86,8 @@ final class Http2Connections {
         Promise<Channel> stream = loop.newPromise();
         Target target = new Target(endpoint, tls);
         Future<Channel> connection = connections.get(target);
-        if (connection == null || connection.isDone() && (!connection.isSuccess() || !connection.getNow().isActive())) {
+        if (connection == null || connection.isDone() && (!connection.isSuccess() || !connection.getNow().isActive()
+                || streams(connection.getNow()).goingAway())) {
             connection = connect(target, connectTimeout);
         }
         connection.addListener(connected -> {
@@ -99,23 +96,43 @@ final class Http2Connections {
                 return;
             }
             Channel parent = (Channel) connected.getNow();
-            new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
-                @Override
-                protected void initChannel(Http2StreamChannel channel) {
-                    channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
-                    channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
-                    // a stream serves one exchange and is never pooled
-                    channel.pipeline().addLast("upstream", new PodConnection(target, 0));
-                }
-            }).open().addListener(opened -> {
-                if (opened.isSuccess()) {
-                    stream.trySuccess((Channel) opened.getNow());
-                } else {
-                    stream.tryFailure(opened.cause());
-                }
-            });
+            PodStreams streams = streams(parent);
+            if (streams == null) {
+                stream.tryFailure(new ClosedChannelException());
+                return;
+            }
+            // beyond the pod's SETTINGS_MAX_CONCURRENT_STREAMS a request waits for a stream to end, as one
+            // waits for a pooled HTTP/1.1 connection, instead of being refused with 502
+            streams.acquire(stream, connectTimeout.toMillis(), slots -> open(parent, target, stream, slots));
         });
         return stream;
+    }
+
+    private static PodStreams streams(Channel connection) {
+        return connection.pipeline().get(PodStreams.class);
+    }
+
+    private static void open(Channel parent, Target target, Promise<Channel> stream, PodStreams slots) {
+        new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel channel) {
+                channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
+                channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
+                // a stream serves one exchange and is never pooled
+                channel.pipeline().addLast("upstream", new PodConnection(target, 0));
+            }
+        }).open().addListener(opened -> {
+            if (!opened.isSuccess()) {
+                slots.released();
+                stream.tryFailure(opened.cause());
+                return;
+            }
+            Channel child = (Channel) opened.getNow();
+            child.closeFuture().addListener(closed -> slots.released());
+            if (!stream.trySuccess(child)) {
+                child.close();
+            }
+        });
     }
 
     private Future<Channel> connect(Target target, Duration connectTimeout) {
@@ -137,7 +154,7 @@ final class Http2Connections {
             });
             // the pod's SETTINGS say how many streams it takes; until they arrive HTTP/2 sets no limit, and
             // streams opened at once on a new connection would be refused past it
-            Future<Void> settings = channel.pipeline().get(FirstSettings.class).received();
+            Future<Void> settings = streams(channel).settingsReceived();
             var silence = loop.schedule(() -> {
                 if (connection.tryFailure(new ConnectTimeoutException("no SETTINGS from " + target.endpoint()
                         + " within " + connectTimeout.toMillis() + " ms"))) {
@@ -167,28 +184,6 @@ final class Http2Connections {
 
     private void forget(Target target, Future<Channel> connection) {
         connections.remove(target, connection);
-    }
-
-    /** Tells when the pod's first SETTINGS frame has been read (its connection preface). */
-    private static final class FirstSettings extends ChannelInboundHandlerAdapter {
-
-        private final Promise<Void> received;
-
-        FirstSettings(Promise<Void> received) {
-            this.received = received;
-        }
-
-        Future<Void> received() {
-            return received;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2SettingsFrame) {
-                received.trySuccess(null);
-            }
-            ctx.fireChannelRead(msg);
-        }
     }
 
     /** Closes a pod's connection that has been idle with no stream open. */

@@ -70,6 +70,7 @@ class GrpcProxyTest {
     private static final MethodDescriptor<String, String> SAY = method("Say", MethodDescriptor.MethodType.UNARY);
     private static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
     private static final MethodDescriptor<String, String> SLOW = method("Slow", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<String, String> HOLD = method("Hold", MethodDescriptor.MethodType.UNARY);
     /** The h2c pod's SETTINGS_MAX_CONCURRENT_STREAMS. */
     private static final int POD_STREAMS = 2;
     private static final MethodDescriptor<String, String> CHAT = method("Chat",
@@ -104,6 +105,10 @@ class GrpcProxyTest {
                     response.onNext("slow " + request);
                     response.onCompleted();
                 }, 300, TimeUnit.MILLISECONDS)))
+                .addMethod(HOLD, ServerCalls.asyncUnaryCall((request, response) -> later.schedule(() -> {
+                    response.onNext("held " + request);
+                    response.onCompleted();
+                }, 2500, TimeUnit.MILLISECONDS)))
                 .addMethod(FAIL, ServerCalls.asyncUnaryCall((request, response) ->
                         response.onError(Status.NOT_FOUND.withDescription("no " + request).asRuntimeException())))
                 .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall((StreamObserver<String> response) -> new StreamObserver<String>() {
@@ -152,12 +157,16 @@ class GrpcProxyTest {
                 Manifests.slice("grpcs-0", "grpcs", "127.0.0.3", tlsPort, true),
                 Manifests.ingress("grpcs", "grpcs.example.test", "/", "grpcs",
                         Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPCS")),
+                Manifests.ingress("limited", "limited.example.test", "/", "grpc",
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC",
+                                "nginx.ingress.kubernetes.io/proxy-connect-timeout", "1")),
                 Manifests.service("silent"),
                 Manifests.slice("silent-0", "silent", "127.0.0.4", silentPod.getLocalPort(), true),
                 Manifests.ingress("silent", "silent.example.test", "/", "silent",
                         Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC",
                                 "nginx.ingress.kubernetes.io/proxy-connect-timeout", "1"))));
-        caravan = CaravanHarness.start(manifests);
+        // one loop: every call shares one connection to the pod, and so its stream limit
+        caravan = CaravanHarness.start(manifests, "--event-loops", "1");
         client = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort()).overrideAuthority("grpc.example.test")
                 .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
                 .build();
@@ -199,6 +208,37 @@ class GrpcProxyTest {
         for (int i = 0; i < calls.size(); i++) {
             assertThat(calls.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("slow c" + i);
         }
+    }
+
+    @Test
+    void aCallWaitingForAStreamLongerThanTheConnectTimeoutGets504AndNeverReachesThePod() throws Exception {
+        List<ListenableFuture<String>> holding = new ArrayList<>();
+        for (int i = 0; i < POD_STREAMS; i++) {
+            holding.add(ClientCalls.futureUnaryCall(client.newCall(HOLD, CallOptions.DEFAULT), "h" + i));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seenAuthorities.size() < POD_STREAMS && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(seenAuthorities).hasSize(POD_STREAMS);
+        ManagedChannel limited = NettyChannelBuilder.forAddress("127.0.0.1", caravan.httpsPort())
+                .overrideAuthority("limited.example.test")
+                .sslContext(GrpcSslContexts.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build())
+                .build();
+        try {
+            // the pod's streams are all held: this call waits for one, for proxy-connect-timeout (1 s)
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(limited, SAY, CallOptions.DEFAULT, "late"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getDescription()).contains("504"));
+        } finally {
+            limited.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < holding.size(); i++) {
+            assertThat(holding.get(i).get(10, TimeUnit.SECONDS)).isEqualTo("held h" + i);
+        }
+        // given up while waiting, the call was never sent to the pod, not even once a stream was free
+        Thread.sleep(200);
+        assertThat(seenAuthorities).noneMatch(seen -> seen.startsWith("limited.example.test"));
     }
 
     @Test
