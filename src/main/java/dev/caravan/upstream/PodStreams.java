@@ -58,15 +58,13 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
             open.accept(this);
             return;
         }
-        Waiter[] self = new Waiter[1];
         ScheduledFuture<?> timeout = ctx.executor().schedule(() -> {
-            if (waiting.remove(self[0])) {
+            if (waiting.removeIf(waiter -> waiter.stream() == stream)) {
                 stream.tryFailure(new ConnectTimeoutException("no free stream on " + ctx.channel().remoteAddress()
                         + " (the pod takes " + limit() + ") within " + timeoutMillis + " ms"));
             }
         }, timeoutMillis, TimeUnit.MILLISECONDS);
-        self[0] = new Waiter(stream, open, timeout);
-        waiting.add(self[0]);
+        waiting.add(new Waiter(stream, open, timeout));
     }
 
     /** One of the streams opened through {@link #acquire} ended: a waiting request may have it. */
