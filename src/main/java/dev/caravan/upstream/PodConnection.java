@@ -4,6 +4,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -31,6 +34,8 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private ProxyCall call;
     private int uses;
+    /** Whether the pod refused this HTTP/2 stream before doing anything with it. */
+    private boolean refused;
     private long idleSince;
     private ScheduledFuture<?> idleTimer;
 
@@ -135,10 +140,27 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
+    /**
+     * An HTTP/2 stream's reset and the connection's GOAWAY arrive as events, before the stream closes. The
+     * stream was not processed if the pod refused it, or if the GOAWAY reaches it: Netty passes a GOAWAY on
+     * only to the streams above its last stream id.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof Http2ResetFrame reset) {
+            refused |= reset.errorCode() == Http2Error.REFUSED_STREAM.code();
+        } else if (event instanceof Http2GoAwayFrame goAway) {
+            refused = true;
+            goAway.release();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (call != null) {
-            call.upstreamClosed(ctx.channel(), null);
+            call.upstreamClosed(ctx.channel(), refused ? new StreamRefused(target.endpoint()) : null);
         }
     }
 

@@ -63,6 +63,8 @@ public final class ProxyCall {
     private PodConnection pod;
     private boolean upstreamReused;
     private HttpContent pendingContent;
+    /** The body sent on an HTTP/2 stream, kept to send again if the pod refuses the stream; else {@code null}. */
+    private final RequestReplay replay;
     private boolean requestBodySent;
     private long requestBodyBytes;
     private boolean requestComplete;
@@ -98,6 +100,7 @@ public final class ProxyCall {
             // gRPC servers want it, and HTTP/2 allows TE with this one value
             request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
+        replay = options.http2() ? new RequestReplay() : null;
         // drained and ejected endpoints count as tried: the balancer avoids them, and no retry goes there
         client.drains().addDrainedOf(backend, tried);
         client.outliers().addEjectedOf(backend, tried);
@@ -178,9 +181,15 @@ public final class ProxyCall {
         listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
         pod.attach(this);
         channel.write(request);
+        // a stream the pod refused: what of the body had gone goes again
+        boolean resent = replay != null && replay.resend(channel);
         if (requestComplete) {
-            // a retry of a request without body: its end was already read from the client
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            // a retry: the request's end was already read from the client
+            if (resent) {
+                channel.flush();
+            } else {
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             startReadTimer();
         } else if (pendingContent != null) {
             HttpContent content = pendingContent;
@@ -219,6 +228,9 @@ public final class ProxyCall {
         }
         if (content.content().isReadable()) {
             requestBodySent = true;
+        }
+        if (replay != null) {
+            replay.keep(content);
         }
         ChannelFuture written = channel.writeAndFlush(content);
         if (last) {
@@ -294,6 +306,10 @@ public final class ProxyCall {
     /** Returns whether the response head was forwarded (false for interim 1xx responses). */
     private boolean startResponse(HttpResponse response) {
         int code = response.status().code();
+        if (replay != null && code >= 101) {
+            // the pod processed the stream: it is never refused now
+            replay.release();
+        }
         if (code == 101 && request.headers().contains(HttpHeaderNames.UPGRADE)
                 && response.headers().contains(HttpHeaderNames.UPGRADE)) {
             // the client asked to switch and the pod agreed: the call ends, the connections get joined
@@ -399,6 +415,13 @@ public final class ProxyCall {
             listener.aborted("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
             return;
         }
+        if (cause instanceof StreamRefused && replay != null && replay.whole() && attempts < MAX_STALE_RETRIES) {
+            // RFC 9113 8.7: the pod did nothing with the stream, so any request may go again, the same pod too
+            tried.remove(endpoint);
+            cancelReadTimer();
+            attempt();
+            return;
+        }
         boolean staleConnection = upstreamReused && !requestBodySent && IDEMPOTENT.contains(request.method());
         if (!staleConnection) {
             // a pooled connection the pod had closed says nothing about the pod
@@ -446,6 +469,7 @@ public final class ProxyCall {
         cancelReadTimer();
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
+        releaseReplay();
         if (upstream != null) {
             detach().close();
         }
@@ -475,7 +499,14 @@ public final class ProxyCall {
         }
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
+        releaseReplay();
         listener.failed(status, reason, requestComplete);
+    }
+
+    private void releaseReplay() {
+        if (replay != null) {
+            replay.release();
+        }
     }
 
     private Channel detach() {

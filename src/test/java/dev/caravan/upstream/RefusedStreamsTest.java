@@ -1,0 +1,248 @@
+package dev.caravan.upstream;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pod may close an HTTP/2 stream before doing anything with it (RFC 9113 section 8.7): RST_STREAM
+ * REFUSED_STREAM, or a GOAWAY whose last stream id is below it. Caravan then sends the request again, body
+ * and all, whatever its method. The pod here is a bare Netty HTTP/2 server told what to do with each stream.
+ */
+class RefusedStreamsTest {
+
+    enum Action { ANSWER, REFUSE_AT_HEADERS, REFUSE_AT_END, GO_AWAY_AT_HEADERS, RESET_AT_HEADERS }
+
+    @TempDir
+    Path manifests;
+    EventLoopGroup group;
+    CaravanHarness caravan;
+    /** What the pod does with each new stream, in turn; once empty, it answers. */
+    final ConcurrentLinkedQueue<Action> actions = new ConcurrentLinkedQueue<>();
+    final AtomicInteger streams = new AtomicInteger();
+    final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+
+    @BeforeEach
+    void start() throws Exception {
+        group = new NioEventLoopGroup(1);
+        Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        connections.add(channel);
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
+                        channel.pipeline().addLast(codec);
+                        channel.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                            @Override
+                            protected void initChannel(Http2StreamChannel stream) {
+                                stream.pipeline().addLast(new PodStream(codec));
+                            }
+                        }));
+                    }
+                }).bind(new InetSocketAddress("127.0.0.2", 0)).sync().channel();
+        int port = ((InetSocketAddress) server.localAddress()).getPort();
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                Manifests.service("pod"),
+                Manifests.slice("pod-0", "pod", "127.0.0.2", port, true),
+                Manifests.ingress("pod", "refusing.example.test", "/", "pod",
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC"))));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    @Test
+    void aStreamRefusedAtItsHeadersIsSentAgainWithItsWholeBody() throws Exception {
+        actions.add(Action.REFUSE_AT_HEADERS);
+        byte[] body = body(20_000);
+        RawHttp.Response response = post(body);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(body);
+        assertThat(streams).hasValue(2);
+        assertNothingKept();
+    }
+
+    @Test
+    void aStreamRefusedAfterItsWholeBodyIsSentAgainWhenTheBodyWasKept() throws Exception {
+        actions.add(Action.REFUSE_AT_END);
+        byte[] body = body(RequestReplay.MAX_BYTES - 1000);
+        RawHttp.Response response = post(body);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(body);
+        assertThat(streams).hasValue(2);
+        assertNothingKept();
+    }
+
+    @Test
+    void aBodyTooLargeToKeepIsNotSentAgain() throws Exception {
+        actions.add(Action.REFUSE_AT_END);
+        RawHttp.Response response = post(body(RequestReplay.MAX_BYTES + 1000));
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(streams).hasValue(1);
+        assertNothingKept();
+    }
+
+    @Test
+    void aStreamAboveTheLastStreamIdOfAGoAwayGoesOnANewConnection() throws Exception {
+        actions.add(Action.GO_AWAY_AT_HEADERS);
+        byte[] body = body(5_000);
+        RawHttp.Response response = post(body);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(body);
+        assertThat(streams).hasValue(2);
+        assertThat(connections).hasSize(2);
+        assertNothingKept();
+    }
+
+    @Test
+    void aPodThatKeepsRefusingGets502AfterThreeTries() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            actions.add(Action.REFUSE_AT_HEADERS);
+        }
+        assertThat(post(body(100)).status()).isEqualTo(502);
+        assertThat(streams).hasValue(3);
+        assertNothingKept();
+    }
+
+    @Test
+    void aStreamResetForAnotherReasonIsNotSentAgain() throws Exception {
+        // the pod may have acted on it: a POST goes to a pod once
+        actions.add(Action.RESET_AT_HEADERS);
+        assertThat(post(body(100)).status()).isEqualTo(502);
+        assertThat(streams).hasValue(1);
+        assertNothingKept();
+    }
+
+    private RawHttp.Response post(byte[] body) throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST /upload HTTP/1.1\r\nHost: refusing.example.test\r\nContent-Length: " + body.length
+                    + "\r\n\r\n");
+            http.send(body);
+            return http.read(false);
+        }
+    }
+
+    private static byte[] body(int size) {
+        byte[] body = new byte[size];
+        new Random(size).nextBytes(body);
+        return body;
+    }
+
+    /** Nothing stays held once the requests are over (each call releases what it kept). */
+    private static void assertNothingKept() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (RequestReplay.held() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(RequestReplay.held()).isZero();
+    }
+
+    /** One stream of the pod: does what the test said, or echoes the request body back. */
+    private final class PodStream extends ChannelInboundHandlerAdapter {
+
+        private final Http2FrameCodec codec;
+        private Action action;
+        private ByteBuf received;
+
+        PodStream(Http2FrameCodec codec) {
+            this.codec = codec;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof Http2HeadersFrame headers) {
+                    streams.incrementAndGet();
+                    Action next = actions.poll();
+                    action = next == null ? Action.ANSWER : next;
+                    received = ctx.alloc().buffer();
+                    switch (action) {
+                        case REFUSE_AT_HEADERS -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                        case RESET_AT_HEADERS -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+                        case GO_AWAY_AT_HEADERS -> {
+                            // shutting down: no stream was processed, this one included
+                            Channel connection = ctx.channel().parent();
+                            codec.goAway(connection.pipeline().context(codec), 0, Http2Error.NO_ERROR.code(),
+                                    Unpooled.EMPTY_BUFFER, connection.newPromise());
+                            connection.flush();
+                        }
+                        default -> { }
+                    }
+                    if (headers.isEndStream()) {
+                        ended(ctx);
+                    }
+                } else if (msg instanceof Http2DataFrame data) {
+                    if (received != null) {
+                        received.writeBytes(data.content());
+                    }
+                    if (data.isEndStream()) {
+                        ended(ctx);
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void ended(ChannelHandlerContext ctx) {
+            if (action == Action.REFUSE_AT_END) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+            } else if (action == Action.ANSWER) {
+                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                        .setInt("content-length", received.readableBytes())));
+                ctx.writeAndFlush(new DefaultHttp2DataFrame(received.retain(), true));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (received != null) {
+                received.release();
+            }
+            ctx.fireChannelInactive();
+        }
+    }
+}
