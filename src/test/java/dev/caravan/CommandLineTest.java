@@ -76,6 +76,8 @@ class CommandLineTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CaravanMain.class.getName(),
                 "--manifests", manifests.toString(), "--bind-address", "127.0.0.1", "--http-port", Integer.toString(http),
+                // not the repository's routes/: their demo backend's port and audit log are the user's
+                "--routes", manifests.resolve("no-routes").toString(),
                 "--https-port", Integer.toString(FreePorts.next()), "--admin-port", Integer.toString(admin),
                 "--shutdown-grace-period", "0", "--shutdown-timeout", "1"));
         Process caravan = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -4,10 +4,15 @@ import dev.caravan.extension.UserRoutes;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.AttributeKey;
+import java.net.URISyntaxException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.netty.NettyConstants;
 import org.apache.camel.support.AsyncProcessorSupport;
+import org.apache.camel.util.URISupport;
 
 /**
  * Serves a request whose Ingress backend is a user's Camel route ({@code resource: {apiGroup: caravan.dev,
@@ -43,7 +48,9 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
     public boolean process(Exchange exchange, AsyncCallback callback) {
         String routeId = routeOf(exchange);
         channel(exchange).attr(ROUTE).set(null);
+        Map<String, Object> query = queryHeaders(exchange);
         routes.send(routeId, exchange, outcome -> {
+            dropUnchanged(exchange, query);
             if (outcome != UserRoutes.Outcome.RAN) {
                 // BUSY or NO_ROUTE: this send never abandons
                 RequestWarnings.warn("503 for a CamelRoute backend: {}", outcome == UserRoutes.Outcome.BUSY
@@ -58,5 +65,37 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
             callback.done(false);
         });
         return false;
+    }
+
+    /**
+     * The message headers camel-netty-http made of the query's parameters, as they are before the route runs.
+     * Parsed as camel-netty-http parses them, so the names are the same.
+     */
+    private static Map<String, Object> queryHeaders(Exchange exchange) {
+        String query = exchange.getMessage().getHeader(Exchange.HTTP_RAW_QUERY, String.class);
+        Map<String, Object> headers = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return headers;
+        }
+        try {
+            for (String name : URISupport.parseQuery(query, false, true).keySet()) {
+                headers.put(name, exchange.getMessage().getHeader(name));
+            }
+        } catch (URISyntaxException e) {
+            // camel-netty-http made no headers of a query it could not parse either
+        }
+        return headers;
+    }
+
+    /**
+     * A query parameter the route left as it came is no response header: else a link could set any, a
+     * {@code Set-Cookie} or a {@code Location}, on a route that keeps the request's headers.
+     */
+    private static void dropUnchanged(Exchange exchange, Map<String, Object> query) {
+        query.forEach((name, value) -> {
+            if (value != null && Objects.equals(exchange.getMessage().getHeader(name), value)) {
+                exchange.getMessage().removeHeader(name);
+            }
+        });
     }
 }

@@ -82,6 +82,20 @@ class CamelRouteBackendTest {
                     assertThat(greeted.status()).isEqualTo(200);
                     assertThat(greeted.header("X-Served-By")).isEqualTo("greeter");
                 }
+                // query parameters are message headers too; a route that keeps the request's headers does not
+                // let a link set response headers with them
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("GET /greet/x?Set-Cookie=session%3Devil&Location=http://evil.example/&y=1&X-Served-By=me"
+                            + " HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+                    RawHttp.Response greeted = http.read(false);
+                    assertThat(greeted.status()).isEqualTo(200);
+                    assertThat(greeted.headers("Set-Cookie")).isEmpty();
+                    assertThat(greeted.header("Location")).isNull();
+                    assertThat(greeted.header("y")).isNull();
+                    // a header the route set is its own, whatever the query said
+                    assertThat(greeted.headers("X-Served-By")).containsExactly("greeter");
+                    assertThat(greeted.text()).contains("(Set-Cookie=session=evil&Location=http://evil.example/&y=1");
+                }
             }
         }
     }
