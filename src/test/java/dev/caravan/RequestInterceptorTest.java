@@ -154,6 +154,13 @@ class RequestInterceptorTest {
             client.send("GET / HTTP/1.1\r\nHost: enriched.test\r\nX-Token: t2\r\n\r\n");
             assertThat(client.read(false).status()).isEqualTo(200);
             assertThat(pod.last().headers().get("X-User")).isEqualTo("user-of-t2");
+
+            // a header the interceptor set is not the client's to drop by naming it hop-by-hop
+            client.send("GET / HTTP/1.1\r\nHost: enriched.test\r\nX-Token: t4\r\nX-Hop: h\r\n"
+                    + "Connection: keep-alive, X-User, X-Hop\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            assertThat(pod.last().headers().get("X-User")).isEqualTo("user-of-t4");
+            assertThat(pod.last().headers().contains("X-Hop")).isFalse();
         }
     }
 

@@ -376,6 +376,10 @@ public final class CaravanOptions {
         return seconds(Option.CLIENT_BODY_TIMEOUT);
     }
 
+    public Duration clientSendTimeout() {
+        return seconds(Option.CLIENT_SEND_TIMEOUT);
+    }
+
     public Duration proxyReadTimeout() {
         return seconds(Option.PROXY_READ_TIMEOUT);
     }

@@ -80,6 +80,8 @@ public enum Option {
             "seconds a request head may take to arrive whole before 408"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
             "seconds a request body may stop arriving before the request gets 408"),
+    CLIENT_SEND_TIMEOUT("client-send-timeout", Type.SECONDS, "60",
+            "seconds a client may take none of its response before the connection is closed (nginx send_timeout)"),
     UPGRADE_GRACE_PERIOD("upgrade-grace-period", Type.SECONDS, "10",
             "seconds a WebSocket (any upgraded connection) stays open after its pod left the Service"),
     SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.NUMBER, "5",

@@ -8,14 +8,14 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a client's request head into the one sent to a pod, as ingress-nginx does by default: the
- * original Host kept, hop-by-hop headers dropped, the client's address appended to
- * {@code X-Forwarded-For}, and the rest of the {@code X-Forwarded-*} family set from what this
- * connection saw: client-sent values of those are replaced, never trusted.
+ * original Host kept, hop-by-hop headers dropped, and the {@code X-Forwarded-*} family, {@code X-Forwarded-For}
+ * included, set from what this connection saw: client-sent values of those are replaced, never trusted
+ * (ingress-nginx keeps a client's {@code X-Forwarded-For} chain only with {@code use-forwarded-headers} and
+ * {@code compute-full-forwarded-for}, which Caravan does not have).
  */
 final class ForwardedHeaders {
 
@@ -46,8 +46,7 @@ final class ForwardedHeaders {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         headers.set(HttpHeaderNames.HOST, host);
-        List<String> chain = headers.contains(X_FORWARDED_FOR) ? headers.getAll(X_FORWARDED_FOR) : List.of();
-        headers.set(X_FORWARDED_FOR, chain.isEmpty() ? ip : String.join(", ", chain) + ", " + ip);
+        headers.set(X_FORWARDED_FOR, ip);
         headers.set(X_REAL_IP, ip);
         headers.set(X_FORWARDED_HOST, host);
         headers.set(X_FORWARDED_PORT, port);

@@ -231,7 +231,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
         boolean conflictingFraming = Boolean.TRUE.equals(ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING)
                 .getAndSet(null));
-        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY;
+        // a body behind Expect: 100-continue may never come once Caravan answers without a 100: not waited for
+        requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY
+                && !(contentLength > 0 && HttpUtil.is100ContinueExpected(request));
         keepAlive = HttpUtil.isKeepAlive(request) && !conflictingFraming;
         headRequest = HttpMethod.HEAD.equals(request.method());
         HttpResponseStatus framing = unsupportedFraming(request);
@@ -252,9 +254,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
-        if (HttpMethod.CONNECT.equals(request.method())) {
-            // an ingress is no forward proxy; a tunnel would also leave the pooled connection unusable
+        if (HttpMethod.CONNECT.equals(request.method()) || HttpMethod.TRACE.equals(request.method())) {
+            // an ingress is no forward proxy, and a tunnel would leave the pooled connection unusable; TRACE
+            // would echo what the client sent, as nginx refuses it
             respondAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED);
+            return;
+        }
+        if (!RequestTarget.readBytes(request) || request.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
+            // RFC 9112 3.2: two Hosts are a bad request, whichever a router or a pod would pick
+            respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
         if (!gateway.table().serving()) {
@@ -426,6 +434,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             HttpHeaders headers = request.headers();
             changes.removed().forEach(headers::remove);
             changes.set().forEach(headers::set);
+            if (!changes.set().isEmpty() && headers.contains(HttpHeaderNames.CONNECTION)) {
+                // a header the check set is Caravan's, not the client's to have dropped as hop-by-hop
+                keepListedExcept(headers, changes.set().keySet());
+            }
             next.run();
         } else if (verdict instanceof Verdict.Answer answer) {
             finishLocally(checkAnswer(answer), false);
@@ -433,6 +445,24 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             RequestWarnings.warn("{} for a request from {}: {}", refused.status().code(),
                     ctx.channel().remoteAddress(), refused.reason());
             finishLocally(refused.status(), false);
+        }
+    }
+
+    /** Rewrites the Connection header without the tokens naming {@code names}. */
+    private static void keepListedExcept(HttpHeaders headers, Set<String> names) {
+        List<String> kept = new ArrayList<>();
+        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && names.stream().noneMatch(name::equalsIgnoreCase)) {
+                    kept.add(name);
+                }
+            }
+        }
+        if (kept.isEmpty()) {
+            headers.remove(HttpHeaderNames.CONNECTION);
+        } else {
+            headers.set(HttpHeaderNames.CONNECTION, String.join(", ", kept));
         }
     }
 
@@ -606,8 +636,17 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (request.protocolVersion().majorVersion() != 1 && !(ctx.channel() instanceof Http2StreamChannel)) {
             return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
-        String codings = request.headers().get(HttpHeaderNames.TRANSFER_ENCODING);
-        if (codings == null || codings.trim().equalsIgnoreCase("chunked")) {
+        List<String> lines = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (lines.isEmpty()) {
+            return null;
+        }
+        if (request.protocolVersion().minorVersion() == 0 && !(ctx.channel() instanceof Http2StreamChannel)) {
+            // RFC 9112 6.1: HTTP/1.0 has no transfer codings, so its framing is faulty; 400 as nginx
+            return HttpResponseStatus.BAD_REQUEST;
+        }
+        // the codings of every Transfer-Encoding line, in order: chunked must be the last of them all
+        String codings = String.join(",", lines);
+        if (codings.trim().equalsIgnoreCase("chunked")) {
             return null;
         }
         String[] tokens = codings.split(",");
@@ -919,6 +958,17 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL)) {
             // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout
             ctx.close();
+            return;
+        }
+        if (idle == IdleState.WRITER_IDLE) {
+            if (!ctx.channel().isWritable() && ctx.channel().isActive()) {
+                // --client-send-timeout: the client took nothing of what is pending for it; the pod's
+                // connection, paused for it, is let go too
+                if (call != null) {
+                    call.clientClosed();
+                }
+                aborted("the client took none of the response for --client-send-timeout");
+            }
             return;
         }
         if (idle != IdleState.READER_IDLE) {

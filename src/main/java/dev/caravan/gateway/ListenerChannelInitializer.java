@@ -96,8 +96,9 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private void addHttp1(ChannelPipeline pipeline) {
         // reads happen when the gateway asks, which is how back-pressure and request ordering work
         pipeline.channel().config().setAutoRead(false);
-        pipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0,
-                settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        // writer idle: no response bytes taken for the send timeout (output moving counts as activity)
+        pipeline.addLast("idle", new IdleStateHandler(true, settings.clientBodyTimeout().toMillis(),
+                settings.clientSendTimeout().toMillis(), settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("header-timeout", new HeaderTimeout(settings.clientHeaderTimeout()));
         pipeline.addLast("codec", new ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxInitialLineLength()).setMaxHeaderSize(settings.maxHeaderSize())
@@ -121,8 +122,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 connection.streamOpened(stream);
                 stream.config().setAutoRead(false);
                 ChannelPipeline streamPipeline = stream.pipeline();
-                streamPipeline.addLast("idle", new IdleStateHandler(settings.clientBodyTimeout().toMillis(), 0, 0,
-                        TimeUnit.MILLISECONDS));
+                streamPipeline.addLast("idle", new IdleStateHandler(true, settings.clientBodyTimeout().toMillis(),
+                        settings.clientSendTimeout().toMillis(), 0, TimeUnit.MILLISECONDS));
                 streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
                 streamPipeline.addLast("requests", Http2Requests.INSTANCE);
                 addGateway(streamPipeline);

@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param keepAliveTimeout     how long an idle client connection stays open (nginx {@code keep-alive}, 75 s)
  * @param clientHeaderTimeout  how long a request head may take to arrive (nginx {@code client-header-timeout}, 60 s)
  * @param clientBodyTimeout    how long a request body may stop arriving (nginx {@code client-body-timeout}, 60 s)
+ * @param clientSendTimeout    how long a client may take nothing of a response it has pending (nginx
+ *                             {@code send_timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
  * @param maxBodySize          the largest request body proxied to pods unless a route says otherwise (0: none)
  * @param httpsRedirectPort    the port of HTTPS redirects' Location (443 is left out, as ingress-nginx)
@@ -18,20 +20,23 @@ import java.time.Duration;
  * @param drainTimeout         how long open requests may take to finish when connections are drained
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
-        Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout, int maxCamelBodySize,
+        Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout,
+        Duration clientSendTimeout, int maxCamelBodySize,
         long maxBodySize,
         int httpsRedirectPort, String hsts, Duration drainTimeout) {
 
     public static ListenerSettings http(String host, int port, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, long maxBodySize, int httpsRedirectPort, Duration drainTimeout) {
+            Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, int httpsRedirectPort,
+            Duration drainTimeout) {
         return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
-                clientBodyTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout);
+                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout);
     }
 
     public static ListenerSettings https(String host, int port, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, long maxBodySize, String hsts, Duration drainTimeout) {
+            Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, String hsts,
+            Duration drainTimeout) {
         return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
-                clientBodyTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout);
+                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout);
     }
 
     public boolean tls() {

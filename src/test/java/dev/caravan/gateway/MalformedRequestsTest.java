@@ -8,6 +8,7 @@ import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +31,9 @@ class MalformedRequestsTest {
     static void start() throws Exception {
         pod = TestBackend.start("127.0.0.2", "pod");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
-                Manifests.ingress("app", "app.example.test", "/", "svc")));
+                Manifests.ingress("app", "app.example.test", "/", "svc"),
+                Manifests.ingress("denied", "denied.example.test", "/", "svc",
+                        Map.of("nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -70,7 +73,24 @@ class MalformedRequestsTest {
                         + "Content-Type: text/plain; charset=bogus-xx\r\n\r\n", 400, true),
                 row("a query with bad percent-encoding, for the default backend", "GET /?a=%zz HTTP/1.1\r\n"
                         + "Host: nobody.test\r\n\r\n", 400, true),
-                row("CONNECT", "CONNECT app.example.test:443 HTTP/1.1\r\n" + HOST + "\r\n", 405, true));
+                row("CONNECT", "CONNECT app.example.test:443 HTTP/1.1\r\n" + HOST + "\r\n", 405, true),
+                row("TRACE, which would echo the request", "TRACE / HTTP/1.1\r\n" + HOST + "\r\n", 405, true),
+                row("two Host headers", "GET / HTTP/1.1\r\n" + HOST + "Host: other.example.test\r\n\r\n", 400, true),
+                row("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\n" + HOST + "Connection: keep-alive\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400, true),
+                row("Transfer-Encoding and Content-Length on HTTP/1.0", "POST / HTTP/1.0\r\n" + HOST
+                        + "Connection: keep-alive\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "3\r\nabc\r\n0\r\n\r\n", 400, true),
+                row("chunked not the last coding, over two lines", "POST / HTTP/1.1\r\n" + HOST
+                        + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n", 400, true),
+                row("NUL in the request target", "GET /a\u0000b HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
+                row("DEL in the request target", "GET /a\u007fb HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
+                row("a tab in the request target", "GET /a\tb HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
+                // the client waits for a 100 that never comes: its body may never come either, and is not waited for
+                row("a local answer to Expect: 100-continue", "POST / HTTP/1.1\r\nHost: denied.example.test\r\n"
+                        + "Content-Length: 40\r\nExpect: 100-continue\r\n\r\n", 403, true),
+                row("a local answer to a small body sent whole (control)", "POST / HTTP/1.1\r\n"
+                        + "Host: denied.example.test\r\nContent-Length: 4\r\n\r\nbody", 403, false));
     }
 
     private static Arguments row(String name, String request, int status, boolean closed) {

@@ -7,6 +7,13 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -21,19 +28,47 @@ class SlowClientTest {
     static Path manifests;
     static TestBackend pod;
     static CaravanHarness caravan;
+    /** Far more than the client's socket and Caravan's write buffer take. */
+    static final int BIG = 32 * 1024 * 1024;
 
     @BeforeAll
     static void start() throws Exception {
         pod = TestBackend.start("127.0.0.2", "pod");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 Manifests.ingress("app", "app.example.test", "/", "svc")));
-        caravan = CaravanHarness.start(manifests, "--client-header-timeout", "1");
+        pod.respond(request -> request.uri().equals("/big")
+                ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(new byte[BIG]))
+                : TestBackend.text(HttpResponseStatus.OK, "pod"));
+        caravan = CaravanHarness.start(manifests, "--client-header-timeout", "1", "--client-send-timeout", "1");
     }
 
     @AfterAll
     static void stop() throws Exception {
         caravan.close();
         pod.close();
+    }
+
+    @Test
+    void aClientThatTakesNoneOfItsResponseIsDisconnected() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.setReceiveBufferSize(16 * 1024);
+            client.getOutputStream().write("GET /big HTTP/1.1\r\nHost: app.example.test\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            // reads nothing for longer than --client-send-timeout, then all it can
+            Thread.sleep(3_000);
+            client.setSoTimeout(10_000);
+            long received = 0;
+            try (InputStream in = client.getInputStream()) {
+                byte[] buffer = new byte[65536];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    received += n;
+                }
+            } catch (SocketException reset) {
+                // closed with unread data: a reset is as good as an end
+            }
+            assertThat(received).isLessThan(BIG);
+        }
     }
 
     @Test

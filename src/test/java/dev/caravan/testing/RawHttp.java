@@ -116,10 +116,15 @@ public final class RawHttp implements AutoCloseable {
         return new Response(statusLine, status, headers, body);
     }
 
-    /** Whether the server closed the connection (reads end of stream within the socket timeout). */
+    /**
+     * Whether the server closed the connection: end of stream, or a reset, within the socket timeout. A
+     * connection still open when the timeout expires was not closed.
+     */
     public boolean closedByPeer() {
         try {
             return in.read() < 0;
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
         } catch (IOException e) {
             return true;
         }
