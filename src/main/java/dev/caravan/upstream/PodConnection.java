@@ -33,6 +33,8 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
     private final long idleTimeoutNanos;
     private Channel channel;
     private ProxyCall call;
+    /** The HTTP/1.1 response decoder; {@code null} on an HTTP/2 stream. */
+    private UpstreamResponseDecoder decoder;
     private int uses;
     /** Whether the pod refused this HTTP/2 stream before doing anything with it. */
     private boolean refused;
@@ -56,6 +58,15 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
     /** Exchanges completed on this connection. */
     int uses() {
         return uses;
+    }
+
+    void decoder(UpstreamResponseDecoder decoder) {
+        this.decoder = decoder;
+    }
+
+    /** Whether the pod sent nothing beyond the response just ended: else the connection is not reused. */
+    boolean sentNoMore() {
+        return decoder == null || !decoder.holdsUnreadBytes();
     }
 
     /** The call the connection serves now, or {@code null}. */

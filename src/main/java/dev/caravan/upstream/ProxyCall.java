@@ -229,7 +229,8 @@ public final class ProxyCall {
         if (content.content().isReadable()) {
             requestBodySent = true;
         }
-        if (replay != null) {
+        if (replay != null && !responseStarted) {
+            // once the pod answers, the stream was processed: nothing more to keep (a bidirectional stream's body)
             replay.keep(content);
         }
         ChannelFuture written = channel.writeAndFlush(content);
@@ -281,7 +282,7 @@ public final class ProxyCall {
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             channel.close();
-            upstreamClosed(channel, msg.decoderResult().cause());
+            upstreamFailed(channel, msg.decoderResult().cause(), true);
             return;
         }
         if (msg instanceof HttpResponse response && !startResponse(response)) {
@@ -393,8 +394,10 @@ public final class ProxyCall {
     private void complete(ChannelFuture lastWrite) {
         finished = true;
         cancelReadTimer();
+        // bytes beyond the response would answer the next request sent on the connection: not reused, as nginx
+        boolean clean = pod.sentNoMore();
         Channel channel = detach();
-        if (upstreamKeepAlive && requestComplete) {
+        if (upstreamKeepAlive && requestComplete && clean) {
             client.release(channel);
         } else {
             channel.close();
@@ -405,6 +408,15 @@ public final class ProxyCall {
     }
 
     void upstreamClosed(Channel channel, Throwable cause) {
+        upstreamFailed(channel, cause, false);
+    }
+
+    /**
+     * The pod closed or reset the connection, or sent what is no HTTP response ({@code invalid}): that one
+     * is a pod's fault, never a stale pooled connection, and is tried elsewhere only with
+     * {@code proxy-next-upstream: invalid_header}, as nginx.
+     */
+    private void upstreamFailed(Channel channel, Throwable cause, boolean invalid) {
         if (channel != upstream || finished) {
             return;
         }
@@ -422,7 +434,8 @@ public final class ProxyCall {
             attempt();
             return;
         }
-        boolean staleConnection = upstreamReused && !requestBodySent && IDEMPOTENT.contains(request.method());
+        boolean staleConnection = !invalid && upstreamReused && !requestBodySent
+                && IDEMPOTENT.contains(request.method());
         if (!staleConnection) {
             // a pooled connection the pod had closed says nothing about the pod
             client.outliers().failed(endpoint);
@@ -433,13 +446,14 @@ public final class ProxyCall {
             attempt();
             return;
         }
-        if (options.nextUpstream().on("error") && resendable() && mayTryAnotherPod()) {
+        if (options.nextUpstream().on(invalid ? "invalid_header" : "error") && resendable() && mayTryAnotherPod()) {
             // the pod closed or reset before answering: proxy-next-upstream error, as nginx
             cancelReadTimer();
             attempt();
             return;
         }
-        String why = cause == null ? "closed the connection" : "failed: " + cause.getMessage();
+        String why = cause == null ? "closed the connection"
+                : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage();
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
                 + " before responding");
     }

@@ -141,8 +141,10 @@ public final class UpstreamClient {
                                 channel.pipeline().addLast("tls", target.tls().handler(channel, target.endpoint()));
                             }
                             PodConnection pod = new PodConnection(target, idleNanos);
-                            channel.pipeline().addLast("decoder",
-                                    new UpstreamResponseDecoder(pod, MAX_INITIAL_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE));
+                            UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(pod, MAX_INITIAL_LINE,
+                                    MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
+                            pod.decoder(decoder);
+                            channel.pipeline().addLast("decoder", decoder);
                             channel.pipeline().addLast("encoder", new HttpRequestEncoder());
                             channel.pipeline().addLast("upstream", pod);
                             channel.closeFuture().addListener(f -> forget(channel, target));

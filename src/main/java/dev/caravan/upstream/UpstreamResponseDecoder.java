@@ -18,6 +18,15 @@ final class UpstreamResponseDecoder extends HttpResponseDecoder {
         this.connection = connection;
     }
 
+    /**
+     * Whether bytes the pod sent are still undecoded: read while a response ends, they are more than it
+     * framed (a body beyond its Content-Length, a body on a 204 or a HEAD's answer), and would be taken for
+     * the answer to the next request on the connection.
+     */
+    boolean holdsUnreadBytes() {
+        return internalBuffer().isReadable();
+    }
+
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage message) {
         ProxyCall call = connection.call();

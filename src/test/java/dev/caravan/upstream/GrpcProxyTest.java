@@ -310,5 +310,11 @@ class GrpcProxyTest {
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(failure.get()).isNull();
         assertThat(received).containsExactly("ONE", "TWO", "THREE", "FOUR");
+        // what Caravan kept of the request body to send again was let go once the pod answered
+        long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (RequestReplay.held() != 0 && System.nanoTime() < deadline2) {
+            Thread.sleep(10);
+        }
+        assertThat(RequestReplay.held()).isZero();
     }
 }
