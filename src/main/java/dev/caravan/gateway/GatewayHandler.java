@@ -17,6 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
@@ -48,6 +49,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -260,8 +262,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED);
             return;
         }
-        if (!RequestTarget.readBytes(request) || request.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
-            // RFC 9112 3.2: two Hosts are a bad request, whichever a router or a pod would pick
+        if (!RequestTarget.servable(request) || !oneHost(request)) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
@@ -446,6 +447,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     ctx.channel().remoteAddress(), refused.reason());
             finishLocally(refused.status(), false);
         }
+    }
+
+    /**
+     * Whether response bytes wait for the client: beyond the write buffer's high mark, or any at all in an
+     * HTTP/1 connection's buffer (an HTTP/2 stream has none of its own; its writability says it).
+     */
+    private boolean outputPending() {
+        ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+        return !ctx.channel().isWritable() || buffer != null && buffer.totalPendingWriteBytes() > 0;
     }
 
     /** Rewrites the Connection header without the tokens naming {@code names}. */
@@ -636,10 +646,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (request.protocolVersion().majorVersion() != 1 && !(ctx.channel() instanceof Http2StreamChannel)) {
             return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
-        List<String> lines = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (lines.isEmpty()) {
+        if (!request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return null;
         }
+        List<String> lines = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (request.protocolVersion().minorVersion() == 0 && !(ctx.channel() instanceof Http2StreamChannel)) {
             // RFC 9112 6.1: HTTP/1.0 has no transfer codings, so its framing is faulty; 400 as nginx
             return HttpResponseStatus.BAD_REQUEST;
@@ -652,6 +662,32 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         String[] tokens = codings.split(",");
         return tokens[tokens.length - 1].trim().equalsIgnoreCase("chunked") ? HttpResponseStatus.NOT_IMPLEMENTED
                 : HttpResponseStatus.BAD_REQUEST;
+    }
+
+    /**
+     * RFC 9112 3.2: two Host lines are a bad request, whichever one a router or a pod would pick. HTTP/2 gives
+     * {@code :authority} as a Host, and a client's {@code host} besides it is allowed if it is the same
+     * (RFC 9113 8.3.1): then one is kept.
+     */
+    private boolean oneHost(HttpRequest request) {
+        Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return true;
+        }
+        String first = hosts.next();
+        if (!hosts.hasNext()) {
+            return true;
+        }
+        if (!(ctx.channel() instanceof Http2StreamChannel)) {
+            return false;
+        }
+        while (hosts.hasNext()) {
+            if (!first.equalsIgnoreCase(hosts.next())) {
+                return false;
+            }
+        }
+        request.headers().set(HttpHeaderNames.HOST, first);
+        return true;
     }
 
     /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
@@ -961,7 +997,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         if (idle == IdleState.WRITER_IDLE) {
-            if (!ctx.channel().isWritable() && ctx.channel().isActive()) {
+            if (outputPending() && ctx.channel().isActive()) {
                 // --client-send-timeout: the client took nothing of what is pending for it; the pod's
                 // connection, paused for it, is let go too
                 if (call != null) {

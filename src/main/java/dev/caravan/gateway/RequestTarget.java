@@ -2,9 +2,6 @@ package dev.caravan.gateway;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Where a request is addressed: its authority (Host header, or the authority of an absolute-form
@@ -15,47 +12,20 @@ import java.nio.charset.StandardCharsets;
  */
 record RequestTarget(String authority, String host, String path) {
 
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
-
     /**
-     * Checks the request target's bytes, which Netty's decoder read one char per byte: control bytes
-     * (NUL, DEL, ...) make a bad request, as in nginx. Bytes above ASCII, which RFC 9112 does not allow
-     * but clients send, are turned back into the text they spell when it is UTF-8 (so the pod gets them as
-     * sent: the encoder writes UTF-8), and percent-encoded otherwise.
-     *
-     * @return whether the target is one to serve
+     * Whether the request target's bytes, which Netty's decoder read one char per byte, may be served: no
+     * control bytes (NUL, DEL, ...), which nginx refuses too, and no {@code #}, which no request target has
+     * (RFC 9112 3.2). Bytes above ASCII, which clients send raw, are kept as they are and reach pods unchanged.
      */
-    static boolean readBytes(HttpRequest request) {
+    static boolean servable(HttpRequest request) {
         String uri = request.uri();
-        boolean high = false;
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
-            if (c <= ' ' || c == 0x7f) {
+            if (c <= ' ' || c == 0x7f || c == '#') {
                 return false;
-            }
-            high |= c > 0x7f;
-        }
-        if (high) {
-            byte[] bytes = uri.getBytes(StandardCharsets.ISO_8859_1);
-            try {
-                request.setUri(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
-            } catch (CharacterCodingException notUtf8) {
-                request.setUri(percentEncodeHigh(bytes));
             }
         }
         return true;
-    }
-
-    private static String percentEncodeHigh(byte[] bytes) {
-        StringBuilder encoded = new StringBuilder(bytes.length + 16);
-        for (byte b : bytes) {
-            if (b < 0) {
-                encoded.append('%').append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
-            } else {
-                encoded.append((char) b);
-            }
-        }
-        return encoded.toString();
     }
 
     static RequestTarget of(HttpRequest request) {

@@ -84,7 +84,12 @@ final class Http2Connections {
      */
     Future<Channel> openStream(InetSocketAddress endpoint, UpstreamTls tls, Duration connectTimeout) {
         Promise<Channel> stream = loop.newPromise();
-        Target target = new Target(endpoint, tls);
+        openStream(new Target(endpoint, tls), connectTimeout, stream, false);
+        return stream;
+    }
+
+    /** @param again whether this is the second connection tried for the stream, the first having gone away */
+    private void openStream(Target target, Duration connectTimeout, Promise<Channel> stream, boolean again) {
         Future<Channel> connection = connections.get(target);
         if (connection == null || connection.isDone() && (!connection.isSuccess() || !connection.getNow().isActive()
                 || streams(connection.getNow()).goingAway())) {
@@ -103,9 +108,20 @@ final class Http2Connections {
             }
             // beyond the pod's SETTINGS_MAX_CONCURRENT_STREAMS a request waits for a stream to end, as one
             // waits for a pooled HTTP/1.1 connection, instead of being refused with 502
-            streams.acquire(stream, connectTimeout.toMillis(), slots -> open(parent, target, stream, slots));
+            streams.acquire(stream, connectTimeout.toMillis(), slots -> {
+                if (!slots.goingAway()) {
+                    open(parent, target, stream, slots);
+                    return;
+                }
+                // the pod sent GOAWAY while the request waited for a stream: HTTP/2 opens none after it
+                slots.released();
+                if (again) {
+                    stream.tryFailure(new StreamRefused(target.endpoint()));
+                } else {
+                    openStream(target, connectTimeout, stream, true);
+                }
+            });
         });
-        return stream;
     }
 
     private static PodStreams streams(Channel connection) {

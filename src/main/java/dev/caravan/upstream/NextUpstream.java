@@ -7,7 +7,8 @@ import java.util.Set;
  * When a request is tried again on another pod, as ingress-nginx's {@code proxy-next-upstream}: on
  * which failures ({@code error}, {@code timeout}, {@code http_502}, ...), how many tries in all, and
  * within how long. A request whose body has been sent is never tried again (Caravan streams bodies and
- * keeps no copy); a non-idempotent one only with {@code non_idempotent}.
+ * keeps no copy); a non-idempotent one only with {@code non_idempotent}. Apart from this policy, a stream an
+ * HTTP/2 pod refused unprocessed is sent again with the little of its body kept for that ({@link RequestReplay}).
  *
  * @param conditions the failures that lead to another try; empty for {@code off}
  * @param tries      attempts in all, the first included (0: no limit but the pods)

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -133,6 +134,8 @@ public final class ProxyCall {
 
     private void attempt() {
         endAttempt();
+        // a new connection: the last one's back-pressure is not its
+        awaitingUpstreamWritable = false;
         attempts++;
         endpoint = preferred != null && !tried.contains(preferred) && backend.endpoints().contains(preferred)
                 ? preferred : backend.balancer().choose(backend.endpoints(), tried);
@@ -229,9 +232,8 @@ public final class ProxyCall {
         if (content.content().isReadable()) {
             requestBodySent = true;
         }
-        if (replay != null && !responseStarted) {
-            // once the pod answers, the stream was processed: nothing more to keep (a bidirectional stream's body)
-            replay.keep(content);
+        if (replay != null) {
+            replay.keep(content, channel);
         }
         ChannelFuture written = channel.writeAndFlush(content);
         if (last) {
@@ -282,7 +284,9 @@ public final class ProxyCall {
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             channel.close();
-            upstreamFailed(channel, msg.decoderResult().cause(), true);
+            Throwable cause = msg.decoderResult().cause();
+            // a connection closed mid-head is a connection error, as nginx counts it; anything else is no HTTP
+            upstreamFailed(channel, cause, !(cause instanceof PrematureChannelClosureException));
             return;
         }
         if (msg instanceof HttpResponse response && !startResponse(response)) {
@@ -307,9 +311,9 @@ public final class ProxyCall {
     /** Returns whether the response head was forwarded (false for interim 1xx responses). */
     private boolean startResponse(HttpResponse response) {
         int code = response.status().code();
-        if (replay != null && code >= 101) {
-            // the pod processed the stream: it is never refused now
-            replay.release();
+        if (replay != null) {
+            // the pod processed the stream (an interim 1xx says so too): it is never refused now
+            replay.abandon();
         }
         if (code == 101 && request.headers().contains(HttpHeaderNames.UPGRADE)
                 && response.headers().contains(HttpHeaderNames.UPGRADE)) {

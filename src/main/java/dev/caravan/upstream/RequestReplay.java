@@ -1,5 +1,6 @@
 package dev.caravan.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import java.util.ArrayList;
@@ -25,8 +26,11 @@ final class RequestReplay {
     private int bytes;
     private boolean whole = true;
 
-    /** Keeps a copy of {@code content}, about to be sent; or, past a bound, gives up keeping the body. */
-    void keep(HttpContent content) {
+    /**
+     * Keeps a copy of {@code content}, about to be sent on {@code stream}; or, past a bound, gives up keeping
+     * the body. A copy of its own size: a slice would hold the whole read buffer it came from.
+     */
+    void keep(HttpContent content, Channel stream) {
         if (!whole) {
             return;
         }
@@ -40,7 +44,9 @@ final class RequestReplay {
             return;
         }
         bytes += size;
-        kept.add(content.retainedDuplicate());
+        ByteBuf copy = stream.alloc().buffer(size);
+        copy.writeBytes(content.content(), content.content().readerIndex(), size);
+        kept.add(content.replace(copy));
     }
 
     /** Whether all that was sent is kept, so the request can go again. */
@@ -56,7 +62,13 @@ final class RequestReplay {
         return !kept.isEmpty();
     }
 
-    /** The pod answered, or the request is over: nothing is kept any more. */
+    /** The pod answered: the stream was processed, and nothing is kept any more. */
+    void abandon() {
+        release();
+        whole = false;
+    }
+
+    /** The request is over: nothing is kept any more. */
     void release() {
         for (HttpContent content : kept) {
             content.release();

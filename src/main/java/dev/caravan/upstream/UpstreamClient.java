@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -145,7 +144,7 @@ public final class UpstreamClient {
                                     MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
                             pod.decoder(decoder);
                             channel.pipeline().addLast("decoder", decoder);
-                            channel.pipeline().addLast("encoder", new HttpRequestEncoder());
+                            channel.pipeline().addLast("encoder", new PodRequestEncoder());
                             channel.pipeline().addLast("upstream", pod);
                             channel.closeFuture().addListener(f -> forget(channel, target));
                         }

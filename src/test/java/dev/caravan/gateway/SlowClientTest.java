@@ -59,7 +59,10 @@ class SlowClientTest {
             Thread.sleep(3_000);
             client.setSoTimeout(10_000);
             long received = 0;
-            try (InputStream in = client.getInputStream()) {
+            InputStream in = client.getInputStream();
+            byte[] statusLine = in.readNBytes(15);
+            assertThat(new String(statusLine, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK");
+            try {
                 byte[] buffer = new byte[65536];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     received += n;
@@ -67,7 +70,8 @@ class SlowClientTest {
             } catch (SocketException reset) {
                 // closed with unread data: a reset is as good as an end
             }
-            assertThat(received).isLessThan(BIG);
+            // the response had begun, and was cut short
+            assertThat(received).isPositive().isLessThan(BIG);
         }
     }
 

@@ -27,6 +27,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -34,6 +35,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RefusedStreamsTest {
 
-    enum Action { ANSWER, REFUSE_AT_HEADERS, REFUSE_AT_END, GO_AWAY_AT_HEADERS, RESET_AT_HEADERS }
+    enum Action { ANSWER, REFUSE_AT_HEADERS, REFUSE_AT_END, GO_AWAY_AT_HEADERS, RESET_AT_HEADERS, HOLD_THEN_GO_AWAY }
 
     @TempDir
     Path manifests;
@@ -69,7 +71,9 @@ class RefusedStreamsTest {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         connections.add(channel);
-                        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
+                        // one stream at a time: a second request waits for the first to end
+                        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(1)).build();
                         channel.pipeline().addLast(codec);
                         channel.pipeline().addLast(new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                             @Override
@@ -85,7 +89,8 @@ class RefusedStreamsTest {
                 Manifests.slice("pod-0", "pod", "127.0.0.2", port, true),
                 Manifests.ingress("pod", "refusing.example.test", "/", "pod",
                         Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC"))));
-        caravan = CaravanHarness.start(manifests);
+        // one loop: every request shares one connection to the pod, and its stream limit
+        caravan = CaravanHarness.start(manifests, "--event-loops", "1");
     }
 
     @AfterEach
@@ -133,6 +138,31 @@ class RefusedStreamsTest {
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(body);
         assertThat(streams).hasValue(2);
+        assertThat(connections).hasSize(2);
+        assertNothingKept();
+    }
+
+    @Test
+    void aRequestWaitingForAStreamWhenThePodGoesAwayGoesOnANewConnection() throws Exception {
+        actions.add(Action.HOLD_THEN_GO_AWAY);
+        byte[] first = body(1_000);
+        CompletableFuture<RawHttp.Response> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(first);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (streams.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        // waits for the pod's one stream; meanwhile the pod says it goes away (after processing the first)
+        byte[] second = body(2_000);
+        RawHttp.Response response = post(second);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(second);
+        assertThat(held.get(10, TimeUnit.SECONDS).body()).isEqualTo(first);
         assertThat(connections).hasSize(2);
         assertNothingKept();
     }
@@ -228,13 +258,26 @@ class RefusedStreamsTest {
         }
 
         private void ended(ChannelHandlerContext ctx) {
-            if (action == Action.REFUSE_AT_END) {
+            if (action == Action.HOLD_THEN_GO_AWAY) {
+                Channel connection = ctx.channel().parent();
+                int id = ((Http2StreamChannel) ctx.channel()).stream().id();
+                ctx.executor().schedule(() -> {
+                    codec.goAway(connection.pipeline().context(codec), id, Http2Error.NO_ERROR.code(),
+                            Unpooled.EMPTY_BUFFER, connection.newPromise());
+                    connection.flush();
+                }, 400, TimeUnit.MILLISECONDS);
+                ctx.executor().schedule(() -> answer(ctx), 800, TimeUnit.MILLISECONDS);
+            } else if (action == Action.REFUSE_AT_END) {
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             } else if (action == Action.ANSWER) {
-                ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
-                        .setInt("content-length", received.readableBytes())));
-                ctx.writeAndFlush(new DefaultHttp2DataFrame(received.retain(), true));
+                answer(ctx);
             }
+        }
+
+        private void answer(ChannelHandlerContext ctx) {
+            ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")
+                    .setInt("content-length", received.readableBytes())));
+            ctx.writeAndFlush(new DefaultHttp2DataFrame(received.retain(), true));
         }
 
         @Override
