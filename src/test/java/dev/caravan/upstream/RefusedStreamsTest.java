@@ -102,23 +102,13 @@ class RefusedStreamsTest {
     @Test
     void aStreamRefusedAtItsHeadersIsSentAgainWithItsWholeBody() throws Exception {
         actions.add(Action.REFUSE_AT_HEADERS);
-        byte[] body = body(20_000);
-        RawHttp.Response response = post(body);
-        assertThat(response.status()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo(body);
-        assertThat(streams).hasValue(2);
-        assertNothingKept();
+        assertAnsweredOnTheSecondStream(20_000);
     }
 
     @Test
     void aStreamRefusedAfterItsWholeBodyIsSentAgainWhenTheBodyWasKept() throws Exception {
         actions.add(Action.REFUSE_AT_END);
-        byte[] body = body(RequestReplay.MAX_BYTES - 1000);
-        RawHttp.Response response = post(body);
-        assertThat(response.status()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo(body);
-        assertThat(streams).hasValue(2);
-        assertNothingKept();
+        assertAnsweredOnTheSecondStream(RequestReplay.MAX_BYTES - 1000);
     }
 
     @Test
@@ -133,13 +123,8 @@ class RefusedStreamsTest {
     @Test
     void aStreamAboveTheLastStreamIdOfAGoAwayGoesOnANewConnection() throws Exception {
         actions.add(Action.GO_AWAY_AT_HEADERS);
-        byte[] body = body(5_000);
-        RawHttp.Response response = post(body);
-        assertThat(response.status()).isEqualTo(200);
-        assertThat(response.body()).isEqualTo(body);
-        assertThat(streams).hasValue(2);
+        assertAnsweredOnTheSecondStream(5_000);
         assertThat(connections).hasSize(2);
-        assertNothingKept();
     }
 
     @Test
@@ -183,6 +168,16 @@ class RefusedStreamsTest {
         actions.add(Action.RESET_AT_HEADERS);
         assertThat(post(body(100)).status()).isEqualTo(502);
         assertThat(streams).hasValue(1);
+        assertNothingKept();
+    }
+
+    /** A POST of {@code size} bytes gets its body echoed by the pod's second stream, the first one refused. */
+    private void assertAnsweredOnTheSecondStream(int size) throws Exception {
+        byte[] body = body(size);
+        RawHttp.Response response = post(body);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(body);
+        assertThat(streams).hasValue(2);
         assertNothingKept();
     }
 
