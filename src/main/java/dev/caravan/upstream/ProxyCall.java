@@ -343,6 +343,14 @@ public final class ProxyCall {
             }
             return false;
         }
+        if (response.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) && !onlyChunked(response)) {
+            // a coding Caravan would drop with the framing (gzip, chunked): nginx also refuses it as invalid
+            Channel pod = upstream;
+            pod.close();
+            upstreamFailed(pod, new IllegalStateException("Transfer-Encoding "
+                    + response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING) + " is not just chunked"), true);
+            return false;
+        }
         if (options.interceptedStatuses().contains(code) && requestComplete) {
             // custom-http-errors: the pod's answer is dropped and an error page is fetched instead
             endAttempt();
@@ -387,6 +395,11 @@ public final class ProxyCall {
         listener.responseHead(response, endpoint);
         downstream.write(response);
         return true;
+    }
+
+    private static boolean onlyChunked(HttpResponse response) {
+        List<String> codings = response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        return codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked");
     }
 
     void upstreamReadComplete(Channel channel) {

@@ -91,6 +91,8 @@ class MisbehavingPodsTest {
                     case "/overflow" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" + SMUGGLED;
                     case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED;
                     case "/invalid" -> "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n";
+                    case "/gzip-coded" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                            + "5\r\nhello\r\n0\r\n\r\n";
                     default -> "HTTP/1.1 200 OK\r\nContent-Length: " + path.length() + "\r\n\r\n" + path;
                 };
                 out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
@@ -138,6 +140,12 @@ class MisbehavingPodsTest {
         }
         // the raw pod reads one char per byte
         assertThat(seen).containsKeys("/caf\u00c3\u00a9?q=\u00c3\u00a9", "/x\u00ff");
+    }
+
+    @Test
+    void aTransferCodingBesidesChunkedIs502RatherThanDroppedWithTheFraming() throws Exception {
+        // the client would get gzip bytes with nothing saying so
+        assertThat(caravan.get("app.example.test", "/gzip-coded").status()).isEqualTo(502);
     }
 
     @Test
