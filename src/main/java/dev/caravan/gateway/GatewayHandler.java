@@ -15,7 +15,6 @@ import dev.caravan.upstream.ProxyCallListener;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
@@ -608,7 +607,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         state = State.CLOSED;
         FullHttpResponse response = LocalResponses.of(status, false, headRequest);
         addHsts(response);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response).addListener(LingeringClose.AFTER);
     }
 
     /** ingress-nginx's HSTS: on HTTPS responses for hosts an Ingress gives a certificate. */

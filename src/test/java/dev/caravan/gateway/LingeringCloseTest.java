@@ -1,0 +1,63 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.TestBackend;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An answer given before the request body was read (413) reaches a client still sending that body. */
+class LingeringCloseTest {
+
+    private static final int BODY = 32 * 1024 * 1024;
+
+    @TempDir
+    Path manifests;
+
+    @Test
+    void aClientStillUploadingReads413AndCanFinishSendingWithoutAReset() throws Exception {
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                    Manifests.ingress("small", "small.example.test", "/", "svc",
+                            Map.of("nginx.ingress.kubernetes.io/proxy-body-size", "1k"))));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests);
+                    Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+                client.setSoTimeout(10_000);
+                OutputStream out = client.getOutputStream();
+                out.write(("POST /upload HTTP/1.1\r\nHost: small.example.test\r\nContent-Length: " + BODY + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                // the client sends its body whatever the answer, as many do
+                CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+                    try {
+                        byte[] chunk = new byte[64 * 1024];
+                        for (int sent = 0; sent < BODY; sent += chunk.length) {
+                            out.write(chunk);
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("reset while sending: " + e, e);
+                    }
+                });
+                BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                assertThat(in.readLine()).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+                // Caravan read and dropped the rest instead of resetting the connection under the client
+                upload.get(LingeringClose.LINGER_MILLIS - 1000, TimeUnit.MILLISECONDS);
+                while (in.readLine() != null) {
+                    // the rest of the answer, then Caravan's FIN
+                }
+            }
+        }
+    }
+}
