@@ -453,8 +453,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * HTTP/1 connection's buffer (an HTTP/2 stream has none of its own; its writability says it).
      */
     private boolean outputPending() {
-        ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-        return !ctx.channel().isWritable() || buffer != null && buffer.totalPendingWriteBytes() > 0;
+        Channel channel = ctx.channel();
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        if (buffer != null) {
+            return !channel.isWritable() || buffer.totalPendingWriteBytes() > 0;
+        }
+        // an HTTP/2 stream has no buffer of its own: what it holds shows in how much more it may take
+        return channel.bytesBeforeUnwritable() <= channel.config().getWriteBufferHighWaterMark();
     }
 
     /** Rewrites the Connection header without the tokens naming {@code names}. */
@@ -970,7 +975,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         if (event instanceof IdleStateEvent idle) {
-            onIdle(idle.state());
+            onIdle(idle.state(), idle.isFirst());
             return;
         }
         if (event == HeaderTimeout.EXPIRED) {
@@ -989,14 +994,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * Reader idle ({@code --client-body-timeout}): a request body that stopped arriving gets 408 (or a
      * close, if its response has begun). All idle (keep-alive timeout): an idle connection is closed.
      */
-    private void onIdle(IdleState idle) {
+    private void onIdle(IdleState idle, boolean first) {
         if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL)) {
             // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout
             ctx.close();
             return;
         }
         if (idle == IdleState.WRITER_IDLE) {
-            if (outputPending() && ctx.channel().isActive()) {
+            // the first event of a quiet spell only marks where the output stands; a later one means none of
+            // it moved for a whole period (the idle handler observes the output buffer and its progress)
+            if (!first && outputPending() && ctx.channel().isActive()) {
                 // --client-send-timeout: the client took nothing of what is pending for it; the pod's
                 // connection, paused for it, is let go too
                 if (call != null) {

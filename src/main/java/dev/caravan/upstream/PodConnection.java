@@ -69,6 +69,11 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
         return decoder == null || !decoder.holdsUnreadBytes();
     }
 
+    /** An HTTP/2 stream whose HEADERS never went out: the pod saw nothing of it. */
+    void refused() {
+        refused = true;
+    }
+
     /** The call the connection serves now, or {@code null}. */
     ProxyCall call() {
         return call;

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -31,6 +32,8 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private int open;
+    /** Set when a GOAWAY frame arrives, which is before Netty's connection records it. */
+    private boolean goneAway;
 
     PodStreams(Http2FrameCodec codec, Promise<Void> settings) {
         this.codec = codec;
@@ -44,7 +47,7 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
 
     /** Whether the pod said it is going away: new requests need a new connection. */
     boolean goingAway() {
-        return codec.connection().goAwayReceived();
+        return goneAway || codec.connection().goAwayReceived();
     }
 
     /**
@@ -86,6 +89,17 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void releaseWaiters() {
+        while (!waiting.isEmpty()) {
+            Waiter next = waiting.poll();
+            next.timeout().cancel(false);
+            if (!next.stream().isDone()) {
+                open++;
+                next.open().accept(this);
+            }
+        }
+    }
+
     /** Whether another stream may open: by Caravan's count, and by Netty's, which lags when a stream ends. */
     private boolean free() {
         return Math.max(open, codec.connection().local().numActiveStreams()) < limit();
@@ -107,6 +121,10 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
             settings.trySuccess(null);
             // a raised limit lets waiting requests in
             admit();
+        } else if (msg instanceof Http2GoAwayFrame) {
+            goneAway = true;
+            // no stream opens here any more: the waiting requests go now, each to a new connection
+            ctx.executor().execute(this::releaseWaiters);
         }
         ctx.fireChannelRead(msg);
     }

@@ -155,12 +155,21 @@ public final class ProxyCall {
 
     private void connected(Future<Channel> connection, InetSocketAddress target) {
         if (!connection.isSuccess()) {
-            client.outliers().failed(target);
+            Throwable cause = connection.cause();
             endAttempt();
+            if (cause instanceof StreamRefused) {
+                // the pod went away before a stream could open on it: nothing was sent, and the pod is not at fault
+                if (!finished && attempts < MAX_STALE_RETRIES) {
+                    tried.remove(target);
+                    attempt();
+                    return;
+                }
+            } else {
+                client.outliers().failed(target);
+            }
             if (finished) {
                 return;
             }
-            Throwable cause = connection.cause();
             // nothing was sent: any method may go to the next pod
             String condition = cause instanceof ConnectTimeoutException ? "timeout" : "error";
             if (options.nextUpstream().on(condition) && mayTryAnotherPod()) {
@@ -183,7 +192,16 @@ public final class ProxyCall {
         upstreamReused = pod.uses() > 0;
         listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
         pod.attach(this);
-        channel.write(request);
+        PodConnection stream = pod;
+        ChannelFuture head = channel.write(request);
+        if (replay != null) {
+            // HEADERS that could not go out (the pod's GOAWAY came first) opened no stream the pod saw
+            head.addListener(written -> {
+                if (!written.isSuccess()) {
+                    stream.refused();
+                }
+            });
+        }
         // a stream the pod refused: what of the body had gone goes again
         boolean resent = replay != null && replay.resend(channel);
         if (requestComplete) {

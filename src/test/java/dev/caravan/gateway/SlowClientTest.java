@@ -55,8 +55,9 @@ class SlowClientTest {
             client.setReceiveBufferSize(16 * 1024);
             client.getOutputStream().write("GET /big HTTP/1.1\r\nHost: app.example.test\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
-            // reads nothing for longer than --client-send-timeout, then all it can
-            Thread.sleep(3_000);
+            // reads nothing for longer than twice --client-send-timeout (a first quiet period marks where the
+            // output stands, a second without progress ends it), then all it can
+            Thread.sleep(4_000);
             client.setSoTimeout(10_000);
             long received = 0;
             InputStream in = client.getInputStream();
@@ -81,20 +82,27 @@ class SlowClientTest {
             long started = System.nanoTime();
             byte[] head = "GET / HTTP/1.1\r\nHost: app.example.test\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
             http.send(head);
-            RawHttp.Response response = null;
             // one byte every 200 ms would keep an idle timeout at bay for ever
-            for (int i = 0; i < 20 && response == null; i++) {
-                Thread.sleep(200);
-                try {
-                    http.send("x");
-                } catch (java.io.IOException closed) {
-                    break;
+            Thread trickle = new Thread(() -> {
+                for (int i = 0; i < 20; i++) {
+                    try {
+                        Thread.sleep(200);
+                        http.send("x");
+                    } catch (java.io.IOException | InterruptedException closed) {
+                        return;
+                    }
                 }
+            });
+            trickle.start();
+            try {
+                RawHttp.Response response = http.read(false);
+                assertThat(response.status()).isEqualTo(408);
+                assertThat(System.nanoTime() - started).isLessThan(3_000_000_000L);
+                assertThat(http.closedByPeer()).isTrue();
+            } finally {
+                trickle.interrupt();
+                trickle.join();
             }
-            response = http.read(false);
-            assertThat(response.status()).isEqualTo(408);
-            assertThat(System.nanoTime() - started).isLessThan(3_000_000_000L);
-            assertThat(http.closedByPeer()).isTrue();
         }
     }
 

@@ -88,7 +88,9 @@ class RefusedStreamsTest {
                 Manifests.service("pod"),
                 Manifests.slice("pod-0", "pod", "127.0.0.2", port, true),
                 Manifests.ingress("pod", "refusing.example.test", "/", "pod",
-                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC"))));
+                        // a request waits for a stream at most this long
+                        Map.of("nginx.ingress.kubernetes.io/backend-protocol", "GRPC",
+                                "nginx.ingress.kubernetes.io/proxy-connect-timeout", "1"))));
         // one loop: every request shares one connection to the pod, and its stream limit
         caravan = CaravanHarness.start(manifests, "--event-loops", "1");
     }
@@ -142,7 +144,8 @@ class RefusedStreamsTest {
         while (streams.get() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        // waits for the pod's one stream; meanwhile the pod says it goes away (after processing the first)
+        // waits for the pod's one stream; meanwhile the pod says it goes away (after processing the first), and the
+        // waiting request goes to a new connection at once
         byte[] second = body(2_000);
         RawHttp.Response response = post(second);
         assertThat(response.status()).isEqualTo(200);
@@ -261,7 +264,8 @@ class RefusedStreamsTest {
                             Unpooled.EMPTY_BUFFER, connection.newPromise());
                     connection.flush();
                 }, 400, TimeUnit.MILLISECONDS);
-                ctx.executor().schedule(() -> answer(ctx), 800, TimeUnit.MILLISECONDS);
+                // past the waiting request's proxy-connect-timeout: it must not wait for this stream to end
+                ctx.executor().schedule(() -> answer(ctx), 2000, TimeUnit.MILLISECONDS);
             } else if (action == Action.REFUSE_AT_END) {
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             } else if (action == Action.ANSWER) {
