@@ -8,7 +8,9 @@ import java.util.Deque;
 /**
  * The form of a request path that rules are matched against, as nginx normalises it before matching
  * locations: percent-escapes decoded (except {@code %2F} and {@code %25}, which would change the path's
- * structure), {@code .} and {@code ..} segments resolved, repeated slashes merged. Without this,
+ * structure) and the path's bytes read as UTF-8 (the decoder gives one char per byte, and raw bytes above
+ * ASCII spell the same text as their escapes), {@code .} and {@code ..} segments resolved, repeated slashes
+ * merged. Without this,
  * {@code /api/../admin} would be matched by a rule for {@code /api} and served as {@code /admin}.
  * The request is still forwarded with the path as the client sent it.
  */
@@ -22,22 +24,32 @@ public final class RequestPath {
         if (raw.isEmpty() || raw.charAt(0) != '/') {
             return null;
         }
-        if (raw.indexOf('%') < 0 && raw.indexOf("//") < 0 && raw.indexOf("/.") < 0) {
+        if (raw.indexOf('%') < 0 && raw.indexOf("//") < 0 && raw.indexOf("/.") < 0 && ascii(raw)) {
             return raw;
         }
         String decoded = decode(raw);
         return decoded == null ? null : resolveSegments(decoded);
     }
 
+    private static boolean ascii(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String decode(String raw) {
-        if (raw.indexOf('%') < 0) {
+        if (raw.indexOf('%') < 0 && ascii(raw)) {
             return raw;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c != '%') {
-                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+                // one char per byte of the request
+                bytes.write((byte) c);
                 continue;
             }
             if (i + 2 >= raw.length()) {

@@ -25,6 +25,9 @@ class RequestPathTest {
         "/a%2fb, /a%2Fb",
         "/100%25, /100%25",
         "/caf%C3%A9, /café",
+        // the decoder gives one char per byte: raw UTF-8 bytes spell what their escapes do
+        "/caf\u00c3\u00a9, /café",
+        "/caf\u00c3%A9, /café",
         "/.., NULL",
         "/a/../.., NULL",
         "/%zz, NULL",
