@@ -78,19 +78,9 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
         ctx.executor().execute(this::admit);
     }
 
+    /** Lets waiting requests have streams; once the pod is going away, all of them, to go elsewhere. */
     private void admit() {
-        while (!waiting.isEmpty() && free()) {
-            Waiter next = waiting.poll();
-            next.timeout().cancel(false);
-            if (!next.stream().isDone()) {
-                open++;
-                next.open().accept(this);
-            }
-        }
-    }
-
-    private void releaseWaiters() {
-        while (!waiting.isEmpty()) {
+        while (!waiting.isEmpty() && (goingAway() || free())) {
             Waiter next = waiting.poll();
             next.timeout().cancel(false);
             if (!next.stream().isDone()) {
@@ -124,7 +114,7 @@ final class PodStreams extends ChannelInboundHandlerAdapter {
         } else if (msg instanceof Http2GoAwayFrame) {
             goneAway = true;
             // no stream opens here any more: the waiting requests go now, each to a new connection
-            ctx.executor().execute(this::releaseWaiters);
+            ctx.executor().execute(this::admit);
         }
         ctx.fireChannelRead(msg);
     }

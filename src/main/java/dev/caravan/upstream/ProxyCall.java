@@ -160,8 +160,7 @@ public final class ProxyCall {
             if (cause instanceof StreamRefused) {
                 // the pod went away before a stream could open on it: nothing was sent, and the pod is not at fault
                 if (!finished && attempts < MAX_STALE_RETRIES) {
-                    tried.remove(target);
-                    attempt();
+                    retrySamePod();
                     return;
                 }
             } else {
@@ -462,24 +461,17 @@ public final class ProxyCall {
             listener.aborted("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
             return;
         }
-        if (cause instanceof StreamRefused && replay != null && replay.whole() && attempts < MAX_STALE_RETRIES) {
-            // RFC 9113 8.7: the pod did nothing with the stream, so any request may go again, the same pod too
-            tried.remove(endpoint);
-            cancelReadTimer();
-            attempt();
-            return;
-        }
+        // RFC 9113 8.7: the pod did nothing with the stream, so any request may go again, the same pod too
+        boolean unprocessed = cause instanceof StreamRefused && replay != null && replay.whole();
         boolean staleConnection = !invalid && upstreamReused && !requestBodySent
                 && IDEMPOTENT.contains(request.method());
+        if ((unprocessed || staleConnection) && attempts < MAX_STALE_RETRIES) {
+            retrySamePod();
+            return;
+        }
         if (!staleConnection) {
             // a pooled connection the pod had closed says nothing about the pod
             client.outliers().failed(endpoint);
-        }
-        if (staleConnection && attempts < MAX_STALE_RETRIES) {
-            tried.remove(endpoint);
-            cancelReadTimer();
-            attempt();
-            return;
         }
         if (options.nextUpstream().on(invalid ? "invalid_header" : "error") && resendable() && mayTryAnotherPod()) {
             // the pod closed or reset before answering: proxy-next-upstream error, as nginx
@@ -522,6 +514,13 @@ public final class ProxyCall {
         if (upstream != null) {
             detach().close();
         }
+    }
+
+    /** Tries the current pod again: what failed said nothing about it (a stale connection, a refused stream). */
+    private void retrySamePod() {
+        tried.remove(endpoint);
+        cancelReadTimer();
+        attempt();
     }
 
     /** Whether another pod may be tried: tries and time left, and a pod not tried yet. */
