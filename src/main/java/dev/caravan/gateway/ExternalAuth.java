@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
@@ -130,14 +131,16 @@ public final class ExternalAuth {
             }
         }
         String authority = head.authority() == null ? head.host() : head.authority();
-        request.setHeader("X-Original-URL", head.scheme() + "://" + authority + head.uri());
+        // escaped where a URL needs it: the JDK client would write a byte above ASCII as '?'
+        String target = PercentEncoding.target(head.uri());
+        request.setHeader("X-Original-URL", head.scheme() + "://" + authority + target);
         request.setHeader("X-Original-Method", head.method());
         request.setHeader("X-Sent-From", "nginx-ingress-controller");
         request.setHeader("X-Real-IP", head.client());
         request.setHeader("X-Forwarded-For", head.client());
         request.setHeader("X-Forwarded-Host", authority);
         request.setHeader("X-Forwarded-Proto", head.scheme());
-        request.setHeader("X-Auth-Request-Redirect", auth.requestRedirect() != null ? auth.requestRedirect() : head.uri());
+        request.setHeader("X-Auth-Request-Redirect", auth.requestRedirect() != null ? auth.requestRedirect() : target);
         return request.build();
     }
 
@@ -196,6 +199,6 @@ public final class ExternalAuth {
         }
         String authority = head.authority() == null ? head.host() : head.authority();
         String original = head.scheme() + "://" + authority + head.uri();
-        return url + (query == null ? "?" : "&") + param + "=" + URLEncoder.encode(original, StandardCharsets.UTF_8);
+        return url + (query == null ? "?" : "&") + param + "=" + URLEncoder.encode(original, StandardCharsets.ISO_8859_1);
     }
 }

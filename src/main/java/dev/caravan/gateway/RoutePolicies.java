@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.BoundedInput;
 import dev.caravan.routing.PathRule;
+import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -9,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 
 /**
@@ -19,7 +19,6 @@ import java.util.regex.Matcher;
  */
 final class RoutePolicies {
 
-    private static final String HEX = "0123456789ABCDEF";
     private static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
 
     private RoutePolicies() {
@@ -116,7 +115,8 @@ final class RoutePolicies {
                 String captured = group <= matcher.groupCount() && matcher.group(group) != null
                         ? matcher.group(group).toString() : null;
                 if (captured != null) {
-                    encodeInto(captured, path);
+                    // a piece of the decoded path, escaped again for the request line
+                    path.append(PercentEncoding.path(captured));
                 }
             } else {
                 path.append(c);
@@ -127,18 +127,5 @@ final class RoutePolicies {
             path.append(path.indexOf("?") >= 0 ? '&' : '?').append(uri, query + 1, uri.length());
         }
         return path.isEmpty() || path.charAt(0) != '/' ? "/" + path : path.toString();
-    }
-
-    /** A captured piece of the decoded path, escaped again for the request line. */
-    private static void encodeInto(String decoded, StringBuilder into) {
-        for (byte b : decoded.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            boolean safe = c > 0x20 && c < 0x7f && "\"<>\\^`{|}#?".indexOf(c) < 0;
-            if (safe) {
-                into.append((char) c);
-            } else {
-                into.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
-            }
-        }
     }
 }

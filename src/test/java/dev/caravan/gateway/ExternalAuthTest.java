@@ -80,6 +80,11 @@ class ExternalAuthTest {
                 Manifests.ingress("any-host", "", "/any-host", "svc", protect),
                 Manifests.ingress("any-host-fixed", "", "/any-fixed", "svc", Map.of(P + "auth-url",
                         "http://" + auth.ip() + ":" + auth.port() + "/oauth2/auth")),
+                Manifests.ingress("variables", "variables.test", "/", "svc", Map.of(P + "auth-url",
+                        authUrl.replace("/oauth2/auth?for=$host", "/v$uri?escaped=$escaped_request_uri"))),
+                Manifests.ingress("target", "target.test", "/", "svc", Map.of(P + "auth-url",
+                        authUrl.replace("/oauth2/auth?for=$host", "/t$request_uri"),
+                        P + "auth-signin", "https://$host/start")),
                 Manifests.ingress("open", "open.test", "/", "svc")));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
     }
@@ -175,5 +180,33 @@ class ExternalAuthTest {
             assertThat(problem.ingress().name()).isEqualTo("bad");
             assertThat(problem.message()).contains("$remote_addr");
         });
+    }
+
+    @Test
+    void theRequestsBytesReachTheAuthServiceEscapedOncePerByte() throws Exception {
+        // sent unescaped: "é" as UTF-8 (C3 A9), U+0085 (C2 85: its second byte alone is a control char) and '|',
+        // which a URL may not hold as they are; in the query a '%' that begins no escape
+        String target = "/caf\u00c3\u00a9/\u00c2\u0085|b%20c?q=\u00c3\u00a9&r=%zz";
+        String escaped = "/caf%C3%A9/%C2%85%7Cb%20c?q=%C3%A9&r=%25zz";
+        String cookie = "\r\nCookie: session=good";
+
+        assertThat(send("variables.test", "GET " + target + " HTTP/1.1\r\nHost: HOST" + cookie + "\r\n\r\n").status())
+                .isEqualTo(200);
+        // $uri is the decoded path, text escaped as its UTF-8; $escaped_request_uri escapes each byte sent
+        assertThat(auth.last().uri()).isEqualTo("/v/caf%C3%A9/%C2%85%7Cb%20c?escaped="
+                + "%2Fcaf%C3%A9%2F%C2%85%7Cb%2520c%3Fq%3D%C3%A9%26r%3D%25zz");
+        assertThat(pod.last().uri()).isEqualTo(target);
+
+        assertThat(send("target.test", "GET " + target + " HTTP/1.1\r\nHost: HOST" + cookie + "\r\n\r\n").status())
+                .isEqualTo(200);
+        TestBackend.Seen asked = auth.last();
+        assertThat(asked.uri()).isEqualTo("/t" + escaped);
+        assertThat(asked.headers().get("X-Original-URL")).isEqualTo("http://target.test" + escaped);
+        assertThat(asked.headers().get("X-Auth-Request-Redirect")).isEqualTo(escaped);
+
+        RawHttp.Response signin = send("target.test", "GET " + target + " HTTP/1.1\r\nHost: HOST\r\n\r\n");
+        assertThat(signin.status()).isEqualTo(302);
+        assertThat(signin.header("Location")).isEqualTo("https://target.test/start?rd=http%3A%2F%2Ftarget.test"
+                + "%2Fcaf%C3%A9%2F%C2%85%7Cb%2520c%3Fq%3D%C3%A9%26r%3D%25zz");
     }
 }

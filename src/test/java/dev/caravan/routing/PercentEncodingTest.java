@@ -1,0 +1,37 @@
+package dev.caravan.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PercentEncodingTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', value = {
+        "/a/b?c=d&e=%2F          | /a/b?c=d&e=%2F",
+        "/caf\u00c3\u00a9        | /caf%C3%A9",
+        "/\u00c2\u0085           | /%C2%85",
+        "'/a\"<>\\^`{}[]'        | /a%22%3C%3E%5C%5E%60%7B%7D%5B%5D",
+        "/%zz?q=%2               | /%25zz?q=%252",
+        "/%4g%41                 | /%254g%41",
+        "/ok%                    | /ok%25",
+    })
+    void aTargetKeepsItsEscapesAndQueryAndEscapesEachByteAUrlCannotHold(String raw, String escaped) {
+        assertThat(PercentEncoding.target(raw)).isEqualTo(escaped);
+        assertThat(URI.create("http://h" + escaped).getRawPath()).isNotNull();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "/café/x         | /caf%C3%A9/x",
+        "/a b?c#d        | /a%20b%3Fc%23d",
+        "/kept%2Fslash   | /kept%2Fslash",
+        "/\u00e4\u00f6   | /%C3%A4%C3%B6",
+    })
+    void aDecodedPathIsEscapedAsItsUtf8AndStaysAPath(String decoded, String escaped) {
+        assertThat(PercentEncoding.path(decoded)).isEqualTo(escaped);
+        assertThat(URI.create("http://h" + escaped).getQuery()).isNull();
+    }
+}
