@@ -4,6 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,21 +25,25 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private final ChannelGroup connections;
     private final long headerTimeoutNanos;
     private final long keepAliveNanos;
+    private final int receiveWindow;
     private ChannelHandlerContext ctx;
     private int openStreams;
     private boolean anyStream;
     private long lastChange = System.nanoTime();
     private ScheduledFuture<?> check;
 
-    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive) {
+    /** @param receiveWindow the connection's receive window, in bytes */
+    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive, int receiveWindow) {
+        this.receiveWindow = receiveWindow;
         this.connections = connections;
         this.headerTimeoutNanos = headerTimeout.toNanos();
         this.keepAliveNanos = keepAlive.toNanos();
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
+    public void handlerAdded(ChannelHandlerContext ctx) throws Http2Exception {
         this.ctx = ctx;
+        widenConnectionWindow(ctx);
         connections.add(ctx.channel());
         check = ctx.executor().scheduleAtFixedRate(this::closeIfIdle, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -43,6 +51,22 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         check.cancel(false);
+    }
+
+    /**
+     * Netty opens the connection's receive window to twice a stream's, and a stream's unread bytes hold it:
+     * two uploads stalled at a slow pod would stop every other stream of the connection. A window of
+     * several streams' keeps the others going and still bounds what one connection holds.
+     */
+    private void widenConnectionWindow(ChannelHandlerContext ctx) throws Http2Exception {
+        Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+        Http2Stream connection = codec.connection().connectionStream();
+        Http2LocalFlowController flow = codec.connection().local().flowController();
+        int missing = receiveWindow - flow.windowSize(connection);
+        if (missing > 0) {
+            flow.incrementWindowSize(connection, missing);
+            ctx.flush();
+        }
     }
 
     /** A stream opened on this connection; called on its event loop. */

@@ -7,6 +7,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 
@@ -35,7 +36,8 @@ final class Http2Requests extends ChannelInboundHandlerAdapter {
             request.headers().remove(name.text());
         }
         String uri = request.uri();
-        if (!uri.startsWith("/") && !uri.equals("*")) {
+        // CONNECT names an authority, not a path: it gets the gateway's 405, as over HTTP/1
+        if (!uri.startsWith("/") && !uri.equals("*") && !HttpMethod.CONNECT.equals(request.method())) {
             request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(":path is not origin-form")));
         }
         if (request instanceof FullHttpRequest whole) {

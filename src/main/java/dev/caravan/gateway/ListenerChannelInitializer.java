@@ -34,8 +34,10 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private static final int MAX_CLIENT_HELLO = 16 * 1024;
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_CONCURRENT_STREAMS = 128;
-    /** Per-stream receive window: room for uploads at speed, bounded per connection by the stream limit. */
+    /** Per-stream receive window: room for uploads at speed. */
     private static final int STREAM_WINDOW = 256 * 1024;
+    /** The connection's receive window: 16 streams' (4 MiB), so that a few stalled uploads stop no other stream. */
+    private static final int CONNECTION_WINDOW = 16 * STREAM_WINDOW;
 
     private final ListenerSettings settings;
     private final Gateway gateway;
@@ -109,7 +111,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     /** HTTP/2: the connection reads freely; each stream reads when its gateway asks (stream flow control). */
     private void addHttp2(ChannelPipeline pipeline) {
         Http2Connection connection = new Http2Connection(gateway.connections(), settings.clientHeaderTimeout(),
-                settings.keepAliveTimeout());
+                settings.keepAliveTimeout(), CONNECTION_WINDOW);
         pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))
@@ -124,6 +126,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 ChannelPipeline streamPipeline = stream.pipeline();
                 streamPipeline.addLast("idle", new IdleStateHandler(true, settings.clientBodyTimeout().toMillis(),
                         settings.clientSendTimeout().toMillis(), 0, TimeUnit.MILLISECONDS));
+                streamPipeline.addLast("head", new Http2RequestHead());
                 streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
                 streamPipeline.addLast("requests", Http2Requests.INSTANCE);
                 addGateway(streamPipeline);

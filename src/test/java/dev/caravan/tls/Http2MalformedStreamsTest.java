@@ -1,0 +1,132 @@
+package dev.caravan.tls;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp2;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an HTTP/2 client that breaks the protocol gets: the stream reset, or the connection ended, with
+ * the error code that says why (RFC 9113 §5.4), never CANCEL or NO_ERROR; and resets it provokes are
+ * counted, so that a flood of them ends the connection (Netty's limit, CVE-2025-8671).
+ */
+class Http2MalformedStreamsTest {
+
+    private static final int PROTOCOL_ERROR = 1, FRAME_SIZE_ERROR = 6, ENHANCE_YOUR_CALM = 11;
+
+    @TempDir
+    static Path manifests;
+    static TestBackend pod;
+    static CaravanHarness caravan;
+    static TestCertificates.Issued local = new TestCertificates().issue("localhost");
+
+    @BeforeAll
+    static void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), local.secret("local-tls"),
+                Manifests.service("svc", pod), Manifests.tlsIngress("app", "localhost", "/", "svc", "localhost", "local-tls")));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    private static String[] get(String path, String... more) {
+        List<String> headers = new ArrayList<>(List.of(":method", "GET", ":scheme", "https", ":authority", "localhost",
+                ":path", path));
+        headers.addAll(List.of(more));
+        return headers.toArray(String[]::new);
+    }
+
+    @Test
+    void aMalformedRequestHeadIsResetAsAProtocolErrorAndTheConnectionServesOn() throws Exception {
+        pod.seen().clear();
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            // Netty's conversion of these heads took a buffer it never gave back, a leak per request
+            client.headers(1, true, get("/a b"));
+            client.headers(3, true, ":method", "GE T", ":scheme", "https", ":authority", "localhost", ":path", "/");
+            client.headers(5, true, ":method", "GET", ":scheme", "https", ":authority", "localhost");
+            client.headers(7, true, ":method", "GET", ":authority", "localhost", ":path", "/");
+            client.headers(9, true, get("/\u0001"));
+            // caught in the conversion to HTTP/1: a CR in a value
+            client.headers(11, true, get("/", "x-bad", "a\rb"));
+            for (int stream = 1; stream <= 11; stream += 2) {
+                RawHttp2.Frame reset = client.await(RawHttp2.RST_STREAM, stream, 5000);
+                assertThat(reset).as("stream %d", stream).isNotNull();
+                assertThat(reset.errorCode()).as("stream %d", stream).isEqualTo(PROTOCOL_ERROR);
+            }
+            client.headers(13, true, get("/fine/caf\u00c3\u00a9"));
+            RawHttp2.Frame response = client.await(RawHttp2.HEADERS, 13, 5000);
+            assertThat(response).isNotNull();
+            // ":status: 200", indexed in HPACK's static table
+            assertThat(response.payload()[0]).isEqualTo((byte) 0x88);
+        }
+        assertThat(pod.seen()).hasSize(1);
+        assertThat(pod.last().uri()).isEqualTo("/fine/caf\u00c3\u00a9");
+    }
+
+    @Test
+    void connectIsRefusedWith405AsOverHttp1() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            client.headers(1, true, ":method", "CONNECT", ":authority", "localhost:443");
+            RawHttp2.Frame response = client.await(RawHttp2.HEADERS, 1, 5000);
+            assertThat(response).isNotNull();
+            // ":status: 405", a literal under the static table's name :status (index 8)
+            assertThat(new String(response.payload(), 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .isEqualTo("\u0048\u0003405");
+        }
+    }
+
+    @Test
+    void resetsAClientProvokesAreCountedAndAFloodOfThemEndsTheConnection() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            int stream = 1;
+            int resets = 0;
+            RawHttp2.Frame goAway = null;
+            while (goAway == null && stream < 1000) {
+                int first = stream;
+                for (int i = 0; i < 50; i++, stream += 2) {
+                    client.headers(stream, true, i % 2 == 0 ? get("/", "x-bad", "a\nb") : get("/a b"));
+                }
+                for (int waited = first; waited < stream && goAway == null; waited += 2) {
+                    RawHttp2.Frame frame = client.read(5000);
+                    assertThat(frame).isNotNull();
+                    if (frame.type() == RawHttp2.GOAWAY) {
+                        goAway = frame;
+                    } else if (frame.type() == RawHttp2.RST_STREAM) {
+                        assertThat(frame.errorCode()).isEqualTo(PROTOCOL_ERROR);
+                        resets++;
+                    }
+                }
+            }
+            assertThat(goAway).as("GOAWAY after %d resets", resets).isNotNull();
+            assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
+            assertThat(resets).isBetween(150, 260);
+        }
+    }
+
+    @Test
+    void aConnectionErrorEndsTheConnectionWithItsCode() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            // a frame beyond SETTINGS_MAX_FRAME_SIZE (16,384 by default)
+            client.frame(RawHttp2.HEADERS, RawHttp2.END_HEADERS | RawHttp2.END_STREAM, 1, new byte[16_385]);
+            RawHttp2.Frame goAway = client.await(RawHttp2.GOAWAY, -1, 5000);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.errorCode()).isEqualTo(FRAME_SIZE_ERROR);
+        }
+    }
+}
