@@ -17,9 +17,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
+import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.ServiceStatus;
@@ -116,18 +117,18 @@ public final class RouteFolder {
      */
     public Endpoint direct(CamelContext camel, String routeId) {
         Endpoint[] found = new Endpoint[1];
-        using(camel, routeId, endpoint -> found[0] = endpoint);
+        using(camel, routeId, (endpoint, processor) -> found[0] = endpoint);
         return found[0];
     }
 
     /**
      * Runs {@code use} with the {@code direct:} endpoint of the started route {@code routeId}, if there is one,
-     * while no swap can begin: a swap waits for the exchanges in flight, and those that come meanwhile wait
-     * for it (bounded). Call it off the event loops.
+     * and the processor of the route's consumer, while no swap can begin: a swap waits for the exchanges in
+     * flight, and those that come meanwhile wait for it (bounded). Call it off the event loops.
      *
      * @return whether there was such a route, and {@code use} ran
      */
-    public boolean using(CamelContext camel, String routeId, Consumer<Endpoint> use) {
+    public boolean using(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
         try {
             if (!swapping.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 return false;
@@ -141,7 +142,7 @@ public final class RouteFolder {
             if (endpoint == null) {
                 return false;
             }
-            use.accept(endpoint);
+            use.accept(endpoint, camel.getRoute(routeId).getConsumer().getProcessor());
             return true;
         } finally {
             swapping.readLock().unlock();

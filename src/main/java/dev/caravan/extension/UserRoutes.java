@@ -7,7 +7,6 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.ThreadPoolProfile;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
@@ -39,7 +38,7 @@ public final class UserRoutes {
     /** Made on first use, once Camel has started. */
     private volatile Runner runner;
 
-    private record Runner(ExecutorService pool, ProducerTemplate producer) {
+    private record Runner(ExecutorService pool) {
     }
 
     /**
@@ -85,10 +84,13 @@ public final class UserRoutes {
                     done.accept(Outcome.ABANDONED);
                     return;
                 }
-                boolean ran = folder.using(camel, routeId, endpoint -> {
+                boolean ran = folder.using(camel, routeId, (endpoint, route) -> {
                     try {
-                        started.producer().send(endpoint, exchange);
-                    } catch (RuntimeException e) {
+                        // the route's consumer, called as a direct: producer calls it; not through a shared
+                        // producer, whose cache of that consumer (two fields read without a lock) could hand
+                        // a thread the stopped route's right after a swap: RejectedExecutionException, 500
+                        route.process(exchange);
+                    } catch (Exception e) {
                         exchange.setException(e);
                     }
                 });
@@ -110,7 +112,7 @@ public final class UserRoutes {
                     profile.setMaxQueueSize(queue);
                     profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
                     runner = new Runner(camel.getExecutorServiceManager().newThreadPool(this, "caravan-user-route",
-                            profile), camel.createProducerTemplate());
+                            profile));
                 }
                 existing = runner;
             }
