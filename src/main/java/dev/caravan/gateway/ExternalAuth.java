@@ -131,8 +131,8 @@ public final class ExternalAuth {
             }
         }
         String authority = head.authority() == null ? head.host() : head.authority();
-        // escaped where a URL needs it: the JDK client would write a byte above ASCII as '?'
-        String target = PercentEncoding.target(head.uri());
+        // as sent, but for bytes above ASCII: the JDK client would write each as '?'
+        String target = PercentEncoding.aboveAscii(head.uri());
         request.setHeader("X-Original-URL", head.scheme() + "://" + authority + target);
         request.setHeader("X-Original-Method", head.method());
         request.setHeader("X-Sent-From", "nginx-ingress-controller");

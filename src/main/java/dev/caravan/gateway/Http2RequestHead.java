@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks an HTTP/2 stream's request head before it is converted to HTTP/1: {@code :method} a token,
- * {@code :scheme} and {@code :path} present (but for CONNECT), the path free of spaces and control
- * bytes. A malformed head is a stream error (RFC 9113 §8.1.1): the stream is reset with PROTOCOL_ERROR,
+ * {@code :scheme} and {@code :path} present, the path free of spaces and control bytes (for CONNECT,
+ * the {@code :authority}). A malformed head is a stream error (RFC 9113 §8.1.1): the stream is reset with PROTOCOL_ERROR,
  * which Netty counts against the connection's reset limit. Netty's conversion, given such a head,
  * throws after taking a buffer it never gives back: every malformed request would leak memory.
  */
@@ -47,8 +47,11 @@ final class Http2RequestHead extends ChannelInboundHandlerAdapter {
         if (method == null || method.length() == 0 || !token(method)) {
             return ":method is missing or not a token";
         }
-        if (HttpMethod.CONNECT.asciiName().contentEquals(method)) {
-            return null;
+        if (HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method)) {
+            // Netty's conversion takes CONNECT in any case, and its target from :authority
+            CharSequence authority = headers.authority();
+            return authority == null || authority.length() == 0 || !visible(authority)
+                    ? "CONNECT without an :authority, or with spaces or control bytes in it" : null;
         }
         CharSequence path = headers.path();
         if (path == null || path.length() == 0 || !visible(path)) {

@@ -3,29 +3,32 @@ package dev.caravan.routing;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Percent-escapes for putting a request's path or target into a URL Caravan writes: a rewritten request
+ * Percent-escapes for putting a request's path or target where Caravan writes it: a rewritten request
  * line, an auth-url, {@code X-Original-URL}. The request target arrives one char per byte, so its bytes
  * above ASCII are escaped one by one, as the client's bytes; a decoded path is text, escaped as its UTF-8.
  */
 public final class PercentEncoding {
 
     private static final String HEX = "0123456789ABCDEF";
-    /** What a URL may not hold as it is, beside control bytes, spaces and bytes above ASCII. */
-    private static final String UNSAFE = "\"<>\\^`{|}[]#";
+    /** What a path may not hold as it is, beside control bytes, spaces and bytes above ASCII. */
+    private static final String UNSAFE_IN_PATH = "\"<>\\^`{|}#?";
+    /** What {@link java.net.URI} refuses anywhere after the host, beside the same. */
+    private static final String UNSAFE_IN_URL = "\"<>\\^`{|}#[]";
 
     private PercentEncoding() {
     }
 
     /**
-     * A decoded path (or a piece of one) as it goes into a URL: whatever is no plain URL character is
-     * escaped, {@code ?} and {@code #} too, so that the text stays a path. A {@code %} is kept: in a
-     * normalised path it only begins an escape that normalising left in place ({@code %2F}, {@code %25}).
+     * A decoded path (or a piece of one) as it goes into a request line: whatever is no plain URL
+     * character is escaped, {@code ?} and {@code #} too, so that the text stays a path. A {@code %} is
+     * kept: in a normalised path it only begins an escape that normalising left in place ({@code %2F},
+     * {@code %25}).
      */
     public static String path(String decoded) {
         StringBuilder into = new StringBuilder(decoded.length() + 16);
         for (byte b : decoded.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if (plain(c) && c != '?') {
+            if (plain(c, UNSAFE_IN_PATH)) {
                 into.append((char) c);
             } else {
                 escape(c, into);
@@ -35,13 +38,39 @@ public final class PercentEncoding {
     }
 
     /**
-     * A request target as the client sent it (one char per byte), with what a URL cannot hold escaped:
-     * bytes above ASCII, the few ASCII characters URLs exclude, and a {@code %} that begins no escape.
-     * Its escapes, {@code ?} and the query are kept as they are.
+     * A request target as the client sent it (one char per byte), or an escaped path, made a URL's path
+     * and query: bytes above ASCII, the ASCII characters a URL excludes, and a {@code %} that begins no
+     * escape are escaped. Its escapes, {@code ?} and the query are kept as they are.
      */
-    public static String target(String raw) {
+    public static String url(String raw) {
+        return escape(raw, UNSAFE_IN_URL);
+    }
+
+    /**
+     * A request target as the client sent it, for a header: only its bytes above ASCII escaped, which a
+     * header value cannot carry through the JDK's HTTP client; the rest stays as sent, as nginx sends it.
+     */
+    public static String aboveAscii(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) > 0x7e) {
+                StringBuilder into = new StringBuilder(raw.length() + 16).append(raw, 0, i);
+                for (int j = i; j < raw.length(); j++) {
+                    int c = raw.charAt(j) & 0xff;
+                    if (c > 0x7e) {
+                        escape(c, into);
+                    } else {
+                        into.append((char) c);
+                    }
+                }
+                return into.toString();
+            }
+        }
+        return raw;
+    }
+
+    private static String escape(String raw, String unsafe) {
         int first = 0;
-        while (first < raw.length() && plain(raw.charAt(first)) && escapeOrNotPercent(raw, first)) {
+        while (first < raw.length() && plain(raw.charAt(first), unsafe) && escapeOrNotPercent(raw, first)) {
             first++;
         }
         if (first == raw.length()) {
@@ -50,7 +79,7 @@ public final class PercentEncoding {
         StringBuilder into = new StringBuilder(raw.length() + 16).append(raw, 0, first);
         for (int i = first; i < raw.length(); i++) {
             int c = raw.charAt(i) & 0xff;
-            if (plain(c) && escapeOrNotPercent(raw, i)) {
+            if (plain(c, unsafe) && escapeOrNotPercent(raw, i)) {
                 into.append((char) c);
             } else {
                 escape(c, into);
@@ -59,8 +88,8 @@ public final class PercentEncoding {
         return into.toString();
     }
 
-    private static boolean plain(int c) {
-        return c > 0x20 && c < 0x7f && UNSAFE.indexOf(c) < 0;
+    private static boolean plain(int c, String unsafe) {
+        return c > 0x20 && c < 0x7f && unsafe.indexOf(c) < 0;
     }
 
     /** Whether the char at {@code i} is no {@code %}, or a {@code %} followed by two hex digits. */

@@ -80,10 +80,10 @@ public final class UrlTemplate {
             url.append(switch (part) {
                 case "$host" -> request.host();
                 case "$scheme" -> request.scheme();
-                case "$request_uri" -> PercentEncoding.target(request.uri());
+                case "$request_uri" -> PercentEncoding.url(request.uri());
                 // the target's chars are its bytes: escaped one by one, as nginx's escape of $request_uri
                 case "$escaped_request_uri" -> URLEncoder.encode(request.uri(), StandardCharsets.ISO_8859_1);
-                case "$uri" -> PercentEncoding.path(request.path());
+                case "$uri" -> PercentEncoding.url(PercentEncoding.path(request.path()));
                 default -> part;
             });
         }

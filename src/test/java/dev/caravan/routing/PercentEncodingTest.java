@@ -19,7 +19,7 @@ class PercentEncodingTest {
         "/ok%                    | /ok%25",
     })
     void aTargetKeepsItsEscapesAndQueryAndEscapesEachByteAUrlCannotHold(String raw, String escaped) {
-        assertThat(PercentEncoding.target(raw)).isEqualTo(escaped);
+        assertThat(PercentEncoding.url(raw)).isEqualTo(escaped);
         assertThat(URI.create("http://h" + escaped).getRawPath()).isNotNull();
     }
 
@@ -27,11 +27,21 @@ class PercentEncodingTest {
     @CsvSource(delimiter = '|', value = {
         "/café/x         | /caf%C3%A9/x",
         "/a b?c#d        | /a%20b%3Fc%23d",
+        "/a[1]           | /a[1]",
         "/kept%2Fslash   | /kept%2Fslash",
         "/\u00e4\u00f6   | /%C3%A4%C3%B6",
     })
     void aDecodedPathIsEscapedAsItsUtf8AndStaysAPath(String decoded, String escaped) {
         assertThat(PercentEncoding.path(decoded)).isEqualTo(escaped);
-        assertThat(URI.create("http://h" + escaped).getQuery()).isNull();
+        assertThat(URI.create("http://h" + PercentEncoding.url(escaped)).getQuery()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = ';', value = {
+        "/a|b?c=[1]&d=%zz         ; /a|b?c=[1]&d=%zz",
+        "/caf\u00c3\u00a9?q=\u00c2\u0085 ; /caf%C3%A9?q=%C2%85",
+    })
+    void aTargetForAHeaderHasOnlyItsBytesAboveAsciiEscaped(String raw, String escaped) {
+        assertThat(PercentEncoding.aboveAscii(raw)).isEqualTo(escaped);
     }
 }

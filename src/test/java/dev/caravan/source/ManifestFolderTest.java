@@ -6,6 +6,7 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
+import dev.caravan.testing.LogCapture;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import java.io.IOException;

@@ -4,10 +4,12 @@ import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
+import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +90,39 @@ class Http2MalformedStreamsTest {
             // ":status: 405", a literal under the static table's name :status (index 8)
             assertThat(new String(response.payload(), 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1))
                     .isEqualTo("\u0048\u0003405");
+        }
+    }
+
+    @Test
+    void malformedHeadsLeakNoBuffer() throws Exception {
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        try (LogCapture leaks = new LogCapture(ResourceLeakDetector.class);
+                RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            int stream = 1;
+            for (int round = 0; round < 10; round++) {
+                // Netty's conversion takes a buffer before it reads the target, and throws on these
+                client.headers(stream, true, get("/a b"));
+                client.headers(stream + 2, true, ":method", "CONNECT");
+                client.headers(stream + 4, true, ":method", "connect", ":scheme", "https", ":path", "/");
+                client.headers(stream + 6, true, ":method", "CONNECT", ":authority", "a b");
+                for (int i = 0; i < 4; i++, stream += 2) {
+                    RawHttp2.Frame reset = client.await(RawHttp2.RST_STREAM, stream, 5000);
+                    assertThat(reset).as("stream %d", stream).isNotNull();
+                    assertThat(reset.errorCode()).isEqualTo(PROTOCOL_ERROR);
+                }
+            }
+            // a leak shows when its buffer has been collected and another buffer is tracked
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+                Thread.sleep(100);
+                client.headers(stream, true, get("/"));
+                assertThat(client.await(RawHttp2.HEADERS, stream, 5000)).isNotNull();
+                stream += 2;
+            }
+            assertThat(leaks.lines()).noneMatch(line -> line.contains("LEAK"));
+        } finally {
+            ResourceLeakDetector.setLevel(level);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.caravan.source;
+package dev.caravan.testing;
 
 import java.util.List;
 import java.util.UUID;
@@ -13,14 +13,14 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
 
 /** Captures what one class logs (through SLF4J to Log4j 2), for asserting on what a component reports. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final LoggerContext context;
     private final String loggerName;
     private final AbstractAppender appender;
 
-    LogCapture(Class<?> type) {
+    public LogCapture(Class<?> type) {
         this.context = (LoggerContext) LogManager.getContext(false);
         this.loggerName = type.getName();
         this.appender = new AbstractAppender("capture-" + UUID.randomUUID(), null, null, true, Property.EMPTY_ARRAY) {
@@ -38,15 +38,15 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** Every line logged so far, as {@code LEVEL message}. */
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
-    List<String> warnings() {
+    public List<String> warnings() {
         return lines.stream().filter(line -> line.startsWith("WARN ")).toList();
     }
 
-    void clear() {
+    public void clear() {
         lines.clear();
     }
 
