@@ -10,6 +10,9 @@ import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +30,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private final long keepAliveNanos;
     private final int receiveWindow;
     private ChannelHandlerContext ctx;
-    private int openStreams;
+    /** At most the concurrent-stream limit. */
+    private final Set<Channel> openStreams = new HashSet<>();
     private boolean anyStream;
     private long lastChange = System.nanoTime();
     private ScheduledFuture<?> check;
@@ -43,9 +47,21 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Http2Exception {
         this.ctx = ctx;
-        widenConnectionWindow(ctx);
         connections.add(ctx.channel());
         check = ctx.executor().scheduleAtFixedRate(this::closeIfIdle, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        widenConnectionWindow(ctx);
+    }
+
+    /**
+     * The connection is gone: its streams close now. A stream holding request bytes its pod has not taken
+     * yet would otherwise stay open, with its pod connection and those bytes, until the proxy read timeout.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        for (Channel stream : List.copyOf(openStreams)) {
+            stream.close();
+        }
+        ctx.fireChannelInactive();
     }
 
     @Override
@@ -71,18 +87,18 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     /** A stream opened on this connection; called on its event loop. */
     void streamOpened(Channel stream) {
-        openStreams++;
+        openStreams.add(stream);
         anyStream = true;
         lastChange = System.nanoTime();
         stream.closeFuture().addListener(closed -> {
-            openStreams--;
+            openStreams.remove(stream);
             lastChange = System.nanoTime();
         });
     }
 
     private void closeIfIdle() {
         long quiet = System.nanoTime() - lastChange;
-        if (openStreams == 0 && quiet > (anyStream ? keepAliveNanos : headerTimeoutNanos) && ctx.channel().isActive()) {
+        if (openStreams.isEmpty() && quiet > (anyStream ? keepAliveNanos : headerTimeoutNanos) && ctx.channel().isActive()) {
             ctx.close();
         }
     }

@@ -144,6 +144,12 @@ public final class RawHttp2 implements AutoCloseable {
         }
     }
 
+    /** Ends the connection with a TCP reset, as a client that crashed. */
+    public void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -2,9 +2,11 @@ package dev.caravan.tls;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
@@ -13,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,17 +88,7 @@ class Http2FlowControlTest {
                 client.headers(stream, false, ":method", "POST", ":scheme", "https", ":authority", "localhost",
                         ":path", "/stalled");
             }
-            // upload on both until the server grants no more window for 1 s: the pod's buffers are full
-            long lastProgress = System.nanoTime();
-            long sent = 0;
-            while (System.nanoTime() - lastProgress < 1_000_000_000L) {
-                int wrote = windows.send(1, 16_384, false) + windows.send(3, 16_384, false);
-                sent += wrote;
-                if (windows.readFor(wrote > 0 ? 0 : 20) || wrote > 0) {
-                    lastProgress = System.nanoTime();
-                }
-                assertThat(sent).as("the uploads are held up at some point").isLessThan(256L << 20);
-            }
+            uploadUntilStalled(windows, 1, 3);
             assertThat(windows.stream(1)).as("stream 1 stalled by its own window").isZero();
             assertThat(windows.stream(3)).as("stream 3 stalled by its own window").isZero();
 
@@ -116,6 +109,38 @@ class Http2FlowControlTest {
             assertThat(response.payload()[0]).as(":status 200").isEqualTo((byte) 0x88);
         }
         assertThat(fast.last().bodyLength()).isEqualTo(100_000);
+    }
+
+    @Test
+    void anUploadStalledAtAPodEndsWhenItsClientGoes() throws Exception {
+        RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost");
+        Windows windows = new Windows(client);
+        windows.readFor(300);
+        client.headers(1, false, ":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", "/stalled");
+        uploadUntilStalled(windows, 1);
+        client.abort();
+        // its stream held request bytes the pod had not taken: it stayed open, with its pod connection,
+        // until the proxy read timeout (60 s); now the request ends with the connection
+        await().atMost(Duration.ofSeconds(5)).until(() -> RawHttp.get(caravan.adminPort(), "localhost", "/metrics")
+                .text().lines().anyMatch(line -> line.startsWith("nginx_ingress_controller_requests{")
+                        && line.contains("ingress=\"stalled\"")));
+    }
+
+    /** Uploads on {@code streams} until the server grants no more window for 1 s: the pod's buffers are full. */
+    private static void uploadUntilStalled(Windows windows, int... streams) throws Exception {
+        long lastProgress = System.nanoTime();
+        long sent = 0;
+        while (System.nanoTime() - lastProgress < 1_000_000_000L) {
+            int wrote = 0;
+            for (int stream : streams) {
+                wrote += windows.send(stream, 16_384, false);
+            }
+            sent += wrote;
+            if (windows.readFor(wrote > 0 ? 0 : 20) || wrote > 0) {
+                lastProgress = System.nanoTime();
+            }
+            assertThat(sent).as("the uploads are held up at some point").isLessThan(256L << 20);
+        }
     }
 
     /** The client's send windows, as the server's SETTINGS and WINDOW_UPDATEs set them. */
