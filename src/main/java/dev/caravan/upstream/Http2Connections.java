@@ -132,6 +132,7 @@ final class Http2Connections {
         new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel channel) {
+                channel.pipeline().addLast("head", PodResponseHead.INSTANCE);
                 channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
                 channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
                 // a stream serves one exchange and is never pooled

@@ -4,6 +4,7 @@ import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import io.netty.bootstrap.ServerBootstrap;
@@ -30,6 +31,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -52,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RefusedStreamsTest {
 
-    enum Action { ANSWER, REFUSE_AT_HEADERS, REFUSE_AT_END, GO_AWAY_AT_HEADERS, RESET_AT_HEADERS, HOLD_THEN_GO_AWAY }
+    enum Action { ANSWER, REFUSE_AT_HEADERS, REFUSE_AT_END, GO_AWAY_AT_HEADERS, RESET_AT_HEADERS, HOLD_THEN_GO_AWAY, BAD_STATUS }
 
     @TempDir
     Path manifests;
@@ -174,6 +176,29 @@ class RefusedStreamsTest {
         assertNothingKept();
     }
 
+    @Test
+    void anAnswerWhoseStatusIsNoStatusIs502AndLeaksNothing() throws Exception {
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        try (LogCapture leaks = new LogCapture(ResourceLeakDetector.class)) {
+            for (int i = 0; i < 20; i++) {
+                actions.add(Action.BAD_STATUS);
+                // Netty's conversion of such a head ending the stream took a buffer it never gave back
+                assertThat(post(body(10)).status()).isEqualTo(502);
+            }
+            assertThat(streams).as("an answer that is no HTTP is not asked for again").hasValue(20);
+            // a leak shows when its buffer has been collected and another buffer is tracked
+            for (int i = 0; i < 3; i++) {
+                System.gc();
+                Thread.sleep(100);
+                assertThat(post(body(10)).status()).isEqualTo(200);
+            }
+            assertThat(leaks.lines()).noneMatch(line -> line.contains("LEAK"));
+        } finally {
+            ResourceLeakDetector.setLevel(level);
+        }
+    }
+
     /** A POST of {@code size} bytes gets its body echoed by the pod's second stream, the first one refused. */
     private void assertAnsweredOnTheSecondStream(int size) throws Exception {
         byte[] body = body(size);
@@ -270,6 +295,9 @@ class RefusedStreamsTest {
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             } else if (action == Action.ANSWER) {
                 answer(ctx);
+            } else if (action == Action.BAD_STATUS) {
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status(
+                        streams.get() % 2 == 0 ? "2x0" : "101"), true));
             }
         }
 
