@@ -24,6 +24,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.StatefulService;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.direct.DirectEndpoint;
 import org.apache.camel.model.ModelCamelContext;
@@ -138,23 +139,26 @@ public final class RouteFolder {
             return false;
         }
         try {
-            Endpoint endpoint = startedDirect(camel, routeId);
-            if (endpoint == null) {
+            Route route = startedDirect(camel, routeId);
+            if (route == null) {
                 return false;
             }
-            use.accept(endpoint, camel.getRoute(routeId).getConsumer().getProcessor());
+            use.accept(route.getEndpoint(), route.getConsumer().getProcessor());
             return true;
         } finally {
             swapping.readLock().unlock();
         }
     }
 
-    /** The route's {@code direct:} endpoint if it is started and consumes one, else {@code null}. */
-    private static Endpoint startedDirect(CamelContext camel, String routeId) {
+    /**
+     * The route if it is started, consumes a {@code direct:} endpoint and its consumer takes exchanges (a
+     * route policy, such as a circuit breaker, may have suspended the consumer alone), else {@code null}.
+     */
+    private static Route startedDirect(CamelContext camel, String routeId) {
         Route route = camel.getRoute(routeId);
-        Endpoint endpoint = route == null ? null : route.getEndpoint();
-        return endpoint instanceof DirectEndpoint
-                && camel.getRouteController().getRouteStatus(routeId) == ServiceStatus.Started ? endpoint : null;
+        return route != null && route.getEndpoint() instanceof DirectEndpoint
+                && camel.getRouteController().getRouteStatus(routeId) == ServiceStatus.Started
+                && route.getConsumer() instanceof StatefulService consumer && consumer.isStarted() ? route : null;
     }
 
     /**

@@ -15,12 +15,14 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -132,7 +134,7 @@ final class Http2Connections {
         new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel channel) {
-                channel.pipeline().addLast("head", PodResponseHead.INSTANCE);
+                channel.pipeline().addLast("head", new PodResponseHead());
                 channel.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false));
                 channel.pipeline().addLast("responses", SplitResponses.INSTANCE);
                 // a stream serves one exchange and is never pooled
@@ -251,6 +253,12 @@ final class Http2Connections {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpResponse head) {
+                // the stream id and the like Netty's conversion adds mean nothing to a client
+                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                    head.headers().remove(name.text());
+                }
+            }
             if (msg instanceof FullHttpResponse whole) {
                 HttpHeaders trailers = whole.trailingHeaders();
                 if (!whole.content().isReadable() && whole.headers().contains(GRPC_STATUS[0])) {

@@ -1,6 +1,5 @@
 package dev.caravan.upstream;
 
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -12,28 +11,27 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Checks an HTTP/2 pod's response heads before Netty converts them to HTTP/1: a {@code :status} that is
+ * Checks an HTTP/2 pod's response heads before Netty converts them to HTTP/1. A {@code :status} that is
  * not a status (three digits, 100 to 599, not 101) makes the conversion throw, after taking a buffer it
- * never gives back when the head ends the stream. Such a head reaches the call as an answer that is no
- * HTTP, as on HTTP/1.1: 502, the stream closed.
+ * never gives back when the head ends the stream; a head without one would be taken for trailers, an
+ * answer without a status. Either reaches the call as an answer that is no HTTP, as on HTTP/1.1: 502,
+ * the stream closed. One per stream: after the final head, HEADERS are trailers.
  */
-@ChannelHandler.Sharable
 final class PodResponseHead extends ChannelInboundHandlerAdapter {
 
-    static final PodResponseHead INSTANCE = new PodResponseHead();
-
-    private PodResponseHead() {
-    }
+    private boolean finalHeadSeen;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Http2HeadersFrame frame) {
+        if (!finalHeadSeen && msg instanceof Http2HeadersFrame frame) {
             CharSequence status = frame.headers().status();
-            if (status != null && !isStatus(status)) {
+            if (status != null && isStatus(status)) {
+                finalHeadSeen = status.charAt(0) != '1';
+            } else {
                 ReferenceCountUtil.release(msg);
                 HttpResponse invalid = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
-                invalid.setDecoderResult(DecoderResult.failure(
-                        new IllegalArgumentException("HTTP/2 :status " + status + " is no status")));
+                invalid.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(status == null
+                        ? "an HTTP/2 answer without :status" : "HTTP/2 :status " + status + " is no status")));
                 ctx.fireChannelRead(invalid);
                 return;
             }

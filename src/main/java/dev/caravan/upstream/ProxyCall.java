@@ -314,6 +314,11 @@ public final class ProxyCall {
             if (skippingInterim) {
                 skippingInterim = !(content instanceof LastHttpContent);
                 content.release();
+            } else if (!responseStarted) {
+                // content before any response head: no HTTP (an HTTP/2 pod's head is checked before this)
+                content.release();
+                channel.close();
+                upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
             } else if (content instanceof LastHttpContent) {
                 complete(downstream.writeAndFlush(content));
             } else {

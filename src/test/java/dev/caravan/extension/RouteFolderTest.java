@@ -19,7 +19,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Consumer;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.support.service.ServiceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,6 +147,22 @@ class RouteFolderTest {
         assertThat(failures).isEmpty();
         assertThat(served.get()).isGreaterThan(0);
         assertThat(caravan.get("app.test", "/other").text()).isEqualTo("other");
+    }
+
+    @Test
+    void aRouteWhoseConsumerIsSuspendedTakesNoRequests() throws Exception {
+        assertThat(caravan.get("app.test", "/greet").status()).isEqualTo(200);
+        // as a route policy (a circuit breaker) does: the consumer alone, the route still Started
+        Consumer consumer = caravan.caravan().camelContext().getRoute("greeter").getConsumer();
+        ServiceHelper.suspendService(consumer);
+        try {
+            assertThat(caravan.caravan().camelContext().getRouteController().getRouteStatus("greeter"))
+                    .isEqualTo(ServiceStatus.Started);
+            assertThat(caravan.get("app.test", "/greet").status()).isEqualTo(503);
+        } finally {
+            ServiceHelper.resumeService(consumer);
+        }
+        assertThat(caravan.get("app.test", "/greet").text()).isEqualTo("v1");
     }
 
     @Test
