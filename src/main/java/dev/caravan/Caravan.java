@@ -252,10 +252,10 @@ public final class Caravan {
             });
             source.onSynced(recompiler::requestCompile);
             ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
-                    options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
+                    options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout());
             ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
-                    options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
+                    options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.hsts(), options.shutdownTimeout());
             RateLimiters rateLimiters = new RateLimiters();
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());

@@ -380,6 +380,10 @@ public final class CaravanOptions {
         return seconds(Option.CLIENT_SEND_TIMEOUT);
     }
 
+    public Duration keepAliveTimeout() {
+        return seconds(Option.KEEP_ALIVE_TIMEOUT);
+    }
+
     public Duration proxyReadTimeout() {
         return seconds(Option.PROXY_READ_TIMEOUT);
     }

@@ -82,6 +82,9 @@ public enum Option {
             "seconds a request body may stop arriving before the request gets 408"),
     CLIENT_SEND_TIMEOUT("client-send-timeout", Type.SECONDS, "60",
             "seconds a client may take none of its response before the connection is closed (nginx send_timeout)"),
+    KEEP_ALIVE_TIMEOUT("keep-alive-timeout", Type.SECONDS, "75",
+            "seconds an idle client connection stays open (nginx keep-alive); also a Camel route's or an HTTP/2"
+                    + " stream's longest silence"),
     UPGRADE_GRACE_PERIOD("upgrade-grace-period", Type.SECONDS, "10",
             "seconds a WebSocket (any upgraded connection) stays open after its pod left the Service"),
     SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.NUMBER, "5",

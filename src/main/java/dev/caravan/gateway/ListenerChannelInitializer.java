@@ -124,8 +124,10 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 connection.streamOpened(stream);
                 stream.config().setAutoRead(false);
                 ChannelPipeline streamPipeline = stream.pipeline();
+                // all idle: a Camel route that never answers, as on an HTTP/1 connection
                 streamPipeline.addLast("idle", new IdleStateHandler(true, settings.clientBodyTimeout().toMillis(),
-                        settings.clientSendTimeout().toMillis(), 0, TimeUnit.MILLISECONDS));
+                        settings.clientSendTimeout().toMillis(), settings.keepAliveTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS));
                 streamPipeline.addLast("head", new Http2RequestHead());
                 streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
                 streamPipeline.addLast("requests", Http2Requests.INSTANCE);

@@ -25,17 +25,17 @@ public record ListenerSettings(String scheme, String host, int port, int maxInit
         long maxBodySize,
         int httpsRedirectPort, String hsts, Duration drainTimeout) {
 
-    public static ListenerSettings http(String host, int port, Duration clientHeaderTimeout,
+    public static ListenerSettings http(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
             Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, int httpsRedirectPort,
             Duration drainTimeout) {
-        return new ListenerSettings("http", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
+        return new ListenerSettings("http", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout);
     }
 
-    public static ListenerSettings https(String host, int port, Duration clientHeaderTimeout,
+    public static ListenerSettings https(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
             Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, String hsts,
             Duration drainTimeout) {
-        return new ListenerSettings("https", host, port, 8192, 32768, Duration.ofSeconds(75), clientHeaderTimeout,
+        return new ListenerSettings("https", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout);
     }
 

@@ -221,7 +221,7 @@ class GatewayHardeningTest {
         }
     }
 
-    /** Meaningful with ListenerSettings.http keep-alive patched to 1 s (sed 75->1): the idle timeout still does not close it. */
+    /** Meaningful with a --keep-alive-timeout below the read's 4 s: the idle timeout still does not close it. */
     @Test
     void stalledBodyAfterLocalAnswerIsClosedWhenIdle() throws Exception {
         try (RawHttp http = new RawHttp(caravan.httpPort(), 4000)) {
