@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
@@ -44,7 +45,7 @@ final class Http2RequestHead extends ChannelInboundHandlerAdapter {
     /** What makes the head malformed, or {@code null}. */
     static String problem(Http2Headers headers) {
         CharSequence method = headers.method();
-        if (method == null || method.length() == 0 || !token(method)) {
+        if (method == null || method.length() == 0 || HttpHeaderValidationUtil.validateToken(method) != -1) {
             return ":method is missing or not a token";
         }
         if (HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method)) {
@@ -59,16 +60,6 @@ final class Http2RequestHead extends ChannelInboundHandlerAdapter {
         }
         CharSequence scheme = headers.scheme();
         return scheme == null || scheme.length() == 0 ? ":scheme is missing" : null;
-    }
-
-    private static boolean token(CharSequence value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** No spaces, control bytes or DEL; bytes above ASCII pass, as on HTTP/1. */
