@@ -43,7 +43,7 @@ public final class PercentEncoding {
      * escape are escaped. Its escapes, {@code ?} and the query are kept as they are.
      */
     public static String url(String raw) {
-        return escape(raw, UNSAFE_IN_URL);
+        return escape(raw, (text, i) -> plain(text.charAt(i), UNSAFE_IN_URL) && escapeOrNotPercent(text, i));
     }
 
     /**
@@ -51,26 +51,17 @@ public final class PercentEncoding {
      * header value cannot carry through the JDK's HTTP client; the rest stays as sent, as nginx sends it.
      */
     public static String aboveAscii(String raw) {
-        for (int i = 0; i < raw.length(); i++) {
-            if (raw.charAt(i) > 0x7e) {
-                StringBuilder into = new StringBuilder(raw.length() + 16).append(raw, 0, i);
-                for (int j = i; j < raw.length(); j++) {
-                    int c = raw.charAt(j) & 0xff;
-                    if (c > 0x7e) {
-                        escape(c, into);
-                    } else {
-                        into.append((char) c);
-                    }
-                }
-                return into.toString();
-            }
-        }
-        return raw;
+        return escape(raw, (text, i) -> text.charAt(i) <= 0x7e);
     }
 
-    private static String escape(String raw, String unsafe) {
+    /** Which chars of a one-char-per-byte text stay as they are. */
+    private interface Kept {
+        boolean at(String text, int index);
+    }
+
+    private static String escape(String raw, Kept kept) {
         int first = 0;
-        while (first < raw.length() && plain(raw.charAt(first), unsafe) && escapeOrNotPercent(raw, first)) {
+        while (first < raw.length() && kept.at(raw, first)) {
             first++;
         }
         if (first == raw.length()) {
@@ -78,11 +69,10 @@ public final class PercentEncoding {
         }
         StringBuilder into = new StringBuilder(raw.length() + 16).append(raw, 0, first);
         for (int i = first; i < raw.length(); i++) {
-            int c = raw.charAt(i) & 0xff;
-            if (plain(c, unsafe) && escapeOrNotPercent(raw, i)) {
-                into.append((char) c);
+            if (kept.at(raw, i)) {
+                into.append(raw.charAt(i));
             } else {
-                escape(c, into);
+                escape(raw.charAt(i) & 0xff, into);
             }
         }
         return into.toString();
