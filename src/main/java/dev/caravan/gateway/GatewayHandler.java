@@ -90,7 +90,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private RoutePolicy upgradePolicy;
     private String upgradeBackend;
     private RequestRecorder recorder;
-    private HeaderTimeout headerTimeout;
+    private ClientTimeouts headerTimeout;
     /** The current request's record, or {@code null} when nothing observes requests. */
     private RequestRecord record;
     private String hsts;
@@ -119,7 +119,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         recorder = ctx.pipeline().get(RequestRecorder.class);
-        headerTimeout = ctx.pipeline().get(HeaderTimeout.class);
+        headerTimeout = ctx.pipeline().get(ClientTimeouts.class);
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -197,6 +197,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 ctx.close();
             }
             case CLOSED -> ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // of the stages behind this one only the Camel side's aggregator has a use for it
+        if (state == State.CAMEL) {
+            ctx.fireChannelReadComplete();
         }
     }
 
@@ -978,7 +986,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             onIdle(idle.state(), idle.isFirst());
             return;
         }
-        if (event == HeaderTimeout.EXPIRED) {
+        if (event == ClientTimeouts.EXPIRED) {
             if (state == State.IDLE && headerTimeout.partialHead()) {
                 respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
             } else if (state == State.IDLE) {

@@ -98,10 +98,8 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private void addHttp1(ChannelPipeline pipeline) {
         // reads happen when the gateway asks, which is how back-pressure and request ordering work
         pipeline.channel().config().setAutoRead(false);
-        // writer idle: no response bytes taken for the send timeout (output moving counts as activity)
-        pipeline.addLast("idle", new IdleStateHandler(true, settings.clientBodyTimeout().toMillis(),
-                settings.clientSendTimeout().toMillis(), settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        pipeline.addLast("header-timeout", new HeaderTimeout(settings.clientHeaderTimeout()));
+        pipeline.addLast("idle", new ClientTimeouts(settings.clientBodyTimeout(), settings.clientSendTimeout(),
+                settings.keepAliveTimeout(), settings.clientHeaderTimeout()));
         pipeline.addLast("codec", new ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxInitialLineLength()).setMaxHeaderSize(settings.maxHeaderSize())
                 .setMaxChunkSize(65536)));

@@ -1,20 +1,23 @@
 package dev.caravan.gateway;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * nginx's {@code client_header_timeout}: a request head must arrive whole within the timeout, counted
- * from the connection's start (first request) or from its first byte (later ones), however slowly its
- * bytes trickle in. Sits before the HTTP codec and sees raw bytes; the gateway says when a head has
+ * The timeouts of an HTTP/1 client connection, in one pipeline stage because every read and write
+ * passes them: Netty's idle timers (reader idle: {@code client_body_timeout}; writer idle, output moving
+ * counting as activity: the send timeout; all idle: {@code keepalive_timeout}), and nginx's
+ * {@code client_header_timeout}. A request head must arrive whole within that one, counted from the
+ * connection's start (first request) or from its first byte (later ones), however slowly its bytes
+ * trickle in. This stage sits before the HTTP codec and sees raw bytes; the gateway says when a head has
  * arrived and when the next one is due. On expiry it fires {@link #EXPIRED} for the gateway to answer
  * 408 (or, with nothing received, to close). The timer is not set and cancelled per request: it
  * stays scheduled, and when it fires before the head in hand is due it is set again for that head's deadline.
  */
-final class HeaderTimeout extends ChannelInboundHandlerAdapter {
+final class ClientTimeouts extends IdleStateHandler {
 
     /** The user event of an expired header timeout. */
     static final Object EXPIRED = new Object();
@@ -28,35 +31,37 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     private long deadline;
     private ScheduledFuture<?> timer;
 
-    HeaderTimeout(Duration timeout) {
-        this.timeoutNanos = timeout.toNanos();
+    ClientTimeouts(Duration body, Duration send, Duration keepAlive, Duration header) {
+        super(true, body.toMillis(), send.toMillis(), keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+        this.timeoutNanos = header.toNanos();
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         if (ctx.channel().isActive()) {
             start();
         }
+        super.handlerAdded(ctx);
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (!timing) {
             start();
         }
-        ctx.fireChannelActive();
+        super.channelActive(ctx);
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (awaitingHead) {
             bytesSeen = true;
             if (!timing) {
                 start();
             }
         }
-        ctx.fireChannelRead(msg);
+        super.channelRead(ctx, msg);
     }
 
     /** The gateway got a whole request head: its body and the response are timed otherwise. */
@@ -78,14 +83,15 @@ final class HeaderTimeout extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancel();
-        ctx.fireChannelInactive();
+        super.channelInactive(ctx);
     }
 
     @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
         cancel();
+        super.handlerRemoved(ctx);
     }
 
     private void start() {
