@@ -84,6 +84,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean headRequest;
     private boolean camelRequestComplete;
     private boolean readRequested;
+    /** The end of a request that came without a body ({@link DecodedRequest}), read when the gateway next reads. */
+    private boolean endHeld;
     private boolean draining;
     private boolean active;
     /** The policy of the current request when it asks for an upgrade, else {@code null}. */
@@ -146,6 +148,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (state == State.IDLE && headerTimeout != null) {
             headerTimeout.expectHead();
         }
+        if (endHeld) {
+            endHeld = false;
+            channelRead(ctx, LastHttpContent.EMPTY_LAST_CONTENT);
+            return;
+        }
         ctx.read();
     }
 
@@ -161,6 +168,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         switch (state) {
             case IDLE -> {
                 if (msg instanceof HttpRequest request) {
+                    endHeld = request instanceof DecodedRequest decoded && decoded.bodiless();
                     onRequest(request);
                 } else {
                     ReferenceCountUtil.release(msg);
@@ -581,6 +589,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                         clientVersion, options);
         call = new ProxyCall(gateway.upstream(), options, ctx, request, clientVersion, keepAlive, backend, preferred,
                 this);
+        if (endHeld) {
+            // goes with the head in one flush, and the call asks the client for nothing
+            endHeld = false;
+            call.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
         call.start();
     }
 

@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -14,7 +13,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 /**
  * Makes an HTTP/2 stream's request look as an HTTP/1.1 connection's does to the gateway: a request
  * that arrived whole (HEADERS ending the stream, as every GET) becomes its head followed by its last
- * content, as the gateway reads requests; the {@code x-http2-*} headers Netty's conversion adds
+ * content, as the gateway reads requests, or, without a body, a head that says it ends there; the {@code x-http2-*} headers Netty's conversion adds
  * (stream id, scheme, ...) are dropped, they mean nothing to a pod; and a {@code :path} that is not
  * origin-form (RFC 9113 §8.3.1) is marked malformed, so it gets 400 rather than routing by the host it names.
  */
@@ -41,9 +40,15 @@ final class Http2Requests extends ChannelInboundHandlerAdapter {
             request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(":path is not origin-form")));
         }
         if (request instanceof FullHttpRequest whole) {
-            HttpRequest head = new DefaultHttpRequest(whole.protocolVersion(), whole.method(), whole.uri(),
+            DecodedRequest head = new DecodedRequest(whole.protocolVersion(), whole.method(), whole.uri(),
                     whole.headers());
             head.setDecoderResult(whole.decoderResult());
+            if (!whole.content().isReadable() && whole.trailingHeaders().isEmpty()) {
+                whole.release();
+                head.endsHere();
+                ctx.fireChannelRead(head);
+                return;
+            }
             ctx.fireChannelRead(head);
             ctx.fireChannelRead(new DefaultLastHttpContent(whole.content(), whole.trailingHeaders()));
             return;

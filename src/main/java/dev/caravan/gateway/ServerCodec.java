@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -44,6 +46,17 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
         }
 
         @Override
+        protected HttpMessage createMessage(String[] initialLine) throws Exception {
+            String version = initialLine[2];
+            if (!version.equals("HTTP/1.1") && !version.equals("HTTP/1.0")) {
+                // Netty's strict parse of other versions, and the gateway's 505
+                return super.createMessage(initialLine);
+            }
+            return new DecodedRequest(HttpVersion.valueOf(version), HttpMethod.valueOf(initialLine[0]), initialLine[1],
+                    headersFactory);
+        }
+
+        @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             context = ctx;
             int before = out.size();
@@ -51,6 +64,12 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
             for (int i = before; i < out.size(); i++) {
                 if (out.get(i) instanceof HttpRequest request) {
                     methods.add(request.method());
+                    // a request without a body comes with an empty end: the head stands for both
+                    if (request instanceof DecodedRequest decoded && i + 1 < out.size()
+                            && out.get(i + 1) == LastHttpContent.EMPTY_LAST_CONTENT) {
+                        decoded.endsHere();
+                        out.remove(i + 1);
+                    }
                 }
             }
         }

@@ -550,10 +550,12 @@ public final class ProxyCall {
         if (upstream != null) {
             detach().close();
         }
+        // the client's whole request was read if its end waits here for a pod that never came
+        boolean requestRead = requestComplete || pendingContent instanceof LastHttpContent;
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
         releaseReplay();
-        listener.failed(status, reason, requestComplete);
+        listener.failed(status, reason, requestRead);
     }
 
     private void releaseReplay() {
