@@ -233,6 +233,9 @@ public final class ProxyCall {
             return;
         }
         boolean last = content instanceof LastHttpContent;
+        if (last) {
+            TrailerFields.clean((LastHttpContent) content);
+        }
         requestBodyBytes += content.content().readableBytes();
         if (options.maxBodySize() > 0 && requestBodyBytes > options.maxBodySize()) {
             // a chunked body that outgrew the limit: the pod must not take it as complete
@@ -319,7 +322,8 @@ public final class ProxyCall {
                 content.release();
                 channel.close();
                 upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
-            } else if (content instanceof LastHttpContent) {
+            } else if (content instanceof LastHttpContent last) {
+                TrailerFields.clean(last);
                 complete(downstream.writeAndFlush(content));
             } else {
                 downstream.write(content);

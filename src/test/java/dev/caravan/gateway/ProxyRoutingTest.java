@@ -7,8 +7,13 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -219,6 +224,33 @@ class ProxyRoutingTest {
         } finally {
             b.respond(request -> TestBackend.text(HttpResponseStatus.OK, "b"));
         }
+    }
+
+    @Test
+    void trailersMayNotReframeRerouteOrSetCookiesEitherWay() throws Exception {
+        AtomicReference<HttpHeaders> requestTrailers = new AtomicReference<>();
+        b.respond(request -> {
+            requestTrailers.set(request.trailingHeaders().copy());
+            var response = TestBackend.text(HttpResponseStatus.OK, "made");
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH)
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            response.trailingHeaders().add("Content-Type", "text/html").add("Set-Cookie", "late=1")
+                    .add("Grpc-Status", "0");
+            return response;
+        });
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("POST /cookies HTTP/1.1\r\nHost: shop.example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "2\r\nhi\r\n0\r\nHost: elsewhere.example\r\nContent-Length: 5\r\nAuthorization: Basic eDp5\r\n"
+                    + "X-Checksum: abc\r\n\r\n");
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.text()).isEqualTo("made");
+            assertThat(http.trailers()).containsExactly(Map.entry("Grpc-Status", "0"));
+        } finally {
+            b.respond(request -> TestBackend.text(HttpResponseStatus.OK, "b"));
+        }
+        assertThat(requestTrailers.get().names()).containsExactly("X-Checksum");
+        assertThat(b.last().headers().get("Host")).isEqualTo("shop.example.com");
     }
 
     @Test

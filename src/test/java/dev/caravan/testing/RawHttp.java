@@ -42,6 +42,7 @@ public final class RawHttp implements AutoCloseable {
     }
 
     private final Socket socket;
+    private List<Map.Entry<String, String>> trailers = List.of();
     private final InputStream in;
     private final OutputStream out;
 
@@ -116,6 +117,11 @@ public final class RawHttp implements AutoCloseable {
         return new Response(statusLine, status, headers, body);
     }
 
+    /** The trailers of the last chunked response read. */
+    public List<Map.Entry<String, String>> trailers() {
+        return trailers;
+    }
+
     /**
      * Whether the server closed the connection: end of stream, or a reset, within the socket timeout. A
      * connection still open when the timeout expires was not closed.
@@ -137,8 +143,10 @@ public final class RawHttp implements AutoCloseable {
             int semicolon = size.indexOf(';');
             int length = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
             if (length == 0) {
+                trailers = new ArrayList<>();
                 for (String trailer = line(); trailer != null && !trailer.isEmpty(); trailer = line()) {
-                    // trailers are read and dropped
+                    int colon = trailer.indexOf(':');
+                    trailers.add(Map.entry(trailer.substring(0, colon), trailer.substring(colon + 1).trim()));
                 }
                 return body.toByteArray();
             }
