@@ -71,6 +71,11 @@ public final class ProxyCall {
     private boolean requestComplete;
     private boolean awaitingUpstreamWritable;
     private boolean responseStarted;
+    /**
+     * The response head, prepared, until the first of its content comes or the pod's read ends: a small
+     * response's head and last content go to the client as one message, one write down its pipeline.
+     */
+    private HttpResponse pendingHead;
     private boolean skippingInterim;
     private boolean upstreamKeepAlive;
     private boolean closeDelimited;
@@ -242,7 +247,7 @@ public final class ProxyCall {
             content.release();
             if (responseStarted) {
                 clientClosed();
-                listener.aborted("request body over " + options.maxBodySize() + " bytes");
+                abortResponse("request body over " + options.maxBodySize() + " bytes");
             } else {
                 fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over " + options.maxBodySize()
                         + " bytes");
@@ -324,8 +329,9 @@ public final class ProxyCall {
                 upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
             } else if (content instanceof LastHttpContent last) {
                 TrailerFields.clean(last);
-                complete(downstream.writeAndFlush(content));
+                complete(downstream.writeAndFlush(withHead(last)));
             } else {
+                writeHead();
                 downstream.write(content);
                 if (!downstream.channel().isWritable()) {
                     channel.config().setAutoRead(false);
@@ -419,8 +425,32 @@ public final class ProxyCall {
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         listener.responseHead(response, endpoint);
-        downstream.write(response);
+        pendingHead = response;
         return true;
+    }
+
+    /** The pod's last content, with the response head if that is still held. */
+    private HttpObject withHead(LastHttpContent last) {
+        HttpResponse head = pendingHead;
+        if (head == null) {
+            return last;
+        }
+        pendingHead = null;
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
+                last.trailingHeaders());
+    }
+
+    private void writeHead() {
+        if (pendingHead != null) {
+            downstream.write(pendingHead);
+            pendingHead = null;
+        }
+    }
+
+    /** The response, begun, cannot be finished: its head still goes down, so the request is logged with its status. */
+    private void abortResponse(String reason) {
+        writeHead();
+        listener.aborted(reason);
     }
 
     private static boolean onlyChunked(HttpResponse response) {
@@ -430,6 +460,7 @@ public final class ProxyCall {
 
     void upstreamReadComplete(Channel channel) {
         if (channel == upstream && responseStarted && !finished) {
+            writeHead();
             downstream.flush();
         }
     }
@@ -467,7 +498,7 @@ public final class ProxyCall {
         if (responseStarted) {
             finished = true;
             cancelReadTimer();
-            listener.aborted("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
+            abortResponse("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
             return;
         }
         // RFC 9113 8.7: the pod did nothing with the stream, so any request may go again, the same pod too
@@ -618,7 +649,7 @@ public final class ProxyCall {
         } else {
             finished = true;
             detach().close();
-            listener.aborted(reason);
+            abortResponse(reason);
         }
     }
 
@@ -637,7 +668,7 @@ public final class ProxyCall {
                 endAttempt();
                 cancelReadTimer();
                 detach().close();
-                listener.aborted(reason);
+                abortResponse(reason);
             } else {
                 fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
             }

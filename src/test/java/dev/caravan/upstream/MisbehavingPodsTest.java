@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -87,6 +89,14 @@ class MisbehavingPodsTest {
                     // headers: not needed
                 }
                 seen.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                if (path.startsWith("/cut-short")) {
+                    // a head promising 100 bytes, some or none of them, and the connection ends
+                    String body = path.equals("/cut-short/after-head") ? "" : "abc";
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    return;
+                }
                 String answer = switch (path) {
                     case "/overflow" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" + SMUGGLED;
                     case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED;
@@ -140,6 +150,20 @@ class MisbehavingPodsTest {
         }
         // the raw pod reads one char per byte
         assertThat(seen).containsKeys("/caf\u00c3\u00a9?q=\u00c3\u00a9", "/x\u00ff");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"/cut-short/mid-body, abc", "/cut-short/after-head, ''"})
+    void aPodGoneMidResponseLeavesTheClientItsHeadWhatCameAndAClosedConnection(String path, String body)
+            throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET " + path + " HTTP/1.1\r\n" + HOST + "\r\n");
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("Content-Length")).isEqualTo("100");
+            assertThat(response.text()).isEqualTo(body);
+            assertThat(http.closedByPeer()).isTrue();
+        }
     }
 
     @Test
