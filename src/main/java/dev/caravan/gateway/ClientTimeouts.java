@@ -71,10 +71,16 @@ final class ClientTimeouts extends IdleStateHandler {
         timing = false;
     }
 
-    /** The gateway waits for the next request: its head is timed from its first byte. */
-    void expectHead() {
+    /**
+     * The gateway waits for the next request: its head is timed from its first byte, or from now if
+     * {@code begun}, some of it having come with the request before.
+     */
+    void expectHead(boolean begun) {
         awaitingHead = true;
-        bytesSeen = false;
+        bytesSeen = begun;
+        if (begun && !timing) {
+            start();
+        }
     }
 
     /** Whether part of a head had arrived when the timeout expired. */

@@ -93,6 +93,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private String upgradeBackend;
     private RequestRecorder recorder;
     private ClientTimeouts headerTimeout;
+    private ServerCodec codec;
     /** The current request's record, or {@code null} when nothing observes requests. */
     private RequestRecord record;
     private String hsts;
@@ -122,6 +123,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         this.ctx = ctx;
         recorder = ctx.pipeline().get(RequestRecorder.class);
         headerTimeout = ctx.pipeline().get(ClientTimeouts.class);
+        codec = ctx.pipeline().get(ServerCodec.class);
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -146,7 +148,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void requestRead() {
         readRequested = true;
         if (state == State.IDLE && headerTimeout != null) {
-            headerTimeout.expectHead();
+            headerTimeout.expectHead(codec != null && codec.headBegun());
         }
         if (endHeld) {
             endHeld = false;

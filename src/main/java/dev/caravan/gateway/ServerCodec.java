@@ -32,9 +32,21 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
     static final AttributeKey<Boolean> CONFLICTING_FRAMING = AttributeKey.valueOf("caravan.conflicting-framing");
 
     private final Queue<HttpMethod> methods = new ArrayDeque<>();
+    /** No message is being decoded: the last one ended (or none came yet). */
+    private boolean betweenMessages = true;
+    /** Bytes of a head have come, and the head is not whole yet. */
+    private boolean headBegun;
 
     ServerCodec(HttpDecoderConfig config) {
         init(new Decoder(config), new Encoder());
+    }
+
+    /**
+     * Whether the start of a next head is here already, as a pipelining client sends it with the request
+     * before; the header timeout then runs from now, not from bytes that came earlier.
+     */
+    boolean headBegun() {
+        return headBegun;
     }
 
     private final class Decoder extends HttpRequestDecoder {
@@ -59,16 +71,28 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             context = ctx;
+            if (betweenMessages && buffer.isReadable()) {
+                headBegun = true;
+            }
             int before = out.size();
             super.decode(ctx, buffer, out);
             for (int i = before; i < out.size(); i++) {
-                if (out.get(i) instanceof HttpRequest request) {
+                Object message = out.get(i);
+                if (message instanceof HttpRequest) {
+                    headBegun = false;
+                    betweenMessages = false;
+                }
+                if (message instanceof LastHttpContent) {
+                    betweenMessages = true;
+                }
+                if (message instanceof HttpRequest request) {
                     methods.add(request.method());
                     // a request without a body comes with an empty end: the head stands for both
                     if (request instanceof DecodedRequest decoded && i + 1 < out.size()
                             && out.get(i + 1) == LastHttpContent.EMPTY_LAST_CONTENT) {
                         decoded.endsHere();
                         out.remove(i + 1);
+                        betweenMessages = true;
                     }
                 }
             }

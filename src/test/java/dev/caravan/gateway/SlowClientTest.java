@@ -107,6 +107,19 @@ class SlowClientTest {
     }
 
     @Test
+    void theStartOfAHeadPipelinedWithTheRequestBeforeIsTimedToo() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort(), 10_000)) {
+            long started = System.nanoTime();
+            http.send("GET / HTTP/1.1\r\nHost: app.example.test\r\n\r\nGET / HTTP/1.1\r\nHo");
+            assertThat(http.read(false).status()).isEqualTo(200);
+            // not the keep-alive timeout's silent close, 75 s on
+            assertThat(http.read(false).status()).isEqualTo(408);
+            assertThat(System.nanoTime() - started).isLessThan(3_000_000_000L);
+            assertThat(http.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void aConnectionThatSendsNothingIsClosed() throws Exception {
         try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
             assertThat(http.closedByPeer()).isTrue();
