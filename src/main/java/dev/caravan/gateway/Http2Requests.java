@@ -13,7 +13,8 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 /**
  * Makes an HTTP/2 stream's request look as an HTTP/1.1 connection's does to the gateway: a request
  * that arrived whole (HEADERS ending the stream, as every GET) becomes its head followed by its last
- * content, as the gateway reads requests, or, without a body, a head that says it ends there; the {@code x-http2-*} headers Netty's conversion adds
+ * content, as the gateway reads requests, or, without a body, a head that says it ends there; the
+ * {@code x-http2-*} headers Netty's conversion adds
  * (stream id, scheme, ...) are dropped, they mean nothing to a pod; and a {@code :path} that is not
  * origin-form (RFC 9113 §8.3.1) is marked malformed, so it gets 400 rather than routing by the host it names.
  */

@@ -20,11 +20,12 @@ import java.util.List;
 import java.util.Queue;
 
 /**
- * Netty's HTTP/1.1 server codec, as {@code HttpServerCodec}, with one thing more: a request that has
+ * Netty's HTTP/1.1 server codec, as {@code HttpServerCodec}, with three things more: a request that has
  * both Content-Length and Transfer-Encoding (framed by the latter, its Content-Length dropped) is
- * marked, because RFC 9112 §6.1 wants its connection closed after the response. The encoder keeps
- * {@code HttpServerCodec}'s knowledge of the request each response answers (no body for HEAD, none
- * framed for a successful CONNECT).
+ * marked, because RFC 9112 §6.1 wants its connection closed after the response; a request without a
+ * body is one {@link DecodedRequest}, not a head and an empty end; and the codec tells whether a next
+ * head has begun, for the header timeout. The encoder keeps {@code HttpServerCodec}'s knowledge of the
+ * request each response answers (no body for HEAD, none framed for a successful CONNECT).
  */
 final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, HttpResponseEncoder> {
 
@@ -78,14 +79,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
             super.decode(ctx, buffer, out);
             for (int i = before; i < out.size(); i++) {
                 Object message = out.get(i);
-                if (message instanceof HttpRequest) {
+                if (message instanceof HttpRequest request) {
                     headBegun = false;
                     betweenMessages = false;
-                }
-                if (message instanceof LastHttpContent) {
-                    betweenMessages = true;
-                }
-                if (message instanceof HttpRequest request) {
                     methods.add(request.method());
                     // a request without a body comes with an empty end: the head stands for both
                     if (request instanceof DecodedRequest decoded && i + 1 < out.size()
@@ -94,6 +90,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
                         out.remove(i + 1);
                         betweenMessages = true;
                     }
+                }
+                if (message instanceof LastHttpContent) {
+                    betweenMessages = true;
                 }
             }
         }
