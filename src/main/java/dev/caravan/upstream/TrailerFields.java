@@ -14,16 +14,16 @@ import io.netty.handler.codec.http.LastHttpContent;
  */
 final class TrailerFields {
 
+    /** Beside the hop-by-hop fields (Transfer-Encoding, TE, Trailer, Proxy-*): {@link HopByHopHeaders} has those. */
     private static final CharSequence[] FORBIDDEN = {
-        HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST,
+        HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.HOST,
         HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.EXPECT, HttpHeaderNames.MAX_FORWARDS, HttpHeaderNames.PRAGMA,
-        HttpHeaderNames.RANGE, HttpHeaderNames.TE, HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_NONE_MATCH,
+        HttpHeaderNames.RANGE, HttpHeaderNames.IF_MATCH, HttpHeaderNames.IF_NONE_MATCH,
         HttpHeaderNames.IF_MODIFIED_SINCE, HttpHeaderNames.IF_UNMODIFIED_SINCE, HttpHeaderNames.IF_RANGE,
-        HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.WWW_AUTHENTICATE,
-        HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.COOKIE, HttpHeaderNames.SET_COOKIE,
-        HttpHeaderNames.AGE, HttpHeaderNames.DATE, HttpHeaderNames.EXPIRES, HttpHeaderNames.LOCATION,
-        HttpHeaderNames.RETRY_AFTER, HttpHeaderNames.VARY, HttpHeaderNames.CONTENT_ENCODING,
-        HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_RANGE, HttpHeaderNames.TRAILER,
+        HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.WWW_AUTHENTICATE, HttpHeaderNames.COOKIE,
+        HttpHeaderNames.SET_COOKIE, HttpHeaderNames.AGE, HttpHeaderNames.DATE, HttpHeaderNames.EXPIRES,
+        HttpHeaderNames.LOCATION, HttpHeaderNames.RETRY_AFTER, HttpHeaderNames.VARY, HttpHeaderNames.CONTENT_ENCODING,
+        HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_RANGE,
     };
 
     private TrailerFields() {
