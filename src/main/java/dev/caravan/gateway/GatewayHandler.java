@@ -61,10 +61,10 @@ import org.slf4j.LoggerFactory;
  * The gateway stage of one client connection. Each request is matched once against the routing table
  * in force; a request for pods is proxied here, in Netty, by a {@link ProxyCall}; a request nothing
  * matches continues down the pipeline to the listener's Camel route (the default backend). Requests
- * on a connection are served one after another: the channel reads only when this handler asks
- * (auto-read is off, and a {@code FlowControlHandler} hands over one message per read), and it asks
- * for the next request only once the previous response has been written, which is the back-pressure
- * a client that sends faster than it reads meets.
+ * on a connection are served one after another: this handler gets a message only when it asks
+ * (auto-read is off, and a {@link RequestFlow} hands over one message per read, reading at most one socket
+ * read ahead), and it asks for the next request only once the previous response has been written, which
+ * is the back-pressure a client that sends faster than it reads meets.
  */
 final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallListener {
 

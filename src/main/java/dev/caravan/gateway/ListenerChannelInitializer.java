@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
@@ -103,7 +102,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("codec", new ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxInitialLineLength()).setMaxHeaderSize(settings.maxHeaderSize())
                 .setMaxChunkSize(65536)));
-        addGateway(pipeline);
+        addGateway(pipeline, true);
     }
 
     /** HTTP/2: the connection reads freely; each stream reads when its gateway asks (stream flow control). */
@@ -129,15 +128,16 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 streamPipeline.addLast("head", new Http2RequestHead());
                 streamPipeline.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
                 streamPipeline.addLast("requests", Http2Requests.INSTANCE);
-                addGateway(streamPipeline);
+                // a stream carries one request: nothing to read ahead for
+                addGateway(streamPipeline, false);
             }
         }));
         pipeline.addLast("connection", connection);
         pipeline.addLast("client-failures", ClientFailures.INSTANCE);
     }
 
-    private void addGateway(ChannelPipeline pipeline) {
-        pipeline.addLast("flow", new FlowControlHandler());
+    private void addGateway(ChannelPipeline pipeline, boolean readAhead) {
+        pipeline.addLast("flow", new RequestFlow(readAhead));
         if (finished != null) {
             pipeline.addLast("recorder", new RequestRecorder(finished, settings.scheme()));
         }
