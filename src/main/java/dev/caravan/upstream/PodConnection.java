@@ -19,9 +19,12 @@ import org.slf4j.LoggerFactory;
  * The last handler of a connection to a pod (HTTP/1.1) or of a stream on one (HTTP/2), and what Caravan
  * knows of it: the call that owns it now, how many exchanges it served, and, while pooled, since when it
  * has been idle. Hands what the pod sends to the owning call; closes a pooled connection that sends
- * anything, and one idle for the pool's idle timeout. That timer is set when the connection enters the pool
- * and left running across its later uses (checked, not re-armed, per request), so a busy connection costs
- * one timer per timeout, and reads and writes are not watched at all.
+ * anything, and one idle for the pool's idle timeout.
+ *
+ * <p>One timer serves both the pool's idle timeout and the owning call's read timeout (proxy-read-timeout),
+ * which the call checks when it fires. It is left running across requests and checked, not set and
+ * cancelled per request: a busy connection costs one timer per timeout, and reads and writes are not
+ * watched at all. It is set again only to fire sooner than it would.
  */
 final class PodConnection extends ChannelInboundHandlerAdapter {
 
@@ -39,7 +42,9 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
     /** Whether the pod refused this HTTP/2 stream before doing anything with it. */
     private boolean refused;
     private long idleSince;
-    private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> timer;
+    /** When {@link #timer} fires, as {@link System#nanoTime()} counts. */
+    private long timerDue;
 
     PodConnection(UpstreamClient.Target target, long idleTimeoutNanos) {
         this.target = target;
@@ -89,9 +94,14 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
         uses++;
         call = null;
         idleSince = System.nanoTime();
-        if (idleTimer == null && idleTimeoutNanos > 0) {
-            scheduleIdleCheck(idleTimeoutNanos);
+        if (idleTimeoutNanos > 0) {
+            checkBy(idleSince, idleTimeoutNanos);
         }
+    }
+
+    /** The owning call waits for the pod from {@code now}: its read timeout is checked within {@code timeoutNanos}. */
+    void watchReads(long now, long timeoutNanos) {
+        checkBy(now, timeoutNanos);
     }
 
     @Override
@@ -106,27 +116,48 @@ final class PodConnection extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
-    private void scheduleIdleCheck(long delayNanos) {
-        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    /** Makes the timer fire by {@code now + delayNanos}; one that fires sooner is left as it is. */
+    private void checkBy(long now, long delayNanos) {
+        long due = now + delayNanos;
+        if (timer != null) {
+            if (timerDue - due <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDue = due;
+        timer = channel.eventLoop().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    private void checkIdle() {
-        idleTimer = null;
-        if (call != null || !channel.isActive()) {
-            // in use: the timer is set again when it returns to the pool
+    private void check() {
+        timer = null;
+        if (!channel.isActive()) {
             return;
         }
-        long idle = System.nanoTime() - idleSince;
+        long now = System.nanoTime();
+        if (call != null) {
+            // in use: set again while the call waits for the pod, and when the connection returns to the pool
+            long left = call.readTimeLeft(now);
+            if (left > 0) {
+                checkBy(now, left);
+            }
+            return;
+        }
+        if (idleTimeoutNanos == 0) {
+            // an HTTP/2 stream is never pooled
+            return;
+        }
+        long idle = now - idleSince;
         if (idle >= idleTimeoutNanos) {
             channel.close();
         } else {
-            scheduleIdleCheck(idleTimeoutNanos - idle);
+            checkBy(now, idleTimeoutNanos - idle);
         }
     }
 

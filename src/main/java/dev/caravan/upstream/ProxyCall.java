@@ -81,7 +81,8 @@ public final class ProxyCall {
     private boolean closeDelimited;
     private boolean finished;
     private long lastUpstreamRead;
-    private ScheduledFuture<?> readTimer;
+    /** Whether the call waits for the pod, its silence timed by proxy-read-timeout (on the connection's timer). */
+    private boolean watchingReads;
     private ScheduledFuture<?> sendTimer;
 
     /**
@@ -609,30 +610,33 @@ public final class ProxyCall {
     }
 
     private void startReadTimer() {
-        if (readTimer == null) {
+        if (!watchingReads) {
+            watchingReads = true;
             lastUpstreamRead = System.nanoTime();
-            scheduleReadCheck(options.readTimeout().toNanos());
+            pod.watchReads(lastUpstreamRead, options.readTimeout().toNanos());
         }
     }
 
-    private void scheduleReadCheck(long delayNanos) {
-        readTimer = downstream.channel().eventLoop().schedule(this::checkRead, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkRead() {
-        if (finished) {
-            return;
+    /**
+     * Checks proxy-read-timeout, at {@code now}, for the connection's timer: returns how long the pod may
+     * stay silent from now, or 0 when the call does not wait for it (any more). A pod silent too long is
+     * given up on: the request goes to another pod if it may, else the client gets 504 or, with its
+     * response begun, a cut.
+     */
+    long readTimeLeft(long now) {
+        if (finished || !watchingReads) {
+            return 0;
         }
         long timeout = options.readTimeout().toNanos();
         if (upstream != null && !upstream.config().isAutoRead()) {
             // reading is paused because the client is slow to take the response: not the pod's silence
-            lastUpstreamRead = System.nanoTime();
+            lastUpstreamRead = now;
         }
-        long quiet = System.nanoTime() - lastUpstreamRead;
+        long quiet = now - lastUpstreamRead;
         if (quiet < timeout) {
-            scheduleReadCheck(timeout - quiet);
-            return;
+            return timeout - quiet;
         }
+        watchingReads = false;
         endAttempt();
         if (!responseStarted) {
             client.outliers().failed(endpoint);
@@ -642,7 +646,6 @@ public final class ProxyCall {
         if (!responseStarted && requestComplete && options.nextUpstream().on("timeout") && resendable()
                 && mayTryAnotherPod()) {
             detach().close();
-            readTimer = null;
             attempt();
         } else if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
@@ -651,6 +654,7 @@ public final class ProxyCall {
             detach().close();
             abortResponse(reason);
         }
+        return 0;
     }
 
     /** proxy-send-timeout: a pod that takes no more of the body for this long is given up on. */
@@ -676,10 +680,7 @@ public final class ProxyCall {
     }
 
     private void cancelReadTimer() {
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
-        }
+        watchingReads = false;
         cancelSendTimer();
     }
 

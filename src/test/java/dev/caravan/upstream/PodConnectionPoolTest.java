@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PodConnectionPoolTest {
 
     private static final long IDLE_MILLIS = 2000;
+    private static final long READ_MILLIS = 1000;
 
     @TempDir
     static Path manifests;
@@ -47,6 +49,9 @@ class PodConnectionPoolTest {
         write(manifests, "pod.yaml", Manifests.service("raw") + "---\n"
                 + Manifests.slice("raw-0", "raw", pod.ip, pod.port, true));
         write(manifests, "ingress.yaml", Manifests.ingress("raw", "raw.example.com", "/", "raw"));
+        // the same pod with a read timeout shorter than the pool's idle timeout
+        write(manifests, "timed.yaml", Manifests.ingress("timed", "timed.example.com", "/", "raw",
+                Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", Long.toString(READ_MILLIS / 1000))));
         caravan = CaravanHarness.start(manifests, "--upstream-keepalive-timeout", Long.toString(IDLE_MILLIS / 1000));
     }
 
@@ -100,6 +105,39 @@ class PodConnectionPoolTest {
         assertThat(pod.connections.get(before).requests.get()).isEqualTo(2);
     }
 
+    /**
+     * The pool's idle timer and the call's read timeout share one timer per connection: a pooled connection's
+     * timer, set for the idle timeout, must fire sooner for a request whose read timeout is shorter.
+     */
+    @Test
+    void aSilentPodOnAPooledConnectionTimesOutAfterTheReadTimeoutNotTheIdleTimeout() throws Exception {
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 10_000)) {
+            // under the default read timeout (60 s): the connection goes to the pool with its timer set for 2 s
+            client.send("GET /plain HTTP/1.1\r\nHost: raw.example.com\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            long sent = System.nanoTime();
+            client.send("GET /silent HTTP/1.1\r\nHost: timed.example.com\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(504);
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+            assertThat(waitedMillis).as("time to the 504, ms").isBetween(READ_MILLIS - 100, IDLE_MILLIS - 300);
+        }
+    }
+
+    /** The timer left running across requests times each request from its own start, not from the first one's. */
+    @Test
+    void requestsOnOneConnectionLongerThanTheReadTimeoutInAllAreEachTimedOnTheirOwn() throws Exception {
+        pod.awaitAllClosed();
+        int before = pod.connections.size();
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 10_000)) {
+            // each answer takes 60 % of the read timeout; together they take three times it
+            for (int i = 0; i < 5; i++) {
+                client.send("GET /wait HTTP/1.1\r\nHost: timed.example.com\r\n\r\n");
+                assertThat(client.read(false).status()).as("request " + i).isEqualTo(200);
+            }
+        }
+        assertThat(pod.connections.size()).as("connections the requests came on").isEqualTo(before + 1);
+    }
+
     @Test
     void anUpgradedPooledConnectionOutlivesTheIdleTimeout() throws Exception {
         try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
@@ -131,7 +169,7 @@ class PodConnectionPoolTest {
 
     /**
      * An HTTP/1.1 pod on a plain socket: answers every request with a keep-alive 200 ({@code /slow} after longer
-     * than the idle timeout), and one that asks for an upgrade with a 101, after which it echoes what it reads.
+     * than the idle timeout, {@code /wait} after most of the read timeout, {@code /silent} never), and one that asks for an upgrade with a 101, after which it echoes what it reads.
      */
     static final class RawPod implements AutoCloseable {
 
@@ -203,6 +241,11 @@ class PodConnectionPoolTest {
                         }
                         if (head.startsWith("GET /slow ")) {
                             sleep(IDLE_MILLIS + 1000);
+                        } else if (head.startsWith("GET /wait ")) {
+                            sleep(READ_MILLIS * 6 / 10);
+                        } else if (head.startsWith("GET /silent ")) {
+                            // answers nothing, and reads on once Caravan gives up and closes the connection
+                            continue;
                         }
                         out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                         out.flush();
