@@ -1,12 +1,15 @@
 package dev.caravan.upstream;
 
 import dev.caravan.routing.Backend;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -197,6 +200,16 @@ public final class ProxyCall {
         upstreamReused = pod.uses() > 0;
         listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
         pod.attach(this);
+        if (replay == null && (requestComplete || emptyEnd(pendingContent))) {
+            // a request without a body goes as one message: one write down the pod's pipeline, one promise
+            ReferenceCountUtil.release(pendingContent);
+            pendingContent = null;
+            requestComplete = true;
+            channel.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
+                    request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+            startReadTimer();
+            return;
+        }
         PodConnection stream = pod;
         ChannelFuture head = channel.write(request);
         if (replay != null) {
@@ -225,6 +238,12 @@ public final class ProxyCall {
             channel.flush();
             listener.requestBody();
         }
+    }
+
+    /** Whether {@code content} is a request's end that carries nothing: no bytes, no trailers. */
+    private static boolean emptyEnd(HttpContent content) {
+        return content instanceof LastHttpContent last && !last.content().isReadable()
+                && last.trailingHeaders().isEmpty();
     }
 
     /** A piece of the client's request body (the last one is a {@link LastHttpContent}). */
