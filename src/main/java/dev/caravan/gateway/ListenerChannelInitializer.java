@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -109,7 +108,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private void addHttp2(ChannelPipeline pipeline) {
         Http2Connection connection = new Http2Connection(gateway.connections(), settings.clientHeaderTimeout(),
                 settings.keepAliveTimeout(), CONNECTION_WINDOW);
-        pipeline.addLast("h2", Http2FrameCodecBuilder.forServer()
+        pipeline.addLast("h2", new ClientHttp2Codec()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))
                 // on drain or idle close: GOAWAY, then the open streams get this long to finish

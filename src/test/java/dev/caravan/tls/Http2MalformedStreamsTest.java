@@ -10,9 +10,11 @@ import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import io.netty.util.ResourceLeakDetector;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class Http2MalformedStreamsTest {
 
-    private static final int PROTOCOL_ERROR = 1, FRAME_SIZE_ERROR = 6, ENHANCE_YOUR_CALM = 11;
+    private static final int PROTOCOL_ERROR = 1, STREAM_CLOSED = 5, FRAME_SIZE_ERROR = 6, ENHANCE_YOUR_CALM = 11;
 
     @TempDir
     static Path manifests;
@@ -37,7 +39,9 @@ class Http2MalformedStreamsTest {
     static void start() throws Exception {
         pod = TestBackend.start("127.0.0.2", "pod");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), local.secret("local-tls"),
-                Manifests.service("svc", pod), Manifests.tlsIngress("app", "localhost", "/", "svc", "localhost", "local-tls")));
+                Manifests.service("svc", pod), Manifests.tlsIngress("app", "localhost", "/", "svc", "localhost", "local-tls"),
+                Manifests.ingress("small", "localhost", "/small", "svc",
+                        Map.of("nginx.ingress.kubernetes.io/proxy-body-size", "1k"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -151,6 +155,50 @@ class Http2MalformedStreamsTest {
             assertThat(goAway).as("GOAWAY after %d resets", resets).isNotNull();
             assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
             assertThat(resets).isBetween(150, 260);
+        }
+    }
+
+    /**
+     * RFC 9113 §5.1: what a client had in flight on a stream Caravan reset is ignored. Netty would answer each
+     * such frame with a reset of its own, counted against its limit (200 per 30 s), and end the connection.
+     */
+    @Test
+    void dataInFlightOnAStreamResetAfterAnEarlyAnswerIsIgnoredAndTheConnectionServesOn() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            byte[] chunk = new byte[8192];
+            int stream = 1;
+            List<RawHttp2.Frame> resets = new ArrayList<>();
+            // 40 uploads, each answered 413 from its Content-Length, then reset; each sends on as if its 8 DATA
+            // frames had been in flight: 320 frames on reset streams
+            for (int upload = 0; upload < 40; upload++, stream += 2) {
+                client.headers(stream, false, ":method", "POST", ":scheme", "https", ":authority", "localhost",
+                        ":path", "/small/upload", "content-length", "65536");
+                RawHttp2.Frame answer = client.await(RawHttp2.HEADERS, stream, 5000);
+                assertThat(answer).as("upload %d", upload).isNotNull();
+                if (upload == 0) {
+                    // ":status: 413", a literal under the static table's name :status (index 8); later answers
+                    // refer to it in HPACK's dynamic table
+                    assertThat(new String(answer.payload(), 0, 5, StandardCharsets.ISO_8859_1))
+                            .isEqualTo("\u0048\u0003413");
+                }
+                for (int i = 0; i < 8; i++) {
+                    client.data(stream, chunk, i == 7);
+                }
+            }
+            client.headers(stream, true, get("/after"));
+            RawHttp2.Frame response = null;
+            while (response == null) {
+                RawHttp2.Frame frame = client.read(5000);
+                assertThat(frame).as("a frame before the answer to the last request").isNotNull();
+                assertThat(frame.type()).as("the connection ended with %s", frame).isNotIn(-1, RawHttp2.GOAWAY);
+                if (frame.type() == RawHttp2.RST_STREAM) {
+                    resets.add(frame);
+                } else if (frame.type() == RawHttp2.HEADERS && frame.stream() == stream) {
+                    response = frame;
+                }
+            }
+            assertThat(response.payload()[0]).as(":status 200").isEqualTo((byte) 0x88);
+            assertThat(resets).as("resets of streams already reset").noneMatch(reset -> reset.errorCode() == STREAM_CLOSED);
         }
     }
 
