@@ -32,6 +32,13 @@ final class RequestFlow extends ChannelDuplexHandler {
 
     @Override
     public void read(ChannelHandlerContext ctx) {
+        if (ctx.channel().config().isAutoRead()) {
+            // a channel turned to reading by itself (a lingering close drains the client): what waits goes,
+            // and the read goes on to the socket
+            deliverWaiting(ctx);
+            ctx.read();
+            return;
+        }
         Object next = waiting == null ? null : waiting.poll();
         if (next == null) {
             asked = true;
@@ -52,15 +59,21 @@ final class RequestFlow extends ChannelDuplexHandler {
             deliver(ctx, msg);
             return;
         }
-        if (ctx.channel().config().isAutoRead() && (waiting == null || waiting.isEmpty())) {
-            // nothing holds messages back on a channel that reads by itself
-            deliver(ctx, msg);
-            return;
-        }
         if (waiting == null) {
             waiting = new ArrayDeque<>(4);
         }
         waiting.add(msg);
+        if (ctx.channel().config().isAutoRead()) {
+            // nothing holds messages back on a channel that reads by itself
+            deliverWaiting(ctx);
+        }
+    }
+
+    private void deliverWaiting(ChannelHandlerContext ctx) {
+        Object next;
+        while (waiting != null && (next = waiting.poll()) != null) {
+            deliver(ctx, next);
+        }
     }
 
     private void deliver(ChannelHandlerContext ctx, Object msg) {

@@ -28,6 +28,20 @@ class LingeringCloseTest {
 
     @Test
     void aClientStillUploadingReads413AndCanFinishSendingWithoutAReset() throws Exception {
+        uploadAfter("", "HTTP/1.1 413 Request Entity Too Large");
+    }
+
+    /** The upload's head came pipelined behind a request, so it waited in the gateway's flow stage when answered. */
+    @Test
+    void aPipelinedUploadAnswered413IsDrainedToo() throws Exception {
+        uploadAfter("GET /first HTTP/1.1\r\nHost: small.example.test\r\n\r\n", "HTTP/1.1 200 OK");
+    }
+
+    /**
+     * Sends {@code before} and an upload's head in one write, then the upload's body whatever the answers; the
+     * first answer's status line is {@code firstStatus}, and the upload's is 413.
+     */
+    private void uploadAfter(String before, String firstStatus) throws Exception {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                     Manifests.ingress("small", "small.example.test", "/", "svc",
@@ -36,8 +50,8 @@ class LingeringCloseTest {
                     Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
                 client.setSoTimeout(10_000);
                 OutputStream out = client.getOutputStream();
-                out.write(("POST /upload HTTP/1.1\r\nHost: small.example.test\r\nContent-Length: " + BODY + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                out.write((before + "POST /upload HTTP/1.1\r\nHost: small.example.test\r\nContent-Length: " + BODY
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 // the client sends its body whatever the answer, as many do
                 CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                     try {
@@ -51,7 +65,15 @@ class LingeringCloseTest {
                 });
                 BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
                         StandardCharsets.US_ASCII));
-                assertThat(in.readLine()).isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+                assertThat(in.readLine()).isEqualTo(firstStatus);
+                if (!before.isEmpty()) {
+                    String line = in.readLine();
+                    while (line != null && !line.contains("HTTP/1.1 ")) {
+                        // the rest of the first answer, whose body ends with no line break
+                        line = in.readLine();
+                    }
+                    assertThat(line).endsWith("HTTP/1.1 413 Request Entity Too Large");
+                }
                 // Caravan read and dropped the rest instead of resetting the connection under the client
                 upload.get(LingeringClose.LINGER_MILLIS - 1000, TimeUnit.MILLISECONDS);
                 while (in.readLine() != null) {

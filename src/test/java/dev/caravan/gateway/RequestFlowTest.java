@@ -15,9 +15,11 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The stage between the codec and the gateway: one message per read asked for, and read-ahead. */
@@ -62,6 +64,11 @@ class RequestFlowTest {
 
     private final SocketReads socket = new SocketReads();
     private final Gateway gateway = new Gateway();
+
+    @AfterEach
+    void releaseWhatTheGatewayGot() {
+        gateway.received.forEach(ReferenceCountUtil::release);
+    }
 
     private EmbeddedChannel channel(boolean readAhead) {
         EmbeddedChannel channel = new EmbeddedChannel();
@@ -148,6 +155,25 @@ class RequestFlowTest {
         gateway.ask();
         channel.writeInbound(get("/"));
         assertEquals(1, socket.count);
+        channel.finishAndReleaseAll();
+    }
+
+    /** A lingering close turns auto-read on to drain the client: a read must then reach the socket. */
+    @Test
+    void onceTheChannelReadsByItselfWhatWaitsIsHandedOverAndReadsGoOnToTheSocket() {
+        EmbeddedChannel channel = channel(true);
+        HttpContent first = chunk("one");
+        HttpContent second = chunk("two");
+        channel.writeInbound(first, second);
+        channel.config().setAutoRead(true);
+        assertEquals(List.of(first, second), gateway.received);
+        assertEquals(1, socket.count, "the read that auto-read asks for");
+        HttpContent later = chunk("three");
+        channel.writeInbound(later);
+        assertSame(later, gateway.received.get(2));
+        int reads = socket.count;
+        gateway.ask();
+        assertEquals(reads + 1, socket.count);
         channel.finishAndReleaseAll();
     }
 
