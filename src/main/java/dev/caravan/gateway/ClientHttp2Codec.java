@@ -9,6 +9,11 @@ import io.netty.handler.codec.http2.Http2Settings;
 /** Netty's HTTP/2 server codec for client connections, with its encoder in a {@link ResetStreamMemory}. */
 final class ClientHttp2Codec extends Http2FrameCodecBuilder {
 
+    /** Streams a client may open at once when the settings do not say: RFC 9113 §6.5.2's recommended least. */
+    private static final int UNSTATED_STREAMS = 100;
+    /** Bounds the memory of reset streams whatever the settings allow. */
+    private static final int MAX_REMEMBERED = 2048;
+
     ClientHttp2Codec() {
         server(true);
     }
@@ -16,6 +21,9 @@ final class ClientHttp2Codec extends Http2FrameCodecBuilder {
     @Override
     protected Http2FrameCodec build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
             Http2Settings initialSettings) {
-        return super.build(decoder, new ResetStreamMemory(encoder), initialSettings);
+        Long streams = initialSettings.maxConcurrentStreams();
+        long open = streams == null ? UNSTATED_STREAMS : streams;
+        return super.build(decoder, new ResetStreamMemory(encoder, (int) Math.min(2 * open, MAX_REMEMBERED)),
+                initialSettings);
     }
 }

@@ -16,21 +16,25 @@ import io.netty.handler.codec.http2.Http2FrameWriter;
  * clients that make a server reset streams (CVE-2025-8671). A client whose upload was answered early
  * (413, 401, ...) and whose stream was then reset would draw one for every DATA frame it still had in
  * flight, and a few dozen such uploads would end its connection, other streams and all, with
- * ENHANCE_YOUR_CALM. This encoder remembers the streams reset lately and sends nothing for frames on
- * them. Frames on any other closed stream are answered, and counted, as before.
+ * ENHANCE_YOUR_CALM. This encoder remembers the streams reset lately (twice as many as may be open at
+ * once) and sends nothing for frames on them. Frames on any other closed stream are answered, and
+ * counted, as before.
  */
 final class ResetStreamMemory extends DecoratingHttp2ConnectionEncoder {
 
-    /** Streams remembered: more than can be reset within the round trip in which their frames still come. */
-    private static final int REMEMBERED = 64;
-
+    private final int remembered;
     private final Http2FrameWriter writer;
     /** Ids of the streams reset last, oldest overwritten first; made at the first reset. */
     private int[] resetStreams;
     private int next;
 
-    ResetStreamMemory(Http2ConnectionEncoder delegate) {
+    /**
+     * @param remembered how many of the streams reset last are remembered: more than a client may have open at
+     *                   once, since it may have sent all their heads before any of their bodies
+     */
+    ResetStreamMemory(Http2ConnectionEncoder delegate, int remembered) {
         super(delegate);
+        this.remembered = remembered;
         // Netty's connection handler writes the resets of existing streams through the frame writer
         writer = new DecoratingHttp2FrameWriter(delegate.frameWriter()) {
             @Override
@@ -61,10 +65,10 @@ final class ResetStreamMemory extends DecoratingHttp2ConnectionEncoder {
 
     private void remember(int streamId) {
         if (resetStreams == null) {
-            resetStreams = new int[REMEMBERED];
+            resetStreams = new int[remembered];
         }
         resetStreams[next] = streamId;
-        next = (next + 1) % REMEMBERED;
+        next = (next + 1) % remembered;
     }
 
     private boolean remembered(int streamId) {
