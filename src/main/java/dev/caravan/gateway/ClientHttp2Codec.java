@@ -6,7 +6,10 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 
-/** Netty's HTTP/2 server codec for client connections, with its encoder in a {@link ResetStreamMemory}. */
+/**
+ * Netty's HTTP/2 server codec for client connections, its encoder in a {@link ResetStreamMemory} and its
+ * decoder in a {@link ContinuationLimit}.
+ */
 final class ClientHttp2Codec extends Http2FrameCodecBuilder {
 
     /** Streams a client may open at once when the settings do not say: RFC 9113 §6.5.2's recommended least. */
@@ -23,7 +26,7 @@ final class ClientHttp2Codec extends Http2FrameCodecBuilder {
             Http2Settings initialSettings) {
         Long streams = initialSettings.maxConcurrentStreams();
         long open = streams == null ? UNSTATED_STREAMS : streams;
-        return super.build(decoder, new ResetStreamMemory(encoder, (int) Math.min(2 * open, MAX_REMEMBERED)),
-                initialSettings);
+        return super.build(new ContinuationLimit(decoder),
+                new ResetStreamMemory(encoder, (int) Math.max(1, Math.min(2 * open, MAX_REMEMBERED))), initialSettings);
     }
 }

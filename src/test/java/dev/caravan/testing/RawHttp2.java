@@ -17,7 +17,7 @@ import javax.net.ssl.SSLSocket;
 public final class RawHttp2 implements AutoCloseable {
 
     public static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7,
-            WINDOW_UPDATE = 8;
+            WINDOW_UPDATE = 8, CONTINUATION = 9;
     public static final int END_STREAM = 0x1, END_HEADERS = 0x4;
 
     /** One frame as read; {@code type} -1 when the connection ended. */
@@ -54,23 +54,37 @@ public final class RawHttp2 implements AutoCloseable {
     }
 
     public void frame(int type, int flags, int stream, byte[] payload) throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(9);
-        head.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-        head.put((byte) type).put((byte) flags).putInt(stream);
-        out.write(head.array());
-        out.write(payload);
+        send(encode(type, flags, stream, payload));
+    }
+
+    /** Writes {@code bytes} (frames made by {@link #encode}, say) in one go. */
+    public void send(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
+    }
+
+    /** A frame's bytes, header and payload. */
+    public static byte[] encode(int type, int flags, int stream, byte[] payload) {
+        ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
+        frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
+        frame.put((byte) type).put((byte) flags).putInt(stream);
+        return frame.put(payload).array();
     }
 
     /** A HEADERS frame with END_HEADERS; {@code nameValues} alternate, sent as ISO-8859-1 bytes. */
     public void headers(int stream, boolean endStream, String... nameValues) throws IOException {
+        frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, headerBlock(nameValues));
+    }
+
+    /** The HPACK header block of {@code nameValues} (alternating), literals without indexing or Huffman coding. */
+    public static byte[] headerBlock(String... nameValues) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         for (int i = 0; i < nameValues.length; i += 2) {
             block.write(0);
             literal(block, nameValues[i]);
             literal(block, nameValues[i + 1]);
         }
-        frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block.toByteArray());
+        return block.toByteArray();
     }
 
     public void data(int stream, byte[] bytes, boolean endStream) throws IOException {

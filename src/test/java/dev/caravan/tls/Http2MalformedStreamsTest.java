@@ -12,6 +12,7 @@ import dev.caravan.testing.TestCertificates;
 import io.netty.util.ResourceLeakDetector;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -203,6 +204,58 @@ class Http2MalformedStreamsTest {
             }
             assertThat(response.payload()[0]).as(":status 200").isEqualTo((byte) 0x88);
             assertThat(resets).as("resets of streams already reset").noneMatch(reset -> reset.errorCode() == STREAM_CLOSED);
+        }
+    }
+
+    /**
+     * A header block in HEADERS and {@code continuations} CONTINUATION frames, all but the first and last of those
+     * empty, followed by {@code then}, as one write.
+     */
+    private static byte[] splitBlock(int stream, int continuations, byte[] then) {
+        byte[] block = RawHttp2.headerBlock(get("/split", "x-padding", "p".repeat(200)));
+        java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+        int half = block.length / 2;
+        frames.writeBytes(RawHttp2.encode(RawHttp2.HEADERS, RawHttp2.END_STREAM, stream, Arrays.copyOf(block, 10)));
+        frames.writeBytes(RawHttp2.encode(RawHttp2.CONTINUATION, 0, stream, Arrays.copyOfRange(block, 10, half)));
+        for (int i = 2; i < continuations; i++) {
+            frames.writeBytes(RawHttp2.encode(RawHttp2.CONTINUATION, 0, stream, new byte[0]));
+        }
+        frames.writeBytes(RawHttp2.encode(RawHttp2.CONTINUATION, RawHttp2.END_HEADERS, stream,
+                Arrays.copyOfRange(block, half, block.length)));
+        frames.writeBytes(then);
+        return frames.toByteArray();
+    }
+
+    /** Caravan allows 16 CONTINUATION frames per header block (nghttp2 allows 8). */
+    @Test
+    void aHeaderBlockInAsManyContinuationFramesAsAllowedIsServed() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            assertThat(client.await(RawHttp2.SETTINGS, 0, 5000)).isNotNull();
+            client.send(splitBlock(1, 16, new byte[0]));
+            client.send(splitBlock(3, 16, new byte[0]));
+            for (int stream = 1; stream <= 3; stream += 2) {
+                RawHttp2.Frame response = client.await(RawHttp2.HEADERS, stream, 5000);
+                assertThat(response).as("stream %d", stream).isNotNull();
+                assertThat(response.payload()[0]).as(":status 200").isEqualTo((byte) 0x88);
+            }
+        }
+    }
+
+    /**
+     * The CONTINUATION flood: one frame more ends the connection, even when the next request follows in the same
+     * read and its HEADERS starts a new count.
+     */
+    @Test
+    void aHeaderBlockInOneContinuationFrameMoreEndsTheConnection() throws Exception {
+        try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            // the server's SETTINGS, acknowledged now: an acknowledgement inside the header block would be the error
+            assertThat(client.await(RawHttp2.SETTINGS, 0, 5000)).isNotNull();
+            byte[] next = RawHttp2.encode(RawHttp2.HEADERS, RawHttp2.END_HEADERS | RawHttp2.END_STREAM, 3,
+                    RawHttp2.headerBlock(get("/next")));
+            client.send(splitBlock(1, 17, next));
+            RawHttp2.Frame goAway = client.await(RawHttp2.GOAWAY, -1, 5000);
+            assertThat(goAway).isNotNull();
+            assertThat(goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
         }
     }
 
