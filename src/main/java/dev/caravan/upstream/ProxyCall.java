@@ -207,7 +207,7 @@ public final class ProxyCall {
             requestComplete = true;
             channel.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
                     request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
-            startReadTimer();
+            watchPodReads();
             return;
         }
         PodConnection stream = pod;
@@ -229,7 +229,7 @@ public final class ProxyCall {
             } else {
                 channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             }
-            startReadTimer();
+            watchPodReads();
         } else if (pendingContent != null) {
             HttpContent content = pendingContent;
             pendingContent = null;
@@ -283,7 +283,7 @@ public final class ProxyCall {
         ChannelFuture written = channel.writeAndFlush(content);
         if (last) {
             requestComplete = true;
-            startReadTimer();
+            watchPodReads();
             return;
         }
         if (!written.isDone()) {
@@ -374,8 +374,7 @@ public final class ProxyCall {
             client.outliers().succeeded(endpoint);
             finished = true;
             responseStarted = true;
-            cancelReadTimer();
-            cancelSendTimer();
+            stopTimers();
             Channel pod = detach();
             pod.config().setAutoRead(false);
             listener.upgraded(response, pod, endpoint);
@@ -407,7 +406,7 @@ public final class ProxyCall {
             // custom-http-errors: the pod's answer is dropped and an error page is fetched instead
             endAttempt();
             finished = true;
-            cancelReadTimer();
+            stopTimers();
             detach().close();
             listener.intercepted(code);
             return false;
@@ -415,7 +414,7 @@ public final class ProxyCall {
         if (options.nextUpstream().onStatus(code) && requestComplete && resendable() && mayTryAnotherPod()) {
             // proxy-next-upstream http_NNN: this answer is dropped and the request goes to the next pod
             detach().close();
-            cancelReadTimer();
+            stopTimers();
             attempt();
             return false;
         }
@@ -487,7 +486,7 @@ public final class ProxyCall {
 
     private void complete(ChannelFuture lastWrite) {
         finished = true;
-        cancelReadTimer();
+        stopTimers();
         // bytes beyond the response would answer the next request sent on the connection: not reused, as nginx
         boolean clean = pod.sentNoMore();
         Channel channel = detach();
@@ -517,7 +516,7 @@ public final class ProxyCall {
         detach();
         if (responseStarted) {
             finished = true;
-            cancelReadTimer();
+            stopTimers();
             abortResponse("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
             return;
         }
@@ -535,7 +534,7 @@ public final class ProxyCall {
         }
         if (options.nextUpstream().on(invalid ? "invalid_header" : "error") && resendable() && mayTryAnotherPod()) {
             // the pod closed or reset before answering: proxy-next-upstream error, as nginx
-            cancelReadTimer();
+            stopTimers();
             attempt();
             return;
         }
@@ -567,7 +566,7 @@ public final class ProxyCall {
             return;
         }
         finished = true;
-        cancelReadTimer();
+        stopTimers();
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
         releaseReplay();
@@ -579,7 +578,7 @@ public final class ProxyCall {
     /** Tries the current pod again: what failed said nothing about it (a stale connection, a refused stream). */
     private void retrySamePod() {
         tried.remove(endpoint);
-        cancelReadTimer();
+        stopTimers();
         attempt();
     }
 
@@ -601,7 +600,7 @@ public final class ProxyCall {
     private void fail(HttpResponseStatus status, String reason) {
         endAttempt();
         finished = true;
-        cancelReadTimer();
+        stopTimers();
         if (upstream != null) {
             detach().close();
         }
@@ -628,7 +627,8 @@ public final class ProxyCall {
         return channel;
     }
 
-    private void startReadTimer() {
+    /** From now the pod's silence is timed by proxy-read-timeout, on its connection's timer. */
+    private void watchPodReads() {
         if (!watchingReads) {
             watchingReads = true;
             lastUpstreamRead = System.nanoTime();
@@ -689,7 +689,7 @@ public final class ProxyCall {
             if (responseStarted) {
                 finished = true;
                 endAttempt();
-                cancelReadTimer();
+                stopTimers();
                 detach().close();
                 abortResponse(reason);
             } else {
@@ -698,7 +698,8 @@ public final class ProxyCall {
         }, options.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void cancelReadTimer() {
+    /** The pod is no longer timed: neither its silence (proxy-read-timeout) nor its taking the body. */
+    private void stopTimers() {
         watchingReads = false;
         cancelSendTimer();
     }
