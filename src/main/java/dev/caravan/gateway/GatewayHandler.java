@@ -44,6 +44,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
@@ -107,6 +108,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private Object interception;
     /** The client's address as text, made once per connection rather than once per request. */
     private String clientIp;
+    /** The channel's attributes this handler sets and clears per request, looked up once. */
+    private Attribute<String> camelRoute;
+    private Attribute<Boolean> framingConflict;
 
     /** What an error page fetched for the current request needs to know of it (custom-http-errors). */
     private record ErrorPage(PathRule rule, Backend backend, String uri, String authority, String accept,
@@ -124,6 +128,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         recorder = ctx.pipeline().get(RequestRecorder.class);
         headerTimeout = ctx.pipeline().get(ClientTimeouts.class);
         codec = ctx.pipeline().get(ServerCodec.class);
+        camelRoute = ctx.channel().attr(CamelRouteBackend.ROUTE);
+        framingConflict = ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING);
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -234,7 +240,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void onRequest(HttpRequest request) {
-        ctx.channel().attr(CamelRouteBackend.ROUTE).set(null);
+        camelRoute.set(null);
         if (headerTimeout != null) {
             headerTimeout.headReceived();
         }
@@ -248,8 +254,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         policy = RoutePolicy.NONE;
         long contentLength = contentLength(request);
         // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
-        boolean conflictingFraming = Boolean.TRUE.equals(ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING)
-                .getAndSet(null));
+        boolean conflictingFraming = Boolean.TRUE.equals(framingConflict.getAndSet(null));
         // a body behind Expect: 100-continue may never come once Caravan answers without a 100: not waited for
         requestBodyIsSmall = !HttpUtil.isTransferEncodingChunked(request) && contentLength <= MAX_DISCARDED_BODY
                 && !(contentLength > 0 && HttpUtil.is100ContinueExpected(request));
@@ -542,7 +547,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (backend.camelRoute() != null) {
             // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
             // on the channel, where no client can write: headers and query parameters are the client's
-            ctx.channel().attr(CamelRouteBackend.ROUTE).set(backend.camelRoute());
+            camelRoute.set(backend.camelRoute());
             state = State.CAMEL;
             camelRequestComplete = false;
             ctx.fireChannelRead(request);

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -86,8 +87,11 @@ final class RequestRecorder extends ChannelDuplexHandler {
         if (record != null) {
             if (msg instanceof HttpResponse response && (response.status().codeClass() != HttpStatusClass.INFORMATIONAL
                     || response.status().code() == 101)) {
-                record.status = response.status().code();
-                record.responseBytes += response.status().toString().length() + 11 + headerBytes(response.headers());
+                HttpResponseStatus status = response.status();
+                record.status = status.code();
+                // "HTTP/1.1 200 OK\r\n": the status line as the encoder writes it
+                record.responseBytes += status.codeAsText().length() + 1 + status.reasonPhrase().length() + 11
+                        + headerBytes(response.headers());
                 responding = true;
             }
             if (responding && msg instanceof ByteBufHolder holder) {

@@ -22,6 +22,17 @@ public record NextUpstream(Set<String> conditions, int tries, Duration timeout) 
     public static final Set<String> KNOWN = Set.of("error", "timeout", "invalid_header", "http_500", "http_502",
             "http_503", "http_504", "http_403", "http_404", "http_429", "non_idempotent", "off");
 
+    /** The {@code http_NNN} condition of each status that has one, so that a response costs no string. */
+    private static final String[] STATUS_CONDITIONS = new String[600];
+
+    static {
+        for (String condition : KNOWN) {
+            if (condition.startsWith("http_")) {
+                STATUS_CONDITIONS[Integer.parseInt(condition.substring(5))] = condition;
+            }
+        }
+    }
+
     public NextUpstream {
         conditions = Set.copyOf(conditions);
     }
@@ -32,6 +43,7 @@ public record NextUpstream(Set<String> conditions, int tries, Duration timeout) 
 
     /** Whether a response status is one this policy tries another pod for. */
     public boolean onStatus(int status) {
-        return conditions.contains("http_" + status);
+        String condition = status >= 0 && status < STATUS_CONDITIONS.length ? STATUS_CONDITIONS[status] : null;
+        return condition != null && conditions.contains(condition);
     }
 }

@@ -201,12 +201,14 @@ public final class ProxyCall {
         listener.upstreamConnected(upstreamReused ? 0 : System.nanoTime() - attemptStarted);
         pod.attach(this);
         if (replay == null && (requestComplete || emptyEnd(pendingContent))) {
-            // a request without a body goes as one message: one write down the pod's pipeline, one promise
+            // a request without a body goes as one message: one write down the pod's pipeline; no promise, as
+            // a failed write reaches PodConnection.exceptionCaught, which ends the attempt
             ReferenceCountUtil.release(pendingContent);
             pendingContent = null;
             requestComplete = true;
             channel.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
-                    request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE));
+                    request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE),
+                    channel.voidPromise());
             watchPodReads();
             return;
         }
