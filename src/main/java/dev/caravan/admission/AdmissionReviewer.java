@@ -12,15 +12,11 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * The webhook's verdict on one AdmissionRequest for an Ingress, from the compiler's own checks of the
@@ -95,7 +91,7 @@ public final class AdmissionReviewer {
                     .build();
         }
         RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace()).policy();
-        warnings.addAll(literalRegexPaths(ingress, policy));
+        warnings.addAll(report.warnings());
         warnings.addAll(PathConflicts.find(ingress, ref, creating, policy.canary() != null, table.get()));
         return response.withWarnings(capped(warnings)).build();
     }
@@ -103,31 +99,6 @@ public final class AdmissionReviewer {
     private static boolean isIngressV1(GroupVersionKind kind) {
         return kind != null && INGRESS_GROUP.equals(kind.getGroup()) && "v1".equals(kind.getVersion())
                 && "Ingress".equals(kind.getKind());
-    }
-
-    /** Paths of a regex Ingress (use-regex, rewrite-target) that are no regex: the compiler matches them literally. */
-    private static List<String> literalRegexPaths(Ingress ingress, RoutePolicy policy) {
-        List<String> warnings = new ArrayList<>();
-        List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
-        for (IngressRule rule : rules) {
-            if (rule.getHttp() == null) {
-                continue;
-            }
-            for (HTTPIngressPath path : rule.getHttp().getPaths()) {
-                boolean regex = policy.regexPaths()
-                        || (policy.rewriteTarget() != null && !policy.rewriteTarget().equals(path.getPath()));
-                if (!regex || path.getPath() == null) {
-                    continue;
-                }
-                try {
-                    Pattern.compile("^" + path.getPath());
-                } catch (PatternSyntaxException e) {
-                    warnings.add("path " + path.getPath() + " is not a regular expression (" + e.getDescription()
-                            + "); it is matched literally");
-                }
-            }
-        }
-        return warnings;
     }
 
     private static List<String> capped(List<String> warnings) {

@@ -92,11 +92,14 @@ public final class CheckCommand {
     private boolean print(Ingress ingress, ControllerSettings settings, ClusterState classes) {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, classes);
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
-                : report.served() ? "served, without the annotations marked unsupported" : "NOT served"));
+                : report.served() ? "served, but not all as written" : "NOT served"));
         out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"
                 : "not claimed: " + report.notOurs()));
         for (String problem : report.problems()) {
             out.println("  invalid      " + problem);
+        }
+        for (String warning : report.warnings()) {
+            out.println("  warning      " + warning);
         }
         for (IngressCheck.Verdict verdict : report.annotations()) {
             out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), verdict.annotation(), verdict.value(), "",

@@ -124,7 +124,7 @@ final class HostTableBuilder {
     Map<TableKey, HostRoutes> hostRoutes(Predicate<String> tlsHosts) {
         attachCanaries();
         Map<TableKey, HostRoutes> routes = new HashMap<>();
-        hosts.forEach((key, entry) -> routes.put(key, routes(entry, coveredByTls(key, tlsHosts))));
+        hosts.forEach((key, entry) -> routes.put(key, routes(key, entry, coveredByTls(key, tlsHosts))));
         return routes;
     }
 
@@ -291,11 +291,19 @@ final class HostTableBuilder {
         }
     }
 
-    private static HostRoutes routes(HostEntry entry, boolean tls) {
+    private HostRoutes routes(TableKey key, HostEntry entry, boolean tls) {
         List<PathRule> rules = new ArrayList<>(entry.rules.values());
         if (entry.regexMode) {
             // as ingress-nginx: one Ingress with regex paths makes every path of the host a regex, Exact ones too
-            rules.replaceAll(rule -> rule.asRegex(PathRegex.of(rule.path())));
+            rules.replaceAll(rule -> {
+                PathRegex regex = PathRegex.of(rule.path());
+                if (regex.notARegex() != null) {
+                    String host = key.kind() == TableKey.Kind.WILDCARD_HOST ? "*." + key.name() : key.name();
+                    problems.add(Problem.warning(rule.ingress(), Problem.PATH_NOT_REGEX,
+                            RegexPaths.sentence(rule.path() + " on " + describeHost(host), regex.notARegex())));
+                }
+                return rule.asRegex(regex);
+            });
         }
         return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls);
     }

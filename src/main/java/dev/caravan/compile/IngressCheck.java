@@ -23,10 +23,11 @@ public final class IngressCheck {
     /**
      * @param notOurs  why Caravan, as configured, would not claim it; {@code null} when it would
      * @param problems validation errors of the Ingress itself
+     * @param warnings what would be served otherwise than written, beyond the annotations (regex paths taken literally)
      * @param served   whether it would be served ("served without" some annotations still counts)
      */
-    public record Report(String notOurs, List<Verdict> annotations, List<String> problems, boolean served,
-            boolean complete) {
+    public record Report(String notOurs, List<Verdict> annotations, List<String> problems, List<String> warnings,
+            boolean served, boolean complete) {
     }
 
     private IngressCheck() {
@@ -68,7 +69,8 @@ public final class IngressCheck {
         String notOurs = new IngressClassMatcher(settings, classes).whyNotOurs(ingress);
         List<String> problems = new IngressValidator().validate(ingress);
         boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked();
-        boolean complete = served && parsed.findings().isEmpty();
-        return new Report(notOurs, verdicts, problems, served, complete);
+        List<String> warnings = problems.isEmpty() ? RegexPaths.takenLiterally(ingress, parsed.policy()) : List.of();
+        boolean complete = served && parsed.findings().isEmpty() && warnings.isEmpty();
+        return new Report(notOurs, verdicts, problems, warnings, served, complete);
     }
 }

@@ -33,6 +33,8 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String INVALID_CERTIFICATE = "InvalidCertificate";
     /** An operator took the Ingress out of service (JMX); it is not served until enabled again. */
     public static final String DISABLED = "Disabled";
+    /** A path made a regex (use-regex, rewrite-target) that is no regex: it is matched literally. */
+    public static final String PATH_NOT_REGEX = "PathNotRegex";
     /** An older Ingress already serves the same host and path elsewhere. */
     public static final String CONFLICT = "Conflict";
 

@@ -17,20 +17,29 @@ public final class PathRegex {
     private final Pattern pattern;
     /** The path when it has no regex syntax, else {@code null}. */
     private final String literal;
+    /** Why the path is no regex, when it is taken literally for that; else {@code null}. */
+    private final String notARegex;
 
-    private PathRegex(Pattern pattern, String literal) {
+    private PathRegex(Pattern pattern, String literal, String notARegex) {
         this.pattern = pattern;
         this.literal = literal;
+        this.notARegex = notARegex;
     }
 
     /** {@code path} as a regex; a path that is no valid regex is taken literally, as a prefix. */
     public static PathRegex of(String path) {
         boolean plain = path.chars().noneMatch(c -> SYNTAX.indexOf(c) >= 0);
         try {
-            return new PathRegex(Pattern.compile("^" + path, Pattern.CASE_INSENSITIVE), plain ? path : null);
-        } catch (PatternSyntaxException notARegex) {
-            return new PathRegex(Pattern.compile("^" + Pattern.quote(path), Pattern.CASE_INSENSITIVE), path);
+            return new PathRegex(Pattern.compile("^" + path, Pattern.CASE_INSENSITIVE), plain ? path : null, null);
+        } catch (PatternSyntaxException e) {
+            return new PathRegex(Pattern.compile("^" + Pattern.quote(path), Pattern.CASE_INSENSITIVE), path,
+                    e.getDescription());
         }
+    }
+
+    /** Why the path was taken literally (the regex syntax error), or {@code null} when it is a regex. */
+    public String notARegex() {
+        return notARegex;
     }
 
     /** Whether the regex matches a prefix of {@code requestPath}; a match over the budget is no match. */

@@ -91,6 +91,15 @@ class CheckCommandTest {
     }
 
     @Test
+    void aRegexPathThatIsNoRegexIsAWarningAndExitIs1() {
+        // the seed's rewrite-target makes its paths regexes
+        Run run = check(SEED.replace("path: /echo-hostname", "path: /echo-(hostname"), "--ingress-class", "nginx");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("Ingress default/ingress-example: served, but not all as written",
+                "warning      path /echo-(hostname is not a regular expression (Unclosed group); it is matched literally");
+    }
+
+    @Test
     void nothingToReadIsExit2() {
         Run run = check("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");
         assertThat(run.exit()).isEqualTo(2);

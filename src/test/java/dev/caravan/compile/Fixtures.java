@@ -217,6 +217,11 @@ final class Fixtures {
             return this;
         }
 
+        IngressFixture annotation(String name, String value) {
+            annotations.put(name, value);
+            return this;
+        }
+
         /** {@code metadata.creationTimestamp}, e.g. {@code "2024-01-01T00:00:00Z"}. */
         IngressFixture created(String timestamp) {
             this.created = timestamp;

@@ -52,6 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IngressCompilerTest {
 
     private static final String HOST = "example.com";
+    private static final String USE_REGEX = "nginx.ingress.kubernetes.io/use-regex";
 
     // Backends used throughout: a Service with one unnamed port 80 → 8080 and one ready pod.
     private static final List<HasMetadata> FOO = app("default/foo", "10.0.1.1");
@@ -375,7 +376,23 @@ class IngressCompilerTest {
                                         .rule("foo.com", exact("/b", "aaa:80")).defaultBackend("bar:80"))
                         .expect("foo.com", "/x", "default/foo:80")
                         .expect("foo.com", "/b", "default/aaa:80")
-                        .problem(WARNING, "default/b", "default/a"));
+                        .problem(WARNING, "default/b", "default/a"),
+                CompilerCase.named("use-regex on a path that is no regex: matched literally, and the Ingress is warned")
+                        .given(APPS, ingress("default/r").annotation(USE_REGEX, "true")
+                                .rule(HOST, implementationSpecific("/(v1", "foo:80"), prefix("/v[0-9]/", "bar:80")))
+                        .expect(HOST, "/(V1/x", "default/foo:80")
+                        .expectNotFound(HOST, "/v1")
+                        .expect(HOST, "/v2/x", "default/bar:80")
+                        .problem(WARNING, "default/r", "path /(v1 on host example.com is not a regular expression",
+                                "matched literally"),
+                CompilerCase.named("another Ingress's use-regex makes a path a regex: that path's Ingress is warned")
+                        .given(APPS,
+                                ingress("default/plain").rule("*.example.com", prefix("/(v1", "foo:80")),
+                                ingress("default/r").annotation(USE_REGEX, "true").rule("*.example.com",
+                                        prefix("/v[0-9]/", "bar:80")))
+                        .expect("a.example.com", "/(v1/x", "default/foo:80")
+                        .expect("a.example.com", "/v2/x", "default/bar:80")
+                        .problem(WARNING, "default/plain", "path /(v1 on host *.example.com is not a regular expression"));
     }
 
     @ParameterizedTest(name = "{0}")
