@@ -294,7 +294,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         RequestTarget target = RequestTarget.of(request);
-        if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1) || !target.authorityValid()) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }

@@ -47,6 +47,24 @@ record RequestTarget(String authority, String host, String path) {
         return new RequestTarget(authority, hostOf(authority), path);
     }
 
+    /**
+     * Whether the authority is one nginx takes as a host: no whitespace or control characters, no slash or
+     * backslash, no empty label ({@code a..b}). nginx answers anything else 400 rather than match it.
+     */
+    boolean authorityValid() {
+        if (authority == null) {
+            return true;
+        }
+        for (int i = 0; i < authority.length(); i++) {
+            char c = authority.charAt(i);
+            boolean emptyLabel = c == '.' && i > 0 && authority.charAt(i - 1) == '.';
+            if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || emptyLabel) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String hostOf(String authority) {
         if (authority == null || authority.isEmpty()) {
             return null;

@@ -75,6 +75,13 @@ class MalformedRequestsTest {
                         + "Host: nobody.test\r\n\r\n", 400, true),
                 row("CONNECT", "CONNECT app.example.test:443 HTTP/1.1\r\n" + HOST + "\r\n", 405, true),
                 row("TRACE, which would echo the request", "TRACE / HTTP/1.1\r\n" + HOST + "\r\n", 405, true),
+                row("a space inside Host", "GET / HTTP/1.1\r\nHost: app.example .test\r\n\r\n", 400, true),
+                row("a slash in Host", "GET / HTTP/1.1\r\nHost: app.example.test/x\r\n\r\n", 400, true),
+                row("an empty label in Host", "GET / HTTP/1.1\r\nHost: app..example.test\r\n\r\n", 400, true),
+                row("a backslash in an absolute-form target's host", "GET http://app.example.test\\x/ HTTP/1.1\r\n"
+                        + HOST + "\r\n", 400, true),
+                row("upper case, a port and a trailing dot in Host (control)", "GET / HTTP/1.1\r\n"
+                        + "Host: APP.example.test.:80\r\n\r\n", 200, false),
                 row("two Host headers", "GET / HTTP/1.1\r\n" + HOST + "Host: other.example.test\r\n\r\n", 400, true),
                 row("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\n" + HOST + "Connection: keep-alive\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400, true),
