@@ -150,10 +150,15 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         json.string(UPSTREAM_NAME, backend == null ? null : backend.name());
         json.bool(CANARY, record.canary());
         json.address(UPSTREAM_ADDR, record.upstream());
+        // every line has every key, null where no pod was asked, so that log pipelines see one schema
         if (record.upstream() != null) {
             json.number(UPSTREAM_STATUS, record.upstreamStatus());
             json.seconds(UPSTREAM_DURATION, record.upstreamNanos());
             json.number(UPSTREAM_ATTEMPTS, record.attempts());
+        } else {
+            json.string(UPSTREAM_STATUS, null);
+            json.string(UPSTREAM_DURATION, null);
+            json.string(UPSTREAM_ATTEMPTS, null);
         }
         json.string(REQUEST_ID, record.requestId());
         json.string(USER_AGENT, record.userAgent());

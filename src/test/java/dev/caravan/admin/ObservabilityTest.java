@@ -166,6 +166,10 @@ class ObservabilityTest {
         assertThat(redirect.get("namespace").asText()).isEqualTo("default");
         assertThat(redirect.get("user_agent").asText()).isEqualTo("probe \"1\"");
         assertThat(redirect.get("upstream_addr").isNull()).isTrue();
+        // one schema for every line: a local answer has the upstream keys too, null
+        assertThat(redirect.get("upstream_status").isNull()).isTrue();
+        assertThat(redirect.get("upstream_duration").isNull()).isTrue();
+        assertThat(redirect.get("upstream_attempts").isNull()).isTrue();
         assertThat(redirect.get("client").asText()).isEqualTo("127.0.0.1");
 
         long sentToClient;
