@@ -49,7 +49,7 @@ public final class AdminRoutes extends RouteBuilder {
                         exchange.getMessage().setBody("ready\n");
                     } else {
                         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
-                        exchange.getMessage().setBody("not ready; waiting for: " + String.join(", ", readiness.pending()) + "\n");
+                        exchange.getMessage().setBody("not ready: " + readiness.notReadyReason() + "\n");
                     }
                 });
         if (metrics != null) {

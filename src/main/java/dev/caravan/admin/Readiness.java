@@ -37,12 +37,14 @@ public final class Readiness {
         return ready;
     }
 
+    /** Why not ready, in one line: shutting down, or the conditions waited for. */
+    public String notReadyReason() {
+        return shuttingDown ? "shutting down" : "waiting for: " + String.join(", ", pending());
+    }
+
     /** The conditions that have not held yet. */
-    public synchronized List<String> pending() {
+    synchronized List<String> pending() {
         List<String> pending = new ArrayList<>();
-        if (shuttingDown) {
-            pending.add("nothing: shutting down");
-        }
         conditions.forEach((name, condition) -> {
             if (!condition.getAsBoolean()) {
                 pending.add(name);

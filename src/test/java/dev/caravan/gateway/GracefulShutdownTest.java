@@ -68,7 +68,9 @@ class GracefulShutdownTest {
                     }
                 });
                 Thread.sleep(300);
-                assertThat(RawHttp.get(caravan.adminPort(), "localhost", "/readyz").status()).isEqualTo(503);
+                RawHttp.Response readyz = RawHttp.get(caravan.adminPort(), "localhost", "/readyz");
+                assertThat(readyz.status()).isEqualTo(503);
+                assertThat(readyz.text()).isEqualTo("not ready: shutting down\n");
                 // load balancers may still send traffic: new connections and kept-alive ones are served
                 assertThat(RawHttp.get(caravan.httpPort(), "app.example.com", "/new").status()).isEqualTo(200);
                 keptAlive.send("GET /again HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
