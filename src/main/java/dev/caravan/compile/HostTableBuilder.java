@@ -44,10 +44,15 @@ final class HostTableBuilder {
     private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
     }
 
+    /** A {@code server-alias}: {@code name} also serves what {@code host} serves. */
+    private record Alias(ObjectRef ingress, String name, String host) {
+    }
+
     private final BackendResolver resolver;
     private final boolean passthroughEnabled;
     private final List<Problem> problems = new ArrayList<>();
     private final List<PendingCanary> canaries = new ArrayList<>();
+    private final List<Alias> aliases = new ArrayList<>();
     private final Map<TableKey, HostEntry> hosts = new HashMap<>();
     private final Map<String, Backend> passthrough = new HashMap<>();
     private final Map<String, TlsHost> tls = new HashMap<>();
@@ -93,6 +98,13 @@ final class HostTableBuilder {
             }
         }
         addTlsHosts(served);
+        String aliased = served.aliasedHost();
+        if (aliased != null) {
+            policy.serverAliases().forEach(alias -> aliases.add(new Alias(ref, alias, aliased)));
+        } else if (!policy.serverAliases().isEmpty()) {
+            problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias names more"
+                    + " names for the Ingress's first host, and it has no rule with a host; ignored"));
+        }
         if (policy.proxySsl() != null && policy.proxySsl().secret() != null) {
             backendTlsSecrets.putIfAbsent(policy.proxySsl().secret(), ref);
         }
@@ -103,9 +115,29 @@ final class HostTableBuilder {
         return problems;
     }
 
-    /** The TLS hosts of the Ingresses added, by name; an older Ingress's Secret for a host wins. */
+    /**
+     * The TLS hosts of the Ingresses added, by name; an older Ingress's Secret for a host wins. An alias without
+     * its own takes its host's, as it is one more name of the same nginx server.
+     */
     Map<String, TlsHost> tls() {
+        for (Alias alias : aliases) {
+            if (!tls.containsKey(alias.name()) && !hosts.containsKey(ServedIngress.hostKey(alias.name()))) {
+                TlsHost host = tls.get(alias.host());
+                if (host == null) {
+                    host = tls.get(coveringWildcard(alias.host()));
+                }
+                if (host != null) {
+                    tls.put(alias.name(), new TlsHost(alias.name(), host.secret(), host.ingress()));
+                }
+            }
+        }
         return tls;
+    }
+
+    /** The wildcard TLS name that covers {@code host}: {@code *.example.com} for {@code www.example.com}. */
+    static String coveringWildcard(String host) {
+        int dot = host.indexOf('.');
+        return dot > 0 ? "*" + host.substring(dot) : "*." + host;
     }
 
     Map<String, Backend> passthrough() {
@@ -125,6 +157,19 @@ final class HostTableBuilder {
         attachCanaries();
         Map<TableKey, HostRoutes> routes = new HashMap<>();
         hosts.forEach((key, entry) -> routes.put(key, routes(key, entry, coveredByTls(key, tlsHosts))));
+        for (Alias alias : aliases) {
+            TableKey key = ServedIngress.hostKey(alias.name());
+            if (hosts.containsKey(key)) {
+                // as ingress-nginx: a name that is a host of its own is no alias
+                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, "server-alias " + alias.name()
+                        + " is a host an Ingress rule names; that rule serves it, not this alias"));
+            } else if (routes.containsKey(key)) {
+                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, "server-alias " + alias.name()
+                        + " is already an alias of an older Ingress; ignored here"));
+            } else {
+                routes.put(key, routes.get(ServedIngress.hostKey(alias.host())));
+            }
+        }
         return routes;
     }
 

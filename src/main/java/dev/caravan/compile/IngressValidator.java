@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * The Ingress v1 validation the API server would apply, for objects that never passed one (manifest
  * files) and as a guard for those that did. Returns the reasons an Ingress cannot be served.
  */
-final class IngressValidator {
+public final class IngressValidator {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final String[] INVALID_PATH_SEQUENCES = {"//", "/./", "/../", "%2f", "%2F"};
@@ -56,14 +56,19 @@ final class IngressValidator {
     }
 
     private static void validateHost(String host, String at, List<String> reasons) {
+        if (!isHost(host)) {
+            reasons.add(at + ": '" + host + "' is not a lower-case DNS name or a '*.' wildcard of one");
+        }
+    }
+
+    /** Whether {@code host} is a host an Ingress rule may name: a lower-case DNS name, or a {@code *.} wildcard of one. */
+    public static boolean isHost(String host) {
         String name = host.startsWith("*.") ? host.substring(2) : host;
         boolean valid = name.length() <= 253 && !IPV4.matcher(name).matches() && !name.contains("*");
         for (String label : name.split("\\.", -1)) {
             valid &= DNS_LABEL.matcher(label).matches();
         }
-        if (!valid) {
-            reasons.add(at + ": '" + host + "' is not a lower-case DNS name or a '*.' wildcard of one");
-        }
+        return valid;
     }
 
     private static void validatePath(HTTPIngressPath path, String at, List<String> reasons) {

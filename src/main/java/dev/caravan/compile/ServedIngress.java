@@ -60,7 +60,33 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
         if (policy.proxySsl() != null && policy.proxySsl().secret() != null) {
             keys.add(new TableKey(TableKey.Kind.BACKEND_TLS_SECRET, policy.proxySsl().secret().toString()));
         }
+        String aliased = aliasedHost();
+        if (aliased != null) {
+            // an alias serves its host's routes with its host's certificate: both are read with it
+            for (String alias : policy.serverAliases()) {
+                keys.add(hostKey(alias));
+                keys.add(new TableKey(TableKey.Kind.TLS_HOST, alias));
+            }
+            keys.add(new TableKey(TableKey.Kind.TLS_HOST, aliased));
+            keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(aliased)));
+        }
         return Set.copyOf(keys);
+    }
+
+    /**
+     * The host {@code server-alias} gives more names to, as ingress-nginx's server of the Ingress's first host:
+     * that rule's host, lower case; {@code null} without aliases or a rule with a host.
+     */
+    String aliasedHost() {
+        if (policy.serverAliases().isEmpty()) {
+            return null;
+        }
+        for (IngressRule rule : rules()) {
+            if (rule.getHost() != null && !rule.getHost().isEmpty()) {
+                return RoutingTable.normalizeHost(rule.getHost());
+            }
+        }
+        return null;
     }
 
     /** The Services this Ingress's backends name, whose ports and endpoints its rules are compiled from. */

@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
  * @param basicAuth          the users a request must be one of ({@code auth-type: basic}), or {@code null}
  * @param grpcUpstream       whether pods are spoken to in HTTP/2 ({@code backend-protocol: GRPC}, and over TLS with
  *                           {@code httpsUpstream}: {@code GRPCS})
+ * @param serverAliases      more names for the Ingress's first host ({@code server-alias}), lower case; a wildcard
+ *                           as {@code *.example.com}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -56,11 +58,11 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
-        boolean grpcUpstream) {
+        boolean grpcUpstream, List<String> serverAliases) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of());
 
     /**
      * ingress-nginx's basic authentication.
@@ -83,7 +85,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream);
+                grpcUpstream, serverAliases);
     }
 
     /**

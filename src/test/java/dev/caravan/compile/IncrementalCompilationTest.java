@@ -237,6 +237,9 @@ class IncrementalCompilationTest {
             case 11 -> annotations.put(PREFIX + "server-snippet", "return 200;");
             case 12 -> annotations.put(PREFIX + "proxy-ssl-secret", NAMESPACES[random.nextInt(2)] + "/ca");
             case 13 -> annotations.put(PREFIX + "proxy-buffering", "on");
+            // aliases that are other Ingresses' hosts, wildcards among them, or no Ingress's host
+            case 14, 15 -> annotations.put(PREFIX + "server-alias", String.join(",", random.nextBoolean()
+                    ? List.of("alias.test", "y.test") : List.of("*.test", "alias.test", "x.test")));
             default -> {
             }
         }

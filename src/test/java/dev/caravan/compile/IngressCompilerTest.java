@@ -53,6 +53,7 @@ class IngressCompilerTest {
 
     private static final String HOST = "example.com";
     private static final String USE_REGEX = "nginx.ingress.kubernetes.io/use-regex";
+    private static final String SERVER_ALIAS = "nginx.ingress.kubernetes.io/server-alias";
 
     // Backends used throughout: a Service with one unnamed port 80 → 8080 and one ready pod.
     private static final List<HasMetadata> FOO = app("default/foo", "10.0.1.1");
@@ -377,6 +378,37 @@ class IngressCompilerTest {
                         .expect("foo.com", "/x", "default/foo:80")
                         .expect("foo.com", "/b", "default/aaa:80")
                         .problem(WARNING, "default/b", "default/a"),
+                CompilerCase.named("server-alias: each alias serves every path of the Ingress's first host")
+                        .given(APPS,
+                                ingress("default/a").annotation(SERVER_ALIAS, " WWW.example.com,*.alias.test ")
+                                        .rule(HOST, prefix("/", "foo:80")).rule("second.test", prefix("/", "bar:80")),
+                                ingress("default/b").rule(HOST, prefix("/b", "bar:80")))
+                        .expect("www.example.com", "/x", "default/foo:80")
+                        .expect("www.example.com", "/b/1", "default/bar:80")
+                        .expect("any.alias.test", "/x", "default/foo:80")
+                        .expect("second.test", "/x", "default/bar:80"),
+                CompilerCase.named("server-alias: a host an Ingress rule names is no alias; of two aliases the older wins")
+                        .given(APPS,
+                                ingress("default/a").created("2020-01-01T00:00:00Z").annotation(SERVER_ALIAS, "shared.test")
+                                        .rule(HOST, prefix("/", "foo:80")),
+                                ingress("default/b").created("2021-01-01T00:00:00Z")
+                                        .annotation(SERVER_ALIAS, "shared.test,real.test")
+                                        .rule("b.test", prefix("/", "bar:80")),
+                                ingress("default/c").rule("real.test", prefix("/", "aaa:80")))
+                        .expect("shared.test", "/", "default/foo:80")
+                        .expect("real.test", "/", "default/aaa:80")
+                        .problem(WARNING, "default/b", "server-alias shared.test is already an alias")
+                        .problem(WARNING, "default/b", "server-alias real.test is a host an Ingress rule names"),
+                CompilerCase.named("server-alias without a rule with a host: ignored, and the Ingress is warned")
+                        .given(APPS, ingress("default/a").annotation(SERVER_ALIAS, "www.example.com")
+                                .anyHost(prefix("/", "foo:80")))
+                        .expect("www.example.com", "/", "default/foo:80")
+                        .problem(WARNING, "default/a", "server-alias", "no rule with a host"),
+                CompilerCase.named("server-alias that is no host name: the Ingress is invalid")
+                        .given(APPS, ingress("default/a").annotation(SERVER_ALIAS, "www.example.com,bad_name")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectNotFound(HOST, "/")
+                        .problem(INVALID, "default/a", "server-alias", "bad_name"),
                 CompilerCase.named("use-regex on a path that is no regex: matched literally, and the Ingress is warned")
                         .given(APPS, ingress("default/r").annotation(USE_REGEX, "true")
                                 .rule(HOST, implementationSpecific("/(v1", "foo:80"), prefix("/v[0-9]/", "bar:80")))

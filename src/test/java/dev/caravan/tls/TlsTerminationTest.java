@@ -69,7 +69,9 @@ class TlsTerminationTest {
                         Map.of(NGINX + "preserve-trailing-slash", "true")), "slash.example.test", "a-tls"),
                 Manifests.ingress("forced", "forced.example.test", "/", "svc",
                         Map.of(NGINX + "force-ssl-redirect", "true")),
-                Manifests.ingress("plain", "plain.example.test", "/", "svc")));
+                Manifests.ingress("plain", "plain.example.test", "/", "svc"),
+                Manifests.withTls(Manifests.ingress("aliased", "main.wild.example.test", "/", "svc",
+                        Map.of(NGINX + "server-alias", "www.alias.test")), "main.wild.example.test", "wild-tls")));
         caravan = CaravanHarness.start(manifests, "--https-redirect-port", "8443", "--client-header-timeout", "2");
     }
 
@@ -126,6 +128,20 @@ class TlsTerminationTest {
             https.send("GET / HTTP/1.1\r\nHost: bad.example.test\r\n\r\n");
             assertThat(https.read(false).status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void aServerAliasServesItsHostWithItsHostsCertificate() throws Exception {
+        // one nginx server with two names: the alias is presented the host's certificate
+        assertThat(served("www.alias.test")).isEqualTo(wildcard.certificate());
+        try (RawHttp https = https("www.alias.test", TlsClient.trustAll())) {
+            https.send("GET /a HTTP/1.1\r\nHost: www.alias.test\r\n\r\n");
+            assertThat(https.read(false).text()).isEqualTo("pod saw /a via https");
+        }
+        // and the host's TLS sends plain HTTP for the alias to HTTPS
+        RawHttp.Response plain = RawHttp.get(caravan.httpPort(), "www.alias.test", "/a");
+        assertThat(plain.status()).isEqualTo(308);
+        assertThat(plain.header("Location")).isEqualTo("https://www.alias.test:8443/a");
     }
 
     @Test

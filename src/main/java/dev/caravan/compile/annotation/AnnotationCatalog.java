@@ -104,8 +104,10 @@ public final class AnnotationCatalog {
         supported("upstream-hash-by-subset", "true: the hash picks a subset of the endpoints, and one of them at random"
                 + " serves (with upstream-hash-by)");
         supported("upstream-hash-by-subset-size", "endpoints per subset (default 3)");
+        supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
+                + " paths, with its certificate unless spec.tls names them; a host some Ingress serves is no alias");
         for (String name : new String[] {"proxy-buffering",
-            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers", "server-alias"}) {
+            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",

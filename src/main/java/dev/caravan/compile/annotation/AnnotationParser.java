@@ -1,5 +1,6 @@
 package dev.caravan.compile.annotation;
 
+import dev.caravan.compile.IngressValidator;
 import dev.caravan.routing.HashKey;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
@@ -90,7 +91,7 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values));
+                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -539,6 +540,27 @@ public final class AnnotationParser {
                 return null;
             }
             return value;
+        }
+
+        /** A comma-separated list of host names, lower-cased, each once; a wildcard as {@code *.example.com}. */
+        List<String> hosts(String name) {
+            String value = get(name);
+            if (value == null) {
+                return List.of();
+            }
+            List<String> hosts = new ArrayList<>();
+            for (String part : value.split(",")) {
+                String host = part.trim().toLowerCase(Locale.ROOT);
+                if (host.isEmpty() || hosts.contains(host)) {
+                    continue;
+                }
+                if (!IngressValidator.isHost(host)) {
+                    invalid(name, "has '" + part.trim() + "', which is not a DNS name or a '*.' wildcard of one");
+                    return List.of();
+                }
+                hosts.add(host);
+            }
+            return List.copyOf(hosts);
         }
 
         /** nginx size syntax; 0 means unlimited; -1 when absent. */
