@@ -91,6 +91,17 @@ class CheckCommandTest {
     }
 
     @Test
+    void bufferingOffIsServedAsWritten() {
+        Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
+                    kubernetes.io/ingress.class: "nginx"
+                    nginx.ingress.kubernetes.io/proxy-buffering: "off"
+                """), "--ingress-class", "nginx");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("served as written",
+                "supported    nginx.ingress.kubernetes.io/proxy-buffering=off", "what Caravan does anyway");
+    }
+
+    @Test
     void aRegexPathThatIsNoRegexIsAWarningAndExitIs1() {
         // the seed's rewrite-target makes its paths regexes
         Run run = check(SEED.replace("path: /echo-hostname", "path: /echo-(hostname"), "--ingress-class", "nginx");

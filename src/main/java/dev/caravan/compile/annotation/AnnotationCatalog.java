@@ -16,8 +16,22 @@ public final class AnnotationCatalog {
     /** What Caravan does with an annotation. */
     public enum Support { SUPPORTED, UNSUPPORTED, REFUSED }
 
-    /** One annotation's entry: its support and a line for people. */
-    public record Entry(Support support, String note) {
+    /**
+     * One annotation's entry: its support and a line for people.
+     *
+     * @param inherent for an unsupported annotation, the value that asks for what Caravan does anyway (it is then
+     *                 no finding), else {@code null}
+     */
+    public record Entry(Support support, String note, String inherent) {
+
+        public Entry(Support support, String note) {
+            this(support, note, null);
+        }
+
+        /** Whether {@code value} asks for what Caravan does anyway. */
+        public boolean inherent(String value) {
+            return inherent != null && inherent.equalsIgnoreCase(value);
+        }
     }
 
     private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
@@ -106,8 +120,12 @@ public final class AnnotationCatalog {
         supported("upstream-hash-by-subset-size", "endpoints per subset (default 3)");
         supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
                 + " paths, with its certificate unless spec.tls names them; a host some Ingress serves is no alias");
-        for (String name : new String[] {"proxy-buffering",
-            "proxy-buffer-size", "proxy-request-buffering", "client-body-buffer-size", "ssl-ciphers"}) {
+        // Caravan streams both ways: "off" is what it does, "on" is not done
+        ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (responses are streamed);"
+                + " on is not applied yet, responses are streamed", "off"));
+        ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (request bodies"
+                + " are streamed); on is not applied yet, request bodies are streamed", "off"));
+        for (String name : new String[] {"proxy-buffer-size", "client-body-buffer-size", "ssl-ciphers"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",

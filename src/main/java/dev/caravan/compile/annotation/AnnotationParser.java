@@ -57,7 +57,7 @@ public final class AnnotationParser {
         }
         for (String name : ours.keySet()) {
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name);
-            if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED) {
+            if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED && !entry.inherent(ours.get(name))) {
                 findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.UNSUPPORTED,
                         entry.note()));
             } else if (entry.support() == AnnotationCatalog.Support.REFUSED) {

@@ -181,4 +181,11 @@ class AnnotationParserTest {
                 .containsExactlyInAnyOrder(N + "proxy-buffering", N + "made-up-thing");
         assertThat(parsed.policy().rewriteTarget()).isEqualTo("/");
     }
+
+    @Test
+    void bufferingOffIsWhatCaravanDoesAnywayAndNoFinding() {
+        assertThat(parse(N + "proxy-buffering", "off", N + "proxy-request-buffering", " Off ").findings()).isEmpty();
+        assertThat(parse(N + "proxy-request-buffering", "on").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+    }
 }
