@@ -209,7 +209,10 @@ public final class ProxyCall {
             channel.writeAndFlush(new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
                     request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE),
                     channel.voidPromise());
-            watchPodReads();
+            // a write that failed at once (a pooled connection the pod had reset) has ended this attempt already
+            if (channel == upstream && !finished) {
+                watchPodReads();
+            }
             return;
         }
         PodConnection stream = pod;
