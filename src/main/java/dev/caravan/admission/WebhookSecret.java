@@ -69,26 +69,14 @@ final class WebhookSecret {
             throw new InvalidCertificateException("tls.crt is not signed by " + WebhookKeyMaterial.CA_KEY);
         }
         List<String> missing = new ArrayList<>(dnsNames);
-        missing.removeAll(dnsNamesOf(certificate.leaf()));
+        try {
+            missing.removeAll(certificate.dnsNames());
+        } catch (CertificateParsingException e) {
+            throw new InvalidCertificateException("tls.crt's names cannot be read: " + e.getMessage());
+        }
         if (!missing.isEmpty()) {
             throw new InvalidCertificateException("tls.crt is not for " + String.join(", ", missing));
         }
         return new Contents(certificate, caPem);
-    }
-
-    private static List<String> dnsNamesOf(X509Certificate certificate) throws InvalidCertificateException {
-        try {
-            List<String> names = new ArrayList<>();
-            if (certificate.getSubjectAlternativeNames() != null) {
-                for (List<?> name : certificate.getSubjectAlternativeNames()) {
-                    if (Integer.valueOf(2).equals(name.get(0))) {
-                        names.add((String) name.get(1));
-                    }
-                }
-            }
-            return names;
-        } catch (CertificateParsingException e) {
-            throw new InvalidCertificateException("tls.crt's names cannot be read: " + e.getMessage());
-        }
     }
 }

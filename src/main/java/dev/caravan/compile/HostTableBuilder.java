@@ -53,6 +53,8 @@ final class HostTableBuilder {
     private final List<Problem> problems = new ArrayList<>();
     private final List<PendingCanary> canaries = new ArrayList<>();
     private final List<Alias> aliases = new ArrayList<>();
+    /** The Ingress whose aliases each aliased host has. */
+    private final Map<String, ObjectRef> aliasedHosts = new HashMap<>();
     private final Map<TableKey, HostEntry> hosts = new HashMap<>();
     private final Map<String, Backend> passthrough = new HashMap<>();
     private final Map<String, TlsHost> tls = new HashMap<>();
@@ -99,7 +101,12 @@ final class HostTableBuilder {
         }
         addTlsHosts(served);
         String aliased = served.aliasedHost();
-        if (aliased != null) {
+        if (aliased != null && aliasedHosts.putIfAbsent(aliased, ref) != null) {
+            // as ingress-nginx: a host's aliases are the oldest Ingress's
+            problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias: host "
+                    + aliased + " already has the aliases of Ingress " + aliasedHosts.get(aliased)
+                    + ", which is older; these are ignored"));
+        } else if (aliased != null) {
             policy.serverAliases().forEach(alias -> aliases.add(new Alias(ref, alias, aliased)));
         } else if (!policy.serverAliases().isEmpty()) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias names more"
@@ -122,12 +129,10 @@ final class HostTableBuilder {
     Map<String, TlsHost> tls() {
         for (Alias alias : aliases) {
             if (!tls.containsKey(alias.name()) && !hosts.containsKey(ServedIngress.hostKey(alias.name()))) {
-                TlsHost host = tls.get(alias.host());
-                if (host == null) {
-                    host = tls.get(coveringWildcard(alias.host()));
-                }
+                TlsHost host = TlsHost.named(tls, alias.host()) ? tls.get(alias.host())
+                        : TlsHost.named(tls, coveringWildcard(alias.host())) ? tls.get(coveringWildcard(alias.host())) : null;
                 if (host != null) {
-                    tls.put(alias.name(), new TlsHost(alias.name(), host.secret(), host.ingress()));
+                    tls.put(alias.name(), new TlsHost(alias.name(), host.secret(), host.ingress(), true));
                 }
             }
         }
@@ -228,7 +233,7 @@ final class HostTableBuilder {
                     continue;
                 }
                 String name = RoutingTable.normalizeHost(host);
-                TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref));
+                TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref, false));
                 if (existing != null && !Objects.equals(existing.secret(), secret)) {
                     problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
                             + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())

@@ -117,7 +117,7 @@ final class IncrementalCompilation {
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough());
         component.forEach(builder::add);
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
-        Map<TableKey, HostRoutes> built = builder.hostRoutes(tls::containsKey);
+        Map<TableKey, HostRoutes> built = builder.hostRoutes(name -> TlsHost.named(tls, name));
         ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets = replaced(base.backendTlsSecrets(), keys,
                 TableKey.Kind.BACKEND_TLS_SECRET, builder.backendTlsSecrets(), ObjectRef::parse);
         ShardedMap<String, Backend> passthrough = replaced(base.table().passthrough(), keys, TableKey.Kind.PASSTHROUGH_HOST,
@@ -265,9 +265,10 @@ final class IncrementalCompilation {
                 }
             }
         }
-        Predicate<String> tlsHosts = tls::containsKey;
+        Predicate<String> tlsHosts = name -> TlsHost.named(tls, name);
         for (TableKey key : keys) {
-            if (key.kind() != TableKey.Kind.TLS_HOST || tls.containsKey(key.name()) == base.tls().containsKey(key.name())) {
+            if (key.kind() != TableKey.Kind.TLS_HOST
+                    || TlsHost.named(tls, key.name()) == TlsHost.named(base.tls(), key.name())) {
                 continue;
             }
             TableKey covered = HostTableBuilder.coveredHost(key.name());

@@ -66,6 +66,9 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
             for (String alias : policy.serverAliases()) {
                 keys.add(hostKey(alias));
                 keys.add(new TableKey(TableKey.Kind.TLS_HOST, alias));
+                if (!alias.startsWith("*.")) {
+                    keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(alias)));
+                }
             }
             keys.add(new TableKey(TableKey.Kind.TLS_HOST, aliased));
             keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(aliased)));

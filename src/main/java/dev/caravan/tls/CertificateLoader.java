@@ -84,7 +84,13 @@ public final class CertificateLoader implements CompilationListener {
                 continue;
             }
             Outcome outcome = outcome(host.secret(), secret, seen);
-            if (outcome.certificate() != null) {
+            if (host.alias()) {
+                // as ingress-nginx: an alias has its host's certificate only if that is for the alias's name too;
+                // a broken one is its host's to report
+                if (outcome.certificate() != null && outcome.certificate().isFor(host.host())) {
+                    byHost.put(host.host(), outcome.certificate());
+                }
+            } else if (outcome.certificate() != null) {
                 byHost.put(host.host(), outcome.certificate());
             } else {
                 problems.add(Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE, "TLS Secret "

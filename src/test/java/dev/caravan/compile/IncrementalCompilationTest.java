@@ -209,6 +209,23 @@ class IncrementalCompilationTest {
         }
     }
 
+    @Test
+    void anAliasKeepsItsHostsTlsWhenAWildcardCertificateComesForItsName() {
+        // found by review: the alias was recovered as covered by *.x.test, where its host is not
+        IngressCompiler compiler = new IngressCompiler(Fixtures.settings());
+        Ingress aliased = Fixtures.ingress("a/aliased").annotation(PREFIX + "server-alias", "c.x.test")
+                .rule("a.test", Fixtures.prefix("/", "s1:80")).build();
+        ClusterState state = ClusterState.EMPTY.with(List.of(Change.upsert(Fixtures.caravanClass()),
+                Change.upsert(aliased)));
+        Compilation first = compiler.compile(state, Compilation.EMPTY, Set.of());
+        Ingress wild = Fixtures.ingress("a/wild").rule("w.x.test", Fixtures.prefix("/", "s1:80")).build();
+        wild.getSpec().setTls(List.of(new IngressTLSBuilder().withHosts("*.x.test").withSecretName("wild").build()));
+        state = state.with(List.of(Change.upsert(wild)));
+        Compilation next = compiler.compile(state, first, Set.of());
+        assertThat(describe(next)).isEqualTo(describe(compiler.compile(state, first, Set.of(), true)));
+        assertThat(next.table().resolve("c.x.test", "/").hostHasTls()).isFalse();
+    }
+
     private static ObjectRef ingressRef(int i) {
         return new ObjectRef(NAMESPACES[i % 2], "ing" + i);
     }

@@ -399,6 +399,15 @@ class IngressCompilerTest {
                         .expect("real.test", "/", "default/aaa:80")
                         .problem(WARNING, "default/b", "server-alias shared.test is already an alias")
                         .problem(WARNING, "default/b", "server-alias real.test is a host an Ingress rule names"),
+                CompilerCase.named("server-alias: a host's aliases are the oldest Ingress's, as ingress-nginx")
+                        .given(APPS,
+                                ingress("default/a").created("2020-01-01T00:00:00Z").annotation(SERVER_ALIAS, "one.test")
+                                        .rule(HOST, prefix("/", "foo:80")),
+                                ingress("default/b").created("2021-01-01T00:00:00Z").annotation(SERVER_ALIAS, "two.test")
+                                        .rule(HOST, prefix("/b", "bar:80")))
+                        .expect("one.test", "/b", "default/bar:80")
+                        .expectNotFound("two.test", "/b")
+                        .problem(WARNING, "default/b", "already has the aliases of Ingress default/a"),
                 CompilerCase.named("server-alias without a rule with a host: ignored, and the Ingress is warned")
                         .given(APPS, ingress("default/a").annotation(SERVER_ALIAS, "www.example.com")
                                 .anyHost(prefix("/", "foo:80")))

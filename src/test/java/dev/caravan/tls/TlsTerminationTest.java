@@ -42,6 +42,7 @@ class TlsTerminationTest {
     static TestCertificates.Issued exact = authority.issue("a.example.test");
     static TestCertificates.Issued wildcard = authority.issue("*.wild.example.test");
     static TestCertificates.Issued local = authority.issue("localhost");
+    static TestCertificates.Issued twoNames = authority.issue("main.example.test", "www.alias.test");
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,7 +51,7 @@ class TlsTerminationTest {
                 + request.headers().get("X-Forwarded-Proto")));
         write(manifests, "base.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", backend));
         write(manifests, "secrets.yaml", String.join("---\n", exact.secret("a-tls"), wildcard.secret("wild-tls"),
-                local.secret("local-tls"),
+                local.secret("local-tls"), twoNames.secret("two-names-tls"),
                 // a certificate whose key is another one's
                 TestCertificates.secret("mismatched-tls", authority.issue("bad.example.test").certificatePem(),
                         exact.keyPem()),
@@ -70,8 +71,9 @@ class TlsTerminationTest {
                 Manifests.ingress("forced", "forced.example.test", "/", "svc",
                         Map.of(NGINX + "force-ssl-redirect", "true")),
                 Manifests.ingress("plain", "plain.example.test", "/", "svc"),
-                Manifests.withTls(Manifests.ingress("aliased", "main.wild.example.test", "/", "svc",
-                        Map.of(NGINX + "server-alias", "www.alias.test")), "main.wild.example.test", "wild-tls")));
+                Manifests.withTls(Manifests.ingress("aliased", "main.example.test", "/", "svc",
+                        Map.of(NGINX + "server-alias", "www.alias.test, bare.alias.test")), "main.example.test",
+                        "two-names-tls")));
         caravan = CaravanHarness.start(manifests, "--https-redirect-port", "8443", "--client-header-timeout", "2");
     }
 
@@ -131,17 +133,23 @@ class TlsTerminationTest {
     }
 
     @Test
-    void aServerAliasServesItsHostWithItsHostsCertificate() throws Exception {
-        // one nginx server with two names: the alias is presented the host's certificate
-        assertThat(served("www.alias.test")).isEqualTo(wildcard.certificate());
-        try (RawHttp https = https("www.alias.test", TlsClient.trustAll())) {
+    void aServerAliasServesItsHostWithItsHostsCertificateWhenThatIsForTheAlias() throws Exception {
+        // one nginx server with more names: an alias the host's certificate is for is presented it
+        assertThat(served("www.alias.test")).isEqualTo(twoNames.certificate());
+        try (RawHttp https = https("www.alias.test", authority.clientContext())) {
             https.send("GET /a HTTP/1.1\r\nHost: www.alias.test\r\n\r\n");
             assertThat(https.read(false).text()).isEqualTo("pod saw /a via https");
         }
-        // and the host's TLS sends plain HTTP for the alias to HTTPS
-        RawHttp.Response plain = RawHttp.get(caravan.httpPort(), "www.alias.test", "/a");
+        // one it is not for gets the default certificate, as in ingress-nginx, and is served all the same
+        assertThat(TlsClient.subject(served("bare.alias.test"))).contains(GeneratedCertificate.NAME);
+        try (RawHttp https = https("bare.alias.test", TlsClient.trustAll())) {
+            https.send("GET /b HTTP/1.1\r\nHost: bare.alias.test\r\n\r\n");
+            assertThat(https.read(false).text()).isEqualTo("pod saw /b via https");
+        }
+        // the host's TLS sends plain HTTP for its aliases to HTTPS
+        RawHttp.Response plain = RawHttp.get(caravan.httpPort(), "bare.alias.test", "/a");
         assertThat(plain.status()).isEqualTo(308);
-        assertThat(plain.header("Location")).isEqualTo("https://www.alias.test:8443/a");
+        assertThat(plain.header("Location")).isEqualTo("https://bare.alias.test:8443/a");
     }
 
     @Test

@@ -119,7 +119,7 @@ public final class AnnotationCatalog {
                 + " serves (with upstream-hash-by)");
         supported("upstream-hash-by-subset-size", "endpoints per subset (default 3)");
         supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
-                + " paths, with its certificate unless spec.tls names them; a host some Ingress serves is no alias");
+                + " paths, with its certificate if that is for them; a host some Ingress serves is no alias");
         // Caravan streams both ways: "off" is what it does, "on" is not done
         ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (responses are streamed);"
                 + " on is not applied yet, responses are streamed", "off"));
