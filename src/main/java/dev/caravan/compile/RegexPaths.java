@@ -22,6 +22,10 @@ final class RegexPaths {
     /** One sentence per path of {@code ingress} taken literally, for warnings. */
     static List<String> takenLiterally(Ingress ingress, RoutePolicy policy) {
         List<String> warnings = new ArrayList<>();
+        if (policy.canary() != null) {
+            // a canary's paths are matched as its main Ingress's: they make no regex by themselves
+            return warnings;
+        }
         List<IngressRule> rules = ingress.getSpec() == null || ingress.getSpec().getRules() == null ? List.of()
                 : ingress.getSpec().getRules();
         for (IngressRule rule : rules) {

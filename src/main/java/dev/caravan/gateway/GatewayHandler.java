@@ -293,8 +293,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
+        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         RequestTarget target = RequestTarget.of(request);
-        if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1) || !target.authorityValid()) {
+        // in absolute form the target names the host, and nginx checks the Host header as well
+        boolean validHosts = RequestTarget.validAuthority(target.authority())
+                && (hostHeader == target.authority() || RequestTarget.validAuthority(hostHeader));
+        if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1) || !validHosts) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }

@@ -48,12 +48,17 @@ record RequestTarget(String authority, String host, String path) {
     }
 
     /**
-     * Whether the authority is one nginx takes as a host: no whitespace or control characters, no slash or
-     * backslash, no empty label ({@code a..b}). nginx answers anything else 400 rather than match it.
+     * Whether the authority is one nginx takes as a host: a host part that is not empty (nor just a dot), no
+     * whitespace or control characters, no slash, no empty label ({@code a..b}); nginx answers anything else
+     * 400 rather than match it. A backslash is refused too, which nginx on Linux lets by: no host name has one.
      */
-    boolean authorityValid() {
+    static boolean validAuthority(String authority) {
         if (authority == null) {
             return true;
+        }
+        String host = hostOf(authority);
+        if (host == null || host.isEmpty() || host.equals(".")) {
+            return false;
         }
         for (int i = 0; i < authority.length(); i++) {
             char c = authority.charAt(i);

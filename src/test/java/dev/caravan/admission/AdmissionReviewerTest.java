@@ -109,6 +109,17 @@ class AdmissionReviewerTest {
     }
 
     @Test
+    void aCanarysPathsAreNoRegexOfTheirOwnSoNoWarning() throws Exception {
+        Ingress ingress = annotated("canary", "regex.example.com", Map.of("nginx.ingress.kubernetes.io/use-regex",
+                "true", "nginx.ingress.kubernetes.io/canary", "true", "nginx.ingress.kubernetes.io/canary-weight", "10"));
+        ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).setPath("/api/(v1");
+        ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).setPathType("ImplementationSpecific");
+        JsonNode response = answer(AdmissionRequests.review("CREATE", ingress));
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(response.path("warnings").toString()).doesNotContain("regular expression");
+    }
+
+    @Test
     void aPathAnotherIngressServesIsAllowedWithAWarning() throws Exception {
         Ingress ingress = ingress("shop-copy", "shop.example.com", "/cart/", "other");
         JsonNode response = answer(AdmissionRequests.review("CREATE", ingress));

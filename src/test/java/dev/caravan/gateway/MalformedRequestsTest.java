@@ -80,6 +80,13 @@ class MalformedRequestsTest {
                 row("an empty label in Host", "GET / HTTP/1.1\r\nHost: app..example.test\r\n\r\n", 400, true),
                 row("a backslash in an absolute-form target's host", "GET http://app.example.test\\x/ HTTP/1.1\r\n"
                         + HOST + "\r\n", 400, true),
+                row("only a port in Host", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400, true),
+                row("only a dot in Host", "GET / HTTP/1.1\r\nHost: .\r\n\r\n", 400, true),
+                row("an empty Host on HTTP/1.0", "GET / HTTP/1.0\r\nHost:\r\n\r\n", 400, true),
+                row("a Host nginx would not take beside an absolute-form target", "GET http://app.example.test/ "
+                        + "HTTP/1.1\r\nHost: app example\r\n\r\n", 400, true),
+                row("an IPv6 literal with a port in Host (control)", "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+                        404, false),
                 row("upper case, a port and a trailing dot in Host (control)", "GET / HTTP/1.1\r\n"
                         + "Host: APP.example.test.:80\r\n\r\n", 200, false),
                 row("two Host headers", "GET / HTTP/1.1\r\n" + HOST + "Host: other.example.test\r\n\r\n", 400, true),
