@@ -27,7 +27,8 @@ public final class UpstreamClient {
     private static final AttributeKey<Target> TARGET = AttributeKey.valueOf("caravan.upstream.target");
 
     private static final int MAX_INITIAL_LINE = 8192;
-    private static final int MAX_HEADER_SIZE = 32768;
+    /** The largest response head (its header section) a pod may send: beyond, 502. */
+    public static final int MAX_RESPONSE_HEAD = 32768;
     private static final int MAX_CHUNK_SIZE = 65536;
 
     /**
@@ -141,7 +142,7 @@ public final class UpstreamClient {
                             }
                             PodConnection pod = new PodConnection(target, idleNanos);
                             UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(pod, MAX_INITIAL_LINE,
-                                    MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
+                                    MAX_RESPONSE_HEAD, MAX_CHUNK_SIZE);
                             pod.decoder(decoder);
                             channel.pipeline().addLast("decoder", decoder);
                             channel.pipeline().addLast("encoder", new PodRequestEncoder());

@@ -103,6 +103,8 @@ class MisbehavingPodsTest {
                     case "/invalid" -> "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n";
                     case "/gzip-coded" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
                             + "5\r\nhello\r\n0\r\n\r\n";
+                    case "/head-30k" -> "HTTP/1.1 200 OK\r\nX-Big: " + "b".repeat(30_000) + "\r\nContent-Length: 0\r\n\r\n";
+                    case "/head-40k" -> "HTTP/1.1 200 OK\r\nX-Big: " + "b".repeat(40_000) + "\r\nContent-Length: 0\r\n\r\n";
                     default -> "HTTP/1.1 200 OK\r\nContent-Length: " + path.length() + "\r\n\r\n" + path;
                 };
                 out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
@@ -164,6 +166,15 @@ class MisbehavingPodsTest {
             assertThat(response.text()).isEqualTo(body);
             assertThat(http.closedByPeer()).isTrue();
         }
+    }
+
+    @Test
+    void aResponseHeadUpToTheLimitPassesAndOneBeyondIs502() throws Exception {
+        // what proxy-buffer-size up to 32k asks of nginx, Caravan does whatever its value
+        RawHttp.Response big = caravan.get("app.example.test", "/head-30k");
+        assertThat(big.status()).isEqualTo(200);
+        assertThat(big.header("X-Big")).hasSize(30_000);
+        assertThat(caravan.get("app.example.test", "/head-40k").status()).isEqualTo(502);
     }
 
     @Test

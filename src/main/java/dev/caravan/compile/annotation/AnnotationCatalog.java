@@ -1,7 +1,9 @@
 package dev.caravan.compile.annotation;
 
+import dev.caravan.upstream.UpstreamClient;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The ingress-nginx annotations Caravan knows, and what it does with each: apply it, say it is not
@@ -19,18 +21,18 @@ public final class AnnotationCatalog {
     /**
      * One annotation's entry: its support and a line for people.
      *
-     * @param inherent for an unsupported annotation, the value that asks for what Caravan does anyway (it is then
-     *                 no finding), else {@code null}
+     * @param inherent for an unsupported annotation, the values that ask for what Caravan does anyway (they are
+     *                 then no finding)
      */
-    public record Entry(Support support, String note, String inherent) {
+    public record Entry(Support support, String note, Predicate<String> inherent) {
 
         public Entry(Support support, String note) {
-            this(support, note, null);
+            this(support, note, value -> false);
         }
 
         /** Whether {@code value} asks for what Caravan does anyway. */
         public boolean inherent(String value) {
-            return inherent != null && inherent.equalsIgnoreCase(value);
+            return inherent.test(value);
         }
     }
 
@@ -122,10 +124,14 @@ public final class AnnotationCatalog {
                 + " paths, with its certificate if that is for them; a host some Ingress serves is no alias");
         // Caravan streams both ways: "off" is what it does, "on" is not done
         ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (responses are streamed);"
-                + " on is not applied yet, responses are streamed", "off"));
+                + " on is not applied yet, responses are streamed", "off"::equalsIgnoreCase));
         ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (request bodies"
-                + " are streamed); on is not applied yet, request bodies are streamed", "off"));
-        for (String name : new String[] {"proxy-buffer-size", "client-body-buffer-size", "ssl-ciphers"}) {
+                + " are streamed); on is not applied yet, request bodies are streamed", "off"::equalsIgnoreCase));
+        // what users raise it for is room for a pod's large response head, which Caravan has up to its limit
+        ENTRIES.put("proxy-buffer-size", new Entry(Support.UNSUPPORTED, "a pod's response head may be up to "
+                + UpstreamClient.MAX_RESPONSE_HEAD / 1024 + "k whatever the value: up to that it is what Caravan does;"
+                + " beyond, larger heads still get 502", AnnotationCatalog::withinResponseHead));
+        for (String name : new String[] {"client-body-buffer-size", "ssl-ciphers"}) {
             ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         }
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
@@ -160,6 +166,14 @@ public final class AnnotationCatalog {
     }
 
     private AnnotationCatalog() {
+    }
+
+    private static boolean withinResponseHead(String size) {
+        try {
+            return NginxSize.parse(size) <= UpstreamClient.MAX_RESPONSE_HEAD;
+        } catch (IllegalArgumentException notASize) {
+            return false;
+        }
     }
 
     private static void supported(String name, String note) {

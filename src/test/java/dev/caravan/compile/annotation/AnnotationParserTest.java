@@ -188,4 +188,14 @@ class AnnotationParserTest {
         assertThat(parse(N + "proxy-request-buffering", "on").findings()).extracting(AnnotationFinding::kind)
                 .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
     }
+
+    @Test
+    void aProxyBufferSizeWithinThePodResponseHeadLimitIsNoFinding() {
+        assertThat(parse(N + "proxy-buffer-size", "16k").findings()).isEmpty();
+        assertThat(parse(N + "proxy-buffer-size", "32k").findings()).isEmpty();
+        assertThat(parse(N + "proxy-buffer-size", "128k").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+        assertThat(parse(N + "proxy-buffer-size", "lots").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+    }
 }
