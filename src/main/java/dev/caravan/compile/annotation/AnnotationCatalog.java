@@ -131,9 +131,10 @@ public final class AnnotationCatalog {
         ENTRIES.put("proxy-buffer-size", new Entry(Support.UNSUPPORTED, "a pod's response head may be up to "
                 + UpstreamClient.MAX_RESPONSE_HEAD / 1024 + "k whatever the value: up to that it is what Caravan does;"
                 + " beyond, larger heads still get 502", AnnotationCatalog::withinResponseHead));
-        for (String name : new String[] {"client-body-buffer-size", "ssl-ciphers"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
-        }
+        // nginx keeps a request body in a buffer this large before writing it to disk; Caravan streams it, neither
+        ENTRIES.put("client-body-buffer-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does: request"
+                + " bodies are streamed to the pod, never buffered whole nor written to disk", AnnotationCatalog::isSize));
+        ENTRIES.put("ssl-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);
@@ -166,6 +167,15 @@ public final class AnnotationCatalog {
     }
 
     private AnnotationCatalog() {
+    }
+
+    private static boolean isSize(String size) {
+        try {
+            NginxSize.parse(size);
+            return true;
+        } catch (IllegalArgumentException notASize) {
+            return false;
+        }
     }
 
     private static boolean withinResponseHead(String size) {

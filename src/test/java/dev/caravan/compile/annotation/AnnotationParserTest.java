@@ -198,4 +198,11 @@ class AnnotationParserTest {
         assertThat(parse(N + "proxy-buffer-size", "lots").findings()).extracting(AnnotationFinding::kind)
                 .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
     }
+
+    @Test
+    void anyClientBodyBufferSizeIsWhatCaravanDoes() {
+        assertThat(parse(N + "client-body-buffer-size", "1m").findings()).isEmpty();
+        assertThat(parse(N + "client-body-buffer-size", "big").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+    }
 }
