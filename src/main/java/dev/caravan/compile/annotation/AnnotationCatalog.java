@@ -135,6 +135,11 @@ public final class AnnotationCatalog {
         ENTRIES.put("client-body-buffer-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does: request"
                 + " bodies are streamed to the pod, never buffered whole nor written to disk", AnnotationCatalog::isSize));
         ENTRIES.put("ssl-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
+        ENTRIES.put("proxy-http-version", new Entry(Support.UNSUPPORTED, "1.1 is what Caravan speaks to HTTP pods;"
+                + " 1.0 is not applied yet, pods are spoken to in HTTP/1.1", "1.1"::equals));
+        // nginx spills a response it buffers to a temporary file up to this size; Caravan buffers none
+        ENTRIES.put("proxy-max-temp-file-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
+                + " responses are streamed to the client, never written to disk", AnnotationCatalog::isSize));
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);

@@ -200,6 +200,13 @@ class AnnotationParserTest {
     }
 
     @Test
+    void httpOneOneToPodsAndNoTemporaryFilesAreWhatCaravanDoes() {
+        assertThat(parse(N + "proxy-http-version", "1.1", N + "proxy-max-temp-file-size", "0").findings()).isEmpty();
+        assertThat(parse(N + "proxy-http-version", "1.0").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+    }
+
+    @Test
     void anyClientBodyBufferSizeIsWhatCaravanDoes() {
         assertThat(parse(N + "client-body-buffer-size", "1m").findings()).isEmpty();
         assertThat(parse(N + "client-body-buffer-size", "big").findings()).extracting(AnnotationFinding::kind)
