@@ -44,8 +44,11 @@ final class HostTableBuilder {
     private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
     }
 
-    /** A {@code server-alias}: {@code name} also serves what {@code host} serves. */
-    private record Alias(ObjectRef ingress, String name, String host) {
+    /**
+     * A {@code server-alias}: {@code name} also serves what {@code host} serves; or, with {@code redirect}, a
+     * {@code from-to-www-redirect}: {@code name} sends every request to {@code host}.
+     */
+    private record Alias(ObjectRef ingress, String name, String host, boolean redirect) {
     }
 
     private final BackendResolver resolver;
@@ -101,14 +104,19 @@ final class HostTableBuilder {
         }
         addTlsHosts(served);
         String aliased = served.aliasedHost();
-        if (aliased != null && aliasedHosts.putIfAbsent(aliased, ref) != null) {
+        boolean aliasesTaken = aliased != null && aliasedHosts.putIfAbsent(aliased, ref) != null;
+        if (aliasesTaken) {
             // as ingress-nginx: a host's aliases are the oldest Ingress's
             problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias: host "
                     + aliased + " already has the aliases of Ingress " + aliasedHosts.get(aliased)
                     + ", which is older; these are ignored"));
-        } else if (aliased != null) {
-            policy.serverAliases().forEach(alias -> aliases.add(new Alias(ref, alias, aliased)));
-        } else if (!policy.serverAliases().isEmpty()) {
+        }
+        for (ServedIngress.ExtraName extra : served.extraNames()) {
+            if (extra.redirect() || !aliasesTaken) {
+                aliases.add(new Alias(ref, extra.name(), extra.host(), extra.redirect()));
+            }
+        }
+        if (aliased == null && !policy.serverAliases().isEmpty()) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias names more"
                     + " names for the Ingress's first host, and it has no rule with a host; ignored"));
         }
@@ -164,15 +172,18 @@ final class HostTableBuilder {
         hosts.forEach((key, entry) -> routes.put(key, routes(key, entry, coveredByTls(key, tlsHosts))));
         for (Alias alias : aliases) {
             TableKey key = ServedIngress.hostKey(alias.name());
+            String what = alias.redirect() ? "from-to-www-redirect of " + alias.host() + ": " + alias.name()
+                    : "server-alias " + alias.name();
             if (hosts.containsKey(key)) {
-                // as ingress-nginx: a name that is a host of its own is no alias
-                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, "server-alias " + alias.name()
-                        + " is a host an Ingress rule names; that rule serves it, not this alias"));
+                // as ingress-nginx: a name that is a host of its own is no alias, and is not redirected
+                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
+                        + " is a host an Ingress rule names; that rule serves it"));
             } else if (routes.containsKey(key)) {
-                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, "server-alias " + alias.name()
-                        + " is already an alias of an older Ingress; ignored here"));
+                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
+                        + " is already an alias or redirect of an older Ingress; ignored here"));
             } else {
-                routes.put(key, routes.get(ServedIngress.hostKey(alias.host())));
+                routes.put(key, alias.redirect() ? HostRoutes.redirecting(alias.host())
+                        : routes.get(ServedIngress.hostKey(alias.host())));
             }
         }
         return routes;

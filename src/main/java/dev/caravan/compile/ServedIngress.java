@@ -13,6 +13,7 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -60,20 +61,47 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
         if (policy.proxySsl() != null && policy.proxySsl().secret() != null) {
             keys.add(new TableKey(TableKey.Kind.BACKEND_TLS_SECRET, policy.proxySsl().secret().toString()));
         }
-        String aliased = aliasedHost();
-        if (aliased != null) {
-            // an alias serves its host's routes with its host's certificate: both are read with it
-            for (String alias : policy.serverAliases()) {
-                keys.add(hostKey(alias));
-                keys.add(new TableKey(TableKey.Kind.TLS_HOST, alias));
-                if (!alias.startsWith("*.")) {
-                    keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(alias)));
-                }
+        // a name this Ingress adds is served with its host's routes (or a redirect to it) and certificate: all read with it
+        for (ExtraName extra : extraNames()) {
+            keys.add(hostKey(extra.name()));
+            keys.add(new TableKey(TableKey.Kind.TLS_HOST, extra.name()));
+            if (!extra.name().startsWith("*.")) {
+                keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(extra.name())));
             }
-            keys.add(new TableKey(TableKey.Kind.TLS_HOST, aliased));
-            keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(aliased)));
+            keys.add(new TableKey(TableKey.Kind.TLS_HOST, extra.host()));
+            keys.add(new TableKey(TableKey.Kind.TLS_HOST, HostTableBuilder.coveringWildcard(extra.host())));
         }
         return Set.copyOf(keys);
+    }
+
+    /**
+     * A name an Ingress adds beside its rules' hosts, for {@code host}: a {@code server-alias}, or the twin a
+     * {@code from-to-www-redirect} sends to its host ({@code redirect}).
+     */
+    record ExtraName(String name, String host, boolean redirect) {
+    }
+
+    /** The aliases of {@link #aliasedHost()}, then each named host's www twin when it is redirected. */
+    List<ExtraName> extraNames() {
+        List<ExtraName> names = new ArrayList<>();
+        String aliased = aliasedHost();
+        if (aliased != null) {
+            policy.serverAliases().forEach(alias -> names.add(new ExtraName(alias, aliased, false)));
+        }
+        if (policy.wwwRedirect()) {
+            for (IngressRule rule : rules()) {
+                String host = rule.getHost();
+                if (host != null && !host.isEmpty() && !host.startsWith("*.")) {
+                    String name = RoutingTable.normalizeHost(host);
+                    String twin = name.startsWith("www.") ? name.substring(4) : "www." + name;
+                    ExtraName extra = new ExtraName(twin, name, true);
+                    if (!names.contains(extra)) {
+                        names.add(extra);
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     /**

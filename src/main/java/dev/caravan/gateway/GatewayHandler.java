@@ -309,6 +309,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         RoutingTable table = gateway.table().get();
         RouteMatch match = table.resolve(target.host(), path);
+        if (match.redirectTo() != null) {
+            finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), gateway.scheme(), target, request.uri(),
+                    keepAlive && requestBodyIsSmall, headRequest), false);
+            return;
+        }
         // a rule without a host serves whatever Host a client sends
         hostChosenByClient = match.host() != null && match.host() == table.anyHost();
         if (match.hostHasTls() && gateway.scheme().equals("https")) {

@@ -49,6 +49,22 @@ final class RoutePolicies {
         return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, location, keepAlive, head);
     }
 
+    /**
+     * The 308 of a request to a host that {@code from-to-www-redirect} sends to {@code host}: as ingress-nginx, the
+     * scheme and URI are kept, but for a trailing slash; the port the client named is kept too.
+     */
+    static FullHttpResponse wwwRedirect(String host, String scheme, RequestTarget target, String requestUri,
+            boolean keepAlive, boolean head) {
+        String authority = target.authority();
+        String port = "";
+        if (authority != null && target.host() != null && authority.length() > target.host().length()) {
+            port = authority.substring(target.host().length());
+        }
+        String uri = requestUri.endsWith("/") ? requestUri.substring(0, requestUri.length() - 1) : requestUri;
+        return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, scheme + "://" + host + port + uri,
+                keepAlive, head);
+    }
+
     /** The host's app-root redirect of {@code /} (ingress-nginx applies it to the whole server), or {@code null}. */
     static FullHttpResponse appRoot(String appRoot, String scheme, RequestTarget target, String path,
             boolean keepAlive, boolean head) {

@@ -11,15 +11,27 @@ import java.util.List;
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
  * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
  * @param tls            whether an Ingress's {@code spec.tls} covers this host
+ * @param redirectTo     the host every request of this one is redirected to ({@code from-to-www-redirect}), or
+ *                       {@code null}
  */
-public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls) {
+public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls,
+        String redirectTo) {
 
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
             .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
             .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
 
     public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
-        this(rules, defaultBackend, null, false);
+        this(rules, defaultBackend, null, false, null);
+    }
+
+    public HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls) {
+        this(rules, defaultBackend, appRoot, tls, null);
+    }
+
+    /** A host that only redirects to {@code host}. */
+    public static HostRoutes redirecting(String host) {
+        return new HostRoutes(List.of(), null, null, false, host);
     }
 
     public HostRoutes {
@@ -30,7 +42,7 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String ap
 
     /** These routes, covered by TLS or not. */
     public HostRoutes withTls(boolean covered) {
-        return covered == tls ? this : new HostRoutes(rules, defaultBackend, appRoot, covered);
+        return covered == tls ? this : new HostRoutes(rules, defaultBackend, appRoot, covered, redirectTo);
     }
 
     /** The rule serving a request path, or {@code null} when none of this host's paths match. */

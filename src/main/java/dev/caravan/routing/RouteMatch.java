@@ -20,6 +20,11 @@ public record RouteMatch(PathRule rule, Backend backend, HostRoutes host) {
         return host == null ? null : host.appRoot();
     }
 
+    /** The host every request of this one is redirected to (from-to-www-redirect), or {@code null}. */
+    public String redirectTo() {
+        return host == null ? null : host.redirectTo();
+    }
+
     /** Whether an Ingress gives the host a certificate ({@code spec.tls}): what ssl-redirect and HSTS need. */
     public boolean hostHasTls() {
         return host != null && host.tls();

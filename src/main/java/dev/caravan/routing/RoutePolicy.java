@@ -50,6 +50,8 @@ import java.util.regex.Pattern;
  *                           {@code httpsUpstream}: {@code GRPCS})
  * @param serverAliases      more names for the Ingress's first host ({@code server-alias}), lower case; a wildcard
  *                           as {@code *.example.com}
+ * @param wwwRedirect        whether each host's {@code www.} twin (or the name without {@code www.}) is redirected
+ *                           to it ({@code from-to-www-redirect})
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -58,11 +60,11 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
-        boolean grpcUpstream, List<String> serverAliases) {
+        boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of());
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false);
 
     /**
      * ingress-nginx's basic authentication.
@@ -85,7 +87,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream, serverAliases);
+                grpcUpstream, serverAliases, wwwRedirect);
     }
 
     /**

@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IncrementalCompilationTest {
 
     private static final String[] NAMESPACES = {"a", "b"};
-    private static final String[] HOSTS = {"x.test", "y.test", "Z.test", "*.test", "w.other", ""};
+    private static final String[] HOSTS = {"x.test", "y.test", "Z.test", "*.test", "w.other", "www.x.test", ""};
     private static final String[] PATHS = {"/", "/api", "/api/", "/api/v1", "/z"};
     private static final String[] TYPES = {"Prefix", "Exact", "ImplementationSpecific"};
     private static final String[] SERVICES = {"s1", "s2", "s3", "s4"};
@@ -257,6 +257,7 @@ class IncrementalCompilationTest {
             // aliases that are other Ingresses' hosts, wildcards among them, or no Ingress's host
             case 14, 15 -> annotations.put(PREFIX + "server-alias", String.join(",", random.nextBoolean()
                     ? List.of("alias.test", "y.test") : List.of("*.test", "alias.test", "x.test")));
+            case 16 -> annotations.put(PREFIX + "from-to-www-redirect", "true");
             default -> {
             }
         }
@@ -350,7 +351,8 @@ class IncrementalCompilationTest {
 
     private static List<String> describe(HostRoutes routes) {
         List<String> lines = new ArrayList<>();
-        lines.add("default " + describe(routes.defaultBackend()) + " app-root " + routes.appRoot() + " tls " + routes.tls());
+        lines.add("default " + describe(routes.defaultBackend()) + " app-root " + routes.appRoot() + " tls " + routes.tls()
+                + " redirect " + routes.redirectTo());
         for (PathRule rule : routes.rules()) {
             lines.add(rule.type() + " " + rule.path() + " regex " + rule.regex() + " -> " + describe(rule.backend())
                     + " of " + rule.ingress() + " fallback " + describe(rule.fallback()) + " policy " + rule.policy()

@@ -54,6 +54,7 @@ class IngressCompilerTest {
     private static final String HOST = "example.com";
     private static final String USE_REGEX = "nginx.ingress.kubernetes.io/use-regex";
     private static final String SERVER_ALIAS = "nginx.ingress.kubernetes.io/server-alias";
+    private static final String NGINX_PREFIX = "nginx.ingress.kubernetes.io/";
 
     // Backends used throughout: a Service with one unnamed port 80 → 8080 and one ready pod.
     private static final List<HasMetadata> FOO = app("default/foo", "10.0.1.1");
@@ -970,6 +971,23 @@ class IngressCompilerTest {
         var state = Fixtures.state(caravanClass(), APPS).with(List.of()).with(List.of());
         RoutingTable table = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY).table();
         assertThat(table.version()).isEqualTo(state.version()).isEqualTo(3);
+    }
+
+    @Test
+    void fromToWwwRedirectSendsEachHostsTwinToItUnlessTheTwinIsAHostOfItsOwn() {
+        var state = Fixtures.state(caravanClass(), APPS,
+                ingress("default/web").annotation(NGINX_PREFIX + "from-to-www-redirect", "true")
+                        .rule("shop.test", prefix("/", "foo:80")).rule("www.blog.test", prefix("/", "foo:80"))
+                        .rule("taken.test", prefix("/", "foo:80")),
+                ingress("default/other").rule("www.taken.test", prefix("/", "bar:80")));
+        Compilation compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY);
+        var table = compilation.table();
+        assertThat(table.resolve("www.shop.test", "/a").redirectTo()).isEqualTo("shop.test");
+        assertThat(table.resolve("blog.test", "/a").redirectTo()).isEqualTo("www.blog.test");
+        assertThat(table.resolve("shop.test", "/a").redirectTo()).isNull();
+        assertThat(table.resolve("www.taken.test", "/a").backend().name()).isEqualTo("default/bar:80");
+        assertThat(compilation.problems()).anySatisfy(problem -> assertThat(problem.message())
+                .contains("from-to-www-redirect of taken.test: www.taken.test is a host an Ingress rule names"));
     }
 
     @Test

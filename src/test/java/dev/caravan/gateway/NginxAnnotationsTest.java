@@ -69,7 +69,9 @@ class NginxAnnotationsTest {
                 Manifests.ingress("small", "small.example.com", "/", "svc-a",
                         Map.of(NGINX + "proxy-body-size", "10")),
                 Manifests.ingress("slow", "slow.example.com", "/", "svc-b",
-                        Map.of(NGINX + "proxy-read-timeout", "1"))));
+                        Map.of(NGINX + "proxy-read-timeout", "1")),
+                Manifests.ingress("twin", "twin.example.com", "/", "svc-a",
+                        Map.of(NGINX + "from-to-www-redirect", "true"))));
         write(manifests, "problems.yaml", String.join("---\n",
                 Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
                         Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
@@ -102,6 +104,19 @@ class NginxAnnotationsTest {
         assertThat(caravan.get("rw.example.com", "/something/caf\u00c3\u00a9").text()).isEqualTo("/caf%C3%A9");
         assertThat(caravan.get("rw.example.com", "/something/caf%C3%A9").text()).isEqualTo("/caf%C3%A9");
         assertThat(caravan.get("rw.example.com", "/something/a%20b%5B1%5D%3F").text()).isEqualTo("/a%20b[1]%3F");
+    }
+
+    @Test
+    void fromToWwwRedirectSendsTheWwwNameToTheHostKeepingPortAndUriButATrailingSlash() throws Exception {
+        RawHttp.Response redirect = RawHttp.get(caravan.httpPort(), "www.twin.example.com:8080", "/cart/?x=1");
+        assertThat(redirect.status()).isEqualTo(308);
+        assertThat(redirect.header("Location")).isEqualTo("http://twin.example.com:8080/cart/?x=1");
+        assertThat(RawHttp.get(caravan.httpPort(), "WWW.twin.example.com", "/cart/").header("Location"))
+                .isEqualTo("http://twin.example.com/cart");
+        assertThat(RawHttp.get(caravan.httpPort(), "www.twin.example.com", "/").header("Location"))
+                .isEqualTo("http://twin.example.com");
+        // the host itself is served
+        assertThat(caravan.get("twin.example.com", "/cart").status()).isEqualTo(200);
     }
 
     @Test

@@ -120,6 +120,8 @@ public final class AnnotationCatalog {
         supported("upstream-hash-by-subset", "true: the hash picks a subset of the endpoints, and one of them at random"
                 + " serves (with upstream-hash-by)");
         supported("upstream-hash-by-subset-size", "endpoints per subset (default 3)");
+        supported("from-to-www-redirect", "www.HOST is sent to HOST, or HOST to www.HOST, with a 308 keeping scheme,"
+                + " port and URI (but a trailing slash); not where that name is a host of its own");
         supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
                 + " paths, with its certificate if that is for them; a host some Ingress serves is no alias");
         // Caravan streams both ways: "off" is what it does, "on" is not done

@@ -91,7 +91,8 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"));
+                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
+                values.bool("from-to-www-redirect"));
         return new Parsed(policy, List.copyOf(findings));
     }
 
