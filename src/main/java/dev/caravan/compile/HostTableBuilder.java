@@ -179,8 +179,11 @@ final class HostTableBuilder {
                 problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
                         + " is a host an Ingress rule names; that rule serves it"));
             } else if (routes.containsKey(key)) {
-                problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
-                        + " is already an alias or redirect of an older Ingress; ignored here"));
+                // the same redirect from another Ingress of the host is no conflict: one redirect server
+                if (!alias.redirect() || !alias.host().equals(routes.get(key).redirectTo())) {
+                    problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
+                            + " is already an alias or a redirect, given first; ignored here"));
+                }
             } else {
                 routes.put(key, alias.redirect() ? HostRoutes.redirecting(alias.host())
                         : routes.get(ServedIngress.hostKey(alias.host())));

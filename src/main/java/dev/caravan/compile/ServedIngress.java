@@ -81,12 +81,15 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
     record ExtraName(String name, String host, boolean redirect) {
     }
 
-    /** The aliases of {@link #aliasedHost()}, then each named host's www twin when it is redirected. */
+    /**
+     * Each named host's www twin when it is redirected, then the aliases of {@link #aliasedHost()}: a name that is
+     * both is redirected, as nginx takes ingress-nginx's redirect servers first. A canary adds no name: it serves
+     * no host of its own.
+     */
     List<ExtraName> extraNames() {
         List<ExtraName> names = new ArrayList<>();
-        String aliased = aliasedHost();
-        if (aliased != null) {
-            policy.serverAliases().forEach(alias -> names.add(new ExtraName(alias, aliased, false)));
+        if (policy.canary() != null) {
+            return names;
         }
         if (policy.wwwRedirect()) {
             for (IngressRule rule : rules()) {
@@ -100,6 +103,10 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
                     }
                 }
             }
+        }
+        String aliased = aliasedHost();
+        if (aliased != null) {
+            policy.serverAliases().forEach(alias -> names.add(new ExtraName(alias, aliased, false)));
         }
         return names;
     }

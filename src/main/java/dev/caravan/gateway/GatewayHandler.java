@@ -298,7 +298,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // in absolute form the target names the host, and nginx checks the Host header as well
         boolean validHosts = RequestTarget.validAuthority(target.authority())
                 && (hostHeader == target.authority() || RequestTarget.validAuthority(hostHeader));
-        if (target.host() == null && request.protocolVersion().equals(HttpVersion.HTTP_1_1) || !validHosts) {
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host is 400, even when its target names the host
+        boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        if (http11 && (target.host() == null || hostHeader == null) || !validHosts) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }

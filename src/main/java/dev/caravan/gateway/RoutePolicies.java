@@ -57,7 +57,7 @@ final class RoutePolicies {
             boolean keepAlive, boolean head) {
         String authority = target.authority();
         String port = "";
-        if (authority != null && target.host() != null && authority.length() > target.host().length()) {
+        if (authority != null && target.host() != null && authority.length() > target.host().length() + 1) {
             port = authority.substring(target.host().length());
         }
         String uri = requestUri.endsWith("/") ? requestUri.substring(0, requestUri.length() - 1) : requestUri;

@@ -991,6 +991,32 @@ class IngressCompilerTest {
     }
 
     @Test
+    void fromToWwwRedirectAsIngressNginxAcrossIngressesCanariesAndAliases() {
+        String www = NGINX_PREFIX + "from-to-www-redirect";
+        var state = Fixtures.state(caravanClass(), APPS,
+                // one host split across two Ingresses, both asking: one redirect, nobody warned
+                ingress("default/api").created("2020-01-01T00:00:00Z").annotation(www, "true")
+                        .rule("split.test", prefix("/api", "foo:80")),
+                ingress("default/web").created("2021-01-01T00:00:00Z").annotation(www, "true")
+                        .rule("split.test", prefix("/", "bar:80")),
+                // a canary serves no host of its own: its annotation makes no redirect
+                ingress("default/main").rule("canaried.test", prefix("/", "foo:80")),
+                ingress("default/canary").annotation(NGINX_PREFIX + "canary", "true")
+                        .annotation(NGINX_PREFIX + "canary-weight", "10").annotation(www, "true")
+                        .rule("canaried.test", prefix("/", "bar:80")),
+                // the twin is also the Ingress's alias: nginx takes the redirect server first
+                ingress("default/both").annotation(www, "true").annotation(SERVER_ALIAS, "www.both.test")
+                        .rule("both.test", prefix("/", "foo:80")));
+        Compilation compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY);
+        var table = compilation.table();
+        assertThat(table.resolve("www.split.test", "/").redirectTo()).isEqualTo("split.test");
+        assertThat(table.resolve("www.canaried.test", "/").host()).isNull();
+        assertThat(table.resolve("www.both.test", "/").redirectTo()).isEqualTo("both.test");
+        assertThat(compilation.problems()).extracting(Problem::ingress).map(ObjectRef::name)
+                .doesNotContain("api", "web", "main", "canary");
+    }
+
+    @Test
     void theMatchNamesTheRuleAndItsIngress() {
         var state = Fixtures.state(caravanClass(), APPS, ingress("team/web").rule(HOST, exact("/x", "foo:80")),
                 app("team/foo", "10.5.0.1"));

@@ -80,6 +80,8 @@ class MalformedRequestsTest {
                 row("an empty label in Host", "GET / HTTP/1.1\r\nHost: app..example.test\r\n\r\n", 400, true),
                 row("a backslash in an absolute-form target's host", "GET http://app.example.test\\x/ HTTP/1.1\r\n"
                         + HOST + "\r\n", 400, true),
+                row("no Host on HTTP/1.1 beside an absolute-form target", "GET http://app.example.test/ HTTP/1.1\r\n"
+                        + "\r\n", 400, true),
                 row("only a port in Host", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400, true),
                 row("only a dot in Host", "GET / HTTP/1.1\r\nHost: .\r\n\r\n", 400, true),
                 row("an empty Host on HTTP/1.0", "GET / HTTP/1.0\r\nHost:\r\n\r\n", 400, true),

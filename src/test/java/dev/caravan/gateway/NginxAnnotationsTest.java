@@ -115,6 +115,9 @@ class NginxAnnotationsTest {
                 .isEqualTo("http://twin.example.com/cart");
         assertThat(RawHttp.get(caravan.httpPort(), "www.twin.example.com", "/").header("Location"))
                 .isEqualTo("http://twin.example.com");
+        // a Host with an empty port names no port
+        assertThat(RawHttp.get(caravan.httpPort(), "www.twin.example.com:", "/a").header("Location"))
+                .isEqualTo("http://twin.example.com/a");
         // the host itself is served
         assertThat(caravan.get("twin.example.com", "/cart").status()).isEqualTo(200);
     }

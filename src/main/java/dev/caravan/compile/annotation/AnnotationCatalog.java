@@ -125,23 +125,24 @@ public final class AnnotationCatalog {
         supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
                 + " paths, with its certificate if that is for them; a host some Ingress serves is no alias");
         // Caravan streams both ways: "off" is what it does, "on" is not done
-        ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (responses are streamed);"
-                + " on is not applied yet, responses are streamed", "off"::equalsIgnoreCase));
-        ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does (request bodies"
-                + " are streamed); on is not applied yet, request bodies are streamed", "off"::equalsIgnoreCase));
+        ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does for Service backends"
+                + " (responses are streamed; a Camel route answers whole); on is not applied yet", "off"::equalsIgnoreCase));
+        ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does for Service"
+                + " backends (request bodies are streamed; a Camel route takes them whole); on is not applied yet", "off"::equalsIgnoreCase));
         // what users raise it for is room for a pod's large response head, which Caravan has up to its limit
-        ENTRIES.put("proxy-buffer-size", new Entry(Support.UNSUPPORTED, "a pod's response head may be up to "
+        ENTRIES.put("proxy-buffer-size", new Entry(Support.UNSUPPORTED, "an HTTP/1.1 pod's response head may be up to "
                 + UpstreamClient.MAX_RESPONSE_HEAD / 1024 + "k whatever the value: up to that it is what Caravan does;"
                 + " beyond, larger heads still get 502", AnnotationCatalog::withinResponseHead));
         // nginx keeps a request body in a buffer this large before writing it to disk; Caravan streams it, neither
         ENTRIES.put("client-body-buffer-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does: request"
-                + " bodies are streamed to the pod, never buffered whole nor written to disk", AnnotationCatalog::isSize));
+                + " bodies go to pods as they come and never to disk (a Camel route takes them whole, in memory, up to"
+                + " its limit)", AnnotationCatalog::isSize));
         ENTRIES.put("ssl-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
         ENTRIES.put("proxy-http-version", new Entry(Support.UNSUPPORTED, "1.1 is what Caravan speaks to HTTP pods;"
                 + " 1.0 is not applied yet, pods are spoken to in HTTP/1.1", "1.1"::equals));
         // nginx spills a response it buffers to a temporary file up to this size; Caravan buffers none
         ENTRIES.put("proxy-max-temp-file-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
-                + " responses are streamed to the client, never written to disk", AnnotationCatalog::isSize));
+                + " responses are never written to disk", AnnotationCatalog::isSize));
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);
