@@ -41,6 +41,8 @@ record RequestTarget(String authority, String host, String path) {
             authority = uri.substring(authorityStart, end);
             pathAndQuery = end == uri.length() ? "/" : (uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end));
             request.setUri(pathAndQuery);
+            // RFC 9112 §3.2.2: the target's host is the request's, whatever Host says; a Camel route reads it there
+            request.headers().set(HttpHeaderNames.HOST, authority);
         }
         int query = pathAndQuery.indexOf('?');
         String path = query < 0 ? pathAndQuery : pathAndQuery.substring(0, query);

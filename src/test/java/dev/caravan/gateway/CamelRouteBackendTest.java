@@ -53,6 +53,10 @@ class CamelRouteBackendTest {
                     // the connection goes on serving, pods included
                     http.send("GET / HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
                     assertThat(http.read(false).text()).isEqualTo("pod");
+                    // in absolute form the target's host is the request's, for a route as for a pod (RFC 9112 §3.2.2)
+                    http.send("GET http://app.example.test/greet/x?y=2 HTTP/1.1\r\nHost: other.example.test\r\n\r\n");
+                    assertThat(http.read(false).text()).isEqualTo("hello app.example.test, you asked for /greet/x (y=2)"
+                            + " with ");
                 }
                 assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
                 // and the Ingress naming a route that is not loaded is warned of
