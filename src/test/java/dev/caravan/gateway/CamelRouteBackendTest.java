@@ -58,6 +58,12 @@ class CamelRouteBackendTest {
                     assertThat(http.read(false).text()).isEqualTo("hello app.example.test, you asked for /greet/x (y=2)"
                             + " with ");
                 }
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    // HTTP/1.0 needs no Host: the target's host serves a route too
+                    http.send("GET http://app.example.test/greet/x?y=3 HTTP/1.0\r\n\r\n");
+                    assertThat(http.read(false).text()).isEqualTo("hello app.example.test, you asked for /greet/x (y=3)"
+                            + " with ");
+                }
                 assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
                 // and the Ingress naming a route that is not loaded is warned of
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
