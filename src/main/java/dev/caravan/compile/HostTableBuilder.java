@@ -137,14 +137,21 @@ final class HostTableBuilder {
     Map<String, TlsHost> tls() {
         for (Alias alias : aliases) {
             if (!tls.containsKey(alias.name()) && !hosts.containsKey(ServedIngress.hostKey(alias.name()))) {
-                TlsHost host = TlsHost.named(tls, alias.host()) ? tls.get(alias.host())
-                        : TlsHost.named(tls, coveringWildcard(alias.host())) ? tls.get(coveringWildcard(alias.host())) : null;
+                TlsHost host = namedTls(alias.host());
                 if (host != null) {
                     tls.put(alias.name(), new TlsHost(alias.name(), host.secret(), host.ingress(), true));
                 }
             }
         }
         return tls;
+    }
+
+    /** The spec.tls entry of {@code host}, by its name or the wildcard covering it; {@code null} without one. */
+    private TlsHost namedTls(String host) {
+        if (TlsHost.named(tls, host)) {
+            return tls.get(host);
+        }
+        return TlsHost.named(tls, coveringWildcard(host)) ? tls.get(coveringWildcard(host)) : null;
     }
 
     /** The wildcard TLS name that covers {@code host}: {@code *.example.com} for {@code www.example.com}. */
@@ -276,7 +283,7 @@ final class HostTableBuilder {
         PathRule rule = new PathRule(type, path.getPath(), backend, ref, policy, null, fallback(ref, policy),
                 null);
         // as ingress-nginx: use-regex, or a rewrite-target that differs from the path, makes the host's paths regexes
-        entry.regexMode |= policy.regexPaths() || rule.rewrites();
+        entry.regexMode |= policy.makesRegex(rule.path());
         if (policy.appRoot() != null && entry.appRoot == null) {
             entry.appRoot = policy.appRoot();
         }

@@ -33,9 +33,8 @@ final class RegexPaths {
                 continue;
             }
             for (HTTPIngressPath path : rule.getHttp().getPaths()) {
-                boolean regex = policy.regexPaths()
-                        || (policy.rewriteTarget() != null && !policy.rewriteTarget().equals(path.getPath()));
-                String why = regex && path.getPath() != null ? PathRegex.of(path.getPath()).notARegex() : null;
+                String why = path.getPath() != null && policy.makesRegex(path.getPath())
+                        ? PathRegex.of(path.getPath()).notARegex() : null;
                 if (why != null) {
                     warnings.add(sentence(path.getPath(), why));
                 }

@@ -296,7 +296,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         RequestTarget target = RequestTarget.of(request);
         // in absolute form the target names the host, and nginx checks the Host header as well
-        boolean validHosts = RequestTarget.validAuthority(target.authority())
+        boolean validHosts = target.valid()
                 && (hostHeader == target.authority() || RequestTarget.validAuthority(hostHeader));
         // RFC 9112 §3.2: an HTTP/1.1 request without Host is 400, even when its target names the host
         boolean http11 = request.protocolVersion().equals(HttpVersion.HTTP_1_1);

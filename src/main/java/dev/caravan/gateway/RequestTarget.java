@@ -54,11 +54,19 @@ record RequestTarget(String authority, String host, String path) {
      * whitespace or control characters, no slash, no empty label ({@code a..b}); nginx answers anything else
      * 400 rather than match it. A backslash is refused too, which nginx on Linux lets by: no host name has one.
      */
+    boolean valid() {
+        return valid(authority, host);
+    }
+
+    /** As {@link #valid()}, for an authority of another source (a Host header beside an absolute-form target). */
     static boolean validAuthority(String authority) {
+        return valid(authority, hostOf(authority));
+    }
+
+    private static boolean valid(String authority, String host) {
         if (authority == null) {
             return true;
         }
-        String host = hostOf(authority);
         if (host == null || host.isEmpty() || host.equals(".")) {
             return false;
         }

@@ -46,7 +46,7 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
 
     /** Whether this rule rewrites the path: a rewrite-target that differs from the path, as ingress-nginx. */
     public boolean rewrites() {
-        return policy.rewriteTarget() != null && !policy.rewriteTarget().equals(path);
+        return policy.rewrites(path);
     }
 
     /** The path compared against requests: for prefix types, without its trailing slashes. */

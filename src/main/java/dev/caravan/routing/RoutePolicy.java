@@ -81,6 +81,16 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         }
     }
 
+    /** Whether a path of this policy is rewritten: a rewrite-target that differs from it, as ingress-nginx. */
+    public boolean rewrites(String path) {
+        return rewriteTarget != null && !rewriteTarget.equals(path);
+    }
+
+    /** Whether this policy makes {@code path}, and so every path of its host, a regex (use-regex, or a rewrite). */
+    public boolean makesRegex(String path) {
+        return regexPaths || rewrites(path);
+    }
+
     /** This policy with {@code auth} as its basic authentication. */
     public RoutePolicy withBasicAuth(BasicAuth auth) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,

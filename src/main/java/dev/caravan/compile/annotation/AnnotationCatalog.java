@@ -177,21 +177,22 @@ public final class AnnotationCatalog {
     private AnnotationCatalog() {
     }
 
-    private static boolean isSize(String size) {
+    /** Bytes of an nginx size, or -1 for what is no size. */
+    private static long bytes(String size) {
         try {
-            NginxSize.parse(size);
-            return true;
+            return NginxSize.parse(size);
         } catch (IllegalArgumentException notASize) {
-            return false;
+            return -1;
         }
     }
 
+    private static boolean isSize(String size) {
+        return bytes(size) >= 0;
+    }
+
     private static boolean withinResponseHead(String size) {
-        try {
-            return NginxSize.parse(size) <= UpstreamClient.MAX_RESPONSE_HEAD;
-        } catch (IllegalArgumentException notASize) {
-            return false;
-        }
+        long bytes = bytes(size);
+        return bytes >= 0 && bytes <= UpstreamClient.MAX_RESPONSE_HEAD;
     }
 
     private static void supported(String name, String note) {
