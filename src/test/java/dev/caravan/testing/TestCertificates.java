@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.DERBitString;
@@ -22,9 +23,14 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -35,6 +41,8 @@ import org.bouncycastle.util.io.pem.PemObject;
 /** A test certificate authority issuing server certificates with chosen names and validity. */
 public final class TestCertificates {
 
+    private static final String[] NO_NAMES = {};
+    private static final KeyPurposeId[] NO_USES = {};
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     /** An issued certificate and its key, with the PEM a Secret holds. */
@@ -77,9 +85,89 @@ public final class TestCertificates {
     private final X509Certificate ca;
 
     public TestCertificates() {
+        this("CN=Caravan Test CA");
+    }
+
+    /** A root authority of this name. */
+    public TestCertificates(String name) {
         caKeys = ecKeys();
-        ca = build(new X500Name("CN=Caravan Test CA"), caKeys, caKeys, new X500Name("CN=Caravan Test CA"),
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), true);
+        ca = build(new X500Name(name), caKeys, caKeys, new X500Name(name),
+                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), true, NO_NAMES, NO_USES);
+    }
+
+    private TestCertificates(KeyPair caKeys, X509Certificate ca) {
+        this.caKeys = caKeys;
+        this.ca = ca;
+    }
+
+    /** An intermediate authority of this name, issued by this one. */
+    public TestCertificates intermediate(String name) {
+        KeyPair keys = ecKeys();
+        return new TestCertificates(keys, build(new X500Name(name), keys, caKeys, issuerName(),
+                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), true, NO_NAMES,
+                NO_USES));
+    }
+
+    /** The authority's certificate as PEM, as a Secret's ca.crt holds it. */
+    public String caPem() {
+        return pem(ca);
+    }
+
+    /** A client certificate with this subject (e.g. {@code CN=alice,O=Example}), for TLS client authentication. */
+    public Issued issueClient(String subject) {
+        return issueClient(subject, Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)),
+                KeyPurposeId.id_kp_clientAuth);
+    }
+
+    /** A client certificate with these validity dates and extended key uses (none: no such extension). */
+    public Issued issueClient(String subject, Instant notBefore, Instant notAfter, KeyPurposeId... uses) {
+        KeyPair keys = ecKeys();
+        return new Issued(build(new X500Name(subject), keys, caKeys, issuerName(), notBefore, notAfter, false, NO_NAMES, uses),
+                keys);
+    }
+
+    /** A revocation list of this authority, as PEM, revoking these certificates. */
+    public String crlPem(X509Certificate... revoked) {
+        try {
+            X509v2CRLBuilder builder = new X509v2CRLBuilder(issuerName(), Date.from(Instant.now().minusSeconds(60)));
+            builder.setNextUpdate(Date.from(Instant.now().plus(Duration.ofDays(7))));
+            for (X509Certificate certificate : revoked) {
+                builder.addCRLEntry(certificate.getSerialNumber(), Date.from(Instant.now().minusSeconds(60)),
+                        CRLReason.keyCompromise);
+            }
+            X509CRLHolder crl = builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+            return pem(new PemObject("X509 CRL", crl.getEncoded()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A TLS client context that trusts {@code trusted} and presents {@code presented}, with its chain after it. */
+    public static SSLContext clientContext(X509Certificate trusted, Issued presented, X509Certificate... chain) {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", trusted);
+            TrustManagerFactory trustFactory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trustFactory.init(trust);
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            X509Certificate[] presentedChain = new X509Certificate[chain.length + 1];
+            presentedChain[0] = presented.certificate();
+            System.arraycopy(chain, 0, presentedChain, 1, chain.length);
+            keys.setKeyEntry("client", presented.keys().getPrivate(), new char[0], presentedChain);
+            KeyManagerFactory keyFactory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keyFactory.init(keys, new char[0]);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyFactory.getKeyManagers(), trustFactory.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private X500Name issuerName() {
+        return X500Name.getInstance(ca.getSubjectX500Principal().getEncoded());
     }
 
     public X509Certificate ca() {
@@ -92,8 +180,8 @@ public final class TestCertificates {
     }
 
     public Issued issue(Instant notBefore, Instant notAfter, KeyPair keys, String... names) {
-        X509Certificate certificate = build(new X500Name("CN=" + names[0]), keys, caKeys,
-                new X500Name("CN=Caravan Test CA"), notBefore, notAfter, false, names);
+        X509Certificate certificate = build(new X500Name("CN=" + names[0]), keys, caKeys, issuerName(), notBefore,
+                notAfter, false, names, NO_USES);
         return new Issued(certificate, keys);
     }
 
@@ -150,7 +238,7 @@ public final class TestCertificates {
     }
 
     private static X509Certificate build(X500Name subject, KeyPair subjectKeys, KeyPair issuerKeys, X500Name issuer,
-            Instant notBefore, Instant notAfter, boolean ca, String... dnsNames) {
+            Instant notBefore, Instant notAfter, boolean ca, String[] dnsNames, KeyPurposeId[] uses) {
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
                     BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore), Date.from(notAfter), subject,
@@ -160,12 +248,20 @@ public final class TestCertificates {
                 builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(Arrays.stream(dnsNames)
                         .map(name -> new GeneralName(GeneralName.dNSName, name)).toArray(GeneralName[]::new)));
             }
+            if (uses.length > 0) {
+                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(uses));
+            }
             String algorithm = issuerKeys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
             return new JcaX509CertificateConverter().getCertificate(
                     builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKeys.getPrivate())));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A certificate as PEM, 64 characters a line. */
+    public static String pemOf(X509Certificate certificate) {
+        return pem(certificate);
     }
 
     private static String pem(Object object) {

@@ -1,0 +1,197 @@
+package dev.caravan.auth;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertStore;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The certificate authorities of an {@code auth-tls-secret}, read as ingress-nginx reads them: the PEM certificates
+ * under {@code ca.crt}, and the revocation lists under {@code ca.crl} when there is one. It tells whether a client's
+ * certificate chain is good, in the words nginx gives {@code $ssl_client_verify}.
+ */
+public final class ClientCertificateAuthority {
+
+    /** A client certificate's use, when its extendedKeyUsage names any: TLS client authentication, or any use. */
+    private static final Set<String> CLIENT_USES = Set.of("1.3.6.1.5.5.7.3.2", "2.5.29.37.0");
+    private static final Pattern CERTIFICATE = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
+    private static final Pattern REVOCATION_LIST = Pattern.compile("-----BEGIN X509 CRL-----[^-]+-----END X509 CRL-----");
+
+    private final List<X509Certificate> authorities;
+    private final List<X509CRL> revocations;
+    private final Set<TrustAnchor> anchors = new LinkedHashSet<>();
+
+    private ClientCertificateAuthority(List<X509Certificate> authorities, List<X509CRL> revocations) {
+        this.authorities = List.copyOf(authorities);
+        this.revocations = List.copyOf(revocations);
+        authorities.forEach(authority -> anchors.add(new TrustAnchor(authority, null)));
+    }
+
+    /**
+     * @throws IllegalArgumentException saying what is wrong with the Secret
+     */
+    public static ClientCertificateAuthority fromSecret(Secret secret) {
+        String certificates = field(secret, "ca.crt");
+        if (certificates == null) {
+            throw new IllegalArgumentException("has no key 'ca.crt' (the certificate authorities of client"
+                    + " certificates)");
+        }
+        String crl = field(secret, "ca.crl");
+        return of(certificates, crl);
+    }
+
+    /** @param crl the PEM revocation lists, or {@code null} */
+    public static ClientCertificateAuthority of(String certificatesPem, String crl) {
+        List<X509Certificate> authorities = new ArrayList<>();
+        List<X509CRL> revocations = new ArrayList<>();
+        String field = "ca.crt";
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (String block : blocks(CERTIFICATE, certificatesPem)) {
+                authorities.add((X509Certificate) factory.generateCertificate(stream(block)));
+            }
+            field = "ca.crl";
+            for (String block : crl == null ? List.<String>of() : blocks(REVOCATION_LIST, crl)) {
+                revocations.add((X509CRL) factory.generateCRL(stream(block)));
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + " does not parse: " + e.getMessage());
+        }
+        if (authorities.isEmpty()) {
+            throw new IllegalArgumentException("ca.crt holds no PEM certificate");
+        }
+        if (crl != null && !crl.isBlank() && revocations.isEmpty()) {
+            throw new IllegalArgumentException("ca.crl holds no PEM revocation list (BEGIN X509 CRL)");
+        }
+        return new ClientCertificateAuthority(authorities, revocations);
+    }
+
+    public List<X509Certificate> authorities() {
+        return authorities;
+    }
+
+    /**
+     * Whether {@code chain} (the client's certificate first, then what it sent with it) leads to one of these
+     * authorities within {@code depth} certificates above the client's own, each valid at {@code now}, the
+     * client's certificate meant for TLS clients, and none revoked when there are revocation lists.
+     *
+     * @return {@code null} when it does, or why not, as nginx says it after {@code FAILED:}
+     */
+    public String verify(List<X509Certificate> chain, int depth, Date now) {
+        X509Certificate client = chain.get(0);
+        try {
+            client.checkValidity(now);
+        } catch (CertificateExpiredException e) {
+            return "certificate has expired";
+        } catch (CertificateNotYetValidException e) {
+            return "certificate is not yet valid";
+        }
+        try {
+            List<String> uses = client.getExtendedKeyUsage();
+            if (uses != null && uses.stream().noneMatch(CLIENT_USES::contains)) {
+                return "unsupported certificate purpose";
+            }
+        } catch (CertificateParsingException e) {
+            return "unsupported certificate purpose";
+        }
+        if (builds(chain, depth, now) == null) {
+            return null;
+        }
+        String unbounded = builds(chain, -1, now);
+        return unbounded == null ? "certificate chain too long" : unbounded;
+    }
+
+    /** {@code null} when a path from the client's certificate to an authority builds, else why not. */
+    private String builds(List<X509Certificate> chain, int depth, Date now) {
+        try {
+            X509CertSelector target = new X509CertSelector();
+            target.setCertificate(chain.get(0));
+            PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, target);
+            // what may stand between the client's certificate and the authority that issued the last of them
+            parameters.setMaxPathLength(depth < 0 ? -1 : depth - 1);
+            parameters.setDate(now);
+            List<Object> known = new ArrayList<>(chain);
+            known.addAll(revocations);
+            parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(known)));
+            parameters.setRevocationEnabled(!revocations.isEmpty());
+            CertPathBuilder.getInstance("PKIX").build(parameters);
+            return null;
+        } catch (CertPathBuilderException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof CertPathValidatorException invalid
+                        && invalid.getReason() == CertPathValidatorException.BasicReason.REVOKED) {
+                    return "certificate revoked";
+                }
+            }
+            return "unable to get local issuer certificate";
+        } catch (GeneralSecurityException e) {
+            return "unable to verify the certificate: " + e.getMessage();
+        }
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ClientCertificateAuthority that && authorities.equals(that.authorities)
+                && revocations.equals(that.revocations);
+    }
+
+    @Override
+    public int hashCode() {
+        return authorities.hashCode();
+    }
+
+    private static List<String> blocks(Pattern pattern, String pem) {
+        List<String> blocks = new ArrayList<>();
+        Matcher block = pattern.matcher(pem);
+        while (block.find()) {
+            blocks.add(block.group());
+        }
+        return blocks;
+    }
+
+    private static ByteArrayInputStream stream(String block) {
+        return new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** A data field as text: {@code stringData} (as written in a manifest) wins over base64 {@code data}. */
+    private static String field(Secret secret, String name) {
+        Map<String, String> plain = secret.getStringData();
+        if (plain != null && plain.get(name) != null) {
+            return plain.get(name);
+        }
+        Map<String, String> data = secret.getData();
+        String encoded = data == null ? null : data.get(name);
+        if (encoded == null || encoded.isBlank()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getMimeDecoder().decode(encoded), StandardCharsets.US_ASCII);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " is not base64: " + e.getMessage());
+        }
+    }
+}
