@@ -39,6 +39,8 @@ final class HostTableBuilder {
         String appRoot;
         Backend defaultBackend;
         ObjectRef defaultBackendOwner;
+        RoutePolicy.ClientCertificates clientCertificates;
+        ObjectRef clientCertificatesOwner;
     }
 
     private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
@@ -86,7 +88,7 @@ final class HostTableBuilder {
             } else if (!namedHosts.contains(entry)) {
                 namedHosts.add(entry);
             }
-            if (rule.getHttp() != null) {
+            if (rule.getHttp() != null && clientCertificatesAgree(entry, host, ref, policy)) {
                 for (HTTPIngressPath path : rule.getHttp().getPaths()) {
                     addPath(entry, host, path, ref, policy);
                 }
@@ -295,6 +297,30 @@ final class HostTableBuilder {
         }
     }
 
+    /**
+     * As nginx's ssl_verify_client, a host's: the client certificates its oldest Ingress asking for any asks for.
+     * A younger Ingress asking for others is not served on the host, rather than under weaker ones; one asking
+     * for none is served under the host's.
+     */
+    private boolean clientCertificatesAgree(HostEntry entry, String host, ObjectRef ref, RoutePolicy policy) {
+        RoutePolicy.ClientCertificates asked = policy.clientCertificates();
+        if (asked == null || policy.canary() != null) {
+            return true;
+        }
+        if (entry.clientCertificates == null) {
+            entry.clientCertificates = asked;
+            entry.clientCertificatesOwner = ref;
+            return true;
+        }
+        if (entry.clientCertificates.equals(asked)) {
+            return true;
+        }
+        problems.add(Problem.warning(ref, Problem.CONFLICT, "client certificates for " + describeHost(host)
+                + " are asked as Ingress " + entry.clientCertificatesOwner + " says, which is older and has other"
+                + " auth-tls annotations; this Ingress's paths there are not served"));
+        return false;
+    }
+
     private void setDefault(HostEntry entry, Backend backend, ObjectRef ref, String scope) {
         if (entry.defaultBackend == null) {
             entry.defaultBackend = backend;
@@ -376,7 +402,7 @@ final class HostTableBuilder {
                 return rule.asRegex(regex);
             });
         }
-        return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls);
+        return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls, entry.clientCertificates);
     }
 }
 

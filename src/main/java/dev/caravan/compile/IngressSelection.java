@@ -1,6 +1,7 @@
 package dev.caravan.compile;
 
 import dev.caravan.auth.BasicCredentials;
+import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
@@ -79,9 +80,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         ? Problem.REFUSED_ANNOTATION : Problem.INVALID_ANNOTATION;
             }
             RoutePolicy policy = annotations.policy();
-            if (reasons.isEmpty() && policy.basicAuth() != null) {
+            if (reasons.isEmpty()) {
                 try {
-                    policy = withUsers(policy, secrets);
+                    policy = withSecrets(policy, secrets);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -94,10 +95,10 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy goodPolicy = null;
             if (good != null) {
                 try {
-                    goodPolicy = withUsers(AnnotationParser.parse(good.getMetadata().getAnnotations(),
+                    goodPolicy = withSecrets(AnnotationParser.parse(good.getMetadata().getAnnotations(),
                             ref.namespace()).policy(), secrets);
-                } catch (IllegalArgumentException usersGone) {
-                    // its users cannot be read either: not served, rather than served unprotected
+                } catch (IllegalArgumentException secretsGone) {
+                    // its users or authorities cannot be read either: not served, rather than served unprotected
                     good = null;
                 }
             }
@@ -117,28 +118,49 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /**
-         * The policy with the users of its auth-secret read from the state.
+         * The policy with what its Secrets hold read from the state: the users of its auth-secret, the
+         * certificate authorities of its auth-tls-secret.
          *
-         * @param read where the Secret's reference is noted, whether it is found or not
+         * @param read where the Secrets' references are noted, whether they are found or not
          * @throws IllegalArgumentException naming the Secret and what is wrong with it
          */
-        private RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
+        private RoutePolicy withSecrets(RoutePolicy policy, Set<ObjectRef> read) {
             RoutePolicy.BasicAuth auth = policy.basicAuth();
-            if (auth == null) {
-                return policy;
+            if (auth != null) {
+                Secret secret = secret("auth-secret", auth.secret(), read);
+                try {
+                    policy = policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
+                } catch (IllegalArgumentException e) {
+                    throw invalidSecret("auth-secret", auth.secret(), e);
+                }
             }
-            read.add(auth.secret());
-            Secret secret = state.get(ResourceKind.SECRET, auth.secret());
+            RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
+            if (certificates != null) {
+                Secret secret = secret("auth-tls-secret", certificates.secret(), read);
+                try {
+                    policy = policy.withClientCertificates(
+                            certificates.withAuthority(ClientCertificateAuthority.fromSecret(secret)));
+                } catch (IllegalArgumentException e) {
+                    throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+                }
+            }
+            return policy;
+        }
+
+        private Secret secret(String annotation, ObjectRef ref, Set<ObjectRef> read) {
+            read.add(ref);
+            Secret secret = state.get(ResourceKind.SECRET, ref);
             if (secret == null) {
-                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret()
+                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref
                         + " does not exist");
             }
-            try {
-                return policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + "auth-secret: Secret " + auth.secret()
-                        + " " + e.getMessage());
-            }
+            return secret;
+        }
+
+        private static IllegalArgumentException invalidSecret(String annotation, ObjectRef ref,
+                IllegalArgumentException why) {
+            return new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref + " "
+                    + why.getMessage());
         }
 
         private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations,

@@ -13,25 +13,27 @@ import java.util.List;
  * @param tls            whether an Ingress's {@code spec.tls} covers this host
  * @param redirectTo     the host every request of this one is redirected to ({@code from-to-www-redirect}), or
  *                       {@code null}
+ * @param clientCertificates the client certificates the host asks for ({@code auth-tls-*}), or {@code null}
  */
 public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls,
-        String redirectTo) {
+        String redirectTo, RoutePolicy.ClientCertificates clientCertificates) {
 
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
             .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
             .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
 
     public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
-        this(rules, defaultBackend, null, false, null);
+        this(rules, defaultBackend, null, false, null, null);
     }
 
-    public HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls) {
-        this(rules, defaultBackend, appRoot, tls, null);
+    public HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls,
+            RoutePolicy.ClientCertificates clientCertificates) {
+        this(rules, defaultBackend, appRoot, tls, null, clientCertificates);
     }
 
     /** A host that only redirects to {@code host}. */
     public static HostRoutes redirecting(String host) {
-        return new HostRoutes(List.of(), null, null, false, host);
+        return new HostRoutes(List.of(), null, null, false, host, null);
     }
 
     public HostRoutes {
@@ -42,7 +44,8 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String ap
 
     /** These routes, covered by TLS or not. */
     public HostRoutes withTls(boolean covered) {
-        return covered == tls ? this : new HostRoutes(rules, defaultBackend, appRoot, covered, redirectTo);
+        return covered == tls ? this
+                : new HostRoutes(rules, defaultBackend, appRoot, covered, redirectTo, clientCertificates);
     }
 
     /** The rule serving a request path, or {@code null} when none of this host's paths match. */

@@ -1,11 +1,13 @@
 package dev.caravan.routing;
 
 import dev.caravan.auth.BasicCredentials;
+import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.upstream.NextUpstream;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -52,6 +54,7 @@ import java.util.regex.Pattern;
  *                           as {@code *.example.com}
  * @param wwwRedirect        whether each host's {@code www.} twin (or the name without {@code www.}) is redirected
  *                           to it ({@code from-to-www-redirect})
+ * @param clientCertificates the client certificates its hosts ask for ({@code auth-tls-*}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -60,11 +63,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
-        boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect) {
+        boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
+        ClientCertificates clientCertificates) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null);
 
     /**
      * ingress-nginx's basic authentication.
@@ -97,7 +101,72 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream, serverAliases, wwwRedirect);
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates);
+    }
+
+    /** This policy with {@code certificates} as its client certificate authentication. */
+    public RoutePolicy withClientCertificates(ClientCertificates certificates) {
+        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                grpcUpstream, serverAliases, wwwRedirect, certificates);
+    }
+
+    /**
+     * ingress-nginx's client certificate authentication ({@code auth-tls-*}). Like nginx's {@code ssl_verify_client}
+     * it is a host's, not a path's: a host has the one of its oldest Ingress that asks for one.
+     *
+     * @param secret          the Secret of certificate authorities ({@code auth-tls-secret}), in the Ingress's namespace
+     * @param verify          {@code auth-tls-verify-client}
+     * @param depth           how many certificates may stand above the client's own up to an authority
+     *                        ({@code auth-tls-verify-depth}, 1)
+     * @param errorPage       where a request without a good certificate is redirected (302) instead of a 400
+     *                        ({@code auth-tls-error-page}), or {@code null}
+     * @param passCertificate whether pods get the client's certificate ({@code auth-tls-pass-certificate-to-upstream})
+     * @param matchSubject    what the certificate's subject must contain, or a request gets 403
+     *                        ({@code auth-tls-match-cn}), or {@code null}
+     * @param authority       the authorities read from the Secret when the Ingress was compiled; {@code null} before
+     */
+    public record ClientCertificates(ObjectRef secret, Verify verify, int depth, String errorPage,
+            boolean passCertificate, Pattern matchSubject, ClientCertificateAuthority authority) {
+
+        /** {@code auth-tls-verify-client}'s values, as nginx's {@code ssl_verify_client}. */
+        public enum Verify {
+            /** A good certificate is needed. */
+            ON,
+            /** None is asked for. */
+            OFF,
+            /** None is needed, but one that is sent must be good. */
+            OPTIONAL,
+            /** Whatever is sent is taken, good or not, and pods are told which. */
+            OPTIONAL_NO_CA;
+
+            /** Whether TLS handshakes ask the client for a certificate. */
+            public boolean asks() {
+                return this != OFF;
+            }
+        }
+
+        public ClientCertificates withAuthority(ClientCertificateAuthority read) {
+            return new ClientCertificates(secret, verify, depth, errorPage, passCertificate, matchSubject, read);
+        }
+
+        // a Pattern has no equality of its own: two Ingresses asking alike must compare equal
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ClientCertificates that && secret.equals(that.secret) && verify == that.verify
+                    && depth == that.depth && Objects.equals(errorPage, that.errorPage)
+                    && passCertificate == that.passCertificate
+                    && Objects.equals(matchSubject == null ? null : matchSubject.pattern(),
+                            that.matchSubject == null ? null : that.matchSubject.pattern())
+                    && Objects.equals(authority, that.authority);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(secret, verify, depth, errorPage, passCertificate);
+        }
     }
 
     /**

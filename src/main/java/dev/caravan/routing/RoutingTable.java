@@ -69,6 +69,15 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
     }
 
     /**
+     * The client certificates a TLS handshake for this SNI name asks for: those of the host it names, as a
+     * request for that host would find it; {@code null} when none.
+     */
+    public RoutePolicy.ClientCertificates clientCertificates(String serverName) {
+        HostRoutes routes = hostRoutes(serverName);
+        return routes == null ? null : routes.clientCertificates();
+    }
+
+    /**
      * Resolves a request.
      *
      * @param host the request's host without port, any case, or {@code null}

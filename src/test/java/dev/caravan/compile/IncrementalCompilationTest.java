@@ -10,6 +10,7 @@ import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.Change;
 import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -159,6 +160,7 @@ class IncrementalCompilationTest {
                 changes.add(Change.upsert(slice(random, namespace, service, 0)));
             }
             changes.add(Change.upsert(authSecret(random, namespace)));
+            changes.add(Change.upsert(clientsSecret(random, namespace)));
         }
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
@@ -195,7 +197,8 @@ class IncrementalCompilationTest {
                 changes.add(Change.upsert(service(random, namespace, service)));
             }
         } else if (choice < 88) {
-            changes.add(Change.upsert(authSecret(random, namespace)));
+            changes.add(Change.upsert(random.nextBoolean() ? authSecret(random, namespace)
+                    : clientsSecret(random, namespace)));
         } else if (choice < 95) {
             ObjectRef ref = ingressRef(random.nextInt(14));
             if (!disabled.remove(ref)) {
@@ -226,6 +229,9 @@ class IncrementalCompilationTest {
         assertThat(next.table().resolve("c.x.test", "/").hostHasTls()).isFalse();
     }
 
+    private static final TestCertificates[] CLIENT_AUTHORITIES = {new TestCertificates("CN=Clients One"),
+        new TestCertificates("CN=Clients Two")};
+
     private static ObjectRef ingressRef(int i) {
         return new ObjectRef(NAMESPACES[i % 2], "ing" + i);
     }
@@ -233,7 +239,7 @@ class IncrementalCompilationTest {
     private static Ingress ingress(Random random, int i) {
         ObjectRef ref = ingressRef(i);
         Map<String, String> annotations = new LinkedHashMap<>();
-        int flavour = random.nextInt(20);
+        int flavour = random.nextInt(21);
         switch (flavour) {
             case 0, 1 -> {
                 annotations.put(PREFIX + "canary", "true");
@@ -258,6 +264,13 @@ class IncrementalCompilationTest {
             case 14, 15 -> annotations.put(PREFIX + "server-alias", String.join(",", random.nextBoolean()
                     ? List.of("alias.test", "y.test") : List.of("*.test", "alias.test", "x.test")));
             case 16 -> annotations.put(PREFIX + "from-to-www-redirect", "true");
+            // client certificates: a host's, so Ingresses sharing a host agree or not
+            case 17, 18 -> {
+                annotations.put(PREFIX + "auth-tls-secret", "clients");
+                if (random.nextBoolean()) {
+                    annotations.put(PREFIX + "auth-tls-verify-client", "optional");
+                }
+            }
             default -> {
             }
         }
@@ -329,6 +342,14 @@ class IncrementalCompilationTest {
                 .withType("Opaque").addToStringData("auth", auth).build();
     }
 
+    /** The authorities of client certificates: one of two, or none that parses. */
+    private static Secret clientsSecret(Random random, String namespace) {
+        int choice = random.nextInt(3);
+        String ca = choice < 2 ? CLIENT_AUTHORITIES[choice].caPem() : "not a certificate";
+        return new SecretBuilder().withNewMetadata().withNamespace(namespace).withName("clients").endMetadata()
+                .withType("Opaque").addToStringData("ca.crt", ca).build();
+    }
+
     /** A compilation as a comparable text: hosts in name order, rules in match order, backends with endpoints. */
     private static Map<String, Object> describe(Compilation compilation) {
         RoutingTable table = compilation.table();
@@ -352,7 +373,9 @@ class IncrementalCompilationTest {
     private static List<String> describe(HostRoutes routes) {
         List<String> lines = new ArrayList<>();
         lines.add("default " + describe(routes.defaultBackend()) + " app-root " + routes.appRoot() + " tls " + routes.tls()
-                + " redirect " + routes.redirectTo());
+                + " redirect " + routes.redirectTo() + " client certificates " + (routes.clientCertificates() == null
+                        ? "none" : routes.clientCertificates().verify() + " " + routes.clientCertificates().secret() + " "
+                        + routes.clientCertificates().authority().authorities()));
         for (PathRule rule : routes.rules()) {
             lines.add(rule.type() + " " + rule.path() + " regex " + rule.regex() + " -> " + describe(rule.backend())
                     + " of " + rule.ingress() + " fallback " + describe(rule.fallback()) + " policy " + rule.policy()

@@ -31,6 +31,10 @@ import static dev.caravan.compile.Problem.Severity.WARNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.testing.TestCertificates;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import dev.caravan.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -39,6 +43,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -571,6 +576,43 @@ class IngressCompilerTest {
     @MethodSource("backendCases")
     void backends(CompilerCase c) {
         c.run();
+    }
+
+    @Test
+    void clientCertificatesAreTheHostsAsItsOldestIngressAskingSays() {
+        TestCertificates clients = new TestCertificates("CN=Clients");
+        Secret ca = new SecretBuilder().withNewMetadata().withNamespace("default").withName("clients").endMetadata()
+                .withType("Opaque").withStringData(Map.of("ca.crt", clients.caPem())).build();
+        String secret = NGINX_PREFIX + "auth-tls-secret";
+        CompilerCase c = CompilerCase.named("auth-tls: the host's, from its oldest Ingress asking")
+                .given(APPS, ca,
+                        // asks for none: served under what the host asks for
+                        ingress("default/a").created("2020-01-01T00:00:00Z").rule(HOST, prefix("/", "foo:80")),
+                        ingress("default/b").created("2021-01-01T00:00:00Z").annotation(secret, "clients")
+                                .rule(HOST, prefix("/b", "bar:80")),
+                        // asks for less: not served on the host rather than under weaker authentication
+                        ingress("default/c").created("2022-01-01T00:00:00Z").annotation(secret, "clients")
+                                .annotation(NGINX_PREFIX + "auth-tls-verify-client", "optional")
+                                .rule(HOST, prefix("/c", "aaa:80")),
+                        // asks alike: served
+                        ingress("default/d").created("2023-01-01T00:00:00Z").annotation(secret, "clients")
+                                .rule(HOST, prefix("/d", "root:80")),
+                        // its authorities cannot be read: not served rather than served unprotected
+                        ingress("default/e").annotation(secret, "missing").rule("other.test", prefix("/", "foo:80")))
+                .expect(HOST, "/b", "default/bar:80")
+                .expect(HOST, "/c", "default/foo:80")
+                .expect(HOST, "/d", "default/root:80")
+                .expectNotFound("other.test", "/")
+                .problem(WARNING, "default/c", "auth-tls annotations", "default/b", "not served")
+                .problem(INVALID, "default/e", "auth-tls-secret", "default/missing does not exist");
+        c.run();
+        RoutingTable table = c.compile().table();
+        RoutePolicy.ClientCertificates asked = table.resolve(HOST, "/").host().clientCertificates();
+        assertThat(asked.verify()).isEqualTo(RoutePolicy.ClientCertificates.Verify.ON);
+        assertThat(asked.authority().authorities()).containsExactly(clients.ca());
+        // a handshake for the host's name asks for the same
+        assertThat(table.clientCertificates("Example.COM")).isSameAs(asked);
+        assertThat(table.clientCertificates("unknown.test")).isNull();
     }
 
     @Test

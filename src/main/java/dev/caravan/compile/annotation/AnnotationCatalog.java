@@ -167,11 +167,16 @@ public final class AnnotationCatalog {
                 + " $apr1$, $1$, $5$, $6$, {SHA}, {SSHA}, crypt)");
         supported("auth-secret-type", "auth-file (default) or auth-map (one user per key)");
         supported("auth-realm", "the realm of the Basic challenge");
-        for (String name : new String[] {"auth-tls-secret",
-            "auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
-            "auth-tls-pass-certificate-to-upstream", "satisfy"}) {
-            ENTRIES.put(name, new Entry(Support.REFUSED, UNPROTECTED));
-        }
+        supported("auth-tls-secret", "the Secret (the Ingress's namespace) whose ca.crt issues client certificates,"
+                + " and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking");
+        supported("auth-tls-verify-client", "on (default), optional, optional_no_ca or off, as nginx's"
+                + " ssl_verify_client; without a good certificate: 400, and plain HTTP has none");
+        supported("auth-tls-verify-depth", "certificates allowed above the client's own up to ca.crt (1)");
+        supported("auth-tls-error-page", "an http(s) URL a request without a good certificate is redirected to (302)");
+        supported("auth-tls-pass-certificate-to-upstream", "true: the client's certificate goes to the pod in"
+                + " ssl-client-cert (URL-escaped PEM)");
+        supported("auth-tls-match-cn", "a regular expression the certificate's subject must contain (403 otherwise)");
+        ENTRIES.put("satisfy", new Entry(Support.REFUSED, UNPROTECTED));
     }
 
     private AnnotationCatalog() {

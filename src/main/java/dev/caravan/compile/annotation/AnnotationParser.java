@@ -92,7 +92,7 @@ public final class AnnotationParser {
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
-                values.bool("from-to-www-redirect"));
+                values.bool("from-to-www-redirect"), clientCertificates(values, namespace));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -148,6 +148,60 @@ public final class AnnotationParser {
             return null;
         }
         return new RoutePolicy.BasicAuth(ref, "auth-map".equals(secretType), realm == null ? "" : realm, null);
+    }
+
+    /**
+     * auth-tls-secret (same namespace) and the auth-tls-* that say how it is used; without the Secret they mean
+     * nothing, as in ingress-nginx. The Secret is read by the compiler; an invalid value makes the Ingress
+     * invalid rather than served with less authentication than it asks for.
+     */
+    private static RoutePolicy.ClientCertificates clientCertificates(Values values, String namespace) {
+        if (values.get("auth-tls-secret") == null) {
+            for (String name : new String[] {"auth-tls-verify-client", "auth-tls-verify-depth", "auth-tls-error-page",
+                "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn"}) {
+                if (values.get(name) != null) {
+                    // the Ingress asks for client certificates with no authority to check them: not served unprotected
+                    values.invalid(name, "needs auth-tls-secret, the Secret whose ca.crt issues client certificates");
+                }
+            }
+            return null;
+        }
+        ObjectRef ref = values.secretRef("auth-tls-secret", namespace);
+        String verify = values.get("auth-tls-verify-client");
+        RoutePolicy.ClientCertificates.Verify mode = RoutePolicy.ClientCertificates.Verify.ON;
+        if (verify != null) {
+            switch (verify) {
+                case "on" -> mode = RoutePolicy.ClientCertificates.Verify.ON;
+                case "off" -> mode = RoutePolicy.ClientCertificates.Verify.OFF;
+                case "optional" -> mode = RoutePolicy.ClientCertificates.Verify.OPTIONAL;
+                case "optional_no_ca" -> mode = RoutePolicy.ClientCertificates.Verify.OPTIONAL_NO_CA;
+                default -> values.invalid("auth-tls-verify-client", "is not on, off, optional or optional_no_ca");
+            }
+        }
+        // as ingress-nginx: 0 is the default, 1
+        int depth = Math.max(1, values.integer("auth-tls-verify-depth", 0, 100, 1));
+        String errorPage = values.url("auth-tls-error-page");
+        if (errorPage != null && errorPage.startsWith("/")) {
+            // nginx serves a path internally; a redirect to it on the same host would fail the same way, again
+            values.invalid("auth-tls-error-page", "is a path; Caravan redirects to an error page, so it must be an"
+                    + " http(s) URL");
+            errorPage = null;
+        }
+        Pattern subject = null;
+        String match = values.get("auth-tls-match-cn");
+        if (match != null) {
+            try {
+                subject = match.contains("CN=") ? Pattern.compile(match) : null;
+            } catch (PatternSyntaxException e) {
+                // reported below
+            }
+            if (subject == null) {
+                values.invalid("auth-tls-match-cn", "is not a regular expression with CN= in it");
+            }
+        }
+        boolean pass = values.bool("auth-tls-pass-certificate-to-upstream");
+        return ref == null ? null
+                : new RoutePolicy.ClientCertificates(ref, mode, depth, errorPage, pass, subject, null);
     }
 
     /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */

@@ -20,16 +20,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Kubernetes API as a source of cluster state: one route per watched kind, each consuming a
- * {@code caravan-informer} endpoint and applying what it hears to the store. Secrets are watched only
- * when of type {@code kubernetes.io/tls}, the only ones Ingresses use, and are never logged.
+ * {@code caravan-informer} endpoint and applying what it hears to the store. Secrets are watched but for the
+ * types no Ingress may name (see {@link #SECRET_TYPES}), and are never logged.
  */
 public final class KubernetesSource extends RouteBuilder implements StateSource {
 
     public static final String ROUTE_PREFIX = "source-kubernetes-";
     /**
-     * The Secrets read: TLS ones for certificates and Opaque ones for basic authentication (auth-secret), but
-     * never service-account tokens, bootstrap tokens or Helm's release records, the bulk of a cluster's
-     * Secrets and nothing an Ingress may name.
+     * The Secrets read: TLS ones for certificates and Opaque ones for basic authentication (auth-secret) and
+     * client certificate authorities (auth-tls-secret), but never service-account tokens, bootstrap tokens or
+     * Helm's release records, the bulk of a cluster's Secrets and nothing an Ingress may name.
      */
     static final String SECRET_TYPES = "type!=kubernetes.io/service-account-token,type!=bootstrap.kubernetes.io/token,"
             + "type!=helm.sh/release.v1";

@@ -72,12 +72,55 @@ class AnnotationParserTest {
 
     @Test
     void authenticationNotAppliedIsRefusedRatherThanServedUnprotected() {
-        for (String auth : new String[] { "auth-tls-verify-client", "auth-new-thing",
-            "satisfy"}) {
+        for (String auth : new String[] {"auth-new-thing", "satisfy"}) {
             AnnotationParser.Parsed parsed = parse(N + auth, "x");
             assertThat(parsed.blocked()).as(auth).isTrue();
             assertThat(parsed.findings()).singleElement()
                     .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+        }
+    }
+
+    @Test
+    void clientCertificatesAreAskedAsIngressNginxReadsAuthTls() {
+        AnnotationParser.Parsed defaults = AnnotationParser.parse(Map.of(N + "auth-tls-secret", "team/ca"), "team");
+        assertThat(defaults.findings()).isEmpty();
+        RoutePolicy.ClientCertificates asked = defaults.policy().clientCertificates();
+        assertThat(asked.secret()).hasToString("team/ca");
+        assertThat(asked.verify()).isEqualTo(RoutePolicy.ClientCertificates.Verify.ON);
+        assertThat(asked.depth()).isEqualTo(1);
+        assertThat(asked.errorPage()).isNull();
+        assertThat(asked.passCertificate()).isFalse();
+        assertThat(asked.matchSubject()).isNull();
+        assertThat(asked.authority()).as("read by the compiler").isNull();
+
+        RoutePolicy.ClientCertificates all = AnnotationParser.parse(Map.of(N + "auth-tls-secret", "ca",
+                N + "auth-tls-verify-client", "optional_no_ca", N + "auth-tls-verify-depth", "2",
+                N + "auth-tls-error-page", "https://errors.example.test/cert.html",
+                N + "auth-tls-pass-certificate-to-upstream", "true", N + "auth-tls-match-cn", "CN=(alice|bob)"),
+                "team").policy().clientCertificates();
+        assertThat(all.verify()).isEqualTo(RoutePolicy.ClientCertificates.Verify.OPTIONAL_NO_CA);
+        assertThat(all.depth()).isEqualTo(2);
+        assertThat(all.errorPage()).isEqualTo("https://errors.example.test/cert.html");
+        assertThat(all.passCertificate()).isTrue();
+        assertThat(all.matchSubject().matcher("CN=bob,O=Example").find()).isTrue();
+        // as ingress-nginx: a depth of 0 is the default
+        assertThat(AnnotationParser.parse(Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-verify-depth", "0"),
+                "team").policy().clientCertificates().depth()).isEqualTo(1);
+    }
+
+    @Test
+    void clientCertificatesAskedAmissMakeTheIngressInvalidRatherThanServedWithLess() {
+        for (Map<String, String> bad : List.of(Map.of(N + "auth-tls-verify-client", "on"),
+                Map.of(N + "auth-tls-secret", "other/ca"),
+                Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-verify-client", "yes"),
+                Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-verify-depth", "deep"),
+                Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-error-page", "/error.html"),
+                Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-match-cn", "alice"),
+                Map.of(N + "auth-tls-secret", "ca", N + "auth-tls-match-cn", "CN=(alice"))) {
+            AnnotationParser.Parsed parsed = AnnotationParser.parse(bad, "team");
+            assertThat(parsed.blocked()).as(bad.toString()).isTrue();
+            assertThat(parsed.findings()).as(bad.toString())
+                    .allSatisfy(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.INVALID));
         }
     }
 
