@@ -318,8 +318,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         // a rule without a host serves whatever Host a client sends
         hostChosenByClient = match.host() != null && match.host() == table.anyHost();
-        if (match.hostHasTls() && gateway.scheme().equals("https")) {
+        boolean https = gateway.scheme().equals("https");
+        if (match.hostHasTls() && https) {
             hsts = gateway.hsts();
+        }
+        // as nginx: over TLS the client's certificate is checked before anything else; plain HTTP is first
+        // redirected to HTTPS where the host's Ingresses say so
+        if (https && refusedCertificate(match, request)) {
+            return;
         }
         FullHttpResponse appRoot = RoutePolicies.appRoot(match.appRoot(), gateway.scheme(), target, path,
                 keepAlive && requestBodyIsSmall, headRequest);
@@ -347,12 +353,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
-        if (redirect == null && gateway.scheme().equals("http")) {
+        if (redirect == null && !https) {
             redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), target, path, request.uri(),
                     gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
         }
         if (redirect != null) {
             finishLocally(redirect, false);
+            return;
+        }
+        if (!https && refusedCertificate(match, request)) {
             return;
         }
         cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
@@ -394,6 +403,23 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         proceed(request, match, target, path, options, client);
+    }
+
+    /** Client certificate authentication of the request's host ({@code auth-tls-*}): whether it answered. */
+    private boolean refusedCertificate(RouteMatch match, HttpRequest request) {
+        RoutePolicy.ClientCertificates certificates = match.host() == null ? null : match.host().clientCertificates();
+        if (certificates == null) {
+            return false;
+        }
+        // an HTTP/2 stream's connection is its parent; an HTTP/1 connection's parent is the listening socket
+        Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
+        FullHttpResponse answer = ClientCertificateCheck.check(certificates, connection,
+                gateway.scheme().equals("https"), request.headers(), keepAlive && requestBodyIsSmall, headRequest);
+        if (answer == null) {
+            return false;
+        }
+        finishLocally(answer, false);
+        return true;
     }
 
     /**

@@ -38,7 +38,13 @@ final class LocalResponses {
     }
 
     static FullHttpResponse of(HttpResponseStatus status, boolean keepAlive, boolean head) {
-        byte[] text = (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII);
+        return of(status, null, keepAlive, head);
+    }
+
+    /** @param detail what went wrong, a sentence of Caravan's own, or {@code null} */
+    static FullHttpResponse of(HttpResponseStatus status, String detail, boolean keepAlive, boolean head) {
+        byte[] text = (status.code() + " " + status.reasonPhrase() + (detail == null ? "" : ": " + detail) + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
         ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.Backend;
+import dev.caravan.routing.RoutePolicy;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.ssl.SslContext;
@@ -13,7 +14,8 @@ import java.util.List;
 /**
  * The first stage of an HTTPS connection: reads the ClientHello's SNI name and either terminates TLS
  * with that name's certificate, or, for an {@code ssl-passthrough} host, relays the connection
- * undecrypted to one of its pods. Either way it then leaves the pipeline.
+ * undecrypted to one of its pods. Either way it then leaves the pipeline. A host that asks for client
+ * certificates ({@code auth-tls-*}) has the handshake ask the client for one.
  */
 final class TlsRouter extends AbstractSniHandler<Object> {
 
@@ -42,6 +44,12 @@ final class TlsRouter extends AbstractSniHandler<Object> {
         }
         SslHandler tls = ((SslContext) future.getNow()).newHandler(ctx.alloc());
         tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        RoutePolicy.ClientCertificates certificates = gateway.table().get().clientCertificates(serverName);
+        if (certificates != null && certificates.verify().asks()) {
+            // asked for, never required here: the gateway checks it per request, as nginx, and answers 400
+            tls.engine().setWantClientAuth(true);
+            ctx.channel().attr(ClientCertificateCheck.ASKED).set(certificates);
+        }
         ctx.pipeline().replace(this, "tls", tls);
     }
 

@@ -54,6 +54,17 @@ public final class PercentEncoding {
         return escape(raw, (text, i) -> text.charAt(i) <= 0x7e);
     }
 
+    /**
+     * An ASCII text as one URL component: all but RFC 3986's unreserved characters escaped, as nginx escapes
+     * {@code $ssl_client_escaped_cert}.
+     */
+    public static String component(String ascii) {
+        return escape(ascii, (text, i) -> {
+            char c = text.charAt(i);
+            return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0;
+        });
+    }
+
     /** Which chars of a one-char-per-byte text stay as they are. */
     private interface Kept {
         boolean at(String text, int index);

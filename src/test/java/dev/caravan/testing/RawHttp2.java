@@ -42,7 +42,12 @@ public final class RawHttp2 implements AutoCloseable {
 
     /** Connects, sends the preface and empty SETTINGS. */
     public static RawHttp2 connect(int port, String serverName) throws IOException {
-        SSLSocket socket = TlsClient.connect(port, serverName, TlsClient.trustAll(), "h2");
+        return connect(port, serverName, TlsClient.trustAll());
+    }
+
+    /** Connects with this TLS context (a client certificate, say), sends the preface and empty SETTINGS. */
+    public static RawHttp2 connect(int port, String serverName, javax.net.ssl.SSLContext context) throws IOException {
+        SSLSocket socket = TlsClient.connect(port, serverName, context, "h2");
         if (!"h2".equals(socket.getApplicationProtocol())) {
             socket.close();
             throw new IOException("ALPN chose " + socket.getApplicationProtocol());
