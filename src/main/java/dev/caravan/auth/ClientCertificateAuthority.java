@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  */
 public final class ClientCertificateAuthority {
 
-    /** A client certificate's use, when its extendedKeyUsage names any: TLS client authentication, or any use. */
-    private static final Set<String> CLIENT_USES = Set.of("1.3.6.1.5.5.7.3.2", "2.5.29.37.0");
+    /** A client certificate's use, when its extendedKeyUsage names any: TLS client authentication, as OpenSSL's. */
+    private static final String CLIENT_USE = "1.3.6.1.5.5.7.3.2";
     private static final Pattern CERTIFICATE = Pattern.compile(
             "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
     private static final Pattern REVOCATION_LIST = Pattern.compile("-----BEGIN X509 CRL-----[^-]+-----END X509 CRL-----");
@@ -96,7 +96,7 @@ public final class ClientCertificateAuthority {
 
     /**
      * Whether {@code chain} (the client's certificate first, then what it sent with it) leads to one of these
-     * authorities within {@code depth} certificates above the client's own, each valid at {@code now}, the
+     * authorities through at most {@code depth} intermediates (OpenSSL's verify depth), each valid at {@code now}, the
      * client's certificate meant for TLS clients, and none revoked when there are revocation lists.
      *
      * @return {@code null} when it does, or why not, as nginx says it after {@code FAILED:}
@@ -112,16 +112,18 @@ public final class ClientCertificateAuthority {
         }
         try {
             List<String> uses = client.getExtendedKeyUsage();
-            if (uses != null && uses.stream().noneMatch(CLIENT_USES::contains)) {
+            if (uses != null && !uses.contains(CLIENT_USE)) {
                 return "unsupported certificate purpose";
             }
         } catch (CertificateParsingException e) {
             return "unsupported certificate purpose";
         }
-        if (builds(chain, depth, now) == null) {
+        // what a client sends is its choice: no more of it is looked at than a chain within the depth can use
+        List<X509Certificate> usable = chain.subList(0, Math.min(chain.size(), depth + 2));
+        if (builds(usable, depth, now) == null) {
             return null;
         }
-        String unbounded = builds(chain, -1, now);
+        String unbounded = builds(usable, -1, now);
         return unbounded == null ? "certificate chain too long" : unbounded;
     }
 
@@ -131,8 +133,9 @@ public final class ClientCertificateAuthority {
             X509CertSelector target = new X509CertSelector();
             target.setCertificate(chain.get(0));
             PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, target);
-            // what may stand between the client's certificate and the authority that issued the last of them
-            parameters.setMaxPathLength(depth < 0 ? -1 : depth - 1);
+            // as OpenSSL's verify depth: the intermediates that may stand between the client's certificate and an
+            // authority of ca.crt
+            parameters.setMaxPathLength(depth);
             parameters.setDate(now);
             List<Object> known = new ArrayList<>(chain);
             known.addAll(revocations);
@@ -148,8 +151,8 @@ public final class ClientCertificateAuthority {
                 }
             }
             return "unable to get local issuer certificate";
-        } catch (GeneralSecurityException e) {
-            return "unable to verify the certificate: " + e.getMessage();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return "unable to verify the certificate";
         }
     }
 

@@ -80,15 +80,22 @@ final class HostTableBuilder {
         List<IngressRule> rules = served.rules();
         List<HostEntry> namedHosts = new ArrayList<>();
         boolean servesAnyHost = rules.isEmpty();
+        if (rules.isEmpty() && !clientCertificatesAgree(entryFor(null), null, ref, policy)) {
+            servesAnyHost = false;
+        }
         for (IngressRule rule : rules) {
             String host = rule.getHost();
             HostEntry entry = entryFor(host);
+            // a host's certificates hold for its default backend too, so a rule without paths counts as well
+            if (!clientCertificatesAgree(entry, host, ref, policy)) {
+                continue;
+            }
             if (host == null || host.isEmpty()) {
                 servesAnyHost = true;
             } else if (!namedHosts.contains(entry)) {
                 namedHosts.add(entry);
             }
-            if (rule.getHttp() != null && clientCertificatesAgree(entry, host, ref, policy)) {
+            if (rule.getHttp() != null) {
                 for (HTTPIngressPath path : rule.getHttp().getPaths()) {
                     addPath(entry, host, path, ref, policy);
                 }
@@ -317,7 +324,7 @@ final class HostTableBuilder {
         }
         problems.add(Problem.warning(ref, Problem.CONFLICT, "client certificates for " + describeHost(host)
                 + " are asked as Ingress " + entry.clientCertificatesOwner + " says, which is older and has other"
-                + " auth-tls annotations; this Ingress's paths there are not served"));
+                + " auth-tls annotations; this Ingress's paths and default backend there are not served"));
         return false;
     }
 

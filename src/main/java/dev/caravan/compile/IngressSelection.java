@@ -82,7 +82,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy policy = annotations.policy();
             if (reasons.isEmpty()) {
                 try {
-                    policy = withSecrets(policy, secrets);
+                    policy = withSecrets(policy, secrets, ref, problems);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -96,7 +96,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (good != null) {
                 try {
                     goodPolicy = withSecrets(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                            ref.namespace()).policy(), secrets);
+                            ref.namespace()).policy(), secrets, ref, problems);
                 } catch (IllegalArgumentException secretsGone) {
                     // its users or authorities cannot be read either: not served, rather than served unprotected
                     good = null;
@@ -119,12 +119,16 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
 
         /**
          * The policy with what its Secrets hold read from the state: the users of its auth-secret, the
-         * certificate authorities of its auth-tls-secret.
+         * certificate authorities of its auth-tls-secret. Authorities that cannot be read leave the policy asking
+         * for client certificates with none to check them against: as ingress-nginx, its hosts then answer every
+         * request 403, whichever Ingress's path it is for, rather than serving them unprotected.
          *
-         * @param read where the Secrets' references are noted, whether they are found or not
-         * @throws IllegalArgumentException naming the Secret and what is wrong with it
+         * @param read     where the Secrets' references are noted, whether they are found or not
+         * @param problems where unreadable authorities are reported
+         * @throws IllegalArgumentException naming the auth-secret and what is wrong with it
          */
-        private RoutePolicy withSecrets(RoutePolicy policy, Set<ObjectRef> read) {
+        private RoutePolicy withSecrets(RoutePolicy policy, Set<ObjectRef> read, ObjectRef ref,
+                List<Problem> problems) {
             RoutePolicy.BasicAuth auth = policy.basicAuth();
             if (auth != null) {
                 Secret secret = secret("auth-secret", auth.secret(), read);
@@ -136,12 +140,17 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
             if (certificates != null) {
-                Secret secret = secret("auth-tls-secret", certificates.secret(), read);
                 try {
-                    policy = policy.withClientCertificates(
-                            certificates.withAuthority(ClientCertificateAuthority.fromSecret(secret)));
-                } catch (IllegalArgumentException e) {
-                    throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+                    Secret secret = secret("auth-tls-secret", certificates.secret(), read);
+                    try {
+                        policy = policy.withClientCertificates(
+                                certificates.withAuthority(ClientCertificateAuthority.fromSecret(secret)));
+                    } catch (IllegalArgumentException e) {
+                        throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+                    }
+                } catch (IllegalArgumentException unreadable) {
+                    problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
+                            + "; every request for its hosts gets 403 until it can be read"));
                 }
             }
             return policy;

@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.routing.BoundedInput;
 import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.RoutingTable;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.security.auth.x500.X500Principal;
 
@@ -27,12 +29,13 @@ import javax.security.auth.x500.X500Principal;
  * authorities, lets the request on with {@code ssl-client-verify}, {@code ssl-client-subject-dn},
  * {@code ssl-client-issuer-dn} (and {@code ssl-client-cert}) for the pod, or answers it: 400 (or a redirect to the
  * error page) without a good certificate, 403 when the subject does not match, 421 when the connection's handshake
- * was for a host that asks for other certificates. Plain HTTP has no certificate.
+ * asked for none or was for a host that asks for other certificates. A change of what the host asks for applies to
+ * open connections: their certificate is checked again. Plain HTTP has no certificate.
  */
 final class ClientCertificateCheck {
 
-    /** Set by {@link TlsRouter}: the client certificates the connection's handshake asked for. */
-    static final AttributeKey<RoutePolicy.ClientCertificates> ASKED = AttributeKey.valueOf("caravan.client-certificates");
+    /** Set by {@link TlsRouter} when a connection's handshake asked for a client certificate. */
+    static final AttributeKey<Handshake> HANDSHAKE = AttributeKey.valueOf("caravan.client-certificate-handshake");
     private static final AttributeKey<Verified> VERIFIED = AttributeKey.valueOf("caravan.client-certificate");
 
     static final AsciiString VERIFY = AsciiString.cached("ssl-client-verify");
@@ -40,6 +43,12 @@ final class ClientCertificateCheck {
     static final AsciiString ISSUER = AsciiString.cached("ssl-client-issuer-dn");
     static final AsciiString CERTIFICATE = AsciiString.cached("ssl-client-cert");
     private static final String NONE = "NONE";
+    private static final Map<String, String> OPENSSL_NAMES = Map.ofEntries(Map.entry("1.2.840.113549.1.9.1",
+            "emailAddress"), Map.entry("2.5.4.5", "serialNumber"), Map.entry("2.5.4.12", "title"),
+            Map.entry("2.5.4.42", "GN"), Map.entry("2.5.4.4", "SN"), Map.entry("2.5.4.43", "initials"),
+            Map.entry("2.5.4.44", "generationQualifier"), Map.entry("2.5.4.46", "dnQualifier"),
+            Map.entry("2.5.4.65", "pseudonym"), Map.entry("2.5.4.15", "businessCategory"),
+            Map.entry("2.5.4.17", "postalCode"), Map.entry("2.5.4.41", "name"));
 
     /**
      * A connection's certificate as checked against one host's authorities.
@@ -49,6 +58,10 @@ final class ClientCertificateCheck {
      * @param issuer  its issuer, the same way
      * @param escaped the certificate as URL-escaped PEM, when the host passes it on, else {@code null}
      */
+    /** A handshake that asked for a certificate: for the host of {@code serverName}, which asked for {@code asked}. */
+    record Handshake(String serverName, RoutePolicy.ClientCertificates asked) {
+    }
+
     private record Verified(RoutePolicy.ClientCertificates against, String verify, String subject, String issuer,
             String escaped) {
     }
@@ -61,19 +74,34 @@ final class ClientCertificateCheck {
      * headers are replaced by Caravan's.
      *
      * @param connection the client's connection (an HTTP/2 stream's parent)
+     * @param host       the request's host
      * @return the answer, or {@code null} to let the request on
      */
     static FullHttpResponse check(RoutePolicy.ClientCertificates certificates, Channel connection, boolean https,
-            HttpHeaders headers, boolean keepAlive, boolean head) {
-        headers.remove(VERIFY).remove(SUBJECT).remove(ISSUER).remove(CERTIFICATE);
+            String host, HttpHeaders headers, boolean keepAlive, boolean head) {
+        removeClientsOwn(headers);
+        if (certificates.authority() == null) {
+            // as ingress-nginx: authorities that cannot be read refuse the whole host rather than let it in unchecked
+            return LocalResponses.of(HttpResponseStatus.FORBIDDEN, "the host's client certificate authorities"
+                    + " (auth-tls-secret) cannot be read", keepAlive, head);
+        }
         if (!certificates.verify().asks()) {
             headers.set(VERIFY, NONE);
             return null;
         }
-        if (https && !certificates.equals(connection.attr(ASKED).get())) {
-            // as nginx: the handshake was for another host's certificates; a client opens a new connection on 421
+        Handshake handshake = https ? connection.attr(HANDSHAKE).get() : null;
+        if (https && handshake == null) {
+            // the handshake asked for no certificate (another host's, or before this host asked): a client opens a
+            // new connection on 421, as nginx answers a request for a host that asks on another host's connection
+            return LocalResponses.of(HttpResponseStatus.MISDIRECTED_REQUEST, "this connection's TLS handshake asked"
+                    + " for no client certificate; connect again, with this host's name by SNI", keepAlive, head);
+        }
+        if (https && handshake.asked() != certificates && !certificates.equals(handshake.asked())
+                && !(handshake.serverName() != null
+                        && RoutingTable.normalizeHost(handshake.serverName()).equals(RoutingTable.normalizeHost(host)))) {
             return LocalResponses.of(HttpResponseStatus.MISDIRECTED_REQUEST, "this connection's TLS handshake was for"
-                    + " another host; connect with this host's name by SNI", keepAlive, head);
+                    + " another host, which asks for other client certificates; connect with this host's name by SNI",
+                    keepAlive, head);
         }
         Verified verified = https ? verified(certificates, connection) : new Verified(certificates, NONE, null, null,
                 null);
@@ -102,6 +130,32 @@ final class ClientCertificateCheck {
         return null;
     }
 
+    /**
+     * The client's own ssl-client-* headers, in any case, and spelt with underscores too: nginx drops such names by
+     * default, and a CGI-style server (PHP, WSGI) reads {@code ssl_client_verify} as {@code ssl-client-verify}.
+     */
+    private static void removeClientsOwn(HttpHeaders headers) {
+        headers.remove(VERIFY).remove(SUBJECT).remove(ISSUER).remove(CERTIFICATE);
+        List<String> underscored = null;
+        for (Map.Entry<String, String> header : headers) {
+            String name = header.getKey();
+            if (name.indexOf('_') >= 0 && isOurs(name.replace('_', '-'))) {
+                if (underscored == null) {
+                    underscored = new ArrayList<>(1);
+                }
+                underscored.add(name);
+            }
+        }
+        if (underscored != null) {
+            underscored.forEach(headers::remove);
+        }
+    }
+
+    private static boolean isOurs(String name) {
+        return VERIFY.contentEqualsIgnoreCase(name) || SUBJECT.contentEqualsIgnoreCase(name)
+                || ISSUER.contentEqualsIgnoreCase(name) || CERTIFICATE.contentEqualsIgnoreCase(name);
+    }
+
     private static boolean matches(RoutePolicy.ClientCertificates certificates, String subject) {
         try {
             return certificates.matchSubject().matcher(new BoundedInput(subject == null ? "" : subject)).find();
@@ -116,7 +170,13 @@ final class ClientCertificateCheck {
         if (cached != null && (cached.against() == certificates || cached.against().equals(certificates))) {
             return cached;
         }
-        Verified verified = verify(certificates, peerChain(connection));
+        Verified verified;
+        try {
+            verified = verify(certificates, peerChain(connection));
+        } catch (RuntimeException unreadable) {
+            // a certificate the TLS library took but the JDK cannot read: a bad certificate, never a crash
+            verified = new Verified(certificates, "FAILED:unable to decode the certificate", null, null, null);
+        }
         connection.attr(VERIFIED).set(verified);
         return verified;
     }
@@ -149,9 +209,12 @@ final class ClientCertificateCheck {
                 certificates.passCertificate() ? PercentEncoding.component(pem(client)) : null);
     }
 
-    /** As nginx's {@code $ssl_client_s_dn}: RFC 2253, with what a header cannot carry escaped as \XX per byte. */
+    /**
+     * As nginx's {@code $ssl_client_s_dn}: RFC 2253, with OpenSSL's names for the attributes the JDK writes as OIDs,
+     * and what a header cannot carry escaped as \XX per byte.
+     */
     private static String distinguishedName(X500Principal name) {
-        String text = name.getName(X500Principal.RFC2253);
+        String text = name.getName(X500Principal.RFC2253, OPENSSL_NAMES);
         StringBuilder ascii = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

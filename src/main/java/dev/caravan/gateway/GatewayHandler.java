@@ -324,7 +324,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         // as nginx: over TLS the client's certificate is checked before anything else; plain HTTP is first
         // redirected to HTTPS where the host's Ingresses say so
-        if (https && refusedCertificate(match, request)) {
+        if (https && refusedCertificate(match, target, request)) {
             return;
         }
         FullHttpResponse appRoot = RoutePolicies.appRoot(match.appRoot(), gateway.scheme(), target, path,
@@ -361,7 +361,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(redirect, false);
             return;
         }
-        if (!https && refusedCertificate(match, request)) {
+        if (!https && refusedCertificate(match, target, request)) {
             return;
         }
         cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
@@ -406,7 +406,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     /** Client certificate authentication of the request's host ({@code auth-tls-*}): whether it answered. */
-    private boolean refusedCertificate(RouteMatch match, HttpRequest request) {
+    private boolean refusedCertificate(RouteMatch match, RequestTarget target, HttpRequest request) {
         RoutePolicy.ClientCertificates certificates = match.host() == null ? null : match.host().clientCertificates();
         if (certificates == null) {
             return false;
@@ -414,7 +414,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // an HTTP/2 stream's connection is its parent; an HTTP/1 connection's parent is the listening socket
         Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
         FullHttpResponse answer = ClientCertificateCheck.check(certificates, connection,
-                gateway.scheme().equals("https"), request.headers(), keepAlive && requestBodyIsSmall, headRequest);
+                gateway.scheme().equals("https"), target.host(), request.headers(), keepAlive && requestBodyIsSmall,
+                headRequest);
         if (answer == null) {
             return false;
         }

@@ -48,7 +48,8 @@ final class TlsRouter extends AbstractSniHandler<Object> {
         if (certificates != null && certificates.verify().asks()) {
             // asked for, never required here: the gateway checks it per request, as nginx, and answers 400
             tls.engine().setWantClientAuth(true);
-            ctx.channel().attr(ClientCertificateCheck.ASKED).set(certificates);
+            ctx.channel().attr(ClientCertificateCheck.HANDSHAKE).set(
+                    new ClientCertificateCheck.Handshake(serverName, certificates));
         }
         ctx.pipeline().replace(this, "tls", tls);
     }

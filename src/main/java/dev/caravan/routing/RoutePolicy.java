@@ -126,7 +126,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      * @param passCertificate whether pods get the client's certificate ({@code auth-tls-pass-certificate-to-upstream})
      * @param matchSubject    what the certificate's subject must contain, or a request gets 403
      *                        ({@code auth-tls-match-cn}), or {@code null}
-     * @param authority       the authorities read from the Secret when the Ingress was compiled; {@code null} before
+     * @param authority       the authorities read from the Secret when the Ingress was compiled; {@code null} before,
+     *                        or when they could not be read: then every request for the host is refused
      */
     public record ClientCertificates(ObjectRef secret, Verify verify, int depth, String errorPage,
             boolean passCertificate, Pattern matchSubject, ClientCertificateAuthority authority) {

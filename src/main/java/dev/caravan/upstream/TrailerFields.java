@@ -3,6 +3,7 @@ package dev.caravan.upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 
 /**
  * Removes from a message's trailers the fields a trailer may not carry (RFC 9110 §6.5.1): those that
@@ -24,6 +25,9 @@ final class TrailerFields {
         HttpHeaderNames.SET_COOKIE, HttpHeaderNames.AGE, HttpHeaderNames.DATE, HttpHeaderNames.EXPIRES,
         HttpHeaderNames.LOCATION, HttpHeaderNames.RETRY_AFTER, HttpHeaderNames.VARY, HttpHeaderNames.CONTENT_ENCODING,
         HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_RANGE,
+        // what Caravan tells pods of a client's certificate (auth-tls-*): a client's own would pass for it
+        AsciiString.cached("ssl-client-verify"), AsciiString.cached("ssl-client-subject-dn"),
+        AsciiString.cached("ssl-client-issuer-dn"), AsciiString.cached("ssl-client-cert"),
     };
 
     private TrailerFields() {

@@ -52,9 +52,12 @@ class ClientCertificateAuthorityTest {
     }
 
     @Test
-    void theDepthBoundsTheCertificatesAboveTheClientsOwn() {
+    void theDepthBoundsTheIntermediatesAsOpenSslsVerifyDepth() {
         TestCertificates.Issued bob = intermediate.issueClient("CN=bob");
-        List<X509Certificate> sent = List.of(bob.certificate(), intermediate.ca());
+        assertThat(authority.verify(List.of(bob.certificate(), intermediate.ca()), 1, new Date())).isNull();
+        TestCertificates deeper = intermediate.intermediate("CN=Clients Deeper");
+        TestCertificates.Issued carl = deeper.issueClient("CN=carl");
+        List<X509Certificate> sent = List.of(carl.certificate(), deeper.ca(), intermediate.ca());
         assertThat(authority.verify(sent, 1, new Date())).isEqualTo("certificate chain too long");
         assertThat(authority.verify(sent, 2, new Date())).isNull();
         // without the intermediate it sends, the chain cannot be built at any depth
@@ -62,7 +65,15 @@ class ClientCertificateAuthorityTest {
                 .isEqualTo("unable to get local issuer certificate");
         // an intermediate among the authorities is an authority of its own
         ClientCertificateAuthority both = ClientCertificateAuthority.of(root.caPem() + intermediate.caPem(), null);
-        assertThat(both.verify(List.of(bob.certificate()), 1, new Date())).isNull();
+        assertThat(both.verify(List.of(carl.certificate(), deeper.ca()), 1, new Date())).isNull();
+    }
+
+    @Test
+    void anyUseIsNoClientUseForOpenSsl() {
+        TestCertificates.Issued any = root.issueClient("CN=any", Instant.now().minusSeconds(60),
+                Instant.now().plus(Duration.ofDays(1)), KeyPurposeId.anyExtendedKeyUsage);
+        assertThat(authority.verify(List.of(any.certificate()), 1, new Date()))
+                .isEqualTo("unsupported certificate purpose");
     }
 
     @Test

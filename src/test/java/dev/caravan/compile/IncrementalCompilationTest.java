@@ -375,7 +375,8 @@ class IncrementalCompilationTest {
         lines.add("default " + describe(routes.defaultBackend()) + " app-root " + routes.appRoot() + " tls " + routes.tls()
                 + " redirect " + routes.redirectTo() + " client certificates " + (routes.clientCertificates() == null
                         ? "none" : routes.clientCertificates().verify() + " " + routes.clientCertificates().secret() + " "
-                        + routes.clientCertificates().authority().authorities()));
+                        + (routes.clientCertificates().authority() == null ? "unreadable"
+                                : routes.clientCertificates().authority().authorities())));
         for (PathRule rule : routes.rules()) {
             lines.add(rule.type() + " " + rule.path() + " regex " + rule.regex() + " -> " + describe(rule.backend())
                     + " of " + rule.ingress() + " fallback " + describe(rule.fallback()) + " policy " + rule.policy()

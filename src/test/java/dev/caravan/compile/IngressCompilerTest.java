@@ -597,14 +597,15 @@ class IngressCompilerTest {
                         // asks alike: served
                         ingress("default/d").created("2023-01-01T00:00:00Z").annotation(secret, "clients")
                                 .rule(HOST, prefix("/d", "root:80")),
-                        // its authorities cannot be read: not served rather than served unprotected
-                        ingress("default/e").annotation(secret, "missing").rule("other.test", prefix("/", "foo:80")))
+                        // its authorities cannot be read: served, but its hosts refuse every request
+                        ingress("default/e").annotation(secret, "missing").rule("other.test", prefix("/", "foo:80")),
+                        ingress("default/f").rule("other.test", prefix("/f", "bar:80")))
                 .expect(HOST, "/b", "default/bar:80")
                 .expect(HOST, "/c", "default/foo:80")
                 .expect(HOST, "/d", "default/root:80")
-                .expectNotFound("other.test", "/")
+                .expect("other.test", "/", "default/foo:80")
                 .problem(WARNING, "default/c", "auth-tls annotations", "default/b", "not served")
-                .problem(INVALID, "default/e", "auth-tls-secret", "default/missing does not exist");
+                .problem(WARNING, "default/e", "auth-tls-secret", "default/missing does not exist", "403");
         c.run();
         RoutingTable table = c.compile().table();
         RoutePolicy.ClientCertificates asked = table.resolve(HOST, "/").host().clientCertificates();
@@ -613,6 +614,8 @@ class IngressCompilerTest {
         // a handshake for the host's name asks for the same
         assertThat(table.clientCertificates("Example.COM")).isSameAs(asked);
         assertThat(table.clientCertificates("unknown.test")).isNull();
+        // an unreadable Secret leaves the host asking with no authorities: every path of it, any Ingress's, refused
+        assertThat(table.resolve("other.test", "/f").host().clientCertificates().authority()).isNull();
     }
 
     @Test

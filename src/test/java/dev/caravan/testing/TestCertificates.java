@@ -145,11 +145,6 @@ public final class TestCertificates {
     /** A TLS client context that trusts {@code trusted} and presents {@code presented}, with its chain after it. */
     public static SSLContext clientContext(X509Certificate trusted, Issued presented, X509Certificate... chain) {
         try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", trusted);
-            TrustManagerFactory trustFactory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trustFactory.init(trust);
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             X509Certificate[] presentedChain = new X509Certificate[chain.length + 1];
@@ -159,7 +154,7 @@ public final class TestCertificates {
             KeyManagerFactory keyFactory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyFactory.init(keys, new char[0]);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyFactory.getKeyManagers(), trustFactory.getTrustManagers(), null);
+            context.init(keyFactory.getKeyManagers(), trusting(trusted).getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
@@ -188,17 +183,21 @@ public final class TestCertificates {
     /** A TLS client context that trusts this CA only. */
     public SSLContext clientContext() {
         try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("ca", ca);
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
+            context.init(null, trusting(ca).getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static TrustManagerFactory trusting(X509Certificate trusted) throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", trusted);
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        return factory;
     }
 
     public static KeyPair ecKeys() {

@@ -72,6 +72,9 @@ class ClientCertificateAuthTest {
                         "https://help.example.test/certificates")),
                 Manifests.withTls(Manifests.ingress("plain", "plain.example.test", "/", "svc"), "plain.example.test",
                         "wild-tls"),
+                ingress("broken", "broken.example.test", "/", Map.of(NGINX + "auth-tls-secret", "missing")),
+                Manifests.withTls(Manifests.ingress("broken-neighbour", "broken.example.test", "/open", "svc"),
+                        "broken.example.test", "wild-tls"),
                 // younger, and asking for other certificates on the same host: not served there
                 ingress("mtls-weaker", "mtls.example.test", "/weaker", Map.of(NGINX + "auth-tls-verify-client",
                         "optional"))));
@@ -115,9 +118,10 @@ class ClientCertificateAuthTest {
     void optionalLetsAClientWithoutOneOnButNotOneWithABadOne() throws Exception {
         // the client's own ssl-client-* headers never reach the pod
         RawHttp.Response none = get("optional.example.test", "optional.example.test", withoutCertificate(),
-                "ssl-client-verify: SUCCESS\r\nssl-client-subject-dn: CN=admin\r\n");
+                "ssl-client-verify: SUCCESS\r\nSSL_Client_Subject_DN: CN=admin\r\n");
         assertThat(none.status()).isEqualTo(200);
         assertThat(told(none)).containsEntry("verify", "NONE").containsEntry("subject", "null");
+        assertThat(backend.last().headers().names()).noneMatch(name -> name.equalsIgnoreCase("ssl_client_subject_dn"));
         assertThat(get("optional.example.test", "optional.example.test", withCertificate(mallory), "").status())
                 .isEqualTo(400);
         RawHttp.Response good = get("optional.example.test", "optional.example.test", withCertificate(bob), "");
@@ -181,6 +185,22 @@ class ClientCertificateAuthTest {
     }
 
     @Test
+    void authoritiesThatCannotBeReadRefuseTheWholeHost() throws Exception {
+        for (String path : new String[] {"/", "/open"}) {
+            try (RawHttp https = TlsClient.http(caravan.httpsPort(), "broken.example.test", withCertificate(alice))) {
+                https.send("GET " + path + " HTTP/1.1\r\nHost: broken.example.test\r\n\r\n");
+                RawHttp.Response response = https.read(false);
+                assertThat(response.status()).as(path).isEqualTo(403);
+                assertThat(response.text()).contains("auth-tls-secret");
+            }
+        }
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("broken");
+            assertThat(problem.message()).contains("default/missing does not exist", "403");
+        });
+    }
+
+    @Test
     void aYoungerIngressAskingForOtherCertificatesIsNotServedOnTheHost() throws Exception {
         // /weaker is the older Ingress's /, under its certificates
         assertThat(caravan.caravan().lastCompilation().table().resolve("mtls.example.test", "/weaker").rule().ingress()
@@ -194,7 +214,7 @@ class ClientCertificateAuthTest {
 
     private static String ingress(String name, String host, String path, Map<String, String> annotations) {
         Map<String, String> all = new HashMap<>(annotations);
-        all.put(NGINX + "auth-tls-secret", "clients-ca");
+        all.putIfAbsent(NGINX + "auth-tls-secret", "clients-ca");
         return Manifests.withTls(Manifests.ingress(name, host, path, "svc", all), host, "wild-tls");
     }
 

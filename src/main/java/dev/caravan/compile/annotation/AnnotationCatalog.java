@@ -168,10 +168,12 @@ public final class AnnotationCatalog {
         supported("auth-secret-type", "auth-file (default) or auth-map (one user per key)");
         supported("auth-realm", "the realm of the Basic challenge");
         supported("auth-tls-secret", "the Secret (the Ingress's namespace) whose ca.crt issues client certificates,"
-                + " and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking");
+                + " and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking; unreadable, the"
+                + " host answers 403");
         supported("auth-tls-verify-client", "on (default), optional, optional_no_ca or off, as nginx's"
                 + " ssl_verify_client; without a good certificate: 400, and plain HTTP has none");
-        supported("auth-tls-verify-depth", "certificates allowed above the client's own up to ca.crt (1)");
+        supported("auth-tls-verify-depth", "intermediates allowed between the client's certificate and ca.crt (1), as"
+                + " nginx's ssl_verify_depth");
         supported("auth-tls-error-page", "an http(s) URL a request without a good certificate is redirected to (302)");
         supported("auth-tls-pass-certificate-to-upstream", "true: the client's certificate goes to the pod in"
                 + " ssl-client-cert (URL-escaped PEM)");
