@@ -6,11 +6,14 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,6 +51,7 @@ public final class ManifestFolder implements StateSource {
 
     private final Path folder;
     private final ClusterStateStore store;
+    private final Clock clock;
     private final ManifestParser parser = new ManifestParser();
     private final Map<Path, Stamp> stamps = new HashMap<>();
     private final Map<Path, List<HasMetadata>> contents = new HashMap<>();
@@ -57,8 +61,14 @@ public final class ManifestFolder implements StateSource {
     private volatile Runnable onSynced = () -> { };
 
     public ManifestFolder(Path folder, ClusterStateStore store) {
+        this(folder, store, Clock.systemUTC());
+    }
+
+    /** @param clock what gives an object read without a creationTimestamp its time */
+    ManifestFolder(Path folder, ClusterStateStore store, Clock clock) {
         this.folder = folder;
         this.store = store;
+        this.clock = clock;
     }
 
     public Path folder() {
@@ -102,6 +112,7 @@ public final class ManifestFolder implements StateSource {
         }
         if (changed) {
             Map<ObjectKey, HasMetadata> next = collect();
+            stampCreation(next);
             List<Change> changes = diff(inForce, next);
             inForce = next;
             store.apply(changes);
@@ -173,6 +184,23 @@ public final class ManifestFolder implements StateSource {
             }
         }
         return objects;
+    }
+
+    /**
+     * As the API server does on create: an object whose manifest gives no creationTimestamp has the time it was
+     * first read, kept while it stays in the folder, so that where two Ingresses contend the older wins here too,
+     * not the one whose name sorts first.
+     */
+    private void stampCreation(Map<ObjectKey, HasMetadata> next) {
+        String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+        for (Map.Entry<ObjectKey, HasMetadata> entry : next.entrySet()) {
+            ObjectMeta metadata = entry.getValue().getMetadata();
+            if (metadata.getCreationTimestamp() == null || metadata.getCreationTimestamp().isEmpty()) {
+                HasMetadata before = inForce.get(entry.getKey());
+                String created = before == null ? null : before.getMetadata().getCreationTimestamp();
+                metadata.setCreationTimestamp(created == null ? now : created);
+            }
+        }
     }
 
     private static List<Change> diff(Map<ObjectKey, HasMetadata> before, Map<ObjectKey, HasMetadata> after) {

@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,13 +42,50 @@ class ManifestFolderTest {
     @BeforeEach
     void setUp() {
         store.addListener(() -> published.add(store.current()));
-        folder = new ManifestFolder(dir, store);
+        folder = new ManifestFolder(dir, store, new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return clock;
+            }
+        });
         log = new LogCapture(ManifestFolder.class);
     }
 
     @AfterEach
     void tearDown() {
         log.close();
+    }
+
+    @Test
+    void anObjectWithoutACreationTimestampHasTheTimeItWasFirstReadAndKeepsIt() throws IOException {
+        write("a.yaml", service("zeta", 80));
+        folder.scan();
+        String zeta = created("zeta");
+        assertThat(zeta).isEqualTo(clock.toString());
+        // an edit keeps it; a later object is younger, whatever its name; a manifest's own timestamp stands
+        write("a.yaml", service("zeta", 81));
+        write("b.yaml", docs(service("alpha", 80), service("given", 80).replace("  name: given\n",
+                "  name: given\n  creationTimestamp: \"2020-01-01T00:00:00Z\"\n")));
+        folder.scan();
+        assertThat(services()).containsEntry("web/zeta", 81);
+        assertThat(created("zeta")).isEqualTo(zeta);
+        assertThat(Instant.parse(created("alpha"))).isAfter(Instant.parse(zeta));
+        assertThat(created("given")).isEqualTo("2020-01-01T00:00:00Z");
+    }
+
+    private String created(String service) {
+        return store.current().get(ResourceKind.SERVICE, new ObjectRef("web", service)).getMetadata()
+                .getCreationTimestamp();
     }
 
     // ---------------------------------------------------------------- helpers
