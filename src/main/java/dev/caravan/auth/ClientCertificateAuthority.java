@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertPathBuilderException;
+import java.security.cert.Certificate;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertStore;
 import java.security.cert.CertificateExpiredException;
@@ -14,6 +15,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.PKIXCertPathBuilderResult;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CertSelector;
@@ -103,32 +105,55 @@ public final class ClientCertificateAuthority {
      */
     public String verify(List<X509Certificate> chain, int depth, Date now) {
         X509Certificate client = chain.get(0);
+        String invalid = validity(client, now);
+        if (invalid != null) {
+            return invalid;
+        }
+        // as OpenSSL's purpose check for TLS clients: a key usage, if named, that signs (or agrees keys)
+        boolean[] keyUsage = client.getKeyUsage();
+        if (keyUsage != null && !(keyUsage[0] || keyUsage.length > 4 && keyUsage[4]) || !forClients(client)) {
+            return "unsupported certificate purpose";
+        }
+        // what a client sends is its choice: no more of it is looked at than a chain within the depth can use
+        List<X509Certificate> usable = chain.subList(0, Math.min(chain.size(), depth + 2));
+        Object built = build(usable, depth, now);
+        if (built instanceof String) {
+            return build(usable, -1, now) instanceof String unbounded ? unbounded : "certificate chain too long";
+        }
+        PKIXCertPathBuilderResult path = (PKIXCertPathBuilderResult) built;
+        // OpenSSL checks the authorities too: their validity, and a use for TLS clients where they name uses
+        for (Certificate above : path.getCertPath().getCertificates()) {
+            if (above != client && !forClients((X509Certificate) above)) {
+                return "unsupported certificate purpose";
+            }
+        }
+        X509Certificate authority = path.getTrustAnchor().getTrustedCert();
+        return forClients(authority) ? validity(authority, now) : "unsupported certificate purpose";
+    }
+
+    private static String validity(X509Certificate certificate, Date now) {
         try {
-            client.checkValidity(now);
+            certificate.checkValidity(now);
+            return null;
         } catch (CertificateExpiredException e) {
             return "certificate has expired";
         } catch (CertificateNotYetValidException e) {
             return "certificate is not yet valid";
         }
-        try {
-            List<String> uses = client.getExtendedKeyUsage();
-            if (uses != null && !uses.contains(CLIENT_USE)) {
-                return "unsupported certificate purpose";
-            }
-        } catch (CertificateParsingException e) {
-            return "unsupported certificate purpose";
-        }
-        // what a client sends is its choice: no more of it is looked at than a chain within the depth can use
-        List<X509Certificate> usable = chain.subList(0, Math.min(chain.size(), depth + 2));
-        if (builds(usable, depth, now) == null) {
-            return null;
-        }
-        String unbounded = builds(usable, -1, now);
-        return unbounded == null ? "certificate chain too long" : unbounded;
     }
 
-    /** {@code null} when a path from the client's certificate to an authority builds, else why not. */
-    private String builds(List<X509Certificate> chain, int depth, Date now) {
+    /** Whether a certificate's extendedKeyUsage, if it has one, names TLS client authentication. */
+    private static boolean forClients(X509Certificate certificate) {
+        try {
+            List<String> uses = certificate.getExtendedKeyUsage();
+            return uses == null || uses.contains(CLIENT_USE);
+        } catch (CertificateParsingException unreadable) {
+            return false;
+        }
+    }
+
+    /** The path from the client's certificate to an authority, or why none builds. */
+    private Object build(List<X509Certificate> chain, int depth, Date now) {
         try {
             X509CertSelector target = new X509CertSelector();
             target.setCertificate(chain.get(0));
@@ -141,8 +166,7 @@ public final class ClientCertificateAuthority {
             known.addAll(revocations);
             parameters.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(known)));
             parameters.setRevocationEnabled(!revocations.isEmpty());
-            CertPathBuilder.getInstance("PKIX").build(parameters);
-            return null;
+            return CertPathBuilder.getInstance("PKIX").build(parameters);
         } catch (CertPathBuilderException e) {
             for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof CertPathValidatorException invalid

@@ -77,6 +77,19 @@ class ClientCertificateAuthorityTest {
     }
 
     @Test
+    void theAuthoritiesAreCheckedAsOpenSslChecksThem() {
+        TestCertificates forServers = root.intermediate("CN=Servers Only", KeyPurposeId.id_kp_serverAuth);
+        TestCertificates.Issued frank = forServers.issueClient("CN=frank");
+        assertThat(authority.verify(List.of(frank.certificate(), forServers.ca()), 1, new Date()))
+                .isEqualTo("unsupported certificate purpose");
+        TestCertificates expired = new TestCertificates("CN=Expired Root", Instant.now().minus(Duration.ofDays(30)),
+                Instant.now().minus(Duration.ofDays(1)));
+        ClientCertificateAuthority old = ClientCertificateAuthority.of(expired.caPem(), null);
+        assertThat(old.verify(List.of(expired.issueClient("CN=gina").certificate()), 1, new Date()))
+                .isEqualTo("certificate has expired");
+    }
+
+    @Test
     void aRevocationListRevokes() {
         TestCertificates.Issued carol = root.issueClient("CN=carol");
         TestCertificates.Issued dave = root.issueClient("CN=dave");

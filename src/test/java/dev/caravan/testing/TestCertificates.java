@@ -90,9 +90,13 @@ public final class TestCertificates {
 
     /** A root authority of this name. */
     public TestCertificates(String name) {
+        this(name, Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)));
+    }
+
+    /** A root authority of this name, valid between these times. */
+    public TestCertificates(String name, Instant notBefore, Instant notAfter) {
         caKeys = ecKeys();
-        ca = build(new X500Name(name), caKeys, caKeys, new X500Name(name),
-                Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), true, NO_NAMES, NO_USES);
+        ca = build(new X500Name(name), caKeys, caKeys, new X500Name(name), notBefore, notAfter, true, NO_NAMES, NO_USES);
     }
 
     private TestCertificates(KeyPair caKeys, X509Certificate ca) {
@@ -100,12 +104,12 @@ public final class TestCertificates {
         this.ca = ca;
     }
 
-    /** An intermediate authority of this name, issued by this one. */
-    public TestCertificates intermediate(String name) {
+    /** An intermediate authority of this name, issued by this one, limited to these extended key uses if any. */
+    public TestCertificates intermediate(String name, KeyPurposeId... uses) {
         KeyPair keys = ecKeys();
         return new TestCertificates(keys, build(new X500Name(name), keys, caKeys, issuerName(),
                 Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), true, NO_NAMES,
-                NO_USES));
+                uses));
     }
 
     /** The authority's certificate as PEM, as a Secret's ca.crt holds it. */
