@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -102,13 +103,46 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     good = null;
                 }
             }
-            String fallback = good != null ? " (serving its last valid version)" : " (not served)";
+            String dropped = good == null ? null : authenticationDropped(ingress, goodPolicy);
+            if (dropped != null) {
+                // the version before would serve without what this one asks for: not served rather than let in
+                good = null;
+            }
+            String fallback = good != null ? " (serving its last valid version)" : dropped != null ? " (not served:"
+                    + " it now asks for " + dropped + ", which its last valid version does not)" : " (not served)";
             problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good == null) {
-                return new IngressSelection(ref, null, null, null, List.copyOf(problems), Set.copyOf(secrets),
-                        Set.of(), Set.of());
+                // declined for what it lacks, it stays the last good version, for later edits that ask no more
+                return new IngressSelection(ref, null, null, dropped != null ? previousGood : null,
+                        List.copyOf(problems), Set.copyOf(secrets), Set.of(), Set.of());
             }
             return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+        }
+
+        /**
+         * The authentication an Ingress's annotations ask for that {@code good}, its last valid version's policy,
+         * does not apply, or {@code null}: to fall back to that version would let in whom this one keeps out.
+         */
+        private static String authenticationDropped(Ingress ingress, RoutePolicy good) {
+            Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+            String tls = AnnotationCatalog.PREFIX + "auth-tls-secret";
+            String basic = AnnotationCatalog.PREFIX + "auth-type";
+            String external = AnnotationCatalog.PREFIX + "auth-url";
+            if (asks(annotations, tls) && good.clientCertificates() == null) {
+                return tls;
+            }
+            if (asks(annotations, basic) && good.basicAuth() == null) {
+                return basic;
+            }
+            if (asks(annotations, external) && good.externalAuth() == null) {
+                return external;
+            }
+            return asks(annotations, AnnotationParser.REQUEST_ROUTE) && good.requestRoute() == null
+                    ? AnnotationParser.REQUEST_ROUTE : null;
+        }
+
+        private static boolean asks(Map<String, String> annotations, String name) {
+            return annotations != null && annotations.get(name) != null && !annotations.get(name).isBlank();
         }
 
         private IngressSelection served(ObjectRef ref, ServedIngress served, List<Problem> problems,

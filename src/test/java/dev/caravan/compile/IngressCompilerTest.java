@@ -922,6 +922,16 @@ class IngressCompilerTest {
                         .expect("i.com", "/", "default/foo:80")
                         .expect("j.com", "/", "default/aaa:80")
                         .problem(INVALID, "default/i", "Bogus"),
+                CompilerCase.named("an invalid edit asking for authentication the last good version lacks: not served")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME).rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "auth-type", "basic")
+                                .annotation(NGINX_PREFIX + "auth-secret", "users")
+                                .annotation(NGINX_PREFIX + "auth-realm", "say \"hi\"")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectNotFound(HOST, "/")
+                        .problem(INVALID, "default/i", "auth-realm", "not served", "now asks for",
+                                NGINX_PREFIX + "auth-type"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)
