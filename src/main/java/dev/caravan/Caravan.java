@@ -253,10 +253,11 @@ public final class Caravan {
             source.onSynced(recompiler::requestCompile);
             ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                     options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
-                    options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout());
+                    options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout(),
+                    options.underscoresInHeaders());
             ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                     options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
-                    options.proxyBodySize(), options.hsts(), options.shutdownTimeout());
+                    options.proxyBodySize(), options.hsts(), options.shutdownTimeout(), options.underscoresInHeaders());
             RateLimiters rateLimiters = new RateLimiters();
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
             basicAuthentication = new BasicAuthentication();

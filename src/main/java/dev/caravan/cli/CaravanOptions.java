@@ -335,6 +335,11 @@ public final class CaravanOptions {
         return seconds(Option.PROXY_CONNECT_TIMEOUT);
     }
 
+    /** Whether request headers whose names have an underscore are passed on rather than dropped. */
+    public boolean underscoresInHeaders() {
+        return flag(Option.ENABLE_UNDERSCORES_IN_HEADERS);
+    }
+
     /** The global request body limit in bytes; 0 for none. */
     public long proxyBodySize() {
         return NginxSize.parse(values.get(Option.PROXY_BODY_SIZE));

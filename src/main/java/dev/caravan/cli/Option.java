@@ -76,6 +76,8 @@ public enum Option {
             "seconds an idle pooled connection to a pod is kept (below common pod keep-alive timeouts)"),
     PROXY_BODY_SIZE("proxy-body-size", Type.SIZE, "1m",
             "largest request body proxied (k, m, g; 0 = no limit), unless an Ingress says otherwise"),
+    ENABLE_UNDERSCORES_IN_HEADERS("enable-underscores-in-headers", Type.FLAG, "false",
+            "pass request headers whose names have an underscore (else dropped, as ingress-nginx)"),
     CLIENT_HEADER_TIMEOUT("client-header-timeout", Type.SECONDS, "60",
             "seconds a request head may take to arrive whole before 408"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",

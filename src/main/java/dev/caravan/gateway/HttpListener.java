@@ -47,7 +47,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
-                shared.basicAuthentication());
+                shared.basicAuthentication(), settings.underscoresInHeaders());
         return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
     }
 

@@ -18,25 +18,30 @@ import java.time.Duration;
  * @param hsts                 the {@code Strict-Transport-Security} value sent over HTTPS for hosts with TLS,
  *                             or {@code null} for none
  * @param drainTimeout         how long open requests may take to finish when connections are drained
+ * @param underscoresInHeaders whether request headers whose names have an underscore are passed on; nginx drops
+ *                             them by default, and a CGI-style server reads {@code X_Forwarded_For} as
+ *                             {@code X-Forwarded-For}
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
         Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout,
         Duration clientSendTimeout, int maxCamelBodySize,
         long maxBodySize,
-        int httpsRedirectPort, String hsts, Duration drainTimeout) {
+        int httpsRedirectPort, String hsts, Duration drainTimeout, boolean underscoresInHeaders) {
 
     public static ListenerSettings http(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
             Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, int httpsRedirectPort,
-            Duration drainTimeout) {
+            Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("http", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
-                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout);
+                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout,
+                underscoresInHeaders);
     }
 
     public static ListenerSettings https(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
             Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, String hsts,
-            Duration drainTimeout) {
+            Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("https", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
-                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout);
+                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout,
+                underscoresInHeaders);
     }
 
     public boolean tls() {

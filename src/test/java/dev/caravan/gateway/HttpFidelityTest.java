@@ -65,6 +65,24 @@ class HttpFidelityTest {
     }
 
     @Test
+    void headersWithUnderscoresAreDroppedAsIngressNginxDropsThemUnlessEnabled() throws Exception {
+        String request = "GET /u HTTP/1.1\r\nHost: app.example.com\r\nX_Forwarded_For: 203.0.113.9\r\n"
+                + "x_real_ip: 203.0.113.9\r\nX-Custom-Header: kept\r\n\r\n";
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send(request);
+            assertThat(http.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().headers().names()).noneMatch(name -> name.contains("_"));
+        assertThat(pod.last().headers().get("X-Custom-Header")).isEqualTo("kept");
+        try (CaravanHarness enabled = CaravanHarness.start(manifests, "--enable-underscores-in-headers");
+                RawHttp http = new RawHttp(enabled.httpPort())) {
+            http.send(request);
+            assertThat(http.read(false).status()).isEqualTo(200);
+            assertThat(pod.last().headers().get("X_Forwarded_For")).isEqualTo("203.0.113.9");
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, request.uri()));
         try (RawHttp http = new RawHttp(caravan.httpPort())) {
