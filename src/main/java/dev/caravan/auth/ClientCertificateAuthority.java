@@ -174,7 +174,10 @@ public final class ClientCertificateAuthority {
                     return "certificate revoked";
                 }
             }
-            return "unable to get local issuer certificate";
+            // OpenSSL's words for a certificate that issued itself and is none of the authorities
+            X509Certificate client = chain.get(0);
+            return chain.size() == 1 && client.getSubjectX500Principal().equals(client.getIssuerX500Principal())
+                    ? "self-signed certificate" : "unable to get local issuer certificate";
         } catch (GeneralSecurityException | RuntimeException e) {
             return "unable to verify the certificate";
         }

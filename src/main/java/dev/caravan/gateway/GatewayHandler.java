@@ -327,6 +327,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (match.hostHasTls() && https) {
             hsts = gateway.hsts();
         }
+        PathRule rule = match.rule();
+        if (record != null) {
+            // before any answer, so that the access log names the Ingress of whatever is answered
+            record.rule = rule;
+            record.accessLog = rule == null || rule.policy().accessLog();
+        }
         // as nginx: over TLS the client's certificate is checked before anything else; plain HTTP is first
         // redirected to HTTPS where the host's Ingresses say so
         if (https && refusedCertificate(match, target, request)) {
@@ -350,12 +356,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             requestRead();
             return;
         }
-        PathRule rule = match.rule();
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
-        if (record != null) {
-            record.rule = rule;
-            record.accessLog = policy.accessLog();
-        }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && !https) {

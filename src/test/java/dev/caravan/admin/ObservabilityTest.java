@@ -62,7 +62,8 @@ class ObservabilityTest {
                 Manifests.tlsIngress("shop", "shop.example.test", "/cart", "svc", "shop.example.test", "shop-tls"),
                 Manifests.ingress("down", "down.example.test", "/", "empty"),
                 Manifests.ingress("quiet", "quiet.example.test", "/", "svc", Map.of(NGINX + "enable-access-log", "false")),
-                Manifests.service("slow-svc", slowPod), Manifests.ingress("slow", "slow.example.test", "/", "slow-svc")));
+                Manifests.service("slow-svc", slowPod), Manifests.ingress("slow", "slow.example.test", "/", "slow-svc"),
+                Manifests.ingress("rooted", "rooted.example.test", "/", "svc", Map.of(NGINX + "app-root", "/app"))));
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         capture = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
             @Override
@@ -127,15 +128,28 @@ class ObservabilityTest {
     @Test
     void controllerMetricsDescribeTheTableAndCertificates() throws Exception {
         String metrics = scrape();
-        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(4.0);
+        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(5.0);
         assertThat(value(metrics, "caravan_source_synced", null)).isEqualTo(1.0);
-        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(4.0);
+        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(5.0);
         assertThat(value(metrics, "caravan_compiles_total", null)).isGreaterThanOrEqualTo(1.0);
         assertThat(value(metrics, "nginx_ingress_controller_ssl_expire_time_seconds",
                 "class=\"caravan.dev/ingress-controller\",host=\"shop.example.test\",namespace=\"default\","
                         + "secret_name=\"shop-tls\"")).isEqualTo((double) certificate.certificate().getNotAfter()
                 .toInstant().getEpochSecond());
         assertThat(metrics).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void anAnswerBeforeAnyPolicyStillNamesTheIngressWhoseRuleMatched() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET / HTTP/1.1\r\nHost: rooted.example.test\r\nX-Request-ID: rooted-1\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(302);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("rooted-1")));
+        JsonNode line = new ObjectMapper().readTree(accessLines.stream().filter(l -> l.contains("rooted-1"))
+                .findFirst().orElseThrow());
+        assertThat(line.get("status").asInt()).isEqualTo(302);
+        assertThat(line.get("ingress").asText()).isEqualTo("rooted");
     }
 
     @Test

@@ -38,6 +38,7 @@ class ClientCertificateAuthorityTest {
         TestCertificates other = new TestCertificates("CN=Someone Else");
         assertThat(authority.verify(List.of(other.issueClient("CN=mallory").certificate()), 1, new Date()))
                 .isEqualTo("unable to get local issuer certificate");
+        assertThat(authority.verify(List.of(other.ca()), 1, new Date())).isEqualTo("self-signed certificate");
         TestCertificates.Issued expired = root.issueClient("CN=old", Instant.now().minus(Duration.ofDays(30)),
                 Instant.now().minus(Duration.ofDays(1)), KeyPurposeId.id_kp_clientAuth);
         assertThat(authority.verify(List.of(expired.certificate()), 1, new Date())).isEqualTo("certificate has expired");
