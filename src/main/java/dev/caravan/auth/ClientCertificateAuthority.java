@@ -116,19 +116,36 @@ public final class ClientCertificateAuthority {
         }
         // what a client sends is its choice: no more of it is looked at than a chain within the depth can use
         List<X509Certificate> usable = chain.subList(0, Math.min(chain.size(), depth + 2));
-        Object built = build(usable, depth, now);
-        if (built instanceof String) {
-            return build(usable, -1, now) instanceof String unbounded ? unbounded : "certificate chain too long";
-        }
-        PKIXCertPathBuilderResult path = (PKIXCertPathBuilderResult) built;
-        // OpenSSL checks the authorities too: their validity, and a use for TLS clients where they name uses
-        for (Certificate above : path.getCertPath().getCertificates()) {
-            if (above != client && !forClients((X509Certificate) above)) {
-                return "unsupported certificate purpose";
+        // as OpenSSL prefers an issuer valid now: an expired root beside its renewal (same name, same key) is no
+        // authority for the JDK's builder to stop at
+        Set<TrustAnchor> current = new LinkedHashSet<>();
+        for (TrustAnchor anchor : anchors) {
+            if (validity(anchor.getTrustedCert(), now) == null && forClients(anchor.getTrustedCert())) {
+                current.add(anchor);
             }
         }
+        Object built = current.isEmpty() ? null : build(usable, depth, now, current);
+        if (built instanceof PKIXCertPathBuilderResult path) {
+            // OpenSSL checks the intermediates' uses too
+            for (Certificate above : path.getCertPath().getCertificates()) {
+                if (above != client && !forClients((X509Certificate) above)) {
+                    return "unsupported certificate purpose";
+                }
+            }
+            return null;
+        }
+        if ("certificate revoked".equals(built)) {
+            return "certificate revoked";
+        }
+        // why not: where a path leads with any authority, at any depth
+        Object any = build(usable, -1, now, anchors);
+        if (!(any instanceof PKIXCertPathBuilderResult path)) {
+            return (String) any;
+        }
         X509Certificate authority = path.getTrustAnchor().getTrustedCert();
-        return forClients(authority) ? validity(authority, now) : "unsupported certificate purpose";
+        String expired = validity(authority, now);
+        return expired != null ? expired : !forClients(authority) ? "unsupported certificate purpose"
+                : "certificate chain too long";
     }
 
     private static String validity(X509Certificate certificate, Date now) {
@@ -153,11 +170,11 @@ public final class ClientCertificateAuthority {
     }
 
     /** The path from the client's certificate to an authority, or why none builds. */
-    private Object build(List<X509Certificate> chain, int depth, Date now) {
+    private Object build(List<X509Certificate> chain, int depth, Date now, Set<TrustAnchor> trusted) {
         try {
             X509CertSelector target = new X509CertSelector();
             target.setCertificate(chain.get(0));
-            PKIXBuilderParameters parameters = new PKIXBuilderParameters(anchors, target);
+            PKIXBuilderParameters parameters = new PKIXBuilderParameters(trusted, target);
             // as OpenSSL's verify depth: the intermediates that may stand between the client's certificate and an
             // authority of ca.crt
             parameters.setMaxPathLength(depth);

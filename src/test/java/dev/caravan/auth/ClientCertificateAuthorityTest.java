@@ -88,6 +88,13 @@ class ClientCertificateAuthorityTest {
         ClientCertificateAuthority old = ClientCertificateAuthority.of(expired.caPem(), null);
         assertThat(old.verify(List.of(expired.issueClient("CN=gina").certificate()), 1, new Date()))
                 .isEqualTo("certificate has expired");
+        // beside its renewal (the same name and key), an expired root is passed over, as OpenSSL does
+        TestCertificates renewal = expired.renewed(Instant.now().minus(Duration.ofDays(1)),
+                Instant.now().plus(Duration.ofDays(365)));
+        for (String authorities : List.of(expired.caPem() + renewal.caPem(), renewal.caPem() + expired.caPem())) {
+            assertThat(ClientCertificateAuthority.of(authorities, null)
+                    .verify(List.of(expired.issueClient("CN=hank").certificate()), 1, new Date())).isNull();
+        }
     }
 
     @Test

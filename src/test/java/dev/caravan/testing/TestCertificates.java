@@ -104,6 +104,13 @@ public final class TestCertificates {
         this.ca = ca;
     }
 
+    /** This authority's certificate made anew, with the same name and key, valid between these times. */
+    public TestCertificates renewed(Instant notBefore, Instant notAfter) {
+        X500Name name = issuerName();
+        return new TestCertificates(caKeys, build(name, caKeys, caKeys, name, notBefore, notAfter, true, NO_NAMES,
+                NO_USES));
+    }
+
     /** An intermediate authority of this name, issued by this one, limited to these extended key uses if any. */
     public TestCertificates intermediate(String name, KeyPurposeId... uses) {
         KeyPair keys = ecKeys();
