@@ -80,7 +80,10 @@ final class HostTableBuilder {
         List<IngressRule> rules = served.rules();
         List<HostEntry> namedHosts = new ArrayList<>();
         boolean servesAnyHost = rules.isEmpty();
-        if (rules.isEmpty() && !clientCertificatesAgree(entryFor(null), null, ref, policy)) {
+        if (rules.isEmpty() && policy.clientCertificates() != null && policy.canary() == null) {
+            // a default backend for every host cannot ask every host for certificates, nor be served without them
+            problems.add(Problem.warning(ref, Problem.CONFLICT, "auth-tls cannot protect a defaultBackend for every"
+                    + " host (an Ingress without rules); it is not served"));
             servesAnyHost = false;
         }
         for (IngressRule rule : rules) {

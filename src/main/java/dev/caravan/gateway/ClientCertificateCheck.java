@@ -50,6 +50,10 @@ final class ClientCertificateCheck {
             Map.entry("2.5.4.65", "pseudonym"), Map.entry("2.5.4.15", "businessCategory"),
             Map.entry("2.5.4.17", "postalCode"), Map.entry("2.5.4.41", "name"));
 
+    /** A handshake that asked for a certificate: for the host of {@code serverName}, which asked for {@code asked}. */
+    record Handshake(String serverName, RoutePolicy.ClientCertificates asked) {
+    }
+
     /**
      * A connection's certificate as checked against one host's authorities.
      *
@@ -58,10 +62,6 @@ final class ClientCertificateCheck {
      * @param issuer  its issuer, the same way
      * @param escaped the certificate as URL-escaped PEM, when the host passes it on, else {@code null}
      */
-    /** A handshake that asked for a certificate: for the host of {@code serverName}, which asked for {@code asked}. */
-    record Handshake(String serverName, RoutePolicy.ClientCertificates asked) {
-    }
-
     private record Verified(RoutePolicy.ClientCertificates against, String verify, String subject, String issuer,
             String escaped) {
     }

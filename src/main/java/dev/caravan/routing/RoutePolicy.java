@@ -119,8 +119,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      *
      * @param secret          the Secret of certificate authorities ({@code auth-tls-secret}), in the Ingress's namespace
      * @param verify          {@code auth-tls-verify-client}
-     * @param depth           how many certificates may stand above the client's own up to an authority
-     *                        ({@code auth-tls-verify-depth}, 1)
+     * @param depth           how many intermediates may stand between the client's certificate and an authority, as
+     *                        OpenSSL's verify depth ({@code auth-tls-verify-depth}, 1)
      * @param errorPage       where a request without a good certificate is redirected (302) instead of a 400
      *                        ({@code auth-tls-error-page}), or {@code null}
      * @param passCertificate whether pods get the client's certificate ({@code auth-tls-pass-certificate-to-upstream})

@@ -599,13 +599,17 @@ class IngressCompilerTest {
                                 .rule(HOST, prefix("/d", "root:80")),
                         // its authorities cannot be read: served, but its hosts refuse every request
                         ingress("default/e").annotation(secret, "missing").rule("other.test", prefix("/", "foo:80")),
-                        ingress("default/f").rule("other.test", prefix("/f", "bar:80")))
+                        ingress("default/f").rule("other.test", prefix("/f", "bar:80")),
+                        // a default backend for every host cannot ask every host: not served, nor made everyone's
+                        ingress("default/g").annotation(secret, "clients").defaultBackend("aaa:80"))
                 .expect(HOST, "/b", "default/bar:80")
                 .expect(HOST, "/c", "default/foo:80")
                 .expect(HOST, "/d", "default/root:80")
                 .expect("other.test", "/", "default/foo:80")
                 .problem(WARNING, "default/c", "auth-tls annotations", "default/b", "not served")
-                .problem(WARNING, "default/e", "auth-tls-secret", "default/missing does not exist", "403");
+                .expectNotFound("unknown.test", "/")
+                .problem(WARNING, "default/e", "auth-tls-secret", "default/missing does not exist", "403")
+                .problem(WARNING, "default/g", "defaultBackend for every host", "not served");
         c.run();
         RoutingTable table = c.compile().table();
         RoutePolicy.ClientCertificates asked = table.resolve(HOST, "/").host().clientCertificates();
