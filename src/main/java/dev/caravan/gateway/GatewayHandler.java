@@ -331,12 +331,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (record != null) {
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
-            record.accessLog = rule == null || rule.policy().accessLog();
         }
-        // as nginx: over TLS the client's certificate is checked before anything else; plain HTTP is first
-        // redirected to HTTPS where the host's Ingresses say so
+        // as nginx: over TLS the client's certificate is checked before anything else, under the host's settings
+        // (logged whatever a path's enable-access-log says); plain HTTP is first redirected to HTTPS where the
+        // host's Ingresses say so
         if (https && refusedCertificate(match, target, request)) {
             return;
+        }
+        if (record != null) {
+            record.accessLog = rule == null || rule.policy().accessLog();
         }
         FullHttpResponse appRoot = RoutePolicies.appRoot(match.appRoot(), gateway.scheme(), target, path,
                 keepAlive && requestBodyIsSmall, headRequest);
