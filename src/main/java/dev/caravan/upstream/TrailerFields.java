@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Removes from a message's trailers the fields a trailer may not carry (RFC 9110 §6.5.1): those that
@@ -25,7 +27,10 @@ final class TrailerFields {
         HttpHeaderNames.SET_COOKIE, HttpHeaderNames.AGE, HttpHeaderNames.DATE, HttpHeaderNames.EXPIRES,
         HttpHeaderNames.LOCATION, HttpHeaderNames.RETRY_AFTER, HttpHeaderNames.VARY, HttpHeaderNames.CONTENT_ENCODING,
         HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.CONTENT_RANGE,
-        // what Caravan tells pods of a client's certificate (auth-tls-*): a client's own would pass for it
+        // what Caravan tells pods of the client (X-Forwarded-*, auth-tls-*): a client's own would pass for it
+        AsciiString.cached("x-forwarded-for"), AsciiString.cached("x-forwarded-host"),
+        AsciiString.cached("x-forwarded-port"), AsciiString.cached("x-forwarded-proto"),
+        AsciiString.cached("x-forwarded-prefix"), AsciiString.cached("x-real-ip"),
         AsciiString.cached("ssl-client-verify"), AsciiString.cached("ssl-client-subject-dn"),
         AsciiString.cached("ssl-client-issuer-dn"), AsciiString.cached("ssl-client-cert"),
     };
@@ -42,6 +47,19 @@ final class TrailerFields {
         HopByHopHeaders.strip(trailers);
         for (CharSequence name : FORBIDDEN) {
             trailers.remove(name);
+        }
+        // a CGI-style server reads x_forwarded_for as X-Forwarded-For: as headers, such names are dropped
+        List<String> underscored = null;
+        for (String name : trailers.names()) {
+            if (name.indexOf('_') >= 0) {
+                if (underscored == null) {
+                    underscored = new ArrayList<>(1);
+                }
+                underscored.add(name);
+            }
+        }
+        if (underscored != null) {
+            underscored.forEach(trailers::remove);
         }
     }
 }

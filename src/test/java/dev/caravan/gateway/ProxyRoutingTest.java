@@ -241,6 +241,7 @@ class ProxyRoutingTest {
         try (RawHttp http = new RawHttp(caravan.httpPort())) {
             http.send("POST /cookies HTTP/1.1\r\nHost: shop.example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "2\r\nhi\r\n0\r\nHost: elsewhere.example\r\nContent-Length: 5\r\nAuthorization: Basic eDp5\r\n"
+                    + "X-Forwarded-For: 203.0.113.9\r\nX_Real_IP: 203.0.113.9\r\nssl-client-verify: SUCCESS\r\n"
                     + "X-Checksum: abc\r\n\r\n");
             RawHttp.Response response = http.read(false);
             assertThat(response.status()).isEqualTo(200);
