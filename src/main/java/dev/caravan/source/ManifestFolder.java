@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,7 +51,6 @@ public final class ManifestFolder implements StateSource {
 
     private final Path folder;
     private final ClusterStateStore store;
-    private final Clock clock;
     private final ManifestParser parser = new ManifestParser();
     private final Map<Path, Stamp> stamps = new HashMap<>();
     private final Map<Path, List<HasMetadata>> contents = new HashMap<>();
@@ -61,14 +60,8 @@ public final class ManifestFolder implements StateSource {
     private volatile Runnable onSynced = () -> { };
 
     public ManifestFolder(Path folder, ClusterStateStore store) {
-        this(folder, store, Clock.systemUTC());
-    }
-
-    /** @param clock what gives an object read without a creationTimestamp its time */
-    ManifestFolder(Path folder, ClusterStateStore store, Clock clock) {
         this.folder = folder;
         this.store = store;
-        this.clock = clock;
     }
 
     public Path folder() {
@@ -112,7 +105,6 @@ public final class ManifestFolder implements StateSource {
         }
         if (changed) {
             Map<ObjectKey, HasMetadata> next = collect();
-            stampCreation(next);
             List<Change> changes = diff(inForce, next);
             inForce = next;
             store.apply(changes);
@@ -176,6 +168,7 @@ public final class ManifestFolder implements StateSource {
                 ObjectKey key = ObjectKey.of(object);
                 Path owner = owners.putIfAbsent(key, file);
                 if (owner == null) {
+                    stampCreation(object, key, file);
                     objects.put(key, object);
                 } else {
                     LOG.warn("{}: {} {} is also defined in {}; the definition in {} is used", file,
@@ -187,20 +180,22 @@ public final class ManifestFolder implements StateSource {
     }
 
     /**
-     * As the API server does on create: an object whose manifest gives no creationTimestamp has the time it was
-     * first read, kept while it stays in the folder, so that where two Ingresses contend the older wins here too,
-     * not the one whose name sorts first.
+     * As the API server does on create: an object whose manifest gives no creationTimestamp is given one, so that
+     * where two Ingresses contend the older wins here too, not the one whose name sorts first. It is the time its
+     * file was last written when the object was first read, and it is kept while the object stays: after a restart,
+     * or on another replica reading the same files, the same objects are as old as their files.
      */
-    private void stampCreation(Map<ObjectKey, HasMetadata> next) {
-        String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-        for (Map.Entry<ObjectKey, HasMetadata> entry : next.entrySet()) {
-            ObjectMeta metadata = entry.getValue().getMetadata();
-            if (metadata.getCreationTimestamp() == null || metadata.getCreationTimestamp().isEmpty()) {
-                HasMetadata before = inForce.get(entry.getKey());
-                String created = before == null ? null : before.getMetadata().getCreationTimestamp();
-                metadata.setCreationTimestamp(created == null ? now : created);
-            }
+    private void stampCreation(HasMetadata object, ObjectKey key, Path file) {
+        ObjectMeta metadata = object.getMetadata();
+        if (metadata.getCreationTimestamp() != null && !metadata.getCreationTimestamp().isEmpty()) {
+            return;
         }
+        HasMetadata before = inForce.get(key);
+        String created = before == null ? null : before.getMetadata().getCreationTimestamp();
+        Stamp written = stamps.get(file);
+        metadata.setCreationTimestamp(created != null ? created
+                : Instant.ofEpochMilli(written == null ? 0 : written.modified()).truncatedTo(ChronoUnit.SECONDS)
+                        .toString());
     }
 
     private static List<Change> diff(Map<ObjectKey, HasMetadata> before, Map<ObjectKey, HasMetadata> after) {

@@ -13,10 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -42,22 +39,7 @@ class ManifestFolderTest {
     @BeforeEach
     void setUp() {
         store.addListener(() -> published.add(store.current()));
-        folder = new ManifestFolder(dir, store, new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return clock;
-            }
-        });
+        folder = new ManifestFolder(dir, store);
         log = new LogCapture(ManifestFolder.class);
     }
 
@@ -67,12 +49,13 @@ class ManifestFolderTest {
     }
 
     @Test
-    void anObjectWithoutACreationTimestampHasTheTimeItWasFirstReadAndKeepsIt() throws IOException {
+    void anObjectWithoutACreationTimestampIsAsOldAsItsFileWhenFirstReadAndKeepsIt() throws IOException {
         write("a.yaml", service("zeta", 80));
         folder.scan();
         String zeta = created("zeta");
         assertThat(zeta).isEqualTo(clock.toString());
-        // an edit keeps it; a later object is younger, whatever its name; a manifest's own timestamp stands
+        // the time its file was written; an edit keeps it; a later object is younger, whatever its name; a
+        // manifest's own timestamp stands
         write("a.yaml", service("zeta", 81));
         write("b.yaml", docs(service("alpha", 80), service("given", 80).replace("  name: given\n",
                 "  name: given\n  creationTimestamp: \"2020-01-01T00:00:00Z\"\n")));
@@ -81,6 +64,11 @@ class ManifestFolderTest {
         assertThat(created("zeta")).isEqualTo(zeta);
         assertThat(Instant.parse(created("alpha"))).isAfter(Instant.parse(zeta));
         assertThat(created("given")).isEqualTo("2020-01-01T00:00:00Z");
+        // read again from scratch (a restart, another replica): as old as the files
+        ClusterStateStore again = new ClusterStateStore();
+        new ManifestFolder(dir, again).scan();
+        assertThat(Instant.parse(again.current().get(ResourceKind.SERVICE, new ObjectRef("web", "alpha"))
+                .getMetadata().getCreationTimestamp())).isEqualTo(clock);
     }
 
     private String created(String service) {
