@@ -120,8 +120,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /**
-         * The authentication an Ingress's annotations ask for that {@code good}, its last valid version's policy,
-         * does not apply, or {@code null}: to fall back to that version would let in whom this one keeps out.
+         * The access control (authentication, source ranges) an Ingress's annotations ask for that {@code good}, its
+         * last valid version's policy, does not apply, or {@code null}: to fall back to that version would let in
+         * whom this one keeps out.
          */
         private static String authenticationDropped(Ingress ingress, RoutePolicy good) {
             Map<String, String> annotations = ingress.getMetadata().getAnnotations();
@@ -137,8 +138,16 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (asks(annotations, external) && good.externalAuth() == null) {
                 return external;
             }
-            return asks(annotations, AnnotationParser.REQUEST_ROUTE) && good.requestRoute() == null
-                    ? AnnotationParser.REQUEST_ROUTE : null;
+            if (asks(annotations, AnnotationParser.REQUEST_ROUTE) && good.requestRoute() == null) {
+                return AnnotationParser.REQUEST_ROUTE;
+            }
+            for (String sources : new String[] {"allowlist-source-range", "whitelist-source-range"}) {
+                if (asks(annotations, AnnotationCatalog.PREFIX + sources) && good.allowedSources().isEmpty()) {
+                    return AnnotationCatalog.PREFIX + sources;
+                }
+            }
+            String denied = AnnotationCatalog.PREFIX + "denylist-source-range";
+            return asks(annotations, denied) && good.deniedSources().isEmpty() ? denied : null;
         }
 
         private static boolean asks(Map<String, String> annotations, String name) {

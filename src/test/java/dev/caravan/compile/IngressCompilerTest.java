@@ -936,6 +936,15 @@ class IngressCompilerTest {
                         .expectNotFound(HOST, "/")
                         .problem(INVALID, "default/i", "auth-realm", "not served", "now asks for",
                                 NGINX_PREFIX + "auth-type"),
+                CompilerCase.named("an invalid edit adding a source range the last good version lacks: not served")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME).rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectNotFound(HOST, "/")
+                        .problem(INVALID, "default/i", "proxy-body-size", "now asks for",
+                                NGINX_PREFIX + "allowlist-source-range"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)
