@@ -12,6 +12,7 @@ import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
+import dev.caravan.upstream.UnderscoredHeaders;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -44,7 +45,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AsciiString;
 import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -53,7 +53,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -291,7 +290,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         if (!gateway.underscoresInHeaders()) {
-            dropUnderscored(request.headers());
+            UnderscoredHeaders.drop(request.headers());
         }
         if (!gateway.table().serving()) {
             // the Ingresses are not all read yet: a 404 now could be wrong
@@ -412,27 +411,6 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         proceed(request, match, target, path, options, client);
-    }
-
-    /**
-     * Drops the headers whose names have an underscore, as nginx does unless told otherwise: a CGI-style server
-     * (PHP, WSGI) reads {@code X_Forwarded_For} as the {@code X-Forwarded-For} Caravan sets.
-     */
-    static void dropUnderscored(HttpHeaders headers) {
-        List<CharSequence> underscored = null;
-        Iterator<Map.Entry<CharSequence, CharSequence>> fields = headers.iteratorCharSequence();
-        while (fields.hasNext()) {
-            CharSequence name = fields.next().getKey();
-            if (AsciiString.indexOf(name, '_', 0) >= 0) {
-                if (underscored == null) {
-                    underscored = new ArrayList<>(1);
-                }
-                underscored.add(name);
-            }
-        }
-        if (underscored != null) {
-            underscored.forEach(headers::remove);
-        }
     }
 
     /** Client certificate authentication of the request's host ({@code auth-tls-*}): whether it answered. */

@@ -4,8 +4,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Removes from a message's trailers the fields a trailer may not carry (RFC 9110 §6.5.1): those that
@@ -48,18 +46,7 @@ final class TrailerFields {
         for (CharSequence name : FORBIDDEN) {
             trailers.remove(name);
         }
-        // a CGI-style server reads x_forwarded_for as X-Forwarded-For: as headers, such names are dropped
-        List<String> underscored = null;
-        for (String name : trailers.names()) {
-            if (name.indexOf('_') >= 0) {
-                if (underscored == null) {
-                    underscored = new ArrayList<>(1);
-                }
-                underscored.add(name);
-            }
-        }
-        if (underscored != null) {
-            underscored.forEach(trailers::remove);
-        }
+        // as headers, such names are dropped (a CGI-style server reads x_forwarded_for as X-Forwarded-For)
+        UnderscoredHeaders.drop(trailers);
     }
 }
