@@ -21,14 +21,10 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The certificate authorities of an {@code auth-tls-secret}, read as ingress-nginx reads them: the PEM certificates
@@ -39,9 +35,6 @@ public final class ClientCertificateAuthority {
 
     /** A client certificate's use, when its extendedKeyUsage names any: TLS client authentication, as OpenSSL's. */
     private static final String CLIENT_USE = "1.3.6.1.5.5.7.3.2";
-    private static final Pattern CERTIFICATE = Pattern.compile(
-            "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
-    private static final Pattern REVOCATION_LIST = Pattern.compile("-----BEGIN X509 CRL-----[^-]+-----END X509 CRL-----");
 
     private final List<X509Certificate> authorities;
     private final List<X509CRL> revocations;
@@ -57,13 +50,13 @@ public final class ClientCertificateAuthority {
      * @throws IllegalArgumentException saying what is wrong with the Secret
      */
     public static ClientCertificateAuthority fromSecret(Secret secret) {
-        String certificates = field(secret, "ca.crt");
+        byte[] certificates = SecretData.field(secret, "ca.crt");
         if (certificates == null) {
             throw new IllegalArgumentException("has no key 'ca.crt' (the certificate authorities of client"
                     + " certificates)");
         }
-        String crl = field(secret, "ca.crl");
-        return of(certificates, crl);
+        byte[] crl = SecretData.field(secret, "ca.crl");
+        return of(text(certificates), crl == null ? null : text(crl));
     }
 
     /** @param crl the PEM revocation lists, or {@code null} */
@@ -73,11 +66,11 @@ public final class ClientCertificateAuthority {
         String field = "ca.crt";
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (String block : blocks(CERTIFICATE, certificatesPem)) {
+            for (String block : SecretData.pemBlocks("CERTIFICATE", certificatesPem)) {
                 authorities.add((X509Certificate) factory.generateCertificate(stream(block)));
             }
             field = "ca.crl";
-            for (String block : crl == null ? List.<String>of() : blocks(REVOCATION_LIST, crl)) {
+            for (String block : crl == null ? List.<String>of() : SecretData.pemBlocks("X509 CRL", crl)) {
                 revocations.add((X509CRL) factory.generateCRL(stream(block)));
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -211,34 +204,11 @@ public final class ClientCertificateAuthority {
         return authorities.hashCode();
     }
 
-    private static List<String> blocks(Pattern pattern, String pem) {
-        List<String> blocks = new ArrayList<>();
-        Matcher block = pattern.matcher(pem);
-        while (block.find()) {
-            blocks.add(block.group());
-        }
-        return blocks;
-    }
-
     private static ByteArrayInputStream stream(String block) {
         return new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** A data field as text: {@code stringData} (as written in a manifest) wins over base64 {@code data}. */
-    private static String field(Secret secret, String name) {
-        Map<String, String> plain = secret.getStringData();
-        if (plain != null && plain.get(name) != null) {
-            return plain.get(name);
-        }
-        Map<String, String> data = secret.getData();
-        String encoded = data == null ? null : data.get(name);
-        if (encoded == null || encoded.isBlank()) {
-            return null;
-        }
-        try {
-            return new String(Base64.getMimeDecoder().decode(encoded), StandardCharsets.US_ASCII);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " is not base64: " + e.getMessage());
-        }
+    private static String text(byte[] pem) {
+        return new String(pem, StandardCharsets.US_ASCII);
     }
 }

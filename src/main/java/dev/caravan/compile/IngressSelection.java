@@ -184,19 +184,24 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
             if (certificates != null) {
                 try {
-                    Secret secret = secret("auth-tls-secret", certificates.secret(), read);
-                    try {
-                        policy = policy.withClientCertificates(
-                                certificates.withAuthority(ClientCertificateAuthority.fromSecret(secret)));
-                    } catch (IllegalArgumentException e) {
-                        throw invalidSecret("auth-tls-secret", certificates.secret(), e);
-                    }
+                    policy = policy.withClientCertificates(certificates.withAuthority(authority(certificates, read)));
                 } catch (IllegalArgumentException unreadable) {
                     problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
                             + "; every request for its hosts gets 403 until it can be read"));
                 }
             }
             return policy;
+        }
+
+        /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */
+        private ClientCertificateAuthority authority(RoutePolicy.ClientCertificates certificates,
+                Set<ObjectRef> read) {
+            Secret secret = secret("auth-tls-secret", certificates.secret(), read);
+            try {
+                return ClientCertificateAuthority.fromSecret(secret);
+            } catch (IllegalArgumentException e) {
+                throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+            }
         }
 
         private Secret secret(String annotation, ObjectRef ref, Set<ObjectRef> read) {

@@ -4,6 +4,7 @@ import dev.caravan.routing.BoundedInput;
 import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
+import dev.caravan.upstream.UnderscoredHeaders;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -136,19 +137,7 @@ final class ClientCertificateCheck {
      */
     private static void removeClientsOwn(HttpHeaders headers) {
         headers.remove(VERIFY).remove(SUBJECT).remove(ISSUER).remove(CERTIFICATE);
-        List<String> underscored = null;
-        for (Map.Entry<String, String> header : headers) {
-            String name = header.getKey();
-            if (name.indexOf('_') >= 0 && isOurs(name.replace('_', '-'))) {
-                if (underscored == null) {
-                    underscored = new ArrayList<>(1);
-                }
-                underscored.add(name);
-            }
-        }
-        if (underscored != null) {
-            underscored.forEach(headers::remove);
-        }
+        UnderscoredHeaders.drop(headers, ClientCertificateCheck::isOurs);
     }
 
     private static boolean isOurs(String name) {

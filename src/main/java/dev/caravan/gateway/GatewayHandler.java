@@ -334,7 +334,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // as nginx: over TLS the client's certificate is checked before anything else, under the host's settings
         // (logged whatever a path's enable-access-log says); plain HTTP is first redirected to HTTPS where the
         // host's Ingresses say so
-        if (https && refusedCertificate(match, target, request)) {
+        if (https && refusedCertificate(match, target, request, true)) {
             return;
         }
         if (record != null) {
@@ -369,7 +369,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(redirect, false);
             return;
         }
-        if (!https && refusedCertificate(match, target, request)) {
+        if (!https && refusedCertificate(match, target, request, false)) {
             return;
         }
         cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
@@ -414,15 +414,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     /** Client certificate authentication of the request's host ({@code auth-tls-*}): whether it answered. */
-    private boolean refusedCertificate(RouteMatch match, RequestTarget target, HttpRequest request) {
+    private boolean refusedCertificate(RouteMatch match, RequestTarget target, HttpRequest request, boolean https) {
         RoutePolicy.ClientCertificates certificates = match.host() == null ? null : match.host().clientCertificates();
         if (certificates == null) {
             return false;
         }
         // an HTTP/2 stream's connection is its parent; an HTTP/1 connection's parent is the listening socket
         Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
-        FullHttpResponse answer = ClientCertificateCheck.check(certificates, connection,
-                gateway.scheme().equals("https"), target.host(), request.headers(), keepAlive && requestBodyIsSmall,
+        FullHttpResponse answer = ClientCertificateCheck.check(certificates, connection, https, target.host(), request.headers(), keepAlive && requestBodyIsSmall,
                 headRequest);
         if (answer == null) {
             return false;

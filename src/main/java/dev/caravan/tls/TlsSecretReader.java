@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import dev.caravan.auth.SecretData;
 import dev.caravan.routing.ObjectRef;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayInputStream;
@@ -16,12 +17,8 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.List;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
@@ -38,8 +35,6 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 public final class TlsSecretReader {
 
     static final String TLS_TYPE = "kubernetes.io/tls";
-    private static final Pattern CERTIFICATE_BLOCK = Pattern.compile(
-            "-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
     private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
 
     private final TlsSettings settings;
@@ -80,33 +75,27 @@ public final class TlsSecretReader {
         }
     }
 
-    /** A data field as bytes: {@code stringData} (as written in a manifest) wins over base64 {@code data}. */
+    /** A data field as bytes, which the Secret must have. */
     static byte[] field(Secret secret, String name) throws InvalidCertificateException {
-        Map<String, String> plain = secret.getStringData();
-        if (plain != null && plain.get(name) != null) {
-            return plain.get(name).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes;
+        try {
+            bytes = SecretData.field(secret, name);
+        } catch (IllegalArgumentException notBase64) {
+            throw new InvalidCertificateException(notBase64.getMessage());
         }
-        Map<String, String> data = secret.getData();
-        String encoded = data == null ? null : data.get(name);
-        if (encoded == null || encoded.isBlank()) {
+        if (bytes == null) {
             throw new InvalidCertificateException("has no " + name);
         }
-        try {
-            return Base64.getMimeDecoder().decode(encoded);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidCertificateException(name + " is not base64: " + e.getMessage());
-        }
+        return bytes;
     }
 
     static List<X509Certificate> certificates(String field, byte[] pem) throws InvalidCertificateException {
         List<X509Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            // only the CERTIFICATE blocks: a key pasted into the same file is no part of the chain
-            Matcher block = CERTIFICATE_BLOCK.matcher(new String(pem, StandardCharsets.US_ASCII));
-            while (block.find()) {
+            for (String block : SecretData.pemBlocks("CERTIFICATE", new String(pem, StandardCharsets.US_ASCII))) {
                 chain.add((X509Certificate) factory.generateCertificate(
-                        new ByteArrayInputStream(block.group().getBytes(StandardCharsets.US_ASCII))));
+                        new ByteArrayInputStream(block.getBytes(StandardCharsets.US_ASCII))));
             }
         } catch (GeneralSecurityException e) {
             throw new InvalidCertificateException(field + " is not a PEM certificate chain: " + e.getMessage());

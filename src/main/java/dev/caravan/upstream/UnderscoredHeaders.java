@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Header fields whose names have an underscore, which nginx drops from requests unless told otherwise: a CGI-style
@@ -18,11 +19,16 @@ public final class UnderscoredHeaders {
 
     /** Removes them from {@code headers}. */
     public static void drop(HttpHeaders headers) {
+        drop(headers, dashed -> true);
+    }
+
+    /** Removes those that, spelt with dashes for underscores, {@code spelt} matches. */
+    public static void drop(HttpHeaders headers, Predicate<String> spelt) {
         List<CharSequence> underscored = null;
         Iterator<Map.Entry<CharSequence, CharSequence>> fields = headers.iteratorCharSequence();
         while (fields.hasNext()) {
             CharSequence name = fields.next().getKey();
-            if (AsciiString.indexOf(name, '_', 0) >= 0) {
+            if (AsciiString.indexOf(name, '_', 0) >= 0 && spelt.test(name.toString().replace('_', '-'))) {
                 if (underscored == null) {
                     underscored = new ArrayList<>(1);
                 }
