@@ -1,11 +1,10 @@
 package dev.caravan.gateway;
 
+import dev.caravan.tls.CertificateStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.Mapping;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,11 +17,11 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
 
     private final ListenerSettings settings;
     private final ListenerShared shared;
-    private final Mapping<String, SslContext> certificates;
+    private final CertificateStore certificates;
     private final ChannelGroup connections;
 
     /** @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP */
-    public HttpListener(ListenerSettings settings, ListenerShared shared, Mapping<String, SslContext> certificates) {
+    public HttpListener(ListenerSettings settings, ListenerShared shared, CertificateStore certificates) {
         super(settings.host(), settings.port(), shared.workers(), "listener-" + settings.scheme());
         if (settings.tls() != (certificates != null)) {
             throw new IllegalArgumentException("an HTTPS listener needs certificates, an HTTP one none");

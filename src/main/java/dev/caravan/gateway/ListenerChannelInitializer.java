@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.tls.CertificateStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -12,9 +13,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.Mapping;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,13 +38,13 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
     private final ListenerSettings settings;
     private final Gateway gateway;
-    private final Mapping<String, SslContext> certificates;
+    private final CertificateStore certificates;
     private final ConnectionLimit limit;
     /** {@code null} when nothing observes requests. */
     private final FinishedRequests finished;
 
     /** @param certificates the certificate for each SNI name, or {@code null} for plain HTTP */
-    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, Mapping<String, SslContext> certificates,
+    ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, CertificateStore certificates,
             ConnectionLimit limit) {
         this.settings = settings;
         this.gateway = gateway;

@@ -2,38 +2,63 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.RoutingTable;
+import dev.caravan.tls.CertificateStore;
+import dev.caravan.tls.ServerCertificate;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.Mapping;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The first stage of an HTTPS connection: reads the ClientHello's SNI name and either terminates TLS
  * with that name's certificate, or, for an {@code ssl-passthrough} host, relays the connection
  * undecrypted to one of its pods. Either way it then leaves the pipeline. A host that asks for client
- * certificates ({@code auth-tls-*}) has the handshake ask the client for one.
+ * certificates ({@code auth-tls-*}) has the handshake ask the client for one, naming its authorities.
  */
 final class TlsRouter extends AbstractSniHandler<Object> {
 
-    private final Mapping<String, SslContext> certificates;
+    private final CertificateStore certificates;
     private final Gateway gateway;
 
-    TlsRouter(Mapping<String, SslContext> certificates, Gateway gateway, int maxClientHelloLength,
+    TlsRouter(CertificateStore certificates, Gateway gateway, int maxClientHelloLength,
             long handshakeTimeoutMillis) {
         super(maxClientHelloLength, handshakeTimeoutMillis);
         this.certificates = certificates;
         this.gateway = gateway;
     }
 
+    /** A TLS handshake to make: with this context, asking for these client certificates ({@code null}: none). */
+    private record Termination(SslContext context, RoutePolicy.ClientCertificates asked) {
+    }
+
     @Override
     protected Future<Object> lookup(ChannelHandlerContext ctx, String serverName) {
-        Backend passthrough = gateway.table().get().passthrough(serverName);
-        Object target = passthrough != null ? passthrough : certificates.map(serverName);
-        return ctx.executor().newSucceededFuture(target);
+        RoutingTable table = gateway.table().get();
+        Backend passthrough = table.passthrough(serverName);
+        if (passthrough != null) {
+            return ctx.executor().newSucceededFuture(passthrough);
+        }
+        ServerCertificate certificate = certificates.select(serverName);
+        RoutePolicy.ClientCertificates asked = table.clientCertificates(serverName);
+        if (asked == null || !asked.verify().asks()) {
+            return ctx.executor().newSucceededFuture(new Termination(certificate.context(), null));
+        }
+        if (asked.authority() == null) {
+            // authorities that could not be read: the host answers 403 to everything, and asks on the plain context
+            return ctx.executor().newSucceededFuture(new Termination(certificate.context(), asked));
+        }
+        // the context that names the host's authorities, made off the event loop the first time
+        CompletableFuture<SslContext> asking = certificate.asking().contextFor(asked.authority());
+        Promise<Object> found = ctx.executor().newPromise();
+        asking.whenComplete((context, never) -> found.setSuccess(
+                new Termination(context != null ? context : certificate.context(), asked)));
+        return found;
     }
 
     @Override
@@ -42,14 +67,14 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             relay(ctx, backend);
             return;
         }
-        SslHandler tls = ((SslContext) future.getNow()).newHandler(ctx.alloc());
+        Termination termination = (Termination) future.getNow();
+        SslHandler tls = termination.context().newHandler(ctx.alloc());
         tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-        RoutePolicy.ClientCertificates certificates = gateway.table().get().clientCertificates(serverName);
-        if (certificates != null && certificates.verify().asks()) {
+        if (termination.asked() != null) {
             // asked for, never required here: the gateway checks it per request, as nginx, and answers 400
             tls.engine().setWantClientAuth(true);
             ctx.channel().attr(ClientCertificateCheck.HANDSHAKE).set(
-                    new ClientCertificateCheck.Handshake(serverName, certificates));
+                    new ClientCertificateCheck.Handshake(serverName, termination.asked()));
         }
         ctx.pipeline().replace(this, "tls", tls);
     }

@@ -1,7 +1,5 @@
 package dev.caravan.tls;
 
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.Mapping;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
@@ -14,7 +12,7 @@ import java.util.TreeMap;
  * change, so every handshake sees one consistent set and a rotated Secret takes effect for the next
  * handshake without touching open connections.
  */
-public final class CertificateStore implements Mapping<String, SslContext> {
+public final class CertificateStore {
 
     private record Snapshot(Map<String, ServerCertificate> exact, Map<String, ServerCertificate> wildcard,
             ServerCertificate fallback) {
@@ -61,11 +59,6 @@ public final class CertificateStore implements Mapping<String, SslContext> {
         int dot = name.indexOf('.');
         ServerCertificate wildcard = dot > 0 ? snapshot.wildcard().get(name.substring(dot + 1)) : null;
         return wildcard != null ? wildcard : snapshot.fallback();
-    }
-
-    @Override
-    public SslContext map(String serverName) {
-        return select(serverName).context();
     }
 
     public ServerCertificate fallback() {

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -44,8 +45,9 @@ public final class GeneratedCertificate {
         try {
             generated = new SelfSignedCertificate(NAME, new SecureRandom(), bits,
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), algorithm);
-            return new ServerCertificate(null, settings.serverContext(generated.key(), List.of(generated.cert())),
-                    generated.cert());
+            List<X509Certificate> chain = List.of(generated.cert());
+            return new ServerCertificate(null, settings.serverContext(generated.key(), chain), generated.cert(),
+                    new AskingContexts(settings, generated.key(), chain));
         } catch (CertificateException | SSLException e) {
             throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);
         } finally {

@@ -13,9 +13,11 @@ import java.util.Locale;
  * A certificate the HTTPS listener can present, ready for handshakes.
  *
  * @param secret the Secret it comes from, or {@code null} for the generated default
+ * @param context the context of handshakes that ask for no client certificate
  * @param leaf   the server's own certificate, first of its chain
+ * @param asking the contexts of handshakes for hosts that ask for client certificates
  */
-public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf) {
+public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, AskingContexts asking) {
 
     public Instant notAfter() {
         return leaf.getNotAfter().toInstant();

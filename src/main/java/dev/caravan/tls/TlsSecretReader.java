@@ -58,7 +58,8 @@ public final class TlsSecretReader {
             throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant());
         }
         try {
-            return new ServerCertificate(ref, settings.serverContext(key, chain), leaf);
+            return new ServerCertificate(ref, settings.serverContext(key, chain), leaf,
+                    new AskingContexts(settings, key, chain));
         } catch (SSLException | IllegalArgumentException e) {
             throw new InvalidCertificateException("cannot be served: " + e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.caravan.tls;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.OpenSsl;
@@ -58,21 +59,34 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
         return all;
     }
 
-    /** A server context for one certificate chain under these settings. */
+    /** A server context for one certificate chain under these settings, asking clients for no certificate. */
     public SslContext serverContext(PrivateKey key, List<X509Certificate> chain) throws SSLException {
+        // a client certificate, where a host asks for one on this context (the gateway's fallback when the host's
+        // authorities cannot be read), is taken whatever it is
+        return builder(key, chain).trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+    }
+
+    /**
+     * A server context for one certificate chain under these settings, for hosts that ask clients for certificates of
+     * {@code authorities}: its handshakes ask for one and name those authorities, and take whatever is sent, which
+     * the gateway checks per request, as nginx does. A context of its own also keeps its TLS sessions apart: a
+     * client cannot resume, without a certificate, a session from a host that asked for none.
+     */
+    public SslContext askingServerContext(PrivateKey key, List<X509Certificate> chain,
+            List<X509Certificate> authorities) throws SSLException {
+        return builder(key, chain).trustManager(new NamingTrustManager(authorities)).clientAuth(ClientAuth.OPTIONAL)
+                .build();
+    }
+
+    private SslContextBuilder builder(PrivateKey key, List<X509Certificate> chain) {
         List<String> alpn = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                 : List.of(ApplicationProtocolNames.HTTP_1_1);
         return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                 .sslProvider(SERVER_PROVIDER)
-                // a client certificate, where a host asks for one, is taken whatever it is, and checked per request
-                // against that host's authorities (auth-tls-secret), as nginx does: a 400 the client can read, not
-                // a failed handshake
-                .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .protocols(protocols)
                 .ciphers(withTls13(), SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
-                .build();
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
     }
 }

@@ -15,9 +15,11 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509KeyManager;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -153,8 +155,32 @@ public final class TestCertificates {
         }
     }
 
-    /** A TLS client context that trusts {@code trusted} and presents {@code presented}, with its chain after it. */
+    /**
+     * A TLS client context that trusts {@code trusted} and presents {@code presented}, with its chain after it,
+     * whatever authorities the server names.
+     */
     public static SSLContext clientContext(X509Certificate trusted, Issued presented, X509Certificate... chain) {
+        return clientContext(trusted, presenting(presented, chain));
+    }
+
+    /** A TLS client context that trusts {@code trusted} and presents what {@code keys} hold. */
+    public static SSLContext clientContext(X509Certificate trusted, PresentingKeyManager keys) {
+        return clientContext("TLS", trusted, keys);
+    }
+
+    /** The same, speaking at most {@code protocol} ({@code "TLSv1.2"}, say). */
+    public static SSLContext clientContext(String protocol, X509Certificate trusted, PresentingKeyManager keys) {
+        try {
+            SSLContext context = SSLContext.getInstance(protocol);
+            context.init(new KeyManager[] {keys}, trusting(trusted).getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The keys of a client presenting {@code presented}, with its chain after it. */
+    public static PresentingKeyManager presenting(Issued presented, X509Certificate... chain) {
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
@@ -164,9 +190,7 @@ public final class TestCertificates {
             keys.setKeyEntry("client", presented.keys().getPrivate(), new char[0], presentedChain);
             KeyManagerFactory keyFactory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyFactory.init(keys, new char[0]);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyFactory.getKeyManagers(), trusting(trusted).getTrustManagers(), null);
-            return context;
+            return new PresentingKeyManager((X509KeyManager) keyFactory.getKeyManagers()[0]);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }

@@ -2,10 +2,12 @@ package dev.caravan.tls;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.compile.Problem;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.PresentingKeyManager;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
@@ -15,10 +17,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +84,7 @@ class ClientCertificateAuthTest {
                 // younger, and asking for other certificates on the same host: not served there
                 ingress("mtls-weaker", "mtls.example.test", "/weaker", Map.of(NGINX + "auth-tls-verify-client",
                         "optional"))));
+        write(manifests, "later.yaml", laterIngress(Map.of()));
         // with underscores let through, so that their ssl_client_* spellings must be removed here
         caravan = CaravanHarness.start(manifests, "--enable-underscores-in-headers");
     }
@@ -211,6 +218,51 @@ class ClientCertificateAuthTest {
             assertThat(problem.reason()).isEqualTo(Problem.CONFLICT);
             assertThat(problem.message()).contains("auth-tls", "not served");
         });
+    }
+
+    @Test
+    void theHandshakeNamesTheAuthoritiesOfItsHost() throws Exception {
+        PresentingKeyManager keys = TestCertificates.presenting(alice);
+        SSLContext context = TestCertificates.clientContext(servers.ca(), keys);
+        assertThat(get("mtls.example.test", "mtls.example.test", context, "").status()).isEqualTo(200);
+        // as RFC 2253 writes them: the authorities' names, for a client holding several certificates to choose by
+        assertThat(keys.named()).containsExactly(List.of("CN=Clients Root,O=Example"));
+        // a host that asks for none asks for none
+        assertThat(get("plain.example.test", "plain.example.test", context, "").status()).isEqualTo(200);
+        assertThat(keys.named()).hasSize(1);
+    }
+
+    @Test
+    void aSessionFromBeforeTheHostAskedIsNotResumedWithoutACertificate() throws Exception {
+        SSLContext tls12 = TestCertificates.clientContext("TLSv1.2", servers.ca(), TestCertificates.presenting(alice));
+        byte[] first = sessionAndStatus(tls12, 200).getId();
+        // a host that asks for nothing resumes the session (else this test would show nothing)
+        assertThat(sessionAndStatus(tls12, 200).getId()).isEqualTo(first);
+
+        write(manifests, "later.yaml", laterIngress(Map.of(NGINX + "auth-tls-secret", "clients-ca")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.caravan().lastCompilation().table()
+                .clientCertificates("later.example.test") != null);
+
+        // resumed, the session would carry no certificate: a full handshake asks for one
+        SSLSession asked = sessionAndStatus(tls12, 200);
+        assertThat(asked.getId()).isNotEqualTo(first);
+        assertThat(asked.getLocalCertificates()).isNotNull();
+    }
+
+    /** The TLS session of a GET of later.example.test that answered {@code status}. */
+    private static SSLSession sessionAndStatus(SSLContext context, int status) throws Exception {
+        SSLSocket socket = TlsClient.connect(caravan.httpsPort(), "later.example.test", context);
+        try (RawHttp https = new RawHttp(socket, 20_000)) {
+            https.send("GET / HTTP/1.1\r\nHost: later.example.test\r\n\r\n");
+            RawHttp.Response response = https.read(false);
+            assertThat(response.status()).as(response.text()).isEqualTo(status);
+            return socket.getSession();
+        }
+    }
+
+    private static String laterIngress(Map<String, String> annotations) {
+        return Manifests.withTls(Manifests.ingress("later", "later.example.test", "/", "svc", annotations),
+                "later.example.test", "wild-tls");
     }
 
     private static String ingress(String name, String host, String path, Map<String, String> annotations) {
