@@ -86,7 +86,7 @@ public final class BackendTrustLoader implements CompilationListener {
                 if (builder != null) {
                     builder.protocols("TLSv1.3", "TLSv1.2");
                     if (key != null) {
-                        builder.keyManager(key, chain.toArray(X509Certificate[]::new));
+                        builder.keyManager(key, chain.toArray(X509Certificate[]::new)).keyStoreType(TlsSettings.KEY_STORE_TYPE);
                     }
                 }
             }
