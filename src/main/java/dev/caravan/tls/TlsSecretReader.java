@@ -10,7 +10,6 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
@@ -35,7 +34,6 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 public final class TlsSecretReader {
 
     static final String TLS_TYPE = "kubernetes.io/tls";
-    private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
 
     private final TlsSettings settings;
 
@@ -128,29 +126,15 @@ public final class TlsSecretReader {
         throw new InvalidCertificateException("tls.key holds no private key");
     }
 
-    /** Signs with the key and verifies with the certificate: the one check that holds for every key type. */
     static void checkKeyMatches(PrivateKey key, X509Certificate leaf) throws InvalidCertificateException {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "Ed25519", "EdDSA" -> "Ed25519";
-            case "Ed448" -> "Ed448";
-            default -> throw new InvalidCertificateException("tls.key is a " + key.getAlgorithm()
-                    + " key; Caravan serves RSA, EC and EdDSA keys");
-        };
+        boolean match;
         try {
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(PROBE);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(leaf.getPublicKey());
-            verifier.update(PROBE);
-            if (verifier.verify(signature)) {
-                return;
-            }
-        } catch (GeneralSecurityException mismatch) {
-            // a key of another type than the certificate's: reported below
+            match = KeyPairs.match(key, leaf.getPublicKey());
+        } catch (IllegalArgumentException unserved) {
+            throw new InvalidCertificateException(unserved.getMessage());
+        }
+        if (match) {
+            return;
         }
         throw new InvalidCertificateException("tls.key does not belong to the first certificate of tls.crt ("
                 + leaf.getSubjectX500Principal().getName() + ")");
