@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -35,9 +34,8 @@ public final class ControllerMetrics implements CompilationListener {
     private final Tags controller;
     private final CertificateStore certificates;
     private final RequestMetrics requests;
-    private final MultiGauge certificateExpiry;
+    private final CertificateExpiryGauges certificateExpiry;
     private volatile Compilation last = Compilation.EMPTY;
-    private long certificatesRegistered = -1;
 
     public ControllerMetrics(MeterRegistry registry, Tags controller, CurrentRoutingTable table,
             BooleanSupplier sourceSynced, CertificateStore certificates, RequestMetrics requests) {
@@ -61,8 +59,9 @@ public final class ControllerMetrics implements CompilationListener {
         Gauge.builder("nginx.ingress.controller.config.last.reload.successful", () -> 1).tags(controller)
                 .description("Whether the last configuration change was applied (always 1: Caravan never reloads)")
                 .register(registry);
-        certificateExpiry = MultiGauge.builder("nginx.ingress.controller.ssl.expire.time.seconds")
-                .description("Number of seconds since 1970 to the SSL Certificate expire").register(registry);
+        certificateExpiry = new CertificateExpiryGauges(registry, controller.stream()
+                .filter(tag -> tag.getKey().equals("controller_class")).map(tag -> tag.getValue()).findFirst()
+                .orElse(""));
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -88,20 +87,7 @@ public final class ControllerMetrics implements CompilationListener {
     public List<Problem> compiled(ClusterState state, Compilation compilation) {
         last = compilation;
         requests.retain(compilation.claimed());
-        String controllerClass = controller.stream().filter(tag -> tag.getKey().equals("controller_class"))
-                .map(tag -> tag.getValue()).findFirst().orElse("");
-        long updates = certificates.updates();
-        if (updates == certificatesRegistered) {
-            return List.of();
-        }
-        certificatesRegistered = updates;
-        certificateExpiry.register(certificates.byHost().entrySet().stream()
-                .filter(entry -> entry.getValue().secret() != null)
-                .map(entry -> MultiGauge.Row.of(Tags.of("host", entry.getKey(),
-                        "secret_name", entry.getValue().secret().name(),
-                        "namespace", entry.getValue().secret().namespace(), "class", controllerClass),
-                        entry.getValue().notAfter().getEpochSecond()))
-                .toList(), true);
+        certificateExpiry.update(certificates);
         return List.of();
     }
 

@@ -1,7 +1,7 @@
 package dev.caravan.tls;
 
+import dev.caravan.collect.ShardedMap;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,29 +14,23 @@ import java.util.TreeMap;
  */
 public final class CertificateStore {
 
-    private record Snapshot(Map<String, ServerCertificate> exact, Map<String, ServerCertificate> wildcard,
-            ServerCertificate fallback) {
+    /** @param byHost lower-case names, {@code *.suffix} for wildcards */
+    private record Snapshot(ShardedMap<String, ServerCertificate> byHost, ServerCertificate fallback) {
     }
 
     private volatile Snapshot current;
     private volatile long updates;
 
     public CertificateStore(ServerCertificate fallback) {
-        current = new Snapshot(Map.of(), Map.of(), fallback);
+        current = new Snapshot(ShardedMap.of(), fallback);
     }
 
-    /** Puts a new set in force. @param byHost lower-case names, {@code *.suffix} for wildcards */
+    /**
+     * Puts a new set in force. @param byHost lower-case names, {@code *.suffix} for wildcards; a sharded map is taken
+     * as it is, so that a set differing from the last in a few hosts costs a few shards
+     */
     public void update(Map<String, ServerCertificate> byHost, ServerCertificate fallback) {
-        Map<String, ServerCertificate> exact = new HashMap<>();
-        Map<String, ServerCertificate> wildcard = new HashMap<>();
-        byHost.forEach((host, certificate) -> {
-            if (host.startsWith("*.")) {
-                wildcard.put(host.substring(2), certificate);
-            } else {
-                exact.put(host, certificate);
-            }
-        });
-        current = new Snapshot(Map.copyOf(exact), Map.copyOf(wildcard), fallback);
+        current = new Snapshot(ShardedMap.copyOf(byHost), fallback);
         updates++;
     }
 
@@ -52,12 +46,12 @@ public final class CertificateStore {
             return snapshot.fallback();
         }
         String name = serverName.toLowerCase(Locale.ROOT);
-        ServerCertificate exact = snapshot.exact().get(name);
+        ServerCertificate exact = snapshot.byHost().get(name);
         if (exact != null) {
             return exact;
         }
         int dot = name.indexOf('.');
-        ServerCertificate wildcard = dot > 0 ? snapshot.wildcard().get(name.substring(dot + 1)) : null;
+        ServerCertificate wildcard = dot > 0 ? snapshot.byHost().get("*" + name.substring(dot)) : null;
         return wildcard != null ? wildcard : snapshot.fallback();
     }
 
@@ -65,12 +59,12 @@ public final class CertificateStore {
         return current.fallback();
     }
 
-    /** The certificate of each host that has its own, by host ({@code *.suffix} for wildcards). */
-    public Map<String, ServerCertificate> byHost() {
-        Snapshot snapshot = current;
-        Map<String, ServerCertificate> byHost = new TreeMap<>(snapshot.exact());
-        snapshot.wildcard().forEach((suffix, certificate) -> byHost.put("*." + suffix, certificate));
-        return byHost;
+    /**
+     * The certificate of each host that has its own, by host ({@code *.suffix} for wildcards): the set in force, which
+     * shares with the one before it what a change did not touch.
+     */
+    public ShardedMap<String, ServerCertificate> byHost() {
+        return current.byHost();
     }
 
     /** When each host's certificate expires (its not-after), by host; for metrics and operators. */

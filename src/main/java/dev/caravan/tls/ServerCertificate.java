@@ -15,12 +15,14 @@ import java.util.Locale;
  * @param secret the Secret it comes from, or {@code null} for the generated default
  * @param context the context of handshakes that ask for no client certificate
  * @param leaf   the server's own certificate, first of its chain
+ * @param notAfter when the leaf expires (read once: the JDK decodes it again on every call)
  * @param asking the contexts of handshakes for hosts that ask for client certificates
  */
-public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, AskingContexts asking) {
+public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, Instant notAfter,
+        AskingContexts asking) {
 
-    public Instant notAfter() {
-        return leaf.getNotAfter().toInstant();
+    public ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, AskingContexts asking) {
+        this(secret, context, leaf, leaf.getNotAfter().toInstant(), asking);
     }
 
     /** The DNS names of its subjectAltName, as written. */
