@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import dev.caravan.collect.ShardedMap;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.Problem;
@@ -11,10 +12,10 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,11 @@ public final class CertificateLoader implements CompilationListener {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateLoader.class);
 
     /** A Secret version's outcome: a certificate, or why there is none. */
-    private record Outcome(ServerCertificate certificate, String error) {
+    private record Outcome(Secret secret, ServerCertificate certificate, String error) {
+    }
+
+    /** What a TLS host gets: its own certificate ({@code null}: the default one), and the problem to report. */
+    private record Served(ObjectRef secret, ServerCertificate certificate, Problem problem) {
     }
 
     private final TlsSecretReader reader;
@@ -38,12 +43,18 @@ public final class CertificateLoader implements CompilationListener {
     private final ObjectRef defaultSecret;
     private final ServerCertificate generated;
     private final Clock clock;
-    private Map<Secret, Outcome> parsed = new IdentityHashMap<>();
+    /** The outcome of each Secret some host names, and the hosts that name it. */
+    private final Map<ObjectRef, Outcome> outcomes = new HashMap<>();
+    private final Map<ObjectRef, Set<String>> hostsBySecret = new HashMap<>();
+    private ShardedMap<String, Served> served = ShardedMap.of();
+    private ShardedMap<String, ServerCertificate> certificates = ShardedMap.of();
+    private final Map<String, Problem> problemsByHost = new HashMap<>();
+    private List<Problem> problems = List.of();
+    private ServerCertificate fallback;
     private String defaultProblem;
-    private Map<String, TlsHost> loadedTls;
+    private Map<String, TlsHost> loadedTls = Map.of();
     private ClusterState loadedFrom;
-    private List<Problem> loadedProblems = List.of();
-    private Instant firstExpiry = Instant.MIN;
+    private Instant firstExpiry = Instant.MAX;
 
     /**
      * @param defaultSecret the Secret of the default certificate ({@code --default-ssl-certificate}), or
@@ -59,77 +70,138 @@ public final class CertificateLoader implements CompilationListener {
         this.clock = clock;
     }
 
+    /**
+     * Serves again what changed since the last compilation: the TLS hosts it added, removed or changed, those whose
+     * Secret changed, and those whose certificate has expired since. An edit at 10,000 TLS hosts reads one host, not
+     * 10,000.
+     */
     @Override
     public synchronized List<Problem> compiled(ClusterState state, Compilation compilation) {
-        if (compilation.tls() == loadedTls && loadedFrom != null
-                && state.changedSince(loadedFrom, ResourceKind.SECRET).isEmpty()
-                && clock.instant().isBefore(firstExpiry)) {
-            // the same TLS hosts and Secrets, nothing expired since: what was loaded stands (a change to other
-            // hosts at 10,000 TLS hosts does not read them all again)
-            loadedFrom = state;
-            return loadedProblems;
+        Map<String, TlsHost> tls = compilation.tls();
+        Instant now = clock.instant();
+        Set<String> changed = new HashSet<>();
+        Set<ObjectRef> changedSecrets = new HashSet<>();
+        boolean expired = !now.isBefore(firstExpiry);
+        if (loadedFrom == null) {
+            changed.addAll(tls.keySet());
+        } else {
+            ShardedMap.forEachChangedKey(loadedTls, tls, changed::add);
+            changedSecrets.addAll(state.changedSince(loadedFrom, ResourceKind.SECRET));
         }
-        Map<Secret, Outcome> seen = new IdentityHashMap<>();
-        Map<String, ServerCertificate> byHost = new HashMap<>();
-        Set<Problem> problems = new LinkedHashSet<>();
-        for (TlsHost host : compilation.tls().values()) {
-            if (host.secret() == null) {
-                continue;
-            }
-            Secret secret = state.get(ResourceKind.SECRET, host.secret());
-            if (secret == null) {
-                problems.add(Problem.warning(host.ingress(), Problem.SECRET_NOT_FOUND, "TLS Secret " + host.secret()
-                        + " does not exist (only Secrets of type kubernetes.io/tls are read); " + host.host()
-                        + " gets the default certificate"));
-                continue;
-            }
-            Outcome outcome = outcome(host.secret(), secret, seen);
-            if (host.alias()) {
-                // as ingress-nginx: an alias has its host's certificate only if that is for the alias's name too;
-                // a broken one is its host's to report
-                if (outcome.certificate() != null && outcome.certificate().isFor(host.host())) {
-                    byHost.put(host.host(), outcome.certificate());
+        if (expired) {
+            // a certificate that expired is read again, and refused: its hosts get the default certificate, reported
+            outcomes.forEach((ref, outcome) -> {
+                if (outcome.certificate() != null && !now.isBefore(outcome.certificate().notAfter())) {
+                    changedSecrets.add(ref);
                 }
-            } else if (outcome.certificate() != null) {
-                byHost.put(host.host(), outcome.certificate());
-            } else {
-                problems.add(Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE, "TLS Secret "
-                        + host.secret() + ": " + outcome.error() + "; " + host.host() + " gets the default certificate"));
-            }
+            });
         }
-        ServerCertificate fallback = defaultCertificate(state, seen);
-        store.update(byHost, fallback);
-        parsed = seen;
-        loadedTls = compilation.tls();
+        for (ObjectRef secret : changedSecrets) {
+            changed.addAll(hostsBySecret.getOrDefault(secret, Set.of()));
+            // read again when a host next needs it
+            outcomes.remove(secret);
+        }
+        boolean problemsChanged = false;
+        ShardedMap.Editor<String, Served> servedEditor = served.edit();
+        ShardedMap.Editor<String, ServerCertificate> certificateEditor = certificates.edit();
+        for (String host : changed) {
+            Served was = served.get(host);
+            if (was != null && was.secret() != null) {
+                forget(was.secret(), host);
+            }
+            TlsHost entry = tls.get(host);
+            Served serving = entry == null ? null : serve(entry, state);
+            if (serving == null) {
+                servedEditor.remove(host);
+            } else {
+                servedEditor.put(host, serving);
+            }
+            if (serving != null && serving.certificate() != null) {
+                certificateEditor.put(host, serving.certificate());
+            } else {
+                certificateEditor.remove(host);
+            }
+            Problem problem = serving == null ? null : serving.problem();
+            Problem before = problem == null ? problemsByHost.remove(host) : problemsByHost.put(host, problem);
+            problemsChanged |= !Objects.equals(before, problem);
+        }
+        served = servedEditor.build();
+        certificates = certificateEditor.build();
+        if (fallback == null || changedSecrets.contains(defaultSecret)) {
+            fallback = defaultCertificate(state);
+        }
+        if (expired) {
+            firstExpiry = outcomes.values().stream().filter(outcome -> outcome.certificate() != null)
+                    .map(outcome -> outcome.certificate().notAfter()).min(Instant::compareTo).orElse(Instant.MAX);
+        }
+        if (problemsChanged) {
+            problems = List.copyOf(problemsByHost.values());
+        }
+        if (!changed.isEmpty() || store.fallback() != fallback || loadedFrom == null) {
+            store.update(certificates, fallback);
+        }
+        loadedTls = tls;
         loadedFrom = state;
-        loadedProblems = List.copyOf(problems);
-        firstExpiry = byHost.values().stream().map(ServerCertificate::notAfter).reduce(fallback.notAfter(),
-                (a, b) -> a.isBefore(b) ? a : b);
-        return loadedProblems;
+        return problems;
     }
 
-    /** The Secret's certificate, parsed if this version is new; an expiry since then is noticed too. */
-    private Outcome outcome(ObjectRef ref, Secret secret, Map<Secret, Outcome> seen) {
-        Outcome outcome = seen.get(secret);
-        if (outcome == null) {
-            outcome = parsed.get(secret);
+    /** What {@code host} gets now: its Secret's certificate, or the default one with a problem to report. */
+    private Served serve(TlsHost host, ClusterState state) {
+        if (host.secret() == null) {
+            return new Served(null, null, null);
         }
-        if (outcome != null && outcome.certificate() != null
-                && outcome.certificate().notAfter().isBefore(clock.instant())) {
-            outcome = null;
+        hostsBySecret.computeIfAbsent(host.secret(), ref -> new HashSet<>()).add(host.host());
+        Secret secret = state.get(ResourceKind.SECRET, host.secret());
+        if (secret == null) {
+            return new Served(host.secret(), null, Problem.warning(host.ingress(), Problem.SECRET_NOT_FOUND,
+                    "TLS Secret " + host.secret() + " does not exist (only Secrets of type kubernetes.io/tls are read); "
+                            + host.host() + " gets the default certificate"));
         }
-        if (outcome == null) {
-            try {
-                outcome = new Outcome(reader.read(ref, secret, clock.instant()), null);
-            } catch (InvalidCertificateException e) {
-                outcome = new Outcome(null, e.getMessage());
+        Outcome outcome = outcome(host.secret(), secret);
+        if (host.alias()) {
+            // as ingress-nginx: an alias has its host's certificate only if that is for the alias's name too; a broken
+            // one is its host's to report
+            boolean forAlias = outcome.certificate() != null && outcome.certificate().isFor(host.host());
+            return new Served(host.secret(), forAlias ? outcome.certificate() : null, null);
+        }
+        if (outcome.certificate() != null) {
+            return new Served(host.secret(), outcome.certificate(), null);
+        }
+        return new Served(host.secret(), null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE,
+                "TLS Secret " + host.secret() + ": " + outcome.error() + "; " + host.host()
+                        + " gets the default certificate"));
+    }
+
+    /** {@code host} no longer names {@code secret}: a Secret no host names is let go. */
+    private void forget(ObjectRef secret, String host) {
+        Set<String> hosts = hostsBySecret.get(secret);
+        if (hosts != null && hosts.remove(host) && hosts.isEmpty()) {
+            hostsBySecret.remove(secret);
+            if (!secret.equals(defaultSecret)) {
+                outcomes.remove(secret);
             }
         }
-        seen.put(secret, outcome);
+    }
+
+    /** The Secret's certificate, parsed if this version is new to the loader. */
+    private Outcome outcome(ObjectRef ref, Secret secret) {
+        Outcome outcome = outcomes.get(ref);
+        if (outcome == null || outcome.secret() != secret) {
+            try {
+                outcome = new Outcome(secret, reader.read(ref, secret, clock.instant()), null);
+                Instant expiry = outcome.certificate().notAfter();
+                if (expiry.isBefore(firstExpiry)) {
+                    firstExpiry = expiry;
+                }
+            } catch (InvalidCertificateException e) {
+                outcome = new Outcome(secret, null, e.getMessage());
+            }
+            outcomes.put(ref, outcome);
+        }
         return outcome;
     }
 
-    private ServerCertificate defaultCertificate(ClusterState state, Map<Secret, Outcome> seen) {
+    private ServerCertificate defaultCertificate(ClusterState state) {
         if (defaultSecret == null) {
             return generated;
         }
@@ -139,7 +211,7 @@ public final class CertificateLoader implements CompilationListener {
         if (secret == null) {
             problem = "no such Secret (only Secrets of type kubernetes.io/tls are read)";
         } else {
-            Outcome outcome = outcome(defaultSecret, secret, seen);
+            Outcome outcome = outcome(defaultSecret, secret);
             certificate = outcome.certificate();
             problem = outcome.error();
         }

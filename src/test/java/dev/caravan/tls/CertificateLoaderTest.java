@@ -7,7 +7,9 @@ import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCompiler;
 import dev.caravan.compile.Problem;
 import dev.caravan.state.Change;
+import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
 import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -15,6 +17,10 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +67,72 @@ class CertificateLoaderTest {
         assertThat(store.select("secure.test")).as("an unchanged Secret is not parsed again").isSameAs(secure);
     }
 
+    @Test
+    void aRemovedHostOrSecretAndAnExpiryEachChangeOnlyTheirHosts() {
+        Instant start = Instant.now();
+        Instant[] now = {start};
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        CertificateLoader timed = new CertificateLoader(new TlsSecretReader(TlsSettings.defaults()), store, null,
+                generated, clock);
+        TestCertificates.Issued shortLived = certificates.issue(start.minus(Duration.ofHours(1)),
+                start.plus(Duration.ofHours(1)), TestCertificates.rsaKeys(), "brief.test");
+        ClusterState state = ClusterState.EMPTY.with(List.of(
+                Change.upsert(new IngressClassBuilder().withNewMetadata().withName("caravan").endMetadata()
+                        .withNewSpec().withController(ControllerSettings.DEFAULT_CONTROLLER_CLASS).endSpec().build()),
+                Change.upsert(ingress("a", "a.test", "a-tls")), Change.upsert(secret("a-tls", "a.test")),
+                Change.upsert(ingress("b", "b.test", "b-tls")), Change.upsert(secret("b-tls", "b.test")),
+                Change.upsert(ingress("brief", "brief.test", "brief-tls")),
+                Change.upsert(secret("brief-tls", shortLived))));
+        Compilation compilation = compiler.compile(state, Compilation.EMPTY);
+        assertThat(timed.compiled(state, compilation)).isEmpty();
+        ServerCertificate a = store.select("a.test");
+        ServerCertificate brief = store.select("brief.test");
+        assertThat(List.of(a, store.select("b.test"), brief)).doesNotContain(generated);
+
+        // b's Ingress goes: its host has no certificate of its own any more
+        ClusterState withoutB = state.with(List.of(Change.delete(state.get(ResourceKind.INGRESS,
+                new ObjectRef("default", "b")))));
+        Compilation second = compiler.compile(withoutB, compilation);
+        assertThat(timed.compiled(withoutB, second)).isEmpty();
+        assertThat(store.select("b.test")).isSameAs(generated);
+        assertThat(store.expiries()).containsOnlyKeys("a.test", "brief.test");
+
+        // a's Secret goes: a is warned and gets the default certificate
+        ClusterState withoutSecret = withoutB.with(List.of(Change.delete(withoutB.get(ResourceKind.SECRET,
+                new ObjectRef("default", "a-tls")))));
+        Compilation third = compiler.compile(withoutSecret, second);
+        assertThat(timed.compiled(withoutSecret, third)).singleElement().satisfies(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("a");
+            assertThat(problem.reason()).isEqualTo(Problem.SECRET_NOT_FOUND);
+        });
+        assertThat(store.select("a.test")).isSameAs(generated);
+        assertThat(store.select("brief.test")).isSameAs(brief);
+
+        // brief's certificate expires: with nothing else changed, the next compilation refuses it, and only it
+        now[0] = start.plus(Duration.ofHours(2));
+        assertThat(timed.compiled(withoutSecret, third)).hasSize(2).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("brief");
+            assertThat(problem.reason()).isEqualTo(Problem.INVALID_CERTIFICATE);
+            assertThat(problem.message()).contains("expired");
+        });
+        assertThat(store.select("brief.test")).isSameAs(generated);
+    }
+
     private static Ingress ingress(String name, String host, String secret) {
         IngressBuilder builder = new IngressBuilder().withNewMetadata().withNamespace("default").withName(name)
                 .endMetadata().withNewSpec().withIngressClassName("caravan").addNewRule().withHost(host).endRule()
@@ -72,7 +144,10 @@ class CertificateLoaderTest {
     }
 
     private Secret secret(String name, String host) {
-        TestCertificates.Issued issued = certificates.issue(host);
+        return secret(name, certificates.issue(host));
+    }
+
+    private static Secret secret(String name, TestCertificates.Issued issued) {
         Secret secret = Serialization.unmarshal(TestCertificates.secret(name, issued.certificatePem(), issued.keyPem()),
                 Secret.class);
         secret.getMetadata().setNamespace("default");
