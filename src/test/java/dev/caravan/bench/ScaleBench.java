@@ -4,12 +4,16 @@ import com.sun.net.httpserver.HttpServer;
 import dev.caravan.testing.ClusterObjects;
 import dev.caravan.testing.FreePorts;
 import dev.caravan.testing.MockApiServer;
+import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPathBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackendBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,7 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +85,9 @@ public final class ScaleBench {
         }
     }
 
+    /** Whether each Ingress has a TLS Secret of its own, as with cert-manager's ingress-shim. */
+    private static boolean tls;
+
     private ScaleBench() {
     }
 
@@ -87,6 +96,7 @@ public final class ScaleBench {
                 .mapToInt(Integer::parseInt).toArray();
         int edits = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         String heap = args.length > 2 ? args[2] : "512m";
+        tls = args.length > 3 && args[3].equals("tls");
         // the polls name the Ingress host on a loopback connection, as a client behind DNS would
         System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -150,6 +160,7 @@ public final class ScaleBench {
         for (int i : edited) {
             onA[i] = true;
         }
+        TestCertificates.Issued certificate = tls ? new TestCertificates().issue("*.example.com") : null;
         List<HasMetadata> objects = new ArrayList<>(List.of(ClusterObjects.ingressClass(),
                 ClusterObjects.service("edit-b"), slice("edit-b", b)));
         for (int i = 0; i < count; i++) {
@@ -158,7 +169,16 @@ public final class ScaleBench {
             // unroutable pods for the Ingresses no request goes to: distinct addresses, as in a cluster
             objects.add(slice(name, onA[i] ? a : new InetSocketAddress(
                     "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080)));
-            objects.add(ClusterObjects.ingress(name, host(i), "/", name));
+            Ingress ingress = ClusterObjects.ingress(name, host(i), "/", name);
+            if (tls) {
+                // one certificate, in Secrets of their own: each is read and made ready to serve on its own
+                objects.add(tlsSecret(name + "-tls", certificate));
+                // the edits are polled over plain HTTP
+                ingress.getMetadata().setAnnotations(Map.of("nginx.ingress.kubernetes.io/ssl-redirect", "false"));
+                ingress.getSpec().setTls(List.of(new IngressTLSBuilder().withHosts(host(i)).withSecretName(name + "-tls")
+                        .build()));
+            }
+            objects.add(ingress);
         }
         api.preload(objects);
     }
@@ -184,6 +204,15 @@ public final class ScaleBench {
 
     private static long ownCpuNanos() {
         return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    }
+
+    private static Secret tlsSecret(String name, TestCertificates.Issued certificate) {
+        Base64.Encoder base64 = Base64.getEncoder();
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToData("tls.crt", base64.encodeToString(certificate.certificatePem().getBytes(StandardCharsets.US_ASCII)))
+                .addToData("tls.key", base64.encodeToString(certificate.keyPem().getBytes(StandardCharsets.US_ASCII)))
+                .build();
     }
 
     private static String host(int i) {
@@ -236,7 +265,7 @@ public final class ScaleBench {
             System.out.printf("ready in %.2f s (%.2f s of CPU)%n", readySeconds, readyCpuSeconds);
             try (JMXConnector jmx = JMXConnectorFactory.connect(new JMXServiceURL(
                     "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + jmxPort + "/jmxrmi"),
-                    java.util.Map.of(JMXConnector.CREDENTIALS, new String[] {"bench", JMX_PASSWORD}))) {
+                    Map.of(JMXConnector.CREDENTIALS, new String[] {"bench", JMX_PASSWORD}))) {
                 MBeanServerConnection mbeans = jmx.getMBeanServerConnection();
                 awaitCompilerIdle(mbeans);
                 double heapMiB = heapAfterGc(caravan.pid());
@@ -405,8 +434,8 @@ public final class ScaleBench {
     }
 
     private static void print(List<Result> results, String heap) {
-        System.out.printf("%nCaravan -Xmx%s; change = one Ingress edit written to the API until the first response"
-                + " from the new rule%n", heap);
+        System.out.printf("%nCaravan -Xmx%s%s; change = one Ingress edit written to the API until the first response"
+                + " from the new rule%n", heap, tls ? ", each Ingress with a TLS Secret of its own" : "");
         System.out.println("| N | populate | ready | CPU to ready | heap after GC | full compile (median of " + FULL_COMPILES
                 + ") | edits | change p50 | change p99 | change max | API write p50 / p99 | after the write p50 / p99"
                 + " | compile per edit p50 / p99 |");
