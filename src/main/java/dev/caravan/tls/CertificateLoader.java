@@ -105,12 +105,13 @@ public final class CertificateLoader implements CompilationListener {
         ShardedMap.Editor<String, Served> servedEditor = served.edit();
         ShardedMap.Editor<String, ServerCertificate> certificateEditor = certificates.edit();
         for (String host : changed) {
-            Served was = served.get(host);
-            if (was != null && was.secret() != null) {
-                forget(was.secret(), host);
-            }
             TlsHost entry = tls.get(host);
             Served serving = entry == null ? null : serve(entry, state);
+            Served was = served.get(host);
+            if (was != null && was.secret() != null && (serving == null || !was.secret().equals(serving.secret()))) {
+                // after serving: a Secret the host still names stays read
+                forget(was.secret(), host);
+            }
             if (serving == null) {
                 servedEditor.remove(host);
             } else {

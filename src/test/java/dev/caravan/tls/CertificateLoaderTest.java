@@ -65,6 +65,12 @@ class CertificateLoaderTest {
         assertThat(store.updates()).isGreaterThan(updates);
         assertThat(store.select("missing.test")).isNotSameAs(generated);
         assertThat(store.select("secure.test")).as("an unchanged Secret is not parsed again").isSameAs(secure);
+
+        // a compilation from scratch (the recompile operation) names every host anew, with the same Secrets
+        ServerCertificate missing = store.select("missing.test");
+        assertThat(loader.compiled(withSecret, compiler.compile(withSecret, Compilation.EMPTY))).isEmpty();
+        assertThat(store.select("secure.test")).isSameAs(secure);
+        assertThat(store.select("missing.test")).isSameAs(missing);
     }
 
     @Test
