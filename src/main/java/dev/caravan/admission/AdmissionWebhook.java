@@ -56,7 +56,7 @@ public final class AdmissionWebhook {
         TlsSettings tls = new TlsSettings(settings.tls().protocols(), settings.tls().ciphers(), false);
         WebhookSecret secretReader = new WebhookSecret(new TlsSecretReader(tls), settings.dnsNames());
         ObjectRef secret = new ObjectRef(settings.namespace(), settings.secret());
-        ServingCertificate serving = new ServingCertificate(selfMade(secretReader, settings, clock));
+        ServingCertificate serving = selfMade(secretReader, settings, clock);
         server = new WebhookServer(settings.bindAddress(), settings.port(), serving, workers);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         routes = new AdmissionRoutes(SERVER_BEAN, settings.bindAddress(), settings.port(), new AdmissionReviews(serialization),
@@ -67,10 +67,10 @@ public final class AdmissionWebhook {
     }
 
     /** The certificate served until the Secret is read: made like the Secret's, never stored. */
-    private static ServerCertificate selfMade(WebhookSecret reader, Settings settings, Clock clock) {
+    private static ServingCertificate selfMade(WebhookSecret reader, Settings settings, Clock clock) {
         try {
-            return reader.read(WebhookCertificateAuthority.issue(reader.dnsNames(), clock.instant())
-                    .toSecret(settings.namespace(), settings.secret()), clock.instant()).certificate();
+            return new ServingCertificate(reader.read(WebhookCertificateAuthority.issue(reader.dnsNames(),
+                    clock.instant()).toSecret(settings.namespace(), settings.secret()), clock.instant()).certificate());
         } catch (InvalidCertificateException e) {
             throw new IllegalStateException("the admission webhook's own certificate cannot be served: "
                     + e.getMessage(), e);

@@ -46,18 +46,22 @@ final class TlsRouter extends AbstractSniHandler<Object> {
         }
         ServerCertificate certificate = certificates.select(serverName);
         RoutePolicy.ClientCertificates asked = table.clientCertificates(serverName);
-        if (asked == null || !asked.verify().asks()) {
-            return ctx.executor().newSucceededFuture(new Termination(certificate.context(), null));
+        if (asked != null && !asked.verify().asks()) {
+            asked = null;
         }
-        if (asked.authority() == null) {
-            // authorities that could not be read: the host answers 403 to everything, and asks on the plain context
-            return ctx.executor().newSucceededFuture(new Termination(certificate.context(), asked));
+        // a host whose authorities could not be read answers 403 to everything, and asks on the plain context
+        CompletableFuture<SslContext> context = asked == null || asked.authority() == null
+                ? certificate.contexts().plain() : certificate.contexts().asking(asked.authority());
+        // a certificate the TLS library refuses is not served: its hosts get the default one, as a broken Secret's
+        CompletableFuture<SslContext> served = context.thenCompose(made -> made != null
+                ? CompletableFuture.completedFuture(made) : certificates.fallback().contexts().plain());
+        RoutePolicy.ClientCertificates asking = asked;
+        if (served.isDone()) {
+            return ctx.executor().newSucceededFuture(new Termination(served.join(), asking));
         }
-        // the context that names the host's authorities, made off the event loop the first time
-        CompletableFuture<SslContext> asking = certificate.asking().contextFor(asked.authority());
+        // its context is being made, off the event loop, for the first handshake that needs it
         Promise<Object> found = ctx.executor().newPromise();
-        asking.whenComplete((context, never) -> found.setSuccess(
-                new Termination(context != null ? context : certificate.context(), asked)));
+        served.whenComplete((made, never) -> found.setSuccess(new Termination(made, asking)));
         return found;
     }
 
@@ -68,6 +72,11 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             return;
         }
         Termination termination = (Termination) future.getNow();
+        if (termination.context() == null) {
+            // not even the default certificate can be served
+            ctx.close();
+            return;
+        }
         SslHandler tls = termination.context().newHandler(ctx.alloc());
         tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         if (termination.asked() != null) {

@@ -31,7 +31,7 @@ public final class GeneratedCertificate {
      */
     public static ServerCertificate create(TlsSettings settings) {
         ServerCertificate ecdsa = create(settings, "EC", 256);
-        return ecdsaServesAll(settings, ecdsa.context()) ? ecdsa : create(settings, "RSA", 2048);
+        return ecdsaServesAll(settings, ecdsa.contexts().plain().join()) ? ecdsa : create(settings, "RSA", 2048);
     }
 
     private static boolean ecdsaServesAll(TlsSettings settings, SslContext context) {
@@ -46,8 +46,7 @@ public final class GeneratedCertificate {
             generated = new SelfSignedCertificate(NAME, new SecureRandom(), bits,
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), algorithm);
             List<X509Certificate> chain = List.of(generated.cert());
-            return new ServerCertificate(null, settings.serverContext(generated.key(), chain), generated.cert(),
-                    new AskingContexts(settings, generated.key(), chain));
+            return new ServerCertificate(null, generated.cert(), ServerContexts.madeNow(settings, generated.key(), chain));
         } catch (CertificateException | SSLException e) {
             throw new IllegalStateException("cannot make the default certificate: " + e.getMessage(), e);
         } finally {

@@ -1,7 +1,6 @@
 package dev.caravan.tls;
 
 import dev.caravan.routing.ObjectRef;
-import io.netty.handler.ssl.SslContext;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -13,16 +12,14 @@ import java.util.Locale;
  * A certificate the HTTPS listener can present, ready for handshakes.
  *
  * @param secret the Secret it comes from, or {@code null} for the generated default
- * @param context the context of handshakes that ask for no client certificate
- * @param leaf   the server's own certificate, first of its chain
+ * @param leaf     the server's own certificate, first of its chain
  * @param notAfter when the leaf expires (read once: the JDK decodes it again on every call)
- * @param asking the contexts of handshakes for hosts that ask for client certificates
+ * @param contexts the contexts of its handshakes
  */
-public record ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, Instant notAfter,
-        AskingContexts asking) {
+public record ServerCertificate(ObjectRef secret, X509Certificate leaf, Instant notAfter, ServerContexts contexts) {
 
-    public ServerCertificate(ObjectRef secret, SslContext context, X509Certificate leaf, AskingContexts asking) {
-        this(secret, context, leaf, leaf.getNotAfter().toInstant(), asking);
+    public ServerCertificate(ObjectRef secret, X509Certificate leaf, ServerContexts contexts) {
+        this(secret, leaf, leaf.getNotAfter().toInstant(), contexts);
     }
 
     /** The DNS names of its subjectAltName, as written. */

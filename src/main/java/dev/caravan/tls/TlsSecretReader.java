@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -55,12 +54,8 @@ public final class TlsSecretReader {
         } catch (CertificateNotYetValidException e) {
             throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant());
         }
-        try {
-            return new ServerCertificate(ref, settings.serverContext(key, chain), leaf,
-                    new AskingContexts(settings, key, chain));
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new InvalidCertificateException("cannot be served: " + e.getMessage());
-        }
+        // its TLS contexts are made for the first handshake that needs one
+        return new ServerCertificate(ref, leaf, new ServerContexts(settings, key, chain));
     }
 
     /**

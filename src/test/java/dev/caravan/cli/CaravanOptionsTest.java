@@ -73,7 +73,7 @@ class CaravanOptionsTest {
     @Test
     void aCipherListForTls12KeepsTls13() throws Exception {
         dev.caravan.tls.TlsSettings settings = parse("--ssl-ciphers", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256").tlsSettings();
-        javax.net.ssl.SSLEngine engine = dev.caravan.tls.GeneratedCertificate.create(settings).context()
+        javax.net.ssl.SSLEngine engine = dev.caravan.tls.GeneratedCertificate.create(settings).contexts().plain().join()
                 .newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
         org.assertj.core.api.Assertions.assertThat(engine.getEnabledCipherSuites())
                 .contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")

@@ -1,0 +1,81 @@
+package dev.caravan.tls;
+
+import dev.caravan.auth.ClientCertificateAuthority;
+import io.netty.handler.ssl.SslContext;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One certificate's TLS server contexts, each made off the event loops for the first handshake that needs it: a
+ * context takes a millisecond of a core and 7 KiB of heap and as much native memory, which a certificate read at
+ * start for each of 10,000 TLS hosts, most of them seldom asked for, would spend up front. The plain context asks
+ * clients for no certificate; hosts that ask for client certificates get one per set of authorities, let go with
+ * those authorities once no routing table holds them.
+ */
+public final class ServerContexts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerContexts.class);
+
+    private final TlsSettings settings;
+    private final PrivateKey key;
+    private final List<X509Certificate> chain;
+    private CompletableFuture<SslContext> plain;
+    private final Map<ClientCertificateAuthority, CompletableFuture<SslContext>> byAuthority = new WeakHashMap<>();
+
+    /** Contexts made when first needed. */
+    public ServerContexts(TlsSettings settings, PrivateKey key, List<X509Certificate> chain) {
+        this.settings = settings;
+        this.key = key;
+        this.chain = List.copyOf(chain);
+    }
+
+    /** Contexts whose plain one is made now, on this thread: for certificates in use from the start. */
+    public static ServerContexts madeNow(TlsSettings settings, PrivateKey key, List<X509Certificate> chain)
+            throws SSLException {
+        ServerContexts contexts = new ServerContexts(settings, key, chain);
+        contexts.plain = CompletableFuture.completedFuture(settings.serverContext(key, chain));
+        return contexts;
+    }
+
+    /**
+     * The context asking for no client certificate; {@code null} when it cannot be made (logged once), and another
+     * certificate is to be served.
+     */
+    public synchronized CompletableFuture<SslContext> plain() {
+        if (plain == null) {
+            plain = CompletableFuture.supplyAsync(() -> make(null));
+        }
+        return plain;
+    }
+
+    /**
+     * The context asking for certificates of {@code authority} and naming them; the plain one when it cannot be made
+     * (logged once): handshakes then ask without naming them, and a client offers whichever certificate it has.
+     */
+    public synchronized CompletableFuture<SslContext> asking(ClientCertificateAuthority authority) {
+        // the task holds the certificates, not the authority: the authority is let go when no table holds it
+        List<X509Certificate> named = authority.authorities();
+        return byAuthority.computeIfAbsent(authority, absent -> CompletableFuture.supplyAsync(() -> make(named))
+                .thenCompose(context -> context != null ? CompletableFuture.completedFuture(context) : plain()));
+    }
+
+    /** @param authorities those to ask client certificates of, or {@code null} to ask for none */
+    private SslContext make(List<X509Certificate> authorities) {
+        try {
+            return authorities == null ? settings.serverContext(key, chain)
+                    : settings.askingServerContext(key, chain, authorities);
+        } catch (SSLException | RuntimeException e) {
+            LOG.warn("TLS certificate {}: {}: {}", chain.get(0).getSubjectX500Principal().getName(),
+                    authorities == null ? "cannot be served, its hosts get the default certificate"
+                            : "handshakes cannot name the authorities of client certificates", e.getMessage());
+            return null;
+        }
+    }
+}
