@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
@@ -50,19 +51,26 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             asked = null;
         }
         // a host whose authorities could not be read answers 403 to everything, and asks on the plain context
-        CompletableFuture<SslContext> context = asked == null || asked.authority() == null
-                ? certificate.contexts().plain() : certificate.contexts().asking(asked.authority());
-        // a certificate the TLS library refuses is not served: its hosts get the default one, as a broken Secret's
-        CompletableFuture<SslContext> served = context.thenCompose(made -> made != null
-                ? CompletableFuture.completedFuture(made) : certificates.fallback().contexts().plain());
+        ClientCertificateAuthority authority = asked == null ? null : asked.authority();
+        CompletableFuture<SslContext> context = contextOf(certificate, authority);
         RoutePolicy.ClientCertificates asking = asked;
-        if (served.isDone()) {
-            return ctx.executor().newSucceededFuture(new Termination(served.join(), asking));
+        SslContext ready = context.isDone() && !context.isCompletedExceptionally() ? context.getNow(null) : null;
+        if (ready != null) {
+            return ctx.executor().newSucceededFuture(new Termination(ready, asking));
         }
-        // its context is being made, off the event loop, for the first handshake that needs it
+        // its context is being made, off the event loop, for the first handshake that needs it; a certificate the
+        // TLS library refuses is not served: its hosts get the default one, as a broken Secret's do
         Promise<Object> found = ctx.executor().newPromise();
-        served.whenComplete((made, never) -> found.setSuccess(new Termination(made, asking)));
+        context.handle((made, failed) -> made)
+                .thenCompose(made -> made != null ? CompletableFuture.completedFuture(made)
+                        : contextOf(certificates.fallback(), authority).handle((fallback, failed) -> fallback))
+                .whenComplete((made, never) -> found.setSuccess(new Termination(made, asking)));
         return found;
+    }
+
+    private static CompletableFuture<SslContext> contextOf(ServerCertificate certificate,
+            ClientCertificateAuthority authority) {
+        return authority == null ? certificate.contexts().plain() : certificate.contexts().asking(authority);
     }
 
     @Override
@@ -72,6 +80,10 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             return;
         }
         Termination termination = (Termination) future.getNow();
+        if (ctx.isRemoved()) {
+            // the connection closed while its context was made
+            return;
+        }
         if (termination.context() == null) {
             // not even the default certificate can be served
             ctx.close();

@@ -196,6 +196,9 @@ public final class CertificateLoader implements CompilationListener {
                 }
             } catch (InvalidCertificateException e) {
                 outcome = new Outcome(secret, null, e.getMessage());
+            } catch (RuntimeException e) {
+                // whatever a Secret holds, it costs its own hosts their certificate, never the compilation
+                outcome = new Outcome(secret, null, "cannot be read: " + e);
             }
             outcomes.put(ref, outcome);
         }
@@ -215,6 +218,12 @@ public final class CertificateLoader implements CompilationListener {
             Outcome outcome = outcome(defaultSecret, secret);
             certificate = outcome.certificate();
             problem = outcome.error();
+            // the certificate of last resort is made ready now: if the TLS library refuses it, the generated one
+            // serves, where a handshake could otherwise find no certificate at all
+            if (certificate != null && certificate.contexts().plain().join() == null) {
+                certificate = null;
+                problem = "the TLS library refuses it (see the log)";
+            }
         }
         if (problem != null && !problem.equals(defaultProblem)) {
             LOG.warn("--default-ssl-certificate {}: {}; serving a generated self-signed certificate instead",

@@ -1,5 +1,6 @@
 package dev.caravan.tls;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -11,6 +12,7 @@ import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECParameterSpec;
+import java.security.spec.EllipticCurve;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
@@ -27,7 +29,7 @@ final class KeyPairs {
 
     private static final byte[] PROBE = "caravan key check".getBytes(StandardCharsets.US_ASCII);
     /** The curves in BouncyCastle's form, with the multiples of their generator it keeps; a few named curves. */
-    private static final Map<String, org.bouncycastle.jce.spec.ECParameterSpec> CURVES = new ConcurrentHashMap<>();
+    private static final Map<CurveKey, org.bouncycastle.jce.spec.ECParameterSpec> CURVES = new ConcurrentHashMap<>();
     private static final int MAX_CURVES = 8;
 
     private KeyPairs() {
@@ -35,16 +37,25 @@ final class KeyPairs {
 
     /** @throws IllegalArgumentException for a key of a type Caravan does not serve */
     static boolean match(PrivateKey key, PublicKey certified) {
-        if (key instanceof RSAPrivateKey rsa) {
-            return certified instanceof RSAPublicKey pair && rsa.getModulus().equals(pair.getModulus())
-                    && (!(rsa instanceof RSAPrivateCrtKey crt) || crt.getPublicExponent().equals(pair.getPublicExponent()));
-        }
-        if (key instanceof ECPrivateKey ec) {
-            if (!(certified instanceof ECPublicKey pair)) {
+        if (key instanceof RSAPrivateKey rsa && key.getAlgorithm().equals("RSA")) {
+            if (!(certified instanceof RSAPublicKey pair) || !rsa.getModulus().equals(pair.getModulus())) {
                 return false;
             }
-            ECPoint point = new FixedPointCombMultiplier().multiply(curve(ec.getParams()).getG(), ec.getS()).normalize();
-            return point.getAffineXCoord().toBigInteger().equals(pair.getW().getAffineX())
+            // the CRT parts a key file holds must make the modulus too, else the key signs nothing valid
+            return !(rsa instanceof RSAPrivateCrtKey crt) || crt.getPublicExponent().equals(pair.getPublicExponent())
+                    && crt.getPrimeP().multiply(crt.getPrimeQ()).equals(crt.getModulus());
+        }
+        if (key instanceof ECPrivateKey ec) {
+            if (!(certified instanceof ECPublicKey pair) || !sameCurve(ec.getParams(), pair.getParams())) {
+                return false;
+            }
+            BigInteger scalar = ec.getS();
+            if (scalar.signum() <= 0 || scalar.compareTo(ec.getParams().getOrder()) >= 0) {
+                // no key: its multiple of the generator would be the point at infinity, or another key's
+                return false;
+            }
+            ECPoint point = new FixedPointCombMultiplier().multiply(curve(ec.getParams()).getG(), scalar).normalize();
+            return !point.isInfinity() && point.getAffineXCoord().toBigInteger().equals(pair.getW().getAffineX())
                     && point.getAffineYCoord().toBigInteger().equals(pair.getW().getAffineY());
         }
         String algorithm = switch (key.getAlgorithm()) {
@@ -67,14 +78,26 @@ final class KeyPairs {
         }
     }
 
+    private static boolean sameCurve(ECParameterSpec one, ECParameterSpec other) {
+        return CurveKey.of(one).equals(CurveKey.of(other));
+    }
+
+    /** What makes a curve, each part compared by value (the JDK's specs compare by identity). */
+    private record CurveKey(EllipticCurve curve, java.security.spec.ECPoint generator, BigInteger order, int cofactor) {
+
+        static CurveKey of(ECParameterSpec params) {
+            return new CurveKey(params.getCurve(), params.getGenerator(), params.getOrder(), params.getCofactor());
+        }
+    }
+
     private static org.bouncycastle.jce.spec.ECParameterSpec curve(ECParameterSpec params) {
-        // the JDK's named curves name themselves; their multiples are worth keeping, as most keys are on one curve
-        String name = params.toString();
-        org.bouncycastle.jce.spec.ECParameterSpec curve = CURVES.get(name);
+        // their multiples of the generator are worth keeping, as most keys are on one of a few curves
+        CurveKey key = CurveKey.of(params);
+        org.bouncycastle.jce.spec.ECParameterSpec curve = CURVES.get(key);
         if (curve == null) {
             curve = EC5Util.convertSpec(params);
             if (CURVES.size() < MAX_CURVES) {
-                CURVES.putIfAbsent(name, curve);
+                CURVES.putIfAbsent(key, curve);
             }
         }
         return curve;

@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +27,25 @@ public final class ServerContexts {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerContexts.class);
 
+    /**
+     * Makes the contexts: daemon threads that end when idle. Tasks are one per context to make, so the queue holds at
+     * most the configuration's certificates; its bound is only a backstop.
+     */
+    private static final ThreadPoolExecutor MAKER = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(100_000), runnable -> {
+                Thread thread = new Thread(runnable, "caravan-tls-contexts");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    static {
+        MAKER.allowCoreThreadTimeOut(true);
+    }
+
     private final TlsSettings settings;
     private final PrivateKey key;
     private final List<X509Certificate> chain;
-    private CompletableFuture<SslContext> plain;
+    private volatile CompletableFuture<SslContext> plain;
     private final Map<ClientCertificateAuthority, CompletableFuture<SslContext>> byAuthority = new WeakHashMap<>();
 
     /** Contexts made when first needed. */
@@ -48,11 +67,17 @@ public final class ServerContexts {
      * The context asking for no client certificate; {@code null} when it cannot be made (logged once), and another
      * certificate is to be served.
      */
-    public synchronized CompletableFuture<SslContext> plain() {
-        if (plain == null) {
-            plain = CompletableFuture.supplyAsync(() -> make(null));
+    public CompletableFuture<SslContext> plain() {
+        CompletableFuture<SslContext> made = plain;
+        if (made != null) {
+            return made;
         }
-        return plain;
+        synchronized (this) {
+            if (plain == null) {
+                plain = make(null);
+            }
+            return plain;
+        }
     }
 
     /**
@@ -60,22 +85,36 @@ public final class ServerContexts {
      * (logged once): handshakes then ask without naming them, and a client offers whichever certificate it has.
      */
     public synchronized CompletableFuture<SslContext> asking(ClientCertificateAuthority authority) {
-        // the task holds the certificates, not the authority: the authority is let go when no table holds it
-        List<X509Certificate> named = authority.authorities();
-        return byAuthority.computeIfAbsent(authority, absent -> CompletableFuture.supplyAsync(() -> make(named))
-                .thenCompose(context -> context != null ? CompletableFuture.completedFuture(context) : plain()));
+        // kept under the authority the routing table holds now: an equal one read again (each Ingress edit reads
+        // it again) must not let the context, and its TLS sessions, go with the older copy
+        CompletableFuture<SslContext> made = byAuthority.remove(authority);
+        if (made == null) {
+            made = make(authority.authorities()).thenCompose(context -> context != null
+                    ? CompletableFuture.completedFuture(context) : plain());
+        }
+        byAuthority.put(authority, made);
+        return made;
     }
 
-    /** @param authorities those to ask client certificates of, or {@code null} to ask for none */
-    private SslContext make(List<X509Certificate> authorities) {
+    /**
+     * @param authorities those to ask client certificates of, or {@code null} to ask for none; the task holds them,
+     *                    not their authority, which is let go when no table holds it
+     */
+    private CompletableFuture<SslContext> make(List<X509Certificate> authorities) {
         try {
-            return authorities == null ? settings.serverContext(key, chain)
-                    : settings.askingServerContext(key, chain, authorities);
-        } catch (SSLException | RuntimeException e) {
-            LOG.warn("TLS certificate {}: {}: {}", chain.get(0).getSubjectX500Principal().getName(),
-                    authorities == null ? "cannot be served, its hosts get the default certificate"
-                            : "handshakes cannot name the authorities of client certificates", e.getMessage());
-            return null;
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return authorities == null ? settings.serverContext(key, chain)
+                            : settings.askingServerContext(key, chain, authorities);
+                } catch (SSLException | RuntimeException e) {
+                    LOG.warn("TLS certificate {}: {}: {}", chain.get(0).getSubjectX500Principal().getName(),
+                            authorities == null ? "cannot be served, its hosts get the default certificate"
+                                    : "handshakes cannot name the authorities of client certificates", e.getMessage());
+                    return null;
+                }
+            }, MAKER);
+        } catch (RejectedExecutionException full) {
+            return CompletableFuture.completedFuture(null);
         }
     }
 }

@@ -127,6 +127,9 @@ public final class TlsSecretReader {
             match = KeyPairs.match(key, leaf.getPublicKey());
         } catch (IllegalArgumentException unserved) {
             throw new InvalidCertificateException(unserved.getMessage());
+        } catch (RuntimeException broken) {
+            // a key no library can make sense of is no key of this certificate
+            match = false;
         }
         if (match) {
             return;

@@ -10,6 +10,8 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -44,9 +46,10 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
     /**
      * The key store a context's key passes through on its way in. PKCS#12, Netty's default, encrypts the key there
      * and decrypts it again with 10,000 rounds of PBKDF2 each way: a context took 10 ms of a core, 100 s for 10,000
-     * TLS Secrets. JKS's protection of it takes a few microseconds.
+     * TLS Secrets. JKS's protection of it takes a few microseconds. A JVM without JKS (FIPS-restricted ones) keeps
+     * its own default.
      */
-    static final String KEY_STORE_TYPE = "JKS";
+    static final String KEY_STORE_TYPE = keyStoreType();
 
     public TlsSettings {
         protocols = List.copyOf(protocols);
@@ -55,6 +58,15 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
 
     public static TlsSettings defaults() {
         return new TlsSettings(DEFAULT_PROTOCOLS, DEFAULT_CIPHERS, true);
+    }
+
+    private static String keyStoreType() {
+        try {
+            KeyStore.getInstance("JKS");
+            return "JKS";
+        } catch (KeyStoreException unavailable) {
+            return KeyStore.getDefaultType();
+        }
     }
 
     private List<String> withTls13() {

@@ -2,7 +2,6 @@ package dev.caravan.tls;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.caravan.compile.Problem;
 import dev.caravan.testing.CaravanHarness;
@@ -17,14 +16,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -233,15 +235,39 @@ class ClientCertificateAuthTest {
     }
 
     @Test
+    void aClientThatChoosesByTheNamedAuthoritiesSendsNoneTheyDidNotIssue() throws Exception {
+        // the JDK's own key manager, as browsers, offers only a certificate of an authority the server names
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("mallory", mallory.keys().getPrivate(), new char[0],
+                new X509Certificate[] {mallory.certificate()});
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, new char[0]);
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("ca", servers.ca());
+        trust.init(trusted);
+        SSLContext browser = SSLContext.getInstance("TLS");
+        browser.init(factory.getKeyManagers(), trust.getTrustManagers(), null);
+        RawHttp.Response response = get("mtls.example.test", "mtls.example.test", browser, "");
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.text()).contains("no required SSL certificate was sent");
+    }
+
+    @Test
     void aSessionFromBeforeTheHostAskedIsNotResumedWithoutACertificate() throws Exception {
+        // as the suite left it, should this test run again
+        write(manifests, "later.yaml", laterIngress(Map.of()));
+        caravan.awaitResponse("later.example.test", "/", response -> response.status() == 200);
         SSLContext tls12 = TestCertificates.clientContext("TLSv1.2", servers.ca(), TestCertificates.presenting(alice));
         byte[] first = sessionAndStatus(tls12, 200).getId();
         // a host that asks for nothing resumes the session (else this test would show nothing)
         assertThat(sessionAndStatus(tls12, 200).getId()).isEqualTo(first);
 
         write(manifests, "later.yaml", laterIngress(Map.of(NGINX + "auth-tls-secret", "clients-ca")));
-        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.caravan().lastCompilation().table()
-                .clientCertificates("later.example.test") != null);
+        // the listeners' table asks now: plain HTTP, which carries no certificate, is refused
+        caravan.awaitResponse("later.example.test", "/", response -> response.status() == 400);
 
         // resumed, the session would carry no certificate: a full handshake asks for one
         SSLSession asked = sessionAndStatus(tls12, 200);
@@ -261,7 +287,9 @@ class ClientCertificateAuthTest {
     }
 
     private static String laterIngress(Map<String, String> annotations) {
-        return Manifests.withTls(Manifests.ingress("later", "later.example.test", "/", "svc", annotations),
+        Map<String, String> all = new HashMap<>(annotations);
+        all.put(NGINX + "ssl-redirect", "false");
+        return Manifests.withTls(Manifests.ingress("later", "later.example.test", "/", "svc", all),
                 "later.example.test", "wild-tls");
     }
 

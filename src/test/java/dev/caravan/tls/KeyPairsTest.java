@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigInteger;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPrivateKeySpec;
+import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +29,21 @@ class KeyPairsTest {
         }
         // the same scalar on another curve is another key
         assertThat(KeyPairs.match(ec("secp256r1").getPrivate(), ec("secp384r1").getPublic())).isFalse();
+    }
+
+    @Test
+    void aScalarThatIsNoKeyMatchesNothingAndThrowsNothing() throws Exception {
+        KeyPair pair = ec("secp256r1");
+        ECParameterSpec curve = ((ECPrivateKey) pair.getPrivate()).getParams();
+        KeyFactory factory = KeyFactory.getInstance("EC");
+        for (BigInteger scalar : new BigInteger[] {curve.getOrder(), curve.getOrder().add(BigInteger.ONE)}) {
+            PrivateKey degenerate = factory.generatePrivate(new ECPrivateKeySpec(scalar, curve));
+            assertThat(KeyPairs.match(degenerate, pair.getPublic())).as(scalar.toString(16)).isFalse();
+        }
+        // 1 is a key, whose public key is the generator: n + 1, the same multiple, is refused above all the same
+        PrivateKey one = factory.generatePrivate(new ECPrivateKeySpec(BigInteger.ONE, curve));
+        assertThat(KeyPairs.match(one, factory.generatePublic(new ECPublicKeySpec(curve.getGenerator(), curve))))
+                .isTrue();
     }
 
     @Test
@@ -43,6 +64,9 @@ class KeyPairsTest {
         assertThat(KeyPairs.match(ed.getPrivate(), ec.getPublic())).isFalse();
         assertThat(KeyPairs.match(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate(),
                 ed.getPublic())).isFalse();
+        KeyPair pss = KeyPairGenerator.getInstance("RSASSA-PSS").generateKeyPair();
+        assertThatThrownBy(() -> KeyPairs.match(pss.getPrivate(), pss.getPublic()))
+                .hasMessageContaining("Caravan serves RSA, EC and EdDSA keys");
         KeyPair dsa = KeyPairGenerator.getInstance("DSA").generateKeyPair();
         assertThatThrownBy(() -> KeyPairs.match(dsa.getPrivate(), dsa.getPublic()))
                 .hasMessageContaining("Caravan serves RSA, EC and EdDSA keys");
