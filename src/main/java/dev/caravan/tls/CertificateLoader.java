@@ -90,16 +90,18 @@ public final class CertificateLoader implements CompilationListener {
         }
         if (expired) {
             // a certificate that expired is read again, and refused: its hosts get the default certificate, reported
-            outcomes.forEach((ref, outcome) -> {
-                if (outcome.certificate() != null && !now.isBefore(outcome.certificate().notAfter())) {
-                    changedSecrets.add(ref);
+            outcomes.entrySet().removeIf(entry -> {
+                ServerCertificate certificate = entry.getValue().certificate();
+                boolean gone = certificate != null && !now.isBefore(certificate.notAfter());
+                if (gone) {
+                    changedSecrets.add(entry.getKey());
                 }
+                return gone;
             });
         }
+        // their hosts are served again; a Secret is read again only if it is another version (see outcome)
         for (ObjectRef secret : changedSecrets) {
             changed.addAll(hostsBySecret.getOrDefault(secret, Set.of()));
-            // read again when a host next needs it
-            outcomes.remove(secret);
         }
         boolean problemsChanged = false;
         ShardedMap.Editor<String, Served> servedEditor = served.edit();
@@ -187,7 +189,7 @@ public final class CertificateLoader implements CompilationListener {
     /** The Secret's certificate, parsed if this version is new to the loader. */
     private Outcome outcome(ObjectRef ref, Secret secret) {
         Outcome outcome = outcomes.get(ref);
-        if (outcome == null || outcome.secret() != secret) {
+        if (outcome == null || !sameVersion(outcome.secret(), secret)) {
             try {
                 outcome = new Outcome(secret, reader.read(ref, secret, clock.instant()), null);
                 Instant expiry = outcome.certificate().notAfter();
@@ -203,6 +205,20 @@ public final class CertificateLoader implements CompilationListener {
             outcomes.put(ref, outcome);
         }
         return outcome;
+    }
+
+    /**
+     * Whether two Secret objects are one version: the same object, or, after a relist decoded them all again, the
+     * same uid and resourceVersion (manifests have neither, and are read again).
+     */
+    private static boolean sameVersion(Secret read, Secret now) {
+        if (read == now) {
+            return true;
+        }
+        String version = now.getMetadata().getResourceVersion();
+        String uid = now.getMetadata().getUid();
+        return version != null && uid != null && version.equals(read.getMetadata().getResourceVersion())
+                && uid.equals(read.getMetadata().getUid());
     }
 
     private ServerCertificate defaultCertificate(ClusterState state) {

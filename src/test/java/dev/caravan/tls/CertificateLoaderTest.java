@@ -12,6 +12,7 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder;
@@ -71,6 +72,31 @@ class CertificateLoaderTest {
         assertThat(loader.compiled(withSecret, compiler.compile(withSecret, Compilation.EMPTY))).isEmpty();
         assertThat(store.select("secure.test")).isSameAs(secure);
         assertThat(store.select("missing.test")).isSameAs(missing);
+    }
+
+    @Test
+    void aSecretDecodedAgainAsTheSameVersionIsNotReadAgain() {
+        Secret secret = secret("secure-tls", "secure.test");
+        secret.getMetadata().setUid("uid-1");
+        secret.getMetadata().setResourceVersion("7");
+        ClusterState state = ClusterState.EMPTY.with(List.of(
+                Change.upsert(new IngressClassBuilder().withNewMetadata().withName("caravan").endMetadata()
+                        .withNewSpec().withController(ControllerSettings.DEFAULT_CONTROLLER_CLASS).endSpec().build()),
+                Change.upsert(ingress("secure", "secure.test", "secure-tls")), Change.upsert(secret)));
+        Compilation compilation = compiler.compile(state, Compilation.EMPTY);
+        loader.compiled(state, compilation);
+        ServerCertificate read = store.select("secure.test");
+
+        // a relist: every object decoded anew, the same versions
+        ClusterState relisted = state.with(List.of(Change.upsert(new SecretBuilder(secret).build())));
+        assertThat(relisted.<Secret>get(ResourceKind.SECRET, new ObjectRef("default", "secure-tls"))).isNotSameAs(secret);
+        loader.compiled(relisted, compiler.compile(relisted, compilation));
+        assertThat(store.select("secure.test")).isSameAs(read);
+
+        Secret next = new SecretBuilder(secret).editMetadata().withResourceVersion("8").endMetadata().build();
+        ClusterState edited = relisted.with(List.of(Change.upsert(next)));
+        loader.compiled(edited, compiler.compile(edited, compilation));
+        assertThat(store.select("secure.test")).isNotSameAs(read).isNotSameAs(generated);
     }
 
     @Test
