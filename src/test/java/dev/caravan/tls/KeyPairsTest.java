@@ -64,12 +64,15 @@ class KeyPairsTest {
         assertThat(KeyPairs.match(ed.getPrivate(), ec.getPublic())).isFalse();
         assertThat(KeyPairs.match(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate(),
                 ed.getPublic())).isFalse();
+        KeyPair ed448 = KeyPairGenerator.getInstance("Ed448").generateKeyPair();
+        assertThatThrownBy(() -> KeyPairs.match(ed448.getPrivate(), ed448.getPublic()))
+                .hasMessage("tls.key is a Ed448 key; Caravan serves RSA, EC and Ed25519 keys");
         KeyPair pss = KeyPairGenerator.getInstance("RSASSA-PSS").generateKeyPair();
         assertThatThrownBy(() -> KeyPairs.match(pss.getPrivate(), pss.getPublic()))
-                .hasMessageContaining("Caravan serves RSA, EC and EdDSA keys");
+                .hasMessageContaining("Caravan serves RSA, EC and Ed25519 keys");
         KeyPair dsa = KeyPairGenerator.getInstance("DSA").generateKeyPair();
         assertThatThrownBy(() -> KeyPairs.match(dsa.getPrivate(), dsa.getPublic()))
-                .hasMessageContaining("Caravan serves RSA, EC and EdDSA keys");
+                .hasMessageContaining("Caravan serves RSA, EC and Ed25519 keys");
     }
 
     private static KeyPair ec(String curve) throws Exception {
