@@ -29,7 +29,7 @@ final class ServingCertificate {
 
     /** @throws InvalidCertificateException when its context cannot be made; the certificate in use stays */
     void install(ServerCertificate certificate) throws InvalidCertificateException {
-        SslContext context = certificate.contexts().plain().join();
+        SslContext context = certificate.contexts().plainNow();
         if (context == null) {
             throw new InvalidCertificateException("cannot be served by the TLS library (see the log)");
         }

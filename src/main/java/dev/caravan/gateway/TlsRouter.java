@@ -15,6 +15,8 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The first stage of an HTTPS connection: reads the ClientHello's SNI name and either terminates TLS
@@ -23,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * certificates ({@code auth-tls-*}) has the handshake ask the client for one, naming its authorities.
  */
 final class TlsRouter extends AbstractSniHandler<Object> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsRouter.class);
 
     private final CertificateStore certificates;
     private final Gateway gateway;
@@ -61,7 +65,12 @@ final class TlsRouter extends AbstractSniHandler<Object> {
         // its context is being made, off the event loop, for the first handshake that needs it; a certificate the
         // TLS library refuses is not served: its hosts get the default one, as a broken Secret's do
         Promise<Object> found = ctx.executor().newPromise();
-        context.handle((made, failed) -> made)
+        context.handle((made, failed) -> {
+                    if (failed != null) {
+                        LOG.warn("TLS context for {} failed: {}", serverName, failed.toString());
+                    }
+                    return made;
+                })
                 .thenCompose(made -> made != null ? CompletableFuture.completedFuture(made)
                         : contextOf(certificates.fallback(), authority).handle((fallback, failed) -> fallback))
                 .whenComplete((made, never) -> found.setSuccess(new Termination(made, asking)));
@@ -80,7 +89,7 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             return;
         }
         Termination termination = (Termination) future.getNow();
-        if (ctx.isRemoved()) {
+        if (ctx.isRemoved() || !ctx.channel().isActive()) {
             // the connection closed while its context was made
             return;
         }

@@ -24,14 +24,24 @@ import org.slf4j.LoggerFactory;
  * Turns the TLS hosts of each compilation into the {@link CertificateStore}'s certificates. A host
  * whose Secret is missing or cannot be served gets the default certificate, and the Ingress naming it
  * a Warning with the reason; other hosts are unaffected. Each Secret version is parsed once: the
- * result is kept while the same Secret object is in the state (a changed Secret is a new object).
+ * result is kept while that version is in the state, until the clock changes it (an expiry, a
+ * certificate becoming valid), which the next compilation notices.
  */
 public final class CertificateLoader implements CompilationListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(CertificateLoader.class);
 
-    /** A Secret version's outcome: a certificate, or why there is none. */
-    private record Outcome(Secret secret, ServerCertificate certificate, String error) {
+    /**
+     * A Secret version's outcome: a certificate, or why there is none.
+     *
+     * @param validFrom when a certificate not valid yet becomes so, or {@code null}
+     */
+    private record Outcome(Secret secret, ServerCertificate certificate, String error, Instant validFrom) {
+
+        /** When the clock alone changes it: the certificate expires, or becomes valid; {@code null} never. */
+        Instant changes() {
+            return certificate != null ? certificate.notAfter() : validFrom;
+        }
     }
 
     /** What a TLS host gets: its own certificate ({@code null}: the default one), and the problem to report. */
@@ -54,6 +64,7 @@ public final class CertificateLoader implements CompilationListener {
     private String defaultProblem;
     private Map<String, TlsHost> loadedTls = Map.of();
     private ClusterState loadedFrom;
+    /** The first time an outcome changes by the clock alone: a certificate expires, or becomes valid. */
     private Instant firstExpiry = Instant.MAX;
 
     /**
@@ -89,19 +100,23 @@ public final class CertificateLoader implements CompilationListener {
             changedSecrets.addAll(state.changedSince(loadedFrom, ResourceKind.SECRET));
         }
         if (expired) {
-            // a certificate that expired is read again, and refused: its hosts get the default certificate, reported
+            // a certificate that expired is read again, and refused; one that was not valid yet is read again, and served
             outcomes.entrySet().removeIf(entry -> {
-                ServerCertificate certificate = entry.getValue().certificate();
-                boolean gone = certificate != null && !now.isBefore(certificate.notAfter());
-                if (gone) {
+                Instant changes = entry.getValue().changes();
+                boolean due = changes != null && !now.isBefore(changes);
+                if (due) {
                     changedSecrets.add(entry.getKey());
                 }
-                return gone;
+                return due;
             });
         }
         // their hosts are served again; a Secret is read again only if it is another version (see outcome)
         for (ObjectRef secret : changedSecrets) {
             changed.addAll(hostsBySecret.getOrDefault(secret, Set.of()));
+            if (state.get(ResourceKind.SECRET, secret) == null) {
+                // deleted: its key is not kept, and one made again is read again
+                outcomes.remove(secret);
+            }
         }
         boolean problemsChanged = false;
         ShardedMap.Editor<String, Served> servedEditor = served.edit();
@@ -134,8 +149,8 @@ public final class CertificateLoader implements CompilationListener {
             fallback = defaultCertificate(state);
         }
         if (expired) {
-            firstExpiry = outcomes.values().stream().filter(outcome -> outcome.certificate() != null)
-                    .map(outcome -> outcome.certificate().notAfter()).min(Instant::compareTo).orElse(Instant.MAX);
+            firstExpiry = outcomes.values().stream().map(Outcome::changes).filter(Objects::nonNull)
+                    .min(Instant::compareTo).orElse(Instant.MAX);
         }
         if (problemsChanged) {
             problems = List.copyOf(problemsByHost.values());
@@ -191,16 +206,17 @@ public final class CertificateLoader implements CompilationListener {
         Outcome outcome = outcomes.get(ref);
         if (outcome == null || !sameVersion(outcome.secret(), secret)) {
             try {
-                outcome = new Outcome(secret, reader.read(ref, secret, clock.instant()), null);
-                Instant expiry = outcome.certificate().notAfter();
-                if (expiry.isBefore(firstExpiry)) {
-                    firstExpiry = expiry;
-                }
+                outcome = new Outcome(secret, reader.read(ref, secret, clock.instant()), null, null);
             } catch (InvalidCertificateException e) {
-                outcome = new Outcome(secret, null, e.getMessage());
+                outcome = new Outcome(secret, null, e.getMessage(), e.validFrom());
             } catch (RuntimeException e) {
                 // whatever a Secret holds, it costs its own hosts their certificate, never the compilation
-                outcome = new Outcome(secret, null, "cannot be read: " + e);
+                outcome = new Outcome(secret, null, "cannot be read: " + (e.getMessage() != null ? e.getMessage()
+                        : e.getClass().getSimpleName()), null);
+            }
+            Instant changes = outcome.changes();
+            if (changes != null && changes.isBefore(firstExpiry)) {
+                firstExpiry = changes;
             }
             outcomes.put(ref, outcome);
         }
@@ -217,8 +233,10 @@ public final class CertificateLoader implements CompilationListener {
         }
         String version = now.getMetadata().getResourceVersion();
         String uid = now.getMetadata().getUid();
+        // the data too: a manifest exported with its uid and resourceVersion may be given other keys
         return version != null && uid != null && version.equals(read.getMetadata().getResourceVersion())
-                && uid.equals(read.getMetadata().getUid());
+                && uid.equals(read.getMetadata().getUid()) && Objects.equals(read.getData(), now.getData())
+                && Objects.equals(read.getStringData(), now.getStringData());
     }
 
     private ServerCertificate defaultCertificate(ClusterState state) {
@@ -236,7 +254,7 @@ public final class CertificateLoader implements CompilationListener {
             problem = outcome.error();
             // the certificate of last resort is made ready now: if the TLS library refuses it, the generated one
             // serves, where a handshake could otherwise find no certificate at all
-            if (certificate != null && certificate.contexts().plain().join() == null) {
+            if (certificate != null && certificate.contexts().plainNow() == null) {
                 certificate = null;
                 problem = "the TLS library refuses it (see the log)";
             }

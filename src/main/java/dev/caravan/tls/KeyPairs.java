@@ -39,7 +39,8 @@ final class KeyPairs {
     /** @throws IllegalArgumentException for a key of a type Caravan does not serve */
     static boolean match(PrivateKey key, PublicKey certified) {
         if (key instanceof RSAPrivateKey rsa && key.getAlgorithm().equals("RSA")) {
-            if (!(certified instanceof RSAPublicKey pair) || !rsa.getModulus().equals(pair.getModulus())) {
+            if (!(certified instanceof RSAPublicKey pair) || !certified.getAlgorithm().equals("RSA")
+                    || !rsa.getModulus().equals(pair.getModulus())) {
                 return false;
             }
             // the CRT parts a key file holds must make the modulus too, else the key signs nothing valid

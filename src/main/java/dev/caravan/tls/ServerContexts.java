@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,10 @@ public final class ServerContexts {
      * Makes the contexts: daemon threads that end when idle. Tasks are one per context to make, so the queue holds at
      * most the configuration's certificates; its bound is only a backstop.
      */
+    private static final AtomicInteger THREADS = new AtomicInteger();
     private static final ThreadPoolExecutor MAKER = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(100_000), runnable -> {
-                Thread thread = new Thread(runnable, "caravan-tls-contexts");
+                Thread thread = new Thread(runnable, "caravan-tls-contexts-" + THREADS.incrementAndGet());
                 thread.setDaemon(true);
                 return thread;
             });
@@ -65,7 +67,7 @@ public final class ServerContexts {
 
     /**
      * The context asking for no client certificate; {@code null} when it cannot be made (logged once), and another
-     * certificate is to be served.
+     * certificate is to be served. Never completes exceptionally.
      */
     public CompletableFuture<SslContext> plain() {
         CompletableFuture<SslContext> made = plain;
@@ -74,47 +76,86 @@ public final class ServerContexts {
         }
         synchronized (this) {
             if (plain == null) {
-                plain = make(null);
+                CompletableFuture<SslContext> making = new CompletableFuture<>();
+                if (!submit(making, null)) {
+                    return making;
+                }
+                plain = making;
             }
             return plain;
         }
     }
 
     /**
+     * The plain context, made on this thread if it is not made yet (a task already queued for it then finds it made);
+     * {@code null} when it cannot be made. For the thread that needs it at once, not an event loop.
+     */
+    public SslContext plainNow() {
+        CompletableFuture<SslContext> made = plain();
+        if (!made.isDone()) {
+            made.complete(build(null));
+        }
+        return made.join();
+    }
+
+    /**
      * The context asking for certificates of {@code authority} and naming them; the plain one when it cannot be made
      * (logged once): handshakes then ask without naming them, and a client offers whichever certificate it has.
+     * Never completes exceptionally.
      */
     public synchronized CompletableFuture<SslContext> asking(ClientCertificateAuthority authority) {
         // kept under the authority the routing table holds now: an equal one read again (each Ingress edit reads
         // it again) must not let the context, and its TLS sessions, go with the older copy
         CompletableFuture<SslContext> made = byAuthority.remove(authority);
         if (made == null) {
-            made = make(authority.authorities()).thenCompose(context -> context != null
-                    ? CompletableFuture.completedFuture(context) : plain());
+            CompletableFuture<SslContext> making = new CompletableFuture<>();
+            if (!submit(making, authority.authorities())) {
+                return making;
+            }
+            made = making.thenCompose(context -> context != null ? CompletableFuture.completedFuture(context)
+                    : plain());
         }
         byAuthority.put(authority, made);
         return made;
     }
 
     /**
+     * Queues the making of a context; when the queue is full, completes it with {@code null} at once, and returns
+     * false: that is not remembered, and the next handshake tries again.
+     *
      * @param authorities those to ask client certificates of, or {@code null} to ask for none; the task holds them,
      *                    not their authority, which is let go when no table holds it
      */
-    private CompletableFuture<SslContext> make(List<X509Certificate> authorities) {
+    private boolean submit(CompletableFuture<SslContext> making, List<X509Certificate> authorities) {
         try {
-            return CompletableFuture.supplyAsync(() -> {
+            MAKER.execute(() -> {
                 try {
-                    return authorities == null ? settings.serverContext(key, chain)
-                            : settings.askingServerContext(key, chain, authorities);
-                } catch (SSLException | RuntimeException e) {
-                    LOG.warn("TLS certificate {}: {}: {}", chain.get(0).getSubjectX500Principal().getName(),
-                            authorities == null ? "cannot be served, its hosts get the default certificate"
-                                    : "handshakes cannot name the authorities of client certificates", e.getMessage());
-                    return null;
+                    if (!making.isDone()) {
+                        making.complete(build(authorities));
+                    }
+                } finally {
+                    // whatever went wrong, no handshake waits for ever
+                    making.complete(null);
                 }
-            }, MAKER);
+            });
+            return true;
         } catch (RejectedExecutionException full) {
-            return CompletableFuture.completedFuture(null);
+            LOG.warn("TLS certificate {}: {} contexts wait to be made; served by the default certificate for now",
+                    chain.get(0).getSubjectX500Principal().getName(), MAKER.getQueue().size());
+            making.complete(null);
+            return false;
+        }
+    }
+
+    private SslContext build(List<X509Certificate> authorities) {
+        try {
+            return authorities == null ? settings.serverContext(key, chain)
+                    : settings.askingServerContext(key, chain, authorities);
+        } catch (SSLException | RuntimeException e) {
+            LOG.warn("TLS certificate {}: {}: {}", chain.get(0).getSubjectX500Principal().getName(),
+                    authorities == null ? "cannot be served, its hosts get the default certificate"
+                            : "handshakes cannot name the authorities of client certificates", e.getMessage());
+            return null;
         }
     }
 }

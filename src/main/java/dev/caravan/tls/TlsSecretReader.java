@@ -52,7 +52,8 @@ public final class TlsSecretReader {
         } catch (CertificateExpiredException e) {
             throw new InvalidCertificateException("tls.crt expired on " + leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
-            throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant());
+            throw new InvalidCertificateException("tls.crt is not valid before " + leaf.getNotBefore().toInstant(),
+                    leaf.getNotBefore().toInstant());
         }
         // its TLS contexts are made for the first handshake that needs one
         return new ServerCertificate(ref, leaf, new ServerContexts(settings, key, chain));
@@ -128,8 +129,7 @@ public final class TlsSecretReader {
         } catch (IllegalArgumentException unserved) {
             throw new InvalidCertificateException(unserved.getMessage());
         } catch (RuntimeException broken) {
-            // a key no library can make sense of is no key of this certificate
-            match = false;
+            throw new InvalidCertificateException("tls.key cannot be checked against tls.crt: " + broken.getMessage());
         }
         if (match) {
             return;

@@ -100,6 +100,48 @@ class CertificateLoaderTest {
     }
 
     @Test
+    void aCertificateNotValidYetIsServedOnceItIs() {
+        Instant start = Instant.now();
+        Instant[] now = {start};
+        CertificateLoader timed = new CertificateLoader(new TlsSecretReader(TlsSettings.defaults()), store, null,
+                generated, clockAt(now));
+        TestCertificates.Issued early = certificates.issue(start.plus(Duration.ofMinutes(30)),
+                start.plus(Duration.ofDays(30)), TestCertificates.rsaKeys(), "early.test");
+        ClusterState state = ClusterState.EMPTY.with(List.of(
+                Change.upsert(new IngressClassBuilder().withNewMetadata().withName("caravan").endMetadata()
+                        .withNewSpec().withController(ControllerSettings.DEFAULT_CONTROLLER_CLASS).endSpec().build()),
+                Change.upsert(ingress("early", "early.test", "early-tls")), Change.upsert(secret("early-tls", early))));
+        Compilation compilation = compiler.compile(state, Compilation.EMPTY);
+        assertThat(timed.compiled(state, compilation)).singleElement()
+                .satisfies(problem -> assertThat(problem.message()).contains("not valid before"));
+        assertThat(store.select("early.test")).isSameAs(generated);
+
+        // the same Secret, nothing else changed: once its certificate is valid, the next compilation serves it
+        now[0] = start.plus(Duration.ofHours(1));
+        assertThat(timed.compiled(state, compilation)).isEmpty();
+        assertThat(store.select("early.test").leaf()).isEqualTo(early.certificate());
+    }
+
+    private static Clock clockAt(Instant[] now) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+    }
+
+    @Test
     void aRemovedHostOrSecretAndAnExpiryEachChangeOnlyTheirHosts() {
         Instant start = Instant.now();
         Instant[] now = {start};
