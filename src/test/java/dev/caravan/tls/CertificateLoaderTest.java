@@ -145,24 +145,8 @@ class CertificateLoaderTest {
     void aRemovedHostOrSecretAndAnExpiryEachChangeOnlyTheirHosts() {
         Instant start = Instant.now();
         Instant[] now = {start};
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
         CertificateLoader timed = new CertificateLoader(new TlsSecretReader(TlsSettings.defaults()), store, null,
-                generated, clock);
+                generated, clockAt(now));
         TestCertificates.Issued shortLived = certificates.issue(start.minus(Duration.ofHours(1)),
                 start.plus(Duration.ofHours(1)), TestCertificates.rsaKeys(), "brief.test");
         ClusterState state = ClusterState.EMPTY.with(List.of(
