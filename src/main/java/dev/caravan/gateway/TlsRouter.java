@@ -50,17 +50,13 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             return ctx.executor().newSucceededFuture(passthrough);
         }
         ServerCertificate certificate = certificates.select(serverName);
-        RoutePolicy.ClientCertificates asked = table.clientCertificates(serverName);
-        if (asked != null && !asked.verify().asks()) {
-            asked = null;
-        }
+        RoutePolicy.ClientCertificates asked = askedBy(table, serverName);
         // a host whose authorities could not be read answers 403 to everything, and asks on the plain context
         ClientCertificateAuthority authority = asked == null ? null : asked.authority();
         CompletableFuture<SslContext> context = contextOf(certificate, authority);
-        RoutePolicy.ClientCertificates asking = asked;
         SslContext ready = context.isDone() && !context.isCompletedExceptionally() ? context.getNow(null) : null;
         if (ready != null) {
-            return ctx.executor().newSucceededFuture(new Termination(ready, asking));
+            return ctx.executor().newSucceededFuture(new Termination(ready, asked));
         }
         // its context is being made, off the event loop, for the first handshake that needs it; a certificate the
         // TLS library refuses is not served: its hosts get the default one, as a broken Secret's do
@@ -73,8 +69,14 @@ final class TlsRouter extends AbstractSniHandler<Object> {
                 })
                 .thenCompose(made -> made != null ? CompletableFuture.completedFuture(made)
                         : contextOf(certificates.fallback(), authority).handle((fallback, failed) -> fallback))
-                .whenComplete((made, never) -> found.setSuccess(new Termination(made, asking)));
+                .whenComplete((made, never) -> found.setSuccess(new Termination(made, asked)));
         return found;
+    }
+
+    /** The client certificates the handshake asks for, or {@code null} when the host asks for none. */
+    private static RoutePolicy.ClientCertificates askedBy(RoutingTable table, String serverName) {
+        RoutePolicy.ClientCertificates certificates = table.clientCertificates(serverName);
+        return certificates != null && certificates.verify().asks() ? certificates : null;
     }
 
     private static CompletableFuture<SslContext> contextOf(ServerCertificate certificate,

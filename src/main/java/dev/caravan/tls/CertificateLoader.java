@@ -45,7 +45,7 @@ public final class CertificateLoader implements CompilationListener {
     }
 
     /** What a TLS host gets: its own certificate ({@code null}: the default one), and the problem to report. */
-    private record Served(ObjectRef secret, ServerCertificate certificate, Problem problem) {
+    private record Served(ServerCertificate certificate, Problem problem) {
     }
 
     private final TlsSecretReader reader;
@@ -56,7 +56,6 @@ public final class CertificateLoader implements CompilationListener {
     /** The outcome of each Secret some host names, and the hosts that name it. */
     private final Map<ObjectRef, Outcome> outcomes = new HashMap<>();
     private final Map<ObjectRef, Set<String>> hostsBySecret = new HashMap<>();
-    private ShardedMap<String, Served> served = ShardedMap.of();
     private ShardedMap<String, ServerCertificate> certificates = ShardedMap.of();
     private final Map<String, Problem> problemsByHost = new HashMap<>();
     private List<Problem> problems = List.of();
@@ -119,20 +118,14 @@ public final class CertificateLoader implements CompilationListener {
             }
         }
         boolean problemsChanged = false;
-        ShardedMap.Editor<String, Served> servedEditor = served.edit();
         ShardedMap.Editor<String, ServerCertificate> certificateEditor = certificates.edit();
         for (String host : changed) {
             TlsHost entry = tls.get(host);
             Served serving = entry == null ? null : serve(entry, state);
-            Served was = served.get(host);
-            if (was != null && was.secret() != null && (serving == null || !was.secret().equals(serving.secret()))) {
+            TlsHost was = loadedTls.get(host);
+            if (was != null && was.secret() != null && (entry == null || !was.secret().equals(entry.secret()))) {
                 // after serving: a Secret the host still names stays read
                 forget(was.secret(), host);
-            }
-            if (serving == null) {
-                servedEditor.remove(host);
-            } else {
-                servedEditor.put(host, serving);
             }
             if (serving != null && serving.certificate() != null) {
                 certificateEditor.put(host, serving.certificate());
@@ -143,7 +136,6 @@ public final class CertificateLoader implements CompilationListener {
             Problem before = problem == null ? problemsByHost.remove(host) : problemsByHost.put(host, problem);
             problemsChanged |= !Objects.equals(before, problem);
         }
-        served = servedEditor.build();
         certificates = certificateEditor.build();
         if (fallback == null || changedSecrets.contains(defaultSecret)) {
             fallback = defaultCertificate(state);
@@ -166,12 +158,12 @@ public final class CertificateLoader implements CompilationListener {
     /** What {@code host} gets now: its Secret's certificate, or the default one with a problem to report. */
     private Served serve(TlsHost host, ClusterState state) {
         if (host.secret() == null) {
-            return new Served(null, null, null);
+            return new Served(null, null);
         }
         hostsBySecret.computeIfAbsent(host.secret(), ref -> new HashSet<>()).add(host.host());
         Secret secret = state.get(ResourceKind.SECRET, host.secret());
         if (secret == null) {
-            return new Served(host.secret(), null, Problem.warning(host.ingress(), Problem.SECRET_NOT_FOUND,
+            return new Served(null, Problem.warning(host.ingress(), Problem.SECRET_NOT_FOUND,
                     "TLS Secret " + host.secret() + " does not exist (only Secrets of type kubernetes.io/tls are read); "
                             + host.host() + " gets the default certificate"));
         }
@@ -180,12 +172,12 @@ public final class CertificateLoader implements CompilationListener {
             // as ingress-nginx: an alias has its host's certificate only if that is for the alias's name too; a broken
             // one is its host's to report
             boolean forAlias = outcome.certificate() != null && outcome.certificate().isFor(host.host());
-            return new Served(host.secret(), forAlias ? outcome.certificate() : null, null);
+            return new Served(forAlias ? outcome.certificate() : null, null);
         }
         if (outcome.certificate() != null) {
-            return new Served(host.secret(), outcome.certificate(), null);
+            return new Served(outcome.certificate(), null);
         }
-        return new Served(host.secret(), null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE,
+        return new Served(null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE,
                 "TLS Secret " + host.secret() + ": " + outcome.error() + "; " + host.host()
                         + " gets the default certificate"));
     }
