@@ -1,6 +1,7 @@
 package dev.caravan.compile;
 
 import dev.caravan.state.ClusterState;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -11,4 +12,12 @@ public interface CompilationListener {
 
     /** Applies what {@code compilation} made of {@code state}; returns the problems found meanwhile. */
     List<Problem> compiled(ClusterState state, Compilation compilation);
+
+    /**
+     * When the clock alone will change what this listener made of the last compilation (a certificate
+     * expiring, or becoming valid), or {@code null} never: the state compiles again then, changed or not.
+     */
+    default Instant nextChange() {
+        return null;
+    }
 }

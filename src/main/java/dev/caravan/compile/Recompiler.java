@@ -7,14 +7,17 @@ import dev.caravan.status.ProblemReporter;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.routing.TableChange;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.BooleanSupplier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Runs the compiler on each new cluster state and swaps in the table it makes, and reports its
  * problems once the source has synced. Compilations run one
  * at a time on one thread; states arriving meanwhile coalesce into a single next run on the latest
- * state, so a burst of changes costs at most two compilations and nothing queues up.
+ * state, so a burst of changes costs at most two compilations and nothing queues up. What the clock alone
+ * changes (a certificate expiring, or becoming valid) compiles again when it is due, with or without a change.
  */
 public final class Recompiler extends ServiceSupport {
 
@@ -41,7 +45,10 @@ public final class Recompiler extends ServiceSupport {
     private final BooleanSupplier sourceSynced;
     private final AtomicBoolean pending = new AtomicBoolean();
     private final Set<ObjectRef> disabled = ConcurrentHashMap.newKeySet();
-    private ExecutorService executor;
+    private ScheduledThreadPoolExecutor executor;
+    /** The compilation the clock is due to cause, and when; one at a time, the earliest. */
+    private ScheduledFuture<?> clockCompile;
+    private Instant clockDue;
     private volatile Compilation last = Compilation.EMPTY;
     private final AtomicLong compiles = new AtomicLong();
     private final AtomicLong compileNanos = new AtomicLong();
@@ -108,11 +115,13 @@ public final class Recompiler extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        executor = Executors.newSingleThreadExecutor(runnable -> {
+        executor = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "caravan-compiler");
             thread.setDaemon(true);
             return thread;
         });
+        // a clock compilation moved earlier or later is dropped from the queue, not left to fire for nothing
+        executor.setRemoveOnCancelPolicy(true);
         store.addListener(this::requestCompile);
         requestCompile();
     }
@@ -143,6 +152,7 @@ public final class Recompiler extends ServiceSupport {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }
         last = compilation;
+        scheduleClockChange();
         boolean wasServing = table.serving();
         RoutingTable before = table.get();
         table.set(compilation.table(), synced);
@@ -178,6 +188,31 @@ public final class Recompiler extends ServiceSupport {
         lastCompiledMillis = System.currentTimeMillis();
         LOG.debug("Compiled state version {} in {} µs", state.version(), elapsed / 1000);
         return compilation;
+    }
+
+    /** Compiles again when the earliest of the listeners' clock changes is due, if it is not already set for then. */
+    private void scheduleClockChange() {
+        Instant due = null;
+        for (CompilationListener listener : listeners) {
+            Instant next = listener.nextChange();
+            if (next != null && (due == null || next.isBefore(due))) {
+                due = next;
+            }
+        }
+        if (executor == null || Objects.equals(due, clockDue) && clockCompile != null && !clockCompile.isDone()) {
+            return;
+        }
+        if (clockCompile != null) {
+            clockCompile.cancel(false);
+            clockCompile = null;
+        }
+        clockDue = due;
+        if (due != null) {
+            // a millisecond late rather than early: a certificate is valid from its notBefore on, and the compilation
+            // must see the change. Far-off expiries are capped, as nanoseconds overflow past ~292 years
+            long delay = Math.min(Duration.between(Instant.now(), due).toMillis() + 1, TimeUnit.DAYS.toMillis(365));
+            clockCompile = executor.schedule(this::requestCompile, Math.max(0, delay), TimeUnit.MILLISECONDS);
+        }
     }
 
     /**

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * whose Secret is missing or cannot be served gets the default certificate, and the Ingress naming it
  * a Warning with the reason; other hosts are unaffected. Each Secret version is parsed once: the
  * result is kept while that version is in the state, until the clock changes it (an expiry, a
- * certificate becoming valid), which the next compilation notices.
+ * certificate becoming valid): the compiler runs again then ({@link #nextChange()}).
  */
 public final class CertificateLoader implements CompilationListener {
 
@@ -153,6 +153,11 @@ public final class CertificateLoader implements CompilationListener {
         loadedTls = tls;
         loadedFrom = state;
         return problems;
+    }
+
+    @Override
+    public synchronized Instant nextChange() {
+        return firstExpiry.equals(Instant.MAX) ? null : firstExpiry;
     }
 
     /** What {@code host} gets now: its Secret's certificate, or the default one with a problem to report. */

@@ -21,6 +21,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -287,6 +288,34 @@ class TlsTerminationTest {
                     assertThat(problem.message()).contains("expired");
                 }));
         assertThat(TlsClient.subject(served("old.example.test"))).contains(GeneratedCertificate.NAME);
+    }
+
+    @Test
+    void theClockAloneServesACertificateOnceValidAndRefusesItOnceExpired() throws Exception {
+        // X.509 keeps whole seconds: from the next whole second on, so that notBefore is not rounded into the past
+        Instant notBefore = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(3);
+        TestCertificates.Issued soon = authority.issue(notBefore, notBefore.plusSeconds(3), TestCertificates.ecKeys(),
+                "soon.example.test");
+        caravan.write("soon.yaml", soon.secret("soon-tls") + "---\n"
+                + Manifests.tlsIngress("soon", "soon.example.test", "/", "svc", "soon.example.test", "soon-tls"));
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(
+                caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+                    assertThat(problem.ingress().name()).isEqualTo("soon");
+                    assertThat(problem.message()).contains("not valid before");
+                }));
+        assertThat(TlsClient.subject(served("soon.example.test"))).contains(GeneratedCertificate.NAME);
+
+        // nothing else changes: no compilation but the one the clock asks for
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> served("soon.example.test").equals(soon.certificate()));
+        assertThat(Instant.now()).isAfterOrEqualTo(notBefore);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> TlsClient.subject(served("soon.example.test")).contains(GeneratedCertificate.NAME));
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("soon");
+            assertThat(problem.message()).contains("expired");
+        });
+        caravan.delete("soon.yaml");
     }
 
     private static X509Certificate served(String serverName) throws Exception {
