@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -103,13 +104,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     good = null;
                 }
             }
-            String dropped = good == null ? null : authenticationDropped(ingress, goodPolicy);
+            String dropped = good == null ? null : accessControlChanged(ingress, good);
             if (dropped != null) {
-                // the version before would serve without what this one asks for: not served rather than let in
+                // the version before would let in whom this one may mean to keep out: not served rather than let in
                 good = null;
             }
-            String fallback = good != null ? " (serving its last valid version)" : dropped != null ? " (not served:"
-                    + " it now asks for " + dropped + ", which its last valid version does not)" : " (not served)";
+            String fallback = good != null ? " (serving its last valid version)" : dropped != null ? " (not served: "
+                    + dropped + ")" : " (not served)";
             problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good == null) {
                 // declined for what it lacks, it stays the last good version, for later edits that ask no more
@@ -119,35 +120,34 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
         }
 
+        /** The annotations that decide who gets in: an invalid edit of one of them does not fall back. */
+        private static final List<String> ACCESS_CONTROL = List.of(
+                AnnotationCatalog.PREFIX + "auth-tls-secret", AnnotationCatalog.PREFIX + "auth-tls-verify-client",
+                AnnotationCatalog.PREFIX + "auth-tls-verify-depth", AnnotationCatalog.PREFIX + "auth-tls-match-cn",
+                AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-secret",
+                AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "auth-url",
+                AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
+                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+
         /**
-         * The access control (authentication, source ranges) an Ingress's annotations ask for that {@code good}, its
-         * last valid version's policy, does not apply, or {@code null}: to fall back to that version would let in
-         * whom this one keeps out.
+         * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one
+         * keeps out, or {@code null}: the first access-control annotation (authentication, source ranges) this version
+         * adds, changes or drops. Whether a change tightens cannot be told from a value that does not parse, so any
+         * change counts; a dropped one too, as dropping {@code auth-tls-verify-client: optional} tightens.
          */
-        private static String authenticationDropped(Ingress ingress, RoutePolicy good) {
-            Map<String, String> annotations = ingress.getMetadata().getAnnotations();
-            String tls = AnnotationCatalog.PREFIX + "auth-tls-secret";
-            String basic = AnnotationCatalog.PREFIX + "auth-type";
-            String external = AnnotationCatalog.PREFIX + "auth-url";
-            if (asks(annotations, tls) && good.clientCertificates() == null) {
-                return tls;
-            }
-            if (asks(annotations, basic) && good.basicAuth() == null) {
-                return basic;
-            }
-            if (asks(annotations, external) && good.externalAuth() == null) {
-                return external;
-            }
-            if (asks(annotations, AnnotationParser.REQUEST_ROUTE) && good.requestRoute() == null) {
-                return AnnotationParser.REQUEST_ROUTE;
-            }
-            for (String sources : new String[] {"allowlist-source-range", "whitelist-source-range"}) {
-                if (asks(annotations, AnnotationCatalog.PREFIX + sources) && good.allowedSources().isEmpty()) {
-                    return AnnotationCatalog.PREFIX + sources;
+        private static String accessControlChanged(Ingress ingress, Ingress good) {
+            Map<String, String> now = ingress.getMetadata().getAnnotations();
+            Map<String, String> before = good.getMetadata().getAnnotations();
+            for (String name : ACCESS_CONTROL) {
+                String asked = asks(now, name) ? now.get(name).strip() : null;
+                String applied = asks(before, name) ? before.get(name).strip() : null;
+                if (!Objects.equals(asked, applied)) {
+                    return applied == null ? "it now asks for " + name + ", which its last valid version does not"
+                            : asked == null ? "it drops " + name + ", which its last valid version applies"
+                            : "its " + name + " is not its last valid version's";
                 }
             }
-            String denied = AnnotationCatalog.PREFIX + "denylist-source-range";
-            return asks(annotations, denied) && good.deniedSources().isEmpty() ? denied : null;
+            return null;
         }
 
         private static boolean asks(Map<String, String> annotations, String name) {

@@ -945,6 +945,38 @@ class IngressCompilerTest {
                         .expectNotFound(HOST, "/")
                         .problem(INVALID, "default/i", "proxy-body-size", "now asks for",
                                 NGINX_PREFIX + "allowlist-source-range"),
+                CompilerCase.named("an invalid edit narrowing a source range: not served, the wider range not kept")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.1.0.0/16, 10.2.0.0/33")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectNotFound(HOST, "/")
+                        .problem(INVALID, "default/i", "10.2.0.0/33", "not served",
+                                NGINX_PREFIX + "allowlist-source-range is not its last valid version's"),
+                CompilerCase.named("an invalid edit dropping a source range: not served")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                .annotation(NGINX_PREFIX + "denylist-source-range", "10.9.0.0/16")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectNotFound(HOST, "/")
+                        .problem(INVALID, "default/i", "proxy-body-size", "not served", "it drops "
+                                + NGINX_PREFIX + "denylist-source-range"),
+                CompilerCase.named("an invalid edit leaving access control as it was: its last valid version serves")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "allowlist-source-range", " 10.0.0.0/8 ")
+                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expect(HOST, "/", "default/foo:80")
+                        .problem(INVALID, "default/i", "proxy-body-size", "serving its last valid version"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)
