@@ -330,6 +330,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (record != null) {
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
+            // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
+            record.host = RoutingTable.normalizeHost(target.host());
         }
         // as nginx: over TLS the client's certificate is checked before anything else, under the host's settings
         // (logged whatever a path's enable-access-log says); plain HTTP is first redirected to HTTPS where the
