@@ -127,7 +127,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-secret",
                 AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
-                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range",
+                AnnotationCatalog.PREFIX + "satisfy");
 
         /**
          * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one

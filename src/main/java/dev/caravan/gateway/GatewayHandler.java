@@ -37,6 +37,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.ReadOnlyHttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -49,6 +50,7 @@ import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -74,6 +76,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** The user event that asks a connection to finish its request and close: the listener drains. */
     static final Object DRAIN = new Object();
     private static final long MAX_DISCARDED_BODY = 64 * 1024;
+    /** The source ranges' 403, answered under satisfy: any when no authentication admits the client either. */
+    private static final Verdict.Answer SOURCE_REFUSED = new Verdict.Answer(403,
+            new ReadOnlyHttpHeaders(false, HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8"),
+            "403 Forbidden\n".getBytes(StandardCharsets.US_ASCII));
 
     private enum State { IDLE, INTERCEPTING, PROXYING, CAMEL, DISCARDING, CLOSED }
 
@@ -391,7 +397,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
             limiter = candidate;
         }
-        if (!policy.admits(client)) {
+        // under satisfy: any, authentication may yet admit a client the source ranges refuse (see checks)
+        if (!policy.admits(client) && !(policy.satisfyAny() && authenticates(policy))) {
             finishLocally(HttpResponseStatus.FORBIDDEN, false);
             return;
         }
@@ -407,7 +414,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        List<RequestCheck> checks = checks(policy);
+        List<RequestCheck> checks = checks(policy, client);
         if (!checks.isEmpty()) {
             check(checks, 0, request, match, target, path, options, client);
             return;
@@ -434,10 +441,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     /**
      * What a request of this policy waits for, in nginx's access-phase order: basic authentication, auth-url,
-     * then the interceptor.
+     * then the interceptor. Under {@code satisfy: any} an allow-list that admits the client spares it
+     * authentication, and either authentication admitting it is enough.
      */
-    private List<RequestCheck> checks(RoutePolicy policy) {
-        if (policy.basicAuth() == null && policy.externalAuth() == null && policy.requestRoute() == null) {
+    private List<RequestCheck> checks(RoutePolicy policy, InetSocketAddress client) {
+        if (!authenticates(policy) && policy.requestRoute() == null) {
             return List.of();
         }
         List<RequestCheck> checks = new ArrayList<>(3);
@@ -447,10 +455,22 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (policy.externalAuth() != null) {
             checks.add(gateway.externalAuth().check(policy.externalAuth()));
         }
+        if (policy.satisfyAny() && !checks.isEmpty()) {
+            RequestCheck any = policy.allowListAdmits(client) ? null
+                    : new AnyOfChecks(checks, policy.admits(client) ? null : SOURCE_REFUSED);
+            checks.clear();
+            if (any != null) {
+                checks.add(any);
+            }
+        }
         if (policy.requestRoute() != null) {
             checks.add(gateway.interceptors().check(policy.requestRoute()));
         }
         return checks;
+    }
+
+    private static boolean authenticates(RoutePolicy policy) {
+        return policy.basicAuth() != null || policy.externalAuth() != null;
     }
 
     /**

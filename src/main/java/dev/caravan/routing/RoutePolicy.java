@@ -55,6 +55,8 @@ import java.util.regex.Pattern;
  * @param wwwRedirect        whether each host's {@code www.} twin (or the name without {@code www.}) is redirected
  *                           to it ({@code from-to-www-redirect})
  * @param clientCertificates the client certificates its hosts ask for ({@code auth-tls-*}), or {@code null}
+ * @param satisfyAny         {@code satisfy: any}: a client an allow-list admits needs no authentication, and one
+ *                           authentication that admits a client is enough, whatever the source ranges say
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -64,11 +66,11 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
-        ClientCertificates clientCertificates) {
+        ClientCertificates clientCertificates, boolean satisfyAny) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false);
 
     /**
      * ingress-nginx's basic authentication.
@@ -101,7 +103,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream, serverAliases, wwwRedirect, clientCertificates);
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -110,7 +112,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
-                grpcUpstream, serverAliases, wwwRedirect, certificates);
+                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny);
     }
 
     /**
@@ -238,6 +240,14 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
             return false;
         }
         return deniedSources.isEmpty() || !matchesAny(deniedSources, client);
+    }
+
+    /**
+     * Whether an allow-list admits the client, which under {@code satisfy: any} spares it authentication: nginx's
+     * access module grants only on an {@code allow} rule, and says nothing without an allow-list.
+     */
+    public boolean allowListAdmits(InetSocketAddress client) {
+        return !allowedSources.isEmpty() && admits(client);
     }
 
     private static boolean matchesAny(List<IpSubnetFilterRule> rules, InetSocketAddress client) {

@@ -7,6 +7,8 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -69,7 +71,13 @@ class BasicAuthTest {
                 Manifests.ingress("missing", "missing.test", "/", "svc", Map.of(P + "auth-type", "basic",
                         P + "auth-secret", "nobody")),
                 Manifests.ingress("digest", "digest.test", "/", "svc", Map.of(P + "auth-type", "digest",
-                        P + "auth-secret", "users"))));
+                        P + "auth-secret", "users")),
+                Manifests.ingress("any", "any.test", "/", "svc", Map.of(P + "auth-type", "basic",
+                        P + "auth-secret", "users", P + "allowlist-source-range", "127.0.0.1/32", P + "satisfy", "any")),
+                Manifests.ingress("all", "all.test", "/", "svc", Map.of(P + "auth-type", "basic",
+                        P + "auth-secret", "users", P + "allowlist-source-range", "127.0.0.1/32", P + "satisfy", "all")),
+                Manifests.ingress("any-denied", "any-denied.test", "/", "svc", Map.of(P + "auth-type", "basic",
+                        P + "auth-secret", "users", P + "denylist-source-range", "127.0.0.7", P + "satisfy", "any"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -80,7 +88,15 @@ class BasicAuthTest {
     }
 
     private RawHttp.Response as(String host, String user, String password) throws Exception {
-        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+        return as("127.0.0.1", host, user, password);
+    }
+
+    /** As a client at {@code source}: any loopback address may be a connection's source. */
+    private RawHttp.Response as(String source, String host, String user, String password) throws Exception {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(source, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
+        try (RawHttp client = new RawHttp(socket, 20_000)) {
             String authorization = user == null ? "" : "Authorization: Basic " + Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)) + "\r\n";
             client.send("GET /x HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "\r\n");
@@ -111,6 +127,26 @@ class BasicAuthTest {
         // a user of another Ingress's Secret
         assertThat(as("file.test", "carol", "carol-pass").status()).isEqualTo(401);
         assertThat(pod.seen()).isEmpty();
+    }
+
+    @Test
+    void satisfyAnyLetsTheAllowListOrAUserInAndAllAsksForBoth() throws Exception {
+        // any: an address the allow-list admits needs no password; another needs one, and gets the challenge
+        assertThat(as("127.0.0.1", "any.test", null, null).status()).isEqualTo(200);
+        RawHttp.Response outside = as("127.0.0.7", "any.test", null, null);
+        assertThat(outside.status()).isEqualTo(401);
+        assertThat(outside.header("WWW-Authenticate")).startsWith("Basic realm=");
+        assertThat(as("127.0.0.7", "any.test", "apr", "wrong").status()).isEqualTo(401);
+        assertThat(as("127.0.0.7", "any.test", "apr", "apr-pass").status()).isEqualTo(200);
+        // all, the default: both
+        assertThat(as("127.0.0.1", "all.test", null, null).status()).isEqualTo(401);
+        assertThat(as("127.0.0.7", "all.test", "apr", "apr-pass").status()).isEqualTo(403);
+        assertThat(as("127.0.0.1", "all.test", "apr", "apr-pass").status()).isEqualTo(200);
+        // as nginx's access module: a deny-list alone admits no one, so a user is still asked for; and a user is
+        // let in from a denied address
+        assertThat(as("127.0.0.1", "any-denied.test", null, null).status()).isEqualTo(401);
+        assertThat(as("127.0.0.7", "any-denied.test", null, null).status()).isEqualTo(401);
+        assertThat(as("127.0.0.7", "any-denied.test", "apr", "apr-pass").status()).isEqualTo(200);
     }
 
     @Test

@@ -178,7 +178,8 @@ public final class AnnotationCatalog {
         supported("auth-tls-pass-certificate-to-upstream", "true: the client's certificate goes to the pod in"
                 + " ssl-client-cert (URL-escaped PEM)");
         supported("auth-tls-match-cn", "a regular expression the certificate's subject must contain (403 otherwise)");
-        ENTRIES.put("satisfy", new Entry(Support.REFUSED, UNPROTECTED));
+        supported("satisfy", "any: an allow-list that admits the client spares it authentication, and one authentication"
+                + " (auth-type, auth-url) that admits it is enough; all (the default): every one must");
     }
 
     private AnnotationCatalog() {

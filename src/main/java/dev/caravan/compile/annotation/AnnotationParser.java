@@ -92,8 +92,20 @@ public final class AnnotationParser {
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
-                values.bool("from-to-www-redirect"), clientCertificates(values, namespace));
+                values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /** {@code satisfy}: {@code all} (the default) or {@code any}, spelt as ingress-nginx takes them. */
+    private static boolean satisfyAny(Values values) {
+        String satisfy = values.get("satisfy");
+        if (satisfy == null || satisfy.equals("all")) {
+            return false;
+        }
+        if (!satisfy.equals("any")) {
+            values.invalid("satisfy", "is not all or any");
+        }
+        return satisfy.equals("any");
     }
 
     /**

@@ -72,12 +72,24 @@ class AnnotationParserTest {
 
     @Test
     void authenticationNotAppliedIsRefusedRatherThanServedUnprotected() {
-        for (String auth : new String[] {"auth-new-thing", "satisfy"}) {
-            AnnotationParser.Parsed parsed = parse(N + auth, "x");
-            assertThat(parsed.blocked()).as(auth).isTrue();
-            assertThat(parsed.findings()).singleElement()
-                    .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
-        }
+        AnnotationParser.Parsed parsed = parse(N + "auth-new-thing", "x");
+        assertThat(parsed.blocked()).isTrue();
+        assertThat(parsed.findings()).singleElement()
+                .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+    }
+
+    @Test
+    void satisfyIsAllOrAnyAsIngressNginxSpellsThem() {
+        assertThat(parse(N + "satisfy", "any").policy().satisfyAny()).isTrue();
+        assertThat(parse(N + "satisfy", " any ").policy().satisfyAny()).isTrue();
+        assertThat(parse(N + "satisfy", "all").policy().satisfyAny()).isFalse();
+        assertThat(AnnotationParser.parse(Map.of(), "default").policy().satisfyAny()).isFalse();
+        AnnotationParser.Parsed other = parse(N + "satisfy", "Any");
+        assertThat(other.blocked()).isTrue();
+        assertThat(other.findings()).singleElement().satisfies(f -> {
+            assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.INVALID);
+            assertThat(f.toString()).contains("satisfy", "is not all or any");
+        });
     }
 
     @Test
