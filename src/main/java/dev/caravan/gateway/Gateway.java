@@ -45,6 +45,6 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
                 policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl(), policy.grpcUpstream()) : null,
                 policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors(),
-                policy.grpcUpstream());
+                policy.grpcUpstream(), Math.max(policy.maxResponseHead(), UpstreamClient.MAX_RESPONSE_HEAD));
     }
 }

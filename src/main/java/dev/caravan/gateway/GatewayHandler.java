@@ -13,6 +13,7 @@ import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.ProxyCall;
 import dev.caravan.upstream.ProxyCallListener;
 import dev.caravan.upstream.UnderscoredHeaders;
+import dev.caravan.upstream.UpstreamClient;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -934,7 +935,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             headers.set("X-Request-ID", page.requestId());
         }
         CallOptions plain = new CallOptions(0, page.options().connectTimeout(), page.options().readTimeout(),
-                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of(), false);
+                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of(), false, UpstreamClient.MAX_RESPONSE_HEAD);
         call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
         call.start();
     }

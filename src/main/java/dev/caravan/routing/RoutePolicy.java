@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
  * @param clientCertificates the client certificates its hosts ask for ({@code auth-tls-*}), or {@code null}
  * @param satisfyAny         {@code satisfy: any}: a client an allow-list admits needs no authentication, and one
  *                           authentication that admits a client is enough, whatever the source ranges say
+ * @param maxResponseHead    the largest response head a pod may send, in bytes ({@code proxy-buffer-size}); 0 for
+ *                           the default
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -66,11 +68,11 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
-        ClientCertificates clientCertificates, boolean satisfyAny) {
+        ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0);
 
     /**
      * ingress-nginx's basic authentication.
@@ -103,7 +105,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny);
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -112,7 +114,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
-                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny);
+                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead);
     }
 
     /**

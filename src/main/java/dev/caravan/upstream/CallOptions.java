@@ -15,9 +15,11 @@ import java.util.Set;
  * @param nextUpstream   when another pod is tried
  * @param interceptedStatuses the pod's statuses replaced by an error page ({@code custom-http-errors})
  * @param http2          whether the pod is spoken to in HTTP/2 ({@code backend-protocol: GRPC}), one stream per request
+ * @param maxResponseHead the largest response head an HTTP/1.1 pod may send, in bytes
  */
 public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
-        UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses, boolean http2) {
+        UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses, boolean http2,
+        int maxResponseHead) {
 
     public CallOptions {
         interceptedStatuses = Set.copyOf(interceptedStatuses);

@@ -86,7 +86,8 @@ final class Http2Connections {
      */
     Future<Channel> openStream(InetSocketAddress endpoint, UpstreamTls tls, Duration connectTimeout) {
         Promise<Channel> stream = loop.newPromise();
-        openStream(new Target(endpoint, tls), connectTimeout, stream, false);
+        // an HTTP/2 pod's header list is limited by the codec's settings, not by the route
+        openStream(new Target(endpoint, tls, UpstreamClient.MAX_RESPONSE_HEAD), connectTimeout, stream, false);
         return stream;
     }
 

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -544,7 +545,8 @@ public final class ProxyCall {
             return;
         }
         String why = cause == null ? "closed the connection"
-                : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage();
+                : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage()
+                        + (cause instanceof TooLongHttpHeaderException ? " (the Ingress's proxy-buffer-size raises that)" : "");
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
                 + " before responding");
     }

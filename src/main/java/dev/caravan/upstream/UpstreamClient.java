@@ -27,25 +27,29 @@ public final class UpstreamClient {
     private static final AttributeKey<Target> TARGET = AttributeKey.valueOf("caravan.upstream.target");
 
     private static final int MAX_INITIAL_LINE = 8192;
-    /** The largest response head (its header section) a pod may send: beyond, 502. */
+    /** The largest response head (its header section) a pod may send by default: beyond, 502. */
     public static final int MAX_RESPONSE_HEAD = 32768;
+    /** The most a route may raise that to ({@code proxy-buffer-size}). */
+    public static final int LARGEST_RESPONSE_HEAD = 1 << 20;
     private static final int MAX_CHUNK_SIZE = 65536;
 
     /**
-     * A connection's key: the pod's address and how it is spoken to in TLS ({@code null}: none). Looked up
-     * twice per request, so hashed and compared by hand: a record's generated methods go through method
-     * handles, which showed in the profile.
+     * A connection's key: the pod's address, how it is spoken to in TLS ({@code null}: none) and the largest response
+     * head its decoder takes, so that only the connections of routes that raise it hold that much. Looked up twice
+     * per request, so hashed and compared by hand: a record's generated methods go through method handles, which
+     * showed in the profile.
      */
-    record Target(InetSocketAddress endpoint, UpstreamTls tls) {
+    record Target(InetSocketAddress endpoint, UpstreamTls tls, int maxResponseHead) {
 
         @Override
         public int hashCode() {
-            return 31 * endpoint.hashCode() + (tls == null ? 0 : tls.hashCode());
+            return 31 * (31 * endpoint.hashCode() + (tls == null ? 0 : tls.hashCode())) + maxResponseHead;
         }
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof Target target && endpoint.equals(target.endpoint) && Objects.equals(tls, target.tls);
+            return other instanceof Target target && endpoint.equals(target.endpoint) && Objects.equals(tls, target.tls)
+                    && maxResponseHead == target.maxResponseHead;
         }
     }
 
@@ -99,7 +103,8 @@ public final class UpstreamClient {
         if (options.http2()) {
             return pool(loop).http2.openStream(endpoint, options.tls(), options.connectTimeout());
         }
-        return pool(loop).acquire(new Target(endpoint, options.tls()), options.connectTimeout());
+        return pool(loop).acquire(new Target(endpoint, options.tls(), options.maxResponseHead()),
+                options.connectTimeout());
     }
 
     /** Returns a connection whose last exchange completed cleanly. Must be called on its event loop. */
@@ -142,7 +147,7 @@ public final class UpstreamClient {
                             }
                             PodConnection pod = new PodConnection(target, idleNanos);
                             UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(pod, MAX_INITIAL_LINE,
-                                    MAX_RESPONSE_HEAD, MAX_CHUNK_SIZE);
+                                    target.maxResponseHead(), MAX_CHUNK_SIZE);
                             pod.decoder(decoder);
                             channel.pipeline().addLast("decoder", decoder);
                             channel.pipeline().addLast("encoder", new PodRequestEncoder());

@@ -8,7 +8,10 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,7 @@ class ProxyErrorsTest {
     static Path manifests;
     static TestBackend live;
     static TestBackend slow;
+    static TestBackend cookies;
     static int closedPort;
     static CaravanHarness caravan;
 
@@ -29,11 +33,19 @@ class ProxyErrorsTest {
         live = TestBackend.start("127.0.0.2", "live");
         slow = TestBackend.start("127.0.0.3", "slow");
         slow.delay(4000);
+        cookies = TestBackend.start("127.0.0.4", "cookies");
+        cookies.respond(request -> {
+            FullHttpResponse response = TestBackend.text(HttpResponseStatus.OK, "fed");
+            // a head of 40k: above Caravan's default of 32k, as single sign-on proxies' cookies can make it
+            response.headers().add("Set-Cookie", "session=" + "x".repeat(40_000));
+            return response;
+        });
         closedPort = FreePorts.next();
         write(manifests, "class.yaml", Manifests.ingressClass());
         write(manifests, "services.yaml", String.join("---\n",
                 Manifests.service("live", live),
                 Manifests.service("slow", slow),
+                Manifests.service("cookies", cookies),
                 Manifests.service("down") + "---\n" + Manifests.slice("down-0", "down", "127.0.0.2", live.port(), false),
                 Manifests.service("dead") + "---\n" + Manifests.slice("dead-0", "dead", "127.0.0.5", closedPort, true),
                 Manifests.service("half", live) + "---\n"
@@ -43,7 +55,10 @@ class ProxyErrorsTest {
                 Manifests.ingress("to-ghost", "ghost.example.com", "/", "ghost"),
                 Manifests.ingress("to-dead", "dead.example.com", "/", "dead"),
                 Manifests.ingress("to-half", "half.example.com", "/", "half"),
-                Manifests.ingress("to-slow", "slow.example.com", "/", "slow")));
+                Manifests.ingress("to-slow", "slow.example.com", "/", "slow"),
+                Manifests.ingress("small-heads", "small.example.com", "/", "cookies"),
+                Manifests.ingress("large-heads", "large.example.com", "/", "cookies",
+                        Map.of("nginx.ingress.kubernetes.io/proxy-buffer-size", "64k"))));
         caravan = CaravanHarness.start(manifests, "--proxy-read-timeout", "1");
     }
 
@@ -52,6 +67,19 @@ class ProxyErrorsTest {
         caravan.close();
         live.close();
         slow.close();
+        cookies.close();
+    }
+
+    @Test
+    void aResponseHeadLargerThanTheRoutesLimitIs502AndProxyBufferSizeRaisesIt() throws Exception {
+        // the same pod behind both: each route's connections are its own, with its own limit
+        for (int i = 0; i < 2; i++) {
+            assertThat(caravan.get("small.example.com", "/").status()).isEqualTo(502);
+            RawHttp.Response large = caravan.get("large.example.com", "/");
+            assertThat(large.status()).isEqualTo(200);
+            assertThat(large.header("Set-Cookie")).hasSize("session=".length() + 40_000);
+            assertThat(large.text()).isEqualTo("fed");
+        }
     }
 
     @Test

@@ -129,10 +129,10 @@ public final class AnnotationCatalog {
                 + " (responses are streamed; a Camel route answers whole); on is not applied yet", "off"::equalsIgnoreCase));
         ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does for Service"
                 + " backends (request bodies are streamed; a Camel route takes them whole); on is not applied yet", "off"::equalsIgnoreCase));
-        // what users raise it for is room for a pod's large response head, which Caravan has up to its limit
-        ENTRIES.put("proxy-buffer-size", new Entry(Support.UNSUPPORTED, "an HTTP/1.1 pod's response head may be up to "
-                + UpstreamClient.MAX_RESPONSE_HEAD / 1024 + "k whatever the value: up to that it is what Caravan does;"
-                + " beyond, larger heads still get 502", AnnotationCatalog::withinResponseHead));
+        // what users raise it for is room for a pod's large response head; nothing is buffered beyond that
+        supported("proxy-buffer-size", "the largest response head an HTTP/1.1 pod may send (a larger one gets 502, as"
+                + " nginx's 'upstream sent too big header'); at least " + UpstreamClient.MAX_RESPONSE_HEAD / 1024
+                + "k whatever the value, at most " + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024 + "k");
         // nginx keeps a request body in a buffer this large before writing it to disk; Caravan streams it, neither
         ENTRIES.put("client-body-buffer-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does: request"
                 + " bodies go to pods as they come and never to disk (a Camel route takes them whole, in memory, up to"
@@ -196,11 +196,6 @@ public final class AnnotationCatalog {
 
     private static boolean isSize(String size) {
         return bytes(size) >= 0;
-    }
-
-    private static boolean withinResponseHead(String size) {
-        long bytes = bytes(size);
-        return bytes >= 0 && bytes <= UpstreamClient.MAX_RESPONSE_HEAD;
     }
 
     private static void supported(String name, String note) {

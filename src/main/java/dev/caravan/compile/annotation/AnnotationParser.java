@@ -11,6 +11,7 @@ import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import java.time.Duration;
 import dev.caravan.upstream.NextUpstream;
+import dev.caravan.upstream.UpstreamClient;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -92,8 +93,28 @@ public final class AnnotationParser {
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
-                values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values));
+                values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
+                maxResponseHead(values));
         return new Parsed(policy, List.copyOf(findings));
+    }
+
+    /**
+     * {@code proxy-buffer-size}, which users raise for pods with large response heads (big cookies, tokens): the head's
+     * limit, never below Caravan's default, which is already above nginx's 4k; above the most Caravan reads, that.
+     */
+    private static int maxResponseHead(Values values) {
+        long size = values.size("proxy-buffer-size");
+        if (size <= UpstreamClient.MAX_RESPONSE_HEAD) {
+            return 0;
+        }
+        if (size > UpstreamClient.LARGEST_RESPONSE_HEAD) {
+            values.findings().add(new AnnotationFinding(AnnotationCatalog.PREFIX + "proxy-buffer-size",
+                    AnnotationFinding.Kind.UNSUPPORTED, "'" + values.get("proxy-buffer-size") + "' is more than "
+                            + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024 + "k, the most Caravan reads of a response head;"
+                            + " served with that"));
+            return UpstreamClient.LARGEST_RESPONSE_HEAD;
+        }
+        return (int) size;
     }
 
     /** {@code satisfy}: {@code all} (the default) or {@code any}, spelt as ingress-nginx takes them. */

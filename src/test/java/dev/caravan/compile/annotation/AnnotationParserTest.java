@@ -245,13 +245,23 @@ class AnnotationParserTest {
     }
 
     @Test
-    void aProxyBufferSizeWithinThePodResponseHeadLimitIsNoFinding() {
-        assertThat(parse(N + "proxy-buffer-size", "16k").findings()).isEmpty();
-        assertThat(parse(N + "proxy-buffer-size", "32k").findings()).isEmpty();
-        assertThat(parse(N + "proxy-buffer-size", "128k").findings()).extracting(AnnotationFinding::kind)
-                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+    void proxyBufferSizeRaisesThePodsResponseHeadLimitAboveItsDefault() {
+        AnnotationParser.Parsed small = parse(N + "proxy-buffer-size", "16k");
+        assertThat(small.findings()).isEmpty();
+        assertThat(small.policy().maxResponseHead()).isZero();
+        assertThat(parse(N + "proxy-buffer-size", "32k").policy().maxResponseHead()).isZero();
+        AnnotationParser.Parsed large = parse(N + "proxy-buffer-size", "128k");
+        assertThat(large.findings()).isEmpty();
+        assertThat(large.policy().maxResponseHead()).isEqualTo(128 * 1024);
+        AnnotationParser.Parsed huge = parse(N + "proxy-buffer-size", "8m");
+        assertThat(huge.blocked()).isFalse();
+        assertThat(huge.policy().maxResponseHead()).isEqualTo(1024 * 1024);
+        assertThat(huge.findings()).singleElement().satisfies(f -> {
+            assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.UNSUPPORTED);
+            assertThat(f.message()).contains("'8m' is more than 1024k");
+        });
         assertThat(parse(N + "proxy-buffer-size", "lots").findings()).extracting(AnnotationFinding::kind)
-                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+                .containsExactly(AnnotationFinding.Kind.INVALID);
     }
 
     @Test
