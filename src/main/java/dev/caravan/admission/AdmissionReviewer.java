@@ -90,7 +90,8 @@ public final class AdmissionReviewer {
                     .withMessage("Ingress " + name + " is refused by Caravan: " + String.join("; ", reasons)).build())
                     .build();
         }
-        RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace()).policy();
+        RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace(),
+                settings.crossNamespaceSecrets()).policy();
         warnings.addAll(report.warnings());
         warnings.addAll(PathConflicts.find(ingress, ref, creating, policy.canary() != null, table.get()));
         return response.withWarnings(capped(warnings)).build();

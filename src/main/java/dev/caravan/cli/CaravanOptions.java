@@ -281,6 +281,10 @@ public final class CaravanOptions {
         return flag(Option.ENABLE_SSL_PASSTHROUGH);
     }
 
+    public boolean allowCrossNamespaceResources() {
+        return flag(Option.ALLOW_CROSS_NAMESPACE_RESOURCES);
+    }
+
     /** The Strict-Transport-Security value, or {@code null} when turned off. */
     public String hsts() {
         if (!flag(Option.HSTS)) {

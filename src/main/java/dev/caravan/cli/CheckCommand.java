@@ -39,9 +39,12 @@ public final class CheckCommand {
         String ingressClass = ControllerSettings.DEFAULT_INGRESS_CLASS;
         String controllerClass = ControllerSettings.DEFAULT_CONTROLLER_CLASS;
         String where = null;
+        boolean crossNamespace = false;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
-            if ((arg.equals("--ingress-class") || arg.equals("--controller-class")) && i + 1 < args.size()) {
+            if (arg.equals("--allow-cross-namespace-resources")) {
+                crossNamespace = true;
+            } else if ((arg.equals("--ingress-class") || arg.equals("--controller-class")) && i + 1 < args.size()) {
                 if (arg.equals("--ingress-class")) {
                     ingressClass = args.get(++i);
                 } else {
@@ -55,10 +58,12 @@ public final class CheckCommand {
             }
         }
         if (where == null) {
-            err.println("caravan: usage: caravan check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-");
+            err.println("caravan: usage: caravan check [--ingress-class NAME] [--controller-class NAME]"
+                    + " [--allow-cross-namespace-resources] FILE|DIR|-");
             return 2;
         }
-        ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null);
+        ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
+                crossNamespace);
         List<Ingress> ingresses = new ArrayList<>();
         List<Change> classes = new ArrayList<>();
         try {

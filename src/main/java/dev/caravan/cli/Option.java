@@ -34,6 +34,9 @@ public enum Option {
             "TLS 1.2 cipher suites, IANA names, colon-separated (default: forward-secret AEAD suites only)"),
     ENABLE_SSL_PASSTHROUGH("enable-ssl-passthrough", Type.FLAG, "false",
             "honour ssl-passthrough: relay TLS for such hosts to their pods undecrypted"),
+    ALLOW_CROSS_NAMESPACE_RESOURCES("allow-cross-namespace-resources", Type.FLAG, "false",
+            "let auth-secret, auth-tls-secret and proxy-ssl-secret name NAMESPACE/NAME in another namespace"
+                    + " than their Ingress's (any Ingress may then use any namespace's Secrets)"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),

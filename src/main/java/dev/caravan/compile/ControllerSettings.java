@@ -10,13 +10,15 @@ import dev.caravan.routing.ObjectRef;
  * @param watchIngressWithoutClass whether Ingresses naming no class are ours even without a default class
  * @param defaultBackendService    the Service serving what no rule matches, or {@code null} for a built-in 404
  * @param sslPassthrough           whether {@code ssl-passthrough} is honoured ({@code --enable-ssl-passthrough})
+ * @param crossNamespaceSecrets    whether annotations may name Secrets of other namespaces than their Ingress's
+ *                                 ({@code --allow-cross-namespace-resources}, as ingress-nginx's ConfigMap key)
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
-        ObjectRef defaultBackendService, boolean sslPassthrough) {
+        ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets) {
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
-        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false);
+        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

@@ -45,11 +45,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final IngressClassMatcher classes;
         private final ClusterState state;
         private final boolean passthroughEnabled;
+        private final boolean crossNamespaceSecrets;
 
         Selector(ControllerSettings settings, ClusterState state) {
             this.classes = new IngressClassMatcher(settings, state);
             this.state = state;
             this.passthroughEnabled = settings.sslPassthrough();
+            this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
         }
 
         /**
@@ -71,7 +73,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         Set.of());
             }
             AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
-                    ref.namespace());
+                    ref.namespace(), crossNamespaceSecrets);
             reportUnsupported(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             String reason = Problem.INVALID_INGRESS;
@@ -98,7 +100,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (good != null) {
                 try {
                     goodPolicy = withSecrets(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                            ref.namespace()).policy(), secrets, ref, problems);
+                            ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref, problems);
                 } catch (IllegalArgumentException secretsGone) {
                     // its users or authorities cannot be read either: not served, rather than served unprotected
                     good = null;

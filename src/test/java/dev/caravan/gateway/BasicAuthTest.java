@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
@@ -12,6 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import org.apache.commons.codec.digest.Md5Crypt;
@@ -147,6 +149,28 @@ class BasicAuthTest {
         assertThat(as("127.0.0.1", "any-denied.test", null, null).status()).isEqualTo(401);
         assertThat(as("127.0.0.7", "any-denied.test", null, null).status()).isEqualTo(401);
         assertThat(as("127.0.0.7", "any-denied.test", "apr", "apr-pass").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anotherNamespacesUsersServeOnlyWithAllowCrossNamespaceResources() throws Exception {
+        String staff = secret("staff", Map.of("auth", "apr:" + Md5Crypt.apr1Crypt("apr-pass") + "\n"))
+                .replace("  name: staff\n", "  name: staff\n  namespace: shared\n");
+        write(manifests, "borrowing.yaml", staff + "---\n" + Manifests.ingress("borrowing", "borrow.test", "/", "svc",
+                Map.of(P + "auth-type", "basic", P + "auth-secret", "shared/staff")));
+        caravan.close();
+        caravan = CaravanHarness.start(manifests);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+                    assertThat(problem.ingress().name()).isEqualTo("borrowing");
+                    assertThat(problem.message()).contains("shared/staff", "--allow-cross-namespace-resources");
+                }));
+        assertThat(as("file.test", "apr", "apr-pass").status()).isEqualTo(200);
+        assertThat(as("borrow.test", "apr", "apr-pass").status()).isEqualTo(404);
+        caravan.close();
+        caravan = CaravanHarness.start(manifests, "--allow-cross-namespace-resources");
+        assertThat(as("borrow.test", "apr", "apr-pass").status()).isEqualTo(200);
+        assertThat(as("borrow.test", null, null).status()).isEqualTo(401);
+        assertThat(as("borrow.test", "bcrypt", "bcrypt-pass").status()).isEqualTo(401);
     }
 
     @Test

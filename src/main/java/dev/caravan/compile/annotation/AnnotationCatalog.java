@@ -109,8 +109,8 @@ public final class AnnotationCatalog {
         supported("enable-access-log", "false: this Ingress's requests are left out of the access log");
         supported("ssl-passthrough", "TLS connections for the Ingress's hosts go to the pods of its first path"
                 + " undecrypted, chosen by SNI; needs --enable-ssl-passthrough; other annotations do not apply");
-        supported("proxy-ssl-secret", "Secret (the Ingress's namespace, type kubernetes.io/tls) whose ca.crt verifies"
-                + " HTTPS pods and whose tls.crt/tls.key is presented to them");
+        supported("proxy-ssl-secret", "Secret (the Ingress's namespace unless --allow-cross-namespace-resources, type"
+                + " kubernetes.io/tls) whose ca.crt verifies HTTPS pods and whose tls.crt/tls.key is presented to them");
         supported("proxy-ssl-verify", "on: the pod's certificate must chain to ca.crt (and carry proxy-ssl-name);"
                 + " else 502");
         supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
@@ -163,12 +163,12 @@ public final class AnnotationCatalog {
         }
         supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
                 + " digest is refused as invalid");
-        supported("auth-secret", "the Secret of users (the Ingress's namespace): an htpasswd file under 'auth' (bcrypt,"
-                + " $apr1$, $1$, $5$, $6$, {SHA}, {SSHA}, crypt)");
+        supported("auth-secret", "the Secret of users (the Ingress's namespace unless"
+                + " --allow-cross-namespace-resources): an htpasswd file under 'auth' (bcrypt, $apr1$, $1$, $5$, $6$, {SHA}, {SSHA}, crypt)");
         supported("auth-secret-type", "auth-file (default) or auth-map (one user per key)");
         supported("auth-realm", "the realm of the Basic challenge");
-        supported("auth-tls-secret", "the Secret (the Ingress's namespace) whose ca.crt issues client certificates,"
-                + " and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking; unreadable, the"
+        supported("auth-tls-secret", "the Secret (the Ingress's namespace unless --allow-cross-namespace-resources)"
+                + " whose ca.crt issues client certificates, and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking; unreadable, the"
                 + " host answers 403");
         supported("auth-tls-verify-client", "on (default), optional, optional_no_ca or off, as nginx's"
                 + " ssl_verify_client; without a good certificate: 400, and plain HTTP has none");

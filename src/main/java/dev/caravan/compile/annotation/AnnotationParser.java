@@ -47,6 +47,15 @@ public final class AnnotationParser {
 
     /** @param namespace the Ingress's namespace, where the Secrets its annotations name must be */
     public static Parsed parse(Map<String, String> annotations, String namespace) {
+        return parse(annotations, namespace, false);
+    }
+
+    /**
+     * @param namespace      the Ingress's namespace
+     * @param crossNamespace whether its annotations may name Secrets of other namespaces
+     *                       ({@code --allow-cross-namespace-resources}); else they must be in {@code namespace}
+     */
+    public static Parsed parse(Map<String, String> annotations, String namespace, boolean crossNamespace) {
         List<AnnotationFinding> findings = new ArrayList<>();
         Map<String, String> ours = new TreeMap<>();
         if (annotations != null) {
@@ -66,7 +75,7 @@ public final class AnnotationParser {
                         entry.note()));
             }
         }
-        Values values = new Values(ours, findings);
+        Values values = new Values(ours, findings, crossNamespace);
         String rewriteTarget = values.path("rewrite-target", true);
         boolean useRegex = values.bool("use-regex");
         String appRoot = values.path("app-root", false);
@@ -496,7 +505,7 @@ public final class AnnotationParser {
     }
 
     /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
-    private record Values(Map<String, String> raw, List<AnnotationFinding> findings) {
+    private record Values(Map<String, String> raw, List<AnnotationFinding> findings, boolean crossNamespace) {
 
         String get(String name) {
             String value = raw.get(name);
@@ -560,8 +569,8 @@ public final class AnnotationParser {
         }
 
         /**
-         * A Secret named NAME or NAMESPACE/NAME, which must be in the Ingress's namespace: an Ingress cannot
-         * borrow another namespace's keys or users.
+         * A Secret named NAME or NAMESPACE/NAME, which must be in the Ingress's namespace unless the operator allows
+         * otherwise: an Ingress cannot borrow another namespace's keys or users.
          */
         ObjectRef secretRef(String name, String namespace) {
             String value = get(name);
@@ -572,8 +581,9 @@ public final class AnnotationParser {
                 invalid(name, "is not NAMESPACE/NAME");
                 return null;
             }
-            if (!ref.namespace().equals(namespace)) {
-                invalid(name, "is in another namespace than the Ingress (" + namespace + ")");
+            if (!crossNamespace && !ref.namespace().equals(namespace)) {
+                invalid(name, "is in another namespace than the Ingress (" + namespace + "), which"
+                        + " --allow-cross-namespace-resources allows");
                 return null;
             }
             return ref;

@@ -2,6 +2,7 @@ package dev.caravan.compile.annotation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
 import java.time.Duration;
@@ -76,6 +77,20 @@ class AnnotationParserTest {
         assertThat(parsed.blocked()).isTrue();
         assertThat(parsed.findings()).singleElement()
                 .satisfies(f -> assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.REFUSED));
+    }
+
+    @Test
+    void anotherNamespacesSecretOnlyWhenTheOperatorAllowsIt() {
+        Map<String, String> annotations = Map.of(N + "auth-type", "basic", N + "auth-secret", "shared/users");
+        AnnotationParser.Parsed refused = AnnotationParser.parse(annotations, "team");
+        assertThat(refused.blocked()).isTrue();
+        assertThat(refused.findings()).singleElement().satisfies(f -> assertThat(f.toString())
+                .contains("auth-secret", "another namespace", "--allow-cross-namespace-resources"));
+        AnnotationParser.Parsed allowed = AnnotationParser.parse(annotations, "team", true);
+        assertThat(allowed.findings()).isEmpty();
+        assertThat(allowed.policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("shared/users"));
+        assertThat(AnnotationParser.parse(Map.of(N + "auth-type", "basic", N + "auth-secret", "users"), "team", true)
+                .policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("team/users"));
     }
 
     @Test
