@@ -890,6 +890,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        // the pod's headers only: Caravan's affinity cookie, added next, is not the pod's to rewrite
+        if (policy != null && policy.responseRewrite() != null) {
+            policy.responseRewrite().apply(response.headers());
+        }
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }

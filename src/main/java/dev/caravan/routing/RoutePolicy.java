@@ -59,6 +59,8 @@ import java.util.regex.Pattern;
  *                           authentication that admits a client is enough, whatever the source ranges say
  * @param maxResponseHead    the largest response head a pod may send, in bytes ({@code proxy-buffer-size}); 0 for
  *                           the default
+ * @param responseRewrite    how a pod's Location and Set-Cookie headers are rewritten ({@code proxy-redirect-*},
+ *                           {@code proxy-cookie-*}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -68,11 +70,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
-        ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead) {
+        ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead,
+        ResponseRewrite responseRewrite) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0, null);
 
     /**
      * ingress-nginx's basic authentication.
@@ -105,7 +108,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
-                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead);
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead,
+                responseRewrite);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -114,7 +118,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
-                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead);
+                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +32,17 @@ class NginxAnnotationsTest {
     @BeforeAll
     static void start() throws Exception {
         a = TestBackend.start("127.0.0.2", "a");
-        a.respond(request -> TestBackend.text(HttpResponseStatus.OK, request.uri()));
+        a.respond(request -> {
+            FullHttpResponse response = TestBackend.text(HttpResponseStatus.OK, request.uri());
+            if (request.uri().startsWith("/moved")) {
+                // what a pod that knows itself by its in-cluster name answers
+                response.headers().set("Location", "http://app.internal:8080/app/next");
+                response.headers().add("Set-Cookie", "session=1; Domain=.App.Internal; Path=/app/cart; HttpOnly");
+                response.headers().add("Set-Cookie", "theme=dark; Path=/elsewhere");
+                response.headers().add("Set-Cookie", "bare=1");
+            }
+            return response;
+        });
         b = TestBackend.start("127.0.0.3", "b");
         b.delay(3000);
         write(manifests, "base.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc-a", a) + "---\n"
@@ -71,7 +82,13 @@ class NginxAnnotationsTest {
                 Manifests.ingress("slow", "slow.example.com", "/", "svc-b",
                         Map.of(NGINX + "proxy-read-timeout", "1")),
                 Manifests.ingress("twin", "twin.example.com", "/", "svc-a",
-                        Map.of(NGINX + "from-to-www-redirect", "true"))));
+                        Map.of(NGINX + "from-to-www-redirect", "true")),
+                Manifests.ingress("rewritten-heads", "heads.example.com", "/", "svc-a",
+                        Map.of(NGINX + "proxy-redirect-from", "http://app.internal:8080/app/",
+                                NGINX + "proxy-redirect-to", "https://heads.example.com/",
+                                NGINX + "proxy-cookie-domain", "app.internal heads.example.com",
+                                NGINX + "proxy-cookie-path", "/app/ /")),
+                Manifests.ingress("plain-heads", "plainheads.example.com", "/", "svc-a")));
         write(manifests, "problems.yaml", String.join("---\n",
                 Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
                         Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
@@ -92,6 +109,20 @@ class NginxAnnotationsTest {
         caravan.close();
         a.close();
         b.close();
+    }
+
+    @Test
+    void proxyRedirectAndProxyCookieRewriteWhatThePodSends() throws Exception {
+        RawHttp.Response rewritten = caravan.get("heads.example.com", "/moved");
+        assertThat(rewritten.status()).isEqualTo(200);
+        assertThat(rewritten.header("Location")).isEqualTo("https://heads.example.com/next");
+        assertThat(rewritten.headers("Set-Cookie")).containsExactly(
+                "session=1; Domain=.heads.example.com; Path=/cart; HttpOnly", "theme=dark; Path=/elsewhere", "bare=1");
+        // without the annotations, as the pod sent them
+        RawHttp.Response plain = caravan.get("plainheads.example.com", "/moved");
+        assertThat(plain.header("Location")).isEqualTo("http://app.internal:8080/app/next");
+        assertThat(plain.headers("Set-Cookie")).containsExactly(
+                "session=1; Domain=.App.Internal; Path=/app/cart; HttpOnly", "theme=dark; Path=/elsewhere", "bare=1");
     }
 
     @Test

@@ -178,6 +178,13 @@ public final class AnnotationCatalog {
         supported("auth-tls-pass-certificate-to-upstream", "true: the client's certificate goes to the pod in"
                 + " ssl-client-cert (URL-escaped PEM)");
         supported("auth-tls-match-cn", "a regular expression the certificate's subject must contain (403 otherwise)");
+        supported("proxy-redirect-from", "the prefix of a pod's Location (and Refresh URL) replaced by"
+                + " proxy-redirect-to, case-sensitively, as nginx's proxy_redirect; off (default) or default: none");
+        supported("proxy-redirect-to", "what replaces proxy-redirect-from's prefix; off: nothing is replaced");
+        supported("proxy-cookie-domain", "FROM TO: a pod's Set-Cookie domain FROM (any case, a leading dot aside)"
+                + " becomes TO, as nginx's proxy_cookie_domain; off (default)");
+        supported("proxy-cookie-path", "FROM TO: the prefix FROM of a pod's Set-Cookie path becomes TO,"
+                + " case-sensitively, as nginx's proxy_cookie_path; off (default)");
         supported("satisfy", "any: an allow-list that admits the client spares it authentication, and one authentication"
                 + " (auth-type, auth-url) that admits it is enough; all (the default): every one must");
     }

@@ -3,6 +3,7 @@ package dev.caravan.compile.annotation;
 import dev.caravan.compile.IngressValidator;
 import dev.caravan.routing.HashKey;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.ResponseRewrite;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
@@ -103,7 +104,7 @@ public final class AnnotationParser {
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
-                maxResponseHead(values));
+                maxResponseHead(values), responseRewrite(values));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -124,6 +125,62 @@ public final class AnnotationParser {
             return UpstreamClient.LARGEST_RESPONSE_HEAD;
         }
         return (int) size;
+    }
+
+    /**
+     * proxy-redirect-from/-to, proxy-cookie-domain and proxy-cookie-path, as ingress-nginx writes them into nginx's
+     * proxy_redirect and proxy_cookie_*: {@code off} (the default) or literal text; nginx's variables and regexes are
+     * not evaluated here, so a value with {@code $} or starting with {@code ~} is invalid. {@code proxy-redirect-from:
+     * default} rewrites what the pods never send (nginx's own upstream name), so nothing.
+     */
+    private static ResponseRewrite responseRewrite(Values values) {
+        String redirectFrom = values.get("proxy-redirect-from");
+        String redirectTo = values.get("proxy-redirect-to");
+        if (redirectFrom == null || redirectFrom.equals("off") || redirectFrom.equals("default") || redirectTo == null
+                || redirectTo.equals("off")) {
+            redirectFrom = null;
+            redirectTo = null;
+        } else if (!literal(redirectFrom) || !literal(redirectTo)) {
+            values.invalid(literal(redirectFrom) ? "proxy-redirect-to" : "proxy-redirect-from",
+                    "is not a literal URL prefix (no spaces; nginx's variables and regexes are not evaluated here)");
+            redirectFrom = null;
+            redirectTo = null;
+        }
+        String[] domain = replacement(values, "proxy-cookie-domain");
+        String[] path = replacement(values, "proxy-cookie-path");
+        if (redirectFrom == null && domain == null && path == null) {
+            return null;
+        }
+        return new ResponseRewrite(redirectFrom, redirectTo, domain == null ? null : domain[0],
+                domain == null ? null : domain[1], path == null ? null : path[0], path == null ? null : path[1]);
+    }
+
+    /** {@code off} or {@code FROM TO}: the two words, or {@code null}. */
+    private static String[] replacement(Values values, String name) {
+        String value = values.get(name);
+        if (value == null || value.equals("off")) {
+            return null;
+        }
+        String[] words = value.split("\\s+");
+        if (words.length != 2 || !literal(words[0]) || !literal(words[1])) {
+            values.invalid(name, "is not off or FROM TO (literal text; nginx's variables and regexes are not"
+                    + " evaluated here)");
+            return null;
+        }
+        return words;
+    }
+
+    private static boolean literal(String text) {
+        if (text.isEmpty() || text.charAt(0) == '~') {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c == 0x7f || c == '$' || c == ';' || c == ',') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code satisfy}: {@code all} (the default) or {@code any}, spelt as ingress-nginx takes them. */

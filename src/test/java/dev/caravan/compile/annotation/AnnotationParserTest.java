@@ -3,6 +3,7 @@ package dev.caravan.compile.annotation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.ResponseRewrite;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
 import java.time.Duration;
@@ -91,6 +92,33 @@ class AnnotationParserTest {
         assertThat(allowed.policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("shared/users"));
         assertThat(AnnotationParser.parse(Map.of(N + "auth-type", "basic", N + "auth-secret", "users"), "team", true)
                 .policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("team/users"));
+    }
+
+    @Test
+    void proxyRedirectAndProxyCookieAreOffOrLiteralText() {
+        assertThat(parse(N + "proxy-redirect-from", "off", N + "proxy-redirect-to", "/x").policy().responseRewrite())
+                .isNull();
+        assertThat(parse(N + "proxy-redirect-from", "default").policy().responseRewrite()).isNull();
+        assertThat(parse(N + "proxy-redirect-from", "http://pod/", N + "proxy-redirect-to", "off").policy()
+                .responseRewrite()).isNull();
+        assertThat(parse(N + "proxy-cookie-path", "off", N + "proxy-cookie-domain", "off").policy().responseRewrite())
+                .isNull();
+        AnnotationParser.Parsed all = AnnotationParser.parse(Map.of(N + "proxy-redirect-from", "http://pod/",
+                N + "proxy-redirect-to", "/app/", N + "proxy-cookie-domain", "pod  example.com",
+                N + "proxy-cookie-path", "/one/ /"), "default");
+        assertThat(all.findings()).isEmpty();
+        assertThat(all.policy().responseRewrite()).isEqualTo(new ResponseRewrite("http://pod/", "/app/", "pod",
+                "example.com", "/one/", "/"));
+        for (String[] bad : new String[][] {{"proxy-cookie-path", "/one"}, {"proxy-cookie-path", "~^/a /b"},
+            {"proxy-cookie-domain", "$host example.com"}, {"proxy-cookie-domain", "a b c"}}) {
+            AnnotationParser.Parsed parsed = parse(N + bad[0], bad[1]);
+            assertThat(parsed.blocked()).as(bad[1]).isTrue();
+            assertThat(parsed.findings()).singleElement().satisfies(f -> assertThat(f.toString()).contains(bad[0]));
+        }
+        AnnotationParser.Parsed variable = parse(N + "proxy-redirect-from", "http://pod/", N + "proxy-redirect-to",
+                "https://$host/");
+        assertThat(variable.findings()).singleElement().satisfies(f -> assertThat(f.toString())
+                .contains("proxy-redirect-to", "not evaluated"));
     }
 
     @Test
