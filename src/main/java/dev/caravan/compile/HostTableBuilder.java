@@ -74,7 +74,8 @@ final class HostTableBuilder {
     void add(ServedIngress served) {
         ObjectRef ref = served.ref();
         RoutePolicy policy = served.policy();
-        if (policy.sslPassthrough()) {
+        // a denied Ingress keeps its paths, answered 503; nothing of it may reach its pods another way
+        if (policy.sslPassthrough() && !policy.denied()) {
             addPassthrough(served);
         }
         List<IngressRule> rules = served.rules();
@@ -104,7 +105,7 @@ final class HostTableBuilder {
                 }
             }
         }
-        IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
+        IngressBackend defaultBackend = policy.denied() ? null : served.ingress().getSpec().getDefaultBackend();
         if (defaultBackend != null) {
             Backend backend = resolve(ref, defaultBackend);
             if (servesAnyHost) {

@@ -95,31 +95,39 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (reasons.isEmpty()) {
                 return served(ref, new ServedIngress(ingress, policy), problems, secrets);
             }
+            String why = String.join("; ", reasons);
             Ingress good = previousGood;
-            RoutePolicy goodPolicy = null;
-            if (good != null) {
-                try {
-                    goodPolicy = withSecrets(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                            ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref, problems);
-                } catch (IllegalArgumentException secretsGone) {
-                    // its users or authorities cannot be read either: not served, rather than served unprotected
-                    good = null;
-                }
-            }
-            String dropped = good == null ? null : accessControlChanged(ingress, good);
-            if (dropped != null) {
-                // the version before would let in whom this one may mean to keep out: not served rather than let in
-                good = null;
-            }
-            String fallback = good != null ? " (serving its last valid version)" : dropped != null ? " (not served: "
-                    + dropped + ")" : " (not served)";
-            problems.add(Problem.invalid(ref, reason, String.join("; ", reasons) + fallback));
             if (good == null) {
-                // declined for what it lacks, it stays the last good version, for later edits that ask no more
-                return new IngressSelection(ref, null, null, dropped != null ? previousGood : null,
-                        List.copyOf(problems), Set.copyOf(secrets), Set.of(), Set.of());
+                problems.add(Problem.invalid(ref, reason, why + " (not served)"));
+                return new IngressSelection(ref, null, null, null, List.copyOf(problems), Set.copyOf(secrets),
+                        Set.of(), Set.of());
             }
-            return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+            RoutePolicy goodPolicy = AnnotationParser.parse(good.getMetadata().getAnnotations(), ref.namespace(),
+                    crossNamespaceSecrets).policy();
+            String denial = null;
+            try {
+                goodPolicy = withSecrets(goodPolicy, secrets, ref, problems);
+            } catch (IllegalArgumentException secretsGone) {
+                denial = "the Secrets of its last valid version cannot be read either";
+            }
+            if (denial == null) {
+                denial = accessControlChanged(ingress, good);
+            }
+            if (denial == null) {
+                problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
+                return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+            }
+            if (goodPolicy.canary() != null) {
+                // its share of requests goes to the main Ingress's pods, under the main Ingress's access control
+                problems.add(Problem.invalid(ref, reason, why + " (not served: " + denial + ")"));
+                return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.copyOf(secrets),
+                        Set.of(), Set.of());
+            }
+            // falling back could let in whom this version keeps out, and not serving it would hand its paths to other
+            // Ingresses' rules, and its host's client certificates to none: its paths stay, answered 503, as nginx's
+            // "location denied"
+            problems.add(Problem.invalid(ref, reason, why + " (its paths answer 503: " + denial + ")"));
+            return served(ref, new ServedIngress(good, goodPolicy.deny()), problems, secrets);
         }
 
         /** The annotations that decide who gets in: an invalid edit of one of them does not fall back. */
@@ -130,7 +138,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
                 AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range",
-                AnnotationCatalog.PREFIX + "satisfy");
+                AnnotationCatalog.PREFIX + "satisfy", AnnotationCatalog.PREFIX + "auth-response-headers");
 
         /**
          * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class Recompiler extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recompiler.class);
+    /** The longest a clock compilation is scheduled ahead; a later one is scheduled again then. */
+    private static final Duration YEAR = Duration.ofDays(365);
 
     private final ClusterStateStore store;
     private final IngressCompiler compiler;
@@ -152,7 +155,6 @@ public final class Recompiler extends ServiceSupport {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }
         last = compilation;
-        scheduleClockChange();
         boolean wasServing = table.serving();
         RoutingTable before = table.get();
         table.set(compilation.table(), synced);
@@ -182,6 +184,7 @@ public final class Recompiler extends ServiceSupport {
                 }
             }
         }
+        scheduleClockChange();
         compiles.incrementAndGet();
         compileNanos.addAndGet(elapsed);
         lastDurationNanos = elapsed;
@@ -199,7 +202,8 @@ public final class Recompiler extends ServiceSupport {
                 due = next;
             }
         }
-        if (executor == null || Objects.equals(due, clockDue) && clockCompile != null && !clockCompile.isDone()) {
+        if (executor == null || executor.isShutdown()
+                || Objects.equals(due, clockDue) && clockCompile != null && !clockCompile.isDone()) {
             return;
         }
         if (clockCompile != null) {
@@ -208,10 +212,18 @@ public final class Recompiler extends ServiceSupport {
         }
         clockDue = due;
         if (due != null) {
-            // a millisecond late rather than early: a certificate is valid from its notBefore on, and the compilation
-            // must see the change. Far-off expiries are capped, as nanoseconds overflow past ~292 years
-            long delay = Math.min(Duration.between(Instant.now(), due).toMillis() + 1, TimeUnit.DAYS.toMillis(365));
-            clockCompile = executor.schedule(this::requestCompile, Math.max(0, delay), TimeUnit.MILLISECONDS);
+            // a millisecond late rather than early: a certificate is valid up to its notAfter's millisecond, and the
+            // compilation must see the change. One already due (the clock has stepped back) is tried again in a
+            // second, never in a loop. Far-off ones (a notAfter in 9999) wait a year at a time
+            Duration until = Duration.between(Instant.now(), due);
+            long delay = !until.isNegative() && !until.isZero()
+                    ? until.compareTo(YEAR) > 0 ? YEAR.toNanos() : until.toNanos() + TimeUnit.MILLISECONDS.toNanos(1)
+                    : TimeUnit.SECONDS.toNanos(1);
+            try {
+                clockCompile = executor.schedule(this::requestCompile, delay, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopping) {
+                clockCompile = null;
+            }
         }
     }
 

@@ -24,8 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * {@code auth-type: basic}: a request goes on only with the credentials of a user of the Ingress's
- * {@code auth-secret}, else it gets 401 with a Basic challenge; its {@code Authorization} goes on to the pod,
- * as nginx sends it. A bcrypt or crypt(3) SHA hash takes milliseconds to check, so checks run on a small
+ * {@code auth-secret}, else it gets 401 with a Basic challenge; its {@code Authorization} is not sent on to the
+ * pod, as ingress-nginx blanks it. A bcrypt or crypt(3) SHA hash takes milliseconds to check, so checks run on a small
  * bounded pool, never on an event loop (503 when it is full), and a password once verified against a hash
  * is remembered (at most {@link #REMEMBERED}, the oldest forgotten first), keyed by the hash itself: a
  * changed password or a removed user is never let in from memory.

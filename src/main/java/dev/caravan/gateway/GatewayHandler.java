@@ -338,7 +338,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
             // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
-            record.host = RoutingTable.normalizeHost(target.host());
+            if (target.host() != null) {
+                record.host = RoutingTable.normalizeHost(target.host());
+            }
         }
         // as nginx: over TLS the client's certificate is checked before anything else, under the host's settings
         // (logged whatever a path's enable-access-log says); plain HTTP is first redirected to HTTPS where the
@@ -368,6 +370,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
+        if (policy.denied()) {
+            // nginx's "location denied": the Ingress's access control could not be applied as last edited
+            finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
+            return;
+        }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && !https) {
@@ -415,7 +422,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        List<RequestCheck> checks = checks(policy, client);
+        List<RequestCheck> checks = checks(policy, client, request.headers());
         if (!checks.isEmpty()) {
             check(checks, 0, request, match, target, path, options, client);
             return;
@@ -443,9 +450,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /**
      * What a request of this policy waits for, in nginx's access-phase order: basic authentication, auth-url,
      * then the interceptor. Under {@code satisfy: any} an allow-list that admits the client spares it
-     * authentication, and either authentication admitting it is enough.
+     * authentication, and either authentication admitting it is enough. The headers auth-url answers with
+     * ({@code auth-response-headers}) are never the client's to send: when auth-url does not run, they go.
      */
-    private List<RequestCheck> checks(RoutePolicy policy, InetSocketAddress client) {
+    private List<RequestCheck> checks(RoutePolicy policy, InetSocketAddress client, HttpHeaders headers) {
         if (!authenticates(policy) && policy.requestRoute() == null) {
             return List.of();
         }
@@ -457,8 +465,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             checks.add(gateway.externalAuth().check(policy.externalAuth()));
         }
         if (policy.satisfyAny() && !checks.isEmpty()) {
-            RequestCheck any = policy.allowListAdmits(client) ? null
-                    : new AnyOfChecks(checks, policy.admits(client) ? null : SOURCE_REFUSED);
+            List<String> answered = policy.externalAuth() == null ? List.of() : policy.externalAuth().responseHeaders();
+            RequestCheck any = null;
+            if (policy.allowListAdmits(client)) {
+                answered.forEach(headers::remove);
+            } else {
+                any = new AnyOfChecks(checks, policy.admits(client) ? null : SOURCE_REFUSED, answered);
+            }
             checks.clear();
             if (any != null) {
                 checks.add(any);
@@ -608,6 +621,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
             InetSocketAddress client) {
         PathRule rule = match.rule();
+        if (policy.basicAuth() != null && (policy.externalAuth() == null || policy.externalAuth().responseHeaders()
+                .stream().noneMatch(HttpHeaderNames.AUTHORIZATION::contentEqualsIgnoreCase))) {
+            // as ingress-nginx, which blanks it for basic authentication: the user's password is not the pod's
+            request.headers().remove(HttpHeaderNames.AUTHORIZATION);
+        }
         Backend backend = chooseBackend(rule, match, request.headers());
         if (record != null) {
             record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();

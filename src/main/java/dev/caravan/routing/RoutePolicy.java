@@ -61,6 +61,8 @@ import java.util.regex.Pattern;
  *                           the default
  * @param responseRewrite    how a pod's Location and Set-Cookie headers are rewritten ({@code proxy-redirect-*},
  *                           {@code proxy-cookie-*}), or {@code null}
+ * @param denied             whether every request to its paths is answered 503, as nginx's "location denied": an
+ *                           Ingress whose access control could not be applied as last edited
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -71,11 +73,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
         ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead,
-        ResponseRewrite responseRewrite) {
+        ResponseRewrite responseRewrite, boolean denied) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
-            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0, null);
+            SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0, null,
+            false);
 
     /**
      * ingress-nginx's basic authentication.
@@ -109,7 +112,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead,
-                responseRewrite);
+                responseRewrite, denied);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -118,7 +121,18 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
-                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite);
+                grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite,
+                denied);
+    }
+
+    /** This policy with every request answered 503; its host-wide parts (client certificates, aliases) stay. */
+    public RoutePolicy deny() {
+        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
+                true);
     }
 
     /**

@@ -28,6 +28,9 @@ import java.util.List;
  */
 final class CompilerCase {
 
+    /** Not a backend name: a rule answered 503. */
+    private static final String DENIED = "(denied)";
+
     private record Lookup(String host, String path, String backend, List<String> endpoints) {
     }
 
@@ -97,6 +100,12 @@ final class CompilerCase {
         return this;
     }
 
+    /** A request for host and path matches a rule answered 503 (nginx's "location denied"), whatever its backend. */
+    CompilerCase expectDenied(String host, String path) {
+        lookups.add(new Lookup(host, path, DENIED, null));
+        return this;
+    }
+
     /** A request for host and path matches nothing: 404. */
     CompilerCase expectNotFound(String host, String path) {
         lookups.add(new Lookup(host, path, null, null));
@@ -142,6 +151,11 @@ final class CompilerCase {
                 continue;
             }
             assertThat(match.found()).as("%s should go to %s but was 404", request, lookup.backend()).isTrue();
+            if (DENIED.equals(lookup.backend())) {
+                assertThat(match.rule().policy().denied()).as("%s should be denied", request).isTrue();
+                continue;
+            }
+            assertThat(match.rule() == null || !match.rule().policy().denied()).as("%s is denied", request).isTrue();
             assertThat(match.backend().name()).as("backend of %s", request).isEqualTo(lookup.backend());
             if (lookup.endpoints() != null) {
                 assertThat(match.backend().endpoints()).as("endpoints of %s", request)

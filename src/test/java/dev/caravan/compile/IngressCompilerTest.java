@@ -579,6 +579,30 @@ class IngressCompilerTest {
     }
 
     @Test
+    void anInvalidEditOfTheIngressAskingForClientCertificatesLeavesItsHostAsking() {
+        TestCertificates clients = new TestCertificates("CN=Clients");
+        Secret ca = new SecretBuilder().withNewMetadata().withNamespace("default").withName("clients").endMetadata()
+                .withType("Opaque").withStringData(Map.of("ca.crt", clients.caPem())).build();
+        Object open = ingress("default/open").created("2021-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80"));
+        CompilerCase c = CompilerCase.named("auth-tls owner edited to an invalid depth")
+                .previously(APPS, ca, open, ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .given(APPS, ca, open, ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-tls-verify-depth", "two")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .expectDenied(HOST, "/admin")
+                .expect(HOST, "/", "default/bar:80")
+                .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503");
+        c.run();
+        // the host still asks, for every Ingress's paths on it
+        RoutePolicy.ClientCertificates asked = c.compile().table().resolve(HOST, "/").host().clientCertificates();
+        assertThat(asked).isNotNull();
+        assertThat(asked.authority().authorities()).containsExactly(clients.ca());
+    }
+
+    @Test
     void clientCertificatesAreTheHostsAsItsOldestIngressAskingSays() {
         TestCertificates clients = new TestCertificates("CN=Clients");
         Secret ca = new SecretBuilder().withNewMetadata().withNamespace("default").withName("clients").endMetadata()
@@ -933,8 +957,8 @@ class IngressCompilerTest {
                                 .annotation(NGINX_PREFIX + "auth-secret", "users")
                                 .annotation(NGINX_PREFIX + "auth-realm", "say \"hi\"")
                                 .rule(HOST, prefix("/", "foo:80")))
-                        .expectNotFound(HOST, "/")
-                        .problem(INVALID, "default/i", "auth-realm", "not served", "now asks for",
+                        .expectDenied(HOST, "/")
+                        .problem(INVALID, "default/i", "auth-realm", "its paths answer 503", "now asks for",
                                 NGINX_PREFIX + "auth-type"),
                 CompilerCase.named("an invalid edit adding a source range the last good version lacks: not served")
                         .previously(APPS, ingress("default/i").created(GOOD_TIME).rule(HOST, prefix("/", "foo:80")))
@@ -942,7 +966,7 @@ class IngressCompilerTest {
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
                                 .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
                                 .rule(HOST, prefix("/", "foo:80")))
-                        .expectNotFound(HOST, "/")
+                        .expectDenied(HOST, "/")
                         .problem(INVALID, "default/i", "proxy-body-size", "now asks for",
                                 NGINX_PREFIX + "allowlist-source-range"),
                 CompilerCase.named("an invalid edit narrowing a source range: not served, the wider range not kept")
@@ -952,8 +976,8 @@ class IngressCompilerTest {
                         .given(APPS, ingress("default/i").created(GOOD_TIME)
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.1.0.0/16, 10.2.0.0/33")
                                 .rule(HOST, prefix("/", "foo:80")))
-                        .expectNotFound(HOST, "/")
-                        .problem(INVALID, "default/i", "10.2.0.0/33", "not served",
+                        .expectDenied(HOST, "/")
+                        .problem(INVALID, "default/i", "10.2.0.0/33", "its paths answer 503",
                                 NGINX_PREFIX + "allowlist-source-range is not its last valid version's"),
                 CompilerCase.named("an invalid edit dropping a source range: not served")
                         .previously(APPS, ingress("default/i").created(GOOD_TIME)
@@ -964,8 +988,8 @@ class IngressCompilerTest {
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
                                 .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
                                 .rule(HOST, prefix("/", "foo:80")))
-                        .expectNotFound(HOST, "/")
-                        .problem(INVALID, "default/i", "proxy-body-size", "not served", "it drops "
+                        .expectDenied(HOST, "/")
+                        .problem(INVALID, "default/i", "proxy-body-size", "its paths answer 503", "it drops "
                                 + NGINX_PREFIX + "denylist-source-range"),
                 CompilerCase.named("an invalid edit leaving access control as it was: its last valid version serves")
                         .previously(APPS, ingress("default/i").created(GOOD_TIME)
@@ -977,6 +1001,20 @@ class IngressCompilerTest {
                                 .rule(HOST, prefix("/", "foo:80")))
                         .expect(HOST, "/", "default/foo:80")
                         .problem(INVALID, "default/i", "proxy-body-size", "serving its last valid version"),
+                CompilerCase.named("a denied Ingress keeps its paths: another Ingress's wider rule does not take them")
+                        .previously(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .rule(HOST, prefix("/admin", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .given(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8, bogus")
+                                        .rule(HOST, prefix("/admin", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expectDenied(HOST, "/admin/users")
+                        .expect(HOST, "/other", "default/bar:80")
+                        .problem(INVALID, "default/guarded", "bogus", "its paths answer 503"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)

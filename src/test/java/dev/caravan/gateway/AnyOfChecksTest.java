@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
@@ -39,7 +40,8 @@ class AnyOfChecksTest {
             checks.add(saying(i, verdicts[i]));
         }
         AtomicReference<Verdict> result = new AtomicReference<>();
-        new AnyOfChecks(checks, sourceRefusal).check(null, verdict -> assertThat(result.getAndSet(verdict)).isNull());
+        new AnyOfChecks(checks, sourceRefusal, List.of()).check(null,
+                verdict -> assertThat(result.getAndSet(verdict)).isNull());
         return result.get();
     }
 
@@ -59,6 +61,33 @@ class AnyOfChecksTest {
         assertThat(run(FORBIDDEN, FORBIDDEN)).isSameAs(FORBIDDEN);
         // basic authentication's 401, then auth-url's redirect to its sign-in page: nginx turns the 401 into that
         assertThat(run(FORBIDDEN, CHALLENGE, SIGN_IN)).isSameAs(SIGN_IN);
+    }
+
+    @Test
+    void twoChallengesAreBothSent() {
+        Verdict.Answer basic = new Verdict.Answer(401, new DefaultHttpHeaders().add("WWW-Authenticate",
+                "Basic realm=\"staff\""), new byte[0]);
+        Verdict.Answer bearer = new Verdict.Answer(401, new DefaultHttpHeaders().add("WWW-Authenticate", "Bearer")
+                .add("X-Reason", "expired"), "later".getBytes());
+        Verdict.Answer both = (Verdict.Answer) run(FORBIDDEN, basic, bearer);
+        assertThat(both.status()).isEqualTo(401);
+        assertThat(both.headers().getAll("WWW-Authenticate")).containsExactly("Basic realm=\"staff\"", "Bearer");
+        assertThat(both.headers().get("X-Reason")).isEqualTo("expired");
+        assertThat(both.body()).isEqualTo("later".getBytes());
+    }
+
+    @Test
+    void whicheverCheckAdmitsTheHeadersAuthUrlAnswersWithAreTheirsOrNone() {
+        Verdict.Proceed fromAuthUrl = new Verdict.Proceed(Map.of("X-User", List.of("alice")), Set.of("X-Email"));
+        List<RequestCheck> checks = List.of(saying(0, CHALLENGE), saying(1, fromAuthUrl));
+        AtomicReference<Verdict> result = new AtomicReference<>();
+        new AnyOfChecks(checks, null, List.of("X-User", "X-Email")).check(null, result::set);
+        assertThat(((Verdict.Proceed) result.get()).set()).containsOnlyKeys("X-User");
+        assertThat(((Verdict.Proceed) result.get()).removed()).containsExactlyInAnyOrder("X-Email");
+        // basic authentication admitted first: auth-url never answered, so the client's copies go
+        new AnyOfChecks(List.of(saying(0, ADMIT), saying(1, fromAuthUrl)), null, List.of("X-User", "X-Email"))
+                .check(null, result::set);
+        assertThat(((Verdict.Proceed) result.get()).removed()).containsExactlyInAnyOrder("X-User", "X-Email");
     }
 
     @Test

@@ -107,11 +107,11 @@ class BasicAuthTest {
     }
 
     @Test
-    void everyHashFormatLetsItsUserInAndTheAuthorizationGoesOnToThePod() throws Exception {
+    void everyHashFormatLetsItsUserInAndThePasswordDoesNotGoOnToThePod() throws Exception {
         for (String[] user : new String[][] {{"bcrypt", "bcrypt-pass"}, {"apr", "apr-pass"}, {"sha", "sha-pass"},
             {"sha512", "sha512-pass"}}) {
             assertThat(as("file.test", user[0], user[1]).status()).as(user[0]).isEqualTo(200);
-            assertThat(pod.last().headers().get("Authorization")).startsWith("Basic ");
+            assertThat(pod.last().headers().contains("Authorization")).isFalse();
             // twice: the second is answered from what was verified
             assertThat(as("file.test", user[0], user[1]).status()).as(user[0]).isEqualTo(200);
         }

@@ -10,6 +10,8 @@ import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -85,7 +87,11 @@ class ExternalAuthTest {
                 Manifests.ingress("target", "target.test", "/", "svc", Map.of(P + "auth-url",
                         authUrl.replace("/oauth2/auth?for=$host", "/t$request_uri"),
                         P + "auth-signin", "https://$host/start")),
-                Manifests.ingress("open", "open.test", "/", "svc")));
+                Manifests.ingress("open", "open.test", "/", "svc"),
+                // the office network, or a login: auth-url is not asked of the network's clients
+                Manifests.ingress("office", "office.test", "/", "svc", Map.of(P + "auth-url", authUrl,
+                        P + "auth-response-headers", "X-Auth-Request-User", P + "satisfy", "any",
+                        P + "allowlist-source-range", "127.0.0.1/32"))));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
     }
 
@@ -101,6 +107,26 @@ class ExternalAuthTest {
             client.send(request.replace("HOST", host));
             return client.read(false);
         }
+    }
+
+    @Test
+    void underSatisfyAnyTheHeadersAuthUrlWouldAnswerAreNeverTheClients() throws Exception {
+        // admitted by the allow-list: auth-url is not asked, and the client's claim of a user is not passed on
+        RawHttp.Response inside = send("office.test", "GET / HTTP/1.1\r\nHost: HOST\r\n"
+                + "X-Auth-Request-User: admin\r\n\r\n");
+        assertThat(inside.status()).isEqualTo(200);
+        assertThat(pod.last().headers().contains("X-Auth-Request-User")).isFalse();
+        assertThat(auth.seen()).isEmpty();
+        // from elsewhere, auth-url admits and names the user
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress("127.0.0.7", 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
+        try (RawHttp client = new RawHttp(socket, 20_000)) {
+            client.send("GET / HTTP/1.1\r\nHost: office.test\r\nCookie: session=good\r\n"
+                    + "X-Auth-Request-User: admin\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().headers().getAll("X-Auth-Request-User")).containsExactly("alice");
     }
 
     @Test

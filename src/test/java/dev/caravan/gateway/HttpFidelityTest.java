@@ -108,6 +108,16 @@ class HttpFidelityTest {
     }
 
     @Test
+    void http10WithoutHostIsAnswered() throws Exception {
+        // HTTP/1.0 needs no Host; only a rule without a host could serve it, and here none does: what no rule serves
+        // goes to Camel's listener, which needs a Host, so 400 rather than 404, but an answer, not a dropped connection
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET / HTTP/1.0\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(400);
+        }
+    }
+
+    @Test
     void chunkedResponseToHttp10ClientIsDelimitedByClose() throws Exception {
         pod.respond(request -> {
             var response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,

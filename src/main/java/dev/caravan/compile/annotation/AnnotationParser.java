@@ -104,7 +104,7 @@ public final class AnnotationParser {
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
-                maxResponseHead(values), responseRewrite(values));
+                maxResponseHead(values), responseRewrite(values), false);
         return new Parsed(policy, List.copyOf(findings));
     }
 
