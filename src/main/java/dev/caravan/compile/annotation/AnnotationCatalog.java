@@ -143,6 +143,17 @@ public final class AnnotationCatalog {
         // nginx spills a response it buffers to a temporary file up to this size; Caravan buffers none
         ENTRIES.put("proxy-max-temp-file-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
                 + " responses are never written to disk", AnnotationCatalog::isSize));
+        // the buffers nginx reads a response into while it buffers it; Caravan streams, with none of these
+        ENTRIES.put("proxy-buffers-number", new Entry(Support.UNSUPPORTED, "any number is what Caravan does:"
+                + " responses are streamed, not buffered", value -> value.matches("[0-9]+")));
+        ENTRIES.put("proxy-busy-buffers-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
+                + " responses are streamed, not buffered", AnnotationCatalog::isSize));
+        // opts a location out of the ConfigMap's global-auth-url, which Caravan does not have
+        ENTRIES.put("enable-global-auth", new Entry(Support.UNSUPPORTED, "Caravan has no global auth-url: false is"
+                + " what it does; true asks for nothing more", value -> value.equalsIgnoreCase("false")
+                        || value.equalsIgnoreCase("true")));
+        ENTRIES.put("connection-proxy-header", new Entry(Support.UNSUPPORTED, "keep-alive is what Caravan does"
+                + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase));
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);

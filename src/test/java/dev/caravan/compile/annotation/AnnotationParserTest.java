@@ -312,6 +312,10 @@ class AnnotationParserTest {
         assertThat(parse(N + "proxy-http-version", "1.1", N + "proxy-max-temp-file-size", "0").findings()).isEmpty();
         assertThat(parse(N + "proxy-http-version", "1.0").findings()).extracting(AnnotationFinding::kind)
                 .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
+        assertThat(parse(N + "proxy-buffers-number", "8", N + "proxy-busy-buffers-size", "64k",
+                N + "enable-global-auth", "false", N + "connection-proxy-header", "keep-alive").findings()).isEmpty();
+        assertThat(parse(N + "connection-proxy-header", "close").findings()).extracting(AnnotationFinding::kind)
+                .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
     }
 
     @Test
