@@ -76,6 +76,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     ref.namespace(), crossNamespaceSecrets);
             reportUnsupported(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
+            boolean specValid = reasons.isEmpty();
             String reason = Problem.INVALID_INGRESS;
             if (reasons.isEmpty() && annotations.blocked()) {
                 annotations.findings().stream().filter(AnnotationFinding::blocking)
@@ -85,8 +86,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             RoutePolicy policy = annotations.policy();
             if (reasons.isEmpty()) {
+                policy = withCertificates(policy, secrets, ref, problems);
                 try {
-                    policy = withSecrets(policy, secrets, ref, problems);
+                    policy = withUsers(policy, secrets);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -97,29 +99,34 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             String why = String.join("; ", reasons);
             Ingress good = previousGood;
-            if (good == null) {
-                problems.add(Problem.invalid(ref, reason, why + " (not served)"));
-                return new IngressSelection(ref, null, null, null, List.copyOf(problems), Set.copyOf(secrets),
-                        Set.of(), Set.of());
-            }
-            RoutePolicy goodPolicy = AnnotationParser.parse(good.getMetadata().getAnnotations(), ref.namespace(),
-                    crossNamespaceSecrets).policy();
             String denial = null;
-            try {
-                goodPolicy = withSecrets(goodPolicy, secrets, ref, problems);
-            } catch (IllegalArgumentException secretsGone) {
-                denial = "the Secrets of its last valid version cannot be read either";
+            RoutePolicy goodPolicy = null;
+            if (good != null) {
+                // its own list: the current version's problems may name the same unreadable authorities
+                goodPolicy = withCertificates(AnnotationParser.parse(good.getMetadata().getAnnotations(),
+                        ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref, new ArrayList<>());
+                try {
+                    goodPolicy = withUsers(goodPolicy, secrets);
+                } catch (IllegalArgumentException secretsGone) {
+                    denial = "the Secrets of its last valid version cannot be read either";
+                }
+                if (denial == null) {
+                    denial = accessControlChanged(ingress, good);
+                }
+                if (denial == null) {
+                    problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
+                    return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+                }
+            } else if (specValid && asksForAccessControl(ingress)) {
+                // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks
+                denial = "it asks for access control that cannot be applied as written";
+                good = ingress;
+                goodPolicy = failClosed(ingress, annotations, secrets, ref, problems);
             }
-            if (denial == null) {
-                denial = accessControlChanged(ingress, good);
-            }
-            if (denial == null) {
-                problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
-                return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
-            }
-            if (goodPolicy.canary() != null) {
-                // its share of requests goes to the main Ingress's pods, under the main Ingress's access control
-                problems.add(Problem.invalid(ref, reason, why + " (not served: " + denial + ")"));
+            if (denial == null || goodPolicy.canary() != null) {
+                // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control
+                problems.add(Problem.invalid(ref, reason, why + (denial == null ? " (not served)"
+                        : " (not served: " + denial + ")")));
                 return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.copyOf(secrets),
                         Set.of(), Set.of());
             }
@@ -127,7 +134,36 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             // Ingresses' rules, and its host's client certificates to none: its paths stay, answered 503, as nginx's
             // "location denied"
             problems.add(Problem.invalid(ref, reason, why + " (its paths answer 503: " + denial + ")"));
-            return served(ref, new ServedIngress(good, goodPolicy.deny()), problems, secrets);
+            ServedIngress denied = new ServedIngress(good, goodPolicy.deny());
+            return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(secrets),
+                    denied.footprint(passthroughEnabled), denied.services());
+        }
+
+        /** Whether any access-control annotation is set: it asks for what an unservable version must not drop. */
+        private static boolean asksForAccessControl(Ingress ingress) {
+            Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+            return ACCESS_CONTROL.stream().anyMatch(name -> asks(annotations, name));
+        }
+
+        /**
+         * The policy of a version denied for want of a valid one, with its host's client certificates as it asks, or,
+         * where one of its auth-tls annotations is invalid, asked with no authorities: every request for the host is
+         * then refused, as for an unreadable auth-tls-secret, rather than checked by what part of them could be read.
+         */
+        private RoutePolicy failClosed(Ingress ingress, AnnotationParser.Parsed annotations, Set<ObjectRef> read,
+                ObjectRef ref, List<Problem> problems) {
+            RoutePolicy parsed = annotations.policy();
+            boolean invalidCertificates = annotations.findings().stream().anyMatch(finding -> finding.blocking()
+                    && finding.annotation().startsWith(AnnotationCatalog.PREFIX + "auth-tls-"));
+            if (parsed.clientCertificates() != null && !invalidCertificates) {
+                return withCertificates(parsed, read, ref, problems);
+            }
+            if (!invalidCertificates
+                    && !asks(ingress.getMetadata().getAnnotations(), AnnotationCatalog.PREFIX + "auth-tls-secret")) {
+                return parsed;
+            }
+            return parsed.withClientCertificates(new RoutePolicy.ClientCertificates(null,
+                    RoutePolicy.ClientCertificates.Verify.ON, 1, null, false, null, null));
         }
 
         /** The annotations that decide who gets in: an invalid edit of one of them does not fall back. */
@@ -172,17 +208,35 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /**
-         * The policy with what its Secrets hold read from the state: the users of its auth-secret, the
-         * certificate authorities of its auth-tls-secret. Authorities that cannot be read leave the policy asking
-         * for client certificates with none to check them against: as ingress-nginx, its hosts then answer every
-         * request 403, whichever Ingress's path it is for, rather than serving them unprotected.
+         * The policy with the certificate authorities of its auth-tls-secret read from the state. Authorities that
+         * cannot be read leave the policy asking for client certificates with none to check them against: as
+         * ingress-nginx, its hosts then answer every request 403, whichever Ingress's path it is for, rather than
+         * serving them unprotected. Read apart from the users, so that a version denied for its users keeps them.
          *
-         * @param read     where the Secrets' references are noted, whether they are found or not
+         * @param read     where the Secret's reference is noted, whether it is found or not
          * @param problems where unreadable authorities are reported
+         */
+        private RoutePolicy withCertificates(RoutePolicy policy, Set<ObjectRef> read, ObjectRef ref,
+                List<Problem> problems) {
+            RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
+            if (certificates != null && certificates.secret() != null) {
+                try {
+                    policy = policy.withClientCertificates(certificates.withAuthority(authority(certificates, read)));
+                } catch (IllegalArgumentException unreadable) {
+                    problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
+                            + "; every request for its hosts gets 403 until it can be read"));
+                }
+            }
+            return policy;
+        }
+
+        /**
+         * The policy with the users of its auth-secret.
+         *
+         * @param read where the Secret's reference is noted, whether it is found or not
          * @throws IllegalArgumentException naming the auth-secret and what is wrong with it
          */
-        private RoutePolicy withSecrets(RoutePolicy policy, Set<ObjectRef> read, ObjectRef ref,
-                List<Problem> problems) {
+        private RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
             RoutePolicy.BasicAuth auth = policy.basicAuth();
             if (auth != null) {
                 Secret secret = secret("auth-secret", auth.secret(), read);
@@ -190,15 +244,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     policy = policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
                 } catch (IllegalArgumentException e) {
                     throw invalidSecret("auth-secret", auth.secret(), e);
-                }
-            }
-            RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
-            if (certificates != null) {
-                try {
-                    policy = policy.withClientCertificates(certificates.withAuthority(authority(certificates, read)));
-                } catch (IllegalArgumentException unreadable) {
-                    problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
-                            + "; every request for its hosts gets 403 until it can be read"));
                 }
             }
             return policy;

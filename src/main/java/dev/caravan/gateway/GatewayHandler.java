@@ -110,6 +110,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private String cors;
     private ClientLimiter limiter;
     private ErrorPage errorPage;
+    /** Whether the call under way fetches a custom-http-errors page: not the route's pod, its headers not rewritten. */
+    private boolean fetchingErrorPage;
+    /** The request's host and port as the client addressed them, or {@code null}. */
+    private String authority;
     /** Whether the current request matched a rule without a host. */
     private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
@@ -256,6 +260,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         upgradePolicy = null;
         releaseLimit();
         errorPage = null;
+        fetchingErrorPage = false;
         sticky = null;
         cors = null;
         hsts = null;
@@ -306,6 +311,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         RequestTarget target = RequestTarget.of(request);
+        authority = target.authority();
         // in absolute form the target names the host, and nginx checks the Host header as well
         boolean validHosts = target.valid()
                 && (hostHeader == target.authority() || RequestTarget.validAuthority(hostHeader));
@@ -909,8 +915,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         // the pod's headers only: Caravan's affinity cookie, added next, is not the pod's to rewrite
-        if (policy != null && policy.responseRewrite() != null) {
-            policy.responseRewrite().apply(response.headers());
+        if (policy != null && policy.responseRewrite() != null && !fetchingErrorPage) {
+            policy.responseRewrite().apply(response.headers(),
+                    authority == null ? null : gateway.scheme() + "://" + authority);
         }
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
@@ -930,6 +937,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void intercepted(int status) {
         ErrorPage page = errorPage;
         errorPage = null;
+        fetchingErrorPage = true;
         Backend errors = page.rule() != null && page.rule().fallback() != null ? page.rule().fallback()
                 : gateway.table().get().defaultBackend();
         if (errors == null || !errors.hasEndpoints()) {

@@ -11,6 +11,7 @@ import java.util.Locale;
  * {@code proxy_cookie_domain} and {@code proxy_cookie_path} do it: a prefix of {@code Location} (and of
  * {@code Refresh}'s URL) replaced, case-sensitively; a {@code Set-Cookie}'s domain replaced when it is
  * the one named (case-insensitively, a leading dot aside); its path's prefix replaced, case-sensitively.
+ * A {@code Location} rewritten to a path is made absolute, as nginx's {@code absolute_redirect} does by default.
  * Each part is {@code null} when not asked for.
  *
  * @param redirectFrom     the prefix of {@code Location} replaced ({@code proxy-redirect-from})
@@ -23,12 +24,19 @@ import java.util.Locale;
 public record ResponseRewrite(String redirectFrom, String redirectTo, String cookieDomainFrom,
         String cookieDomainTo, String cookiePathFrom, String cookiePathTo) {
 
-    /** Rewrites the headers of a pod's response head in place. */
-    public void apply(HttpHeaders headers) {
+    /**
+     * Rewrites the headers of a pod's response head in place.
+     *
+     * @param origin {@code scheme://authority} of the request, which a Location rewritten to a path is made
+     *               absolute with, or {@code null} (a request without a Host) to leave it as it is
+     */
+    public void apply(HttpHeaders headers, String origin) {
         if (redirectFrom != null) {
             String location = headers.get(HttpHeaderNames.LOCATION);
             if (location != null && location.startsWith(redirectFrom)) {
-                headers.set(HttpHeaderNames.LOCATION, redirectTo + location.substring(redirectFrom.length()));
+                String rewritten = redirectTo + location.substring(redirectFrom.length());
+                boolean path = rewritten.startsWith("/") && !rewritten.startsWith("//");
+                headers.set(HttpHeaderNames.LOCATION, path && origin != null ? origin + rewritten : rewritten);
             }
             String refresh = headers.get("Refresh");
             if (refresh != null) {

@@ -28,7 +28,9 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -427,7 +429,7 @@ public final class ProxyCall {
         endAttempt();
         client.outliers().succeeded(endpoint);
         responseStarted = true;
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response) && !largeHead(response);
         HttpHeaders headers = response.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         HopByHopHeaders.strip(headers);
@@ -476,6 +478,23 @@ public final class ProxyCall {
     private void abortResponse(String reason) {
         writeHead();
         listener.aborted(reason);
+    }
+
+    /**
+     * Whether a route that raised the response head's limit got a head above the default: its decoder keeps a buffer
+     * as large as the longest line it read, so the connection is closed after the response rather than pooled.
+     */
+    private boolean largeHead(HttpResponse response) {
+        if (options.maxResponseHead() <= UpstreamClient.MAX_RESPONSE_HEAD) {
+            return false;
+        }
+        long bytes = 0;
+        Iterator<Map.Entry<CharSequence, CharSequence>> headers = response.headers().iteratorCharSequence();
+        while (headers.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = headers.next();
+            bytes += header.getKey().length() + header.getValue().length() + 4;
+        }
+        return bytes > UpstreamClient.MAX_RESPONSE_HEAD;
     }
 
     private static boolean onlyChunked(HttpResponse response) {

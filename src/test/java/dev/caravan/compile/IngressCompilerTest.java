@@ -600,6 +600,50 @@ class IngressCompilerTest {
         RoutePolicy.ClientCertificates asked = c.compile().table().resolve(HOST, "/").host().clientCertificates();
         assertThat(asked).isNotNull();
         assertThat(asked.authority().authorities()).containsExactly(clients.ca());
+
+        // with no valid version to remember (a restart): the host asks, with no authority to pass anyone
+        CompilerCase fresh = CompilerCase.named("auth-tls owner invalid from the start")
+                .given(APPS, ca, open, ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-tls-verify-depth", "two")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .expectDenied(HOST, "/admin")
+                .expect(HOST, "/", "default/bar:80")
+                .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503");
+        fresh.run();
+        RoutePolicy.ClientCertificates refusing = fresh.compile().table().resolve(HOST, "/").host().clientCertificates();
+        assertThat(refusing).isNotNull();
+        assertThat(refusing.authority()).isNull();
+
+        // denied for its users' Secret: the host keeps asking for certificates of its readable authorities
+        CompilerCase usersGone = CompilerCase.named("auth-tls owner whose users are gone")
+                .previously(APPS, ca, open, users(), ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-type", "basic").annotation(NGINX_PREFIX + "auth-secret", "users")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .given(APPS, ca, open, ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-type", "basic").annotation(NGINX_PREFIX + "auth-secret", "users")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .expectDenied(HOST, "/admin")
+                .problem(INVALID, "default/owner", "default/users", "its paths answer 503");
+        usersGone.run();
+        assertThat(usersGone.compile().table().resolve(HOST, "/").host().clientCertificates().authority()).isNotNull();
+    }
+
+    private static Secret users() {
+        return new SecretBuilder().withNewMetadata().withNamespace("default").withName("users").endMetadata()
+                .withType("Opaque").withStringData(Map.of("auth", "alice:{SHA}" + java.util.Base64.getEncoder()
+                        .encodeToString(sha1("secret")) + "\n")).build();
+    }
+
+    private static byte[] sha1(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-1").digest(text.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -1015,6 +1059,16 @@ class IngressCompilerTest {
                         .expectDenied(HOST, "/admin/users")
                         .expect(HOST, "/other", "default/bar:80")
                         .problem(INVALID, "default/guarded", "bogus", "its paths answer 503"),
+                CompilerCase.named("never valid, asking for access control: its own paths answer 503, not another's rule")
+                        .given(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .rule(HOST, prefix("/admin", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expectDenied(HOST, "/admin/users")
+                        .expect(HOST, "/other", "default/bar:80")
+                        .problem(INVALID, "default/guarded", "lots", "its paths answer 503", "access control"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)

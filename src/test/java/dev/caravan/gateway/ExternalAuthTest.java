@@ -199,9 +199,10 @@ class ExternalAuthTest {
         assertThat(send("", "GET /any-fixed HTTP/1.1\r\nHost: fine.test:8080\r\nCookie: session=good\r\n\r\n")
                 .status()).isEqualTo(200);
         assertThat(auth.last().headers().get("X-Original-URL")).isEqualTo("http://fine.test:8080/any-fixed");
-        assertThat(caravan.get("bad.test", "/").status()).isEqualTo(404);
+        // invalid, and asking for authentication: its paths answer 503 rather than serve anyone
+        assertThat(caravan.get("bad.test", "/").status()).isEqualTo(503);
         // an auth service may not frame the request for the pod (smuggling): the Ingress is invalid
-        assertThat(caravan.get("framing.test", "/").status()).isEqualTo(404);
+        assertThat(caravan.get("framing.test", "/").status()).isEqualTo(503);
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("bad");
             assertThat(problem.message()).contains("$remote_addr");

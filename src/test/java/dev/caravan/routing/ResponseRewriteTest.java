@@ -14,7 +14,7 @@ class ResponseRewriteTest {
         for (int i = 0; i < headers.length; i += 2) {
             result.add(headers[i], headers[i + 1]);
         }
-        rewrite.apply(result);
+        rewrite.apply(result, "https://shop.example.com:8443");
         return result;
     }
 
@@ -27,6 +27,10 @@ class ResponseRewriteTest {
         assertThat(apply(redirect, "Location", "HTTP://POD:8080/login").get("Location"))
                 .isEqualTo("HTTP://POD:8080/login");
         assertThat(apply(redirect, "Location", "/relative").get("Location")).isEqualTo("/relative");
+        // rewritten to a path: made absolute with the request's origin, as nginx's absolute_redirect
+        ResponseRewrite toPath = new ResponseRewrite("http://pod:8080/", "/app/", null, null, null, null);
+        assertThat(apply(toPath, "Location", "http://pod:8080/login").get("Location"))
+                .isEqualTo("https://shop.example.com:8443/app/login");
         assertThat(apply(redirect, "Refresh", "5; URL=http://pod:8080/x").get("Refresh"))
                 .isEqualTo("5; URL=https://example.com/app/x");
         assertThat(apply(redirect, "Refresh", "5").get("Refresh")).isEqualTo("5");

@@ -110,7 +110,7 @@ public final class AnnotationParser {
 
     /**
      * {@code proxy-buffer-size}, which users raise for pods with large response heads (big cookies, tokens): the head's
-     * limit, never below Caravan's default, which is already above nginx's 4k; above the most Caravan reads, that.
+     * limit, rounded up to a power of two, never below Caravan's default, which is already above nginx's 4k.
      */
     private static int maxResponseHead(Values values) {
         long size = values.size("proxy-buffer-size");
@@ -118,13 +118,12 @@ public final class AnnotationParser {
             return 0;
         }
         if (size > UpstreamClient.LARGEST_RESPONSE_HEAD) {
-            values.findings().add(new AnnotationFinding(AnnotationCatalog.PREFIX + "proxy-buffer-size",
-                    AnnotationFinding.Kind.UNSUPPORTED, "'" + values.get("proxy-buffer-size") + "' is more than "
-                            + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024 + "k, the most Caravan reads of a response head;"
-                            + " served with that"));
-            return UpstreamClient.LARGEST_RESPONSE_HEAD;
+            values.invalid("proxy-buffer-size", "is more than " + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024
+                    + "k, the most Caravan reads of a response head");
+            return 0;
         }
-        return (int) size;
+        // in steps, so that routes asking alike share their pods' connections: 64k, 128k, ... 1m
+        return Math.min(Integer.highestOneBit((int) size - 1) << 1, UpstreamClient.LARGEST_RESPONSE_HEAD);
     }
 
     /**
@@ -140,19 +139,26 @@ public final class AnnotationParser {
                 || redirectTo.equals("off")) {
             redirectFrom = null;
             redirectTo = null;
-        } else if (!literal(redirectFrom) || !literal(redirectTo)) {
-            values.invalid(literal(redirectFrom) ? "proxy-redirect-to" : "proxy-redirect-from",
-                    "is not a literal URL prefix (no spaces; nginx's variables and regexes are not evaluated here)");
+        } else if (!literalOrEvaluated(values, "proxy-redirect-from", redirectFrom)
+                || !literalOrEvaluated(values, "proxy-redirect-to", redirectTo)) {
             redirectFrom = null;
             redirectTo = null;
         }
         String[] domain = replacement(values, "proxy-cookie-domain");
+        if (domain != null) {
+            // as nginx: a leading dot is no part of a domain to match or to write
+            domain = new String[] {withoutLeadingDot(domain[0]), withoutLeadingDot(domain[1])};
+        }
         String[] path = replacement(values, "proxy-cookie-path");
         if (redirectFrom == null && domain == null && path == null) {
             return null;
         }
         return new ResponseRewrite(redirectFrom, redirectTo, domain == null ? null : domain[0],
                 domain == null ? null : domain[1], path == null ? null : path[0], path == null ? null : path[1]);
+    }
+
+    private static String withoutLeadingDot(String domain) {
+        return domain.length() > 1 && domain.charAt(0) == '.' ? domain.substring(1) : domain;
     }
 
     /** {@code off} or {@code FROM TO}: the two words, or {@code null}. */
@@ -162,12 +168,29 @@ public final class AnnotationParser {
             return null;
         }
         String[] words = value.split("\\s+");
-        if (words.length != 2 || !literal(words[0]) || !literal(words[1])) {
-            values.invalid(name, "is not off or FROM TO (literal text; nginx's variables and regexes are not"
-                    + " evaluated here)");
+        if (words.length != 2) {
+            values.invalid(name, "is not off or FROM TO");
             return null;
         }
-        return words;
+        return literalOrEvaluated(values, name, words[0]) && literalOrEvaluated(values, name, words[1]) ? words : null;
+    }
+
+    /**
+     * Whether {@code text} is literal text Caravan can use. nginx's variables ({@code $host}) and regexes ({@code ~})
+     * are not evaluated here: the Ingress is served without the annotation, with a Warning, as ingress-nginx from
+     * 1.12 on ignores what its validation refuses; anything else unusable (spaces, control characters) is invalid.
+     */
+    private static boolean literalOrEvaluated(Values values, String name, String text) {
+        if (text.charAt(0) == '~' || text.indexOf('$') >= 0) {
+            values.unsupported(name, "'" + values.get(name) + "': nginx's variables and regexes are not evaluated"
+                    + " by Caravan; served without it");
+            return false;
+        }
+        if (!literal(text)) {
+            values.invalid(name, "is not literal text (no spaces, control characters, ';' or ',')");
+            return false;
+        }
+        return true;
     }
 
     private static boolean literal(String text) {
@@ -572,6 +595,14 @@ public final class AnnotationParser {
         void invalid(String name, String why) {
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
                     "'" + raw.get(name) + "' " + why));
+        }
+
+        /** A value asking for what Caravan does not do: served without it, and said so. */
+        void unsupported(String name, String why) {
+            String annotation = AnnotationCatalog.PREFIX + name;
+            if (findings.stream().noneMatch(f -> f.annotation().equals(annotation))) {
+                findings.add(new AnnotationFinding(annotation, AnnotationFinding.Kind.UNSUPPORTED, why));
+            }
         }
 
         /** nginx's on/off (booleans accepted too), off when absent. */

@@ -159,10 +159,10 @@ class ClusterModeTest {
             assertThat(http.read(false).text()).isEqualTo("a");
         }
         // a token Secret is not even read (the API server filters by type, and Caravan again): the Ingress naming it
-        // is not served
+        // is denied, its paths answering 503
         assertThat(server.requests()).anyMatch(request -> request.contains("/api/v1/secrets?")
                 && request.contains("fieldSelector=type%21%3Dkubernetes.io%2Fservice-account-token"));
-        assertThat(caravan.get("tokened.example.com", "/").status()).isEqualTo(404);
+        assertThat(caravan.get("tokened.example.com", "/").status()).isEqualTo(503);
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("tokened");
             assertThat(problem.message()).contains("default/token does not exist");
