@@ -74,8 +74,9 @@ final class HostTableBuilder {
     void add(ServedIngress served) {
         ObjectRef ref = served.ref();
         RoutePolicy policy = served.policy();
-        // a denied Ingress keeps its paths, answered 503; nothing of it may reach its pods another way
-        if (policy.sslPassthrough() && !policy.denied()) {
+        // a denied Ingress keeps what it claims (paths answered 503, passthrough hosts and default backends with no
+        // pod), so that nothing of it reaches its pods, and no other Ingress takes its requests
+        if (policy.sslPassthrough()) {
             addPassthrough(served);
         }
         List<IngressRule> rules = served.rules();
@@ -90,8 +91,9 @@ final class HostTableBuilder {
         for (IngressRule rule : rules) {
             String host = rule.getHost();
             HostEntry entry = entryFor(host);
-            // a host's certificates hold for its default backend too, so a rule without paths counts as well
-            if (!clientCertificatesAgree(entry, host, ref, policy)) {
+            // a host's certificates hold for its default backend too, so a rule without paths counts as well; a denied
+            // Ingress's paths stay whatever the host asks, as they answer 503 to all
+            if (!clientCertificatesAgree(entry, host, ref, policy) && !policy.denied()) {
                 continue;
             }
             if (host == null || host.isEmpty()) {
@@ -105,9 +107,9 @@ final class HostTableBuilder {
                 }
             }
         }
-        IngressBackend defaultBackend = policy.denied() ? null : served.ingress().getSpec().getDefaultBackend();
+        IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
         if (defaultBackend != null) {
-            Backend backend = resolve(ref, defaultBackend);
+            Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend);
             if (servesAnyHost) {
                 setDefault(entryFor(null), backend, ref, "every host");
             }
@@ -247,7 +249,8 @@ final class HostTableBuilder {
                 continue;
             }
             String host = rule.getHost();
-            Backend backend = resolve(ref, rule.getHttp().getPaths().get(0).getBackend());
+            Backend backend = served.policy().denied() ? denied(ref)
+                    : resolve(ref, rule.getHttp().getPaths().get(0).getBackend());
             Backend existing = passthrough.putIfAbsent(RoutingTable.normalizeHost(host), backend);
             if (existing != null && !existing.name().equals(backend.name())) {
                 problems.add(Problem.warning(ref, Problem.CONFLICT, "ssl-passthrough for host " + host
@@ -326,6 +329,10 @@ final class HostTableBuilder {
         if (entry.clientCertificates.equals(asked)) {
             return true;
         }
+        if (policy.denied()) {
+            // its paths answer 503 whatever the host asks: no conflict to report
+            return false;
+        }
         problems.add(Problem.warning(ref, Problem.CONFLICT, "client certificates for " + describeHost(host)
                 + " are asked as Ingress " + entry.clientCertificatesOwner + " says, which is older and has other"
                 + " auth-tls annotations; this Ingress's paths and default backend there are not served"));
@@ -340,6 +347,11 @@ final class HostTableBuilder {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
                     + entry.defaultBackendOwner + ", which is older; it is ignored there"));
         }
+    }
+
+    /** What a denied Ingress's default backend and passthrough hosts go to: no pod at all (503, or a closed connection). */
+    private static Backend denied(ObjectRef ref) {
+        return new Backend("denied " + ref, List.of());
     }
 
     private Backend resolve(ObjectRef ref, IngressBackend backend) {

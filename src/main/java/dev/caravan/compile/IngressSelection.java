@@ -85,7 +85,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         ? Problem.REFUSED_ANNOTATION : Problem.INVALID_ANNOTATION;
             }
             RoutePolicy policy = annotations.policy();
-            if (reasons.isEmpty()) {
+            boolean certificatesRead = reasons.isEmpty();
+            if (certificatesRead) {
                 policy = withCertificates(policy, secrets, ref, problems);
                 try {
                     policy = withUsers(policy, secrets);
@@ -102,9 +103,10 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             String denial = null;
             RoutePolicy goodPolicy = null;
             if (good != null) {
-                // its own list: the current version's problems may name the same unreadable authorities
+                // reported once: the current version's authorities, when read, are reported already
                 goodPolicy = withCertificates(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref, new ArrayList<>());
+                        ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref,
+                        certificatesRead ? new ArrayList<>() : problems);
                 try {
                     goodPolicy = withUsers(goodPolicy, secrets);
                 } catch (IllegalArgumentException secretsGone) {
@@ -119,11 +121,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 }
             } else if (specValid && asksForAccessControl(ingress)) {
                 // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks
-                denial = "it asks for access control that cannot be applied as written";
+                denial = "it asks for access control, and has no valid version to fall back to";
                 good = ingress;
-                goodPolicy = failClosed(ingress, annotations, secrets, ref, problems);
+                // its annotations valid, its users' Secret unreadable: its authorities are read already
+                goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, secrets, ref, problems);
             }
-            if (denial == null || goodPolicy.canary() != null) {
+            if (denial == null || goodPolicy.canary() != null || asksToBeCanary(good)) {
                 // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control
                 problems.add(Problem.invalid(ref, reason, why + (denial == null ? " (not served)"
                         : " (not served: " + denial + ")")));
@@ -139,11 +142,29 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     denied.footprint(passthroughEnabled), denied.services());
         }
 
-        /** Whether any access-control annotation is set: it asks for what an unservable version must not drop. */
+        /** The annotations that each turn a check on; the others of {@link #ACCESS_CONTROL} only shape those. */
+        private static final List<String> CHECKS = List.of(AnnotationCatalog.PREFIX + "auth-tls-secret",
+                AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-url",
+                AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
+                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+
+        /** Whether it turns on a check: what an unservable version must not drop. */
         private static boolean asksForAccessControl(Ingress ingress) {
             Map<String, String> annotations = ingress.getMetadata().getAnnotations();
-            return ACCESS_CONTROL.stream().anyMatch(name -> asks(annotations, name));
+            return CHECKS.stream().anyMatch(name -> asks(annotations, name));
         }
+
+        /**
+         * Whether it says it is a canary, in whatever words: a canary denied is not served, its share going to the main
+         * Ingress, and one whose canary value does not parse must not stand in for the main Ingress's rules.
+         */
+        private static boolean asksToBeCanary(Ingress ingress) {
+            Map<String, String> annotations = ingress == null ? null : ingress.getMetadata().getAnnotations();
+            String canary = AnnotationCatalog.PREFIX + "canary";
+            return asks(annotations, canary) && !List.of("0", "f", "F", "FALSE", "false", "False")
+                    .contains(annotations.get(canary).strip());
+        }
+
 
         /**
          * The policy of a version denied for want of a valid one, with its host's client certificates as it asks, or,

@@ -178,7 +178,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         // a Pattern has no equality of its own: two Ingresses asking alike must compare equal
         @Override
         public boolean equals(Object other) {
-            return other instanceof ClientCertificates that && secret.equals(that.secret) && verify == that.verify
+            return other instanceof ClientCertificates that && Objects.equals(secret, that.secret) && verify == that.verify
                     && depth == that.depth && Objects.equals(errorPage, that.errorPage)
                     && passCertificate == that.passCertificate
                     && Objects.equals(matchSubject == null ? null : matchSubject.pattern(),

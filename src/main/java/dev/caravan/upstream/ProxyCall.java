@@ -565,7 +565,7 @@ public final class ProxyCall {
         }
         String why = cause == null ? "closed the connection"
                 : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage()
-                        + (cause instanceof TooLongHttpHeaderException ? " (the Ingress's proxy-buffer-size raises that)" : "");
+                        + (cause instanceof TooLongHttpHeaderException ? " (the Ingress's proxy-buffer-size raises that, up to 1m)" : "");
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
                 + " before responding");
     }

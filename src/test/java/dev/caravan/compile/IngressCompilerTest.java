@@ -611,6 +611,34 @@ class IngressCompilerTest {
                 .expect(HOST, "/", "default/bar:80")
                 .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503");
         fresh.run();
+        // a younger Ingress of the host asking for the authorities, beside the one asking with none: no failure
+        CompilerCase younger = CompilerCase.named("auth-tls owner invalid from the start, a younger one asking")
+                .given(APPS, ca, open, ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-tls-verify-depth", "two")
+                        .rule(HOST, prefix("/admin", "foo:80")),
+                        ingress("default/asking").created("2022-01-01T00:00:00Z")
+                                .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                                .rule(HOST, prefix("/api", "root:80")))
+                .expectDenied(HOST, "/admin")
+                // the younger one's path is not served under other settings; the host refuses every request anyway
+                .expect(HOST, "/api", "default/bar:80")
+                .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503")
+                .problem(WARNING, "default/asking", "auth-tls annotations", "default/owner", "not served");
+        younger.run();
+        assertThat(younger.compile().table().resolve(HOST, "/api").host().clientCertificates().authority()).isNull();
+        // an older Ingress owning the host's other settings: the denied one's paths stay its own, answered 503
+        CompilerCase owned = CompilerCase.named("denied beside an older owner of the host's client certificates")
+                .given(APPS, ca, open, ingress("default/older").created("2019-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .rule(HOST, prefix("/old", "root:80")),
+                        ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "clients")
+                        .annotation(NGINX_PREFIX + "auth-tls-verify-depth", "two")
+                        .rule(HOST, prefix("/admin", "foo:80")))
+                .expectDenied(HOST, "/admin")
+                .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503");
+        owned.run();
         RoutePolicy.ClientCertificates refusing = fresh.compile().table().resolve(HOST, "/").host().clientCertificates();
         assertThat(refusing).isNotNull();
         assertThat(refusing.authority()).isNull();
@@ -1069,6 +1097,34 @@ class IngressCompilerTest {
                         .expectDenied(HOST, "/admin/users")
                         .expect(HOST, "/other", "default/bar:80")
                         .problem(INVALID, "default/guarded", "lots", "its paths answer 503", "access control"),
+                CompilerCase.named("never valid, with only what shapes checks (satisfy): not served, as asking for none")
+                        .given(APPS,
+                                ingress("default/shaped").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "satisfy", "any")
+                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .rule(HOST, prefix("/admin", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expect(HOST, "/admin", "default/bar:80")
+                        .problem(INVALID, "default/shaped", "lots", "(not served)"),
+                CompilerCase.named("a denied Ingress's defaultBackend answers 503, not another Ingress's")
+                        .given(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .defaultBackend("foo:80"),
+                                ingress("default/younger").created("2024-01-01T00:00:00Z").defaultBackend("bar:80"))
+                        .expectEndpoints(HOST, "/anything", "denied default/guarded")
+                        .problem(INVALID, "default/guarded", "lots", "503")
+                        .problem(WARNING, "default/younger", "defaultBackend", "default/guarded"),
+                CompilerCase.named("a canary whose canary value does not parse is not served in the main's place")
+                        .given(APPS,
+                                ingress("default/canary").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "canary", "yes")
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .rule(HOST, prefix("/", "foo:80")),
+                                ingress("default/main").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expect(HOST, "/", "default/bar:80")
+                        .problem(INVALID, "default/canary", "canary", "not served"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)

@@ -110,20 +110,20 @@ public final class AnnotationParser {
 
     /**
      * {@code proxy-buffer-size}, which users raise for pods with large response heads (big cookies, tokens): the head's
-     * limit, rounded up to a power of two, never below Caravan's default, which is already above nginx's 4k.
+     * limit, rounded up to a power of two, never below Caravan's default, which is already above nginx's 4k, nor above
+     * 1m.
      */
     private static int maxResponseHead(Values values) {
         long size = values.size("proxy-buffer-size");
         if (size <= UpstreamClient.MAX_RESPONSE_HEAD) {
             return 0;
         }
-        if (size > UpstreamClient.LARGEST_RESPONSE_HEAD) {
-            values.invalid("proxy-buffer-size", "is more than " + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024
-                    + "k, the most Caravan reads of a response head");
-            return 0;
+        if (size >= UpstreamClient.LARGEST_RESPONSE_HEAD) {
+            // what nginx would take is served up to the most Caravan reads; a larger head gets 502, and its log says so
+            return UpstreamClient.LARGEST_RESPONSE_HEAD;
         }
         // in steps, so that routes asking alike share their pods' connections: 64k, 128k, ... 1m
-        return Math.min(Integer.highestOneBit((int) size - 1) << 1, UpstreamClient.LARGEST_RESPONSE_HEAD);
+        return Integer.highestOneBit((int) size - 1) << 1;
     }
 
     /**
