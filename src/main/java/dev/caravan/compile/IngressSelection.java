@@ -137,7 +137,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             // Ingresses' rules, and its host's client certificates to none: its paths stay, answered 503, as nginx's
             // "location denied"
             problems.add(Problem.invalid(ref, reason, why + " (its paths answer 503: " + denial + ")"));
-            ServedIngress denied = new ServedIngress(good, goodPolicy.deny());
+            // with no valid version, an unreadable use-regex or rewrite-target may have made its paths regexes
+            ServedIngress denied = new ServedIngress(good, goodPolicy.deny(previousGood == null && mayBeRegex(good)));
             return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(secrets),
                     denied.footprint(passthroughEnabled), denied.services());
         }
@@ -147,6 +148,18 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
                 AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+
+        private static boolean mayBeRegex(Ingress ingress) {
+            Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+            String useRegex = AnnotationCatalog.PREFIX + "use-regex";
+            return asks(annotations, AnnotationCatalog.PREFIX + "rewrite-target") || asks(annotations, useRegex)
+                    && !isFalse(annotations.get(useRegex));
+        }
+
+        /** Go's strconv.ParseBool's false, as ingress-nginx reads booleans; anything else may mean true. */
+        private static boolean isFalse(String value) {
+            return List.of("0", "f", "F", "FALSE", "false", "False").contains(value.strip());
+        }
 
         /** Whether it turns on a check: what an unservable version must not drop. */
         private static boolean asksForAccessControl(Ingress ingress) {
@@ -161,8 +174,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private static boolean asksToBeCanary(Ingress ingress) {
             Map<String, String> annotations = ingress == null ? null : ingress.getMetadata().getAnnotations();
             String canary = AnnotationCatalog.PREFIX + "canary";
-            return asks(annotations, canary) && !List.of("0", "f", "F", "FALSE", "false", "False")
-                    .contains(annotations.get(canary).strip());
+            return asks(annotations, canary) && !isFalse(annotations.get(canary));
         }
 
 

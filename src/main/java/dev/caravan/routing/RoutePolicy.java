@@ -125,9 +125,14 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 denied);
     }
 
-    /** This policy with every request answered 503; its host-wide parts (client certificates, aliases) stay. */
-    public RoutePolicy deny() {
-        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+    /**
+     * This policy with every request answered 503; its host-wide parts (client certificates, aliases) stay.
+     *
+     * @param regex whether its paths are taken as regexes whatever it says: they then cover at least what they would
+     *              have covered had its use-regex or rewrite-target been readable
+     */
+    public RoutePolicy deny(boolean regex) {
+        return new RoutePolicy(rewriteTarget, regexPaths || regex, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,

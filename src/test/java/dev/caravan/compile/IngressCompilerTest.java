@@ -1125,6 +1125,15 @@ class IngressCompilerTest {
                                 ingress("default/main").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
                         .expect(HOST, "/", "default/bar:80")
                         .problem(INVALID, "default/canary", "canary", "not served"),
+                CompilerCase.named("denied with an unreadable use-regex: its paths are taken as regexes, to cover enough")
+                        .given(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "use-regex", "yes")
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .rule(HOST, implementationSpecific("/api/v[0-9]+", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expectDenied(HOST, "/api/v1/users")
+                        .problem(INVALID, "default/guarded", "use-regex", "its paths answer 503"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)
