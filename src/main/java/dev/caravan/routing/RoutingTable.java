@@ -33,7 +33,10 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         passthrough = ShardedMap.copyOf(passthrough);
     }
 
-    /** Every backend of the table (rules, canaries, fallbacks, defaults), by name; computed on each call. */
+    /**
+     * Every backend the table sends requests to (rules, canaries, fallbacks, defaults), by name; computed on each call.
+     * A denied rule's backend is none of them: what was upgraded through it is closed as its endpoints' would be.
+     */
     public Map<String, Backend> backendsByName() {
         Map<String, Backend> backends = new TreeMap<>();
         exactHosts.values().forEach(routes -> addBackends(backends, routes));
@@ -50,6 +53,9 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
 
     private static void addBackends(Map<String, Backend> backends, HostRoutes routes) {
         for (PathRule rule : routes.rules()) {
+            if (rule.policy().denied()) {
+                continue;
+            }
             backends.putIfAbsent(rule.backend().name(), rule.backend());
             if (rule.canary() != null) {
                 backends.putIfAbsent(rule.canary().backend().name(), rule.canary().backend());

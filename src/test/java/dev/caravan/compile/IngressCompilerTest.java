@@ -596,6 +596,8 @@ class IngressCompilerTest {
                 .expect(HOST, "/", "default/bar:80")
                 .problem(INVALID, "default/owner", "auth-tls-verify-depth", "its paths answer 503");
         c.run();
+        // its pods are no backend of the table any more: connections upgraded through it are closed
+        assertThat(c.compile().table().backendsByName()).containsKey("default/bar:80").doesNotContainKey("default/foo:80");
         // the host still asks, for every Ingress's paths on it
         RoutePolicy.ClientCertificates asked = c.compile().table().resolve(HOST, "/").host().clientCertificates();
         assertThat(asked).isNotNull();
