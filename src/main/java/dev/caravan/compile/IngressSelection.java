@@ -119,12 +119,15 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
                     return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
                 }
-            } else if (specValid && asksForAccessControl(ingress)) {
-                // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks
-                denial = "it asks for access control, and has no valid version to fall back to";
-                good = ingress;
-                // its annotations valid, its users' Secret unreadable: its authorities are read already
-                goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, secrets, ref, problems);
+            } else if (asksForAccessControl(ingress)) {
+                // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks, those
+                // that validate if some do not
+                good = specValid ? ingress : validator.validPart(ingress);
+                if (good != null) {
+                    denial = "it asks for access control, and has no valid version to fall back to";
+                    // its annotations valid, its users' Secret unreadable: its authorities are read already
+                    goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, secrets, ref, problems);
+                }
             }
             if (denial == null || goodPolicy.canary() != null || asksToBeCanary(good)) {
                 // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control

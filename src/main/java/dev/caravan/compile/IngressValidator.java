@@ -4,7 +4,9 @@ import dev.caravan.routing.PathType;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRuleBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +55,48 @@ public final class IngressValidator {
             }
         }
         return reasons;
+    }
+
+    /**
+     * A copy of an invalid Ingress with only what validates (its rules with a valid host and their valid paths, its
+     * valid defaultBackend), or {@code null} if nothing does: what a denied Ingress can still hold so that no other
+     * Ingress's rule takes its requests.
+     */
+    Ingress validPart(Ingress ingress) {
+        if (ingress.getSpec() == null) {
+            return null;
+        }
+        List<IngressRule> rules = new ArrayList<>();
+        for (IngressRule rule : ingress.getSpec().getRules() == null ? List.<IngressRule>of()
+                : ingress.getSpec().getRules()) {
+            if (rule.getHost() != null && !rule.getHost().isEmpty() && !isHost(rule.getHost())) {
+                continue;
+            }
+            List<HTTPIngressPath> paths = new ArrayList<>();
+            if (rule.getHttp() != null && rule.getHttp().getPaths() != null) {
+                for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                    List<String> reasons = new ArrayList<>();
+                    validatePath(path, "", reasons);
+                    if (reasons.isEmpty()) {
+                        paths.add(path);
+                    }
+                }
+            }
+            if (!paths.isEmpty()) {
+                rules.add(new IngressRuleBuilder(rule).withNewHttp().withPaths(paths).endHttp().build());
+            }
+        }
+        IngressBackend defaultBackend = ingress.getSpec().getDefaultBackend();
+        if (defaultBackend != null) {
+            List<String> reasons = new ArrayList<>();
+            validateBackend(defaultBackend, "", reasons);
+            defaultBackend = reasons.isEmpty() ? defaultBackend : null;
+        }
+        if (rules.isEmpty() && defaultBackend == null) {
+            return null;
+        }
+        return new IngressBuilder(ingress).editSpec().withRules(rules).withDefaultBackend(defaultBackend).endSpec()
+                .build();
     }
 
     private static void validateHost(String host, String at, List<String> reasons) {

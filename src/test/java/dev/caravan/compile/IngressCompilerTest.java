@@ -1136,6 +1136,15 @@ class IngressCompilerTest {
                                 ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
                         .expectDenied(HOST, "/api/v1/users")
                         .problem(INVALID, "default/guarded", "use-regex", "its paths answer 503"),
+                CompilerCase.named("never valid in its rules, asking for access control: the paths that validate answer 503")
+                        .given(APPS,
+                                ingress("default/guarded").created(GOOD_TIME)
+                                        .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
+                                        .rule(HOST, prefix("/admin", "foo:80"), path("Bogus", "/other", "foo:80")),
+                                ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
+                        .expectDenied(HOST, "/admin/users")
+                        .expect(HOST, "/other", "default/bar:80")
+                        .problem(INVALID, "default/guarded", "Bogus", "its paths answer 503"),
                 CompilerCase.named("a deleted Ingress's last good version is not served")
                         .previously(APPS, ingress("default/i").rule(HOST, prefix("/", "foo:80")))
                         .given(APPS)
