@@ -139,7 +139,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             // falling back could let in whom this version keeps out, and not serving it would hand its paths to other
             // Ingresses' rules, and its host's client certificates to none: its paths stay, answered 503, as nginx's
             // "location denied"
-            problems.add(Problem.invalid(ref, reason, why + " (its paths answer 503: " + denial + ")"));
+            boolean rules = good.getSpec().getRules() != null && !good.getSpec().getRules().isEmpty();
+            problems.add(Problem.invalid(ref, reason, why + (rules ? " (its paths answer 503: "
+                    : " (its default backend answers 503: ") + denial + ")"));
             // with no valid version, an unreadable use-regex or rewrite-target may have made its paths regexes
             ServedIngress denied = new ServedIngress(good, goodPolicy.deny(previousGood == null && mayBeRegex(good)));
             return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(secrets),

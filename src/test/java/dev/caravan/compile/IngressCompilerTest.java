@@ -1116,7 +1116,7 @@ class IngressCompilerTest {
                                         .defaultBackend("foo:80"),
                                 ingress("default/younger").created("2024-01-01T00:00:00Z").defaultBackend("bar:80"))
                         .expectEndpoints(HOST, "/anything", "denied default/guarded")
-                        .problem(INVALID, "default/guarded", "lots", "503")
+                        .problem(INVALID, "default/guarded", "lots", "its default backend answers 503")
                         .problem(WARNING, "default/younger", "defaultBackend", "default/guarded"),
                 CompilerCase.named("a canary whose canary value does not parse is not served in the main's place")
                         .given(APPS,
