@@ -97,7 +97,8 @@ public final class CheckCommand {
     private boolean print(Ingress ingress, ControllerSettings settings, ClusterState classes) {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, classes);
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
-                : report.served() ? "served, but not all as written" : "NOT served"));
+                : report.served() ? "served, but not all as written"
+                : report.denied() ? "NOT served: its paths answer 503, as it asks for access control" : "NOT served"));
         out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"
                 : "not claimed: " + report.notOurs()));
         for (String problem : report.problems()) {

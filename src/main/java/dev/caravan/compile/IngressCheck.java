@@ -25,9 +25,10 @@ public final class IngressCheck {
      * @param problems validation errors of the Ingress itself
      * @param warnings what would be served otherwise than written, beyond the annotations (regex paths taken literally)
      * @param served   whether it would be served ("served without" some annotations still counts)
+     * @param denied   when not served, whether its paths would answer 503 instead: it asks for access control
      */
     public record Report(String notOurs, List<Verdict> annotations, List<String> problems, List<String> warnings,
-            boolean served, boolean complete) {
+            boolean served, boolean complete, boolean denied) {
     }
 
     private IngressCheck() {
@@ -71,6 +72,7 @@ public final class IngressCheck {
         boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked();
         List<String> warnings = problems.isEmpty() ? RegexPaths.takenLiterally(ingress, parsed.policy()) : List.of();
         boolean complete = served && parsed.findings().isEmpty() && warnings.isEmpty();
-        return new Report(notOurs, verdicts, problems, warnings, served, complete);
+        boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(ingress);
+        return new Report(notOurs, verdicts, problems, warnings, served, complete, denied);
     }
 }

@@ -167,7 +167,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /** Whether it turns on a check: what an unservable version must not drop. */
-        private static boolean asksForAccessControl(Ingress ingress) {
+        static boolean asksForAccessControl(Ingress ingress) {
             Map<String, String> annotations = ingress.getMetadata().getAnnotations();
             return CHECKS.stream().anyMatch(name -> asks(annotations, name));
         }
@@ -316,8 +316,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
 
         private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations,
                 List<Problem> problems) {
+            // an annotation Caravan supports, with a value it cannot apply, says why
             List<String> unsupported = annotations.findings().stream()
-                    .filter(f -> f.kind() == AnnotationFinding.Kind.UNSUPPORTED).map(AnnotationFinding::annotation)
+                    .filter(f -> f.kind() == AnnotationFinding.Kind.UNSUPPORTED)
+                    .map(f -> f.annotation().startsWith(AnnotationCatalog.PREFIX) && AnnotationCatalog.lookup(
+                            f.annotation().substring(AnnotationCatalog.PREFIX.length())).support()
+                                    == AnnotationCatalog.Support.SUPPORTED ? f.toString() : f.annotation())
                     .toList();
             if (!unsupported.isEmpty()) {
                 problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION,

@@ -112,8 +112,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ErrorPage errorPage;
     /** Whether the call under way fetches a custom-http-errors page: not the route's pod, its headers not rewritten. */
     private boolean fetchingErrorPage;
-    /** The request's host and port as the client addressed them, or {@code null}. */
-    private String authority;
+    /** The request's host as nginx's {@code $host} (lower case, no port), or {@code null}. */
+    private String host;
     /** Whether the current request matched a rule without a host. */
     private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
@@ -311,7 +311,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         RequestTarget target = RequestTarget.of(request);
-        authority = target.authority();
+        host = target.host() == null ? null : RoutingTable.normalizeHost(target.host());
         // in absolute form the target names the host, and nginx checks the Host header as well
         boolean validHosts = target.valid()
                 && (hostHeader == target.authority() || RequestTarget.validAuthority(hostHeader));
@@ -344,8 +344,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
             // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
-            if (target.host() != null) {
-                record.host = RoutingTable.normalizeHost(target.host());
+            if (host != null) {
+                record.host = host;
             }
         }
         // as nginx: over TLS the client's certificate is checked before anything else, under the host's settings
@@ -916,8 +916,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         // the pod's headers only: Caravan's affinity cookie, added next, is not the pod's to rewrite
         if (policy != null && policy.responseRewrite() != null && !fetchingErrorPage) {
-            policy.responseRewrite().apply(response.headers(),
-                    authority == null ? null : gateway.scheme() + "://" + authority);
+            // as ingress-nginx's absolute redirects: server_name_in_redirect and port_in_redirect off
+            policy.responseRewrite().apply(response.headers(), host == null ? null : gateway.scheme() + "://" + host);
         }
         if (sticky != null) {
             sticky.onResponse(response, endpoint);

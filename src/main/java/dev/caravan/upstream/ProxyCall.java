@@ -564,8 +564,9 @@ public final class ProxyCall {
             return;
         }
         String why = cause == null ? "closed the connection"
-                : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage()
-                        + (cause instanceof TooLongHttpHeaderException ? " (the Ingress's proxy-buffer-size raises that, up to 1m)" : "");
+                : cause instanceof TooLongHttpHeaderException ? "sent a response head over the route's "
+                        + options.maxResponseHead() + " bytes (proxy-buffer-size raises that, up to 1m)"
+                : (invalid ? "sent an invalid response: " : "failed: ") + cause.getMessage();
         fail(HttpResponseStatus.BAD_GATEWAY, "upstream " + endpoint + " of " + backend.name() + " " + why
                 + " before responding");
     }

@@ -91,6 +91,16 @@ class CheckCommandTest {
     }
 
     @Test
+    void anInvalidIngressAskingForAccessControlIsSaidToAnswer503() {
+        Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
+                    kubernetes.io/ingress.class: "nginx"
+                    nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/33"
+                """), "--ingress-class", "nginx");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("NOT served: its paths answer 503, as it asks for access control");
+    }
+
+    @Test
     void bufferingOffIsServedAsWritten() {
         Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
                     kubernetes.io/ingress.class: "nginx"

@@ -88,7 +88,10 @@ class NginxAnnotationsTest {
                                 NGINX + "proxy-redirect-to", "https://heads.example.com/",
                                 NGINX + "proxy-cookie-domain", "app.internal heads.example.com",
                                 NGINX + "proxy-cookie-path", "/app/ /")),
-                Manifests.ingress("plain-heads", "plainheads.example.com", "/", "svc-a")));
+                Manifests.ingress("plain-heads", "plainheads.example.com", "/", "svc-a"),
+                Manifests.ingress("relative-heads", "relheads.example.com", "/", "svc-a",
+                        Map.of(NGINX + "proxy-redirect-from", "http://app.internal:8080/app/",
+                                NGINX + "proxy-redirect-to", "/"))));
         write(manifests, "problems.yaml", String.join("---\n",
                 Manifests.ingress("snippet", "snip.example.com", "/", "svc-a",
                         Map.of(NGINX + "configuration-snippet", "return 200 'owned';")),
@@ -118,6 +121,9 @@ class NginxAnnotationsTest {
         assertThat(rewritten.header("Location")).isEqualTo("https://heads.example.com/next");
         assertThat(rewritten.headers("Set-Cookie")).containsExactly(
                 "session=1; Domain=.heads.example.com; Path=/cart; HttpOnly", "theme=dark; Path=/elsewhere", "bare=1");
+        // rewritten to a path: absolute, with nginx's $host, as ingress-nginx (port_in_redirect off)
+        assertThat(caravan.get("RelHeads.Example.com:8080", "/moved").header("Location"))
+                .isEqualTo("http://relheads.example.com/next");
         // without the annotations, as the pod sent them
         RawHttp.Response plain = caravan.get("plainheads.example.com", "/moved");
         assertThat(plain.header("Location")).isEqualTo("http://app.internal:8080/app/next");
