@@ -40,7 +40,10 @@ final class IngressClassMatcher {
             IngressClass named = classes.stream().filter(c -> className.equals(c.getMetadata().getName()))
                     .findFirst().orElse(null);
             if (named == null) {
-                return "its ingressClassName " + className + " names no IngressClass";
+                // the class Caravan is started for, not created yet: the usual first stumble
+                return "its ingressClassName " + className + " names no IngressClass" + (className.equals(
+                        settings.ingressClass()) ? " (create it, with spec.controller " + settings.controllerClass()
+                                + ", as examples/ingress-class.yaml does)" : "");
             }
             return isOurs(named) ? null : "its IngressClass " + className + " is for controller "
                     + (named.getSpec() == null ? "(none)" : named.getSpec().getController()) + ", not "

@@ -91,6 +91,14 @@ class CheckCommandTest {
     }
 
     @Test
+    void anIngressNamingOurClassBeforeItExistsIsToldToCreateIt() {
+        Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "")
+                .replace("spec:\n", "spec:\n  ingressClassName: caravan\n"));
+        assertThat(run.out()).contains("not claimed: its ingressClassName caravan names no IngressClass (create it,"
+                + " with spec.controller caravan.dev/ingress-controller, as examples/ingress-class.yaml does)");
+    }
+
+    @Test
     void anInvalidIngressAskingForAccessControlIsSaidToAnswer503() {
         Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
                     kubernetes.io/ingress.class: "nginx"
