@@ -85,11 +85,11 @@ class ZeroLossTest {
                 Thread.sleep(1000);
                 int before = load.served.get();
                 load.answeredBy.clear();
-                Thread.sleep(1000);
+                // requests after the old pods went: waited for rather than slept on, as a busy 2-core host may pause
+                await().atMost(Duration.ofSeconds(10)).until(() -> load.served.get() > before + 20);
                 load.stop();
 
                 assertThat(load.failures).isEmpty();
-                assertThat(load.served.get()).isGreaterThan(before);
                 assertThat(load.answeredBy.keySet()).as("only the new pods, once the old ones are gone")
                         .containsExactlyInAnyOrder("new-1", "new-2");
                 assertThat(caravan.caravan().lastCompilation().table().version()).isPositive();
