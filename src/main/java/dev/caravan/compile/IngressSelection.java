@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What one Ingress is to the compiler, decided from the Ingress alone (and the basic-auth Secret it names):
@@ -205,14 +206,11 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /** The annotations that decide who gets in: an invalid edit of one of them does not fall back. */
-        private static final List<String> ACCESS_CONTROL = List.of(
-                AnnotationCatalog.PREFIX + "auth-tls-secret", AnnotationCatalog.PREFIX + "auth-tls-verify-client",
-                AnnotationCatalog.PREFIX + "auth-tls-verify-depth", AnnotationCatalog.PREFIX + "auth-tls-match-cn",
-                AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-secret",
-                AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "auth-url",
-                AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
-                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range",
-                AnnotationCatalog.PREFIX + "satisfy", AnnotationCatalog.PREFIX + "auth-response-headers");
+        private static final List<String> ACCESS_CONTROL = Stream.concat(CHECKS.stream(), Stream.of(
+                AnnotationCatalog.PREFIX + "auth-tls-verify-client", AnnotationCatalog.PREFIX + "auth-tls-verify-depth",
+                AnnotationCatalog.PREFIX + "auth-tls-match-cn", AnnotationCatalog.PREFIX + "auth-secret",
+                AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "satisfy",
+                AnnotationCatalog.PREFIX + "auth-response-headers")).toList();
 
         /**
          * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.upstream.HeaderBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
@@ -15,8 +16,6 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.InetSocketAddress;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Watches a connection's requests and responses as they pass, one at a time (it sits behind the flow
@@ -77,7 +76,7 @@ final class RequestRecorder extends ChannelDuplexHandler {
             clientIp = record.client.getAddress().getHostAddress();
         }
         record.clientIp = clientIp;
-        record.requestBytes = request.method().name().length() + request.uri().length() + 12 + headerBytes(headers);
+        record.requestBytes = request.method().name().length() + request.uri().length() + 12 + HeaderBytes.of(headers);
         return record;
     }
 
@@ -91,7 +90,7 @@ final class RequestRecorder extends ChannelDuplexHandler {
                 record.status = status.code();
                 // "HTTP/1.1 200 OK\r\n": the status line as the encoder writes it
                 record.responseBytes += status.codeAsText().length() + 1 + status.reasonPhrase().length() + 11
-                        + headerBytes(response.headers());
+                        + HeaderBytes.of(response.headers());
                 responding = true;
             }
             if (responding && msg instanceof ByteBufHolder holder) {
@@ -126,15 +125,5 @@ final class RequestRecorder extends ChannelDuplexHandler {
     private void finish(ChannelHandlerContext ctx, RequestRecord record) {
         record.durationNanos = System.nanoTime() - record.startNanos;
         finished.add(ctx.executor(), record);
-    }
-
-    private static long headerBytes(HttpHeaders headers) {
-        long bytes = 2;
-        Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
-        while (entries.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> header = entries.next();
-            bytes += header.getKey().length() + header.getValue().length() + 4;
-        }
-        return bytes;
     }
 }

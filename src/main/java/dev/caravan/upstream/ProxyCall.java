@@ -28,9 +28,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -488,13 +486,7 @@ public final class ProxyCall {
         if (options.maxResponseHead() <= UpstreamClient.MAX_RESPONSE_HEAD) {
             return false;
         }
-        long bytes = 0;
-        Iterator<Map.Entry<CharSequence, CharSequence>> headers = response.headers().iteratorCharSequence();
-        while (headers.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> header = headers.next();
-            bytes += header.getKey().length() + header.getValue().length() + 4;
-        }
-        return bytes > UpstreamClient.MAX_RESPONSE_HEAD;
+        return HeaderBytes.of(response.headers()) > UpstreamClient.MAX_RESPONSE_HEAD;
     }
 
     private static boolean onlyChunked(HttpResponse response) {
