@@ -1,6 +1,7 @@
 package dev.caravan.auth;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.Map;
@@ -17,6 +18,23 @@ public final class BasicCredentials {
 
     private BasicCredentials(Map<String, PasswordHash> users) {
         this.users = Collections.unmodifiableMap(users);
+    }
+
+    /**
+     * The user and password of a Basic {@code Authorization} header value, or {@code null} when it holds none.
+     */
+    public static String[] fromHeader(String authorization) {
+        String value = authorization == null ? "" : authorization.trim();
+        if (value.length() < 6 || !value.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return null;
+        }
+        try {
+            String decoded = new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+        } catch (IllegalArgumentException notBase64) {
+            return null;
+        }
     }
 
     /**

@@ -69,7 +69,7 @@ final class AnyOfChecks implements RequestCheck {
                 removed.add(name);
             }
         }
-        return new Verdict.Proceed(admitted.set(), removed);
+        return new Verdict.Proceed(admitted.set(), removed, admitted.cookies(), admitted.cookiesAlways());
     }
 
     /** The later 401, with the earlier one's challenges before its own. */

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.auth.BasicCredentials;
 import dev.caravan.auth.PasswordHash;
 import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -10,7 +11,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,17 +97,7 @@ public final class BasicAuthentication {
             if (!header.getKey().equalsIgnoreCase("Authorization")) {
                 continue;
             }
-            String value = header.getValue().trim();
-            if (value.length() < 6 || !value.regionMatches(true, 0, "Basic ", 0, 6)) {
-                return null;
-            }
-            try {
-                String decoded = new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
-            } catch (IllegalArgumentException notBase64) {
-                return null;
-            }
+            return BasicCredentials.fromHeader(header.getValue());
         }
         return null;
     }

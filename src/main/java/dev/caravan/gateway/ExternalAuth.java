@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.PathRule;
 import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
@@ -9,13 +10,18 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,9 +39,11 @@ import java.util.regex.Pattern;
  * request's headers, without its body, go to the auth service with {@code X-Original-URL},
  * {@code X-Original-Method}, {@code X-Auth-Request-Redirect} and the client's address; a 2xx lets the request
  * on with the {@code auth-response-headers} of the answer; a 401 goes back to the client (or to
- * {@code auth-signin}, 302), a 403 too; anything else, a failure or a timeout is 500. The JDK's HTTP client
- * does the call, asynchronously on threads of its own, never on an event loop; at most {@link #MAX_IN_FLIGHT}
- * calls are under way at once, and a request beyond gets 503.
+ * {@code auth-signin}, 302), a 403 too; anything else, a failure or a timeout is 500. The answer's cookies go
+ * to the client ({@link AuthCookies}). The JDK's HTTP client does the call, asynchronously on threads of its
+ * own, never on an event loop; at most {@link #MAX_IN_FLIGHT} calls are under way at once, and a request beyond
+ * gets 503. Under {@code auth-cache-key}, answers are kept ({@link AuthAnswerCache}) and a request that finds
+ * one is not asked about.
  */
 public final class ExternalAuth {
 
@@ -48,6 +56,7 @@ public final class ExternalAuth {
     private final ThreadPoolExecutor executor;
     private final HttpClient client;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final AuthAnswerCache answers = new AuthAnswerCache();
 
     /** @param connectTimeout how long to wait for the auth service's connection */
     public ExternalAuth(Duration connectTimeout) {
@@ -63,12 +72,39 @@ public final class ExternalAuth {
         executor.shutdownNow();
     }
 
-    /** The check of {@code auth} for a request. */
-    RequestCheck check(RoutePolicy.ExternalAuth auth) {
-        return (head, done) -> ask(auth, head, done);
+    /**
+     * The check of {@code auth} for a request.
+     *
+     * @param cacheKey the request's {@link #cacheKey}, or {@code null} when answers are not kept
+     */
+    RequestCheck check(RoutePolicy.ExternalAuth auth, String cacheKey) {
+        return (head, done) -> ask(auth, cacheKey, head, done);
     }
 
-    private void ask(RoutePolicy.ExternalAuth auth, RequestHead head, Consumer<Verdict> done) {
+    /**
+     * Where the auth service's answer to a request is kept ({@code auth-cache-key}), or {@code null} when it is
+     * not: the rule's own place (as nginx's, per server and location), and the key's value for the request. A
+     * digest, so that a key of credentials keeps none.
+     */
+    static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
+            InetSocketAddress client, HttpHeaders headers) {
+        if (auth.caching() == null) {
+            return null;
+        }
+        String place = (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + " " + host
+                + " " + auth.method() + " " + auth.url();
+        String key = auth.caching().key().keyOf(uri, path, host, client, headers);
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(place.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            return Base64.getEncoder().encodeToString(digest.digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private void ask(RoutePolicy.ExternalAuth auth, String cacheKey, RequestHead head, Consumer<Verdict> done) {
         // the host goes into URLs ($host, X-Original-URL): only a host name, or the auth request could go elsewhere
         if (head.host() == null || !HOST.matcher(head.host()).matches()
                 || head.authority() != null && !AUTHORITY.matcher(head.authority()).matches()) {
@@ -87,6 +123,11 @@ public final class ExternalAuth {
         if (url == null) {
             done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "auth-url " + auth.url() + " makes no URL for " + head.uri()));
+            return;
+        }
+        AuthAnswerCache.Answer kept = cacheKey == null ? null : answers.get(cacheKey, System.nanoTime());
+        if (kept != null) {
+            done.accept(verdict(auth, head, variables, url, kept.status(), kept.headers()));
             return;
         }
         HttpRequest request;
@@ -110,9 +151,18 @@ public final class ExternalAuth {
             inFlight.release();
             Verdict verdict;
             try {
-                verdict = failure != null ? new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        "auth-url " + url + " failed: " + failure)
-                        : verdict(auth, head, variables, url, response.statusCode(), response.headers().map());
+                if (failure != null) {
+                    verdict = new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                            "auth-url " + url + " failed: " + failure);
+                } else {
+                    Map<String, List<String>> answered = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                    answered.putAll(response.headers().map());
+                    verdict = verdict(auth, head, variables, url, response.statusCode(), answered);
+                    if (cacheKey != null) {
+                        answers.offer(cacheKey, auth.caching(), response.statusCode(), answered, read(auth),
+                                System.nanoTime());
+                    }
+                }
             } catch (RuntimeException e) {
                 verdict = new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                         "auth-url " + url + " answered what makes no HTTP: " + e.getMessage());
@@ -144,11 +194,23 @@ public final class ExternalAuth {
         return request.build();
     }
 
-    /** What the auth service's status means for the request. */
+    /** The headers of an answer its verdict reads, but for cookies (an answer with cookies is not kept). */
+    private static List<String> read(RoutePolicy.ExternalAuth auth) {
+        List<String> read = new ArrayList<>(auth.responseHeaders());
+        read.add(HttpHeaderNames.WWW_AUTHENTICATE.toString());
+        return read;
+    }
+
+    /**
+     * What the auth service's answer means for the request. Its cookies go to the client as nginx's
+     * {@code auth_request_set} and {@code add_header Set-Cookie} send them: with the response to a request let
+     * on, and with the sign-in redirect; with a refusal only under {@code auth-always-set-cookie}.
+     *
+     * @param headers the answer's headers, looked up in any case
+     */
     static Verdict verdict(RoutePolicy.ExternalAuth auth, RequestHead head, UrlTemplate.Request variables, URI url,
-            int status, Map<String, List<String>> answered) {
-        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.putAll(answered);
+            int status, Map<String, List<String>> headers) {
+        List<String> cookies = headers.getOrDefault("Set-Cookie", List.of());
         if (status >= 200 && status < 300) {
             Map<String, List<String>> set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             Set<String> removed = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -163,7 +225,7 @@ public final class ExternalAuth {
                     set.put(name, values);
                 }
             }
-            return new Verdict.Proceed(set, removed);
+            return new Verdict.Proceed(set, removed, List.copyOf(cookies), auth.alwaysSetCookie());
         }
         if (status == 401 && auth.signin() != null) {
             URI signin = auth.signin().expand(variables);
@@ -173,6 +235,7 @@ public final class ExternalAuth {
             }
             HttpHeaders location = new DefaultHttpHeaders();
             location.set(HttpHeaderNames.LOCATION, withRedirect(signin, auth.redirectParam(), head));
+            location.add(HttpHeaderNames.SET_COOKIE, cookies);
             return new Verdict.Answer(302, location, NO_BODY);
         }
         if (status == 401 || status == 403) {
@@ -180,6 +243,9 @@ public final class ExternalAuth {
             if (status == 401) {
                 headers.getOrDefault("WWW-Authenticate", List.of())
                         .forEach(value -> challenge.add(HttpHeaderNames.WWW_AUTHENTICATE, value));
+            }
+            if (auth.alwaysSetCookie()) {
+                challenge.add(HttpHeaderNames.SET_COOKIE, cookies);
             }
             HttpResponseStatus answer = HttpResponseStatus.valueOf(status);
             challenge.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

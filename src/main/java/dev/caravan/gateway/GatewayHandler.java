@@ -106,6 +106,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** The current request's record, or {@code null} when nothing observes requests. */
     private RequestRecord record;
     private String hsts;
+    /** The auth service's cookies for the current request's response, or {@code null}. */
+    private AuthCookies authCookies;
     private StickySession sticky;
     private String cors;
     private ClientLimiter limiter;
@@ -264,6 +266,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         sticky = null;
         cors = null;
         hsts = null;
+        authCookies = null;
         policy = RoutePolicy.NONE;
         long contentLength = contentLength(request);
         // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
@@ -428,7 +431,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        List<RequestCheck> checks = checks(policy, client, request.headers());
+        List<RequestCheck> checks = checks(policy, match, target, path, request, client);
         if (!checks.isEmpty()) {
             check(checks, 0, request, match, target, path, options, client);
             return;
@@ -459,7 +462,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * authentication, and either authentication admitting it is enough. The headers auth-url answers with
      * ({@code auth-response-headers}) are never the client's to send: when auth-url does not run, they go.
      */
-    private List<RequestCheck> checks(RoutePolicy policy, InetSocketAddress client, HttpHeaders headers) {
+    private List<RequestCheck> checks(RoutePolicy policy, RouteMatch match, RequestTarget target, String path,
+            HttpRequest request, InetSocketAddress client) {
+        HttpHeaders headers = request.headers();
         if (!authenticates(policy) && policy.requestRoute() == null) {
             return List.of();
         }
@@ -468,7 +473,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             checks.add(gateway.basicAuthentication().check(policy.basicAuth()));
         }
         if (policy.externalAuth() != null) {
-            checks.add(gateway.externalAuth().check(policy.externalAuth()));
+            checks.add(gateway.externalAuth().check(policy.externalAuth(), ExternalAuth.cacheKey(policy.externalAuth(),
+                    match.rule(), target.host(), request.uri(), path, client, request.headers())));
         }
         if (policy.satisfyAny() && !checks.isEmpty()) {
             List<String> answered = policy.externalAuth() == null ? List.of() : policy.externalAuth().responseHeaders();
@@ -544,6 +550,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             HttpHeaders headers = request.headers();
             changes.removed().forEach(headers::remove);
             changes.set().forEach(headers::set);
+            if (!changes.cookies().isEmpty()) {
+                authCookies = new AuthCookies(changes.cookies(), changes.cookiesAlways());
+            }
             if (!changes.set().isEmpty() && headers.contains(HttpHeaderNames.CONNECTION)) {
                 // a header the check set is Caravan's, not the client's to have dropped as hop-by-hop
                 keepListedExcept(headers, changes.set().keySet());
@@ -715,7 +724,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** As above, with a response made by the caller (its Connection header must agree with reuse). */
     private void finishLocally(FullHttpResponse response, boolean requestComplete) {
         releaseLimit();
-        addHsts(response);
+        addOwnHeaders(response);
         boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall) && !draining;
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
         ctx.writeAndFlush(response).addListener(written -> {
@@ -731,14 +740,20 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         releaseLimit();
         state = State.CLOSED;
         FullHttpResponse response = LocalResponses.of(status, false, headRequest);
-        addHsts(response);
+        addOwnHeaders(response);
         ctx.writeAndFlush(response).addListener(LingeringClose.AFTER);
     }
 
-    /** ingress-nginx's HSTS: on HTTPS responses for hosts an Ingress gives a certificate. */
-    private void addHsts(HttpResponse response) {
+    /**
+     * The headers Caravan adds to a response of the request's own, whoever made it: ingress-nginx's HSTS (on
+     * HTTPS, for hosts an Ingress gives a certificate) and the auth service's cookies (not on error pages).
+     */
+    private void addOwnHeaders(HttpResponse response) {
         if (hsts != null) {
             response.headers().set("Strict-Transport-Security", hsts);
+        }
+        if (authCookies != null && !fetchingErrorPage) {
+            authCookies.addTo(response);
         }
     }
 
@@ -864,6 +879,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         boolean interim = msg instanceof HttpResponse response
                 && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        if (state == State.CAMEL && msg instanceof HttpResponse response && !interim) {
+            addOwnHeaders(response);
+        }
         if (state == State.CAMEL && msg instanceof LastHttpContent && !interim) {
             // the default-backend route answered: the next request may be read once this is out
             boolean closing = draining || msg instanceof HttpResponse response && !HttpUtil.isKeepAlive(response);
@@ -922,7 +940,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }
-        addHsts(response);
+        addOwnHeaders(response);
         if (cors != null) {
             RoutePolicies.addCors(policy.cors(), cors, response);
         }

@@ -12,10 +12,17 @@ sealed interface Verdict {
     /**
      * Go on, with these header changes.
      *
-     * @param set     headers to set, each with all its values
-     * @param removed headers to remove
+     * @param set           headers to set, each with all its values
+     * @param removed       headers to remove
+     * @param cookies       {@code Set-Cookie} values for the client's response
+     * @param cookiesAlways whether {@code cookies} go with any response; else only with a success or a redirect
      */
-    record Proceed(Map<String, List<String>> set, Set<String> removed) implements Verdict {
+    record Proceed(Map<String, List<String>> set, Set<String> removed, List<String> cookies, boolean cookiesAlways)
+            implements Verdict {
+
+        Proceed(Map<String, List<String>> set, Set<String> removed) {
+            this(set, removed, List.of(), false);
+        }
     }
 
     /** The check answered the request itself: the client gets this, the pod never sees the request. */

@@ -66,7 +66,7 @@ import java.util.regex.Pattern;
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
-        Duration readTimeout, Duration sendTimeout, Affinity affinity, HashKey hashBy, List<IpSubnetFilterRule> allowedSources,
+        Duration readTimeout, Duration sendTimeout, Affinity affinity, RequestKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
@@ -209,9 +209,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      *                        one the answer lacks is removed from the request, so a client cannot forge it
      * @param requestRedirect the {@code X-Auth-Request-Redirect} sent to the auth service, or {@code null}
      *                        for the request's URI
+     * @param caching         answers kept for requests alike ({@code auth-cache-key}), or {@code null}
+     * @param alwaysSetCookie the auth service's {@code Set-Cookie} goes to the client whatever the response's
+     *                        status ({@code auth-always-set-cookie}); else only with a success or a redirect
      */
     public record ExternalAuth(UrlTemplate url, String method, UrlTemplate signin, String redirectParam,
-            List<String> responseHeaders, String requestRedirect) {
+            List<String> responseHeaders, String requestRedirect, AuthCaching caching, boolean alwaysSetCookie) {
 
         public ExternalAuth {
             responseHeaders = List.copyOf(responseHeaders);

@@ -166,12 +166,23 @@ public final class AnnotationCatalog {
         supported("auth-signin-redirect-param", "the query parameter of auth-signin carrying the original URL (rd)");
         supported("auth-response-headers", "headers of auth-url's answer sent on to the pod (absent ones removed)");
         supported("auth-request-redirect", "X-Auth-Request-Redirect sent to auth-url (default: the request URI)");
-        for (String name : new String[] {"auth-cache-key", "auth-cache-duration", "auth-keepalive",
-            "auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars", "auth-always-set-cookie",
-            "auth-proxy-set-headers"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet; auth-url is asked every request"
-                    + " without it"));
+        supported("auth-cache-key", "answers of auth-url are kept, per rule, for the requests whose key (nginx"
+                + " variables, as $remote_user$http_authorization) is the same");
+        supported("auth-cache-duration", "how long answers are kept, by status: [STATUS ...|any] TIME, comma-separated"
+                + " (default 200 202 401 5m); not those with Set-Cookie or Vary, as nginx; Cache-Control, Expires"
+                + " and X-Accel-Expires of the answer come first");
+        supported("auth-always-set-cookie", "true: auth-url's Set-Cookie goes to the client with any response; else"
+                + " only with 200, 201, 204, 206, 301, 302, 303, 304, 307, 308");
+        // nginx keeps no connection to auth-url unless asked; the JDK's client Caravan uses always keeps them
+        for (String name : new String[] {"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "connections to auth-url are kept alive and reused"
+                    + " (by the JDK's HTTP client, with its own limits) whatever the value",
+                    value -> value.matches("[1-9][0-9]{0,8}")));
         }
+        ENTRIES.put("auth-keepalive-share-vars", new Entry(Support.UNSUPPORTED, "false is what Caravan does; true"
+                + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase));
+        ENTRIES.put("auth-proxy-set-headers", new Entry(Support.UNSUPPORTED, "not applied yet (a ConfigMap of"
+                + " headers for auth-url); auth-url is asked without them"));
         supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
                 + " digest is refused as invalid");
         supported("auth-secret", "the Secret of users (the Ingress's namespace unless"

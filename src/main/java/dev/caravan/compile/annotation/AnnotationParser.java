@@ -1,8 +1,9 @@
 package dev.caravan.compile.annotation;
 
 import dev.caravan.compile.IngressValidator;
-import dev.caravan.routing.HashKey;
+import dev.caravan.routing.AuthCaching;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.ResponseRewrite;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
@@ -87,7 +88,7 @@ public final class AnnotationParser {
         Duration connect = values.seconds("proxy-connect-timeout");
         Duration read = values.seconds("proxy-read-timeout");
         RoutePolicy.Affinity affinity = affinity(values);
-        HashKey hashBy = values.hashKey("upstream-hash-by");
+        RequestKey hashBy = values.requestKey("upstream-hash-by");
         if (hashBy != null && values.bool("upstream-hash-by-subset")) {
             hashBy = hashBy.withSubsets(values.integer("upstream-hash-by-subset-size", 1, 1000, 3));
         }
@@ -355,11 +356,27 @@ public final class AnnotationParser {
             }
         }
         String requestRedirect = values.headerValue("auth-request-redirect");
+        AuthCaching caching = authCaching(values);
+        boolean alwaysSetCookie = values.bool("auth-always-set-cookie");
         if (url == null) {
             return null;
         }
         return new RoutePolicy.ExternalAuth(url, method == null ? "GET" : method, signin,
-                redirectParam == null ? "rd" : redirectParam, responseHeaders, requestRedirect);
+                redirectParam == null ? "rd" : redirectParam, responseHeaders, requestRedirect, caching,
+                alwaysSetCookie);
+    }
+
+    /** auth-cache-key and auth-cache-duration; without a key, nothing is kept, as in ingress-nginx. */
+    private static AuthCaching authCaching(Values values) {
+        RequestKey key = values.requestKey("auth-cache-key");
+        List<AuthCaching.Validity> validities;
+        try {
+            validities = AuthCaching.validities(values.get("auth-cache-duration"));
+        } catch (IllegalArgumentException e) {
+            values.invalid("auth-cache-duration", e.getMessage());
+            return null;
+        }
+        return key == null ? null : new AuthCaching(key, validities);
     }
 
     /**
@@ -808,13 +825,13 @@ public final class AnnotationParser {
             return statuses;
         }
 
-        HashKey hashKey(String name) {
+        RequestKey requestKey(String name) {
             String value = get(name);
             if (value == null) {
                 return null;
             }
             try {
-                return HashKey.parse(value);
+                return RequestKey.parse(value);
             } catch (IllegalArgumentException e) {
                 invalid(name, e.getMessage());
                 return null;

@@ -2,6 +2,7 @@ package dev.caravan.compile.annotation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.routing.AuthCaching;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.ResponseRewrite;
 import dev.caravan.routing.RoutePolicy;
@@ -226,6 +227,37 @@ class AnnotationParserTest {
         }
         assertThat(AnnotationParser.parse(Map.of(N + "auth-url", "http://a.test/", N + "auth-response-headers",
                 "X-Ok, not a header"), "default").blocked()).isTrue();
+    }
+
+    @Test
+    void authCachingNeedsAKeyOfVariablesCaravanFillsInAndDurationsAsNginxWritesThem() {
+        String url = "http://a.test/";
+        RoutePolicy.ExternalAuth plain = parse(N + "auth-url", url).policy().externalAuth();
+        assertThat(plain.caching()).isNull();
+        assertThat(plain.alwaysSetCookie()).isFalse();
+
+        AnnotationParser.Parsed cached = parse(N + "auth-url", url, N + "auth-cache-key", "$remote_user$http_authorization",
+                N + "auth-cache-duration", "200 202 10m, 401 30s", N + "auth-always-set-cookie", "true");
+        assertThat(cached.findings()).isEmpty();
+        AuthCaching caching = cached.policy().externalAuth().caching();
+        assertThat(caching.validity(202)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(caching.validity(401)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(caching.validity(403)).isNull();
+        assertThat(cached.policy().externalAuth().alwaysSetCookie()).isTrue();
+        // no duration: ingress-nginx's 200 202 401 5m
+        AuthCaching defaults = parse(N + "auth-url", url, N + "auth-cache-key", "$cookie__oauth2_proxy")
+                .policy().externalAuth().caching();
+        assertThat(defaults.validity(401)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(defaults.validity(500)).isNull();
+
+        for (String[] bad : new String[][] {{"auth-cache-key", "$request_id"}, {"auth-cache-duration", "200 5x"},
+            {"auth-cache-duration", "5m 200"}, {"auth-cache-duration", "200 202"}, {"auth-always-set-cookie", "yes"}}) {
+            AnnotationParser.Parsed invalid = parse(N + "auth-url", url, N + "auth-cache-key", "$http_authorization",
+                    N + bad[0], bad[1]);
+            assertThat(invalid.blocked()).as(bad[0] + ": " + bad[1]).isTrue();
+            assertThat(invalid.findings()).as(bad[1]).anySatisfy(finding ->
+                    assertThat(finding.annotation()).isEqualTo(N + bad[0]));
+        }
     }
 
     @Test

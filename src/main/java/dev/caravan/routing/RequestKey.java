@@ -1,5 +1,7 @@
 package dev.caravan.routing;
 
+import dev.caravan.auth.BasicCredentials;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
@@ -10,13 +12,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An {@code upstream-hash-by} value: literal text and the nginx variables ingress-nginx users hash
- * by ({@code $request_uri}, {@code $uri}, {@code $host}, {@code $remote_addr},
- * {@code $binary_remote_addr}, {@code $http_NAME}, {@code $cookie_NAME}, {@code $arg_NAME}). These are
- * looked up from the request; nothing else is evaluated, and any other variable is refused when the
- * Ingress is compiled.
+ * A key made of a request's parts, as an {@code upstream-hash-by} or {@code auth-cache-key} value: literal
+ * text and the nginx variables ingress-nginx users put in them ({@code $request_uri}, {@code $uri},
+ * {@code $host}, {@code $remote_addr}, {@code $binary_remote_addr}, {@code $remote_user}, {@code $args},
+ * {@code $http_NAME}, {@code $cookie_NAME}, {@code $arg_NAME}). These are looked up from the request;
+ * nothing else is evaluated, and any other variable is refused when the Ingress is compiled.
  */
-public final class HashKey {
+public final class RequestKey {
 
     private static final Pattern VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)|\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -33,7 +35,7 @@ public final class HashKey {
     private final String source;
     private final int subsetSize;
 
-    private HashKey(List<Part> parts, String source, int subsetSize) {
+    private RequestKey(List<Part> parts, String source, int subsetSize) {
         this.parts = parts;
         this.source = source;
         this.subsetSize = subsetSize;
@@ -43,8 +45,8 @@ public final class HashKey {
      * This key choosing among subsets of {@code size} endpoints rather than endpoints
      * ({@code upstream-hash-by-subset}).
      */
-    public HashKey withSubsets(int size) {
-        return new HashKey(parts, source, size);
+    public RequestKey withSubsets(int size) {
+        return new RequestKey(parts, source, size);
     }
 
     /** The size of the subsets the key chooses among, or 0 when it chooses an endpoint. */
@@ -53,7 +55,7 @@ public final class HashKey {
     }
 
     /** Parses a value; throws {@link IllegalArgumentException} naming a variable that is not supported. */
-    public static HashKey parse(String value) {
+    public static RequestKey parse(String value) {
         List<Part> parts = new ArrayList<>();
         Matcher matcher = VARIABLE.matcher(value);
         int at = 0;
@@ -64,7 +66,7 @@ public final class HashKey {
             // nginx variable names are case-insensitive
             String name = (matcher.group(1) != null ? matcher.group(1) : matcher.group(2)).toLowerCase(Locale.ROOT);
             if (!supported(name)) {
-                throw new IllegalArgumentException("$" + name + " is not a variable Caravan can hash by");
+                throw new IllegalArgumentException("$" + name + " is not a variable Caravan fills in");
             }
             parts.add(new Variable(name));
             at = matcher.end();
@@ -75,12 +77,13 @@ public final class HashKey {
             }
             parts.add(new Literal(value.substring(at)));
         }
-        return new HashKey(List.copyOf(parts), value, 0);
+        return new RequestKey(List.copyOf(parts), value, 0);
     }
 
     private static boolean supported(String name) {
         return switch (name) {
-            case "request_uri", "uri", "host", "remote_addr", "binary_remote_addr", "args", "query_string" -> true;
+            case "request_uri", "uri", "host", "remote_addr", "binary_remote_addr", "remote_user", "args", "query_string" ->
+                    true;
             default -> name.startsWith("http_") || name.startsWith("cookie_") || name.startsWith("arg_");
         };
     }
@@ -109,6 +112,10 @@ public final class HashKey {
                 return host == null ? "" : host.toLowerCase(Locale.ROOT);
             case "remote_addr", "binary_remote_addr":
                 return client.getAddress().getHostAddress();
+            case "remote_user":
+                // nginx's: the user a Basic Authorization names, whether or not it is checked
+                String[] credentials = BasicCredentials.fromHeader(headers.get(HttpHeaderNames.AUTHORIZATION));
+                return credentials == null ? "" : credentials[0];
             case "args", "query_string":
                 int query = uri.indexOf('?');
                 return query < 0 ? "" : uri.substring(query + 1);
@@ -128,7 +135,7 @@ public final class HashKey {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof HashKey that && source.equals(that.source) && subsetSize == that.subsetSize;
+        return other instanceof RequestKey that && source.equals(that.source) && subsetSize == that.subsetSize;
     }
 
     @Override
