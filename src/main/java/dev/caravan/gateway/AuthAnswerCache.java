@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.routing.AuthCaching;
 import io.netty.handler.codec.DateFormatter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.Iterator;
@@ -27,6 +28,7 @@ final class AuthAnswerCache {
     /** An answer larger than this (its kept headers) is not kept: a few would take the whole budget. */
     static final int MAX_ANSWER_BYTES = 16 * 1024;
     private static final int ENTRY_OVERHEAD = 160;
+    private static final Duration LONGEST = Duration.ofDays(3650);
 
     /** An answer as kept: its status and the headers a verdict reads. */
     record Answer(int status, Map<String, List<String>> headers, long expiresAtNanos, int bytes) {
@@ -71,7 +73,8 @@ final class AuthAnswerCache {
         if (size > MAX_ANSWER_BYTES) {
             return;
         }
-        long expiresAt = nowNanos + Math.min(lifetime.toMillis(), Duration.ofDays(3650).toMillis()) * 1_000_000;
+        // nanoTime's range: an answer kept for ten years is kept for good
+        long expiresAt = nowNanos + (lifetime.compareTo(LONGEST) > 0 ? LONGEST : lifetime).toNanos();
         store(key, new Answer(status, kept, expiresAt, size), nowNanos);
     }
 
@@ -103,19 +106,24 @@ final class AuthAnswerCache {
             long seconds = seconds(accel.trim());
             return seconds > 0 ? Duration.ofSeconds(seconds) : null;
         }
-        List<String> control = headers.get("Cache-Control");
-        if (control != null) {
-            for (String value : control) {
-                for (String directive : value.toLowerCase(Locale.ROOT).split(",")) {
-                    String name = directive.trim();
-                    if (name.equals("no-cache") || name.equals("no-store") || name.equals("private")
-                            || name.startsWith("no-cache=") || name.startsWith("private=")) {
-                        return null;
-                    }
-                    if (name.startsWith("max-age=")) {
-                        long seconds = seconds(name.substring(8));
-                        return seconds > 0 ? Duration.ofSeconds(seconds) : null;
-                    }
+        List<String> directives = new ArrayList<>();
+        for (String value : headers.getOrDefault("Cache-Control", List.of())) {
+            for (String directive : value.toLowerCase(Locale.ROOT).split(",")) {
+                directives.add(directive.trim());
+            }
+        }
+        // as nginx: what forbids keeping, in any line, before any age; s-maxage before max-age
+        for (String directive : directives) {
+            if (directive.equals("no-cache") || directive.equals("no-store") || directive.equals("private")
+                    || directive.startsWith("no-cache=") || directive.startsWith("private=")) {
+                return null;
+            }
+        }
+        for (String age : new String[] {"s-maxage=", "max-age="}) {
+            for (String directive : directives) {
+                if (directive.startsWith(age)) {
+                    long seconds = seconds(directive.substring(age.length()));
+                    return seconds > 0 ? Duration.ofSeconds(seconds) : null;
                 }
             }
         }

@@ -82,23 +82,28 @@ public final class ExternalAuth {
     }
 
     /**
-     * Where the auth service's answer to a request is kept ({@code auth-cache-key}), or {@code null} when it is
-     * not: the rule's own place (as nginx's, per server and location), and the key's value for the request. A
-     * digest, so that a key of credentials keeps none.
+     * What identifies the auth service's answer to a request for {@code auth-cache-key}, or {@code null} when
+     * answers are not kept: the rule's own place (as nginx's, per server and location, and narrower: the
+     * Ingress, the host, the auth settings), and the key's value for the request. The URL asked is added when
+     * it is known ({@link #ask}), and the whole is kept as a digest, so that a key of credentials keeps none.
      */
     static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
             InetSocketAddress client, HttpHeaders headers) {
         if (auth.caching() == null) {
             return null;
         }
-        String place = (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + " " + host
-                + " " + auth.method() + " " + auth.url();
-        String key = auth.caching().key().keyOf(uri, path, host, client, headers);
+        // what the answer's use depends on: after an edit of any, answers kept before are not found
+        return (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + "\n" + host + "\n"
+                + auth.method() + " " + auth.url() + "\n" + auth.responseHeaders() + "\n" + auth.caching().key()
+                + "\n" + auth.caching().key().keyOf(uri, path, host, client, headers);
+    }
+
+    private static String digest(String cacheKey, URI url) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(place.getBytes(StandardCharsets.UTF_8));
+            digest.update(url.toString().getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
-            return Base64.getEncoder().encodeToString(digest.digest(key.getBytes(StandardCharsets.UTF_8)));
+            return Base64.getEncoder().encodeToString(digest.digest(cacheKey.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
@@ -125,9 +130,10 @@ public final class ExternalAuth {
                     "auth-url " + auth.url() + " makes no URL for " + head.uri()));
             return;
         }
-        AuthAnswerCache.Answer kept = cacheKey == null ? null : answers.get(cacheKey, System.nanoTime());
-        if (kept != null) {
-            done.accept(verdict(auth, head, variables, url, kept.status(), kept.headers()));
+        String kept = cacheKey == null ? null : digest(cacheKey, url);
+        AuthAnswerCache.Answer answer = kept == null ? null : answers.get(kept, System.nanoTime());
+        if (answer != null) {
+            done.accept(verdict(auth, head, variables, url, answer.status(), answer.headers()));
             return;
         }
         HttpRequest request;
@@ -158,9 +164,8 @@ public final class ExternalAuth {
                     Map<String, List<String>> answered = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                     answered.putAll(response.headers().map());
                     verdict = verdict(auth, head, variables, url, response.statusCode(), answered);
-                    if (cacheKey != null) {
-                        answers.offer(cacheKey, auth.caching(), response.statusCode(), answered, read(auth),
-                                System.nanoTime());
+                    if (kept != null) {
+                        keep(kept, auth, response.statusCode(), answered);
                     }
                 }
             } catch (RuntimeException e) {
@@ -192,6 +197,15 @@ public final class ExternalAuth {
         request.setHeader("X-Forwarded-Proto", head.scheme());
         request.setHeader("X-Auth-Request-Redirect", auth.requestRedirect() != null ? auth.requestRedirect() : target);
         return request.build();
+    }
+
+    /** Keeps an answer if it may be kept; an answer that cannot be is used all the same. */
+    private void keep(String key, RoutePolicy.ExternalAuth auth, int status, Map<String, List<String>> headers) {
+        try {
+            answers.offer(key, auth.caching(), status, headers, read(auth), System.nanoTime());
+        } catch (RuntimeException e) {
+            RequestWarnings.warn("auth-url answer not kept: {}", e.toString());
+        }
     }
 
     /** The headers of an answer its verdict reads, but for cookies (an answer with cookies is not kept). */

@@ -300,7 +300,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.METHOD_NOT_ALLOWED);
             return;
         }
-        if (!RequestTarget.servable(request) || !oneHost(request)) {
+        if (!RequestTarget.servable(request) || !oneHost(request) || !oneAuthorization(request)) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
@@ -829,6 +829,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return true;
     }
 
+    /**
+     * nginx refuses two Authorization lines (400): a router, an auth service and a pod could each read another
+     * one, and auth-cache-key could key the answer by one while the auth service decides by the other.
+     */
+    private static boolean oneAuthorization(HttpRequest request) {
+        Iterator<String> lines = request.headers().valueStringIterator(HttpHeaderNames.AUTHORIZATION);
+        if (lines.hasNext()) {
+            lines.next();
+            return !lines.hasNext();
+        }
+        return true;
+    }
+
     /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
     private static boolean camelCanRead(HttpRequest request) {
         try {
@@ -1124,6 +1137,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (event == ClientTimeouts.EXPIRED) {
             if (state == State.IDLE && headerTimeout.partialHead()) {
+                // the answer to a head that never came whole: nothing of the last request's goes with it
+                hsts = null;
+                authCookies = null;
                 respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
             } else if (state == State.IDLE) {
                 state = State.CLOSED;

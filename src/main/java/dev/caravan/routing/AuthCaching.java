@@ -22,7 +22,8 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
     public static final String DEFAULT_VALIDITY = "200 202 401 5m";
 
     private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
-    private static final Pattern TIME = Pattern.compile("([0-9]{1,9})(ms|s|m|h|d|w|M|y)");
+    // one time, as ingress-nginx validates it and nginx reads it (in seconds: no ms)
+    private static final Pattern TIME = Pattern.compile("([0-9]{1,6})(s|m|h|d|w|M|y)");
 
     /**
      * One entry of {@code auth-cache-duration}, as nginx's {@code proxy_cache_valid}.
@@ -40,20 +41,20 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
         validities = List.copyOf(validities);
     }
 
-    /** How long an answer of {@code status} is kept, or {@code null} when it is not. */
+    /** How long an answer of {@code status} is kept, or {@code null} when it is not (as for a time of 0). */
     public Duration validity(int status) {
         for (Validity validity : validities) {
             if (validity.statuses().isEmpty() || validity.statuses().contains(status)) {
-                return validity.duration();
+                return validity.duration().isZero() ? null : validity.duration();
             }
         }
         return null;
     }
 
     /**
-     * Parses an {@code auth-cache-duration}: comma-separated entries of statuses (or {@code any}) and a time in
-     * nginx's units ({@code 30s}, {@code 5m}, {@code 1h 30m}); an entry without statuses is for 200, 301 and
-     * 302, as nginx's. Blank, it is {@link #DEFAULT_VALIDITY}.
+     * Parses an {@code auth-cache-duration}: comma-separated entries of statuses (or {@code any}) and one time in
+     * nginx's units ({@code 30s}, {@code 5m}, {@code 2h}); an entry without statuses is for 200, 301 and 302, as
+     * nginx's. Blank, it is {@link #DEFAULT_VALIDITY}.
      *
      * @throws IllegalArgumentException naming the entry that is not one
      */
@@ -68,36 +69,34 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
     }
 
     private static Validity validity(String entry) {
+        String[] words = entry.split("\\s+");
+        Matcher time = TIME.matcher(words[words.length - 1]);
+        if (!time.matches()) {
+            throw new IllegalArgumentException("has '" + entry + "', which does not end in one time (as 5m, 30s,"
+                    + " 1h; s, m, h, d, w, M, y)");
+        }
         Set<Integer> statuses = new TreeSet<>();
         boolean any = false;
-        Duration duration = null;
-        for (String word : entry.split("\\s+")) {
-            Matcher time = TIME.matcher(word);
-            if (time.matches()) {
-                duration = (duration == null ? Duration.ZERO : duration).plus(time(time));
-            } else if (duration == null && word.equals("any")) {
+        for (int i = 0; i < words.length - 1; i++) {
+            if (words[i].equals("any")) {
                 any = true;
-            } else if (duration == null && STATUS.matcher(word).matches()
-                    && Integer.parseInt(word) >= 100 && Integer.parseInt(word) <= 599) {
-                statuses.add(Integer.parseInt(word));
+            } else if (STATUS.matcher(words[i]).matches() && Integer.parseInt(words[i]) >= 100
+                    && Integer.parseInt(words[i]) <= 599) {
+                statuses.add(Integer.parseInt(words[i]));
             } else {
                 throw new IllegalArgumentException("has '" + entry + "', which is not [STATUS ...|any] TIME (as"
                         + " '200 202 10m', '401 30s', 'any 1m')");
             }
         }
-        if (duration == null) {
-            throw new IllegalArgumentException("has '" + entry + "', which gives no time (as 5m)");
-        }
         if (statuses.isEmpty() && !any) {
             statuses = Set.of(200, 301, 302);
         }
-        return new Validity(any ? Set.of() : statuses, duration);
+        return new Validity(any ? Set.of() : statuses, time(time));
     }
 
     private static Duration time(Matcher time) {
         long amount = Long.parseLong(time.group(1));
         return switch (time.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);
             case "m" -> Duration.ofMinutes(amount);
             case "h" -> Duration.ofHours(amount);

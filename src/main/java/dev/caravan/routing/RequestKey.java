@@ -3,11 +3,12 @@ package dev.caravan.routing;
 import dev.caravan.auth.BasicCredentials;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -123,14 +124,55 @@ public final class RequestKey {
                 break;
         }
         if (name.startsWith("http_")) {
-            String header = headers.get(name.substring(5).replace('_', '-'));
-            return header == null ? "" : header;
+            return header(headers, name.substring(5));
         }
         if (name.startsWith("cookie_")) {
             return RequestCookies.first(headers, name.substring(7));
         }
-        List<String> values = new QueryStringDecoder(uri).parameters().get(name.substring(4));
-        return values == null || values.isEmpty() ? "" : values.get(0);
+        return argument(uri, name.substring(4));
+    }
+
+    /**
+     * nginx's {@code $http_NAME}: every line of the header, joined as nginx (1.23 and later) joins them, with
+     * {@code "; "} for Cookie and {@code ", "} otherwise, so that a second line cannot hide behind the first.
+     * Names match as nginx matches them: in any case, a {@code -} as a {@code _}.
+     */
+    private static String header(HttpHeaders headers, String name) {
+        StringBuilder joined = null;
+        String separator = name.equals("cookie") ? "; " : ", ";
+        for (Iterator<Map.Entry<String, String>> entries = headers.iteratorAsString(); entries.hasNext();) {
+            Map.Entry<String, String> entry = entries.next();
+            if (variableName(entry.getKey()).equals(name)) {
+                joined = joined == null ? new StringBuilder(entry.getValue())
+                        : joined.append(separator).append(entry.getValue());
+            }
+        }
+        return joined == null ? "" : joined.toString();
+    }
+
+    private static String variableName(String header) {
+        return header.toLowerCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** nginx's {@code $arg_NAME}: the first {@code NAME=} of the query (name in any case), as sent, not decoded. */
+    private static String argument(String uri, String name) {
+        int query = uri.indexOf('?');
+        if (query < 0) {
+            return "";
+        }
+        int at = query + 1;
+        while (at <= uri.length()) {
+            int end = uri.indexOf('&', at);
+            if (end < 0) {
+                end = uri.length();
+            }
+            int equals = at + name.length();
+            if (equals < end && uri.charAt(equals) == '=' && uri.regionMatches(true, at, name, 0, name.length())) {
+                return uri.substring(equals + 1, end);
+            }
+            at = end + 1;
+        }
+        return "";
     }
 
     @Override

@@ -36,6 +36,14 @@ class AuthAnswerCacheTest {
         assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("Cache-Control", "max-age=0"))).isNull();
         assertThat(AuthAnswerCache.lifetime(CACHING, 403, headers("Cache-Control", "max-age=30")))
                 .isEqualTo(Duration.ofSeconds(30));
+        // what forbids keeping wins wherever it is; s-maxage comes before max-age
+        assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("Cache-Control", "max-age=60, private"))).isNull();
+        assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("Cache-Control", "max-age=60",
+                "Cache-Control", "no-store"))).isNull();
+        assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("Cache-Control", "max-age=300, s-maxage=0")))
+                .isNull();
+        assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("Cache-Control", "max-age=300, s-maxage=20")))
+                .isEqualTo(Duration.ofSeconds(20));
         // X-Accel-Expires is nginx's own, before Cache-Control
         assertThat(AuthAnswerCache.lifetime(CACHING, 200, headers("X-Accel-Expires", "5", "Cache-Control",
                 "no-cache"))).isEqualTo(Duration.ofSeconds(5));
@@ -60,6 +68,11 @@ class AuthAnswerCacheTest {
         assertThat(cache.get("k", Duration.ofMinutes(10).toNanos())).isNull();
         assertThat(cache.size()).isZero();
         assertThat(cache.get("other", 0)).isNull();
+
+        // a time beyond what nanoTime can count is kept for good, not refused
+        AuthCaching forever = new AuthCaching(RequestKey.parse("$host"), AuthCaching.validities("200 999999y"));
+        cache.offer("long", forever, 200, headers(), List.of(), 0);
+        assertThat(cache.get("long", Duration.ofDays(3000).toNanos())).isNotNull();
     }
 
     @Test

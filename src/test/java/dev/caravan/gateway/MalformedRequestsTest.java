@@ -92,6 +92,8 @@ class MalformedRequestsTest {
                 row("upper case, a port and a trailing dot in Host (control)", "GET / HTTP/1.1\r\n"
                         + "Host: APP.example.test.:80\r\n\r\n", 200, false),
                 row("two Host headers", "GET / HTTP/1.1\r\n" + HOST + "Host: other.example.test\r\n\r\n", 400, true),
+                row("two Authorization headers", "GET / HTTP/1.1\r\n" + HOST + "Authorization: Basic YTpi\r\n"
+                        + "Authorization: Bearer x\r\n\r\n", 400, true),
                 row("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\n" + HOST + "Connection: keep-alive\r\n"
                         + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400, true),
                 row("Transfer-Encoding and Content-Length on HTTP/1.0", "POST / HTTP/1.0\r\n" + HOST

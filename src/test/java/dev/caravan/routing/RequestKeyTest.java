@@ -36,6 +36,20 @@ class RequestKeyTest {
     }
 
     @Test
+    void aHeaderIsEveryLineOfItAsNginxJoinsThemAndAnArgumentIsTakenAsSent() {
+        HttpHeaders headers = new DefaultHttpHeaders().add("Cookie", "").add("Cookie", "session=mine")
+                .add("X-Token", "a").add("x-token", "b").add("X_Token", "c");
+        RequestKey key = RequestKey.parse("$http_cookie|$http_x_token");
+        // a first empty line cannot make a request's key every other request's
+        assertThat(key.keyOf("/", "/", "h", CLIENT, headers)).isEqualTo("; session=mine|a, b, c");
+        RequestKey argument = RequestKey.parse("$arg_page|$arg_q");
+        assertThat(argument.keyOf("/s?xpage=9&PAGE=%zz&page=2&q=a%20b", "/s", "h", CLIENT, new DefaultHttpHeaders()))
+                .isEqualTo("%zz|a%20b");
+        assertThat(argument.keyOf("/s?page&q=", "/s", "h", CLIENT, new DefaultHttpHeaders())).isEqualTo("|");
+        assertThat(argument.keyOf("/s", "/s", "h", CLIENT, new DefaultHttpHeaders())).isEqualTo("|");
+    }
+
+    @Test
     void aVariableNotFilledInIsRefused() {
         assertThatThrownBy(() -> RequestKey.parse("$request_id")).hasMessageContaining("$request_id");
         assertThatThrownBy(() -> RequestKey.parse("a$")).hasMessageContaining("'$'");

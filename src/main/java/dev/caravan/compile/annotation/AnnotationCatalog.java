@@ -169,20 +169,22 @@ public final class AnnotationCatalog {
         supported("auth-cache-key", "answers of auth-url are kept, per rule, for the requests whose key (nginx"
                 + " variables, as $remote_user$http_authorization) is the same");
         supported("auth-cache-duration", "how long answers are kept, by status: [STATUS ...|any] TIME, comma-separated"
-                + " (default 200 202 401 5m); not those with Set-Cookie or Vary, as nginx; Cache-Control, Expires"
+                + " (default 200 202 401 5m); not those with Set-Cookie (as nginx) or Vary; Cache-Control, Expires"
                 + " and X-Accel-Expires of the answer come first");
         supported("auth-always-set-cookie", "true: auth-url's Set-Cookie goes to the client with any response; else"
                 + " only with 200, 201, 204, 206, 301, 302, 303, 304, 307, 308");
         // nginx keeps no connection to auth-url unless asked; the JDK's client Caravan uses always keeps them
-        for (String name : new String[] {"auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "connections to auth-url are kept alive and reused"
-                    + " (by the JDK's HTTP client, with its own limits) whatever the value",
-                    value -> value.matches("[1-9][0-9]{0,8}")));
+        ENTRIES.put("auth-keepalive", new Entry(Support.UNSUPPORTED, "connections to auth-url are kept alive and"
+                + " reused, as a number above 0 asks; 0 is not applied", value -> value.matches("[1-9][0-9]{0,8}")));
+        for (String name : new String[] {"auth-keepalive-requests", "auth-keepalive-timeout"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied: connections to auth-url are kept and"
+                    + " reused within the JDK HTTP client's own limits"));
         }
         ENTRIES.put("auth-keepalive-share-vars", new Entry(Support.UNSUPPORTED, "false is what Caravan does; true"
                 + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase));
-        ENTRIES.put("auth-proxy-set-headers", new Entry(Support.UNSUPPORTED, "not applied yet (a ConfigMap of"
-                + " headers for auth-url); auth-url is asked without them"));
+        // its headers may be what the auth service decides by (a group required): without them, it could admit more
+        ENTRIES.put("auth-proxy-set-headers", new Entry(Support.REFUSED, "headers for auth-url from a ConfigMap are"
+                + " not sent yet: the Ingress is not served, rather than asked about with less"));
         supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
                 + " digest is refused as invalid");
         supported("auth-secret", "the Secret of users (the Ingress's namespace unless"
