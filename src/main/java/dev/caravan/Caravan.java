@@ -163,7 +163,7 @@ public final class Caravan {
 
             ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
-                    options.allowCrossNamespaceResources());
+                    options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,

@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.EnumMap;
@@ -125,6 +126,7 @@ public final class CaravanOptions {
             case NUMBER -> "N";
             case TLS_PROTOCOLS -> "PROTOCOLS";
             case CIPHERS -> "CIPHERS";
+            case HEADER_NAMES -> "NAMES";
             case LOG_FORMAT -> "FORMAT";
             case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
@@ -283,6 +285,11 @@ public final class CaravanOptions {
 
     public boolean allowCrossNamespaceResources() {
         return flag(Option.ALLOW_CROSS_NAMESPACE_RESOURCES);
+    }
+
+    public Set<String> globalAllowedResponseHeaders() {
+        String names = values.get(Option.GLOBAL_ALLOWED_RESPONSE_HEADERS);
+        return names == null ? Set.of() : Set.copyOf(Option.list(names));
     }
 
     /** The Strict-Transport-Security value, or {@code null} when turned off. */

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -62,8 +63,9 @@ public final class CheckCommand {
                     + " [--allow-cross-namespace-resources] FILE|DIR|-");
             return 2;
         }
+        // check reads no ConfigMap: which headers custom-headers sets is the server's to tell
         ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
-                crossNamespace);
+                crossNamespace, Set.of());
         List<Ingress> ingresses = new ArrayList<>();
         List<Change> classes = new ArrayList<>();
         try {

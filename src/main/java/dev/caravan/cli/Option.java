@@ -37,6 +37,8 @@ public enum Option {
     ALLOW_CROSS_NAMESPACE_RESOURCES("allow-cross-namespace-resources", Type.FLAG, "false",
             "let auth-secret, auth-tls-secret and proxy-ssl-secret name NAMESPACE/NAME in another namespace"
                     + " than their Ingress's (any Ingress may then use any namespace's Secrets)"),
+    GLOBAL_ALLOWED_RESPONSE_HEADERS("global-allowed-response-headers", Type.HEADER_NAMES, null,
+            "the response headers (comma-separated) custom-headers may set; none unless named"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),
@@ -109,7 +111,8 @@ public enum Option {
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL }
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
+        HEADER_NAMES }
 
     private final String flag;
     private final Type type;
@@ -202,6 +205,13 @@ public enum Option {
             case LOG_LEVEL -> {
                 if (!List.of("error", "warn", "info", "debug", "trace").contains(value.toLowerCase(Locale.ROOT))) {
                     throw new UsageException(where + "'" + value + "' is not error, warn, info, debug or trace");
+                }
+            }
+            case HEADER_NAMES -> {
+                for (String name : list(value)) {
+                    if (!name.matches("[A-Za-z0-9_-]+")) {
+                        throw new UsageException(where + "'" + name + "' is not a header name");
+                    }
                 }
             }
             case LOG_FORMAT -> {

@@ -15,13 +15,14 @@ import java.util.Set;
  * @param selections     each Ingress of the state, ours or not
  * @param ingressesByKey the served Ingresses touching each key of the configuration
  * @param ingressesByService the served Ingresses naming each Service
- * @param ingressesBySecret  the Ingresses whose selection read each (basic-auth) Secret
+ * @param ingressesByObjectRead the Ingresses whose selection read each Secret or ConfigMap (a ConfigMap and a
+ *                       Secret of one name share an entry: a change to either selects both's readers again)
  * @param problems       the compiler's problems, by Ingress (without those of later stages)
  * @param slicesByService the state's EndpointSlices by the Service they are labelled with
  */
 record CompilerMemory(ControllerSettings settings, ClusterState state, Set<ObjectRef> disabled,
         ShardedMap<ObjectRef, IngressSelection> selections, ShardedMap<TableKey, Set<ObjectRef>> ingressesByKey,
-        ShardedMap<ObjectRef, Set<ObjectRef>> ingressesByService, ShardedMap<ObjectRef, Set<ObjectRef>> ingressesBySecret,
+        ShardedMap<ObjectRef, Set<ObjectRef>> ingressesByService, ShardedMap<ObjectRef, Set<ObjectRef>> ingressesByObjectRead,
         ShardedMap<ObjectRef, List<Problem>> problems, ShardedMap<ObjectRef, List<EndpointSlice>> slicesByService,
         BackendCache backends) {
 

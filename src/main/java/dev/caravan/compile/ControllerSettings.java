@@ -1,6 +1,9 @@
 package dev.caravan.compile;
 
 import dev.caravan.routing.ObjectRef;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What this controller claims and falls back to.
@@ -12,13 +15,21 @@ import dev.caravan.routing.ObjectRef;
  * @param sslPassthrough           whether {@code ssl-passthrough} is honoured ({@code --enable-ssl-passthrough})
  * @param crossNamespaceSecrets    whether annotations may name Secrets of other namespaces than their Ingress's
  *                                 ({@code --allow-cross-namespace-resources}, as ingress-nginx's ConfigMap key)
+ * @param allowedResponseHeaders   the headers {@code custom-headers} may set, lower case
+ *                                 ({@code --global-allowed-response-headers}, as ingress-nginx's ConfigMap key)
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
-        ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets) {
+        ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
+        Set<String> allowedResponseHeaders) {
+
+    public ControllerSettings {
+        allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
-        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false);
+        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of());
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

@@ -43,7 +43,7 @@ final class IncrementalCompilation {
     private final ShardedMap.Editor<ObjectRef, IngressSelection> selections;
     private final ShardedMap.Editor<TableKey, Set<ObjectRef>> ingressesByKey;
     private final ShardedMap.Editor<ObjectRef, Set<ObjectRef>> ingressesByService;
-    private final ShardedMap.Editor<ObjectRef, Set<ObjectRef>> ingressesBySecret;
+    private final ShardedMap.Editor<ObjectRef, Set<ObjectRef>> ingressesByObjectRead;
     private final ShardedMap.Editor<ObjectRef, List<EndpointSlice>> slicesByService;
     private final ShardedMap.Editor<ObjectRef, List<Problem>> problems;
     private final BackendCache.Editor backends;
@@ -63,7 +63,7 @@ final class IncrementalCompilation {
         this.selections = before.selections().edit();
         this.ingressesByKey = before.ingressesByKey().edit();
         this.ingressesByService = before.ingressesByService().edit();
-        this.ingressesBySecret = before.ingressesBySecret().edit();
+        this.ingressesByObjectRead = before.ingressesByObjectRead().edit();
         this.slicesByService = before.slicesByService().edit();
         this.problems = before.problems().edit();
         this.backends = before.backends().edit();
@@ -134,7 +134,7 @@ final class IncrementalCompilation {
         keepProblems(rebuilt, builder.problems());
         ShardedMap<ObjectRef, List<Problem>> problemsNow = problems.build();
         CompilerMemory memory = new CompilerMemory(settings, state, disabled, selections.build(),
-                ingressesByKey.build(), ingressesByService.build(), ingressesBySecret.build(), problemsNow,
+                ingressesByKey.build(), ingressesByService.build(), ingressesByObjectRead.build(), problemsNow,
                 slices, backends.build());
         return new Compilation(table, allProblems(problemsNow), lastGood.build(), claimed.build(), ignored.build(),
                 tls, backendTlsSecrets, memory);
@@ -191,8 +191,10 @@ final class IncrementalCompilation {
                 }
             }
         }
-        for (ObjectRef secret : state.changedSince(older, ResourceKind.SECRET)) {
-            dirty.addAll(orNone(ingressesBySecret.get(secret)));
+        for (ResourceKind read : List.of(ResourceKind.SECRET, ResourceKind.CONFIG_MAP)) {
+            for (ObjectRef ref : state.changedSince(older, read)) {
+                dirty.addAll(orNone(ingressesByObjectRead.get(ref)));
+            }
         }
         for (ObjectRef ref : before.disabled()) {
             if (!disabled.contains(ref)) {
@@ -319,7 +321,7 @@ final class IncrementalCompilation {
         ObjectRef ref = selection.ref();
         selection.footprint().forEach(key -> add(ingressesByKey, key, ref));
         selection.services().forEach(service -> add(ingressesByService, service, ref));
-        selection.secrets().forEach(secret -> add(ingressesBySecret, secret, ref));
+        selection.objectsRead().forEach(secret -> add(ingressesByObjectRead, secret, ref));
     }
 
     /** @param unnamed where the Services it named are noted, to forget the backends of those no one names */
@@ -327,7 +329,7 @@ final class IncrementalCompilation {
         ObjectRef ref = selection.ref();
         selection.footprint().forEach(key -> remove(ingressesByKey, key, ref));
         selection.services().forEach(service -> remove(ingressesByService, service, ref));
-        selection.secrets().forEach(secret -> remove(ingressesBySecret, secret, ref));
+        selection.objectsRead().forEach(secret -> remove(ingressesByObjectRead, secret, ref));
         unnamed.addAll(selection.services());
     }
 

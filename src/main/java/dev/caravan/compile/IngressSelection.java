@@ -7,16 +7,21 @@ import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.SettableHeaders;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -28,12 +33,12 @@ import java.util.stream.Stream;
  * @param ignored  why it is not ours, or {@code null} when it is
  * @param served   the version served, or {@code null}
  * @param lastGood the version to stand in for a later invalid edit, or {@code null}
- * @param secrets  the Secrets its selection read: a change to one of them selects it again
+ * @param objectsRead the Secrets and ConfigMaps its selection read: a change to one of them selects it again
  * @param footprint what its served version touches in the configuration (empty when not served)
  * @param services the Services its served version's backends name
  */
 record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ingress lastGood,
-        List<Problem> problems, Set<ObjectRef> secrets, Set<TableKey> footprint, Set<ObjectRef> services) {
+        List<Problem> problems, Set<ObjectRef> objectsRead, Set<TableKey> footprint, Set<ObjectRef> services) {
 
     boolean claimed() {
         return ignored == null;
@@ -47,12 +52,14 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final ClusterState state;
         private final boolean passthroughEnabled;
         private final boolean crossNamespaceSecrets;
+        private final Set<String> allowedResponseHeaders;
 
         Selector(ControllerSettings settings, ClusterState state) {
             this.classes = new IngressClassMatcher(settings, state);
             this.state = state;
             this.passthroughEnabled = settings.sslPassthrough();
             this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
+            this.allowedResponseHeaders = settings.allowedResponseHeaders();
         }
 
         /**
@@ -66,7 +73,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 return new IngressSelection(ref, notOurs, null, null, List.of(), Set.of(), Set.of(), Set.of());
             }
             List<Problem> problems = new ArrayList<>();
-            Set<ObjectRef> secrets = new HashSet<>();
+            Set<ObjectRef> objectsRead = new HashSet<>();
             if (disabled) {
                 problems.add(Problem.warning(ref, Problem.DISABLED, "taken out of service by an operator; not served"));
                 // kept, not served: it stands in again once enabled, should the current version be invalid
@@ -88,16 +95,16 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy policy = annotations.policy();
             boolean certificatesRead = reasons.isEmpty();
             if (certificatesRead) {
-                policy = withCertificates(policy, secrets, ref, problems);
+                policy = withCertificates(policy, objectsRead, ref, problems);
                 try {
-                    policy = withUsers(policy, secrets);
+                    policy = withCustomHeaders(withUsers(policy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
                 }
             }
             if (reasons.isEmpty()) {
-                return served(ref, new ServedIngress(ingress, policy), problems, secrets);
+                return served(ref, new ServedIngress(ingress, policy), problems, objectsRead);
             }
             String why = String.join("; ", reasons);
             Ingress good = previousGood;
@@ -106,19 +113,19 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (good != null) {
                 // reported once: the current version's authorities, when read, are reported already
                 goodPolicy = withCertificates(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace(), crossNamespaceSecrets).policy(), secrets, ref,
+                        ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
-                    goodPolicy = withUsers(goodPolicy, secrets);
+                    goodPolicy = withCustomHeaders(withUsers(goodPolicy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException secretsGone) {
-                    denial = "the Secrets of its last valid version cannot be read either";
+                    denial = "the Secrets or ConfigMaps of its last valid version cannot be read either";
                 }
                 if (denial == null) {
                     denial = accessControlChanged(ingress, good);
                 }
                 if (denial == null) {
                     problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
-                    return served(ref, new ServedIngress(good, goodPolicy), problems, secrets);
+                    return served(ref, new ServedIngress(good, goodPolicy), problems, objectsRead);
                 }
             } else if (asksForAccessControl(ingress)) {
                 // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks, those
@@ -127,14 +134,14 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 if (good != null) {
                     denial = "it asks for access control, and has no valid version to fall back to";
                     // its annotations valid, its users' Secret unreadable: its authorities are read already
-                    goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, secrets, ref, problems);
+                    goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, objectsRead, ref, problems);
                 }
             }
             if (denial == null || goodPolicy.canary() != null || asksToBeCanary(good)) {
                 // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control
                 problems.add(Problem.invalid(ref, reason, why + (denial == null ? " (not served)"
                         : " (not served: " + denial + ")")));
-                return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.copyOf(secrets),
+                return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.copyOf(objectsRead),
                         Set.of(), Set.of());
             }
             // falling back could let in whom this version keeps out, and not serving it would hand its paths to other
@@ -145,9 +152,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     : " (its default backend answers 503: ") + denial + ")"));
             // with no valid version, an unreadable use-regex or rewrite-target may have made its paths regexes
             ServedIngress denied = new ServedIngress(good, goodPolicy.deny(previousGood == null && mayBeRegex(good)));
-            return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(secrets),
+            return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(objectsRead),
                     denied.footprint(passthroughEnabled), denied.services());
         }
+
+        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+        // what ingress-nginx lets a custom header's value hold: printable ASCII but a few quoting characters
+        private static final Pattern HEADER_VALUE = Pattern.compile("[A-Za-z0-9_ :;.,\\\\/\"'?!(){}\\[\\]@<>=+*#$&`|~^%-]+");
 
         /** The annotations that each turn a check on; the others of {@link #ACCESS_CONTROL} only shape those. */
         private static final List<String> CHECKS = List.of(AnnotationCatalog.PREFIX + "auth-tls-secret",
@@ -238,9 +249,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         private IngressSelection served(ObjectRef ref, ServedIngress served, List<Problem> problems,
-                Set<ObjectRef> secrets) {
+                Set<ObjectRef> objectsRead) {
             return new IngressSelection(ref, null, served, served.ingress(), List.copyOf(problems),
-                    Set.copyOf(secrets), served.footprint(passthroughEnabled), served.services());
+                    Set.copyOf(objectsRead), served.footprint(passthroughEnabled), served.services());
         }
 
         /**
@@ -283,6 +294,42 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 }
             }
             return policy;
+        }
+
+        /**
+         * The policy with the headers of its custom-headers ConfigMap, each of which must be one the operator allows
+         * (as ingress-nginx's global-allowed-response-headers) and none that frames the response.
+         *
+         * @param read where the ConfigMap's reference is noted, whether it is found or not
+         * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
+         */
+        private RoutePolicy withCustomHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+            RoutePolicy.CustomHeaders custom = policy.customHeaders();
+            if (custom == null) {
+                return policy;
+            }
+            read.add(custom.configMap());
+            String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
+            ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, custom.configMap());
+            if (configMap == null) {
+                throw new IllegalArgumentException(what + " does not exist");
+            }
+            Map<String, String> headers = new TreeMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                String name = header.getKey();
+                if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
+                    throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
+                }
+                if (header.getValue() == null || !HEADER_VALUE.matcher(header.getValue()).matches()) {
+                    throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
+                            + " ingress-nginx refuses");
+                }
+                if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException(what + " sets " + name + ", which is not among the headers"
+                            + " --global-allowed-response-headers allows");
+                }
+            }
+            return policy.withCustomHeaders(custom.withHeaders(headers));
         }
 
         /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */

@@ -746,14 +746,23 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     /**
      * The headers Caravan adds to a response of the request's own, whoever made it: ingress-nginx's HSTS (on
-     * HTTPS, for hosts an Ingress gives a certificate) and the auth service's cookies (not on error pages).
+     * HTTPS, for hosts an Ingress gives a certificate), and, but on custom-http-errors pages, the auth service's
+     * cookies and the route's custom-headers.
      */
     private void addOwnHeaders(HttpResponse response) {
         if (hsts != null) {
             response.headers().set("Strict-Transport-Security", hsts);
         }
-        if (authCookies != null && !fetchingErrorPage) {
+        if (fetchingErrorPage) {
+            return;
+        }
+        if (authCookies != null) {
             authCookies.addTo(response);
+        }
+        RoutePolicy.CustomHeaders custom = policy.customHeaders();
+        if (custom != null && custom.headers() != null) {
+            // nginx's more_set_headers: the pod's header of the name gives way
+            custom.headers().forEach(response.headers()::set);
         }
     }
 
@@ -1140,6 +1149,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 // the answer to a head that never came whole: nothing of the last request's goes with it
                 hsts = null;
                 authCookies = null;
+                policy = RoutePolicy.NONE;
                 respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
             } else if (state == State.IDLE) {
                 state = State.CLOSED;

@@ -6,7 +6,10 @@ import dev.caravan.upstream.NextUpstream;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -61,6 +64,7 @@ import java.util.regex.Pattern;
  *                           the default
  * @param responseRewrite    how a pod's Location and Set-Cookie headers are rewritten ({@code proxy-redirect-*},
  *                           {@code proxy-cookie-*}), or {@code null}
+ * @param customHeaders      the headers set on its responses ({@code custom-headers}), or {@code null}
  * @param denied             whether every request to its paths is answered 503, as nginx's "location denied": an
  *                           Ingress whose access control could not be applied as last edited
  */
@@ -73,12 +77,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
         ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead,
-        ResponseRewrite responseRewrite, boolean denied) {
+        ResponseRewrite responseRewrite, CustomHeaders customHeaders, boolean denied) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
             SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0, null,
-            false);
+            null, false);
 
     /**
      * ingress-nginx's basic authentication.
@@ -92,6 +96,24 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
 
         public BasicAuth withCredentials(BasicCredentials read) {
             return new BasicAuth(secret, map, realm, read);
+        }
+    }
+
+    /**
+     * ingress-nginx's {@code custom-headers}: the headers of a ConfigMap, set on every response of the Ingress's
+     * paths (a pod's header of the same name replaced), as nginx's {@code more_set_headers}.
+     *
+     * @param configMap the ConfigMap, in the Ingress's namespace unless the operator allows others
+     * @param headers   its headers, read when the Ingress was compiled; {@code null} before
+     */
+    public record CustomHeaders(ObjectRef configMap, Map<String, String> headers) {
+
+        public CustomHeaders {
+            headers = headers == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        public CustomHeaders withHeaders(Map<String, String> read) {
+            return new CustomHeaders(configMap, read);
         }
     }
 
@@ -112,7 +134,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead,
-                responseRewrite, denied);
+                responseRewrite, customHeaders, denied);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -122,7 +144,17 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite,
-                denied);
+                customHeaders, denied);
+    }
+
+    /** This policy with {@code headers} as the headers its responses carry. */
+    public RoutePolicy withCustomHeaders(CustomHeaders headers) {
+        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
+                headers, denied);
     }
 
     /**
@@ -137,7 +169,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
-                true);
+                customHeaders, true);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.caravan.state;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -15,7 +16,9 @@ public enum ResourceKind {
     SERVICE(Service.class, "v1", "services", true),
     ENDPOINT_SLICE(EndpointSlice.class, "discovery.k8s.io/v1", "endpointslices", true),
     ENDPOINTS(Endpoints.class, "v1", "endpoints", true),
-    SECRET(Secret.class, "v1", "secrets", true);
+    SECRET(Secret.class, "v1", "secrets", true),
+    /** For {@code custom-headers}: the headers an Ingress's responses carry. */
+    CONFIG_MAP(ConfigMap.class, "v1", "configmaps", true);
 
     private final Class<? extends HasMetadata> type;
     private final String apiVersion;

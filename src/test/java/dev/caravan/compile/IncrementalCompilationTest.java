@@ -11,6 +11,8 @@ import dev.caravan.state.Change;
 import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.caravan.testing.TestCertificates;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
@@ -148,7 +150,7 @@ class IncrementalCompilationTest {
     private static ControllerSettings settings(long seed) {
         return new ControllerSettings(ControllerSettings.DEFAULT_INGRESS_CLASS,
                 ControllerSettings.DEFAULT_CONTROLLER_CLASS, seed % 3 == 0,
-                seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false);
+                seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"));
     }
 
     private static List<Change> initial(Random random) {
@@ -161,6 +163,7 @@ class IncrementalCompilationTest {
             }
             changes.add(Change.upsert(authSecret(random, namespace)));
             changes.add(Change.upsert(clientsSecret(random, namespace)));
+            changes.add(Change.upsert(headersConfigMap(random, namespace)));
         }
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
@@ -197,8 +200,11 @@ class IncrementalCompilationTest {
                 changes.add(Change.upsert(service(random, namespace, service)));
             }
         } else if (choice < 88) {
-            changes.add(Change.upsert(random.nextBoolean() ? authSecret(random, namespace)
-                    : clientsSecret(random, namespace)));
+            changes.add(Change.upsert(switch (random.nextInt(3)) {
+                case 0 -> authSecret(random, namespace);
+                case 1 -> clientsSecret(random, namespace);
+                default -> headersConfigMap(random, namespace);
+            }));
         } else if (choice < 95) {
             ObjectRef ref = ingressRef(random.nextInt(14));
             if (!disabled.remove(ref)) {
@@ -239,7 +245,7 @@ class IncrementalCompilationTest {
     private static Ingress ingress(Random random, int i) {
         ObjectRef ref = ingressRef(i);
         Map<String, String> annotations = new LinkedHashMap<>();
-        int flavour = random.nextInt(21);
+        int flavour = random.nextInt(22);
         switch (flavour) {
             case 0, 1 -> {
                 annotations.put(PREFIX + "canary", "true");
@@ -271,6 +277,7 @@ class IncrementalCompilationTest {
                     annotations.put(PREFIX + "auth-tls-verify-client", "optional");
                 }
             }
+            case 21 -> annotations.put(PREFIX + "custom-headers", "headers");
             default -> {
             }
         }
@@ -340,6 +347,17 @@ class IncrementalCompilationTest {
         };
         return new SecretBuilder().withNewMetadata().withNamespace(namespace).withName("auth").endMetadata()
                 .withType("Opaque").addToStringData("auth", auth).build();
+    }
+
+    /** custom-headers' ConfigMap: a header allowed, one not (the Ingress is then invalid), or another value. */
+    private static ConfigMap headersConfigMap(Random random, String namespace) {
+        Map<String, String> data = switch (random.nextInt(3)) {
+            case 0 -> Map.of("X-Frame-Options", "DENY");
+            case 1 -> Map.of("X-Frame-Options", "SAMEORIGIN");
+            default -> Map.of("X-Not-Allowed", "1");
+        };
+        return new ConfigMapBuilder().withNewMetadata().withNamespace(namespace).withName("headers").endMetadata()
+                .withData(data).build();
     }
 
     /** The authorities of client certificates: one of two, or none that parses. */

@@ -223,16 +223,14 @@ class ManifestParserTest {
                 metadata:
                   name: w
                 """;
-        String configMap = """
-                apiVersion: v1
-                kind: ConfigMap
+        String role = """
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
                 metadata:
-                  name: c
-                data:
-                  a: b
+                  name: r
                 """;
 
-        var result = parser.parse(DEPLOYMENT + "---\n" + service("a") + "---\n" + crd + "---\n" + configMap);
+        var result = parser.parse(DEPLOYMENT + "---\n" + service("a") + "---\n" + crd + "---\n" + role);
 
         assertThat(result.errors()).isEmpty();
         assertThat(names(result)).containsExactly("Service a");

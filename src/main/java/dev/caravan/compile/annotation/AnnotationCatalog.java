@@ -154,6 +154,33 @@ public final class AnnotationCatalog {
                         || value.equalsIgnoreCase("true")));
         ENTRIES.put("connection-proxy-header", new Entry(Support.UNSUPPORTED, "keep-alive is what Caravan does"
                 + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase));
+        supported("custom-headers", "a ConfigMap (NAME, or NAMESPACE/NAME with --allow-cross-namespace-resources) whose"
+                + " data are headers set on every response of the Ingress's paths, as nginx's more_set_headers; each"
+                + " must be one --global-allowed-response-headers names, else the Ingress is invalid");
+        ENTRIES.put("mirror-target", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet; the Ingress is"
+                + " served without it"));
+        ENTRIES.put("mirror-host", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet"));
+        ENTRIES.put("mirror-request-body", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet"));
+        for (String name : new String[] {"enable-modsecurity", "enable-owasp-core-rules"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "Caravan has no web application firewall: requests are"
+                    + " not inspected; false is what it does", "false"::equalsIgnoreCase));
+        }
+        ENTRIES.put("modsecurity-transaction-id", new Entry(Support.UNSUPPORTED, "Caravan has no web application"
+                + " firewall"));
+        ENTRIES.put("enable-opentelemetry", new Entry(Support.UNSUPPORTED, "requests are not traced yet; false is"
+                + " what Caravan does", "false"::equalsIgnoreCase));
+        ENTRIES.put("opentelemetry-trust-incoming-span", new Entry(Support.UNSUPPORTED, "requests are not traced"
+                + " yet; a traceparent the client sends goes to the pod as it came"));
+        ENTRIES.put("enable-rewrite-log", new Entry(Support.UNSUPPORTED, "rewrites are not logged; false is what"
+                + " Caravan does", "false"::equalsIgnoreCase));
+        ENTRIES.put("http2-push-preload", new Entry(Support.UNSUPPORTED, "HTTP/2 server push is not done (browsers"
+                + " dropped it); false is what Caravan does", "false"::equalsIgnoreCase));
+        for (String name : new String[] {"proxy-ssl-ciphers", "proxy-ssl-protocols", "proxy-ssl-verify-depth"}) {
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet: TLS to pods has the TLS library's"
+                    + " defaults, and proxy-ssl-verify accepts a chain of any length to ca.crt"));
+        }
+        ENTRIES.put("ssl-prefer-server-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet: the TLS library"
+                + " chooses by its own order"));
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);

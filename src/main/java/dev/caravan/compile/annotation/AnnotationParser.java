@@ -105,7 +105,7 @@ public final class AnnotationParser {
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
-                maxResponseHead(values), responseRewrite(values), false);
+                maxResponseHead(values), responseRewrite(values), customHeaders(values, namespace), false);
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -261,7 +261,7 @@ public final class AnnotationParser {
             values.invalid("auth-type", "needs auth-secret, the Secret of users");
             return null;
         }
-        ObjectRef ref = values.secretRef("auth-secret", namespace);
+        ObjectRef ref = values.namespacedRef("auth-secret", namespace);
         if (ref == null) {
             return null;
         }
@@ -289,7 +289,7 @@ public final class AnnotationParser {
             }
             return null;
         }
-        ObjectRef ref = values.secretRef("auth-tls-secret", namespace);
+        ObjectRef ref = values.namespacedRef("auth-tls-secret", namespace);
         String verify = values.get("auth-tls-verify-client");
         RoutePolicy.ClientCertificates.Verify mode = RoutePolicy.ClientCertificates.Verify.ON;
         if (verify != null) {
@@ -379,6 +379,15 @@ public final class AnnotationParser {
         return key == null ? null : new AuthCaching(key, validities);
     }
 
+    /** custom-headers: a ConfigMap (NAME or NAMESPACE/NAME), read when the Ingress is compiled. */
+    private static RoutePolicy.CustomHeaders customHeaders(Values values, String namespace) {
+        if (values.get("custom-headers") == null) {
+            return null;
+        }
+        ObjectRef ref = values.namespacedRef("custom-headers", namespace);
+        return ref == null ? null : new RoutePolicy.CustomHeaders(ref, null);
+    }
+
     /**
      * proxy-ssl-secret (NAMESPACE/NAME or NAME), proxy-ssl-verify, proxy-ssl-name and proxy-ssl-server-name.
      * The Secret must be in the Ingress's namespace: an Ingress cannot borrow another namespace's keys.
@@ -395,7 +404,7 @@ public final class AnnotationParser {
             }
             return name == null && !serverName ? null : new RoutePolicy.ProxySsl(null, false, name, serverName);
         }
-        ObjectRef ref = values.secretRef("proxy-ssl-secret", namespace);
+        ObjectRef ref = values.namespacedRef("proxy-ssl-secret", namespace);
         if (ref == null) {
             return null;
         }
@@ -674,10 +683,10 @@ public final class AnnotationParser {
         }
 
         /**
-         * A Secret named NAME or NAMESPACE/NAME, which must be in the Ingress's namespace unless the operator allows
-         * otherwise: an Ingress cannot borrow another namespace's keys or users.
+         * A Secret or ConfigMap named NAME or NAMESPACE/NAME, which must be in the Ingress's namespace unless the
+         * operator allows otherwise: an Ingress cannot borrow another namespace's keys, users or headers.
          */
-        ObjectRef secretRef(String name, String namespace) {
+        ObjectRef namespacedRef(String name, String namespace) {
             String value = get(name);
             ObjectRef ref;
             try {

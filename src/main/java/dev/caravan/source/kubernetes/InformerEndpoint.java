@@ -23,7 +23,7 @@ import org.apache.camel.support.DefaultEndpoint;
         headersClass = KubernetesConstants.class)
 public class InformerEndpoint extends DefaultEndpoint {
 
-    @UriPath(enums = "ingresses,ingressclasses,services,endpointslices,endpoints,secrets")
+    @UriPath(enums = "ingresses,ingressclasses,services,endpointslices,endpoints,secrets,configmaps")
     @Metadata(required = true)
     private String kind;
 

@@ -169,6 +169,31 @@ class ClusterModeTest {
         });
     }
 
+    @Test
+    void customHeadersComeFromAConfigMapAndFollowItsEdits() throws Exception {
+        client.resource(ingressClass()).create();
+        client.resource(service("svc-a")).create();
+        client.resource(slice("svc-a-1", "svc-a", a)).create();
+        client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("headers")
+                .withNamespace("default").endMetadata().addToData("X-Frame-Options", "DENY").build()).create();
+        Ingress ingress = ingress("framed", "framed.example.com", "/", "svc-a");
+        ingress.getMetadata().setAnnotations(java.util.Map.of("nginx.ingress.kubernetes.io/custom-headers", "headers"));
+        client.resource(ingress).create();
+        caravan = startCaravan("--global-allowed-response-headers", "X-Frame-Options");
+        assertThat(caravan.get("framed.example.com", "/").header("X-Frame-Options")).isEqualTo("DENY");
+
+        client.configMaps().inNamespace("default").withName("headers")
+                .edit(map -> new io.fabric8.kubernetes.api.model.ConfigMapBuilder(map)
+                        .addToData("X-Frame-Options", "SAMEORIGIN").build());
+        await().atMost(PROPAGATION).pollInterval(Duration.ofMillis(50)).until(() ->
+                "SAMEORIGIN".equals(caravan.get("framed.example.com", "/").header("X-Frame-Options")));
+        // gone: the Ingress is invalid, and its last valid version, whose ConfigMap is gone too, is denied
+        client.configMaps().inNamespace("default").withName("headers").delete();
+        awaitStatus("framed.example.com", 503);
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem ->
+                assertThat(problem.message()).contains("custom-headers: ConfigMap default/headers does not exist"));
+    }
+
     private static io.fabric8.kubernetes.api.model.Secret tlsSecret(String name, String type,
             TestCertificates.Issued issued) {
         java.util.Base64.Encoder base64 = java.util.Base64.getEncoder();
