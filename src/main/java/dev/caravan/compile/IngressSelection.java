@@ -6,6 +6,7 @@ import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.state.ClusterState;
@@ -97,7 +98,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (certificatesRead) {
                 policy = withCertificates(policy, objectsRead, ref, problems);
                 try {
-                    policy = withCustomHeaders(withUsers(policy, objectsRead), objectsRead);
+                    policy = withConfigMaps(withUsers(policy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -116,7 +117,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
-                    goodPolicy = withCustomHeaders(withUsers(goodPolicy, objectsRead), objectsRead);
+                    goodPolicy = withConfigMaps(withUsers(goodPolicy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException secretsGone) {
                     denial = "the Secrets or ConfigMaps of its last valid version cannot be read either";
                 }
@@ -308,13 +309,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (custom == null) {
                 return policy;
             }
-            read.add(custom.configMap());
             String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
-            ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, custom.configMap());
-            if (configMap == null) {
-                throw new IllegalArgumentException(what + " does not exist");
-            }
-            Map<String, String> headers = new TreeMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
+            Map<String, String> headers = configMapData(what, custom.configMap(), read);
             for (Map.Entry<String, String> header : headers.entrySet()) {
                 String name = header.getKey();
                 if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
@@ -330,6 +326,54 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 }
             }
             return policy.withCustomHeaders(custom.withHeaders(headers));
+        }
+
+        /** The policy with what its ConfigMaps hold: custom-headers and auth-proxy-set-headers. */
+        private RoutePolicy withConfigMaps(RoutePolicy policy, Set<ObjectRef> read) {
+            return withAuthRequestHeaders(withCustomHeaders(policy, read), read);
+        }
+
+        /**
+         * The policy with the headers of its auth-proxy-set-headers ConfigMap: names the request to auth-url may
+         * carry, values of text and the variables a {@link RequestKey} fills in.
+         *
+         * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
+         */
+        private RoutePolicy withAuthRequestHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+            RoutePolicy.ExternalAuth auth = policy.externalAuth();
+            if (auth == null || auth.requestHeaders() == null) {
+                return policy;
+            }
+            ObjectRef ref = auth.requestHeaders().configMap();
+            String what = AnnotationCatalog.PREFIX + "auth-proxy-set-headers: ConfigMap " + ref;
+            Map<String, RequestKey> headers = new TreeMap<>();
+            for (Map.Entry<String, String> header : configMapData(what, ref, read).entrySet()) {
+                String name = header.getKey();
+                if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
+                    throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
+                }
+                String value = header.getValue() == null ? "" : header.getValue();
+                if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
+                    throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
+                            + " a header cannot carry");
+                }
+                try {
+                    headers.put(name, RequestKey.parse(value));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(what + ": " + name + " " + e.getMessage());
+                }
+            }
+            return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(headers)));
+        }
+
+        /** The data of a ConfigMap an annotation names, noted as read whether or not it is found. */
+        private Map<String, String> configMapData(String what, ObjectRef ref, Set<ObjectRef> read) {
+            read.add(ref);
+            ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
+            if (configMap == null) {
+                throw new IllegalArgumentException(what + " does not exist");
+            }
+            return new TreeMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
         }
 
         /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */

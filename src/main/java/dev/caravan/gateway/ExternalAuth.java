@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.PercentEncoding;
+import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
@@ -73,12 +74,31 @@ public final class ExternalAuth {
     }
 
     /**
-     * The check of {@code auth} for a request.
+     * What auth-url takes of a request besides its head, made on the event loop where the request is whole.
      *
-     * @param cacheKey the request's {@link #cacheKey}, or {@code null} when answers are not kept
+     * @param cacheKey   its {@link #cacheKey}, or {@code null} when answers are not kept
+     * @param setHeaders the headers {@code auth-proxy-set-headers} sets on the request to the auth service (an
+     *                   empty value removes one)
      */
-    RequestCheck check(RoutePolicy.ExternalAuth auth, String cacheKey) {
-        return (head, done) -> ask(auth, cacheKey, head, done);
+    record Asked(String cacheKey, Map<String, String> setHeaders) {
+    }
+
+    /** What a request brings to auth-url: see {@link Asked}. */
+    static Asked asked(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
+            InetSocketAddress client, HttpHeaders headers) {
+        Map<String, String> set = Map.of();
+        if (auth.requestHeaders() != null && auth.requestHeaders().headers() != null) {
+            set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (Map.Entry<String, RequestKey> header : auth.requestHeaders().headers().entrySet()) {
+                set.put(header.getKey(), header.getValue().keyOf(uri, path, host, client, headers));
+            }
+        }
+        return new Asked(cacheKey(auth, rule, host, uri, path, client, headers), set);
+    }
+
+    /** The check of {@code auth} for a request. */
+    RequestCheck check(RoutePolicy.ExternalAuth auth, Asked asked) {
+        return (head, done) -> ask(auth, asked, head, done);
     }
 
     /**
@@ -94,7 +114,8 @@ public final class ExternalAuth {
         }
         // what the answer's use depends on: after an edit of any, answers kept before are not found
         return (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + "\n" + host + "\n"
-                + auth.method() + " " + auth.url() + "\n" + auth.responseHeaders() + "\n" + auth.caching().key()
+                + auth.method() + " " + auth.url() + "\n" + auth.responseHeaders() + "\n" + auth.requestHeaders() + "\n"
+                + auth.caching().key()
                 + "\n" + auth.caching().key().keyOf(uri, path, host, client, headers);
     }
 
@@ -109,7 +130,8 @@ public final class ExternalAuth {
         }
     }
 
-    private void ask(RoutePolicy.ExternalAuth auth, String cacheKey, RequestHead head, Consumer<Verdict> done) {
+    private void ask(RoutePolicy.ExternalAuth auth, Asked asked, RequestHead head, Consumer<Verdict> done) {
+        String cacheKey = asked.cacheKey();
         // the host goes into URLs ($host, X-Original-URL): only a host name, or the auth request could go elsewhere
         if (head.host() == null || !HOST.matcher(head.host()).matches()
                 || head.authority() != null && !AUTHORITY.matcher(head.authority()).matches()) {
@@ -138,7 +160,7 @@ public final class ExternalAuth {
         }
         HttpRequest request;
         try {
-            request = request(auth, head, url);
+            request = request(auth, head, url, asked.setHeaders());
         } catch (IllegalArgumentException e) {
             done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "auth-url " + url + ": " + e.getMessage()));
@@ -176,12 +198,14 @@ public final class ExternalAuth {
         });
     }
 
-    private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url) {
+    private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url,
+            Map<String, String> setHeaders) {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(head.timeout())
                 .method(auth.method(), HttpRequest.BodyPublishers.noBody());
         for (Map.Entry<String, String> header : head.headers()) {
-            // the framing is the JDK client's own (it refuses Host, Content-Length...), Camel's headers are nobody's
-            if (SettableHeaders.settable(header.getKey())) {
+            // the framing is the JDK client's own (it refuses Host, Content-Length...), Camel's headers are nobody's;
+            // auth-proxy-set-headers replaces (or, empty, removes) what the client sent
+            if (SettableHeaders.settable(header.getKey()) && !setHeaders.containsKey(header.getKey())) {
                 request.header(header.getKey(), header.getValue());
             }
         }
@@ -196,6 +220,11 @@ public final class ExternalAuth {
         request.setHeader("X-Forwarded-Host", authority);
         request.setHeader("X-Forwarded-Proto", head.scheme());
         request.setHeader("X-Auth-Request-Redirect", auth.requestRedirect() != null ? auth.requestRedirect() : target);
+        setHeaders.forEach((name, value) -> {
+            if (!value.isEmpty()) {
+                request.setHeader(name, value);
+            }
+        });
         return request.build();
     }
 

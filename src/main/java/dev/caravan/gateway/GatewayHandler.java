@@ -473,7 +473,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             checks.add(gateway.basicAuthentication().check(policy.basicAuth()));
         }
         if (policy.externalAuth() != null) {
-            checks.add(gateway.externalAuth().check(policy.externalAuth(), ExternalAuth.cacheKey(policy.externalAuth(),
+            checks.add(gateway.externalAuth().check(policy.externalAuth(), ExternalAuth.asked(policy.externalAuth(),
                     match.rule(), target.host(), request.uri(), path, client, request.headers())));
         }
         if (policy.satisfyAny() && !checks.isEmpty()) {

@@ -147,6 +147,16 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 customHeaders, denied);
     }
 
+    /** This policy with {@code auth} as its external authentication. */
+    public RoutePolicy withExternalAuth(ExternalAuth auth) {
+        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, auth, basicAuth,
+                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
+                customHeaders, denied);
+    }
+
     /** This policy with {@code headers} as the headers its responses carry. */
     public RoutePolicy withCustomHeaders(CustomHeaders headers) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
@@ -244,12 +254,39 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      * @param caching         answers kept for requests alike ({@code auth-cache-key}), or {@code null}
      * @param alwaysSetCookie the auth service's {@code Set-Cookie} goes to the client whatever the response's
      *                        status ({@code auth-always-set-cookie}); else only with a success or a redirect
+     * @param requestHeaders  headers set on the request to the auth service ({@code auth-proxy-set-headers}), or
+     *                        {@code null}
      */
     public record ExternalAuth(UrlTemplate url, String method, UrlTemplate signin, String redirectParam,
-            List<String> responseHeaders, String requestRedirect, AuthCaching caching, boolean alwaysSetCookie) {
+            List<String> responseHeaders, String requestRedirect, AuthCaching caching, boolean alwaysSetCookie,
+            AuthRequestHeaders requestHeaders) {
 
         public ExternalAuth {
             responseHeaders = List.copyOf(responseHeaders);
+        }
+
+        public ExternalAuth withRequestHeaders(AuthRequestHeaders headers) {
+            return new ExternalAuth(url, method, signin, redirectParam, responseHeaders, requestRedirect, caching,
+                    alwaysSetCookie, headers);
+        }
+    }
+
+    /**
+     * ingress-nginx's {@code auth-proxy-set-headers}: a ConfigMap of headers for the request to the auth service,
+     * as nginx's {@code proxy_set_header}: each value literal text and the variables {@link RequestKey} fills in;
+     * an empty one removes the header.
+     *
+     * @param configMap the ConfigMap, in the Ingress's namespace unless the operator allows others
+     * @param headers   its headers, read when the Ingress was compiled; {@code null} before
+     */
+    public record AuthRequestHeaders(ObjectRef configMap, Map<String, RequestKey> headers) {
+
+        public AuthRequestHeaders {
+            headers = headers == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        public AuthRequestHeaders withHeaders(Map<String, RequestKey> read) {
+            return new AuthRequestHeaders(configMap, read);
         }
     }
 

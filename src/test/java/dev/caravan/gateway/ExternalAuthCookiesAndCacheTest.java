@@ -117,6 +117,20 @@ class ExternalAuthCookiesAndCacheTest {
                         P + "auth-always-set-cookie", "true")),
                 Manifests.ingress("signin", "signin.test", "/", "svc", Map.of(P + "auth-url", authUrl,
                         P + "auth-signin", "https://signin.test/oauth2/start")),
+                """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: auth-headers
+                data:
+                  X-Auth-Group: admins
+                  X-Client: "client $remote_addr of $host"
+                  Cookie: ""
+                """,
+                Manifests.ingress("set-headers", "set.test", "/", "svc", Map.of(P + "auth-url", authUrl,
+                        P + "auth-proxy-set-headers", "auth-headers")),
+                Manifests.ingress("set-missing", "set-missing.test", "/", "svc", Map.of(P + "auth-url", authUrl,
+                        P + "auth-proxy-set-headers", "nowhere")),
                 Manifests.ingress("kept-signin", "kept.test", "/", "svc", Map.of(P + "auth-url", authUrl,
                         P + "auth-signin", "https://kept.test/oauth2/start", P + "auth-cache-key", "$http_authorization"))));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString(), "--client-header-timeout", "1");
@@ -170,6 +184,27 @@ class ExternalAuthCookiesAndCacheTest {
         assertThat(routed.text()).isEqualTo("hello");
         assertThat(routed.headers("Set-Cookie"))
                 .containsExactly("_oauth2_proxy=refreshed; Path=/", "_oauth2_proxy_1=more; Path=/");
+    }
+
+    @Test
+    void theAuthRequestCarriesTheConfigMapsHeadersAndWithoutItsConfigMapTheIngressIsDenied() throws Exception {
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET / HTTP/1.1\r\nHost: set.test\r\nAuthorization: Bearer good\r\nCookie: session=1\r\n"
+                    + "X-Auth-Group: users\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        TestBackend.Seen asked = auth.last();
+        assertThat(asked.headers().getAll("X-Auth-Group")).containsExactly("admins");
+        assertThat(asked.headers().get("X-Client")).isEqualTo("client 127.0.0.1 of set.test");
+        assertThat(asked.headers().contains("Cookie")).isFalse();
+        // the pod gets the request as the client sent it
+        assertThat(pod.last().headers().get("Cookie")).isEqualTo("session=1");
+        assertThat(pod.last().headers().get("X-Auth-Group")).isEqualTo("users");
+
+        assertThat(get("set-missing.test", "/", "Bearer good").status()).isEqualTo(503);
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem ->
+                assertThat(problem.message()).contains("auth-proxy-set-headers: ConfigMap default/nowhere does not"
+                        + " exist"));
     }
 
     @Test

@@ -209,9 +209,10 @@ public final class AnnotationCatalog {
         }
         ENTRIES.put("auth-keepalive-share-vars", new Entry(Support.UNSUPPORTED, "false is what Caravan does; true"
                 + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase));
-        // its headers may be what the auth service decides by (a group required): without them, it could admit more
-        ENTRIES.put("auth-proxy-set-headers", new Entry(Support.REFUSED, "headers for auth-url from a ConfigMap are"
-                + " not sent yet: the Ingress is not served, rather than asked about with less"));
+        supported("auth-proxy-set-headers", "a ConfigMap (NAME, or NAMESPACE/NAME with"
+                + " --allow-cross-namespace-resources) of headers set on the request to auth-url, as proxy_set_header:"
+                + " values of text and nginx variables ($http_NAME, $remote_addr, ...), an empty one removing the header;"
+                + " missing or unreadable, the Ingress is invalid");
         supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
                 + " digest is refused as invalid");
         supported("auth-secret", "the Secret of users (the Ingress's namespace unless"

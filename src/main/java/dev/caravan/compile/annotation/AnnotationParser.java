@@ -103,7 +103,7 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
+                externalAuth(values, namespace), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
                 maxResponseHead(values), responseRewrite(values), customHeaders(values, namespace), false);
         return new Parsed(policy, List.copyOf(findings));
@@ -328,7 +328,7 @@ public final class AnnotationParser {
     }
 
     /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */
-    private static RoutePolicy.ExternalAuth externalAuth(Values values) {
+    private static RoutePolicy.ExternalAuth externalAuth(Values values, String namespace) {
         UrlTemplate url = values.urlTemplate("auth-url");
         UrlTemplate signin = values.urlTemplate("auth-signin");
         String method = values.get("auth-method");
@@ -358,12 +358,14 @@ public final class AnnotationParser {
         String requestRedirect = values.headerValue("auth-request-redirect");
         AuthCaching caching = authCaching(values);
         boolean alwaysSetCookie = values.bool("auth-always-set-cookie");
+        ObjectRef requestHeaders = values.get("auth-proxy-set-headers") == null ? null
+                : values.namespacedRef("auth-proxy-set-headers", namespace);
         if (url == null) {
             return null;
         }
         return new RoutePolicy.ExternalAuth(url, method == null ? "GET" : method, signin,
                 redirectParam == null ? "rd" : redirectParam, responseHeaders, requestRedirect, caching,
-                alwaysSetCookie);
+                alwaysSetCookie, requestHeaders == null ? null : new RoutePolicy.AuthRequestHeaders(requestHeaders, null));
     }
 
     /** auth-cache-key and auth-cache-duration; without a key, nothing is kept, as in ingress-nginx. */
