@@ -2,6 +2,7 @@ package dev.caravan.cli;
 
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.SettableHeaders;
 import io.netty.util.NetUtil;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -211,6 +212,9 @@ public enum Option {
                 for (String name : list(value)) {
                     if (!name.matches("[A-Za-z0-9_-]+")) {
                         throw new UsageException(where + "'" + name + "' is not a header name");
+                    }
+                    if (!SettableHeaders.settable(name)) {
+                        throw new UsageException(where + "'" + name + "' frames the response: no Ingress may set it");
                     }
                 }
             }

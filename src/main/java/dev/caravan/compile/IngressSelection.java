@@ -161,8 +161,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         // what ingress-nginx lets a custom header's value hold: printable ASCII but a few quoting characters
         private static final Pattern HEADER_VALUE = Pattern.compile("[A-Za-z0-9_ :;.,\\\\/\"'?!(){}\\[\\]@<>=+*#$&`|~^%-]+");
 
-        /** The annotations that each turn a check on; the others of {@link #ACCESS_CONTROL} only shape those. */
-        private static final List<String> CHECKS = List.of(AnnotationCatalog.PREFIX + "auth-tls-secret",
+        /**
+         * The annotations that each turn a check on, or a protection (custom-headers: security headers, as nginx
+         * denies a location whose headers cannot be read); the others of {@link #ACCESS_CONTROL} only shape those.
+         */
+        private static final List<String> CHECKS = List.of(AnnotationCatalog.PREFIX + "custom-headers",
+                AnnotationCatalog.PREFIX + "auth-tls-secret",
                 AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
                 AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
@@ -222,7 +226,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 AnnotationCatalog.PREFIX + "auth-tls-verify-client", AnnotationCatalog.PREFIX + "auth-tls-verify-depth",
                 AnnotationCatalog.PREFIX + "auth-tls-match-cn", AnnotationCatalog.PREFIX + "auth-secret",
                 AnnotationCatalog.PREFIX + "auth-secret-type", AnnotationCatalog.PREFIX + "satisfy",
-                AnnotationCatalog.PREFIX + "auth-response-headers")).toList();
+                AnnotationCatalog.PREFIX + "auth-response-headers", AnnotationCatalog.PREFIX + "auth-proxy-set-headers"))
+                .toList();
 
         /**
          * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one
@@ -328,9 +333,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             return policy.withCustomHeaders(custom.withHeaders(headers));
         }
 
-        /** The policy with what its ConfigMaps hold: custom-headers and auth-proxy-set-headers. */
+        /**
+         * The policy with what its ConfigMaps hold: custom-headers and auth-proxy-set-headers. Not a canary's: its
+         * requests are answered under the main Ingress's policy, so its ConfigMaps are neither read nor needed.
+         */
         private RoutePolicy withConfigMaps(RoutePolicy policy, Set<ObjectRef> read) {
-            return withAuthRequestHeaders(withCustomHeaders(policy, read), read);
+            return policy.canary() != null ? policy : withAuthRequestHeaders(withCustomHeaders(policy, read), read);
         }
 
         /**
@@ -352,7 +360,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
                     throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
                 }
-                String value = header.getValue() == null ? "" : header.getValue();
+                String value = header.getValue();
                 if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
                     throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
                             + " a header cannot carry");
@@ -366,14 +374,24 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(headers)));
         }
 
-        /** The data of a ConfigMap an annotation names, noted as read whether or not it is found. */
+        /**
+         * The data of a ConfigMap an annotation names, as headers: values trimmed (HTTP/2 refuses a value with spaces
+         * around it), and no name twice in any case. Noted as read whether or not it is found.
+         */
         private Map<String, String> configMapData(String what, ObjectRef ref, Set<ObjectRef> read) {
             read.add(ref);
             ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
             if (configMap == null) {
                 throw new IllegalArgumentException(what + " does not exist");
             }
-            return new TreeMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
+            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (Map.Entry<String, String> entry : new TreeMap<>(configMap.getData() == null ? Map.<String, String>of()
+                    : configMap.getData()).entrySet()) {
+                if (headers.put(entry.getKey(), entry.getValue() == null ? "" : entry.getValue().trim()) != null) {
+                    throw new IllegalArgumentException(what + " has " + entry.getKey() + " twice, in other cases");
+                }
+            }
+            return headers;
         }
 
         /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */

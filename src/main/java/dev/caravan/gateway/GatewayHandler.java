@@ -962,10 +962,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }
-        addOwnHeaders(response);
         if (cors != null) {
             RoutePolicies.addCors(policy.cors(), cors, response);
         }
+        // last, as nginx's more_set_headers of custom-headers comes after the CORS headers
+        addOwnHeaders(response);
     }
 
     /**
@@ -1036,6 +1037,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             sticky.onResponse(switching, endpoint);
         }
+        addOwnHeaders(switching);
         Channel client = ctx.channel();
         // encoded as it is written, so the codec may go right after
         ctx.writeAndFlush(switching);

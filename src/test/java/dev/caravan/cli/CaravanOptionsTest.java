@@ -58,6 +58,11 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--default-backend-service", "fallback"))
                 .hasMessage("--default-backend-service: expected NAMESPACE/NAME, got 'fallback'");
         assertThatThrownBy(() -> parse("--http-port")).hasMessage("--http-port needs a value");
+        assertThatThrownBy(() -> parse("--global-allowed-response-headers", "X-Frame-Options,Transfer-Encoding"))
+                .hasMessage("--global-allowed-response-headers: 'Transfer-Encoding' frames the response: no Ingress"
+                        + " may set it");
+        assertThatThrownBy(() -> parse("--global-allowed-response-headers", "X/Frame"))
+                .hasMessageContaining("is not a header name");
         assertThatThrownBy(() -> parse("examples")).hasMessage("unexpected argument 'examples' (see --help)");
         assertThatThrownBy(() -> CaravanOptions.parse(new String[0], new Properties(), Map.of("CARAVAN_ADMIN_PORT", "x")))
                 .hasMessage("CARAVAN_ADMIN_PORT: 'x' is not a whole number");

@@ -163,7 +163,9 @@ class IncrementalCompilationTest {
             }
             changes.add(Change.upsert(authSecret(random, namespace)));
             changes.add(Change.upsert(clientsSecret(random, namespace)));
-            changes.add(Change.upsert(headersConfigMap(random, namespace)));
+            if (random.nextBoolean()) {
+                changes.add(Change.upsert(headersConfigMap(random, namespace)));
+            }
         }
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
@@ -205,6 +207,10 @@ class IncrementalCompilationTest {
                 case 1 -> clientsSecret(random, namespace);
                 default -> headersConfigMap(random, namespace);
             }));
+            ConfigMap headers = state.get(dev.caravan.state.ResourceKind.CONFIG_MAP, new ObjectRef(namespace, "headers"));
+            if (headers != null && random.nextInt(4) == 0) {
+                changes.add(Change.delete(headers));
+            }
         } else if (choice < 95) {
             ObjectRef ref = ingressRef(random.nextInt(14));
             if (!disabled.remove(ref)) {

@@ -54,7 +54,10 @@ class CustomHeadersTest {
                 Manifests.ingress("elsewhere", "elsewhere.test", "/", "svc",
                         Map.of(P + "custom-headers", "other/security")),
                 Manifests.ingress("ghost", "ghost.test", "/", "ghost", Map.of(P + "custom-headers", "security")),
-                Manifests.ingress("plain", "plain.test", "/", "svc")));
+                Manifests.ingress("plain", "plain.test", "/", "svc"),
+                // a canary's requests get the main Ingress's headers: its own ConfigMap is not even read
+                Manifests.ingress("canary", "secured.test", "/", "svc", Map.of(P + "canary", "true",
+                        P + "canary-weight", "100", P + "custom-headers", "nowhere"))));
     }
 
     @BeforeEach
@@ -67,9 +70,8 @@ class CustomHeadersTest {
             return response;
         });
         writeManifests("DENY");
-        // Content-Length allowed by the operator: still no custom header's to set
         caravan = CaravanHarness.start(manifests, "--global-allowed-response-headers",
-                "x-frame-options, Content-Security-Policy, Content-Length");
+                "x-frame-options, Content-Security-Policy");
     }
 
     @AfterEach
@@ -87,6 +89,8 @@ class CustomHeadersTest {
         assertThat(caravan.get("secured.test", "/missing-page").headers("X-Frame-Options")).containsExactly("DENY");
         // another Ingress's responses are its own
         assertThat(caravan.get("plain.test", "/").headers("X-Frame-Options")).containsExactly("ALLOWALL");
+        assertThat(caravan.caravan().lastCompilation().problems())
+                .noneSatisfy(problem -> assertThat(problem.ingress().name()).isEqualTo("canary"));
         // Caravan's own answers for the paths carry them too: a Service with no pod
         RawHttp.Response local = caravan.get("ghost.test", "/");
         assertThat(local.status()).isEqualTo(503);
@@ -94,9 +98,10 @@ class CustomHeadersTest {
     }
 
     @Test
-    void aHeaderTheOperatorDoesNotAllowAMissingConfigMapOrAnotherNamespaceMakeTheIngressInvalid() throws Exception {
+    void aHeaderTheOperatorDoesNotAllowAMissingConfigMapOrAnotherNamespaceDenyTheIngress() throws Exception {
+        // as ingress-nginx's "location denied": answered 503, never handed to another Ingress's rules
         for (String host : new String[] {"cookie.test", "length.test", "missing.test", "elsewhere.test"}) {
-            assertThat(caravan.get(host, "/").status()).as(host).isEqualTo(404);
+            assertThat(caravan.get(host, "/").status()).as(host).isEqualTo(503);
         }
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("cookie");
@@ -112,6 +117,18 @@ class CustomHeadersTest {
             assertThat(problem.ingress().name()).isEqualTo("elsewhere");
             assertThat(problem.message()).contains("--allow-cross-namespace-resources");
         });
+    }
+
+    @Test
+    void theHeadersAreTheRequestsOwnOnAConnectionThatServesOtherIngresses() throws Exception {
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            for (String host : new String[] {"secured.test", "plain.test", "secured.test", "nobody.test"}) {
+                client.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+                RawHttp.Response response = client.read(false);
+                assertThat(response.headers("Content-Security-Policy")).as(host)
+                        .hasSize(host.equals("secured.test") ? 1 : 0);
+            }
+        }
     }
 
     @Test

@@ -154,9 +154,10 @@ public final class AnnotationCatalog {
                         || value.equalsIgnoreCase("true")));
         ENTRIES.put("connection-proxy-header", new Entry(Support.UNSUPPORTED, "keep-alive is what Caravan does"
                 + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase));
-        supported("custom-headers", "a ConfigMap (NAME, or NAMESPACE/NAME with --allow-cross-namespace-resources) whose"
-                + " data are headers set on every response of the Ingress's paths, as nginx's more_set_headers; each"
-                + " must be one --global-allowed-response-headers names, else the Ingress is invalid");
+        supported("custom-headers", "a ConfigMap (NAME or NAMESPACE/NAME; another namespace than the Ingress's needs"
+                + " --allow-cross-namespace-resources) whose data are headers set on every response of the Ingress's"
+                + " paths, as nginx's more_set_headers; each must be one --global-allowed-response-headers names; else,"
+                + " or missing, the Ingress's paths answer 503");
         ENTRIES.put("mirror-target", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet; the Ingress is"
                 + " served without it"));
         ENTRIES.put("mirror-host", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet"));
@@ -176,8 +177,9 @@ public final class AnnotationCatalog {
         ENTRIES.put("http2-push-preload", new Entry(Support.UNSUPPORTED, "HTTP/2 server push is not done (browsers"
                 + " dropped it); false is what Caravan does", "false"::equalsIgnoreCase));
         for (String name : new String[] {"proxy-ssl-ciphers", "proxy-ssl-protocols", "proxy-ssl-verify-depth"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet: TLS to pods has the TLS library's"
-                    + " defaults, and proxy-ssl-verify accepts a chain of any length to ca.crt"));
+            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet: TLS to pods offers TLSv1.3 and"
+                    + " TLSv1.2 with the TLS library's ciphers, and proxy-ssl-verify accepts a chain of any length to"
+                    + " ca.crt"));
         }
         ENTRIES.put("ssl-prefer-server-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet: the TLS library"
                 + " chooses by its own order"));
@@ -209,10 +211,10 @@ public final class AnnotationCatalog {
         }
         ENTRIES.put("auth-keepalive-share-vars", new Entry(Support.UNSUPPORTED, "false is what Caravan does; true"
                 + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase));
-        supported("auth-proxy-set-headers", "a ConfigMap (NAME, or NAMESPACE/NAME with"
-                + " --allow-cross-namespace-resources) of headers set on the request to auth-url, as proxy_set_header:"
-                + " values of text and nginx variables ($http_NAME, $remote_addr, ...), an empty one removing the header;"
-                + " missing or unreadable, the Ingress is invalid");
+        supported("auth-proxy-set-headers", "a ConfigMap (NAME or NAMESPACE/NAME, as custom-headers) of headers set on"
+                + " the request to auth-url, as proxy_set_header: values of text and nginx variables ($http_NAME,"
+                + " $remote_addr, ...), an empty one removing the header; missing or unreadable, the Ingress's paths"
+                + " answer 503");
         supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
                 + " digest is refused as invalid");
         supported("auth-secret", "the Secret of users (the Ingress's namespace unless"

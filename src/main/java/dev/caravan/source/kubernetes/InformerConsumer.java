@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -102,18 +104,34 @@ public class InformerConsumer extends DefaultConsumer {
         } else {
             scoped = resources;
         }
-        String selector = endpoint.getFieldSelector();
-        if (selector != null && !selector.isEmpty()) {
-            // the API's syntax: requirements joined by commas, each key=value or key!=value
+        // the API's syntax: requirements joined by commas, each key=value or key!=value
+        for (Requirement field : Requirement.parse(endpoint.getFieldSelector())) {
+            scoped = field.negated() ? scoped.withoutField(field.key(), field.value())
+                    : scoped.withField(field.key(), field.value());
+        }
+        for (Requirement label : Requirement.parse(endpoint.getLabelSelector())) {
+            scoped = label.negated() ? scoped.withoutLabel(label.key(), label.value())
+                    : scoped.withLabel(label.key(), label.value());
+        }
+        return scoped;
+    }
+
+    /** One requirement of a field or label selector: key=value, or key!=value. */
+    private record Requirement(String key, String value, boolean negated) {
+
+        static List<Requirement> parse(String selector) {
+            List<Requirement> requirements = new ArrayList<>();
+            if (selector == null || selector.isEmpty()) {
+                return requirements;
+            }
             for (String requirement : selector.split(",")) {
                 int equals = requirement.indexOf('=');
                 boolean not = equals > 0 && requirement.charAt(equals - 1) == '!';
-                String key = requirement.substring(0, not ? equals - 1 : equals).trim();
-                String value = requirement.substring(equals + 1).trim();
-                scoped = not ? scoped.withoutField(key, value) : scoped.withField(key, value);
+                requirements.add(new Requirement(requirement.substring(0, not ? equals - 1 : equals).trim(),
+                        requirement.substring(equals + 1).trim(), not));
             }
+            return requirements;
         }
-        return scoped;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -33,6 +33,9 @@ public class InformerEndpoint extends DefaultEndpoint {
     @UriParam(description = "Field selector, e.g. type=kubernetes.io/tls")
     private String fieldSelector;
 
+    @UriParam(description = "Label selector, e.g. OWNER!=TILLER")
+    private String labelSelector;
+
     @UriParam(defaultValue = "600000", description = "Milliseconds between resyncs of the informer's cache")
     private long resyncPeriod = 600_000;
 
@@ -86,6 +89,14 @@ public class InformerEndpoint extends DefaultEndpoint {
 
     public void setFieldSelector(String fieldSelector) {
         this.fieldSelector = fieldSelector;
+    }
+
+    public String getLabelSelector() {
+        return labelSelector;
+    }
+
+    public void setLabelSelector(String labelSelector) {
+        this.labelSelector = labelSelector;
     }
 
     public long getResyncPeriod() {

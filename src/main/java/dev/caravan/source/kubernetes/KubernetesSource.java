@@ -6,6 +6,7 @@ import dev.caravan.state.Change;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.List;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Kubernetes API as a source of cluster state: one route per watched kind, each consuming a
  * {@code caravan-informer} endpoint and applying what it hears to the store. Secrets are watched but for the
- * types no Ingress may name (see {@link #SECRET_TYPES}), and are never logged.
+ * types no Ingress may name (see {@link #SECRET_TYPES}), and are never logged; ConfigMaps but for Helm 2's.
  */
 public final class KubernetesSource extends RouteBuilder implements StateSource {
 
@@ -36,6 +37,8 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     /** The same types, checked again here: what an API server's field selector lets through is not trusted. */
     private static final Set<String> SECRET_TYPES_NOT_READ = Set.of(
             "kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token", "helm.sh/release.v1");
+    /** The ConfigMaps read: all but Helm 2's release records, as ingress-nginx leaves them out (large, and many). */
+    static final String CONFIG_MAP_LABELS = "OWNER!=TILLER";
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
 
     private final ClusterStateStore store;
@@ -57,7 +60,8 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     public void configure() {
         for (ResourceKind kind : ResourceKind.values()) {
             String uri = "caravan-informer:" + kind.plural() + "?namespace=" + namespace
-                    + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(" + SECRET_TYPES + ")" : "");
+                    + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(" + SECRET_TYPES + ")" : "")
+                    + (kind == ResourceKind.CONFIG_MAP ? "&labelSelector=RAW(" + CONFIG_MAP_LABELS + ")" : "");
             from(uri)
                     .routeId(routeId(kind))
                     .routeDescription("Watches " + kind.plural() + (namespace.isEmpty() || !kind.namespaced()
@@ -80,7 +84,9 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
             return;
         }
         HasMetadata object = exchange.getMessage().getBody(HasMetadata.class);
-        if (object instanceof Secret secret && SECRET_TYPES_NOT_READ.contains(secret.getType())) {
+        if (object instanceof Secret secret && SECRET_TYPES_NOT_READ.contains(secret.getType())
+                || object instanceof ConfigMap && "TILLER".equals(object.getMetadata().getLabels() == null ? null
+                        : object.getMetadata().getLabels().get("OWNER"))) {
             return;
         }
         try {

@@ -192,6 +192,13 @@ class ClusterModeTest {
         awaitStatus("framed.example.com", 503);
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem ->
                 assertThat(problem.message()).contains("custom-headers: ConfigMap default/headers does not exist"));
+        // made again: served again, with its headers
+        client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("headers")
+                .withNamespace("default").endMetadata().addToData("X-Frame-Options", "DENY").build()).create();
+        awaitStatus("framed.example.com", 200);
+        assertThat(caravan.get("framed.example.com", "/").header("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(server.requests()).anyMatch(request -> request.contains("/api/v1/configmaps?")
+                && request.contains("labelSelector=OWNER%21%3DTILLER"));
     }
 
     private static io.fabric8.kubernetes.api.model.Secret tlsSecret(String name, String type,
