@@ -6,6 +6,7 @@ import io.netty.channel.group.ChannelGroup;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
+import dev.caravan.upstream.ResponsePace;
 import dev.caravan.upstream.UpstreamClient;
 import dev.caravan.upstream.UpstreamSettings;
 import java.util.List;
@@ -45,6 +46,9 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
                 policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl(), policy.grpcUpstream()) : null,
                 policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors(),
-                policy.grpcUpstream(), Math.max(policy.maxResponseHead(), UpstreamClient.MAX_RESPONSE_HEAD));
+                policy.grpcUpstream(), Math.max(policy.maxResponseHead(), UpstreamClient.MAX_RESPONSE_HEAD),
+                policy.rateLimit() == null || policy.rateLimit().responseBytesPerSecond() == 0 ? null
+                        : new ResponsePace(policy.rateLimit().responseBytesPerSecond(),
+                                policy.rateLimit().responseBytesAfter()));
     }
 }

@@ -405,7 +405,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (policy.rateLimit() != null) {
+        if (policy.rateLimit() != null && policy.rateLimit().limitsRequests()) {
             ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
             if (!candidate.acquire(client, System.nanoTime())) {
                 // ingress-nginx's limit-req-status-code
@@ -1006,7 +1006,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             headers.set("X-Request-ID", page.requestId());
         }
         CallOptions plain = new CallOptions(0, page.options().connectTimeout(), page.options().readTimeout(),
-                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of(), false, UpstreamClient.MAX_RESPONSE_HEAD);
+                page.options().sendTimeout(), null, NextUpstream.DEFAULT, Set.of(), false, UpstreamClient.MAX_RESPONSE_HEAD,
+                null);
         call = ProxyCall.bodiless(gateway.upstream(), plain, ctx, request, page.version(), keepAlive, errors, this);
         call.start();
     }

@@ -406,16 +406,23 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
 
     /**
      * ingress-nginx's per-client limits ({@code limit-rps}, {@code -rpm}, {@code -connections}), per
-     * replica; 0 means no such limit.
+     * replica, and its pace of responses ({@code limit-rate}, {@code limit-rate-after}); 0 means no such limit.
      *
-     * @param burstMultiplier the burst is the rate times this (ingress-nginx: 5)
-     * @param exempt          client networks no limit applies to ({@code limit-whitelist})
+     * @param burstMultiplier       the burst is the rate times this (ingress-nginx: 5)
+     * @param exempt                client networks no request or connection limit applies to ({@code limit-whitelist})
+     * @param responseBytesPerSecond the pace of each response's body to the client ({@code limit-rate}), or 0
+     * @param responseBytesAfter    the bytes of a response's body sent before it is paced ({@code limit-rate-after})
      */
     public record RateLimit(int perSecond, int perMinute, int connections, int burstMultiplier,
-            List<IpSubnetFilterRule> exempt) {
+            List<IpSubnetFilterRule> exempt, long responseBytesPerSecond, long responseBytesAfter) {
 
         public RateLimit {
             exempt = List.copyOf(exempt);
+        }
+
+        /** Whether requests or connections are limited, beyond the pace of responses. */
+        public boolean limitsRequests() {
+            return perSecond > 0 || perMinute > 0 || connections > 0;
         }
 
         public boolean exempts(InetSocketAddress client) {

@@ -16,10 +16,11 @@ import java.util.Set;
  * @param interceptedStatuses the pod's statuses replaced by an error page ({@code custom-http-errors})
  * @param http2          whether the pod is spoken to in HTTP/2 ({@code backend-protocol: GRPC}), one stream per request
  * @param maxResponseHead the largest response head an HTTP/1.1 pod may send, in bytes
+ * @param responsePace   how fast the response's body goes to the client ({@code limit-rate}), or {@code null}
  */
 public record CallOptions(long maxBodySize, Duration connectTimeout, Duration readTimeout, Duration sendTimeout,
         UpstreamTls tls, NextUpstream nextUpstream, Set<Integer> interceptedStatuses, boolean http2,
-        int maxResponseHead) {
+        int maxResponseHead, ResponsePace responsePace) {
 
     public CallOptions {
         interceptedStatuses = Set.copyOf(interceptedStatuses);

@@ -27,6 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -44,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyCall {
 
     private static final int MAX_STALE_RETRIES = 3;
+    /** limit-rate: a pause shorter than this is not worth a timer; the next one makes up for it. */
+    private static final long MIN_PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
             HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
 
@@ -87,6 +90,10 @@ public final class ProxyCall {
     private long lastUpstreamRead;
     /** Whether the call waits for the pod, its silence timed by proxy-read-timeout (on the connection's timer). */
     private boolean watchingReads;
+    /** limit-rate: the body's bytes passed on, when pacing began (0: not yet), and what is held for the pace. */
+    private long bodySent;
+    private long paceStart;
+    private ArrayDeque<HttpContent> paced;
     private ScheduledFuture<?> sendTimer;
 
     /**
@@ -317,9 +324,97 @@ public final class ProxyCall {
         }
     }
 
+    /** Sends a piece of the response's body on to the client; the last one completes the call. */
+    private void forward(Channel channel, HttpContent content) {
+        if (content instanceof LastHttpContent last) {
+            TrailerFields.clean(last);
+            complete(downstream.writeAndFlush(withHead(last)));
+            return;
+        }
+        writeHead();
+        downstream.write(content);
+        if (!downstream.channel().isWritable()) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /**
+     * limit-rate: a piece of the body that would put the response ahead of its pace is held, and the pod is not read,
+     * until the pace reaches its last byte. What one read of the pod brought after it waits behind it, in order: no
+     * more than a read's worth is ever held.
+     */
+    private void pace(Channel channel, HttpContent content) {
+        if (paced == null) {
+            paced = new ArrayDeque<>(4);
+        }
+        if (paced.isEmpty()) {
+            long wait = paceWait(content);
+            if (wait < MIN_PACE_NANOS) {
+                bodySent += content.content().readableBytes();
+                forward(channel, content);
+                return;
+            }
+            writeHead();
+            downstream.flush();
+            channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+        }
+        channel.config().setAutoRead(false);
+        paced.add(content);
+    }
+
+    /** How long {@code content} must wait for the pace, in nanoseconds. */
+    private long paceWait(HttpContent content) {
+        ResponsePace pace = options.responsePace();
+        long total = bodySent + content.content().readableBytes();
+        if (total <= pace.after()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (paceStart == 0) {
+            paceStart = now;
+        }
+        return pace.delayNanos(total, now - paceStart);
+    }
+
+    /** Sends on what the pace now allows of the held body, and reads the pod again once none is held. */
+    private void releasePaced(Channel channel) {
+        if (channel != upstream || finished) {
+            releasePaced();
+            return;
+        }
+        while (!paced.isEmpty()) {
+            long wait = paceWait(paced.peek());
+            if (wait >= MIN_PACE_NANOS) {
+                downstream.flush();
+                channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+                return;
+            }
+            HttpContent next = paced.poll();
+            bodySent += next.content().readableBytes();
+            forward(channel, next);
+            if (finished) {
+                releasePaced();
+                return;
+            }
+        }
+        downstream.flush();
+        if (downstream.channel().isWritable()) {
+            // the pod's silence is counted from the end of the pause we imposed, not across it
+            lastUpstreamRead = System.nanoTime();
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private void releasePaced() {
+        HttpContent held;
+        while (paced != null && (held = paced.poll()) != null) {
+            held.release();
+        }
+    }
+
     /** The client connection's writability changed: resume reading the pod when the client can take more. */
     public void clientWritabilityChanged() {
-        if (upstream != null && downstream.channel().isWritable()) {
+        if (upstream != null && downstream.channel().isWritable() && (paced == null || paced.isEmpty())) {
             // the pod's silence is counted from the end of the pause we imposed, not across it
             lastUpstreamRead = System.nanoTime();
             upstream.config().setAutoRead(true);
@@ -353,15 +448,10 @@ public final class ProxyCall {
                 content.release();
                 channel.close();
                 upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
-            } else if (content instanceof LastHttpContent last) {
-                TrailerFields.clean(last);
-                complete(downstream.writeAndFlush(withHead(last)));
+            } else if (options.responsePace() != null) {
+                pace(channel, content);
             } else {
-                writeHead();
-                downstream.write(content);
-                if (!downstream.channel().isWritable()) {
-                    channel.config().setAutoRead(false);
-                }
+                forward(channel, content);
             }
         }
     }
@@ -588,6 +678,7 @@ public final class ProxyCall {
         stopTimers();
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
+        releasePaced();
         releaseReplay();
         if (upstream != null) {
             detach().close();

@@ -71,7 +71,10 @@ public final class AnnotationCatalog {
         supported("limit-rpm", "requests per minute per client address (burst: rate x multiplier); 503 beyond");
         supported("limit-connections", "concurrent requests per client address; 503 beyond");
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
-        supported("limit-whitelist", "client networks (CIDRs) no limit applies to");
+        supported("limit-whitelist", "client networks (CIDRs) no request or connection limit applies to");
+        supported("limit-rate", "kilobytes per second each response's body goes to the client at most (0: no limit);"
+                + " paced as it streams, with no buffering needed");
+        supported("limit-rate-after", "kilobytes of a response's body sent before limit-rate paces the rest");
         supported("backend-protocol", "HTTP (default), AUTO_HTTP, HTTPS (TLS to the pod, not verified, as"
                 + " ingress-nginx), GRPC (HTTP/2 to the pod) or GRPCS (HTTP/2 over TLS, ALPN h2); FCGI is refused as"
                 + " invalid");

@@ -521,10 +521,13 @@ public final class AnnotationParser {
         int connections = values.integer("limit-connections", 1, 1_000_000, 0);
         int multiplier = values.integer("limit-burst-multiplier", 1, 1000, 5);
         List<IpSubnetFilterRule> exempt = values.networks("limit-whitelist", IpFilterRuleType.ACCEPT);
-        if (rps == 0 && rpm == 0 && connections == 0) {
+        // kilobytes, as ingress-nginx writes them into limit_rate and limit_rate_after
+        long rate = values.integer("limit-rate", 0, 100_000_000, 0) * 1024L;
+        long after = values.integer("limit-rate-after", 0, 100_000_000, 0) * 1024L;
+        if (rps == 0 && rpm == 0 && connections == 0 && rate == 0) {
             return null;
         }
-        return new RoutePolicy.RateLimit(rps, rpm, connections, multiplier, exempt);
+        return new RoutePolicy.RateLimit(rps, rpm, connections, multiplier, exempt, rate, after);
     }
 
     /** ingress-nginx's CORS defaults: any origin, common methods and headers, credentials, 20 days. */

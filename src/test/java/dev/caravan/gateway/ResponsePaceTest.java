@@ -1,0 +1,74 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * limit-rate and limit-rate-after: a response's body reaches the client no faster than the pace, after its first
+ * bytes, and whole. Only a lower bound on the time is asserted: the pace is what is promised, not a speed.
+ */
+class ResponsePaceTest {
+
+    private static final String P = "nginx.ingress.kubernetes.io/";
+    private static final int BODY = 48 * 1024;
+
+    @TempDir
+    Path manifests;
+    TestBackend pod;
+    CaravanHarness caravan;
+
+    @BeforeEach
+    void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(BODY)));
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                // 16 KiB at once, then 32 KiB at 16 KiB/s: two seconds at least
+                Manifests.ingress("paced", "paced.test", "/", "svc", Map.of(P + "limit-rate", "16",
+                        P + "limit-rate-after", "16")),
+                Manifests.ingress("free", "free.test", "/", "svc", Map.of(P + "limit-rate", "0"))));
+        caravan = CaravanHarness.start(manifests);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    private static long timedBody(CaravanHarness caravan, String host, int[] length) throws Exception {
+        long start = System.nanoTime();
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 30_000)) {
+            client.send("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            RawHttp.Response response = client.read(false);
+            assertThat(response.status()).isEqualTo(200);
+            length[0] = response.body().length;
+        }
+        return System.nanoTime() - start;
+    }
+
+    @Test
+    void aPacedBodyTakesAtLeastWhatItsPaceSaysAndArrivesWhole() throws Exception {
+        int[] length = new int[1];
+        long paced = timedBody(caravan, "paced.test", length);
+        assertThat(length[0]).isEqualTo(BODY);
+        assertThat(paced).as("32 KiB at 16 KiB/s").isGreaterThanOrEqualTo(1_800_000_000L);
+        // each response has its pace: a second one on its own connection is paced from its own start
+        paced = timedBody(caravan, "paced.test", length);
+        assertThat(length[0]).isEqualTo(BODY);
+        assertThat(paced).isGreaterThanOrEqualTo(1_800_000_000L);
+        timedBody(caravan, "free.test", length);
+        assertThat(length[0]).isEqualTo(BODY);
+    }
+}
