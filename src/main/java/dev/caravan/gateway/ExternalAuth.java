@@ -90,7 +90,8 @@ public final class ExternalAuth {
         if (auth.requestHeaders() != null && auth.requestHeaders().headers() != null) {
             set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             for (Map.Entry<String, RequestKey> header : auth.requestHeaders().headers().entrySet()) {
-                set.put(header.getKey(), header.getValue().keyOf(uri, path, host, client, headers));
+                set.put(header.getKey(), PercentEncoding.headerValue(header.getValue().keyOf(uri, path, host, client,
+                        headers)));
             }
         }
         return new Asked(cacheKey(auth, rule, host, uri, path, client, headers), set);

@@ -55,6 +55,17 @@ public final class PercentEncoding {
     }
 
     /**
+     * A value made of a request's parts for a header of Caravan's request (auth-proxy-set-headers): control
+     * characters and all above ASCII escaped, which a header cannot carry; a text with chars above one byte (a
+     * decoded path) as its UTF-8.
+     */
+    public static String headerValue(String value) {
+        boolean text = value.chars().anyMatch(c -> c > 0xff);
+        String bytes = text ? new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) : value;
+        return escape(bytes, (chars, i) -> chars.charAt(i) >= 0x20 && chars.charAt(i) < 0x7f);
+    }
+
+    /**
      * An ASCII text as one URL component: all but RFC 3986's unreserved characters escaped, as nginx escapes
      * {@code $ssl_client_escaped_cert}.
      */

@@ -27,7 +27,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -90,10 +89,9 @@ public final class ProxyCall {
     private long lastUpstreamRead;
     /** Whether the call waits for the pod, its silence timed by proxy-read-timeout (on the connection's timer). */
     private boolean watchingReads;
-    /** limit-rate: the body's bytes passed on, when pacing began (0: not yet), and what is held for the pace. */
+    /** limit-rate: the body's bytes sent on, and the timer that reads the pod again once the pace caught up. */
     private long bodySent;
-    private long paceStart;
-    private ArrayDeque<HttpContent> paced;
+    private ScheduledFuture<?> paceTimer;
     private ScheduledFuture<?> sendTimer;
 
     /**
@@ -324,97 +322,37 @@ public final class ProxyCall {
         }
     }
 
-    /** Sends a piece of the response's body on to the client; the last one completes the call. */
-    private void forward(Channel channel, HttpContent content) {
-        if (content instanceof LastHttpContent last) {
-            TrailerFields.clean(last);
-            complete(downstream.writeAndFlush(withHead(last)));
-            return;
-        }
-        writeHead();
-        downstream.write(content);
-        if (!downstream.channel().isWritable()) {
-            channel.config().setAutoRead(false);
-        }
-    }
-
     /**
-     * limit-rate: a piece of the body that would put the response ahead of its pace is held, and the pod is not read,
-     * until the pace reaches its last byte. What one read of the pod brought after it waits behind it, in order: no
-     * more than a read's worth is ever held.
+     * limit-rate: counts what of the body went to the client and, when that is ahead of the pace, reads nothing more
+     * of the pod until the pace catches up. Nothing is held: the response runs ahead of its pace by one read of the
+     * pod at most, and a pod that ends or fails meanwhile is handled as with a slow client. Returns whether it paused.
      */
-    private void pace(Channel channel, HttpContent content) {
-        if (paced == null) {
-            paced = new ArrayDeque<>(4);
-        }
-        if (paced.isEmpty()) {
-            long wait = paceWait(content);
-            if (wait < MIN_PACE_NANOS) {
-                bodySent += content.content().readableBytes();
-                forward(channel, content);
-                return;
-            }
-            writeHead();
-            downstream.flush();
-            channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+    private boolean pausedForPace(Channel channel, int size) {
+        bodySent += size;
+        long wait = options.responsePace().delayNanos(bodySent, System.nanoTime() - startedNanos);
+        if (wait < MIN_PACE_NANOS) {
+            return false;
         }
         channel.config().setAutoRead(false);
-        paced.add(content);
-    }
-
-    /** How long {@code content} must wait for the pace, in nanoseconds. */
-    private long paceWait(HttpContent content) {
-        ResponsePace pace = options.responsePace();
-        long total = bodySent + content.content().readableBytes();
-        if (total <= pace.after()) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        if (paceStart == 0) {
-            paceStart = now;
-        }
-        return pace.delayNanos(total, now - paceStart);
-    }
-
-    /** Sends on what the pace now allows of the held body, and reads the pod again once none is held. */
-    private void releasePaced(Channel channel) {
-        if (channel != upstream || finished) {
-            releasePaced();
-            return;
-        }
-        while (!paced.isEmpty()) {
-            long wait = paceWait(paced.peek());
-            if (wait >= MIN_PACE_NANOS) {
-                downstream.flush();
-                channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
-                return;
-            }
-            HttpContent next = paced.poll();
-            bodySent += next.content().readableBytes();
-            forward(channel, next);
-            if (finished) {
-                releasePaced();
-                return;
-            }
-        }
         downstream.flush();
-        if (downstream.channel().isWritable()) {
-            // the pod's silence is counted from the end of the pause we imposed, not across it
-            lastUpstreamRead = System.nanoTime();
-            channel.config().setAutoRead(true);
+        if (paceTimer != null) {
+            // what one read of the pod held after the piece that paused it: the later due time stands
+            paceTimer.cancel(false);
         }
-    }
-
-    private void releasePaced() {
-        HttpContent held;
-        while (paced != null && (held = paced.poll()) != null) {
-            held.release();
-        }
+        paceTimer = channel.eventLoop().schedule(() -> {
+            paceTimer = null;
+            if (channel == upstream && !finished && downstream.channel().isWritable()) {
+                // the pod's silence is counted from the end of the pause we imposed, not across it
+                lastUpstreamRead = System.nanoTime();
+                channel.config().setAutoRead(true);
+            }
+        }, wait, TimeUnit.NANOSECONDS);
+        return true;
     }
 
     /** The client connection's writability changed: resume reading the pod when the client can take more. */
     public void clientWritabilityChanged() {
-        if (upstream != null && downstream.channel().isWritable() && (paced == null || paced.isEmpty())) {
+        if (upstream != null && downstream.channel().isWritable() && paceTimer == null) {
             // the pod's silence is counted from the end of the pause we imposed, not across it
             lastUpstreamRead = System.nanoTime();
             upstream.config().setAutoRead(true);
@@ -448,10 +386,17 @@ public final class ProxyCall {
                 content.release();
                 channel.close();
                 upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
-            } else if (options.responsePace() != null) {
-                pace(channel, content);
+            } else if (content instanceof LastHttpContent last) {
+                TrailerFields.clean(last);
+                complete(downstream.writeAndFlush(withHead(last)));
             } else {
-                forward(channel, content);
+                writeHead();
+                int size = content.content().readableBytes();
+                downstream.write(content);
+                if (!(options.responsePace() != null && pausedForPace(channel, size))
+                        && !downstream.channel().isWritable()) {
+                    channel.config().setAutoRead(false);
+                }
             }
         }
     }
@@ -678,7 +623,6 @@ public final class ProxyCall {
         stopTimers();
         ReferenceCountUtil.release(pendingContent);
         pendingContent = null;
-        releasePaced();
         releaseReplay();
         if (upstream != null) {
             detach().close();
@@ -812,6 +756,10 @@ public final class ProxyCall {
     private void stopTimers() {
         watchingReads = false;
         cancelSendTimer();
+        if (paceTimer != null) {
+            paceTimer.cancel(false);
+            paceTimer = null;
+        }
     }
 
     private void cancelSendTimer() {

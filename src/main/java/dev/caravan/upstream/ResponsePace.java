@@ -2,20 +2,23 @@ package dev.caravan.upstream;
 
 /**
  * nginx's {@code limit_rate} and {@code limit_rate_after} for a route ({@code limit-rate}, {@code limit-rate-after}):
- * once the first {@code after} bytes of a response's body have gone to the client, the rest goes at most
- * {@code bytesPerSecond}. Each response is paced on its own, as nginx paces each request.
+ * beyond its first {@code after} bytes, a response's body goes to the client at {@code bytesPerSecond}, counted as
+ * nginx's write filter counts it, from the request's start with a second's worth of credit. Each response is paced
+ * on its own, as nginx paces each request.
  */
 public record ResponsePace(long bytesPerSecond, long after) {
 
+    private static final double SECOND = 1e9;
+
     /**
-     * How long to hold the rest of the body, in nanoseconds, once {@code sent} bytes of it have gone out and
-     * {@code pacedNanos} have passed since the first byte beyond {@code after}; 0 when it may go on at once.
+     * How long to read no more of the body, in nanoseconds, once {@code sent} bytes of it have gone to the client,
+     * {@code elapsedNanos} after the request began; 0 when the pace allows more at once.
      */
-    long delayNanos(long sent, long pacedNanos) {
+    long delayNanos(long sent, long elapsedNanos) {
         if (sent <= after) {
             return 0;
         }
-        long due = (long) ((sent - after) * 1e9 / bytesPerSecond);
-        return Math.max(0, due - pacedNanos);
+        double wait = (sent - after) * SECOND / bytesPerSecond - SECOND - elapsedNanos;
+        return wait <= 0 ? 0 : (long) Math.min(wait, Long.MAX_VALUE / 2.0);
     }
 }

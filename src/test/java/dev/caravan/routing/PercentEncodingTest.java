@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,5 +44,14 @@ class PercentEncodingTest {
     })
     void aTargetForAHeaderHasOnlyItsBytesAboveAsciiEscaped(String raw, String escaped) {
         assertThat(PercentEncoding.aboveAscii(raw)).isEqualTo(escaped);
+    }
+
+    @Test
+    void aHeaderValueOfRequestPartsHasNoControlCharacterNorAnythingAboveAscii() {
+        assertThat(PercentEncoding.headerValue("plain value")).isEqualTo("plain value");
+        assertThat(PercentEncoding.headerValue("/a\r\nX-Evil: 1")).isEqualTo("/a%0D%0AX-Evil: 1");
+        // a decoded path is text: escaped as its UTF-8; a header as sent is one char per byte
+        assertThat(PercentEncoding.headerValue("/\u4e2d")).isEqualTo("/%E4%B8%AD");
+        assertThat(PercentEncoding.headerValue("caf\u00c3\u00a9")).isEqualTo("caf%C3%A9");
     }
 }
