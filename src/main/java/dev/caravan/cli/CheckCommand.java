@@ -100,7 +100,8 @@ public final class CheckCommand {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, classes);
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
                 : report.served() ? "served, but not all as written"
-                : report.denied() ? "NOT served: its paths answer 503, as it asks for access control" : "NOT served"));
+                : report.denied() ? "NOT served: its paths answer 503, as it asks for access control or custom-headers"
+                : "NOT served"));
         out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"
                 : "not claimed: " + report.notOurs()));
         for (String problem : report.problems()) {

@@ -119,7 +119,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 try {
                     goodPolicy = withConfigMaps(withUsers(goodPolicy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException secretsGone) {
-                    denial = "the Secrets or ConfigMaps of its last valid version cannot be read either";
+                    denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                 }
                 if (denial == null) {
                     denial = accessControlChanged(ingress, good);
@@ -133,7 +133,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 // that validate if some do not
                 good = specValid ? ingress : validator.validPart(ingress);
                 if (good != null) {
-                    denial = "it asks for access control, and has no valid version to fall back to";
+                    denial = "it asks for access control or custom-headers, and has no valid version to fall back to";
                     // its annotations valid, its users' Secret unreadable: its authorities are read already
                     goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, objectsRead, ref, problems);
                 }

@@ -27,6 +27,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -89,9 +90,14 @@ public final class ProxyCall {
     private long lastUpstreamRead;
     /** Whether the call waits for the pod, its silence timed by proxy-read-timeout (on the connection's timer). */
     private boolean watchingReads;
-    /** limit-rate: the body's bytes sent on, and the timer that reads the pod again once the pace caught up. */
+    /**
+     * limit-rate: the body's bytes sent on, what is held for the pace and the timer that sends it, and whether the pod's
+     * side is over (its whole body held, its connection let go) while the client's goes on.
+     */
     private long bodySent;
+    private ArrayDeque<HttpContent> paced;
     private ScheduledFuture<?> paceTimer;
+    private boolean podEnded;
     private ScheduledFuture<?> sendTimer;
 
     /**
@@ -259,7 +265,8 @@ public final class ProxyCall {
 
     /** A piece of the client's request body (the last one is a {@link LastHttpContent}). */
     public void clientContent(HttpContent content) {
-        if (finished) {
+        if (finished || podEnded) {
+            // the pod answered whole (limit-rate may still be sending it): no more of the request goes to it
             content.release();
             return;
         }
@@ -323,36 +330,91 @@ public final class ProxyCall {
     }
 
     /**
-     * limit-rate: counts what of the body went to the client and, when that is ahead of the pace, reads nothing more
-     * of the pod until the pace catches up. Nothing is held: the response runs ahead of its pace by one read of the
-     * pod at most, and a pod that ends or fails meanwhile is handled as with a slow client. Returns whether it paused.
+     * limit-rate: a piece of the body goes on when the pace allows it; one that would put the response ahead is held,
+     * with what the pod sends after it, and the pod is not read meanwhile. Netty reads a pod that closed its connection
+     * to the end whatever we ask, so held pieces are the pace's to send, not the pod's to stop: once the body's last
+     * piece is in, the pod's connection goes back to the pool (or is closed) and the rest goes on at the pace. What is
+     * held is at most what the pod had sent beyond the pace: its socket's buffer.
      */
-    private boolean pausedForPace(Channel channel, int size) {
-        bodySent += size;
-        long wait = options.responsePace().delayNanos(bodySent, System.nanoTime() - startedNanos);
-        if (wait < MIN_PACE_NANOS) {
-            return false;
+    private void pace(Channel channel, HttpContent content) {
+        if (paced == null) {
+            paced = new ArrayDeque<>(4);
         }
-        channel.config().setAutoRead(false);
-        downstream.flush();
-        if (paceTimer != null) {
-            // what one read of the pod held after the piece that paused it: the later due time stands
-            paceTimer.cancel(false);
-        }
-        paceTimer = channel.eventLoop().schedule(() -> {
-            paceTimer = null;
-            if (channel == upstream && !finished && downstream.channel().isWritable()) {
-                // the pod's silence is counted from the end of the pause we imposed, not across it
-                lastUpstreamRead = System.nanoTime();
-                channel.config().setAutoRead(true);
+        if (paced.isEmpty()) {
+            long wait = paceWait(content);
+            if (wait < MIN_PACE_NANOS) {
+                sendPaced(channel, content);
+                return;
             }
-        }, wait, TimeUnit.NANOSECONDS);
-        return true;
+            writeHead();
+            downstream.flush();
+            paceTimer = channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+        }
+        paced.add(content);
+        if (content instanceof LastHttpContent) {
+            endPod();
+        } else {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** How long {@code content} waits for the pace, in nanoseconds, counted as nginx counts (see ResponsePace). */
+    private long paceWait(HttpContent content) {
+        return options.responsePace().delayNanos(bodySent + content.content().readableBytes(),
+                System.nanoTime() - startedNanos);
+    }
+
+    /** Sends on what the pace now allows of the held body; once none is held, reads the pod again (if still on). */
+    private void releasePaced(Channel channel) {
+        paceTimer = null;
+        if (finished || !podEnded && channel != upstream) {
+            releaseHeld();
+            return;
+        }
+        while (!paced.isEmpty()) {
+            long wait = paceWait(paced.peek());
+            if (wait >= MIN_PACE_NANOS) {
+                downstream.flush();
+                paceTimer = channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+                return;
+            }
+            sendPaced(channel, paced.poll());
+            if (finished) {
+                return;
+            }
+        }
+        downstream.flush();
+        if (!podEnded && downstream.channel().isWritable()) {
+            // the pod's silence is counted from the end of the pause we imposed, not across it
+            lastUpstreamRead = System.nanoTime();
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private void sendPaced(Channel channel, HttpContent content) {
+        bodySent += content.content().readableBytes();
+        if (content instanceof LastHttpContent last) {
+            TrailerFields.clean(last);
+            complete(downstream.writeAndFlush(withHead(last)));
+            return;
+        }
+        writeHead();
+        downstream.write(content);
+        if (!podEnded && !downstream.channel().isWritable()) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    private void releaseHeld() {
+        HttpContent held;
+        while (paced != null && (held = paced.poll()) != null) {
+            held.release();
+        }
     }
 
     /** The client connection's writability changed: resume reading the pod when the client can take more. */
     public void clientWritabilityChanged() {
-        if (upstream != null && downstream.channel().isWritable() && paceTimer == null) {
+        if (upstream != null && downstream.channel().isWritable() && (paced == null || paced.isEmpty())) {
             // the pod's silence is counted from the end of the pause we imposed, not across it
             lastUpstreamRead = System.nanoTime();
             upstream.config().setAutoRead(true);
@@ -386,15 +448,15 @@ public final class ProxyCall {
                 content.release();
                 channel.close();
                 upstreamFailed(channel, new IllegalStateException("an answer without a head"), true);
+            } else if (options.responsePace() != null) {
+                pace(channel, content);
             } else if (content instanceof LastHttpContent last) {
                 TrailerFields.clean(last);
                 complete(downstream.writeAndFlush(withHead(last)));
             } else {
                 writeHead();
-                int size = content.content().readableBytes();
                 downstream.write(content);
-                if (!(options.responsePace() != null && pausedForPace(channel, size))
-                        && !downstream.channel().isWritable()) {
+                if (!downstream.channel().isWritable()) {
                     channel.config().setAutoRead(false);
                 }
             }
@@ -537,8 +599,21 @@ public final class ProxyCall {
     }
 
     private void complete(ChannelFuture lastWrite) {
+        if (!podEnded) {
+            endPod();
+        }
         finished = true;
         stopTimers();
+        // a client whose request body is still unread cannot send another request on this connection
+        boolean keepOpen = clientKeepAlive && !closeDelimited && requestComplete;
+        lastWrite.addListener(f -> listener.completed(keepOpen && f.isSuccess()));
+    }
+
+    /** The pod sent its whole response: its connection goes back to the pool, or is closed. */
+    private void endPod() {
+        podEnded = true;
+        watchingReads = false;
+        cancelSendTimer();
         // bytes beyond the response would answer the next request sent on the connection: not reused, as nginx
         boolean clean = pod.sentNoMore();
         Channel channel = detach();
@@ -547,9 +622,6 @@ public final class ProxyCall {
         } else {
             channel.close();
         }
-        // a client whose request body is still unread cannot send another request on this connection
-        boolean keepOpen = clientKeepAlive && !closeDelimited && requestComplete;
-        lastWrite.addListener(f -> listener.completed(keepOpen && f.isSuccess()));
     }
 
     void upstreamClosed(Channel channel, Throwable cause) {
@@ -760,6 +832,7 @@ public final class ProxyCall {
             paceTimer.cancel(false);
             paceTimer = null;
         }
+        releaseHeld();
     }
 
     private void cancelSendTimer() {
