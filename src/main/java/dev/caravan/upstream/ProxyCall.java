@@ -348,7 +348,13 @@ public final class ProxyCall {
             }
             writeHead();
             downstream.flush();
-            paceTimer = channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+            if (finished) {
+                content.release();
+                return;
+            }
+            // on the client's loop (the pod's is the same): the pod's connection may be let go before the timer fires
+            paceTimer = downstream.channel().eventLoop().schedule(() -> releasePaced(channel), wait,
+                    TimeUnit.NANOSECONDS);
         }
         paced.add(content);
         if (content instanceof LastHttpContent) {
@@ -375,7 +381,8 @@ public final class ProxyCall {
             long wait = paceWait(paced.peek());
             if (wait >= MIN_PACE_NANOS) {
                 downstream.flush();
-                paceTimer = channel.eventLoop().schedule(() -> releasePaced(channel), wait, TimeUnit.NANOSECONDS);
+                paceTimer = downstream.channel().eventLoop().schedule(() -> releasePaced(channel), wait,
+                        TimeUnit.NANOSECONDS);
                 return;
             }
             sendPaced(channel, paced.poll());

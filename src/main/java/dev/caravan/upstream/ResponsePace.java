@@ -11,8 +11,8 @@ public record ResponsePace(long bytesPerSecond, long after) {
     private static final double SECOND = 1e9;
 
     /**
-     * How long to read no more of the body, in nanoseconds, once {@code sent} bytes of it have gone to the client,
-     * {@code elapsedNanos} after the request began; 0 when the pace allows more at once.
+     * How long the body's first {@code sent} bytes must wait before they have all gone to the client, in nanoseconds,
+     * {@code elapsedNanos} after the request began; 0 when the pace allows them at once.
      */
     long delayNanos(long sent, long elapsedNanos) {
         if (sent <= after) {

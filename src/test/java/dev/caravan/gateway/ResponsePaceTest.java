@@ -45,7 +45,6 @@ class ResponsePaceTest {
         });
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 // 64 KiB free, then 192 KiB at 64 KiB/s, a second of it credit, as nginx: 2 s
-
                 Manifests.ingress("paced", "paced.test", "/", "svc", Map.of(P + "limit-rate", "64",
                         P + "limit-rate-after", "64")),
                 Manifests.ingress("free", "free.test", "/", "svc", Map.of(P + "limit-rate", "0"))));
