@@ -316,19 +316,28 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
             Map<String, String> headers = configMapData(what, custom.configMap(), read);
+            List<String> notAllowed = new ArrayList<>();
             for (Map.Entry<String, String> header : headers.entrySet()) {
                 String name = header.getKey();
                 if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
                     throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
                 }
-                if (header.getValue() == null || !HEADER_VALUE.matcher(header.getValue()).matches()) {
+                if (header.getValue().isEmpty()) {
+                    throw new IllegalArgumentException(what + " has no value for " + name);
+                }
+                if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
                     throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
                             + " ingress-nginx refuses");
                 }
                 if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
-                    throw new IllegalArgumentException(what + " sets " + name + ", which is not among the headers"
-                            + " --global-allowed-response-headers allows");
+                    notAllowed.add(name);
                 }
+            }
+            if (!notAllowed.isEmpty()) {
+                // every one at once: the operator fixes the list in one go
+                throw new IllegalArgumentException(what + " sets " + String.join(", ", notAllowed)
+                        + (notAllowed.size() == 1 ? ", which is not" : ", which are not")
+                        + " among the headers --global-allowed-response-headers allows");
             }
             return policy.withCustomHeaders(custom.withHeaders(headers));
         }

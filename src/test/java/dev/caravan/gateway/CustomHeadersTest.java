@@ -47,10 +47,12 @@ class CustomHeadersTest {
                         "Content-Security-Policy", "default-src 'self'")),
                 configMap("forbidden", Map.of("Set-Cookie", "admin=1")),
                 configMap("framing", Map.of("Content-Length", "0")),
+                configMap("unlisted", Map.of("X-A", "1", "X-B", "2", "X-Frame-Options", "DENY")),
                 Manifests.ingress("secured", "secured.test", "/", "svc", Map.of(P + "custom-headers", "security")),
                 Manifests.ingress("cookie", "cookie.test", "/", "svc", Map.of(P + "custom-headers", "forbidden")),
                 Manifests.ingress("length", "length.test", "/", "svc", Map.of(P + "custom-headers", "framing")),
                 Manifests.ingress("missing", "missing.test", "/", "svc", Map.of(P + "custom-headers", "nowhere")),
+                Manifests.ingress("unlisted", "unlisted.test", "/", "svc", Map.of(P + "custom-headers", "unlisted")),
                 Manifests.ingress("elsewhere", "elsewhere.test", "/", "svc",
                         Map.of(P + "custom-headers", "other/security")),
                 Manifests.ingress("ghost", "ghost.test", "/", "ghost", Map.of(P + "custom-headers", "security")),
@@ -107,6 +109,10 @@ class CustomHeadersTest {
             assertThat(problem.ingress().name()).isEqualTo("cookie");
             assertThat(problem.message()).contains("sets Set-Cookie, which is not among the headers"
                     + " --global-allowed-response-headers allows");
+        }).anySatisfy(problem -> {
+            // every header not allowed at once, not one per restart
+            assertThat(problem.ingress().name()).isEqualTo("unlisted");
+            assertThat(problem.message()).contains("sets X-A, X-B, which are not among the headers");
         }).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("length");
             assertThat(problem.message()).contains("has 'Content-Length', which is no header it may set");
