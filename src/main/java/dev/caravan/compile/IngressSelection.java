@@ -6,23 +6,17 @@ import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
-import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
-import dev.caravan.routing.SettableHeaders;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -53,14 +47,14 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final ClusterState state;
         private final boolean passthroughEnabled;
         private final boolean crossNamespaceSecrets;
-        private final Set<String> allowedResponseHeaders;
+        private final HeaderConfigMaps headerConfigMaps;
 
         Selector(ControllerSettings settings, ClusterState state) {
             this.classes = new IngressClassMatcher(settings, state);
             this.state = state;
             this.passthroughEnabled = settings.sslPassthrough();
             this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
-            this.allowedResponseHeaders = settings.allowedResponseHeaders();
+            this.headerConfigMaps = new HeaderConfigMaps(state, settings.allowedResponseHeaders());
         }
 
         /**
@@ -98,7 +92,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (certificatesRead) {
                 policy = withCertificates(policy, objectsRead, ref, problems);
                 try {
-                    policy = withConfigMaps(withUsers(policy, objectsRead), objectsRead);
+                    policy = headerConfigMaps.read(withUsers(policy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -117,7 +111,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
-                    goodPolicy = withConfigMaps(withUsers(goodPolicy, objectsRead), objectsRead);
+                    goodPolicy = headerConfigMaps.read(withUsers(goodPolicy, objectsRead), objectsRead);
                 } catch (IllegalArgumentException secretsGone) {
                     denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                 }
@@ -156,10 +150,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             return new IngressSelection(ref, null, denied, previousGood, List.copyOf(problems), Set.copyOf(objectsRead),
                     denied.footprint(passthroughEnabled), denied.services());
         }
-
-        private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_-]+");
-        // what ingress-nginx lets a custom header's value hold: printable ASCII but a few quoting characters
-        private static final Pattern HEADER_VALUE = Pattern.compile("[A-Za-z0-9_ :;.,\\\\/\"'?!(){}\\[\\]@<>=+*#$&`|~^%-]+");
 
         /**
          * The annotations that each turn a check on, or a protection (custom-headers: security headers, as nginx
@@ -300,107 +290,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 }
             }
             return policy;
-        }
-
-        /**
-         * The policy with the headers of its custom-headers ConfigMap, each of which must be one the operator allows
-         * (as ingress-nginx's global-allowed-response-headers) and none that frames the response.
-         *
-         * @param read where the ConfigMap's reference is noted, whether it is found or not
-         * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
-         */
-        private RoutePolicy withCustomHeaders(RoutePolicy policy, Set<ObjectRef> read) {
-            RoutePolicy.CustomHeaders custom = policy.customHeaders();
-            if (custom == null) {
-                return policy;
-            }
-            String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
-            Map<String, String> headers = configMapData(what, custom.configMap(), read);
-            List<String> notAllowed = new ArrayList<>();
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                String name = header.getKey();
-                if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
-                    throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
-                }
-                if (header.getValue().isEmpty()) {
-                    throw new IllegalArgumentException(what + " has no value for " + name);
-                }
-                if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
-                    throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
-                            + " ingress-nginx refuses");
-                }
-                if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
-                    notAllowed.add(name);
-                }
-            }
-            if (!notAllowed.isEmpty()) {
-                // every one at once: the operator fixes the list in one go
-                throw new IllegalArgumentException(what + " sets " + String.join(", ", notAllowed)
-                        + (notAllowed.size() == 1 ? ", which is not" : ", which are not")
-                        + " among the headers --global-allowed-response-headers allows");
-            }
-            return policy.withCustomHeaders(custom.withHeaders(headers));
-        }
-
-        /**
-         * The policy with what its ConfigMaps hold: custom-headers and auth-proxy-set-headers. Not a canary's: its
-         * requests are answered under the main Ingress's policy, so its ConfigMaps are neither read nor needed.
-         */
-        private RoutePolicy withConfigMaps(RoutePolicy policy, Set<ObjectRef> read) {
-            return policy.canary() != null ? policy : withAuthRequestHeaders(withCustomHeaders(policy, read), read);
-        }
-
-        /**
-         * The policy with the headers of its auth-proxy-set-headers ConfigMap: names the request to auth-url may
-         * carry, values of text and the variables a {@link RequestKey} fills in.
-         *
-         * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
-         */
-        private RoutePolicy withAuthRequestHeaders(RoutePolicy policy, Set<ObjectRef> read) {
-            RoutePolicy.ExternalAuth auth = policy.externalAuth();
-            if (auth == null || auth.requestHeaders() == null) {
-                return policy;
-            }
-            ObjectRef ref = auth.requestHeaders().configMap();
-            String what = AnnotationCatalog.PREFIX + "auth-proxy-set-headers: ConfigMap " + ref;
-            Map<String, RequestKey> headers = new TreeMap<>();
-            for (Map.Entry<String, String> header : configMapData(what, ref, read).entrySet()) {
-                String name = header.getKey();
-                if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
-                    throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
-                }
-                String value = header.getValue();
-                if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
-                    throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
-                            + " a header cannot carry");
-                }
-                try {
-                    headers.put(name, RequestKey.parse(value));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(what + ": " + name + " " + e.getMessage());
-                }
-            }
-            return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(headers)));
-        }
-
-        /**
-         * The data of a ConfigMap an annotation names, as headers: values trimmed (HTTP/2 refuses a value with spaces
-         * around it), and no name twice in any case. Noted as read whether or not it is found.
-         */
-        private Map<String, String> configMapData(String what, ObjectRef ref, Set<ObjectRef> read) {
-            read.add(ref);
-            ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
-            if (configMap == null) {
-                throw new IllegalArgumentException(what + " does not exist");
-            }
-            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            for (Map.Entry<String, String> entry : new TreeMap<>(configMap.getData() == null ? Map.<String, String>of()
-                    : configMap.getData()).entrySet()) {
-                if (headers.put(entry.getKey(), entry.getValue() == null ? "" : entry.getValue().trim()) != null) {
-                    throw new IllegalArgumentException(what + " has " + entry.getKey() + " twice, in other cases");
-                }
-            }
-            return headers;
         }
 
         /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */

@@ -111,7 +111,7 @@ public final class ExternalAuth {
      * Ingress, the host, the auth settings), and the key's value for the request. The URL asked is added when
      * it is known ({@link #ask}), and the whole is kept as a digest, so that a key of credentials keeps none.
      */
-    static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
+    private static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
             InetSocketAddress client, HttpHeaders headers) {
         if (auth.caching() == null) {
             return null;

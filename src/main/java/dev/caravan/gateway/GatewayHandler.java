@@ -253,14 +253,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return upgrade;
     }
 
-    private void onRequest(HttpRequest request) {
-        camelRoute.set(null);
-        if (headerTimeout != null) {
-            headerTimeout.headReceived();
-        }
-        record = recorder == null ? null : recorder.current();
+    /** What the last request decided for its response: nothing of it goes with the next one's. */
+    private void forgetLastRequest() {
         upgradePolicy = null;
-        releaseLimit();
         errorPage = null;
         fetchingErrorPage = false;
         sticky = null;
@@ -268,6 +263,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         hsts = null;
         authCookies = null;
         policy = RoutePolicy.NONE;
+    }
+
+    private void onRequest(HttpRequest request) {
+        camelRoute.set(null);
+        if (headerTimeout != null) {
+            headerTimeout.headReceived();
+        }
+        record = recorder == null ? null : recorder.current();
+        releaseLimit();
+        forgetLastRequest();
         long contentLength = contentLength(request);
         // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
         boolean conflictingFraming = Boolean.TRUE.equals(framingConflict.getAndSet(null));
@@ -1149,10 +1154,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (event == ClientTimeouts.EXPIRED) {
             if (state == State.IDLE && headerTimeout.partialHead()) {
-                // the answer to a head that never came whole: nothing of the last request's goes with it
-                hsts = null;
-                authCookies = null;
-                policy = RoutePolicy.NONE;
+                // the answer to a head that never came whole
+                forgetLastRequest();
                 respondAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
             } else if (state == State.IDLE) {
                 state = State.CLOSED;

@@ -352,9 +352,7 @@ public final class ProxyCall {
                 content.release();
                 return;
             }
-            // on the client's loop (the pod's is the same): the pod's connection may be let go before the timer fires
-            paceTimer = downstream.channel().eventLoop().schedule(() -> releasePaced(channel), wait,
-                    TimeUnit.NANOSECONDS);
+            releasePacedIn(channel, wait);
         }
         paced.add(content);
         if (content instanceof LastHttpContent) {
@@ -381,8 +379,7 @@ public final class ProxyCall {
             long wait = paceWait(paced.peek());
             if (wait >= MIN_PACE_NANOS) {
                 downstream.flush();
-                paceTimer = downstream.channel().eventLoop().schedule(() -> releasePaced(channel), wait,
-                        TimeUnit.NANOSECONDS);
+                releasePacedIn(channel, wait);
                 return;
             }
             sendPaced(channel, paced.poll());
@@ -396,6 +393,11 @@ public final class ProxyCall {
             lastUpstreamRead = System.nanoTime();
             channel.config().setAutoRead(true);
         }
+    }
+
+    private void releasePacedIn(Channel channel, long nanos) {
+        // on the client's loop (the pod's is the same): the pod's connection may be let go before the timer fires
+        paceTimer = downstream.channel().eventLoop().schedule(() -> releasePaced(channel), nanos, TimeUnit.NANOSECONDS);
     }
 
     private void sendPaced(Channel channel, HttpContent content) {

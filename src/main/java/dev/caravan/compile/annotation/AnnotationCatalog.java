@@ -129,64 +129,64 @@ public final class AnnotationCatalog {
         supported("server-alias", "more names (comma-separated) for the Ingress's first host: they serve all its"
                 + " paths, with its certificate if that is for them; a host some Ingress serves is no alias");
         // Caravan streams both ways: "off" is what it does, "on" is not done
-        ENTRIES.put("proxy-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does for Service backends"
-                + " (responses are streamed; a Camel route answers whole); on is not applied yet", "off"::equalsIgnoreCase));
-        ENTRIES.put("proxy-request-buffering", new Entry(Support.UNSUPPORTED, "off is what Caravan does for Service"
-                + " backends (request bodies are streamed; a Camel route takes them whole); on is not applied yet", "off"::equalsIgnoreCase));
+        unsupported("proxy-buffering", "off is what Caravan does for Service backends"
+                + " (responses are streamed; a Camel route answers whole); on is not applied yet", "off"::equalsIgnoreCase);
+        unsupported("proxy-request-buffering", "off is what Caravan does for Service"
+                + " backends (request bodies are streamed; a Camel route takes them whole); on is not applied yet", "off"::equalsIgnoreCase);
         // what users raise it for is room for a pod's large response head; nothing is buffered beyond that
         supported("proxy-buffer-size", "the largest response head an HTTP/1.1 pod may send (a larger one gets 502, as"
                 + " nginx's 'upstream sent too big header'); at least " + UpstreamClient.MAX_RESPONSE_HEAD / 1024
                 + "k whatever the value, at most " + UpstreamClient.LARGEST_RESPONSE_HEAD / 1024 + "k");
         // nginx keeps a request body in a buffer this large before writing it to disk; Caravan streams it, neither
-        ENTRIES.put("client-body-buffer-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does: request"
+        unsupported("client-body-buffer-size", "any size is what Caravan does: request"
                 + " bodies go to pods as they come and never to disk (a Camel route takes them whole, in memory, up to"
-                + " its limit)", AnnotationCatalog::isSize));
-        ENTRIES.put("ssl-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet; the Ingress is served without it"));
-        ENTRIES.put("proxy-http-version", new Entry(Support.UNSUPPORTED, "1.1 is what Caravan speaks to HTTP pods;"
-                + " 1.0 is not applied yet, pods are spoken to in HTTP/1.1", "1.1"::equals));
+                + " its limit)", AnnotationCatalog::isSize);
+        unsupported("ssl-ciphers", "not applied yet; the Ingress is served without it");
+        unsupported("proxy-http-version", "1.1 is what Caravan speaks to HTTP pods;"
+                + " 1.0 is not applied yet, pods are spoken to in HTTP/1.1", "1.1"::equals);
         // nginx spills a response it buffers to a temporary file up to this size; Caravan buffers none
-        ENTRIES.put("proxy-max-temp-file-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
-                + " responses are never written to disk", AnnotationCatalog::isSize));
+        unsupported("proxy-max-temp-file-size", "any size is what Caravan does:"
+                + " responses are never written to disk", AnnotationCatalog::isSize);
         // the buffers nginx reads a response into while it buffers it; Caravan streams, with none of these
-        ENTRIES.put("proxy-buffers-number", new Entry(Support.UNSUPPORTED, "any number is what Caravan does:"
-                + " responses are streamed, not buffered", value -> value.matches("[0-9]+")));
-        ENTRIES.put("proxy-busy-buffers-size", new Entry(Support.UNSUPPORTED, "any size is what Caravan does:"
-                + " responses are streamed, not buffered", AnnotationCatalog::isSize));
+        unsupported("proxy-buffers-number", "any number is what Caravan does:"
+                + " responses are streamed, not buffered", value -> value.matches("[0-9]+"));
+        unsupported("proxy-busy-buffers-size", "any size is what Caravan does:"
+                + " responses are streamed, not buffered", AnnotationCatalog::isSize);
         // opts a location out of the ConfigMap's global-auth-url, which Caravan does not have
-        ENTRIES.put("enable-global-auth", new Entry(Support.UNSUPPORTED, "Caravan has no global auth-url: false is"
+        unsupported("enable-global-auth", "Caravan has no global auth-url: false is"
                 + " what it does; true asks for nothing more", value -> value.equalsIgnoreCase("false")
-                        || value.equalsIgnoreCase("true")));
-        ENTRIES.put("connection-proxy-header", new Entry(Support.UNSUPPORTED, "keep-alive is what Caravan does"
-                + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase));
+                        || value.equalsIgnoreCase("true"));
+        unsupported("connection-proxy-header", "keep-alive is what Caravan does"
+                + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase);
         supported("custom-headers", "a ConfigMap (NAME or NAMESPACE/NAME; another namespace than the Ingress's needs"
                 + " --allow-cross-namespace-resources) whose data are headers set on every response of the Ingress's"
                 + " paths, as nginx's more_set_headers; each must be one --global-allowed-response-headers names; else,"
                 + " or missing, the Ingress's paths answer 503");
-        ENTRIES.put("mirror-target", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet; the Ingress is"
-                + " served without it"));
-        ENTRIES.put("mirror-host", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet"));
-        ENTRIES.put("mirror-request-body", new Entry(Support.UNSUPPORTED, "requests are not mirrored yet"));
+        unsupported("mirror-target", "requests are not mirrored yet; the Ingress is"
+                + " served without it");
+        unsupported("mirror-host", "requests are not mirrored yet");
+        unsupported("mirror-request-body", "requests are not mirrored yet");
         for (String name : new String[] {"enable-modsecurity", "enable-owasp-core-rules"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "Caravan has no web application firewall: requests are"
-                    + " not inspected; false is what it does", "false"::equalsIgnoreCase));
+            unsupported(name, "Caravan has no web application firewall: requests are"
+                    + " not inspected; false is what it does", "false"::equalsIgnoreCase);
         }
-        ENTRIES.put("modsecurity-transaction-id", new Entry(Support.UNSUPPORTED, "Caravan has no web application"
-                + " firewall"));
-        ENTRIES.put("enable-opentelemetry", new Entry(Support.UNSUPPORTED, "requests are not traced yet; false is"
-                + " what Caravan does", "false"::equalsIgnoreCase));
-        ENTRIES.put("opentelemetry-trust-incoming-span", new Entry(Support.UNSUPPORTED, "requests are not traced"
-                + " yet; a traceparent the client sends goes to the pod as it came"));
-        ENTRIES.put("enable-rewrite-log", new Entry(Support.UNSUPPORTED, "rewrites are not logged; false is what"
-                + " Caravan does", "false"::equalsIgnoreCase));
-        ENTRIES.put("http2-push-preload", new Entry(Support.UNSUPPORTED, "HTTP/2 server push is not done (browsers"
-                + " dropped it); false is what Caravan does", "false"::equalsIgnoreCase));
+        unsupported("modsecurity-transaction-id", "Caravan has no web application"
+                + " firewall");
+        unsupported("enable-opentelemetry", "requests are not traced yet; false is"
+                + " what Caravan does", "false"::equalsIgnoreCase);
+        unsupported("opentelemetry-trust-incoming-span", "requests are not traced"
+                + " yet; a traceparent the client sends goes to the pod as it came");
+        unsupported("enable-rewrite-log", "rewrites are not logged; false is what"
+                + " Caravan does", "false"::equalsIgnoreCase);
+        unsupported("http2-push-preload", "HTTP/2 server push is not done (browsers"
+                + " dropped it); false is what Caravan does", "false"::equalsIgnoreCase);
         for (String name : new String[] {"proxy-ssl-ciphers", "proxy-ssl-protocols", "proxy-ssl-verify-depth"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied yet: TLS to pods offers TLSv1.3 and"
+            unsupported(name, "not applied yet: TLS to pods offers TLSv1.3 and"
                     + " TLSv1.2 with the TLS library's ciphers, and proxy-ssl-verify accepts a chain of any length to"
-                    + " ca.crt"));
+                    + " ca.crt");
         }
-        ENTRIES.put("ssl-prefer-server-ciphers", new Entry(Support.UNSUPPORTED, "not applied yet: the TLS library"
-                + " chooses by its own order"));
+        unsupported("ssl-prefer-server-ciphers", "not applied yet: the TLS library"
+                + " chooses by its own order");
         for (String name : new String[] {"configuration-snippet", "server-snippet", "auth-snippet",
             "stream-snippet", "modsecurity-snippet"}) {
             refused(name);
@@ -207,14 +207,14 @@ public final class AnnotationCatalog {
         supported("auth-always-set-cookie", "true: auth-url's Set-Cookie goes to the client with any response; else"
                 + " only with 200, 201, 204, 206, 301, 302, 303, 304, 307, 308");
         // nginx keeps no connection to auth-url unless asked; the JDK's client Caravan uses always keeps them
-        ENTRIES.put("auth-keepalive", new Entry(Support.UNSUPPORTED, "connections to auth-url are kept alive and"
-                + " reused, as a number above 0 asks; 0 is not applied", value -> value.matches("[1-9][0-9]{0,8}")));
+        unsupported("auth-keepalive", "connections to auth-url are kept alive and"
+                + " reused, as a number above 0 asks; 0 is not applied", value -> value.matches("[1-9][0-9]{0,8}"));
         for (String name : new String[] {"auth-keepalive-requests", "auth-keepalive-timeout"}) {
-            ENTRIES.put(name, new Entry(Support.UNSUPPORTED, "not applied: connections to auth-url are kept and"
-                    + " reused within the JDK HTTP client's own limits"));
+            unsupported(name, "not applied: connections to auth-url are kept and"
+                    + " reused within the JDK HTTP client's own limits");
         }
-        ENTRIES.put("auth-keepalive-share-vars", new Entry(Support.UNSUPPORTED, "false is what Caravan does; true"
-                + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase));
+        unsupported("auth-keepalive-share-vars", "false is what Caravan does; true"
+                + " (one X-Request-ID for the pod and auth-url) is not applied", "false"::equalsIgnoreCase);
         supported("auth-proxy-set-headers", "a ConfigMap (NAME or NAMESPACE/NAME, as custom-headers) of headers set on"
                 + " the request to auth-url, as proxy_set_header: values of text and nginx variables ($http_NAME,"
                 + " $remote_addr, ...), an empty one removing the header; missing or unreadable, the Ingress's paths"
@@ -265,6 +265,15 @@ public final class AnnotationCatalog {
 
     private static void supported(String name, String note) {
         ENTRIES.put(name, new Entry(Support.SUPPORTED, note));
+    }
+
+    private static void unsupported(String name, String note) {
+        ENTRIES.put(name, new Entry(Support.UNSUPPORTED, note));
+    }
+
+    /** @param inherent the values that ask for what Caravan does anyway */
+    private static void unsupported(String name, String note, Predicate<String> inherent) {
+        ENTRIES.put(name, new Entry(Support.UNSUPPORTED, note, inherent));
     }
 
     private static void refused(String name) {

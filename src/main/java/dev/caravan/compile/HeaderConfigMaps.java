@@ -1,0 +1,129 @@
+package dev.caravan.compile;
+
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RequestKey;
+import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.SettableHeaders;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The ConfigMaps of headers an Ingress names, read from the state into its policy: {@code custom-headers} (response
+ * headers, each one the operator allows, as ingress-nginx's global-allowed-response-headers) and
+ * {@code auth-proxy-set-headers} (headers of the request to auth-url, with nginx variables). A ConfigMap missing or
+ * holding what cannot be set makes the Ingress invalid.
+ */
+final class HeaderConfigMaps {
+
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+    // what ingress-nginx lets a custom header's value hold: printable ASCII but a few quoting characters
+    private static final Pattern HEADER_VALUE = Pattern.compile("[A-Za-z0-9_ :;.,\\\\/\"'?!(){}\\[\\]@<>=+*#$&`|~^%-]+");
+
+    private final ClusterState state;
+    private final Set<String> allowedResponseHeaders;
+
+    /** @param allowedResponseHeaders the headers custom-headers may set, lower case */
+    HeaderConfigMaps(ClusterState state, Set<String> allowedResponseHeaders) {
+        this.state = state;
+        this.allowedResponseHeaders = allowedResponseHeaders;
+    }
+
+    /**
+     * The policy with what its ConfigMaps hold. Not a canary's: its requests are answered under the main Ingress's
+     * policy, so its ConfigMaps are neither read nor needed.
+     *
+     * @param read where the ConfigMaps' references are noted, whether they are found or not
+     * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
+     */
+    RoutePolicy read(RoutePolicy policy, Set<ObjectRef> read) {
+        return policy.canary() != null ? policy : withAuthRequestHeaders(withCustomHeaders(policy, read), read);
+    }
+
+    private RoutePolicy withCustomHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+        RoutePolicy.CustomHeaders custom = policy.customHeaders();
+        if (custom == null) {
+            return policy;
+        }
+        String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
+        Map<String, String> headers = headers(what, custom.configMap(), read);
+        List<String> notAllowed = new ArrayList<>();
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            String name = header.getKey();
+            if (header.getValue().isEmpty()) {
+                throw new IllegalArgumentException(what + " has no value for " + name);
+            }
+            if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
+                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
+                        + " ingress-nginx refuses");
+            }
+            if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
+                notAllowed.add(name);
+            }
+        }
+        if (!notAllowed.isEmpty()) {
+            // every one at once: the operator fixes the list in one go
+            throw new IllegalArgumentException(what + " sets " + String.join(", ", notAllowed)
+                    + (notAllowed.size() == 1 ? ", which is not" : ", which are not")
+                    + " among the headers --global-allowed-response-headers allows");
+        }
+        return policy.withCustomHeaders(custom.withHeaders(headers));
+    }
+
+    /** auth-proxy-set-headers: values of text and the variables a {@link RequestKey} fills in. */
+    private RoutePolicy withAuthRequestHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+        RoutePolicy.ExternalAuth auth = policy.externalAuth();
+        if (auth == null || auth.requestHeaders() == null) {
+            return policy;
+        }
+        ObjectRef ref = auth.requestHeaders().configMap();
+        String what = AnnotationCatalog.PREFIX + "auth-proxy-set-headers: ConfigMap " + ref;
+        Map<String, RequestKey> headers = new TreeMap<>();
+        for (Map.Entry<String, String> header : headers(what, ref, read).entrySet()) {
+            String name = header.getKey();
+            String value = header.getValue();
+            if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
+                        + " a header cannot carry");
+            }
+            try {
+                headers.put(name, RequestKey.parse(value));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + ": " + name + " " + e.getMessage());
+            }
+        }
+        return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(headers)));
+    }
+
+    /**
+     * The data of a ConfigMap an annotation names, as headers: each a name a request or response may carry and no
+     * framing one, no name twice in any case, values trimmed (HTTP/2 refuses a value with spaces around it).
+     */
+    private Map<String, String> headers(String what, ObjectRef ref, Set<ObjectRef> read) {
+        read.add(ref);
+        ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
+        if (configMap == null) {
+            throw new IllegalArgumentException(what + " does not exist");
+        }
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> entry : new TreeMap<>(configMap.getData() == null ? Map.<String, String>of()
+                : configMap.getData()).entrySet()) {
+            String name = entry.getKey();
+            if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
+                throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
+            }
+            if (headers.put(name, entry.getValue() == null ? "" : entry.getValue().trim()) != null) {
+                throw new IllegalArgumentException(what + " has " + name + " twice, in other cases");
+            }
+        }
+        return headers;
+    }
+}
