@@ -7,6 +7,8 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
+import dev.caravan.tls.TlsSecretReader;
+import dev.caravan.tls.TlsSettings;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -36,6 +38,7 @@ public final class AdmissionReviewer {
     private final Supplier<ClusterState> state;
     private final Supplier<RoutingTable> table;
     private final KubernetesSerialization serialization;
+    private final TlsSecretReader tlsSecrets = new TlsSecretReader(TlsSettings.defaults());
 
     /**
      * @param state the cluster state in force, for the IngressClasses that decide what is ours
@@ -70,7 +73,7 @@ public final class AdmissionReviewer {
             ingress.getMetadata().setNamespace(request.getNamespace());
         }
         ObjectRef ref = ClusterState.refOf(ingress);
-        IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get());
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
         if (report.notOurs() != null) {
             return response.build();
         }
@@ -93,6 +96,10 @@ public final class AdmissionReviewer {
         RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace(),
                 settings.crossNamespaceSecrets()).policy();
         warnings.addAll(report.warnings());
+        // warned, not refused: the informer's copy may lag an object written just before, as kubectl apply writes
+        // a ConfigMap and the Ingress naming it in one go; until the object is fixed, the Ingress answers 503
+        report.objectProblems().forEach(problem -> warnings.add(problem + "; its paths answer 503 until it is fixed"));
+        report.unchecked().forEach(object -> warnings.add(object + " does not exist (yet)"));
         warnings.addAll(PathConflicts.find(ingress, ref, creating, policy.canary() != null, table.get()));
         return response.withWarnings(capped(warnings)).build();
     }

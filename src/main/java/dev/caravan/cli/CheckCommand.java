@@ -5,7 +5,11 @@ import dev.caravan.compile.IngressCheck;
 import dev.caravan.state.Change;
 import dev.caravan.source.ManifestParser;
 import dev.caravan.state.ClusterState;
+import dev.caravan.tls.TlsSecretReader;
+import dev.caravan.tls.TlsSettings;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.io.IOException;
@@ -20,16 +24,20 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * {@code caravan check [--ingress-class NAME] [--controller-class NAME] FILE|DIR|-}: reads Ingress
- * manifests (and the IngressClasses among them) and prints, per Ingress and per ingress-nginx
- * annotation, whether Caravan supports it, and whether Caravan started with those classes would serve
- * the Ingress. Exit code 0: every Ingress served as written; 1: some Ingress not claimed, invalid, or
- * with an annotation unsupported, refused or invalid; 2: nothing could be read.
+ * {@code caravan check [--ingress-class NAME] [--controller-class NAME] [--allow-cross-namespace-resources]
+ * [--global-allowed-response-headers NAMES] FILE|DIR|-}: reads Ingress
+ * manifests (and the IngressClasses, Secrets and ConfigMaps among them) and prints, per Ingress and per
+ * ingress-nginx annotation, whether Caravan supports it, and whether Caravan started with those settings
+ * would serve the Ingress. Exit code 0: every Ingress served as written; 1: some Ingress not claimed,
+ * invalid, or with an annotation unsupported, refused or invalid, or a Secret or ConfigMap it names that
+ * cannot be used; 2: nothing could be read. A Secret or ConfigMap not among the manifests is listed as
+ * unchecked and does not change the exit code: Ingresses are often checked without their Secrets.
  */
 public final class CheckCommand {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final TlsSecretReader tlsSecrets = new TlsSecretReader(TlsSettings.defaults());
 
     public CheckCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -41,10 +49,19 @@ public final class CheckCommand {
         String controllerClass = ControllerSettings.DEFAULT_CONTROLLER_CLASS;
         String where = null;
         boolean crossNamespace = false;
+        Set<String> allowedHeaders = Set.of();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--allow-cross-namespace-resources")) {
                 crossNamespace = true;
+            } else if (arg.equals("--" + Option.GLOBAL_ALLOWED_RESPONSE_HEADERS.flag()) && i + 1 < args.size()) {
+                try {
+                    allowedHeaders = Set.copyOf(Option.list(Option.GLOBAL_ALLOWED_RESPONSE_HEADERS.check(args.get(++i),
+                            arg)));
+                } catch (UsageException e) {
+                    err.println("caravan: " + e.getMessage());
+                    return 2;
+                }
             } else if ((arg.equals("--ingress-class") || arg.equals("--controller-class")) && i + 1 < args.size()) {
                 if (arg.equals("--ingress-class")) {
                     ingressClass = args.get(++i);
@@ -60,14 +77,13 @@ public final class CheckCommand {
         }
         if (where == null) {
             err.println("caravan: usage: caravan check [--ingress-class NAME] [--controller-class NAME]"
-                    + " [--allow-cross-namespace-resources] FILE|DIR|-");
+                    + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] FILE|DIR|-");
             return 2;
         }
-        // check reads no ConfigMap: which headers custom-headers sets is the server's to tell
         ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
-                crossNamespace, Set.of());
+                crossNamespace, allowedHeaders);
         List<Ingress> ingresses = new ArrayList<>();
-        List<Change> classes = new ArrayList<>();
+        List<Change> known = new ArrayList<>();
         try {
             for (Source source : sources(where, stdin)) {
                 ManifestParser.Result result = new ManifestParser().parse(source.text());
@@ -75,8 +91,9 @@ public final class CheckCommand {
                 for (HasMetadata object : result.objects()) {
                     if (object instanceof Ingress ingress) {
                         ingresses.add(ingress);
-                    } else if (object instanceof IngressClass) {
-                        classes.add(Change.upsert(object));
+                    } else if (object instanceof IngressClass || object instanceof Secret
+                            || object instanceof ConfigMap) {
+                        known.add(Change.upsert(object));
                     }
                 }
             }
@@ -88,16 +105,16 @@ public final class CheckCommand {
             err.println("caravan: no networking.k8s.io/v1 Ingress found in " + where);
             return 2;
         }
-        ClusterState known = ClusterState.EMPTY.with(classes);
+        ClusterState state = ClusterState.EMPTY.with(known);
         boolean allComplete = true;
         for (Ingress ingress : ingresses) {
-            allComplete &= print(ingress, settings, known);
+            allComplete &= print(ingress, settings, state);
         }
         return allComplete ? 0 : 1;
     }
 
-    private boolean print(Ingress ingress, ControllerSettings settings, ClusterState classes) {
-        IngressCheck.Report report = IngressCheck.check(ingress, settings, classes);
+    private boolean print(Ingress ingress, ControllerSettings settings, ClusterState known) {
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, known, tlsSecrets::problem);
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
                 : report.served() ? "served, but not all as written"
                 : report.denied() ? "NOT served: its paths answer 503, as it asks for access control or custom-headers"
@@ -107,8 +124,14 @@ public final class CheckCommand {
         for (String problem : report.problems()) {
             out.println("  invalid      " + problem);
         }
+        for (String problem : report.objectProblems()) {
+            out.println("  invalid      " + problem);
+        }
         for (String warning : report.warnings()) {
             out.println("  warning      " + warning);
+        }
+        for (String object : report.unchecked()) {
+            out.println("  unchecked    " + object + ": not among the manifests read");
         }
         for (IngressCheck.Verdict verdict : report.annotations()) {
             out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), verdict.annotation(), verdict.value(), "",

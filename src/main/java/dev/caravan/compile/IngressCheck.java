@@ -3,16 +3,27 @@ package dev.caravan.compile;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.RoutePolicy;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * What Caravan would make of one Ingress on its own, annotation by annotation: the answer to "can I
- * move this Ingress from ingress-nginx?", without a cluster.
+ * move this Ingress from ingress-nginx?", without a cluster. The Secrets and ConfigMaps it names are
+ * read as the server reads them when they are among the objects given; those that are not are listed
+ * as unchecked.
  */
 public final class IngressCheck {
 
@@ -24,21 +35,25 @@ public final class IngressCheck {
      * @param notOurs  why Caravan, as configured, would not claim it; {@code null} when it would
      * @param problems validation errors of the Ingress itself
      * @param warnings what would be served otherwise than written, beyond the annotations (regex paths taken literally)
+     * @param objectProblems what is wrong with the Secrets and ConfigMaps its annotations name: not served until fixed
+     * @param unchecked the Secrets and ConfigMaps it names that are not among the objects given, each with what names it
      * @param served   whether it would be served ("served without" some annotations still counts)
      * @param denied   when not served, whether its paths would answer 503 instead: it asks for access control
      */
     public record Report(String notOurs, List<Verdict> annotations, List<String> problems, List<String> warnings,
-            boolean served, boolean complete, boolean denied) {
+            List<String> objectProblems, List<String> unchecked, boolean served, boolean complete, boolean denied) {
     }
 
     private IngressCheck() {
     }
 
     /**
-     * @param settings the classes Caravan would run with
-     * @param classes  the IngressClasses known (those read along with the Ingress)
+     * @param settings the classes and the allowed response headers Caravan would run with
+     * @param known    the IngressClasses, Secrets and ConfigMaps read along with the Ingress
+     * @param tlsSecretProblem why a TLS Secret cannot be served, or {@code null} when it can
      */
-    public static Report check(Ingress ingress, ControllerSettings settings, ClusterState classes) {
+    public static Report check(Ingress ingress, ControllerSettings settings, ClusterState known,
+            BiFunction<ObjectRef, Secret, String> tlsSecretProblem) {
         Map<String, String> annotations = new TreeMap<>();
         if (ingress.getMetadata().getAnnotations() != null) {
             annotations.putAll(ingress.getMetadata().getAnnotations());
@@ -67,12 +82,99 @@ public final class IngressCheck {
                 verdicts.add(new Verdict(name, shown, finding.kind().name().toLowerCase(), finding.message()));
             }
         });
-        String notOurs = new IngressClassMatcher(settings, classes).whyNotOurs(ingress);
+        String notOurs = new IngressClassMatcher(settings, known).whyNotOurs(ingress);
         List<String> problems = new IngressValidator().validate(ingress);
-        boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked();
-        List<String> warnings = problems.isEmpty() ? RegexPaths.takenLiterally(ingress, parsed.policy()) : List.of();
+        List<String> warnings = new ArrayList<>();
+        List<String> objectProblems = new ArrayList<>();
+        Set<String> unchecked = new LinkedHashSet<>();
+        if (problems.isEmpty()) {
+            warnings.addAll(RegexPaths.takenLiterally(ingress, parsed.policy()));
+            if (!parsed.blocked()) {
+                readObjects(parsed.policy(), new AnnotationObjects(known, settings.allowedResponseHeaders()), known,
+                        objectProblems, warnings, unchecked);
+            }
+            readTlsSecrets(ingress, known, tlsSecretProblem, warnings, unchecked);
+        }
+        boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked() && objectProblems.isEmpty();
         boolean complete = served && parsed.findings().isEmpty() && warnings.isEmpty();
         boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(ingress);
-        return new Report(notOurs, verdicts, problems, warnings, served, complete, denied);
+        return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
+                List.copyOf(unchecked), served, complete, denied);
+    }
+
+    private record Named(String annotation, ResourceKind kind, ObjectRef ref, Reader reader) {
+    }
+
+    private interface Reader {
+        RoutePolicy read(AnnotationObjects objects, RoutePolicy policy, Set<ObjectRef> read);
+    }
+
+    /**
+     * Reads each object its annotations name on its own, as the server would read it, so that one missing from the
+     * objects given does not hide what is wrong with another.
+     */
+    private static void readObjects(RoutePolicy policy, AnnotationObjects objects, ClusterState known,
+            List<String> problems, List<String> warnings, Set<String> unchecked) {
+        List<Named> named = new ArrayList<>();
+        if (policy.basicAuth() != null) {
+            named.add(new Named("auth-secret", ResourceKind.SECRET, policy.basicAuth().secret(),
+                    AnnotationObjects::withUsers));
+        }
+        if (policy.clientCertificates() != null && policy.clientCertificates().secret() != null) {
+            named.add(new Named("auth-tls-secret", ResourceKind.SECRET, policy.clientCertificates().secret(),
+                    AnnotationObjects::withAuthority));
+        }
+        // a canary's ConfigMaps are not read: its requests are answered under the main Ingress's policy
+        if (policy.canary() == null && policy.customHeaders() != null) {
+            named.add(new Named("custom-headers", ResourceKind.CONFIG_MAP, policy.customHeaders().configMap(),
+                    AnnotationObjects::withCustomHeaders));
+        }
+        if (policy.canary() == null && policy.externalAuth() != null && policy.externalAuth().requestHeaders() != null) {
+            named.add(new Named("auth-proxy-set-headers", ResourceKind.CONFIG_MAP,
+                    policy.externalAuth().requestHeaders().configMap(), AnnotationObjects::withAuthRequestHeaders));
+        }
+        for (Named object : named) {
+            if (known.get(object.kind(), object.ref()) == null) {
+                unchecked.add(object.kind().kindName() + " " + object.ref() + " (" + AnnotationCatalog.PREFIX
+                        + object.annotation() + ")");
+                continue;
+            }
+            try {
+                object.reader().read(objects, policy, new HashSet<>());
+            } catch (IllegalArgumentException e) {
+                if (object.annotation().equals("auth-tls-secret")) {
+                    // as the server: the hosts stay, every request refused
+                    warnings.add(e.getMessage() + "; every request for its hosts gets 403");
+                } else {
+                    problems.add(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Its spec.tls Secrets: one that cannot be served leaves its hosts with the default certificate. */
+    private static void readTlsSecrets(Ingress ingress, ClusterState known,
+            BiFunction<ObjectRef, Secret, String> tlsSecretProblem, List<String> warnings, Set<String> unchecked) {
+        if (ingress.getSpec().getTls() == null) {
+            return;
+        }
+        String namespace = ClusterState.refOf(ingress).namespace();
+        for (IngressTLS tls : ingress.getSpec().getTls()) {
+            if (tls == null || tls.getSecretName() == null || tls.getSecretName().isEmpty()) {
+                continue;
+            }
+            ObjectRef ref = new ObjectRef(namespace, tls.getSecretName());
+            Secret secret = known.get(ResourceKind.SECRET, ref);
+            if (secret == null) {
+                unchecked.add(ResourceKind.SECRET.kindName() + " " + ref + " (spec.tls)");
+                continue;
+            }
+            String problem = tlsSecretProblem.apply(ref, secret);
+            if (problem != null) {
+                warnings.add("TLS Secret " + ref + ": " + problem + "; " + (tls.getHosts() == null
+                        || tls.getHosts().isEmpty() ? "its hosts get" : String.join(", ", tls.getHosts()) + " get")
+                        + " the default certificate");
+            }
+        }
     }
 }

@@ -1,15 +1,11 @@
 package dev.caravan.compile;
 
-import dev.caravan.auth.BasicCredentials;
-import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.state.ClusterState;
-import dev.caravan.state.ResourceKind;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,17 +40,15 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
 
         private final IngressValidator validator = new IngressValidator();
         private final IngressClassMatcher classes;
-        private final ClusterState state;
         private final boolean passthroughEnabled;
         private final boolean crossNamespaceSecrets;
-        private final HeaderConfigMaps headerConfigMaps;
+        private final AnnotationObjects objects;
 
         Selector(ControllerSettings settings, ClusterState state) {
             this.classes = new IngressClassMatcher(settings, state);
-            this.state = state;
             this.passthroughEnabled = settings.sslPassthrough();
             this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
-            this.headerConfigMaps = new HeaderConfigMaps(state, settings.allowedResponseHeaders());
+            this.objects = new AnnotationObjects(state, settings.allowedResponseHeaders());
         }
 
         /**
@@ -92,7 +86,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (certificatesRead) {
                 policy = withCertificates(policy, objectsRead, ref, problems);
                 try {
-                    policy = headerConfigMaps.read(withUsers(policy, objectsRead), objectsRead);
+                    policy = objects.read(policy, objectsRead);
                 } catch (IllegalArgumentException e) {
                     reasons.add(e.getMessage());
                     reason = Problem.INVALID_ANNOTATION;
@@ -111,7 +105,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
-                    goodPolicy = headerConfigMaps.read(withUsers(goodPolicy, objectsRead), objectsRead);
+                    goodPolicy = objects.read(goodPolicy, objectsRead);
                 } catch (IllegalArgumentException secretsGone) {
                     denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                 }
@@ -261,62 +255,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
          */
         private RoutePolicy withCertificates(RoutePolicy policy, Set<ObjectRef> read, ObjectRef ref,
                 List<Problem> problems) {
-            RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
-            if (certificates != null && certificates.secret() != null) {
-                try {
-                    policy = policy.withClientCertificates(certificates.withAuthority(authority(certificates, read)));
-                } catch (IllegalArgumentException unreadable) {
-                    problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
-                            + "; every request for its hosts gets 403 until it can be read"));
-                }
-            }
-            return policy;
-        }
-
-        /**
-         * The policy with the users of its auth-secret.
-         *
-         * @param read where the Secret's reference is noted, whether it is found or not
-         * @throws IllegalArgumentException naming the auth-secret and what is wrong with it
-         */
-        private RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
-            RoutePolicy.BasicAuth auth = policy.basicAuth();
-            if (auth != null) {
-                Secret secret = secret("auth-secret", auth.secret(), read);
-                try {
-                    policy = policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
-                } catch (IllegalArgumentException e) {
-                    throw invalidSecret("auth-secret", auth.secret(), e);
-                }
-            }
-            return policy;
-        }
-
-        /** @throws IllegalArgumentException naming the auth-tls-secret and what is wrong with it */
-        private ClientCertificateAuthority authority(RoutePolicy.ClientCertificates certificates,
-                Set<ObjectRef> read) {
-            Secret secret = secret("auth-tls-secret", certificates.secret(), read);
             try {
-                return ClientCertificateAuthority.fromSecret(secret);
-            } catch (IllegalArgumentException e) {
-                throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+                return objects.withAuthority(policy, read);
+            } catch (IllegalArgumentException unreadable) {
+                problems.add(Problem.warning(ref, Problem.INVALID_CERTIFICATE, unreadable.getMessage()
+                        + "; every request for its hosts gets 403 until it can be read"));
+                return policy;
             }
-        }
-
-        private Secret secret(String annotation, ObjectRef ref, Set<ObjectRef> read) {
-            read.add(ref);
-            Secret secret = state.get(ResourceKind.SECRET, ref);
-            if (secret == null) {
-                throw new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref
-                        + " does not exist");
-            }
-            return secret;
-        }
-
-        private static IllegalArgumentException invalidSecret(String annotation, ObjectRef ref,
-                IllegalArgumentException why) {
-            return new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref + " "
-                    + why.getMessage());
         }
 
         private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations,

@@ -59,6 +59,16 @@ public final class TlsSecretReader {
         return new ServerCertificate(ref, leaf, new ServerContexts(settings, key, chain));
     }
 
+    /** Why {@code secret} cannot be served now, or {@code null} when it can. */
+    public String problem(ObjectRef ref, Secret secret) {
+        try {
+            read(ref, secret, Instant.now());
+            return null;
+        } catch (InvalidCertificateException e) {
+            return e.getMessage();
+        }
+    }
+
     /**
      * Only {@code kubernetes.io/tls} Secrets are read, in a cluster (where no other type is watched) and
      * from manifests alike, so that an Ingress can never make Caravan serve another kind of Secret.

@@ -12,6 +12,7 @@ import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCompiler;
 import dev.caravan.state.Change;
 import dev.caravan.state.ClusterState;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -76,6 +77,27 @@ class AdmissionReviewerTest {
         ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).setPath("no-slash");
         String message = answer(AdmissionRequests.review("UPDATE", ingress)).path("status").path("message").asText();
         assertThat(message).contains("proxy-read-timeout", "server-snippet", "spec.rules[0].http.paths[0].path");
+    }
+
+    @Test
+    void theObjectsItNamesAreWarnedAboutNotRefused() throws Exception {
+        // the informer's copy may lag a ConfigMap written just before the Ingress: a warning, never a refusal
+        ClusterState withHeaders = state.with(List.of(Change.upsert(new ConfigMapBuilder().withNewMetadata()
+                .withNamespace("default").withName("headers").endMetadata().addToData("X-Frame-Options", "DENY")
+                .build())));
+        AdmissionReviewer reviewer = new AdmissionReviewer(ControllerSettings.defaults(), () -> withHeaders,
+                compilation::table, SERIALIZATION);
+        Ingress ingress = annotated("headers", "headers.example.com", Map.of(
+                "nginx.ingress.kubernetes.io/custom-headers", "headers",
+                "nginx.ingress.kubernetes.io/auth-type", "basic", "nginx.ingress.kubernetes.io/auth-secret", "users"));
+        AdmissionResponse response = reviewer.review(reviews.parse(AdmissionRequests.review("CREATE", ingress)
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getWarnings()).containsExactlyInAnyOrder(
+                "nginx.ingress.kubernetes.io/custom-headers: ConfigMap default/headers sets X-Frame-Options, which is"
+                        + " not among the headers --global-allowed-response-headers allows; its paths answer 503 until it"
+                        + " is fixed",
+                "Secret default/users (nginx.ingress.kubernetes.io/auth-secret) does not exist (yet)");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.caravan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.testing.TestCertificates;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -133,6 +134,90 @@ class CheckCommandTest {
         Run run = check("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("no networking.k8s.io/v1 Ingress found");
+    }
+
+    private static String annotated(String annotations) {
+        return SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "    kubernetes.io/ingress.class: \"nginx\"\n"
+                + annotations);
+    }
+
+    private static final String SECURITY_HEADERS = """
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: security-headers}
+            data:
+              X-Frame-Options: DENY
+              Referrer-Policy: no-referrer
+            """;
+
+    @Test
+    void customHeadersAreCheckedAgainstTheAllowedHeadersWhenTheirConfigMapIsRead() {
+        String input = annotated("    nginx.ingress.kubernetes.io/custom-headers: security-headers\n") + SECURITY_HEADERS;
+        Run denied = check(input, "--ingress-class", "nginx", "--global-allowed-response-headers", "X-Frame-Options");
+        assertThat(denied.exit()).isEqualTo(1);
+        assertThat(denied.out()).contains("NOT served: its paths answer 503",
+                "invalid      nginx.ingress.kubernetes.io/custom-headers: ConfigMap default/security-headers sets"
+                        + " Referrer-Policy, which is not among the headers --global-allowed-response-headers allows");
+        Run served = check(input, "--ingress-class", "nginx", "--global-allowed-response-headers",
+                "x-frame-options,referrer-policy");
+        assertThat(served.exit()).isZero();
+        assertThat(served.out()).contains("served as written").doesNotContain("unchecked");
+    }
+
+    @Test
+    void aSecretOrConfigMapNotAmongTheManifestsIsListedAsUncheckedWithoutFailing() {
+        Run run = check(annotated("""
+                    nginx.ingress.kubernetes.io/auth-type: basic
+                    nginx.ingress.kubernetes.io/auth-secret: users
+                    nginx.ingress.kubernetes.io/custom-headers: ops/security-headers
+                """), "--ingress-class", "nginx", "--allow-cross-namespace-resources");
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("served as written",
+                "unchecked    Secret default/users (nginx.ingress.kubernetes.io/auth-secret): not among the manifests read",
+                "unchecked    ConfigMap ops/security-headers (nginx.ingress.kubernetes.io/custom-headers): not among"
+                        + " the manifests read");
+    }
+
+    @Test
+    void aBasicAuthSecretWithoutUsersMakesTheIngressAnswer503() {
+        Run run = check(annotated("""
+                    nginx.ingress.kubernetes.io/auth-type: basic
+                    nginx.ingress.kubernetes.io/auth-secret: users
+                """) + """
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: users}
+                data: {passwd: YWxpY2U6eA==}
+                """, "--ingress-class", "nginx");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("NOT served: its paths answer 503",
+                "invalid      nginx.ingress.kubernetes.io/auth-secret: Secret default/users");
+    }
+
+    @Test
+    void aTlsSecretThatCannotBeServedIsAWarning() {
+        TestCertificates authority = new TestCertificates();
+        String secret = TestCertificates.secret("shop-tls", authority.issueClient("CN=shop").certificatePem(),
+                authority.issueClient("CN=other").keyPem());
+        String input = SEED.replace("spec:\n", "spec:\n  tls:\n  - hosts: [alicek106.example.com]\n"
+                + "    secretName: shop-tls\n") + "---\n" + secret;
+        Run run = check(input, "--ingress-class", "nginx");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("served, but not all as written", "warning      TLS Secret default/shop-tls: ",
+                "; alicek106.example.com get the default certificate");
+        Run missing = check(SEED.replace("spec:\n", "spec:\n  tls:\n  - secretName: shop-tls\n"), "--ingress-class",
+                "nginx");
+        assertThat(missing.exit()).isZero();
+        assertThat(missing.out()).contains("unchecked    Secret default/shop-tls (spec.tls)");
+    }
+
+    @Test
+    void aHeaderListThatIsNoListOfHeaderNamesIsExit2() {
+        Run run = check(SEED, "--global-allowed-response-headers", "Content-Length");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("'Content-Length' frames the response");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.caravan.compile;
 
+import dev.caravan.auth.BasicCredentials;
+import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RequestKey;
@@ -8,6 +10,7 @@ import dev.caravan.routing.SettableHeaders;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,12 +20,14 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The ConfigMaps of headers an Ingress names, read from the state into its policy: {@code custom-headers} (response
- * headers, each one the operator allows, as ingress-nginx's global-allowed-response-headers) and
- * {@code auth-proxy-set-headers} (headers of the request to auth-url, with nginx variables). A ConfigMap missing or
- * holding what cannot be set makes the Ingress invalid.
+ * The Secrets and ConfigMaps an Ingress's annotations name, read from the state into its policy: the users of
+ * {@code auth-secret}, the certificate authorities of {@code auth-tls-secret}, and the ConfigMaps of headers,
+ * {@code custom-headers} (response headers, each one the operator allows, as ingress-nginx's
+ * global-allowed-response-headers) and {@code auth-proxy-set-headers} (headers of the request to auth-url, with nginx
+ * variables). Each reader notes the reference it reads, found or not, and throws an {@link IllegalArgumentException}
+ * naming the annotation, the object and what is wrong with it.
  */
-final class HeaderConfigMaps {
+final class AnnotationObjects {
 
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     // what ingress-nginx lets a custom header's value hold: printable ASCII but a few quoting characters
@@ -32,23 +37,68 @@ final class HeaderConfigMaps {
     private final Set<String> allowedResponseHeaders;
 
     /** @param allowedResponseHeaders the headers custom-headers may set, lower case */
-    HeaderConfigMaps(ClusterState state, Set<String> allowedResponseHeaders) {
+    AnnotationObjects(ClusterState state, Set<String> allowedResponseHeaders) {
         this.state = state;
         this.allowedResponseHeaders = allowedResponseHeaders;
     }
 
     /**
-     * The policy with what its ConfigMaps hold. Not a canary's: its requests are answered under the main Ingress's
-     * policy, so its ConfigMaps are neither read nor needed.
-     *
-     * @param read where the ConfigMaps' references are noted, whether they are found or not
-     * @throws IllegalArgumentException naming the ConfigMap and what is wrong with it
+     * The policy with its users and what its ConfigMaps hold; not its certificate authorities, which are read apart
+     * ({@link #withAuthority}), so that a version denied for its users keeps them. A canary's ConfigMaps are neither
+     * read nor needed: its requests are answered under the main Ingress's policy.
      */
     RoutePolicy read(RoutePolicy policy, Set<ObjectRef> read) {
+        policy = withUsers(policy, read);
         return policy.canary() != null ? policy : withAuthRequestHeaders(withCustomHeaders(policy, read), read);
     }
 
-    private RoutePolicy withCustomHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+    /** The policy with the users of its auth-secret. */
+    RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
+        RoutePolicy.BasicAuth auth = policy.basicAuth();
+        if (auth == null) {
+            return policy;
+        }
+        Secret secret = secret("auth-secret", auth.secret(), read);
+        try {
+            return policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
+        } catch (IllegalArgumentException e) {
+            throw invalidSecret("auth-secret", auth.secret(), e);
+        }
+    }
+
+    /** The policy with the certificate authorities of its auth-tls-secret. */
+    RoutePolicy withAuthority(RoutePolicy policy, Set<ObjectRef> read) {
+        RoutePolicy.ClientCertificates certificates = policy.clientCertificates();
+        if (certificates == null || certificates.secret() == null) {
+            return policy;
+        }
+        Secret secret = secret("auth-tls-secret", certificates.secret(), read);
+        try {
+            return policy.withClientCertificates(certificates.withAuthority(
+                    ClientCertificateAuthority.fromSecret(secret)));
+        } catch (IllegalArgumentException e) {
+            throw invalidSecret("auth-tls-secret", certificates.secret(), e);
+        }
+    }
+
+    private Secret secret(String annotation, ObjectRef ref, Set<ObjectRef> read) {
+        read.add(ref);
+        Secret secret = state.get(ResourceKind.SECRET, ref);
+        if (secret == null) {
+            throw new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref
+                    + " does not exist");
+        }
+        return secret;
+    }
+
+    private static IllegalArgumentException invalidSecret(String annotation, ObjectRef ref,
+            IllegalArgumentException why) {
+        return new IllegalArgumentException(AnnotationCatalog.PREFIX + annotation + ": Secret " + ref + " "
+                + why.getMessage());
+    }
+
+    /** The policy with the headers of its custom-headers ConfigMap. */
+    RoutePolicy withCustomHeaders(RoutePolicy policy, Set<ObjectRef> read) {
         RoutePolicy.CustomHeaders custom = policy.customHeaders();
         if (custom == null) {
             return policy;
@@ -79,7 +129,7 @@ final class HeaderConfigMaps {
     }
 
     /** auth-proxy-set-headers: values of text and the variables a {@link RequestKey} fills in. */
-    private RoutePolicy withAuthRequestHeaders(RoutePolicy policy, Set<ObjectRef> read) {
+    RoutePolicy withAuthRequestHeaders(RoutePolicy policy, Set<ObjectRef> read) {
         RoutePolicy.ExternalAuth auth = policy.externalAuth();
         if (auth == null || auth.requestHeaders() == null) {
             return policy;
