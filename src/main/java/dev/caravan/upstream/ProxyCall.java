@@ -10,6 +10,7 @@ import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -340,21 +341,17 @@ public final class ProxyCall {
         if (paced == null) {
             paced = new ArrayDeque<>(4);
         }
-        if (paced.isEmpty()) {
-            long wait = paceWait(content);
-            if (wait < MIN_PACE_NANOS) {
-                sendPaced(channel, content);
-                return;
-            }
-            writeHead();
-            downstream.flush();
-            if (finished) {
-                content.release();
-                return;
-            }
-            releasePacedIn(channel, wait);
-        }
         paced.add(content);
+        if (paced.size() == 1) {
+            // nothing else held, so no timer pending
+            sendWhatThePaceAllows(channel);
+            if (finished) {
+                return;
+            }
+        }
+        if (paced.isEmpty()) {
+            return;
+        }
         if (content instanceof LastHttpContent) {
             endPod();
         } else {
@@ -362,10 +359,38 @@ public final class ProxyCall {
         }
     }
 
-    /** How long {@code content} waits for the pace, in nanoseconds, counted as nginx counts (see ResponsePace). */
-    private long paceWait(HttpContent content) {
-        return options.responsePace().delayNanos(bodySent + content.content().readableBytes(),
-                System.nanoTime() - startedNanos);
+    /**
+     * Sends on what the pace allows now of the held body, a piece's first part if the pace allows that much of it (a
+     * long piece at a low rate would otherwise come in bursts after silences), and sets a timer for the rest.
+     */
+    private void sendWhatThePaceAllows(Channel channel) {
+        ResponsePace pace = options.responsePace();
+        while (!paced.isEmpty()) {
+            HttpContent next = paced.peek();
+            long elapsed = System.nanoTime() - startedNanos;
+            long length = next.content().readableBytes();
+            if (pace.delayNanos(bodySent + length, elapsed) < MIN_PACE_NANOS) {
+                sendPaced(channel, paced.poll());
+                if (finished) {
+                    return;
+                }
+                continue;
+            }
+            long allowed = pace.allowed(bodySent, elapsed);
+            if (allowed >= pace.quantum()) {
+                sendPaced(channel, new DefaultHttpContent(next.content().readRetainedSlice((int) allowed)));
+                if (finished) {
+                    return;
+                }
+                length -= allowed;
+            }
+            writeHead();
+            downstream.flush();
+            if (!finished) {
+                releasePacedIn(channel, pace.delayNanos(bodySent + Math.min(length, pace.quantum()), elapsed));
+            }
+            return;
+        }
     }
 
     /** Sends on what the pace now allows of the held body; once none is held, reads the pod again (if still on). */
@@ -375,17 +400,9 @@ public final class ProxyCall {
             releaseHeld();
             return;
         }
-        while (!paced.isEmpty()) {
-            long wait = paceWait(paced.peek());
-            if (wait >= MIN_PACE_NANOS) {
-                downstream.flush();
-                releasePacedIn(channel, wait);
-                return;
-            }
-            sendPaced(channel, paced.poll());
-            if (finished) {
-                return;
-            }
+        sendWhatThePaceAllows(channel);
+        if (finished || !paced.isEmpty()) {
+            return;
         }
         downstream.flush();
         if (!podEnded && downstream.channel().isWritable()) {

@@ -21,4 +21,18 @@ public record ResponsePace(long bytesPerSecond, long after) {
         double wait = (sent - after) * SECOND / bytesPerSecond - SECOND - elapsedNanos;
         return wait <= 0 ? 0 : (long) Math.min(wait, Long.MAX_VALUE / 2.0);
     }
+
+    /** How many bytes of the body may go beyond its first {@code sent}, {@code elapsedNanos} after the request began. */
+    long allowed(long sent, long elapsedNanos) {
+        double may = after + (elapsedNanos + SECOND) / SECOND * bytesPerSecond;
+        return Math.max(0, (long) Math.min(may, Long.MAX_VALUE / 2.0) - sent);
+    }
+
+    /**
+     * The least a paced piece is cut to, so that a low rate sends steadily rather than a whole piece after a silence,
+     * and a high one does not wake for every few bytes: a twentieth of a second's worth, at least 1 KiB.
+     */
+    long quantum() {
+        return Math.max(1024, bytesPerSecond / 20);
+    }
 }

@@ -11,6 +11,10 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +30,7 @@ class ResponsePaceTest {
 
     private static final String P = "nginx.ingress.kubernetes.io/";
     private static final int BODY = 256 * 1024;
+    private static final int SHORT = 96 * 1024;
 
     @TempDir
     Path manifests;
@@ -37,6 +42,9 @@ class ResponsePaceTest {
         pod = TestBackend.start("127.0.0.2", "pod");
         pod.respond(request -> {
             FullHttpResponse response = TestBackend.text(HttpResponseStatus.OK, "x".repeat(BODY));
+            if (request.uri().contains("short")) {
+                response = TestBackend.text(HttpResponseStatus.OK, "y".repeat(SHORT));
+            }
             if (request.uri().contains("close")) {
                 // the pod closes once its body is out: Netty then reads it to the end, whatever the pace asks
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -47,7 +55,8 @@ class ResponsePaceTest {
                 // 64 KiB free, then 192 KiB at 64 KiB/s, a second of it credit, as nginx: 2 s
                 Manifests.ingress("paced", "paced.test", "/", "svc", Map.of(P + "limit-rate", "64",
                         P + "limit-rate-after", "64")),
-                Manifests.ingress("free", "free.test", "/", "svc", Map.of(P + "limit-rate", "0"))));
+                Manifests.ingress("free", "free.test", "/", "svc", Map.of(P + "limit-rate", "0")),
+                Manifests.ingress("slow", "slow.test", "/", "svc", Map.of(P + "limit-rate", "32"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -84,6 +93,39 @@ class ResponsePaceTest {
         assertThat(paced).isGreaterThanOrEqualTo(1_900_000_000L);
         timedBody(caravan, "free.test", length);
         assertThat(length[0]).isEqualTo(BODY);
+    }
+
+    @Test
+    void aLongPieceGoesOutAsThePaceAllowsNotInABurstAfterASilence() throws Exception {
+        // a large response first, so that the pooled connection's reads have grown to 64 KiB pieces
+        int[] length = new int[1];
+        timedBody(caravan, "free.test", length);
+        assertThat(length[0]).isEqualTo(BODY);
+        try (Socket socket = new Socket("127.0.0.1", caravan.httpPort())) {
+            socket.setSoTimeout(30_000);
+            long start = System.nanoTime();
+            socket.getOutputStream().write("GET /short HTTP/1.1\r\nHost: slow.test\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            long twoThirds = 0;
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                received.write(buffer, 0, read);
+                if (twoThirds == 0 && received.toString(StandardCharsets.ISO_8859_1).replaceFirst("(?s)^.*?\r\n\r\n", "")
+                        .length() >= SHORT * 2 / 3) {
+                    twoThirds = System.nanoTime() - start;
+                }
+            }
+            long whole = System.nanoTime() - start;
+            String response = received.toString(StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200").endsWith("y".repeat(SHORT));
+            // 96 KiB at 32 KiB/s with a second's credit: 32 KiB at once, 64 KiB by the first second, the rest by the
+            // second; the pod's last piece (~62 KiB here) sent whole would wait for the end, and two thirds with it
+            assertThat(whole).as("64 KiB beyond the credit at 32 KiB/s").isGreaterThanOrEqualTo(1_900_000_000L);
+            assertThat(whole - twoThirds).as("two thirds arrive well before the rest").isGreaterThan(500_000_000L);
+        }
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class AnnotationCatalog {
         supported("limit-whitelist", "client networks (CIDRs) no request or connection limit applies to");
         supported("limit-rate", "kilobytes per second each response's body goes to the client (0: no limit), counted"
                 + " as nginx's from the request's start with a second's credit; paced as it streams, what a pod sends"
-                + " ahead of the pace held until due");
+                + " ahead of the pace held until due, in parts of a twentieth of a second's worth (1 KiB at least)");
         supported("limit-rate-after", "kilobytes of a response's body sent before limit-rate paces the rest");
         supported("backend-protocol", "HTTP (default), AUTO_HTTP, HTTPS (TLS to the pod, not verified, as"
                 + " ingress-nginx), GRPC (HTTP/2 to the pod) or GRPCS (HTTP/2 over TLS, ALPN h2); FCGI is refused as"
