@@ -24,6 +24,7 @@ import dev.caravan.gateway.BasicAuthentication;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ExternalAuth;
+import dev.caravan.gateway.RequestMirrors;
 import dev.caravan.gateway.HttpListener;
 import dev.caravan.gateway.ListenerRoutes;
 import dev.caravan.gateway.ListenerSettings;
@@ -116,6 +117,7 @@ public final class Caravan {
     private final Management management;
     private final RouteFolder routeFolder;
     private final ExternalAuth externalAuth;
+    private final RequestMirrors mirrors;
     private final BasicAuthentication basicAuthentication;
     private final JolokiaEndpoint jolokia;
     private final AdmissionWebhook admissionWebhook;
@@ -262,11 +264,12 @@ public final class Caravan {
             RateLimiters rateLimiters = new RateLimiters();
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
             basicAuthentication = new BasicAuthentication();
+            mirrors = new RequestMirrors(upstreamClient.settings().connectTimeout());
             UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
                     USER_ROUTE_QUEUE);
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
             ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                    connectionLimit, interceptors, externalAuth, basicAuthentication);
+                    connectionLimit, interceptors, externalAuth, basicAuthentication, mirrors);
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
@@ -472,6 +475,7 @@ public final class Caravan {
         }
         recompiler.stop();
         externalAuth.close();
+        mirrors.close();
         basicAuthentication.close();
         if (eventReporter != null) {
             eventReporter.close();

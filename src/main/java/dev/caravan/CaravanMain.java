@@ -18,6 +18,7 @@ public final class CaravanMain {
     /** How long the JVM's shutdown waits for Caravan's own, after the routes stopped. */
     private static final long STOP_WAIT_SECONDS = 20;
     private static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
+    private static final String RESTRICTED_HEADERS = "jdk.httpclient.allowRestrictedHeaders";
 
     private CaravanMain() {
     }
@@ -28,6 +29,11 @@ public final class CaravanMain {
         // any Netty class reads it; an operator's own setting wins.
         if (System.getProperty(LEAK_SAMPLING) == null) {
             System.setProperty(LEAK_SAMPLING, "4096");
+        }
+        // mirror-host sets the Host of request copies, which the JDK's HTTP client refuses unless told before its
+        // first use
+        if (System.getProperty(RESTRICTED_HEADERS) == null) {
+            System.setProperty(RESTRICTED_HEADERS, "host");
         }
         if (args.length > 0 && args[0].equals("check")) {
             System.exit(new CheckCommand(System.out, System.err)

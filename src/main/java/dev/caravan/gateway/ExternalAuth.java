@@ -232,8 +232,8 @@ public final class ExternalAuth {
         return request.build();
     }
 
-    /** What went wrong with a call to the auth service, in a few words: the JDK's wrappers left out. */
-    private static String why(Throwable failure) {
+    /** What went wrong with a call of the JDK's HTTP client, in a few words: its wrappers left out. */
+    static String why(Throwable failure) {
         Throwable said = null;
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException) {

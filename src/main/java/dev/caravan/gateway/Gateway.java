@@ -27,12 +27,13 @@ import java.util.List;
  * @param externalAuth  the client of the auth-url services
  * @param basicAuthentication the checks of basic authentication
  * @param underscoresInHeaders whether request headers whose names have an underscore are passed on
+ * @param mirrors       the client sending the copies of requests of mirror-target
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, BasicAuthentication basicAuthentication,
-        boolean underscoresInHeaders) {
+        boolean underscoresInHeaders, RequestMirrors mirrors) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

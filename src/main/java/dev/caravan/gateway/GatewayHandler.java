@@ -5,6 +5,7 @@ import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutePolicy;
+import dev.caravan.routing.UrlTemplate;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.routing.RoutingTable;
@@ -88,6 +89,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ChannelHandlerContext ctx;
     private State state = State.IDLE;
     private ProxyCall call;
+    /** The copy of the request being proxied, for mirror-target, until its body is whole. */
+    private RequestMirrors.Copy mirrorCopy;
     private boolean requestBodyIsSmall;
     private boolean keepAlive;
     private boolean headRequest;
@@ -199,6 +202,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
             case PROXYING -> {
                 if (call != null && msg instanceof HttpContent content) {
+                    if (mirrorCopy != null) {
+                        mirrorCopy.content(content);
+                    }
                     call.clientContent(content);
                 } else {
                     ReferenceCountUtil.release(msg);
@@ -253,6 +259,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return upgrade;
     }
 
+    /** A copy whose request ended before its body was whole is not sent. */
+    private void abandonMirrorCopy() {
+        if (mirrorCopy != null) {
+            mirrorCopy.abandon("the request ended before its body was read");
+            mirrorCopy = null;
+        }
+    }
+
     /** What the last request decided for its response: nothing of it goes with the next one's. */
     private void forgetLastRequest() {
         upgradePolicy = null;
@@ -272,6 +286,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         record = recorder == null ? null : recorder.current();
         releaseLimit();
+        abandonMirrorCopy();
         forgetLastRequest();
         long contentLength = contentLength(request);
         // RFC 9112 §6.1: framed by Transfer-Encoding, but the connection is closed after the response
@@ -664,6 +679,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
+        if (policy.mirror() != null) {
+            // as the client sent it, but for a basic-auth password, which is no mirror's either
+            mirrorCopy = gateway.mirrors().start(policy.mirror(), request, new UrlTemplate.Request(gateway.scheme(),
+                    target.host() == null ? "" : target.host(), request.uri(), path));
+        }
         HttpVersion clientVersion = request.protocolVersion();
         InetSocketAddress preferred = null;
         if (policy.hashBy() != null) {
@@ -705,6 +725,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (endHeld) {
             // goes with the head in one flush, and the call asks the client for nothing
             endHeld = false;
+            if (mirrorCopy != null) {
+                mirrorCopy.content(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             call.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         call.start();
@@ -1131,6 +1154,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
         releaseLimit();
+        abandonMirrorCopy();
         if (call != null) {
             call.clientClosed();
             call = null;

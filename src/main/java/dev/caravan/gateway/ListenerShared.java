@@ -17,11 +17,12 @@ import java.util.List;
  * @param interceptors where the request interceptors Ingresses opt into run
  * @param externalAuth the client of the auth-url services
  * @param basicAuthentication the checks of basic authentication, with what they remember
+ * @param mirrors      the client sending the copies of requests of mirror-target
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
-        BasicAuthentication basicAuthentication) {
+        BasicAuthentication basicAuthentication, RequestMirrors mirrors) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

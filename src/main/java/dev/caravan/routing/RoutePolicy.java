@@ -67,6 +67,7 @@ import java.util.regex.Pattern;
  * @param customHeaders      the headers set on its responses ({@code custom-headers}), or {@code null}
  * @param denied             whether every request to its paths is answered 503, as nginx's "location denied": an
  *                           Ingress whose access control could not be applied as last edited
+ * @param mirror             where copies of its requests go ({@code mirror-target}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
         String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
@@ -77,12 +78,22 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
         ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead,
-        ResponseRewrite responseRewrite, CustomHeaders customHeaders, boolean denied) {
+        ResponseRewrite responseRewrite, CustomHeaders customHeaders, boolean denied, Mirror mirror) {
 
     public static final RoutePolicy NONE = new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
             null, null, List.of(), List.of(), false, null, null, false, null, null, null, false, Set.of(),
             SslRedirect.DEFAULT, false, null, true, null, null, null, false, List.of(), false, null, false, 0, null,
-            null, false);
+            null, false, null);
+
+    /**
+     * ingress-nginx's {@code mirror-target}: a copy of each request sent to another URL, its answer dropped.
+     *
+     * @param target      the URL, with nginx variables after its scheme and host (as {@code $request_uri})
+     * @param host        the Host header the copy carries ({@code mirror-host}; the target's host by default)
+     * @param requestBody whether the copy carries the request's body ({@code mirror-request-body}, on by default)
+     */
+    public record Mirror(UrlTemplate target, String host, boolean requestBody) {
+    }
 
     /**
      * ingress-nginx's basic authentication.
@@ -134,7 +145,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, auth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead,
-                responseRewrite, customHeaders, denied);
+                responseRewrite, customHeaders, denied, mirror);
     }
 
     /** This policy with {@code certificates} as its client certificate authentication. */
@@ -144,7 +155,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite,
-                customHeaders, denied);
+                customHeaders, denied, mirror);
     }
 
     /** This policy with {@code auth} as its external authentication. */
@@ -154,7 +165,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, auth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
-                customHeaders, denied);
+                customHeaders, denied, mirror);
     }
 
     /** This policy with {@code headers} as the headers its responses carry. */
@@ -164,7 +175,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
-                headers, denied);
+                headers, denied, mirror);
     }
 
     /**
@@ -179,7 +190,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
                 customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
-                customHeaders, true);
+                customHeaders, true, mirror);
     }
 
     /**

@@ -68,6 +68,26 @@ public final class UrlTemplate {
         return template;
     }
 
+    /**
+     * Whether the URL's scheme, host and port are written out, a request's values only in its path and query: the
+     * literal text before the first variable ends its authority, or that variable is a path.
+     */
+    public boolean fixedAuthority() {
+        if (parts.size() == 1) {
+            return true;
+        }
+        String first = parts.get(0);
+        int authority = first.indexOf("://") + 3;
+        boolean ended = authority >= 3 && (first.indexOf('/', authority) >= 0 || first.indexOf('?', authority) >= 0);
+        return authority >= 3 && authority < first.length()
+                && (ended || parts.get(1).equals("$request_uri") || parts.get(1).equals("$uri"));
+    }
+
+    /** The host the URL names, when {@link #fixedAuthority()}. */
+    public String host() {
+        return expand(new Request("https", "example.com", "/", "/")).getHost();
+    }
+
     /** Whether the URL takes the request's host ({@code $host}). */
     public boolean usesHost() {
         return parts.contains("$host");
@@ -92,6 +112,16 @@ public final class UrlTemplate {
         } catch (IllegalArgumentException notAUrl) {
             return null;
         }
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof UrlTemplate that && source.equals(that.source);
+    }
+
+    @Override
+    public int hashCode() {
+        return source.hashCode();
     }
 
     @Override

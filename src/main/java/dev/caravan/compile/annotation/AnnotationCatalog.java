@@ -162,10 +162,12 @@ public final class AnnotationCatalog {
                 + " --allow-cross-namespace-resources) whose data are headers set on every response of the Ingress's"
                 + " paths, as nginx's more_set_headers; each must be one --global-allowed-response-headers names; else,"
                 + " or missing, the Ingress's paths answer 503");
-        unsupported("mirror-target", "requests are not mirrored yet; the Ingress is"
-                + " served without it");
-        unsupported("mirror-host", "requests are not mirrored yet");
-        unsupported("mirror-request-body", "requests are not mirrored yet");
+        supported("mirror-target", "a copy of each request goes to this URL (scheme and host written out, then"
+                + " $request_uri, $uri, $escaped_request_uri, $host or $scheme) once the request is whole; its answer"
+                + " is dropped, and a copy that cannot be made at once is not made");
+        supported("mirror-host", "the Host of the copies (default: the host of mirror-target)");
+        supported("mirror-request-body", "off: copies without the body (default on; a body over 1 MiB is not copied,"
+                + " nor its request)");
         for (String name : new String[] {"enable-modsecurity", "enable-owasp-core-rules"}) {
             unsupported(name, "Caravan has no web application firewall: requests are"
                     + " not inspected; false is what it does", "false"::equalsIgnoreCase);

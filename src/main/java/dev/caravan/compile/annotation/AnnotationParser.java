@@ -105,7 +105,8 @@ public final class AnnotationParser {
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
                 externalAuth(values, namespace), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
-                maxResponseHead(values), responseRewrite(values), customHeaders(values, namespace), false);
+                maxResponseHead(values), responseRewrite(values), customHeaders(values, namespace), false,
+                mirror(values));
         return new Parsed(policy, List.copyOf(findings));
     }
 
@@ -325,6 +326,29 @@ public final class AnnotationParser {
         boolean pass = values.bool("auth-tls-pass-certificate-to-upstream");
         return ref == null ? null
                 : new RoutePolicy.ClientCertificates(ref, mode, depth, errorPage, pass, subject, null);
+    }
+
+    /**
+     * mirror-target, mirror-host and mirror-request-body; without a target they mean nothing, as in ingress-nginx. The
+     * target's scheme and host must be written out: a request's values only go into its path and query, so that no
+     * client chooses where its copies go.
+     */
+    private static RoutePolicy.Mirror mirror(Values values) {
+        UrlTemplate target = values.urlTemplate("mirror-target");
+        String host = values.host("mirror-host");
+        String body = values.get("mirror-request-body");
+        if (body != null && !body.equals("on") && !body.equals("off")) {
+            values.invalid("mirror-request-body", "is not on or off");
+        }
+        if (target == null) {
+            return null;
+        }
+        if (!target.fixedAuthority()) {
+            values.invalid("mirror-target", "must write out its scheme and host; variables may follow them (as"
+                    + " https://mirror.example.com$request_uri)");
+            return null;
+        }
+        return new RoutePolicy.Mirror(target, host != null ? host : target.host(), !"off".equals(body));
     }
 
     /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */

@@ -230,6 +230,31 @@ class AnnotationParserTest {
     }
 
     @Test
+    void mirrorTargetWritesOutItsSchemeAndHostSoNoClientChoosesWhereCopiesGo() {
+        RoutePolicy.Mirror mirror = parse(N + "mirror-target", "https://shadow.test:8443$request_uri").policy().mirror();
+        assertThat(mirror.host()).as("the target's host, without its port, as ingress-nginx").isEqualTo("shadow.test");
+        assertThat(mirror.requestBody()).isTrue();
+        assertThat(mirror.target().expand(new UrlTemplate.Request("http", "a.test", "/x?y=1", "/x")))
+                .hasToString("https://shadow.test:8443/x?y=1");
+        RoutePolicy.Mirror set = AnnotationParser.parse(Map.of(N + "mirror-target", "http://10.0.0.9/copy?from=$host",
+                N + "mirror-host", "copies.test", N + "mirror-request-body", "off"), "default").policy().mirror();
+        assertThat(set.host()).isEqualTo("copies.test");
+        assertThat(set.requestBody()).isFalse();
+        assertThat(parse(N + "mirror-host", "copies.test").policy().mirror()).as("no target: nothing").isNull();
+
+        for (String bad : new String[] {"http://$host/copy", "https://$http_x_target$request_uri", "http://shadow.test$args",
+                "http://shadow.test$escaped_request_uri", "shadow.test/copy", "http://shadow.test/$remote_addr"}) {
+            AnnotationParser.Parsed invalid = parse(N + "mirror-target", bad);
+            assertThat(invalid.blocked()).as(bad).isTrue();
+            assertThat(invalid.policy().mirror()).as(bad).isNull();
+        }
+        assertThat(AnnotationParser.parse(Map.of(N + "mirror-target", "http://shadow.test$request_uri",
+                N + "mirror-request-body", "yes"), "default").blocked()).isTrue();
+        assertThat(AnnotationParser.parse(Map.of(N + "mirror-target", "http://shadow.test$request_uri",
+                N + "mirror-host", "not a host"), "default").blocked()).isTrue();
+    }
+
+    @Test
     void authCachingNeedsAKeyOfVariablesCaravanFillsInAndDurationsAsNginxWritesThem() {
         String url = "http://a.test/";
         RoutePolicy.ExternalAuth plain = parse(N + "auth-url", url).policy().externalAuth();
