@@ -98,7 +98,8 @@ public final class AdmissionReviewer {
         warnings.addAll(report.warnings());
         // warned, not refused: the informer's copy may lag an object written just before, as kubectl apply writes
         // a ConfigMap and the Ingress naming it in one go; until the object is fixed, the Ingress answers 503
-        report.objectProblems().forEach(problem -> warnings.add(problem + "; its paths answer 503 until it is fixed"));
+        String until = report.denied() ? "; its paths answer 503 until it is fixed" : "; not served until it is fixed";
+        report.objectProblems().forEach(problem -> warnings.add(problem + until));
         report.unchecked().forEach(object -> warnings.add(object + " does not exist (yet)"));
         warnings.addAll(PathConflicts.find(ingress, ref, creating, policy.canary() != null, table.get()));
         return response.withWarnings(capped(warnings)).build();

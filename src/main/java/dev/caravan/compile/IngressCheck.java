@@ -97,7 +97,9 @@ public final class IngressCheck {
         }
         boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked() && objectProblems.isEmpty();
         boolean complete = served && parsed.findings().isEmpty() && warnings.isEmpty();
-        boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(ingress);
+        // a canary is not served at all: its share goes to the main Ingress
+        boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(ingress)
+                && !IngressSelection.Selector.asksToBeCanary(ingress);
         return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
                 List.copyOf(unchecked), served, complete, denied);
     }

@@ -177,7 +177,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
          * Whether it says it is a canary, in whatever words: a canary denied is not served, its share going to the main
          * Ingress, and one whose canary value does not parse must not stand in for the main Ingress's rules.
          */
-        private static boolean asksToBeCanary(Ingress ingress) {
+        static boolean asksToBeCanary(Ingress ingress) {
             Map<String, String> annotations = ingress == null ? null : ingress.getMetadata().getAnnotations();
             String canary = AnnotationCatalog.PREFIX + "canary";
             return asks(annotations, canary) && !isFalse(annotations.get(canary));

@@ -91,6 +91,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ProxyCall call;
     /** The copy of the request being proxied, for mirror-target, until its body is whole. */
     private RequestMirrors.Copy mirrorCopy;
+    /** For mirror-target: the request's headers before its checks add theirs. */
+    private HttpHeaders mirrorHeaders;
     private boolean requestBodyIsSmall;
     private boolean keepAlive;
     private boolean headRequest;
@@ -219,6 +221,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 }
             }
             case DISCARDING -> {
+                // the pod answered, or failed, before the body was whole: its copy is still nginx's to send
+                if (mirrorCopy != null && msg instanceof HttpContent content) {
+                    mirrorCopy.content(content);
+                }
                 boolean last = msg instanceof LastHttpContent;
                 ReferenceCountUtil.release(msg);
                 if (last) {
@@ -276,6 +282,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         cors = null;
         hsts = null;
         authCookies = null;
+        mirrorHeaders = null;
         policy = RoutePolicy.NONE;
     }
 
@@ -451,6 +458,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
+        mirrorHeaders = policy.mirror() == null ? null : RequestMirrors.headersOf(request.headers());
         List<RequestCheck> checks = checks(policy, match, target, path, request, client);
         if (!checks.isEmpty()) {
             check(checks, 0, request, match, target, path, options, client);
@@ -660,6 +668,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 .stream().noneMatch(HttpHeaderNames.AUTHORIZATION::contentEqualsIgnoreCase))) {
             // as ingress-nginx, which blanks it for basic authentication: the user's password is not the pod's
             request.headers().remove(HttpHeaderNames.AUTHORIZATION);
+            if (mirrorHeaders != null) {
+                mirrorHeaders.remove(HttpHeaderNames.AUTHORIZATION);
+            }
         }
         Backend backend = chooseBackend(rule, match, request.headers());
         if (record != null) {
@@ -679,10 +690,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
-        if (policy.mirror() != null) {
-            // as the client sent it, but for a basic-auth password, which is no mirror's either
-            mirrorCopy = gateway.mirrors().start(policy.mirror(), request, new UrlTemplate.Request(gateway.scheme(),
-                    target.host() == null ? "" : target.host(), request.uri(), path));
+        if (mirrorHeaders != null) {
+            mirrorCopy = gateway.mirrors().start(policy.mirror(), request.method().name(), mirrorHeaders,
+                    new UrlTemplate.Request(gateway.scheme(), target.host() == null ? "" : target.host(),
+                            request.uri(), path), options.maxBodySize());
+            mirrorHeaders = null;
         }
         HttpVersion clientVersion = request.protocolVersion();
         InetSocketAddress preferred = null;
@@ -1048,6 +1060,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void upgraded(HttpResponse response, Channel pod, InetSocketAddress endpoint) {
         call = null;
+        // this handler leaves the pipeline: a copy still waiting for the body never gets it
+        abandonMirrorCopy();
         // as nginx's limit_conn: an upgraded connection counts against limit-connections while it lasts
         ClientLimiter upgradedLimit = limiter;
         limiter = null;

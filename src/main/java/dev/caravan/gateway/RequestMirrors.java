@@ -4,20 +4,24 @@ import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
+import dev.caravan.upstream.HopByHopHeaders;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -28,21 +32,21 @@ import org.slf4j.LoggerFactory;
 /**
  * ingress-nginx's {@code mirror-target}, as nginx's {@code mirror}: a copy of each request of the route goes to
  * another URL once the request is whole, with the client's headers, the {@code mirror-host} as Host and, unless
- * {@code mirror-request-body: off}, its body; the answer is dropped. A copy never delays or fails the request
- * itself: one that cannot be made at once (too many under way, too large a body, no memory left for bodies) is not
- * made, and the copies not made or failed are logged at most once a minute, with their count. The JDK's HTTP client
- * sends them, on threads of its own.
+ * {@code mirror-request-body: off}, its body; the answer is not read past its head. A copy never delays or fails the
+ * request itself: one that cannot be made at once (too many under way, too large a body, no memory left for bodies)
+ * is not made, and the copies not made or failed are logged at most once a minute, with their count. The JDK's HTTP
+ * client sends them, on threads of its own.
  */
 public final class RequestMirrors {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestMirrors.class);
-    /** Copies under way or waiting for their request's body, all routes together. */
+    /** Copies sent and not yet answered, all routes together. */
     static final int MAX_IN_FLIGHT = 256;
     /** A body larger is not copied: the copy is not made. */
     static final int MAX_BODY = 1 << 20;
     /** The bodies held for copies at once, all routes together. */
     static final long MAX_BODIES = 64L << 20;
-    /** As nginx's default proxy_read_timeout for the mirror's location. */
+    /** As nginx's default proxy_read_timeout for the mirror's location: the wait for the answer's head. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -55,8 +59,10 @@ public final class RequestMirrors {
 
     /** @param connectTimeout how long to wait for the mirror's connection */
     public RequestMirrors(Duration connectTimeout) {
-        executor = new ThreadPoolExecutor(1, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(4 * MAX_IN_FLIGHT),
-                new DefaultThreadFactory("caravan-mirror", true), new ThreadPoolExecutor.AbortPolicy());
+        // the client runs its own tasks here too and stops for good if one is refused: none is (a full queue runs it
+        // on the submitting thread); copies are only queued while the queue has room for the client's tasks
+        executor = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16 * MAX_IN_FLIGHT),
+                new DefaultThreadFactory("caravan-mirror", true), new ThreadPoolExecutor.CallerRunsPolicy());
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
     }
@@ -67,27 +73,30 @@ public final class RequestMirrors {
     }
 
     /**
-     * The copy of a request, to be given its body as it is read; {@code null} when none is made. On the event loop,
-     * before the request's headers are changed for the pod.
+     * The headers of a request as a copy carries them: those the client sent that go on to a pod, made before the
+     * request's checks add theirs (auth-url's answer, an interceptor's), which nginx's mirror does not send either.
      */
-    Copy start(RoutePolicy.Mirror mirror, HttpRequest request, UrlTemplate.Request values) {
+    static HttpHeaders headersOf(HttpHeaders request) {
+        HttpHeaders copied = request.copy();
+        HopByHopHeaders.strip(copied);
+        return copied;
+    }
+
+    /**
+     * The copy of a request, to be given its body as it is read; {@code null} when none is made. On the event loop.
+     *
+     * @param headers  the request's, from {@link #headersOf}
+     * @param maxBody  the largest body the request may have (0: any): a copy of a request refused for its body is
+     *                 not sent
+     */
+    Copy start(RoutePolicy.Mirror mirror, String method, HttpHeaders headers, UrlTemplate.Request values,
+            long maxBody) {
         URI url = mirror.target().expand(values);
         if (url == null) {
             lost("its URL is no URL for " + values.uri());
             return null;
         }
-        if (!inFlight.tryAcquire()) {
-            lost(MAX_IN_FLIGHT + " copies under way");
-            return null;
-        }
-        List<Map.Entry<String, String>> headers = new ArrayList<>();
-        for (Map.Entry<String, String> header : request.headers()) {
-            // the framing is the JDK client's own; the Host is the mirror's
-            if (SettableHeaders.settable(header.getKey())) {
-                headers.add(Map.entry(header.getKey(), header.getValue()));
-            }
-        }
-        return new Copy(url, request.method().name(), mirror.host(), headers, mirror.requestBody());
+        return new Copy(url, method, mirror.host(), headers, mirror.requestBody(), maxBody);
     }
 
     /** One request's copy: its body gathered as the request's is read, sent when that is whole. */
@@ -96,18 +105,21 @@ public final class RequestMirrors {
         private final URI url;
         private final String method;
         private final String host;
-        private final List<Map.Entry<String, String>> headers;
+        private final HttpHeaders headers;
         private final boolean withBody;
-        private byte[] body = new byte[0];
-        private int length;
+        private final long maxBody;
+        private final List<byte[]> body = new ArrayList<>(2);
+        private long seen;
+        private long held;
         private boolean over;
 
-        private Copy(URI url, String method, String host, List<Map.Entry<String, String>> headers, boolean withBody) {
+        private Copy(URI url, String method, String host, HttpHeaders headers, boolean withBody, long maxBody) {
             this.url = url;
             this.method = method;
             this.host = host;
             this.headers = headers;
             this.withBody = withBody;
+            this.maxBody = maxBody;
         }
 
         /** A piece of the request's body, read: copied (the caller keeps it), and the copy sent after the last. */
@@ -116,20 +128,25 @@ public final class RequestMirrors {
                 return;
             }
             int bytes = content.content().readableBytes();
+            seen += bytes;
+            if (maxBody > 0 && seen > maxBody) {
+                abandon("the request's body is over its proxy-body-size");
+                return;
+            }
             if (withBody && bytes > 0) {
-                if (length + bytes > MAX_BODY || bodyBytes.addAndGet(bytes) > MAX_BODIES) {
-                    if (length + bytes <= MAX_BODY) {
-                        bodyBytes.addAndGet(-bytes);
-                    }
-                    abandon(length + bytes > MAX_BODY ? "a body over " + MAX_BODY + " bytes"
-                            : "no room left for bodies");
+                if (seen > MAX_BODY) {
+                    abandon("a body over " + MAX_BODY + " bytes");
                     return;
                 }
-                if (length + bytes > body.length) {
-                    body = Arrays.copyOf(body, Math.min(MAX_BODY, Math.max(length + bytes, 2 * body.length)));
+                if (bodyBytes.addAndGet(bytes) > MAX_BODIES) {
+                    bodyBytes.addAndGet(-bytes);
+                    abandon("the bodies held for copies are at their limit");
+                    return;
                 }
-                content.content().getBytes(content.content().readerIndex(), body, length, bytes);
-                length += bytes;
+                held += bytes;
+                byte[] piece = new byte[bytes];
+                content.content().getBytes(content.content().readerIndex(), piece);
+                body.add(piece);
             }
             if (content instanceof LastHttpContent) {
                 over = true;
@@ -137,24 +154,35 @@ public final class RequestMirrors {
             }
         }
 
-        /** The request ended before its body did (or its body cannot be copied): no copy. */
+        /** The request ended before its body did: no copy. */
         void abandon(String why) {
             if (!over) {
                 over = true;
-                done(this);
+                releaseBody(this);
                 lost(why);
             }
         }
     }
 
     private void send(Copy copy) {
-        java.net.http.HttpRequest request;
+        // the client's own tasks keep their room in the queue
+        if (executor.getQueue().remainingCapacity() < 8 * MAX_IN_FLIGHT || !inFlight.tryAcquire()) {
+            releaseBody(copy);
+            lost(MAX_IN_FLIGHT + " copies under way");
+            return;
+        }
+        HttpRequest request;
         try {
-            java.net.http.HttpRequest.Builder builder = java.net.http.HttpRequest.newBuilder(copy.url).timeout(TIMEOUT)
-                    .method(copy.method, copy.length == 0 ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofByteArray(copy.body, 0, copy.length));
+            HttpRequest.Builder builder = HttpRequest.newBuilder(copy.url).timeout(TIMEOUT).method(copy.method,
+                    copy.held == 0 ? HttpRequest.BodyPublishers.noBody()
+                            // with its length, as the request's own; a list of its own, as done() clears the copy's
+                            : HttpRequest.BodyPublishers.fromPublisher(
+                                    HttpRequest.BodyPublishers.ofByteArrays(List.copyOf(copy.body)), copy.held));
             for (Map.Entry<String, String> header : copy.headers) {
-                builder.header(header.getKey(), header.getValue());
+                // the framing is the JDK client's own
+                if (SettableHeaders.settable(header.getKey())) {
+                    builder.header(header.getKey(), header.getValue());
+                }
             }
             hostHeader(builder, copy.host);
             request = builder.build();
@@ -163,25 +191,26 @@ public final class RequestMirrors {
             lost("the JDK's client refuses it: " + unsendable.getMessage());
             return;
         }
-        try {
-            executor.execute(() -> client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((response, failure) -> {
-                        done(copy);
-                        if (failure != null) {
-                            lost(copy.url.getHost() + ": " + ExternalAuth.why(failure));
-                        }
-                    }));
-        } catch (RejectedExecutionException stopping) {
-            done(copy);
-            lost("too many copies waiting to be sent");
-        }
+        executor.execute(() -> {
+            try {
+                client.sendAsync(request, info -> new HeadOnly()).whenComplete((response, failure) -> {
+                    done(copy);
+                    if (failure != null) {
+                        lost(copy.url.getHost() + ": " + ExternalAuth.why(failure));
+                    }
+                });
+            } catch (RuntimeException refused) {
+                done(copy);
+                lost(copy.url.getHost() + ": " + refused);
+            }
+        });
     }
 
     /**
      * The mirror's Host, as nginx's {@code proxy_set_header Host}: the JDK's client lets it be set only with
      * {@code jdk.httpclient.allowRestrictedHeaders=host}, which Caravan's main sets; without it, the URL's host goes.
      */
-    private static void hostHeader(java.net.http.HttpRequest.Builder builder, String host) {
+    private static void hostHeader(HttpRequest.Builder builder, String host) {
         try {
             builder.setHeader("Host", host);
         } catch (IllegalArgumentException restricted) {
@@ -189,12 +218,57 @@ public final class RequestMirrors {
         }
     }
 
-    private void done(Copy copy) {
-        if (copy.withBody) {
-            bodyBytes.addAndGet(-copy.length);
+    /** An answer's body is not read: its subscription is cancelled (the connection closed), and the copy is done. */
+    private static final class HeadOnly implements HttpResponse.BodySubscriber<Void> {
+
+        private final CompletableFuture<Void> body = new CompletableFuture<>();
+
+        @Override
+        public CompletionStage<Void> getBody() {
+            return body;
         }
-        copy.body = null;
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+            body.complete(null);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            // nothing is asked for
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            body.complete(null);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(null);
+        }
+    }
+
+    private void done(Copy copy) {
+        releaseBody(copy);
         inFlight.release();
+    }
+
+    private void releaseBody(Copy copy) {
+        bodyBytes.addAndGet(-copy.held);
+        copy.held = 0;
+        copy.body.clear();
+    }
+
+    /** Copies sent and not yet answered (for tests). */
+    int inFlight() {
+        return MAX_IN_FLIGHT - inFlight.availablePermits();
+    }
+
+    /** The bytes of bodies held for copies (for tests). */
+    long heldBodyBytes() {
+        return bodyBytes.get();
     }
 
     private void lost(String why) {

@@ -387,7 +387,9 @@ public final class ProxyCall {
             writeHead();
             downstream.flush();
             if (!finished) {
-                releasePacedIn(channel, pace.delayNanos(bodySent + Math.min(length, pace.quantum()), elapsed));
+                // at least the least pause worth a timer: a part a rounding short of due would wake it at once
+                releasePacedIn(channel, Math.max(MIN_PACE_NANOS,
+                        pace.delayNanos(bodySent + Math.min(length, pace.quantum()), elapsed)));
             }
             return;
         }

@@ -159,10 +159,10 @@ class AdmissionReviewerTest {
 
     @Test
     void unsupportedAnnotationsAreWarnings() throws Exception {
-        JsonNode response = answer(AdmissionRequests.review("CREATE", annotated("mirror", "mirror.example.com",
-                Map.of("nginx.ingress.kubernetes.io/mirror-target", "http://mirror/"))));
+        JsonNode response = answer(AdmissionRequests.review("CREATE", annotated("buffered", "buffered.example.com",
+                Map.of("nginx.ingress.kubernetes.io/proxy-buffering", "on"))));
         assertThat(response.path("allowed").asBoolean()).isTrue();
-        assertThat(response.path("warnings").get(0).asText()).contains("mirror-target", "not supported");
+        assertThat(response.path("warnings").get(0).asText()).contains("proxy-buffering", "not supported");
     }
 
     @Test

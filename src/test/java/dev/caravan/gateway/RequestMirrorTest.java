@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Base64;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,20 @@ class RequestMirrorTest {
                 Manifests.ingress("headers-only", "light.test", "/", "svc", Map.of(P + "mirror-target",
                         target + "/copies$uri", P + "mirror-request-body", "off")),
                 Manifests.ingress("nowhere", "nowhere.test", "/", "svc", Map.of(P + "mirror-target",
-                        "http://127.0.0.4:" + closedPort + "$request_uri"))));
+                        "http://127.0.0.4:" + closedPort + "$request_uri")),
+                """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: users}
+                type: Opaque
+                data:
+                  auth: %s
+                """.formatted(Base64.getEncoder().encodeToString(("ann:{SHA}" + Base64.getEncoder().encodeToString(
+                        MessageDigest.getInstance("SHA-1").digest("secret".getBytes(StandardCharsets.UTF_8))))
+                        .getBytes(StandardCharsets.UTF_8))),
+                Manifests.ingress("private", "private.test", "/", "svc", Map.of(P + "mirror-target",
+                        target + "$request_uri", P + "auth-type", "basic", P + "auth-secret", "users",
+                        P + "proxy-body-size", "1k"))));
         caravan = CaravanHarness.start(manifests);
     }
 
@@ -102,6 +117,35 @@ class RequestMirrorTest {
         // the target's host, as ingress-nginx: without its port
         assertThat(copy.headers().get("Host")).isEqualTo("127.0.0.3");
         assertThat(pod.last().bodyLength()).isEqualTo("not for the mirror".length());
+    }
+
+    @Test
+    void aCopyCarriesNoCredentialsOfTheConnectionOrOfBasicAuthAndRefusedRequestsAreNotCopied() throws Exception {
+        String basic = "Basic " + Base64.getEncoder().encodeToString("ann:secret".getBytes(StandardCharsets.UTF_8));
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 10_000)) {
+            // no password: 401, and no copy
+            client.send("GET /refused HTTP/1.1\r\nHost: private.test\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(401);
+            // a body over proxy-body-size, chunked so that it is found out as it comes: 413, and no copy
+            client.send("POST /too-large HTTP/1.1\r\nHost: private.test\r\nAuthorization: " + basic
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" + "x".repeat(0x800) + "\r\n0\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(413);
+        }
+        try (RawHttp client = new RawHttp(caravan.httpPort(), 10_000)) {
+            client.send("GET /mine HTTP/1.1\r\nHost: private.test\r\nAuthorization: " + basic
+                    + "\r\nProxy-Authorization: Basic cHJveHk6cGFzcw==\r\nConnection: keep-alive, X-Hop"
+                    + "\r\nX-Hop: for this connection only\r\nX-Team: checkout\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !mirror.seen().isEmpty());
+        TestBackend.Seen copy = mirror.last();
+        assertThat(copy.uri()).isEqualTo("/mine");
+        assertThat(copy.headers().get("X-Team")).isEqualTo("checkout");
+        assertThat(copy.headers().contains("Authorization")).isFalse();
+        assertThat(copy.headers().contains("Proxy-Authorization")).isFalse();
+        assertThat(copy.headers().contains("X-Hop")).isFalse();
+        Thread.sleep(300);
+        assertThat(mirror.seen()).as("neither the 401 nor the 413 was copied").hasSize(1);
     }
 
     @Test

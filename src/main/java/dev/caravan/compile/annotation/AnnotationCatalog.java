@@ -164,7 +164,7 @@ public final class AnnotationCatalog {
                 + " or missing, the Ingress's paths answer 503");
         supported("mirror-target", "a copy of each request goes to this URL (scheme and host written out, then"
                 + " $request_uri, $uri, $escaped_request_uri, $host or $scheme) once the request is whole; its answer"
-                + " is dropped, and a copy that cannot be made at once is not made");
+                + " is dropped, and a copy that cannot be made at once is not made; an invalid target is not applied");
         supported("mirror-host", "the Host of the copies (default: the host of mirror-target)");
         supported("mirror-request-body", "off: copies without the body (default on; a body over 1 MiB is not copied,"
                 + " nor its request)");

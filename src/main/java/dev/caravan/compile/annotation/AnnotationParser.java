@@ -334,21 +334,36 @@ public final class AnnotationParser {
      * client chooses where its copies go.
      */
     private static RoutePolicy.Mirror mirror(Values values) {
-        UrlTemplate target = values.urlTemplate("mirror-target");
-        String host = values.host("mirror-host");
-        String body = values.get("mirror-request-body");
-        if (body != null && !body.equals("on") && !body.equals("off")) {
-            values.invalid("mirror-request-body", "is not on or off");
-        }
+        String target = values.get("mirror-target");
         if (target == null) {
             return null;
         }
-        if (!target.fixedAuthority()) {
-            values.invalid("mirror-target", "must write out its scheme and host; variables may follow them (as"
-                    + " https://mirror.example.com$request_uri)");
+        UrlTemplate url = null;
+        String wrong;
+        try {
+            url = Values.printable(target) ? UrlTemplate.parse(target) : null;
+            wrong = url == null ? "has characters a URL cannot carry"
+                    : url.fixedAuthority() ? null
+                    : "must write out its scheme and host; variables may follow them (as https://mirror.example.com"
+                            + "$request_uri)";
+        } catch (IllegalArgumentException e) {
+            wrong = e.getMessage();
+        }
+        if (wrong != null) {
+            // as ingress-nginx, which serves the Ingress without a mirror whose target is invalid
+            values.unsupported("mirror-target", "'" + target + "' " + wrong + "; requests are not mirrored");
             return null;
         }
-        return new RoutePolicy.Mirror(target, host != null ? host : target.host(), !"off".equals(body));
+        String host = values.get("mirror-host");
+        if (host != null && !host.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+            values.unsupported("mirror-host", "'" + host + "' is not a host name; the target's host is sent instead");
+            host = null;
+        }
+        String body = values.get("mirror-request-body");
+        if (body != null && !body.equals("on") && !body.equals("off")) {
+            values.unsupported("mirror-request-body", "'" + body + "' is not on or off; on, as ingress-nginx takes it");
+        }
+        return new RoutePolicy.Mirror(url, host != null ? host : url.host(), !"off".equals(body));
     }
 
     /** auth-url and its companions; without auth-url they mean nothing, as in ingress-nginx. */
@@ -943,7 +958,7 @@ public final class AnnotationParser {
             return absent;
         }
 
-        private static boolean printable(String value) {
+        static boolean printable(String value) {
             return value.chars().allMatch(c -> c > 0x20 && c < 0x7f);
         }
     }
