@@ -11,14 +11,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,7 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -185,7 +182,7 @@ public final class ExternalAuth {
             try {
                 if (failure != null) {
                     verdict = new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                            "auth-url " + url + " failed: " + why(failure));
+                            "auth-url " + url + " failed: " + JdkHttp.why(failure));
                 } else {
                     Map<String, List<String>> answered = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                     answered.putAll(response.headers().map());
@@ -204,8 +201,8 @@ public final class ExternalAuth {
 
     private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url,
             Map<String, String> setHeaders) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(head.timeout())
-                .method(auth.method(), HttpRequest.BodyPublishers.noBody());
+        HttpRequest.Builder request = JdkHttp.bodiless(HttpRequest.newBuilder(url).timeout(head.timeout()),
+                auth.method());
         for (Map.Entry<String, String> header : head.headers()) {
             // the framing is the JDK client's own (it refuses Host, Content-Length...), Camel's headers are nobody's;
             // auth-proxy-set-headers replaces (or, empty, removes) what the client sent
@@ -230,25 +227,6 @@ public final class ExternalAuth {
             }
         });
         return request.build();
-    }
-
-    /** What went wrong with a call of the JDK's HTTP client, in a few words: its wrappers left out. */
-    static String why(Throwable failure) {
-        Throwable said = null;
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException) {
-                return "cannot connect";
-            }
-            if (cause instanceof HttpTimeoutException) {
-                return "timed out";
-            }
-            if (!(cause instanceof CompletionException) && said == null) {
-                said = cause;
-            }
-        }
-        Throwable shown = said == null ? failure : said;
-        return shown.getMessage() == null || shown.getMessage().isBlank() ? shown.getClass().getSimpleName()
-                : shown.getClass().getSimpleName() + ": " + shown.getMessage();
     }
 
     /** Keeps an answer if it may be kept; an answer that cannot be is used all the same. */

@@ -173,11 +173,14 @@ public final class RequestMirrors {
         }
         HttpRequest request;
         try {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(copy.url).timeout(TIMEOUT).method(copy.method,
-                    copy.held == 0 ? HttpRequest.BodyPublishers.noBody()
-                            // with its length, as the request's own; a list of its own, as done() clears the copy's
-                            : HttpRequest.BodyPublishers.fromPublisher(
-                                    HttpRequest.BodyPublishers.ofByteArrays(List.copyOf(copy.body)), copy.held));
+            HttpRequest.Builder builder = HttpRequest.newBuilder(copy.url).timeout(TIMEOUT);
+            if (copy.held == 0) {
+                JdkHttp.bodiless(builder, copy.method);
+            } else {
+                // with its length, as the request's own; a list of its own, as done() clears the copy's
+                builder.method(copy.method, HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofByteArrays(List.copyOf(copy.body)), copy.held));
+            }
             for (Map.Entry<String, String> header : copy.headers) {
                 // the framing is the JDK client's own
                 if (SettableHeaders.settable(header.getKey())) {
@@ -196,7 +199,7 @@ public final class RequestMirrors {
                 client.sendAsync(request, info -> new HeadOnly()).whenComplete((response, failure) -> {
                     done(copy);
                     if (failure != null) {
-                        lost(copy.url.getHost() + ": " + ExternalAuth.why(failure));
+                        lost(copy.url.getHost() + ": " + JdkHttp.why(failure));
                     }
                 });
             } catch (RuntimeException refused) {

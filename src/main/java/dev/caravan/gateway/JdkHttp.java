@@ -1,0 +1,44 @@
+package dev.caravan.gateway;
+
+import java.net.ConnectException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.CompletionException;
+
+/** What the side calls made with the JDK's HTTP client (auth-url, mirror-target) share in how they use it. */
+final class JdkHttp {
+
+    private JdkHttp() {
+    }
+
+    /**
+     * A request without a body: GET and DELETE without {@code Content-Length: 0} (from Java 19 on), which nginx does
+     * not send and strict front ends of auth services refuse.
+     */
+    static HttpRequest.Builder bodiless(HttpRequest.Builder request, String method) {
+        return switch (method) {
+            case "GET" -> request.GET();
+            case "DELETE" -> request.DELETE();
+            default -> request.method(method, HttpRequest.BodyPublishers.noBody());
+        };
+    }
+
+    /** What went wrong with a call, in a few words: the client's wrappers left out. */
+    static String why(Throwable failure) {
+        Throwable said = null;
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException) {
+                return "cannot connect";
+            }
+            if (cause instanceof HttpTimeoutException) {
+                return "timed out";
+            }
+            if (!(cause instanceof CompletionException) && said == null) {
+                said = cause;
+            }
+        }
+        Throwable shown = said == null ? failure : said;
+        return shown.getMessage() == null || shown.getMessage().isBlank() ? shown.getClass().getSimpleName()
+                : shown.getClass().getSimpleName() + ": " + shown.getMessage();
+    }
+}
