@@ -2,6 +2,7 @@ package dev.caravan.cli;
 
 import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCheck;
+import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.state.Change;
 import dev.caravan.source.ManifestParser;
 import dev.caravan.state.ClusterState;
@@ -30,8 +31,9 @@ import java.util.stream.Stream;
  * ingress-nginx annotation, whether Caravan supports it, and whether Caravan started with those settings
  * would serve the Ingress. Exit code 0: every Ingress served as written; 1: some Ingress not claimed,
  * invalid, or with an annotation unsupported, refused or invalid, or a Secret or ConfigMap it names that
- * cannot be used; 2: nothing could be read. A Secret or ConfigMap not among the manifests is listed as
- * unchecked and does not change the exit code: Ingresses are often checked without their Secrets.
+ * cannot be used; 2: nothing, or not everything, could be read. A Secret or ConfigMap not among the
+ * manifests, and the Camel route of caravan.dev/request-route, are listed as unchecked and do not change the
+ * exit code: Ingresses are often checked without their Secrets.
  */
 public final class CheckCommand {
 
@@ -52,6 +54,10 @@ public final class CheckCommand {
         Set<String> allowedHeaders = Set.of();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
+            if (arg.equals("--help") || arg.equals("-h")) {
+                out.println(USAGE);
+                return 0;
+            }
             if (arg.equals("--allow-cross-namespace-resources")) {
                 crossNamespace = true;
             } else if (arg.equals("--" + Option.GLOBAL_ALLOWED_RESPONSE_HEADERS.flag()) && i + 1 < args.size()) {
@@ -76,18 +82,19 @@ public final class CheckCommand {
             }
         }
         if (where == null) {
-            err.println("caravan: usage: caravan check [--ingress-class NAME] [--controller-class NAME]"
-                    + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] FILE|DIR|-");
+            err.println("caravan: usage: " + USAGE);
             return 2;
         }
         ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
                 crossNamespace, allowedHeaders);
         List<Ingress> ingresses = new ArrayList<>();
         List<Change> known = new ArrayList<>();
+        int unreadable = 0;
         try {
             for (Source source : sources(where, stdin)) {
                 ManifestParser.Result result = new ManifestParser().parse(source.text());
                 result.errors().forEach(error -> err.println(source.name() + ": " + error));
+                unreadable += result.errors().isEmpty() ? 0 : 1;
                 for (HasMetadata object : result.objects()) {
                     if (object instanceof Ingress ingress) {
                         ingresses.add(ingress);
@@ -110,12 +117,22 @@ public final class CheckCommand {
         for (Ingress ingress : ingresses) {
             allComplete &= print(ingress, settings, state);
         }
+        if (unreadable > 0) {
+            // what could not be read may be an Ingress: a gate must not pass on the rest
+            err.println("caravan: " + unreadable + (unreadable == 1 ? " source" : " sources")
+                    + " could not be read whole (above); exit code 2");
+            return 2;
+        }
         return allComplete ? 0 : 1;
     }
 
     private boolean print(Ingress ingress, ControllerSettings settings, ClusterState known) {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, known, tlsSecrets::problem);
-        out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete() ? "served as written"
+        String route = ingress.getMetadata().getAnnotations() == null ? null
+                : ingress.getMetadata().getAnnotations().get(AnnotationParser.REQUEST_ROUTE);
+        boolean unchecked = !report.unchecked().isEmpty() || route != null;
+        out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete()
+                ? unchecked ? "served as written, if what is unchecked below is as it needs" : "served as written"
                 : report.served() ? "served, but not all as written"
                 : report.denied() ? "NOT served: its paths answer 503, as it asks for access control or custom-headers"
                 : "NOT served"));
@@ -133,6 +150,10 @@ public final class CheckCommand {
         for (String object : report.unchecked()) {
             out.println("  unchecked    " + object + ": not among the manifests read");
         }
+        if (route != null && report.served()) {
+            out.println("  unchecked    Camel route " + route + " (" + AnnotationParser.REQUEST_ROUTE + "): check reads no"
+                    + " routes; one the server does not have makes the Ingress's paths answer 503");
+        }
         for (IngressCheck.Verdict verdict : report.annotations()) {
             out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), verdict.annotation(), verdict.value(), "",
                     verdict.why());
@@ -149,6 +170,9 @@ public final class CheckCommand {
                 : ingress.getMetadata().getAnnotations().get("kubernetes.io/ingress.class");
         return annotation != null ? "kubernetes.io/ingress.class " + annotation : "default class";
     }
+
+    private static final String USAGE = "caravan check [--ingress-class NAME] [--controller-class NAME]"
+            + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] FILE|DIR|-";
 
     private record Source(String name, String text) {
     }

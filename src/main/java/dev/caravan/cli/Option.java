@@ -36,8 +36,9 @@ public enum Option {
     ENABLE_SSL_PASSTHROUGH("enable-ssl-passthrough", Type.FLAG, "false",
             "honour ssl-passthrough: relay TLS for such hosts to their pods undecrypted"),
     ALLOW_CROSS_NAMESPACE_RESOURCES("allow-cross-namespace-resources", Type.FLAG, "false",
-            "let auth-secret, auth-tls-secret and proxy-ssl-secret name NAMESPACE/NAME in another namespace"
-                    + " than their Ingress's (any Ingress may then use any namespace's Secrets)"),
+            "let auth-secret, auth-tls-secret, proxy-ssl-secret, custom-headers and auth-proxy-set-headers name"
+                    + " NAMESPACE/NAME in another namespace than their Ingress's (any Ingress may then use any"
+                    + " namespace's Secrets and ConfigMaps)"),
     GLOBAL_ALLOWED_RESPONSE_HEADERS("global-allowed-response-headers", Type.HEADER_NAMES, null,
             "the response headers (comma-separated) custom-headers may set; none unless named"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),

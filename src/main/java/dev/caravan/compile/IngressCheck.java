@@ -174,8 +174,8 @@ public final class IngressCheck {
             String problem = tlsSecretProblem.apply(ref, secret);
             if (problem != null) {
                 warnings.add("TLS Secret " + ref + ": " + problem + "; " + (tls.getHosts() == null
-                        || tls.getHosts().isEmpty() ? "its hosts get" : String.join(", ", tls.getHosts()) + " get")
-                        + " the default certificate");
+                        || tls.getHosts().isEmpty() ? "its hosts get" : String.join(", ", tls.getHosts())
+                        + (tls.getHosts().size() == 1 ? " gets" : " get")) + " the default certificate");
             }
         }
     }

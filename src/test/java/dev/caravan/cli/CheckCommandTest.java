@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckCommandTest {
 
@@ -41,12 +42,16 @@ class CheckCommandTest {
     }
 
     private static Run check(String input, String... options) {
+        return run(input, java.util.stream.Stream.concat(java.util.Arrays.stream(options), java.util.stream.Stream.of("-"))
+                .toList());
+    }
+
+    private static Run run(String input, List<String> args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = new CheckCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8))
-                .run(java.util.stream.Stream.concat(java.util.Arrays.stream(options), java.util.stream.Stream.of("-"))
-                        .toList(), new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+                .run(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -206,11 +211,29 @@ class CheckCommandTest {
         Run run = check(input, "--ingress-class", "nginx");
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains("served, but not all as written", "warning      TLS Secret default/shop-tls: ",
-                "; alicek106.example.com get the default certificate");
+                "; alicek106.example.com gets the default certificate");
         Run missing = check(SEED.replace("spec:\n", "spec:\n  tls:\n  - secretName: shop-tls\n"), "--ingress-class",
                 "nginx");
         assertThat(missing.exit()).isZero();
         assertThat(missing.out()).contains("unchecked    Secret default/shop-tls (spec.tls)");
+    }
+
+    @Test
+    void aRequestRouteIsUncheckedAndAFileThatCannotBeParsedIsExit2(@TempDir Path folder) throws Exception {
+        Files.writeString(folder.resolve("good.yaml"), annotated("    caravan.dev/request-route: api-key-check\n"));
+        Run routed = run("", List.of("--ingress-class", "nginx", folder.toString()));
+        assertThat(routed.exit()).isZero();
+        assertThat(routed.out()).contains("served as written, if what is unchecked below is as it needs",
+                "unchecked    Camel route api-key-check (caravan.dev/request-route): check reads no routes");
+        Files.writeString(folder.resolve("broken.yaml"), "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                + "metadata: {name: broken\n");
+        Run broken = run("", List.of("--ingress-class", "nginx", folder.toString()));
+        assertThat(broken.exit()).isEqualTo(2);
+        assertThat(broken.out()).contains("Ingress default/ingress-example");
+        assertThat(broken.err()).contains("broken.yaml", "1 source could not be read whole");
+        Run help = run("", List.of("--help"));
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).startsWith("caravan check [--ingress-class NAME]");
     }
 
     @Test
