@@ -1,9 +1,12 @@
 package dev.caravan.gateway;
 
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLException;
 
 /** What the side calls made with the JDK's HTTP client (auth-url, mirror-target) share in how they use it. */
 final class JdkHttp {
@@ -25,6 +28,15 @@ final class JdkHttp {
 
     /** What went wrong with a call, in a few words: the client's wrappers left out. */
     static String why(Throwable failure) {
+        // what is most telling first, wherever it is in the chain: the JDK wraps a failed handshake in a ConnectException
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                return "TLS: " + cause.getMessage();
+            }
+            if (cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+        }
         Throwable said = null;
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException) {

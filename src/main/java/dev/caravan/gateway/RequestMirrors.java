@@ -21,10 +21,14 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,29 +37,33 @@ import org.slf4j.LoggerFactory;
  * ingress-nginx's {@code mirror-target}, as nginx's {@code mirror}: a copy of each request of the route goes to
  * another URL once the request is whole, with the client's headers, the {@code mirror-host} as Host and, unless
  * {@code mirror-request-body: off}, its body; the answer is not read past its head. A copy never delays or fails the
- * request itself: one that cannot be made at once (too many under way, too large a body, no memory left for bodies)
- * is not made, and the copies not made or failed are logged at most once a minute, with their count. The JDK's HTTP
- * client sends them, on threads of its own.
+ * request itself: one that cannot be made at once (too many under way, to its target or in all, too large a body, no
+ * memory left for bodies) is not made. The copies failed and not made are counted in a log line a minute, when there
+ * are any. The JDK's HTTP client sends them, on threads of its own.
  */
 public final class RequestMirrors {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestMirrors.class);
     /** Copies sent and not yet answered, all routes together. */
-    static final int MAX_IN_FLIGHT = 256;
+    static final int MAX_IN_FLIGHT = 1024;
+    /** Copies sent to one target (scheme, host and port) and not yet answered: one that hangs leaves the rest room. */
+    static final int MAX_PER_TARGET = 128;
     /** A body larger is not copied: the copy is not made. */
     static final int MAX_BODY = 1 << 20;
     /** The bodies held for copies at once, all routes together. */
     static final long MAX_BODIES = 64L << 20;
     /** As nginx's default proxy_read_timeout for the mirror's location: the wait for the answer's head. */
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ThreadPoolExecutor executor;
     private final HttpClient client;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    /** Per target, its copies under way; a target is forgotten when it has none, so this is bounded by them. */
+    private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
     private final AtomicLong bodyBytes = new AtomicLong();
-    private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private final Losses failed = new Losses();
+    private final Losses notMade = new Losses();
+    private final ScheduledExecutorService reporter;
 
     /** @param connectTimeout how long to wait for the mirror's connection */
     public RequestMirrors(Duration connectTimeout) {
@@ -65,11 +73,41 @@ public final class RequestMirrors {
                 new DefaultThreadFactory("caravan-mirror", true), new ThreadPoolExecutor.CallerRunsPolicy());
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
+        reporter = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("caravan-mirror-report", true));
+        reporter.scheduleWithFixedDelay(this::report, 1, 1, TimeUnit.MINUTES);
     }
 
-    /** Stops the client's threads (when Caravan stops). */
+    /** Stops the client's threads (when Caravan stops), saying what was lost since the last report. */
     public void close() {
         executor.shutdownNow();
+        reporter.shutdownNow();
+        report();
+    }
+
+    /** How many copies were lost one way, and the last of them. */
+    private static final class Losses {
+
+        private final AtomicLong count = new AtomicLong();
+        private volatile String last;
+
+        void add(String why) {
+            last = why;
+            count.incrementAndGet();
+        }
+
+        String take() {
+            long taken = count.getAndSet(0);
+            return taken == 0 ? null : taken + " (the last: " + PercentEncoding.aboveAscii(last) + ")";
+        }
+    }
+
+    private void report() {
+        String failures = failed.take();
+        String missed = notMade.take();
+        if (failures != null || missed != null) {
+            LOG.warn("mirror-target: request copies failed: {}; not made: {}", failures == null ? "none" : failures,
+                    missed == null ? "none" : missed);
+        }
     }
 
     /**
@@ -93,7 +131,7 @@ public final class RequestMirrors {
             long maxBody) {
         URI url = mirror.target().expand(values);
         if (url == null) {
-            lost("its URL is no URL for " + values.uri());
+            notMade.add(mirror.target() + ": no URL for " + values.uri());
             return null;
         }
         return new Copy(url, method, mirror.host(), headers, mirror.requestBody(), maxBody);
@@ -159,16 +197,27 @@ public final class RequestMirrors {
             if (!over) {
                 over = true;
                 releaseBody(this);
-                lost(why);
+                notMade.add(url.getHost() + ": " + why);
             }
         }
     }
 
     private void send(Copy copy) {
         // the client's own tasks keep their room in the queue
-        if (executor.getQueue().remainingCapacity() < 8 * MAX_IN_FLIGHT || !inFlight.tryAcquire()) {
+        if (executor.getQueue().remainingCapacity() < MAX_IN_FLIGHT || !inFlight.tryAcquire()) {
             releaseBody(copy);
-            lost(MAX_IN_FLIGHT + " copies under way");
+            notMade.add(copy.url.getHost() + ": " + MAX_IN_FLIGHT + " copies under way");
+            return;
+        }
+        String target = copy.url.getScheme() + "://" + copy.url.getRawAuthority();
+        AtomicInteger toTarget = perTarget.compute(target, (key, count) -> {
+            AtomicInteger counted = count == null ? new AtomicInteger() : count;
+            counted.incrementAndGet();
+            return counted;
+        });
+        if (toTarget.get() > MAX_PER_TARGET) {
+            done(copy);
+            notMade.add(copy.url.getHost() + ": " + MAX_PER_TARGET + " copies under way to " + target);
             return;
         }
         HttpRequest request;
@@ -191,7 +240,7 @@ public final class RequestMirrors {
             request = builder.build();
         } catch (IllegalArgumentException unsendable) {
             done(copy);
-            lost("the JDK's client refuses it: " + unsendable.getMessage());
+            notMade.add(copy.url.getHost() + ": the JDK's client refuses it: " + unsendable.getMessage());
             return;
         }
         executor.execute(() -> {
@@ -199,12 +248,12 @@ public final class RequestMirrors {
                 client.sendAsync(request, info -> new HeadOnly()).whenComplete((response, failure) -> {
                     done(copy);
                     if (failure != null) {
-                        lost(copy.url.getHost() + ": " + JdkHttp.why(failure));
+                        failed.add(copy.url.getHost() + ": " + JdkHttp.why(failure));
                     }
                 });
             } catch (RuntimeException refused) {
                 done(copy);
-                lost(copy.url.getHost() + ": " + refused);
+                failed.add(copy.url.getHost() + ": " + refused);
             }
         });
     }
@@ -255,6 +304,8 @@ public final class RequestMirrors {
 
     private void done(Copy copy) {
         releaseBody(copy);
+        String target = copy.url.getScheme() + "://" + copy.url.getRawAuthority();
+        perTarget.computeIfPresent(target, (key, count) -> count.decrementAndGet() == 0 ? null : count);
         inFlight.release();
     }
 
@@ -272,16 +323,5 @@ public final class RequestMirrors {
     /** The bytes of bodies held for copies (for tests). */
     long heldBodyBytes() {
         return bodyBytes.get();
-    }
-
-    private void lost(String why) {
-        long count = lost.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastWarned.get();
-        if (now - last >= WARN_EVERY_NANOS && lastWarned.compareAndSet(last, now)) {
-            lost.addAndGet(-count);
-            LOG.warn("mirror-target: {} request copies not made or failed since the last such line (one a minute at"
-                    + " most); the last: {}", count, PercentEncoding.aboveAscii(why));
-        }
     }
 }

@@ -98,7 +98,8 @@ public final class UrlTemplate {
         StringBuilder url = new StringBuilder();
         for (String part : parts) {
             url.append(switch (part) {
-                case "$host" -> request.host();
+                // nginx's $host is lower case
+                case "$host" -> request.host().toLowerCase(Locale.ROOT);
                 case "$scheme" -> request.scheme();
                 case "$request_uri" -> PercentEncoding.url(request.uri());
                 // the target's chars are its bytes: escaped one by one, as nginx's escape of $request_uri

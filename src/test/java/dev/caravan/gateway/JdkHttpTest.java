@@ -3,7 +3,9 @@ package dev.caravan.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -11,9 +13,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
@@ -54,6 +60,19 @@ class JdkHttpTest {
     void aGetOrDeleteWithoutBodyHasNoContentLengthAsNginxSendsThem() throws Exception {
         assertThat(sent("GET")).startsWith("GET /check HTTP/1.1").doesNotContainIgnoringCase("content-length");
         assertThat(sent("DELETE")).startsWith("DELETE /check HTTP/1.1").doesNotContainIgnoringCase("content-length");
+    }
+
+    @Test
+    void aFailureIsSaidByWhatIsMostTellingInItsChain() {
+        ConnectException handshake = new ConnectException("wrapped");
+        handshake.initCause(new SSLHandshakeException("PKIX path building failed"));
+        assertThat(JdkHttp.why(new CompletionException(handshake))).isEqualTo("TLS: PKIX path building failed");
+        ConnectException unresolved = new ConnectException();
+        unresolved.initCause(new UnresolvedAddressException());
+        assertThat(JdkHttp.why(new CompletionException(unresolved))).isEqualTo("unknown host");
+        assertThat(JdkHttp.why(new CompletionException(new ConnectException()))).isEqualTo("cannot connect");
+        assertThat(JdkHttp.why(new HttpTimeoutException("request timed out"))).isEqualTo("timed out");
+        assertThat(JdkHttp.why(new CompletionException(new IOException("closed")))).isEqualTo("IOException: closed");
     }
 
     @Test

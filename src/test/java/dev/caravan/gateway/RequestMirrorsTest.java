@@ -82,6 +82,22 @@ class RequestMirrorsTest {
     }
 
     @Test
+    void aTargetThatNeverAnswersTakesNoMoreThanItsShareOfTheCopiesUnderWay() throws Exception {
+        // connections wait in the listen queue, never accepted: each copy waits for its answer
+        try (ServerSocket silent = new ServerSocket(0, 400, InetAddress.getByName("127.0.0.8"));
+                TestBackend healthy = TestBackend.start("127.0.0.9", "mirror")) {
+            RoutePolicy.Mirror hung = to("http://127.0.0.8:" + silent.getLocalPort());
+            for (int i = 0; i < RequestMirrors.MAX_PER_TARGET + 5; i++) {
+                start(hung, 0).content(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            assertThat(mirrors.inFlight()).isEqualTo(RequestMirrors.MAX_PER_TARGET);
+            start(to("http://127.0.0.9:" + healthy.port()), 0).content(LastHttpContent.EMPTY_LAST_CONTENT);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !healthy.seen().isEmpty());
+            assertThat(healthy.last().uri()).isEqualTo("/upload");
+        }
+    }
+
+    @Test
     void anAnswerThatNeverEndsIsNotReadAndGivesItsPlaceBackOnceItsHeadIsIn() throws Exception {
         try (ServerSocket streaming = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.6"))) {
             Thread server = new Thread(() -> {

@@ -236,6 +236,9 @@ class AnnotationParserTest {
         assertThat(mirror.requestBody()).isTrue();
         assertThat(mirror.target().expand(new UrlTemplate.Request("http", "a.test", "/x?y=1", "/x")))
                 .hasToString("https://shadow.test:8443/x?y=1");
+        assertThat(parse(N + "mirror-target", "http://10.0.0.9/copy?from=$host").policy().mirror().target()
+                .expand(new UrlTemplate.Request("http", "Shop.TEST", "/", "/"))).as("nginx's $host: lower case")
+                .hasToString("http://10.0.0.9/copy?from=shop.test");
         RoutePolicy.Mirror set = AnnotationParser.parse(Map.of(N + "mirror-target", "http://10.0.0.9/copy?from=$host",
                 N + "mirror-host", "copies.test", N + "mirror-request-body", "off"), "default").policy().mirror();
         assertThat(set.host()).isEqualTo("copies.test");
