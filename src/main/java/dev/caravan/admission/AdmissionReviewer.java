@@ -82,6 +82,7 @@ public final class AdmissionReviewer {
         for (IngressCheck.Verdict verdict : report.annotations()) {
             switch (verdict.verdict()) {
                 case "refused", "invalid" -> reasons.add(verdict.annotation() + ": " + verdict.why());
+                case "ignored" -> warnings.add(verdict.annotation() + ": " + verdict.why());
                 case "unsupported" -> warnings.add(verdict.annotation() + " is not supported by Caravan yet; the"
                         + " Ingress is served without it");
                 default -> { }

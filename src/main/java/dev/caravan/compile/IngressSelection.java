@@ -71,7 +71,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
                     ref.namespace(), crossNamespaceSecrets);
-            reportUnsupported(ref, annotations, problems);
+            reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
             String reason = Problem.INVALID_INGRESS;
@@ -264,7 +264,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
         }
 
-        private static void reportUnsupported(ObjectRef ref, AnnotationParser.Parsed annotations,
+        private static void reportNotApplied(ObjectRef ref, AnnotationParser.Parsed annotations,
                 List<Problem> problems) {
             // an annotation Caravan supports, with a value it cannot apply, says why
             List<String> unsupported = annotations.findings().stream()
@@ -276,6 +276,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (!unsupported.isEmpty()) {
                 problems.add(Problem.warning(ref, Problem.UNSUPPORTED_ANNOTATION,
                         "not applied (Caravan does not support them yet): " + String.join(", ", unsupported)));
+            }
+            List<String> ignored = annotations.findings().stream()
+                    .filter(f -> f.kind() == AnnotationFinding.Kind.IGNORED).map(AnnotationFinding::toString).toList();
+            if (!ignored.isEmpty()) {
+                problems.add(Problem.warning(ref, Problem.INVALID_ANNOTATION, "invalid, not applied, as ingress-nginx"
+                        + " passes over them: " + String.join("; ", ignored)));
             }
         }
     }

@@ -4,6 +4,7 @@ import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.compile.Problem;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
@@ -56,6 +57,8 @@ class RequestMirrorTest {
                         P + "mirror-host", "shadow.test")),
                 Manifests.ingress("headers-only", "light.test", "/", "svc", Map.of(P + "mirror-target",
                         target + "/copies$uri", P + "mirror-request-body", "off")),
+                Manifests.ingress("loose", "loose.test", "/", "svc", Map.of(P + "mirror-target",
+                        target + "$request_uri", P + "mirror-request-body", "yes")),
                 Manifests.ingress("nowhere", "nowhere.test", "/", "svc", Map.of(P + "mirror-target",
                         "http://127.0.0.4:" + closedPort + "$request_uri")),
                 """
@@ -146,6 +149,20 @@ class RequestMirrorTest {
         assertThat(copy.headers().contains("X-Hop")).isFalse();
         Thread.sleep(300);
         assertThat(mirror.seen()).as("neither the 401 nor the 413 was copied").hasSize(1);
+    }
+
+    @Test
+    void anInvalidValueIngressNginxPassesOverIsSaidAndTheIngressServedWithItsDefault() throws Exception {
+        assertThat(post("loose.test", "/x", "body").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !mirror.seen().isEmpty());
+        assertThat(mirroredBodies).containsExactly("body");
+        assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("loose");
+            assertThat(problem.severity()).isEqualTo(Problem.Severity.WARNING);
+            assertThat(problem.reason()).isEqualTo(Problem.INVALID_ANNOTATION);
+            assertThat(problem.message()).contains("invalid, not applied", P + "mirror-request-body: 'yes' is not on"
+                    + " or off");
+        });
     }
 
     @Test

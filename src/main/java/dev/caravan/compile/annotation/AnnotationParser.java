@@ -351,17 +351,17 @@ public final class AnnotationParser {
         }
         if (wrong != null) {
             // as ingress-nginx, which serves the Ingress without a mirror whose target is invalid
-            values.unsupported("mirror-target", "'" + target + "' " + wrong + "; requests are not mirrored");
+            values.ignored("mirror-target", wrong + "; requests are not mirrored");
             return null;
         }
         String host = values.get("mirror-host");
         if (host != null && !host.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
-            values.unsupported("mirror-host", "'" + host + "' is not a host name; the target's host is sent instead");
+            values.ignored("mirror-host", "is not a host name; the target's host is sent instead");
             host = null;
         }
         String body = values.get("mirror-request-body");
         if (body != null && !body.equals("on") && !body.equals("off")) {
-            values.unsupported("mirror-request-body", "'" + body + "' is not on or off; on, as ingress-nginx takes it");
+            values.ignored("mirror-request-body", "is not on or off; on, as ingress-nginx takes it");
         }
         return new RoutePolicy.Mirror(url, host != null ? host : url.host(), !"off".equals(body));
     }
@@ -664,6 +664,12 @@ public final class AnnotationParser {
 
         void invalid(String name, String why) {
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
+                    "'" + raw.get(name) + "' " + why));
+        }
+
+        /** An invalid value ingress-nginx passes over, logging it: served without it (or with its default), said so. */
+        void ignored(String name, String why) {
+            findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.IGNORED,
                     "'" + raw.get(name) + "' " + why));
         }
 

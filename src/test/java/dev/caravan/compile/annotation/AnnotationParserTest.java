@@ -250,8 +250,10 @@ class AnnotationParserTest {
                 "http://shadow.test$escaped_request_uri", "shadow.test/copy", "http://shadow.test/$remote_addr"}) {
             AnnotationParser.Parsed invalid = parse(N + "mirror-target", bad);
             assertThat(invalid.blocked()).as(bad).isFalse();
-            assertThat(invalid.findings()).as(bad).singleElement()
-                    .satisfies(finding -> assertThat(finding.toString()).contains("mirror-target", "not mirrored"));
+            assertThat(invalid.findings()).as(bad).singleElement().satisfies(finding -> {
+                assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
+                assertThat(finding.toString()).contains("mirror-target", "not mirrored");
+            });
             assertThat(invalid.policy().mirror()).as(bad).isNull();
         }
         AnnotationParser.Parsed yes = AnnotationParser.parse(Map.of(N + "mirror-target", "http://shadow.test$request_uri",
