@@ -14,10 +14,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
 
 /**
  * What Caravan would make of one Ingress on its own, annotation by annotation: the answer to "can I
@@ -50,10 +50,10 @@ public final class IngressCheck {
     /**
      * @param settings the classes and the allowed response headers Caravan would run with
      * @param known    the IngressClasses, Secrets and ConfigMaps read along with the Ingress
-     * @param tlsSecretProblem why a TLS Secret cannot be served, or {@code null} when it can
+     * @param tlsSecretProblem why a TLS Secret cannot be served for the hosts given, or {@code null} when it can
      */
     public static Report check(Ingress ingress, ControllerSettings settings, ClusterState known,
-            BiFunction<ObjectRef, Secret, String> tlsSecretProblem) {
+            TlsSecretCheck tlsSecretProblem) {
         Map<String, String> annotations = new TreeMap<>();
         if (ingress.getMetadata().getAnnotations() != null) {
             annotations.putAll(ingress.getMetadata().getAnnotations());
@@ -102,6 +102,12 @@ public final class IngressCheck {
                 && !IngressSelection.Selector.asksToBeCanary(ingress);
         return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
                 List.copyOf(unchecked), served, complete, denied);
+    }
+
+    /** How a TLS Secret is judged, as the server judges it ({@code dev.caravan.tls.TlsSecretReader#problem}). */
+    public interface TlsSecretCheck {
+        /** What keeps {@code secret} from serving {@code hosts} (lower case), or {@code null}. */
+        String problem(ObjectRef ref, Secret secret, List<String> hosts);
     }
 
     private record Named(String annotation, ResourceKind kind, ObjectRef ref, Reader reader) {
@@ -156,7 +162,7 @@ public final class IngressCheck {
 
     /** Its spec.tls Secrets: one that cannot be served leaves its hosts with the default certificate. */
     private static void readTlsSecrets(Ingress ingress, ClusterState known,
-            BiFunction<ObjectRef, Secret, String> tlsSecretProblem, List<String> warnings, Set<String> unchecked) {
+            TlsSecretCheck tlsSecretProblem, List<String> warnings, Set<String> unchecked) {
         if (ingress.getSpec().getTls() == null) {
             return;
         }
@@ -171,11 +177,11 @@ public final class IngressCheck {
                 unchecked.add(ResourceKind.SECRET.kindName() + " " + ref + " (spec.tls)");
                 continue;
             }
-            String problem = tlsSecretProblem.apply(ref, secret);
+            List<String> hosts = tls.getHosts() == null ? List.of() : tls.getHosts().stream()
+                    .filter(host -> host != null && !host.isEmpty()).map(host -> host.toLowerCase(Locale.ROOT)).toList();
+            String problem = tlsSecretProblem.problem(ref, secret, hosts);
             if (problem != null) {
-                warnings.add("TLS Secret " + ref + ": " + problem + "; " + (tls.getHosts() == null
-                        || tls.getHosts().isEmpty() ? "its hosts get" : String.join(", ", tls.getHosts())
-                        + (tls.getHosts().size() == 1 ? " gets" : " get")) + " the default certificate");
+                warnings.add("TLS Secret " + ref + ": " + problem);
             }
         }
     }

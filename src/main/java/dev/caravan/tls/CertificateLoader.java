@@ -179,6 +179,12 @@ public final class CertificateLoader implements CompilationListener {
             boolean forAlias = outcome.certificate() != null && outcome.certificate().isFor(host.host());
             return new Served(forAlias ? outcome.certificate() : null, null);
         }
+        if (outcome.certificate() != null && !outcome.certificate().covers(host.host())) {
+            // as ingress-nginx, which serves a host its Secret's certificate does not name with the default one
+            return new Served(null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE, "TLS Secret "
+                    + host.secret() + ": its certificate is not for " + host.host() + " ("
+                    + outcome.certificate().names() + "); " + host.host() + " gets the default certificate"));
+        }
         if (outcome.certificate() != null) {
             return new Served(outcome.certificate(), null);
         }

@@ -7,6 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 
 /**
  * A certificate the HTTPS listener can present, ready for handshakes.
@@ -40,12 +43,9 @@ public record ServerCertificate(ObjectRef secret, X509Certificate leaf, Instant 
      * but for case, or {@code *.example.com} for exactly one more label.
      */
     public boolean isFor(String host) {
-        int dot = host.indexOf('.');
-        String parent = dot > 0 ? host.substring(dot) : null;
         try {
             for (String name : dnsNames()) {
-                String lower = name.toLowerCase(Locale.ROOT);
-                if (lower.equals(host) || parent != null && lower.startsWith("*.") && lower.substring(1).equals(parent)) {
+                if (matches(name.toLowerCase(Locale.ROOT), host)) {
                     return true;
                 }
             }
@@ -53,6 +53,47 @@ public record ServerCertificate(ObjectRef secret, X509Certificate leaf, Instant 
         } catch (CertificateParsingException unreadable) {
             return false;
         }
+    }
+
+    /**
+     * Whether ingress-nginx would serve it for {@code host} (lower case): {@link #isFor} that host, or, for a
+     * certificate of old, its subject's common name is (ingress-nginx checks both, and gives a host its certificate
+     * covers neither way the default one).
+     */
+    public boolean covers(String host) {
+        if (isFor(host)) {
+            return true;
+        }
+        try {
+            for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN") && rdn.getValue() instanceof String name
+                        && matches(name.toLowerCase(Locale.ROOT), host)) {
+                    return true;
+                }
+            }
+        } catch (InvalidNameException unreadable) {
+            return false;
+        }
+        return false;
+    }
+
+    private static boolean matches(String name, String host) {
+        int dot = host.indexOf('.');
+        return name.equals(host) || dot > 0 && name.startsWith("*.") && name.substring(1).equals(host.substring(dot));
+    }
+
+    /** Its names, for people: the DNS names of its subjectAltName (the first few), else its subject. */
+    public String names() {
+        try {
+            List<String> names = dnsNames();
+            if (!names.isEmpty()) {
+                return "it names " + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                        + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
+            }
+        } catch (CertificateParsingException unreadable) {
+            // its subject says who it is for
+        }
+        return "its subject is " + leaf.getSubjectX500Principal().getName();
     }
 
     /** Where it comes from, for people. */

@@ -59,14 +59,22 @@ public final class TlsSecretReader {
         return new ServerCertificate(ref, leaf, new ServerContexts(settings, key, chain));
     }
 
-    /** Why {@code secret} cannot be served now, or {@code null} when it can. */
-    public String problem(ObjectRef ref, Secret secret) {
+    /**
+     * Why {@code secret} cannot be served now for {@code hosts} (lower case), as the server says it, or {@code null}
+     * when it can: what is wrong with it, or which hosts its certificate does not name.
+     */
+    public String problem(ObjectRef ref, Secret secret, List<String> hosts) {
+        ServerCertificate certificate;
         try {
-            read(ref, secret, Instant.now());
-            return null;
+            certificate = read(ref, secret, Instant.now());
         } catch (InvalidCertificateException e) {
-            return e.getMessage();
+            return e.getMessage() + "; " + (hosts.isEmpty() ? "its hosts get"
+                    : String.join(", ", hosts) + (hosts.size() == 1 ? " gets" : " get")) + " the default certificate";
         }
+        List<String> uncovered = hosts.stream().filter(host -> !certificate.covers(host)).toList();
+        return uncovered.isEmpty() ? null : "its certificate is not for " + String.join(", ", uncovered) + " ("
+                + certificate.names() + "); " + String.join(", ", uncovered) + (uncovered.size() == 1 ? " gets" : " get")
+                + " the default certificate";
     }
 
     /**

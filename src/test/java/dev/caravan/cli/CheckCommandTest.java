@@ -212,6 +212,12 @@ class CheckCommandTest {
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains("served, but not all as written", "warning      TLS Secret default/shop-tls: ",
                 "; alicek106.example.com gets the default certificate");
+        Run otherHost = check(SEED.replace("spec:\n", "spec:\n  tls:\n  - hosts: [alicek106.example.com]\n"
+                + "    secretName: shop-tls\n") + "---\n" + authority.issue("shop.example.com").secret("shop-tls"),
+                "--ingress-class", "nginx");
+        assertThat(otherHost.exit()).isEqualTo(1);
+        assertThat(otherHost.out()).contains("warning      TLS Secret default/shop-tls: its certificate is not for"
+                + " alicek106.example.com (it names shop.example.com); alicek106.example.com gets the default certificate");
         Run missing = check(SEED.replace("spec:\n", "spec:\n  tls:\n  - secretName: shop-tls\n"), "--ingress-class",
                 "nginx");
         assertThat(missing.exit()).isZero();

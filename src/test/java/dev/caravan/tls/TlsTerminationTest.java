@@ -126,6 +126,14 @@ class TlsTerminationTest {
             assertThat(problem.ingress().name()).isEqualTo("missing");
             assertThat(problem.reason()).isEqualTo(Problem.SECRET_NOT_FOUND);
         });
+        // as ingress-nginx: a certificate that does not name the host is not served for it
+        assertThat(TlsClient.subject(served("optout.example.test"))).contains(GeneratedCertificate.NAME);
+        assertThat(problems).anySatisfy(problem -> {
+            assertThat(problem.ingress().name()).isEqualTo("no-redirect");
+            assertThat(problem.reason()).isEqualTo(Problem.INVALID_CERTIFICATE);
+            assertThat(problem.message()).isEqualTo("TLS Secret default/a-tls: its certificate is not for"
+                    + " optout.example.test (it names a.example.test); optout.example.test gets the default certificate");
+        });
         // the broken Secrets' hosts are still served, over the default certificate
         try (RawHttp https = https("bad.example.test", TlsClient.trustAll())) {
             https.send("GET / HTTP/1.1\r\nHost: bad.example.test\r\n\r\n");
