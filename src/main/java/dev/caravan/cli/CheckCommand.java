@@ -94,7 +94,8 @@ public final class CheckCommand {
             for (Source source : sources(where, stdin)) {
                 ManifestParser.Result result = new ManifestParser().parse(source.text());
                 result.errors().forEach(error -> err.println(source.name() + ": " + error));
-                unreadable += result.errors().isEmpty() ? 0 : 1;
+                // a document that is no Kubernetes object (a chart's values) is said, not counted against the gate
+                unreadable += result.errors().size() > result.notObjects() ? 1 : 0;
                 for (HasMetadata object : result.objects()) {
                     if (object instanceof Ingress ingress) {
                         ingresses.add(ingress);

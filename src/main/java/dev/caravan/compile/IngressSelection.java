@@ -280,7 +280,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             List<String> ignored = annotations.findings().stream()
                     .filter(f -> f.kind() == AnnotationFinding.Kind.IGNORED).map(AnnotationFinding::toString).toList();
             if (!ignored.isEmpty()) {
-                problems.add(Problem.warning(ref, Problem.INVALID_ANNOTATION, "invalid, not applied, as ingress-nginx"
+                problems.add(Problem.warning(ref, Problem.IGNORED_ANNOTATION, "invalid, not applied, as ingress-nginx"
                         + " passes over them: " + String.join("; ", ignored)));
             }
         }

@@ -25,6 +25,8 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String REFUSED_ANNOTATION = "RefusedAnnotation";
     /** An ingress-nginx annotation Caravan does not apply (yet). */
     public static final String UNSUPPORTED_ANNOTATION = "UnsupportedAnnotation";
+    /** An annotation's invalid value passed over, as ingress-nginx passes over it: the Ingress is served without it. */
+    public static final String IGNORED_ANNOTATION = "IgnoredAnnotation";
     /** A canary Ingress whose host and path no main Ingress serves. */
     public static final String CANARY_WITHOUT_MAIN = "CanaryWithoutMain";
     /** A TLS Secret an Ingress names does not exist (or is not of type kubernetes.io/tls). */

@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +47,8 @@ public final class RequestMirrors {
     static final int MAX_IN_FLIGHT = 1024;
     /** Copies sent to one target (scheme, host and port) and not yet answered: one that hangs leaves the rest room. */
     static final int MAX_PER_TARGET = 128;
+    /** The bodies of copies under way to one target: a target that hangs holds no more of the memory for bodies. */
+    static final long MAX_TARGET_BODIES = 16L << 20;
     /** A body larger is not copied: the copy is not made. */
     static final int MAX_BODY = 1 << 20;
     /** The bodies held for copies at once, all routes together. */
@@ -59,7 +60,7 @@ public final class RequestMirrors {
     private final HttpClient client;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     /** Per target, its copies under way; a target is forgotten when it has none, so this is bounded by them. */
-    private final ConcurrentHashMap<String, AtomicInteger> perTarget = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Load> perTarget = new ConcurrentHashMap<>();
     private final AtomicLong bodyBytes = new AtomicLong();
     private final Losses failed = new Losses();
     private final Losses notMade = new Losses();
@@ -69,8 +70,10 @@ public final class RequestMirrors {
     public RequestMirrors(Duration connectTimeout) {
         // the client runs its own tasks here too and stops for good if one is refused: none is (a full queue runs it
         // on the submitting thread); copies are only queued while the queue has room for the client's tasks
-        executor = new ThreadPoolExecutor(2, 2, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16 * MAX_IN_FLIGHT),
+        // threads enough that targets whose names resolve slowly (the client resolves on them) leave others some
+        executor = new ThreadPoolExecutor(16, 16, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16 * MAX_IN_FLIGHT),
                 new DefaultThreadFactory("caravan-mirror", true), new ThreadPoolExecutor.CallerRunsPolicy());
+        executor.allowCoreThreadTimeOut(true);
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER).executor(executor).build();
         reporter = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("caravan-mirror-report", true));
@@ -150,6 +153,8 @@ public final class RequestMirrors {
         private long seen;
         private long held;
         private boolean over;
+        /** The body's bytes counted to its target while it is under way. */
+        private long targetBytes;
 
         private Copy(URI url, String method, String host, HttpHeaders headers, boolean withBody, long maxBody) {
             this.url = url;
@@ -209,17 +214,21 @@ public final class RequestMirrors {
             notMade.add(copy.url.getHost() + ": " + MAX_IN_FLIGHT + " copies under way");
             return;
         }
-        String target = copy.url.getScheme() + "://" + copy.url.getRawAuthority();
-        AtomicInteger toTarget = perTarget.compute(target, (key, count) -> {
-            AtomicInteger counted = count == null ? new AtomicInteger() : count;
-            counted.incrementAndGet();
-            return counted;
+        String target = target(copy);
+        boolean[] admitted = {false};
+        perTarget.compute(target, (key, load) -> {
+            Load now = load == null ? new Load(0, 0) : load;
+            admitted[0] = now.copies() < MAX_PER_TARGET && now.bytes() + copy.held <= MAX_TARGET_BODIES;
+            return admitted[0] ? new Load(now.copies() + 1, now.bytes() + copy.held) : load;
         });
-        if (toTarget.get() > MAX_PER_TARGET) {
-            done(copy);
-            notMade.add(copy.url.getHost() + ": " + MAX_PER_TARGET + " copies under way to " + target);
+        if (!admitted[0]) {
+            inFlight.release();
+            releaseBody(copy);
+            notMade.add(copy.url.getHost() + ": " + MAX_PER_TARGET + " copies or " + (MAX_TARGET_BODIES >> 20)
+                    + " MiB of bodies under way to " + target);
             return;
         }
+        copy.targetBytes = copy.held;
         HttpRequest request;
         try {
             HttpRequest.Builder builder = HttpRequest.newBuilder(copy.url).timeout(TIMEOUT);
@@ -302,10 +311,20 @@ public final class RequestMirrors {
         }
     }
 
+    /** What one target has under way. */
+    private record Load(int copies, long bytes) {
+    }
+
+    private static String target(Copy copy) {
+        return copy.url.getScheme() + "://" + copy.url.getRawAuthority();
+    }
+
+    /** A copy sent is over (answered, failed, or refused by the client): what it took is given back. */
     private void done(Copy copy) {
         releaseBody(copy);
-        String target = copy.url.getScheme() + "://" + copy.url.getRawAuthority();
-        perTarget.computeIfPresent(target, (key, count) -> count.decrementAndGet() == 0 ? null : count);
+        long bytes = copy.targetBytes;
+        perTarget.computeIfPresent(target(copy), (key, load) -> load.copies() == 1 ? null
+                : new Load(load.copies() - 1, load.bytes() - bytes));
         inFlight.release();
     }
 

@@ -24,14 +24,20 @@ public final class ManifestParser {
 
     private final KubernetesSerialization serialization = new KubernetesSerialization();
 
-    /** What a file holds: the watched objects in it, or the errors that make it unusable. */
-    public record Result(List<HasMetadata> objects, List<String> errors, int skipped) {
+    /**
+     * What a file holds: the watched objects in it, or the errors that make it unusable.
+     *
+     * @param notObjects how many of the errors are documents that are no Kubernetes object at all (a Helm chart's
+     *                   values, a kustomization without kind), rather than YAML that does not parse or an object of a
+     *                   watched kind that cannot be read
+     */
+    public record Result(List<HasMetadata> objects, List<String> errors, int skipped, int notObjects) {
     }
 
     public Result parse(String content) {
         List<HasMetadata> objects = new ArrayList<>();
         List<String> errors = new ArrayList<>();
-        int[] skipped = {0};
+        int[] skipped = {0, 0};
         String[] lines = content.split("\r?\n", -1);
         StringBuilder document = new StringBuilder();
         int documentStart = 1;
@@ -45,7 +51,7 @@ public final class ManifestParser {
                 document.append(lines[i]).append('\n');
             }
         }
-        return new Result(objects, errors, skipped[0]);
+        return new Result(objects, errors, skipped[0], skipped[1]);
     }
 
     private void parseDocument(String document, int firstLine, List<HasMetadata> objects, List<String> errors,
@@ -67,6 +73,7 @@ public final class ManifestParser {
             items.add(resource);
         } else {
             errors.add("line " + firstLine + ": not a Kubernetes object");
+            skipped[1]++;
             return;
         }
         for (KubernetesResource item : items) {
@@ -78,6 +85,7 @@ public final class ManifestParser {
             int[] skipped) {
         if (!(item instanceof HasMetadata object) || object.getKind() == null || object.getApiVersion() == null) {
             errors.add("line " + firstLine + ": an object needs apiVersion, kind and metadata");
+            skipped[1]++;
             return;
         }
         ResourceKind kind = ResourceKind.of(object);

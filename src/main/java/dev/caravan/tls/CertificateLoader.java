@@ -176,11 +176,13 @@ public final class CertificateLoader implements CompilationListener {
         if (host.alias()) {
             // as ingress-nginx: an alias has its host's certificate only if that is for the alias's name too; a broken
             // one is its host's to report
-            boolean forAlias = outcome.certificate() != null && outcome.certificate().isFor(host.host());
+            boolean forAlias = outcome.certificate() != null && outcome.certificate().covers(host.host());
             return new Served(forAlias ? outcome.certificate() : null, null);
         }
-        if (outcome.certificate() != null && !outcome.certificate().covers(host.host())) {
-            // as ingress-nginx, which serves a host its Secret's certificate does not name with the default one
+        if (outcome.certificate() != null && !host.host().startsWith("*.")
+                && !outcome.certificate().covers(host.host())) {
+            // as ingress-nginx, which serves a host its Secret's certificate does not name with the default one; a
+            // wildcard entry serves hosts of rules, each of which the certificate may name
             return new Served(null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE, "TLS Secret "
                     + host.secret() + ": its certificate is not for " + host.host() + " ("
                     + outcome.certificate().names() + "); " + host.host() + " gets the default certificate"));

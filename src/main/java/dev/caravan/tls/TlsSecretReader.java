@@ -71,7 +71,8 @@ public final class TlsSecretReader {
             return e.getMessage() + "; " + (hosts.isEmpty() ? "its hosts get"
                     : String.join(", ", hosts) + (hosts.size() == 1 ? " gets" : " get")) + " the default certificate";
         }
-        List<String> uncovered = hosts.stream().filter(host -> !certificate.covers(host)).toList();
+        List<String> uncovered = hosts.stream().filter(host -> !host.startsWith("*.") && !certificate.covers(host))
+                .toList();
         return uncovered.isEmpty() ? null : "its certificate is not for " + String.join(", ", uncovered) + " ("
                 + certificate.names() + "); " + String.join(", ", uncovered) + (uncovered.size() == 1 ? " gets" : " get")
                 + " the default certificate";

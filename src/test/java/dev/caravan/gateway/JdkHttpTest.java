@@ -76,6 +76,14 @@ class JdkHttpTest {
     }
 
     @Test
+    void aGetOrDeleteIsBuiltWithoutABodyAtAll() {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.7/check"));
+        assertThat(JdkHttp.bodiless(builder, "GET").build().bodyPublisher()).isEmpty();
+        assertThat(JdkHttp.bodiless(builder, "DELETE").build().bodyPublisher()).isEmpty();
+        assertThat(JdkHttp.bodiless(builder, "POST").build().bodyPublisher()).isPresent();
+    }
+
+    @Test
     void otherMethodsWithoutBodySayTheirLengthIsNought() throws Exception {
         assertThat(sent("POST")).startsWith("POST /check HTTP/1.1").containsIgnoringCase("content-length: 0");
     }

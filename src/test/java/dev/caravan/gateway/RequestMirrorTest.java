@@ -159,7 +159,7 @@ class RequestMirrorTest {
         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
             assertThat(problem.ingress().name()).isEqualTo("loose");
             assertThat(problem.severity()).isEqualTo(Problem.Severity.WARNING);
-            assertThat(problem.reason()).isEqualTo(Problem.INVALID_ANNOTATION);
+            assertThat(problem.reason()).isEqualTo(Problem.IGNORED_ANNOTATION);
             assertThat(problem.message()).contains("invalid, not applied", P + "mirror-request-body: 'yes' is not on"
                     + " or off");
         });
