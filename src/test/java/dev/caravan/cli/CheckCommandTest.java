@@ -231,6 +231,11 @@ class CheckCommandTest {
         assertThat(routed.exit()).isZero();
         assertThat(routed.out()).contains("served as written, if what is unchecked below is as it needs",
                 "unchecked    Camel route api-key-check (caravan.dev/request-route): check reads no routes");
+        // a chart's own files are no Kubernetes objects: said, not counted against the gate
+        Files.writeString(folder.resolve("Chart.yaml"), "apiVersion: v2\nname: shop\nversion: 1.0.0\n");
+        Run chart = run("", List.of("--ingress-class", "nginx", folder.toString()));
+        assertThat(chart.exit()).isZero();
+        assertThat(chart.err()).contains("Chart.yaml");
         Files.writeString(folder.resolve("broken.yaml"), "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
                 + "metadata: {name: broken\n");
         Run broken = run("", List.of("--ingress-class", "nginx", folder.toString()));
