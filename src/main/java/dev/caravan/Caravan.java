@@ -74,7 +74,9 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ManagementMBeansLevel;
 import org.apache.camel.ManagementStatisticsLevel;
@@ -265,6 +267,15 @@ public final class Caravan {
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
             basicAuthentication = new BasicAuthentication();
             mirrors = new RequestMirrors(upstreamClient.settings().connectTimeout());
+            if (options.metrics()) {
+                for (Map.Entry<String, ToDoubleFunction<RequestMirrors>> outcome : Map.<String,
+                        ToDoubleFunction<RequestMirrors>>of("answered", RequestMirrors::answered, "failed",
+                        RequestMirrors::failed, "not_made", RequestMirrors::notMade).entrySet()) {
+                    FunctionCounter.builder("caravan.mirror.copies", mirrors, outcome.getValue())
+                            .tag("outcome", outcome.getKey())
+                            .description("Copies of requests for mirror-target, by what became of them").register(metrics);
+                }
+            }
             UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
                     USER_ROUTE_QUEUE);
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);

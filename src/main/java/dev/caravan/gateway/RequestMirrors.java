@@ -64,6 +64,7 @@ public final class RequestMirrors {
     private final AtomicLong bodyBytes = new AtomicLong();
     private final Losses failed = new Losses();
     private final Losses notMade = new Losses();
+    private final AtomicLong answered = new AtomicLong();
     private final ScheduledExecutorService reporter;
 
     /** @param connectTimeout how long to wait for the mirror's connection */
@@ -87,15 +88,17 @@ public final class RequestMirrors {
         report();
     }
 
-    /** How many copies were lost one way, and the last of them. */
+    /** How many copies were lost one way, since the last report and in all, and the last of them. */
     private static final class Losses {
 
         private final AtomicLong count = new AtomicLong();
+        private final AtomicLong total = new AtomicLong();
         private volatile String last;
 
         void add(String why) {
             last = why;
             count.incrementAndGet();
+            total.incrementAndGet();
         }
 
         String take() {
@@ -258,6 +261,8 @@ public final class RequestMirrors {
                     done(copy);
                     if (failure != null) {
                         failed.add(copy.url.getHost() + ": " + JdkHttp.why(failure));
+                    } else {
+                        answered.incrementAndGet();
                     }
                 });
             } catch (RuntimeException refused) {
@@ -332,6 +337,21 @@ public final class RequestMirrors {
         bodyBytes.addAndGet(-copy.held);
         copy.held = 0;
         copy.body.clear();
+    }
+
+    /** Copies the target answered (any status), since start. */
+    public long answered() {
+        return answered.get();
+    }
+
+    /** Copies sent that failed (no connection, no answer in time, TLS), since start. */
+    public long failed() {
+        return failed.total.get();
+    }
+
+    /** Copies not made: a limit reached, a body too large, a request that ended first, since start. */
+    public long notMade() {
+        return notMade.total.get();
     }
 
     /** Copies sent and not yet answered (for tests). */

@@ -182,5 +182,10 @@ class RequestMirrorTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> mirror.seen().size() == 2);
         assertThat(mirror.seen()).extracting(TestBackend.Seen::uri).containsExactlyInAnyOrder("/page/0", "/page/1");
+        // what became of them, for Prometheus
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(RawHttp.get(caravan.adminPort(),
+                "localhost", "/metrics").text()).contains("caravan_mirror_copies_total{outcome=\"answered\"} 2.0",
+                "caravan_mirror_copies_total{outcome=\"failed\"} 3.0",
+                "caravan_mirror_copies_total{outcome=\"not_made\"} 0.0"));
     }
 }
