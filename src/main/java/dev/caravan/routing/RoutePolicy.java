@@ -309,8 +309,10 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      * @param verify     whether the pod's certificate must chain to {@code ca.crt} ({@code proxy-ssl-verify: on})
      * @param name       the name the pod's certificate must carry and the SNI name sent, or {@code null}
      * @param serverName whether SNI is sent ({@code proxy-ssl-server-name: on})
+     * @param depth      the intermediates allowed between the pod's certificate and {@code ca.crt}
+     *                   ({@code proxy-ssl-verify-depth}, 1 by default)
      */
-    public record ProxySsl(ObjectRef secret, boolean verify, String name, boolean serverName) {
+    public record ProxySsl(ObjectRef secret, boolean verify, String name, boolean serverName, int depth) {
     }
 
     /**

@@ -78,20 +78,13 @@ public final class BackendTrustLoader implements CompilationListener {
                 key = TlsSecretReader.privateKey(TlsSecretReader.field(secret, "tls.key"));
                 TlsSecretReader.checkKeyMatches(key, chain.get(0));
             }
-            SslContextBuilder verifying = authorities == null ? null
-                    : SslContextBuilder.forClient().trustManager(authorities.toArray(X509Certificate[]::new));
             SslContextBuilder encrypting = SslContextBuilder.forClient()
-                    .trustManager(InsecureTrustManagerFactory.INSTANCE);
-            for (SslContextBuilder builder : new SslContextBuilder[] {verifying, encrypting}) {
-                if (builder != null) {
-                    builder.protocols("TLSv1.3", "TLSv1.2");
-                    if (key != null) {
-                        builder.keyManager(key, chain.toArray(X509Certificate[]::new)).keyStoreType(TlsSettings.KEY_STORE_TYPE);
-                    }
-                }
+                    .trustManager(InsecureTrustManagerFactory.INSTANCE).protocols("TLSv1.3", "TLSv1.2");
+            if (key != null) {
+                encrypting.keyManager(key, chain.toArray(X509Certificate[]::new)).keyStoreType(TlsSettings.KEY_STORE_TYPE);
             }
-            return new BackendTrust.SecretContexts(verifying == null ? null : BackendTrust.Contexts.of(verifying),
-                    BackendTrust.Contexts.of(encrypting));
+            return new BackendTrust.SecretContexts(authorities == null ? null : new BackendTrust.VerifyingContexts(
+                    authorities, key, chain, TlsSettings.KEY_STORE_TYPE), BackendTrust.Contexts.of(encrypting));
         } catch (InvalidCertificateException | SSLException e) {
             return e.getMessage();
         }

@@ -7,7 +7,12 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
 /**
@@ -47,7 +52,58 @@ public final class BackendTrust {
      * @param verifying  trusts only the Secret's {@code ca.crt}, or {@code null} when it has none
      * @param encrypting trusts any certificate; both present the Secret's client certificate, if any
      */
-    public record SecretContexts(Contexts verifying, Contexts encrypting) {
+    public record SecretContexts(VerifyingContexts verifying, Contexts encrypting) {
+    }
+
+    /**
+     * The contexts that trust only a Secret's {@code ca.crt}, one per {@code proxy-ssl-verify-depth} asked for: the
+     * default depth's made at once (so that a Secret they cannot be made of is reported), another when first asked.
+     */
+    public static final class VerifyingContexts {
+
+        /** ingress-nginx's, and nginx's, proxy_ssl_verify_depth. */
+        public static final int DEFAULT_DEPTH = 1;
+        private final List<X509Certificate> authorities;
+        private final PrivateKey key;
+        private final List<X509Certificate> chain;
+        private final String keyStoreType;
+        // bounded: the depths an annotation may ask for
+        private final Map<Integer, Contexts> byDepth = new ConcurrentHashMap<>();
+
+        /** @param key the client certificate's key, or {@code null} when none is presented */
+        public VerifyingContexts(List<X509Certificate> authorities, PrivateKey key, List<X509Certificate> chain,
+                String keyStoreType) throws SSLException {
+            this.authorities = List.copyOf(authorities);
+            this.key = key;
+            this.chain = chain == null ? List.of() : List.copyOf(chain);
+            this.keyStoreType = keyStoreType;
+            byDepth.put(DEFAULT_DEPTH, build(DEFAULT_DEPTH));
+        }
+
+        /** The contexts of this depth, or {@code null} when they cannot be made (then its pods get 502). */
+        Contexts at(int depth) {
+            return byDepth.computeIfAbsent(depth, asked -> {
+                try {
+                    return build(asked);
+                } catch (SSLException e) {
+                    return null;
+                }
+            });
+        }
+
+        private Contexts build(int depth) throws SSLException {
+            SslContextBuilder builder;
+            try {
+                builder = SslContextBuilder.forClient().trustManager(new DepthLimitedTrust(authorities, depth));
+            } catch (GeneralSecurityException e) {
+                throw new SSLException("ca.crt cannot be trusted: " + e.getMessage(), e);
+            }
+            builder.protocols("TLSv1.3", "TLSv1.2");
+            if (key != null) {
+                builder.keyManager(key, chain.toArray(X509Certificate[]::new)).keyStoreType(keyStoreType);
+            }
+            return Contexts.of(builder);
+        }
     }
 
     private final Contexts insecure;
@@ -78,7 +134,8 @@ public final class BackendTrust {
         SslContext context = insecure.of(http2);
         if (proxySsl.secret() != null) {
             SecretContexts contexts = secrets.get(proxySsl.secret());
-            Contexts chosen = contexts == null ? null : proxySsl.verify() ? contexts.verifying() : contexts.encrypting();
+            Contexts chosen = contexts == null ? null : !proxySsl.verify() ? contexts.encrypting()
+                    : contexts.verifying() == null ? null : contexts.verifying().at(proxySsl.depth());
             if (chosen == null) {
                 return null;
             }

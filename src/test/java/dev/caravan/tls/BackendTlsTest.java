@@ -26,6 +26,8 @@ class BackendTlsTest {
     @TempDir
     static Path manifests;
     static TestBackend pod;
+    static TestBackend podUnderOne;
+    static TestBackend podUnderTwo;
     static CaravanHarness caravan;
 
     @BeforeAll
@@ -34,9 +36,24 @@ class BackendTlsTest {
         TestCertificates.Issued podCertificate = podAuthority.issue("pod.internal");
         pod = TestBackend.startTls("127.0.0.2", "verified pod", podCertificate.keys().getPrivate(),
                 podCertificate.certificate());
+        // pods whose certificates an intermediate authority issued, and one issued by an intermediate's intermediate
+        TestCertificates one = podAuthority.intermediate("CN=Pods Intermediate");
+        TestCertificates.Issued underOne = one.issue("pod.internal");
+        podUnderOne = TestBackend.startTls("127.0.0.3", "pod under one", underOne.keys().getPrivate(),
+                underOne.certificate(), one.ca());
+        TestCertificates two = one.intermediate("CN=Pods Sub-intermediate");
+        TestCertificates.Issued underTwo = two.issue("pod.internal");
+        podUnderTwo = TestBackend.startTls("127.0.0.4", "pod under two", underTwo.keys().getPrivate(),
+                underTwo.certificate(), two.ca(), one.ca());
         TestCertificates.Issued client = podAuthority.issue("caravan.client");
         TestCertificates stranger = new TestCertificates();
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.service("svc-one", podUnderOne), Manifests.service("svc-two", podUnderTwo),
+                https("one-deep", "one.example.test", "pod-ca", "pod.internal", "svc-one", null),
+                https("two-deep", "two.example.test", "pod-ca", "pod.internal", "svc-two", null),
+                https("two-deep-allowed", "two-allowed.example.test", "pod-ca", "pod.internal", "svc-two", "2"),
+                https("direct-only", "direct.example.test", "pod-ca", "pod.internal", "svc", "0"),
+                https("direct-only-one", "direct-one.example.test", "pod-ca", "pod.internal", "svc-one", "0"),
                 caSecret("pod-ca", podAuthority, client), caSecret("other-ca", stranger, client),
                 https("right", "right.example.test", "pod-ca", "pod.internal"),
                 https("wrong-name", "wrongname.example.test", "pod-ca", "other.internal"),
@@ -52,6 +69,18 @@ class BackendTlsTest {
     static void stop() throws Exception {
         caravan.close();
         pod.close();
+        podUnderOne.close();
+        podUnderTwo.close();
+    }
+
+    @Test
+    void aPodsChainMayHaveAsManyIntermediatesAsProxySslVerifyDepthSaysOneByDefault() throws Exception {
+        assertThat(RawHttp.get(caravan.httpPort(), "one.example.test", "/").text()).isEqualTo("pod under one");
+        assertThat(RawHttp.get(caravan.httpPort(), "two.example.test", "/").status()).isEqualTo(502);
+        assertThat(RawHttp.get(caravan.httpPort(), "two-allowed.example.test", "/").text()).isEqualTo("pod under two");
+        assertThat(RawHttp.get(caravan.httpPort(), "direct.example.test", "/").text()).isEqualTo("verified pod");
+        assertThat(RawHttp.get(caravan.httpPort(), "direct-one.example.test", "/").status()).isEqualTo(502);
+        assertThat(podUnderTwo.seen()).as("a pod refused never gets the request").hasSize(1);
     }
 
     @Test
@@ -89,13 +118,21 @@ class BackendTlsTest {
     }
 
     private static String https(String name, String host, String secret, String podName) {
+        return https(name, host, secret, podName, "svc", null);
+    }
+
+    private static String https(String name, String host, String secret, String podName, String service,
+            String depth) {
         Map<String, String> annotations = new HashMap<>();
+        if (depth != null) {
+            annotations.put(NGINX + "proxy-ssl-verify-depth", depth);
+        }
         annotations.put(NGINX + "backend-protocol", "HTTPS");
         annotations.put(NGINX + "proxy-ssl-secret", secret);
         annotations.put(NGINX + "proxy-ssl-verify", "on");
         annotations.put(NGINX + "proxy-ssl-name", podName);
         annotations.put(NGINX + "proxy-ssl-server-name", "on");
-        return Manifests.ingress(name, host, "/", "svc", annotations);
+        return Manifests.ingress(name, host, "/", service, annotations);
     }
 
     /** A kubernetes.io/tls Secret with a client certificate and the CA that pods' certificates must chain to. */

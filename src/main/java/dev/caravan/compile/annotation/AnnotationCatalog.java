@@ -119,6 +119,8 @@ public final class AnnotationCatalog {
                 + " else 502");
         supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
         supported("proxy-ssl-server-name", "on: send proxy-ssl-name by SNI");
+        supported("proxy-ssl-verify-depth", "with proxy-ssl-verify: the intermediates allowed between the pod's"
+                + " certificate and ca.crt (OpenSSL's verify depth; default 1, as ingress-nginx)");
         supported("affinity-canary-behavior", "sticky (default: a client pinned to the main or the canary backend"
                 + " stays there) or legacy (the canary rules decide first)");
         supported("upstream-hash-by-subset", "true: the hash picks a subset of the endpoints, and one of them at random"
@@ -182,10 +184,8 @@ public final class AnnotationCatalog {
                 + " Caravan does", "false"::equalsIgnoreCase);
         unsupported("http2-push-preload", "HTTP/2 server push is not done (browsers"
                 + " dropped it); false is what Caravan does", "false"::equalsIgnoreCase);
-        for (String name : new String[] {"proxy-ssl-ciphers", "proxy-ssl-protocols", "proxy-ssl-verify-depth"}) {
-            unsupported(name, "not applied yet: TLS to pods offers TLSv1.3 and"
-                    + " TLSv1.2 with the TLS library's ciphers, and proxy-ssl-verify accepts a chain of any length to"
-                    + " ca.crt");
+        for (String name : new String[] {"proxy-ssl-ciphers", "proxy-ssl-protocols"}) {
+            unsupported(name, "not applied yet: TLS to pods offers TLSv1.3 and TLSv1.2 with the TLS library's ciphers");
         }
         unsupported("ssl-prefer-server-ciphers", "not applied yet: the TLS library"
                 + " chooses by its own order");

@@ -438,18 +438,20 @@ public final class AnnotationParser {
         boolean verify = values.onOff("proxy-ssl-verify");
         String name = values.host("proxy-ssl-name");
         boolean serverName = values.onOff("proxy-ssl-server-name");
+        // OpenSSL's verify depth: the intermediates allowed between the pod's certificate and ca.crt
+        int depth = values.integer("proxy-ssl-verify-depth", 0, 100, 1);
         if (secret == null) {
             if (verify) {
                 values.invalid("proxy-ssl-verify", "needs proxy-ssl-secret, whose ca.crt the pod's certificate is checked"
                         + " against");
             }
-            return name == null && !serverName ? null : new RoutePolicy.ProxySsl(null, false, name, serverName);
+            return name == null && !serverName ? null : new RoutePolicy.ProxySsl(null, false, name, serverName, depth);
         }
         ObjectRef ref = values.namespacedRef("proxy-ssl-secret", namespace);
         if (ref == null) {
             return null;
         }
-        return new RoutePolicy.ProxySsl(ref, verify, name, serverName);
+        return new RoutePolicy.ProxySsl(ref, verify, name, serverName, depth);
     }
 
     /** ssl-redirect (on unless turned off), force-ssl-redirect and preserve-trailing-slash. */
