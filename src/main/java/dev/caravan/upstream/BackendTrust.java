@@ -12,6 +12,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
@@ -56,8 +57,9 @@ public final class BackendTrust {
     }
 
     /**
-     * The contexts that trust only a Secret's {@code ca.crt}, one per {@code proxy-ssl-verify-depth} asked for: the
-     * default depth's made at once (so that a Secret they cannot be made of is reported), another when first asked.
+     * The contexts that trust only a Secret's {@code ca.crt}, one per {@code proxy-ssl-verify-depth} asked for: those
+     * of depths 1 and 2 (nearly all asked for) made with the Secret, off the event loops, so that a Secret they cannot
+     * be made of is reported; a deeper one when first asked for, once.
      */
     public static final class VerifyingContexts {
 
@@ -67,8 +69,8 @@ public final class BackendTrust {
         private final PrivateKey key;
         private final List<X509Certificate> chain;
         private final String keyStoreType;
-        // bounded: the depths an annotation may ask for
-        private final Map<Integer, Contexts> byDepth = new ConcurrentHashMap<>();
+        // bounded: the depths an annotation may ask for; a depth whose contexts cannot be made is kept as empty
+        private final Map<Integer, Optional<Contexts>> byDepth = new ConcurrentHashMap<>();
 
         /** @param key the client certificate's key, or {@code null} when none is presented */
         public VerifyingContexts(List<X509Certificate> authorities, PrivateKey key, List<X509Certificate> chain,
@@ -77,18 +79,20 @@ public final class BackendTrust {
             this.key = key;
             this.chain = chain == null ? List.of() : List.copyOf(chain);
             this.keyStoreType = keyStoreType;
-            byDepth.put(DEFAULT_DEPTH, build(DEFAULT_DEPTH));
+            for (int depth = DEFAULT_DEPTH; depth <= DEFAULT_DEPTH + 1; depth++) {
+                byDepth.put(depth, Optional.of(build(depth)));
+            }
         }
 
         /** The contexts of this depth, or {@code null} when they cannot be made (then its pods get 502). */
         Contexts at(int depth) {
             return byDepth.computeIfAbsent(depth, asked -> {
                 try {
-                    return build(asked);
-                } catch (SSLException e) {
-                    return null;
+                    return Optional.of(build(asked));
+                } catch (SSLException | RuntimeException e) {
+                    return Optional.empty();
                 }
-            });
+            }).orElse(null);
         }
 
         private Contexts build(int depth) throws SSLException {

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -15,7 +16,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@code proxy-ssl-verify} with nginx's {@code proxy_ssl_verify_depth}: a pod's certificate must chain to one of the
  * authorities through at most {@code depth} intermediates (OpenSSL's verify depth; 1 by default, as ingress-nginx).
  * The JDK's PKIX trust does the verification, and the name check when the engine asks for one; the depth is counted
- * on the chain the pod presented, up to the first certificate an authority issued.
+ * on the chain the pod presented, along its issuers (in whatever order it sent them), to the nearest certificate of
+ * {@code ca.crt}: a ca.crt intermediate counts as an authority, as the JDK trusts it as one.
  */
 final class DepthLimitedTrust extends X509ExtendedTrustManager {
 
@@ -35,7 +37,7 @@ final class DepthLimitedTrust extends X509ExtendedTrustManager {
         for (int i = 0; i < authorities.size(); i++) {
             store.setCertificateEntry("authority-" + i, authorities.get(i));
         }
-        TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(store);
         X509ExtendedTrustManager found = null;
         for (TrustManager manager : factory.getTrustManagers()) {
@@ -77,26 +79,51 @@ final class DepthLimitedTrust extends X509ExtendedTrustManager {
         }
     }
 
-    /** How many certificates stand between the pod's and the first one an authority issued, as presented. */
+    /**
+     * The fewest presented certificates that stand between the pod's and one an authority issued, following issuers
+     * breadth first; all it presented but its own when no such path is among them (it verified by one the JDK built).
+     */
     private int intermediates(X509Certificate[] chain) {
-        for (int i = 0; i < chain.length; i++) {
-            if (issuedByAnAuthority(chain[i])) {
-                return i;
-            }
+        if (authorities.contains(chain[0])) {
+            return 0;
         }
-        // verified by a path the presented order does not show: counted as all it presented
+        List<X509Certificate> level = List.of(chain[0]);
+        boolean[] used = new boolean[chain.length];
+        used[0] = true;
+        for (int count = 0; !level.isEmpty(); count++) {
+            List<X509Certificate> next = new ArrayList<>();
+            for (X509Certificate certificate : level) {
+                if (issuedByAnAuthority(certificate)) {
+                    return count;
+                }
+                for (int i = 1; i < chain.length; i++) {
+                    if (!used[i] && issued(chain[i], certificate)) {
+                        used[i] = true;
+                        next.add(chain[i]);
+                    }
+                }
+            }
+            level = next;
+        }
         return chain.length - 1;
+    }
+
+    private static boolean issued(X509Certificate issuer, X509Certificate certificate) {
+        if (!issuer.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException otherKey) {
+            return false;
+        }
     }
 
     private boolean issuedByAnAuthority(X509Certificate certificate) {
         for (X509Certificate authority : authorities) {
-            if (authority.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-                try {
-                    certificate.verify(authority.getPublicKey());
-                    return true;
-                } catch (GeneralSecurityException otherKey) {
-                    // another authority of the same name
-                }
+            if (issued(authority, certificate)) {
+                return true;
             }
         }
         return false;

@@ -438,8 +438,7 @@ public final class AnnotationParser {
         boolean verify = values.onOff("proxy-ssl-verify");
         String name = values.host("proxy-ssl-name");
         boolean serverName = values.onOff("proxy-ssl-server-name");
-        // OpenSSL's verify depth: the intermediates allowed between the pod's certificate and ca.crt
-        int depth = values.integer("proxy-ssl-verify-depth", 0, 100, 1);
+        int depth = verifyDepth(values);
         if (secret == null) {
             if (verify) {
                 values.invalid("proxy-ssl-verify", "needs proxy-ssl-secret, whose ca.crt the pod's certificate is checked"
@@ -452,6 +451,27 @@ public final class AnnotationParser {
             return null;
         }
         return new RoutePolicy.ProxySsl(ref, verify, name, serverName, depth);
+    }
+
+    /**
+     * proxy-ssl-verify-depth, OpenSSL's verify depth: the intermediates allowed between the pod's certificate and
+     * ca.crt. As ingress-nginx: 1 by default, and for 0 or a value that is no number.
+     */
+    private static int verifyDepth(Values values) {
+        String value = values.get("proxy-ssl-verify-depth");
+        if (value == null) {
+            return 1;
+        }
+        try {
+            int depth = Integer.parseInt(value.strip());
+            if (depth >= 1 && depth <= 100) {
+                return depth;
+            }
+        } catch (NumberFormatException notANumber) {
+            // passed over below
+        }
+        values.ignored("proxy-ssl-verify-depth", "is not a depth from 1 to 100; 1, as ingress-nginx takes it");
+        return 1;
     }
 
     /** ssl-redirect (on unless turned off), force-ssl-redirect and preserve-trailing-slash. */
