@@ -147,6 +147,8 @@ public final class RequestMirrors {
     final class Copy {
 
         private final URI url;
+        /** Its target's scheme, host and port: what the limits per target count by. */
+        private final String target;
         private final String method;
         private final String host;
         private final HttpHeaders headers;
@@ -161,6 +163,7 @@ public final class RequestMirrors {
 
         private Copy(URI url, String method, String host, HttpHeaders headers, boolean withBody, long maxBody) {
             this.url = url;
+            this.target = url.getScheme() + "://" + url.getRawAuthority();
             this.method = method;
             this.host = host;
             this.headers = headers;
@@ -217,7 +220,7 @@ public final class RequestMirrors {
             notMade.add(copy.url.getHost() + ": " + MAX_IN_FLIGHT + " copies under way");
             return;
         }
-        String target = target(copy);
+        String target = copy.target;
         boolean[] admitted = {false};
         perTarget.compute(target, (key, load) -> {
             Load now = load == null ? new Load(0, 0) : load;
@@ -320,15 +323,12 @@ public final class RequestMirrors {
     private record Load(int copies, long bytes) {
     }
 
-    private static String target(Copy copy) {
-        return copy.url.getScheme() + "://" + copy.url.getRawAuthority();
-    }
 
     /** A copy sent is over (answered, failed, or refused by the client): what it took is given back. */
     private void done(Copy copy) {
         releaseBody(copy);
         long bytes = copy.targetBytes;
-        perTarget.computeIfPresent(target(copy), (key, load) -> load.copies() == 1 ? null
+        perTarget.computeIfPresent(copy.target, (key, load) -> load.copies() == 1 ? null
                 : new Load(load.copies() - 1, load.bytes() - bytes));
         inFlight.release();
     }

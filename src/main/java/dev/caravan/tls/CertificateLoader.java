@@ -179,13 +179,11 @@ public final class CertificateLoader implements CompilationListener {
             boolean forAlias = outcome.certificate() != null && outcome.certificate().covers(host.host());
             return new Served(forAlias ? outcome.certificate() : null, null);
         }
-        if (outcome.certificate() != null && !host.host().startsWith("*.")
-                && !outcome.certificate().covers(host.host())) {
-            // as ingress-nginx, which serves a host its Secret's certificate does not name with the default one; a
-            // wildcard entry serves hosts of rules, each of which the certificate may name
+        if (outcome.certificate() != null && !outcome.certificate().servedFor(host.host())) {
+            // as ingress-nginx, which serves a host its Secret's certificate does not name with the default one
             return new Served(null, Problem.warning(host.ingress(), Problem.INVALID_CERTIFICATE, "TLS Secret "
-                    + host.secret() + ": its certificate is not for " + host.host() + " ("
-                    + outcome.certificate().names() + "); " + host.host() + " gets the default certificate"));
+                    + host.secret() + ": " + outcome.certificate().notFor(List.of(host.host())) + "; " + host.host()
+                    + " gets the default certificate"));
         }
         if (outcome.certificate() != null) {
             return new Served(outcome.certificate(), null);

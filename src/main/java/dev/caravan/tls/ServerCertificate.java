@@ -77,6 +77,19 @@ public record ServerCertificate(ObjectRef secret, X509Certificate leaf, Instant 
         return false;
     }
 
+    /**
+     * Whether it is served for a {@code spec.tls} host (lower case): one it {@link #covers}, or a wildcard entry,
+     * which serves the hosts of rules, each of which it may name.
+     */
+    public boolean servedFor(String tlsHost) {
+        return tlsHost.startsWith("*.") || covers(tlsHost);
+    }
+
+    /** Why it is not served for these hosts, for people. */
+    public String notFor(List<String> hosts) {
+        return "its certificate is not for " + String.join(", ", hosts) + " (" + names() + ")";
+    }
+
     private static boolean matches(String name, String host) {
         int dot = host.indexOf('.');
         return name.equals(host) || dot > 0 && name.startsWith("*.") && name.substring(1).equals(host.substring(dot));

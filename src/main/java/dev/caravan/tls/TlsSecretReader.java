@@ -68,14 +68,15 @@ public final class TlsSecretReader {
         try {
             certificate = read(ref, secret, Instant.now());
         } catch (InvalidCertificateException e) {
-            return e.getMessage() + "; " + (hosts.isEmpty() ? "its hosts get"
-                    : String.join(", ", hosts) + (hosts.size() == 1 ? " gets" : " get")) + " the default certificate";
+            return e.getMessage() + toDefault(hosts);
         }
-        List<String> uncovered = hosts.stream().filter(host -> !host.startsWith("*.") && !certificate.covers(host))
-                .toList();
-        return uncovered.isEmpty() ? null : "its certificate is not for " + String.join(", ", uncovered) + " ("
-                + certificate.names() + "); " + String.join(", ", uncovered) + (uncovered.size() == 1 ? " gets" : " get")
-                + " the default certificate";
+        List<String> uncovered = hosts.stream().filter(host -> !certificate.servedFor(host)).toList();
+        return uncovered.isEmpty() ? null : certificate.notFor(uncovered) + toDefault(uncovered);
+    }
+
+    private static String toDefault(List<String> hosts) {
+        return "; " + (hosts.isEmpty() ? "its hosts get" : String.join(", ", hosts) + (hosts.size() == 1 ? " gets"
+                : " get")) + " the default certificate";
     }
 
     /**

@@ -32,6 +32,9 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class AnnotationParser {
 
+    /** A host name with an optional port, as the annotations naming a host take it. */
+    private static final Pattern HOST_AND_PORT = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+
     /** The policy and what was wrong on the way. */
     public record Parsed(RoutePolicy policy, List<AnnotationFinding> findings) {
 
@@ -355,7 +358,7 @@ public final class AnnotationParser {
             return null;
         }
         String host = values.get("mirror-host");
-        if (host != null && !host.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+        if (host != null && !HOST_AND_PORT.matcher(host).matches()) {
             values.ignored("mirror-host", "is not a host name; the target's host is sent instead");
             host = null;
         }
@@ -819,7 +822,7 @@ public final class AnnotationParser {
 
         String host(String name) {
             String value = get(name);
-            if (value != null && !value.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+            if (value != null && !HOST_AND_PORT.matcher(value).matches()) {
                 invalid(name, "is not a host name (with an optional port)");
                 return null;
             }
