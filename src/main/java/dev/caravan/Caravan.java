@@ -20,7 +20,7 @@ import dev.caravan.extension.RouteFolder;
 import dev.caravan.extension.RouteFolderRoutes;
 import dev.caravan.extension.RouteReferences;
 import dev.caravan.extension.UserRoutes;
-import dev.caravan.gateway.BasicAuthentication;
+import dev.caravan.gateway.UserAuthentication;
 import dev.caravan.gateway.ClientFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ExternalAuth;
@@ -120,7 +120,7 @@ public final class Caravan {
     private final RouteFolder routeFolder;
     private final ExternalAuth externalAuth;
     private final RequestMirrors mirrors;
-    private final BasicAuthentication basicAuthentication;
+    private final UserAuthentication userAuthentication;
     private final JolokiaEndpoint jolokia;
     private final AdmissionWebhook admissionWebhook;
     private RemoteJmx remoteJmx;
@@ -265,7 +265,7 @@ public final class Caravan {
                     options.proxyBodySize(), options.hsts(), options.shutdownTimeout(), options.underscoresInHeaders());
             RateLimiters rateLimiters = new RateLimiters();
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
-            basicAuthentication = new BasicAuthentication();
+            userAuthentication = new UserAuthentication();
             mirrors = new RequestMirrors(upstreamClient.settings().connectTimeout());
             if (options.metrics()) {
                 for (Map.Entry<String, ToDoubleFunction<RequestMirrors>> outcome : Map.<String,
@@ -280,7 +280,7 @@ public final class Caravan {
                     USER_ROUTE_QUEUE);
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
             ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                    connectionLimit, interceptors, externalAuth, basicAuthentication, mirrors);
+                    connectionLimit, interceptors, externalAuth, userAuthentication, mirrors);
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
@@ -487,7 +487,7 @@ public final class Caravan {
         recompiler.stop();
         externalAuth.close();
         mirrors.close();
-        basicAuthentication.close();
+        userAuthentication.close();
         if (eventReporter != null) {
             eventReporter.close();
         }

@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * {@code auth-secret}: an htpasswd file under the key {@code auth} ({@code auth-secret-type: auth-file}, the
  * default), or one user per key ({@code auth-map}).
  */
-public final class BasicCredentials {
+public final class BasicCredentials implements Users {
 
     private final Map<String, PasswordHash> users;
 
@@ -42,55 +42,15 @@ public final class BasicCredentials {
      * @throws IllegalArgumentException saying what is wrong, never with a password or hash in it
      */
     public static BasicCredentials fromSecret(Secret secret, boolean map) {
-        Map<String, String> data = new TreeMap<>();
-        if (secret.getData() != null) {
-            secret.getData().forEach((key, value) -> data.put(key, decode(value)));
-        }
-        if (secret.getStringData() != null) {
-            data.putAll(secret.getStringData());
-        }
         Map<String, PasswordHash> users = new TreeMap<>();
-        if (map) {
-            data.forEach((user, hash) -> users.put(user, hash(hash.trim(), "user " + user)));
-        } else {
-            String file = data.get("auth");
-            if (file == null) {
-                throw new IllegalArgumentException("has no key 'auth' (an htpasswd file)");
+        for (UserFile.Entry entry : UserFile.read(secret, map)) {
+            try {
+                users.put(entry.user(), PasswordHash.parse(entry.value()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(entry.where() + " " + e.getMessage());
             }
-            int number = 0;
-            for (String line : file.split("\r?\n")) {
-                number++;
-                String entry = line.trim();
-                if (entry.isEmpty() || entry.startsWith("#")) {
-                    continue;
-                }
-                int colon = entry.indexOf(':');
-                if (colon <= 0) {
-                    throw new IllegalArgumentException("line " + number + " of 'auth' is not user:hash");
-                }
-                users.put(entry.substring(0, colon), hash(entry.substring(colon + 1), "line " + number + " of 'auth'"));
-            }
-        }
-        if (users.isEmpty()) {
-            throw new IllegalArgumentException("holds no user");
         }
         return new BasicCredentials(users);
-    }
-
-    private static PasswordHash hash(String hash, String where) {
-        try {
-            return PasswordHash.parse(hash);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + " " + e.getMessage());
-        }
-    }
-
-    private static String decode(String base64) {
-        try {
-            return new String(Base64.getDecoder().decode(base64.trim()), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("has a value that is not base64");
-        }
     }
 
     /** The password hash of {@code user}, or {@code null} when there is no such user. */
@@ -98,6 +58,7 @@ public final class BasicCredentials {
         return users.get(user);
     }
 
+    @Override
     public int size() {
         return users.size();
     }

@@ -1,6 +1,7 @@
 package dev.caravan.compile;
 
 import dev.caravan.auth.BasicCredentials;
+import dev.caravan.auth.DigestCredentials;
 import dev.caravan.auth.ClientCertificateAuthority;
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.routing.ObjectRef;
@@ -54,13 +55,15 @@ final class AnnotationObjects {
 
     /** The policy with the users of its auth-secret. */
     RoutePolicy withUsers(RoutePolicy policy, Set<ObjectRef> read) {
-        RoutePolicy.BasicAuth auth = policy.basicAuth();
+        RoutePolicy.UserAuth auth = policy.userAuth();
         if (auth == null) {
             return policy;
         }
         Secret secret = secret("auth-secret", auth.secret(), read);
         try {
-            return policy.withBasicAuth(auth.withCredentials(BasicCredentials.fromSecret(secret, auth.map())));
+            return policy.withUserAuth(auth.withUsers(auth.digest()
+                    ? DigestCredentials.fromSecret(secret, auth.map(), auth.realm())
+                    : BasicCredentials.fromSecret(secret, auth.map())));
         } catch (IllegalArgumentException e) {
             throw invalidSecret("auth-secret", auth.secret(), e);
         }

@@ -124,8 +124,8 @@ public final class IngressCheck {
     private static void readObjects(RoutePolicy policy, AnnotationObjects objects, ClusterState known,
             List<String> problems, List<String> warnings, Set<String> unchecked) {
         List<Named> named = new ArrayList<>();
-        if (policy.basicAuth() != null) {
-            named.add(new Named("auth-secret", ResourceKind.SECRET, policy.basicAuth().secret(),
+        if (policy.userAuth() != null) {
+            named.add(new Named("auth-secret", ResourceKind.SECRET, policy.userAuth().secret(),
                     AnnotationObjects::withUsers));
         }
         if (policy.clientCertificates() != null && policy.clientCertificates().secret() != null) {

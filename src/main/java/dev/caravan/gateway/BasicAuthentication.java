@@ -2,7 +2,6 @@ package dev.caravan.gateway;
 
 import dev.caravan.auth.BasicCredentials;
 import dev.caravan.auth.PasswordHash;
-import dev.caravan.routing.RoutePolicy;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -30,7 +29,7 @@ import java.util.function.Consumer;
  * is remembered (at most {@link #REMEMBERED}, the oldest forgotten first), keyed by the hash itself: a
  * changed password or a removed user is never let in from memory.
  */
-public final class BasicAuthentication {
+final class BasicAuthentication {
 
     static final int REMEMBERED = 4096;
     private static final Verdict.Proceed ADMITTED = new Verdict.Proceed(Map.of(), Set.of());
@@ -49,19 +48,19 @@ public final class BasicAuthentication {
     };
 
     /** Stops the checking threads (when Caravan stops). */
-    public void close() {
+    void close() {
         pool.shutdownNow();
     }
 
-    RequestCheck check(RoutePolicy.BasicAuth auth) {
-        return (head, done) -> check(auth, head, done);
+    RequestCheck check(String realm, BasicCredentials users) {
+        return (head, done) -> check(realm, users, head, done);
     }
 
-    private void check(RoutePolicy.BasicAuth auth, RequestHead head, Consumer<Verdict> done) {
+    private void check(String realm, BasicCredentials users, RequestHead head, Consumer<Verdict> done) {
         String[] credentials = credentials(head.headers());
-        PasswordHash hash = credentials == null ? null : auth.credentials().hashOf(credentials[0]);
+        PasswordHash hash = credentials == null ? null : users.hashOf(credentials[0]);
         if (hash == null) {
-            done.accept(challenge(auth));
+            done.accept(challenge(realm));
             return;
         }
         Verified key = new Verified(hash, digest(credentials[1]));
@@ -84,7 +83,7 @@ public final class BasicAuthentication {
                         verified.put(key, Boolean.TRUE);
                     }
                 }
-                done.accept(matches ? ADMITTED : challenge(auth));
+                done.accept(matches ? ADMITTED : challenge(realm));
             });
         } catch (RejectedExecutionException full) {
             done.accept(new Verdict.Refused(HttpResponseStatus.SERVICE_UNAVAILABLE, "basic authentication busy"));
@@ -102,9 +101,9 @@ public final class BasicAuthentication {
         return null;
     }
 
-    private static Verdict challenge(RoutePolicy.BasicAuth auth) {
+    private static Verdict challenge(String realm) {
         HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"" + auth.realm() + "\"");
+        headers.set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"" + realm + "\"");
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         return new Verdict.Answer(401, headers, "401 Unauthorized\n".getBytes(StandardCharsets.US_ASCII));
     }

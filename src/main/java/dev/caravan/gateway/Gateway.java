@@ -25,14 +25,14 @@ import java.util.List;
  * @param upgrades     the open upgraded connections
  * @param interceptors where the request interceptors Ingresses opt into run
  * @param externalAuth  the client of the auth-url services
- * @param basicAuthentication the checks of basic authentication
+ * @param userAuthentication the checks of auth-type
  * @param underscoresInHeaders whether request headers whose names have an underscore are passed on
  * @param mirrors       the client sending the copies of requests of mirror-target
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
-        RequestInterceptors interceptors, ExternalAuth externalAuth, BasicAuthentication basicAuthentication,
+        RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
         boolean underscoresInHeaders, RequestMirrors mirrors) {
 
     /**

@@ -497,8 +497,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return List.of();
         }
         List<RequestCheck> checks = new ArrayList<>(3);
-        if (policy.basicAuth() != null) {
-            checks.add(gateway.basicAuthentication().check(policy.basicAuth()));
+        if (policy.userAuth() != null) {
+            checks.add(gateway.userAuthentication().check(policy.userAuth()));
         }
         if (policy.externalAuth() != null) {
             checks.add(gateway.externalAuth().check(policy.externalAuth(), ExternalAuth.asked(policy.externalAuth(),
@@ -524,7 +524,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private static boolean authenticates(RoutePolicy policy) {
-        return policy.basicAuth() != null || policy.externalAuth() != null;
+        return policy.userAuth() != null || policy.externalAuth() != null;
     }
 
     /**
@@ -664,9 +664,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
             InetSocketAddress client) {
         PathRule rule = match.rule();
-        if (policy.basicAuth() != null && (policy.externalAuth() == null || policy.externalAuth().responseHeaders()
+        if (policy.userAuth() != null && (policy.externalAuth() == null || policy.externalAuth().responseHeaders()
                 .stream().noneMatch(HttpHeaderNames.AUTHORIZATION::contentEqualsIgnoreCase))) {
-            // as ingress-nginx, which blanks it for basic authentication: the user's password is not the pod's
+            // as ingress-nginx, which blanks it for basic and digest authentication: the user's credentials are not the pod's
             request.headers().remove(HttpHeaderNames.AUTHORIZATION);
             if (mirrorHeaders != null) {
                 mirrorHeaders.remove(HttpHeaderNames.AUTHORIZATION);

@@ -16,13 +16,13 @@ import java.util.List;
  * @param connections  the limit on client connections open at once
  * @param interceptors where the request interceptors Ingresses opt into run
  * @param externalAuth the client of the auth-url services
- * @param basicAuthentication the checks of basic authentication, with what they remember
+ * @param userAuthentication the checks of auth-type, with what they remember
  * @param mirrors      the client sending the copies of requests of mirror-target
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
-        BasicAuthentication basicAuthentication, RequestMirrors mirrors) {
+        UserAuthentication userAuthentication, RequestMirrors mirrors) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

@@ -1,7 +1,7 @@
 package dev.caravan.routing;
 
-import dev.caravan.auth.BasicCredentials;
 import dev.caravan.auth.ClientCertificateAuthority;
+import dev.caravan.auth.Users;
 import dev.caravan.upstream.NextUpstream;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import java.net.InetSocketAddress;
@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
  * @param requestRoute       the user route run before each request is proxied ({@code caravan.dev/request-route}),
  *                           or {@code null}
  * @param externalAuth       the service each request is first asked of ({@code auth-url}), or {@code null}
- * @param basicAuth          the users a request must be one of ({@code auth-type: basic}), or {@code null}
+ * @param userAuth           the users a request must be one of ({@code auth-type}), or {@code null}
  * @param grpcUpstream       whether pods are spoken to in HTTP/2 ({@code backend-protocol: GRPC}, and over TLS with
  *                           {@code httpsUpstream}: {@code GRPCS})
  * @param serverAliases      more names for the Ingress's first host ({@code server-alias}), lower case; a wildcard
@@ -75,7 +75,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,
         Set<Integer> customHttpErrors, SslRedirect sslRedirect, boolean sslPassthrough, ProxySsl proxySsl,
-        boolean accessLog, String requestRoute, ExternalAuth externalAuth, BasicAuth basicAuth,
+        boolean accessLog, String requestRoute, ExternalAuth externalAuth, UserAuth userAuth,
         boolean grpcUpstream, List<String> serverAliases, boolean wwwRedirect,
         ClientCertificates clientCertificates, boolean satisfyAny, int maxResponseHead,
         ResponseRewrite responseRewrite, CustomHeaders customHeaders, boolean denied, Mirror mirror) {
@@ -96,17 +96,19 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     }
 
     /**
-     * ingress-nginx's basic authentication.
+     * ingress-nginx's basic and digest authentication ({@code auth-type}).
      *
-     * @param secret      the Secret of users ({@code auth-secret}), in the Ingress's namespace
-     * @param map         {@code auth-secret-type: auth-map} (one user per key), else an htpasswd file under {@code auth}
-     * @param realm       the realm of the {@code WWW-Authenticate} challenge ({@code auth-realm})
-     * @param credentials the users read from the Secret when the Ingress was compiled; {@code null} before
+     * @param secret the Secret of users ({@code auth-secret}), in the Ingress's namespace
+     * @param map    {@code auth-secret-type: auth-map} (one user per key), else a password file under {@code auth}
+     * @param realm  the realm of the {@code WWW-Authenticate} challenge ({@code auth-realm}); may be empty
+     * @param digest {@code auth-type: digest} (an htdigest file), else basic (an htpasswd file)
+     * @param users  the users read from the Secret when the Ingress was compiled, as the scheme reads them;
+     *               {@code null} before
      */
-    public record BasicAuth(ObjectRef secret, boolean map, String realm, BasicCredentials credentials) {
+    public record UserAuth(ObjectRef secret, boolean map, String realm, boolean digest, Users users) {
 
-        public BasicAuth withCredentials(BasicCredentials read) {
-            return new BasicAuth(secret, map, realm, read);
+        public UserAuth withUsers(Users read) {
+            return new UserAuth(secret, map, realm, digest, read);
         }
     }
 
@@ -138,8 +140,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return regexPaths || rewrites(path);
     }
 
-    /** This policy with {@code auth} as its basic authentication. */
-    public RoutePolicy withBasicAuth(BasicAuth auth) {
+    /** This policy with {@code auth} as its user authentication. */
+    public RoutePolicy withUserAuth(UserAuth auth) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
@@ -153,7 +155,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
                 grpcUpstream, serverAliases, wwwRedirect, certificates, satisfyAny, maxResponseHead, responseRewrite,
                 customHeaders, denied, mirror);
     }
@@ -163,7 +165,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, auth, basicAuth,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, auth, userAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
                 customHeaders, denied, mirror);
     }
@@ -173,7 +175,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
                 headers, denied, mirror);
     }
@@ -188,7 +190,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(rewriteTarget, regexPaths || regex, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, basicAuth,
+                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
                 grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
                 customHeaders, true, mirror);
     }

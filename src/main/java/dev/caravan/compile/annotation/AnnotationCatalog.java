@@ -221,12 +221,14 @@ public final class AnnotationCatalog {
                 + " the request to auth-url, as proxy_set_header: values of text and nginx variables ($http_NAME,"
                 + " $remote_addr, ...), an empty one removing the header; missing or unreadable, the Ingress's paths"
                 + " answer 503");
-        supported("auth-type", "basic: requests need a user of auth-secret (401 with a Basic challenge otherwise);"
-                + " digest is refused as invalid");
+        supported("auth-type", "basic or digest: requests need a user of auth-secret (401 with a Basic or Digest"
+                + " challenge otherwise)");
         supported("auth-secret", "the Secret of users (the Ingress's namespace unless"
-                + " --allow-cross-namespace-resources): an htpasswd file under 'auth' (bcrypt, $apr1$, $1$, $5$, $6$, {SHA}, {SSHA}, crypt)");
+                + " --allow-cross-namespace-resources): for basic an htpasswd file under 'auth' (bcrypt, $apr1$, $1$, $5$, $6$,"
+                + " {SHA}, {SSHA}, crypt), for digest an htdigest file (user:realm:HA1)");
         supported("auth-secret-type", "auth-file (default) or auth-map (one user per key)");
-        supported("auth-realm", "the realm of the Basic challenge");
+        supported("auth-realm", "the realm of the challenge (for digest, by default the one realm of the Secret's"
+                + " users)");
         supported("auth-tls-secret", "the Secret (the Ingress's namespace unless --allow-cross-namespace-resources)"
                 + " whose ca.crt issues client certificates, and whose ca.crl revokes them; for the whole host, from its oldest Ingress asking; unreadable, the"
                 + " host answers 403");

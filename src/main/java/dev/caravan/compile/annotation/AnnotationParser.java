@@ -106,7 +106,7 @@ public final class AnnotationParser {
                 nextUpstream(values), values.serviceName("default-backend"), canary(values), ewma(values),
                 values.statuses("custom-http-errors"), sslRedirect(values), values.bool("ssl-passthrough"),
                 proxySsl(values, namespace), values.bool("enable-access-log", true), requestRoute(annotations, findings),
-                externalAuth(values, namespace), basicAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
+                externalAuth(values, namespace), userAuth(values, namespace), grpcUpstream(values), values.hosts("server-alias"),
                 values.bool("from-to-www-redirect"), clientCertificates(values, namespace), satisfyAny(values),
                 maxResponseHead(values), responseRewrite(values), customHeaders(values, namespace), false,
                 mirror(values));
@@ -242,17 +242,16 @@ public final class AnnotationParser {
     }
 
     /**
-     * auth-type: basic with auth-secret (same namespace), auth-secret-type and auth-realm. The Secret is read
-     * by the compiler; digest is refused as invalid rather than the Ingress served unprotected.
+     * auth-type: basic or digest with auth-secret (same namespace), auth-secret-type and auth-realm. The Secret is
+     * read by the compiler.
      */
-    private static RoutePolicy.BasicAuth basicAuth(Values values, String namespace) {
+    private static RoutePolicy.UserAuth userAuth(Values values, String namespace) {
         String type = values.get("auth-type");
         if (type == null) {
             return null;
         }
-        if (!type.equals("basic")) {
-            values.invalid("auth-type", type.equals("digest") ? "is not supported; use basic (over HTTPS) or auth-url"
-                    : "is not basic");
+        if (!type.equals("basic") && !type.equals("digest")) {
+            values.invalid("auth-type", "is not basic or digest");
             return null;
         }
         String secretType = values.get("auth-secret-type");
@@ -274,7 +273,8 @@ public final class AnnotationParser {
             values.invalid("auth-realm", "has characters the quoted realm of a challenge cannot carry");
             return null;
         }
-        return new RoutePolicy.BasicAuth(ref, "auth-map".equals(secretType), realm == null ? "" : realm, null);
+        return new RoutePolicy.UserAuth(ref, "auth-map".equals(secretType), realm == null ? "" : realm,
+                type.equals("digest"), null);
     }
 
     /**

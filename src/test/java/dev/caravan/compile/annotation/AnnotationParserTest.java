@@ -90,9 +90,9 @@ class AnnotationParserTest {
                 .contains("auth-secret", "another namespace", "--allow-cross-namespace-resources"));
         AnnotationParser.Parsed allowed = AnnotationParser.parse(annotations, "team", true);
         assertThat(allowed.findings()).isEmpty();
-        assertThat(allowed.policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("shared/users"));
+        assertThat(allowed.policy().userAuth().secret()).isEqualTo(ObjectRef.parse("shared/users"));
         assertThat(AnnotationParser.parse(Map.of(N + "auth-type", "basic", N + "auth-secret", "users"), "team", true)
-                .policy().basicAuth().secret()).isEqualTo(ObjectRef.parse("team/users"));
+                .policy().userAuth().secret()).isEqualTo(ObjectRef.parse("team/users"));
     }
 
     @Test
@@ -189,19 +189,25 @@ class AnnotationParserTest {
     }
 
     @Test
-    void basicAuthNeedsASecretOfTheSameNamespaceAndDigestIsRefused() {
+    void userAuthNeedsASecretOfTheSameNamespace() {
         AnnotationParser.Parsed basic = AnnotationParser.parse(Map.of(N + "auth-type", "basic", N + "auth-secret",
                 "users", N + "auth-realm", "Staff only"), "team");
         assertThat(basic.findings()).isEmpty();
-        assertThat(basic.policy().basicAuth().secret()).hasToString("team/users");
-        assertThat(basic.policy().basicAuth().realm()).isEqualTo("Staff only");
-        for (Map<String, String> bad : List.of(Map.of(N + "auth-type", "digest", N + "auth-secret", "users"),
-                Map.of(N + "auth-type", "basic"), Map.of(N + "auth-type", "basic", N + "auth-secret", "other/users"),
+        assertThat(basic.policy().userAuth().secret()).hasToString("team/users");
+        assertThat(basic.policy().userAuth().realm()).isEqualTo("Staff only");
+        assertThat(basic.policy().userAuth().digest()).isFalse();
+        AnnotationParser.Parsed digest = AnnotationParser.parse(Map.of(N + "auth-type", "digest", N + "auth-secret",
+                "users", N + "auth-secret-type", "auth-map"), "team");
+        assertThat(digest.findings()).isEmpty();
+        assertThat(digest.policy().userAuth()).isEqualTo(new RoutePolicy.UserAuth(ObjectRef.parse("team/users"), true,
+                "", true, null));
+        for (Map<String, String> bad : List.of(Map.of(N + "auth-type", "Digest", N + "auth-secret", "users"),
+                Map.of(N + "auth-type", "basic"), Map.of(N + "auth-type", "digest"), Map.of(N + "auth-type", "basic", N + "auth-secret", "other/users"),
                 Map.of(N + "auth-type", "basic", N + "auth-secret", "users", N + "auth-realm", "say \"hi\""),
                 Map.of(N + "auth-type", "basic", N + "auth-secret", "users", N + "auth-secret-type", "ldap"))) {
             AnnotationParser.Parsed parsed = AnnotationParser.parse(bad, "team");
             assertThat(parsed.blocked()).as(bad.toString()).isTrue();
-            assertThat(parsed.policy().basicAuth()).as(bad.toString()).isNull();
+            assertThat(parsed.policy().userAuth()).as(bad.toString()).isNull();
         }
     }
 
