@@ -3,6 +3,7 @@ package dev.caravan.auth;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,8 +63,12 @@ final class UserFile {
         return entries;
     }
 
+    /** Decoded strictly: a password file that is not base64 is an error, never hashes made of what was skipped. */
     private static String text(Secret secret, String key) {
-        byte[] bytes = SecretData.field(secret, key);
-        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+        try {
+            return new String(Base64.getDecoder().decode(secret.getData().get(key).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("has a value under '" + key + "' that is not base64");
+        }
     }
 }

@@ -28,9 +28,10 @@ import javax.crypto.spec.SecretKeySpec;
  * 401 without a challenge until it has failed no more for five minutes.
  *
  * <p>Nonces carry their issue time and a MAC under a key of this process, so challenges cost no memory; only a
- * nonce a user answered is remembered, for its ten seconds (at most {@link #SESSIONS}, the oldest forgotten
- * first), and at most {@link #CLIENTS} failing addresses, the least recent forgotten first. MD5 and a MAC take
- * microseconds: the check runs where it is called.
+ * nonce a user answered is remembered, until it could no longer be answered (at most {@link #SESSIONS}, the oldest
+ * forgotten first), and at most {@link #CLIENTS} failing addresses, the least recent forgotten first. A right
+ * answer on a nonce this process cannot use (expired, forgotten, another replica's) is stale, not a failure. MD5 and
+ * a MAC take microseconds: the check runs where it is called.
  */
 final class DigestAuthentication {
 
@@ -46,13 +47,20 @@ final class DigestAuthentication {
     private static final HexFormat HEX = HexFormat.of();
     private static final int MAC_BYTES = 10;
 
-    /** A nonce a user answered: until when it serves, and which nc values it was used with. */
+    /** A nonce a user answered: when it was issued, until when it serves, and which nc values it was used with. */
     private static final class Session {
+        final long issued;
         final long expires;
         int used;
 
-        Session(long expires) {
+        Session(long issued, long expires) {
+            this.issued = issued;
             this.expires = expires;
+        }
+
+        /** Until it ends and, forgotten, could not be taken for a new one: answers to it are stale from then on. */
+        long keptUntil() {
+            return Math.max(expires, issued + CHALLENGE_MILLIS + 1);
         }
     }
 
@@ -67,6 +75,8 @@ final class DigestAuthentication {
     private final SecureRandom random = new SecureRandom();
     private final SecretKeySpec key;
     private final Map<String, Session> sessions = new LinkedHashMap<>();
+    /** The issue time of the latest nonce forgotten before it was over, for want of room. */
+    private long forgottenIssuedUpTo = Long.MIN_VALUE;
     private final Map<String, Failures> failures = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Failures> eldest) {
@@ -103,7 +113,8 @@ final class DigestAuthentication {
         synchronized (failures) {
             if (outcome == Outcome.ADMITTED) {
                 failures.remove(head.client());
-            } else {
+            } else if (outcome == Outcome.REFUSED) {
+                // a stale answer is no failure: it proved the password (a page's parallel requests on an old nonce)
                 Failures client = failures.computeIfAbsent(head.client(), any -> new Failures());
                 client.count = now > client.until ? 1 : client.count + 1;
                 client.until = now + EVASION_MILLIS;
@@ -134,8 +145,7 @@ final class DigestAuthentication {
                 // as the module: some clients hash the path without its query
                 || uri.startsWith(answer.uri()) && uri.charAt(answer.uri().length()) == '?';
         String ha1 = users.ha1Of(answer.username());
-        long issued = issued(answer.nonce());
-        if (!sameUri || ha1 == null || issued < 0 || !answer.realm().equals(users.realm())
+        if (!sameUri || ha1 == null || !answer.realm().equals(users.realm())
                 || !answer.qop().equals("auth")
                 || answer.algorithm() != null && !answer.algorithm().equalsIgnoreCase("MD5")) {
             return Outcome.REFUSED;
@@ -146,6 +156,11 @@ final class DigestAuthentication {
                 answer.response().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
             return Outcome.REFUSED;
         }
+        long issued = issued(answer.nonce());
+        if (issued < 0) {
+            // a right answer to another process's challenge (before a restart, another replica): ask again
+            return Outcome.STALE;
+        }
         int nc = nonceCount(answer.nc());
         if (nc < 1 || nc >= REPLAYS) {
             return nc < 1 ? Outcome.REFUSED : Outcome.STALE;
@@ -153,11 +168,11 @@ final class DigestAuthentication {
         synchronized (sessions) {
             Session session = sessions.get(answer.nonce());
             if (session == null) {
-                if (now - issued > CHALLENGE_MILLIS) {
+                if (now - issued > CHALLENGE_MILLIS || issued <= forgottenIssuedUpTo) {
                     return Outcome.STALE;
                 }
                 forgetEnded(now);
-                session = new Session(now + SESSION_MILLIS);
+                session = new Session(issued, now + SESSION_MILLIS);
                 sessions.put(answer.nonce(), session);
             } else if (now >= session.expires) {
                 return Outcome.STALE;
@@ -170,13 +185,20 @@ final class DigestAuthentication {
         }
     }
 
-    /** Sessions are kept in the order they began, each as long as the next: the ended ones are at the head. */
+    /**
+     * Forgets sessions from the oldest on while they are over, and the oldest one when there are too many: then every
+     * nonce issued until then is answered stale, so that no forgotten nonce is used again.
+     */
     private void forgetEnded(long now) {
         Iterator<Session> oldest = sessions.values().iterator();
         while (oldest.hasNext()) {
             Session session = oldest.next();
-            if (now < session.expires && sessions.size() < SESSIONS) {
+            boolean over = now >= session.keptUntil();
+            if (!over && sessions.size() < SESSIONS) {
                 return;
+            }
+            if (!over) {
+                forgottenIssuedUpTo = Math.max(forgottenIssuedUpTo, session.issued);
             }
             oldest.remove();
         }

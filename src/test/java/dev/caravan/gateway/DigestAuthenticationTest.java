@@ -40,12 +40,23 @@ class DigestAuthenticationTest {
             int nc) {
         Matcher nonce = NONCE.matcher(challenge);
         assertThat(nonce.find()).as(challenge).isTrue();
+        return answerOn(nonce.group(1), user, realm, password, method, uri, nc);
+    }
+
+    static String answerOn(String nonce, String user, String realm, String password, String method, String uri,
+            int nc) {
         String count = String.format("%08x", nc);
-        String response = md5(md5(user + ":" + realm + ":" + password) + ":" + nonce.group(1) + ":" + count
+        String response = md5(md5(user + ":" + realm + ":" + password) + ":" + nonce + ":" + count
                 + ":cnonce-1:auth:" + md5(method + ":" + uri));
-        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce.group(1) + "\", uri=\""
+        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\""
                 + uri + "\", algorithm=MD5, response=\"" + response + "\", qop=auth, nc=" + count
                 + ", cnonce=\"cnonce-1\"";
+    }
+
+    private static String nonceOf(String challenge) {
+        Matcher nonce = NONCE.matcher(challenge);
+        assertThat(nonce.find()).isTrue();
+        return nonce.group(1);
     }
 
     private Verdict ask(String client, String uri, String authorization) {
@@ -79,23 +90,88 @@ class DigestAuthenticationTest {
     }
 
     @Test
-    void aWrongPasswordUserRealmUriMethodOrForgedNonceIsChallengedAgain() {
+    void aWrongPasswordUserRealmUriOrMethodIsChallengedAgain() {
         String challenge = challenge();
         String good = answer(challenge, "ann", REALM, "ann-pass", "GET", "/a", 1);
         for (String bad : List.of(answer(challenge, "ann", REALM, "wrong", "GET", "/a", 1),
                 answer(challenge, "bo", REALM, "ann-pass", "GET", "/a", 1),
-                answer(challenge, "ann", "Elsewhere", "ann-pass", "GET", "/a", 1),
+                // the right hash, under another realm's name
+                good.replace("realm=\"" + REALM + "\"", "realm=\"Elsewhere\""),
                 answer(challenge, "ann", REALM, "ann-pass", "POST", "/a", 1),
                 answer(challenge, "ann", REALM, "ann-pass", "GET", "/b", 1),
-                good.replace("qop=auth", "qop=auth-int"), good.replace("algorithm=MD5", "algorithm=SHA-256"),
-                // a nonce whose issue time was moved on
-                good.replace("nonce=\"0000", "nonce=\"0001"))) {
+                good.replace("qop=auth", "qop=auth-int"), good.replace("algorithm=MD5", "algorithm=SHA-256"))) {
             // from addresses of their own: five failures of one address would stop its challenges
             String client = "10.0.1." + Math.floorMod(bad.hashCode(), 200);
             String again = challenge(ask(client, "/a", bad));
             assertThat(again).as(bad).doesNotContain("stale");
         }
         assertThat(ask("10.0.0.1", "/a", good)).isInstanceOf(Verdict.Proceed.class);
+    }
+
+    @Test
+    void aNonceNotIssuedHereIsStaleEvenWithTheRightHash() {
+        String nonce = nonceOf(challenge());
+        // its issue time moved on, the answer computed over it: the MAC no longer matches
+        String forged = "0001" + nonce.substring(4);
+        for (int attempt = 0; attempt < 6; attempt++) {
+            assertThat(challenge(ask("10.0.0.3", "/", answerOn(forged, "ann", REALM, "ann-pass", "GET", "/", 1))))
+                    .endsWith(", stale=true");
+        }
+        // another process's nonce (a restart, another replica) too; none of these counts as a failure
+        String elsewhere = nonceOf(challenge(new DigestAuthentication(now::get).verdict(users, new RequestHead("GET",
+                "/", "/", "http", "a.test", "a.test", List.of(), "10.0.0.3", null, Duration.ofSeconds(60), false,
+                () -> true))));
+        assertThat(challenge(ask("10.0.0.3", "/", answerOn(elsewhere, "ann", REALM, "ann-pass", "GET", "/", 1))))
+                .endsWith(", stale=true");
+        assertThat(ask("10.0.0.3", "/", answer(challenge(), "ann", REALM, "ann-pass", "GET", "/", 1)))
+                .isInstanceOf(Verdict.Proceed.class);
+    }
+
+    @Test
+    void aNonceIsNotTakenForANewOneOnceForgotten() {
+        String challenge = challenge();
+        String captured = answer(challenge, "ann", REALM, "ann-pass", "GET", "/admin", 1);
+        assertThat(ask("10.0.0.1", "/admin", captured)).isInstanceOf(Verdict.Proceed.class);
+        now.addAndGet(12_000);
+        // another user's first answer forgets what is over; the captured answer must not start a session again
+        assertThat(ask("10.0.0.2", "/", answer(challenge(), "ann", REALM, "ann-pass", "GET", "/", 1)))
+                .isInstanceOf(Verdict.Proceed.class);
+        assertThat(challenge(ask("10.0.0.1", "/admin", captured))).endsWith(", stale=true");
+        assertThat(challenge(ask("10.0.0.1", "/admin?x=1", captured))).endsWith(", stale=true");
+    }
+
+    @Test
+    void whenSessionsOverflowTheOldestNoncesAreStaleNotNew() {
+        String first = challenge();
+        String captured = answer(first, "ann", REALM, "ann-pass", "GET", "/", 1);
+        assertThat(ask("10.0.0.1", "/", captured)).isInstanceOf(Verdict.Proceed.class);
+        now.incrementAndGet();
+        for (int session = 0; session < DigestAuthentication.SESSIONS; session++) {
+            assertThat(ask("10.0.0.1", "/", answer(challenge(), "ann", REALM, "ann-pass", "GET", "/", 1)))
+                    .isInstanceOf(Verdict.Proceed.class);
+        }
+        // the first session was pushed out while it could still serve: its nonce is stale, never new again
+        assertThat(challenge(ask("10.0.0.1", "/", captured))).endsWith(", stale=true");
+        assertThat(challenge(ask("10.0.0.1", "/", answer(first, "ann", REALM, "ann-pass", "GET", "/", 2))))
+                .endsWith(", stale=true");
+        // a nonce issued after it still serves
+        assertThat(ask("10.0.0.1", "/", answer(challenge(), "ann", REALM, "ann-pass", "GET", "/", 1)))
+                .isInstanceOf(Verdict.Proceed.class);
+    }
+
+    @Test
+    void staleAnswersAreNoFailures() {
+        String old = challenge();
+        assertThat(ask("10.0.0.5", "/", answer(old, "ann", REALM, "ann-pass", "GET", "/", 1)))
+                .isInstanceOf(Verdict.Proceed.class);
+        now.addAndGet(11_000);
+        // a page's parallel requests on its expired nonce
+        for (int request = 2; request < 12; request++) {
+            assertThat(challenge(ask("10.0.0.5", "/", answer(old, "ann", REALM, "ann-pass", "GET", "/", request))))
+                    .endsWith(", stale=true");
+        }
+        assertThat(ask("10.0.0.5", "/", answer(challenge(), "ann", REALM, "ann-pass", "GET", "/", 1)))
+                .isInstanceOf(Verdict.Proceed.class);
     }
 
     @Test
