@@ -2,8 +2,11 @@ package dev.caravan.cli;
 
 import dev.caravan.admin.AccessLog;
 import dev.caravan.compile.annotation.NginxSize;
+import dev.caravan.gateway.ProxyProtocolSettings;
+import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSettings;
+import io.netty.handler.ipfilter.IpFilterRuleType;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -128,6 +131,7 @@ public final class CaravanOptions {
             case TLS_PROTOCOLS -> "PROTOCOLS";
             case CIPHERS -> "CIPHERS";
             case HEADER_NAMES -> "NAMES";
+            case NETWORKS -> "CIDRS";
             case LOG_FORMAT -> "FORMAT";
             case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
@@ -350,6 +354,13 @@ public final class CaravanOptions {
     /** Whether request headers whose names have an underscore are passed on rather than dropped. */
     public boolean underscoresInHeaders() {
         return flag(Option.ENABLE_UNDERSCORES_IN_HEADERS);
+    }
+
+    /** What the listeners take of a PROXY protocol header, or {@code null} when connections have none. */
+    public ProxyProtocolSettings proxyProtocol() {
+        return !flag(Option.USE_PROXY_PROTOCOL) ? null : new ProxyProtocolSettings(
+                seconds(Option.PROXY_PROTOCOL_HEADER_TIMEOUT),
+                Networks.parse(values.get(Option.PROXY_REAL_IP_CIDR), IpFilterRuleType.ACCEPT));
     }
 
     /** The global request body limit in bytes; 0 for none. */

@@ -1,8 +1,10 @@
 package dev.caravan.cli;
 
 import dev.caravan.compile.annotation.NginxSize;
+import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
+import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.util.NetUtil;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -85,6 +87,14 @@ public enum Option {
             "largest request body proxied (k, m, g; 0 = no limit), unless an Ingress says otherwise"),
     ENABLE_UNDERSCORES_IN_HEADERS("enable-underscores-in-headers", Type.FLAG, "false",
             "pass request headers whose names have an underscore (else dropped, as ingress-nginx)"),
+    USE_PROXY_PROTOCOL("use-proxy-protocol", Type.FLAG, "false",
+            "every connection to the HTTP and HTTPS listeners starts with a PROXY protocol header (v1 or v2, as a"
+                    + " load balancer sends it): its source is the client's address; a connection without one is closed"),
+    PROXY_PROTOCOL_HEADER_TIMEOUT("proxy-protocol-header-timeout", Type.SECONDS, "5",
+            "seconds a connection's PROXY protocol header may take to arrive before the connection is closed"),
+    PROXY_REAL_IP_CIDR("proxy-real-ip-cidr", Type.NETWORKS, "0.0.0.0/0,::/0",
+            "the load balancers (CIDRs, comma-separated) whose PROXY protocol headers are believed; from others the"
+                    + " connection's own source is the client's address"),
     CLIENT_HEADER_TIMEOUT("client-header-timeout", Type.SECONDS, "60",
             "seconds a request head may take to arrive whole before 408"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
@@ -114,7 +124,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
-        HEADER_NAMES }
+        HEADER_NAMES, NETWORKS }
 
     private final String flag;
     private final Type type;
@@ -217,6 +227,15 @@ public enum Option {
                     if (!SettableHeaders.settable(name)) {
                         throw new UsageException(where + "'" + name + "' frames the response: no Ingress may set it");
                     }
+                }
+            }
+            case NETWORKS -> {
+                try {
+                    if (Networks.parse(value, IpFilterRuleType.ACCEPT).isEmpty()) {
+                        throw new UsageException(where + "names no network");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
                 }
             }
             case LOG_FORMAT -> {

@@ -50,6 +50,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -431,7 +432,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(preflight, false);
             return;
         }
-        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetSocketAddress client = ClientAddress.of(ctx.channel());
         if (policy.rateLimit() != null && policy.rateLimit().limitsRequests()) {
             ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
             if (!candidate.acquire(client, System.nanoTime())) {
@@ -563,7 +564,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         } catch (RuntimeException e) {
             // never left waiting: a verdict that cannot be applied is the server's failure
             RequestWarnings.warn("500 for a request from {}: its verdict could not be applied: {}",
-                    ctx.channel().remoteAddress(), e.toString());
+                    ClientAddress.of(ctx.channel()), e.toString());
             if (state == State.INTERCEPTING) {
                 finishLocally(HttpResponseStatus.INTERNAL_SERVER_ERROR, false);
             } else {
@@ -590,7 +591,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(checkAnswer(answer), false);
         } else if (verdict instanceof Verdict.Refused refused) {
             RequestWarnings.warn("{} for a request from {}: {}", refused.status().code(),
-                    ctx.channel().remoteAddress(), refused.reason());
+                    ClientAddress.of(ctx.channel()), refused.reason());
             finishLocally(refused.status(), false);
         }
     }
@@ -706,7 +707,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), clientIp(client),
-                gateway.scheme(), gateway.port());
+                gateway.scheme(), ClientAddress.serverPort(ctx.channel(), gateway.port()));
         if (upgrade != null) {
             // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
@@ -747,7 +748,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     private String clientIp(InetSocketAddress client) {
         if (clientIp == null) {
-            clientIp = client.getAddress().getHostAddress();
+            clientIp = NetUtil.toAddressString(client.getAddress());
         }
         return clientIp;
     }
@@ -1066,7 +1067,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         ClientLimiter upgradedLimit = limiter;
         limiter = null;
         if (upgradedLimit != null) {
-            InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+            InetSocketAddress client = ClientAddress.of(ctx.channel());
             ctx.channel().closeFuture().addListener(closed -> upgradedLimit.release(client));
         }
         state = State.CLOSED;
@@ -1118,7 +1119,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** Ends the request's count against its Ingress's connection limit, once. */
     private void releaseLimit() {
         if (limiter != null) {
-            limiter.release((InetSocketAddress) ctx.channel().remoteAddress());
+            limiter.release(ClientAddress.of(ctx.channel()));
             limiter = null;
         }
     }
@@ -1141,7 +1142,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         upstreamEnded();
         releaseLimit();
-        RequestWarnings.warn("{} for a request from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
+        RequestWarnings.warn("{} for a request from {}: {}", status.code(), ClientAddress.of(ctx.channel()), reason);
         call = null;
         finishLocally(status, requestComplete);
     }
@@ -1150,7 +1151,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void aborted(String reason) {
         upstreamEnded();
         releaseLimit();
-        RequestWarnings.warn("Response to {} cut short: {}", ctx.channel().remoteAddress(), reason);
+        RequestWarnings.warn("Response to {} cut short: {}", ClientAddress.of(ctx.channel()), reason);
         call = null;
         state = State.CLOSED;
         ctx.close();

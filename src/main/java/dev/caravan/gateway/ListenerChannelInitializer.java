@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -57,6 +58,11 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel channel) {
         if (!limit.admit(channel)) {
             return;
+        }
+        if (settings.proxyProtocol() != null) {
+            // before TLS and HTTP: the load balancer's header comes first; both handlers leave once it is read
+            channel.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
+            channel.pipeline().addLast("proxy-header", new ProxyProtocolHeader(settings.proxyProtocol()));
         }
         if (certificates == null) {
             addHttp1(channel.pipeline());

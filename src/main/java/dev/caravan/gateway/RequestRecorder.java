@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 
 /**
@@ -71,9 +72,9 @@ final class RequestRecorder extends ChannelDuplexHandler {
         record.referer = headers.get(HttpHeaderNames.REFERER);
         // a proxied request gets one made if it has none; see GatewayHandler
         record.requestId = headers.get("X-Request-ID");
-        record.client = ctx.channel().remoteAddress() instanceof InetSocketAddress address ? address : null;
+        record.client = ClientAddress.of(ctx.channel());
         if (clientIp == null && record.client != null) {
-            clientIp = record.client.getAddress().getHostAddress();
+            clientIp = NetUtil.toAddressString(record.client.getAddress());
         }
         record.clientIp = clientIp;
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + HeaderBytes.of(headers);

@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import dev.caravan.auth.BasicCredentials;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -112,7 +113,7 @@ public final class RequestKey {
             case "host":
                 return host == null ? "" : host.toLowerCase(Locale.ROOT);
             case "remote_addr", "binary_remote_addr":
-                return client.getAddress().getHostAddress();
+                return NetUtil.toAddressString(client.getAddress());
             case "remote_user":
                 // nginx's: the user a Basic Authorization names, whether or not it is checked
                 String[] credentials = BasicCredentials.fromHeader(headers.get(HttpHeaderNames.AUTHORIZATION));

@@ -3,6 +3,8 @@ package dev.caravan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.caravan.gateway.ProxyProtocolSettings;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -26,6 +28,24 @@ class CaravanOptionsTest {
         assertThat(options.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(options.eventLoops()).as("one per core, decided at start").isZero();
+        assertThat(options.proxyProtocol()).isNull();
+    }
+
+    @Test
+    void proxyProtocolBelievesEveryPeerUnlessToldWhich() throws Exception {
+        ProxyProtocolSettings all = parse("--manifests", "examples", "--use-proxy-protocol").proxyProtocol();
+        assertThat(all.headerTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(all.trusts(new InetSocketAddress("192.0.2.1", 1))).isTrue();
+        assertThat(all.trusts(new InetSocketAddress("2001:db8::1", 1))).isTrue();
+        ProxyProtocolSettings some = parse("--manifests", "examples", "--use-proxy-protocol",
+                "--proxy-real-ip-cidr", "10.0.0.0/8, 192.0.2.7").proxyProtocol();
+        assertThat(some.trusts(new InetSocketAddress("10.1.2.3", 1))).isTrue();
+        assertThat(some.trusts(new InetSocketAddress("192.0.2.7", 1))).isTrue();
+        assertThat(some.trusts(new InetSocketAddress("192.0.2.8", 1))).isFalse();
+        assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", "10.0.0.0/33"))
+                .hasMessage("--proxy-real-ip-cidr: has '10.0.0.0/33', which is not an IP address or CIDR");
+        assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", ","))
+                .hasMessage("--proxy-real-ip-cidr: names no network");
     }
 
     @Test

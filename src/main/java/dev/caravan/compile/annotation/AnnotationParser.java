@@ -2,6 +2,7 @@ package dev.caravan.compile.annotation;
 
 import dev.caravan.compile.IngressValidator;
 import dev.caravan.routing.AuthCaching;
+import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.ResponseRewrite;
@@ -928,28 +929,12 @@ public final class AnnotationParser {
             if (value == null) {
                 return List.of();
             }
-            List<IpSubnetFilterRule> rules = new ArrayList<>();
-            for (String item : value.split(",")) {
-                String cidr = item.trim();
-                if (cidr.isEmpty()) {
-                    continue;
-                }
-                int slash = cidr.indexOf('/');
-                String address = slash < 0 ? cidr : cidr.substring(0, slash);
-                boolean v4 = NetUtil.isValidIpV4Address(address);
-                boolean v6 = NetUtil.isValidIpV6Address(address);
-                try {
-                    int prefix = slash < 0 ? (v4 ? 32 : 128) : Integer.parseInt(cidr.substring(slash + 1));
-                    if (!(v4 || v6) || prefix < 0 || prefix > (v4 ? 32 : 128)) {
-                        throw new IllegalArgumentException();
-                    }
-                    rules.add(new IpSubnetFilterRule(address, prefix, type));
-                } catch (IllegalArgumentException e) {
-                    invalid(name, "has '" + cidr + "', which is not an IP address or CIDR");
-                    return List.of();
-                }
+            try {
+                return Networks.parse(value, type);
+            } catch (IllegalArgumentException e) {
+                invalid(name, e.getMessage());
+                return List.of();
             }
-            return rules;
         }
 
         Duration seconds(String name) {

@@ -1,0 +1,83 @@
+package dev.caravan.gateway;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolException;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes the client's address from the PROXY protocol header that Netty's {@code HAProxyMessageDecoder}, just before
+ * this handler, reads off the connection; both leave the pipeline once it is read, and the connection's bytes go on
+ * to TLS or HTTP. As nginx's {@code listen … proxy_protocol}: a connection whose header does not come in time, or is
+ * not one, is closed without an answer. The header of a peer not trusted ({@code proxy-real-ip-cidr}), a
+ * {@code LOCAL} one (a load balancer's health check) and one of another protocol than TCP leave the peer as the
+ * client. A header in parts is read on by the decoder, as any decoder that has not made a message yet.
+ */
+final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocolHeader.class);
+
+    private final ProxyProtocolSettings settings;
+    private ScheduledFuture<?> timeout;
+
+    ProxyProtocolHeader(ProxyProtocolSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> {
+            LOG.debug("No PROXY protocol header from {} within {} s: closed", ctx.channel().remoteAddress(),
+                    settings.headerTimeout().toSeconds());
+            ctx.close();
+        }, settings.headerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HAProxyMessage header)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        try {
+            InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
+            HAProxyProxiedProtocol.TransportProtocol transport = header.proxiedProtocol().transportProtocol();
+            if (header.command() == HAProxyCommand.PROXY && transport == HAProxyProxiedProtocol.TransportProtocol.STREAM
+                    && header.sourceAddress() != null && settings.trusts(peer)) {
+                InetAddress client = NetUtil.createInetAddressFromIpAddressString(header.sourceAddress());
+                if (client != null) {
+                    ctx.channel().attr(ClientAddress.PROXIED).set(new ClientAddress.Proxied(
+                            new InetSocketAddress(client, header.sourcePort()), header.destinationPort()));
+                }
+            }
+        } finally {
+            header.release();
+        }
+        ctx.pipeline().remove(this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof HAProxyProtocolException) {
+            // a client or scanner reaching past the load balancer, or a load balancer not set up for it
+            LOG.debug("No valid PROXY protocol header from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+}
