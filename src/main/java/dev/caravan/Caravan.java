@@ -259,11 +259,11 @@ public final class Caravan {
             ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
                     options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout(),
-                    options.underscoresInHeaders()).withProxyProtocol(options.proxyProtocol());
+                    options.underscoresInHeaders()).withRealIp(options.realIp());
             ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
                     options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.hsts(), options.shutdownTimeout(), options.underscoresInHeaders())
-                    .withProxyProtocol(options.proxyProtocol());
+                    .withRealIp(options.realIp());
             RateLimiters rateLimiters = new RateLimiters();
             externalAuth = new ExternalAuth(upstreamClient.settings().connectTimeout());
             userAuthentication = new UserAuthentication();

@@ -2,7 +2,7 @@ package dev.caravan.cli;
 
 import dev.caravan.admin.AccessLog;
 import dev.caravan.compile.annotation.NginxSize;
-import dev.caravan.gateway.ProxyProtocolSettings;
+import dev.caravan.gateway.RealIpSettings;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSettings;
@@ -132,6 +132,7 @@ public final class CaravanOptions {
             case CIPHERS -> "CIPHERS";
             case HEADER_NAMES -> "NAMES";
             case NETWORKS -> "CIDRS";
+            case HEADER_NAME -> "NAME";
             case LOG_FORMAT -> "FORMAT";
             case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
@@ -356,11 +357,13 @@ public final class CaravanOptions {
         return flag(Option.ENABLE_UNDERSCORES_IN_HEADERS);
     }
 
-    /** What the listeners take of a PROXY protocol header, or {@code null} when connections have none. */
-    public ProxyProtocolSettings proxyProtocol() {
-        return !flag(Option.USE_PROXY_PROTOCOL) ? null : new ProxyProtocolSettings(
-                seconds(Option.PROXY_PROTOCOL_HEADER_TIMEOUT),
-                Networks.parse(values.get(Option.PROXY_REAL_IP_CIDR), IpFilterRuleType.ACCEPT));
+    /** What the listeners believe of load balancers in front about the client. */
+    public RealIpSettings realIp() {
+        boolean forwardedHeaders = flag(Option.USE_FORWARDED_HEADERS);
+        return new RealIpSettings(flag(Option.USE_PROXY_PROTOCOL), seconds(Option.PROXY_PROTOCOL_HEADER_TIMEOUT),
+                Networks.parse(values.get(Option.PROXY_REAL_IP_CIDR), IpFilterRuleType.ACCEPT),
+                forwardedHeaders || flag(Option.ENABLE_REAL_IP), values.get(Option.FORWARDED_FOR_HEADER).trim(),
+                forwardedHeaders, forwardedHeaders && flag(Option.COMPUTE_FULL_FORWARDED_FOR));
     }
 
     /** The global request body limit in bytes; 0 for none. */

@@ -92,9 +92,19 @@ public enum Option {
                     + " load balancer sends it): its source is the client's address; a connection without one is closed"),
     PROXY_PROTOCOL_HEADER_TIMEOUT("proxy-protocol-header-timeout", Type.SECONDS, "5",
             "seconds a connection's PROXY protocol header may take to arrive before the connection is closed"),
+    USE_FORWARDED_HEADERS("use-forwarded-headers", Type.FLAG, "false",
+            "believe X-Forwarded-For (the client), X-Forwarded-Proto, -Host and -Port (what it asked for: redirects to"
+                    + " HTTPS follow the scheme) from load balancers in front; else they are replaced"),
+    ENABLE_REAL_IP("enable-real-ip", Type.FLAG, "false",
+            "believe --forwarded-for-header about the client, but not the other X-Forwarded-* headers"),
+    FORWARDED_FOR_HEADER("forwarded-for-header", Type.HEADER_NAME, "X-Forwarded-For",
+            "the header load balancers in front name the client in"),
+    COMPUTE_FULL_FORWARDED_FOR("compute-full-forwarded-for", Type.FLAG, "false",
+            "with --use-forwarded-headers, pods get the incoming X-Forwarded-For with the load balancer's address"
+                    + " added, rather than the client's address alone"),
     PROXY_REAL_IP_CIDR("proxy-real-ip-cidr", Type.NETWORKS, "0.0.0.0/0,::/0",
-            "the load balancers (CIDRs, comma-separated) whose PROXY protocol headers are believed; from others the"
-                    + " connection's own source is the client's address"),
+            "the load balancers (CIDRs, comma-separated) whose PROXY protocol headers and X-Forwarded-* headers are"
+                    + " believed; from other peers they are passed over"),
     CLIENT_HEADER_TIMEOUT("client-header-timeout", Type.SECONDS, "60",
             "seconds a request head may take to arrive whole before 408"),
     CLIENT_BODY_TIMEOUT("client-body-timeout", Type.SECONDS, "60",
@@ -124,7 +134,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
-        HEADER_NAMES, NETWORKS }
+        HEADER_NAMES, HEADER_NAME, NETWORKS }
 
     private final String flag;
     private final Type type;
@@ -227,6 +237,11 @@ public enum Option {
                     if (!SettableHeaders.settable(name)) {
                         throw new UsageException(where + "'" + name + "' frames the response: no Ingress may set it");
                     }
+                }
+            }
+            case HEADER_NAME -> {
+                if (!value.matches("[A-Za-z0-9-]+")) {
+                    throw new UsageException(where + "'" + value + "' is not a header name");
                 }
             }
             case NETWORKS -> {

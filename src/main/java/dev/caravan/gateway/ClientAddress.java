@@ -23,18 +23,17 @@ final class ClientAddress {
 
     /** The client of {@code channel}, a connection or one of its HTTP/2 streams; {@code null} off the network. */
     static InetSocketAddress of(Channel channel) {
-        Channel connection = channel instanceof Http2StreamChannel ? channel.parent() : channel;
-        Proxied proxied = connection.attr(PROXIED).get();
+        Proxied proxied = proxied(channel);
         if (proxied != null) {
             return proxied.client();
         }
+        Channel connection = channel instanceof Http2StreamChannel ? channel.parent() : channel;
         return connection.remoteAddress() instanceof InetSocketAddress peer ? peer : null;
     }
 
-    /** The port the client connected to: the load balancer's, when a PROXY protocol header names it. */
-    static int serverPort(Channel channel, int listenerPort) {
+    /** What a trusted PROXY protocol header said of {@code channel}'s connection, or {@code null}. */
+    static Proxied proxied(Channel channel) {
         Channel connection = channel instanceof Http2StreamChannel ? channel.parent() : channel;
-        Proxied proxied = connection.attr(PROXIED).get();
-        return proxied != null ? proxied.serverPort() : listenerPort;
+        return connection.attr(PROXIED).get();
     }
 }

@@ -13,9 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Turns a client's request head into the one sent to a pod, as ingress-nginx does by default: the
  * original Host kept, hop-by-hop headers dropped, and the {@code X-Forwarded-*} family, {@code X-Forwarded-For}
- * included, set from what this connection saw: client-sent values of those are replaced, never trusted
- * (ingress-nginx keeps a client's {@code X-Forwarded-For} chain only with {@code use-forwarded-headers} and
- * {@code compute-full-forwarded-for}, which Caravan does not have).
+ * included, set from what this connection saw, or from what trusted load balancers in front say ({@link ClientView}):
+ * anyone else's values of those are replaced, never passed on.
  */
 final class ForwardedHeaders {
 
@@ -31,8 +30,8 @@ final class ForwardedHeaders {
     private ForwardedHeaders() {
     }
 
-    /** @param ip the client's address, as text */
-    static void apply(HttpRequest request, String host, String ip, String scheme, int port) {
+    /** @param host the Host the pod is sent: the client's, or what a trusted load balancer says it asked for */
+    static void apply(HttpRequest request, String host, ClientView client) {
         HttpHeaders headers = request.headers();
         // the body's framing, as the decoder read it, survives whatever Connection lists
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -46,11 +45,11 @@ final class ForwardedHeaders {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         headers.set(HttpHeaderNames.HOST, host);
-        headers.set(X_FORWARDED_FOR, ip);
-        headers.set(X_REAL_IP, ip);
+        headers.set(X_FORWARDED_FOR, client.forwardedFor());
+        headers.set(X_REAL_IP, client.clientIp());
         headers.set(X_FORWARDED_HOST, host);
-        headers.set(X_FORWARDED_PORT, port);
-        headers.set(X_FORWARDED_PROTO, scheme);
+        headers.set(X_FORWARDED_PORT, client.port());
+        headers.set(X_FORWARDED_PROTO, client.scheme());
         String requestId = headers.get(X_REQUEST_ID);
         if (requestId == null || requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
             headers.set(X_REQUEST_ID, newRequestId());

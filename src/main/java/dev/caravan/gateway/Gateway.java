@@ -28,12 +28,13 @@ import java.util.List;
  * @param userAuthentication the checks of auth-type
  * @param underscoresInHeaders whether request headers whose names have an underscore are passed on
  * @param mirrors       the client sending the copies of requests of mirror-target
+ * @param realIp        what load balancers in front are believed about the client
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
-        boolean underscoresInHeaders, RequestMirrors mirrors) {
+        boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

@@ -50,7 +50,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +116,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private StickySession sticky;
     private String cors;
     private ClientLimiter limiter;
+    /** The client {@link #limiter} counts the current request against. */
+    private InetSocketAddress limitedClient;
     private ErrorPage errorPage;
     /** Whether the call under way fetches a custom-http-errors page: not the route's pod, its headers not rewritten. */
     private boolean fetchingErrorPage;
@@ -126,8 +127,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
     private Object interception;
-    /** The client's address as text, made once per connection rather than once per request. */
-    private String clientIp;
+    /** The connection's client, scheme and port, made at its first request (after any PROXY header). */
+    private ClientView connectionView;
+    /** The current request's: the connection's, or what trusted load balancers say of it. */
+    private ClientView view;
     /** The channel's attributes this handler sets and clears per request, looked up once. */
     private Attribute<String> camelRoute;
     private Attribute<Boolean> framingConflict;
@@ -352,6 +355,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
+        see(request);
         String path = RequestPath.normalize(target.path());
         if (path == null) {
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
@@ -414,7 +418,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
-        if (redirect == null && !https) {
+        if (redirect == null && view.scheme().equals("http")) {
             redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), target, path, request.uri(),
                     gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
         }
@@ -432,7 +436,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(preflight, false);
             return;
         }
-        InetSocketAddress client = ClientAddress.of(ctx.channel());
+        InetSocketAddress client = view.client();
         if (policy.rateLimit() != null && policy.rateLimit().limitsRequests()) {
             ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
             if (!candidate.acquire(client, System.nanoTime())) {
@@ -441,6 +445,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 return;
             }
             limiter = candidate;
+            limitedClient = client;
         }
         // under satisfy: any, authentication may yet admit a client the source ranges refuse (see checks)
         if (!policy.admits(client) && !(policy.satisfyAny() && authenticates(policy))) {
@@ -546,7 +551,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         Runnable next = index + 1 < checks.size()
                 ? () -> check(checks, index + 1, request, match, target, path, options, client)
                 : () -> proceed(request, match, target, path, options, client);
-        RequestHead head = RequestHead.of(request, target, path, gateway.scheme(), clientIp(client),
+        RequestHead head = RequestHead.of(request, target, path, view.scheme(), view.clientIp(),
                 match.rule().ingress(), options.readTimeout(), hostChosenByClient, channel::isActive);
         checks.get(index).check(head, verdict -> channel.eventLoop().execute(() -> {
             timeout.cancel(false);
@@ -706,8 +711,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     : backend.affinity().onRing(key);
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
-        ForwardedHeaders.apply(request, target.authority() == null ? "" : target.authority(), clientIp(client),
-                gateway.scheme(), ClientAddress.serverPort(ctx.channel(), gateway.port()));
+        ForwardedHeaders.apply(request, view.host() != null ? view.host()
+                : target.authority() == null ? "" : target.authority(), view);
         if (upgrade != null) {
             // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
@@ -746,11 +751,17 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         call.start();
     }
 
-    private String clientIp(InetSocketAddress client) {
-        if (clientIp == null) {
-            clientIp = NetUtil.toAddressString(client.getAddress());
+    /** Who and what the request is for its client, and so for the access log. */
+    private void see(HttpRequest request) {
+        if (connectionView == null) {
+            connectionView = ClientView.ofConnection(ctx.channel(), gateway.scheme(), gateway.port());
         }
-        return clientIp;
+        view = gateway.realIp().readsRequests()
+                ? ClientView.ofRequest(connectionView, request.headers(), gateway.realIp()) : connectionView;
+        if (record != null && view != connectionView) {
+            record.client = view.client();
+            record.clientIp = view.clientIp();
+        }
     }
 
     /**
@@ -1067,7 +1078,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         ClientLimiter upgradedLimit = limiter;
         limiter = null;
         if (upgradedLimit != null) {
-            InetSocketAddress client = ClientAddress.of(ctx.channel());
+            InetSocketAddress client = limitedClient;
             ctx.channel().closeFuture().addListener(closed -> upgradedLimit.release(client));
         }
         state = State.CLOSED;
@@ -1119,7 +1130,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** Ends the request's count against its Ingress's connection limit, once. */
     private void releaseLimit() {
         if (limiter != null) {
-            limiter.release(ClientAddress.of(ctx.channel()));
+            limiter.release(limitedClient);
             limiter = null;
         }
     }

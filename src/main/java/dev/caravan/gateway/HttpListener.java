@@ -46,7 +46,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
-                shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors());
+                shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp());
         return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
     }
 

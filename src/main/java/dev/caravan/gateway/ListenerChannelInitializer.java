@@ -59,10 +59,10 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         if (!limit.admit(channel)) {
             return;
         }
-        if (settings.proxyProtocol() != null) {
+        if (settings.realIp().proxyProtocol()) {
             // before TLS and HTTP: the load balancer's header comes first; both handlers leave once it is read
             channel.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
-            channel.pipeline().addLast("proxy-header", new ProxyProtocolHeader(settings.proxyProtocol()));
+            channel.pipeline().addLast("proxy-header", new ProxyProtocolHeader(settings.realIp()));
         }
         if (certificates == null) {
             addHttp1(channel.pipeline());

@@ -21,22 +21,21 @@ import java.time.Duration;
  * @param underscoresInHeaders whether request headers whose names have an underscore are passed on; nginx drops
  *                             them by default, and a CGI-style server reads {@code X_Forwarded_For} as
  *                             {@code X-Forwarded-For}
- * @param proxyProtocol        what is taken of the PROXY protocol header each connection starts with, or {@code null}
- *                             when connections start with their own bytes
+ * @param realIp               what load balancers in front are believed about the client
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
         Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout,
         Duration clientSendTimeout, int maxCamelBodySize,
         long maxBodySize,
         int httpsRedirectPort, String hsts, Duration drainTimeout, boolean underscoresInHeaders,
-        ProxyProtocolSettings proxyProtocol) {
+        RealIpSettings realIp) {
 
     public static ListenerSettings http(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
             Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, int httpsRedirectPort,
             Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("http", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout,
-                underscoresInHeaders, null);
+                underscoresInHeaders, RealIpSettings.NONE);
     }
 
     public static ListenerSettings https(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
@@ -44,11 +43,11 @@ public record ListenerSettings(String scheme, String host, int port, int maxInit
             Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("https", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout,
-                underscoresInHeaders, null);
+                underscoresInHeaders, RealIpSettings.NONE);
     }
 
-    /** These settings, with connections starting with a PROXY protocol header ({@code null}: without). */
-    public ListenerSettings withProxyProtocol(ProxyProtocolSettings settings) {
+    /** These settings, believing load balancers in front this much. */
+    public ListenerSettings withRealIp(RealIpSettings settings) {
         return new ListenerSettings(scheme, host, port, maxInitialLineLength, maxHeaderSize, keepAliveTimeout,
                 clientHeaderTimeout, clientBodyTimeout, clientSendTimeout, maxCamelBodySize, maxBodySize,
                 httpsRedirectPort, hsts, drainTimeout, underscoresInHeaders, settings);

@@ -26,10 +26,10 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocolHeader.class);
 
-    private final ProxyProtocolSettings settings;
+    private final RealIpSettings settings;
     private ScheduledFuture<?> timeout;
 
-    ProxyProtocolHeader(ProxyProtocolSettings settings) {
+    ProxyProtocolHeader(RealIpSettings settings) {
         this.settings = settings;
     }
 
@@ -37,9 +37,9 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
             LOG.debug("No PROXY protocol header from {} within {} s: closed", ctx.channel().remoteAddress(),
-                    settings.headerTimeout().toSeconds());
+                    settings.proxyProtocolTimeout().toSeconds());
             ctx.close();
-        }, settings.headerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }, settings.proxyProtocolTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.caravan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.caravan.gateway.ProxyProtocolSettings;
+import dev.caravan.gateway.RealIpSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -28,24 +28,40 @@ class CaravanOptionsTest {
         assertThat(options.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(options.eventLoops()).as("one per core, decided at start").isZero();
-        assertThat(options.proxyProtocol()).isNull();
+        RealIpSettings realIp = options.realIp();
+        assertThat(realIp.proxyProtocol()).isFalse();
+        assertThat(realIp.realIpHeader()).isFalse();
+        assertThat(realIp.forwardedHeaders()).isFalse();
     }
 
     @Test
-    void proxyProtocolBelievesEveryPeerUnlessToldWhich() throws Exception {
-        ProxyProtocolSettings all = parse("--manifests", "examples", "--use-proxy-protocol").proxyProtocol();
-        assertThat(all.headerTimeout()).isEqualTo(Duration.ofSeconds(5));
+    void loadBalancersAreBelievedWhereverTheyAreUnlessToldWhere() throws Exception {
+        RealIpSettings all = parse("--manifests", "examples", "--use-proxy-protocol").realIp();
+        assertThat(all.proxyProtocol()).isTrue();
+        assertThat(all.proxyProtocolTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(all.trusts(new InetSocketAddress("192.0.2.1", 1))).isTrue();
         assertThat(all.trusts(new InetSocketAddress("2001:db8::1", 1))).isTrue();
-        ProxyProtocolSettings some = parse("--manifests", "examples", "--use-proxy-protocol",
-                "--proxy-real-ip-cidr", "10.0.0.0/8, 192.0.2.7").proxyProtocol();
+        RealIpSettings some = parse("--manifests", "examples", "--use-forwarded-headers",
+                "--proxy-real-ip-cidr", "10.0.0.0/8, 192.0.2.7").realIp();
         assertThat(some.trusts(new InetSocketAddress("10.1.2.3", 1))).isTrue();
         assertThat(some.trusts(new InetSocketAddress("192.0.2.7", 1))).isTrue();
         assertThat(some.trusts(new InetSocketAddress("192.0.2.8", 1))).isFalse();
+        assertThat(some.realIpHeader()).isTrue();
+        assertThat(some.forwardedHeaders()).isTrue();
+        assertThat(some.computeFullForwardedFor()).isFalse();
+        // enable-real-ip: the client from the header, nothing else; compute-full-forwarded-for only with forwarded headers
+        RealIpSettings realIpOnly = parse("--manifests", "examples", "--enable-real-ip", "--forwarded-for-header",
+                "CF-Connecting-IP", "--compute-full-forwarded-for").realIp();
+        assertThat(realIpOnly.realIpHeader()).isTrue();
+        assertThat(realIpOnly.forwardedForHeader()).isEqualTo("CF-Connecting-IP");
+        assertThat(realIpOnly.forwardedHeaders()).isFalse();
+        assertThat(realIpOnly.computeFullForwardedFor()).isFalse();
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", "10.0.0.0/33"))
                 .hasMessage("--proxy-real-ip-cidr: has '10.0.0.0/33', which is not an IP address or CIDR");
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", ","))
                 .hasMessage("--proxy-real-ip-cidr: names no network");
+        assertThatThrownBy(() -> parse("--forwarded-for-header", "X Forwarded"))
+                .hasMessage("--forwarded-for-header: 'X Forwarded' is not a header name");
     }
 
     @Test

@@ -104,12 +104,24 @@ class ProxyProtocolTest {
                 .isEqualTo(200);
         assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("203.0.113.7");
         assertThat(pod.last().headers().get("X-Real-IP")).isEqualTo("203.0.113.7");
-        // the port the client reached at the load balancer, as ingress-nginx's $proxy_protocol_server_port
+        // the port the client reached at the load balancer, as ingress-nginx's $proxy_protocol_server_port; 443 is
+        // TLS the load balancer ended
         assertThat(pod.last().headers().get("X-Forwarded-Port")).isEqualTo("443");
+        assertThat(pod.last().headers().get("X-Forwarded-Proto")).isEqualTo("https");
         assertThat(get("127.0.0.1", v1("PROXY TCP4 203.0.113.7 10.1.1.1 56324 80"), "allowed.test").status())
                 .isEqualTo(200);
         assertThat(get("127.0.0.1", v1("PROXY TCP4 198.51.100.7 10.1.1.1 56324 80"), "allowed.test").status())
                 .isEqualTo(403);
+    }
+
+    @Test
+    void aConnectionTheLoadBalancerTookOn443IsNotRedirectedToHttps() throws Exception {
+        // tls.test has TLS: plain HTTP is redirected, unless its TLS was ended by the load balancer
+        assertThat(get("127.0.0.1", v1("PROXY TCP4 203.0.113.7 10.1.1.1 56324 80"), "tls.test").status())
+                .isEqualTo(308);
+        assertThat(get("127.0.0.1", v1("PROXY TCP4 203.0.113.7 10.1.1.1 56324 443"), "tls.test").status())
+                .isEqualTo(200);
+        assertThat(pod.last().headers().get("X-Forwarded-Proto")).isEqualTo("https");
     }
 
     @Test

@@ -1,0 +1,90 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * use-forwarded-headers behind an L7 load balancer (127.0.0.1, the only one trusted): its X-Forwarded-* headers say
+ * who the client is and what it asked for; anyone else's are replaced.
+ */
+class ForwardedHeadersTrustTest {
+
+    private static final String P = "nginx.ingress.kubernetes.io/";
+    private static final String FROM_BALANCER = "X-Forwarded-For: 198.51.100.1, 203.0.113.7\r\nX-Forwarded-Proto: https\r\n"
+            + "X-Forwarded-Host: shop.example.com\r\nX-Forwarded-Port: 443\r\n";
+
+    @TempDir
+    java.nio.file.Path manifests;
+    TestBackend pod;
+    CaravanHarness caravan;
+
+    @BeforeEach
+    void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                new TestCertificates().issue("tls.test").secret("tls-cert"),
+                Manifests.ingress("open", "open.test", "/", "svc"),
+                Manifests.tlsIngress("tls", "tls.test", "/", "svc", "tls.test", "tls-cert"),
+                Manifests.ingress("allowed", "allowed.test", "/", "svc",
+                        Map.of(P + "allowlist-source-range", "203.0.113.0/24"))));
+        caravan = CaravanHarness.start(manifests, "--use-forwarded-headers", "--compute-full-forwarded-for",
+                "--proxy-real-ip-cidr", "127.0.0.1");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    private RawHttp.Response get(String from, String host, String headers) throws Exception {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(from, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
+        try (RawHttp client = new RawHttp(socket, 10_000)) {
+            client.send("GET /x HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "\r\n");
+            return client.read(false);
+        }
+    }
+
+    @Test
+    void theBalancersHeadersNameTheClientAndWhatItAskedFor() throws Exception {
+        assertThat(get("127.0.0.1", "open.test", FROM_BALANCER).status()).isEqualTo(200);
+        assertThat(pod.last().headers().get("X-Real-IP")).isEqualTo("203.0.113.7");
+        // compute-full-forwarded-for: the chain as it came, and the balancer
+        assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("198.51.100.1, 203.0.113.7, 127.0.0.1");
+        assertThat(pod.last().headers().get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(pod.last().headers().get("X-Forwarded-Port")).isEqualTo("443");
+        // as ingress-nginx's $best_http_host, the Host the pod gets too
+        assertThat(pod.last().headers().get("X-Forwarded-Host")).isEqualTo("shop.example.com");
+        assertThat(pod.last().headers().get("Host")).isEqualTo("shop.example.com");
+        assertThat(get("127.0.0.1", "allowed.test", FROM_BALANCER).status()).isEqualTo(200);
+        // TLS ended at the balancer: no redirect to HTTPS; over plain HTTP, one
+        assertThat(get("127.0.0.1", "tls.test", FROM_BALANCER).status()).isEqualTo(200);
+        assertThat(get("127.0.0.1", "tls.test", "X-Forwarded-For: 203.0.113.7\r\n").status()).isEqualTo(308);
+    }
+
+    @Test
+    void anyoneElsesForwardedHeadersAreReplaced() throws Exception {
+        assertThat(get("127.0.0.9", "open.test", FROM_BALANCER).status()).isEqualTo(200);
+        assertThat(pod.last().headers().get("X-Real-IP")).isEqualTo("127.0.0.9");
+        assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("127.0.0.9");
+        assertThat(pod.last().headers().get("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(pod.last().headers().get("Host")).isEqualTo("open.test");
+        assertThat(get("127.0.0.9", "allowed.test", FROM_BALANCER).status()).isEqualTo(403);
+        assertThat(get("127.0.0.9", "tls.test", FROM_BALANCER).status()).isEqualTo(308);
+    }
+}
