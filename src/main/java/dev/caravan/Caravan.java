@@ -261,7 +261,7 @@ public final class Caravan {
                     options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout(),
                     options.underscoresInHeaders()).withRealIp(options.realIp());
             ListenerSettings httpsSettings = ListenerSettings.https(options.bindAddress(), options.httpsPort(),
-                    options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
+                    options.httpsRedirectPort(), options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.hsts(), options.shutdownTimeout(), options.underscoresInHeaders())
                     .withRealIp(options.realIp());
             RateLimiters rateLimiters = new RateLimiters();

@@ -360,9 +360,12 @@ public final class CaravanOptions {
     /** What the listeners believe of load balancers in front about the client. */
     public RealIpSettings realIp() {
         boolean forwardedHeaders = flag(Option.USE_FORWARDED_HEADERS);
-        return new RealIpSettings(flag(Option.USE_PROXY_PROTOCOL), seconds(Option.PROXY_PROTOCOL_HEADER_TIMEOUT),
+        boolean proxyProtocol = flag(Option.USE_PROXY_PROTOCOL);
+        // as ingress-nginx: with the PROXY protocol alone, its header names the client, never a request header
+        boolean realIpHeader = forwardedHeaders || flag(Option.ENABLE_REAL_IP) && !proxyProtocol;
+        return new RealIpSettings(proxyProtocol, seconds(Option.PROXY_PROTOCOL_HEADER_TIMEOUT),
                 Networks.parse(values.get(Option.PROXY_REAL_IP_CIDR), IpFilterRuleType.ACCEPT),
-                forwardedHeaders || flag(Option.ENABLE_REAL_IP), values.get(Option.FORWARDED_FOR_HEADER).trim(),
+                realIpHeader, values.get(Option.FORWARDED_FOR_HEADER).trim(),
                 forwardedHeaders, forwardedHeaders && flag(Option.COMPUTE_FULL_FORWARDED_FOR));
     }
 

@@ -96,13 +96,14 @@ public enum Option {
             "believe X-Forwarded-For (the client), X-Forwarded-Proto, -Host and -Port (what it asked for: redirects to"
                     + " HTTPS follow the scheme) from load balancers in front; else they are replaced"),
     ENABLE_REAL_IP("enable-real-ip", Type.FLAG, "false",
-            "believe --forwarded-for-header about the client, but not the other X-Forwarded-* headers"),
+            "believe --forwarded-for-header about the client, but not the other X-Forwarded-* headers (not with"
+                    + " --use-proxy-protocol alone, whose header names the client)"),
     FORWARDED_FOR_HEADER("forwarded-for-header", Type.HEADER_NAME, "X-Forwarded-For",
             "the header load balancers in front name the client in"),
     COMPUTE_FULL_FORWARDED_FOR("compute-full-forwarded-for", Type.FLAG, "false",
             "with --use-forwarded-headers, pods get the incoming X-Forwarded-For with the load balancer's address"
                     + " added, rather than the client's address alone"),
-    PROXY_REAL_IP_CIDR("proxy-real-ip-cidr", Type.NETWORKS, "0.0.0.0/0,::/0",
+    PROXY_REAL_IP_CIDR("proxy-real-ip-cidr", Type.NETWORKS, "0.0.0.0/0",
             "the load balancers (CIDRs, comma-separated) whose PROXY protocol headers and X-Forwarded-* headers are"
                     + " believed; from other peers they are passed over"),
     CLIENT_HEADER_TIMEOUT("client-header-timeout", Type.SECONDS, "60",

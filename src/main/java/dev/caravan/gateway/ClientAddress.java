@@ -3,7 +3,11 @@ package dev.caravan.gateway;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * Who a connection serves: its peer, or, behind a load balancer speaking the PROXY protocol, the client its header
@@ -29,6 +33,30 @@ final class ClientAddress {
         }
         Channel connection = channel instanceof Http2StreamChannel ? channel.parent() : channel;
         return connection.remoteAddress() instanceof InetSocketAddress peer ? peer : null;
+    }
+
+    /**
+     * {@code address}, an IPv4 address written as IPv6 ({@code ::ffff:192.0.2.1}, as dual-stack load balancers write
+     * IPv4 clients) made IPv4 again, so that IPv4 source ranges and limits apply to it; {@code null} stays {@code null}.
+     */
+    static InetAddress unmapped(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return address;
+        }
+        byte[] bytes = address.getAddress();
+        for (int i = 0; i < 10; i++) {
+            if (bytes[i] != 0) {
+                return address;
+            }
+        }
+        if (bytes[10] != (byte) 0xff || bytes[11] != (byte) 0xff) {
+            return address;
+        }
+        try {
+            return InetAddress.getByAddress(Arrays.copyOfRange(bytes, 12, 16));
+        } catch (UnknownHostException impossible) {
+            return address;
+        }
     }
 
     /** What a trusted PROXY protocol header said of {@code channel}'s connection, or {@code null}. */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,14 +25,21 @@ final class ForwardedHeaders {
     private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
     private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
     private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_SCHEME = AsciiString.cached("X-Forwarded-Scheme");
+    private static final AsciiString X_SCHEME = AsciiString.cached("X-Scheme");
+    private static final AsciiString X_ORIGINAL_FORWARDED_FOR = AsciiString.cached("X-Original-Forwarded-For");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
     private static final int MAX_REQUEST_ID_LENGTH = 128;
 
     private ForwardedHeaders() {
     }
 
-    /** @param host the Host the pod is sent: the client's, or what a trusted load balancer says it asked for */
-    static void apply(HttpRequest request, String host, ClientView client) {
+    /**
+     * @param host               the Host the pod is sent: the client's, or what a trusted load balancer says it asked for
+     * @param forwardedForHeader where load balancers name the client: what came in it goes on as
+     *                           {@code X-Original-Forwarded-For}, as ingress-nginx sends it
+     */
+    static void apply(HttpRequest request, String host, ClientView client, String forwardedForHeader) {
         HttpHeaders headers = request.headers();
         // the body's framing, as the decoder read it, survives whatever Connection lists
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -45,11 +53,21 @@ final class ForwardedHeaders {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
         }
         headers.set(HttpHeaderNames.HOST, host);
+        String original = headers.get(forwardedForHeader);
+        if (original == null) {
+            headers.remove(X_ORIGINAL_FORWARDED_FOR);
+        } else {
+            List<String> lines = headers.getAll(forwardedForHeader);
+            headers.set(X_ORIGINAL_FORWARDED_FOR, lines.size() == 1 ? original : String.join(", ", lines));
+        }
         headers.set(X_FORWARDED_FOR, client.forwardedFor());
         headers.set(X_REAL_IP, client.clientIp());
         headers.set(X_FORWARDED_HOST, host);
         headers.set(X_FORWARDED_PORT, client.port());
         headers.set(X_FORWARDED_PROTO, client.scheme());
+        // the names some frameworks read the scheme under (Rack, Django setups): never the client's to set
+        headers.set(X_FORWARDED_SCHEME, client.scheme());
+        headers.set(X_SCHEME, client.scheme());
         String requestId = headers.get(X_REQUEST_ID);
         if (requestId == null || requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
             headers.set(X_REQUEST_ID, newRequestId());

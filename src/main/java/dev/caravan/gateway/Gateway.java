@@ -19,7 +19,8 @@ import java.util.List;
  * @param maxBodySize the largest request body when a route does not say (0: no limit)
  * @param rateLimiters the live state of the Ingresses' rate limits
  * @param connections  the open client connections, for draining on shutdown
- * @param httpsRedirectPort the port in the Location of redirects to HTTPS
+ * @param httpsRedirectPort the port clients reach HTTPS on: in redirects to HTTPS, and the HTTPS listener's
+ *                          {@code X-Forwarded-Port}
  * @param hsts         the {@code Strict-Transport-Security} value for hosts with TLS, or {@code null}
  * @param observers    told of every finished request (access log, metrics)
  * @param upgrades     the open upgraded connections

@@ -364,7 +364,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         RoutingTable table = gateway.table().get();
         RouteMatch match = table.resolve(target.host(), path);
         if (match.redirectTo() != null) {
-            finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), gateway.scheme(), target, request.uri(),
+            finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), view.scheme(), target, request.uri(),
                     keepAlive && requestBodyIsSmall, headRequest), false);
             return;
         }
@@ -419,7 +419,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && view.scheme().equals("http")) {
-            redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), target, path, request.uri(),
+            redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), view.host() != null
+                    ? RequestTarget.hostOf(view.host()) : target.host(), path, request.uri(),
                     gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
         }
         if (redirect != null) {
@@ -712,7 +713,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
-                : target.authority() == null ? "" : target.authority(), view);
+                : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader());
         if (upgrade != null) {
             // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
@@ -754,7 +755,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** Who and what the request is for its client, and so for the access log. */
     private void see(HttpRequest request) {
         if (connectionView == null) {
-            connectionView = ClientView.ofConnection(ctx.channel(), gateway.scheme(), gateway.port());
+            connectionView = ClientView.ofConnection(ctx.channel(), gateway.scheme(),
+                    gateway.scheme().equals("https") ? gateway.httpsRedirectPort() : gateway.port());
         }
         view = gateway.realIp().readsRequests()
                 ? ClientView.ofRequest(connectionView, request.headers(), gateway.realIp()) : connectionView;

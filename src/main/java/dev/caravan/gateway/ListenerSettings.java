@@ -14,7 +14,8 @@ import java.time.Duration;
  *                             {@code send_timeout}, 60 s)
  * @param maxCamelBodySize     the largest body a request served by a Camel route may have (nginx: 1 MiB)
  * @param maxBodySize          the largest request body proxied to pods unless a route says otherwise (0: none)
- * @param httpsRedirectPort    the port of HTTPS redirects' Location (443 is left out, as ingress-nginx)
+ * @param httpsRedirectPort    the port clients reach HTTPS on: in HTTPS redirects' Location (443 is left out, as
+ *                             ingress-nginx), and the HTTPS listener's {@code X-Forwarded-Port}
  * @param hsts                 the {@code Strict-Transport-Security} value sent over HTTPS for hosts with TLS,
  *                             or {@code null} for none
  * @param drainTimeout         how long open requests may take to finish when connections are drained
@@ -38,11 +39,12 @@ public record ListenerSettings(String scheme, String host, int port, int maxInit
                 underscoresInHeaders, RealIpSettings.NONE);
     }
 
-    public static ListenerSettings https(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, String hsts,
-            Duration drainTimeout, boolean underscoresInHeaders) {
+    /** @param publicPort the port clients reach HTTPS on ({@code --https-redirect-port}), told to pods */
+    public static ListenerSettings https(String host, int port, int publicPort, Duration keepAliveTimeout,
+            Duration clientHeaderTimeout, Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize,
+            String hsts, Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("https", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
-                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, port, hsts, drainTimeout,
+                clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, publicPort, hsts, drainTimeout,
                 underscoresInHeaders, RealIpSettings.NONE);
     }
 

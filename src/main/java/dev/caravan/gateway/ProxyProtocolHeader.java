@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * to TLS or HTTP. As nginx's {@code listen … proxy_protocol}: a connection whose header does not come in time, or is
  * not one, is closed without an answer. The header of a peer not trusted ({@code proxy-real-ip-cidr}), a
  * {@code LOCAL} one (a load balancer's health check) and one of another protocol than TCP leave the peer as the
- * client. A header in parts is read on by the decoder, as any decoder that has not made a message yet.
+ * client.
  */
 final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
 
@@ -58,7 +58,8 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
             HAProxyProxiedProtocol.TransportProtocol transport = header.proxiedProtocol().transportProtocol();
             if (header.command() == HAProxyCommand.PROXY && transport == HAProxyProxiedProtocol.TransportProtocol.STREAM
                     && header.sourceAddress() != null && settings.trusts(peer)) {
-                InetAddress client = NetUtil.createInetAddressFromIpAddressString(header.sourceAddress());
+                InetAddress client = ClientAddress.unmapped(
+                        NetUtil.createInetAddressFromIpAddressString(header.sourceAddress()));
                 if (client != null) {
                     ctx.channel().attr(ClientAddress.PROXIED).set(new ClientAddress.Proxied(
                             new InetSocketAddress(client, header.sourcePort()), header.destinationPort()));
@@ -68,6 +69,10 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
             header.release();
         }
         ctx.pipeline().remove(this);
+        if (!ctx.channel().config().isAutoRead()) {
+            // the read HTTP asked for brought the header alone, and the decoder, having made a message, asks no more
+            ctx.read();
+        }
     }
 
     @Override

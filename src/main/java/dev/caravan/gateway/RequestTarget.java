@@ -80,7 +80,8 @@ record RequestTarget(String authority, String host, String path) {
         return true;
     }
 
-    private static String hostOf(String authority) {
+    /** The host of an authority, without its port; an IPv6 address keeps its brackets. */
+    static String hostOf(String authority) {
         if (authority == null || authority.isEmpty()) {
             return null;
         }

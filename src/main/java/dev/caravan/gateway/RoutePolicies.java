@@ -38,14 +38,14 @@ final class RoutePolicies {
      * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for ACME
      * HTTP-01 challenges; the URI keeps its trailing slash only with {@code preserve-trailing-slash}.
      */
-    static FullHttpResponse sslRedirect(RoutePolicy.SslRedirect redirect, boolean hostHasTls, RequestTarget target,
+    static FullHttpResponse sslRedirect(RoutePolicy.SslRedirect redirect, boolean hostHasTls, String host,
             String path, String requestUri, int httpsPort, boolean keepAlive, boolean head) {
-        if (!redirect.applies(hostHasTls) || target.host() == null || path.startsWith(ACME_CHALLENGE)) {
+        if (!redirect.applies(hostHasTls) || host == null || path.startsWith(ACME_CHALLENGE)) {
             return null;
         }
         String uri = !redirect.preserveTrailingSlash() && requestUri.endsWith("/")
                 ? requestUri.substring(0, requestUri.length() - 1) : requestUri;
-        String location = "https://" + target.host() + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
+        String location = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
         return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, location, keepAlive, head);
     }
 

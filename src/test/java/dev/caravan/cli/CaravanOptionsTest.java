@@ -40,7 +40,8 @@ class CaravanOptionsTest {
         assertThat(all.proxyProtocol()).isTrue();
         assertThat(all.proxyProtocolTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(all.trusts(new InetSocketAddress("192.0.2.1", 1))).isTrue();
-        assertThat(all.trusts(new InetSocketAddress("2001:db8::1", 1))).isTrue();
+        // as ingress-nginx: IPv4 peers only, unless told
+        assertThat(all.trusts(new InetSocketAddress("2001:db8::1", 1))).isFalse();
         RealIpSettings some = parse("--manifests", "examples", "--use-forwarded-headers",
                 "--proxy-real-ip-cidr", "10.0.0.0/8, 192.0.2.7").realIp();
         assertThat(some.trusts(new InetSocketAddress("10.1.2.3", 1))).isTrue();

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ClientViewTest {
 
     private static final ClientView PEER = new ClientView(new InetSocketAddress("10.0.0.1", 40000), "10.0.0.1", "http",
-            8080, null, "10.0.0.1");
+            8080, null, "10.0.0.1", false);
 
     private static RealIpSettings settings(String trusted, boolean forwardedHeaders, boolean computeFull) {
         return new RealIpSettings(false, Duration.ofSeconds(5), Networks.parse(trusted, IpFilterRuleType.ACCEPT), true,
@@ -51,6 +51,27 @@ class ClientViewTest {
         // a peer not trusted is the client, whatever it says
         assertThat(view(settings("192.0.2.0/24", true, true), "X-Forwarded-For", "203.0.113.1",
                 "X-Forwarded-Proto", "https")).isSameAs(PEER);
+    }
+
+    @Test
+    void entriesWithPortsOrBracketsAreAddressesAndEmptyOnesAreSkipped() {
+        RealIpSettings inside = settings("10.0.0.0/8", false, false);
+        assertThat(client(inside, "X-Forwarded-For", "203.0.113.1:5000, 10.0.0.5:443")).isEqualTo("203.0.113.1");
+        assertThat(client(inside, "X-Forwarded-For", "[2001:db8::1]:443,, 10.0.0.5")).isEqualTo("2001:db8::1");
+        assertThat(client(inside, "X-Forwarded-For", "[2001:db8::2], ")).isEqualTo("2001:db8::2");
+        // an IPv4 client as a dual-stack balancer writes it: IPv4 again, for IPv4 source ranges
+        ClientView mapped = view(inside, "X-Forwarded-For", "::ffff:203.0.113.9");
+        assertThat(mapped.clientIp()).isEqualTo("203.0.113.9");
+        assertThat(mapped.client().getAddress()).isInstanceOf(java.net.Inet4Address.class);
+    }
+
+    @Test
+    void aProxyHeaderToPort443OutweighsXForwardedProto() {
+        ClientView balancerTls = new ClientView(new InetSocketAddress("10.0.0.1", 40000), "10.0.0.1", "https", 443,
+                null, "10.0.0.1", true);
+        HttpHeaders headers = new DefaultHttpHeaders().add("X-Forwarded-Proto", "http");
+        assertThat(ClientView.ofRequest(balancerTls, headers, settings("10.0.0.0/8", true, false)).scheme())
+                .isEqualTo("https");
     }
 
     @Test

@@ -39,7 +39,8 @@ class ForwardedHeadersTrustTest {
                 Manifests.ingress("open", "open.test", "/", "svc"),
                 Manifests.tlsIngress("tls", "tls.test", "/", "svc", "tls.test", "tls-cert"),
                 Manifests.ingress("allowed", "allowed.test", "/", "svc",
-                        Map.of(P + "allowlist-source-range", "203.0.113.0/24"))));
+                        Map.of(P + "allowlist-source-range", "203.0.113.0/24")),
+                Manifests.ingress("www", "www.shop.test", "/", "svc", Map.of(P + "from-to-www-redirect", "true"))));
         caravan = CaravanHarness.start(manifests, "--use-forwarded-headers", "--compute-full-forwarded-for",
                 "--proxy-real-ip-cidr", "127.0.0.1");
     }
@@ -71,10 +72,21 @@ class ForwardedHeadersTrustTest {
         // as ingress-nginx's $best_http_host, the Host the pod gets too
         assertThat(pod.last().headers().get("X-Forwarded-Host")).isEqualTo("shop.example.com");
         assertThat(pod.last().headers().get("Host")).isEqualTo("shop.example.com");
+        // the other names of the scheme, and the chain as it came, as ingress-nginx sends them
+        assertThat(pod.last().headers().get("X-Forwarded-Scheme")).isEqualTo("https");
+        assertThat(pod.last().headers().get("X-Scheme")).isEqualTo("https");
+        assertThat(pod.last().headers().get("X-Original-Forwarded-For")).isEqualTo("198.51.100.1, 203.0.113.7");
         assertThat(get("127.0.0.1", "allowed.test", FROM_BALANCER).status()).isEqualTo(200);
         // TLS ended at the balancer: no redirect to HTTPS; over plain HTTP, one
         assertThat(get("127.0.0.1", "tls.test", FROM_BALANCER).status()).isEqualTo(200);
-        assertThat(get("127.0.0.1", "tls.test", "X-Forwarded-For: 203.0.113.7\r\n").status()).isEqualTo(308);
+        RawHttp.Response redirect = get("127.0.0.1", "tls.test", "X-Forwarded-Host: tls.example.com:8000\r\n");
+        assertThat(redirect.status()).isEqualTo(308);
+        // to the host the client asked the balancer for, as ingress-nginx's redirect_host()
+        assertThat(redirect.header("Location")).isEqualTo("https://tls.example.com/x");
+        // from-to-www-redirect keeps the scheme the client used
+        RawHttp.Response www = get("127.0.0.1", "shop.test", "X-Forwarded-Proto: https\r\n");
+        assertThat(www.status()).isEqualTo(308);
+        assertThat(www.header("Location")).isEqualTo("https://www.shop.test/x");
     }
 
     @Test
@@ -84,6 +96,8 @@ class ForwardedHeadersTrustTest {
         assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("127.0.0.9");
         assertThat(pod.last().headers().get("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(pod.last().headers().get("Host")).isEqualTo("open.test");
+        assertThat(pod.last().headers().get("X-Forwarded-Scheme")).isEqualTo("http");
+        assertThat(pod.last().headers().get("X-Scheme")).isEqualTo("http");
         assertThat(get("127.0.0.9", "allowed.test", FROM_BALANCER).status()).isEqualTo(403);
         assertThat(get("127.0.0.9", "tls.test", FROM_BALANCER).status()).isEqualTo(308);
     }

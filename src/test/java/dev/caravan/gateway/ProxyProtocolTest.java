@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import dev.caravan.testing.TlsClient;
@@ -161,6 +162,67 @@ class ProxyProtocolTest {
         }
         assertThat(pod.seen()).extracting(seen -> seen.headers().get("X-Forwarded-For"))
                 .containsExactly("203.0.113.8", "203.0.113.8");
+    }
+
+    @Test
+    void aHeaderAloneIsFollowedByTheRequestWhenItComes() throws Exception {
+        try (Socket socket = connect("127.0.0.1", caravan.httpPort()); RawHttp client = new RawHttp(socket, 10_000)) {
+            client.send(v1("PROXY TCP4 203.0.113.11 10.1.1.1 5 80"));
+            // the header read on its own: HTTP must still ask for the request
+            Thread.sleep(300);
+            client.send("GET /late HTTP/1.1\r\nHost: open.test\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("203.0.113.11");
+    }
+
+    @Test
+    void http2StreamsAreTheirConnectionsClients() throws Exception {
+        Socket socket = connect("127.0.0.1", caravan.httpsPort());
+        socket.getOutputStream().write(v1("PROXY TCP6 ::ffff:203.0.113.12 2001:db8::1 56324 443"));
+        SSLSocket tls = (SSLSocket) TlsClient.trustAll().getSocketFactory().createSocket(socket, "tls.test",
+                caravan.httpsPort(), true);
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName("tls.test")));
+        parameters.setApplicationProtocols(new String[] {"h2"});
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        try (RawHttp2 client = RawHttp2.over(tls)) {
+            for (int stream = 1; stream <= 3; stream += 2) {
+                client.headers(stream, true, ":method", "GET", ":scheme", "https", ":authority", "tls.test",
+                        ":path", "/h2");
+                assertThat(client.await(RawHttp2.HEADERS, stream, 5000)).isNotNull();
+            }
+        }
+        // an IPv4 client a dual-stack balancer wrote as IPv6, on both streams
+        assertThat(pod.seen()).extracting(seen -> seen.headers().get("X-Forwarded-For"))
+                .containsExactly("203.0.113.12", "203.0.113.12");
+    }
+
+    @Test
+    void enableRealIpDoesNotTakeTheClientFromRequestHeadersBehindTheProxyProtocolButForwardedHeadersDo()
+            throws Exception {
+        String header = "X-Forwarded-For: 198.51.100.3\r\n";
+        caravan.close();
+        caravan = CaravanHarness.start(manifests, "--use-proxy-protocol", "--enable-real-ip");
+        try (RawHttp client = new RawHttp(connect("127.0.0.1", caravan.httpPort()), 10_000)) {
+            client.send(v1("PROXY TCP4 203.0.113.7 10.1.1.1 56324 80"));
+            client.send("GET / HTTP/1.1\r\nHost: open.test\r\n" + header + "\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().headers().get("X-Forwarded-For")).isEqualTo("203.0.113.7");
+        caravan.close();
+        // with forwarded headers, the PROXY header's client is a balancer too, when trusted (10.0.0.0/8 here)
+        caravan = CaravanHarness.start(manifests, "--use-proxy-protocol", "--use-forwarded-headers",
+                "--proxy-real-ip-cidr", "127.0.0.1,10.0.0.0/8");
+        for (String[] sourceAndClient : new String[][] {{"10.9.9.9", "198.51.100.3"}, {"203.0.113.7", "203.0.113.7"}}) {
+            try (RawHttp client = new RawHttp(connect("127.0.0.1", caravan.httpPort()), 10_000)) {
+                client.send(v1("PROXY TCP4 " + sourceAndClient[0] + " 10.1.1.1 56324 80"));
+                client.send("GET / HTTP/1.1\r\nHost: open.test\r\n" + header + "\r\n");
+                assertThat(client.read(false).status()).isEqualTo(200);
+            }
+            assertThat(pod.last().headers().get("X-Real-IP")).isEqualTo(sourceAndClient[1]);
+        }
     }
 
     @Test

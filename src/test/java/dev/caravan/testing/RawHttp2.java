@@ -47,7 +47,11 @@ public final class RawHttp2 implements AutoCloseable {
 
     /** Connects with this TLS context (a client certificate, say), sends the preface and empty SETTINGS. */
     public static RawHttp2 connect(int port, String serverName, javax.net.ssl.SSLContext context) throws IOException {
-        SSLSocket socket = TlsClient.connect(port, serverName, context, "h2");
+        return over(TlsClient.connect(port, serverName, context, "h2"));
+    }
+
+    /** Over a TLS connection whose handshake agreed on h2: sends the preface and empty SETTINGS. */
+    public static RawHttp2 over(SSLSocket socket) throws IOException {
         if (!"h2".equals(socket.getApplicationProtocol())) {
             socket.close();
             throw new IOException("ALPN chose " + socket.getApplicationProtocol());
