@@ -424,6 +424,7 @@ public final class Caravan {
                                 + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
                 options.ingressClass(), options.controllerClass(), options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
                 options.bindAddress(), options.adminPort(), workers.executorCount(), Transport.name(workers));
+        options.ineffective().forEach(sentence -> LOG.warn("{}", sentence));
         recompiler.start();
         httpListener.start();
         httpsListener.start();

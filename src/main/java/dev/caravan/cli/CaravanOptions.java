@@ -357,6 +357,20 @@ public final class CaravanOptions {
         return flag(Option.ENABLE_UNDERSCORES_IN_HEADERS);
     }
 
+    /** Flags given that do nothing with the others given, as in ingress-nginx: each a sentence for the log. */
+    public List<String> ineffective() {
+        List<String> sentences = new java.util.ArrayList<>();
+        if (flag(Option.COMPUTE_FULL_FORWARDED_FOR) && !flag(Option.USE_FORWARDED_HEADERS)) {
+            sentences.add("--compute-full-forwarded-for does nothing without --use-forwarded-headers");
+        }
+        if (flag(Option.ENABLE_REAL_IP) && flag(Option.USE_PROXY_PROTOCOL) && !flag(Option.USE_FORWARDED_HEADERS)) {
+            sentences.add("--enable-real-ip does nothing with --use-proxy-protocol: the PROXY header names the client"
+                    + " (--use-forwarded-headers would believe " + values.get(Option.FORWARDED_FOR_HEADER).trim()
+                    + " from clients the header names)");
+        }
+        return sentences;
+    }
+
     /** What the listeners believe of load balancers in front about the client. */
     public RealIpSettings realIp() {
         boolean forwardedHeaders = flag(Option.USE_FORWARDED_HEADERS);

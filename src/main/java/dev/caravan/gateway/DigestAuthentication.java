@@ -177,8 +177,9 @@ final class DigestAuthentication {
             } else if (now >= session.expires) {
                 return Outcome.STALE;
             } else if ((session.used & 1 << nc) != 0) {
-                // a replay
-                return Outcome.REFUSED;
+                // a replay, never let in; no failure either, or a client retrying after a lost connection (or
+                // anyone replaying what it saw) would lock out everyone behind its address
+                return Outcome.STALE;
             }
             session.used |= 1 << nc;
             return Outcome.ADMITTED;

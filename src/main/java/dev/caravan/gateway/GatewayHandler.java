@@ -49,6 +49,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Attribute;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
@@ -404,10 +405,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 respondAndClose(HttpResponseStatus.BAD_REQUEST);
                 return;
             }
-            state = State.CAMEL;
-            camelRequestComplete = false;
-            ctx.fireChannelRead(request);
-            requestRead();
+            toCamel(request);
             return;
         }
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
@@ -687,10 +685,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
             // on the channel, where no client can write: headers and query parameters are the client's
             camelRoute.set(backend.camelRoute());
-            state = State.CAMEL;
-            camelRequestComplete = false;
-            ctx.fireChannelRead(request);
-            requestRead();
+            toCamel(request);
             return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
@@ -906,6 +901,23 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
+    /**
+     * Hands the request to the Camel side. Camel's HTTP consumer refuses a request without Host, which HTTP/1.0 allows
+     * (load balancers' health checks send them): the listener's address stands in, as nginx's default server answers.
+     */
+    private void toCamel(HttpRequest request) {
+        if (!request.headers().contains(HttpHeaderNames.HOST)) {
+            Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
+            if (connection.localAddress() instanceof InetSocketAddress local) {
+                request.headers().set(HttpHeaderNames.HOST, NetUtil.toSocketAddressString(local));
+            }
+        }
+        state = State.CAMEL;
+        camelRequestComplete = false;
+        ctx.fireChannelRead(request);
+        requestRead();
+    }
+
     private static boolean camelCanRead(HttpRequest request) {
         try {
             new QueryStringDecoder(request.uri()).parameters();

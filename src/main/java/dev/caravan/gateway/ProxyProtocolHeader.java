@@ -11,20 +11,16 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Takes the client's address from the PROXY protocol header that Netty's {@code HAProxyMessageDecoder}, just before
  * this handler, reads off the connection; both leave the pipeline once it is read, and the connection's bytes go on
  * to TLS or HTTP. As nginx's {@code listen … proxy_protocol}: a connection whose header does not come in time, or is
- * not one, is closed without an answer. The header of a peer not trusted ({@code proxy-real-ip-cidr}), a
+ * not one, is closed without an answer, and said so in the log (a few lines a second at most). The header of a peer not trusted ({@code proxy-real-ip-cidr}), a
  * {@code LOCAL} one (a load balancer's health check) and one of another protocol than TCP leave the peer as the
  * client.
  */
 final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocolHeader.class);
 
     private final RealIpSettings settings;
     private ScheduledFuture<?> timeout;
@@ -36,8 +32,8 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
-            LOG.debug("No PROXY protocol header from {} within {} s: closed", ctx.channel().remoteAddress(),
-                    settings.proxyProtocolTimeout().toSeconds());
+            RequestWarnings.warn("Connection from {} closed: no PROXY protocol header within {} s",
+                    ctx.channel().remoteAddress(), settings.proxyProtocolTimeout().toSeconds());
             ctx.close();
         }, settings.proxyProtocolTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -79,7 +75,8 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException) {
             // a client or scanner reaching past the load balancer, or a load balancer not set up for it
-            LOG.debug("No valid PROXY protocol header from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            RequestWarnings.warn("Connection from {} closed: no valid PROXY protocol header ({})",
+                    ctx.channel().remoteAddress(), cause.getMessage());
             ctx.close();
             return;
         }

@@ -57,6 +57,13 @@ class CaravanOptionsTest {
         assertThat(realIpOnly.forwardedForHeader()).isEqualTo("CF-Connecting-IP");
         assertThat(realIpOnly.forwardedHeaders()).isFalse();
         assertThat(realIpOnly.computeFullForwardedFor()).isFalse();
+        assertThat(parse("--manifests", "examples", "--enable-real-ip", "--forwarded-for-header", "CF-Connecting-IP",
+                "--compute-full-forwarded-for").ineffective()).containsExactly(
+                        "--compute-full-forwarded-for does nothing without --use-forwarded-headers");
+        assertThat(parse("--manifests", "examples", "--use-proxy-protocol", "--enable-real-ip").ineffective())
+                .singleElement().asString().startsWith("--enable-real-ip does nothing with --use-proxy-protocol");
+        assertThat(parse("--manifests", "examples", "--use-proxy-protocol", "--use-forwarded-headers",
+                "--compute-full-forwarded-for").ineffective()).isEmpty();
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", "10.0.0.0/33"))
                 .hasMessage("--proxy-real-ip-cidr: has '10.0.0.0/33', which is not an IP address or CIDR");
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", ","))
