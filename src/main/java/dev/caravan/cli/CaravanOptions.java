@@ -371,6 +371,18 @@ public final class CaravanOptions {
         return sentences;
     }
 
+    /** The ConfigMap of headers for every response, or {@code null}. */
+    public ObjectRef addHeaders() {
+        String ref = values.get(Option.ADD_HEADERS);
+        return ref == null ? null : ObjectRef.parse(ref);
+    }
+
+    /** The ConfigMap of headers for every request to a pod, or {@code null}. */
+    public ObjectRef proxySetHeaders() {
+        String ref = values.get(Option.PROXY_SET_HEADERS);
+        return ref == null ? null : ObjectRef.parse(ref);
+    }
+
     /** What the listeners believe of load balancers in front about the client. */
     public RealIpSettings realIp() {
         boolean forwardedHeaders = flag(Option.USE_FORWARDED_HEADERS);

@@ -86,7 +86,7 @@ public final class CheckCommand {
             return 2;
         }
         ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
-                crossNamespace, allowedHeaders);
+                crossNamespace, allowedHeaders, null, null);
         List<Ingress> ingresses = new ArrayList<>();
         List<Change> known = new ArrayList<>();
         int unreadable = 0;

@@ -43,6 +43,11 @@ public enum Option {
                     + " namespace's Secrets and ConfigMaps)"),
     GLOBAL_ALLOWED_RESPONSE_HEADERS("global-allowed-response-headers", Type.HEADER_NAMES, null,
             "the response headers (comma-separated) custom-headers may set; none unless named"),
+    ADD_HEADERS("add-headers", Type.SERVICE, null,
+            "NAMESPACE/NAME of a ConfigMap of headers set on every response (as ingress-nginx's add-headers)"),
+    PROXY_SET_HEADERS("proxy-set-headers", Type.SERVICE, null,
+            "NAMESPACE/NAME of a ConfigMap of headers set on every request to a pod, values with nginx variables (as"
+                    + " ingress-nginx's proxy-set-headers)"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),

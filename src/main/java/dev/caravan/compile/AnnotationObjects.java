@@ -107,17 +107,9 @@ final class AnnotationObjects {
             return policy;
         }
         String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
-        Map<String, String> headers = headers(what, custom.configMap(), read);
+        Map<String, String> headers = responseHeaders(what, custom.configMap(), read);
         List<String> notAllowed = new ArrayList<>();
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            String name = header.getKey();
-            if (header.getValue().isEmpty()) {
-                throw new IllegalArgumentException(what + " has no value for " + name);
-            }
-            if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
-                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
-                        + " ingress-nginx refuses");
-            }
+        for (String name : headers.keySet()) {
             if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
                 notAllowed.add(name);
             }
@@ -139,7 +131,29 @@ final class AnnotationObjects {
         }
         ObjectRef ref = auth.requestHeaders().configMap();
         String what = AnnotationCatalog.PREFIX + "auth-proxy-set-headers: ConfigMap " + ref;
-        Map<String, RequestKey> headers = new TreeMap<>();
+        return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(
+                requestHeaders(what, ref, read))));
+    }
+
+    /** A ConfigMap of response headers: each with a value of what ingress-nginx lets one hold. */
+    Map<String, String> responseHeaders(String what, ObjectRef ref, Set<ObjectRef> read) {
+        Map<String, String> headers = headers(what, ref, read);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            String name = header.getKey();
+            if (header.getValue().isEmpty()) {
+                throw new IllegalArgumentException(what + " has no value for " + name);
+            }
+            if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
+                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
+                        + " ingress-nginx refuses");
+            }
+        }
+        return headers;
+    }
+
+    /** A ConfigMap of request headers: values of text and the variables a {@link RequestKey} fills in. */
+    Map<String, RequestKey> requestHeaders(String what, ObjectRef ref, Set<ObjectRef> read) {
+        Map<String, RequestKey> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (Map.Entry<String, String> header : headers(what, ref, read).entrySet()) {
             String name = header.getKey();
             String value = header.getValue();
@@ -153,7 +167,7 @@ final class AnnotationObjects {
                 throw new IllegalArgumentException(what + ": " + name + " " + e.getMessage());
             }
         }
-        return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(headers)));
+        return headers;
     }
 
     /**

@@ -17,10 +17,14 @@ import java.util.stream.Collectors;
  *                                 ({@code --allow-cross-namespace-resources}, as ingress-nginx's ConfigMap key)
  * @param allowedResponseHeaders   the headers {@code custom-headers} may set, lower case
  *                                 ({@code --global-allowed-response-headers}, as ingress-nginx's ConfigMap key)
+ * @param addHeaders               the ConfigMap of headers set on every response ({@code --add-headers}), or
+ *                                 {@code null}
+ * @param proxySetHeaders          the ConfigMap of headers set on every request to a pod ({@code --proxy-set-headers}),
+ *                                 or {@code null}
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
-        Set<String> allowedResponseHeaders) {
+        Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -29,7 +33,8 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
-        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of());
+        this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
+                null, null);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

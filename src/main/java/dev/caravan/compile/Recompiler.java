@@ -154,6 +154,11 @@ public final class Recompiler extends ServiceSupport {
         for (CompilationListener listener : listeners) {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }
+        List<String> globalProblems = compilation.table().globalHeaders().problems();
+        if (!globalProblems.equals(last.table().globalHeaders().problems())) {
+            // said when they change, not on every compilation
+            globalProblems.forEach(problem -> LOG.warn("{}: its headers are not set", problem));
+        }
         last = compilation;
         boolean wasServing = table.serving();
         RoutingTable before = table.get();

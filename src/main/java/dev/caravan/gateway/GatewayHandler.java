@@ -4,6 +4,8 @@ import dev.caravan.balance.ClientLimiter;
 import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
+import dev.caravan.routing.GlobalHeaders;
+import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
 import dev.caravan.routing.RequestPath;
@@ -57,6 +59,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
@@ -128,6 +131,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean hostChosenByClient;
     /** Identifies the request whose interceptor runs: a verdict for an earlier one is stale. */
     private Object interception;
+    /** The operator's headers for every response and request to a pod, of the table the request was routed by. */
+    private GlobalHeaders globalHeaders = GlobalHeaders.NONE;
     /** The connection's client, scheme and port, made at its first request (after any PROXY header). */
     private ClientView connectionView;
     /** The current request's: the connection's, or what trusted load balancers say of it. */
@@ -363,6 +368,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         RoutingTable table = gateway.table().get();
+        globalHeaders = table.globalHeaders();
         RouteMatch match = table.resolve(target.host(), path);
         if (match.redirectTo() != null) {
             finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), view.scheme(), target, request.uri(),
@@ -707,8 +713,29 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     : backend.affinity().onRing(key);
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
+        Map<String, RequestKey> globalRequest = globalHeaders.request();
+        String[] globalValues = null;
+        if (!globalRequest.isEmpty()) {
+            // proxy-set-headers' variables, as nginx's, read the request as the client sent it
+            globalValues = new String[globalRequest.size()];
+            int i = 0;
+            for (RequestKey value : globalRequest.values()) {
+                globalValues[i++] = value.keyOf(request.uri(), path, target.host(), client, request.headers());
+            }
+        }
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
                 : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader());
+        if (globalValues != null) {
+            int i = 0;
+            for (String name : globalRequest.keySet()) {
+                String value = globalValues[i++];
+                if (value.isEmpty()) {
+                    request.headers().remove(name);
+                } else {
+                    request.headers().set(name, value);
+                }
+            }
+        }
         if (upgrade != null) {
             // as ingress-nginx: the client's Upgrade goes to the pod, with Connection: upgrade
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
@@ -808,6 +835,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (authCookies != null) {
             authCookies.addTo(response);
         }
+        // add-headers, then the route's custom-headers over them
+        globalHeaders.response().forEach(response.headers()::set);
         RoutePolicy.CustomHeaders custom = policy.customHeaders();
         if (custom != null && custom.headers() != null) {
             // nginx's more_set_headers: the pod's header of the name gives way

@@ -20,11 +20,13 @@ import java.util.TreeMap;
  * @param defaultBackend what serves a request no rule matched, or {@code null} for the built-in 404
  * @param passthrough    hosts whose TLS connections go to pods undecrypted ({@code ssl-passthrough}), by
  *                       lower-case name
+ * @param globalHeaders  the headers of every response and every request to a pod
  */
 public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map<String, HostRoutes> wildcardHosts,
-        HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough) {
+        HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough, GlobalHeaders globalHeaders) {
 
-    public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null, Map.of());
+    public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null, Map.of(),
+            GlobalHeaders.NONE);
 
     public RoutingTable {
         // the compiler's next table shares every host it did not rebuild with this one

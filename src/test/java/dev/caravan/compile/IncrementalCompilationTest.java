@@ -150,7 +150,8 @@ class IncrementalCompilationTest {
     private static ControllerSettings settings(long seed) {
         return new ControllerSettings(ControllerSettings.DEFAULT_INGRESS_CLASS,
                 ControllerSettings.DEFAULT_CONTROLLER_CLASS, seed % 3 == 0,
-                seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"));
+                seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
+                null, null);
     }
 
     private static List<Change> initial(Random random) {

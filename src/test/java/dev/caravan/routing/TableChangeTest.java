@@ -38,7 +38,7 @@ class TableChangeTest {
     }
 
     private static RoutingTable table(Map<String, HostRoutes> hosts) {
-        return new RoutingTable(1, hosts, Map.of(), null, null, Map.of());
+        return new RoutingTable(1, hosts, Map.of(), null, null, Map.of(), GlobalHeaders.NONE);
     }
 
     private static HostRoutes routes(String service, int endpoints) {

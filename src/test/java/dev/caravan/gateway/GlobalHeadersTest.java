@@ -1,0 +1,110 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --add-headers and --proxy-set-headers: the operator's ConfigMaps of headers for every response and pod request. */
+class GlobalHeadersTest {
+
+    private static final String P = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    Path manifests;
+    TestBackend pod;
+    CaravanHarness caravan;
+
+    private static String configMap(String namespace, String name, Map<String, String> data) {
+        StringBuilder yaml = new StringBuilder("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: %s
+                  namespace: %s
+                data:
+                """.formatted(name, namespace));
+        data.forEach((key, value) -> yaml.append("  ").append(key).append(": '").append(value.replace("'", "''"))
+                .append("'\n"));
+        return yaml.toString();
+    }
+
+    private String all(String frameOptions) {
+        return String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                configMap("ingress-nginx", "response-headers", Map.of("X-Frame-Options", frameOptions,
+                        "X-Custom", "global")),
+                configMap("ingress-nginx", "request-headers", Map.of("X-Via", "caravan", "X-Client", "$remote_addr",
+                        "X-Original-Host", "$host", "X-Secret", "$http_x_nothing")),
+                configMap("default", "own", Map.of("X-Custom", "ingress")),
+                Manifests.ingress("plain", "plain.test", "/", "svc"),
+                Manifests.ingress("own", "own.test", "/", "svc", Map.of(P + "custom-headers", "own")));
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", all("DENY"));
+        caravan = CaravanHarness.start(manifests, "--add-headers", "ingress-nginx/response-headers",
+                "--proxy-set-headers", "ingress-nginx/request-headers", "--global-allowed-response-headers", "X-Custom");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        caravan.close();
+        pod.close();
+    }
+
+    private RawHttp.Response get(String host) throws Exception {
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /x HTTP/1.1\r\nHost: " + host + "\r\nX-Secret: from-the-client\r\n\r\n");
+            return client.read(false);
+        }
+    }
+
+    @Test
+    void everyResponseGetsTheOperatorsHeadersAndAnIngressesOwnWin() throws Exception {
+        RawHttp.Response plain = get("plain.test");
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.header("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(plain.header("X-Custom")).isEqualTo("global");
+        assertThat(get("own.test").header("X-Custom")).isEqualTo("ingress");
+        assertThat(get("own.test").header("X-Frame-Options")).isEqualTo("DENY");
+        // what no rule serves too, as nginx's http-level more_set_headers
+        RawHttp.Response none = get("nowhere.test");
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.header("X-Frame-Options")).isEqualTo("DENY");
+    }
+
+    @Test
+    void everyPodRequestGetsTheOperatorsHeadersWithTheirVariables() throws Exception {
+        assertThat(get("plain.test").status()).isEqualTo(200);
+        assertThat(pod.last().headers().get("X-Via")).isEqualTo("caravan");
+        assertThat(pod.last().headers().get("X-Client")).isEqualTo("127.0.0.1");
+        assertThat(pod.last().headers().get("X-Original-Host")).isEqualTo("plain.test");
+        // a value that comes out empty removes the header, the client's own included, as nginx's proxy_set_header
+        assertThat(pod.last().headers().contains("X-Secret")).isFalse();
+    }
+
+    @Test
+    void aChangedConfigMapAppliesWithoutRestartAndOneThatCannotBeUsedHoldsNothingElseBack() throws Exception {
+        caravan.write("all.yaml", all("SAMEORIGIN"));
+        caravan.awaitResponse("plain.test", "/", response -> "SAMEORIGIN".equals(response.header("X-Frame-Options")));
+        // a value ingress-nginx refuses: the operator's headers are not set, every Ingress is still served
+        caravan.write("all.yaml", all("ALLOW-FROM \u00e9"));
+        caravan.awaitResponse("plain.test", "/", response -> response.header("X-Frame-Options") == null);
+        RawHttp.Response plain = get("plain.test");
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.header("X-Custom")).isNull();
+        // the request headers' ConfigMap is a ConfigMap of its own, still used
+        assertThat(pod.last().headers().get("X-Via")).isEqualTo("caravan");
+    }
+}
