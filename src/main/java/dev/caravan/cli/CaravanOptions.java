@@ -3,6 +3,7 @@ package dev.caravan.cli;
 import dev.caravan.admin.AccessLog;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RealIpSettings;
+import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSettings;
@@ -133,6 +134,7 @@ public final class CaravanOptions {
             case HEADER_NAMES -> "NAMES";
             case NETWORKS -> "CIDRS";
             case HEADER_NAME -> "NAME";
+            case MATCHERS -> "VALUES";
             case LOG_FORMAT -> "FORMAT";
             case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
@@ -369,6 +371,12 @@ public final class CaravanOptions {
                     + " from clients the header names)");
         }
         return sentences;
+    }
+
+    /** The global filters of requests, or {@code null} when there are none. */
+    public RequestBlocks requestBlocks() {
+        return RequestBlocks.of(values.get(Option.BLOCK_CIDRS), values.get(Option.BLOCK_USER_AGENTS),
+                values.get(Option.BLOCK_REFERERS));
     }
 
     /** The ConfigMap of headers for every response, or {@code null}. */

@@ -1,6 +1,7 @@
 package dev.caravan.cli;
 
 import dev.caravan.compile.annotation.NginxSize;
+import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
@@ -97,6 +98,13 @@ public enum Option {
                     + " load balancer sends it): its source is the client's address; a connection without one is closed"),
     PROXY_PROTOCOL_HEADER_TIMEOUT("proxy-protocol-header-timeout", Type.SECONDS, "5",
             "seconds a connection's PROXY protocol header may take to arrive before the connection is closed"),
+    BLOCK_CIDRS("block-cidrs", Type.NETWORKS, null,
+            "clients (CIDRs, comma-separated) whose every request gets 403, as the source ranges see them"),
+    BLOCK_USER_AGENTS("block-user-agents", Type.MATCHERS, null,
+            "User-Agent values (comma-separated; ~regex, ~*regex ignoring case, else the whole value ignoring case)"
+                    + " whose every request gets 403"),
+    BLOCK_REFERERS("block-referers", Type.MATCHERS, null,
+            "Referer values, as --block-user-agents, whose every request gets 403"),
     USE_FORWARDED_HEADERS("use-forwarded-headers", Type.FLAG, "false",
             "believe X-Forwarded-For (the client), X-Forwarded-Proto, -Host and -Port (what it asked for: redirects to"
                     + " HTTPS follow the scheme) from load balancers in front; else they are replaced"),
@@ -140,7 +148,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
-        HEADER_NAMES, HEADER_NAME, NETWORKS }
+        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS }
 
     private final String flag;
     private final Type type;
@@ -255,6 +263,13 @@ public enum Option {
                     if (Networks.parse(value, IpFilterRuleType.ACCEPT).isEmpty()) {
                         throw new UsageException(where + "names no network");
                     }
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
+                }
+            }
+            case MATCHERS -> {
+                try {
+                    RequestBlocks.of(null, value, null);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + e.getMessage());
                 }

@@ -30,12 +30,13 @@ import java.util.List;
  * @param underscoresInHeaders whether request headers whose names have an underscore are passed on
  * @param mirrors       the client sending the copies of requests of mirror-target
  * @param realIp        what load balancers in front are believed about the client
+ * @param blocks        the global filters of requests, or {@code null}
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
-        boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp) {
+        boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp, RequestBlocks blocks) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

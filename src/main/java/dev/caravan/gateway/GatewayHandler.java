@@ -369,6 +369,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         RoutingTable table = gateway.table().get();
         globalHeaders = table.globalHeaders();
+        if (gateway.blocks() != null && gateway.blocks().blocks(view.client(), request.headers())) {
+            // ingress-nginx's block-cidrs, block-user-agents and block-referers, before anything is routed
+            finishLocally(HttpResponseStatus.FORBIDDEN, false);
+            return;
+        }
         RouteMatch match = table.resolve(target.host(), path);
         if (match.redirectTo() != null) {
             finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), view.scheme(), target, request.uri(),

@@ -46,7 +46,8 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
         Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
-                shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp());
+                shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp(),
+                shared.blocks());
         return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
     }
 

@@ -18,11 +18,12 @@ import java.util.List;
  * @param externalAuth the client of the auth-url services
  * @param userAuthentication the checks of auth-type, with what they remember
  * @param mirrors      the client sending the copies of requests of mirror-target
+ * @param blocks       the global filters of requests, or {@code null}
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
-        UserAuthentication userAuthentication, RequestMirrors mirrors) {
+        UserAuthentication userAuthentication, RequestMirrors mirrors, RequestBlocks blocks) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

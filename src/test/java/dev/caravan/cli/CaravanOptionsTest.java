@@ -68,6 +68,9 @@ class CaravanOptionsTest {
                 .hasMessage("--proxy-real-ip-cidr: has '10.0.0.0/33', which is not an IP address or CIDR");
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", ","))
                 .hasMessage("--proxy-real-ip-cidr: names no network");
+        assertThatThrownBy(() -> parse("--block-user-agents", "~*[bad"))
+                .hasMessageStartingWith("--block-user-agents: '~*[bad' is not a regular expression");
+        assertThat(parse("--manifests", "examples").requestBlocks()).isNull();
         assertThatThrownBy(() -> parse("--forwarded-for-header", "X Forwarded"))
                 .hasMessage("--forwarded-for-header: 'X Forwarded' is not a header name");
     }
