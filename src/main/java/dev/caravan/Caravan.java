@@ -282,7 +282,8 @@ public final class Caravan {
                     USER_ROUTE_QUEUE);
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
             ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
-                    connectionLimit, interceptors, externalAuth, userAuthentication, mirrors, options.requestBlocks());
+                    connectionLimit, interceptors, externalAuth, userAuthentication, mirrors, options.requestBlocks(),
+                    options.statusCodes());
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

@@ -28,14 +28,17 @@ public final class ClientLimiter {
         this.limit = limit;
     }
 
+    /** Which limit refused a request, if any: they answer with statuses of their own. */
+    public enum Refusal { NONE, CONNECTIONS, RATE }
+
     /**
      * Counts a request in if the client is within its limits; the caller then owes {@link #release}.
      *
-     * @return whether the request may go on
+     * @return {@link Refusal#NONE} when the request may go on, else the limit it is over
      */
-    public synchronized boolean acquire(InetSocketAddress client, long nowNanos) {
+    public synchronized Refusal acquire(InetSocketAddress client, long nowNanos) {
         if (limit.exempts(client)) {
-            return true;
+            return Refusal.NONE;
         }
         String key = client.getAddress().getHostAddress();
         Client state = clients.get(key);
@@ -45,14 +48,14 @@ public final class ClientLimiter {
             clients.put(key, state);
         }
         if (limit.connections() > 0 && state.active >= limit.connections()) {
-            return false;
+            return Refusal.CONNECTIONS;
         }
         long minuteTat = limit.perMinute() > 0 ? next(state.perMinuteTat, 60_000_000_000L / limit.perMinute(),
                 nowNanos) : 0;
         long secondTat = limit.perSecond() > 0 ? next(state.perSecondTat, 1_000_000_000L / limit.perSecond(),
                 nowNanos) : 0;
         if (minuteTat < 0 || secondTat < 0) {
-            return false;
+            return Refusal.RATE;
         }
         if (limit.perMinute() > 0) {
             state.perMinuteTat = minuteTat;
@@ -61,7 +64,7 @@ public final class ClientLimiter {
             state.perSecondTat = secondTat;
         }
         state.active++;
-        return true;
+        return Refusal.NONE;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.caravan.admin.AccessLog;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RealIpSettings;
 import dev.caravan.gateway.RequestBlocks;
+import dev.caravan.gateway.StatusCodes;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSettings;
@@ -135,6 +136,7 @@ public final class CaravanOptions {
             case NETWORKS -> "CIDRS";
             case HEADER_NAME -> "NAME";
             case MATCHERS -> "VALUES";
+            case ERROR_STATUS, REDIRECT_STATUS -> "STATUS";
             case LOG_FORMAT -> "FORMAT";
             case LOG_LEVEL -> "LEVEL";
             default -> "VALUE";
@@ -371,6 +373,13 @@ public final class CaravanOptions {
                     + " from clients the header names)");
         }
         return sentences;
+    }
+
+    /** The statuses chosen for limits and redirects. */
+    public StatusCodes statusCodes() {
+        return new StatusCodes(Integer.parseInt(values.get(Option.LIMIT_REQ_STATUS_CODE).trim()),
+                Integer.parseInt(values.get(Option.LIMIT_CONN_STATUS_CODE).trim()),
+                Integer.parseInt(values.get(Option.HTTP_REDIRECT_CODE).trim()));
     }
 
     /** The global filters of requests, or {@code null} when there are none. */

@@ -98,6 +98,12 @@ public enum Option {
                     + " load balancer sends it): its source is the client's address; a connection without one is closed"),
     PROXY_PROTOCOL_HEADER_TIMEOUT("proxy-protocol-header-timeout", Type.SECONDS, "5",
             "seconds a connection's PROXY protocol header may take to arrive before the connection is closed"),
+    LIMIT_REQ_STATUS_CODE("limit-req-status-code", Type.ERROR_STATUS, "503",
+            "the status of a request over an Ingress's limit-rps or limit-rpm"),
+    LIMIT_CONN_STATUS_CODE("limit-conn-status-code", Type.ERROR_STATUS, "503",
+            "the status of a request over an Ingress's limit-connections"),
+    HTTP_REDIRECT_CODE("http-redirect-code", Type.REDIRECT_STATUS, "308",
+            "the status of redirects to HTTPS and of from-to-www-redirect (301, 302, 307 or 308)"),
     BLOCK_CIDRS("block-cidrs", Type.NETWORKS, null,
             "clients (CIDRs, comma-separated) whose every request gets 403, as the source ranges see them"),
     BLOCK_USER_AGENTS("block-user-agents", Type.MATCHERS, null,
@@ -148,7 +154,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
-        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS }
+        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
 
     private final String flag;
     private final Type type;
@@ -265,6 +271,17 @@ public enum Option {
                     }
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + e.getMessage());
+                }
+            }
+            case ERROR_STATUS -> {
+                int status = parseInt(value, where);
+                if (status < 400 || status > 599) {
+                    throw new UsageException(where + "'" + value + "' is not an error status (400-599)");
+                }
+            }
+            case REDIRECT_STATUS -> {
+                if (!List.of("301", "302", "307", "308").contains(value.trim())) {
+                    throw new UsageException(where + "'" + value + "' is not 301, 302, 307 or 308");
                 }
             }
             case MATCHERS -> {

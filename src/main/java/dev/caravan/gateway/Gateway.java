@@ -31,12 +31,14 @@ import java.util.List;
  * @param mirrors       the client sending the copies of requests of mirror-target
  * @param realIp        what load balancers in front are believed about the client
  * @param blocks        the global filters of requests, or {@code null}
+ * @param statuses      the statuses the operator chose for limits and redirects
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
-        boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp, RequestBlocks blocks) {
+        boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp, RequestBlocks blocks,
+        StatusCodes statuses) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

@@ -376,7 +376,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         RouteMatch match = table.resolve(target.host(), path);
         if (match.redirectTo() != null) {
-            finishLocally(RoutePolicies.wwwRedirect(match.redirectTo(), view.scheme(), target, request.uri(),
+            finishLocally(RoutePolicies.wwwRedirect(gateway.statuses().redirect(), match.redirectTo(), view.scheme(),
+                    target, request.uri(),
                     keepAlive && requestBodyIsSmall, headRequest), false);
             return;
         }
@@ -428,7 +429,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && view.scheme().equals("http")) {
-            redirect = RoutePolicies.sslRedirect(policy.sslRedirect(), match.hostHasTls(), view.host() != null
+            redirect = RoutePolicies.sslRedirect(gateway.statuses().redirect(), policy.sslRedirect(),
+                    match.hostHasTls(), view.host() != null
                     ? RequestTarget.hostOf(view.host()) : target.host(), path, request.uri(),
                     gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
         }
@@ -449,9 +451,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         InetSocketAddress client = view.client();
         if (policy.rateLimit() != null && policy.rateLimit().limitsRequests()) {
             ClientLimiter candidate = gateway.rateLimiters().forIngress(rule.ingress(), policy.rateLimit());
-            if (!candidate.acquire(client, System.nanoTime())) {
-                // ingress-nginx's limit-req-status-code
-                finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
+            ClientLimiter.Refusal refusal = candidate.acquire(client, System.nanoTime());
+            if (refusal != ClientLimiter.Refusal.NONE) {
+                // ingress-nginx's limit-conn-status-code and limit-req-status-code
+                finishLocally(HttpResponseStatus.valueOf(refusal == ClientLimiter.Refusal.CONNECTIONS
+                        ? gateway.statuses().limitConnections() : gateway.statuses().limitRequests()), false);
                 return;
             }
             limiter = candidate;

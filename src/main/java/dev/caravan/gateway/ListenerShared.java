@@ -19,11 +19,13 @@ import java.util.List;
  * @param userAuthentication the checks of auth-type, with what they remember
  * @param mirrors      the client sending the copies of requests of mirror-target
  * @param blocks       the global filters of requests, or {@code null}
+ * @param statuses     the statuses the operator chose for limits and redirects
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
-        UserAuthentication userAuthentication, RequestMirrors mirrors, RequestBlocks blocks) {
+        UserAuthentication userAuthentication, RequestMirrors mirrors, RequestBlocks blocks,
+        StatusCodes statuses) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

@@ -34,11 +34,11 @@ final class RoutePolicies {
     }
 
     /**
-     * The 308 of a plain-HTTP request to HTTPS, or {@code null}: as ingress-nginx, when the host has TLS
+     * The redirect (308 unless --http-redirect-code) of a plain-HTTP request to HTTPS, or {@code null}: as ingress-nginx, when the host has TLS
      * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for ACME
      * HTTP-01 challenges; the URI keeps its trailing slash only with {@code preserve-trailing-slash}.
      */
-    static FullHttpResponse sslRedirect(RoutePolicy.SslRedirect redirect, boolean hostHasTls, String host,
+    static FullHttpResponse sslRedirect(int status, RoutePolicy.SslRedirect redirect, boolean hostHasTls, String host,
             String path, String requestUri, int httpsPort, boolean keepAlive, boolean head) {
         if (!redirect.applies(hostHasTls) || host == null || path.startsWith(ACME_CHALLENGE)) {
             return null;
@@ -46,22 +46,22 @@ final class RoutePolicies {
         String uri = !redirect.preserveTrailingSlash() && requestUri.endsWith("/")
                 ? requestUri.substring(0, requestUri.length() - 1) : requestUri;
         String location = "https://" + host + (httpsPort == 443 ? "" : ":" + httpsPort) + uri;
-        return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, location, keepAlive, head);
+        return LocalResponses.redirect(HttpResponseStatus.valueOf(status), location, keepAlive, head);
     }
 
     /**
-     * The 308 of a request to a host that {@code from-to-www-redirect} sends to {@code host}: as ingress-nginx, the
+     * The redirect (308 unless --http-redirect-code) of a request to a host that {@code from-to-www-redirect} sends to {@code host}: as ingress-nginx, the
      * scheme and URI are kept, but for a trailing slash; the port the client named is kept too.
      */
-    static FullHttpResponse wwwRedirect(String host, String scheme, RequestTarget target, String requestUri,
-            boolean keepAlive, boolean head) {
+    static FullHttpResponse wwwRedirect(int status, String host, String scheme, RequestTarget target,
+            String requestUri, boolean keepAlive, boolean head) {
         String authority = target.authority();
         String port = "";
         if (authority != null && target.host() != null && authority.length() > target.host().length() + 1) {
             port = authority.substring(target.host().length());
         }
         String uri = requestUri.endsWith("/") ? requestUri.substring(0, requestUri.length() - 1) : requestUri;
-        return LocalResponses.redirect(HttpResponseStatus.PERMANENT_REDIRECT, scheme + "://" + host + port + uri,
+        return LocalResponses.redirect(HttpResponseStatus.valueOf(status), scheme + "://" + host + port + uri,
                 keepAlive, head);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.caravan.gateway.RealIpSettings;
+import dev.caravan.gateway.StatusCodes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -71,6 +72,11 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--block-user-agents", "~*[bad"))
                 .hasMessageStartingWith("--block-user-agents: '~*[bad' is not a regular expression");
         assertThat(parse("--manifests", "examples").requestBlocks()).isNull();
+        assertThat(parse("--manifests", "examples").statusCodes()).isEqualTo(new StatusCodes(503, 503, 308));
+        assertThatThrownBy(() -> parse("--limit-req-status-code", "200"))
+                .hasMessage("--limit-req-status-code: '200' is not an error status (400-599)");
+        assertThatThrownBy(() -> parse("--http-redirect-code", "303"))
+                .hasMessage("--http-redirect-code: '303' is not 301, 302, 307 or 308");
         assertThatThrownBy(() -> parse("--forwarded-for-header", "X Forwarded"))
                 .hasMessage("--forwarded-for-header: 'X Forwarded' is not a header name");
     }

@@ -67,9 +67,9 @@ public final class AnnotationCatalog {
         supported("cors-expose-headers", "Access-Control-Expose-Headers");
         supported("cors-allow-credentials", "Access-Control-Allow-Credentials (default true)");
         supported("cors-max-age", "Access-Control-Max-Age (default 1728000)");
-        supported("limit-rps", "requests per second per client address (burst: rate x multiplier); 503 beyond");
-        supported("limit-rpm", "requests per minute per client address (burst: rate x multiplier); 503 beyond");
-        supported("limit-connections", "concurrent requests per client address; 503 beyond");
+        supported("limit-rps", "requests per second per client address (burst: rate x multiplier); 503 beyond (--limit-req-status-code)");
+        supported("limit-rpm", "requests per minute per client address (burst: rate x multiplier); 503 beyond (--limit-req-status-code)");
+        supported("limit-connections", "concurrent requests per client address; 503 beyond (--limit-conn-status-code)");
         supported("limit-burst-multiplier", "burst size as a multiple of the rate (default 5)");
         supported("limit-whitelist", "client networks (CIDRs) no request or connection limit applies to");
         supported("limit-rate", "kilobytes per second each response's body goes to the client (0: no limit), counted"

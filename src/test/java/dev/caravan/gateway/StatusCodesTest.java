@@ -1,0 +1,64 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --limit-req-status-code, --limit-conn-status-code, --http-redirect-code: the statuses operators choose. */
+class StatusCodesTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    Path manifests;
+
+    @Test
+    void limitsAndRedirectsAnswerWithTheChosenStatuses() throws Exception {
+        TestBackend pod = TestBackend.start("127.0.0.2", "pod");
+        TestBackend slowPod = TestBackend.start("127.0.0.3", "slow");
+        slowPod.delay(1500);
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.service("slow", slowPod), new TestCertificates().issue("tls.test").secret("tls-cert"),
+                Manifests.ingress("rps", "rps.test", "/", "svc", Map.of(NGINX + "limit-rps", "1")),
+                Manifests.ingress("conns", "conns.test", "/", "slow", Map.of(NGINX + "limit-connections", "1")),
+                Manifests.tlsIngress("tls", "tls.test", "/", "svc", "tls.test", "tls-cert"),
+                Manifests.ingress("www", "www.shop.test", "/", "svc", Map.of(NGINX + "from-to-www-redirect", "true"))));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--limit-req-status-code", "429",
+                "--limit-conn-status-code", "418", "--http-redirect-code", "301")) {
+            int limited = 0;
+            for (int i = 0; i < 10; i++) {
+                int status = caravan.get("rps.test", "/").status();
+                assertThat(status).isIn(200, 429);
+                limited += status == 429 ? 1 : 0;
+            }
+            assertThat(limited).isPositive();
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return caravan.get("conns.test", "/").status();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(caravan.get("conns.test", "/").status()).isEqualTo(418);
+            assertThat(first.get()).isEqualTo(200);
+            RawHttp.Response toHttps = caravan.get("tls.test", "/a");
+            assertThat(toHttps.status()).isEqualTo(301);
+            assertThat(toHttps.header("Location")).isEqualTo("https://tls.test/a");
+            assertThat(caravan.get("shop.test", "/b").status()).isEqualTo(301);
+        } finally {
+            pod.close();
+            slowPod.close();
+        }
+    }
+}
