@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads the operator's ConfigMaps of headers for every response and every request to a pod ({@code --add-headers},
@@ -30,11 +31,22 @@ final class GlobalHeadersReader {
         Map<String, String> response = Map.of();
         Map<String, RequestKey> request = Map.of();
         if (settings.addHeaders() != null) {
+            String what = "--add-headers: ConfigMap " + settings.addHeaders();
             try {
-                response = objects.responseHeaders("--add-headers: ConfigMap " + settings.addHeaders(),
-                        settings.addHeaders(), read);
+                response = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+                for (Map.Entry<String, String> header : objects.responseHeaders(what, settings.addHeaders(), read)
+                        .entrySet()) {
+                    if (header.getValue().contains("$")) {
+                        // ingress-nginx fills nginx variables in; sent as written they would mislead
+                        problems.add(what + " gives " + header.getKey() + " an nginx variable, which Caravan does not"
+                                + " fill in on responses: " + header.getKey() + " is not set");
+                    } else {
+                        response.put(header.getKey(), header.getValue());
+                    }
+                }
             } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
+                problems.add(e.getMessage() + ": none of its headers are set");
+                response = Map.of();
             }
         }
         if (settings.proxySetHeaders() != null) {
@@ -42,7 +54,7 @@ final class GlobalHeadersReader {
                 request = objects.requestHeaders("--proxy-set-headers: ConfigMap " + settings.proxySetHeaders(),
                         settings.proxySetHeaders(), read);
             } catch (IllegalArgumentException e) {
-                problems.add(e.getMessage());
+                problems.add(e.getMessage() + ": none of its headers are set");
             }
         }
         return new GlobalHeaders(response, request, problems);

@@ -155,9 +155,13 @@ public final class Recompiler extends ServiceSupport {
             compilation = compilation.withProblems(listener.compiled(state, compilation));
         }
         List<String> globalProblems = compilation.table().globalHeaders().problems();
-        if (!globalProblems.equals(last.table().globalHeaders().problems())) {
+        List<String> globalProblemsBefore = last.table().globalHeaders().problems();
+        if (!globalProblems.equals(globalProblemsBefore)) {
             // said when they change, not on every compilation
-            globalProblems.forEach(problem -> LOG.warn("{}: its headers are not set", problem));
+            globalProblems.forEach(problem -> LOG.warn("{}", problem));
+            if (globalProblems.isEmpty()) {
+                LOG.info("The ConfigMaps of --add-headers and --proxy-set-headers are used whole again");
+            }
         }
         last = compilation;
         boolean wasServing = table.serving();

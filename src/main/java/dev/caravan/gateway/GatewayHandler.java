@@ -5,6 +5,7 @@ import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.GlobalHeaders;
+import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
@@ -298,6 +299,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     private void onRequest(HttpRequest request) {
         camelRoute.set(null);
+        // even a request refused before it is routed gets the operator's headers, of the table now served
+        globalHeaders = gateway.table().get().globalHeaders();
         if (headerTimeout != null) {
             headerTimeout.headReceived();
         }
@@ -417,7 +420,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 respondAndClose(HttpResponseStatus.BAD_REQUEST);
                 return;
             }
-            toCamel(request);
+            toCamel(request, true);
             return;
         }
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
@@ -443,9 +446,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
         if (cors != null && HttpMethod.OPTIONS.equals(request.method())) {
-            FullHttpResponse preflight = LocalResponses.noContent(keepAlive && requestBodyIsSmall);
-            RoutePolicies.addCors(policy.cors(), cors, preflight);
-            finishLocally(preflight, false);
+            // its CORS headers are added with Caravan's own (see addOwnHeaders)
+            finishLocally(LocalResponses.noContent(keepAlive && requestBodyIsSmall), false);
             return;
         }
         InetSocketAddress client = view.client();
@@ -700,7 +702,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
             // on the channel, where no client can write: headers and query parameters are the client's
             camelRoute.set(backend.camelRoute());
-            toCamel(request);
+            toCamel(request, false);
             return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
@@ -729,7 +731,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             globalValues = new String[globalRequest.size()];
             int i = 0;
             for (RequestKey value : globalRequest.values()) {
-                globalValues[i++] = value.keyOf(request.uri(), path, target.host(), client, request.headers());
+                // what the client sent ($http_NAME, $remote_user) may hold what no header value may
+                globalValues[i++] = PercentEncoding.headerValue(value.keyOf(request.uri(), path, target.host(), client,
+                        request.headers()));
             }
         }
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
@@ -838,14 +842,18 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (hsts != null) {
             response.headers().set("Strict-Transport-Security", hsts);
         }
+        // add-headers first, as nginx's http-level more_set_headers, which a location's own override
+        globalHeaders.response().forEach(response.headers()::set);
         if (fetchingErrorPage) {
             return;
         }
         if (authCookies != null) {
             authCookies.addTo(response);
         }
-        // add-headers, then the route's custom-headers over them
-        globalHeaders.response().forEach(response.headers()::set);
+        if (cors != null) {
+            RoutePolicies.addCors(policy.cors(), cors, response);
+        }
+        // last, as nginx's more_set_headers of custom-headers comes after the CORS headers
         RoutePolicy.CustomHeaders custom = policy.customHeaders();
         if (custom != null && custom.headers() != null) {
             // nginx's more_set_headers: the pod's header of the name gives way
@@ -941,10 +949,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
     /**
      * Hands the request to the Camel side. Camel's HTTP consumer refuses a request without Host, which HTTP/1.0 allows
-     * (load balancers' health checks send them): the listener's address stands in, as nginx's default server answers.
+     * (load balancers' health checks send them): for what no rule serves, the listener's address stands in, as nginx's
+     * default server answers; a user's route is not given a Host the client did not send.
      */
-    private void toCamel(HttpRequest request) {
-        if (!request.headers().contains(HttpHeaderNames.HOST)) {
+    private void toCamel(HttpRequest request, boolean standInHost) {
+        if (standInHost && !request.headers().contains(HttpHeaderNames.HOST)) {
             Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
             if (connection.localAddress() instanceof InetSocketAddress local) {
                 request.headers().set(HttpHeaderNames.HOST, NetUtil.toSocketAddressString(local));
@@ -1066,10 +1075,6 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (sticky != null) {
             sticky.onResponse(response, endpoint);
         }
-        if (cors != null) {
-            RoutePolicies.addCors(policy.cors(), cors, response);
-        }
-        // last, as nginx's more_set_headers of custom-headers comes after the CORS headers
         addOwnHeaders(response);
     }
 

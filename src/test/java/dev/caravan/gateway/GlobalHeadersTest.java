@@ -41,12 +41,14 @@ class GlobalHeadersTest {
     private String all(String frameOptions) {
         return String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 configMap("ingress-nginx", "response-headers", Map.of("X-Frame-Options", frameOptions,
-                        "X-Custom", "global")),
+                        "X-Custom", "global", "Access-Control-Allow-Origin", "*", "X-Request", "$request_id")),
                 configMap("ingress-nginx", "request-headers", Map.of("X-Via", "caravan", "X-Client", "$remote_addr",
-                        "X-Original-Host", "$host", "X-Secret", "$http_x_nothing")),
+                        "X-Original-Host", "$host", "X-Secret", "$http_x_nothing", "X-User", "$remote_user")),
                 configMap("default", "own", Map.of("X-Custom", "ingress")),
                 Manifests.ingress("plain", "plain.test", "/", "svc"),
-                Manifests.ingress("own", "own.test", "/", "svc", Map.of(P + "custom-headers", "own")));
+                Manifests.ingress("own", "own.test", "/", "svc", Map.of(P + "custom-headers", "own")),
+                Manifests.ingress("cors", "cors.test", "/", "svc", Map.of(P + "enable-cors", "true",
+                        P + "cors-allow-origin", "https://app.example.com")));
     }
 
     @BeforeEach
@@ -78,10 +80,32 @@ class GlobalHeadersTest {
         assertThat(plain.header("X-Custom")).isEqualTo("global");
         assertThat(get("own.test").header("X-Custom")).isEqualTo("ingress");
         assertThat(get("own.test").header("X-Frame-Options")).isEqualTo("DENY");
-        // what no rule serves too, as nginx's http-level more_set_headers
+        // what no rule serves too, as nginx's http-level more_set_headers, and a request refused before routing
         RawHttp.Response none = get("nowhere.test");
         assertThat(none.status()).isEqualTo(404);
         assertThat(none.header("X-Frame-Options")).isEqualTo("DENY");
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET / HTTP/1.1\r\n\r\n");
+            RawHttp.Response noHost = client.read(false);
+            assertThat(noHost.status()).isEqualTo(400);
+            assertThat(noHost.header("X-Frame-Options")).isEqualTo("DENY");
+        }
+        // a value with an nginx variable is not sent as written
+        assertThat(plain.header("X-Request")).isNull();
+    }
+
+    @Test
+    void anIngressesCorsHeadersWinOverTheOperatorsAsALocationsOwn() throws Exception {
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /x HTTP/1.1\r\nHost: cors.test\r\nOrigin: https://app.example.com\r\n\r\n");
+            assertThat(client.read(false).header("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+            client.send("OPTIONS /x HTTP/1.1\r\nHost: cors.test\r\nOrigin: https://app.example.com\r\n"
+                    + "Access-Control-Request-Method: PUT\r\n\r\n");
+            RawHttp.Response preflight = client.read(false);
+            assertThat(preflight.status()).isEqualTo(204);
+            assertThat(preflight.header("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+        }
+        assertThat(get("plain.test").header("Access-Control-Allow-Origin")).isEqualTo("*");
     }
 
     @Test
@@ -92,6 +116,15 @@ class GlobalHeadersTest {
         assertThat(pod.last().headers().get("X-Original-Host")).isEqualTo("plain.test");
         // a value that comes out empty removes the header, the client's own included, as nginx's proxy_set_header
         assertThat(pod.last().headers().contains("X-Secret")).isFalse();
+        // what the client sent, made fit for a header
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /x HTTP/1.1\r\nHost: plain.test\r\nAuthorization: Basic "
+                    + java.util.Base64.getEncoder().encodeToString("ann\r\nX-Evil: 1:pass".getBytes(
+                            java.nio.charset.StandardCharsets.UTF_8)) + "\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().headers().get("X-User")).isEqualTo("ann%0D%0AX-Evil");
+        assertThat(pod.last().headers().contains("X-Evil")).isFalse();
     }
 
     @Test
