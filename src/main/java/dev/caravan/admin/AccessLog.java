@@ -308,7 +308,8 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     static String combined(RequestRecord record) {
         return (record.clientIp() == null ? "-" : record.clientIp()) + " - - ["
                 + COMBINED_TIME.format(Instant.ofEpochMilli(record.startMillis())) + "] \""
-                + escape(record.method()) + " " + escape(record.uri()) + " " + record.protocol() + "\" "
+                + (record.method() == null ? "-" : escape(record.method()) + " " + escape(record.uri()) + " "
+                        + record.protocol()) + "\" "
                 + record.status() + " " + record.responseBytes() + " \"" + escape(record.referer()) + "\" \""
                 + escape(record.userAgent()) + "\" " + record.requestBytes() + " " + seconds(record.durationNanos())
                 + " [" + (record.rule() == null ? "" : record.rule().ingress().namespace() + "-"

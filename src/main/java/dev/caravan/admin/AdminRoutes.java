@@ -32,14 +32,17 @@ public final class AdminRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
+        getContext().getRegistry().bind(HostlessRequests.NAME, new HostlessRequests());
         String base = "netty-http:http://" + host + ":" + port;
-        from(base + "/healthz?httpMethodRestrict=GET,HEAD&muteException=true")
+        // every endpoint of the port names the same options: they share its server
+        String shared = "&muteException=true&decoders=#" + HostlessRequests.NAME;
+        from(base + "/healthz?httpMethodRestrict=GET,HEAD" + shared)
                 .routeId("admin-healthz")
                 .routeDescription("Liveness: answers 200 while the process runs")
                 .removeHeaders("*")
                 .setHeader(Exchange.CONTENT_TYPE, constant("text/plain; charset=utf-8"))
                 .process(exchange -> exchange.getMessage().setBody("ok\n"));
-        from(base + "/readyz?httpMethodRestrict=GET,HEAD&muteException=true")
+        from(base + "/readyz?httpMethodRestrict=GET,HEAD" + shared)
                 .routeId("admin-readyz")
                 .routeDescription("Readiness: 200 once the sources are loaded and the listeners bound, else 503")
                 .removeHeaders("*")
@@ -53,7 +56,7 @@ public final class AdminRoutes extends RouteBuilder {
                     }
                 });
         if (metrics != null) {
-            from(base + "/metrics?httpMethodRestrict=GET,HEAD&muteException=true")
+            from(base + "/metrics?httpMethodRestrict=GET,HEAD" + shared)
                     .routeId("admin-metrics")
                     .routeDescription("Prometheus metrics: ingress-nginx's request metrics and Caravan's own")
                     .removeHeaders("*")
@@ -61,7 +64,7 @@ public final class AdminRoutes extends RouteBuilder {
                     .process(exchange -> exchange.getMessage().setBody(metrics.scrape()));
         }
         if (jolokia != null) {
-            from(base + "/jolokia?matchOnUriPrefix=true&httpMethodRestrict=GET,POST&muteException=true")
+            from(base + "/jolokia?matchOnUriPrefix=true&httpMethodRestrict=GET,POST" + shared)
                     .routeId("admin-jolokia")
                     .routeDescription("JMX over HTTP (Jolokia), read-only")
                     .process(exchange -> {

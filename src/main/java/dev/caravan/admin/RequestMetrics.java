@@ -136,7 +136,7 @@ public final class RequestMetrics implements RequestObserver {
 
     private static Key key(RequestRecord record) {
         PathRule rule = record.rule();
-        String method = METHODS.contains(record.method()) ? record.method() : "OTHER";
+        String method = record.method() != null && METHODS.contains(record.method()) ? record.method() : "OTHER";
         if (rule == null) {
             return new Key("", "", "", "", method, record.status(), false);
         }

@@ -62,9 +62,17 @@ final class RequestRecorder extends ChannelDuplexHandler {
         RequestRecord record = new RequestRecord();
         record.startNanos = System.nanoTime();
         record.startMillis = System.currentTimeMillis();
-        record.method = request.method().name();
-        record.uri = request.uri();
-        record.protocol = ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0" : request.protocolVersion().text();
+        if (request.decoderResult().isFailure() && "/bad-request".equals(request.uri())) {
+            // the decoder's stand-in for a request line it could not read: none was sent, none is logged
+            record.method = null;
+            record.uri = null;
+            record.protocol = null;
+        } else {
+            record.method = request.method().name();
+            record.uri = request.uri();
+            record.protocol = ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0"
+                    : request.protocolVersion().text();
+        }
         record.scheme = scheme;
         HttpHeaders headers = request.headers();
         record.host = headers.get(HttpHeaderNames.HOST);

@@ -236,6 +236,29 @@ class ObservabilityTest {
                         + "service=\"slow-svc\",status=\"499\"")).isEqualTo(1.0));
     }
 
+    @Test
+    void aRequestLineThatCannotBeReadIsLoggedAsNone() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("\u0001\u0002 probe-77 \r\nHost: x\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(400);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("\"status\":400")
+                && l.contains("\"method\":null")));
+        // never the decoder's stand-in, GET /bad-request, which nobody sent
+        assertThat(accessLines).noneMatch(line -> line.contains("/bad-request"));
+    }
+
+    @Test
+    void healthChecksWithoutHostAreAnswered() throws Exception {
+        // HAProxy's default check: HTTP/1.0, no Host
+        for (String path : new String[] {"/readyz", "/healthz"}) {
+            try (RawHttp http = new RawHttp(caravan.adminPort())) {
+                http.send("GET " + path + " HTTP/1.0\r\n\r\n");
+                assertThat(http.read(false).status()).as(path).isEqualTo(200);
+            }
+        }
+    }
+
     private static String scrape() throws Exception {
         RawHttp.Response response = RawHttp.get(caravan.adminPort(), "localhost", "/metrics");
         assertThat(response.status()).isEqualTo(200);
