@@ -372,6 +372,13 @@ public final class CaravanOptions {
                     + " (--use-forwarded-headers would believe " + values.get(Option.FORWARDED_FOR_HEADER).trim()
                     + " from clients the header names)");
         }
+        for (ObjectRef configMap : new ObjectRef[] {addHeaders(), proxySetHeaders()}) {
+            if (configMap != null && !standalone() && watchNamespace() != null
+                    && !watchNamespace().equals(configMap.namespace())) {
+                sentences.add("ConfigMap " + configMap + " is outside --watch-namespace " + watchNamespace()
+                        + ": Caravan does not see it, and sets none of its headers");
+            }
+        }
         return sentences;
     }
 

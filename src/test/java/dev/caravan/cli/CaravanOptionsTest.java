@@ -65,6 +65,9 @@ class CaravanOptionsTest {
                 .singleElement().asString().startsWith("--enable-real-ip does nothing with --use-proxy-protocol");
         assertThat(parse("--manifests", "examples", "--use-proxy-protocol", "--use-forwarded-headers",
                 "--compute-full-forwarded-for").ineffective()).isEmpty();
+        assertThat(parse("--kubeconfig", "pom.xml", "--watch-namespace", "apps", "--add-headers", "ingress/security",
+                "--proxy-set-headers", "apps/upstream").ineffective()).containsExactly("ConfigMap ingress/security is"
+                        + " outside --watch-namespace apps: Caravan does not see it, and sets none of its headers");
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", "10.0.0.0/33"))
                 .hasMessage("--proxy-real-ip-cidr: has '10.0.0.0/33', which is not an IP address or CIDR");
         assertThatThrownBy(() -> parse("--proxy-real-ip-cidr", ","))
