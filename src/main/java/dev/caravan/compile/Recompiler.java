@@ -4,6 +4,7 @@ import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
 import dev.caravan.status.ProblemReporter;
+import dev.caravan.routing.GlobalHeaders;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.routing.TableChange;
@@ -191,6 +192,11 @@ public final class Recompiler extends ServiceSupport {
                     LOG.info("Routing table {}: {} (compiled in {} ms)", compilation.table().version(),
                             change.summary(), String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
                 }
+            }
+            if (wasServing && !compilation.table().globalHeaders().equals(before.globalHeaders())) {
+                GlobalHeaders now = compilation.table().globalHeaders();
+                LOG.info("Routing table {}: global headers now {} on responses, {} on requests to pods",
+                        compilation.table().version(), now.response().size(), now.request().size());
             }
         }
         scheduleClockChange();
