@@ -13,6 +13,7 @@ import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,7 +108,7 @@ final class AnnotationObjects {
             return policy;
         }
         String what = AnnotationCatalog.PREFIX + "custom-headers: ConfigMap " + custom.configMap();
-        Map<String, String> headers = responseHeaders(what, custom.configMap(), read);
+        Map<String, String> headers = responseHeaders(what, custom.configMap(), read, null);
         List<String> notAllowed = new ArrayList<>();
         for (String name : headers.keySet()) {
             if (!allowedResponseHeaders.contains(name.toLowerCase(Locale.ROOT))) {
@@ -132,49 +133,67 @@ final class AnnotationObjects {
         ObjectRef ref = auth.requestHeaders().configMap();
         String what = AnnotationCatalog.PREFIX + "auth-proxy-set-headers: ConfigMap " + ref;
         return policy.withExternalAuth(auth.withRequestHeaders(auth.requestHeaders().withHeaders(
-                requestHeaders(what, ref, read))));
+                requestHeaders(what, ref, read, null))));
     }
 
-    /** A ConfigMap of response headers: each with a value of what ingress-nginx lets one hold. */
-    Map<String, String> responseHeaders(String what, ObjectRef ref, Set<ObjectRef> read) {
-        Map<String, String> headers = headers(what, ref, read);
-        for (Map.Entry<String, String> header : headers.entrySet()) {
+    /**
+     * A ConfigMap of response headers: each with a value of what ingress-nginx lets one hold.
+     *
+     * @param skipped where each header that cannot be used is told, and left out; {@code null}: the first one
+     *                throws, as for an annotation's ConfigMap, whose Ingress is then invalid
+     */
+    Map<String, String> responseHeaders(String what, ObjectRef ref, Set<ObjectRef> read, List<String> skipped) {
+        Map<String, String> headers = headers(what, ref, read, skipped);
+        for (Iterator<Map.Entry<String, String>> entries = headers.entrySet().iterator(); entries.hasNext();) {
+            Map.Entry<String, String> header = entries.next();
             String name = header.getKey();
             if (header.getValue().isEmpty()) {
-                throw new IllegalArgumentException(what + " has no value for " + name);
-            }
-            if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
-                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
-                        + " ingress-nginx refuses");
-            }
-        }
-        return headers;
-    }
-
-    /** A ConfigMap of request headers: values of text and the variables a {@link RequestKey} fills in. */
-    Map<String, RequestKey> requestHeaders(String what, ObjectRef ref, Set<ObjectRef> read) {
-        Map<String, RequestKey> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        for (Map.Entry<String, String> header : headers(what, ref, read).entrySet()) {
-            String name = header.getKey();
-            String value = header.getValue();
-            if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
-                throw new IllegalArgumentException(what + " has a value for " + name + " with characters"
-                        + " a header cannot carry");
-            }
-            try {
-                headers.put(name, RequestKey.parse(value));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(what + ": " + name + " " + e.getMessage());
+                reject(skipped, what + " has no value for " + name);
+                entries.remove();
+            } else if (!HEADER_VALUE.matcher(header.getValue()).matches()) {
+                reject(skipped, what + " has a value for " + name + " with characters ingress-nginx refuses");
+                entries.remove();
             }
         }
         return headers;
     }
 
     /**
+     * A ConfigMap of request headers: values of text and the variables a {@link RequestKey} fills in.
+     *
+     * @param skipped as {@link #responseHeaders}'s
+     */
+    Map<String, RequestKey> requestHeaders(String what, ObjectRef ref, Set<ObjectRef> read, List<String> skipped) {
+        Map<String, RequestKey> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Map.Entry<String, String> header : headers(what, ref, read, skipped).entrySet()) {
+            String name = header.getKey();
+            String value = header.getValue();
+            if (!value.isEmpty() && !HEADER_VALUE.matcher(value).matches()) {
+                reject(skipped, what + " has a value for " + name + " with characters a header cannot carry");
+                continue;
+            }
+            try {
+                headers.put(name, RequestKey.parse(value));
+            } catch (IllegalArgumentException e) {
+                reject(skipped, what + ": " + name + " " + e.getMessage());
+            }
+        }
+        return headers;
+    }
+
+    /** Throws {@code problem}, or tells it where skipped headers are told. */
+    private static void reject(List<String> skipped, String problem) {
+        if (skipped == null) {
+            throw new IllegalArgumentException(problem);
+        }
+        skipped.add(problem);
+    }
+
+    /**
      * The data of a ConfigMap an annotation names, as headers: each a name a request or response may carry and no
      * framing one, no name twice in any case, values trimmed (HTTP/2 refuses a value with spaces around it).
      */
-    private Map<String, String> headers(String what, ObjectRef ref, Set<ObjectRef> read) {
+    private Map<String, String> headers(String what, ObjectRef ref, Set<ObjectRef> read, List<String> skipped) {
         read.add(ref);
         ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
         if (configMap == null) {
@@ -185,10 +204,13 @@ final class AnnotationObjects {
                 : configMap.getData()).entrySet()) {
             String name = entry.getKey();
             if (!HEADER_NAME.matcher(name).matches() || !SettableHeaders.settable(name)) {
-                throw new IllegalArgumentException(what + " has '" + name + "', which is no header it may set");
-            }
-            if (headers.put(name, entry.getValue() == null ? "" : entry.getValue().trim()) != null) {
-                throw new IllegalArgumentException(what + " has " + name + " twice, in other cases");
+                reject(skipped, what + " has '" + name + "', which is no header it may set");
+            } else if (headers.containsKey(name)) {
+                // which of the two is meant cannot be told: neither
+                reject(skipped, what + " has " + name + " twice, in other cases");
+                headers.remove(name);
+            } else {
+                headers.put(name, entry.getValue() == null ? "" : entry.getValue().trim());
             }
         }
         return headers;

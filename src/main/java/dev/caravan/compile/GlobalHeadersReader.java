@@ -13,8 +13,9 @@ import java.util.TreeMap;
 
 /**
  * Reads the operator's ConfigMaps of headers for every response and every request to a pod ({@code --add-headers},
- * {@code --proxy-set-headers}) as Ingresses' ConfigMaps of headers are read; one that cannot be used is a problem of
- * the whole table, its headers not set, and nothing else held back.
+ * {@code --proxy-set-headers}) as Ingresses' ConfigMaps of headers are read, but header by header: one that cannot be
+ * used is told and left out, the others set (security headers are not all lost to one typo); a ConfigMap that does
+ * not exist sets none. Nothing else is held back.
  */
 final class GlobalHeadersReader {
 
@@ -32,14 +33,15 @@ final class GlobalHeadersReader {
         Map<String, RequestKey> request = Map.of();
         if (settings.addHeaders() != null) {
             String what = "--add-headers: ConfigMap " + settings.addHeaders();
+            List<String> skipped = new ArrayList<>();
             try {
                 response = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-                for (Map.Entry<String, String> header : objects.responseHeaders(what, settings.addHeaders(), read)
-                        .entrySet()) {
+                for (Map.Entry<String, String> header : objects.responseHeaders(what, settings.addHeaders(), read,
+                        skipped).entrySet()) {
                     if (header.getValue().contains("$")) {
                         // ingress-nginx fills nginx variables in; sent as written they would mislead
-                        problems.add(what + " gives " + header.getKey() + " an nginx variable, which Caravan does not"
-                                + " fill in on responses: " + header.getKey() + " is not set");
+                        skipped.add(what + " gives " + header.getKey() + " an nginx variable, which Caravan does not"
+                                + " fill in on responses");
                     } else {
                         response.put(header.getKey(), header.getValue());
                     }
@@ -48,14 +50,17 @@ final class GlobalHeadersReader {
                 problems.add(e.getMessage() + ": none of its headers are set");
                 response = Map.of();
             }
+            skipped.forEach(problem -> problems.add(problem + ": that header is not set, the others are"));
         }
         if (settings.proxySetHeaders() != null) {
+            List<String> skipped = new ArrayList<>();
             try {
                 request = objects.requestHeaders("--proxy-set-headers: ConfigMap " + settings.proxySetHeaders(),
-                        settings.proxySetHeaders(), read);
+                        settings.proxySetHeaders(), read, skipped);
             } catch (IllegalArgumentException e) {
                 problems.add(e.getMessage() + ": none of its headers are set");
             }
+            skipped.forEach(problem -> problems.add(problem + ": that header is not set, the others are"));
         }
         return new GlobalHeaders(response, request, problems);
     }

@@ -77,15 +77,24 @@ public final class RequestBlocks {
                 return true;
             }
         }
-        return matches(userAgents, headers.get(HttpHeaderNames.USER_AGENT))
-                || matches(referers, headers.get(HttpHeaderNames.REFERER));
+        return matches(userAgents, headers, HttpHeaderNames.USER_AGENT)
+                || matches(referers, headers, HttpHeaderNames.REFERER);
     }
 
-    /** A header the request lacks is empty, as an nginx variable: {@code ~^$} blocks requests without it. */
-    private static boolean matches(List<Predicate<String>> matchers, String value) {
-        for (Predicate<String> matcher : matchers) {
-            if (matcher.test(value == null ? "" : value)) {
-                return true;
+    /**
+     * Whether any line of the header matches: a second line cannot hide the first. A header the request lacks is
+     * empty, as an nginx variable: {@code ~^$} blocks requests without it.
+     */
+    private static boolean matches(List<Predicate<String>> matchers, HttpHeaders headers, CharSequence name) {
+        if (matchers.isEmpty()) {
+            return false;
+        }
+        List<String> values = headers.getAll(name);
+        for (String value : values.isEmpty() ? List.of("") : values) {
+            for (Predicate<String> matcher : matchers) {
+                if (matcher.test(value)) {
+                    return true;
+                }
             }
         }
         return false;

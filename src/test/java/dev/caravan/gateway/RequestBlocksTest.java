@@ -41,6 +41,10 @@ class RequestBlocksTest {
         assertThat(blocks.blocks(client, headers("curl/7.10", null))).isFalse();
         // no User-Agent is an empty one
         assertThat(blocks.blocks(client, headers(null, null))).isTrue();
+        // every line counts: a harmless first one hides nothing
+        HttpHeaders twoLines = headers("fine", null);
+        twoLines.add("User-Agent", "Evil BADBOT");
+        assertThat(blocks.blocks(client, twoLines)).isTrue();
         // ~ is case-sensitive
         assertThat(blocks.blocks(client, headers("Mozilla", "https://spam.example/x"))).isTrue();
         assertThat(blocks.blocks(client, headers("Mozilla", "https://SPAM.example/x"))).isFalse();
