@@ -48,7 +48,7 @@ public final class DigestCredentials implements Users {
                         + new TreeSet<>(byRealm.keySet()) + ": auth-realm says which one the Ingress asks for");
             }
             served = byRealm.keySet().iterator().next();
-            if (!served.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+            if (!Users.quotableRealm(served)) {
                 throw new IllegalArgumentException("has a realm with characters the quoted realm of a challenge cannot"
                         + " carry");
             }

@@ -175,8 +175,7 @@ public final class CaravanOptions {
     }
 
     public ObjectRef publishService() {
-        String value = values.get(Option.PUBLISH_SERVICE);
-        return value == null ? null : ObjectRef.parse(value);
+        return ref(Option.PUBLISH_SERVICE);
     }
 
     public List<String> publishStatusAddresses() {
@@ -244,8 +243,7 @@ public final class CaravanOptions {
 
     /** The Secret of the default certificate, or {@code null} for a generated one. */
     public ObjectRef defaultSslCertificate() {
-        String value = values.get(Option.DEFAULT_SSL_CERTIFICATE);
-        return value == null ? null : ObjectRef.parse(value);
+        return ref(Option.DEFAULT_SSL_CERTIFICATE);
     }
 
     /** The HTTPS listener's TLS versions, ciphers and ALPN protocols. */
@@ -348,8 +346,7 @@ public final class CaravanOptions {
 
     /** The default backend Service, or {@code null}. */
     public ObjectRef defaultBackendService() {
-        String value = values.get(Option.DEFAULT_BACKEND_SERVICE);
-        return value == null ? null : ObjectRef.parse(value);
+        return ref(Option.DEFAULT_BACKEND_SERVICE);
     }
 
     public Duration proxyConnectTimeout() {
@@ -397,14 +394,18 @@ public final class CaravanOptions {
 
     /** The ConfigMap of headers for every response, or {@code null}. */
     public ObjectRef addHeaders() {
-        String ref = values.get(Option.ADD_HEADERS);
-        return ref == null ? null : ObjectRef.parse(ref);
+        return ref(Option.ADD_HEADERS);
     }
 
     /** The ConfigMap of headers for every request to a pod, or {@code null}. */
     public ObjectRef proxySetHeaders() {
-        String ref = values.get(Option.PROXY_SET_HEADERS);
-        return ref == null ? null : ObjectRef.parse(ref);
+        return ref(Option.PROXY_SET_HEADERS);
+    }
+
+    /** The NAMESPACE/NAME an option names, or {@code null} when it is not given. */
+    private ObjectRef ref(Option option) {
+        String value = values.get(option);
+        return value == null ? null : ObjectRef.parse(value);
     }
 
     /** What the listeners believe of load balancers in front about the client. */

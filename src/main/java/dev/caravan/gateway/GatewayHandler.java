@@ -299,8 +299,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     private void onRequest(HttpRequest request) {
         camelRoute.set(null);
-        // even a request refused before it is routed gets the operator's headers, of the table now served
-        globalHeaders = gateway.table().get().globalHeaders();
+        // the table the request is routed by; even one refused before that gets the operator's headers of it
+        RoutingTable table = gateway.table().get();
+        globalHeaders = table.globalHeaders();
         if (headerTimeout != null) {
             headerTimeout.headReceived();
         }
@@ -370,8 +371,6 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(HttpResponseStatus.BAD_REQUEST);
             return;
         }
-        RoutingTable table = gateway.table().get();
-        globalHeaders = table.globalHeaders();
         if (gateway.blocks() != null && gateway.blocks().blocks(view.client(), request.headers())) {
             // ingress-nginx's block-cidrs, block-user-agents and block-referers, before anything is routed
             finishLocally(HttpResponseStatus.FORBIDDEN, false);

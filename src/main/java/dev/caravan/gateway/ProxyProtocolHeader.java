@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.PercentEncoding;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
@@ -71,22 +72,13 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The decoder's message quotes what the client sent: no line breaks or escapes of its own in the log. */
-    private static String printable(String message) {
-        if (message == null) {
-            return "";
-        }
-        StringBuilder text = new StringBuilder(message.length());
-        message.chars().forEach(c -> text.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
-        return text.toString();
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException) {
-            // a client or scanner reaching past the load balancer, or a load balancer not set up for it
+            // a client or scanner reaching past the load balancer, or a load balancer not set up for it; the decoder's
+            // message quotes what the client sent: percent-encoded, no line breaks or escapes of its own in the log
             RequestWarnings.warn("Connection from {} closed: no valid PROXY protocol header ({})",
-                    ctx.channel().remoteAddress(), printable(cause.getMessage()));
+                    ctx.channel().remoteAddress(), PercentEncoding.headerValue(String.valueOf(cause.getMessage())));
             ctx.close();
             return;
         }

@@ -8,8 +8,6 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -93,10 +91,7 @@ class BasicAuthTest {
 
     /** As a client at {@code source}: any loopback address may be a connection's source. */
     private RawHttp.Response as(String source, String host, String user, String password) throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(source, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
-        try (RawHttp client = new RawHttp(socket, 20_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom(source, caravan.httpPort()), 20_000)) {
             String authorization = user == null ? "" : "Authorization: Basic " + Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)) + "\r\n";
             client.send("GET /x HTTP/1.1\r\nHost: " + host + "\r\n" + authorization + "\r\n");

@@ -10,8 +10,6 @@ import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -118,10 +116,7 @@ class ExternalAuthTest {
         assertThat(pod.last().headers().contains("X-Auth-Request-User")).isFalse();
         assertThat(auth.seen()).isEmpty();
         // from elsewhere, auth-url admits and names the user
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress("127.0.0.7", 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
-        try (RawHttp client = new RawHttp(socket, 20_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom("127.0.0.7", caravan.httpPort()), 20_000)) {
             client.send("GET / HTTP/1.1\r\nHost: office.test\r\nCookie: session=good\r\n"
                     + "X-Auth-Request-User: admin\r\n\r\n");
             assertThat(client.read(false).status()).isEqualTo(200);

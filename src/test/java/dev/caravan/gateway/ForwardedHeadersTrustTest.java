@@ -8,8 +8,6 @@ import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,10 +50,7 @@ class ForwardedHeadersTrustTest {
     }
 
     private RawHttp.Response get(String from, String host, String headers) throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(from, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
-        try (RawHttp client = new RawHttp(socket, 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom(from, caravan.httpPort()), 10_000)) {
             client.send("GET /x HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "\r\n");
             return client.read(false);
         }

@@ -19,7 +19,6 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -79,16 +78,8 @@ class ProxyProtocolTest {
         }
     }
 
-    private Socket connect(String from, int port) throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(from, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
-
     private RawHttp.Response get(String from, byte[] header, String host) throws Exception {
-        try (RawHttp client = new RawHttp(connect(from, caravan.httpPort()), 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom(from, caravan.httpPort()), 10_000)) {
             client.send(header);
             client.send("GET /who HTTP/1.1\r\nHost: " + host + "\r\nX-Forwarded-For: 192.0.2.66\r\n\r\n");
             return client.read(false);
@@ -151,7 +142,7 @@ class ProxyProtocolTest {
 
     @Test
     void aHeaderInPiecesIsWaitedFor() throws Exception {
-        try (Socket socket = connect("127.0.0.1", caravan.httpPort()); RawHttp client = new RawHttp(socket, 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom("127.0.0.1", caravan.httpPort()), 10_000)) {
             client.send("PROXY TCP4 203.0.1".getBytes(StandardCharsets.US_ASCII));
             Thread.sleep(200);
             client.send("13.8 10.1.1.1 5 80\r\nGET /a HTTP/1.1\r\nHost: open.test\r\n\r\n");
@@ -166,7 +157,7 @@ class ProxyProtocolTest {
 
     @Test
     void aHeaderAloneIsFollowedByTheRequestWhenItComes() throws Exception {
-        try (Socket socket = connect("127.0.0.1", caravan.httpPort()); RawHttp client = new RawHttp(socket, 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom("127.0.0.1", caravan.httpPort()), 10_000)) {
             client.send(v1("PROXY TCP4 203.0.113.11 10.1.1.1 5 80"));
             // the header read on its own: HTTP must still ask for the request
             Thread.sleep(300);
@@ -178,7 +169,7 @@ class ProxyProtocolTest {
 
     @Test
     void http2StreamsAreTheirConnectionsClients() throws Exception {
-        Socket socket = connect("127.0.0.1", caravan.httpsPort());
+        Socket socket = RawHttp.connectFrom("127.0.0.1", caravan.httpsPort());
         socket.getOutputStream().write(v1("PROXY TCP6 ::ffff:203.0.113.12 2001:db8::1 56324 443"));
         SSLSocket tls = (SSLSocket) TlsClient.trustAll().getSocketFactory().createSocket(socket, "tls.test",
                 caravan.httpsPort(), true);
@@ -205,7 +196,7 @@ class ProxyProtocolTest {
         String header = "X-Forwarded-For: 198.51.100.3\r\n";
         caravan.close();
         caravan = CaravanHarness.start(manifests, "--use-proxy-protocol", "--enable-real-ip");
-        try (RawHttp client = new RawHttp(connect("127.0.0.1", caravan.httpPort()), 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom("127.0.0.1", caravan.httpPort()), 10_000)) {
             client.send(v1("PROXY TCP4 203.0.113.7 10.1.1.1 56324 80"));
             client.send("GET / HTTP/1.1\r\nHost: open.test\r\n" + header + "\r\n");
             assertThat(client.read(false).status()).isEqualTo(200);
@@ -216,7 +207,7 @@ class ProxyProtocolTest {
         caravan = CaravanHarness.start(manifests, "--use-proxy-protocol", "--use-forwarded-headers",
                 "--proxy-real-ip-cidr", "127.0.0.1,10.0.0.0/8");
         for (String[] sourceAndClient : new String[][] {{"10.9.9.9", "198.51.100.3"}, {"203.0.113.7", "203.0.113.7"}}) {
-            try (RawHttp client = new RawHttp(connect("127.0.0.1", caravan.httpPort()), 10_000)) {
+            try (RawHttp client = new RawHttp(RawHttp.connectFrom("127.0.0.1", caravan.httpPort()), 10_000)) {
                 client.send(v1("PROXY TCP4 " + sourceAndClient[0] + " 10.1.1.1 56324 80"));
                 client.send("GET / HTTP/1.1\r\nHost: open.test\r\n" + header + "\r\n");
                 assertThat(client.read(false).status()).isEqualTo(200);
@@ -231,7 +222,7 @@ class ProxyProtocolTest {
                 v1("PROXY TCP4 not-an-address 10.1.1.1 1 2"), v1("PROXY TCP9 203.0.113.7 10.1.1.1 1 2"),
                 new byte[0])) {
             long started = System.nanoTime();
-            try (Socket socket = connect("127.0.0.1", caravan.httpPort())) {
+            try (Socket socket = RawHttp.connectFrom("127.0.0.1", caravan.httpPort())) {
                 socket.getOutputStream().write(start);
                 InputStream in = socket.getInputStream();
                 assertThat(in.read()).as(new String(start, StandardCharsets.US_ASCII)).isEqualTo(-1);
@@ -244,7 +235,7 @@ class ProxyProtocolTest {
 
     @Test
     void overTlsTheHeaderComesBeforeTheHandshake() throws Exception {
-        Socket socket = connect("127.0.0.1", caravan.httpsPort());
+        Socket socket = RawHttp.connectFrom("127.0.0.1", caravan.httpsPort());
         socket.getOutputStream().write(v1("PROXY TCP4 203.0.113.10 10.1.1.1 56324 443"));
         SSLSocket tls = (SSLSocket) TlsClient.trustAll().getSocketFactory().createSocket(socket, "tls.test",
                 caravan.httpsPort(), true);

@@ -11,7 +11,6 @@ import dev.caravan.testing.TestBackend;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,10 +76,7 @@ class RequestBlocksTest {
 
     private static int get(CaravanHarness caravan, String from, String host, String userAgent, String referer)
             throws Exception {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(from, 0));
-        socket.connect(new InetSocketAddress("127.0.0.1", caravan.httpPort()), 5000);
-        try (RawHttp client = new RawHttp(socket, 10_000)) {
+        try (RawHttp client = new RawHttp(RawHttp.connectFrom(from, caravan.httpPort()), 10_000)) {
             client.send("GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: " + userAgent + "\r\n"
                     + (referer == null ? "" : "Referer: " + referer + "\r\n") + "\r\n");
             return client.read(false).status();

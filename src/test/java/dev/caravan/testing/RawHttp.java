@@ -68,6 +68,18 @@ public final class RawHttp implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * A socket to 127.0.0.1:{@code port} from {@code source}, another loopback address: a client of its own address,
+     * as source ranges, limits and load balancers see it.
+     */
+    public static Socket connectFrom(String source, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(source, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
     /** One GET on a new connection. */
     public static Response get(int port, String host, String path) throws IOException {
         try (RawHttp http = new RawHttp(port)) {

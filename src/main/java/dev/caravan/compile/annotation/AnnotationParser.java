@@ -1,5 +1,6 @@
 package dev.caravan.compile.annotation;
 
+import dev.caravan.auth.Users;
 import dev.caravan.compile.IngressValidator;
 import dev.caravan.routing.AuthCaching;
 import dev.caravan.routing.Networks;
@@ -270,7 +271,7 @@ public final class AnnotationParser {
             return null;
         }
         String realm = values.get("auth-realm");
-        if (realm != null && !realm.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+        if (realm != null && !Users.quotableRealm(realm)) {
             values.invalid("auth-realm", "has characters the quoted realm of a challenge cannot carry");
             return null;
         }
