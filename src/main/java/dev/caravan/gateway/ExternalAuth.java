@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.PercentEncoding;
+import dev.caravan.routing.RequestFacts;
 import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.SettableHeaders;
@@ -11,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -84,17 +84,15 @@ public final class ExternalAuth {
     }
 
     /** What a request brings to auth-url: see {@link Asked}. */
-    static Asked asked(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
-            InetSocketAddress client, HttpHeaders headers) {
+    static Asked asked(RoutePolicy.ExternalAuth auth, PathRule rule, RequestFacts request) {
         Map<String, String> set = Map.of();
         if (auth.requestHeaders() != null && auth.requestHeaders().headers() != null) {
             set = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             for (Map.Entry<String, RequestKey> header : auth.requestHeaders().headers().entrySet()) {
-                set.put(header.getKey(), PercentEncoding.headerValue(header.getValue().keyOf(uri, path, host, client,
-                        headers)));
+                set.put(header.getKey(), PercentEncoding.headerValue(header.getValue().keyOf(request)));
             }
         }
-        return new Asked(cacheKey(auth, rule, host, uri, path, client, headers), set);
+        return new Asked(cacheKey(auth, rule, request), set);
     }
 
     /** The check of {@code auth} for a request. */
@@ -108,16 +106,15 @@ public final class ExternalAuth {
      * Ingress, the host, the auth settings), and the key's value for the request. The URL asked is added when
      * it is known ({@link #ask}), and the whole is kept as a digest, so that a key of credentials keeps none.
      */
-    private static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, String host, String uri, String path,
-            InetSocketAddress client, HttpHeaders headers) {
+    private static String cacheKey(RoutePolicy.ExternalAuth auth, PathRule rule, RequestFacts request) {
         if (auth.caching() == null) {
             return null;
         }
         // what the answer's use depends on: after an edit of any, answers kept before are not found
-        return (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + "\n" + host + "\n"
+        return (rule == null ? "" : rule.ingress() + " " + rule.type() + " " + rule.path()) + "\n" + request.host() + "\n"
                 + auth.method() + " " + auth.url() + "\n" + auth.responseHeaders() + "\n" + auth.requestHeaders() + "\n"
                 + auth.caching().key()
-                + "\n" + auth.caching().key().keyOf(uri, path, host, client, headers);
+                + "\n" + auth.caching().key().keyOf(request);
     }
 
     private static String digest(String cacheKey, URI url) {

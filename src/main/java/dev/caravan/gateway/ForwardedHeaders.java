@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.RequestFacts;
 import dev.caravan.upstream.HopByHopHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -7,9 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a client's request head into the one sent to a pod, as ingress-nginx does by default: the
@@ -29,7 +28,6 @@ final class ForwardedHeaders {
     private static final AsciiString X_SCHEME = AsciiString.cached("X-Scheme");
     private static final AsciiString X_ORIGINAL_FORWARDED_FOR = AsciiString.cached("X-Original-Forwarded-For");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
-    private static final int MAX_REQUEST_ID_LENGTH = 128;
 
     private ForwardedHeaders() {
     }
@@ -38,8 +36,11 @@ final class ForwardedHeaders {
      * @param host               the Host the pod is sent: the client's, or what a trusted load balancer says it asked for
      * @param forwardedForHeader where load balancers name the client: what came in it goes on as
      *                           {@code X-Original-Forwarded-For}, as ingress-nginx sends it
+     * @param requestId          the request's {@code $request_id} if a header value read it, else {@code null}: the
+     *                           X-Request-ID when the client sent none, as ingress-nginx's {@code $req_id}
      */
-    static void apply(HttpRequest request, String host, ClientView client, String forwardedForHeader) {
+    static void apply(HttpRequest request, String host, ClientView client, String forwardedForHeader,
+            String requestId) {
         HttpHeaders headers = request.headers();
         // the body's framing, as the decoder read it, survives whatever Connection lists
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -68,29 +69,10 @@ final class ForwardedHeaders {
         // the names some frameworks read the scheme under (Rack, Django setups): never the client's to set
         headers.set(X_FORWARDED_SCHEME, client.scheme());
         headers.set(X_SCHEME, client.scheme());
-        String requestId = headers.get(X_REQUEST_ID);
-        if (requestId == null || requestId.isEmpty() || requestId.length() > MAX_REQUEST_ID_LENGTH) {
-            headers.set(X_REQUEST_ID, newRequestId());
+        if (!RequestFacts.passedOn(headers.get(X_REQUEST_ID))) {
+            headers.set(X_REQUEST_ID, requestId != null ? requestId : RequestFacts.newRequestId());
         }
         // pods always get HTTP/1.1 so that the pooled connection stays open whatever the client speaks
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
-
-    /** 32 random hex digits, as nginx's {@code $request_id}; made on every request, so no formatter. */
-    private static String newRequestId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        byte[] id = new byte[32];
-        long high = random.nextLong();
-        long low = random.nextLong();
-        for (int i = 15; i >= 0; i--) {
-            id[i] = HEX[(int) (high & 0xf)];
-            id[i + 16] = HEX[(int) (low & 0xf)];
-            high >>>= 4;
-            low >>>= 4;
-        }
-        // one copy into a Latin-1 string, where a char[] would be copied and compressed
-        return new String(id, StandardCharsets.ISO_8859_1);
-    }
-
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 }

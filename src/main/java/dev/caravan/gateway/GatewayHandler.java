@@ -6,6 +6,7 @@ import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.GlobalHeaders;
 import dev.caravan.routing.PercentEncoding;
+import dev.caravan.routing.RequestFacts;
 import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
@@ -138,6 +139,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ClientView connectionView;
     /** The current request's: the connection's, or what trusted load balancers say of it. */
     private ClientView view;
+    /** What the current request's variables read ({@code upstream-hash-by}, auth-url, proxy-set-headers), once made. */
+    private RequestFacts facts;
     /** The channel's attributes this handler sets and clears per request, looked up once. */
     private Attribute<String> camelRoute;
     private Attribute<Boolean> framingConflict;
@@ -294,6 +297,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         hsts = null;
         authCookies = null;
         mirrorHeaders = null;
+        facts = null;
         policy = RoutePolicy.NONE;
     }
 
@@ -523,7 +527,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (policy.externalAuth() != null) {
             checks.add(gateway.externalAuth().check(policy.externalAuth(), ExternalAuth.asked(policy.externalAuth(),
-                    match.rule(), target.host(), request.uri(), path, client, request.headers())));
+                    match.rule(), facts(request, path, target, match.rule()))));
         }
         if (policy.satisfyAny() && !checks.isEmpty()) {
             List<String> answered = policy.externalAuth() == null ? List.of() : policy.externalAuth().responseHeaders();
@@ -718,7 +722,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         InetSocketAddress preferred = null;
         if (policy.hashBy() != null) {
             // before the headers change: the key reads the request as the client sent it
-            String key = policy.hashBy().keyOf(request.uri(), path, target.host(), client, request.headers());
+            String key = policy.hashBy().keyOf(facts(request, path, target, rule));
             preferred = policy.hashBy().subsetSize() > 0 ? backend.affinity().inSubset(key, policy.hashBy().subsetSize())
                     : backend.affinity().onRing(key);
         }
@@ -731,12 +735,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             int i = 0;
             for (RequestKey value : globalRequest.values()) {
                 // what the client sent ($http_NAME, $remote_user) may hold what no header value may
-                globalValues[i++] = PercentEncoding.headerValue(value.keyOf(request.uri(), path, target.host(), client,
-                        request.headers()));
+                globalValues[i++] = PercentEncoding.headerValue(value.keyOf(facts(request, path, target, rule)));
             }
         }
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
-                : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader());
+                : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader(),
+                facts == null ? null : facts.requestIdIfMade());
         if (globalValues != null) {
             int i = 0;
             for (String name : globalRequest.keySet()) {
@@ -784,6 +788,18 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             call.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         call.start();
+    }
+
+    /** The current request's {@link RequestFacts}, made when a value first reads them. */
+    private RequestFacts facts(HttpRequest request, String path, RequestTarget target, PathRule rule) {
+        if (facts == null) {
+            // an HTTP/2 stream's local address is its connection's
+            InetSocketAddress server = ctx.channel().localAddress() instanceof InetSocketAddress local ? local : null;
+            facts = new RequestFacts(request, ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0"
+                    : request.protocolVersion().text(), path, target.host(), view.client(), gateway.scheme(), server,
+                    rule == null ? null : rule.ingress());
+        }
+        return facts;
     }
 
     /** Who and what the request is for its client, and so for the access log. */

@@ -3,8 +3,9 @@ package dev.caravan.routing;
 import dev.caravan.auth.BasicCredentials;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -14,14 +15,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A key made of a request's parts, as an {@code upstream-hash-by} or {@code auth-cache-key} value: literal
- * text and the nginx variables ingress-nginx users put in them ({@code $request_uri}, {@code $uri},
- * {@code $host}, {@code $remote_addr}, {@code $binary_remote_addr}, {@code $remote_user}, {@code $args},
- * {@code $http_NAME}, {@code $cookie_NAME}, {@code $arg_NAME}). These are looked up from the request;
- * nothing else is evaluated, and any other variable is refused when the Ingress is compiled.
+ * A value made of a request's parts, as an {@code upstream-hash-by}, {@code auth-cache-key},
+ * {@code auth-proxy-set-headers} or {@code proxy-set-headers} value: literal text and the nginx variables
+ * ingress-nginx users put in them, those of the request line and its headers ({@code $request_uri}, {@code $uri},
+ * {@code $args}, {@code $arg_NAME}, {@code $http_NAME}, {@code $cookie_NAME}, {@code $remote_user}, ...), of its
+ * connection ({@code $remote_addr}, {@code $scheme}, {@code $server_port}, ...), {@code $request_id},
+ * {@code $msec}, and ingress-nginx's {@code $req_id}, {@code $namespace} and {@code $ingress_name}. These are
+ * looked up from the request ({@link RequestFacts}); nothing else is evaluated, and any other variable is refused
+ * when the Ingress or ConfigMap is read.
  */
 public final class RequestKey {
 
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
     private static final Pattern VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)|\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private sealed interface Part permits Literal, Variable {
@@ -84,36 +89,42 @@ public final class RequestKey {
 
     private static boolean supported(String name) {
         return switch (name) {
-            case "request_uri", "uri", "host", "remote_addr", "binary_remote_addr", "remote_user", "args", "query_string" ->
-                    true;
+            case "request_uri", "uri", "document_uri", "host", "remote_addr", "binary_remote_addr", "remote_port",
+                    "remote_user", "args", "query_string", "is_args", "request", "request_method", "server_protocol",
+                    "scheme", "https", "server_addr", "server_port", "request_id", "req_id", "msec",
+                    "proxy_add_x_forwarded_for", "content_type", "content_length", "namespace", "ingress_name" -> true;
             default -> name.startsWith("http_") || name.startsWith("cookie_") || name.startsWith("arg_");
         };
     }
 
     /** The key of one request. */
-    public String keyOf(String uri, String normalizedPath, String host, InetSocketAddress client, HttpHeaders headers) {
+    public String keyOf(RequestFacts request) {
         StringBuilder key = new StringBuilder();
         for (Part part : parts) {
             if (part instanceof Literal literal) {
                 key.append(literal.text());
             } else if (part instanceof Variable variable) {
-                key.append(value(variable.name(), uri, normalizedPath, host, client, headers));
+                key.append(value(variable.name(), request));
             }
         }
         return key.toString();
     }
 
-    private static String value(String name, String uri, String path, String host, InetSocketAddress client,
-            HttpHeaders headers) {
+    private static String value(String name, RequestFacts facts) {
+        HttpRequest request = facts.request();
+        HttpHeaders headers = request.headers();
+        String uri = request.uri();
         switch (name) {
             case "request_uri":
                 return uri;
-            case "uri":
-                return path;
+            case "uri", "document_uri":
+                return facts.path();
             case "host":
-                return host == null ? "" : host.toLowerCase(Locale.ROOT);
+                return facts.host() == null ? "" : facts.host().toLowerCase(Locale.ROOT);
             case "remote_addr", "binary_remote_addr":
-                return NetUtil.toAddressString(client.getAddress());
+                return NetUtil.toAddressString(facts.client().getAddress());
+            case "remote_port":
+                return Integer.toString(facts.client().getPort());
             case "remote_user":
                 // nginx's: the user a Basic Authorization names, whether or not it is checked
                 String[] credentials = BasicCredentials.fromHeader(headers.get(HttpHeaderNames.AUTHORIZATION));
@@ -121,6 +132,43 @@ public final class RequestKey {
             case "args", "query_string":
                 int query = uri.indexOf('?');
                 return query < 0 ? "" : uri.substring(query + 1);
+            case "is_args":
+                return uri.indexOf('?') < 0 ? "" : "?";
+            case "request":
+                return request.method().name() + " " + uri + " " + facts.protocol();
+            case "request_method":
+                return request.method().name();
+            case "server_protocol":
+                return facts.protocol();
+            case "scheme":
+                return facts.scheme();
+            case "https":
+                return facts.scheme().equals("https") ? "on" : "";
+            case "server_addr":
+                return facts.server() == null ? "" : NetUtil.toAddressString(facts.server().getAddress());
+            case "server_port":
+                return facts.server() == null ? "" : Integer.toString(facts.server().getPort());
+            case "request_id":
+                return facts.requestId();
+            case "req_id":
+                // ingress-nginx's: the client's X-Request-ID when it sent one Caravan passes on, else $request_id
+                String sent = headers.get(X_REQUEST_ID);
+                return RequestFacts.passedOn(sent) ? sent : facts.requestId();
+            case "msec":
+                long now = System.currentTimeMillis();
+                long millis = now % 1000;
+                return now / 1000 + (millis < 10 ? ".00" : millis < 100 ? ".0" : ".") + millis;
+            case "proxy_add_x_forwarded_for":
+                // nginx's: every X-Forwarded-For line as sent, then the client
+                String chain = header(headers, "x_forwarded_for");
+                String client = NetUtil.toAddressString(facts.client().getAddress());
+                return chain.isEmpty() ? client : chain + ", " + client;
+            case "content_type", "content_length":
+                return header(headers, name);
+            case "namespace":
+                return facts.ingress() == null ? "" : facts.ingress().namespace();
+            case "ingress_name":
+                return facts.ingress() == null ? "" : facts.ingress().name();
             default:
                 break;
         }

@@ -42,9 +42,12 @@ class GlobalHeadersTest {
         return String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 configMap("ingress-nginx", "response-headers", Map.of("X-Frame-Options", frameOptions,
                         "X-Custom", "global", "Access-Control-Allow-Origin", "*", "X-Request", "$request_id")),
-                configMap("ingress-nginx", "request-headers", Map.of("X-Via", "caravan", "X-Client", "$remote_addr",
-                        "X-Original-Host", "$host", "X-Secret", "$http_x_nothing", "X-User", "$remote_user",
-                        "X-Unknown", "$server_port")),
+                configMap("ingress-nginx", "request-headers", Map.ofEntries(Map.entry("X-Via", "caravan"),
+                        Map.entry("X-Client", "$remote_addr"), Map.entry("X-Original-Host", "$host"),
+                        Map.entry("X-Secret", "$http_x_nothing"), Map.entry("X-User", "$remote_user"),
+                        Map.entry("X-Unknown", "$time_local"), Map.entry("X-Id", "$request_id"),
+                        Map.entry("X-Request-Start", "t=${msec}"), Map.entry("X-Server", "$scheme://$server_addr:$server_port"),
+                        Map.entry("X-Chain", "$proxy_add_x_forwarded_for"), Map.entry("X-Ingress", "$namespace/$ingress_name"))),
                 configMap("default", "own", Map.of("X-Custom", "ingress")),
                 Manifests.ingress("plain", "plain.test", "/", "svc"),
                 Manifests.ingress("own", "own.test", "/", "svc", Map.of(P + "custom-headers", "own")),
@@ -128,6 +131,31 @@ class GlobalHeadersTest {
         }
         assertThat(pod.last().headers().get("X-User")).isEqualTo("ann%0D%0AX-Evil");
         assertThat(pod.last().headers().contains("X-Evil")).isFalse();
+    }
+
+    @Test
+    void theVariablesOfTheConnectionTimeAndRequestIdAreFilledIn() throws Exception {
+        long before = System.currentTimeMillis();
+        assertThat(get("plain.test").status()).isEqualTo(200);
+        var headers = pod.last().headers();
+        // $request_id is the X-Request-ID the pod gets when the client sent none, as ingress-nginx's $req_id
+        assertThat(headers.get("X-Id")).matches("[0-9a-f]{32}").isEqualTo(headers.get("X-Request-ID"));
+        assertThat(headers.get("X-Request-Start")).matches("t=[0-9]+\\.[0-9]{3}");
+        assertThat(Long.parseLong(headers.get("X-Request-Start").substring(2).replace(".", "")))
+                .isBetween(before, System.currentTimeMillis());
+        assertThat(headers.get("X-Server")).isEqualTo("http://127.0.0.1:" + caravan.httpPort());
+        assertThat(headers.get("X-Ingress")).isEqualTo("default/plain");
+        assertThat(headers.get("X-Chain")).isEqualTo("127.0.0.1");
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /x HTTP/1.1\r\nHost: plain.test\r\nX-Request-ID: client-id\r\n"
+                    + "X-Forwarded-For: 192.0.2.1\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        headers = pod.last().headers();
+        // nginx's $request_id is the request's own, whatever the client sent
+        assertThat(headers.get("X-Request-ID")).isEqualTo("client-id");
+        assertThat(headers.get("X-Id")).matches("[0-9a-f]{32}");
+        assertThat(headers.get("X-Chain")).isEqualTo("192.0.2.1, 127.0.0.1");
     }
 
     @Test

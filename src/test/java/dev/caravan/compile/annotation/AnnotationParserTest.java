@@ -291,7 +291,7 @@ class AnnotationParserTest {
         assertThat(defaults.validity(401)).isEqualTo(Duration.ofMinutes(5));
         assertThat(defaults.validity(500)).isNull();
 
-        for (String[] bad : new String[][] {{"auth-cache-key", "$request_id"}, {"auth-cache-duration", "200 5x"},
+        for (String[] bad : new String[][] {{"auth-cache-key", "$time_local"}, {"auth-cache-duration", "200 5x"},
             {"auth-cache-duration", "5m 200"}, {"auth-cache-duration", "200 202"}, {"auth-always-set-cookie", "yes"}}) {
             AnnotationParser.Parsed invalid = parse(N + "auth-url", url, N + "auth-cache-key", "$http_authorization",
                     N + bad[0], bad[1]);
