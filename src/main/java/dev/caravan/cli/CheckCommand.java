@@ -1,11 +1,15 @@
 package dev.caravan.cli;
 
 import dev.caravan.compile.ControllerSettings;
+import dev.caravan.compile.GlobalHeadersReader;
 import dev.caravan.compile.IngressCheck;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.state.Change;
 import dev.caravan.source.ManifestParser;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import dev.caravan.routing.GlobalHeaders;
+import dev.caravan.routing.ObjectRef;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -21,15 +25,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * {@code caravan check [--ingress-class NAME] [--controller-class NAME] [--allow-cross-namespace-resources]
- * [--global-allowed-response-headers NAMES] FILE|DIR|-}: reads Ingress
+ * [--global-allowed-response-headers NAMES] [--configmap NAMESPACE/NAME] FILE|DIR|-}: reads Ingress
  * manifests (and the IngressClasses, Secrets and ConfigMaps among them) and prints, per Ingress and per
  * ingress-nginx annotation, whether Caravan supports it, and whether Caravan started with those settings
- * would serve the Ingress. Exit code 0: every Ingress served as written; 1: some Ingress not claimed,
+ * would serve the Ingress. With {@code --configmap}, ingress-nginx's controller ConfigMap among them is
+ * translated first, key by key, into Caravan's flags, and the Ingresses are judged with them. Exit code 0: every Ingress served as written; 1: some Ingress not claimed,
  * invalid, or with an annotation unsupported, refused or invalid, or a Secret or ConfigMap it names that
  * cannot be used; 2: nothing, or not everything, could be read. A Secret or ConfigMap not among the
  * manifests, and the Camel route of caravan.dev/request-route, are listed as unchecked and do not change the
@@ -50,8 +56,9 @@ public final class CheckCommand {
         String ingressClass = ControllerSettings.DEFAULT_INGRESS_CLASS;
         String controllerClass = ControllerSettings.DEFAULT_CONTROLLER_CLASS;
         String where = null;
-        boolean crossNamespace = false;
-        Set<String> allowedHeaders = Set.of();
+        Boolean crossNamespace = null;
+        Set<String> allowedHeaders = null;
+        ObjectRef nginxConfigMap = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -60,6 +67,13 @@ public final class CheckCommand {
             }
             if (arg.equals("--allow-cross-namespace-resources")) {
                 crossNamespace = true;
+            } else if (arg.equals("--configmap") && i + 1 < args.size()) {
+                try {
+                    nginxConfigMap = ObjectRef.parse(Option.ADD_HEADERS.check(args.get(++i), arg));
+                } catch (UsageException e) {
+                    err.println("caravan: " + e.getMessage());
+                    return 2;
+                }
             } else if (arg.equals("--" + Option.GLOBAL_ALLOWED_RESPONSE_HEADERS.flag()) && i + 1 < args.size()) {
                 try {
                     allowedHeaders = Set.copyOf(Option.list(Option.GLOBAL_ALLOWED_RESPONSE_HEADERS.check(args.get(++i),
@@ -85,8 +99,6 @@ public final class CheckCommand {
             err.println("caravan: usage: " + USAGE);
             return 2;
         }
-        ControllerSettings settings = new ControllerSettings(ingressClass, controllerClass, false, null, false,
-                crossNamespace, allowedHeaders, null, null);
         List<Ingress> ingresses = new ArrayList<>();
         List<Change> known = new ArrayList<>();
         int unreadable = 0;
@@ -109,12 +121,33 @@ public final class CheckCommand {
             err.println("caravan: cannot read " + where + ": " + e.getMessage());
             return 2;
         }
-        if (ingresses.isEmpty()) {
+        if (ingresses.isEmpty() && nginxConfigMap == null) {
             err.println("caravan: no networking.k8s.io/v1 Ingress found in " + where);
             return 2;
         }
         ClusterState state = ClusterState.EMPTY.with(known);
         boolean allComplete = true;
+        ControllerSettings settings;
+        if (nginxConfigMap != null) {
+            ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, nginxConfigMap);
+            if (configMap == null) {
+                err.println("caravan: ConfigMap " + nginxConfigMap + " (--configmap) not found in " + where);
+                return 2;
+            }
+            List<IngressNginxConfigMap.Setting> translated = IngressNginxConfigMap.translate(
+                    configMap.getData() == null ? Map.of() : configMap.getData());
+            // the command line's flags win, as they win over the environment when Caravan starts
+            if (crossNamespace == null) {
+                crossNamespace = "true".equals(flagValue(translated, Option.ALLOW_CROSS_NAMESPACE_RESOURCES));
+            }
+            if (allowedHeaders == null && flagValue(translated, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS) != null) {
+                allowedHeaders = Set.copyOf(Option.list(flagValue(translated, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS)));
+            }
+            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, translated);
+            allComplete = print(nginxConfigMap, translated, settings, state);
+        } else {
+            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, List.of());
+        }
         for (Ingress ingress : ingresses) {
             allComplete &= print(ingress, settings, state);
         }
@@ -125,6 +158,57 @@ public final class CheckCommand {
             return 2;
         }
         return allComplete ? 0 : 1;
+    }
+
+    private static String flagValue(List<IngressNginxConfigMap.Setting> settings, Option option) {
+        return settings.stream().filter(setting -> setting.option() == option && setting.flagValue() != null)
+                .map(IngressNginxConfigMap.Setting::flagValue).findFirst().orElse(null);
+    }
+
+    private static ControllerSettings settings(String ingressClass, String controllerClass, Boolean crossNamespace,
+            Set<String> allowedHeaders, List<IngressNginxConfigMap.Setting> translated) {
+        String addHeaders = flagValue(translated, Option.ADD_HEADERS);
+        String proxySetHeaders = flagValue(translated, Option.PROXY_SET_HEADERS);
+        return new ControllerSettings(ingressClass, controllerClass, false, null, false,
+                Boolean.TRUE.equals(crossNamespace), allowedHeaders == null ? Set.of() : allowedHeaders,
+                addHeaders == null ? null : ObjectRef.parse(addHeaders),
+                proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders));
+    }
+
+    /**
+     * ingress-nginx's controller ConfigMap: per key, the flag Caravan takes for it, or why none; then the flags
+     * together, and the ConfigMaps of headers its add-headers and proxy-set-headers name, read as the server reads them.
+     */
+    private boolean print(ObjectRef ref, List<IngressNginxConfigMap.Setting> translated, ControllerSettings settings,
+            ClusterState known) {
+        boolean asWritten = translated.stream().allMatch(setting -> setting.verdict().asWritten());
+        out.println("ConfigMap " + ref + " (ingress-nginx's --configmap): " + (asWritten
+                ? "Caravan does the same with the flags below" : "NOT all of it: see below"));
+        for (IngressNginxConfigMap.Setting setting : translated) {
+            String value = setting.value().length() > 60 ? setting.value().substring(0, 57) + "..." : setting.value();
+            out.printf("  %-13s %s=%s%n  %13s %s%n", setting.verdict().label(), setting.key(),
+                    value.replace("\n", "\\n"), "", setting.verdict() == IngressNginxConfigMap.Verdict.FLAG
+                            ? IngressNginxConfigMap.flag(setting) : setting.why());
+        }
+        for (ObjectRef headers : new ObjectRef[] {settings.addHeaders(), settings.proxySetHeaders()}) {
+            if (headers != null && known.get(ResourceKind.CONFIG_MAP, headers) == null) {
+                out.println("  unchecked     ConfigMap " + headers + ": not among the manifests read");
+            }
+        }
+        GlobalHeaders headers = GlobalHeadersReader.read(known, settings);
+        for (String problem : headers.problems()) {
+            if (!problem.contains("does not exist")) {
+                out.println("  invalid       " + problem);
+                asWritten = false;
+            }
+        }
+        List<String> flags = IngressNginxConfigMap.flags(translated);
+        if (!flags.isEmpty()) {
+            out.println("  Caravan's flags:  " + String.join(" ", flags));
+            out.println("  or in k8s/base/config.yaml:");
+            IngressNginxConfigMap.environment(translated).forEach(line -> out.println("    " + line));
+        }
+        return asWritten;
     }
 
     private boolean print(Ingress ingress, ControllerSettings settings, ClusterState known) {
@@ -173,7 +257,8 @@ public final class CheckCommand {
     }
 
     private static final String USAGE = "caravan check [--ingress-class NAME] [--controller-class NAME]"
-            + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] FILE|DIR|-";
+            + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES]"
+            + " [--configmap NAMESPACE/NAME] FILE|DIR|-";
 
     private record Source(String name, String text) {
     }

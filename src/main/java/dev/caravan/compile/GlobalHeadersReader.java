@@ -17,12 +17,12 @@ import java.util.TreeMap;
  * used is told and left out, the others set (security headers are not all lost to one typo); a ConfigMap that does
  * not exist sets none. Nothing else is held back.
  */
-final class GlobalHeadersReader {
+public final class GlobalHeadersReader {
 
     private GlobalHeadersReader() {
     }
 
-    static GlobalHeaders read(ClusterState state, ControllerSettings settings) {
+    public static GlobalHeaders read(ClusterState state, ControllerSettings settings) {
         if (settings.addHeaders() == null && settings.proxySetHeaders() == null) {
             return GlobalHeaders.NONE;
         }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +22,6 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
 
     private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
     // one time, as ingress-nginx validates it and nginx reads it (in seconds: no ms)
-    private static final Pattern TIME = Pattern.compile("([0-9]{1,6})(s|m|h|d|w|M|y)");
 
     /**
      * One entry of {@code auth-cache-duration}, as nginx's {@code proxy_cache_valid}.
@@ -70,8 +68,9 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
 
     private static Validity validity(String entry) {
         String[] words = entry.split("\\s+");
-        Matcher time = TIME.matcher(words[words.length - 1]);
-        if (!time.matches()) {
+        String time = words[words.length - 1];
+        // a unit says which word is the time: "200 202" is no status and time
+        if (!NginxTime.hasUnit(time) || time.endsWith("ms")) {
             throw new IllegalArgumentException("has '" + entry + "', which does not end in one time (as 5m, 30s,"
                     + " 1h; s, m, h, d, w, M, y)");
         }
@@ -91,19 +90,6 @@ public record AuthCaching(RequestKey key, List<Validity> validities) {
         if (statuses.isEmpty() && !any) {
             statuses = Set.of(200, 301, 302);
         }
-        return new Validity(any ? Set.of() : statuses, time(time));
-    }
-
-    private static Duration time(Matcher time) {
-        long amount = Long.parseLong(time.group(1));
-        return switch (time.group(2)) {
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            case "d" -> Duration.ofDays(amount);
-            case "w" -> Duration.ofDays(7 * amount);
-            case "M" -> Duration.ofDays(30 * amount);
-            default -> Duration.ofDays(365 * amount);
-        };
+        return new Validity(any ? Set.of() : statuses, NginxTime.parse(time));
     }
 }

@@ -261,4 +261,68 @@ class CheckCommandTest {
                 .as("docs/annotations.md row for " + name)
                 .contains("| `" + name + "` | " + entry.support().name().toLowerCase() + " |"));
     }
+
+    private static final String CONTROLLER_CONFIGMAP = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: ingress-nginx-controller
+              namespace: ingress-nginx
+            data:
+              allow-cross-namespace-resources: "true"
+              global-allowed-response-headers: X-Frame-Options,Referrer-Policy
+              use-forwarded-headers: "true"
+              add-headers: ingress-nginx/response-headers
+              proxy-body-size: 1m
+              %s
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: response-headers
+              namespace: ingress-nginx
+            data:
+              X-Frame-Options: DENY
+              X-Request: $request_id
+            """;
+
+    @Test
+    void ingressNginxsConfigMapBecomesFlagsAndTheIngressesAreJudgedWithThem() {
+        String input = annotated("    nginx.ingress.kubernetes.io/custom-headers: default/security-headers\n")
+                + SECURITY_HEADERS + "---\n" + CONTROLLER_CONFIGMAP.formatted("map-hash-bucket-size: \"128\"");
+        // without the ConfigMap's global-allowed-response-headers, the custom headers are not allowed
+        assertThat(check(input, "--ingress-class", "nginx").exit()).isEqualTo(1);
+        Run run = check(input, "--ingress-class", "nginx", "--configmap", "ingress-nginx/ingress-nginx-controller");
+        assertThat(run.out()).contains("ConfigMap ingress-nginx/ingress-nginx-controller (ingress-nginx's --configmap)",
+                "flag          use-forwarded-headers=true\n                --use-forwarded-headers\n",
+                "as Caravan    proxy-body-size=1m\n                Caravan's default --proxy-body-size 1m",
+                "not needed    map-hash-bucket-size=128",
+                "invalid       --add-headers: ConfigMap ingress-nginx/response-headers gives X-Request an nginx variable",
+                "Caravan's flags:  --add-headers=ingress-nginx/response-headers --allow-cross-namespace-resources"
+                        + " --global-allowed-response-headers=X-Frame-Options,Referrer-Policy --use-forwarded-headers",
+                "    CARAVAN_USE_FORWARDED_HEADERS: \"true\"",
+                "Ingress default/ingress-example: served as written");
+        // a response header Caravan cannot fill in differs from ingress-nginx: not all as written
+        assertThat(run.exit()).isEqualTo(1);
+        // the command line wins over the ConfigMap, as it wins over the environment
+        Run narrowed = check(input, "--ingress-class", "nginx", "--configmap", "ingress-nginx/ingress-nginx-controller",
+                "--global-allowed-response-headers", "X-Frame-Options");
+        assertThat(narrowed.out()).contains("Referrer-Policy, which is not among the headers");
+    }
+
+    @Test
+    void aConfigMapCaravanFollowsWholeIsExit0AndOneWithASnippetIs1() {
+        String clean = CONTROLLER_CONFIGMAP.formatted("use-gzip: \"false\"").replace("X-Request: $request_id",
+                "X-Request: fixed");
+        Run run = check(clean, "--configmap", "ingress-nginx/ingress-nginx-controller");
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out()).contains("Caravan does the same with the flags below", "as Caravan    use-gzip=false");
+        Run snippet = check(CONTROLLER_CONFIGMAP.formatted("server-snippet: \"return 403;\"").replace(
+                "X-Request: $request_id", "X-Request: fixed"), "--configmap", "ingress-nginx/ingress-nginx-controller");
+        assertThat(snippet.exit()).isEqualTo(1);
+        assertThat(snippet.out()).contains("NOT all of it", "refused       server-snippet=return 403;");
+        Run missing = check(SEED, "--configmap", "ingress-nginx/ingress-nginx-controller");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("ConfigMap ingress-nginx/ingress-nginx-controller (--configmap) not found");
+    }
 }
