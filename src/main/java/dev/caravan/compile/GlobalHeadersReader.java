@@ -29,7 +29,7 @@ public final class GlobalHeadersReader {
         AnnotationObjects objects = new AnnotationObjects(state, Set.of());
         Set<ObjectRef> read = new HashSet<>();
         List<String> problems = new ArrayList<>();
-        Map<String, String> response = Map.of();
+        Map<String, RequestKey> response = Map.of();
         Map<String, RequestKey> request = Map.of();
         if (settings.addHeaders() != null) {
             String what = "--add-headers: ConfigMap " + settings.addHeaders();
@@ -38,12 +38,11 @@ public final class GlobalHeadersReader {
                 response = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 for (Map.Entry<String, String> header : objects.responseHeaders(what, settings.addHeaders(), read,
                         skipped).entrySet()) {
-                    if (header.getValue().contains("$")) {
-                        // ingress-nginx fills nginx variables in; sent as written they would mislead
-                        skipped.add(what + " gives " + header.getKey() + " an nginx variable, which Caravan does not"
-                                + " fill in on responses");
-                    } else {
-                        response.put(header.getKey(), header.getValue());
+                    try {
+                        // nginx's more_set_headers fills variables in, from the request the response answers
+                        response.put(header.getKey(), RequestKey.parse(header.getValue()));
+                    } catch (IllegalArgumentException e) {
+                        skipped.add(what + " gives " + header.getKey() + " a value that " + e.getMessage());
                     }
                 }
             } catch (IllegalArgumentException e) {

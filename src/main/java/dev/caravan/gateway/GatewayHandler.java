@@ -141,6 +141,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ClientView view;
     /** What the current request's variables read ({@code upstream-hash-by}, auth-url, proxy-set-headers), once made. */
     private RequestFacts facts;
+    /** The values of add-headers for the current request's responses, when a value has variables and it was routed. */
+    private String[] globalResponseValues;
     /** The channel's attributes this handler sets and clears per request, looked up once. */
     private Attribute<String> camelRoute;
     private Attribute<Boolean> framingConflict;
@@ -298,6 +300,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         authCookies = null;
         mirrorHeaders = null;
         facts = null;
+        globalResponseValues = null;
         policy = RoutePolicy.NONE;
     }
 
@@ -394,6 +397,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             hsts = gateway.hsts();
         }
         PathRule rule = match.rule();
+        if (globalHeaders.responseReadsRequest()) {
+            // read now, as the client sent the request: its headers change on the way to the pod
+            globalResponseValues = valuesOf(globalHeaders.response(), facts(request, path, target, rule));
+        }
         if (record != null) {
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
@@ -728,16 +735,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         Map<String, RequestKey> globalRequest = globalHeaders.request();
-        String[] globalValues = null;
-        if (!globalRequest.isEmpty()) {
-            // proxy-set-headers' variables, as nginx's, read the request as the client sent it
-            globalValues = new String[globalRequest.size()];
-            int i = 0;
-            for (RequestKey value : globalRequest.values()) {
-                // what the client sent ($http_NAME, $remote_user) may hold what no header value may
-                globalValues[i++] = PercentEncoding.headerValue(value.keyOf(facts(request, path, target, rule)));
-            }
-        }
+        // proxy-set-headers' variables, as nginx's, read the request as the client sent it
+        String[] globalValues = globalRequest.isEmpty() ? null : valuesOf(globalRequest, facts(request, path, target, rule));
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
                 : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader(),
                 facts == null ? null : facts.requestIdIfMade());
@@ -788,6 +787,17 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             call.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         call.start();
+    }
+
+    /** The values of a ConfigMap of headers for the current request, in its order. */
+    private static String[] valuesOf(Map<String, RequestKey> headers, RequestFacts facts) {
+        String[] values = new String[headers.size()];
+        int i = 0;
+        for (RequestKey value : headers.values()) {
+            // what the client sent ($http_NAME, $remote_user) may hold what no header value may
+            values[i++] = PercentEncoding.headerValue(value.keyOf(facts));
+        }
+        return values;
     }
 
     /** The current request's {@link RequestFacts}, made when a value first reads them. */
@@ -858,7 +868,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             response.headers().set("Strict-Transport-Security", hsts);
         }
         // add-headers first, as nginx's http-level more_set_headers, which a location's own override
-        globalHeaders.response().forEach(response.headers()::set);
+        if (!globalHeaders.response().isEmpty()) {
+            addGlobalHeaders(response);
+        }
         if (fetchingErrorPage) {
             return;
         }
@@ -873,6 +885,21 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (custom != null && custom.headers() != null) {
             // nginx's more_set_headers: the pod's header of the name gives way
             custom.headers().forEach(response.headers()::set);
+        }
+    }
+
+    /**
+     * add-headers: values with variables as read for the request, or, for an answer made before it was routed (a
+     * 400, a block), the headers of text alone. A value that comes out empty sets nothing, as more_set_headers.
+     */
+    private void addGlobalHeaders(HttpResponse response) {
+        int i = 0;
+        for (Map.Entry<String, RequestKey> header : globalHeaders.response().entrySet()) {
+            String value = globalResponseValues != null ? globalResponseValues[i] : header.getValue().literal();
+            i++;
+            if (value != null && !value.isEmpty()) {
+                response.headers().set(header.getKey(), value);
+            }
         }
     }
 

@@ -97,6 +97,14 @@ public final class RequestKey {
         };
     }
 
+    /** The value's text when it has no variable, else {@code null}. */
+    public String literal() {
+        if (parts.isEmpty()) {
+            return "";
+        }
+        return parts.size() == 1 && parts.get(0) instanceof Literal literal ? literal.text() : null;
+    }
+
     /** The key of one request. */
     public String keyOf(RequestFacts request) {
         StringBuilder key = new StringBuilder();

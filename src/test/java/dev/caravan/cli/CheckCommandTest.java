@@ -283,7 +283,7 @@ class CheckCommandTest {
               namespace: ingress-nginx
             data:
               X-Frame-Options: DENY
-              X-Request: $request_id
+              X-Request: $time_local
             """;
 
     @Test
@@ -297,7 +297,8 @@ class CheckCommandTest {
                 "flag          use-forwarded-headers=true\n                --use-forwarded-headers\n",
                 "as Caravan    proxy-body-size=1m\n                Caravan's default --proxy-body-size 1m",
                 "not needed    map-hash-bucket-size=128",
-                "invalid       --add-headers: ConfigMap ingress-nginx/response-headers gives X-Request an nginx variable",
+                "invalid       --add-headers: ConfigMap ingress-nginx/response-headers gives X-Request a value that $time_local"
+                        + " is not a variable Caravan fills in: that header is not set, the others are",
                 "Caravan's flags:  --add-headers=ingress-nginx/response-headers --allow-cross-namespace-resources"
                         + " --global-allowed-response-headers=X-Frame-Options,Referrer-Policy --use-forwarded-headers",
                 "    CARAVAN_USE_FORWARDED_HEADERS: \"true\"",
@@ -312,13 +313,13 @@ class CheckCommandTest {
 
     @Test
     void aConfigMapCaravanFollowsWholeIsExit0AndOneWithASnippetIs1() {
-        String clean = CONTROLLER_CONFIGMAP.formatted("use-gzip: \"false\"").replace("X-Request: $request_id",
-                "X-Request: fixed");
+        String clean = CONTROLLER_CONFIGMAP.formatted("use-gzip: \"false\"").replace("X-Request: $time_local",
+                "X-Request: $request_id");
         Run run = check(clean, "--configmap", "ingress-nginx/ingress-nginx-controller");
         assertThat(run.exit()).as(run.out()).isZero();
         assertThat(run.out()).contains("Caravan does the same with the flags below", "as Caravan    use-gzip=false");
         Run snippet = check(CONTROLLER_CONFIGMAP.formatted("server-snippet: \"return 403;\"").replace(
-                "X-Request: $request_id", "X-Request: fixed"), "--configmap", "ingress-nginx/ingress-nginx-controller");
+                "X-Request: $time_local", "X-Request: fixed"), "--configmap", "ingress-nginx/ingress-nginx-controller");
         assertThat(snippet.exit()).isEqualTo(1);
         assertThat(snippet.out()).contains("NOT all of it", "refused       server-snippet=return 403;");
         Run missing = check(SEED, "--configmap", "ingress-nginx/ingress-nginx-controller");

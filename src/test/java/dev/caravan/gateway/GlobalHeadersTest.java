@@ -41,7 +41,8 @@ class GlobalHeadersTest {
     private String all(String frameOptions) {
         return String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 configMap("ingress-nginx", "response-headers", Map.of("X-Frame-Options", frameOptions,
-                        "X-Custom", "global", "Access-Control-Allow-Origin", "*", "X-Request", "$request_id")),
+                        "X-Custom", "global", "Access-Control-Allow-Origin", "*", "X-Request", "id $request_id",
+                        "X-Unknown", "$time_local")),
                 configMap("ingress-nginx", "request-headers", Map.ofEntries(Map.entry("X-Via", "caravan"),
                         Map.entry("X-Client", "$remote_addr"), Map.entry("X-Original-Host", "$host"),
                         Map.entry("X-Secret", "$http_x_nothing"), Map.entry("X-User", "$remote_user"),
@@ -82,6 +83,7 @@ class GlobalHeadersTest {
         assertThat(plain.status()).isEqualTo(200);
         assertThat(plain.header("X-Frame-Options")).isEqualTo("DENY");
         assertThat(plain.header("X-Custom")).isEqualTo("global");
+        assertThat(plain.header("X-Request")).isEqualTo("id " + pod.last().headers().get("X-Request-ID"));
         assertThat(get("own.test").header("X-Custom")).isEqualTo("ingress");
         assertThat(get("own.test").header("X-Frame-Options")).isEqualTo("DENY");
         // what no rule serves too, as nginx's http-level more_set_headers, and a request refused before routing
@@ -93,9 +95,14 @@ class GlobalHeadersTest {
             RawHttp.Response noHost = client.read(false);
             assertThat(noHost.status()).isEqualTo(400);
             assertThat(noHost.header("X-Frame-Options")).isEqualTo("DENY");
+            // what is refused before it is routed gets the headers of text alone
+            assertThat(noHost.header("X-Request")).isNull();
         }
-        // a value with an nginx variable is not sent as written
-        assertThat(plain.header("X-Request")).isNull();
+        // a value with nginx variables is filled in from the request it answers: $request_id is the pod's X-Request-ID
+        assertThat(plain.header("X-Request")).matches("id [0-9a-f]{32}");
+        assertThat(none.header("X-Request")).matches("id [0-9a-f]{32}").isNotEqualTo(plain.header("X-Request"));
+        // a variable Caravan does not fill in leaves out that header alone
+        assertThat(plain.header("X-Unknown")).isNull();
     }
 
     @Test
