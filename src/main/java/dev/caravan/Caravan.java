@@ -187,7 +187,7 @@ public final class Caravan {
                 return List.of();
             });
             List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
-            accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog());
+            accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
             ControllerMetrics controllerMetrics = null;
             if (options.metrics()) {
                 Tags controllerTags = Tags.of("controller_class", options.controllerClass(),

@@ -43,6 +43,8 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     private static final int KEPT_BUILDER = 64 * 1024;
 
     private final Format format;
+    /** ingress-nginx's log-format-upstream, when given: it replaces {@link #format}. */
+    private final LogFormat custom;
     private final BooleanSupplier enabled;
     private final AccessLogWriter writer;
     /** One per event-loop thread: the lines of the pass being finished. */
@@ -53,13 +55,15 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         }
     };
 
-    public AccessLog(Format format) {
-        this(format, LogManager.getLogger(LOGGER));
+    /** @param custom lines as ingress-nginx's log-format-upstream, or {@code null} for {@code format}'s */
+    public AccessLog(Format format, LogFormat custom) {
+        this(format, custom, LogManager.getLogger(LOGGER));
     }
 
     /** Log4j's own API: it logs a text given as a {@link CharSequence} without copying it into a String first. */
-    private AccessLog(Format format, Logger logger) {
+    private AccessLog(Format format, LogFormat custom, Logger logger) {
         this.format = format;
+        this.custom = custom;
         this.enabled = logger::isInfoEnabled;
         this.writer = new AccessLogWriter(QUEUED_BATCHES, WRITE_INTERVAL, logger::info);
     }
@@ -84,7 +88,9 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                     if (count++ > 0) {
                         lines.append('\n');
                     }
-                    if (format == Format.JSON) {
+                    if (custom != null) {
+                        custom.append(record, lines);
+                    } else if (format == Format.JSON) {
                         json(record, lines);
                     } else {
                         lines.append(combined(record));
@@ -101,6 +107,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                 batches.remove();
             }
         }
+    }
+
+    @Override
+    public List<String> requestHeaders() {
+        return custom == null ? List.of() : custom.headers();
     }
 
     /** Lines dropped because the log's writer fell behind. */

@@ -1,6 +1,7 @@
 package dev.caravan.cli;
 
 import dev.caravan.admin.AccessLog;
+import dev.caravan.admin.LogFormat;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RealIpSettings;
 import dev.caravan.gateway.RequestBlocks;
@@ -259,6 +260,14 @@ public final class CaravanOptions {
                 : values.get(Option.ACCESS_LOG_FORMAT).equals("combined") ? AccessLog.Format.COMBINED : AccessLog.Format.JSON;
     }
 
+    /** The access log's lines as --log-format-upstream gives them, or {@code null} for --access-log-format's. */
+    public LogFormat logFormat() {
+        String template = values.get(Option.LOG_FORMAT_UPSTREAM);
+        return template == null ? null : LogFormat.parse(template, flag(Option.LOG_FORMAT_ESCAPE_JSON)
+                ? LogFormat.Escape.JSON : flag(Option.LOG_FORMAT_ESCAPE_NONE) ? LogFormat.Escape.NONE
+                : LogFormat.Escape.DEFAULT);
+    }
+
     /** The level of Caravan's own log, upper case. */
     public String logLevel() {
         return values.get(Option.LOG_LEVEL).toUpperCase(Locale.ROOT);
@@ -368,6 +377,15 @@ public final class CaravanOptions {
             sentences.add("--enable-real-ip does nothing with --use-proxy-protocol: the PROXY header names the client"
                     + " (--use-forwarded-headers would believe " + values.get(Option.FORWARDED_FOR_HEADER).trim()
                     + " from clients the header names)");
+        }
+        if (values.get(Option.LOG_FORMAT_UPSTREAM) == null
+                && (flag(Option.LOG_FORMAT_ESCAPE_JSON) || flag(Option.LOG_FORMAT_ESCAPE_NONE))) {
+            sentences.add("--log-format-escape-json and --log-format-escape-none do nothing without"
+                    + " --log-format-upstream");
+        }
+        if (values.get(Option.LOG_FORMAT_UPSTREAM) != null && flag(Option.LOG_FORMAT_ESCAPE_JSON)
+                && flag(Option.LOG_FORMAT_ESCAPE_NONE)) {
+            sentences.add("--log-format-escape-none does nothing with --log-format-escape-json, as in ingress-nginx");
         }
         for (ObjectRef configMap : new ObjectRef[] {addHeaders(), proxySetHeaders()}) {
             if (configMap != null && !standalone() && watchNamespace() != null

@@ -108,6 +108,9 @@ final class IngressNginxConfigMap {
         flag("error-log-level", Option.LOG_LEVEL, IngressNginxConfigMap::logLevel);
         flag("ssl-protocols", Option.SSL_PROTOCOLS, IngressNginxConfigMap::protocols);
         flag("ssl-ciphers", Option.SSL_CIPHERS, IngressNginxConfigMap::ciphers);
+        flag("log-format-upstream", Option.LOG_FORMAT_UPSTREAM, String::trim);
+        flag("log-format-escape-json", Option.LOG_FORMAT_ESCAPE_JSON);
+        flag("log-format-escape-none", Option.LOG_FORMAT_ESCAPE_NONE);
 
         for (String key : new String[] {"main-snippet", "http-snippet", "server-snippet", "stream-snippet",
             "location-snippet", "modsecurity-snippet", "global-auth-snippet"}) {
@@ -126,8 +129,8 @@ final class IngressNginxConfigMap {
                 "http2-max-field-size", "http2-max-header-size", "debug-connections", "disable-ipv6-dns");
         notNeeded("Caravan writes its log and access log to stdout (the logger caravan.access)", "access-log-path",
                 "http-access-log-path", "stream-access-log-path", "error-log-path", "access-log-params",
-                "enable-syslog", "syslog-host", "syslog-port", "log-format-escape-json", "log-format-escape-none",
-                "log-format-stream", "enable-access-log-for-default-backend");
+                "enable-syslog", "syslog-host", "syslog-port", "log-format-stream",
+                "enable-access-log-for-default-backend");
         notNeeded("Caravan never reloads", "enable-serial-reloads");
         notNeeded("no status page: Caravan's metrics are on the admin port", "nginx-status-ipv4-whitelist",
                 "nginx-status-ipv6-whitelist");
@@ -169,8 +172,6 @@ final class IngressNginxConfigMap {
         unsupported("Caravan has no GeoIP databases", "false", "use-geoip2");
         unsupported("no global setting: use the custom-http-errors annotation on the Ingresses", "",
                 "custom-http-errors");
-        unsupported("Caravan's access log is JSON or nginx's combined format (--access-log-format)", null,
-                "log-format-upstream");
         unsupported("no global setting: set auth-url on the Ingresses", "", "global-auth-url");
         unsupported("no global setting: set whitelist-source-range on the Ingresses", "", "whitelist-source-range");
         unsupported("no global setting: set denylist-source-range on the Ingresses, or --block-cidrs", "",

@@ -1,5 +1,6 @@
 package dev.caravan.cli;
 
+import dev.caravan.admin.LogFormat;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
@@ -142,6 +143,13 @@ public enum Option {
             "seconds then to let requests in flight finish, idle connections closed, before stopping"),
     ACCESS_LOG("access-log", Type.FLAG, "true", "write a line per request to stdout (logger caravan.access)"),
     ACCESS_LOG_FORMAT("access-log-format", Type.LOG_FORMAT, "json", "json, or combined (nginx's format)"),
+    LOG_FORMAT_UPSTREAM("log-format-upstream", Type.LOG_TEMPLATE, null,
+            "the access log's lines as ingress-nginx's log-format-upstream: text and nginx variables ($remote_addr,"
+                    + " $request, $status, $upstream_addr, $req_id, $http_NAME, ...), instead of --access-log-format"),
+    LOG_FORMAT_ESCAPE_JSON("log-format-escape-json", Type.FLAG, "false",
+            "escape --log-format-upstream's values for JSON strings (else as nginx: \\xHH)"),
+    LOG_FORMAT_ESCAPE_NONE("log-format-escape-none", Type.FLAG, "false",
+            "write --log-format-upstream's values unescaped, as the client sent them"),
     METRICS("metrics", Type.FLAG, "true", "serve Prometheus metrics on the admin port's /metrics"),
     JOLOKIA("jolokia", Type.FLAG, "false", "serve JMX over HTTP, read-only, on the admin port's /jolokia"),
     JMX_PORT("jmx-port", Type.PORT, null, "serve remote JMX (RMI) on this port (else none)"),
@@ -153,7 +161,8 @@ public enum Option {
     HELP("help", Type.FLAG, "false", "print this help and exit"),
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
-    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT, LOG_LEVEL,
+    enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
+        LOG_TEMPLATE, LOG_LEVEL,
         HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
 
     private final String flag;
@@ -287,6 +296,13 @@ public enum Option {
             case MATCHERS -> {
                 try {
                     RequestBlocks.of(null, value, null);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
+                }
+            }
+            case LOG_TEMPLATE -> {
+                try {
+                    LogFormat.parse(value, LogFormat.Escape.DEFAULT);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + e.getMessage());
                 }

@@ -27,8 +27,18 @@ final class FinishedRequests {
         }
     };
 
+    /** What the observers read of request headers: names as nginx's variables have them. */
+    private final String[] headerNames;
+
     FinishedRequests(List<RequestObserver> observers) {
         this.observers = observers;
+        headerNames = observers.stream().flatMap(observer -> observer.requestHeaders().stream()).distinct()
+                .toArray(String[]::new);
+    }
+
+    /** The request headers a record keeps the values of, as the client sent them; empty for none. */
+    String[] headerNames() {
+        return headerNames;
     }
 
     /** Called on {@code loop}, the event loop the request was served on. */

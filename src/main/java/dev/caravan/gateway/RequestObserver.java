@@ -12,6 +12,14 @@ public interface RequestObserver {
     void completed(RequestRecord record);
 
     /**
+     * The request headers this observer reads from records ({@link RequestRecord#header}), as nginx names them in
+     * variables: lower case, {@code _} for {@code -}. Their values are kept as the client sent them.
+     */
+    default List<String> requestHeaders() {
+        return List.of();
+    }
+
+    /**
      * The requests finished in one pass of an event loop, in order; an observer that writes (the access log)
      * takes them at once to hand its writer one batch.
      */

@@ -19,12 +19,17 @@ public final class RequestRecord {
     String scheme;
     InetSocketAddress client;
     String clientIp;
+    InetSocketAddress proxyProtocolClient;
     String requestId;
     String userAgent;
     String referer;
     long requestBytes;
     int status;
     long responseBytes;
+    long responseHeadBytes;
+    /** The request headers the observers asked for ({@link RequestObserver#requestHeaders()}), and their values as sent. */
+    String[] headerNames;
+    String[] headerValues;
     long durationNanos;
     PathRule rule;
     boolean canary;
@@ -117,6 +122,31 @@ public final class RequestRecord {
     /** Whether the rule's canary served it. */
     public boolean canary() {
         return canary;
+    }
+
+    /** The client a PROXY protocol header named (nginx's {@code $proxy_protocol_addr}), or {@code null}. */
+    public InetSocketAddress proxyProtocolClient() {
+        return proxyProtocolClient;
+    }
+
+    /** The body's bytes of {@link #responseBytes()}, nginx's {@code $body_bytes_sent}. */
+    public long responseBodyBytes() {
+        return Math.max(0, responseBytes - responseHeadBytes);
+    }
+
+    /**
+     * The value of a request header an observer asked for ({@link RequestObserver#requestHeaders()}), every line of it
+     * joined as nginx joins them, or {@code null} when the client sent none.
+     */
+    public String header(String variableName) {
+        if (headerNames != null) {
+            for (int i = 0; i < headerNames.length; i++) {
+                if (headerNames[i].equals(variableName)) {
+                    return headerValues[i];
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether its Ingress wants it in the access log ({@code enable-access-log}). */

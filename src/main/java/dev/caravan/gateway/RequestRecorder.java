@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.HeaderVariables;
 import dev.caravan.upstream.HeaderBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -34,6 +35,8 @@ final class RequestRecorder extends ChannelDuplexHandler {
     private RequestRecord current;
     /** The client's address as text, made once per connection rather than once per request. */
     private String clientIp;
+    /** The client a PROXY protocol header named, or {@code null}; read with {@link #clientIp}. */
+    private InetSocketAddress proxyProtocolClient;
     private boolean responding;
 
     RequestRecorder(FinishedRequests finished, String scheme) {
@@ -83,9 +86,17 @@ final class RequestRecorder extends ChannelDuplexHandler {
         record.client = ClientAddress.of(ctx.channel());
         if (clientIp == null && record.client != null) {
             clientIp = NetUtil.toAddressString(record.client.getAddress());
+            ClientAddress.Proxied proxied = ClientAddress.proxied(ctx.channel());
+            proxyProtocolClient = proxied == null ? null : proxied.client();
         }
         record.clientIp = clientIp;
+        record.proxyProtocolClient = proxyProtocolClient;
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + HeaderBytes.of(headers);
+        String[] names = finished.headerNames();
+        if (names.length > 0) {
+            record.headerNames = names;
+            record.headerValues = HeaderVariables.values(headers, names);
+        }
         return record;
     }
 
@@ -98,8 +109,9 @@ final class RequestRecorder extends ChannelDuplexHandler {
                 HttpResponseStatus status = response.status();
                 record.status = status.code();
                 // "HTTP/1.1 200 OK\r\n": the status line as the encoder writes it
-                record.responseBytes += status.codeAsText().length() + 1 + status.reasonPhrase().length() + 11
+                record.responseHeadBytes = status.codeAsText().length() + 1 + status.reasonPhrase().length() + 11
                         + HeaderBytes.of(response.headers());
+                record.responseBytes += record.responseHeadBytes;
                 responding = true;
             }
             if (responding && msg instanceof ByteBufHolder holder) {

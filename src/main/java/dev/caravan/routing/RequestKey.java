@@ -7,10 +7,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -168,11 +166,11 @@ public final class RequestKey {
                 return now / 1000 + (millis < 10 ? ".00" : millis < 100 ? ".0" : ".") + millis;
             case "proxy_add_x_forwarded_for":
                 // nginx's: every X-Forwarded-For line as sent, then the client
-                String chain = header(headers, "x_forwarded_for");
+                String chain = HeaderVariables.value(headers, "x_forwarded_for");
                 String client = NetUtil.toAddressString(facts.client().getAddress());
                 return chain.isEmpty() ? client : chain + ", " + client;
             case "content_type", "content_length":
-                return header(headers, name);
+                return HeaderVariables.value(headers, name);
             case "namespace":
                 return facts.ingress() == null ? "" : facts.ingress().namespace();
             case "ingress_name":
@@ -181,34 +179,12 @@ public final class RequestKey {
                 break;
         }
         if (name.startsWith("http_")) {
-            return header(headers, name.substring(5));
+            return HeaderVariables.value(headers, name.substring(5));
         }
         if (name.startsWith("cookie_")) {
             return RequestCookies.first(headers, name.substring(7));
         }
         return argument(uri, name.substring(4));
-    }
-
-    /**
-     * nginx's {@code $http_NAME}: every line of the header, joined as nginx (1.23 and later) joins them, with
-     * {@code "; "} for Cookie and {@code ", "} otherwise, so that a second line cannot hide behind the first.
-     * Names match as nginx matches them: in any case, a {@code -} as a {@code _}.
-     */
-    private static String header(HttpHeaders headers, String name) {
-        StringBuilder joined = null;
-        String separator = name.equals("cookie") ? "; " : ", ";
-        for (Iterator<Map.Entry<String, String>> entries = headers.iteratorAsString(); entries.hasNext();) {
-            Map.Entry<String, String> entry = entries.next();
-            if (variableName(entry.getKey()).equals(name)) {
-                joined = joined == null ? new StringBuilder(entry.getValue())
-                        : joined.append(separator).append(entry.getValue());
-            }
-        }
-        return joined == null ? "" : joined.toString();
-    }
-
-    private static String variableName(String header) {
-        return header.toLowerCase(Locale.ROOT).replace('-', '_');
     }
 
     /** nginx's {@code $arg_NAME}: the first {@code NAME=} of the query (name in any case), as sent, not decoded. */

@@ -129,6 +129,16 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--access-log-format", "xml")).hasMessage("--access-log-format: 'xml' is not json or combined");
         assertThatThrownBy(() -> parse("--event-loops", "-1")).hasMessage("--event-loops: '-1' is negative");
         assertThatThrownBy(() -> parse("--log-level", "loud")).hasMessageStartingWith("--log-level: 'loud' is not");
+        assertThatThrownBy(() -> parse("--log-format-upstream", "$remote_addr $geoip_country_code")).hasMessage(
+                "--log-format-upstream: $geoip_country_code is not a variable Caravan's access log fills in");
+    }
+
+    @Test
+    void logFormatEscapesAreSaidToDoNothingWithoutATemplate() throws Exception {
+        assertThat(parse("--manifests", "examples", "--log-format-escape-json").ineffective()).containsExactly(
+                "--log-format-escape-json and --log-format-escape-none do nothing without --log-format-upstream");
+        assertThat(parse("--manifests", "examples", "--log-format-escape-json").logFormat()).isNull();
+        assertThat(parse("--manifests", "examples", "--log-format-upstream", "$status").logFormat()).hasToString("$status");
     }
 
     @Test

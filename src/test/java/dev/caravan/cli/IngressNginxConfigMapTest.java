@@ -31,6 +31,9 @@ class IngressNginxConfigMapTest {
                 .containsExactly(Option.ACCESS_LOG, "false");
         assertThat(one("error-log-level", "notice").verdict()).isEqualTo(Verdict.SAME);
         assertThat(one("error-log-level", "crit").flagValue()).isEqualTo("error");
+        assertThat(one("log-format-upstream", "$remote_addr $status ")).extracting(Setting::option, Setting::flagValue)
+                .containsExactly(Option.LOG_FORMAT_UPSTREAM, "$remote_addr $status");
+        assertThat(one("log-format-upstream", "$geoip_city").verdict()).isEqualTo(Verdict.INVALID);
         assertThat(one("use-http2", "false")).extracting(Setting::option, Setting::flagValue)
                 .containsExactly(Option.HTTP2, "false");
         // OpenSSL's names, as ingress-nginx takes them, become the IANA names Java and --ssl-ciphers take

@@ -1,0 +1,132 @@
+package dev.caravan.admin;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --log-format-upstream: the access log's lines as ingress-nginx's ConfigMap key writes them. */
+class LogFormatTest {
+
+    /** ingress-nginx's default log-format-upstream. */
+    private static final String UPSTREAMINFO = "$remote_addr - $remote_user [$time_local] \"$request\" $status"
+            + " $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_length $request_time"
+            + " [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length"
+            + " $upstream_response_time $upstream_status $req_id";
+
+    @TempDir
+    Path manifests;
+    TestBackend pod;
+    CaravanHarness caravan;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+    AbstractAppender capture;
+
+    @BeforeEach
+    void start() throws Exception {
+        pod = TestBackend.start("127.0.0.2", "pod");
+        pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(1234)));
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.ingress("web", "web.test", "/", "svc")));
+        capture = new AbstractAppender("log-format-capture", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                lines.addAll(List.of(event.getMessage().getFormattedMessage().split("\n")));
+            }
+        };
+        capture.start();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getLoggerConfig(AccessLog.LOGGER).addAppender(capture, null, null);
+        context.updateLoggers();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (caravan != null) {
+            caravan.close();
+        }
+        pod.close();
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        context.getConfiguration().getLoggerConfig(AccessLog.LOGGER).removeAppender("log-format-capture");
+        context.updateLoggers();
+    }
+
+    private String lineWith(String text) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(line -> line.contains(text)));
+        return lines.stream().filter(line -> line.contains(text)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void ingressNginxsDefaultFormatIsWrittenAsIngressNginxWritesIt() throws Exception {
+        caravan = CaravanHarness.start(manifests, "--log-format-upstream", UPSTREAMINFO);
+        String user = Base64.getEncoder().encodeToString("ann:secret".getBytes(StandardCharsets.UTF_8));
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /a?b=1 HTTP/1.1\r\nHost: web.test\r\nAuthorization: Basic " + user + "\r\n"
+                    + "Referer: https://from.test/\r\nUser-Agent: probe \"1\"\r\nX-Request-ID: id-1\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            client.send("GET /none HTTP/1.1\r\nHost: nowhere.test\r\nX-Request-ID: id-2\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(404);
+        }
+        String proxied = lineWith("id-1");
+        assertThat(proxied).matches(Pattern.quote("127.0.0.1 - ann [") + "\\d\\d/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000"
+                + Pattern.quote("] \"GET /a?b=1 HTTP/1.1\" 200 1234 \"https://from.test/\" \"probe \\x221\\x22\" ")
+                + "\\d+ \\d+\\.\\d{3}" + Pattern.quote(" [default-svc-80] [-] " + pod.ip() + ":"
+                        + pod.port() + " 1234 ") + "\\d+\\.\\d{3}" + Pattern.quote(" 200 id-1"));
+        String local = lineWith("id-2");
+        // nothing served it: no upstream, and nginx's "-" for every value that is not there
+        assertThat(local).matches(".*\"GET /none HTTP/1.1\" 404 \\d+ \"-\" \"-\" \\d+ \\d+\\.\\d{3}"
+                + Pattern.quote(" [upstream-default-backend] [-] - - - - id-2"));
+    }
+
+    @Test
+    void aJsonTemplateGetsJsonEscapedValues() throws Exception {
+        caravan = CaravanHarness.start(manifests, "--log-format-escape-json", "--log-format-upstream",
+                "{\"time\": \"$time_iso8601\", \"client\": \"$remote_addr\", \"ua\": \"$http_user_agent\","
+                        + " \"status\": $status, \"upstream\": \"$upstream_addr\", \"ingress\": \"$namespace/$ingress_name\","
+                        + " \"service\": \"$service_name:$service_port\", \"path\": \"$location_path\", \"custom\": \"$http_x_custom\"}");
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /j HTTP/1.1\r\nHost: web.test\r\nUser-Agent: q\"\\ \r\nX-Custom: one\r\nX-Custom: two\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        JsonNode line = new ObjectMapper().readTree(lineWith("\"custom\""));
+        assertThat(line.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00");
+        assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
+        assertThat(line.get("ua").asText()).isEqualTo("q\"\\");
+        assertThat(line.get("status").asInt()).isEqualTo(200);
+        assertThat(line.get("upstream").asText()).isEqualTo(pod.ip() + ":" + pod.port());
+        assertThat(line.get("ingress").asText()).isEqualTo("default/web");
+        assertThat(line.get("service").asText()).isEqualTo("svc:80");
+        assertThat(line.get("path").asText()).isEqualTo("/");
+        // every line of a header, as nginx joins them
+        assertThat(line.get("custom").asText()).isEqualTo("one, two");
+    }
+
+    @Test
+    void aVariableTheLogCannotFillInIsRefusedAtStart() {
+        assertThatThrownBy(() -> LogFormat.parse("$remote_addr $ssl_cipher", LogFormat.Escape.DEFAULT))
+                .hasMessage("$ssl_cipher is not a variable Caravan's access log fills in");
+    }
+}
