@@ -15,12 +15,13 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** Caravan's settings, resolved from the command line, then system properties, then the environment. */
 public final class CaravanOptions {
@@ -401,7 +402,9 @@ public final class CaravanOptions {
     public StatusCodes statusCodes() {
         return new StatusCodes(Integer.parseInt(values.get(Option.LIMIT_REQ_STATUS_CODE).trim()),
                 Integer.parseInt(values.get(Option.LIMIT_CONN_STATUS_CODE).trim()),
-                Integer.parseInt(values.get(Option.HTTP_REDIRECT_CODE).trim()));
+                Integer.parseInt(values.get(Option.HTTP_REDIRECT_CODE).trim()),
+                values.get(Option.CUSTOM_HTTP_ERRORS) == null ? Set.of() : Option.list(values.get(Option.CUSTOM_HTTP_ERRORS))
+                        .stream().map(Integer::parseInt).collect(Collectors.toUnmodifiableSet()));
     }
 
     /** The global filters of requests, or {@code null} when there are none. */

@@ -108,6 +108,7 @@ final class IngressNginxConfigMap {
         flag("error-log-level", Option.LOG_LEVEL, IngressNginxConfigMap::logLevel);
         flag("ssl-protocols", Option.SSL_PROTOCOLS, IngressNginxConfigMap::protocols);
         flag("ssl-ciphers", Option.SSL_CIPHERS, IngressNginxConfigMap::ciphers);
+        flag("custom-http-errors", Option.CUSTOM_HTTP_ERRORS);
         flag("log-format-upstream", Option.LOG_FORMAT_UPSTREAM, String::trim);
         flag("log-format-escape-json", Option.LOG_FORMAT_ESCAPE_JSON);
         flag("log-format-escape-none", Option.LOG_FORMAT_ESCAPE_NONE);
@@ -170,8 +171,6 @@ final class IngressNginxConfigMap {
         unsupported("Caravan does not trace requests (each gets an X-Request-ID)", "", "jaeger-collector-host",
                 "jaeger-endpoint");
         unsupported("Caravan has no GeoIP databases", "false", "use-geoip2");
-        unsupported("no global setting: use the custom-http-errors annotation on the Ingresses", "",
-                "custom-http-errors");
         unsupported("no global setting: set auth-url on the Ingresses", "", "global-auth-url");
         unsupported("no global setting: set whitelist-source-range on the Ingresses", "", "whitelist-source-range");
         unsupported("no global setting: set denylist-source-range on the Ingresses, or --block-cidrs", "",

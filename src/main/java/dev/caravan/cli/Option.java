@@ -105,6 +105,9 @@ public enum Option {
             "the status of a request over an Ingress's limit-connections"),
     HTTP_REDIRECT_CODE("http-redirect-code", Type.REDIRECT_STATUS, "308",
             "the status of redirects to HTTPS and of from-to-www-redirect (301, 302, 307 or 308)"),
+    CUSTOM_HTTP_ERRORS("custom-http-errors", Type.ERROR_STATUSES, null,
+            "the pod's statuses (comma-separated) answered by the default backend's error page, for Ingresses that name"
+                    + " none of their own (as the custom-http-errors annotation)"),
     BLOCK_CIDRS("block-cidrs", Type.NETWORKS, null,
             "clients (CIDRs, comma-separated) whose every request gets 403, as the source ranges see them"),
     BLOCK_USER_AGENTS("block-user-agents", Type.MATCHERS, null,
@@ -162,7 +165,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
-        LOG_TEMPLATE, LOG_LEVEL,
+        LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES,
         HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
 
     private final String flag;
@@ -286,6 +289,17 @@ public enum Option {
                 int status = parseInt(value, where);
                 if (status < 400 || status > 599) {
                     throw new UsageException(where + "'" + value + "' is not an error status (400-599)");
+                }
+            }
+            case ERROR_STATUSES -> {
+                if (list(value).isEmpty()) {
+                    throw new UsageException(where + "names no status");
+                }
+                for (String item : list(value)) {
+                    int status = parseInt(item, where);
+                    if (status < 400 || status > 599) {
+                        throw new UsageException(where + "'" + item + "' is not an error status (400-599)");
+                    }
                 }
             }
             case REDIRECT_STATUS -> {

@@ -31,7 +31,7 @@ import java.util.List;
  * @param mirrors       the client sending the copies of requests of mirror-target
  * @param realIp        what load balancers in front are believed about the client
  * @param blocks        the global filters of requests, or {@code null}
- * @param statuses      the statuses the operator chose for limits and redirects
+ * @param statuses      the statuses the operator chose for limits, redirects and error pages
  */
 record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
@@ -51,7 +51,9 @@ record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClien
                 policy.readTimeout() != null ? policy.readTimeout() : defaults.readTimeout(),
                 policy.sendTimeout() != null ? policy.sendTimeout() : defaults.sendTimeout(),
                 policy.httpsUpstream() ? upstream.trust().resolve(policy.proxySsl(), policy.grpcUpstream()) : null,
-                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT, policy.customHttpErrors(),
+                policy.nextUpstream() != null ? policy.nextUpstream() : NextUpstream.DEFAULT,
+                // as ingress-nginx: an Ingress's own custom-http-errors, else the ConfigMap's
+                policy.customHttpErrors().isEmpty() ? statuses.customHttpErrors() : policy.customHttpErrors(),
                 policy.grpcUpstream(), Math.max(policy.maxResponseHead(), UpstreamClient.MAX_RESPONSE_HEAD),
                 policy.rateLimit() == null || policy.rateLimit().responseBytesPerSecond() == 0 ? null
                         : new ResponsePace(policy.rateLimit().responseBytesPerSecond(),

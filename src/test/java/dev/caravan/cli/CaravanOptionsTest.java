@@ -8,6 +8,7 @@ import dev.caravan.gateway.StatusCodes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,11 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--block-user-agents", "~*[bad"))
                 .hasMessageStartingWith("--block-user-agents: '~*[bad' is not a regular expression");
         assertThat(parse("--manifests", "examples").requestBlocks()).isNull();
-        assertThat(parse("--manifests", "examples").statusCodes()).isEqualTo(new StatusCodes(503, 503, 308));
+        assertThat(parse("--manifests", "examples").statusCodes()).isEqualTo(new StatusCodes(503, 503, 308, Set.of()));
+        assertThat(parse("--manifests", "examples", "--custom-http-errors", "404, 503").statusCodes().customHttpErrors())
+                .containsExactlyInAnyOrder(404, 503);
+        assertThatThrownBy(() -> parse("--custom-http-errors", "404,302")).hasMessage(
+                "--custom-http-errors: '302' is not an error status (400-599)");
         assertThatThrownBy(() -> parse("--limit-req-status-code", "200"))
                 .hasMessage("--limit-req-status-code: '200' is not an error status (400-599)");
         assertThatThrownBy(() -> parse("--http-redirect-code", "303"))

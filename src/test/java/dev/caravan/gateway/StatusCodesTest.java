@@ -8,6 +8,7 @@ import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,33 @@ class StatusCodesTest {
         } finally {
             pod.close();
             slowPod.close();
+        }
+    }
+
+    @Test
+    void customHttpErrorsOfTheConfigMapServeIngressesWithoutTheirOwn() throws Exception {
+        TestBackend pod = TestBackend.start("127.0.0.2", "pod");
+        pod.respond(request -> TestBackend.text(HttpResponseStatus.valueOf(Integer.parseInt(
+                request.uri().substring(1))), "the pod's own"));
+        TestBackend errors = TestBackend.start("127.0.0.4", "errors");
+        errors.respond(request -> TestBackend.text(HttpResponseStatus.valueOf(Integer.parseInt(
+                request.headers().get("X-Code"))), "page for " + request.headers().get("X-Code")));
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.service("errors", errors), Manifests.ingress("plain", "plain.test", "/", "svc"),
+                Manifests.ingress("own", "own.test", "/", "svc", Map.of(NGINX + "custom-http-errors", "503"))));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--custom-http-errors", "404,500",
+                "--default-backend-service", "default/errors")) {
+            assertThat(caravan.get("plain.test", "/404").text()).isEqualTo("page for 404");
+            assertThat(caravan.get("plain.test", "/500").text()).isEqualTo("page for 500");
+            RawHttp.Response notListed = caravan.get("plain.test", "/503");
+            assertThat(notListed.status()).isEqualTo(503);
+            assertThat(notListed.text()).isEqualTo("the pod's own");
+            // an Ingress's own list replaces the ConfigMap's, as in ingress-nginx
+            assertThat(caravan.get("own.test", "/404").text()).isEqualTo("the pod's own");
+            assertThat(caravan.get("own.test", "/503").text()).isEqualTo("page for 503");
+        } finally {
+            pod.close();
+            errors.close();
         }
     }
 }
