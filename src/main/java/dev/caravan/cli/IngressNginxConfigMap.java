@@ -82,6 +82,11 @@ final class IngressNginxConfigMap {
         }
     }
 
+    /** A key whose setting Caravan takes from each Ingress's annotation of that name alone. */
+    private static void annotationOnly(String key, String caravanValue) {
+        unsupported("no global setting: set the " + key + " annotation on the Ingresses", caravanValue, key);
+    }
+
     private static void notNeeded(String why, String... keys) {
         for (String key : keys) {
             RULES.put(key, new Rule(Kind.NOT_NEEDED, null, null, Set.of(), why));
@@ -172,28 +177,26 @@ final class IngressNginxConfigMap {
                 "jaeger-endpoint");
         unsupported("Caravan has no GeoIP databases", "false", "use-geoip2");
         unsupported("no global setting: set auth-url on the Ingresses", "", "global-auth-url");
-        unsupported("no global setting: set whitelist-source-range on the Ingresses", "", "whitelist-source-range");
+        annotationOnly("whitelist-source-range", "");
         unsupported("no global setting: set denylist-source-range on the Ingresses, or --block-cidrs", "",
                 "denylist-source-range");
         unsupported("no global setting: enable-access-log: \"false\" on the Ingresses", "", "skip-access-log-urls");
         unsupported("no global setting: set limit-rate and limit-rate-after on the Ingresses", "0", "limit-rate",
                 "limit-rate-after");
         unsupported("rate limits key on the client's address", "$binary_remote_addr", "limit-conn-zone-variable");
-        unsupported("no global setting: set proxy-next-upstream on the Ingresses", "error timeout", "proxy-next-upstream");
-        unsupported("no global setting: set proxy-next-upstream-timeout on the Ingresses", "0",
-                "proxy-next-upstream-timeout");
-        unsupported("no global setting: set proxy-next-upstream-tries on the Ingresses", "3",
-                "proxy-next-upstream-tries");
-        unsupported("no global setting: set proxy-cookie-path on the Ingresses", "off", "proxy-cookie-path");
-        unsupported("no global setting: set proxy-cookie-domain on the Ingresses", "off", "proxy-cookie-domain");
-        unsupported("no global setting: set proxy-redirect-from on the Ingresses", "off", "proxy-redirect-from");
+        annotationOnly("proxy-next-upstream", "error timeout");
+        annotationOnly("proxy-next-upstream-timeout", "0");
+        annotationOnly("proxy-next-upstream-tries", "3");
+        annotationOnly("proxy-cookie-path", "off");
+        annotationOnly("proxy-cookie-domain", "off");
+        annotationOnly("proxy-redirect-from", "off");
         unsupported("Caravan streams request bodies to pods", "off", "proxy-request-buffering");
         unsupported("Caravan streams responses to clients", "off", "proxy-buffering");
-        unsupported("no global setting: set ssl-redirect on the Ingresses", "true", "ssl-redirect");
-        unsupported("no global setting: set force-ssl-redirect on the Ingresses", "false", "force-ssl-redirect");
+        annotationOnly("ssl-redirect", "true");
+        annotationOnly("force-ssl-redirect", "false");
         unsupported("Caravan exempts /.well-known/acme-challenge/ alone from redirects to HTTPS",
                 "/.well-known/acme-challenge", "no-tls-redirect-locations");
-        unsupported("no global setting: set load-balance on the Ingresses", "round_robin", "load-balance");
+        annotationOnly("load-balance", "round_robin");
         unsupported("Caravan allows 128 streams per HTTP/2 connection", "128", "http2-max-concurrent-streams");
         unsupported("Caravan takes request lines up to 8 KiB and heads up to 32 KiB", "4 8k",
                 "large-client-header-buffers");
@@ -201,13 +204,14 @@ final class IngressNginxConfigMap {
         unsupported("Caravan passes the pod's Server header on", "true", "allow-backend-server-header");
         unsupported("Caravan hides no pod response header", "", "hide-headers");
         unsupported("Caravan never retries a request whose method is not idempotent", "false", "retry-non-idempotent");
-        unsupported("Caravan listens on IPv4 and IPv6 as --bind-address says", "false", "disable-ipv6");
+        unsupported("Caravan listens on --bind-address alone: 0.0.0.0 (the default) is IPv4, :: is IPv6 and IPv4", "true",
+                "disable-ipv6");
         unsupported("Caravan does not staple OCSP answers", "false", "enable-ocsp");
         unsupported("Caravan's TLS library chooses the curves", "auto", "ssl-ecdh-curve");
         unsupported("Caravan offers no finite-field Diffie-Hellman", "", "ssl-dh-param");
         unsupported("an unknown server name gets the default certificate", "false", "ssl-reject-handshake");
         unsupported("proxy-ssl-* annotations apply to their Ingress's paths", "false", "proxy-ssl-location-only");
-        unsupported("no global setting: set service-upstream on the Ingresses", "false", "service-upstream");
+        annotationOnly("service-upstream", "false");
         unsupported("Caravan's redirects are absolute", "false", "relative-redirects");
         unsupported("Caravan does not add X-Original-URI", "false", "proxy-add-original-uri-header");
         unsupported("Caravan sends every request with an X-Request-ID", "true", "generate-request-id");
