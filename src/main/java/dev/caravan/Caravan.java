@@ -168,7 +168,7 @@ public final class Caravan {
             ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
-                    options.proxySetHeaders());
+                    options.proxySetHeaders(), options.annotationDefaults());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,

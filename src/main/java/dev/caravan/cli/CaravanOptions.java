@@ -398,6 +398,17 @@ public final class CaravanOptions {
         return sentences;
     }
 
+    /** The annotation values set by flags of their names, for Ingresses that do not set them (names unprefixed). */
+    public Map<String, String> annotationDefaults() {
+        Map<String, String> defaults = new java.util.TreeMap<>();
+        for (Option option : Option.values()) {
+            if (option.type() == Option.Type.ANNOTATION_DEFAULT && values.get(option) != null) {
+                defaults.put(option.flag(), values.get(option).trim());
+            }
+        }
+        return defaults;
+    }
+
     /** The statuses chosen for limits and redirects. */
     public StatusCodes statusCodes() {
         return new StatusCodes(Integer.parseInt(values.get(Option.LIMIT_REQ_STATUS_CODE).trim()),

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -169,10 +170,16 @@ public final class CheckCommand {
             Set<String> allowedHeaders, List<IngressNginxConfigMap.Setting> translated) {
         String addHeaders = flagValue(translated, Option.ADD_HEADERS);
         String proxySetHeaders = flagValue(translated, Option.PROXY_SET_HEADERS);
+        Map<String, String> annotationDefaults = new TreeMap<>();
+        for (IngressNginxConfigMap.Setting setting : translated) {
+            if (setting.flagValue() != null && setting.option().type() == Option.Type.ANNOTATION_DEFAULT) {
+                annotationDefaults.put(setting.option().flag(), setting.flagValue());
+            }
+        }
         return new ControllerSettings(ingressClass, controllerClass, false, null, false,
                 Boolean.TRUE.equals(crossNamespace), allowedHeaders == null ? Set.of() : allowedHeaders,
                 addHeaders == null ? null : ObjectRef.parse(addHeaders),
-                proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders));
+                proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults);
     }
 
     /**

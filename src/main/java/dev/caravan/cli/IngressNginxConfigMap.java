@@ -65,6 +65,11 @@ final class IngressNginxConfigMap {
     }
 
     private static final Map<String, Rule> RULES = new HashMap<>();
+    /** What Caravan's annotations are when neither an Ingress nor a flag sets them: such a key needs no flag. */
+    private static final Map<String, String> ANNOTATION_DEFAULTS = Map.of("ssl-redirect", "true", "force-ssl-redirect",
+            "false", "whitelist-source-range", "", "denylist-source-range", "", "load-balance", "round_robin",
+            "proxy-send-timeout", "60", "proxy-next-upstream", "error timeout", "proxy-next-upstream-timeout", "0",
+            "proxy-next-upstream-tries", "3", "limit-rate", "0");
 
     private static void flag(String key, Option option, UnaryOperator<String> convert) {
         RULES.put(key, new Rule(Kind.FLAG, option, convert, Set.of(), null));
@@ -102,7 +107,10 @@ final class IngressNginxConfigMap {
             Option.HSTS_PRELOAD, Option.PROXY_CONNECT_TIMEOUT, Option.PROXY_READ_TIMEOUT,
             Option.UPSTREAM_KEEPALIVE_TIMEOUT, Option.CLIENT_HEADER_TIMEOUT, Option.CLIENT_BODY_TIMEOUT,
             Option.PROXY_BODY_SIZE, Option.ENABLE_UNDERSCORES_IN_HEADERS, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS,
-            Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.BIND_ADDRESS}) {
+            Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.BIND_ADDRESS, Option.SSL_REDIRECT, Option.FORCE_SSL_REDIRECT,
+            Option.WHITELIST_SOURCE_RANGE, Option.DENYLIST_SOURCE_RANGE, Option.LOAD_BALANCE, Option.PROXY_SEND_TIMEOUT,
+            Option.PROXY_NEXT_UPSTREAM, Option.PROXY_NEXT_UPSTREAM_TIMEOUT, Option.PROXY_NEXT_UPSTREAM_TRIES,
+            Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER}) {
             flag(option.flag(), option);
         }
         flag("use-http2", Option.HTTP2);
@@ -167,7 +175,6 @@ final class IngressNginxConfigMap {
         notNeeded("Caravan checks each path against its pathType, as the Kubernetes API defines them",
                 "strict-validate-path-type");
         notNeeded("Caravan's own answers say their type", "default-type");
-        notNeeded("a request body goes to the pod as it arrives, within proxy-read-timeout", "proxy-send-timeout");
 
         unsupported("Caravan does not compress responses", "false", "use-gzip", "enable-brotli");
         unsupported("Caravan has no web application firewall", "false", "enable-modsecurity",
@@ -177,26 +184,15 @@ final class IngressNginxConfigMap {
                 "jaeger-endpoint");
         unsupported("Caravan has no GeoIP databases", "false", "use-geoip2");
         unsupported("no global setting: set auth-url on the Ingresses", "", "global-auth-url");
-        annotationOnly("whitelist-source-range", "");
-        unsupported("no global setting: set denylist-source-range on the Ingresses, or --block-cidrs", "",
-                "denylist-source-range");
         unsupported("no global setting: enable-access-log: \"false\" on the Ingresses", "", "skip-access-log-urls");
-        unsupported("no global setting: set limit-rate and limit-rate-after on the Ingresses", "0", "limit-rate",
-                "limit-rate-after");
         unsupported("rate limits key on the client's address", "$binary_remote_addr", "limit-conn-zone-variable");
-        annotationOnly("proxy-next-upstream", "error timeout");
-        annotationOnly("proxy-next-upstream-timeout", "0");
-        annotationOnly("proxy-next-upstream-tries", "3");
         annotationOnly("proxy-cookie-path", "off");
         annotationOnly("proxy-cookie-domain", "off");
         annotationOnly("proxy-redirect-from", "off");
         unsupported("Caravan streams request bodies to pods", "off", "proxy-request-buffering");
         unsupported("Caravan streams responses to clients", "off", "proxy-buffering");
-        annotationOnly("ssl-redirect", "true");
-        annotationOnly("force-ssl-redirect", "false");
         unsupported("Caravan exempts /.well-known/acme-challenge/ alone from redirects to HTTPS",
                 "/.well-known/acme-challenge", "no-tls-redirect-locations");
-        annotationOnly("load-balance", "round_robin");
         unsupported("Caravan allows 128 streams per HTTP/2 connection", "128", "http2-max-concurrent-streams");
         unsupported("Caravan takes request lines up to 8 KiB and heads up to 32 KiB", "4 8k",
                 "large-client-header-buffers");
@@ -249,6 +245,10 @@ final class IngressNginxConfigMap {
                 break;
         }
         Option option = rule.option();
+        if (option.type() == Option.Type.ANNOTATION_DEFAULT && value.isBlank()) {
+            return new Setting(key, value, Verdict.SAME, option, null, "empty: Ingresses that do not set " + key
+                    + " go without it");
+        }
         String flagValue;
         try {
             flagValue = option.check(rule.convert().apply(value), "--" + option.flag());
@@ -258,6 +258,10 @@ final class IngressNginxConfigMap {
         if (flagValue.equals(option.defaultValue())) {
             return new Setting(key, value, Verdict.SAME, option, null, "Caravan's default --" + option.flag() + " "
                     + flagValue);
+        }
+        if (option.type() == Option.Type.ANNOTATION_DEFAULT && flagValue.equals(ANNOTATION_DEFAULTS.get(option.flag()))) {
+            return new Setting(key, value, Verdict.SAME, option, null, "Caravan's " + option.flag() + " when an Ingress"
+                    + " does not set it");
         }
         return new Setting(key, value, Verdict.FLAG, option, flagValue, null);
     }

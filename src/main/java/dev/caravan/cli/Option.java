@@ -1,6 +1,9 @@
 package dev.caravan.cli;
 
 import dev.caravan.admin.LogFormat;
+import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
@@ -12,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 
@@ -105,6 +109,28 @@ public enum Option {
             "the status of a request over an Ingress's limit-connections"),
     HTTP_REDIRECT_CODE("http-redirect-code", Type.REDIRECT_STATUS, "308",
             "the status of redirects to HTTPS and of from-to-www-redirect (301, 302, 307 or 308)"),
+    SSL_REDIRECT("ssl-redirect", Type.ANNOTATION_DEFAULT, null,
+            "ssl-redirect for Ingresses that do not set it (else true: plain HTTP to hosts with TLS is redirected)"),
+    FORCE_SSL_REDIRECT("force-ssl-redirect", Type.ANNOTATION_DEFAULT, null,
+            "force-ssl-redirect for Ingresses that do not set it (else false)"),
+    WHITELIST_SOURCE_RANGE("whitelist-source-range", Type.ANNOTATION_DEFAULT, null,
+            "whitelist-source-range (CIDRs) for Ingresses that set no allow-list of their own (else every client)"),
+    DENYLIST_SOURCE_RANGE("denylist-source-range", Type.ANNOTATION_DEFAULT, null,
+            "denylist-source-range (CIDRs) for Ingresses that set none of their own"),
+    LOAD_BALANCE("load-balance", Type.ANNOTATION_DEFAULT, null,
+            "load-balance (round_robin or ewma) for Ingresses that do not set it (else round_robin)"),
+    PROXY_SEND_TIMEOUT("proxy-send-timeout", Type.ANNOTATION_DEFAULT, null,
+            "proxy-send-timeout (seconds) for Ingresses that do not set it (else 60)"),
+    PROXY_NEXT_UPSTREAM("proxy-next-upstream", Type.ANNOTATION_DEFAULT, null,
+            "proxy-next-upstream for Ingresses that do not set it (else error timeout)"),
+    PROXY_NEXT_UPSTREAM_TIMEOUT("proxy-next-upstream-timeout", Type.ANNOTATION_DEFAULT, null,
+            "proxy-next-upstream-timeout (seconds) for Ingresses that do not set it (else 0: none)"),
+    PROXY_NEXT_UPSTREAM_TRIES("proxy-next-upstream-tries", Type.ANNOTATION_DEFAULT, null,
+            "proxy-next-upstream-tries for Ingresses that do not set it (else 3)"),
+    LIMIT_RATE("limit-rate", Type.ANNOTATION_DEFAULT, null,
+            "limit-rate (bytes a second of each response) for Ingresses that do not set it (else 0: none)"),
+    LIMIT_RATE_AFTER("limit-rate-after", Type.ANNOTATION_DEFAULT, null,
+            "limit-rate-after for Ingresses that do not set it (else 0)"),
     CUSTOM_HTTP_ERRORS("custom-http-errors", Type.ERROR_STATUSES, null,
             "the pod's statuses (comma-separated) answered by the default backend's error page, for Ingresses that name"
                     + " none of their own (as the custom-http-errors annotation)"),
@@ -165,7 +191,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
-        LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES,
+        LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT,
         HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
 
     private final String flag;
@@ -289,6 +315,15 @@ public enum Option {
                 int status = parseInt(value, where);
                 if (status < 400 || status > 599) {
                     throw new UsageException(where + "'" + value + "' is not an error status (400-599)");
+                }
+            }
+            case ANNOTATION_DEFAULT -> {
+                // the annotation of the flag's name read as it would be on an Ingress: what it refuses, this refuses
+                String annotation = AnnotationCatalog.PREFIX + flag;
+                for (AnnotationFinding finding : AnnotationParser.parse(Map.of(annotation, value), "default").findings()) {
+                    if (finding.annotation().equals(annotation)) {
+                        throw new UsageException(where + finding.message());
+                    }
                 }
             }
             case ERROR_STATUSES -> {

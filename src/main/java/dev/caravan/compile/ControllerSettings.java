@@ -2,6 +2,7 @@ package dev.caravan.compile;
 
 import dev.caravan.routing.ObjectRef;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -21,20 +22,25 @@ import java.util.stream.Collectors;
  *                                 {@code null}
  * @param proxySetHeaders          the ConfigMap of headers set on every request to a pod ({@code --proxy-set-headers}),
  *                                 or {@code null}
+ * @param annotationDefaults       values of ingress-nginx annotations (names without the prefix) for every Ingress
+ *                                 that does not set them, as ingress-nginx's ConfigMap keys of those names
+ *                                 ({@code --ssl-redirect}, {@code --whitelist-source-range}, ...)
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
-        Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders) {
+        Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
+        Map<String, String> annotationDefaults) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
+        annotationDefaults = Map.copyOf(annotationDefaults);
     }
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null);
+                null, null, Map.of());
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

@@ -79,6 +79,11 @@ class CaravanOptionsTest {
         assertThat(parse("--manifests", "examples").statusCodes()).isEqualTo(new StatusCodes(503, 503, 308, Set.of()));
         assertThat(parse("--manifests", "examples", "--custom-http-errors", "404, 503").statusCodes().customHttpErrors())
                 .containsExactlyInAnyOrder(404, 503);
+        assertThat(parse("--manifests", "examples", "--ssl-redirect", "false", "--load-balance", "ewma")
+                .annotationDefaults()).isEqualTo(Map.of("ssl-redirect", "false", "load-balance", "ewma"));
+        assertThatThrownBy(() -> parse("--load-balance", "fastest")).hasMessageStartingWith("--load-balance: ");
+        assertThatThrownBy(() -> parse("--whitelist-source-range", "10.0.0.0/33")).hasMessageStartingWith(
+                "--whitelist-source-range: ");
         assertThatThrownBy(() -> parse("--custom-http-errors", "404,302")).hasMessage(
                 "--custom-http-errors: '302' is not an error status (400-599)");
         assertThatThrownBy(() -> parse("--limit-req-status-code", "200"))

@@ -34,6 +34,12 @@ class IngressNginxConfigMapTest {
         assertThat(one("log-format-upstream", "$remote_addr $status ")).extracting(Setting::option, Setting::flagValue)
                 .containsExactly(Option.LOG_FORMAT_UPSTREAM, "$remote_addr $status");
         assertThat(one("log-format-upstream", "$geoip_city").verdict()).isEqualTo(Verdict.INVALID);
+        // the keys that are annotations' defaults: a flag unless the value is what Caravan's annotation is anyway
+        assertThat(one("ssl-redirect", "false")).extracting(Setting::option, Setting::flagValue)
+                .containsExactly(Option.SSL_REDIRECT, "false");
+        assertThat(one("ssl-redirect", "true").verdict()).isEqualTo(Verdict.SAME);
+        assertThat(one("whitelist-source-range", "").verdict()).isEqualTo(Verdict.SAME);
+        assertThat(one("load-balance", "fastest").verdict()).isEqualTo(Verdict.INVALID);
         assertThat(one("use-http2", "false")).extracting(Setting::option, Setting::flagValue)
                 .containsExactly(Option.HTTP2, "false");
         // OpenSSL's names, as ingress-nginx takes them, become the IANA names Java and --ssl-ciphers take

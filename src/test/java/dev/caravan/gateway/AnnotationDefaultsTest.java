@@ -1,0 +1,46 @@
+package dev.caravan.gateway;
+
+import static dev.caravan.testing.CaravanHarness.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --ssl-redirect, --whitelist-source-range, ...: ingress-nginx's ConfigMap keys that are annotations' defaults. */
+class AnnotationDefaultsTest {
+
+    private static final String NGINX = "nginx.ingress.kubernetes.io/";
+
+    @TempDir
+    Path manifests;
+
+    @Test
+    void ingressesWithoutTheAnnotationTakeTheFlagsValueAndTheirOwnWins() throws Exception {
+        TestBackend pod = TestBackend.start("127.0.0.2", "pod");
+        TestCertificates certificates = new TestCertificates();
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                certificates.issue("plain.test").secret("plain-tls"), certificates.issue("strict.test").secret("strict-tls"),
+                Manifests.withTls(Manifests.ingress("plain", "plain.test", "/", "svc", Map.of(NGINX
+                        + "whitelist-source-range", "127.0.0.0/8")), "plain.test", "plain-tls"),
+                Manifests.withTls(Manifests.ingress("strict", "strict.test", "/", "svc", Map.of(NGINX
+                        + "whitelist-source-range", "127.0.0.0/8", NGINX + "ssl-redirect", "true")), "strict.test",
+                        "strict-tls"),
+                Manifests.ingress("open", "open.test", "/", "svc")));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--ssl-redirect", "false",
+                "--whitelist-source-range", "10.0.0.0/8")) {
+            // as ingress-nginx's ssl-redirect: "false" in its ConfigMap: plain HTTP is served, unless an Ingress says
+            assertThat(caravan.get("plain.test", "/").status()).isEqualTo(200);
+            assertThat(caravan.get("strict.test", "/").status()).isEqualTo(308);
+            // the allow-list applies to every Ingress without one of its own: loopback is not in 10.0.0.0/8
+            assertThat(caravan.get("open.test", "/").status()).isEqualTo(403);
+        } finally {
+            pod.close();
+        }
+    }
+}
