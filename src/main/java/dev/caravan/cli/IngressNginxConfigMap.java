@@ -107,7 +107,7 @@ final class IngressNginxConfigMap {
             Option.HSTS_PRELOAD, Option.PROXY_CONNECT_TIMEOUT, Option.PROXY_READ_TIMEOUT,
             Option.UPSTREAM_KEEPALIVE_TIMEOUT, Option.CLIENT_HEADER_TIMEOUT, Option.CLIENT_BODY_TIMEOUT,
             Option.PROXY_BODY_SIZE, Option.ENABLE_UNDERSCORES_IN_HEADERS, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS,
-            Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.BIND_ADDRESS, Option.SSL_REDIRECT, Option.FORCE_SSL_REDIRECT,
+            Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.SSL_REDIRECT, Option.FORCE_SSL_REDIRECT,
             Option.WHITELIST_SOURCE_RANGE, Option.DENYLIST_SOURCE_RANGE, Option.LOAD_BALANCE, Option.PROXY_SEND_TIMEOUT,
             Option.PROXY_NEXT_UPSTREAM, Option.PROXY_NEXT_UPSTREAM_TIMEOUT, Option.PROXY_NEXT_UPSTREAM_TRIES,
             Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER}) {
@@ -116,8 +116,11 @@ final class IngressNginxConfigMap {
         flag("use-http2", Option.HTTP2);
         flag("keep-alive", Option.KEEP_ALIVE_TIMEOUT, IngressNginxConfigMap::seconds);
         flag("worker-shutdown-timeout", Option.SHUTDOWN_TIMEOUT, IngressNginxConfigMap::seconds);
+        flag("bind-address", Option.BIND_ADDRESS, IngressNginxConfigMap::oneAddress);
         flag("worker-processes", Option.EVENT_LOOPS, value -> value.trim().equals("auto") ? "0" : value.trim());
         flag("disable-access-log", Option.ACCESS_LOG, value -> bool(value).equals("true") ? "false" : "true");
+        flag("disable-http-access-log", Option.ACCESS_LOG, value -> bool(value).equals("true") ? "false" : "true");
+        flag("bind-address-ipv4", Option.BIND_ADDRESS, IngressNginxConfigMap::oneAddress);
         flag("error-log-level", Option.LOG_LEVEL, IngressNginxConfigMap::logLevel);
         flag("ssl-protocols", Option.SSL_PROTOCOLS, IngressNginxConfigMap::protocols);
         flag("ssl-ciphers", Option.SSL_CIPHERS, IngressNginxConfigMap::ciphers);
@@ -143,13 +146,25 @@ final class IngressNginxConfigMap {
                 "http2-max-field-size", "http2-max-header-size", "debug-connections", "disable-ipv6-dns");
         notNeeded("Caravan writes its log and access log to stdout (the logger caravan.access)", "access-log-path",
                 "http-access-log-path", "stream-access-log-path", "error-log-path", "access-log-params",
-                "enable-syslog", "syslog-host", "syslog-port", "log-format-stream",
-                "enable-access-log-for-default-backend");
+                "enable-syslog", "syslog-host", "syslog-port", "log-format-stream", "disable-stream-access-log");
+        unsupported("Caravan logs the requests no rule serves too", "true", "enable-access-log-for-default-backend");
+        unsupported("Caravan does not log auth-url's requests apart", "false", "enable-auth-access-log");
+        unsupported("custom-http-errors intercepts the pod's answers of its statuses", "false",
+                "disable-proxy-intercept-errors");
+        unsupported("Caravan reads a load balancer's host from X-Forwarded-Host", "X-Forwarded-Host",
+                "forwarded-host-header");
+        unsupported("Caravan talks HTTP/1.1 to pods (HTTP/2 for GRPC)", "1.1", "proxy-http-version");
+        unsupported("Caravan takes no TLS 1.3 early data", "false", "ssl-early-data");
+        unsupported("Caravan listens on --bind-address alone", "", "bind-address-ipv6");
+        notNeeded("a header line whose name is not a token gets its request 400 from Caravan, where nginx drops"
+                + " the line", "ignore-invalid-headers");
         notNeeded("Caravan never reloads", "enable-serial-reloads");
         notNeeded("no status page: Caravan's metrics are on the admin port", "nginx-status-ipv4-whitelist",
                 "nginx-status-ipv6-whitelist");
-        notNeeded("Caravan's TLS library keeps its own session cache and tickets", "ssl-session-cache",
-                "ssl-session-cache-size", "ssl-session-timeout", "ssl-session-tickets", "ssl-session-ticket-key");
+        notNeeded("Caravan's TLS library keeps its own session cache", "ssl-session-cache", "ssl-session-cache-size",
+                "ssl-session-timeout", "ssl-session-ticket-key");
+        unsupported("Caravan's TLS library issues session tickets (keys it makes and rotates itself)", "true",
+                "ssl-session-tickets");
         notNeeded("connections to pods are pooled per event loop, an idle one closed after --upstream-keepalive-timeout",
                 "upstream-keepalive-connections", "upstream-keepalive-requests", "upstream-keepalive-time");
         notNeeded("a client connection serves requests until it is idle for --keep-alive-timeout", "keep-alive-requests",
@@ -277,7 +292,12 @@ final class IngressNginxConfigMap {
 
     /** A time in nginx's units as whole seconds (ingress-nginx takes {@code 5s} and {@code 5} alike). */
     private static String seconds(String value) {
-        long millis = NginxTime.parse(value).toMillis();
+        long millis;
+        try {
+            millis = NginxTime.parse(value).toMillis();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + value + "' is too long a time");
+        }
         if (millis % 1000 != 0) {
             throw new IllegalArgumentException("'" + value + "' is not a whole number of seconds");
         }
@@ -304,11 +324,24 @@ final class IngressNginxConfigMap {
         return String.join(" ", Option.list(value));
     }
 
+    /** ingress-nginx takes a list of addresses; Caravan binds one (empty: every IPv4 address). */
+    private static String oneAddress(String value) {
+        String address = value.trim();
+        if (address.contains(",")) {
+            throw new IllegalArgumentException("'" + value + "' is several addresses: Caravan binds one (--bind-address)");
+        }
+        return address.isEmpty() ? "0.0.0.0" : address;
+    }
+
     /** OpenSSL's names of cipher suites as the IANA names --ssl-ciphers takes. */
     private static String ciphers(String value) {
         List<String> names = new ArrayList<>();
         for (String cipher : value.trim().split(":")) {
             if (cipher.isBlank()) {
+                continue;
+            }
+            if (cipher.trim().startsWith("DHE-") || cipher.trim().startsWith("TLS_DHE_")) {
+                // finite-field Diffie-Hellman, in ingress-nginx's default list: Caravan's TLS library offers none
                 continue;
             }
             String name = cipher.trim().startsWith("TLS_") ? cipher.trim() : CipherSuiteConverter.toJava(cipher.trim(), "TLS");
@@ -317,6 +350,9 @@ final class IngressNginxConfigMap {
                         + " exclusions are not read): list the suites");
             }
             names.add(name);
+        }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("names no cipher suite Caravan offers");
         }
         return String.join(":", names);
     }
