@@ -5,6 +5,7 @@ import dev.caravan.auth.BasicCredentials;
 import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RequestFacts;
 import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -122,7 +123,8 @@ public final class LogFormat {
             } else {
                 value = value(part.variable(), record);
             }
-            if (value == null || value.isEmpty()) {
+            if (value == null) {
+                // a variable that is not found is "-", as nginx writes it; one that is there but empty, nothing
                 if (escape != Escape.JSON) {
                     out.append('-');
                 }
@@ -135,7 +137,17 @@ public final class LogFormat {
     private void escaped(String value, StringBuilder out) {
         switch (escape) {
             case JSON -> JsonStringEncoder.getInstance().quoteAsString(value, out);
-            case NONE -> out.append(value);
+            case NONE -> {
+                // as written, but for the control bytes: a client's CR or LF must not start a line of its own
+                for (int i = 0; i < value.length(); i++) {
+                    char c = value.charAt(i);
+                    if (c < 0x20 || c == 0x7f) {
+                        hex(c, out);
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
             default -> {
                 for (int i = 0; i < value.length(); i++) {
                     char c = value.charAt(i);
@@ -189,17 +201,19 @@ public final class LogFormat {
             case "request_uri":
                 return uri;
             case "uri", "document_uri":
-                return uri == null ? null : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+                // as rules match it; a request refused before its path was read, as sent
+                return record.path() != null ? record.path() : uri == null ? null
+                        : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
             case "args", "query_string":
                 return uri == null || uri.indexOf('?') < 0 ? null : uri.substring(uri.indexOf('?') + 1);
             case "is_args":
-                return uri == null || uri.indexOf('?') < 0 ? null : "?";
+                return uri == null || uri.indexOf('?') < 0 ? "" : "?";
             case "server_protocol":
                 return record.protocol();
             case "scheme":
                 return record.scheme();
             case "https":
-                return "https".equals(record.scheme()) ? "on" : null;
+                return "https".equals(record.scheme()) ? "on" : "";
             case "host":
                 return record.host();
             case "status":
@@ -213,10 +227,11 @@ public final class LogFormat {
             case "request_time":
                 return seconds(Math.max(0, record.durationNanos()) / 1_000_000);
             case "proxy_upstream_name":
-                return upstreamName(backend, rule == null ? null : rule.backend());
+                // ingress-nginx's: the rule's own upstream, whether or not its canary served the request
+                return rule == null ? "upstream-default-backend" : upstreamName(rule.backend());
             case "proxy_alternative_upstream_name":
-                // ingress-nginx's: the canary's upstream when the canary served the request
-                return record.canary() ? upstreamName(backend, null) : null;
+                // the canary's, when it served the request; set empty otherwise
+                return record.canary() ? upstreamName(backend) : "";
             case "upstream_addr":
                 return upstream ? NetUtil.toSocketAddressString(record.upstream()) : null;
             case "upstream_status":
@@ -229,27 +244,28 @@ public final class LogFormat {
             case "upstream_response_length":
                 // Caravan sends the pod's body as it came
                 return upstream ? Long.toString(record.responseBodyBytes()) : null;
-            case "req_id", "request_id":
-                return record.requestId();
+            case "req_id":
+                // ingress-nginx's: the client's X-Request-ID, else the one made for the request
+                return record.requestId() != null ? record.requestId() : RequestFacts.newRequestId();
+            case "request_id":
+                return record.madeRequestId() != null ? record.madeRequestId() : RequestFacts.newRequestId();
+            // ingress-nginx sets these on every location, empty where no rule serves
             case "namespace":
-                return rule == null ? null : rule.ingress().namespace();
+                return rule == null ? "" : rule.ingress().namespace();
             case "ingress_name":
-                return rule == null ? null : rule.ingress().name();
+                return rule == null ? "" : rule.ingress().name();
             case "service_name":
-                return backend == null ? null : backend.serviceName();
+                return backend == null ? "" : backend.serviceName();
             case "service_port":
-                return backend == null ? null : backend.servicePort();
+                return backend == null || backend.servicePort() == null ? "" : backend.servicePort();
             default:
                 // location_path
-                return rule == null ? null : rule.path();
+                return rule == null ? "" : rule.path();
         }
     }
 
-    /** ingress-nginx's upstream names: {@code NAMESPACE-SERVICE-PORT}, {@code upstream-default-backend} for none. */
-    private static String upstreamName(Backend backend, Backend main) {
-        if (backend == null) {
-            return main == null ? "upstream-default-backend" : null;
-        }
+    /** ingress-nginx's upstream names: {@code NAMESPACE-SERVICE-PORT}. */
+    private static String upstreamName(Backend backend) {
         String name = backend.name();
         int slash = name.indexOf('/');
         String port = backend.servicePort();

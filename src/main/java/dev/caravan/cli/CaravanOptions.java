@@ -264,8 +264,9 @@ public final class CaravanOptions {
     /** The access log's lines as --log-format-upstream gives them, or {@code null} for --access-log-format's. */
     public LogFormat logFormat() {
         String template = values.get(Option.LOG_FORMAT_UPSTREAM);
-        return template == null ? null : LogFormat.parse(template, flag(Option.LOG_FORMAT_ESCAPE_JSON)
-                ? LogFormat.Escape.JSON : flag(Option.LOG_FORMAT_ESCAPE_NONE) ? LogFormat.Escape.NONE
+        // as ingress-nginx's template: none wins over json
+        return template == null ? null : LogFormat.parse(template, flag(Option.LOG_FORMAT_ESCAPE_NONE)
+                ? LogFormat.Escape.NONE : flag(Option.LOG_FORMAT_ESCAPE_JSON) ? LogFormat.Escape.JSON
                 : LogFormat.Escape.DEFAULT);
     }
 
@@ -386,7 +387,7 @@ public final class CaravanOptions {
         }
         if (values.get(Option.LOG_FORMAT_UPSTREAM) != null && flag(Option.LOG_FORMAT_ESCAPE_JSON)
                 && flag(Option.LOG_FORMAT_ESCAPE_NONE)) {
-            sentences.add("--log-format-escape-none does nothing with --log-format-escape-json, as in ingress-nginx");
+            sentences.add("--log-format-escape-json does nothing with --log-format-escape-none, as in ingress-nginx");
         }
         for (ObjectRef configMap : new ObjectRef[] {addHeaders(), proxySetHeaders()}) {
             if (configMap != null && !standalone() && watchNamespace() != null

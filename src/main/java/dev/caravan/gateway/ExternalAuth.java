@@ -79,8 +79,9 @@ public final class ExternalAuth {
      * @param cacheKey   its {@link #cacheKey}, or {@code null} when answers are not kept
      * @param setHeaders the headers {@code auth-proxy-set-headers} sets on the request to the auth service (an
      *                   empty value removes one)
+     * @param requestId  its X-Request-ID, as ingress-nginx's {@code $req_id}: the one the pod gets too
      */
-    record Asked(String cacheKey, Map<String, String> setHeaders) {
+    record Asked(String cacheKey, Map<String, String> setHeaders, String requestId) {
     }
 
     /** What a request brings to auth-url: see {@link Asked}. */
@@ -92,7 +93,8 @@ public final class ExternalAuth {
                 set.put(header.getKey(), PercentEncoding.headerValue(header.getValue().keyOf(request)));
             }
         }
-        return new Asked(cacheKey(auth, rule, request), set);
+        String sent = request.request().headers().get("X-Request-ID");
+        return new Asked(cacheKey(auth, rule, request), set, RequestFacts.passedOn(sent) ? sent : request.requestId());
     }
 
     /** The check of {@code auth} for a request. */
@@ -158,7 +160,7 @@ public final class ExternalAuth {
         }
         HttpRequest request;
         try {
-            request = request(auth, head, url, asked.setHeaders());
+            request = request(auth, head, url, asked);
         } catch (IllegalArgumentException e) {
             done.accept(new Verdict.Refused(HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "auth-url " + url + ": " + e.getMessage()));
@@ -196,8 +198,8 @@ public final class ExternalAuth {
         });
     }
 
-    private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url,
-            Map<String, String> setHeaders) {
+    private static HttpRequest request(RoutePolicy.ExternalAuth auth, RequestHead head, URI url, Asked asked) {
+        Map<String, String> setHeaders = asked.setHeaders();
         HttpRequest.Builder request = JdkHttp.bodiless(HttpRequest.newBuilder(url).timeout(head.timeout()),
                 auth.method());
         for (Map.Entry<String, String> header : head.headers()) {
@@ -213,6 +215,9 @@ public final class ExternalAuth {
         request.setHeader("X-Original-URL", head.scheme() + "://" + authority + target);
         request.setHeader("X-Original-Method", head.method());
         request.setHeader("X-Sent-From", "nginx-ingress-controller");
+        if (!setHeaders.containsKey("X-Request-ID")) {
+            request.setHeader("X-Request-ID", asked.requestId());
+        }
         request.setHeader("X-Real-IP", head.client());
         request.setHeader("X-Forwarded-For", head.client());
         request.setHeader("X-Forwarded-Host", authority);

@@ -404,6 +404,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (record != null) {
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
+            record.path = path;
             // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
             if (host != null) {
                 record.host = host;
@@ -760,7 +761,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         String originalUri = request.uri();
         if (record != null) {
+            boolean clientsId = record.requestId != null;
             record.requestId = request.headers().get("X-Request-ID");
+            record.madeRequestId = clientsId ? facts == null ? null : facts.requestIdIfMade() : record.requestId;
         }
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
@@ -864,6 +867,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * cookies and the route's custom-headers.
      */
     private void addOwnHeaders(HttpResponse response) {
+        if (record != null && record.requestId == null && facts != null && facts.requestIdIfMade() != null) {
+            // an answer of Caravan's own whose id a header value read: the log has that id
+            record.requestId = facts.requestIdIfMade();
+            record.madeRequestId = record.requestId;
+        }
         if (hsts != null) {
             response.headers().set("Strict-Transport-Security", hsts);
         }
@@ -890,7 +898,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     /**
      * add-headers: values with variables as read for the request, or, for an answer made before it was routed (a
-     * 400, a block), the headers of text alone. A value that comes out empty sets nothing, as more_set_headers.
+     * 400, a block, a www redirect), the headers of text alone. A value that comes out empty removes the header, as
+     * more_set_headers.
      */
     private void addGlobalHeaders(HttpResponse response) {
         int i = 0;
@@ -899,6 +908,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             i++;
             if (value != null && !value.isEmpty()) {
                 response.headers().set(header.getKey(), value);
+            } else if (value != null) {
+                // more_set_headers with an empty value: the pod's header goes
+                response.headers().remove(header.getKey());
             }
         }
     }

@@ -21,6 +21,8 @@ public final class RequestRecord {
     String clientIp;
     InetSocketAddress proxyProtocolClient;
     String requestId;
+    String madeRequestId;
+    String path;
     String userAgent;
     String referer;
     long requestBytes;
@@ -84,6 +86,16 @@ public final class RequestRecord {
 
     public String requestId() {
         return requestId;
+    }
+
+    /** The request id Caravan made for it (nginx's {@code $request_id}), or {@code null} when it made none. */
+    public String madeRequestId() {
+        return madeRequestId;
+    }
+
+    /** Its path, normalized as rules match it (nginx's {@code $uri}), or {@code null} before it was read. */
+    public String path() {
+        return path;
     }
 
     public String userAgent() {

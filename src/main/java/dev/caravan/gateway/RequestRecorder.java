@@ -1,6 +1,7 @@
 package dev.caravan.gateway;
 
 import dev.caravan.routing.HeaderVariables;
+import dev.caravan.routing.RequestFacts;
 import dev.caravan.upstream.HeaderBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
@@ -82,7 +83,8 @@ final class RequestRecorder extends ChannelDuplexHandler {
         record.userAgent = headers.get(HttpHeaderNames.USER_AGENT);
         record.referer = headers.get(HttpHeaderNames.REFERER);
         // a proxied request gets one made if it has none; see GatewayHandler
-        record.requestId = headers.get("X-Request-ID");
+        String requestId = headers.get("X-Request-ID");
+        record.requestId = RequestFacts.passedOn(requestId) ? requestId : null;
         record.client = ClientAddress.of(ctx.channel());
         if (clientIp == null && record.client != null) {
             clientIp = NetUtil.toAddressString(record.client.getAddress());

@@ -2,7 +2,6 @@ package dev.caravan.routing;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -24,11 +23,10 @@ public final class HeaderVariables {
     /** The values of several, in one pass over the headers: {@code null} for one not sent. */
     public static String[] values(HttpHeaders headers, String[] names) {
         StringBuilder[] joined = new StringBuilder[names.length];
-        for (Iterator<Map.Entry<String, String>> entries = headers.iteratorAsString(); entries.hasNext();) {
-            Map.Entry<String, String> entry = entries.next();
-            String variable = entry.getKey().toLowerCase(Locale.ROOT).replace('-', '_');
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence(); entries.hasNext();) {
+            Map.Entry<CharSequence, CharSequence> entry = entries.next();
             for (int i = 0; i < names.length; i++) {
-                if (variable.equals(names[i])) {
+                if (named(entry.getKey(), names[i])) {
                     joined[i] = joined[i] == null ? new StringBuilder(entry.getValue())
                             : joined[i].append(names[i].equals("cookie") ? "; " : ", ").append(entry.getValue());
                 }
@@ -39,5 +37,20 @@ public final class HeaderVariables {
             values[i] = joined[i] == null ? null : joined[i].toString();
         }
         return values;
+    }
+
+    /** Whether a header's name is the variable's: in any case, a {@code -} as a {@code _}; nothing is allocated. */
+    private static boolean named(CharSequence header, String variable) {
+        if (header.length() != variable.length()) {
+            return false;
+        }
+        for (int i = 0; i < header.length(); i++) {
+            char c = header.charAt(i);
+            char lower = c == '-' ? '_' : c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            if (lower != variable.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -93,12 +93,13 @@ class LogFormatTest {
         String proxied = lineWith("id-1");
         assertThat(proxied).matches(Pattern.quote("127.0.0.1 - ann [") + "\\d\\d/\\w{3}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000"
                 + Pattern.quote("] \"GET /a?b=1 HTTP/1.1\" 200 1234 \"https://from.test/\" \"probe \\x221\\x22\" ")
-                + "\\d+ \\d+\\.\\d{3}" + Pattern.quote(" [default-svc-80] [-] " + pod.ip() + ":"
+                + "\\d+ \\d+\\.\\d{3}" + Pattern.quote(" [default-svc-80] [] " + pod.ip() + ":"
                         + pod.port() + " 1234 ") + "\\d+\\.\\d{3}" + Pattern.quote(" 200 id-1"));
         String local = lineWith("id-2");
-        // nothing served it: no upstream, and nginx's "-" for every value that is not there
+        // nothing served it: no upstream, nginx's "-" for every value that is not there, and nothing for one that is
+        // there but empty (ingress-nginx sets $proxy_alternative_upstream_name empty on every location)
         assertThat(local).matches(".*\"GET /none HTTP/1.1\" 404 \\d+ \"-\" \"-\" \\d+ \\d+\\.\\d{3}"
-                + Pattern.quote(" [upstream-default-backend] [-] - - - - id-2"));
+                + Pattern.quote(" [upstream-default-backend] [] - - - - id-2"));
     }
 
     @Test
@@ -122,6 +123,27 @@ class LogFormatTest {
         assertThat(line.get("path").asText()).isEqualTo("/");
         // every line of a header, as nginx joins them
         assertThat(line.get("custom").asText()).isEqualTo("one, two");
+    }
+
+    @Test
+    void unescapedValuesStillCannotStartALineOfTheirOwn() throws Exception {
+        caravan = CaravanHarness.start(manifests, "--log-format-escape-none", "--log-format-escape-json",
+                "--log-format-upstream", "user=$remote_user ua=$http_user_agent args=[$is_args$args] uri=$uri"
+                        + " ns=$namespace id=$request_id");
+        // the user of a Basic Authorization is decoded from base64: it may hold any byte
+        String user = Base64.getEncoder().encodeToString("ann\nforged line:pw".getBytes(StandardCharsets.UTF_8));
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /a//b/../c HTTP/1.1\r\nHost: web.test\r\nAuthorization: Basic " + user
+                    + "\r\nUser-Agent: q\"\\\r\nX-Request-ID: client-id\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        // none wins over json, as in ingress-nginx's template; $uri is the path as rules match it; $args not there
+        // is "-" and $is_args, there but empty, nothing
+        String line = lineWith("user=");
+        assertThat(line).matches("user=ann\\\\x0Aforged line ua=q\"\\\\ args=\\[-\\] uri=/a/c ns=default id=[0-9a-f]{32}");
+        assertThat(lines).noneMatch(logged -> logged.startsWith("forged"));
+        // nginx's $request_id is the request's own, not the client's X-Request-ID
+        assertThat(line).doesNotContain("client-id");
     }
 
     @Test

@@ -145,6 +145,9 @@ class ExternalAuthTest {
         // listed, absent from the auth service's answer: removed, so a client cannot forge it
         assertThat(seen.headers().contains("X-Auth-Request-Email")).isFalse();
         assertThat(seen.bodyLength()).isEqualTo(5);
+        // one id for the request, as ingress-nginx's $req_id: the auth service and the pod see the same
+        assertThat(asked.headers().get("X-Request-ID")).matches("[0-9a-f]{32}")
+                .isEqualTo(seen.headers().get("X-Request-ID"));
     }
 
     @Test

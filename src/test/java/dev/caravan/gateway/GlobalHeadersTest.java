@@ -103,6 +103,16 @@ class GlobalHeadersTest {
         assertThat(none.header("X-Request")).matches("id [0-9a-f]{32}").isNotEqualTo(plain.header("X-Request"));
         // a variable Caravan does not fill in leaves out that header alone
         assertThat(plain.header("X-Unknown")).isNull();
+        // on one connection, an answer refused before routing does not take the previous request's values
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /x HTTP/1.1\r\nHost: plain.test\r\n\r\n");
+            assertThat(client.read(false).header("X-Request")).matches("id [0-9a-f]{32}");
+            client.send("GET /x HTTP/1.1\r\n\r\n");
+            RawHttp.Response refused = client.read(false);
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.header("X-Request")).isNull();
+            assertThat(refused.header("X-Custom")).isEqualTo("global");
+        }
     }
 
     @Test
