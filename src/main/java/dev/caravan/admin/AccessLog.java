@@ -114,6 +114,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         return custom == null ? List.of() : custom.headers();
     }
 
+    @Override
+    public List<String> responseHeaders() {
+        return custom == null ? List.of() : custom.sentHeaders();
+    }
+
     /** Lines dropped because the log's writer fell behind. */
     public long dropped() {
         return writer.dropped();
@@ -144,9 +149,9 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         json.time(TIME, record.startMillis());
         json.string(CLIENT, record.clientIp());
         json.string(SCHEME, record.scheme());
-        json.string(HOST, record.host());
-        json.string(METHOD, record.method());
-        json.string(URI, record.uri());
+        json.clientString(HOST, record.host());
+        json.clientString(METHOD, record.method());
+        json.clientString(URI, record.uri());
         json.string(PROTOCOL, record.protocol());
         json.number(STATUS, record.status());
         json.number(REQUEST_LENGTH, record.requestBytes());
@@ -171,9 +176,9 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             json.string(UPSTREAM_DURATION, null);
             json.string(UPSTREAM_ATTEMPTS, null);
         }
-        json.string(REQUEST_ID, record.requestId());
-        json.string(USER_AGENT, record.userAgent());
-        json.string(REFERER, record.referer());
+        json.clientString(REQUEST_ID, record.requestId());
+        json.clientString(USER_AGENT, record.userAgent());
+        json.clientString(REFERER, record.referer());
         json.end();
     }
 
@@ -258,6 +263,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                 }
                 text.append('"');
             }
+        }
+
+        /** What a client sent: its bytes as the text they are ({@link LogFormat#asSent}). */
+        void clientString(Key key, String value) {
+            string(key, value == null ? null : LogFormat.asSent(value));
         }
 
         /** As {@link NetUtil#toSocketAddressString(InetSocketAddress)} writes it, made once per address. */

@@ -188,7 +188,30 @@ public final class CheckCommand {
      */
     private boolean print(ObjectRef ref, List<IngressNginxConfigMap.Setting> translated, ControllerSettings settings,
             ClusterState known) {
-        boolean asWritten = translated.stream().allMatch(setting -> setting.verdict().asWritten());
+        // the ConfigMaps of headers first: what cannot be used of them is part of the verdict
+        List<String> headerLines = new ArrayList<>();
+        GlobalHeaders headers = GlobalHeadersReader.read(known, settings);
+        boolean headersAsWritten = true;
+        for (ObjectRef configMap : new ObjectRef[] {settings.addHeaders(), settings.proxySetHeaders()}) {
+            if (configMap == null) {
+                continue;
+            }
+            String flag = configMap == settings.addHeaders() ? "--add-headers" : "--proxy-set-headers";
+            if (known.get(ResourceKind.CONFIG_MAP, configMap) == null) {
+                headerLines.add("  unchecked     ConfigMap " + configMap + " (" + flag + "): not among the manifests read");
+            } else {
+                int count = (configMap == settings.addHeaders() ? headers.response() : headers.request()).size();
+                headerLines.add("  checked       ConfigMap " + configMap + " (" + flag + "): " + count
+                        + (count == 1 ? " header" : " headers") + " set");
+            }
+        }
+        for (String problem : headers.problems()) {
+            if (!problem.contains("does not exist")) {
+                headerLines.add("  invalid       " + problem);
+                headersAsWritten = false;
+            }
+        }
+        boolean asWritten = headersAsWritten && translated.stream().allMatch(setting -> setting.verdict().asWritten());
         out.println("ConfigMap " + ref + " (ingress-nginx's --configmap): " + (asWritten
                 ? "Caravan does the same with the flags below" : "NOT all of it: see below"));
         for (IngressNginxConfigMap.Setting setting : translated) {
@@ -197,18 +220,7 @@ public final class CheckCommand {
                     value.replace("\n", "\\n"), "", setting.verdict() == IngressNginxConfigMap.Verdict.FLAG
                             ? IngressNginxConfigMap.flag(setting) : setting.why());
         }
-        for (ObjectRef headers : new ObjectRef[] {settings.addHeaders(), settings.proxySetHeaders()}) {
-            if (headers != null && known.get(ResourceKind.CONFIG_MAP, headers) == null) {
-                out.println("  unchecked     ConfigMap " + headers + ": not among the manifests read");
-            }
-        }
-        GlobalHeaders headers = GlobalHeadersReader.read(known, settings);
-        for (String problem : headers.problems()) {
-            if (!problem.contains("does not exist")) {
-                out.println("  invalid       " + problem);
-                asWritten = false;
-            }
-        }
+        headerLines.forEach(out::println);
         List<String> flags = IngressNginxConfigMap.flags(translated);
         if (!flags.isEmpty()) {
             out.println("  Caravan's flags:  " + String.join(" ", flags));
@@ -265,7 +277,11 @@ public final class CheckCommand {
 
     private static final String USAGE = "caravan check [--ingress-class NAME] [--controller-class NAME]"
             + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES]"
-            + " [--configmap NAMESPACE/NAME] FILE|DIR|-";
+            + " [--configmap NAMESPACE/NAME] FILE|DIR|-\n"
+            + "  reads Ingresses (and the IngressClasses, Secrets and ConfigMaps among them) and says, per Ingress and\n"
+            + "  per nginx.ingress.kubernetes.io annotation, what Caravan does with it; --configmap first translates\n"
+            + "  ingress-nginx's controller ConfigMap among them, key by key, into Caravan's flags, and judges the\n"
+            + "  Ingresses with them. Exit code 0: all served as written; 1: not all; 2: not all could be read.";
 
     private record Source(String name, String text) {
     }

@@ -9,15 +9,13 @@ import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
+import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.util.NetUtil;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import javax.net.ssl.SSLContext;
 
 /**
  * Every setting Caravan takes. Each is a command-line flag ({@code --http-port 8080}), a system
@@ -274,11 +272,10 @@ public enum Option {
                 if (list(value).isEmpty()) {
                     throw new UsageException(where + "names no cipher suite");
                 }
-                Set<String> known = Set.of(supportedCipherSuites());
                 for (String cipher : list(value)) {
-                    if (!known.contains(cipher)) {
-                        throw new UsageException(where + "'" + cipher + "' is not a cipher suite this Java supports"
-                                + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+                    if (!TlsSettings.offers(cipher)) {
+                        throw new UsageException(where + "'" + cipher + "' is not a cipher suite Caravan's TLS library"
+                                + " offers (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
                     }
                 }
             }
@@ -397,14 +394,6 @@ public enum Option {
     /** The items of a list option: separated by spaces, commas or colons (as OpenSSL's cipher lists). */
     static List<String> list(String value) {
         return Arrays.stream(value.split("[\\s,:]+")).filter(item -> !item.isEmpty()).toList();
-    }
-
-    private static String[] supportedCipherSuites() throws UsageException {
-        try {
-            return SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites();
-        } catch (NoSuchAlgorithmException e) {
-            throw new UsageException("this Java has no TLS: " + e.getMessage());
-        }
     }
 
     private static int parseInt(String value, String where) throws UsageException {

@@ -42,7 +42,7 @@ public final class GlobalHeadersReader {
                         // nginx's more_set_headers fills variables in, from the request the response answers
                         response.put(header.getKey(), RequestKey.parse(header.getValue()));
                     } catch (IllegalArgumentException e) {
-                        skipped.add(what + " gives " + header.getKey() + " a value that " + e.getMessage());
+                        skipped.add(what + ": " + header.getKey() + " " + e.getMessage());
                     }
                 }
             } catch (IllegalArgumentException e) {

@@ -27,13 +27,21 @@ final class FinishedRequests {
         }
     };
 
-    /** What the observers read of request headers: names as nginx's variables have them. */
+    /** What the observers read of request and response headers: names as nginx's variables have them. */
     private final String[] headerNames;
+    private final String[] responseHeaderNames;
 
     FinishedRequests(List<RequestObserver> observers) {
         this.observers = observers;
         headerNames = observers.stream().flatMap(observer -> observer.requestHeaders().stream()).distinct()
                 .toArray(String[]::new);
+        responseHeaderNames = observers.stream().flatMap(observer -> observer.responseHeaders().stream()).distinct()
+                .toArray(String[]::new);
+    }
+
+    /** The response headers a record keeps the values of, as sent to the client; empty for none. */
+    String[] responseHeaderNames() {
+        return responseHeaderNames;
     }
 
     /** The request headers a record keeps the values of, as the client sent them; empty for none. */

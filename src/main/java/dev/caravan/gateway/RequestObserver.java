@@ -19,6 +19,11 @@ public interface RequestObserver {
         return List.of();
     }
 
+    /** The response headers this observer reads from records ({@link RequestRecord#sentHeader}), named as above. */
+    default List<String> responseHeaders() {
+        return List.of();
+    }
+
     /**
      * The requests finished in one pass of an event loop, in order; an observer that writes (the access log)
      * takes them at once to hand its writer one batch.

@@ -32,6 +32,12 @@ public final class RequestRecord {
     /** The request headers the observers asked for ({@link RequestObserver#requestHeaders()}), and their values as sent. */
     String[] headerNames;
     String[] headerValues;
+    String[] sentHeaderNames;
+    String[] sentHeaderValues;
+    /** Where the connection arrived, and its TLS version and cipher suite (OpenSSL's name), or {@code null}. */
+    InetSocketAddress server;
+    String tlsProtocol;
+    String tlsCipher;
     long durationNanos;
     PathRule rule;
     boolean canary;
@@ -159,6 +165,33 @@ public final class RequestRecord {
             }
         }
         return null;
+    }
+
+    /** The value of a response header an observer asked for ({@link RequestObserver#responseHeaders()}), or null. */
+    public String sentHeader(String variableName) {
+        if (sentHeaderNames != null) {
+            for (int i = 0; i < sentHeaderNames.length; i++) {
+                if (sentHeaderNames[i].equals(variableName)) {
+                    return sentHeaderValues[i];
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The listener's address the connection arrived at, or {@code null}. */
+    public InetSocketAddress server() {
+        return server;
+    }
+
+    /** The connection's TLS version ({@code TLSv1.3}), or {@code null} over plain HTTP. */
+    public String tlsProtocol() {
+        return tlsProtocol;
+    }
+
+    /** The connection's TLS cipher suite as OpenSSL names it, as nginx's {@code $ssl_cipher}, or {@code null}. */
+    public String tlsCipher() {
+        return tlsCipher;
     }
 
     /** Whether its Ingress wants it in the access log ({@code enable-access-log}). */

@@ -5,6 +5,7 @@ import dev.caravan.routing.RequestFacts;
 import dev.caravan.upstream.HeaderBytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -17,6 +18,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.CipherSuiteConverter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 
@@ -38,6 +41,9 @@ final class RequestRecorder extends ChannelDuplexHandler {
     private String clientIp;
     /** The client a PROXY protocol header named, or {@code null}; read with {@link #clientIp}. */
     private InetSocketAddress proxyProtocolClient;
+    private InetSocketAddress server;
+    private String tlsProtocol;
+    private String tlsCipher;
     private boolean responding;
 
     RequestRecorder(FinishedRequests finished, String scheme) {
@@ -90,9 +96,13 @@ final class RequestRecorder extends ChannelDuplexHandler {
             clientIp = NetUtil.toAddressString(record.client.getAddress());
             ClientAddress.Proxied proxied = ClientAddress.proxied(ctx.channel());
             proxyProtocolClient = proxied == null ? null : proxied.client();
+            connectionFacts(ctx);
         }
         record.clientIp = clientIp;
         record.proxyProtocolClient = proxyProtocolClient;
+        record.server = server;
+        record.tlsProtocol = tlsProtocol;
+        record.tlsCipher = tlsCipher;
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + HeaderBytes.of(headers);
         String[] names = finished.headerNames();
         if (names.length > 0) {
@@ -100,6 +110,19 @@ final class RequestRecorder extends ChannelDuplexHandler {
             record.headerValues = HeaderVariables.values(headers, names);
         }
         return record;
+    }
+
+    /** What is the connection's for every request: where it arrived, and its TLS. */
+    private void connectionFacts(ChannelHandlerContext ctx) {
+        Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
+        server = connection.localAddress() instanceof InetSocketAddress local ? local : null;
+        SslHandler tls = connection.pipeline().get(SslHandler.class);
+        if (tls != null && tls.engine().getSession() != null) {
+            tlsProtocol = tls.engine().getSession().getProtocol();
+            String cipher = tls.engine().getSession().getCipherSuite();
+            String openSsl = cipher == null ? null : CipherSuiteConverter.toOpenSsl(cipher, false);
+            tlsCipher = openSsl != null ? openSsl : cipher;
+        }
     }
 
     @Override
@@ -114,6 +137,11 @@ final class RequestRecorder extends ChannelDuplexHandler {
                 record.responseHeadBytes = status.codeAsText().length() + 1 + status.reasonPhrase().length() + 11
                         + HeaderBytes.of(response.headers());
                 record.responseBytes += record.responseHeadBytes;
+                String[] names = finished.responseHeaderNames();
+                if (names.length > 0) {
+                    record.sentHeaderNames = names;
+                    record.sentHeaderValues = HeaderVariables.values(response.headers(), names);
+                }
                 responding = true;
             }
             if (responding && msg instanceof ByteBufHolder holder) {

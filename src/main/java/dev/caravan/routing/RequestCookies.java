@@ -29,6 +29,19 @@ public final class RequestCookies {
         return values;
     }
 
+    /** The first value the Cookie lines given (joined) send for the name, or {@code null}. */
+    public static String first(String cookieLines, String name) {
+        if (cookieLines == null) {
+            return null;
+        }
+        for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(cookieLines)) {
+            if (cookie.name().equals(name)) {
+                return cookie.value();
+            }
+        }
+        return null;
+    }
+
     /** The first value sent for the name, as nginx's {@code $cookie_} variable reads it, or {@code ""}. */
     public static String first(HttpHeaders headers, String name) {
         List<String> values = values(headers, name);

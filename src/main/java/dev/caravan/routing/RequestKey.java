@@ -9,8 +9,6 @@ import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A value made of a request's parts, as an {@code upstream-hash-by}, {@code auth-cache-key},
@@ -25,7 +23,6 @@ import java.util.regex.Pattern;
 public final class RequestKey {
 
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
-    private static final Pattern VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)|\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private sealed interface Part permits Literal, Variable {
     }
@@ -62,25 +59,14 @@ public final class RequestKey {
     /** Parses a value; throws {@link IllegalArgumentException} naming a variable that is not supported. */
     public static RequestKey parse(String value) {
         List<Part> parts = new ArrayList<>();
-        Matcher matcher = VARIABLE.matcher(value);
-        int at = 0;
-        while (matcher.find()) {
-            if (matcher.start() > at) {
-                parts.add(new Literal(value.substring(at, matcher.start())));
+        for (NginxTemplate.Part part : NginxTemplate.parts(value)) {
+            if (part.text() != null) {
+                parts.add(new Literal(part.text()));
+            } else if (supported(part.variable())) {
+                parts.add(new Variable(part.variable()));
+            } else {
+                throw new IllegalArgumentException("has $" + part.variable() + ", which is not a variable Caravan fills in");
             }
-            // nginx variable names are case-insensitive
-            String name = (matcher.group(1) != null ? matcher.group(1) : matcher.group(2)).toLowerCase(Locale.ROOT);
-            if (!supported(name)) {
-                throw new IllegalArgumentException("$" + name + " is not a variable Caravan fills in");
-            }
-            parts.add(new Variable(name));
-            at = matcher.end();
-        }
-        if (at < value.length()) {
-            if (value.indexOf('$', at) >= 0) {
-                throw new IllegalArgumentException("has a '$' that is not a variable");
-            }
-            parts.add(new Literal(value.substring(at)));
         }
         return new RequestKey(List.copyOf(parts), value, 0);
     }
@@ -188,7 +174,7 @@ public final class RequestKey {
     }
 
     /** nginx's {@code $arg_NAME}: the first {@code NAME=} of the query (name in any case), as sent, not decoded. */
-    private static String argument(String uri, String name) {
+    public static String argument(String uri, String name) {
         int query = uri.indexOf('?');
         if (query < 0) {
             return "";

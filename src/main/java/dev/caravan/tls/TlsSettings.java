@@ -12,10 +12,12 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -54,6 +56,21 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
     public TlsSettings {
         protocols = List.copyOf(protocols);
         ciphers = List.copyOf(ciphers);
+    }
+
+    /**
+     * Whether the server's TLS library offers a cipher suite (an IANA name). One it does not is left out of a context
+     * silently; a list of none but those would leave the library's own defaults, weak suites among them.
+     */
+    public static boolean offers(String cipher) {
+        if (SERVER_PROVIDER == SslProvider.OPENSSL) {
+            return OpenSsl.isCipherSuiteAvailable(cipher);
+        }
+        try {
+            return List.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites()).contains(cipher);
+        } catch (NoSuchAlgorithmException e) {
+            return false;
+        }
     }
 
     public static TlsSettings defaults() {

@@ -11,6 +11,8 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import dev.caravan.testing.TlsClient;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -50,7 +52,8 @@ class LogFormatTest {
         pod = TestBackend.start("127.0.0.2", "pod");
         pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(1234)));
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
-                Manifests.ingress("web", "web.test", "/", "svc")));
+                Manifests.ingress("web", "web.test", "/", "svc"), new TestCertificates().issue("tls.test").secret("tls-cert"),
+                Manifests.tlsIngress("tls", "tls.test", "/", "svc", "tls.test", "tls-cert")));
         capture = new AbstractAppender("log-format-capture", null, null, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
@@ -147,8 +150,58 @@ class LogFormatTest {
     }
 
     @Test
+    void theVariablesOfIngressNginxUsersTemplatesAreFilledIn() throws Exception {
+        caravan = CaravanHarness.start(manifests, "--log-format-escape-json", "--log-format-upstream",
+                "{\"chain\": \"$proxy_add_x_forwarded_for\", \"real\": \"$the_real_ip\", \"server\":"
+                        + " \"$server_name:$server_port\", \"host\": \"$hostname\", \"sid\": \"$cookie_sid\","
+                        + " \"page\": \"$arg_page\", \"sent\": \"$sent_http_content_type\", \"type\": \"$content_type\","
+                        + " \"tls\": \"$ssl_protocol\", \"cipher\": \"$ssl_cipher\", \"ua\": \"$http_user_agent\","
+                        + " \"uri\": \"$uri\"}");
+        // a client's UTF-8, as bytes on the wire: one char per byte in what Netty reads
+        byte[] request = ("GET /caf%C3%A9?page=2 HTTP/1.1\r\nHost: web.test\r\nX-Forwarded-For: 192.0.2.1\r\n"
+                + "Cookie: a=1; sid=xyz\r\nContent-Type: text/plain\r\nUser-Agent: ").getBytes(StandardCharsets.ISO_8859_1);
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send(concat(request, "agent \u00fc\r\n\r\n".getBytes(StandardCharsets.UTF_8)));
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        JsonNode line = new ObjectMapper().readTree(lineWith("\"chain\""));
+        assertThat(line.get("chain").asText()).isEqualTo("192.0.2.1, 127.0.0.1");
+        assertThat(line.get("real").asText()).isEqualTo("127.0.0.1");
+        assertThat(line.get("server").asText()).isEqualTo("web.test:" + caravan.httpPort());
+        assertThat(line.get("host").asText()).isNotEmpty();
+        assertThat(line.get("sid").asText()).isEqualTo("xyz");
+        assertThat(line.get("page").asText()).isEqualTo("2");
+        assertThat(line.get("sent").asText()).startsWith("text/plain");
+        assertThat(line.get("type").asText()).isEqualTo("text/plain");
+        // not there: empty under JSON, as nginx writes it
+        assertThat(line.get("tls").asText()).isEmpty();
+        // the client's UTF-8 as the text it is, not each byte as a char
+        assertThat(line.get("ua").asText()).isEqualTo("agent \u00fc");
+        assertThat(line.get("uri").asText()).isEqualTo("/caf\u00e9");
+
+        try (RawHttp https = TlsClient.http(caravan.httpsPort(), "tls.test", TlsClient.trustAll())) {
+            https.send("GET /secure HTTP/1.1\r\nHost: tls.test\r\n\r\n");
+            assertThat(https.read(false).status()).isEqualTo(200);
+        }
+        JsonNode secure = new ObjectMapper().readTree(lineWith("/secure"));
+        assertThat(secure.get("tls").asText()).matches("TLSv1\\.[23]");
+        // OpenSSL's name, as nginx's $ssl_cipher
+        assertThat(secure.get("cipher").asText()).matches("[A-Z0-9_-]+").doesNotStartWith("TLS_ECDHE");
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    @Test
     void aVariableTheLogCannotFillInIsRefusedAtStart() {
-        assertThatThrownBy(() -> LogFormat.parse("$remote_addr $ssl_cipher", LogFormat.Escape.DEFAULT))
-                .hasMessage("$ssl_cipher is not a variable Caravan's access log fills in");
+        assertThatThrownBy(() -> LogFormat.parse("$remote_addr $upstream_header_time", LogFormat.Escape.DEFAULT))
+                .hasMessage("has $upstream_header_time, which is not a variable Caravan's access log fills in");
+        for (String malformed : new String[] {"${http_user_agent", "$ alone", "$1", " "}) {
+            assertThatThrownBy(() -> LogFormat.parse(malformed, LogFormat.Escape.DEFAULT)).as(malformed)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }

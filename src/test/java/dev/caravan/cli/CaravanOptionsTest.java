@@ -140,7 +140,7 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--event-loops", "-1")).hasMessage("--event-loops: '-1' is negative");
         assertThatThrownBy(() -> parse("--log-level", "loud")).hasMessageStartingWith("--log-level: 'loud' is not");
         assertThatThrownBy(() -> parse("--log-format-upstream", "$remote_addr $geoip_country_code")).hasMessage(
-                "--log-format-upstream: $geoip_country_code is not a variable Caravan's access log fills in");
+                "--log-format-upstream: has $geoip_country_code, which is not a variable Caravan's access log fills in");
     }
 
     @Test
@@ -149,6 +149,15 @@ class CaravanOptionsTest {
                 "--log-format-escape-json and --log-format-escape-none do nothing without --log-format-upstream");
         assertThat(parse("--manifests", "examples", "--log-format-escape-json").logFormat()).isNull();
         assertThat(parse("--manifests", "examples", "--log-format-upstream", "$status").logFormat()).hasToString("$status");
+    }
+
+    @Test
+    void aCipherSuiteTheTlsLibraryLeavesOutIsRefusedNotDroppedToItsDefaults() {
+        // BoringSSL has no finite-field DH: a list of those alone would leave the library's defaults, CBC among them
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable());
+        assertThatThrownBy(() -> parse("--ssl-ciphers", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")).hasMessage(
+                "--ssl-ciphers: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' is not a cipher suite Caravan's TLS library offers"
+                        + " (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
     }
 
     @Test

@@ -297,8 +297,8 @@ class CheckCommandTest {
                 "flag          use-forwarded-headers=true\n                --use-forwarded-headers\n",
                 "as Caravan    proxy-body-size=1m\n                Caravan's default --proxy-body-size 1m",
                 "not needed    map-hash-bucket-size=128",
-                "invalid       --add-headers: ConfigMap ingress-nginx/response-headers gives X-Request a value that $time_local"
-                        + " is not a variable Caravan fills in: that header is not set, the others are",
+                "invalid       --add-headers: ConfigMap ingress-nginx/response-headers: X-Request has $time_local, which is"
+                        + " not a variable Caravan fills in: that header is not set, the others are",
                 "Caravan's flags:  --add-headers=ingress-nginx/response-headers --allow-cross-namespace-resources"
                         + " --global-allowed-response-headers=X-Frame-Options,Referrer-Policy --use-forwarded-headers",
                 "    CARAVAN_USE_FORWARDED_HEADERS: \"true\"",
