@@ -104,8 +104,9 @@ public final class CaravanOptions {
     public static String helpText() {
         StringBuilder text = new StringBuilder("Usage: java -jar caravan.jar [--manifests DIR] [options]\n"
                 + "       java -jar caravan.jar check [--ingress-class NAME] [--controller-class NAME]\n"
-                + "           [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] FILE|DIR|-\n"
-                + "         (what Caravan makes of ingress-nginx Ingresses)\n\n"
+                + "           [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES]\n"
+                + "           [--configmap NAMESPACE/NAME] FILE|DIR|-\n"
+                + "         (what Caravan makes of ingress-nginx Ingresses, and of its controller ConfigMap: the flags)\n\n"
                 + "Caravan serves Ingresses: those of the cluster it runs in, or with --manifests those in DIR.\n"
                 + "HTTP on --http-port, HTTPS on --https-port, health on --admin-port.\n"
                 + "Every option can also be set as a system property (caravan.http-port) or an\n"
