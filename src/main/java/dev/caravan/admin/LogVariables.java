@@ -1,0 +1,178 @@
+package dev.caravan.admin;
+
+import dev.caravan.gateway.RequestRecord;
+import dev.caravan.routing.Backend;
+import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RequestFacts;
+import dev.caravan.routing.RequestKey;
+import io.netty.util.NetUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * nginx's and ingress-nginx's variables of a finished request, as {@link LogFormat} writes them: each as nginx has it,
+ * {@code null} where nginx finds none (written {@code -}) and empty where ingress-nginx sets it empty. Text a client
+ * sent is one char per byte, as Netty read it.
+ */
+final class LogVariables {
+
+    private static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter
+            .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME_ISO8601 = DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private static final Set<String> KNOWN = Set.of("remote_addr", "binary_remote_addr", "the_real_ip",
+            "remote_port", "time_local", "time_iso8601", "msec", "request", "request_method", "request_uri", "uri",
+            "document_uri", "args", "query_string", "is_args", "server_protocol", "scheme", "https", "host",
+            "server_name", "server_addr", "server_port", "hostname", "status", "body_bytes_sent", "bytes_sent",
+            "request_length", "request_time", "proxy_upstream_name", "proxy_alternative_upstream_name",
+            "upstream_addr", "upstream_status", "upstream_response_time", "upstream_connect_time",
+            "upstream_response_length", "req_id", "request_id", "namespace", "ingress_name", "service_name",
+            "service_port", "location_path", "proxy_protocol_addr", "proxy_protocol_port", "ssl_protocol", "ssl_cipher");
+    /** nginx's {@code $hostname}: the pod's name, as Kubernetes gives it. */
+    private static final String HOSTNAME = System.getenv().getOrDefault("HOSTNAME", "localhost");
+
+    private LogVariables() {
+    }
+
+    /** Whether {@code name} is a variable of a request's own (not one read from a header). */
+    static boolean known(String name) {
+        return KNOWN.contains(name);
+    }
+
+    /** The value of a variable of {@link #known} for a finished request; {@code null} when nginx finds none. */
+    static String value(String name, RequestRecord record) {
+        String uri = record.uri();
+        PathRule rule = record.rule();
+        Backend backend = rule == null ? null : record.canary() ? rule.canary().backend() : rule.backend();
+        boolean upstream = record.upstream() != null;
+        switch (name) {
+            case "remote_addr", "binary_remote_addr", "the_real_ip":
+                return record.clientIp();
+            case "server_addr":
+                return record.server() == null ? null : NetUtil.toAddressString(record.server().getAddress());
+            case "server_port":
+                return record.server() == null ? null : Integer.toString(record.server().getPort());
+            case "server_name":
+                // the host of the rule's server, "_" for nginx's default server
+                return rule == null || record.host() == null ? "_" : record.host();
+            case "hostname":
+                return HOSTNAME;
+            case "ssl_protocol":
+                return record.tlsProtocol();
+            case "ssl_cipher":
+                return record.tlsCipher();
+            case "proxy_protocol_addr":
+                return record.proxyProtocolClient() == null ? null
+                        : NetUtil.toAddressString(record.proxyProtocolClient().getAddress());
+            case "proxy_protocol_port":
+                return record.proxyProtocolClient() == null ? null
+                        : Integer.toString(record.proxyProtocolClient().getPort());
+            case "remote_port":
+                return record.client() == null ? null : Integer.toString(record.client().getPort());
+            // nginx's: the time the line is written, as the request ends
+            case "time_local":
+                return TIME_LOCAL.format(Instant.ofEpochMilli(endMillis(record)));
+            case "time_iso8601":
+                return TIME_ISO8601.format(Instant.ofEpochMilli(endMillis(record)));
+            case "msec":
+                return seconds(endMillis(record));
+            case "request":
+                return record.method() == null ? null : record.method() + " " + uri + " " + record.protocol();
+            case "request_method":
+                return record.method();
+            case "request_uri":
+                return uri;
+            case "uri", "document_uri":
+                // as rules match it (decoded, as its UTF-8 bytes, as the rest); one refused before that, as sent
+                return record.path() != null
+                        ? new String(record.path().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
+                        : uri == null ? null : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+            case "args", "query_string":
+                return uri == null || uri.indexOf('?') < 0 ? null : uri.substring(uri.indexOf('?') + 1);
+            case "is_args":
+                return uri == null || uri.indexOf('?') < 0 ? "" : "?";
+            case "server_protocol":
+                return record.protocol();
+            case "scheme":
+                return record.scheme();
+            case "https":
+                return "https".equals(record.scheme()) ? "on" : "";
+            case "host":
+                return record.host();
+            case "status":
+                return Integer.toString(record.status());
+            case "body_bytes_sent":
+                return Long.toString(record.responseBodyBytes());
+            case "bytes_sent":
+                return Long.toString(record.responseBytes());
+            case "request_length":
+                return Long.toString(record.requestBytes());
+            case "request_time":
+                return seconds(Math.max(0, record.durationNanos()) / 1_000_000);
+            case "proxy_upstream_name":
+                // ingress-nginx's: the rule's own upstream, whether or not its canary served the request
+                return rule == null ? "upstream-default-backend" : upstreamName(rule.backend());
+            case "proxy_alternative_upstream_name":
+                // the canary's, when it served the request; set empty otherwise
+                return record.canary() ? upstreamName(backend) : "";
+            case "upstream_addr":
+                return upstream ? NetUtil.toSocketAddressString(record.upstream()) : null;
+            case "upstream_status":
+                return upstream ? Integer.toString(record.upstreamStatus()) : null;
+            case "upstream_response_time":
+                return upstream ? seconds(record.upstreamNanos() / 1_000_000) : null;
+            case "upstream_connect_time":
+                return upstream && record.upstreamConnectNanos() >= 0 ? seconds(record.upstreamConnectNanos() / 1_000_000)
+                        : null;
+            case "upstream_response_length":
+                // Caravan sends the pod's body as it came
+                return upstream ? Long.toString(record.responseBodyBytes()) : null;
+            case "req_id":
+                // ingress-nginx's: the client's X-Request-ID, else the one made for the request
+                return record.requestId() != null ? record.requestId() : RequestFacts.newRequestId();
+            case "request_id":
+                return record.madeRequestId() != null ? record.madeRequestId() : RequestFacts.newRequestId();
+            // ingress-nginx sets these on every location, empty where no rule serves
+            case "namespace":
+                return rule == null ? "" : rule.ingress().namespace();
+            case "ingress_name":
+                return rule == null ? "" : rule.ingress().name();
+            case "service_name":
+                return backend == null ? "" : backend.serviceName();
+            case "service_port":
+                return backend == null || backend.servicePort() == null ? "" : backend.servicePort();
+            case "location_path":
+                return rule == null ? "" : rule.path();
+            default:
+                // $arg_NAME: as sent, not decoded
+                if (uri == null) {
+                    return null;
+                }
+                String argument = RequestKey.argument(uri, name.substring(4));
+                return argument.isEmpty() ? null : argument;
+        }
+    }
+
+    private static long endMillis(RequestRecord record) {
+        return record.startMillis() + Math.max(0, record.durationNanos()) / 1_000_000;
+    }
+
+    /** ingress-nginx's upstream names: {@code NAMESPACE-SERVICE-PORT}. */
+    private static String upstreamName(Backend backend) {
+        String name = backend.name();
+        int slash = name.indexOf('/');
+        String port = backend.servicePort();
+        return slash < 0 || port == null ? name : name.substring(0, slash) + "-" + backend.serviceName() + "-" + port;
+    }
+
+    /** Milliseconds as nginx's seconds with three decimals. */
+    private static String seconds(long millis) {
+        long part = millis % 1000;
+        return millis / 1000 + (part < 10 ? ".00" : part < 100 ? ".0" : ".") + part;
+    }
+}
