@@ -168,7 +168,8 @@ public final class Caravan {
             ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
-                    options.proxySetHeaders(), options.annotationDefaults());
+                    options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
+                    options.noAuthLocations());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,

@@ -95,7 +95,7 @@ public final class AdmissionReviewer {
                     .build();
         }
         RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace(),
-                settings.crossNamespaceSecrets(), settings.annotationDefaults()).policy();
+                settings.crossNamespaceSecrets(), settings.defaultsFor(ingress.getMetadata().getAnnotations())).policy();
         warnings.addAll(report.warnings());
         // warned, not refused: the informer's copy may lag an object written just before, as kubectl apply writes
         // a ConfigMap and the Ingress naming it in one go; until the object is fixed, the Ingress answers 503

@@ -381,6 +381,10 @@ public final class CaravanOptions {
                     + " (--use-forwarded-headers would believe " + values.get(Option.FORWARDED_FOR_HEADER).trim()
                     + " from clients the header names)");
         }
+        if (values.get(Option.GLOBAL_AUTH_URL) == null && Arrays.stream(Option.values())
+                .anyMatch(option -> option.type() == Option.Type.GLOBAL_AUTH && values.get(option) != null)) {
+            sentences.add("the --global-auth-* flags do nothing without --global-auth-url");
+        }
         if (values.get(Option.LOG_FORMAT_UPSTREAM) == null
                 && (flag(Option.LOG_FORMAT_ESCAPE_JSON) || flag(Option.LOG_FORMAT_ESCAPE_NONE))) {
             sentences.add("--log-format-escape-json and --log-format-escape-none do nothing without"
@@ -409,6 +413,25 @@ public final class CaravanOptions {
             }
         }
         return defaults;
+    }
+
+    /** --global-auth-url and its --global-auth-* flags as the auth-* annotations they stand for; empty without it. */
+    public Map<String, String> globalAuth() {
+        Map<String, String> auth = new java.util.TreeMap<>();
+        if (values.get(Option.GLOBAL_AUTH_URL) != null) {
+            for (Option option : Option.values()) {
+                if (option.type() == Option.Type.GLOBAL_AUTH && values.get(option) != null) {
+                    auth.put(option.annotation(), values.get(option).trim());
+                }
+            }
+        }
+        return auth;
+    }
+
+    /** --no-auth-locations: the path prefixes where no auth-url is asked. */
+    public List<String> noAuthLocations() {
+        return Arrays.stream(values.get(Option.NO_AUTH_LOCATIONS).split(",")).map(String::trim)
+                .filter(location -> !location.isEmpty()).toList();
     }
 
     /** The statuses chosen for limits and redirects. */

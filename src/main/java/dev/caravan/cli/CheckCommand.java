@@ -171,15 +171,24 @@ public final class CheckCommand {
         String addHeaders = flagValue(translated, Option.ADD_HEADERS);
         String proxySetHeaders = flagValue(translated, Option.PROXY_SET_HEADERS);
         Map<String, String> annotationDefaults = new TreeMap<>();
+        Map<String, String> globalAuth = new TreeMap<>();
         for (IngressNginxConfigMap.Setting setting : translated) {
             if (setting.flagValue() != null && setting.option().type() == Option.Type.ANNOTATION_DEFAULT) {
-                annotationDefaults.put(setting.option().flag(), setting.flagValue());
+                annotationDefaults.put(setting.option().annotation(), setting.flagValue());
+            } else if (setting.flagValue() != null && setting.option().type() == Option.Type.GLOBAL_AUTH) {
+                globalAuth.put(setting.option().annotation(), setting.flagValue());
             }
         }
+        if (!globalAuth.containsKey("auth-url")) {
+            globalAuth.clear();
+        }
+        String noAuthLocations = flagValue(translated, Option.NO_AUTH_LOCATIONS);
         return new ControllerSettings(ingressClass, controllerClass, false, null, false,
                 Boolean.TRUE.equals(crossNamespace), allowedHeaders == null ? Set.of() : allowedHeaders,
                 addHeaders == null ? null : ObjectRef.parse(addHeaders),
-                proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults);
+                proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults, globalAuth,
+                java.util.Arrays.stream((noAuthLocations == null ? Option.NO_AUTH_LOCATIONS.defaultValue()
+                        : noAuthLocations).split(",")).map(String::trim).filter(location -> !location.isEmpty()).toList());
     }
 
     /**

@@ -110,7 +110,10 @@ final class IngressNginxConfigMap {
             Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.SSL_REDIRECT, Option.FORCE_SSL_REDIRECT,
             Option.WHITELIST_SOURCE_RANGE, Option.DENYLIST_SOURCE_RANGE, Option.LOAD_BALANCE, Option.PROXY_SEND_TIMEOUT,
             Option.PROXY_NEXT_UPSTREAM, Option.PROXY_NEXT_UPSTREAM_TIMEOUT, Option.PROXY_NEXT_UPSTREAM_TRIES,
-            Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER}) {
+            Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER, Option.GLOBAL_AUTH_URL, Option.GLOBAL_AUTH_METHOD,
+            Option.GLOBAL_AUTH_SIGNIN, Option.GLOBAL_AUTH_SIGNIN_REDIRECT_PARAM, Option.GLOBAL_AUTH_RESPONSE_HEADERS,
+            Option.GLOBAL_AUTH_REQUEST_REDIRECT, Option.GLOBAL_AUTH_CACHE_KEY, Option.GLOBAL_AUTH_CACHE_DURATION,
+            Option.GLOBAL_AUTH_ALWAYS_SET_COOKIE, Option.NO_AUTH_LOCATIONS}) {
             flag(option.flag(), option);
         }
         flag("use-http2", Option.HTTP2);
@@ -180,9 +183,6 @@ final class IngressNginxConfigMap {
                 "jaeger-service-name", "jaeger-propagation-format", "jaeger-sampler-type", "jaeger-sampler-param",
                 "jaeger-sampler-host", "jaeger-sampler-port", "jaeger-trace-context-header-name", "jaeger-debug-header",
                 "jaeger-baggage-header", "jaeger-trace-baggage-header-prefix");
-        notNeeded("only with global-auth-url", "global-auth-method", "global-auth-signin",
-                "global-auth-signin-redirect-param", "global-auth-response-headers", "global-auth-request-redirect",
-                "global-auth-cache-key", "global-auth-cache-duration", "no-auth-locations");
         notNeeded("only GeoIP variables, which Caravan does not fill in", "use-geoip", "geoip2-autoreload-in-minutes");
         notNeeded("Caravan serves no TCP or UDP services", "proxy-stream-timeout", "proxy-stream-next-upstream",
                 "proxy-stream-next-upstream-timeout", "proxy-stream-next-upstream-tries", "proxy-stream-responses",
@@ -198,7 +198,6 @@ final class IngressNginxConfigMap {
         unsupported("Caravan does not trace requests (each gets an X-Request-ID)", "", "jaeger-collector-host",
                 "jaeger-endpoint");
         unsupported("Caravan has no GeoIP databases", "false", "use-geoip2");
-        unsupported("no global setting: set auth-url on the Ingresses", "", "global-auth-url");
         unsupported("no global setting: enable-access-log: \"false\" on the Ingresses", "", "skip-access-log-urls");
         unsupported("rate limits key on the client's address", "$binary_remote_addr", "limit-conn-zone-variable");
         annotationOnly("proxy-cookie-path", "off");
@@ -260,7 +259,7 @@ final class IngressNginxConfigMap {
                 break;
         }
         Option option = rule.option();
-        if (option.type() == Option.Type.ANNOTATION_DEFAULT && value.isBlank()) {
+        if ((option.type() == Option.Type.ANNOTATION_DEFAULT || option.type() == Option.Type.GLOBAL_AUTH) && value.isBlank()) {
             return new Setting(key, value, Verdict.SAME, option, null, "empty: Ingresses that do not set " + key
                     + " go without it");
         }

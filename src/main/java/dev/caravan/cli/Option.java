@@ -129,6 +129,24 @@ public enum Option {
             "limit-rate (bytes a second of each response) for Ingresses that do not set it (else 0: none)"),
     LIMIT_RATE_AFTER("limit-rate-after", Type.ANNOTATION_DEFAULT, null,
             "limit-rate-after for Ingresses that do not set it (else 0)"),
+    GLOBAL_AUTH_URL("global-auth-url", Type.GLOBAL_AUTH, null,
+            "auth-url for every Ingress that sets none and does not say enable-global-auth: \"false\" (as ingress-nginx's"
+                    + " ConfigMap key); the other --global-auth-* flags are its auth-* annotations"),
+    GLOBAL_AUTH_METHOD("global-auth-method", Type.GLOBAL_AUTH, null, "auth-method of --global-auth-url"),
+    GLOBAL_AUTH_SIGNIN("global-auth-signin", Type.GLOBAL_AUTH, null, "auth-signin of --global-auth-url"),
+    GLOBAL_AUTH_SIGNIN_REDIRECT_PARAM("global-auth-signin-redirect-param", Type.GLOBAL_AUTH, null,
+            "auth-signin-redirect-param of --global-auth-url"),
+    GLOBAL_AUTH_RESPONSE_HEADERS("global-auth-response-headers", Type.GLOBAL_AUTH, null,
+            "auth-response-headers of --global-auth-url"),
+    GLOBAL_AUTH_REQUEST_REDIRECT("global-auth-request-redirect", Type.GLOBAL_AUTH, null,
+            "auth-request-redirect of --global-auth-url"),
+    GLOBAL_AUTH_CACHE_KEY("global-auth-cache-key", Type.GLOBAL_AUTH, null, "auth-cache-key of --global-auth-url"),
+    GLOBAL_AUTH_CACHE_DURATION("global-auth-cache-duration", Type.GLOBAL_AUTH, null,
+            "auth-cache-duration of --global-auth-url"),
+    GLOBAL_AUTH_ALWAYS_SET_COOKIE("global-auth-always-set-cookie", Type.GLOBAL_AUTH, null,
+            "auth-always-set-cookie of --global-auth-url"),
+    NO_AUTH_LOCATIONS("no-auth-locations", Type.LOCATIONS, "/.well-known/acme-challenge",
+            "paths (comma-separated prefixes) where no auth-url is asked, an Ingress's own or --global-auth-url"),
     CUSTOM_HTTP_ERRORS("custom-http-errors", Type.ERROR_STATUSES, null,
             "the pod's statuses (comma-separated) answered by the default backend's error page, for Ingresses that name"
                     + " none of their own (as the custom-http-errors annotation)"),
@@ -189,7 +207,7 @@ public enum Option {
     VERSION("version", Type.FLAG, "false", "print the version and exit");
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
-        LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT,
+        LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT, GLOBAL_AUTH, LOCATIONS,
         HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
 
     private final String flag;
@@ -210,6 +228,11 @@ public enum Option {
 
     Type type() {
         return type;
+    }
+
+    /** The annotation (without its prefix) a flag of annotation values stands for: its own name, or global-auth-X's auth-X. */
+    String annotation() {
+        return type == Type.GLOBAL_AUTH ? flag.substring("global-".length()) : flag;
     }
 
     String defaultValue() {
@@ -314,12 +337,23 @@ public enum Option {
                     throw new UsageException(where + "'" + value + "' is not an error status (400-599)");
                 }
             }
-            case ANNOTATION_DEFAULT -> {
-                // the annotation of the flag's name read as it would be on an Ingress: what it refuses, this refuses
-                String annotation = AnnotationCatalog.PREFIX + flag;
-                for (AnnotationFinding finding : AnnotationParser.parse(Map.of(annotation, value), "default").findings()) {
+            case ANNOTATION_DEFAULT, GLOBAL_AUTH -> {
+                // the annotation read as it would be on an Ingress (with an auth-url, for auth's): what it refuses, this
+                String annotation = AnnotationCatalog.PREFIX + annotation();
+                Map<String, String> annotations = new java.util.HashMap<>(Map.of(annotation, value));
+                if (type == Type.GLOBAL_AUTH) {
+                    annotations.putIfAbsent(AnnotationCatalog.PREFIX + "auth-url", "http://auth.invalid/");
+                }
+                for (AnnotationFinding finding : AnnotationParser.parse(annotations, "default").findings()) {
                     if (finding.annotation().equals(annotation)) {
                         throw new UsageException(where + finding.message());
+                    }
+                }
+            }
+            case LOCATIONS -> {
+                for (String location : value.split(",")) {
+                    if (!location.isBlank() && !location.trim().startsWith("/")) {
+                        throw new UsageException(where + "'" + location.trim() + "' is not a path");
                     }
                 }
             }

@@ -1,6 +1,9 @@
 package dev.caravan.compile;
 
+import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.routing.ObjectRef;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -25,22 +28,46 @@ import java.util.stream.Collectors;
  * @param annotationDefaults       values of ingress-nginx annotations (names without the prefix) for every Ingress
  *                                 that does not set them, as ingress-nginx's ConfigMap keys of those names
  *                                 ({@code --ssl-redirect}, {@code --whitelist-source-range}, ...)
+ * @param globalAuth               the auth-* annotations (names without the prefix) of {@code --global-auth-url} for
+ *                                 Ingresses without an auth-url of their own, or empty
+ * @param noAuthLocations          the path prefixes where no auth-url is asked ({@code --no-auth-locations})
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
-        Map<String, String> annotationDefaults) {
+        Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         annotationDefaults = Map.copyOf(annotationDefaults);
+        globalAuth = Map.copyOf(globalAuth);
+        noAuthLocations = List.copyOf(noAuthLocations);
+    }
+
+    /**
+     * The annotation values an Ingress with {@code annotations} takes where it sets none: the flags' defaults, and
+     * {@code --global-auth-url}'s unless it has an auth-url of its own or says {@code enable-global-auth: "false"}, as
+     * ingress-nginx decides it.
+     */
+    public Map<String, String> defaultsFor(Map<String, String> annotations) {
+        if (globalAuth.isEmpty()) {
+            return annotationDefaults;
+        }
+        Map<String, String> own = annotations == null ? Map.of() : annotations;
+        String optOut = own.get(AnnotationCatalog.PREFIX + "enable-global-auth");
+        if (own.containsKey(AnnotationCatalog.PREFIX + "auth-url") || optOut != null && optOut.trim().equalsIgnoreCase("false")) {
+            return annotationDefaults;
+        }
+        Map<String, String> defaults = new HashMap<>(annotationDefaults);
+        defaults.putAll(globalAuth);
+        return defaults;
     }
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of());
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"));
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

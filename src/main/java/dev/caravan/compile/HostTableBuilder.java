@@ -64,10 +64,13 @@ final class HostTableBuilder {
     private final Map<String, Backend> passthrough = new HashMap<>();
     private final Map<String, TlsHost> tls = new HashMap<>();
     private final Map<ObjectRef, ObjectRef> backendTlsSecrets = new HashMap<>();
+    private final List<String> noAuthLocations;
 
-    HostTableBuilder(BackendResolver resolver, boolean passthroughEnabled) {
+    /** @param noAuthLocations the path prefixes where no auth-url is asked ({@code --no-auth-locations}) */
+    HostTableBuilder(BackendResolver resolver, boolean passthroughEnabled, List<String> noAuthLocations) {
         this.resolver = resolver;
         this.passthroughEnabled = passthroughEnabled;
+        this.noAuthLocations = noAuthLocations;
     }
 
     /** Adds an Ingress; call in {@link ServedIngress#OLDEST_FIRST} order. */
@@ -287,6 +290,11 @@ final class HostTableBuilder {
 
     private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
         PathType type = PathType.fromApiName(path.getPathType());
+        if (policy.externalAuth() != null && path.getPath() != null
+                && noAuthLocations.stream().anyMatch(path.getPath()::startsWith)) {
+            // as ingress-nginx's no-auth-locations: an ACME solver's path answers whatever auth-url would say
+            policy = policy.withExternalAuth(null);
+        }
         Backend backend = resolve(ref, path.getBackend(), policy);
         if (policy.canary() != null) {
             // a canary takes a share of a main rule's traffic once all Ingresses are in

@@ -114,7 +114,7 @@ final class IncrementalCompilation {
 
         ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
         BackendResolver resolver = new BackendResolver(state, slices, backends);
-        HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough());
+        HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         component.forEach(builder::add);
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
         Map<TableKey, HostRoutes> built = builder.hostRoutes(name -> TlsHost.named(tls, name));

@@ -59,7 +59,7 @@ public final class IngressCheck {
             annotations.putAll(ingress.getMetadata().getAnnotations());
         }
         AnnotationParser.Parsed parsed = AnnotationParser.parse(annotations,
-                ClusterState.refOf(ingress).namespace(), settings.crossNamespaceSecrets(), settings.annotationDefaults());
+                ClusterState.refOf(ingress).namespace(), settings.crossNamespaceSecrets(), settings.defaultsFor(annotations));
         List<Verdict> verdicts = new ArrayList<>();
         annotations.forEach((name, value) -> {
             AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))

@@ -42,14 +42,14 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final IngressClassMatcher classes;
         private final boolean passthroughEnabled;
         private final boolean crossNamespaceSecrets;
-        private final Map<String, String> annotationDefaults;
+        private final ControllerSettings settings;
         private final AnnotationObjects objects;
 
         Selector(ControllerSettings settings, ClusterState state) {
             this.classes = new IngressClassMatcher(settings, state);
             this.passthroughEnabled = settings.sslPassthrough();
             this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
-            this.annotationDefaults = settings.annotationDefaults();
+            this.settings = settings;
             this.objects = new AnnotationObjects(state, settings.allowedResponseHeaders());
         }
 
@@ -72,7 +72,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         Set.of());
             }
             AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
-                    ref.namespace(), crossNamespaceSecrets, annotationDefaults);
+                    ref.namespace(), crossNamespaceSecrets, settings.defaultsFor(ingress.getMetadata().getAnnotations()));
             reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
@@ -104,7 +104,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (good != null) {
                 // reported once: the current version's authorities, when read, are reported already
                 goodPolicy = withCertificates(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace(), crossNamespaceSecrets, annotationDefaults).policy(), objectsRead, ref,
+                        ref.namespace(), crossNamespaceSecrets, settings.defaultsFor(good.getMetadata().getAnnotations()))
+                        .policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
                     goodPolicy = objects.read(goodPolicy, objectsRead);

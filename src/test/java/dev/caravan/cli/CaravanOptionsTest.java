@@ -144,6 +144,19 @@ class CaravanOptionsTest {
     }
 
     @Test
+    void globalAuthFlagsAreTheAuthAnnotationsOfGlobalAuthUrl() throws Exception {
+        assertThat(parse("--manifests", "examples", "--global-auth-url", "http://auth.test/check",
+                "--global-auth-response-headers", "X-User").globalAuth())
+                .isEqualTo(Map.of("auth-url", "http://auth.test/check", "auth-response-headers", "X-User"));
+        assertThat(parse("--manifests", "examples", "--global-auth-signin", "https://login.test/").globalAuth()).isEmpty();
+        assertThat(parse("--manifests", "examples", "--global-auth-signin", "https://login.test/").ineffective())
+                .containsExactly("the --global-auth-* flags do nothing without --global-auth-url");
+        assertThatThrownBy(() -> parse("--global-auth-url", "ftp://auth.test/")).hasMessageStartingWith("--global-auth-url: ");
+        assertThatThrownBy(() -> parse("--no-auth-locations", "acme")).hasMessage("--no-auth-locations: 'acme' is not a path");
+        assertThat(parse("--manifests", "examples").noAuthLocations()).containsExactly("/.well-known/acme-challenge");
+    }
+
+    @Test
     void logFormatEscapesAreSaidToDoNothingWithoutATemplate() throws Exception {
         assertThat(parse("--manifests", "examples", "--log-format-escape-json").ineffective()).containsExactly(
                 "--log-format-escape-json and --log-format-escape-none do nothing without --log-format-upstream");

@@ -154,10 +154,8 @@ public final class AnnotationCatalog {
                 + " responses are streamed, not buffered", value -> value.matches("[0-9]+"));
         unsupported("proxy-busy-buffers-size", "any size is what Caravan does:"
                 + " responses are streamed, not buffered", AnnotationCatalog::isSize);
-        // opts a location out of the ConfigMap's global-auth-url, which Caravan does not have
-        unsupported("enable-global-auth", "Caravan has no global auth-url: false is"
-                + " what it does; true asks for nothing more", value -> value.equalsIgnoreCase("false")
-                        || value.equalsIgnoreCase("true"));
+        supported("enable-global-auth", "false: the Ingress's paths do not ask --global-auth-url (ingress-nginx's"
+                + " ConfigMap key global-auth-url); an Ingress with an auth-url of its own asks that one alone");
         unsupported("connection-proxy-header", "keep-alive is what Caravan does"
                 + " (pooled connections to pods); another value is not applied", "keep-alive"::equalsIgnoreCase);
         supported("custom-headers", "a ConfigMap (NAME or NAMESPACE/NAME; another namespace than the Ingress's needs"
