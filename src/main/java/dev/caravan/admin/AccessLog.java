@@ -115,6 +115,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     }
 
     @Override
+    public boolean readsConnection() {
+        return custom != null && custom.readsConnection();
+    }
+
+    @Override
     public List<String> responseHeaders() {
         return custom == null ? List.of() : custom.sentHeaders();
     }

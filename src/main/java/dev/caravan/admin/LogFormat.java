@@ -96,6 +96,12 @@ public final class LogFormat {
         return headers;
     }
 
+    /** Whether the lines read the connection's address or TLS. */
+    public boolean readsConnection() {
+        return parts.stream().anyMatch(part -> part.variable() != null && List.of("server_addr", "server_port",
+                "ssl_protocol", "ssl_cipher").contains(part.variable()));
+    }
+
     /** The response headers the lines read ({@code $sent_http_NAME}), named as {@link #headers()}. */
     public List<String> sentHeaders() {
         return sentHeaders;
@@ -129,8 +135,11 @@ public final class LogFormat {
                 String sent = asSent(value);
                 for (int i = 0; i < sent.length(); i++) {
                     char c = sent.charAt(i);
-                    if (c < 0x20 || c == 0x7f) {
+                    if (c < 0x20 || c >= 0x7f && c < 0xa0) {
                         hex(c, out);
+                    } else if (c == '\u2028' || c == '\u2029') {
+                        // line breaks to some log readers
+                        out.append(c == '\u2028' ? "\\u2028" : "\\u2029");
                     } else {
                         out.append(c);
                     }
@@ -177,10 +186,10 @@ public final class LogFormat {
         String name = part.variable();
         if (name.equals("remote_user")) {
             String[] credentials = BasicCredentials.fromHeader(header);
-            return credentials == null ? null : credentials[0];
+            return credentials == null ? null : LogVariables.bytesOf(credentials[0]);
         }
         if (name.startsWith("cookie_")) {
-            return RequestCookies.first(header, name.substring(7));
+            return RequestCookies.variable(header, name.substring(7));
         }
         if (name.equals("proxy_add_x_forwarded_for")) {
             // nginx's: every X-Forwarded-For line as sent, then the client

@@ -89,9 +89,7 @@ final class LogVariables {
                 return uri;
             case "uri", "document_uri":
                 // as rules match it (decoded, as its UTF-8 bytes, as the rest); one refused before that, as sent
-                return record.path() != null
-                        ? new String(record.path().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
-                        : uri == null ? null : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+                return record.path() != null ? bytesOf(record.path()) : uri == null ? null : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
             case "args", "query_string":
                 return uri == null || uri.indexOf('?') < 0 ? null : uri.substring(uri.indexOf('?') + 1);
             case "is_args":
@@ -147,15 +145,27 @@ final class LogVariables {
             case "service_port":
                 return backend == null || backend.servicePort() == null ? "" : backend.servicePort();
             case "location_path":
-                return rule == null ? "" : rule.path();
+                return rule == null ? "" : bytesOf(rule.path());
             default:
                 // $arg_NAME: as sent, not decoded
                 if (uri == null) {
                     return null;
                 }
-                String argument = RequestKey.argument(uri, name.substring(4));
-                return argument.isEmpty() ? null : argument;
+                return RequestKey.argument(uri, name.substring(4));
         }
+    }
+
+    /**
+     * Text (decoded, not as a client sent it) as its UTF-8 bytes, a char each, as the values read from requests are:
+     * the escaping then treats every value alike.
+     */
+    static String bytesOf(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            }
+        }
+        return text;
     }
 
     private static long endMillis(RequestRecord record) {

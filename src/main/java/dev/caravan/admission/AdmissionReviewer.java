@@ -94,8 +94,8 @@ public final class AdmissionReviewer {
                     .withMessage("Ingress " + name + " is refused by Caravan: " + String.join("; ", reasons)).build())
                     .build();
         }
-        RoutePolicy policy = AnnotationParser.parse(ingress.getMetadata().getAnnotations(), ref.namespace(),
-                settings.crossNamespaceSecrets(), settings.defaultsFor(ingress.getMetadata().getAnnotations())).policy();
+        RoutePolicy policy = AnnotationParser.parse(settings.effective(ingress.getMetadata().getAnnotations()),
+                ref.namespace(), settings.crossNamespaceSecrets()).policy();
         warnings.addAll(report.warnings());
         // warned, not refused: the informer's copy may lag an object written just before, as kubectl apply writes
         // a ConfigMap and the Ingress naming it in one go; until the object is fixed, the Ingress answers 503

@@ -45,23 +45,45 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         noAuthLocations = List.copyOf(noAuthLocations);
     }
 
+    /** ingress-nginx's external-auth annotations: the global ones replace an Ingress's stray ones, as a whole. */
+    private static final Set<String> EXTERNAL_AUTH = Set.of("auth-url", "auth-method", "auth-signin",
+            "auth-signin-redirect-param", "auth-response-headers", "auth-request-redirect", "auth-cache-key",
+            "auth-cache-duration", "auth-always-set-cookie", "auth-proxy-set-headers", "auth-keepalive",
+            "auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars", "auth-snippet");
+
     /**
-     * The annotation values an Ingress with {@code annotations} takes where it sets none: the flags' defaults, and
-     * {@code --global-auth-url}'s unless it has an auth-url of its own or says {@code enable-global-auth: "false"}, as
-     * ingress-nginx decides it.
+     * The annotations an Ingress is read with: its own, the flags' values of those it does not set, and, unless it has
+     * an auth-url of its own or says {@code enable-global-auth: "false"}, {@code --global-auth-url}'s auth-* settings
+     * in place of any of its own, as ingress-nginx replaces a location's external auth with the global one.
      */
-    public Map<String, String> defaultsFor(Map<String, String> annotations) {
-        if (globalAuth.isEmpty()) {
-            return annotationDefaults;
-        }
+    public Map<String, String> effective(Map<String, String> annotations) {
         Map<String, String> own = annotations == null ? Map.of() : annotations;
-        String optOut = own.get(AnnotationCatalog.PREFIX + "enable-global-auth");
-        if (own.containsKey(AnnotationCatalog.PREFIX + "auth-url") || optOut != null && optOut.trim().equalsIgnoreCase("false")) {
-            return annotationDefaults;
+        if (annotationDefaults.isEmpty() && globalAuth.isEmpty()) {
+            return own;
         }
-        Map<String, String> defaults = new HashMap<>(annotationDefaults);
-        defaults.putAll(globalAuth);
-        return defaults;
+        Map<String, String> effective = new HashMap<>(own);
+        annotationDefaults.forEach((name, value) -> {
+            String set = own.get(AnnotationCatalog.PREFIX + name);
+            if (set == null || set.isBlank()) {
+                effective.put(AnnotationCatalog.PREFIX + name, value);
+            }
+        });
+        if (takesGlobalAuth(own)) {
+            EXTERNAL_AUTH.forEach(name -> effective.remove(AnnotationCatalog.PREFIX + name));
+            globalAuth.forEach((name, value) -> effective.put(AnnotationCatalog.PREFIX + name, value));
+        }
+        return effective;
+    }
+
+    private boolean takesGlobalAuth(Map<String, String> own) {
+        if (globalAuth.isEmpty()) {
+            return false;
+        }
+        String url = own.get(AnnotationCatalog.PREFIX + "auth-url");
+        // Go's ParseBool, as ingress-nginx reads the opt-out
+        String optOut = own.get(AnnotationCatalog.PREFIX + "enable-global-auth");
+        boolean optedOut = optOut != null && Set.of("0", "f", "F", "false", "FALSE", "False").contains(optOut.trim());
+        return (url == null || url.isBlank()) && !optedOut;
     }
 
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,

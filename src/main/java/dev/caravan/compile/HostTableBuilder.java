@@ -290,10 +290,10 @@ final class HostTableBuilder {
 
     private void addPath(HostEntry entry, String host, HTTPIngressPath path, ObjectRef ref, RoutePolicy policy) {
         PathType type = PathType.fromApiName(path.getPathType());
-        if (policy.externalAuth() != null && path.getPath() != null
+        if ((policy.externalAuth() != null || policy.userAuth() != null) && path.getPath() != null
                 && noAuthLocations.stream().anyMatch(path.getPath()::startsWith)) {
-            // as ingress-nginx's no-auth-locations: an ACME solver's path answers whatever auth-url would say
-            policy = policy.withExternalAuth(null);
+            // as ingress-nginx's no-auth-locations: an ACME solver's path answers whatever auth would say
+            policy = policy.withExternalAuth(null).withUserAuth(null);
         }
         Backend backend = resolve(ref, path.getBackend(), policy);
         if (policy.canary() != null) {

@@ -58,8 +58,9 @@ public final class IngressCheck {
         if (ingress.getMetadata().getAnnotations() != null) {
             annotations.putAll(ingress.getMetadata().getAnnotations());
         }
-        AnnotationParser.Parsed parsed = AnnotationParser.parse(annotations,
-                ClusterState.refOf(ingress).namespace(), settings.crossNamespaceSecrets(), settings.defaultsFor(annotations));
+        // read as the server reads it: with the flags' values of what it does not set (the verdicts are its own's)
+        AnnotationParser.Parsed parsed = AnnotationParser.parse(settings.effective(annotations),
+                ClusterState.refOf(ingress).namespace(), settings.crossNamespaceSecrets());
         List<Verdict> verdicts = new ArrayList<>();
         annotations.forEach((name, value) -> {
             AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))
@@ -98,7 +99,7 @@ public final class IngressCheck {
         boolean served = notOurs == null && problems.isEmpty() && !parsed.blocked() && objectProblems.isEmpty();
         boolean complete = served && parsed.findings().isEmpty() && warnings.isEmpty();
         // a canary is not served at all: its share goes to the main Ingress
-        boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(ingress)
+        boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(settings.effective(annotations))
                 && !IngressSelection.Selector.asksToBeCanary(ingress);
         return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
                 List.copyOf(unchecked), served, complete, denied);

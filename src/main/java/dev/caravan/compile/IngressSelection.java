@@ -71,8 +71,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.of(), Set.of(),
                         Set.of());
             }
-            AnnotationParser.Parsed annotations = AnnotationParser.parse(ingress.getMetadata().getAnnotations(),
-                    ref.namespace(), crossNamespaceSecrets, settings.defaultsFor(ingress.getMetadata().getAnnotations()));
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(settings.effective(ingress.getMetadata().getAnnotations()),
+                    ref.namespace(), crossNamespaceSecrets);
             reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
@@ -103,9 +103,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy goodPolicy = null;
             if (good != null) {
                 // reported once: the current version's authorities, when read, are reported already
-                goodPolicy = withCertificates(AnnotationParser.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace(), crossNamespaceSecrets, settings.defaultsFor(good.getMetadata().getAnnotations()))
-                        .policy(), objectsRead, ref,
+                goodPolicy = withCertificates(AnnotationParser.parse(settings.effective(good.getMetadata().getAnnotations()),
+                        ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
                     goodPolicy = objects.read(goodPolicy, objectsRead);
@@ -113,13 +112,14 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                 }
                 if (denial == null) {
-                    denial = accessControlChanged(ingress, good);
+                    denial = accessControlChanged(settings.effective(ingress.getMetadata().getAnnotations()),
+                            settings.effective(good.getMetadata().getAnnotations()));
                 }
                 if (denial == null) {
                     problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
                     return served(ref, new ServedIngress(good, goodPolicy), problems, objectsRead);
                 }
-            } else if (asksForAccessControl(ingress)) {
+            } else if (asksForAccessControl(settings.effective(ingress.getMetadata().getAnnotations()))) {
                 // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks, those
                 // that validate if some do not
                 good = specValid ? ingress : validator.validPart(ingress);
@@ -171,8 +171,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         }
 
         /** Whether it turns on a check: what an unservable version must not drop. */
-        static boolean asksForAccessControl(Ingress ingress) {
-            Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+        /** @param annotations as the Ingress is read ({@link ControllerSettings#effective}) */
+        static boolean asksForAccessControl(Map<String, String> annotations) {
             return CHECKS.stream().anyMatch(name -> asks(annotations, name));
         }
 
@@ -217,14 +217,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 .toList();
 
         /**
-         * Why falling back from {@code ingress} to {@code good}, its last valid version, could let in whom this one
+         * Why falling back from annotations {@code now} to {@code before}, its last valid version's (both as read, with
+         * the flags' values), could let in whom this one
          * keeps out, or {@code null}: the first access-control annotation (authentication, source ranges) this version
          * adds, changes or drops. Whether a change tightens cannot be told from a value that does not parse, so any
          * change counts; a dropped one too, as dropping {@code auth-tls-verify-client: optional} tightens.
          */
-        private static String accessControlChanged(Ingress ingress, Ingress good) {
-            Map<String, String> now = ingress.getMetadata().getAnnotations();
-            Map<String, String> before = good.getMetadata().getAnnotations();
+        private static String accessControlChanged(Map<String, String> now, Map<String, String> before) {
             for (String name : ACCESS_CONTROL) {
                 String asked = asks(now, name) ? now.get(name).strip() : null;
                 String applied = asks(before, name) ? before.get(name).strip() : null;

@@ -30,6 +30,7 @@ final class FinishedRequests {
     /** What the observers read of request and response headers: names as nginx's variables have them. */
     private final String[] headerNames;
     private final String[] responseHeaderNames;
+    private final boolean readsConnection;
 
     FinishedRequests(List<RequestObserver> observers) {
         this.observers = observers;
@@ -37,6 +38,12 @@ final class FinishedRequests {
                 .toArray(String[]::new);
         responseHeaderNames = observers.stream().flatMap(observer -> observer.responseHeaders().stream()).distinct()
                 .toArray(String[]::new);
+        readsConnection = observers.stream().anyMatch(RequestObserver::readsConnection);
+    }
+
+    /** Whether a record keeps its connection's address and TLS. */
+    boolean readsConnection() {
+        return readsConnection;
     }
 
     /** The response headers a record keeps the values of, as sent to the client; empty for none. */

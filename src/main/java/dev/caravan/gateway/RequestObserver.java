@@ -19,6 +19,11 @@ public interface RequestObserver {
         return List.of();
     }
 
+    /** Whether this observer reads the connection's address or TLS ({@link RequestRecord#server()}, ...). */
+    default boolean readsConnection() {
+        return false;
+    }
+
     /** The response headers this observer reads from records ({@link RequestRecord#sentHeader}), named as above. */
     default List<String> responseHeaders() {
         return List.of();

@@ -96,7 +96,9 @@ final class RequestRecorder extends ChannelDuplexHandler {
             clientIp = NetUtil.toAddressString(record.client.getAddress());
             ClientAddress.Proxied proxied = ClientAddress.proxied(ctx.channel());
             proxyProtocolClient = proxied == null ? null : proxied.client();
-            connectionFacts(ctx);
+            if (finished.readsConnection()) {
+                connectionFacts(ctx);
+            }
         }
         record.clientIp = clientIp;
         record.proxyProtocolClient = proxyProtocolClient;

@@ -29,13 +29,16 @@ public final class RequestCookies {
         return values;
     }
 
-    /** The first value the Cookie lines given (joined) send for the name, or {@code null}. */
-    public static String first(String cookieLines, String name) {
+    /**
+     * nginx's {@code $cookie_NAME}: the first value the Cookie lines given (joined) send for a name in any case, as
+     * nginx matches it, or {@code null}.
+     */
+    public static String variable(String cookieLines, String name) {
         if (cookieLines == null) {
             return null;
         }
         for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(cookieLines)) {
-            if (cookie.name().equals(name)) {
+            if (cookie.name().equalsIgnoreCase(name)) {
                 return cookie.value();
             }
         }

@@ -168,16 +168,21 @@ public final class RequestKey {
             return HeaderVariables.value(headers, name.substring(5));
         }
         if (name.startsWith("cookie_")) {
-            return RequestCookies.first(headers, name.substring(7));
+            String cookie = RequestCookies.variable(HeaderVariables.value(headers, "cookie"), name.substring(7));
+            return cookie == null ? "" : cookie;
         }
-        return argument(uri, name.substring(4));
+        String argument = argument(uri, name.substring(4));
+        return argument == null ? "" : argument;
     }
 
-    /** nginx's {@code $arg_NAME}: the first {@code NAME=} of the query (name in any case), as sent, not decoded. */
+    /**
+     * nginx's {@code $arg_NAME}: the first {@code NAME=} of the query (name in any case), as sent, not decoded, or
+     * {@code null} when there is none.
+     */
     public static String argument(String uri, String name) {
         int query = uri.indexOf('?');
         if (query < 0) {
-            return "";
+            return null;
         }
         int at = query + 1;
         while (at <= uri.length()) {
@@ -191,7 +196,7 @@ public final class RequestKey {
             }
             at = end + 1;
         }
-        return "";
+        return null;
     }
 
     @Override

@@ -64,7 +64,8 @@ public record TlsSettings(List<String> protocols, List<String> ciphers, boolean 
      */
     public static boolean offers(String cipher) {
         if (SERVER_PROVIDER == SslProvider.OPENSSL) {
-            return OpenSsl.isCipherSuiteAvailable(cipher);
+            // Java's (IANA) names: an OpenSSL name is accepted by the library, and then dropped by the context's filter
+            return OpenSsl.availableJavaCipherSuites().contains(cipher);
         }
         try {
             return List.of(SSLContext.getDefault().getSupportedSSLParameters().getCipherSuites()).contains(cipher);

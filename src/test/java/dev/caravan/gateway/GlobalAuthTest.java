@@ -32,7 +32,11 @@ class GlobalAuthTest {
                 Manifests.ingress("public", "public.test", "/", "svc", Map.of(P + "enable-global-auth", "false")),
                 Manifests.ingress("own", "own.test", "/", "svc", Map.of(P + "auth-url", url(own),
                         P + "auth-response-headers", "X-User")),
-                Manifests.ingress("solver", "plain.test", "/.well-known/acme-challenge/token", "svc")));
+                Manifests.ingress("solver", "plain.test", "/.well-known/acme-challenge/token", "svc"),
+                // without an auth-url of their own: the global auth, as a whole, whatever auth-* they say
+                Manifests.ingress("stray", "stray.test", "/", "svc", Map.of(P + "auth-signin", "https://elsewhere.test/",
+                        P + "auth-cache-key", "everyone")),
+                Manifests.ingress("blank", "blank.test", "/", "svc", Map.of(P + "auth-url", ""))));
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--global-auth-url", url(global),
                 "--global-auth-response-headers", "X-User")) {
             assertThat(get(caravan, "plain.test", "/", null).status()).isEqualTo(401);
@@ -45,6 +49,15 @@ class GlobalAuthTest {
             assertThat(get(caravan, "own.test", "/", "session=good").status()).isEqualTo(200);
             assertThat(pod.last().headers().get("X-User")).isEqualTo("bob");
             assertThat(global.seen()).hasSize(globalAsked);
+            RawHttp.Response stray = get(caravan, "stray.test", "/", null);
+            assertThat(stray.status()).isEqualTo(401);
+            assertThat(stray.header("Location")).isNull();
+            // the Ingress's auth-cache-key is not the global auth's: each request is asked
+            int asked = global.seen().size();
+            assertThat(get(caravan, "stray.test", "/", "session=good").status()).isEqualTo(200);
+            assertThat(get(caravan, "stray.test", "/", "session=bad").status()).isEqualTo(401);
+            assertThat(global.seen()).hasSize(asked + 2);
+            assertThat(get(caravan, "blank.test", "/", null).status()).isEqualTo(401);
             // an ACME solver's path (--no-auth-locations' default) asks no one
             assertThat(get(caravan, "plain.test", "/.well-known/acme-challenge/token", null).status()).isEqualTo(200);
         } finally {

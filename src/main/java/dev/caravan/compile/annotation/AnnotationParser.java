@@ -63,15 +63,6 @@ public final class AnnotationParser {
      *                       ({@code --allow-cross-namespace-resources}); else they must be in {@code namespace}
      */
     public static Parsed parse(Map<String, String> annotations, String namespace, boolean crossNamespace) {
-        return parse(annotations, namespace, crossNamespace, Map.of());
-    }
-
-    /**
-     * @param defaults values (names without the prefix) of the annotations an Ingress does not set, as ingress-nginx's
-     *                 ConfigMap gives them (the flags of those names); checked when Caravan starts
-     */
-    public static Parsed parse(Map<String, String> annotations, String namespace, boolean crossNamespace,
-            Map<String, String> defaults) {
         List<AnnotationFinding> findings = new ArrayList<>();
         Map<String, String> ours = new TreeMap<>();
         if (annotations != null) {
@@ -81,7 +72,6 @@ public final class AnnotationParser {
                 }
             });
         }
-        defaults.forEach(ours::putIfAbsent);
         for (String name : ours.keySet()) {
             AnnotationCatalog.Entry entry = AnnotationCatalog.lookup(name);
             if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED && !entry.inherent(ours.get(name))) {
