@@ -53,6 +53,7 @@ public final class LogFormat {
         List<Part> parts = new ArrayList<>();
         List<String> headers = new ArrayList<>();
         List<String> sentHeaders = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
         for (NginxTemplate.Part part : NginxTemplate.parts(template)) {
             String name = part.variable();
             if (name == null) {
@@ -75,8 +76,13 @@ public final class LogFormat {
             } else if (LogVariables.known(name)) {
                 parts.add(new Part(null, name, null, null));
             } else {
-                throw new IllegalArgumentException("has $" + name + ", which is not a variable Caravan's access log fills in");
+                unknown.add("$" + name);
             }
+        }
+        if (!unknown.isEmpty()) {
+            // every one at once: the operator fixes the template in one go
+            throw new IllegalArgumentException("has " + String.join(", ", unknown) + (unknown.size() == 1
+                    ? ", which is not a variable" : ", which are not variables") + " Caravan's access log fills in");
         }
         return new LogFormat(List.copyOf(parts), List.copyOf(headers), List.copyOf(sentHeaders), escape, template);
     }
@@ -186,7 +192,8 @@ public final class LogFormat {
         String name = part.variable();
         if (name.equals("remote_user")) {
             String[] credentials = BasicCredentials.fromHeader(header);
-            return credentials == null ? null : LogVariables.bytesOf(credentials[0]);
+            // an empty user is none, as nginx's $remote_user
+            return credentials == null || credentials[0].isEmpty() ? null : LogVariables.bytesOf(credentials[0]);
         }
         if (name.startsWith("cookie_")) {
             return RequestCookies.variable(header, name.substring(7));

@@ -146,7 +146,8 @@ public enum Option {
     GLOBAL_AUTH_ALWAYS_SET_COOKIE("global-auth-always-set-cookie", Type.GLOBAL_AUTH, null,
             "auth-always-set-cookie of --global-auth-url"),
     NO_AUTH_LOCATIONS("no-auth-locations", Type.LOCATIONS, "/.well-known/acme-challenge",
-            "paths (comma-separated prefixes) where no auth-url is asked, an Ingress's own or --global-auth-url"),
+            "Ingress paths (prefixes, comma-separated) whose rules ask no authentication (auth-url, an Ingress's own or"
+                    + " --global-auth-url, basic, digest)"),
     CUSTOM_HTTP_ERRORS("custom-http-errors", Type.ERROR_STATUSES, null,
             "the pod's statuses (comma-separated) answered by the default backend's error page, for Ingresses that name"
                     + " none of their own (as the custom-http-errors annotation)"),
@@ -338,6 +339,9 @@ public enum Option {
                 }
             }
             case ANNOTATION_DEFAULT, GLOBAL_AUTH -> {
+                if (value.isBlank()) {
+                    throw new UsageException(where + "must not be empty");
+                }
                 // the annotation read as it would be on an Ingress (with an auth-url, for auth's): what it refuses, this
                 String annotation = AnnotationCatalog.PREFIX + annotation();
                 Map<String, String> annotations = new java.util.HashMap<>(Map.of(annotation, value));

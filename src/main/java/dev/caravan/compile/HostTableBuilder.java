@@ -295,6 +295,10 @@ final class HostTableBuilder {
             // as ingress-nginx's no-auth-locations: an ACME solver's path answers whatever auth would say
             policy = policy.withExternalAuth(null).withUserAuth(null);
         }
+        String hostless = hostlessAuthUrl(host, policy);
+        if (hostless != null) {
+            problems.add(Problem.warning(ref, Problem.INVALID_ANNOTATION, "path " + path.getPath() + ": " + hostless));
+        }
         Backend backend = resolve(ref, path.getBackend(), policy);
         if (policy.canary() != null) {
             // a canary takes a share of a main rule's traffic once all Ingresses are in
@@ -394,6 +398,17 @@ final class HostTableBuilder {
             problems.add(Problem.warning(ref, resolution.reason(), resolution.problem() + consequence));
         }
         return resolution.backend();
+    }
+
+    /**
+     * Why a rule's requests answer 500 for their auth-url, or {@code null}: one with {@code $host} on a rule without a
+     * host would let any client choose where Caravan sends its users' credentials (ingress-nginx sends them).
+     */
+    static String hostlessAuthUrl(String host, RoutePolicy policy) {
+        RoutePolicy.ExternalAuth auth = policy.externalAuth();
+        boolean usesHost = auth != null && (auth.url().usesHost() || auth.signin() != null && auth.signin().usesHost());
+        return usesHost && (host == null || host.isEmpty()) ? "auth-url or auth-signin uses $host on a rule without a"
+                + " host, where a client would choose where the auth request goes: its requests answer 500" : null;
     }
 
     private static String describeHost(String host) {

@@ -90,6 +90,11 @@ public final class IngressCheck {
         Set<String> unchecked = new LinkedHashSet<>();
         if (problems.isEmpty()) {
             warnings.addAll(RegexPaths.takenLiterally(ingress, parsed.policy()));
+            if (ingress.getSpec() != null && ingress.getSpec().getRules() != null) {
+                ingress.getSpec().getRules().stream().filter(rule -> rule.getHost() == null || rule.getHost().isEmpty())
+                        .findFirst().map(rule -> HostTableBuilder.hostlessAuthUrl(rule.getHost(), parsed.policy()))
+                        .ifPresent(warnings::add);
+            }
             if (!parsed.blocked()) {
                 readObjects(parsed.policy(), new AnnotationObjects(known, settings.allowedResponseHeaders()), known,
                         objectProblems, warnings, unchecked);

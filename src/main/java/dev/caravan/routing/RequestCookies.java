@@ -31,15 +31,16 @@ public final class RequestCookies {
 
     /**
      * nginx's {@code $cookie_NAME}: the first value the Cookie lines given (joined) send for a name in any case, as
-     * nginx matches it, or {@code null}.
+     * nginx matches it and as sent (quotes included), or {@code null}.
      */
     public static String variable(String cookieLines, String name) {
         if (cookieLines == null) {
             return null;
         }
-        for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(cookieLines)) {
-            if (cookie.name().equalsIgnoreCase(name)) {
-                return cookie.value();
+        for (String pair : cookieLines.split(";")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0 && pair.substring(0, equals).trim().equalsIgnoreCase(name)) {
+                return pair.substring(equals + 1).trim();
             }
         }
         return null;

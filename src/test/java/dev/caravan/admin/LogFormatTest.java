@@ -201,6 +201,10 @@ class LogFormatTest {
     void aVariableTheLogCannotFillInIsRefusedAtStart() {
         assertThatThrownBy(() -> LogFormat.parse("$remote_addr $upstream_header_time", LogFormat.Escape.DEFAULT))
                 .hasMessage("has $upstream_header_time, which is not a variable Caravan's access log fills in");
+        // every one at once
+        assertThatThrownBy(() -> LogFormat.parse("$connection $status $upstream_header_time", LogFormat.Escape.DEFAULT))
+                .hasMessage("has $connection, $upstream_header_time, which are not variables Caravan's access log"
+                        + " fills in");
         for (String malformed : new String[] {"${http_user_agent", "$ alone", "$1", " "}) {
             assertThatThrownBy(() -> LogFormat.parse(malformed, LogFormat.Escape.DEFAULT)).as(malformed)
                     .isInstanceOf(IllegalArgumentException.class);

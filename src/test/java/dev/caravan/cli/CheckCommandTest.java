@@ -262,6 +262,25 @@ class CheckCommandTest {
                 .contains("| `" + name + "` | " + entry.support().name().toLowerCase() + " |"));
     }
 
+    @Test
+    void anAuthUrlWithHostOnARuleWithoutAHostIsAWarning() {
+        String hostless = SEED.replace("  - host: alicek106.example.com\n    http:", "  - http:");
+        Run run = check(hostless.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "    kubernetes.io/ingress.class:"
+                + " \"nginx\"\n    nginx.ingress.kubernetes.io/auth-url: \"http://auth.test/check?for=$host\"\n"),
+                "--ingress-class", "nginx");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("warning      auth-url or auth-signin uses $host on a rule without a host");
+        // the same from the controller ConfigMap's global-auth-url
+        Run global = check(hostless + "---\n" + """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: controller, namespace: ingress-nginx}
+                data:
+                  global-auth-url: "http://auth.test/check?for=$host"
+                """, "--ingress-class", "nginx", "--configmap", "ingress-nginx/controller");
+        assertThat(global.out()).contains("warning      auth-url or auth-signin uses $host on a rule without a host");
+    }
+
     private static final String CONTROLLER_CONFIGMAP = """
             apiVersion: v1
             kind: ConfigMap

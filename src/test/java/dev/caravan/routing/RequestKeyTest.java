@@ -89,6 +89,13 @@ class RequestKeyTest {
     }
 
     @Test
+    void aCookieIsReadAsNginxReadsItInAnyCaseAndAsSent() {
+        HttpHeaders headers = new DefaultHttpHeaders().add("Cookie", "a=1; Session=\"q\\\"u\"").add("Cookie", "b=2");
+        assertThat(RequestKey.parse("$cookie_SESSION|$cookie_b|$cookie_none").keyOf(facts("/", "/", "h", headers)))
+                .isEqualTo("\"q\\\"u\"|2|");
+    }
+
+    @Test
     void msecIsTheTimeInSecondsToTheMillisecond() {
         long before = System.currentTimeMillis();
         String msec = RequestKey.parse("$msec").keyOf(facts("/", "/", "h", new DefaultHttpHeaders()));
