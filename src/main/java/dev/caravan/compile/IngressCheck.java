@@ -106,7 +106,19 @@ public final class IngressCheck {
         // a canary is not served at all: its share goes to the main Ingress
         boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(settings.effective(annotations))
                 && !IngressSelection.Selector.asksToBeCanary(ingress);
-        return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
+        // an object an annotation names that cannot be used is that annotation's verdict, said once
+        List<String> otherProblems = new ArrayList<>(objectProblems);
+        for (int i = 0; i < verdicts.size(); i++) {
+            Verdict verdict = verdicts.get(i);
+            String prefix = verdict.annotation() + ": ";
+            String problem = otherProblems.stream().filter(p -> p.startsWith(prefix)).findFirst().orElse(null);
+            if (problem != null && verdict.verdict().equals("supported")) {
+                verdicts.set(i, new Verdict(verdict.annotation(), verdict.value(), "invalid",
+                        problem.substring(prefix.length())));
+                otherProblems.remove(problem);
+            }
+        }
+        return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(otherProblems),
                 List.copyOf(unchecked), served, complete, denied);
     }
 
