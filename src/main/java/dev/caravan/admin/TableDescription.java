@@ -33,7 +33,7 @@ final class TableDescription {
 
     static String lookup(RoutingTable table, String host, String path) {
         RouteMatch match = table.resolve(host, path);
-        if (match.rule() != null) {
+        if (match.rule() != null && match.rule() != match.host().defaultRule()) {
             return rule(match.rule()) + (match.hostHasTls() ? "; the host has TLS" : "");
         }
         if (match.backend() != null) {

@@ -38,6 +38,7 @@ final class HostTableBuilder {
         boolean regexMode;
         String appRoot;
         Backend defaultBackend;
+        PathRule defaultRule;
         ObjectRef defaultBackendOwner;
         RoutePolicy.ClientCertificates clientCertificates;
         ObjectRef clientCertificatesOwner;
@@ -113,11 +114,13 @@ final class HostTableBuilder {
         IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
         if (defaultBackend != null) {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend);
+            // the Ingress's access control holds there too, as ingress-nginx's default location has its annotations
+            PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.accessControl(), null, null, null);
             if (servesAnyHost) {
-                setDefault(entryFor(null), backend, ref, "every host");
+                setDefault(entryFor(null), standIn, ref, "every host");
             }
             for (HostEntry entry : namedHosts) {
-                setDefault(entry, backend, ref, "its hosts");
+                setDefault(entry, standIn, ref, "its hosts");
             }
         }
         addTlsHosts(served);
@@ -351,9 +354,11 @@ final class HostTableBuilder {
         return false;
     }
 
-    private void setDefault(HostEntry entry, Backend backend, ObjectRef ref, String scope) {
+    private void setDefault(HostEntry entry, PathRule standIn, ObjectRef ref, String scope) {
+        Backend backend = standIn.backend();
         if (entry.defaultBackend == null) {
             entry.defaultBackend = backend;
+            entry.defaultRule = standIn;
             entry.defaultBackendOwner = ref;
         } else if (!entry.defaultBackend.name().equals(backend.name())) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
@@ -448,7 +453,7 @@ final class HostTableBuilder {
                 return rule.asRegex(regex);
             });
         }
-        return new HostRoutes(rules, entry.defaultBackend, entry.appRoot, tls, entry.clientCertificates);
+        return new HostRoutes(rules, entry.defaultBackend, entry.defaultRule, entry.appRoot, tls, entry.clientCertificates);
     }
 }
 

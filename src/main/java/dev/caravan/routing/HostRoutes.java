@@ -9,13 +9,15 @@ import java.util.List;
  * one: longest path first, and {@code Exact} before a prefix of the same length.
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
+ * @param defaultRule    what stands for its Ingress's rules where it serves: a {@code /} prefix rule with its Ingress's
+ *                       access control ({@link RoutePolicy#accessControl()}), or {@code null}
  * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
  * @param tls            whether an Ingress's {@code spec.tls} covers this host
  * @param redirectTo     the host every request of this one is redirected to ({@code from-to-www-redirect}), or
  *                       {@code null}
  * @param clientCertificates the client certificates the host asks for ({@code auth-tls-*}), or {@code null}
  */
-public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls,
+public record HostRoutes(List<PathRule> rules, Backend defaultBackend, PathRule defaultRule, String appRoot, boolean tls,
         String redirectTo, RoutePolicy.ClientCertificates clientCertificates) {
 
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
@@ -23,17 +25,17 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String ap
             .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
 
     public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
-        this(rules, defaultBackend, null, false, null, null);
+        this(rules, defaultBackend, null, null, false, null, null);
     }
 
-    public HostRoutes(List<PathRule> rules, Backend defaultBackend, String appRoot, boolean tls,
+    public HostRoutes(List<PathRule> rules, Backend defaultBackend, PathRule defaultRule, String appRoot, boolean tls,
             RoutePolicy.ClientCertificates clientCertificates) {
-        this(rules, defaultBackend, appRoot, tls, null, clientCertificates);
+        this(rules, defaultBackend, defaultRule, appRoot, tls, null, clientCertificates);
     }
 
     /** A host that only redirects to {@code host}. */
     public static HostRoutes redirecting(String host) {
-        return new HostRoutes(List.of(), null, null, false, host, null);
+        return new HostRoutes(List.of(), null, null, null, false, host, null);
     }
 
     public HostRoutes {
@@ -45,7 +47,7 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, String ap
     /** These routes, covered by TLS or not. */
     public HostRoutes withTls(boolean covered) {
         return covered == tls ? this
-                : new HostRoutes(rules, defaultBackend, appRoot, covered, redirectTo, clientCertificates);
+                : new HostRoutes(rules, defaultBackend, defaultRule, appRoot, covered, redirectTo, clientCertificates);
     }
 
     /** The rule serving a request path, or {@code null} when none of this host's paths match. */

@@ -3,7 +3,8 @@ package dev.caravan.routing;
 /**
  * How a request was resolved against one routing-table version.
  *
- * @param rule    the path rule that matched, or {@code null} when a default backend serves it
+ * @param rule    the path rule that matched, the stand-in rule of the Ingress whose {@code spec.defaultBackend}
+ *                serves it ({@link HostRoutes#defaultRule()}), or {@code null} for a default backend of Caravan's
  * @param backend where to send it, or {@code null} when nothing matches (404)
  * @param host    the routes of the request's host, or {@code null} when no rule names it
  */

@@ -141,6 +141,18 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     }
 
     /** This policy with {@code auth} as its user authentication. */
+    /**
+     * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves: who gets in (source ranges,
+     * authentication, an interceptor, a denial), ssl-redirect and the access log, as ingress-nginx applies an
+     * Ingress's annotations to the default location it makes; nothing that shapes the request to a pod.
+     */
+    public RoutePolicy accessControl() {
+        return new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
+                null, null, allowedSources, deniedSources, false, null, null, false, null, null, null, false, Set.of(),
+                sslRedirect, false, null, accessLog, requestRoute, externalAuth, userAuth, false, List.of(), false, null,
+                satisfyAny, 0, null, null, denied, null);
+    }
+
     public RoutePolicy withUserAuth(UserAuth auth) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,

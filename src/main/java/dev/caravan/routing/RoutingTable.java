@@ -99,7 +99,7 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
                 return new RouteMatch(rule, rule.serving(), routes);
             }
             if (routes.defaultBackend() != null) {
-                return new RouteMatch(null, routes.defaultBackend(), routes);
+                return new RouteMatch(routes.defaultRule(), routes.defaultBackend(), routes);
             }
         }
         return defaultBackend != null || routes != null ? new RouteMatch(null, defaultBackend, routes)

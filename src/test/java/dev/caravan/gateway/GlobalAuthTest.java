@@ -36,7 +36,11 @@ class GlobalAuthTest {
                 // without an auth-url of their own: the global auth, as a whole, whatever auth-* they say
                 Manifests.ingress("stray", "stray.test", "/", "svc", Map.of(P + "auth-signin", "https://elsewhere.test/",
                         P + "auth-cache-key", "everyone")),
-                Manifests.ingress("blank", "blank.test", "/", "svc", Map.of(P + "auth-url", ""))));
+                Manifests.ingress("blank", "blank.test", "/", "svc", Map.of(P + "auth-url", "")),
+                // what its spec.defaultBackend serves is under its access control too, as ingress-nginx's default location
+                withDefaultBackend(Manifests.ingress("fallback", "fallback.test", "/app", "svc"), "svc"),
+                withDefaultBackend(Manifests.ingress("open-fallback", "open-fallback.test", "/app", "svc",
+                        Map.of(P + "enable-global-auth", "false")), "svc")));
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--global-auth-url", url(global),
                 "--global-auth-response-headers", "X-User")) {
             assertThat(get(caravan, "plain.test", "/", null).status()).isEqualTo(401);
@@ -58,6 +62,9 @@ class GlobalAuthTest {
             assertThat(get(caravan, "stray.test", "/", "session=bad").status()).isEqualTo(401);
             assertThat(global.seen()).hasSize(asked + 2);
             assertThat(get(caravan, "blank.test", "/", null).status()).isEqualTo(401);
+            assertThat(get(caravan, "fallback.test", "/elsewhere", null).status()).isEqualTo(401);
+            assertThat(get(caravan, "fallback.test", "/elsewhere", "session=good").status()).isEqualTo(200);
+            assertThat(get(caravan, "open-fallback.test", "/elsewhere", null).status()).isEqualTo(200);
             // an ACME solver's path (--no-auth-locations' default) asks no one
             assertThat(get(caravan, "plain.test", "/.well-known/acme-challenge/token", null).status()).isEqualTo(200);
         } finally {
@@ -65,6 +72,11 @@ class GlobalAuthTest {
             global.close();
             own.close();
         }
+    }
+
+    private static String withDefaultBackend(String ingress, String service) {
+        return ingress.replaceFirst("(?m)^  rules:\n", java.util.regex.Matcher.quoteReplacement(
+                "  defaultBackend:\n    service:\n      name: " + service + "\n      port:\n        name: http\n  rules:\n"));
     }
 
     private static String url(TestBackend auth) {
