@@ -254,7 +254,20 @@ public final class CheckCommand {
         for (String problem : report.problems()) {
             out.println("  invalid      " + problem);
         }
-        for (String problem : report.objectProblems()) {
+        // an object an annotation names that cannot be used is that annotation's verdict, said once
+        List<String> objectProblems = new ArrayList<>(report.objectProblems());
+        List<IngressCheck.Verdict> verdicts = new ArrayList<>();
+        for (IngressCheck.Verdict verdict : report.annotations()) {
+            String prefix = verdict.annotation() + ": ";
+            String problem = objectProblems.stream().filter(p -> p.startsWith(prefix)).findFirst().orElse(null);
+            if (problem != null && verdict.verdict().equals("supported")) {
+                verdict = new IngressCheck.Verdict(verdict.annotation(), verdict.value(), "invalid",
+                        problem.substring(prefix.length()));
+                objectProblems.remove(problem);
+            }
+            verdicts.add(verdict);
+        }
+        for (String problem : objectProblems) {
             out.println("  invalid      " + problem);
         }
         for (String warning : report.warnings()) {
@@ -267,7 +280,7 @@ public final class CheckCommand {
             out.println("  unchecked    Camel route " + route + " (" + AnnotationParser.REQUEST_ROUTE + "): check reads no"
                     + " routes; one the server does not have makes the Ingress's paths answer 503");
         }
-        for (IngressCheck.Verdict verdict : report.annotations()) {
+        for (IngressCheck.Verdict verdict : verdicts) {
             out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), verdict.annotation(), verdict.value(), "",
                     verdict.why());
         }

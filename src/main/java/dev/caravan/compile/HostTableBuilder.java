@@ -112,12 +112,17 @@ final class HostTableBuilder {
             }
         }
         IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
-        if (defaultBackend != null) {
+        // as ingress-nginx: a canary's defaultBackend is no host's default
+        if (defaultBackend != null && policy.canary() == null) {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend);
             // the Ingress's access control holds there too, as ingress-nginx's default location has its annotations
             PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.accessControl(), null, null, null);
             if (servesAnyHost) {
                 setDefault(entryFor(null), standIn, ref, "every host");
+                String hostless = hostlessAuthUrl(null, standIn.policy());
+                if (hostless != null) {
+                    problems.add(Problem.warning(ref, Problem.INVALID_ANNOTATION, "defaultBackend: " + hostless));
+                }
             }
             for (HostEntry entry : namedHosts) {
                 setDefault(entry, standIn, ref, "its hosts");

@@ -90,10 +90,16 @@ public final class IngressCheck {
         Set<String> unchecked = new LinkedHashSet<>();
         if (problems.isEmpty()) {
             warnings.addAll(RegexPaths.takenLiterally(ingress, parsed.policy()));
-            if (ingress.getSpec() != null && ingress.getSpec().getRules() != null) {
-                ingress.getSpec().getRules().stream().filter(rule -> rule.getHost() == null || rule.getHost().isEmpty())
-                        .findFirst().map(rule -> HostTableBuilder.hostlessAuthUrl(rule.getHost(), parsed.policy()))
-                        .ifPresent(warnings::add);
+            if (ingress.getSpec() != null) {
+                // a rule without a host, or a defaultBackend of an Ingress without rules, serves any Host a client sends
+                boolean anyHost = ingress.getSpec().getRules() == null || ingress.getSpec().getRules().isEmpty()
+                        ? ingress.getSpec().getDefaultBackend() != null
+                        : ingress.getSpec().getRules().stream().anyMatch(rule -> rule.getHost() == null
+                                || rule.getHost().isEmpty());
+                String hostless = anyHost ? HostTableBuilder.hostlessAuthUrl(null, parsed.policy()) : null;
+                if (hostless != null) {
+                    warnings.add(hostless);
+                }
             }
             if (!parsed.blocked()) {
                 readObjects(parsed.policy(), new AnnotationObjects(known, settings.allowedResponseHeaders()), known,
@@ -106,19 +112,7 @@ public final class IngressCheck {
         // a canary is not served at all: its share goes to the main Ingress
         boolean denied = notOurs == null && !served && IngressSelection.Selector.asksForAccessControl(settings.effective(annotations))
                 && !IngressSelection.Selector.asksToBeCanary(ingress);
-        // an object an annotation names that cannot be used is that annotation's verdict, said once
-        List<String> otherProblems = new ArrayList<>(objectProblems);
-        for (int i = 0; i < verdicts.size(); i++) {
-            Verdict verdict = verdicts.get(i);
-            String prefix = verdict.annotation() + ": ";
-            String problem = otherProblems.stream().filter(p -> p.startsWith(prefix)).findFirst().orElse(null);
-            if (problem != null && verdict.verdict().equals("supported")) {
-                verdicts.set(i, new Verdict(verdict.annotation(), verdict.value(), "invalid",
-                        problem.substring(prefix.length())));
-                otherProblems.remove(problem);
-            }
-        }
-        return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(otherProblems),
+        return new Report(notOurs, verdicts, problems, List.copyOf(warnings), List.copyOf(objectProblems),
                 List.copyOf(unchecked), served, complete, denied);
     }
 

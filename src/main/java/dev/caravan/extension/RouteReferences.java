@@ -107,6 +107,11 @@ public final class RouteReferences implements CompilationListener {
                 add(references, rule.canary().ingress(), rule.canary().backend().camelRoute(), "backend");
             }
         }
+        PathRule standIn = routes.defaultRule();
+        if (standIn != null) {
+            add(references, standIn.ingress(), standIn.backend().camelRoute(), "backend");
+            add(references, standIn.ingress(), standIn.policy().requestRoute(), "request-route");
+        }
         return references;
     }
 

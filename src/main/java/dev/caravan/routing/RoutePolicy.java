@@ -140,11 +140,10 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return regexPaths || rewrites(path);
     }
 
-    /** This policy with {@code auth} as its user authentication. */
     /**
      * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves: who gets in (source ranges,
-     * authentication, an interceptor, a denial), ssl-redirect and the access log, as ingress-nginx applies an
-     * Ingress's annotations to the default location it makes; nothing that shapes the request to a pod.
+     * authentication, an interceptor, a denial), ssl-redirect and the access log, of the annotations ingress-nginx
+     * applies to the default location it makes; nothing that shapes the request to a pod.
      */
     public RoutePolicy accessControl() {
         return new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
@@ -153,6 +152,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 satisfyAny, 0, null, null, denied, null);
     }
 
+    /** This policy with {@code auth} as its user authentication. */
     public RoutePolicy withUserAuth(UserAuth auth) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,

@@ -282,6 +282,13 @@ class CheckCommandTest {
                   global-auth-url: "http://auth.test/check?for=$host"
                 """, "--ingress-class", "nginx", "--configmap", "ingress-nginx/controller");
         assertThat(global.out()).contains("warning      auth-url or auth-signin uses $host on a rule without a host");
+        // an Ingress without rules: its defaultBackend serves any Host
+        String rulesless = SEED.replaceFirst("(?s)  rules:.*", "  defaultBackend:\n    service:\n      name: web\n"
+                + "      port:\n        number: 80\n");
+        Run catchAll = check(rulesless.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "    kubernetes.io/ingress.class:"
+                + " \"nginx\"\n    nginx.ingress.kubernetes.io/auth-url: \"http://auth.test/check?for=$host\"\n"),
+                "--ingress-class", "nginx");
+        assertThat(catchAll.out()).contains("warning      auth-url or auth-signin uses $host on a rule without a host");
     }
 
     private static final String CONTROLLER_CONFIGMAP = """

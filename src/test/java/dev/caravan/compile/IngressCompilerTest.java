@@ -1108,6 +1108,14 @@ class IngressCompilerTest {
                                 ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
                         .expect(HOST, "/admin", "default/bar:80")
                         .problem(INVALID, "default/shaped", "lots", "(not served)"),
+                CompilerCase.named("a canary's defaultBackend is no host's default, as in ingress-nginx")
+                        .given(APPS,
+                                ingress("default/main").created(GOOD_TIME).rule(HOST, prefix("/app", "foo:80")),
+                                ingress("default/canary").annotation(NGINX_PREFIX + "canary", "true")
+                                        .annotation(NGINX_PREFIX + "canary-weight", "0")
+                                        .rule(HOST, prefix("/app", "bar:80")).defaultBackend("bar:80"))
+                        .expect(HOST, "/app", "default/foo:80")
+                        .expectNotFound(HOST, "/other"),
                 CompilerCase.named("a denied Ingress's defaultBackend answers 503, not another Ingress's")
                         .given(APPS,
                                 ingress("default/guarded").created(GOOD_TIME)
