@@ -118,15 +118,20 @@ final class LogVariables {
             case "proxy_alternative_upstream_name":
                 // the canary's, when it served the request; set empty otherwise
                 return record.canary() ? upstreamName(backend) : "";
+            // nginx's lists: each pod tried, comma-separated, the last one's after
             case "upstream_addr":
-                return upstream ? NetUtil.toSocketAddressString(record.upstream()) : null;
+                return upstream ? tries(record, attempt -> NetUtil.toSocketAddressString(attempt.pod()),
+                        NetUtil.toSocketAddressString(record.upstream())) : null;
             case "upstream_status":
-                return upstream ? Integer.toString(record.upstreamStatus()) : null;
+                return upstream ? tries(record, attempt -> Integer.toString(attempt.status()),
+                        Integer.toString(record.upstreamStatus())) : null;
             case "upstream_response_time":
-                return upstream ? seconds(record.upstreamNanos() / 1_000_000) : null;
+                return upstream ? tries(record, attempt -> seconds(attempt.nanos() / 1_000_000),
+                        seconds((record.earlierAttempts().isEmpty() ? record.upstreamNanos() : record.lastAttemptNanos())
+                                / 1_000_000)) : null;
             case "upstream_connect_time":
-                return upstream && record.upstreamConnectNanos() >= 0 ? seconds(record.upstreamConnectNanos() / 1_000_000)
-                        : null;
+                return upstream && record.upstreamConnectNanos() >= 0 ? tries(record, attempt -> "-",
+                        seconds(record.upstreamConnectNanos() / 1_000_000)) : null;
             case "upstream_response_length":
                 // Caravan sends the pod's body as it came
                 return upstream ? Long.toString(record.responseBodyBytes()) : null;
@@ -166,6 +171,18 @@ final class LogVariables {
             }
         }
         return text;
+    }
+
+    private static String tries(RequestRecord record, java.util.function.Function<RequestRecord.Attempt, String> each,
+            String last) {
+        if (record.earlierAttempts().isEmpty()) {
+            return last;
+        }
+        StringBuilder list = new StringBuilder();
+        for (RequestRecord.Attempt attempt : record.earlierAttempts()) {
+            list.append(each.apply(attempt)).append(", ");
+        }
+        return list.append(last).toString();
     }
 
     private static long endMillis(RequestRecord record) {

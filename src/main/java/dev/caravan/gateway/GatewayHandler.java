@@ -1091,9 +1091,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void attempting(InetSocketAddress endpoint) {
         if (record != null) {
+            long now = System.nanoTime();
             if (record.attempts++ == 0) {
-                record.upstreamStartNanos = System.nanoTime();
+                record.upstreamStartNanos = now;
+            } else if (record.upstream != null) {
+                // the try before ends here; nginx lists every pod tried, with its status and time
+                if (record.earlierAttempts == null) {
+                    record.earlierAttempts = new ArrayList<>(2);
+                }
+                record.earlierAttempts.add(new RequestRecord.Attempt(record.upstream,
+                        record.upstreamStatus != 0 ? record.upstreamStatus : 502, now - record.attemptStartNanos));
+                record.upstreamStatus = 0;
             }
+            record.attemptStartNanos = now;
             record.upstream = endpoint;
             record.upstreamConnectNanos = -1;
         }

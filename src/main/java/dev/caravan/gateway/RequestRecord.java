@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.PathRule;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * What happened to one request, gathered while it is served and handed to the
@@ -48,6 +49,13 @@ public final class RequestRecord {
     long upstreamStartNanos;
     long upstreamEndNanos;
     long upstreamConnectNanos = -1;
+    /** When the last try began, and the tries before it (null when there was one): nginx lists each. */
+    long attemptStartNanos;
+    List<Attempt> earlierAttempts;
+
+    /** A try at a pod that another followed: the pod, its status (502 when it gave none), its duration. */
+    public record Attempt(InetSocketAddress pod, int status, long nanos) {
+    }
 
     RequestRecord() {
     }
@@ -225,6 +233,21 @@ public final class RequestRecord {
         long requestEnd = startNanos + durationNanos;
         long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
         return Math.max(0, upstreamEnd - upstreamStartNanos);
+    }
+
+    /** The tries before the last, in order; empty when the first was the last. */
+    public List<Attempt> earlierAttempts() {
+        return earlierAttempts == null ? List.of() : earlierAttempts;
+    }
+
+    /** From the last try to the pod's last byte, or -1 when no pod was asked. */
+    public long lastAttemptNanos() {
+        if (upstream == null) {
+            return -1;
+        }
+        long requestEnd = startNanos + durationNanos;
+        long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
+        return Math.max(0, upstreamEnd - (attemptStartNanos != 0 ? attemptStartNanos : upstreamStartNanos));
     }
 
     /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */

@@ -191,6 +191,28 @@ class LogFormatTest {
         assertThat(secure.get("cipher").asText()).matches("ECDHE-(ECDSA|RSA)-[A-Z0-9-]+");
     }
 
+    @Test
+    void everyPodTriedIsListedAsNginxListsThem() throws Exception {
+        int deadPort = dev.caravan.testing.FreePorts.next();
+        write(manifests, "retry.yaml", String.join("---\n", Manifests.service("retry"),
+                Manifests.slice("retry-dead", "retry", "127.0.0.9", deadPort, true),
+                Manifests.slice("retry-live", "retry", pod.ip(), pod.port(), true),
+                Manifests.ingress("retry", "retry.test", "/", "retry")));
+        caravan = CaravanHarness.start(manifests, "--log-format-upstream",
+                "tries=$upstream_addr|$upstream_status|$upstream_response_time|$upstream_connect_time $request_uri");
+        for (int i = 0; i < 4; i++) {
+            try (RawHttp client = new RawHttp(caravan.httpPort())) {
+                client.send("GET /try-" + i + " HTTP/1.1\r\nHost: retry.test\r\n\r\n");
+                assertThat(client.read(false).status()).isEqualTo(200);
+            }
+        }
+        // round robin sends one of them to the dead pod first: refused, it is tried on the live one, as nginx's
+        // proxy_next_upstream error, and the line names both, the failed one with 502
+        String retried = lineWith("127.0.0.9:" + deadPort + ", ");
+        assertThat(retried).matches(Pattern.quote("tries=127.0.0.9:" + deadPort + ", " + pod.ip() + ":" + pod.port()
+                + "|502, 200|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3} /try-\\d");
+    }
+
     private static byte[] concat(byte[] first, byte[] second) {
         byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, both, first.length, second.length);
