@@ -249,6 +249,20 @@ class ObservabilityTest {
     }
 
     @Test
+    void aClientsUtf8IsLoggedAsTheTextItIs() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send(("GET /caf\u00c3\u00a9-88 HTTP/1.1\r\nHost: down.example.test\r\nUser-Agent: agent-88 \u00c3\u00bc\r\n\r\n"));
+            assertThat(http.read(false).status()).isEqualTo(503);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> accessLines.stream().anyMatch(l -> l.contains("agent-88")));
+        JsonNode line = new ObjectMapper().readTree(accessLines.stream().filter(l -> l.contains("agent-88")).findFirst()
+                .orElseThrow());
+        // the bytes c3 bc sent are one character, not two
+        assertThat(line.get("user_agent").asText()).isEqualTo("agent-88 \u00fc");
+        assertThat(line.get("uri").asText()).isEqualTo("/caf\u00e9-88");
+    }
+
+    @Test
     void healthChecksWithoutHostAreAnswered() throws Exception {
         // HAProxy's default check: HTTP/1.0, no Host
         for (String path : new String[] {"/readyz", "/healthz"}) {
