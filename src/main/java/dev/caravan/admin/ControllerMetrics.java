@@ -55,6 +55,9 @@ public final class ControllerMetrics implements CompilationListener {
         Gauge.builder("caravan.ingresses.invalid", this, m -> m.last.problems().stream()
                         .filter(p -> p.severity() == Problem.Severity.INVALID).count())
                 .description("Ingresses of our class not served as they are now").register(registry);
+        Gauge.builder("caravan.global.headers.problems", table, t -> t.get().globalHeaders().problems().size())
+                .description("Headers of the --add-headers and --proxy-set-headers ConfigMaps not set, as logged (0: all"
+                        + " set)").register(registry);
         // ingress-nginx's alerts fire when its reload failed; Caravan's changes never do
         Gauge.builder("nginx.ingress.controller.config.last.reload.successful", () -> 1).tags(controller)
                 .description("Whether the last configuration change was applied (always 1: Caravan never reloads)")

@@ -187,5 +187,8 @@ class GlobalHeadersTest {
         assertThat(plain.header("X-Custom")).isEqualTo("global");
         // the request headers' ConfigMap is a ConfigMap of its own, still used
         assertThat(pod.last().headers().get("X-Via")).isEqualTo("caravan");
+        // what is left out is counted for alerts: X-Frame-Options, and the unknown variables of either ConfigMap
+        String metrics = RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+        assertThat(metrics).contains("caravan_global_headers_problems 3.0");
     }
 }
