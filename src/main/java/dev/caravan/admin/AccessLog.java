@@ -270,9 +270,9 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             }
         }
 
-        /** What a client sent: its bytes as the text they are ({@link LogFormat#asSent}). */
+        /** What a client sent: its bytes as the text they are ({@link LogVariables#asSent}). */
         void clientString(Key key, String value) {
-            string(key, value == null ? null : LogFormat.asSent(value));
+            string(key, value == null ? null : LogVariables.asSent(value));
         }
 
         /** As {@link NetUtil#toSocketAddressString(InetSocketAddress)} writes it, made once per address. */

@@ -135,10 +135,10 @@ public final class LogFormat {
 
     private void escaped(String value, StringBuilder out) {
         switch (escape) {
-            case JSON -> JsonStringEncoder.getInstance().quoteAsString(asSent(value), out);
+            case JSON -> JsonStringEncoder.getInstance().quoteAsString(LogVariables.asSent(value), out);
             case NONE -> {
                 // as written, but for the control bytes: a client's CR or LF must not start a line of its own
-                String sent = asSent(value);
+                String sent = LogVariables.asSent(value);
                 for (int i = 0; i < sent.length(); i++) {
                     char c = sent.charAt(i);
                     if (c < 0x20 || c >= 0x7f && c < 0xa0) {
@@ -167,23 +167,6 @@ public final class LogFormat {
                 }
             }
         }
-    }
-
-    /**
-     * A client's bytes as the text they are: Netty reads each byte of a request line or header as one char, and the log
-     * writes UTF-8, which would turn a client's UTF-8 "\u00fc" (two bytes) into four. Bytes that are no UTF-8 become
-     * U+FFFD (nginx would write them raw, and a JSON reader refuse the line).
-     */
-    static String asSent(String value) {
-        boolean high = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c > 0xff) {
-                return value;
-            }
-            high |= c >= 0x80;
-        }
-        return high ? new String(value.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8) : value;
     }
 
     /** A variable read from a request header kept as sent. */

@@ -127,8 +127,7 @@ final class LogVariables {
                         Integer.toString(record.upstreamStatus())) : null;
             case "upstream_response_time":
                 return upstream ? tries(record, attempt -> seconds(attempt.nanos() / 1_000_000),
-                        seconds((record.earlierAttempts().isEmpty() ? record.upstreamNanos() : record.lastAttemptNanos())
-                                / 1_000_000)) : null;
+                        seconds(record.lastAttemptNanos() / 1_000_000)) : null;
             case "upstream_connect_time":
                 return upstream && record.upstreamConnectNanos() >= 0 ? tries(record, attempt -> "-",
                         seconds(record.upstreamConnectNanos() / 1_000_000)) : null;
@@ -158,6 +157,23 @@ final class LogVariables {
                 }
                 return RequestKey.argument(uri, name.substring(4));
         }
+    }
+
+    /**
+     * A client's bytes as the text they are: Netty reads each byte of a request line or header as one char, and the log
+     * writes UTF-8, which would turn a client's UTF-8 "\u00fc" (two bytes) into four. Bytes that are no UTF-8 become
+     * U+FFFD (nginx would write them raw, and a JSON reader refuse the line).
+     */
+    static String asSent(String value) {
+        boolean high = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c > 0xff) {
+                return value;
+            }
+            high |= c >= 0x80;
+        }
+        return high ? new String(value.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8) : value;
     }
 
     /**

@@ -121,8 +121,8 @@ final class IngressNginxConfigMap {
         flag("worker-shutdown-timeout", Option.SHUTDOWN_TIMEOUT, IngressNginxConfigMap::seconds);
         flag("bind-address", Option.BIND_ADDRESS, IngressNginxConfigMap::oneAddress);
         flag("worker-processes", Option.EVENT_LOOPS, value -> value.trim().equals("auto") ? "0" : value.trim());
-        flag("disable-access-log", Option.ACCESS_LOG, value -> bool(value).equals("true") ? "false" : "true");
-        flag("disable-http-access-log", Option.ACCESS_LOG, value -> bool(value).equals("true") ? "false" : "true");
+        flag("disable-access-log", Option.ACCESS_LOG, IngressNginxConfigMap::negated);
+        flag("disable-http-access-log", Option.ACCESS_LOG, IngressNginxConfigMap::negated);
         flag("bind-address-ipv4", Option.BIND_ADDRESS, IngressNginxConfigMap::oneAddress);
         flag("error-log-level", Option.LOG_LEVEL, IngressNginxConfigMap::logLevel);
         flag("ssl-protocols", Option.SSL_PROTOCOLS, IngressNginxConfigMap::protocols);
@@ -287,6 +287,11 @@ final class IngressNginxConfigMap {
             case "0", "f", "F", "FALSE", "false", "False" -> "false";
             default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
         };
+    }
+
+    /** A {@code disable-*} key's boolean as the flag that enables. */
+    private static String negated(String value) {
+        return bool(value).equals("true") ? "false" : "true";
     }
 
     /** A time in nginx's units as whole seconds (ingress-nginx takes {@code 5s} and {@code 5} alike). */

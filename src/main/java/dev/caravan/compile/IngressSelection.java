@@ -71,8 +71,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.of(), Set.of(),
                         Set.of());
             }
-            AnnotationParser.Parsed annotations = AnnotationParser.parse(settings.effective(ingress.getMetadata().getAnnotations()),
-                    ref.namespace(), crossNamespaceSecrets);
+            // as it is read: with the flags' values of what it does not set
+            Map<String, String> effective = settings.effective(ingress.getMetadata().getAnnotations());
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(effective, ref.namespace(), crossNamespaceSecrets);
             reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
@@ -112,14 +113,13 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                 }
                 if (denial == null) {
-                    denial = accessControlChanged(settings.effective(ingress.getMetadata().getAnnotations()),
-                            settings.effective(good.getMetadata().getAnnotations()));
+                    denial = accessControlChanged(effective, settings.effective(good.getMetadata().getAnnotations()));
                 }
                 if (denial == null) {
                     problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
                     return served(ref, new ServedIngress(good, goodPolicy), problems, objectsRead);
                 }
-            } else if (asksForAccessControl(settings.effective(ingress.getMetadata().getAnnotations()))) {
+            } else if (asksForAccessControl(effective)) {
                 // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks, those
                 // that validate if some do not
                 good = specValid ? ingress : validator.validPart(ingress);

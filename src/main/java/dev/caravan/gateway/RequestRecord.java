@@ -227,12 +227,12 @@ public final class RequestRecord {
      * pod's end handled in the same pass as the response's may be stamped just after the request's.
      */
     public long upstreamNanos() {
-        if (upstream == null) {
-            return -1;
-        }
+        return upstream == null ? -1 : Math.max(0, upstreamEnd() - upstreamStartNanos);
+    }
+
+    private long upstreamEnd() {
         long requestEnd = startNanos + durationNanos;
-        long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
-        return Math.max(0, upstreamEnd - upstreamStartNanos);
+        return upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
     }
 
     /** The tries before the last, in order; empty when the first was the last. */
@@ -242,12 +242,7 @@ public final class RequestRecord {
 
     /** From the last try to the pod's last byte, or -1 when no pod was asked. */
     public long lastAttemptNanos() {
-        if (upstream == null) {
-            return -1;
-        }
-        long requestEnd = startNanos + durationNanos;
-        long upstreamEnd = upstreamEndNanos != 0 ? Math.min(upstreamEndNanos, requestEnd) : requestEnd;
-        return Math.max(0, upstreamEnd - (attemptStartNanos != 0 ? attemptStartNanos : upstreamStartNanos));
+        return upstream == null ? -1 : Math.max(0, upstreamEnd() - attemptStartNanos);
     }
 
     /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */
