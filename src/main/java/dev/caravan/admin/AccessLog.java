@@ -124,6 +124,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         return custom == null ? List.of() : custom.sentHeaders();
     }
 
+    @Override
+    public List<String> upstreamHeaders() {
+        return custom == null ? List.of() : custom.upstreamHeaders();
+    }
+
     /** Lines dropped because the log's writer fell behind. */
     public long dropped() {
         return writer.dropped();

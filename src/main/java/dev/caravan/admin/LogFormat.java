@@ -21,24 +21,30 @@ public final class LogFormat {
     /** nginx's {@code log_format ... escape=}. */
     public enum Escape { DEFAULT, JSON, NONE }
 
+    /** Where a variable's header is read: the client's request, the response sent, or the pod's response. */
+    private enum Headers { REQUEST, SENT, UPSTREAM }
+
     /**
-     * A part of a line: text as written, or a variable, with the request header it reads ({@code $http_NAME},
-     * {@code $cookie_NAME}, {@code $remote_user}, {@code $proxy_add_x_forwarded_for}) or the response header
-     * ({@code $sent_http_NAME}), named as variables name them.
+     * A part of a line: text as written, or a variable, with the header it reads and where ({@code $http_NAME},
+     * {@code $cookie_NAME}, {@code $remote_user}, {@code $proxy_add_x_forwarded_for} the request's,
+     * {@code $sent_http_NAME} the response's, {@code $upstream_http_NAME} the pod's), named as variables name them.
      */
-    private record Part(String text, String variable, String header, String sentHeader) {
+    private record Part(String text, String variable, String header, Headers from) {
     }
 
     private final List<Part> parts;
     private final List<String> headers;
     private final List<String> sentHeaders;
+    private final List<String> upstreamHeaders;
     private final Escape escape;
     private final String source;
 
-    private LogFormat(List<Part> parts, List<String> headers, List<String> sentHeaders, Escape escape, String source) {
+    private LogFormat(List<Part> parts, List<String> headers, List<String> sentHeaders, List<String> upstreamHeaders,
+            Escape escape, String source) {
         this.parts = parts;
         this.headers = headers;
         this.sentHeaders = sentHeaders;
+        this.upstreamHeaders = upstreamHeaders;
         this.escape = escape;
         this.source = source;
     }
@@ -53,26 +59,29 @@ public final class LogFormat {
         List<Part> parts = new ArrayList<>();
         List<String> headers = new ArrayList<>();
         List<String> sentHeaders = new ArrayList<>();
+        List<String> upstreamHeaders = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         for (NginxTemplate.Part part : NginxTemplate.parts(template)) {
             String name = part.variable();
             if (name == null) {
                 parts.add(new Part(part.text(), null, null, null));
             } else if (name.startsWith("http_") && name.length() > 5) {
-                parts.add(new Part(null, name, named(headers, name.substring(5)), null));
+                parts.add(new Part(null, name, named(headers, name.substring(5)), Headers.REQUEST));
             } else if (name.startsWith("sent_http_") && name.length() > 10) {
-                parts.add(new Part(null, name, null, named(sentHeaders, name.substring(10))));
+                parts.add(new Part(null, name, named(sentHeaders, name.substring(10)), Headers.SENT));
+            } else if (name.startsWith("upstream_http_") && name.length() > 14) {
+                parts.add(new Part(null, name, named(upstreamHeaders, name.substring(14)), Headers.UPSTREAM));
             } else if (name.startsWith("cookie_") && name.length() > 7) {
-                parts.add(new Part(null, name, named(headers, "cookie"), null));
+                parts.add(new Part(null, name, named(headers, "cookie"), Headers.REQUEST));
             } else if (name.startsWith("arg_") && name.length() > 4) {
                 parts.add(new Part(null, name, null, null));
             } else if (name.equals("remote_user")) {
                 // the user a Basic Authorization names, read from the header when the line is made
-                parts.add(new Part(null, name, named(headers, "authorization"), null));
+                parts.add(new Part(null, name, named(headers, "authorization"), Headers.REQUEST));
             } else if (name.equals("proxy_add_x_forwarded_for") || name.equals("content_type")
                     || name.equals("content_length")) {
                 parts.add(new Part(null, name, named(headers, name.startsWith("content_") ? name : "x_forwarded_for"),
-                        null));
+                        Headers.REQUEST));
             } else if (LogVariables.known(name)) {
                 parts.add(new Part(null, name, null, null));
             } else {
@@ -84,7 +93,8 @@ public final class LogFormat {
             throw new IllegalArgumentException("has " + String.join(", ", unknown) + (unknown.size() == 1
                     ? ", which is not a variable" : ", which are not variables") + " Caravan's access log fills in");
         }
-        return new LogFormat(List.copyOf(parts), List.copyOf(headers), List.copyOf(sentHeaders), escape, template);
+        return new LogFormat(List.copyOf(parts), List.copyOf(headers), List.copyOf(sentHeaders),
+                List.copyOf(upstreamHeaders), escape, template);
     }
 
     private static String named(List<String> names, String name) {
@@ -102,15 +112,20 @@ public final class LogFormat {
         return headers;
     }
 
-    /** Whether the lines read the connection's address or TLS. */
+    /** Whether the lines read the connection's address, TLS, serial number or request count. */
     public boolean readsConnection() {
         return parts.stream().anyMatch(part -> part.variable() != null && List.of("server_addr", "server_port",
-                "ssl_protocol", "ssl_cipher").contains(part.variable()));
+                "ssl_protocol", "ssl_cipher", "connection", "connection_requests").contains(part.variable()));
     }
 
     /** The response headers the lines read ({@code $sent_http_NAME}), named as {@link #headers()}. */
     public List<String> sentHeaders() {
         return sentHeaders;
+    }
+
+    /** The pod response headers the lines read ({@code $upstream_http_NAME}), named as {@link #headers()}. */
+    public List<String> upstreamHeaders() {
+        return upstreamHeaders;
     }
 
     /** Appends the request's line to {@code out}. */
@@ -120,8 +135,11 @@ public final class LogFormat {
                 out.append(part.text());
                 continue;
             }
-            String value = part.sentHeader() != null ? record.sentHeader(part.sentHeader())
-                    : part.header() != null ? headerValue(part, record) : LogVariables.value(part.variable(), record);
+            String value = part.from() == null ? LogVariables.value(part.variable(), record) : switch (part.from()) {
+                case REQUEST -> headerValue(part, record);
+                case SENT -> record.sentHeader(part.header());
+                case UPSTREAM -> record.upstreamHeader(part.header());
+            };
             if (value == null) {
                 // a variable that is not found is "-", as nginx writes it; one that is there but empty, nothing
                 if (escape != Escape.JSON) {

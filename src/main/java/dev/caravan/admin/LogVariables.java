@@ -8,7 +8,7 @@ import dev.caravan.routing.RequestKey;
 import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Set;
@@ -21,9 +21,9 @@ import java.util.Set;
 final class LogVariables {
 
     private static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter
-            .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+            .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter TIME_ISO8601 = DateTimeFormatter
-            .ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx", Locale.ROOT).withZone(ZoneOffset.UTC);
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx", Locale.ROOT).withZone(ZoneId.systemDefault());
 
     private static final Set<String> KNOWN = Set.of("remote_addr", "binary_remote_addr", "the_real_ip",
             "remote_port", "time_local", "time_iso8601", "msec", "request", "request_method", "request_uri", "uri",
@@ -31,10 +31,11 @@ final class LogVariables {
             "server_name", "server_addr", "server_port", "hostname", "status", "body_bytes_sent", "bytes_sent",
             "request_length", "request_time", "proxy_upstream_name", "proxy_alternative_upstream_name",
             "upstream_addr", "upstream_status", "upstream_response_time", "upstream_connect_time",
-            "upstream_response_length", "req_id", "request_id", "namespace", "ingress_name", "service_name",
+            "upstream_response_length", "upstream_header_time", "connection", "connection_requests", "pid", "req_id", "request_id", "namespace", "ingress_name", "service_name",
             "service_port", "location_path", "proxy_protocol_addr", "proxy_protocol_port", "ssl_protocol", "ssl_cipher");
     /** nginx's {@code $hostname}: the pod's name, as Kubernetes gives it. */
     private static final String HOSTNAME = System.getenv().getOrDefault("HOSTNAME", "localhost");
+    private static final String PID = Long.toString(ProcessHandle.current().pid());
 
     private LogVariables() {
     }
@@ -58,10 +59,16 @@ final class LogVariables {
             case "server_port":
                 return record.server() == null ? null : Integer.toString(record.server().getPort());
             case "server_name":
-                // the host of the rule's server, "_" for nginx's default server
-                return rule == null || record.host() == null ? "_" : record.host();
+                return record.serverName();
             case "hostname":
                 return HOSTNAME;
+            case "pid":
+                return PID;
+            // numbered from 1 in the order connections were first read by a log that asks for these
+            case "connection":
+                return record.connection() == 0 ? null : Long.toString(record.connection());
+            case "connection_requests":
+                return record.connection() == 0 ? null : Long.toString(record.connectionRequests());
             case "ssl_protocol":
                 return record.tlsProtocol();
             case "ssl_cipher":
@@ -131,6 +138,10 @@ final class LogVariables {
             case "upstream_connect_time":
                 return upstream && record.upstreamConnectNanos() >= 0 ? tries(record, attempt -> "-",
                         seconds(record.upstreamConnectNanos() / 1_000_000)) : null;
+            case "upstream_header_time":
+                return upstream ? tries(record, attempt -> attempt.headerNanos() < 0 ? "-"
+                        : seconds(attempt.headerNanos() / 1_000_000), record.upstreamHeaderNanos() < 0 ? "-"
+                        : seconds(record.upstreamHeaderNanos() / 1_000_000)) : null;
             case "upstream_response_length":
                 // Caravan sends the pod's body as it came
                 return upstream ? Long.toString(record.responseBodyBytes()) : null;

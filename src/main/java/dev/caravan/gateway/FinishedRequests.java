@@ -30,6 +30,7 @@ final class FinishedRequests {
     /** What the observers read of request and response headers: names as nginx's variables have them. */
     private final String[] headerNames;
     private final String[] responseHeaderNames;
+    private final String[] upstreamHeaderNames;
     private final boolean readsConnection;
 
     FinishedRequests(List<RequestObserver> observers) {
@@ -38,6 +39,9 @@ final class FinishedRequests {
                 .toArray(String[]::new);
         responseHeaderNames = observers.stream().flatMap(observer -> observer.responseHeaders().stream()).distinct()
                 .toArray(String[]::new);
+        String[] upstream = observers.stream().flatMap(observer -> observer.upstreamHeaders().stream()).distinct()
+                .toArray(String[]::new);
+        upstreamHeaderNames = upstream.length == 0 ? null : upstream;
         readsConnection = observers.stream().anyMatch(RequestObserver::readsConnection);
     }
 
@@ -49,6 +53,11 @@ final class FinishedRequests {
     /** The response headers a record keeps the values of, as sent to the client; empty for none. */
     String[] responseHeaderNames() {
         return responseHeaderNames;
+    }
+
+    /** The pod response headers a record keeps the values of, as the pod sent them; {@code null} for none. */
+    String[] upstreamHeaderNames() {
+        return upstreamHeaderNames;
     }
 
     /** The request headers a record keeps the values of, as the client sent them; empty for none. */

@@ -5,6 +5,7 @@ import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.GlobalHeaders;
+import dev.caravan.routing.HeaderVariables;
 import dev.caravan.routing.PercentEncoding;
 import dev.caravan.routing.RequestFacts;
 import dev.caravan.routing.RequestKey;
@@ -405,6 +406,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // before any answer, so that the access log names the Ingress of whatever is answered
             record.rule = rule;
             record.path = path;
+            if (host != null && match.host() != null && !hostChosenByClient) {
+                record.serverName = host;
+            }
             // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
             if (host != null) {
                 record.host = host;
@@ -1100,12 +1104,14 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                     record.earlierAttempts = new ArrayList<>(2);
                 }
                 record.earlierAttempts.add(new RequestRecord.Attempt(record.upstream,
-                        record.upstreamStatus != 0 ? record.upstreamStatus : 502, now - record.attemptStartNanos));
+                        record.upstreamStatus != 0 ? record.upstreamStatus : 502, now - record.attemptStartNanos,
+                        record.upstreamHeaderNanos));
                 record.upstreamStatus = 0;
             }
             record.attemptStartNanos = now;
             record.upstream = endpoint;
             record.upstreamConnectNanos = -1;
+            record.upstreamHeaderNanos = -1;
         }
     }
 
@@ -1127,6 +1133,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
         if (record != null) {
             record.upstreamStatus = response.status().code();
+            record.upstreamHeaderNanos = System.nanoTime() - record.attemptStartNanos;
+            if (record.upstreamHeaderNames != null) {
+                // as the pod sent them, before anything below changes them
+                record.upstreamHeaderValues = HeaderVariables.values(response.headers(), record.upstreamHeaderNames);
+            }
         }
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -19,13 +19,21 @@ public interface RequestObserver {
         return List.of();
     }
 
-    /** Whether this observer reads the connection's address or TLS ({@link RequestRecord#server()}, ...). */
+    /**
+     * Whether this observer reads the connection's address, TLS, serial number or request count
+     * ({@link RequestRecord#server()}, {@link RequestRecord#connection()}, ...).
+     */
     default boolean readsConnection() {
         return false;
     }
 
     /** The response headers this observer reads from records ({@link RequestRecord#sentHeader}), named as above. */
     default List<String> responseHeaders() {
+        return List.of();
+    }
+
+    /** The pod response headers this observer reads from records ({@link RequestRecord#upstreamHeader}), named as above. */
+    default List<String> upstreamHeaders() {
         return List.of();
     }
 

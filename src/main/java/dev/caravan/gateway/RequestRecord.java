@@ -24,6 +24,8 @@ public final class RequestRecord {
     String requestId;
     String madeRequestId;
     String path;
+    /** The host of the rules that matched it, nginx's {@code $server_name}: {@code _} for the catch-all. */
+    String serverName = "_";
     String userAgent;
     String referer;
     long requestBytes;
@@ -39,6 +41,12 @@ public final class RequestRecord {
     InetSocketAddress server;
     String tlsProtocol;
     String tlsCipher;
+    /** The connection's serial number and its requests so far, this one included; 0 when no observer asked. */
+    long connection;
+    long connectionRequests;
+    /** The pod response headers the observers asked for ({@link RequestObserver#upstreamHeaders()}), and their values. */
+    String[] upstreamHeaderNames;
+    String[] upstreamHeaderValues;
     long durationNanos;
     PathRule rule;
     boolean canary;
@@ -49,12 +57,17 @@ public final class RequestRecord {
     long upstreamStartNanos;
     long upstreamEndNanos;
     long upstreamConnectNanos = -1;
+    /** From the last try's start to the pod's response head, or -1 when none came. */
+    long upstreamHeaderNanos = -1;
     /** When the last try began, and the tries before it (null when there was one): nginx lists each. */
     long attemptStartNanos;
     List<Attempt> earlierAttempts;
 
-    /** A try at a pod that another followed: the pod, its status (502 when it gave none), its duration. */
-    public record Attempt(InetSocketAddress pod, int status, long nanos) {
+    /**
+     * A try at a pod that another followed: the pod, its status (502 when it gave none), its duration, and the time to
+     * its response head (-1 when none came).
+     */
+    public record Attempt(InetSocketAddress pod, int status, long nanos, long headerNanos) {
     }
 
     RequestRecord() {
@@ -110,6 +123,21 @@ public final class RequestRecord {
     /** Its path, normalized as rules match it (nginx's {@code $uri}), or {@code null} before it was read. */
     public String path() {
         return path;
+    }
+
+    /** nginx's {@code $server_name}: the host of the rules that served it, {@code _} for the catch-all or none. */
+    public String serverName() {
+        return serverName;
+    }
+
+    /** nginx's {@code $connection}: the connection's serial number, 0 unless an observer reads the connection. */
+    public long connection() {
+        return connection;
+    }
+
+    /** nginx's {@code $connection_requests}: the requests made on the connection so far, this one included. */
+    public long connectionRequests() {
+        return connectionRequests;
     }
 
     public String userAgent() {
@@ -187,6 +215,21 @@ public final class RequestRecord {
         return null;
     }
 
+    /**
+     * The value of a pod's response header an observer asked for ({@link RequestObserver#upstreamHeaders()}), as the
+     * last pod tried sent it, or {@code null}.
+     */
+    public String upstreamHeader(String variableName) {
+        if (upstreamHeaderValues != null) {
+            for (int i = 0; i < upstreamHeaderNames.length; i++) {
+                if (upstreamHeaderNames[i].equals(variableName)) {
+                    return upstreamHeaderValues[i];
+                }
+            }
+        }
+        return null;
+    }
+
     /** The listener's address the connection arrived at, or {@code null}. */
     public InetSocketAddress server() {
         return server;
@@ -243,6 +286,11 @@ public final class RequestRecord {
     /** From the last try to the pod's last byte, or -1 when no pod was asked. */
     public long lastAttemptNanos() {
         return upstream == null ? -1 : Math.max(0, upstreamEnd() - attemptStartNanos);
+    }
+
+    /** From the last try's start to the pod's response head, or -1 when none came. */
+    public long upstreamHeaderNanos() {
+        return upstreamHeaderNanos;
     }
 
     /** The time to connect to the pod of the last try; 0 for a pooled connection, -1 when none was made. */

@@ -20,8 +20,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Watches a connection's requests and responses as they pass, one at a time (it sits behind the flow
@@ -44,7 +46,17 @@ final class RequestRecorder extends ChannelDuplexHandler {
     private InetSocketAddress server;
     private String tlsProtocol;
     private String tlsCipher;
+    private ConnectionCount count;
     private boolean responding;
+
+    /** nginx's {@code $connection} and {@code $connection_requests}: kept on the connection, which HTTP/2's streams share. */
+    private static final class ConnectionCount {
+        final long serial = SERIALS.incrementAndGet();
+        long requests;
+    }
+
+    private static final AtomicLong SERIALS = new AtomicLong();
+    private static final AttributeKey<ConnectionCount> COUNT = AttributeKey.valueOf(RequestRecorder.class, "count");
 
     RequestRecorder(FinishedRequests finished, String scheme) {
         this.finished = finished;
@@ -105,6 +117,11 @@ final class RequestRecorder extends ChannelDuplexHandler {
         record.server = server;
         record.tlsProtocol = tlsProtocol;
         record.tlsCipher = tlsCipher;
+        if (count != null) {
+            record.connection = count.serial;
+            record.connectionRequests = ++count.requests;
+        }
+        record.upstreamHeaderNames = finished.upstreamHeaderNames();
         record.requestBytes = request.method().name().length() + request.uri().length() + 12 + HeaderBytes.of(headers);
         String[] names = finished.headerNames();
         if (names.length > 0) {
@@ -124,6 +141,11 @@ final class RequestRecorder extends ChannelDuplexHandler {
             String cipher = tls.engine().getSession().getCipherSuite();
             String openSsl = cipher == null ? null : CipherSuiteConverter.toOpenSsl(cipher, false);
             tlsCipher = openSsl != null ? openSsl : cipher;
+        }
+        count = connection.attr(COUNT).get();
+        if (count == null) {
+            count = new ConnectionCount();
+            connection.attr(COUNT).set(count);
         }
     }
 

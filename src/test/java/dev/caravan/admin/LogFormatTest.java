@@ -199,7 +199,8 @@ class LogFormatTest {
                 Manifests.slice("retry-live", "retry", pod.ip(), pod.port(), true),
                 Manifests.ingress("retry", "retry.test", "/", "retry")));
         caravan = CaravanHarness.start(manifests, "--log-format-upstream",
-                "tries=$upstream_addr|$upstream_status|$upstream_response_time|$upstream_connect_time $request_uri");
+                "tries=$upstream_addr|$upstream_status|$upstream_response_time|$upstream_connect_time"
+                        + "|$upstream_header_time $request_uri");
         for (int i = 0; i < 4; i++) {
             try (RawHttp client = new RawHttp(caravan.httpPort())) {
                 client.send("GET /try-" + i + " HTTP/1.1\r\nHost: retry.test\r\n\r\n");
@@ -210,7 +211,51 @@ class LogFormatTest {
         // proxy_next_upstream error, and the line names both, the failed one with 502
         String retried = lineWith("127.0.0.9:" + deadPort + ", ");
         assertThat(retried).matches(Pattern.quote("tries=127.0.0.9:" + deadPort + ", " + pod.ip() + ":" + pod.port()
-                + "|502, 200|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3} /try-\\d");
+                + "|502, 200|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3} /try-\\d");
+    }
+
+    @Test
+    void connectionsTheirRequestsAndThePodsHeadersAreLoggedAsNginxLogsThem() throws Exception {
+        pod.respond(request -> {
+            var response = TestBackend.text(HttpResponseStatus.OK, "ok");
+            response.headers().set("X-Pod-Version", "v7");
+            // the header a response rewrite or an add-headers would change: the log reads the pod's
+            response.headers().set("Cache-Control", "private");
+            return response;
+        });
+        write(manifests, "catch-all.yaml", Manifests.ingress("any", "", "/any", "svc"));
+        caravan = CaravanHarness.start(manifests, "--log-format-escape-json", "--log-format-upstream",
+                "{\"uri\": \"$request_uri\", \"conn\": \"$connection\", \"n\": \"$connection_requests\","
+                        + " \"header\": \"$upstream_header_time\", \"total\": \"$upstream_response_time\","
+                        + " \"version\": \"$upstream_http_x_pod_version\", \"none\": \"$upstream_http_x_none\","
+                        + " \"server\": \"$server_name\", \"pid\": \"$pid\"}");
+        try (RawHttp first = new RawHttp(caravan.httpPort()); RawHttp second = new RawHttp(caravan.httpPort())) {
+            for (String path : new String[] {"/c1-a", "/c1-b"}) {
+                first.send("GET " + path + " HTTP/1.1\r\nHost: WEB.test:" + caravan.httpPort() + "\r\n\r\n");
+                assertThat(first.read(false).status()).isEqualTo(200);
+            }
+            second.send("GET /any/c2 HTTP/1.1\r\nHost: whatever.test\r\n\r\n");
+            assertThat(second.read(false).status()).isEqualTo(200);
+        }
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(lineWith("/c1-a"));
+        JsonNode b = json.readTree(lineWith("/c1-b"));
+        JsonNode other = json.readTree(lineWith("/any/c2"));
+        // one serial number per connection, and its requests counted from 1
+        assertThat(b.get("conn").asText()).isEqualTo(a.get("conn").asText()).matches("[1-9]\\d*");
+        assertThat(other.get("conn").asText()).isNotEqualTo(a.get("conn").asText()).matches("[1-9]\\d*");
+        assertThat(List.of(a.get("n").asText(), b.get("n").asText(), other.get("n").asText()))
+                .containsExactly("1", "2", "1");
+        // the time to the pod's head, within the time to its end
+        assertThat(a.get("header").asText()).matches("\\d+\\.\\d{3}");
+        assertThat(Double.parseDouble(a.get("header").asText())).isLessThanOrEqualTo(
+                Double.parseDouble(a.get("total").asText()));
+        assertThat(a.get("version").asText()).isEqualTo("v7");
+        assertThat(a.get("none").asText()).isEmpty();
+        // the server's name, without the port the Host carried, and nginx's "_" for a rule without a host
+        assertThat(a.get("server").asText()).isEqualTo("web.test");
+        assertThat(other.get("server").asText()).isEqualTo("_");
+        assertThat(a.get("pid").asText()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
     }
 
     private static byte[] concat(byte[] first, byte[] second) {
@@ -221,11 +266,11 @@ class LogFormatTest {
 
     @Test
     void aVariableTheLogCannotFillInIsRefusedAtStart() {
-        assertThatThrownBy(() -> LogFormat.parse("$remote_addr $upstream_header_time", LogFormat.Escape.DEFAULT))
-                .hasMessage("has $upstream_header_time, which is not a variable Caravan's access log fills in");
+        assertThatThrownBy(() -> LogFormat.parse("$remote_addr $request_body", LogFormat.Escape.DEFAULT))
+                .hasMessage("has $request_body, which is not a variable Caravan's access log fills in");
         // every one at once
-        assertThatThrownBy(() -> LogFormat.parse("$connection $status $upstream_header_time", LogFormat.Escape.DEFAULT))
-                .hasMessage("has $connection, $upstream_header_time, which are not variables Caravan's access log"
+        assertThatThrownBy(() -> LogFormat.parse("$geoip_country_code $status $request_body", LogFormat.Escape.DEFAULT))
+                .hasMessage("has $geoip_country_code, $request_body, which are not variables Caravan's access log"
                         + " fills in");
         for (String malformed : new String[] {"${http_user_agent", "$ alone", "$1", " "}) {
             assertThatThrownBy(() -> LogFormat.parse(malformed, LogFormat.Escape.DEFAULT)).as(malformed)
