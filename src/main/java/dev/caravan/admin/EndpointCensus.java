@@ -70,6 +70,9 @@ final class EndpointCensus {
         if (defaultBackend != null) {
             endpoints.addAll(defaultBackend.endpoints());
         }
+        if (routes.defaultRule() != null && routes.defaultRule().fallback() != null) {
+            endpoints.addAll(routes.defaultRule().fallback().endpoints());
+        }
         count(endpoints, sign);
     }
 

@@ -114,9 +114,10 @@ final class HostTableBuilder {
         IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
         // as ingress-nginx: a canary's defaultBackend is no host's default
         if (defaultBackend != null && policy.canary() == null) {
-            Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend);
-            // the Ingress's access control holds there too, as ingress-nginx's default location has its annotations
-            PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.accessControl(), null, null, null);
+            Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend, policy);
+            // the Ingress's annotations hold there too, as on ingress-nginx's default location
+            PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(), null,
+                    fallback(ref, policy), null);
             if (servesAnyHost) {
                 setDefault(entryFor(null), standIn, ref, "every host");
                 String hostless = hostlessAuthUrl(null, standIn.policy());
@@ -261,7 +262,7 @@ final class HostTableBuilder {
             }
             String host = rule.getHost();
             Backend backend = served.policy().denied() ? denied(ref)
-                    : resolve(ref, rule.getHttp().getPaths().get(0).getBackend());
+                    : resolve(ref, rule.getHttp().getPaths().get(0).getBackend(), RoutePolicy.NONE);
             Backend existing = passthrough.putIfAbsent(RoutingTable.normalizeHost(host), backend);
             if (existing != null && !existing.name().equals(backend.name())) {
                 problems.add(Problem.warning(ref, Problem.CONFLICT, "ssl-passthrough for host " + host
@@ -374,10 +375,6 @@ final class HostTableBuilder {
     /** What a denied Ingress's default backend and passthrough hosts go to: no pod at all (503, or a closed connection). */
     private static Backend denied(ObjectRef ref) {
         return new Backend("denied " + ref, List.of());
-    }
-
-    private Backend resolve(ObjectRef ref, IngressBackend backend) {
-        return resolve(ref, backend, RoutePolicy.NONE);
     }
 
     /** The default-backend annotation's Service (its first port), or {@code null}. */

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
  * @param defaultRule    what stands for its Ingress's rules where it serves: a {@code /} prefix rule with its Ingress's
- *                       access control ({@link RoutePolicy#accessControl()}), or {@code null}
+ *                       annotations as its default location has them ({@link RoutePolicy#defaultLocation()}), or
+ *                       {@code null}
  * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
  * @param tls            whether an Ingress's {@code spec.tls} covers this host
  * @param redirectTo     the host every request of this one is redirected to ({@code from-to-www-redirect}), or

@@ -141,15 +141,19 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     }
 
     /**
-     * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves: who gets in (source ranges,
-     * authentication, an interceptor, a denial), ssl-redirect and the access log, of the annotations ingress-nginx
-     * applies to the default location it makes; nothing that shapes the request to a pod.
+     * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves, as on the default location
+     * ingress-nginx makes of it: everything but what rewrites or redirects a request's path (rewrite-target, use-regex,
+     * app-root, permanent- and temporal-redirect, and x-forwarded-prefix, sent only with a rewrite), which ingress-nginx
+     * leaves out there too, and what belongs to a host rather than a location (server-alias, from-to-www-redirect,
+     * auth-tls, ssl-passthrough, canary).
      */
-    public RoutePolicy accessControl() {
-        return new RoutePolicy(null, false, null, null, null, null, -1, null, null, null,
-                null, null, allowedSources, deniedSources, false, null, null, false, null, null, null, false, Set.of(),
-                sslRedirect, false, null, accessLog, requestRoute, externalAuth, userAuth, false, List.of(), false, null,
-                satisfyAny, 0, null, null, denied, null);
+    public RoutePolicy defaultLocation() {
+        return new RoutePolicy(null, false, null, null, null, upstreamVhost, maxBodySize,
+                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, null, ewma,
+                customHttpErrors, sslRedirect, false, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
+                grpcUpstream, List.of(), false, null, satisfyAny, maxResponseHead, responseRewrite, customHeaders,
+                denied, mirror);
     }
 
     /** This policy with {@code auth} as its user authentication. */

@@ -69,6 +69,9 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         if (routes.defaultBackend() != null) {
             backends.putIfAbsent(routes.defaultBackend().name(), routes.defaultBackend());
         }
+        if (routes.defaultRule() != null && routes.defaultRule().fallback() != null) {
+            backends.putIfAbsent(routes.defaultRule().fallback().name(), routes.defaultRule().fallback());
+        }
     }
 
     /** The backend a TLS connection for this SNI name is relayed to undecrypted, or {@code null}. */
@@ -99,7 +102,8 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
                 return new RouteMatch(rule, rule.serving(), routes);
             }
             if (routes.defaultBackend() != null) {
-                return new RouteMatch(routes.defaultRule(), routes.defaultBackend(), routes);
+                PathRule standIn = routes.defaultRule();
+                return new RouteMatch(standIn, standIn != null ? standIn.serving() : routes.defaultBackend(), routes);
             }
         }
         return defaultBackend != null || routes != null ? new RouteMatch(null, defaultBackend, routes)

@@ -56,8 +56,11 @@ public record TableChange(List<String> added, List<String> removed, List<String>
                 return false;
             }
         }
-        return a.defaultBackend() == null || b.defaultBackend() == null
-                || a.defaultBackend().endpoints().equals(b.defaultBackend().endpoints());
+        Backend aFallback = a.defaultRule() == null ? null : a.defaultRule().fallback();
+        Backend bFallback = b.defaultRule() == null ? null : b.defaultRule().fallback();
+        return (a.defaultBackend() == null || b.defaultBackend() == null
+                || a.defaultBackend().endpoints().equals(b.defaultBackend().endpoints()))
+                && (aFallback == null || bFallback == null || aFallback.endpoints().equals(bFallback.endpoints()));
     }
 
     public boolean isEmpty() {
