@@ -11,10 +11,7 @@ import dev.caravan.routing.PathRule;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -33,8 +30,6 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
 
     public enum Format { JSON, COMBINED }
 
-    private static final DateTimeFormatter COMBINED_TIME = DateTimeFormatter
-            .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
     /** Batches waiting for the writer at most: at a pass every millisecond per loop, seconds of traffic. */
     private static final int QUEUED_BATCHES = 4096;
     /** How often the writer writes while lines keep coming; nginx's buffered access log flushes as rarely. */
@@ -338,7 +333,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     /** nginx's {@code combined} format, with the request time and upstream of ingress-nginx's default after it. */
     static String combined(RequestRecord record) {
         return (record.clientIp() == null ? "-" : record.clientIp()) + " - - ["
-                + COMBINED_TIME.format(Instant.ofEpochMilli(record.startMillis())) + "] \""
+                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(record.startMillis())) + "] \""
                 + (record.method() == null ? "-" : escape(record.method()) + " " + escape(record.uri()) + " "
                         + record.protocol()) + "\" "
                 + record.status() + " " + record.responseBytes() + " \"" + escape(record.referer()) + "\" \""

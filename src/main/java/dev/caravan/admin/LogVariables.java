@@ -20,7 +20,8 @@ import java.util.Set;
  */
 final class LogVariables {
 
-    private static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter
+    /** nginx's {@code $time_local}, also the combined log's: local time, as the JVM's zone ({@code TZ}) has it. */
+    static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter
             .ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter TIME_ISO8601 = DateTimeFormatter
             .ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx", Locale.ROOT).withZone(ZoneId.systemDefault());

@@ -117,7 +117,7 @@ final class HostTableBuilder {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend, policy);
             // the Ingress's annotations hold there too, as on ingress-nginx's default location
             PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(), null,
-                    fallback(ref, policy), null);
+                    policy.denied() ? null : fallback(ref, policy), null);
             if (servesAnyHost) {
                 setDefault(entryFor(null), standIn, ref, "every host");
                 String hostless = hostlessAuthUrl(null, standIn.policy());
@@ -369,6 +369,11 @@ final class HostTableBuilder {
         } else if (!entry.defaultBackend.name().equals(backend.name())) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
                     + entry.defaultBackendOwner + ", which is older; it is ignored there"));
+        } else if (!entry.defaultRule.policy().equals(standIn.policy())) {
+            // the same Service, but what holds there (auth, limits, ...) is the older Ingress's
+            problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is served under the"
+                    + " annotations of Ingress " + entry.defaultBackendOwner + ", which is older and names the same"
+                    + " Service; this Ingress's annotations do not hold there"));
         }
     }
 

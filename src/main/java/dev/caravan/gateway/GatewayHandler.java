@@ -1130,15 +1130,18 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     @Override
-    public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
+    public void podAnswered(HttpResponse response, long headerNanos) {
         if (record != null) {
             record.upstreamStatus = response.status().code();
-            record.upstreamHeaderNanos = System.nanoTime() - record.attemptStartNanos;
+            record.upstreamHeaderNanos = headerNanos;
             if (record.upstreamHeaderNames != null) {
-                // as the pod sent them, before anything below changes them
                 record.upstreamHeaderValues = HeaderVariables.values(response.headers(), record.upstreamHeaderNames);
             }
         }
+    }
+
+    @Override
+    public void responseHead(HttpResponse response, InetSocketAddress endpoint) {
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

@@ -143,13 +143,14 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     /**
      * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves, as on the default location
      * ingress-nginx makes of it: everything but what rewrites or redirects a request's path (rewrite-target, use-regex,
-     * app-root, permanent- and temporal-redirect, and x-forwarded-prefix, sent only with a rewrite), which ingress-nginx
-     * leaves out there too, and what belongs to a host rather than a location (server-alias, from-to-www-redirect,
-     * auth-tls, ssl-passthrough, canary).
+     * app-root, permanent- and temporal-redirect, and x-forwarded-prefix, sent only with a rewrite), which
+     * ingress-nginx leaves out of its catch-all's default location; cookie affinity, whose cookie ingress-nginx sets
+     * only on the rules' paths; and what belongs to a host rather than a location (server-alias,
+     * from-to-www-redirect, auth-tls, ssl-passthrough, canary).
      */
     public RoutePolicy defaultLocation() {
         return new RoutePolicy(null, false, null, null, null, upstreamVhost, maxBodySize,
-                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
+                connectTimeout, readTimeout, sendTimeout, null, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, null, ewma,
                 customHttpErrors, sslRedirect, false, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
                 grpcUpstream, List.of(), false, null, satisfyAny, maxResponseHead, responseRewrite, customHeaders,

@@ -149,8 +149,14 @@ public final class ProxyCall {
     /** Tells the balancer how the current attempt went (once): its time to the response head, or to failing. */
     private void endAttempt() {
         if (attemptOpen) {
+            endAttempt(System.nanoTime());
+        }
+    }
+
+    private void endAttempt(long now) {
+        if (attemptOpen) {
             attemptOpen = false;
-            backend.balancer().finished(endpoint, System.nanoTime() - attemptStarted);
+            backend.balancer().finished(endpoint, now - attemptStarted);
         }
     }
 
@@ -494,6 +500,12 @@ public final class ProxyCall {
     /** Returns whether the response head was forwarded (false for interim 1xx responses). */
     private boolean startResponse(HttpResponse response) {
         int code = response.status().code();
+        if (code >= 200 || code == 101) {
+            // what the pod answered, before anything here changes it; the attempt ends now, whatever follows
+            long now = System.nanoTime();
+            listener.podAnswered(response, now - attemptStarted);
+            endAttempt(now);
+        }
         if (replay != null) {
             // the pod processed the stream (an interim 1xx says so too): it is never refused now
             replay.abandon();

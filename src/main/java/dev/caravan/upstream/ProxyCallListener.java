@@ -25,6 +25,13 @@ public interface ProxyCallListener {
         pod.close();
     }
 
+    /**
+     * The pod answered (a final status, or 101), {@code headerNanos} after the try began, with {@code response} as it
+     * sent it; whether the answer goes to the client is decided next (an intercepted status, another pod tried).
+     */
+    default void podAnswered(HttpResponse response, long headerNanos) {
+    }
+
     /** The call can take more of the client's request body: read the next piece. */
     void requestBody();
 

@@ -219,8 +219,6 @@ class LogFormatTest {
         pod.respond(request -> {
             var response = TestBackend.text(HttpResponseStatus.OK, "ok");
             response.headers().set("X-Pod-Version", "v7");
-            // the header a response rewrite or an add-headers would change: the log reads the pod's
-            response.headers().set("Cache-Control", "private");
             return response;
         });
         write(manifests, "catch-all.yaml", Manifests.ingress("any", "", "/any", "svc"));
@@ -256,6 +254,50 @@ class LogFormatTest {
         assertThat(a.get("server").asText()).isEqualTo("web.test");
         assertThat(other.get("server").asText()).isEqualTo("_");
         assertThat(a.get("pid").asText()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+    }
+
+    @Test
+    void podsWhoseAnswersWereDroppedAreListedWithTheirStatusAndTime() throws Exception {
+        TestBackend failing = TestBackend.start("127.0.0.5", "failing");
+        TestBackend errors = TestBackend.start("127.0.0.6", "errors");
+        try {
+            failing.respond(request -> TestBackend.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
+            errors.respond(request -> TestBackend.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "branded page"));
+            write(manifests, "dropped.yaml", String.join("---\n", Manifests.service("errors", errors),
+                    Manifests.service("mixed", failing, pod),
+                    Manifests.ingress("next", "next.test", "/", "mixed", java.util.Map.of(
+                            "nginx.ingress.kubernetes.io/proxy-next-upstream", "error timeout http_503")),
+                    Manifests.service("down", failing),
+                    Manifests.ingress("paged", "paged.test", "/", "down", java.util.Map.of(
+                            "nginx.ingress.kubernetes.io/custom-http-errors", "503",
+                            "nginx.ingress.kubernetes.io/default-backend", "errors"))));
+            caravan = CaravanHarness.start(manifests, "--log-format-upstream",
+                    "$request_uri $upstream_addr|$upstream_status|$upstream_header_time|$upstream_http_x_pod");
+            for (int i = 0; i < 4; i++) {
+                try (RawHttp client = new RawHttp(caravan.httpPort())) {
+                    client.send("GET /next-" + i + " HTTP/1.1\r\nHost: next.test\r\n\r\n");
+                    assertThat(client.read(false).status()).isEqualTo(200);
+                }
+            }
+            try (RawHttp client = new RawHttp(caravan.httpPort())) {
+                client.send("GET /paged HTTP/1.1\r\nHost: paged.test\r\n\r\n");
+                assertThat(client.read(false).text()).isEqualTo("branded page");
+            }
+            // the pod whose 503 was dropped for another is listed with its status and its time to answer
+            String dropped = failing.ip() + ":" + failing.port() + ", ";
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(line -> line.startsWith("/next-")
+                    && line.contains(dropped)));
+            assertThat(lines.stream().filter(line -> line.startsWith("/next-") && line.contains(dropped)).findFirst()
+                    .orElseThrow()).matches("/next-\\d " + Pattern.quote(
+                    failing.ip() + ":" + failing.port() + ", " + pod.ip() + ":" + pod.port() + "|503, 200|")
+                    + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-");
+            // an intercepted answer, then the error page's backend
+            assertThat(lineWith("/paged ")).matches(Pattern.quote("/paged " + failing.ip() + ":" + failing.port() + ", "
+                    + errors.ip() + ":" + errors.port() + "|503, 503|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-");
+        } finally {
+            failing.close();
+            errors.close();
+        }
     }
 
     private static byte[] concat(byte[] first, byte[] second) {

@@ -45,11 +45,16 @@ class IngressDefaultBackendTest {
                 Manifests.service("fallback", fallback), Manifests.service("spare", spare), Manifests.service("empty"),
                 withDefaultBackend(Manifests.ingress("site", "site.test", "/app(/|$)(.*)", "app", Map.of(
                         P + "rewrite-target", "/$2", P + "upstream-vhost", "internal.site", P + "x-forwarded-prefix",
-                        "/site", P + "enable-cors", "true", P + "cors-allow-origin", "https://ui.test"))
+                        "/site", P + "enable-cors", "true", P + "cors-allow-origin", "https://ui.test", P + "affinity",
+                        "cookie"))
                         .replace("pathType: Prefix", "pathType: ImplementationSpecific"), "fallback"),
                 // no ready pod behind its defaultBackend: the default-backend annotation's Service serves
                 withDefaultBackend(Manifests.ingress("spared", "spared.test", "/app", "app",
-                        Map.of(P + "default-backend", "spare")), "empty")));
+                        Map.of(P + "default-backend", "spare")), "empty"),
+                // no rules: its defaultBackend serves every host no rule names, under its annotations
+                Manifests.ingress("everything", "", "/", "app", Map.of(P + "upstream-vhost", "catch.all"))
+                        .replaceFirst("(?s)  rules:.*", java.util.regex.Matcher.quoteReplacement(
+                                "  defaultBackend:\n    service:\n      name: spare\n      port:\n        name: http\n"))));
         try (CaravanHarness caravan = CaravanHarness.start(manifests);
                 RawHttp client = new RawHttp(caravan.httpPort())) {
             client.send("GET /app/x HTTP/1.1\r\nHost: site.test\r\nOrigin: https://ui.test\r\n\r\n");
@@ -62,13 +67,18 @@ class IngressDefaultBackendTest {
             assertThat(unmatched.header("Access-Control-Allow-Origin")).isEqualTo("https://ui.test");
             TestBackend.Seen seen = fallback.last();
             assertThat(seen.headers().get("Host")).isEqualTo("internal.site");
-            // the path as sent, and no X-Forwarded-Prefix, which goes with a rewrite: ingress-nginx leaves it out there
             assertThat(seen.uri()).isEqualTo("/elsewhere/y");
-            assertThat(seen.headers().get("X-Forwarded-Prefix")).isNull();
+            // ingress-nginx sets the affinity cookie on the rules' paths only, never for the whole host
+            assertThat(unmatched.header("Set-Cookie")).isNull();
 
             client.send("GET /other HTTP/1.1\r\nHost: spared.test\r\n\r\n");
             assertThat(client.read(false).status()).isEqualTo(200);
             assertThat(spare.last().uri()).isEqualTo("/other");
+
+            client.send("GET /anything HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+            assertThat(spare.last().uri()).isEqualTo("/anything");
+            assertThat(spare.last().headers().get("Host")).isEqualTo("catch.all");
         }
     }
 
