@@ -167,7 +167,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         json.string(INGRESS, rule == null ? null : rule.ingress().name());
         json.string(PATH, rule == null ? null : rule.path());
         Backend backend = rule == null ? null : record.canary() ? rule.canary().backend() : rule.backend();
-        json.string(SERVICE, backend == null ? null : backend.serviceName());
+        json.string(SERVICE, backend == null || backend == Backend.TABLE_DEFAULT ? null : backend.serviceName());
         json.string(UPSTREAM_NAME, backend == null ? null : backend.name());
         json.bool(CANARY, record.canary());
         json.address(UPSTREAM_ADDR, record.upstream());

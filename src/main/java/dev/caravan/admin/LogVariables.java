@@ -157,7 +157,8 @@ final class LogVariables {
             case "ingress_name":
                 return rule == null ? "" : rule.ingress().name();
             case "service_name":
-                return backend == null ? "" : backend.serviceName();
+                // none for a host's default location, as ingress-nginx's
+                return backend == null || backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
             case "service_port":
                 return backend == null || backend.servicePort() == null ? "" : backend.servicePort();
             case "location_path":

@@ -141,7 +141,9 @@ public final class RequestMetrics implements RequestObserver {
             return new Key("", "", "", "", method, record.status(), false);
         }
         Backend backend = record.canary() ? rule.canary().backend() : rule.backend();
-        return new Key(rule.ingress().namespace(), rule.ingress().name(), backend.serviceName(), rule.path(), method,
+        // a host's default location has no Service of its own: the table's default backend answered
+        String service = backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
+        return new Key(rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
                 record.status(), record.canary());
     }
 

@@ -36,11 +36,16 @@ final class TableDescription {
         if (match.rule() != null && match.rule() != match.host().defaultRule()) {
             return rule(match.rule()) + (match.hostHasTls() ? "; the host has TLS" : "");
         }
+        if (match.rule() != null && match.rule().policy().denied()) {
+            return "no rule matches: 503, as Ingress " + match.rule().ingress() + ", whose default location it is, is"
+                    + " denied";
+        }
+        String under = match.rule() == null ? "" : ", under the annotations of Ingress " + match.rule().ingress();
         if (match.backend() != null) {
-            return "no rule matches; the default backend " + backend(match.backend()) + " serves it";
+            return "no rule matches; the default backend " + backend(match.backend()) + " serves it" + under;
         }
         return match.appRoot() != null && path.equals("/") ? "app-root: 302 to " + match.appRoot()
-                : "no rule matches: 404 from the built-in default backend";
+                : "no rule matches: 404 from the built-in default backend" + under;
     }
 
     private static void host(StringBuilder text, String host, HostRoutes routes) {
@@ -49,7 +54,15 @@ final class TableDescription {
             text.append("  ").append(rule(rule)).append('\n');
         }
         if (routes.defaultBackend() != null) {
-            text.append("  (other paths) -> ").append(backend(routes.defaultBackend())).append('\n');
+            text.append("  (other paths) -> ").append(backend(routes.defaultBackend()));
+        } else if (routes.defaultRule() != null) {
+            text.append("  (other paths) -> the default backend");
+        }
+        if (routes.defaultRule() != null) {
+            text.append(" (Ingress ").append(routes.defaultRule().ingress()).append(')');
+        }
+        if (routes.defaultBackend() != null || routes.defaultRule() != null) {
+            text.append('\n');
         }
     }
 

@@ -40,6 +40,8 @@ final class HostTableBuilder {
         Backend defaultBackend;
         PathRule defaultRule;
         ObjectRef defaultBackendOwner;
+        /** The oldest Ingress naming the host, as the stand-in of the table's default backend where none serves. */
+        PathRule oldest;
         RoutePolicy.ClientCertificates clientCertificates;
         ObjectRef clientCertificatesOwner;
     }
@@ -84,7 +86,7 @@ final class HostTableBuilder {
             addPassthrough(served);
         }
         List<IngressRule> rules = served.rules();
-        List<HostEntry> namedHosts = new ArrayList<>();
+        Map<HostEntry, String> namedHosts = new LinkedHashMap<>();
         boolean servesAnyHost = rules.isEmpty();
         if (rules.isEmpty() && policy.clientCertificates() != null && policy.canary() == null) {
             // a default backend for every host cannot ask every host for certificates, nor be served without them
@@ -102,8 +104,13 @@ final class HostTableBuilder {
             }
             if (host == null || host.isEmpty()) {
                 servesAnyHost = true;
-            } else if (!namedHosts.contains(entry)) {
-                namedHosts.add(entry);
+            } else if (!namedHosts.containsKey(entry)) {
+                namedHosts.put(entry, host);
+                if (entry.oldest == null && policy.canary() == null) {
+                    // as ingress-nginx: the host's default location is the first Ingress's to name it
+                    entry.oldest = new PathRule(PathType.PREFIX, "/", Backend.TABLE_DEFAULT, ref,
+                            policy.globalDefaultLocation(), null, null, null);
+                }
             }
             if (rule.getHttp() != null) {
                 for (HTTPIngressPath path : rule.getHttp().getPaths()) {
@@ -116,18 +123,28 @@ final class HostTableBuilder {
         if (defaultBackend != null && policy.canary() == null) {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend, policy);
             // the Ingress's annotations hold there too, as on ingress-nginx's default location
-            PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(), null,
-                    policy.denied() ? null : fallback(ref, policy), null);
+            Backend fallback = policy.denied() ? null : fallback(ref, policy);
             if (servesAnyHost) {
+                PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(false), null,
+                        fallback, null);
                 setDefault(entryFor(null), standIn, ref, "every host");
                 String hostless = hostlessAuthUrl(null, standIn.policy());
                 if (hostless != null) {
                     problems.add(Problem.warning(ref, Problem.INVALID_ANNOTATION, "defaultBackend: " + hostless));
                 }
             }
-            for (HostEntry entry : namedHosts) {
-                setDefault(entry, standIn, ref, "its hosts");
-            }
+            PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(true), null,
+                    fallback, null);
+            namedHosts.forEach((entry, host) -> {
+                if (entry.oldest != null && !entry.oldest.ingress().equals(ref)) {
+                    // as ingress-nginx: a host's default location is its oldest Ingress's, whoever has a defaultBackend
+                    problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend does not serve host " + host
+                            + ": its paths no rule matches are Ingress " + entry.oldest.ingress() + "'s, which is older"
+                            + " and names it too"));
+                } else {
+                    setDefault(entry, standIn, ref, "host " + host);
+                }
+            });
         }
         addTlsHosts(served);
         String aliased = served.aliasedHost();
@@ -460,7 +477,8 @@ final class HostTableBuilder {
                 return rule.asRegex(regex);
             });
         }
-        return new HostRoutes(rules, entry.defaultBackend, entry.defaultRule, entry.appRoot, tls, entry.clientCertificates);
+        return new HostRoutes(rules, entry.defaultBackend, entry.defaultBackend != null ? entry.defaultRule : entry.oldest,
+                entry.appRoot, tls, entry.clientCertificates);
     }
 }
 

@@ -429,13 +429,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(appRoot, false);
             return;
         }
-        if (!match.found()) {
-            if (!camelCanRead(request)) {
-                // Camel's HTTP binding would fail on it and leave the connection hanging: refuse it here
-                respondAndClose(HttpResponseStatus.BAD_REQUEST);
-                return;
-            }
-            toCamel(request, true);
+        if (!match.found() && rule == null) {
+            notFound(request);
             return;
         }
         policy = rule == null ? RoutePolicy.NONE : rule.policy();
@@ -697,6 +692,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return rule.canary().chooses(headers) ? rule.canary().backend() : match.backend();
     }
 
+    /** The built-in default backend: Caravan's Camel route answering 404. */
+    private void notFound(HttpRequest request) {
+        if (!camelCanRead(request)) {
+            // Camel's HTTP binding would fail on it and leave the connection hanging: refuse it here
+            respondAndClose(HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        toCamel(request, true);
+    }
+
     /** The rest of a request's way once its interceptor, if any, let it go on: to a Camel route or to pods. */
     private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
             InetSocketAddress client) {
@@ -710,6 +715,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
         }
         Backend backend = chooseBackend(rule, match, request.headers());
+        if (backend == null) {
+            // the built-in 404, where the host's default location let the request in
+            notFound(request);
+            return;
+        }
         if (record != null) {
             record.canary = rule != null && rule.canary() != null && backend == rule.canary().backend();
         }

@@ -54,6 +54,12 @@ public record Backend(String name, List<InetSocketAddress> endpoints, LoadBalanc
         return slash >= 0 && colon > slash ? name.substring(colon + 1) : null;
     }
 
+    /**
+     * Stands for the routing table's default backend (the global one, or the built-in 404) in a host's stand-in rule
+     * ({@link HostRoutes#defaultRule()}): named as ingress-nginx names that upstream. It has no endpoints of its own.
+     */
+    public static final Backend TABLE_DEFAULT = new Backend("upstream-default-backend", List.of());
+
     private static final String CAMEL_ROUTE = "camel-route:";
 
     /**

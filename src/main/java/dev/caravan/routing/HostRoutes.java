@@ -9,9 +9,11 @@ import java.util.List;
  * one: longest path first, and {@code Exact} before a prefix of the same length.
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
- * @param defaultRule    what stands for its Ingress's rules where it serves: a {@code /} prefix rule with its Ingress's
- *                       annotations as its default location has them ({@link RoutePolicy#defaultLocation()}), or
- *                       {@code null}
+ * @param defaultRule    what serves where none of its rules match, as ingress-nginx's default location of the host: a
+ *                       {@code /} prefix rule of the Ingress whose {@code spec.defaultBackend} serves, with its
+ *                       annotations ({@link RoutePolicy#defaultLocation(boolean)}); else of the oldest Ingress naming the
+ *                       host, to the table's default backend ({@link Backend#TABLE_DEFAULT},
+ *                       {@link RoutePolicy#globalDefaultLocation()}); or {@code null}
  * @param appRoot        where {@code /} of this host is redirected ({@code app-root}), or {@code null}
  * @param tls            whether an Ingress's {@code spec.tls} covers this host
  * @param redirectTo     the host every request of this one is redirected to ({@code from-to-www-redirect}), or

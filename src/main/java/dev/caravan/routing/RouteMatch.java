@@ -3,9 +3,9 @@ package dev.caravan.routing;
 /**
  * How a request was resolved against one routing-table version.
  *
- * @param rule    the path rule that matched, the stand-in rule of the Ingress whose {@code spec.defaultBackend}
- *                serves it ({@link HostRoutes#defaultRule()}), or {@code null} for a default backend of Caravan's
- * @param backend where to send it, or {@code null} when nothing matches (404)
+ * @param rule    the path rule that matched, the host's stand-in rule where none does ({@link HostRoutes#defaultRule()}:
+ *                its Ingress's annotations hold), or {@code null} for a default backend of Caravan's under none
+ * @param backend where to send it, or {@code null} for the built-in 404
  * @param host    the routes of the request's host, or {@code null} when no rule names it
  */
 public record RouteMatch(PathRule rule, Backend backend, HostRoutes host) {

@@ -142,19 +142,35 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
 
     /**
      * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves, as on the default location
-     * ingress-nginx makes of it: everything but what rewrites or redirects a request's path (rewrite-target, use-regex,
-     * app-root, permanent- and temporal-redirect, and x-forwarded-prefix, sent only with a rewrite), which
-     * ingress-nginx leaves out of its catch-all's default location; cookie affinity, whose cookie ingress-nginx sets
+     * ingress-nginx makes of it: everything but what rewrites a request's path (rewrite-target, use-regex, app-root,
+     * and x-forwarded-prefix, sent only with a rewrite), and permanent- and temporal-redirect on the catch-all of an
+     * Ingress without rules, which ingress-nginx leaves out there; cookie affinity, whose cookie ingress-nginx sets
      * only on the rules' paths; and what belongs to a host rather than a location (server-alias,
      * from-to-www-redirect, auth-tls, ssl-passthrough, canary).
+     *
+     * @param namedHost whether the location is a named host's (with redirects), not the catch-all's
      */
-    public RoutePolicy defaultLocation() {
-        return new RoutePolicy(null, false, null, null, null, upstreamVhost, maxBodySize,
+    public RoutePolicy defaultLocation(boolean namedHost) {
+        return new RoutePolicy(null, false, null, namedHost ? redirect : null, null, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, null, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, null, ewma,
                 customHttpErrors, sslRedirect, false, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
                 grpcUpstream, List.of(), false, null, satisfyAny, maxResponseHead, responseRewrite, customHeaders,
                 denied, mirror);
+    }
+
+    /**
+     * What of this policy holds where no rule of the host matches and no Ingress's {@code spec.defaultBackend} serves,
+     * for the host's oldest Ingress: ingress-nginx's default location of the host, answered by the global default
+     * backend. As a named host's {@link #defaultLocation}, less what shapes the request to a pod (backend-protocol,
+     * proxy-ssl, upstream-vhost, upstream-hash-by, load-balance, service-upstream, default-backend, custom-http-errors,
+     * mirror): the global default backend is the operator's, not the Ingress's.
+     */
+    public RoutePolicy globalDefaultLocation() {
+        return new RoutePolicy(null, false, null, redirect, null, null, maxBodySize, connectTimeout, readTimeout,
+                sendTimeout, null, null, allowedSources, deniedSources, false, cors, rateLimit, false, nextUpstream, null,
+                null, false, Set.of(), sslRedirect, false, null, accessLog, requestRoute, externalAuth, userAuth, false,
+                List.of(), false, null, satisfyAny, maxResponseHead, responseRewrite, customHeaders, denied, null);
     }
 
     /** This policy with {@code auth} as its user authentication. */

@@ -101,9 +101,13 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
             if (rule != null) {
                 return new RouteMatch(rule, rule.serving(), routes);
             }
+            PathRule standIn = routes.defaultRule();
             if (routes.defaultBackend() != null) {
-                PathRule standIn = routes.defaultRule();
                 return new RouteMatch(standIn, standIn != null ? standIn.serving() : routes.defaultBackend(), routes);
+            }
+            if (standIn != null) {
+                // the table's default backend (or the built-in 404), under the host's oldest Ingress's annotations
+                return new RouteMatch(standIn, defaultBackend, routes);
             }
         }
         return defaultBackend != null || routes != null ? new RouteMatch(null, defaultBackend, routes)

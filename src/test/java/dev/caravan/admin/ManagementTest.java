@@ -66,12 +66,16 @@ class ManagementTest {
 
         String dump = (String) JMX.invoke(routingTable, "dump", null, null);
         assertThat(dump).contains("shop.example.test\n  Prefix /cart -> default/svc:80 [127.0.0.2:" + a.port()
-                + ", 127.0.0.3:" + b.port() + "] (Ingress default/shop)");
+                + ", 127.0.0.3:" + b.port() + "] (Ingress default/shop)\n  (other paths) -> the default backend"
+                + " (Ingress default/shop)\n");
         assertThat(dump).contains("default backend: built-in 404");
         String[] signature = {String.class.getName(), String.class.getName()};
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"SHOP.example.test", "/cart/items"}, signature))
                 .asString().startsWith("Prefix /cart -> default/svc:80");
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"shop.example.test", "/other"}, signature))
+                .isEqualTo("no rule matches: 404 from the built-in default backend, under the annotations of Ingress"
+                        + " default/shop");
+        assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"nowhere.example.test", "/"}, signature))
                 .isEqualTo("no rule matches: 404 from the built-in default backend");
         assertThat(JMX.invoke(routingTable, "recompile", null, null)).asString().contains("3 Ingresses");
     }

@@ -403,6 +403,9 @@ class IncrementalCompilationTest {
                         ? "none" : routes.clientCertificates().verify() + " " + routes.clientCertificates().secret() + " "
                         + (routes.clientCertificates().authority() == null ? "unreadable"
                                 : routes.clientCertificates().authority().authorities())));
+        PathRule standIn = routes.defaultRule();
+        lines.add("default location " + (standIn == null ? "none" : describe(standIn.backend()) + " of "
+                + standIn.ingress() + " fallback " + describe(standIn.fallback()) + " policy " + standIn.policy()));
         for (PathRule rule : routes.rules()) {
             lines.add(rule.type() + " " + rule.path() + " regex " + rule.regex() + " -> " + describe(rule.backend())
                     + " of " + rule.ingress() + " fallback " + describe(rule.fallback()) + " policy " + rule.policy()

@@ -384,7 +384,7 @@ class IngressCompilerTest {
                         .expect("foo.com", "/x", "default/foo:80")
                         .expect("foo.com", "/b", "default/aaa:80")
                         .problem(WARNING, "default/b", "default/a"),
-                CompilerCase.named("one defaultBackend Service for a host under two Ingresses' annotations: older's, newer warned")
+                CompilerCase.named("a host's default location is its oldest Ingress's: a younger one's defaultBackend is warned")
                         .given(APPS,
                                 ingress("default/a").created("2020-01-01T00:00:00Z")
                                         .rule("foo.com", exact("/a", "aaa:80")).defaultBackend("foo:80"),
@@ -392,7 +392,7 @@ class IngressCompilerTest {
                                         .annotation("nginx.ingress.kubernetes.io/proxy-read-timeout", "5")
                                         .rule("foo.com", exact("/b", "aaa:80")).defaultBackend("foo:80"))
                         .expect("foo.com", "/x", "default/foo:80")
-                        .problem(WARNING, "default/b", "annotations of Ingress default/a"),
+                        .problem(WARNING, "default/b", "does not serve host foo.com", "default/a"),
                 CompilerCase.named("server-alias: each alias serves every path of the Ingress's first host")
                         .given(APPS,
                                 ingress("default/a").annotation(SERVER_ALIAS, " WWW.example.com,*.alias.test ")

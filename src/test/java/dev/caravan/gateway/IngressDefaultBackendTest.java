@@ -7,6 +7,8 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
+import dev.caravan.testing.TestCertificates;
+import org.apache.commons.codec.digest.Md5Crypt;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +82,83 @@ class IngressDefaultBackendTest {
             assertThat(spare.last().uri()).isEqualTo("/anything");
             assertThat(spare.last().headers().get("Host")).isEqualTo("catch.all");
         }
+    }
+
+    @Test
+    void withoutADefaultBackendTheHostsOldestIngressHoldsWhereNoRuleMatches() throws Exception {
+        app = TestBackend.start("127.0.0.2", "app");
+        fallback = TestBackend.start("127.0.0.3", "global-default");
+        spare = TestBackend.start("127.0.0.4", "spare");
+        TestCertificates certificates = new TestCertificates();
+        Map<String, String> guarded = Map.of(P + "whitelist-source-range", "10.0.0.0/8");
+        String zOpen = created(Manifests.ingress("z-open", "shared.test", "/one", "app", Map.of(P + "upstream-vhost",
+                "vhost.test", P + "backend-protocol", "HTTPS")), "2020-01-01T00:00:00Z");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("app", app),
+                Manifests.service("global-default", fallback), Manifests.service("spare", spare),
+                BasicAuthTest.secret("users", Map.of("auth", "ann:" + Md5Crypt.apr1Crypt("pw") + "\n")),
+                Manifests.ingress("guarded", "guarded.test", "/app", "app", guarded),
+                // the older of two Ingresses naming a host holds, whichever name sorts first; what shapes the
+                // request to a pod is not applied to the operator's default backend
+                zOpen,
+                created(Manifests.ingress("b-guarded", "shared.test", "/two", "app", guarded), "2021-01-01T00:00:00Z"),
+                // a younger Ingress's defaultBackend does not serve a host an older one names
+                created(withDefaultBackend(Manifests.ingress("c-late", "shared.test", "/three", "app"), "spare"),
+                        "2022-01-01T00:00:00Z"),
+                Manifests.ingress("members", "members.test", "/app", "app", Map.of(P + "auth-type", "basic",
+                        P + "auth-secret", "users")),
+                certificates.issue("secure.test").secret("secure-tls"),
+                Manifests.tlsIngress("secure", "secure.test", "/app", "app", "secure.test", "secure-tls"),
+                // as ingress-nginx, a named host's default location redirects as its Ingress does
+                Manifests.ingress("moved", "moved.test", "/old", "app", Map.of(P + "permanent-redirect",
+                        "https://new.test/")),
+                // a rule without a host claims no host's default location
+                Manifests.ingress("anyhost", "", "/any", "app", guarded)));
+        String original = java.nio.file.Files.readString(manifests.resolve("all.yaml"));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests)) {
+            // as ingress-nginx: the paths no rule matches are refused as the host's paths are, not told apart by a 404
+            assertThat(caravan.get("guarded.test", "/unknown").status()).isEqualTo(403);
+            assertThat(caravan.get("shared.test", "/two").status()).isEqualTo(403);
+            assertThat(caravan.get("shared.test", "/unknown").status()).isEqualTo(404);
+            assertThat(spare.seen()).isEmpty();
+            // authentication first, then the 404
+            try (RawHttp client = new RawHttp(caravan.httpPort())) {
+                client.send("GET /unknown HTTP/1.1\r\nHost: members.test\r\n\r\n");
+                assertThat(client.read(false).status()).isEqualTo(401);
+                String credentials = java.util.Base64.getEncoder().encodeToString("ann:pw".getBytes());
+                client.send("GET /unknown HTTP/1.1\r\nHost: members.test\r\nAuthorization: Basic " + credentials
+                        + "\r\n\r\n");
+                assertThat(client.read(false).status()).isEqualTo(404);
+            }
+            // plain HTTP to a TLS host is redirected to HTTPS before anything else, known path or not
+            RawHttp.Response redirected = caravan.get("secure.test", "/unknown?q=1");
+            assertThat(redirected.status()).isEqualTo(308);
+            assertThat(redirected.header("Location")).isEqualTo("https://secure.test/unknown?q=1");
+            assertThat(caravan.get("elsewhere.test", "/unknown").status()).isEqualTo(404);
+            RawHttp.Response moved = caravan.get("moved.test", "/unknown");
+            assertThat(moved.status()).isEqualTo(301);
+            assertThat(moved.header("Location")).isEqualTo("https://new.test/");
+
+            // the oldest Ingress gone, the next one holds
+            assertThat(original).contains(zOpen + "---\n");
+            write(manifests, "all.yaml", original.replace(zOpen + "---\n", ""));
+            assertThat(caravan.awaitResponse("shared.test", "/unknown", response -> response.status() != 404)
+                    .status()).isEqualTo(403);
+        }
+        // the global default backend answers them once they are let in, as the operator's: over plain HTTP, with the
+        // client's Host, whatever backend-protocol and upstream-vhost the oldest Ingress says
+        write(manifests, "all.yaml", original);
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--default-backend-service",
+                "default/global-default")) {
+            assertThat(caravan.get("guarded.test", "/unknown").status()).isEqualTo(403);
+            assertThat(caravan.get("shared.test", "/unknown").status()).isEqualTo(200);
+            TestBackend.Seen seen = fallback.last();
+            assertThat(seen.uri()).isEqualTo("/unknown");
+            assertThat(seen.headers().get("Host")).isEqualTo("shared.test");
+        }
+    }
+
+    private static String created(String ingress, String timestamp) {
+        return ingress.replaceFirst("(?m)^metadata:\n", "metadata:\n  creationTimestamp: \"" + timestamp + "\"\n");
     }
 
     private static String withDefaultBackend(String ingress, String service) {
