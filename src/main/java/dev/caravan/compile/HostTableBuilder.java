@@ -44,6 +44,15 @@ final class HostTableBuilder {
         PathRule oldest;
         RoutePolicy.ClientCertificates clientCertificates;
         ObjectRef clientCertificatesOwner;
+
+        /**
+         * Whether only canaries name the host: as ingress-nginx, which makes no server of it, the host's requests go
+         * where a host no rule names goes (the rules without a host), not to a host of no rules.
+         */
+        boolean unclaimed() {
+            return rules.isEmpty() && oldest == null && defaultRule == null && clientCertificates == null
+                    && appRoot == null;
+        }
     }
 
     private record PendingCanary(HostEntry entry, String host, PathRule path, Canary canary) {
@@ -220,12 +229,16 @@ final class HostTableBuilder {
     Map<TableKey, HostRoutes> hostRoutes(Predicate<String> tlsHosts) {
         attachCanaries();
         Map<TableKey, HostRoutes> routes = new HashMap<>();
-        hosts.forEach((key, entry) -> routes.put(key, routes(key, entry, coveredByTls(key, tlsHosts))));
+        hosts.forEach((key, entry) -> {
+            if (!entry.unclaimed()) {
+                routes.put(key, routes(key, entry, coveredByTls(key, tlsHosts)));
+            }
+        });
         for (Alias alias : aliases) {
             TableKey key = ServedIngress.hostKey(alias.name());
             String what = alias.redirect() ? "from-to-www-redirect of " + alias.host() + ": " + alias.name()
                     : "server-alias " + alias.name();
-            if (hosts.containsKey(key)) {
+            if (hosts.containsKey(key) && !hosts.get(key).unclaimed()) {
                 // as ingress-nginx: a name that is a host of its own is no alias, and is not redirected
                 problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
                         + " is a host an Ingress rule names; that rule serves it"));

@@ -1135,6 +1135,13 @@ class IngressCompilerTest {
                         .expectEndpoints(HOST, "/anything", "denied default/guarded")
                         .problem(INVALID, "default/guarded", "lots", "its default backend answers 503")
                         .problem(WARNING, "default/younger", "defaultBackend", "default/guarded"),
+                CompilerCase.named("a host only canaries name is no host: the rules without a host serve it, as ingress-nginx")
+                        .given(APPS,
+                                ingress("default/web").created(GOOD_TIME).anyHost(prefix("/", "foo:80")),
+                                ingress("default/canary").annotation(NGINX_PREFIX + "canary", "true")
+                                        .rule("canary-only.com", prefix("/app", "bar:80")))
+                        .expect("canary-only.com", "/app", "default/foo:80")
+                        .problem(WARNING, "default/canary", "canary"),
                 CompilerCase.named("a canary whose canary value does not parse is not served in the main's place")
                         .given(APPS,
                                 ingress("default/canary").created(GOOD_TIME)
