@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import dev.caravan.testing.TlsClient;
@@ -254,6 +255,21 @@ class LogFormatTest {
         assertThat(a.get("server").asText()).isEqualTo("web.test");
         assertThat(other.get("server").asText()).isEqualTo("_");
         assertThat(a.get("pid").asText()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+
+        // HTTP/2: the streams of one connection are its requests, as nginx counts them
+        try (RawHttp2 h2 = RawHttp2.connect(caravan.httpsPort(), "tls.test")) {
+            for (int stream : new int[] {1, 3}) {
+                h2.headers(stream, true, ":method", "GET", ":scheme", "https", ":authority", "tls.test", ":path",
+                        "/h2-" + stream);
+                h2.await(RawHttp2.HEADERS, stream, 5000);
+            }
+        }
+        JsonNode h2First = json.readTree(lineWith("/h2-1"));
+        JsonNode h2Second = json.readTree(lineWith("/h2-3"));
+        assertThat(h2Second.get("conn").asText()).isEqualTo(h2First.get("conn").asText())
+                .isNotIn(a.get("conn").asText(), other.get("conn").asText());
+        assertThat(List.of(h2First.get("n").asText(), h2Second.get("n").asText())).containsExactly("1", "2");
+        assertThat(h2First.get("server").asText()).isEqualTo("tls.test");
     }
 
     @Test
