@@ -173,7 +173,11 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         json.address(UPSTREAM_ADDR, record.upstream());
         // every line has every key, null where no pod was asked, so that log pipelines see one schema
         if (record.upstream() != null) {
-            json.number(UPSTREAM_STATUS, record.upstreamStatus());
+            if (record.loggedUpstreamStatus() != 0) {
+                json.number(UPSTREAM_STATUS, record.loggedUpstreamStatus());
+            } else {
+                json.string(UPSTREAM_STATUS, null);
+            }
             json.seconds(UPSTREAM_DURATION, record.upstreamNanos());
             json.number(UPSTREAM_ATTEMPTS, record.attempts());
         } else {
@@ -342,7 +346,7 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
                         + record.rule().ingress().name()) + "] "
                 + (record.upstream() == null ? "-" : NetUtil.toSocketAddressString(record.upstream()))
                 + " " + (record.upstream() == null ? "-" : seconds(record.upstreamNanos()) + " "
-                        + record.upstreamStatus())
+                        + (record.loggedUpstreamStatus() == 0 ? "-" : record.loggedUpstreamStatus()))
                 + " \"" + escape(record.requestId()) + "\"";
     }
 

@@ -132,7 +132,8 @@ final class LogVariables {
                         NetUtil.toSocketAddressString(record.upstream())) : null;
             case "upstream_status":
                 return upstream ? tries(record, attempt -> Integer.toString(attempt.status()),
-                        Integer.toString(record.upstreamStatus())) : null;
+                        record.loggedUpstreamStatus() == 0 ? "-" : Integer.toString(record.loggedUpstreamStatus()))
+                        : null;
             case "upstream_response_time":
                 return upstream ? tries(record, attempt -> seconds(attempt.nanos() / 1_000_000),
                         seconds(record.lastAttemptNanos() / 1_000_000)) : null;

@@ -260,6 +260,15 @@ public final class RequestRecord {
         return upstreamStatus;
     }
 
+    /**
+     * nginx's {@code $upstream_status} of the last try: the pod's status; for a try that got none, the status the
+     * request was answered for it (502 refused or broken, 504 timed out); 0 when the client left before either.
+     */
+    public int loggedUpstreamStatus() {
+        return upstreamStatus != 0 || upstream == null || status == RequestRecorder.CLIENT_CLOSED_REQUEST ? upstreamStatus
+                : status;
+    }
+
     /** Pods tried: more than 1 means retries. */
     public int attempts() {
         return attempts;

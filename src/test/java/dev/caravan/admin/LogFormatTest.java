@@ -198,7 +198,9 @@ class LogFormatTest {
         write(manifests, "retry.yaml", String.join("---\n", Manifests.service("retry"),
                 Manifests.slice("retry-dead", "retry", "127.0.0.9", deadPort, true),
                 Manifests.slice("retry-live", "retry", pod.ip(), pod.port(), true),
-                Manifests.ingress("retry", "retry.test", "/", "retry")));
+                Manifests.ingress("retry", "retry.test", "/", "retry"), Manifests.service("gone"),
+                Manifests.slice("gone-dead", "gone", "127.0.0.9", deadPort, true),
+                Manifests.ingress("gone", "gone.test", "/", "gone")));
         caravan = CaravanHarness.start(manifests, "--log-format-upstream",
                 "tries=$upstream_addr|$upstream_status|$upstream_response_time|$upstream_connect_time"
                         + "|$upstream_header_time $request_uri");
@@ -213,6 +215,12 @@ class LogFormatTest {
         String retried = lineWith("127.0.0.9:" + deadPort + ", ");
         assertThat(retried).matches(Pattern.quote("tries=127.0.0.9:" + deadPort + ", " + pod.ip() + ":" + pod.port()
                 + "|502, 200|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3}\\|-, \\d+\\.\\d{3} /try-\\d");
+        // the last try got no answer: the status it was answered for, as nginx writes it
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /nobody HTTP/1.1\r\nHost: gone.test\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(502);
+        }
+        assertThat(lineWith("/nobody")).startsWith("tries=127.0.0.9:" + deadPort + "|502|");
     }
 
     @Test
