@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -187,8 +188,16 @@ public final class ManifestFolder implements StateSource {
      */
     private void stampCreation(HasMetadata object, ObjectKey key, Path file) {
         ObjectMeta metadata = object.getMetadata();
-        if (metadata.getCreationTimestamp() != null && !metadata.getCreationTimestamp().isEmpty()) {
-            return;
+        String given = metadata.getCreationTimestamp();
+        if (given != null && !given.isEmpty()) {
+            try {
+                Instant.parse(given);
+                return;
+            } catch (DateTimeParseException unparsable) {
+                // the API server refuses it; taken as the earliest time, it would win every contest unseen
+                LOG.warn("{}: {} {} has creationTimestamp '{}', which is no RFC 3339 time (as 2024-01-31T23:59:59Z);"
+                        + " it is taken as missing", file, key.kind().kindName(), key.ref(), given);
+            }
         }
         HasMetadata before = inForce.get(key);
         String created = before == null ? null : before.getMetadata().getCreationTimestamp();

@@ -71,6 +71,15 @@ class ManifestFolderTest {
                 .getMetadata().getCreationTimestamp())).isEqualTo(clock);
     }
 
+    @Test
+    void aCreationTimestampThatIsNoTimeIsTakenAsMissingAndWarnedOf() throws IOException {
+        // taken as the earliest time, it would make its object win every "older wins" contest, unseen
+        write("a.yaml", service("odd", 80).replace("  name: odd\n", "  name: odd\n  creationTimestamp: yesterday\n"));
+        folder.scan();
+        assertThat(created("odd")).isEqualTo(clock.toString());
+        assertThat(log.warnings()).singleElement().asString().contains("web/odd", "'yesterday'", "taken as missing");
+    }
+
     private String created(String service) {
         return store.current().get(ResourceKind.SERVICE, new ObjectRef("web", service)).getMetadata()
                 .getCreationTimestamp();
