@@ -143,8 +143,9 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     /**
      * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves, as on the default location
      * ingress-nginx makes of it: everything but what rewrites a request's path (rewrite-target, use-regex, app-root,
-     * and x-forwarded-prefix, sent only with a rewrite), and permanent- and temporal-redirect on the catch-all of an
-     * Ingress without rules, which ingress-nginx leaves out there; cookie affinity, whose cookie ingress-nginx sets
+     * and x-forwarded-prefix, sent only with a rewrite), and on the catch-all of an Ingress without rules its
+     * redirects (permanent- and temporal-redirect, ssl-redirect, force-ssl-redirect), which ingress-nginx leaves out
+     * there; cookie affinity, whose cookie ingress-nginx sets
      * only on the rules' paths; and what belongs to a host rather than a location (server-alias,
      * from-to-www-redirect, auth-tls, ssl-passthrough, canary).
      *
@@ -154,9 +155,9 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return new RoutePolicy(null, false, null, namedHost ? redirect : null, null, upstreamVhost, maxBodySize,
                 connectTimeout, readTimeout, sendTimeout, null, hashBy, allowedSources, deniedSources,
                 serviceUpstream, cors, rateLimit, httpsUpstream, nextUpstream, defaultBackend, null, ewma,
-                customHttpErrors, sslRedirect, false, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
-                grpcUpstream, List.of(), false, null, satisfyAny, maxResponseHead, responseRewrite, customHeaders,
-                denied, mirror);
+                customHttpErrors, namedHost ? sslRedirect : SslRedirect.NEVER, false, proxySsl, accessLog, requestRoute,
+                externalAuth, userAuth, grpcUpstream, List.of(), false, null, satisfyAny, maxResponseHead,
+                responseRewrite, customHeaders, denied, mirror);
     }
 
     /**
@@ -360,6 +361,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     public record SslRedirect(boolean whenTls, boolean force, boolean preserveTrailingSlash) {
 
         public static final SslRedirect DEFAULT = new SslRedirect(true, false, false);
+        /** No redirect to HTTPS, TLS or not: ingress-nginx's catch-all. */
+        public static final SslRedirect NEVER = new SslRedirect(false, false, false);
 
         /** Whether a plain-HTTP request is redirected, given whether its host has TLS. */
         public boolean applies(boolean hostHasTls) {

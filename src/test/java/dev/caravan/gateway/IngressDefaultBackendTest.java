@@ -54,7 +54,8 @@ class IngressDefaultBackendTest {
                 withDefaultBackend(Manifests.ingress("spared", "spared.test", "/app", "app",
                         Map.of(P + "default-backend", "spare")), "empty"),
                 // no rules: its defaultBackend serves every host no rule names, under its annotations
-                Manifests.ingress("everything", "", "/", "app", Map.of(P + "upstream-vhost", "catch.all"))
+                Manifests.ingress("everything", "", "/", "app", Map.of(P + "upstream-vhost", "catch.all",
+                        P + "force-ssl-redirect", "true"))
                         .replaceFirst("(?s)  rules:.*", java.util.regex.Matcher.quoteReplacement(
                                 "  defaultBackend:\n    service:\n      name: spare\n      port:\n        name: http\n"))));
         try (CaravanHarness caravan = CaravanHarness.start(manifests);
@@ -77,6 +78,7 @@ class IngressDefaultBackendTest {
             assertThat(client.read(false).status()).isEqualTo(200);
             assertThat(spare.last().uri()).isEqualTo("/other");
 
+            // as ingress-nginx's catch-all: its redirects, force-ssl-redirect among them, are not applied
             client.send("GET /anything HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
             assertThat(client.read(false).status()).isEqualTo(200);
             assertThat(spare.last().uri()).isEqualTo("/anything");
