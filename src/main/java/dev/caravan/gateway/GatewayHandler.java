@@ -1184,8 +1184,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         sticky = null;
+        // for "/", as ingress-nginx's error location rewrites it: the page's backend knows the request from X-Original-URI
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, headRequest ? HttpMethod.HEAD : HttpMethod.GET,
-                page.uri());
+                "/");
         HttpHeaders headers = request.headers();
         headers.set(HttpHeaderNames.HOST, page.authority() == null ? "" : page.authority());
         headers.set("X-Code", status);
