@@ -440,7 +440,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
-        FullHttpResponse redirect = RoutePolicies.localAnswer(policy, keepAlive && requestBodyIsSmall, headRequest);
+        FullHttpResponse redirect = policy.redirect() == null ? null : LocalResponses.redirect(
+                HttpResponseStatus.valueOf(policy.redirect().status()),
+                policy.redirect().locationOf(facts(request, path, target, rule)), keepAlive && requestBodyIsSmall,
+                headRequest);
         if (redirect == null && view.scheme().equals("http")) {
             redirect = RoutePolicies.sslRedirect(gateway.statuses().redirect(), policy.sslRedirect(),
                     match.hostHasTls(), view.host() != null

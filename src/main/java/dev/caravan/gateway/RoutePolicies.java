@@ -24,15 +24,6 @@ final class RoutePolicies {
     private RoutePolicies() {
     }
 
-    /** A redirect this request gets instead of being proxied, or {@code null}. */
-    static FullHttpResponse localAnswer(RoutePolicy policy, boolean keepAlive, boolean head) {
-        if (policy.redirect() != null) {
-            return LocalResponses.redirect(HttpResponseStatus.valueOf(policy.redirect().status()),
-                    policy.redirect().location(), keepAlive, head);
-        }
-        return null;
-    }
-
     /**
      * The redirect (308 unless --http-redirect-code) of a plain-HTTP request to HTTPS, or {@code null}: as ingress-nginx, when the host has TLS
      * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for ACME

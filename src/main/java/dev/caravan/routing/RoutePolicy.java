@@ -493,7 +493,20 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return dot > 0 && rest.substring(dot).equalsIgnoreCase(suffix);
     }
 
-    /** A redirect of every request: {@code location} is sent as is. */
-    public record Redirect(String location, int status) {
+    /**
+     * A redirect of every request, to {@code location} as written, or with nginx variables ({@code $request_uri},
+     * {@code $host}, ...) filled in from the request when {@code variables} is not {@code null}, as nginx's
+     * {@code return} fills them in.
+     */
+    public record Redirect(String location, int status, RequestKey variables) {
+
+        public Redirect(String location, int status) {
+            this(location, status, null);
+        }
+
+        /** Where one request is sent. */
+        public String locationOf(RequestFacts request) {
+            return variables == null ? location : variables.keyOf(request);
+        }
     }
 }

@@ -112,7 +112,7 @@ class IngressDefaultBackendTest {
                 Manifests.tlsIngress("secure", "secure.test", "/app", "app", "secure.test", "secure-tls"),
                 // as ingress-nginx, a named host's default location redirects as its Ingress does
                 Manifests.ingress("moved", "moved.test", "/old", "app", Map.of(P + "permanent-redirect",
-                        "https://new.test/")),
+                        "https://new.test$request_uri")),
                 // a rule without a host claims no host's default location
                 Manifests.ingress("anyhost", "", "/any", "app", guarded)));
         String original = java.nio.file.Files.readString(manifests.resolve("all.yaml"));
@@ -136,9 +136,10 @@ class IngressDefaultBackendTest {
             assertThat(redirected.status()).isEqualTo(308);
             assertThat(redirected.header("Location")).isEqualTo("https://secure.test/unknown?q=1");
             assertThat(caravan.get("elsewhere.test", "/unknown").status()).isEqualTo(404);
-            RawHttp.Response moved = caravan.get("moved.test", "/unknown");
+            // with the request's variables filled in, as nginx's return
+            RawHttp.Response moved = caravan.get("moved.test", "/unknown?q=%C3%BC");
             assertThat(moved.status()).isEqualTo(301);
-            assertThat(moved.header("Location")).isEqualTo("https://new.test/");
+            assertThat(moved.header("Location")).isEqualTo("https://new.test/unknown?q=%C3%BC");
 
             // the oldest Ingress gone, the next one holds
             assertThat(original).contains(zOpen + "---\n");

@@ -46,9 +46,11 @@ public final class AnnotationCatalog {
         supported("app-root", "302 from / to this path, for the whole host");
         supported("x-forwarded-prefix", "X-Forwarded-Prefix sent upstream when the path is rewritten");
         supported("upstream-vhost", "Host sent upstream");
-        supported("permanent-redirect", "every request redirected here (301)");
+        supported("permanent-redirect", "every request redirected here (301): an http(s) URL or an absolute"
+                + " path, with nginx variables filled in ($request_uri, $host, $scheme, ...)");
         supported("permanent-redirect-code", "status of permanent-redirect (300-308; else 301)");
-        supported("temporal-redirect", "every request redirected here (302); wins over permanent-redirect");
+        supported("temporal-redirect", "every request redirected here (302), as permanent-redirect; wins over"
+                + " permanent-redirect");
         supported("temporal-redirect-code", "status of temporal-redirect (300-307; else 302)");
         supported("proxy-body-size", "largest request body (k, m, g suffixes; 0 = unlimited); 413 beyond");
         supported("proxy-connect-timeout", "seconds to connect to a pod");

@@ -672,13 +672,25 @@ public final class AnnotationParser {
 
     /** As ingress-nginx: a temporal redirect wins over a permanent one; a code out of range is the default. */
     private static RoutePolicy.Redirect redirect(Values values) {
-        String temporal = values.url("temporal-redirect");
+        String temporal = values.redirectUrl("temporal-redirect");
         if (temporal != null) {
-            return new RoutePolicy.Redirect(temporal, values.code("temporal-redirect-code", 300, 307, 302));
+            return redirect(values, "temporal-redirect", temporal, values.code("temporal-redirect-code", 300, 307, 302));
         }
-        String permanent = values.url("permanent-redirect");
+        String permanent = values.redirectUrl("permanent-redirect");
         return permanent == null ? null
-                : new RoutePolicy.Redirect(permanent, values.code("permanent-redirect-code", 300, 308, 301));
+                : redirect(values, "permanent-redirect", permanent, values.code("permanent-redirect-code", 300, 308, 301));
+    }
+
+    private static RoutePolicy.Redirect redirect(Values values, String name, String location, int status) {
+        if (location.indexOf('$') < 0) {
+            return new RoutePolicy.Redirect(location, status);
+        }
+        try {
+            return new RoutePolicy.Redirect(location, status, RequestKey.parse(location));
+        } catch (IllegalArgumentException unsupported) {
+            values.invalid(name, unsupported.getMessage());
+            return null;
+        }
     }
 
     /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
@@ -807,6 +819,25 @@ public final class AnnotationParser {
             String lower = value.toLowerCase(Locale.ROOT);
             boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || value.startsWith("/");
             if (!absolute || !printable(value) || value.contains("$")) {
+                invalid(name, "is not an http(s) URL or an absolute path");
+                return null;
+            }
+            return value;
+        }
+
+        /**
+         * A redirect's target: an http(s) URL or an absolute path, which may take nginx variables as nginx's
+         * {@code return} does ({@code https://new.example$request_uri}, {@code $scheme://$host/new}).
+         */
+        String redirectUrl(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            String lower = value.toLowerCase(Locale.ROOT);
+            boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("$scheme://")
+                    || value.startsWith("/");
+            if (!absolute || !printable(value)) {
                 invalid(name, "is not an http(s) URL or an absolute path");
                 return null;
             }

@@ -63,6 +63,14 @@ class AnnotationParserTest {
         AnnotationParser.Parsed outOfRange = parse(N + "permanent-redirect", "/x", N + "permanent-redirect-code", "200");
         assertThat(outOfRange.blocked()).isFalse();
         assertThat(outOfRange.policy().redirect().status()).isEqualTo(301);
+        // nginx variables, filled in per request as nginx's return; one Caravan does not fill in is refused
+        RoutePolicy.Redirect moved = parse(N + "permanent-redirect", "$scheme://new.example$request_uri").policy()
+                .redirect();
+        assertThat(moved.location()).isEqualTo("$scheme://new.example$request_uri");
+        assertThat(moved.variables()).isNotNull();
+        AnnotationParser.Parsed unknown = parse(N + "permanent-redirect", "https://new.example$geoip_city");
+        assertThat(unknown.policy().redirect()).isNull();
+        assertThat(unknown.findings()).anySatisfy(finding -> assertThat(finding.toString()).contains("$geoip_city"));
     }
 
     @Test
@@ -319,7 +327,7 @@ class AnnotationParserTest {
                 Arguments.of("use-regex", "yes"),
                 Arguments.of("upstream-hash-by", "$request_body"),
                 Arguments.of("permanent-redirect", "ftp://x"),
-                Arguments.of("permanent-redirect", "https://x/$request_uri"),
+                Arguments.of("permanent-redirect", "https://x$geoip_city"),
                 Arguments.of("upstream-vhost", "evil.com\r\nX-Injected: 1"),
                 Arguments.of("x-forwarded-prefix", "/a b"),
                 Arguments.of("proxy-body-size", "lots"),
