@@ -140,6 +140,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
         return regexPaths || rewrites(path);
     }
 
+    /** Whether it keeps some clients out: authentication, source ranges, an interceptor. */
+    public boolean restrictsAccess() {
+        return userAuth != null || externalAuth != null || !allowedSources.isEmpty() || !deniedSources.isEmpty()
+                || requestRoute != null;
+    }
+
     /**
      * What of this policy holds where its Ingress's {@code spec.defaultBackend} serves, as on the default location
      * ingress-nginx makes of it: everything but what rewrites a request's path (rewrite-target, use-regex, app-root,

@@ -393,6 +393,15 @@ class IngressCompilerTest {
                                         .rule("foo.com", exact("/b", "aaa:80")).defaultBackend("foo:80"))
                         .expect("foo.com", "/x", "default/foo:80")
                         .problem(WARNING, "default/b", "does not serve host foo.com", "default/a"),
+                CompilerCase.named("a younger Ingress's access control that the host's default location lacks is warned of")
+                        .given(APPS,
+                                ingress("default/open").created("2020-01-01T00:00:00Z")
+                                        .rule("foo.com", exact("/a", "aaa:80")).defaultBackend("foo:80"),
+                                ingress("default/guarded").created("2021-01-01T00:00:00Z")
+                                        .annotation("nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8")
+                                        .rule("foo.com", exact("/b", "aaa:80")))
+                        .expect("foo.com", "/x", "default/foo:80")
+                        .problem(WARNING, "default/guarded", "default/open", "do not hold there"),
                 CompilerCase.named("server-alias: each alias serves every path of the Ingress's first host")
                         .given(APPS,
                                 ingress("default/a").annotation(SERVER_ALIAS, " WWW.example.com,*.alias.test ")
