@@ -442,8 +442,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         // in nginx's phase order: rewrite (redirects, CORS preflight), preaccess (limits), access (allow/deny)
         FullHttpResponse redirect = policy.redirect() == null ? null : LocalResponses.redirect(
                 HttpResponseStatus.valueOf(policy.redirect().status()),
-                policy.redirect().locationOf(facts(request, path, target, rule)), keepAlive && requestBodyIsSmall,
-                headRequest);
+                absolute(policy.redirect().locationOf(facts(request, path, target, rule)), target),
+                keepAlive && requestBodyIsSmall, headRequest);
         if (redirect == null && view.scheme().equals("http")) {
             redirect = RoutePolicies.sslRedirect(gateway.statuses().redirect(), policy.sslRedirect(),
                     match.hostHasTls(), view.host() != null
@@ -693,6 +693,16 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             }
         }
         return rule.canary().chooses(headers) ? rule.canary().backend() : match.backend();
+    }
+
+    /**
+     * A redirect's location as nginx sends it (absolute_redirect on, server_name_in_redirect and port_in_redirect off):
+     * a path after the request's scheme and host, so that no value a request fills in makes it point elsewhere
+     * ({@code //evil.example}).
+     */
+    private String absolute(String location, RequestTarget target) {
+        return location.startsWith("/") && target.host() != null
+                ? view.scheme() + "://" + RoutingTable.normalizeHost(target.host()) + location : location;
     }
 
     /** The built-in default backend: Caravan's Camel route answering 404. */

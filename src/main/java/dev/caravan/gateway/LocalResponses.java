@@ -19,7 +19,10 @@ final class LocalResponses {
     private LocalResponses() {
     }
 
-    /** A redirect: {@code location} comes from the operator's annotation, never from the request. */
+    /**
+     * A redirect: {@code location} comes from the operator's annotation, with what a request fills in escaped where a
+     * URL cannot hold it.
+     */
     static FullHttpResponse redirect(HttpResponseStatus status, String location, boolean keepAlive, boolean head) {
         FullHttpResponse response = of(status, keepAlive, head);
         response.headers().set(HttpHeaderNames.LOCATION, location);

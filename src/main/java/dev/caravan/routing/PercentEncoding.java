@@ -66,6 +66,16 @@ public final class PercentEncoding {
     }
 
     /**
+     * A request's part in a URL sent back to the client (a redirect's Location): as {@link #headerValue}, and the
+     * space too, so that it stays one URL.
+     */
+    public static String locationPart(String value) {
+        boolean text = value.chars().anyMatch(c -> c > 0xff);
+        String bytes = text ? new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) : value;
+        return escape(bytes, (chars, i) -> chars.charAt(i) > 0x20 && chars.charAt(i) < 0x7f);
+    }
+
+    /**
      * An ASCII text as one URL component: all but RFC 3986's unreserved characters escaped, as nginx escapes
      * {@code $ssl_client_escaped_cert}.
      */

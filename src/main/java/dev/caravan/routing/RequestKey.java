@@ -8,6 +8,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.Locale;
 
 /**
@@ -91,12 +92,17 @@ public final class RequestKey {
 
     /** The key of one request. */
     public String keyOf(RequestFacts request) {
+        return expand(request, UnaryOperator.identity());
+    }
+
+    /** The value for one request, each variable's value passed through {@code escape}, the literal text as it is. */
+    public String expand(RequestFacts request, UnaryOperator<String> escape) {
         StringBuilder key = new StringBuilder();
         for (Part part : parts) {
             if (part instanceof Literal literal) {
                 key.append(literal.text());
             } else if (part instanceof Variable variable) {
-                key.append(value(variable.name(), request));
+                key.append(escape.apply(value(variable.name(), request)));
             }
         }
         return key.toString();

@@ -510,9 +510,12 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
             this(location, status, null);
         }
 
-        /** Where one request is sent. */
+        /**
+         * Where one request is sent: what the request puts in escaped where a URL cannot hold it (control characters,
+         * spaces, bytes above ASCII, a decoded path as its UTF-8), so that it stays one header value and one URL.
+         */
         public String locationOf(RequestFacts request) {
-            return variables == null ? location : variables.keyOf(request);
+            return variables == null ? location : variables.expand(request, PercentEncoding::locationPart);
         }
     }
 }

@@ -113,6 +113,10 @@ class IngressDefaultBackendTest {
                 // as ingress-nginx, a named host's default location redirects as its Ingress does
                 Manifests.ingress("moved", "moved.test", "/old", "app", Map.of(P + "permanent-redirect",
                         "https://new.test$request_uri")),
+                Manifests.ingress("escaped", "escaped.test", "/", "app", Map.of(P + "permanent-redirect",
+                        "https://n.example$uri")),
+                Manifests.ingress("relative", "relative.test", "/", "app", Map.of(P + "temporal-redirect",
+                        "/$arg_next")),
                 // a rule without a host claims no host's default location
                 Manifests.ingress("anyhost", "", "/any", "app", guarded)));
         String original = java.nio.file.Files.readString(manifests.resolve("all.yaml"));
@@ -140,6 +144,14 @@ class IngressDefaultBackendTest {
             RawHttp.Response moved = caravan.get("moved.test", "/unknown?q=%C3%BC");
             assertThat(moved.status()).isEqualTo(301);
             assertThat(moved.header("Location")).isEqualTo("https://new.test/unknown?q=%C3%BC");
+            // what a request fills in stays one URL and one header value: control bytes, spaces and UTF-8 escaped
+            RawHttp.Response escaped = caravan.get("escaped.test", "/a%0D%0Ab%20c/%E2%82%AC");
+            assertThat(escaped.status()).isEqualTo(301);
+            assertThat(escaped.header("Location")).isEqualTo("https://n.example/a%0D%0Ab%20c/%E2%82%AC");
+            // a path is sent after the request's scheme and host, as nginx's absolute redirects: never elsewhere
+            RawHttp.Response relative = caravan.get("relative.test", "/?next=/evil.example");
+            assertThat(relative.status()).isEqualTo(302);
+            assertThat(relative.header("Location")).isEqualTo("http://relative.test//evil.example");
 
             // the oldest Ingress gone, the next one holds
             assertThat(original).contains(zOpen + "---\n");
