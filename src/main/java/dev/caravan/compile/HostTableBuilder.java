@@ -91,7 +91,10 @@ final class HostTableBuilder {
         RoutePolicy policy = served.policy();
         // a denied Ingress keeps what it claims (paths answered 503, passthrough hosts and default backends with no
         // pod), so that nothing of it reaches its pods, and no other Ingress takes its requests
-        if (policy.sslPassthrough()) {
+        // as ingress-nginx, a canary makes nothing of a host (no server, certificate, alias or passthrough): it only
+        // takes a share of its main Ingress's paths
+        boolean canary = policy.canary() != null;
+        if (policy.sslPassthrough() && !canary) {
             addPassthrough(served);
         }
         List<IngressRule> rules = served.rules();
@@ -160,8 +163,10 @@ final class HostTableBuilder {
                 }
             });
         }
-        addTlsHosts(served);
-        String aliased = served.aliasedHost();
+        if (!canary) {
+            addTlsHosts(served);
+        }
+        String aliased = canary ? null : served.aliasedHost();
         boolean aliasesTaken = aliased != null && aliasedHosts.putIfAbsent(aliased, ref) != null;
         if (aliasesTaken) {
             // as ingress-nginx: a host's aliases are the oldest Ingress's
@@ -174,7 +179,7 @@ final class HostTableBuilder {
                 aliases.add(new Alias(ref, extra.name(), extra.host(), extra.redirect()));
             }
         }
-        if (aliased == null && !policy.serverAliases().isEmpty()) {
+        if (aliased == null && !canary && !policy.serverAliases().isEmpty()) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias names more"
                     + " names for the Ingress's first host, and it has no rule with a host; ignored"));
         }
@@ -194,7 +199,7 @@ final class HostTableBuilder {
      */
     Map<String, TlsHost> tls() {
         for (Alias alias : aliases) {
-            if (!tls.containsKey(alias.name()) && !hosts.containsKey(ServedIngress.hostKey(alias.name()))) {
+            if (!tls.containsKey(alias.name()) && !claimed(ServedIngress.hostKey(alias.name()))) {
                 TlsHost host = namedTls(alias.host());
                 if (host != null) {
                     tls.put(alias.name(), new TlsHost(alias.name(), host.secret(), host.ingress(), true));
@@ -243,7 +248,7 @@ final class HostTableBuilder {
             TableKey key = ServedIngress.hostKey(alias.name());
             String what = alias.redirect() ? "from-to-www-redirect of " + alias.host() + ": " + alias.name()
                     : "server-alias " + alias.name();
-            if (hosts.containsKey(key) && !hosts.get(key).unclaimed()) {
+            if (claimed(key)) {
                 // as ingress-nginx: a name that is a host of its own is no alias, and is not redirected
                 problems.add(Problem.warning(alias.ingress(), Problem.CONFLICT, what
                         + " is a host an Ingress rule names; that rule serves it"));
@@ -259,6 +264,12 @@ final class HostTableBuilder {
             }
         }
         return routes;
+    }
+
+    /** Whether an Ingress makes a host of this name (not only canaries). */
+    private boolean claimed(TableKey key) {
+        HostEntry entry = hosts.get(key);
+        return entry != null && !entry.unclaimed();
     }
 
     /** Whether a TLS host names this rule host, or a wildcard TLS host covers it. */
