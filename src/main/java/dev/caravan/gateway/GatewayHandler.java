@@ -1197,9 +1197,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         sticky = null;
-        // for "/", as ingress-nginx's error location rewrites it: the page's backend knows the request from X-Original-URI
+        // for "/" with the query, as ingress-nginx's error location rewrites the path: the page's backend knows the
+        // request from X-Original-URI
+        int query = page.uri().indexOf('?');
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, headRequest ? HttpMethod.HEAD : HttpMethod.GET,
-                "/");
+                query < 0 ? "/" : "/" + page.uri().substring(query));
         HttpHeaders headers = request.headers();
         headers.set(HttpHeaderNames.HOST, page.authority() == null ? "" : page.authority());
         headers.set("X-Code", status);
@@ -1311,6 +1313,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         upstreamEnded();
+        if (record != null) {
+            record.failedWith = status.code();
+        }
         releaseLimit();
         RequestWarnings.warn("{} for a request from {}: {}", status.code(), ClientAddress.of(ctx.channel()), reason);
         call = null;

@@ -59,6 +59,8 @@ public final class RequestRecord {
     long upstreamConnectNanos = -1;
     /** From the last try's start to the pod's response head, or -1 when none came. */
     long upstreamHeaderNanos = -1;
+    /** The status the call answered when it got no answer from a pod (502, 504), or 0. */
+    int failedWith;
     /** When the last try began, and the tries before it (null when there was one): nginx lists each. */
     long attemptStartNanos;
     List<Attempt> earlierAttempts;
@@ -262,11 +264,10 @@ public final class RequestRecord {
 
     /**
      * nginx's {@code $upstream_status} of the last try: the pod's status; for a try that got none, the status the
-     * request was answered for it (502 refused or broken, 504 timed out); 0 when the client left before either.
+     * call answered for it (502 refused or broken, 504 timed out); 0 when there was neither (the client left first).
      */
     public int loggedUpstreamStatus() {
-        return upstreamStatus != 0 || upstream == null || status == RequestRecorder.CLIENT_CLOSED_REQUEST ? upstreamStatus
-                : status;
+        return upstreamStatus != 0 ? upstreamStatus : failedWith;
     }
 
     /** Pods tried: more than 1 means retries. */

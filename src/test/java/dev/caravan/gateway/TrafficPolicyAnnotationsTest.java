@@ -172,7 +172,7 @@ class TrafficPolicyAnnotationsTest {
         assertThat(branded.status()).isEqualTo(502);
         assertThat(branded.text()).isEqualTo("page for 502 /cart?id=1 mixed-bad:80 branded application/json");
         assertThat(errorPages.last().method()).isEqualTo("GET");
-        assertThat(errorPages.last().uri()).isEqualTo("/");
+        assertThat(errorPages.last().uri()).isEqualTo("/?id=1");
         RawHttp.Response plain = send("GET / HTTP/1.1\r\nHost: unbranded.example.com\r\n\r\n");
         assertThat(plain.status()).isEqualTo(502);
         assertThat(plain.text()).as("no default backend: Caravan's own short answer").isEqualTo("502 Bad Gateway\n");
