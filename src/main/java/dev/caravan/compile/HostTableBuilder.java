@@ -122,8 +122,9 @@ final class HostTableBuilder {
                     // as ingress-nginx: the host's default location is the first Ingress's to name it
                     entry.oldest = new PathRule(PathType.PREFIX, "/", Backend.TABLE_DEFAULT, ref,
                             policy.globalDefaultLocation(), null, null, null);
-                } else if (entry.defaultRule != null && policy.canary() == null && policy.restrictsAccess()
-                        && !entry.defaultRule.policy().restrictsAccess()) {
+                } else if (entry.defaultRule != null && policy.canary() == null && !policy.denied()
+                        && policy.restrictsAccess() && !entry.defaultRule.policy().restrictsAccess()
+                        && !entry.defaultRule.policy().denied()) {
                     problems.add(Problem.warning(ref, Problem.CONFLICT, "host " + host + "'s paths no rule matches go"
                             + " to the defaultBackend of Ingress " + entry.defaultRule.ingress() + ", which is older and"
                             + " keeps no one out: this Ingress's authentication and source ranges do not hold there"));
