@@ -60,9 +60,7 @@ public final class PercentEncoding {
      * decoded path) as its UTF-8.
      */
     public static String headerValue(String value) {
-        boolean text = value.chars().anyMatch(c -> c > 0xff);
-        String bytes = text ? new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) : value;
-        return escape(bytes, (chars, i) -> chars.charAt(i) >= 0x20 && chars.charAt(i) < 0x7f);
+        return escape(asBytes(value), (chars, i) -> chars.charAt(i) >= 0x20 && chars.charAt(i) < 0x7f);
     }
 
     /**
@@ -70,9 +68,13 @@ public final class PercentEncoding {
      * space too, so that it stays one URL.
      */
     public static String locationPart(String value) {
+        return escape(asBytes(value), (chars, i) -> chars.charAt(i) > 0x20 && chars.charAt(i) < 0x7f);
+    }
+
+    /** A value one char per byte: as it is when it is so, a text with chars above one byte as its UTF-8. */
+    private static String asBytes(String value) {
         boolean text = value.chars().anyMatch(c -> c > 0xff);
-        String bytes = text ? new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) : value;
-        return escape(bytes, (chars, i) -> chars.charAt(i) > 0x20 && chars.charAt(i) < 0x7f);
+        return text ? new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1) : value;
     }
 
     /**

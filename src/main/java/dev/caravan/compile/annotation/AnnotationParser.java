@@ -812,17 +812,7 @@ public final class AnnotationParser {
 
         /** An absolute http(s) URL, or an absolute path. */
         String url(String name) {
-            String value = get(name);
-            if (value == null) {
-                return null;
-            }
-            String lower = value.toLowerCase(Locale.ROOT);
-            boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || value.startsWith("/");
-            if (!absolute || !printable(value) || value.contains("$")) {
-                invalid(name, "is not an http(s) URL or an absolute path");
-                return null;
-            }
-            return value;
+            return url(name, false);
         }
 
         /**
@@ -830,14 +820,18 @@ public final class AnnotationParser {
          * {@code return} does ({@code https://new.example$request_uri}, {@code $scheme://$host/new}).
          */
         String redirectUrl(String name) {
+            return url(name, true);
+        }
+
+        private String url(String name, boolean variables) {
             String value = get(name);
             if (value == null) {
                 return null;
             }
             String lower = value.toLowerCase(Locale.ROOT);
-            boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("$scheme://")
-                    || value.startsWith("/");
-            if (!absolute || !printable(value)) {
+            boolean absolute = lower.startsWith("http://") || lower.startsWith("https://") || value.startsWith("/")
+                    || variables && lower.startsWith("$scheme://");
+            if (!absolute || !printable(value) || !variables && value.contains("$")) {
                 invalid(name, "is not an http(s) URL or an absolute path");
                 return null;
             }
