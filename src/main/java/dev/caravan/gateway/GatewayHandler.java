@@ -1126,10 +1126,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 if (record.earlierAttempts == null) {
                     record.earlierAttempts = new ArrayList<>(2);
                 }
-                record.earlierAttempts.add(new RequestRecord.Attempt(record.upstream,
-                        record.upstreamStatus != 0 ? record.upstreamStatus : 502, now - record.attemptStartNanos,
-                        record.upstreamHeaderNanos));
+                record.earlierAttempts.add(new RequestRecord.Attempt(record.upstream, record.upstreamStatus != 0
+                        ? record.upstreamStatus : record.failedWith != 0 ? record.failedWith : 502,
+                        now - record.attemptStartNanos, record.upstreamHeaderNanos));
                 record.upstreamStatus = 0;
+                record.failedWith = 0;
             }
             record.attemptStartNanos = now;
             record.upstream = endpoint;
@@ -1149,6 +1150,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void upstreamEnded() {
         if (record != null && record.upstream != null && record.upstreamEndNanos == 0) {
             record.upstreamEndNanos = System.nanoTime();
+        }
+    }
+
+    @Override
+    public void tryTimedOut() {
+        if (record != null) {
+            record.failedWith = HttpResponseStatus.GATEWAY_TIMEOUT.code();
         }
     }
 

@@ -59,15 +59,15 @@ public final class RequestRecord {
     long upstreamConnectNanos = -1;
     /** From the last try's start to the pod's response head, or -1 when none came. */
     long upstreamHeaderNanos = -1;
-    /** The status the call answered when it got no answer from a pod (502, 504), or 0. */
+    /** How the current try failed without an answer (504 timed out), or the status the call answered (502, 504), or 0. */
     int failedWith;
     /** When the last try began, and the tries before it (null when there was one): nginx lists each. */
     long attemptStartNanos;
     List<Attempt> earlierAttempts;
 
     /**
-     * A try at a pod that another followed: the pod, its status (502 when it gave none), its duration, and the time to
-     * its response head (-1 when none came).
+     * A try at a pod that another followed: the pod, its status (504 when it timed out without one, else 502), its
+     * duration, and the time to its response head (-1 when none came).
      */
     public record Attempt(InetSocketAddress pod, int status, long nanos, long headerNanos) {
     }

@@ -200,6 +200,9 @@ public final class ProxyCall {
             // nothing was sent: any method may go to the next pod
             String condition = cause instanceof ConnectTimeoutException ? "timeout" : "error";
             if (options.nextUpstream().on(condition) && mayTryAnotherPod()) {
+                if (cause instanceof ConnectTimeoutException) {
+                    listener.tryTimedOut();
+                }
                 attempt();
                 return;
             }
@@ -831,6 +834,7 @@ public final class ProxyCall {
         if (!responseStarted && requestComplete && options.nextUpstream().on("timeout") && resendable()
                 && mayTryAnotherPod()) {
             detach().close();
+            listener.tryTimedOut();
             attempt();
         } else if (!responseStarted) {
             fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);

@@ -32,6 +32,10 @@ public interface ProxyCallListener {
     default void podAnswered(HttpResponse response, long headerNanos) {
     }
 
+    /** The try timed out without an answer and another follows (nginx logs it 504; other failed tries 502). */
+    default void tryTimedOut() {
+    }
+
     /** The call can take more of the client's request body: read the next piece. */
     void requestBody();
 

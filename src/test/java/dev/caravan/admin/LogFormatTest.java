@@ -284,7 +284,9 @@ class LogFormatTest {
     void podsWhoseAnswersWereDroppedAreListedWithTheirStatusAndTime() throws Exception {
         TestBackend failing = TestBackend.start("127.0.0.5", "failing");
         TestBackend errors = TestBackend.start("127.0.0.6", "errors");
+        TestBackend slow = TestBackend.start("127.0.0.7", "slow");
         try {
+            slow.delay(5000);
             failing.respond(request -> TestBackend.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy"));
             errors.respond(request -> TestBackend.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "branded page"));
             write(manifests, "dropped.yaml", String.join("---\n", Manifests.service("errors", errors),
@@ -294,7 +296,10 @@ class LogFormatTest {
                     Manifests.service("down", failing),
                     Manifests.ingress("paged", "paged.test", "/", "down", java.util.Map.of(
                             "nginx.ingress.kubernetes.io/custom-http-errors", "503",
-                            "nginx.ingress.kubernetes.io/default-backend", "errors"))));
+                            "nginx.ingress.kubernetes.io/default-backend", "errors")),
+                    Manifests.service("sluggish", slow, pod),
+                    Manifests.ingress("sluggish", "sluggish.test", "/", "sluggish", java.util.Map.of(
+                            "nginx.ingress.kubernetes.io/proxy-read-timeout", "1"))));
             caravan = CaravanHarness.start(manifests, "--log-format-upstream",
                     "$request_uri $upstream_addr|$upstream_status|$upstream_header_time|$upstream_http_x_pod");
             for (int i = 0; i < 4; i++) {
@@ -315,12 +320,25 @@ class LogFormatTest {
                     .orElseThrow()).matches("/next-\\d " + Pattern.quote(
                     failing.ip() + ":" + failing.port() + ", " + pod.ip() + ":" + pod.port() + "|503, 200|")
                     + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-");
+            // a try that timed out is 504, as nginx logs it
+            for (int i = 0; i < 2; i++) {
+                try (RawHttp client = new RawHttp(caravan.httpPort())) {
+                    client.send("GET /sluggish-" + i + " HTTP/1.1\r\nHost: sluggish.test\r\n\r\n");
+                    assertThat(client.read(false).status()).isEqualTo(200);
+                }
+            }
+            String timedOut = slow.ip() + ":" + slow.port() + ", ";
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(line -> line.startsWith("/sluggish-")
+                    && line.contains(timedOut)));
+            assertThat(lines.stream().filter(line -> line.startsWith("/sluggish-") && line.contains(timedOut)).findFirst()
+                    .orElseThrow()).contains("|504, 200|");
             // an intercepted answer, then the error page's backend
             assertThat(lineWith("/paged ")).matches(Pattern.quote("/paged " + failing.ip() + ":" + failing.port() + ", "
                     + errors.ip() + ":" + errors.port() + "|503, 503|") + "\\d+\\.\\d{3}, \\d+\\.\\d{3}\\|-");
         } finally {
             failing.close();
             errors.close();
+            slow.close();
         }
     }
 
