@@ -140,7 +140,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             // Ingresses' rules, and its host's client certificates to none: its paths stay, answered 503, as nginx's
             // "location denied"
             boolean rules = good.getSpec().getRules() != null && !good.getSpec().getRules().isEmpty();
-            problems.add(Problem.invalid(ref, reason, why + (rules ? " (its paths answer 503: "
+            problems.add(Problem.invalid(ref, reason, why + (rules ? " (its paths answer 503, and its hosts' paths no rule"
+                    + " matches where it is their oldest Ingress: "
                     : " (its default backend answers 503: ") + denial + ")"));
             // with no valid version, an unreadable use-regex or rewrite-target may have made its paths regexes
             ServedIngress denied = new ServedIngress(good, goodPolicy.deny(previousGood == null && mayBeRegex(good)));
