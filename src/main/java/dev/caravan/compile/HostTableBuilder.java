@@ -118,11 +118,11 @@ final class HostTableBuilder {
                 servesAnyHost = true;
             } else if (!namedHosts.containsKey(entry)) {
                 namedHosts.put(entry, host);
-                if (entry.oldest == null && policy.canary() == null) {
+                if (entry.oldest == null && !canary) {
                     // as ingress-nginx: the host's default location is the first Ingress's to name it
                     entry.oldest = new PathRule(PathType.PREFIX, "/", Backend.TABLE_DEFAULT, ref,
                             policy.globalDefaultLocation(), null, null, null);
-                } else if (entry.defaultRule != null && policy.canary() == null && !policy.denied()
+                } else if (entry.defaultRule != null && !canary && !policy.denied()
                         && policy.restrictsAccess() && !entry.defaultRule.policy().restrictsAccess()
                         && !entry.defaultRule.policy().denied()) {
                     problems.add(Problem.warning(ref, Problem.CONFLICT, "host " + host + "'s paths no rule matches go"
@@ -138,7 +138,7 @@ final class HostTableBuilder {
         }
         IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
         // as ingress-nginx: a canary's defaultBackend is no host's default
-        if (defaultBackend != null && policy.canary() == null) {
+        if (defaultBackend != null && !canary) {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend, policy);
             // the Ingress's annotations hold there too, as on ingress-nginx's default location
             Backend fallback = policy.denied() ? null : fallback(ref, policy);

@@ -1118,24 +1118,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void attempting(InetSocketAddress endpoint) {
         if (record != null) {
-            long now = System.nanoTime();
-            if (record.attempts++ == 0) {
-                record.upstreamStartNanos = now;
-            } else if (record.upstream != null) {
-                // the try before ends here; nginx lists every pod tried, with its status and time
-                if (record.earlierAttempts == null) {
-                    record.earlierAttempts = new ArrayList<>(2);
-                }
-                record.earlierAttempts.add(new RequestRecord.Attempt(record.upstream, record.upstreamStatus != 0
-                        ? record.upstreamStatus : record.failedWith != 0 ? record.failedWith : 502,
-                        now - record.attemptStartNanos, record.upstreamHeaderNanos));
-                record.upstreamStatus = 0;
-                record.failedWith = 0;
-            }
-            record.attemptStartNanos = now;
-            record.upstream = endpoint;
-            record.upstreamConnectNanos = -1;
-            record.upstreamHeaderNanos = -1;
+            record.attempting(endpoint, System.nanoTime());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.PathRule;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -195,26 +196,12 @@ public final class RequestRecord {
      * joined as nginx joins them, or {@code null} when the client sent none.
      */
     public String header(String variableName) {
-        if (headerNames != null) {
-            for (int i = 0; i < headerNames.length; i++) {
-                if (headerNames[i].equals(variableName)) {
-                    return headerValues[i];
-                }
-            }
-        }
-        return null;
+        return valueOf(headerNames, headerValues, variableName);
     }
 
     /** The value of a response header an observer asked for ({@link RequestObserver#responseHeaders()}), or null. */
     public String sentHeader(String variableName) {
-        if (sentHeaderNames != null) {
-            for (int i = 0; i < sentHeaderNames.length; i++) {
-                if (sentHeaderNames[i].equals(variableName)) {
-                    return sentHeaderValues[i];
-                }
-            }
-        }
-        return null;
+        return valueOf(sentHeaderNames, sentHeaderValues, variableName);
     }
 
     /**
@@ -222,10 +209,15 @@ public final class RequestRecord {
      * last pod tried sent it, or {@code null}.
      */
     public String upstreamHeader(String variableName) {
-        if (upstreamHeaderValues != null) {
-            for (int i = 0; i < upstreamHeaderNames.length; i++) {
-                if (upstreamHeaderNames[i].equals(variableName)) {
-                    return upstreamHeaderValues[i];
+        return valueOf(upstreamHeaderNames, upstreamHeaderValues, variableName);
+    }
+
+    /** The value kept for {@code name}, or {@code null} when none was kept (no names, or no values yet). */
+    private static String valueOf(String[] names, String[] values, String name) {
+        if (names != null && values != null) {
+            for (int i = 0; i < names.length; i++) {
+                if (names[i].equals(name)) {
+                    return values[i];
                 }
             }
         }
@@ -268,6 +260,29 @@ public final class RequestRecord {
      */
     public int loggedUpstreamStatus() {
         return upstreamStatus != 0 ? upstreamStatus : failedWith;
+    }
+
+    /**
+     * A try at {@code endpoint} begins at {@code now}: the one before, if any, is listed as nginx lists every pod tried
+     * (502 when it failed otherwise than by a timeout without a status).
+     */
+    void attempting(InetSocketAddress endpoint, long now) {
+        if (attempts++ == 0) {
+            upstreamStartNanos = now;
+        } else if (upstream != null) {
+            if (earlierAttempts == null) {
+                earlierAttempts = new ArrayList<>(2);
+            }
+            int status = loggedUpstreamStatus();
+            earlierAttempts.add(new Attempt(upstream, status != 0 ? status : 502, now - attemptStartNanos,
+                    upstreamHeaderNanos));
+            upstreamStatus = 0;
+            failedWith = 0;
+        }
+        attemptStartNanos = now;
+        upstream = endpoint;
+        upstreamConnectNanos = -1;
+        upstreamHeaderNanos = -1;
     }
 
     /** Pods tried: more than 1 means retries. */

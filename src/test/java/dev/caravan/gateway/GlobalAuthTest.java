@@ -38,8 +38,8 @@ class GlobalAuthTest {
                         P + "auth-cache-key", "everyone")),
                 Manifests.ingress("blank", "blank.test", "/", "svc", Map.of(P + "auth-url", "")),
                 // what its spec.defaultBackend serves is under its access control too, as ingress-nginx's default location
-                withDefaultBackend(Manifests.ingress("fallback", "fallback.test", "/app", "svc"), "svc"),
-                withDefaultBackend(Manifests.ingress("open-fallback", "open-fallback.test", "/app", "svc",
+                Manifests.withDefaultBackend(Manifests.ingress("fallback", "fallback.test", "/app", "svc"), "svc"),
+                Manifests.withDefaultBackend(Manifests.ingress("open-fallback", "open-fallback.test", "/app", "svc",
                         Map.of(P + "enable-global-auth", "false")), "svc")));
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--global-auth-url", url(global),
                 "--global-auth-response-headers", "X-User")) {
@@ -74,10 +74,6 @@ class GlobalAuthTest {
         }
     }
 
-    private static String withDefaultBackend(String ingress, String service) {
-        return ingress.replaceFirst("(?m)^  rules:\n", java.util.regex.Matcher.quoteReplacement(
-                "  defaultBackend:\n    service:\n      name: " + service + "\n      port:\n        name: http\n  rules:\n"));
-    }
 
     private static String url(TestBackend auth) {
         return "http://" + auth.ip() + ":" + auth.port() + "/auth";

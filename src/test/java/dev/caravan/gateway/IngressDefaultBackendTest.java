@@ -45,13 +45,13 @@ class IngressDefaultBackendTest {
         spare = TestBackend.start("127.0.0.4", "spare");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("app", app),
                 Manifests.service("fallback", fallback), Manifests.service("spare", spare), Manifests.service("empty"),
-                withDefaultBackend(Manifests.ingress("site", "site.test", "/app(/|$)(.*)", "app", Map.of(
+                Manifests.withDefaultBackend(Manifests.ingress("site", "site.test", "/app(/|$)(.*)", "app", Map.of(
                         P + "rewrite-target", "/$2", P + "upstream-vhost", "internal.site", P + "x-forwarded-prefix",
                         "/site", P + "enable-cors", "true", P + "cors-allow-origin", "https://ui.test", P + "affinity",
                         "cookie"))
                         .replace("pathType: Prefix", "pathType: ImplementationSpecific"), "fallback"),
                 // no ready pod behind its defaultBackend: the default-backend annotation's Service serves
-                withDefaultBackend(Manifests.ingress("spared", "spared.test", "/app", "app",
+                Manifests.withDefaultBackend(Manifests.ingress("spared", "spared.test", "/app", "app",
                         Map.of(P + "default-backend", "spare")), "empty"),
                 // no rules: its defaultBackend serves every host no rule names, under its annotations
                 Manifests.ingress("everything", "", "/", "app", Map.of(P + "upstream-vhost", "catch.all",
@@ -104,7 +104,7 @@ class IngressDefaultBackendTest {
                 zOpen,
                 created(Manifests.ingress("b-guarded", "shared.test", "/two", "app", guarded), "2021-01-01T00:00:00Z"),
                 // a younger Ingress's defaultBackend does not serve a host an older one names
-                created(withDefaultBackend(Manifests.ingress("c-late", "shared.test", "/three", "app"), "spare"),
+                created(Manifests.withDefaultBackend(Manifests.ingress("c-late", "shared.test", "/three", "app"), "spare"),
                         "2022-01-01T00:00:00Z"),
                 Manifests.ingress("members", "members.test", "/app", "app", Map.of(P + "auth-type", "basic",
                         P + "auth-secret", "users")),
@@ -176,8 +176,4 @@ class IngressDefaultBackendTest {
         return ingress.replaceFirst("(?m)^metadata:\n", "metadata:\n  creationTimestamp: \"" + timestamp + "\"\n");
     }
 
-    private static String withDefaultBackend(String ingress, String service) {
-        return ingress.replaceFirst("(?m)^  rules:\n", java.util.regex.Matcher.quoteReplacement(
-                "  defaultBackend:\n    service:\n      name: " + service + "\n      port:\n        name: http\n  rules:\n"));
-    }
 }

@@ -97,6 +97,12 @@ public final class Manifests {
                 java.util.regex.Matcher.quoteReplacement("  ingressClassName: caravan\n" + tls));
     }
 
+    /** Adds a {@code spec.defaultBackend} of Service {@code service} (port {@code http}) to an Ingress manifest with rules. */
+    public static String withDefaultBackend(String ingress, String service) {
+        return ingress.replaceFirst("(?m)^  rules:\n", java.util.regex.Matcher.quoteReplacement(
+                "  defaultBackend:\n    service:\n      name: " + service + "\n      port:\n        name: http\n  rules:\n"));
+    }
+
     /** An Ingress as {@link #ingress} whose backend is the user Camel route {@code route} (a CamelRoute resource). */
     public static String camelRouteIngress(String name, String host, String path, String route) {
         return ingress(name, host, path, route).replaceFirst(
