@@ -85,6 +85,34 @@ final class HostTableBuilder {
         this.noAuthLocations = noAuthLocations;
     }
 
+    /**
+     * What ingress-nginx leaves out of the catch-all an Ingress without rules makes of its defaultBackend
+     * ({@link RoutePolicy#defaultLocation(boolean)}): said, as ingress-nginx applies them nowhere without a word.
+     */
+    private static final List<String> NOT_ON_CATCH_ALL = List.of("rewrite-target", "use-regex", "app-root",
+            "x-forwarded-prefix", "affinity", "permanent-redirect", "temporal-redirect", "ssl-redirect",
+            "force-ssl-redirect");
+
+    private void warnUnappliedOnCatchAll(ServedIngress served, boolean ruleless) {
+        Map<String, String> annotations = served.ingress().getMetadata().getAnnotations();
+        if (!ruleless || annotations == null) {
+            return;
+        }
+        List<String> unapplied = NOT_ON_CATCH_ALL.stream()
+                .filter(name -> isSet(annotations.get(AnnotationCatalog.PREFIX + name))).toList();
+        if (!unapplied.isEmpty()) {
+            problems.add(Problem.warning(served.ref(), Problem.IGNORED_ANNOTATION, "not applied: "
+                    + String.join(", ", unapplied) + " (the Ingress has no rules, and its defaultBackend serving every"
+                    + " host's unmatched paths takes none of them, as ingress-nginx's); name a host or path to apply"
+                    + " them"));
+        }
+    }
+
+    /** Whether an annotation asks for something: present, and not the "false" of a flag. */
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank() && !"false".equalsIgnoreCase(value.trim());
+    }
+
     /** Adds an Ingress; call in {@link ServedIngress#OLDEST_FIRST} order. */
     void add(ServedIngress served) {
         ObjectRef ref = served.ref();
@@ -143,6 +171,7 @@ final class HostTableBuilder {
             // the Ingress's annotations hold there too, as on ingress-nginx's default location
             Backend fallback = policy.denied() ? null : fallback(ref, policy);
             if (servesAnyHost) {
+                warnUnappliedOnCatchAll(served, rules.isEmpty());
                 PathRule standIn = new PathRule(PathType.PREFIX, "/", backend, ref, policy.defaultLocation(false), null,
                         fallback, null);
                 setDefault(entryFor(null), standIn, ref, "every host");

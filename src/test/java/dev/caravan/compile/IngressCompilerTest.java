@@ -1275,6 +1275,26 @@ class IngressCompilerTest {
     }
 
     @Test
+    void anIngressWithoutRulesIsToldWhichOfItsAnnotationsItsCatchAllLeavesOut() {
+        var state = Fixtures.state(caravanClass(), APPS,
+                ingress("default/catch-all").annotation(NGINX_PREFIX + "rewrite-target", "/$1")
+                        .annotation(NGINX_PREFIX + "force-ssl-redirect", "true")
+                        .annotation(NGINX_PREFIX + "ssl-redirect", "false")
+                        .annotation(NGINX_PREFIX + "proxy-read-timeout", "30").defaultBackend("foo:80"),
+                ingress("default/with-rules").annotation(NGINX_PREFIX + "rewrite-target", "/")
+                        .rule("shop.test", prefix("/", "foo:80")).defaultBackend("bar:80"));
+        Compilation compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY);
+        assertThat(compilation.problems()).filteredOn(problem -> problem.reason().equals(Problem.IGNORED_ANNOTATION))
+                .singleElement().satisfies(problem -> {
+                    assertThat(problem.ingress().name()).isEqualTo("catch-all");
+                    assertThat(problem.message()).startsWith("not applied: rewrite-target, force-ssl-redirect (")
+                            .doesNotContain("ssl-redirect,").doesNotContain("proxy-read-timeout");
+                });
+        // still served, as ingress-nginx's: every host's unmatched paths, without the rewrite
+        assertThat(compilation.table().resolve("any.test", "/x").backend().name()).isEqualTo("default/foo:80");
+    }
+
+    @Test
     void fromToWwwRedirectSendsEachHostsTwinToItUnlessTheTwinIsAHostOfItsOwn() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/web").annotation(NGINX_PREFIX + "from-to-www-redirect", "true")
