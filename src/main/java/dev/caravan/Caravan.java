@@ -31,6 +31,7 @@ import dev.caravan.gateway.ListenerSettings;
 import dev.caravan.gateway.ListenerShared;
 import dev.caravan.gateway.RequestInterceptors;
 import dev.caravan.gateway.RequestObserver;
+import dev.caravan.gateway.StreamListeners;
 import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ManifestFolder;
@@ -109,6 +110,7 @@ public final class Caravan {
     private final Recompiler recompiler;
     private final HttpListener httpListener;
     private final HttpListener httpsListener;
+    private final StreamListeners streamListeners;
     private final CertificateStore certificates;
     private final Readiness readiness = new Readiness();
     private final Main main = new Main();
@@ -169,7 +171,7 @@ public final class Caravan {
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
-                    options.noAuthLocations());
+                    options.noAuthLocations(), options.tcpServices());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -183,8 +185,11 @@ public final class Caravan {
             afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
             UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
             ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
+            streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
+                    options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp()), workers);
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
+                streamListeners.tableChanged(compilation.table());
                 return List.of();
             });
             List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
@@ -458,6 +463,8 @@ public final class Caravan {
             }
             LOG.info("Stopping: closing idle connections, letting requests in flight finish (at most {} s)",
                     options.shutdownTimeout().toSeconds());
+            // as nginx's graceful stop, no new TCP service connection; those open end with the event loops
+            streamListeners.close();
             if (!HttpListener.drain(options.shutdownTimeout(), httpListener, httpsListener)) {
                 LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownTimeout().toSeconds());
             }
@@ -486,6 +493,7 @@ public final class Caravan {
         }
         httpListener.stop();
         httpsListener.stop();
+        streamListeners.close();
         if (admissionWebhook != null) {
             admissionWebhook.stop();
         }

@@ -454,6 +454,15 @@ public final class CaravanOptions {
         return ref(Option.ADD_HEADERS);
     }
 
+    /** The ConfigMap of TCP ports relayed to Services, or {@code null}. */
+    public ObjectRef tcpServices() {
+        return ref(Option.TCP_SERVICES_CONFIGMAP);
+    }
+
+    public Duration proxyStreamTimeout() {
+        return seconds(Option.PROXY_STREAM_TIMEOUT);
+    }
+
     /** The ConfigMap of headers for every request to a pod, or {@code null}. */
     public ObjectRef proxySetHeaders() {
         return ref(Option.PROXY_SET_HEADERS);

@@ -188,7 +188,8 @@ public final class CheckCommand {
                 addHeaders == null ? null : ObjectRef.parse(addHeaders),
                 proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults, globalAuth,
                 java.util.Arrays.stream((noAuthLocations == null ? Option.NO_AUTH_LOCATIONS.defaultValue()
-                        : noAuthLocations).split(",")).map(String::trim).filter(location -> !location.isEmpty()).toList());
+                        : noAuthLocations).split(",")).map(String::trim).filter(location -> !location.isEmpty()).toList(),
+                null);
     }
 
     /**

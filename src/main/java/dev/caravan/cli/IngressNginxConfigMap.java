@@ -184,8 +184,15 @@ final class IngressNginxConfigMap {
                 "jaeger-sampler-host", "jaeger-sampler-port", "jaeger-trace-context-header-name", "jaeger-debug-header",
                 "jaeger-baggage-header", "jaeger-trace-baggage-header-prefix");
         notNeeded("only GeoIP variables, which Caravan does not fill in", "use-geoip", "geoip2-autoreload-in-minutes");
-        notNeeded("Caravan serves no TCP or UDP services", "proxy-stream-timeout", "proxy-stream-next-upstream",
-                "proxy-stream-next-upstream-timeout", "proxy-stream-next-upstream-tries", "proxy-stream-responses",
+        flag("proxy-stream-timeout", Option.PROXY_STREAM_TIMEOUT);
+        unsupported("a TCP service's connection tries up to three pods, for up to --proxy-connect-timeout each", "true",
+                "proxy-stream-next-upstream");
+        unsupported("a TCP service's connection tries up to three pods, for up to --proxy-connect-timeout each", "3",
+                "proxy-stream-next-upstream-tries");
+        notNeeded("a TCP service's connection tries up to three pods, for up to --proxy-connect-timeout each",
+                "proxy-stream-next-upstream-timeout");
+        notNeeded("Caravan serves no UDP services", "proxy-stream-responses");
+        notNeeded("Caravan reads PROXY protocol headers, not an X-Forwarded-For within them",
                 "forwarded-for-proxy-protocol-header");
         notNeeded("Caravan checks each path against its pathType, as the Kubernetes API defines them",
                 "strict-validate-path-type");

@@ -52,6 +52,11 @@ public enum Option {
     PROXY_SET_HEADERS("proxy-set-headers", Type.SERVICE, null,
             "NAMESPACE/NAME of a ConfigMap of headers set on every request to a pod, values with nginx variables (as"
                     + " ingress-nginx's proxy-set-headers)"),
+    TCP_SERVICES_CONFIGMAP("tcp-services-configmap", Type.SERVICE, null,
+            "NAMESPACE/NAME of a ConfigMap of TCP ports relayed to Services' pods, \"PORT\":"
+                    + " \"NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]\" (as ingress-nginx's)"),
+    PROXY_STREAM_TIMEOUT("proxy-stream-timeout", Type.SECONDS, "600",
+            "seconds a relayed TCP connection may carry nothing either way before it is closed"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),

@@ -31,11 +31,14 @@ import java.util.stream.Collectors;
  * @param globalAuth               the auth-* annotations (names without the prefix) of {@code --global-auth-url} for
  *                                 Ingresses without an auth-url of their own, or empty
  * @param noAuthLocations          the path prefixes where no auth-url is asked ({@code --no-auth-locations})
+ * @param tcpServices              the ConfigMap of ports relayed to Services ({@code --tcp-services-configmap}), or
+ *                                 {@code null}
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
-        Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations) {
+        Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
+        ObjectRef tcpServices) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -89,7 +92,14 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"));
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null);
+    }
+
+    /** These settings with {@code configMap} as {@code --tcp-services-configmap}. */
+    public ControllerSettings withTcpServices(ObjectRef configMap) {
+        return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
+                sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
+                annotationDefaults, globalAuth, noAuthLocations, configMap);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

@@ -127,7 +127,8 @@ final class IncrementalCompilation {
         RoutingTable table = new RoutingTable(state.version(), hosts(base.table().exactHosts(), TableKey.Kind.EXACT_HOST,
                 built, keys, tls), hosts(base.table().wildcardHosts(), TableKey.Kind.WILDCARD_HOST, built, keys, tls),
                 keys.contains(TableKey.ANY_HOST) ? built.get(TableKey.ANY_HOST) : base.table().anyHost(),
-                defaultBackend, passthrough, GlobalHeadersReader.read(state, settings));
+                defaultBackend, passthrough, GlobalHeadersReader.read(state, settings),
+                StreamServicesReader.read(state, settings, resolver));
 
         Set<ObjectRef> rebuilt = new HashSet<>(dirty);
         component.forEach(served -> rebuilt.add(served.ref()));

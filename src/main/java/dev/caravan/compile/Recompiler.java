@@ -164,6 +164,13 @@ public final class Recompiler extends ServiceSupport {
                 LOG.info("The ConfigMaps of --add-headers and --proxy-set-headers are used whole again");
             }
         }
+        List<String> streamProblems = compilation.table().streams().problems();
+        if (!streamProblems.equals(last.table().streams().problems())) {
+            streamProblems.forEach(problem -> LOG.warn("{}", problem));
+            if (streamProblems.isEmpty()) {
+                LOG.info("Every port of --tcp-services-configmap is served");
+            }
+        }
         last = compilation;
         boolean wasServing = table.serving();
         RoutingTable before = table.get();

@@ -87,7 +87,7 @@ final class TlsRouter extends AbstractSniHandler<Object> {
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String serverName, Future<Object> future) {
         if (future.getNow() instanceof Backend backend) {
-            relay(ctx, backend);
+            relay(ctx, serverName, backend);
             return;
         }
         Termination termination = (Termination) future.getNow();
@@ -111,17 +111,11 @@ final class TlsRouter extends AbstractSniHandler<Object> {
         ctx.pipeline().replace(this, "tls", tls);
     }
 
-    private void relay(ChannelHandlerContext ctx, Backend backend) {
-        if (!backend.hasEndpoints()) {
-            // no pod to speak TLS for this name: nothing sensible can be answered in clear text
-            ctx.close();
-            return;
-        }
-        InetSocketAddress endpoint = backend.balancer().choose(backend.endpoints(), List.of());
+    private void relay(ChannelHandlerContext ctx, String serverName, Backend backend) {
         ctx.pipeline().remove("alpn");
         gateway.connections().add(ctx.channel());
         // the ClientHello read so far follows on to the relay when this handler leaves
-        ctx.pipeline().replace(this, "passthrough",
-                new PassthroughRelay(endpoint, gateway.upstream().settings().connectTimeout()));
+        ctx.pipeline().replace(this, "passthrough", new PodRelay(backend,
+                gateway.upstream().settings().connectTimeout(), false, "ssl-passthrough of " + serverName));
     }
 }

@@ -21,12 +21,20 @@ import java.util.TreeMap;
  * @param passthrough    hosts whose TLS connections go to pods undecrypted ({@code ssl-passthrough}), by
  *                       lower-case name
  * @param globalHeaders  the headers of every response and every request to a pod
+ * @param streams        the ports whose connections are relayed to a Service's pods ({@code --tcp-services-configmap})
  */
 public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map<String, HostRoutes> wildcardHosts,
-        HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough, GlobalHeaders globalHeaders) {
+        HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough, GlobalHeaders globalHeaders,
+        StreamServices streams) {
 
     public static final RoutingTable EMPTY = new RoutingTable(0, Map.of(), Map.of(), null, null, Map.of(),
-            GlobalHeaders.NONE);
+            GlobalHeaders.NONE, StreamServices.NONE);
+
+    public RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map<String, HostRoutes> wildcardHosts,
+            HostRoutes anyHost, Backend defaultBackend, Map<String, Backend> passthrough, GlobalHeaders globalHeaders) {
+        this(version, exactHosts, wildcardHosts, anyHost, defaultBackend, passthrough, globalHeaders,
+                StreamServices.NONE);
+    }
 
     public RoutingTable {
         // the compiler's next table shares every host it did not rebuild with this one
@@ -50,6 +58,7 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
             backends.putIfAbsent(defaultBackend.name(), defaultBackend);
         }
         passthrough.values().forEach(backend -> backends.putIfAbsent(backend.name(), backend));
+        streams.byPort().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
         return backends;
     }
 

@@ -5,9 +5,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultithreadEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.NettyRuntime;
 import java.util.concurrent.ThreadFactory;
@@ -44,6 +47,11 @@ public final class Transport {
     /** The class of the TCP client channels to open on {@code group}, a group or one of its loops. */
     public static Class<? extends SocketChannel> socketChannel(EventLoopGroup group) {
         return isNative(group) ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** The class of the TCP server channels to listen with on {@code group}. */
+    public static Class<? extends ServerSocketChannel> serverSocketChannel(EventLoopGroup group) {
+        return isNative(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     public static String name(EventLoopGroup group) {

@@ -152,7 +152,8 @@ class IncrementalCompilationTest {
                 ControllerSettings.DEFAULT_CONTROLLER_CLASS, seed % 3 == 0,
                 seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
-                seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"));
+                seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
+                seed % 11 == 0 ? new ObjectRef("a", "tcp") : null);
     }
 
     private static List<Change> initial(Random random) {

@@ -32,8 +32,14 @@ public final class Manifests {
         return String.join("---\n", documents);
     }
 
-    /** An EndpointSlice of Service {@code service} with one endpoint. */
+    /** An EndpointSlice of Service {@code service} with one endpoint, its port named {@code http}. */
     public static String slice(String sliceName, String service, String ip, int port, boolean ready) {
+        return slice(sliceName, service, "http", ip, port, ready);
+    }
+
+    /** An EndpointSlice of Service {@code service} with one endpoint, its port named {@code portName}. */
+    public static String slice(String sliceName, String service, String portName, String ip, int port,
+            boolean ready) {
         return """
                 apiVersion: discovery.k8s.io/v1
                 kind: EndpointSlice
@@ -43,13 +49,13 @@ public final class Manifests {
                     kubernetes.io/service-name: %s
                 addressType: IPv4
                 ports:
-                  - name: http
+                  - name: %s
                     port: %d
                 endpoints:
                   - addresses: ["%s"]
                     conditions:
                       ready: %s
-                """.formatted(sliceName, service, port, ip, ready);
+                """.formatted(sliceName, service, portName, port, ip, ready);
     }
 
     /** An Ingress of class caravan with one rule: {@code host} (may be empty), Prefix {@code path} → service:http. */

@@ -1,0 +1,111 @@
+package dev.caravan.compile;
+
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.routing.StreamServices;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads ingress-nginx's {@code --tcp-services-configmap}: each key a port, each value
+ * {@code NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]}, the Service port by number or name, the first {@code PROXY} for a
+ * PROXY protocol header read off each connection, the second for one sent to the pod. An entry that cannot be used is
+ * told and left out; the others are served.
+ */
+final class StreamServicesReader {
+
+    private static final String PROXY = "PROXY";
+
+    private StreamServicesReader() {
+    }
+
+    static StreamServices read(ClusterState state, ControllerSettings settings, BackendResolver resolver) {
+        ObjectRef ref = settings.tcpServices();
+        if (ref == null) {
+            return StreamServices.NONE;
+        }
+        String what = "--tcp-services-configmap: ConfigMap " + ref;
+        ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
+        if (configMap == null) {
+            return new StreamServices(Map.of(), List.of(what + " not found: no TCP port is served"));
+        }
+        Map<Integer, StreamServices.Service> byPort = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        Map<String, String> data = configMap.getData() == null ? Map.of() : new TreeMap<>(configMap.getData());
+        data.forEach((key, value) -> {
+            try {
+                StreamServices.Service service = entry(key, value, resolver, problems, what);
+                byPort.put(service.port(), service);
+            } catch (IllegalArgumentException e) {
+                problems.add(what + ": " + key + ": " + e.getMessage() + ": that port is not served");
+            }
+        });
+        return new StreamServices(byPort, problems);
+    }
+
+    private static StreamServices.Service entry(String key, String value, BackendResolver resolver,
+            List<String> problems, String what) {
+        int port = port(key.trim(), "is no port");
+        String[] parts = (value == null ? "" : value.trim()).split(":", -1);
+        if (parts.length < 2 || parts.length > 4) {
+            throw new IllegalArgumentException("'" + value + "' is not NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]");
+        }
+        ObjectRef service;
+        try {
+            service = ObjectRef.parse(parts[0]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + value + "': " + e.getMessage());
+        }
+        boolean decode = parts.length > 2 && proxy(parts[2], value);
+        boolean encode = parts.length > 3 && proxy(parts[3], value);
+        String servicePort = parts[1].trim();
+        ServiceBackendPort backendPort = servicePort.chars().allMatch(Character::isDigit) && !servicePort.isEmpty()
+                ? new ServiceBackendPort(null, port(servicePort, "is no Service port"))
+                : new ServiceBackendPort(servicePort, null);
+        if (servicePort.isEmpty()) {
+            throw new IllegalArgumentException("'" + value + "' names no Service port");
+        }
+        BackendResolver.Resolution resolution = resolver.resolve(service.namespace(),
+                new IngressServiceBackend(service.name(), backendPort));
+        if (resolution.problem() != null) {
+            throw new IllegalArgumentException(resolution.problem());
+        }
+        if (!resolution.backend().hasEndpoints()) {
+            // served all the same, so that the port is there when a pod is: each connection is closed meanwhile
+            problems.add(what + ": " + key + ": service " + service + " has no ready endpoint for port " + servicePort
+                    + ": connections to port " + port + " are closed until it has one");
+        }
+        return new StreamServices.Service(port, resolution.backend(), decode, encode);
+    }
+
+    private static boolean proxy(String part, String value) {
+        String flag = part.trim();
+        if (flag.isEmpty()) {
+            return false;
+        }
+        if (!flag.toUpperCase(Locale.ROOT).equals(PROXY)) {
+            throw new IllegalArgumentException("'" + value + "': '" + flag + "' is not PROXY");
+        }
+        return true;
+    }
+
+    private static int port(String text, String problem) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // told below
+        }
+        throw new IllegalArgumentException("'" + text + "' " + problem);
+    }
+}
