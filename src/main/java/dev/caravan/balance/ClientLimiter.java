@@ -50,9 +50,9 @@ public final class ClientLimiter {
         if (limit.connections() > 0 && state.active >= limit.connections()) {
             return Refusal.CONNECTIONS;
         }
-        long minuteTat = limit.perMinute() > 0 ? next(state.perMinuteTat, 60_000_000_000L / limit.perMinute(),
+        long minuteTat = limit.perMinute() > 0 ? next(state.perMinuteTat, 60_000_000_000L, limit.perMinute(),
                 nowNanos) : 0;
-        long secondTat = limit.perSecond() > 0 ? next(state.perSecondTat, 1_000_000_000L / limit.perSecond(),
+        long secondTat = limit.perSecond() > 0 ? next(state.perSecondTat, 1_000_000_000L, limit.perSecond(),
                 nowNanos) : 0;
         if (minuteTat < 0 || secondTat < 0) {
             return Refusal.RATE;
@@ -95,9 +95,13 @@ public final class ClientLimiter {
         }
     }
 
-    /** The next theoretical arrival time, or -1 if this request comes too early. */
-    private long next(long tat, long interval, long now) {
-        long burst = interval * limit.burstMultiplier();
+    /**
+     * The next theoretical arrival time, or -1 if this request comes too early: {@code rate} requests a {@code period},
+     * and as nginx's {@code limit_req burst=rate*multiplier nodelay} (ingress-nginx), that many more at once.
+     */
+    private long next(long tat, long period, int rate, long now) {
+        long interval = period / rate;
+        long burst = interval * rate * limit.burstMultiplier();
         long earliest = Math.max(tat, now);
         if (tat - burst > now) {
             return -1;
