@@ -264,6 +264,7 @@ public final class Caravan {
             });
             source.onSynced(recompiler::requestCompile);
             ListenerSettings httpSettings = ListenerSettings.http(options.bindAddress(), options.httpPort(),
+                    options.httpPublicPort(),
                     options.keepAliveTimeout(), options.clientHeaderTimeout(), options.clientBodyTimeout(), options.clientSendTimeout(),
                     options.proxyBodySize(), options.httpsRedirectPort(), options.shutdownTimeout(),
                     options.underscoresInHeaders()).withRealIp(options.realIp());

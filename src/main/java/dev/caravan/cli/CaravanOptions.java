@@ -240,6 +240,10 @@ public final class CaravanOptions {
         return Integer.parseInt(values.get(Option.HTTPS_PORT).trim());
     }
 
+    public int httpPublicPort() {
+        return Integer.parseInt(values.get(Option.HTTP_PUBLIC_PORT).trim());
+    }
+
     public int httpsRedirectPort() {
         return Integer.parseInt(values.get(Option.HTTPS_REDIRECT_PORT).trim());
     }

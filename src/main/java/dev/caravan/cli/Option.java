@@ -32,6 +32,8 @@ public enum Option {
     BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
     HTTPS_PORT("https-port", Type.PORT, "8443", "port of the HTTPS listener"),
+    HTTP_PUBLIC_PORT("http-public-port", Type.PORT, "80",
+            "port clients reach HTTP on (the Service's in front), told to pods as X-Forwarded-Port"),
     HTTPS_REDIRECT_PORT("https-redirect-port", Type.PORT, "443",
             "port clients reach HTTPS on, for redirects from HTTP (443 is left out of the Location)"),
     DEFAULT_SSL_CERTIFICATE("default-ssl-certificate", Type.SERVICE, null,

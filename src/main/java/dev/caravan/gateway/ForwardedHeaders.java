@@ -28,6 +28,9 @@ final class ForwardedHeaders {
     private static final AsciiString X_SCHEME = AsciiString.cached("X-Scheme");
     private static final AsciiString X_ORIGINAL_FORWARDED_FOR = AsciiString.cached("X-Original-Forwarded-For");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-ID");
+    private static final AsciiString X_ORIGINAL_FORWARDED_HOST = AsciiString.cached("X-Original-Forwarded-Host");
+    /** CGI servers read it as the HTTP_PROXY setting (httpoxy): never a client's to send, as ingress-nginx. */
+    private static final AsciiString PROXY = AsciiString.cached("Proxy");
 
     private ForwardedHeaders() {
     }
@@ -61,6 +64,13 @@ final class ForwardedHeaders {
             List<String> lines = headers.getAll(forwardedForHeader);
             headers.set(X_ORIGINAL_FORWARDED_FOR, lines.size() == 1 ? original : String.join(", ", lines));
         }
+        String originalHost = headers.get(X_FORWARDED_HOST);
+        if (originalHost == null) {
+            headers.remove(X_ORIGINAL_FORWARDED_HOST);
+        } else {
+            headers.set(X_ORIGINAL_FORWARDED_HOST, originalHost);
+        }
+        headers.remove(PROXY);
         headers.set(X_FORWARDED_FOR, client.forwardedFor());
         headers.set(X_REAL_IP, client.clientIp());
         headers.set(X_FORWARDED_HOST, host);

@@ -33,7 +33,7 @@ import java.util.List;
  * @param blocks        the global filters of requests, or {@code null}
  * @param statuses      the statuses the operator chose for limits, redirects and error pages
  */
-record Gateway(String scheme, int port, CurrentRoutingTable table, UpstreamClient upstream,
+record Gateway(String scheme, int publicPort, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,

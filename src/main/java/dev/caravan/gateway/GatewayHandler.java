@@ -846,7 +846,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void see(HttpRequest request) {
         if (connectionView == null) {
             connectionView = ClientView.ofConnection(ctx.channel(), gateway.scheme(),
-                    gateway.scheme().equals("https") ? gateway.httpsRedirectPort() : gateway.port());
+                    gateway.publicPort());
         }
         view = gateway.realIp().readsRequests()
                 ? ClientView.ofRequest(connectionView, request.headers(), gateway.realIp()) : connectionView;

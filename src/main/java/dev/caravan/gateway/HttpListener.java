@@ -43,7 +43,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
 
     @Override
     protected ChannelInitializer<Channel> pipeline(ListenerConsumers consumers) {
-        Gateway gateway = new Gateway(settings.scheme(), settings.port(), shared.table(), shared.upstream(), consumers,
+        Gateway gateway = new Gateway(settings.scheme(), settings.publicPort(), shared.table(), shared.upstream(), consumers,
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
                 shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp(),

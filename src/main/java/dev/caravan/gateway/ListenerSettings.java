@@ -23,20 +23,23 @@ import java.time.Duration;
  *                             them by default, and a CGI-style server reads {@code X_Forwarded_For} as
  *                             {@code X-Forwarded-For}
  * @param realIp               what load balancers in front are believed about the client
+ * @param publicPort           the port clients reach this listener on, told to pods ({@code X-Forwarded-Port}) and
+ *                             to the access log: {@code --http-public-port}, or for HTTPS {@code --https-redirect-port}
  */
 public record ListenerSettings(String scheme, String host, int port, int maxInitialLineLength, int maxHeaderSize,
         Duration keepAliveTimeout, Duration clientHeaderTimeout, Duration clientBodyTimeout,
         Duration clientSendTimeout, int maxCamelBodySize,
         long maxBodySize,
         int httpsRedirectPort, String hsts, Duration drainTimeout, boolean underscoresInHeaders,
-        RealIpSettings realIp) {
+        RealIpSettings realIp, int publicPort) {
 
-    public static ListenerSettings http(String host, int port, Duration keepAliveTimeout, Duration clientHeaderTimeout,
-            Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize, int httpsRedirectPort,
-            Duration drainTimeout, boolean underscoresInHeaders) {
+    /** @param publicPort the port clients reach HTTP on ({@code --http-public-port}), told to pods */
+    public static ListenerSettings http(String host, int port, int publicPort, Duration keepAliveTimeout,
+            Duration clientHeaderTimeout, Duration clientBodyTimeout, Duration clientSendTimeout, long maxBodySize,
+            int httpsRedirectPort, Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("http", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, httpsRedirectPort, null, drainTimeout,
-                underscoresInHeaders, RealIpSettings.NONE);
+                underscoresInHeaders, RealIpSettings.NONE, publicPort);
     }
 
     /** @param publicPort the port clients reach HTTPS on ({@code --https-redirect-port}), told to pods */
@@ -45,14 +48,14 @@ public record ListenerSettings(String scheme, String host, int port, int maxInit
             String hsts, Duration drainTimeout, boolean underscoresInHeaders) {
         return new ListenerSettings("https", host, port, 8192, 32768, keepAliveTimeout, clientHeaderTimeout,
                 clientBodyTimeout, clientSendTimeout, 1024 * 1024, maxBodySize, publicPort, hsts, drainTimeout,
-                underscoresInHeaders, RealIpSettings.NONE);
+                underscoresInHeaders, RealIpSettings.NONE, publicPort);
     }
 
     /** These settings, believing load balancers in front this much. */
     public ListenerSettings withRealIp(RealIpSettings settings) {
         return new ListenerSettings(scheme, host, port, maxInitialLineLength, maxHeaderSize, keepAliveTimeout,
                 clientHeaderTimeout, clientBodyTimeout, clientSendTimeout, maxCamelBodySize, maxBodySize,
-                httpsRedirectPort, hsts, drainTimeout, underscoresInHeaders, settings);
+                httpsRedirectPort, hsts, drainTimeout, underscoresInHeaders, settings, publicPort);
     }
 
     public boolean tls() {
