@@ -74,6 +74,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -185,8 +186,19 @@ public final class Caravan {
             afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
             UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
             ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
+            Map<Integer, String> ownPorts = new HashMap<>();
+            ownPorts.put(options.httpPort(), "--http-port");
+            ownPorts.put(options.httpsPort(), "--https-port");
+            ownPorts.put(options.adminPort(), "--admin-port");
+            if (options.webhookPort() != 0) {
+                ownPorts.put(options.webhookPort(), "--webhook-port");
+            }
+            if (options.jmxPort() != 0) {
+                ownPorts.put(options.jmxPort(), "--jmx-port");
+            }
             streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
-                    options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp()), workers);
+                    options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts), workers,
+                    connectionLimit);
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
                 streamListeners.tableChanged(compilation.table());

@@ -165,8 +165,11 @@ public final class Recompiler extends ServiceSupport {
             }
         }
         List<String> streamProblems = compilation.table().streams().problems();
-        if (!streamProblems.equals(last.table().streams().problems())) {
-            streamProblems.forEach(problem -> LOG.warn("{}", problem));
+        List<String> streamProblemsBefore = last.table().streams().problems();
+        if (!streamProblems.equals(streamProblemsBefore)) {
+            // each told once, when it appears: a Service whose pods come and go does not repeat the others
+            streamProblems.stream().filter(problem -> !streamProblemsBefore.contains(problem))
+                    .forEach(problem -> LOG.warn("{}", problem));
             if (streamProblems.isEmpty()) {
                 LOG.info("Every port of --tcp-services-configmap is served");
             }

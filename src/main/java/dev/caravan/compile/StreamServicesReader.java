@@ -5,6 +5,8 @@ import dev.caravan.routing.StreamServices;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import java.util.ArrayList;
@@ -42,7 +44,7 @@ final class StreamServicesReader {
         Map<String, String> data = configMap.getData() == null ? Map.of() : new TreeMap<>(configMap.getData());
         data.forEach((key, value) -> {
             try {
-                StreamServices.Service service = entry(key, value, resolver, problems, what);
+                StreamServices.Service service = entry(key, value, state, resolver, problems, what);
                 byPort.put(service.port(), service);
             } catch (IllegalArgumentException e) {
                 problems.add(what + ": " + key + ": " + e.getMessage() + ": that port is not served");
@@ -51,7 +53,7 @@ final class StreamServicesReader {
         return new StreamServices(byPort, problems);
     }
 
-    private static StreamServices.Service entry(String key, String value, BackendResolver resolver,
+    private static StreamServices.Service entry(String key, String value, ClusterState state, BackendResolver resolver,
             List<String> problems, String what) {
         int port = port(key.trim(), "is no port");
         String[] parts = (value == null ? "" : value.trim()).split(":", -1);
@@ -64,17 +66,14 @@ final class StreamServicesReader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + value + "': " + e.getMessage());
         }
-        boolean decode = parts.length > 2 && proxy(parts[2], value);
-        boolean encode = parts.length > 3 && proxy(parts[3], value);
+        boolean decode = parts.length > 2 && proxy(parts[2], key, problems, what);
+        boolean encode = parts.length > 3 && proxy(parts[3], key, problems, what);
         String servicePort = parts[1].trim();
-        ServiceBackendPort backendPort = servicePort.chars().allMatch(Character::isDigit) && !servicePort.isEmpty()
-                ? new ServiceBackendPort(null, port(servicePort, "is no Service port"))
-                : new ServiceBackendPort(servicePort, null);
         if (servicePort.isEmpty()) {
             throw new IllegalArgumentException("'" + value + "' names no Service port");
         }
         BackendResolver.Resolution resolution = resolver.resolve(service.namespace(),
-                new IngressServiceBackend(service.name(), backendPort));
+                new IngressServiceBackend(service.name(), tcpPort(state, service, servicePort)));
         if (resolution.problem() != null) {
             throw new IllegalArgumentException(resolution.problem());
         }
@@ -86,15 +85,40 @@ final class StreamServicesReader {
         return new StreamServices.Service(port, resolution.backend(), decode, encode);
     }
 
-    private static boolean proxy(String part, String value) {
+    /** Whether a flag says PROXY; another word is said and taken as none, as ingress-nginx passes it over. */
+    private static boolean proxy(String part, String key, List<String> problems, String what) {
         String flag = part.trim();
-        if (flag.isEmpty()) {
-            return false;
+        boolean proxy = flag.toUpperCase(Locale.ROOT).equals(PROXY);
+        if (!proxy && !flag.isEmpty()) {
+            problems.add(what + ": " + key + ": '" + flag + "' is not PROXY: taken as none");
         }
-        if (!flag.toUpperCase(Locale.ROOT).equals(PROXY)) {
-            throw new IllegalArgumentException("'" + value + "': '" + flag + "' is not PROXY");
+        return proxy;
+    }
+
+    /**
+     * The Service's TCP port of that number or name, as ingress-nginx looks for one (a UDP port of the same number,
+     * as DNS has, is not it): named by its name where it has one, so that the resolver finds that one.
+     */
+    private static ServiceBackendPort tcpPort(ClusterState state, ObjectRef serviceRef, String wanted) {
+        boolean number = wanted.chars().allMatch(Character::isDigit);
+        Service service = state.get(ResourceKind.SERVICE, serviceRef);
+        List<ServicePort> ports = service == null || service.getSpec() == null || service.getSpec().getPorts() == null
+                ? List.of() : service.getSpec().getPorts();
+        for (ServicePort candidate : ports) {
+            boolean tcp = candidate.getProtocol() == null || candidate.getProtocol().equals("TCP");
+            boolean match = number ? String.valueOf(candidate.getPort()).equals(wanted) : wanted.equals(candidate.getName());
+            if (tcp && match) {
+                return candidate.getName() == null || candidate.getName().isEmpty()
+                        ? new ServiceBackendPort(null, candidate.getPort()) : new ServiceBackendPort(candidate.getName(), null);
+            }
         }
-        return true;
+        if (ports.stream().anyMatch(candidate -> number ? String.valueOf(candidate.getPort()).equals(wanted)
+                : wanted.equals(candidate.getName()))) {
+            throw new IllegalArgumentException("service " + serviceRef + "'s port " + wanted + " is not TCP");
+        }
+        // as the resolver says it: the Service or its port missing
+        return number ? new ServiceBackendPort(null, port(wanted, "is no Service port"))
+                : new ServiceBackendPort(wanted, null);
     }
 
     private static int port(String text, String problem) {

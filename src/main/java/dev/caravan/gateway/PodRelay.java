@@ -107,7 +107,14 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
         Channel pod = connected.channel();
         if (sendProxyHeader) {
             pod.pipeline().addFirst("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
-            pod.write(proxyHeader(ctx.channel()));
+            // the pod takes the header's word for who the client is: nothing of the client's goes before it
+            pod.write(proxyHeader(ctx.channel())).addListener((ChannelFutureListener) written -> {
+                if (!written.isSuccess()) {
+                    LOG.warn("{}: PROXY protocol header to {} not sent: {}", what, endpoint, written.cause().toString());
+                    pod.close();
+                    ctx.close();
+                }
+            });
         }
         while (!early.isEmpty()) {
             pod.write(early.poll());
@@ -128,14 +135,16 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
         InetSocketAddress destination = (InetSocketAddress) client.localAddress();
         InetAddress from = ClientAddress.unmapped(source.getAddress());
         InetAddress to = ClientAddress.unmapped(destination.getAddress());
-        if (from instanceof Inet4Address != to instanceof Inet4Address) {
-            // one family per header: an IPv4 client of an IPv6 address is not one nginx writes either
-            return new HAProxyMessage(HAProxyProtocolVersion.V1, HAProxyCommand.PROXY,
-                    HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
-        }
+        boolean ipv4 = from instanceof Inet4Address && to instanceof Inet4Address;
+        // one family per header: an IPv4 address beside an IPv6 one is written as IPv6 (::ffff:192.0.2.1)
         return new HAProxyMessage(HAProxyProtocolVersion.V1, HAProxyCommand.PROXY,
-                from instanceof Inet4Address ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
-                from.getHostAddress(), to.getHostAddress(), source.getPort(), destination.getPort());
+                ipv4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6, text(from, ipv4), text(to, ipv4),
+                source.getPort(), destination.getPort());
+    }
+
+    private static String text(InetAddress address, boolean ipv4) {
+        return ipv4 || !(address instanceof Inet4Address) ? address.getHostAddress()
+                : "::ffff:" + address.getHostAddress();
     }
 
     @Override

@@ -28,33 +28,45 @@ import org.slf4j.LoggerFactory;
  * The TCP ports of {@code --tcp-services-configmap}: each table's {@link StreamServices} are listened on, a port opened
  * when an entry names it and closed when none does, with no effect on the others; each connection is relayed to a pod
  * of the Service its port named when it came (its connection then lives on whatever the table becomes, as nginx's
- * stream connections outlive a reload). A port that cannot be listened on (taken, not permitted) is said and tried
- * again at the next change.
+ * stream connections outlive a reload). A port that cannot be listened on (taken, not permitted) is said once and
+ * tried again every {@link #RETRY}; Caravan's own ports are never taken.
  */
 public final class StreamListeners implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamListeners.class);
+    static final Duration RETRY = Duration.ofSeconds(10);
 
     /**
      * @param idleTimeout    how long a connection may carry nothing either way ({@code --proxy-stream-timeout})
      * @param connectTimeout how long connecting to a pod may take ({@code --proxy-connect-timeout})
      * @param realIp         whose PROXY protocol headers are believed, and how long one may take to come
+     * @param ownPorts       Caravan's own ports (listeners, admin, webhook), by the flag that sets each
      */
-    public record Settings(String bindAddress, Duration idleTimeout, Duration connectTimeout, RealIpSettings realIp) {
+    public record Settings(String bindAddress, Duration idleTimeout, Duration connectTimeout, RealIpSettings realIp,
+            Map<Integer, String> ownPorts) {
+
+        public Settings {
+            ownPorts = Map.copyOf(ownPorts);
+        }
     }
 
     private final Settings settings;
     private final EventLoopGroup workers;
+    private final ConnectionLimit connections;
     /** The ports listened on (or being bound), by port; guarded by this. */
     private final Map<Integer, Channel> listening = new HashMap<>();
-    /** Why a port could not be listened on, said once per reason; guarded by this. */
+    /** Why a port is not listened on, said once per reason; guarded by this. */
     private final Map<Integer, String> failures = new HashMap<>();
+    /** The listeners being closed, by port: a port listened on again is bound once its old socket is gone. */
+    private final Map<Integer, Channel> closing = new HashMap<>();
     private volatile StreamServices current = StreamServices.NONE;
     private boolean closed;
 
-    public StreamListeners(Settings settings, EventLoopGroup workers) {
+    /** @param connections {@code --max-connections}, which these connections count against too */
+    public StreamListeners(Settings settings, EventLoopGroup workers, ConnectionLimit connections) {
         this.settings = settings;
         this.workers = workers;
+        this.connections = connections;
     }
 
     /** Listens on the ports of {@code table}, and on those alone. */
@@ -62,16 +74,24 @@ public final class StreamListeners implements AutoCloseable {
         if (closed) {
             return;
         }
+        StreamServices before = current;
         current = table.streams();
         for (Integer port : new ArrayList<>(listening.keySet())) {
             if (!current.byPort().containsKey(port)) {
-                listening.remove(port).close();
+                Channel listener = listening.remove(port);
+                closing.put(port, listener);
+                listener.close().addListener(done -> closed(port, listener));
                 LOG.info("TCP port {} is no longer served (--tcp-services-configmap); its connections go on", port);
             }
         }
         failures.keySet().retainAll(current.byPort().keySet());
         for (StreamServices.Service service : current.byPort().values()) {
-            if (!listening.containsKey(service.port())) {
+            StreamServices.Service was = before.byPort().get(service.port());
+            if (listening.containsKey(service.port())) {
+                if (was != null && !was.backend().name().equals(service.backend().name())) {
+                    LOG.info("TCP port {} relays new connections to {}", service.port(), service.backend().name());
+                }
+            } else {
                 listen(service.port());
             }
         }
@@ -84,6 +104,15 @@ public final class StreamListeners implements AutoCloseable {
     }
 
     private void listen(int port) {
+        String own = settings.ownPorts().get(port);
+        if (own != null) {
+            fail(port, "it is Caravan's " + own);
+            return;
+        }
+        if (closing.containsKey(port)) {
+            // bound by closed() once the old listener is gone
+            return;
+        }
         ChannelFuture bound = new ServerBootstrap().group(workers).channel(Transport.serverSocketChannel(workers))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -99,30 +128,47 @@ public final class StreamListeners implements AutoCloseable {
     }
 
     private synchronized void bound(int port, ChannelFuture bound) {
-        if (bound.isSuccess()) {
-            failures.remove(port);
-            StreamServices.Service service = current.byPort().get(port);
-            if (closed || service == null || listening.get(port) != bound.channel()) {
-                // given up while it was being bound
-                bound.channel().close();
-            } else {
-                LOG.info("TCP port {} relays to {} (--tcp-services-configmap)", port, service.backend().name());
-            }
+        boolean wanted = !closed && listening.get(port) == bound.channel();
+        if (!wanted) {
+            // given up while it was being bound: whatever became of it is no news
+            bound.channel().close();
             return;
         }
-        if (listening.get(port) == bound.channel()) {
-            listening.remove(port);
+        if (bound.isSuccess()) {
+            failures.remove(port);
+            LOG.info("TCP port {} relays to {} (--tcp-services-configmap)", port,
+                    current.byPort().get(port).backend().name());
+            return;
         }
-        String why = bound.cause().toString();
+        listening.remove(port);
+        fail(port, bound.cause().toString());
+        // a port closed a moment ago, or one its owner lets go of later, is taken once free
+        workers.next().schedule(() -> retry(port), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void fail(int port, String why) {
         if (!why.equals(failures.put(port, why))) {
-            LOG.error("TCP port {} of --tcp-services-configmap cannot be listened on at {}: {}; tried again at the next"
-                    + " change", port, settings.bindAddress(), why);
+            LOG.error("TCP port {} of --tcp-services-configmap cannot be listened on at {}: {}", port,
+                    settings.bindAddress(), why);
+        }
+    }
+
+    private synchronized void closed(int port, Channel listener) {
+        if (closing.get(port) == listener) {
+            closing.remove(port);
+            retry(port);
+        }
+    }
+
+    private synchronized void retry(int port) {
+        if (!closed && current.byPort().containsKey(port) && !listening.containsKey(port)) {
+            listen(port);
         }
     }
 
     private void accepted(int port, Channel client) {
         StreamServices.Service service = current.byPort().get(port);
-        if (service == null) {
+        if (service == null || !connections.admit(client)) {
             client.close();
             return;
         }
@@ -149,7 +195,8 @@ public final class StreamListeners implements AutoCloseable {
 
     /**
      * Reads the connection until its PROXY protocol header has been taken (the header's handler has left), then gives
-     * way to the relay, which the header's client address then reaches the pod in.
+     * way to the relay, which the header's client address then reaches the pod in. What comes with the header is held:
+     * one read's worth at most, as nothing more is read meanwhile.
      */
     private static final class AfterProxyHeader extends ChannelInboundHandlerAdapter {
         private final PodRelay relay;
@@ -167,7 +214,6 @@ public final class StreamListeners implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            // what came with the header, before the relay is in place
             early.add(msg);
         }
 
@@ -179,6 +225,14 @@ public final class StreamListeners implements AutoCloseable {
                 ctx.pipeline().replace(this, "relay", relay);
                 held.forEach(ctx::fireChannelRead);
             }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a reset before the header came, as from a load balancer's health check: nothing to tell
+            LOG.debug("TCP client {} failed before its PROXY protocol header: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+            ctx.close();
         }
 
         @Override

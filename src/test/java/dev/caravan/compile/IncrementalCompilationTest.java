@@ -153,7 +153,7 @@ class IncrementalCompilationTest {
                 seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
-                seed % 11 == 0 ? new ObjectRef("a", "tcp") : null);
+                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null);
     }
 
     private static List<Change> initial(Random random) {
@@ -170,6 +170,7 @@ class IncrementalCompilationTest {
                 changes.add(Change.upsert(headersConfigMap(random, namespace)));
             }
         }
+        changes.add(Change.upsert(tcpConfigMap(random)));
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
         }
@@ -208,7 +209,7 @@ class IncrementalCompilationTest {
             changes.add(Change.upsert(switch (random.nextInt(3)) {
                 case 0 -> authSecret(random, namespace);
                 case 1 -> clientsSecret(random, namespace);
-                default -> headersConfigMap(random, namespace);
+                default -> random.nextBoolean() ? headersConfigMap(random, namespace) : tcpConfigMap(random);
             }));
             ConfigMap headers = state.get(dev.caravan.state.ResourceKind.CONFIG_MAP, new ObjectRef(namespace, "headers"));
             if (headers != null && random.nextInt(4) == 0) {
@@ -358,6 +359,18 @@ class IncrementalCompilationTest {
                 .withType("Opaque").addToStringData("auth", auth).build();
     }
 
+    /** --tcp-services-configmap's ConfigMap: ports to Services by port number or name, some with PROXY. */
+    private static ConfigMap tcpConfigMap(Random random) {
+        Map<String, String> data = new TreeMap<>();
+        for (int i = 0; i < 3; i++) {
+            String service = NAMESPACES[random.nextInt(NAMESPACES.length)] + "/" + SERVICES[random.nextInt(SERVICES.length)];
+            data.put(String.valueOf(9000 + i), service + (random.nextBoolean() ? ":80" : ":http")
+                    + (random.nextBoolean() ? ":PROXY" : ""));
+        }
+        return new ConfigMapBuilder().withNewMetadata().withNamespace("a").withName("tcp").endMetadata()
+                .withData(data).build();
+    }
+
     /** custom-headers' ConfigMap: a header allowed, one not (the Ingress is then invalid), or another value. */
     private static ConfigMap headersConfigMap(Random random, String namespace) {
         Map<String, String> data = switch (random.nextInt(3)) {
@@ -387,6 +400,9 @@ class IncrementalCompilationTest {
         description.put("default backend", describe(table.defaultBackend()));
         description.put("passthrough", new TreeMap<>(table.passthrough().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> describe(e.getValue())))));
+        description.put("streams", table.streams().byPort().values().stream().map(stream -> stream.port() + " "
+                + describe(stream.backend()) + " " + stream.decodeProxy() + " " + stream.encodeProxy()).toList()
+                + " " + table.streams().problems());
         description.put("tls", new TreeMap<>(compilation.tls()).toString());
         description.put("backend tls secrets", new TreeMap<>(compilation.backendTlsSecrets()).toString());
         description.put("last good", new TreeMap<>(compilation.lastGood().entrySet().stream()

@@ -70,6 +70,13 @@ class TcpServicesTest {
             assertThat(second.ask("and now")).isEqualTo("db: and now");
             first.close();
             second.close();
+
+            // taken away and given back at once: listened on again once the old socket is gone, not at a later change
+            caravan.write("tcp.yaml", tcpServices(port + ": default/db:5432"));
+            greeted(port, "hello from db").close();
+            caravan.write("tcp.yaml", tcpServices("{}"));
+            caravan.write("tcp.yaml", tcpServices(port + ": default/git:ssh"));
+            greeted(port, "hello from git").close();
         }
     }
 
@@ -98,6 +105,14 @@ class TcpServicesTest {
             assertThat(direct.ask("EHLO b")).isEqualTo("mail: EHLO b");
             assertThat(mail.headers).anySatisfy(header -> assertThat(header)
                     .matches("PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 \\d+ " + plain));
+
+            // an IPv6 client named over IPv4: one family in the header sent on, the address reached written as IPv6
+            try (Client six = connect(decoding, "PROXY TCP6 2001:db8::7 2001:db8::1 40001 25\r\nEHLO v6\n")) {
+                assertThat(six.line()).isEqualTo("hello from mail");
+                assertThat(six.line()).isEqualTo("mail: EHLO v6");
+            }
+            assertThat(mail.headers).anySatisfy(header -> assertThat(header)
+                    .isEqualTo("PROXY TCP6 2001:db8:0:0:0:0:0:7 ::ffff:127.0.0.1 40001 " + decoding));
 
             // a connection without the header it must start with is closed, unanswered
             try (Client noHeader = connect(decoding, "EHLO client.example\r\n")) {
@@ -136,6 +151,66 @@ class TcpServicesTest {
             assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains("7001: service default/missing not found"));
             assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains("7002:")
                     .contains("is not NAMESPACE/SERVICE:PORT"));
+        }
+    }
+
+    @Test
+    void idleConnectionsCloseAndPortsWithoutPodsOrTakenByCaravanAreToldNotServed() throws Exception {
+        LinePod dns = pod("127.0.0.2", "dns");
+        int port = FreePorts.next();
+        int empty = FreePorts.next();
+        String services = """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: dns
+                spec:
+                  ports:
+                    - name: dns-udp
+                      port: 53
+                      protocol: UDP
+                    - name: dns-tcp
+                      port: 53
+                      protocol: TCP
+                ---
+                """ + Manifests.slice("dns-udp", "dns", "dns-udp", "127.0.0.3", 5353, true) + "---\n"
+                + Manifests.slice("dns-tcp", "dns", "dns-tcp", dns.ip, dns.port, true) + "---\n"
+                + """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: scaled-to-zero
+                spec:
+                  ports:
+                    - port: 1
+                """;
+        CaravanHarness.write(manifests, "services.yaml", services);
+        try (LogCapture log = new LogCapture(StreamListeners.class)) {
+            // the HTTP port is known only once started: the entry for it comes after
+            CaravanHarness.write(manifests, "tcp.yaml", tcpServices(port + ": default/dns:53\n  " + empty
+                    + ": default/scaled-to-zero:1"));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp",
+                    "--proxy-stream-timeout", "1")) {
+                // the TCP port of 53, not the UDP one listed first
+                Client client = greeted(port, "hello from dns");
+                assertThat(client.ask("query")).isEqualTo("dns: query");
+                long idleFrom = System.nanoTime();
+                assertThat(client.line()).as("closed once idle").isNull();
+                assertThat(Duration.ofNanos(System.nanoTime() - idleFrom)).isBetween(Duration.ofMillis(500),
+                        Duration.ofSeconds(4));
+                client.close();
+
+                // a Service without ready pods: the port is there, each connection closed at once
+                try (Client noPod = await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
+                        .until(() -> connect(empty), c -> true)) {
+                    assertThat(noPod.line()).isNull();
+                }
+
+                caravan.write("tcp.yaml", tcpServices(caravan.httpPort() + ": default/dns:dns-tcp"));
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(log.lines()).anySatisfy(line ->
+                        assertThat(line).contains("TCP port " + caravan.httpPort()).contains("it is Caravan's --http-port")));
+                assertThat(caravan.get("nothing.test", "/").status()).as("HTTP still Caravan's").isEqualTo(404);
+            }
         }
     }
 
