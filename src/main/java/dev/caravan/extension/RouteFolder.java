@@ -26,8 +26,10 @@ import org.apache.camel.RoutesBuilder;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.StatefulService;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.direct.DirectEndpoint;
 import org.apache.camel.model.ModelCamelContext;
+import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -35,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator's routes folder ({@code --routes}, in a cluster a mounted ConfigMap): every {@code *.yaml}
- * and {@code *.xml} file in it is a set of Camel routes, loaded when it appears, replaced when it changes
+ * The operator's routes folder ({@code --routes}, in a cluster a mounted ConfigMap): every {@code *.yaml},
+ * {@code *.yml} and {@code *.xml} file in it is a set of Camel routes (and route configurations), loaded when it appears, replaced when it changes
  * and removed when it goes. Each file owns its routes: a route without an id gets {@code FILE-N} (its
  * file's name and place), and a file that names a route another file or Caravan itself owns is refused.
  * A file that does not load — at start or later — is reported and changes nothing: the routes of its last
@@ -62,14 +64,16 @@ public final class RouteFolder {
     /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
     private volatile List<String> loadedIds = List.of();
 
-    private record Loaded(String content, List<String> routeIds) {
+    /** @param configurations the route configurations the file defines, added with its routes */
+    private record Loaded(String content, List<String> routeIds, List<RouteConfigurationDefinition> configurations) {
     }
 
     /** A file that did not load: its content then, and the reason. */
     public record Failure(String content, String reason) {
     }
 
-    private record Parsed(List<RouteBuilder> builders, List<String> routeIds) {
+    private record Parsed(List<RouteBuilder> builders, List<String> routeIds,
+            List<RouteConfigurationDefinition> configurations) {
     }
 
     public RouteFolder(Path folder) {
@@ -85,13 +89,18 @@ public final class RouteFolder {
         return scanned;
     }
 
-    /** Whether the folder has been read and every route it loaded has started. */
+    /**
+     * Whether the folder has been read and every route it loaded to start has started; a route that says
+     * {@code autoStartup: false} is left for an operator to start, and is none of readiness's business.
+     */
     public boolean ready(CamelContext camel) {
         if (!scanned || camel == null) {
             return false;
         }
         for (String id : loadedIds) {
-            if (camel.getRouteController().getRouteStatus(id) != ServiceStatus.Started) {
+            Route route = camel.getRoute(id);
+            if (route != null && route.isAutoStartup()
+                    && camel.getRouteController().getRouteStatus(id) != ServiceStatus.Started) {
                 return false;
             }
         }
@@ -274,34 +283,50 @@ public final class RouteFolder {
 
     /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */
     private Parsed parse(CamelContext camel, Path file, String content) throws Exception {
-        Collection<RoutesBuilder> found = PluginHelper.getRoutesLoader(camel)
-                .findRoutesBuilders(ResourceHelper.fromString("file:" + file.toAbsolutePath(), content));
+        // by the file's kind: .yml is YAML too, which Camel's loaders know only as .yaml
+        String kind = file.getFileName().toString().endsWith(".xml") ? "xml" : "yaml";
+        Collection<RoutesBuilder> found = List.of(PluginHelper.getRoutesLoader(camel).getRoutesLoader(kind)
+                .loadRoutesBuilder(ResourceHelper.fromString("file:" + file.toAbsolutePath(), content)));
         String stem = stem(file);
         List<RouteBuilder> builders = new ArrayList<>();
+        List<RouteConfigurationDefinition> configurations = new ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
-        int position = 0;
-        for (RoutesBuilder builder : found) {
-            if (!(builder instanceof RouteBuilder routeBuilder)) {
-                throw new IllegalArgumentException("holds " + builder.getClass().getSimpleName() + ", not routes");
+        try {
+            int position = 0;
+            for (RoutesBuilder builder : found) {
+                if (!(builder instanceof RouteBuilder routeBuilder)) {
+                    throw new IllegalArgumentException("holds " + builder.getClass().getSimpleName() + ", not routes");
+                }
+                if (routeBuilder instanceof RouteConfigurationBuilder withConfigurations) {
+                    // in the context before the routes are configured: a route takes the configurations it names
+                    // when it is prepared, then
+                    withConfigurations.addRouteConfigurationsToCamelContext(camel);
+                    configurations.addAll(withConfigurations.getRouteConfigurationCollection()
+                            .getRouteConfigurations());
+                }
+                routeBuilder.configureRoutes(camel);
+                for (RouteDefinition route : routeBuilder.getRouteCollection().getRoutes()) {
+                    position++;
+                    if (!route.hasCustomIdAssigned()) {
+                        route.setId(stem + "-" + position);
+                    }
+                    String id = route.getId();
+                    if (!ids.add(id)) {
+                        throw new IllegalArgumentException("route id " + id + " is used twice in the file");
+                    }
+                    String owner = ownerOf(camel, id, file);
+                    if (owner != null) {
+                        throw new IllegalArgumentException("route id " + id + " is " + owner);
+                    }
+                }
+                builders.add(routeBuilder);
             }
-            routeBuilder.configureRoutes(camel);
-            for (RouteDefinition route : routeBuilder.getRouteCollection().getRoutes()) {
-                position++;
-                if (!route.hasCustomIdAssigned()) {
-                    route.setId(stem + "-" + position);
-                }
-                String id = route.getId();
-                if (!ids.add(id)) {
-                    throw new IllegalArgumentException("route id " + id + " is used twice in the file");
-                }
-                String owner = ownerOf(camel, id, file);
-                if (owner != null) {
-                    throw new IllegalArgumentException("route id " + id + " is " + owner);
-                }
-            }
-            builders.add(routeBuilder);
+        } catch (Exception e) {
+            // a file that is refused defines nothing, its route configurations included
+            removeConfigurations(camel, configurations);
+            throw e;
         }
-        return new Parsed(builders, List.copyOf(ids));
+        return new Parsed(builders, List.copyOf(ids), List.copyOf(configurations));
     }
 
     /** Who else has route {@code id}, or {@code null} when it is free for {@code file}. */
@@ -334,21 +359,31 @@ public final class RouteFolder {
             Loaded previous = loaded.remove(file);
             if (previous != null) {
                 remove(camel, previous.routeIds());
+                // but those the new version has replaced already, by id
+                Set<String> kept = new HashSet<>();
+                if (parsed != null) {
+                    parsed.configurations().forEach(configuration -> kept.add(configuration.getId()));
+                }
+                removeConfigurations(camel, previous.configurations().stream()
+                        .filter(configuration -> !kept.contains(configuration.getId())).toList());
             }
             if (parsed == null) {
                 return;
             }
             List<String> added = new ArrayList<>();
+            List<RouteConfigurationDefinition> configurations = new ArrayList<>();
             try {
+                configurations.addAll(parsed.configurations());
                 for (RouteBuilder builder : parsed.builders()) {
                     builder.addRoutesToCamelContext(camel);
                 }
                 added.addAll(parsed.routeIds());
             } catch (Exception e) {
                 remove(camel, parsed.routeIds());
+                removeConfigurations(camel, configurations);
                 throw new IllegalStateException(describe(e), e);
             }
-            loaded.put(file, new Loaded(content, added));
+            loaded.put(file, new Loaded(content, added, configurations));
         } finally {
             swapping.writeLock().unlock();
         }
@@ -381,6 +416,17 @@ public final class RouteFolder {
                 }
             } catch (Exception e) {
                 LOG.warn("Route {} could not be removed: {}", id, describe(e));
+            }
+        }
+    }
+
+    private static void removeConfigurations(CamelContext camel, List<RouteConfigurationDefinition> configurations) {
+        ModelCamelContext model = (ModelCamelContext) camel;
+        for (RouteConfigurationDefinition configuration : configurations) {
+            try {
+                model.removeRouteConfiguration(configuration);
+            } catch (Exception e) {
+                LOG.warn("Route configuration {} could not be removed: {}", configuration.getId(), describe(e));
             }
         }
     }

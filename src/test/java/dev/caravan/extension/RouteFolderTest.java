@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Consumer;
 import org.apache.camel.ServiceStatus;
+import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.support.service.ServiceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,12 +70,62 @@ class RouteFolderTest {
                         - setBody:
                             constant: "anonymous"
                 """);
+        // left for an operator to start: readiness does not wait for it
+        Files.writeString(routes.resolve("dormant.yaml"), """
+                - route:
+                    id: dormant
+                    autoStartup: false
+                    from:
+                      uri: direct:dormant
+                      steps:
+                        - setBody:
+                            constant: "dormant"
+                """);
+        // .yml is YAML too, and XML is Camel's XML DSL
+        Files.writeString(routes.resolve("short.yml"), answering("short", "yml"));
+        Files.writeString(routes.resolve("xml.xml"), """
+                <routes xmlns="http://camel.apache.org/schema/xml-io">
+                  <route id="xml">
+                    <from uri="direct:xml"/>
+                    <setBody><constant>xml</constant></setBody>
+                  </route>
+                </routes>
+                """);
+        // a route configuration of the file's, which its route names
+        Files.writeString(routes.resolve("configured.yaml"), """
+                - routeConfiguration:
+                    id: quiet
+                    onException:
+                      - onException:
+                          exception:
+                            - java.lang.IllegalStateException
+                          handled:
+                            constant: true
+                          steps:
+                            - setHeader:
+                                name: CamelHttpResponseCode
+                                constant: 502
+                            - setBody:
+                                constant: "handled"
+                - route:
+                    id: configured
+                    routeConfigurationId: quiet
+                    from:
+                      uri: direct:configured
+                      steps:
+                        - throwException:
+                            exceptionType: java.lang.IllegalStateException
+                            message: "broken"
+                """);
         pod = TestBackend.start("127.0.0.2", "pod");
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 Manifests.ingress("pods", "app.test", "/", "svc"),
                 Manifests.camelRouteIngress("greet", "app.test", "/greet", "greeter"),
                 Manifests.camelRouteIngress("other", "app.test", "/other", "other"),
-                Manifests.camelRouteIngress("anonymous", "app.test", "/anonymous", "anonymous-1")));
+                Manifests.camelRouteIngress("anonymous", "app.test", "/anonymous", "anonymous-1"),
+                Manifests.camelRouteIngress("short", "app.test", "/short", "short"),
+                Manifests.camelRouteIngress("xml", "app.test", "/xml", "xml"),
+                Manifests.camelRouteIngress("configured", "app.test", "/configured", "configured")));
         caravan = CaravanHarness.start(manifests, "--routes", routes.toString());
     }
 
@@ -93,7 +144,8 @@ class RouteFolderTest {
         assertThat(folder().failures()).containsOnlyKeys("broken.yaml", "hijack.yaml", "twin.yaml");
         assertThat(folder().failures().get("hijack.yaml")).contains("listener-http", "Caravan's own");
         assertThat(folder().failures().get("twin.yaml")).contains("other", "other.yaml");
-        assertThat(folder().routes()).containsOnlyKeys("greeter.yaml", "other.yaml", "anonymous.yaml");
+        assertThat(folder().routes()).containsOnlyKeys("greeter.yaml", "other.yaml", "anonymous.yaml", "dormant.yaml",
+                "short.yml", "xml.xml", "configured.yaml");
         assertThat(caravan.get("app.test", "/greet").text()).isEqualTo("v1");
         assertThat(caravan.get("app.test", "/other").text()).isEqualTo("other");
         assertThat(caravan.get("app.test", "/anonymous").text()).isEqualTo("anonymous");
@@ -104,6 +156,27 @@ class RouteFolderTest {
         // Caravan listens to route events only: Camel makes no events for the Exchanges those requests became
         assertThat(caravan.caravan().camelContext().getCamelContextExtension().isEventNotificationApplicable())
                 .isFalse();
+    }
+
+    @Test
+    void ymlAndXmlFilesAndRouteConfigurationsLoadAndAStoppedRouteLeavesReadinessAlone() throws Exception {
+        assertThat(caravan.get("app.test", "/short").text()).isEqualTo("yml");
+        assertThat(caravan.get("app.test", "/xml").text()).isEqualTo("xml");
+        assertThat(((ModelCamelContext) caravan.caravan().camelContext()).getRouteConfigurationDefinitions())
+                .extracting(c -> c.getId()).contains("quiet");
+        RawHttp.Response handled = caravan.get("app.test", "/configured");
+        assertThat(handled.status()).isEqualTo(502);
+        assertThat(handled.text()).isEqualTo("handled");
+        assertThat(caravan.caravan().camelContext().getRouteController().getRouteStatus("dormant"))
+                .isEqualTo(ServiceStatus.Stopped);
+        assertThat(folder().ready(caravan.caravan().camelContext())).isTrue();
+
+        // the file's configuration goes and comes with it
+        Files.writeString(routes.resolve("configured.yaml"), answering("configured", "plain"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(caravan.get("app.test", "/configured").text()).isEqualTo("plain"));
+        assertThat(((ModelCamelContext) caravan.caravan().camelContext()).getRouteConfigurationDefinition("quiet"))
+                .isNull();
     }
 
     @Test
