@@ -114,7 +114,13 @@ final class RoutePolicies {
             return uri;
         }
         String target = rule.policy().rewriteTarget();
+        int query = uri.indexOf('?');
+        // as nginx: a capture in the target's query is escaped when the client's path had escapes or a '+' in it, so
+        // that /shop/x%26admin%3D1 gives route=x%26admin=1, one parameter, and a '+' stays a '+'
+        boolean escapeInQuery = uri.lastIndexOf('%', query < 0 ? uri.length() : query) >= 0
+                || uri.lastIndexOf('+', query < 0 ? uri.length() : query) >= 0;
         StringBuilder path = new StringBuilder();
+        boolean inQuery = false;
         for (int i = 0; i < target.length(); i++) {
             char c = target.charAt(i);
             if (c == '$' && i + 1 < target.length() && Character.isDigit(target.charAt(i + 1))) {
@@ -123,14 +129,15 @@ final class RoutePolicies {
                         ? matcher.group(group).toString() : null;
                 if (captured != null) {
                     // a piece of the decoded path, escaped again for the request line
-                    path.append(PercentEncoding.path(captured));
+                    path.append(inQuery && escapeInQuery ? PercentEncoding.queryValue(captured)
+                            : PercentEncoding.path(captured));
                 }
             } else {
+                inQuery |= c == '?';
                 path.append(c);
             }
         }
-        int query = uri.indexOf('?');
-        if (query >= 0) {
+        if (query >= 0 && query + 1 < uri.length()) {
             path.append(path.indexOf("?") >= 0 ? '&' : '?').append(uri, query + 1, uri.length());
         }
         return path.isEmpty() || path.charAt(0) != '/' ? "/" + path : path.toString();

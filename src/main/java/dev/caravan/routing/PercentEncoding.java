@@ -18,6 +18,33 @@ public final class PercentEncoding {
     private PercentEncoding() {
     }
 
+    /** What nginx escapes in a capture put into a rewrite's query (NGX_ESCAPE_ARGS), and what no URL holds as is. */
+    private static final String UNSAFE_IN_ARGS = "#%&+;?\"<>\\^`{|}";
+
+    /**
+     * A piece of a normalised path as it goes into a query, as nginx escapes a capture its rewrite puts after the
+     * target's {@code ?}: what would end or split a parameter ({@code &}, {@code +}, {@code ;}, {@code #}) is escaped,
+     * so that a path's {@code %26} stays one value. The escapes normalising left ({@code %2F}) are decoded first.
+     */
+    public static String queryValue(String decoded) {
+        byte[] bytes = decoded.getBytes(StandardCharsets.UTF_8);
+        StringBuilder into = new StringBuilder(bytes.length + 16);
+        for (int i = 0; i < bytes.length; i++) {
+            int c = bytes[i] & 0xff;
+            if (c == '%' && i + 2 < bytes.length && Character.digit(bytes[i + 1], 16) >= 0
+                    && Character.digit(bytes[i + 2], 16) >= 0) {
+                c = Character.digit(bytes[i + 1], 16) * 16 + Character.digit(bytes[i + 2], 16);
+                i += 2;
+            }
+            if (plain(c, UNSAFE_IN_ARGS)) {
+                into.append((char) c);
+            } else {
+                escape(c, into);
+            }
+        }
+        return into.toString();
+    }
+
     /**
      * A decoded path (or a piece of one) as it goes into a request line: whatever is no plain URL
      * character is escaped, {@code ?} and {@code #} too, so that the text stays a path. A {@code %} is

@@ -53,6 +53,8 @@ class NginxAnnotationsTest {
                 // the seed's own example
                 Manifests.ingress("seed", "alicek106.example.com", "/echo-hostname", "svc-a",
                         Map.of(NGINX + "rewrite-target", "/", "kubernetes.io/ingress.class", "caravan")),
+                implementationSpecific("to-query", "query.example.com", "/shop(/|$)(.*)", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/index.php?route=$2")),
                 implementationSpecific("regex", "re.example.com", "/api/v[0-9]+", "svc-a",
                         Map.of(NGINX + "use-regex", "true")),
                 Manifests.ingress("plain-on-regex-host", "re.example.com", "/static", "svc-a"),
@@ -141,6 +143,21 @@ class NginxAnnotationsTest {
         assertThat(caravan.get("rw.example.com", "/something/caf\u00c3\u00a9").text()).isEqualTo("/caf%C3%A9");
         assertThat(caravan.get("rw.example.com", "/something/caf%C3%A9").text()).isEqualTo("/caf%C3%A9");
         assertThat(caravan.get("rw.example.com", "/something/a%20b%5B1%5D%3F").text()).isEqualTo("/a%20b[1]%3F");
+    }
+
+    @Test
+    void aCaptureInTheTargetsQueryStaysOneParameterAsNginxEscapesIt() throws Exception {
+        // the client's %26 is no second parameter, its + no space; as nginx, only when the path had escapes or a +
+        assertThat(caravan.get("query.example.com", "/shop/x%26admin%3D1").text())
+                .isEqualTo("/index.php?route=x%26admin=1");
+        assertThat(caravan.get("query.example.com", "/shop/a+b").text()).isEqualTo("/index.php?route=a%2Bb");
+        assertThat(caravan.get("query.example.com", "/shop/a%2Bb").text()).isEqualTo("/index.php?route=a%2Bb");
+        assertThat(caravan.get("query.example.com", "/shop/cart/items").text())
+                .isEqualTo("/index.php?route=cart/items");
+        // the request's own query follows, and an empty one adds nothing
+        assertThat(caravan.get("query.example.com", "/shop/cart?page=2").text())
+                .isEqualTo("/index.php?route=cart&page=2");
+        assertThat(caravan.get("query.example.com", "/shop/?").text()).isEqualTo("/index.php?route=");
     }
 
     @Test
