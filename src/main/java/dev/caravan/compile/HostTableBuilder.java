@@ -16,10 +16,12 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -347,25 +349,47 @@ final class HostTableBuilder {
         }
     }
 
+    /**
+     * The Ingress's {@code spec.tls} hosts with their Secrets. An entry without hosts is for the hosts of the Ingress's
+     * rules that no entry of it names (the API's "all hosts" of the controller, as ingress-nginx serves such a Secret
+     * wherever its certificate fits): a certificate that is not for one of them is reported as for a named host.
+     */
     private void addTlsHosts(ServedIngress served) {
         ObjectRef ref = served.ref();
+        Set<String> named = new HashSet<>();
+        List<ObjectRef> forAllHosts = new ArrayList<>();
         for (IngressTLS entry : served.tls()) {
             String secretName = entry.getSecretName();
             ObjectRef secret = secretName == null || secretName.isEmpty() ? null
                     : new ObjectRef(ref.namespace(), secretName);
-            for (String host : entry.getHosts() == null ? List.<String>of() : entry.getHosts()) {
-                if (host == null || host.isEmpty()) {
-                    continue;
-                }
-                String name = RoutingTable.normalizeHost(host);
-                TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref, false));
-                if (existing != null && !Objects.equals(existing.secret(), secret)) {
-                    problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
-                            + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())
-                            + " of Ingress " + existing.ingress() + ", which is older; Secret " + secretName
-                            + " is not used for it"));
+            List<String> hosts = entry.getHosts() == null ? List.of() : entry.getHosts().stream()
+                    .filter(host -> host != null && !host.isEmpty()).toList();
+            if (hosts.isEmpty() && secret != null) {
+                forAllHosts.add(secret);
+            }
+            for (String host : hosts) {
+                named.add(RoutingTable.normalizeHost(host));
+                addTlsHost(ref, RoutingTable.normalizeHost(host), secret);
+            }
+        }
+        if (!forAllHosts.isEmpty()) {
+            for (IngressRule rule : served.rules()) {
+                String host = rule.getHost() == null || rule.getHost().isEmpty() ? null
+                        : RoutingTable.normalizeHost(rule.getHost());
+                if (host != null && named.add(host)) {
+                    addTlsHost(ref, host, forAllHosts.get(0));
                 }
             }
+        }
+    }
+
+    private void addTlsHost(ObjectRef ref, String name, ObjectRef secret) {
+        TlsHost existing = tls.putIfAbsent(name, new TlsHost(name, secret, ref, false));
+        if (existing != null && !Objects.equals(existing.secret(), secret)) {
+            problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
+                    + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())
+                    + " of Ingress " + existing.ingress() + ", which is older; Secret "
+                    + (secret == null ? "(none)" : secret.name()) + " is not used for it"));
         }
     }
 

@@ -51,10 +51,22 @@ record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, Objec
         if (rules.isEmpty() && ingress.getSpec().getDefaultBackend() != null) {
             keys.add(TableKey.ANY_HOST);
         }
+        boolean tlsForAllHosts = false;
         for (IngressTLS entry : tls()) {
+            boolean hosts = false;
             for (String host : entry.getHosts() == null ? List.<String>of() : entry.getHosts()) {
                 if (host != null && !host.isEmpty()) {
                     keys.add(new TableKey(TableKey.Kind.TLS_HOST, RoutingTable.normalizeHost(host)));
+                    hosts = true;
+                }
+            }
+            tlsForAllHosts |= !hosts && entry.getSecretName() != null && !entry.getSecretName().isEmpty();
+        }
+        if (tlsForAllHosts) {
+            // an entry without hosts is for the rules' hosts (HostTableBuilder#addTlsHosts)
+            for (IngressRule rule : rules) {
+                if (rule.getHost() != null && !rule.getHost().isEmpty()) {
+                    keys.add(new TableKey(TableKey.Kind.TLS_HOST, RoutingTable.normalizeHost(rule.getHost())));
                 }
             }
         }

@@ -308,6 +308,10 @@ class IncrementalCompilationTest {
             tls.add(new IngressTLSBuilder().withHosts(host).withSecretName(random.nextBoolean() ? "tls1" : "tls2")
                     .build());
         }
+        if (random.nextInt(5) == 0) {
+            // no hosts: for the rules' hosts
+            tls.add(new IngressTLSBuilder().withSecretName(random.nextBoolean() ? "tls1" : "tls2").build());
+        }
         int classChoice = random.nextInt(10);
         return new IngressBuilder()
                 .withNewMetadata()

@@ -72,6 +72,10 @@ class TlsTerminationTest {
                 Manifests.ingress("forced", "forced.example.test", "/", "svc",
                         Map.of(NGINX + "force-ssl-redirect", "true")),
                 Manifests.ingress("plain", "plain.example.test", "/", "svc"),
+                // spec.tls without hosts: for the Ingress's hosts
+                Manifests.ingress("hostless-tls", "h.wild.example.test", "/", "svc").replaceFirst(
+                        "(?m)^  ingressClassName: caravan\n", "  ingressClassName: caravan\n  tls:\n"
+                                + "    - secretName: wild-tls\n"),
                 Manifests.withTls(Manifests.ingress("aliased", "main.example.test", "/", "svc",
                         Map.of(NGINX + "server-alias", "www.alias.test, bare.alias.test")), "main.example.test",
                         "two-names-tls")));
@@ -159,6 +163,13 @@ class TlsTerminationTest {
         RawHttp.Response plain = RawHttp.get(caravan.httpPort(), "bare.alias.test", "/a");
         assertThat(plain.status()).isEqualTo(308);
         assertThat(plain.header("Location")).isEqualTo("https://bare.alias.test:8443/a");
+    }
+
+    @Test
+    void aTlsEntryWithoutHostsIsForTheIngresssHosts() throws Exception {
+        assertThat(served("h.wild.example.test")).isEqualTo(wildcard.certificate());
+        assertThat(RawHttp.get(caravan.httpPort(), "h.wild.example.test", "/x").header("Location"))
+                .isEqualTo("https://h.wild.example.test:8443/x");
     }
 
     @Test
