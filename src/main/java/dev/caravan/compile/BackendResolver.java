@@ -84,6 +84,12 @@ final class BackendResolver {
         if (service == null) {
             return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, "service " + serviceRef + " not found");
         }
+        if (service.getSpec() != null && "ExternalName".equals(service.getSpec().getType())) {
+            // a DNS name outside the cluster, not pods: not resolved yet, and never quietly
+            return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, "service " + serviceRef
+                    + " is of type ExternalName (" + service.getSpec().getExternalName() + "), which Caravan does not"
+                    + " proxy to: its requests get 503");
+        }
         ServicePort servicePort = findPort(service, port);
         if (servicePort == null) {
             return new Resolution(empty(name), Problem.PORT_NOT_FOUND, "service " + serviceRef + " has no port " + portLabel);
