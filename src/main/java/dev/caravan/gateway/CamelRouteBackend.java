@@ -51,7 +51,15 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
         Map<String, Object> query = queryHeaders(exchange);
         routes.send(routeId, exchange, outcome -> {
             dropUnchanged(exchange, query);
-            if (outcome != UserRoutes.Outcome.RAN) {
+            if (outcome == UserRoutes.Outcome.RAN && exchange.isFailed()) {
+                // the route's error handler has logged it; the answer is a plain 500, not the request's headers
+                // (Set-Cookie, Access-Control-*) sent back as camel-netty-http would make them the response's
+                exchange.setException(null);
+                exchange.getMessage().removeHeaders("*");
+                exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 500);
+                exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
+                exchange.getMessage().setBody("500 Internal Server Error\n");
+            } else if (outcome != UserRoutes.Outcome.RAN) {
                 // BUSY or NO_ROUTE: this send never abandons
                 RequestWarnings.warn("503 for a CamelRoute backend: {}", outcome == UserRoutes.Outcome.BUSY
                         ? "user routes busy (" + routes.capacity() + ")"

@@ -36,9 +36,20 @@ class CamelRouteBackendTest {
                         - setBody:
                             simple: "hello ${header.Host}, you asked for ${header.CamelHttpUri} (${header.CamelHttpQuery}) with ${body}"
                 """);
+        Files.writeString(routes.resolve("boom.yaml"), """
+                - route:
+                    id: boom
+                    from:
+                      uri: direct:boom
+                      steps:
+                        - throwException:
+                            exceptionType: java.lang.IllegalStateException
+                            message: "broken"
+                """);
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                     Manifests.ingress("app", "app.example.test", "/", "svc"),
+                    Manifests.camelRouteIngress("boom", "app.example.test", "/boom", "boom"),
                     Manifests.camelRouteIngress("greet", "app.example.test", "/greet", "greeter"),
                     Manifests.camelRouteIngress("missing", "app.example.test", "/missing", "nope"),
                     Manifests.camelRouteIngress("bucket", "app.example.test", "/bucket", "b").replace("caravan.dev", "storage.example.com")));
@@ -65,6 +76,16 @@ class CamelRouteBackendTest {
                             + " with ");
                 }
                 assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
+                // a route that throws answers a plain 500: the request's headers do not come back as the response's
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("GET /boom HTTP/1.1\r\nHost: app.example.test\r\nSet-Cookie: session=attacker\r\n"
+                            + "Access-Control-Allow-Origin: *\r\n\r\n");
+                    RawHttp.Response failed = http.read(false);
+                    assertThat(failed.status()).isEqualTo(500);
+                    assertThat(failed.headers("Set-Cookie")).isEmpty();
+                    assertThat(failed.header("Access-Control-Allow-Origin")).isNull();
+                    assertThat(failed.text()).isEqualTo("500 Internal Server Error\n");
+                }
                 // and the Ingress naming a route that is not loaded is warned of
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                         assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
