@@ -4,6 +4,7 @@ import dev.caravan.routing.Backend;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RouteMatch;
+import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RoutingTable;
 import io.netty.util.NetUtil;
 import java.util.TreeMap;
@@ -31,8 +32,19 @@ final class TableDescription {
         return text.toString();
     }
 
+    /**
+     * What serves a request for {@code host} and {@code path}, read as the gateway reads a request's: the host
+     * without its port, the path without its query and normalised.
+     */
     static String lookup(RoutingTable table, String host, String path) {
-        RouteMatch match = table.resolve(host, path);
+        String name = host == null || host.isBlank() ? null : RoutingTable.normalizeHost(hostOf(host.trim()));
+        int query = path.indexOf('?');
+        String normalized = RequestPath.normalize(query < 0 ? path : path.substring(0, query));
+        if (normalized == null) {
+            return "the path is no valid one (a broken escape, or above the root): 400";
+        }
+        path = normalized;
+        RouteMatch match = table.resolve(name, path);
         if (match.rule() != null && match.rule() != match.host().defaultRule()) {
             return rule(match.rule()) + (match.hostHasTls() ? "; the host has TLS" : "");
         }
@@ -46,6 +58,16 @@ final class TableDescription {
         }
         return match.appRoot() != null && path.equals("/") ? "app-root: 302 to " + match.appRoot()
                 : "no rule matches: 404 from the built-in default backend" + under;
+    }
+
+    /** The host of an authority, without its port; an IPv6 address keeps its brackets. */
+    private static String hostOf(String authority) {
+        if (authority.charAt(0) == '[') {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon < 0 ? authority : authority.substring(0, colon);
     }
 
     private static void host(StringBuilder text, String host, HostRoutes routes) {

@@ -72,6 +72,9 @@ class ManagementTest {
         String[] signature = {String.class.getName(), String.class.getName()};
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"SHOP.example.test", "/cart/items"}, signature))
                 .asString().startsWith("Prefix /cart -> default/svc:80");
+        // as the gateway reads a request: the Host's port, the query and dot segments are no part of it
+        assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"SHOP.example.test:8080", "/x/../cart/items?a=1"},
+                signature)).asString().startsWith("Prefix /cart -> default/svc:80");
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"shop.example.test", "/other"}, signature))
                 .isEqualTo("no rule matches: 404 from the built-in default backend, under the annotations of Ingress"
                         + " default/shop");
