@@ -37,6 +37,8 @@ public final class RemoteJmx implements AutoCloseable {
     /** What loads or removes code and MBeans: refused to every remote user, logged in or not. */
     private static final Set<String> NEVER = Set.of("createMBean", "registerMBean", "unregisterMBean", "instantiate");
 
+    private static final String RMI_HOSTNAME = "java.rmi.server.hostname";
+
     private final Registry registry;
     private final JMXConnectorServer server;
 
@@ -47,6 +49,11 @@ public final class RemoteJmx implements AutoCloseable {
 
     public static RemoteJmx start(String bindAddress, int port, Path passwordFile) throws IOException {
         InetAddress address = InetAddress.getByName(bindAddress);
+        if (!address.isAnyLocalAddress() && System.getProperty(RMI_HOSTNAME) == null) {
+            // the connector's stub names the address clients call back: the one listened on, not the host's own
+            // (read once by the JVM's RMI, before anything of it runs); -Djava.rmi.server.hostname wins
+            System.setProperty(RMI_HOSTNAME, address.getHostAddress());
+        }
         RMIServerSocketFactory sockets = new BoundSocketFactory(address);
         Registry registry = LocateRegistry.createRegistry(port, null, sockets);
         String host = address.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostName()
