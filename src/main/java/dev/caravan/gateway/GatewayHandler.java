@@ -1027,13 +1027,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         return true;
     }
 
-    /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
     /**
      * Hands the request to the Camel side. Camel's HTTP consumer refuses a request without Host, which HTTP/1.0 allows
      * (load balancers' health checks send them): for what no rule serves, the listener's address stands in, as nginx's
-     * default server answers; a user's route is not given a Host the client did not send.
+     * default server answers; a user's route is not given a Host the client did not send. Its target is made one
+     * {@link java.net.URI} takes, which camel-netty-http parses it as ({@code "}, {@code {}, a stray {@code %} escaped):
+     * else it closed the connection without an answer.
      */
     private void toCamel(HttpRequest request, boolean standInHost) {
+        request.setUri(PercentEncoding.url(request.uri()));
         if (standInHost && !request.headers().contains(HttpHeaderNames.HOST)) {
             Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
             if (connection.localAddress() instanceof InetSocketAddress local) {
@@ -1046,6 +1048,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         requestRead();
     }
 
+    /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
     private static boolean camelCanRead(HttpRequest request) {
         try {
             new QueryStringDecoder(request.uri()).parameters();

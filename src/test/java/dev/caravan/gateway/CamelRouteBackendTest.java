@@ -76,6 +76,19 @@ class CamelRouteBackendTest {
                             + " with ");
                 }
                 assertThat(caravan.get("app.example.test", "/missing").status()).isEqualTo(503);
+                // what java.net.URI refuses in a target reaches a route, and no rule's 404: each answered
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("GET /greet/\"q\"/a{b}?f={\"a\":1} HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+                    RawHttp.Response odd = http.read(false);
+                    assertThat(odd.status()).isEqualTo(200);
+                    // Camel decodes it again: the route sees what the client sent
+                    assertThat(odd.text()).isEqualTo("hello app.example.test, you asked for /greet/\"q\"/a{b}"
+                            + " (f={\"a\":1}) with ");
+                    http.send("GET /nothing/a{b} HTTP/1.1\r\nHost: nobody.example.test\r\n\r\n");
+                    assertThat(http.read(false).status()).isEqualTo(404);
+                    http.send("GET /greet/?q=%zz HTTP/1.1\r\nHost: app.example.test\r\n\r\n");
+                    assertThat(http.read(false).status()).isEqualTo(200);
+                }
                 // a route that throws answers a plain 500: the request's headers do not come back as the response's
                 try (RawHttp http = new RawHttp(caravan.httpPort())) {
                     http.send("GET /boom HTTP/1.1\r\nHost: app.example.test\r\nSet-Cookie: session=attacker\r\n"
