@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * A file that does not load — at start or later — is reported and changes nothing: the routes of its last
  * good version, every other file's routes and Caravan's own keep running.
  *
- * <p>A file's routes are swapped under a write lock that {@link #direct} waits on, so a request for a
+ * <p>A file's routes are swapped under a write lock of the file's that {@link #using} waits on, so a request for a
  * route being replaced is served by the new version rather than refused in between.
  */
 public final class RouteFolder {
@@ -55,7 +55,13 @@ public final class RouteFolder {
     private static final long STOP_TIMEOUT_SECONDS = 5;
 
     private final Path folder;
-    private final ReentrantReadWriteLock swapping = new ReentrantReadWriteLock();
+    /**
+     * One lock per file: a swap waits for the exchanges of its own file's routes alone, and holds up only the
+     * requests for those; a slow exchange of one file neither stalls another's routes nor its reloads.
+     */
+    private final Map<Path, ReentrantReadWriteLock> swapping = new ConcurrentHashMap<>();
+    /** The file of each route loaded, by route id: which lock a request for it takes. */
+    private final Map<String, Path> fileOfRoute = new ConcurrentHashMap<>();
     /** What is loaded from each file; written by the scanning thread only. */
     private final Map<Path, Loaded> loaded = new HashMap<>();
     /** The content of each file that failed to load, with why: retried only once it changes. */
@@ -122,16 +128,6 @@ public final class RouteFolder {
     }
 
     /**
-     * The {@code direct:} endpoint of the started route {@code routeId}, or {@code null}; waits (bounded)
-     * while a file's routes are being swapped. Call it off the event loops.
-     */
-    public Endpoint direct(CamelContext camel, String routeId) {
-        Endpoint[] found = new Endpoint[1];
-        using(camel, routeId, (endpoint, processor) -> found[0] = endpoint);
-        return found[0];
-    }
-
-    /**
      * Runs {@code use} with the {@code direct:} endpoint of the started route {@code routeId}, if there is one,
      * and the processor of the route's consumer, while no swap can begin: a swap waits for the exchanges in
      * flight, and those that come meanwhile wait for it (bounded). Call it off the event loops.
@@ -139,8 +135,14 @@ public final class RouteFolder {
      * @return whether there was such a route, and {@code use} ran
      */
     public boolean using(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
+        Path file = fileOfRoute.get(routeId);
+        ReentrantReadWriteLock lock = file == null ? null : swapping.get(file);
+        if (lock == null) {
+            // no file of the folder has it (yet): nothing to wait for
+            return use(camel, routeId, use);
+        }
         try {
-            if (!swapping.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!lock.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 return false;
             }
         } catch (InterruptedException e) {
@@ -148,15 +150,29 @@ public final class RouteFolder {
             return false;
         }
         try {
-            Route route = startedDirect(camel, routeId);
-            if (route == null) {
-                return false;
-            }
-            use.accept(route.getEndpoint(), route.getConsumer().getProcessor());
-            return true;
+            return use(camel, routeId, use);
         } finally {
-            swapping.readLock().unlock();
+            lock.readLock().unlock();
         }
+    }
+
+    private static boolean use(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
+        Route route = startedDirect(camel, routeId);
+        if (route == null) {
+            return false;
+        }
+        use.accept(route.getEndpoint(), route.getConsumer().getProcessor());
+        return true;
+    }
+
+    /**
+     * Whether the started route {@code routeId} consumes a {@code direct:} endpoint, without waiting: while its file
+     * is being swapped, yes (the compilation that follows each change of the folder tells again).
+     */
+    public boolean hasDirect(CamelContext camel, String routeId) {
+        Path file = fileOfRoute.get(routeId);
+        ReentrantReadWriteLock lock = file == null ? null : swapping.get(file);
+        return lock != null && lock.isWriteLocked() || startedDirect(camel, routeId) != null;
     }
 
     /**
@@ -346,9 +362,10 @@ public final class RouteFolder {
      *                               caller puts some back
      */
     private void swap(CamelContext camel, Path file, Parsed parsed, String content) {
-        // bounded: an exchange that never ends must not stop every user route behind a waiting swap
+        // bounded: an exchange that never ends must not stop the file's routes behind a waiting swap for long
+        ReentrantReadWriteLock lock = swapping.computeIfAbsent(file, f -> new ReentrantReadWriteLock());
         try {
-            if (!swapping.writeLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            if (!lock.writeLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw new RoutesInUse();
             }
         } catch (InterruptedException e) {
@@ -358,6 +375,7 @@ public final class RouteFolder {
         try {
             Loaded previous = loaded.remove(file);
             if (previous != null) {
+                // the ids stay the file's while it is swapped: a request for one waits for the new version
                 remove(camel, previous.routeIds());
                 // but those the new version has replaced already, by id
                 Set<String> kept = new HashSet<>();
@@ -368,6 +386,9 @@ public final class RouteFolder {
                         .filter(configuration -> !kept.contains(configuration.getId())).toList());
             }
             if (parsed == null) {
+                if (previous != null) {
+                    previous.routeIds().forEach(id -> fileOfRoute.remove(id, file));
+                }
                 return;
             }
             List<String> added = new ArrayList<>();
@@ -384,8 +405,13 @@ public final class RouteFolder {
                 throw new IllegalStateException(describe(e), e);
             }
             loaded.put(file, new Loaded(content, added, configurations));
+            added.forEach(id -> fileOfRoute.put(id, file));
+            if (previous != null) {
+                previous.routeIds().stream().filter(id -> !added.contains(id))
+                        .forEach(id -> fileOfRoute.remove(id, file));
+            }
         } finally {
-            swapping.writeLock().unlock();
+            lock.writeLock().unlock();
         }
     }
 
@@ -407,12 +433,13 @@ public final class RouteFolder {
             try {
                 if (camel.getRoute(id) != null) {
                     camel.getRouteController().stopRoute(id, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    // removed here, once stopped within our time: the model's removal would stop it again, waiting
+                    // as long as Camel's shutdown does for an exchange the stop left behind (a delay's)
+                    camel.removeRoute(id);
                 }
                 RouteDefinition definition = model.getRouteDefinition(id);
                 if (definition != null) {
                     model.removeRouteDefinition(definition);
-                } else {
-                    camel.removeRoute(id);
                 }
             } catch (Exception e) {
                 LOG.warn("Route {} could not be removed: {}", id, describe(e));

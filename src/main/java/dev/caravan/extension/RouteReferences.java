@@ -54,7 +54,8 @@ public final class RouteReferences implements CompilationListener {
         Map<ObjectRef, Set<String>> missing = new TreeMap<>();
         for (List<Reference> references : referencesByHost.values()) {
             for (Reference reference : references) {
-                if (folder.direct(camel, reference.routeId()) == null) {
+                // never waits on a reload: a compilation is not held up by a user route's exchange
+                if (!folder.hasDirect(camel, reference.routeId())) {
                     missing.computeIfAbsent(reference.ingress(), key -> new TreeSet<>())
                             .add(reference.as() + " " + reference.routeId());
                 }

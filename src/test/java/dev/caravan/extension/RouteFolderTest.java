@@ -180,6 +180,41 @@ class RouteFolderTest {
     }
 
     @Test
+    void aSlowExchangeHoldsUpItsOwnFilesReloadAloneNotTheOtherRoutesNorRoutingChanges() throws Exception {
+        Files.writeString(routes.resolve("slow.yaml"), """
+                - route:
+                    id: slow
+                    from:
+                      uri: direct:slow
+                      steps:
+                        - delay:
+                            constant: 4000
+                        - setBody:
+                            constant: "slow"
+                """);
+        caravan.write("slow.yaml", Manifests.camelRouteIngress("slow", "slow.test", "/", "slow"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("slow.test", "/").text().equals("slow"));
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<RawHttp.Response> slow = client.submit(() -> caravan.get("slow.test", "/"));
+            Thread.sleep(300);
+            // its file changes: the swap waits for the exchange in flight
+            Files.writeString(routes.resolve("slow.yaml"), Files.readString(routes.resolve("slow.yaml")) + "# v2\n");
+            Thread.sleep(1500);
+            // meanwhile another file's route answers, and a routing change is served
+            try (RawHttp http = new RawHttp(caravan.httpPort(), 2000)) {
+                http.send("GET /greet HTTP/1.1\r\nHost: app.test\r\n\r\n");
+                assertThat(http.read(false).text()).isEqualTo("v1");
+            }
+            caravan.write("moved.yaml", Manifests.camelRouteIngress("moved", "moved.test", "/", "other"));
+            await().atMost(Duration.ofSeconds(2)).until(() -> caravan.get("moved.test", "/").text().equals("other"));
+            assertThat(slow.get(10, TimeUnit.SECONDS).text()).isEqualTo("slow");
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
+    @Test
     void aChangedFileIsSwappedWhileRequestsRunAndNoneFails() throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger served = new AtomicInteger();
