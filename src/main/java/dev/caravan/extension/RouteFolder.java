@@ -301,6 +301,11 @@ public final class RouteFolder {
     private Parsed parse(CamelContext camel, Path file, String content) throws Exception {
         // by the file's kind: .yml is YAML too, which Camel's loaders know only as .yaml
         String kind = file.getFileName().toString().endsWith(".xml") ? "xml" : "yaml";
+        if (content.lines().map(String::strip).allMatch(line -> line.isEmpty() || kind.equals("yaml")
+                && line.startsWith("#"))) {
+            // emptied, or every line commented out: no routes, as a file with [] has
+            return new Parsed(List.of(), List.of(), List.of());
+        }
         Collection<RoutesBuilder> found = List.of(PluginHelper.getRoutesLoader(camel).getRoutesLoader(kind)
                 .loadRoutesBuilder(ResourceHelper.fromString("file:" + file.toAbsolutePath(), content)));
         String stem = stem(file);

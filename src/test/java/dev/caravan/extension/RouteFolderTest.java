@@ -313,5 +313,13 @@ class RouteFolderTest {
         assertThat(caravan.get("app.test", "/greet").status()).isEqualTo(503);
         assertThat(folder().routes()).containsEntry("greeter.yaml", List.of("greeter-2"));
         assertThat(folder().routes()).doesNotContainKeys("other.yaml", "twin.yaml");
+
+        // a file whose every line is commented out has no routes, nor has an emptied one
+        Files.writeString(routes.resolve("greeter.yaml"), answering("greeter-2", "two").lines()
+                .map(line -> "# " + line).reduce("", (a, b) -> a + b + "\n"));
+        await().atMost(RELOAD).until(() -> caravan.caravan().camelContext().getRoute("greeter-2") == null);
+        assertThat(folder().failures()).doesNotContainKey("greeter.yaml");
+        Files.writeString(routes.resolve("anonymous.yaml"), "");
+        await().atMost(RELOAD).until(() -> caravan.caravan().camelContext().getRoute("anonymous-1") == null);
     }
 }
