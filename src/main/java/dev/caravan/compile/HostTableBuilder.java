@@ -126,10 +126,6 @@ final class HostTableBuilder {
         boolean canary = policy.canary() != null;
         if (policy.sslPassthrough() && !canary) {
             addPassthrough(served);
-            if (passthroughEnabled) {
-                // as ingress-nginx: the pods of a passthrough host speak TLS, so its plain-HTTP requests go in HTTPS
-                policy = policy.speakingTls();
-            }
         }
         List<IngressRule> rules = served.rules();
         Map<HostEntry, String> namedHosts = new LinkedHashMap<>();

@@ -210,16 +210,6 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
                 customHeaders, denied, mirror);
     }
 
-    /** This policy speaking TLS to its pods, as {@code backend-protocol: HTTPS} (GRPCS for GRPC) asks. */
-    public RoutePolicy speakingTls() {
-        return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
-                connectTimeout, readTimeout, sendTimeout, affinity, hashBy, allowedSources, deniedSources,
-                serviceUpstream, cors, rateLimit, true, nextUpstream, defaultBackend, canary, ewma,
-                customHttpErrors, sslRedirect, sslPassthrough, proxySsl, accessLog, requestRoute, externalAuth, userAuth,
-                grpcUpstream, serverAliases, wwwRedirect, clientCertificates, satisfyAny, maxResponseHead, responseRewrite,
-                customHeaders, denied, mirror);
-    }
-
     /** This policy with {@code headers} as the headers its responses carry. */
     public RoutePolicy withCustomHeaders(CustomHeaders headers) {
         return new RoutePolicy(rewriteTarget, regexPaths, appRoot, redirect, forwardedPrefix, upstreamVhost, maxBodySize,
