@@ -38,6 +38,7 @@ final class TableDescription {
      */
     static String lookup(RoutingTable table, String host, String path) {
         String name = host == null || host.isBlank() ? null : RoutingTable.normalizeHost(hostOf(host.trim()));
+        path = path == null || path.isEmpty() ? "/" : path;
         int query = path.indexOf('?');
         String normalized = RequestPath.normalize(query < 0 ? path : path.substring(0, query));
         if (normalized == null) {
@@ -67,7 +68,8 @@ final class TableDescription {
             return close < 0 ? authority : authority.substring(0, close + 1);
         }
         int colon = authority.lastIndexOf(':');
-        return colon < 0 ? authority : authority.substring(0, colon);
+        // a bare IPv6 address has more than one colon, none of them a port's
+        return colon < 0 || authority.indexOf(':') != colon ? authority : authority.substring(0, colon);
     }
 
     private static void host(StringBuilder text, String host, HostRoutes routes) {

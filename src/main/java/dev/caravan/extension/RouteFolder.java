@@ -28,6 +28,7 @@ import org.apache.camel.StatefulService;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.apache.camel.component.direct.DirectEndpoint;
+import org.apache.camel.model.Model;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
@@ -273,6 +274,9 @@ public final class RouteFolder {
             LOG.info("Route file {} {}: routes {}", file.getFileName(), previous == null ? "loaded" : "reloaded",
                     parsed.routeIds());
         } catch (RoutesInUse busy) {
+            // the previous routes go on, with the configurations they were made with
+            removeConfigurations(camel, parsed.configurations());
+            addConfigurations(camel, previous == null ? List.of() : previous.configurations());
             // not tried every second: requests wait while a swap waits; a change of any file tries again
             fail(file, content, previous, "requests held the routes for over " + RELOAD_WAIT_SECONDS
                     + " s (an exchange that does not end?); change the file to try again");
@@ -299,6 +303,9 @@ public final class RouteFolder {
 
     /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */
     private Parsed parse(CamelContext camel, Path file, String content) throws Exception {
+        Loaded previous = loaded.get(file);
+        List<RouteConfigurationDefinition> previousConfigurations = previous == null ? List.of()
+                : previous.configurations();
         // by the file's kind: .yml is YAML too, which Camel's loaders know only as .yaml
         String kind = file.getFileName().toString().endsWith(".xml") ? "xml" : "yaml";
         if (content.lines().map(String::strip).allMatch(line -> line.isEmpty() || kind.equals("yaml")
@@ -320,10 +327,22 @@ public final class RouteFolder {
                 }
                 if (routeBuilder instanceof RouteConfigurationBuilder withConfigurations) {
                     // in the context before the routes are configured: a route takes the configurations it names
-                    // when it is prepared, then
-                    withConfigurations.addRouteConfigurationsToCamelContext(camel);
-                    configurations.addAll(withConfigurations.getRouteConfigurationCollection()
-                            .getRouteConfigurations());
+                    // when it is prepared, then. The file's previous ones make way (its running routes keep what
+                    // they were made with), so that a configuration keeps its id from one version to the next
+                    removeConfigurations(camel, previousConfigurations);
+                    try {
+                        withConfigurations.addRouteConfigurationsToCamelContext(camel);
+                    } finally {
+                        configurations.addAll(withConfigurations.getRouteConfigurationCollection()
+                                .getRouteConfigurations());
+                    }
+                    for (RouteConfigurationDefinition configuration : configurations) {
+                        if (configuration.getId() == null) {
+                            // one without an id applies to every route, other files' included, and cannot be told
+                            // apart to be replaced or removed with its file
+                            throw new IllegalArgumentException("a routeConfiguration needs an id in a route file");
+                        }
+                    }
                 }
                 routeBuilder.configureRoutes(camel);
                 for (RouteDefinition route : routeBuilder.getRouteCollection().getRoutes()) {
@@ -343,8 +362,9 @@ public final class RouteFolder {
                 builders.add(routeBuilder);
             }
         } catch (Exception e) {
-            // a file that is refused defines nothing, its route configurations included
+            // a file that is refused defines nothing, its route configurations included; its previous ones are back
             removeConfigurations(camel, configurations);
+            addConfigurations(camel, previousConfigurations);
             throw e;
         }
         return new Parsed(builders, List.copyOf(ids), List.copyOf(configurations));
@@ -382,13 +402,8 @@ public final class RouteFolder {
             if (previous != null) {
                 // the ids stay the file's while it is swapped: a request for one waits for the new version
                 remove(camel, previous.routeIds());
-                // but those the new version has replaced already, by id
-                Set<String> kept = new HashSet<>();
-                if (parsed != null) {
-                    parsed.configurations().forEach(configuration -> kept.add(configuration.getId()));
-                }
-                removeConfigurations(camel, previous.configurations().stream()
-                        .filter(configuration -> !kept.contains(configuration.getId())).toList());
+                // (parsing the new version took the previous configurations out already)
+                removeConfigurations(camel, previous.configurations());
             }
             if (parsed == null) {
                 if (previous != null) {
@@ -452,13 +467,29 @@ public final class RouteFolder {
         }
     }
 
+    /**
+     * Takes these very configurations out of the model. Not by Camel's removeRouteConfiguration: it finds them by id,
+     * giving every configuration without one an id on the way, which stops those applying to routes made later.
+     */
     private static void removeConfigurations(CamelContext camel, List<RouteConfigurationDefinition> configurations) {
-        ModelCamelContext model = (ModelCamelContext) camel;
+        if (configurations.isEmpty()) {
+            return;
+        }
+        Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
+        synchronized (model) {
+            model.getRouteConfigurationDefinitions().removeIf(live -> configurations.stream()
+                    .anyMatch(configuration -> configuration == live));
+        }
+    }
+
+    /** Puts configurations taken out back, those whose id no other took meanwhile. */
+    private static void addConfigurations(CamelContext camel, List<RouteConfigurationDefinition> configurations) {
+        Model model = camel.getCamelContextExtension().getContextPlugin(Model.class);
         for (RouteConfigurationDefinition configuration : configurations) {
             try {
-                model.removeRouteConfiguration(configuration);
-            } catch (Exception e) {
-                LOG.warn("Route configuration {} could not be removed: {}", configuration.getId(), describe(e));
+                model.addRouteConfiguration(configuration);
+            } catch (IllegalArgumentException clash) {
+                LOG.warn("Route configuration {} could not be put back: {}", configuration.getId(), describe(clash));
             }
         }
     }

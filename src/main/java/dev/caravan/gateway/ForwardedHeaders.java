@@ -49,7 +49,16 @@ final class ForwardedHeaders {
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String transferEncoding = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
         String contentLength = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        // as the client sent it, before Connection can name it away; lines joined as nginx joins them
+        String originalHost = headers.get(X_FORWARDED_HOST);
+        List<String> originalHosts = originalHost == null ? null : headers.getAll(X_FORWARDED_HOST);
         HopByHopHeaders.strip(headers);
+        if (originalHost == null) {
+            headers.remove(X_ORIGINAL_FORWARDED_HOST);
+        } else {
+            headers.set(X_ORIGINAL_FORWARDED_HOST, originalHosts.size() == 1 ? originalHost
+                    : String.join(", ", originalHosts));
+        }
         if (chunked) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, transferEncoding);
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -63,12 +72,6 @@ final class ForwardedHeaders {
         } else {
             List<String> lines = headers.getAll(forwardedForHeader);
             headers.set(X_ORIGINAL_FORWARDED_FOR, lines.size() == 1 ? original : String.join(", ", lines));
-        }
-        String originalHost = headers.get(X_FORWARDED_HOST);
-        if (originalHost == null) {
-            headers.remove(X_ORIGINAL_FORWARDED_HOST);
-        } else {
-            headers.set(X_ORIGINAL_FORWARDED_HOST, originalHost);
         }
         headers.remove(PROXY);
         headers.set(X_FORWARDED_FOR, client.forwardedFor());

@@ -114,6 +114,11 @@ final class RoutePolicies {
             return uri;
         }
         String target = rule.policy().rewriteTarget();
+        // as nginx: a target ending in '?' drops the request's query, and the '?'
+        boolean keepQuery = !target.endsWith("?");
+        if (!keepQuery) {
+            target = target.substring(0, target.length() - 1);
+        }
         int query = uri.indexOf('?');
         // as nginx: a capture in the target's query is escaped when the client's path had escapes or a '+' in it, so
         // that /shop/x%26admin%3D1 gives route=x%26admin=1, one parameter, and a '+' stays a '+'
@@ -137,7 +142,7 @@ final class RoutePolicies {
                 path.append(c);
             }
         }
-        if (query >= 0 && query + 1 < uri.length()) {
+        if (keepQuery && query >= 0 && query + 1 < uri.length()) {
             path.append(path.indexOf("?") >= 0 ? '&' : '?').append(uri, query + 1, uri.length());
         }
         return path.isEmpty() || path.charAt(0) != '/' ? "/" + path : path.toString();

@@ -171,12 +171,48 @@ class RouteFolderTest {
                 .isEqualTo(ServiceStatus.Stopped);
         assertThat(folder().ready(caravan.caravan().camelContext())).isTrue();
 
+        // a new version keeps its configuration's id
+        Files.writeString(routes.resolve("configured.yaml"), Files.readString(routes.resolve("configured.yaml"))
+                .replace("constant: \"handled\"", "constant: \"handled again\""));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(caravan.get("app.test", "/configured").text()).isEqualTo("handled again"));
+        // another file may not take its id, nor define one without an id, which would apply to every file's routes
+        Files.writeString(routes.resolve("clash.yaml"), """
+                - routeConfiguration:
+                    id: quiet
+                    onException:
+                      - onException:
+                          exception:
+                            - java.lang.Exception
+                          handled:
+                            constant: true
+                """ + answering("clash", "clash"));
+        Files.writeString(routes.resolve("global.yaml"), """
+                - routeConfiguration:
+                    onException:
+                      - onException:
+                          exception:
+                            - java.lang.Exception
+                          handled:
+                            constant: true
+                """ + answering("global", "global"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(folder().failures())
+                .containsKeys("clash.yaml", "global.yaml"));
+        assertThat(folder().failures().get("clash.yaml")).contains("quiet");
+        assertThat(folder().failures().get("global.yaml")).contains("needs an id");
+        assertThat(caravan.get("app.test", "/configured").text()).isEqualTo("handled again");
+
         // the file's configuration goes and comes with it
         Files.writeString(routes.resolve("configured.yaml"), answering("configured", "plain"));
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(caravan.get("app.test", "/configured").text()).isEqualTo("plain"));
-        assertThat(((ModelCamelContext) caravan.caravan().camelContext()).getRouteConfigurationDefinition("quiet"))
-                .isNull();
+        // the id is free again: the file that wanted it loads, and its configuration goes with it too
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(folder().routes())
+                .containsKey("clash.yaml"));
+        Files.delete(routes.resolve("clash.yaml"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(((ModelCamelContext) caravan.caravan().camelContext()).getRouteConfigurationDefinitions())
+                        .extracting(c -> c.getId()).doesNotContain("quiet"));
     }
 
     @Test

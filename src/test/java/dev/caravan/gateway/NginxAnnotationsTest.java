@@ -55,6 +55,8 @@ class NginxAnnotationsTest {
                         Map.of(NGINX + "rewrite-target", "/", "kubernetes.io/ingress.class", "caravan")),
                 implementationSpecific("to-query", "query.example.com", "/shop(/|$)(.*)", "svc-a",
                         Map.of(NGINX + "rewrite-target", "/index.php?route=$2")),
+                implementationSpecific("no-query", "noquery.example.com", "/shop(/|$)(.*)", "svc-a",
+                        Map.of(NGINX + "rewrite-target", "/$2?")),
                 implementationSpecific("regex", "re.example.com", "/api/v[0-9]+", "svc-a",
                         Map.of(NGINX + "use-regex", "true")),
                 Manifests.ingress("plain-on-regex-host", "re.example.com", "/static", "svc-a"),
@@ -158,6 +160,8 @@ class NginxAnnotationsTest {
         assertThat(caravan.get("query.example.com", "/shop/cart?page=2").text())
                 .isEqualTo("/index.php?route=cart&page=2");
         assertThat(caravan.get("query.example.com", "/shop/?").text()).isEqualTo("/index.php?route=");
+        // a target ending in '?' drops the request's query, as nginx's rewrite
+        assertThat(caravan.get("noquery.example.com", "/shop/cart?page=2").text()).isEqualTo("/cart");
     }
 
     @Test

@@ -180,7 +180,7 @@ class ProxyRoutingTest {
                     + "X-Forwarded-For: 6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\nConnection: keep-alive, X-Hop\r\n"
                     + "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\n"
                     + "TE: trailers\r\nX-Custom: kept\r\nProxy: http://evil.example:1\r\n"
-                    + "X-Forwarded-Host: lb.example.com\r\n\r\n");
+                    + "X-Forwarded-Host: lb.example.com\r\nX-Forwarded-Host: edge.example.com\r\n\r\n");
             assertThat(http.read(false).status()).isEqualTo(200);
         }
         TestBackend.Seen seen = a.last();
@@ -191,7 +191,7 @@ class ProxyRoutingTest {
         assertThat(seen.headers().get("X-Forwarded-Host")).isEqualTo("shop.example.com");
         assertThat(seen.headers().get("X-Forwarded-Port")).as("--http-public-port").isEqualTo("80");
         assertThat(seen.headers().get("Proxy")).as("httpoxy").isNull();
-        assertThat(seen.headers().get("X-Original-Forwarded-Host")).isEqualTo("lb.example.com");
+        assertThat(seen.headers().get("X-Original-Forwarded-Host")).isEqualTo("lb.example.com, edge.example.com");
         assertThat(seen.headers().get("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(seen.headers().get("X-Request-ID")).matches("[0-9a-f]{32}");
         assertThat(seen.headers().get("X-Custom")).isEqualTo("kept");
