@@ -54,6 +54,8 @@ public final class RouteFolder {
     /** How long a request waits for a reload in progress before it is refused. */
     private static final long RELOAD_WAIT_SECONDS = 10;
     private static final long STOP_TIMEOUT_SECONDS = 5;
+    /** Why a file is refused when another file has a route id of it. */
+    private static final String TAKEN = "already that of route file ";
 
     private final Path folder;
     /**
@@ -226,6 +228,19 @@ public final class RouteFolder {
                     load(camel, retry, present.get(retry));
                 }
             }
+            // and one refused in this pass for an id a file read after it let go of (a route moved from b.yaml to
+            // a.yaml): tried again while that frees ids
+            boolean freed = true;
+            while (freed) {
+                freed = false;
+                for (Path retry : new ArrayList<>(failed.keySet())) {
+                    Failure failure = failed.get(retry);
+                    if (failure != null && failure.reason().contains(TAKEN)) {
+                        load(camel, retry, present.get(retry));
+                        freed |= !failed.containsKey(retry);
+                    }
+                }
+            }
         }
         loadedIds = loaded.values().stream().flatMap(file -> file.routeIds().stream()).toList();
         scanned = true;
@@ -374,7 +389,7 @@ public final class RouteFolder {
     private String ownerOf(CamelContext camel, String id, Path file) {
         for (Map.Entry<Path, Loaded> other : loaded.entrySet()) {
             if (other.getValue().routeIds().contains(id)) {
-                return other.getKey().equals(file) ? null : "already that of route file " + other.getKey().getFileName();
+                return other.getKey().equals(file) ? null : TAKEN + other.getKey().getFileName();
             }
         }
         return camel.getRoute(id) != null ? "one of Caravan's own routes" : null;

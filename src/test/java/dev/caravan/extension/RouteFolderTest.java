@@ -350,6 +350,15 @@ class RouteFolderTest {
         assertThat(folder().routes()).containsEntry("greeter.yaml", List.of("greeter-2"));
         assertThat(folder().routes()).doesNotContainKeys("other.yaml", "twin.yaml");
 
+        // a route moved at once from a file read later to one read earlier: the earlier one loads once it is free
+        Files.writeString(routes.resolve("b-moving.yaml"), answering("moving", "in b"));
+        await().atMost(RELOAD).until(() -> folder().routes().containsKey("b-moving.yaml"));
+        Files.writeString(routes.resolve("a-moving.yaml"), answering("moving", "in a"));
+        Files.writeString(routes.resolve("b-moving.yaml"), "[]\n");
+        await().atMost(RELOAD).untilAsserted(() -> assertThat(folder().routes())
+                .containsEntry("a-moving.yaml", List.of("moving")));
+        assertThat(folder().failures()).doesNotContainKey("a-moving.yaml");
+
         // a file whose every line is commented out has no routes, nor has an emptied one
         Files.writeString(routes.resolve("greeter.yaml"), answering("greeter-2", "two").lines()
                 .map(line -> "# " + line).reduce("", (a, b) -> a + b + "\n"));
