@@ -196,16 +196,16 @@ public final class Caravan {
             if (options.jmxPort() != 0) {
                 ownPorts.put(options.jmxPort(), "--jmx-port");
             }
+            accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
             streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
                     options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts), workers,
-                    connectionLimit);
+                    connectionLimit, accessLog);
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
                 streamListeners.tableChanged(compilation.table());
                 return List.of();
             });
             List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
-            accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
             ControllerMetrics controllerMetrics = null;
             if (options.metrics()) {
                 Tags controllerTags = Tags.of("controller_class", options.controllerClass(),

@@ -6,6 +6,8 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.RequestRecord;
+import dev.caravan.gateway.StreamObserver;
+import dev.caravan.gateway.StreamSession;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.PathRule;
 import java.net.InetSocketAddress;
@@ -23,7 +25,7 @@ import org.apache.logging.log4j.Logger;
  * log event. The logger's appender (see {@code log4j2.properties}) runs on that thread, never on an event
  * loop.
  */
-public final class AccessLog implements RequestObserver, AutoCloseable {
+public final class AccessLog implements RequestObserver, StreamObserver, AutoCloseable {
 
     /** The logger the lines go to; configure it like any other (level off = no access log). */
     public static final String LOGGER = "caravan.access";
@@ -335,6 +337,47 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
     }
 
     /** nginx's {@code combined} format, with the request time and upstream of ingress-nginx's default after it. */
+    /**
+     * A TCP service's connection, once closed: in JSON, an object of its own keys (protocol TCP); else nginx's stream
+     * log line, as ingress-nginx's default log-format-stream writes it.
+     */
+    @Override
+    public void closed(StreamSession session, InetSocketAddress client) {
+        if (!enabled.getAsBoolean()) {
+            return;
+        }
+        writer.offer(format == Format.JSON && custom == null ? streamJson(session, client)
+                : streamLine(session, client), 1);
+    }
+
+    private static final JsonLine.Key PORT = new JsonLine.Key("port");
+    private static final JsonLine.Key BYTES_RECEIVED = new JsonLine.Key("bytes_received");
+
+    static String streamJson(StreamSession session, InetSocketAddress client) {
+        StringBuilder out = new StringBuilder(256);
+        JsonLine json = JsonLine.start(out);
+        json.time(TIME, session.startMillis());
+        json.string(CLIENT, client == null ? null : client.getAddress().getHostAddress());
+        json.string(PROTOCOL, "TCP");
+        json.number(PORT, session.port());
+        json.string(SERVICE, session.backend());
+        json.address(UPSTREAM_ADDR, session.upstream());
+        json.number(STATUS, session.status());
+        json.number(BYTES_SENT, session.bytesSent());
+        json.number(BYTES_RECEIVED, session.bytesReceived());
+        json.seconds(DURATION, session.durationNanos());
+        json.end();
+        return out.toString();
+    }
+
+    /** {@code [$remote_addr] [$time_local] $protocol $status $bytes_sent $bytes_received $session_time}. */
+    static String streamLine(StreamSession session, InetSocketAddress client) {
+        return "[" + (client == null ? "-" : client.getAddress().getHostAddress()) + "] ["
+                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(session.startMillis())) + "] TCP "
+                + session.status() + " " + session.bytesSent() + " " + session.bytesReceived() + " "
+                + String.format(java.util.Locale.ROOT, "%.3f", session.durationNanos() / 1e9);
+    }
+
     static String combined(RequestRecord record) {
         return (record.clientIp() == null ? "-" : record.clientIp()) + " - - ["
                 + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(record.startMillis())) + "] \""

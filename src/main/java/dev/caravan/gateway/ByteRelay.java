@@ -23,9 +23,20 @@ final class ByteRelay extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ByteRelay.class);
 
     private final Channel peer;
+    /** The bytes read on this side and handed to the peer: a TCP service's access log counts them. */
+    private long relayed;
 
     private ByteRelay(Channel peer) {
         this.peer = peer;
+    }
+
+    long relayed() {
+        return relayed;
+    }
+
+    /** Counts what was handed to the peer before this relay was in place (what came with the connection's start). */
+    void relayedAlready(long bytes) {
+        relayed += bytes;
     }
 
     /** The handler that relays what {@code channel} reads to {@code peer}; add it last to {@code channel}. */
@@ -44,6 +55,7 @@ final class ByteRelay extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        relayed += ((ByteBuf) msg).readableBytes();
         peer.writeAndFlush(msg);
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);

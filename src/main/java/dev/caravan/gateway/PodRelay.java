@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.routing.Backend;
 import dev.caravan.upstream.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -45,6 +46,7 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
     private final String what;
     private final Queue<Object> early = new ArrayDeque<>();
     private final List<InetSocketAddress> tried = new ArrayList<>(TRIES);
+    private final StreamSession session;
     private boolean closed;
 
     /**
@@ -52,16 +54,25 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
      * @param what            what the relay is for, in log lines ("ssl-passthrough of a.example")
      */
     PodRelay(Backend backend, Duration connectTimeout, boolean sendProxyHeader, String what) {
+        this(backend, connectTimeout, sendProxyHeader, what, null);
+    }
+
+    /** @param session what the access log will say of the connection, or {@code null} */
+    PodRelay(Backend backend, Duration connectTimeout, boolean sendProxyHeader, String what, StreamSession session) {
         this.backend = backend;
         this.connectTimeout = connectTimeout;
         this.sendProxyHeader = sendProxyHeader;
         this.what = what;
+        this.session = session;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         ctx.channel().config().setAutoRead(false);
         if (!backend.hasEndpoints()) {
+            if (session != null) {
+                session.trying(null);
+            }
             RequestWarnings.warn("{}: connection from {} closed: {} has no ready pod", what,
                     ctx.channel().remoteAddress(), backend.name());
             ctx.close();
@@ -74,6 +85,9 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
         Channel client = ctx.channel();
         InetSocketAddress endpoint = backend.balancer().choose(backend.endpoints(), tried);
         tried.add(endpoint);
+        if (session != null) {
+            session.trying(endpoint);
+        }
         new Bootstrap().group(client.eventLoop()).channel(Transport.socketChannel(client.eventLoop()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.AUTO_READ, false)
@@ -116,11 +130,19 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
                 }
             });
         }
+        ByteRelay fromClient = ByteRelay.to(pod);
         while (!early.isEmpty()) {
-            pod.write(early.poll());
+            Object held = early.poll();
+            if (held instanceof ByteBuf bytes) {
+                fromClient.relayedAlready(bytes.readableBytes());
+            }
+            pod.write(held);
         }
         pod.flush();
-        ctx.pipeline().replace(this, "relay", ByteRelay.to(pod));
+        if (session != null) {
+            session.relayed(fromClient, pod.pipeline().get(ByteRelay.class));
+        }
+        ctx.pipeline().replace(this, "relay", fromClient);
         ctx.channel().config().setAutoRead(true);
         pod.config().setAutoRead(true);
     }

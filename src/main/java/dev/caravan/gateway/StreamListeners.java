@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,6 +54,7 @@ public final class StreamListeners implements AutoCloseable {
     private final Settings settings;
     private final EventLoopGroup workers;
     private final ConnectionLimit connections;
+    private final StreamObserver observer;
     /** The ports listened on (or being bound), by port; guarded by this. */
     private final Map<Integer, Channel> listening = new HashMap<>();
     /** Why a port is not listened on, said once per reason; guarded by this. */
@@ -62,11 +64,16 @@ public final class StreamListeners implements AutoCloseable {
     private volatile StreamServices current = StreamServices.NONE;
     private boolean closed;
 
-    /** @param connections {@code --max-connections}, which these connections count against too */
-    public StreamListeners(Settings settings, EventLoopGroup workers, ConnectionLimit connections) {
+    /**
+     * @param connections {@code --max-connections}, which these connections count against too
+     * @param observer    told of each connection once it closed (the access log), or {@code null}
+     */
+    public StreamListeners(Settings settings, EventLoopGroup workers, ConnectionLimit connections,
+            StreamObserver observer) {
         this.settings = settings;
         this.workers = workers;
         this.connections = connections;
+        this.observer = observer;
     }
 
     /** Listens on the ports of {@code table}, and on those alone. */
@@ -175,7 +182,15 @@ public final class StreamListeners implements AutoCloseable {
         String what = "TCP port " + port;
         client.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
-        PodRelay relay = new PodRelay(service.backend(), settings.connectTimeout(), service.encodeProxy(), what);
+        StreamSession session = observer == null ? null : new StreamSession(port, service.backend().name());
+        if (session != null) {
+            client.closeFuture().addListener(closed -> {
+                ClientAddress.Proxied proxied = client.attr(ClientAddress.PROXIED).get();
+                observer.closed(session, proxied != null ? proxied.client() : (InetSocketAddress) client.remoteAddress());
+            });
+        }
+        PodRelay relay = new PodRelay(service.backend(), settings.connectTimeout(), service.encodeProxy(), what,
+                session);
         if (service.decodeProxy()) {
             client.pipeline().addLast("proxy-protocol", new HAProxyMessageDecoder());
             client.pipeline().addLast("proxy-header", new ProxyProtocolHeader(settings.realIp()));

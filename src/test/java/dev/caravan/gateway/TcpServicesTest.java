@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.caravan.admin.AccessLog;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.FreePorts;
 import dev.caravan.testing.LogCapture;
@@ -51,7 +52,8 @@ class TcpServicesTest {
         CaravanHarness.write(manifests, "services.yaml", service("git", "ssh", 22, git) + "---\n"
                 + service("db", "sql", 5432, db));
         CaravanHarness.write(manifests, "tcp.yaml", tcpServices(port + ": default/git:22"));
-        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
+        try (LogCapture access = new LogCapture(AccessLog.LOGGER);
+                CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
             // the pod speaks first: the relay connects before the client sends anything
             Client first = greeted(port, "hello from git");
             assertThat(first.ask("ping")).isEqualTo("git: ping");
@@ -70,6 +72,16 @@ class TcpServicesTest {
             assertThat(second.ask("and now")).isEqualTo("db: and now");
             first.close();
             second.close();
+            // each connection closed is a line of the access log: the bytes each way, as nginx's stream log counts
+            // them ("hello from git\n" and three answers to the client, three lines from it)
+            String gitService = "\"service\":\"default/git:22\"";
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(access.lines().stream()
+                    .flatMap(String::lines).filter(line -> line.contains("\"protocol\":\"TCP\"") && line.contains(gitService)
+                            && line.contains("\"bytes_sent\":" + ("hello from git\n".length() + "git: ping\n".length()
+                                    + "git: still there\n".length() + "git: and now\n".length()))
+                            && line.contains("\"bytes_received\":" + ("ping\nstill there\nand now\n".length()))
+                            && line.contains("\"status\":200") && line.contains("\"port\":" + port)))
+                    .as("%s", access.lines()).isNotEmpty());
 
             // taken away and given back at once: listened on again once the old socket is gone, not at a later change
             caravan.write("tcp.yaml", tcpServices(port + ": default/db:5432"));
@@ -88,7 +100,8 @@ class TcpServicesTest {
         CaravanHarness.write(manifests, "services.yaml", service("mail", "smtp", 25, mail));
         CaravanHarness.write(manifests, "tcp.yaml", tcpServices(decoding + ": default/mail:25:PROXY:PROXY\n  "
                 + plain + ": \"default/mail:smtp::proxy\""));
-        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
+        try (LogCapture access = new LogCapture(AccessLog.LOGGER);
+                CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
             // a load balancer's header, and the client's first line in the same packet
             Client proxied = await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
                     .until(() -> connect(decoding, "PROXY TCP4 203.0.113.7 198.51.100.1 40000 25\r\nEHLO a\n"),
@@ -120,6 +133,15 @@ class TcpServicesTest {
             }
             proxied.close();
             direct.close();
+            // logged with the client the header named, and what came with the header counted
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(access.lines().stream()
+                    .flatMap(String::lines).filter(line -> line.contains("\"client\":\"203.0.113.7\"")
+                            && line.contains("\"bytes_received\":" + "EHLO a\n".length())))
+                    .as("%s", access.lines()).isNotEmpty());
+            // and the connection without its header as nginx's 400
+            assertThat(access.lines().stream().flatMap(String::lines)
+                    .filter(line -> line.contains("\"port\":" + decoding) && line.contains("\"status\":400")))
+                    .isNotEmpty();
         }
     }
 

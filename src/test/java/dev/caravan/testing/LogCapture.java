@@ -19,10 +19,16 @@ public final class LogCapture implements AutoCloseable {
     private final LoggerContext context;
     private final String loggerName;
     private final AbstractAppender appender;
+    private final boolean ownLogger;
 
     public LogCapture(Class<?> type) {
+        this(type.getName());
+    }
+
+    /** Captures the logger of that name (the access log's, {@code caravan.access}, whose events hold lines). */
+    public LogCapture(String name) {
         this.context = (LoggerContext) LogManager.getContext(false);
-        this.loggerName = type.getName();
+        this.loggerName = name;
         this.appender = new AbstractAppender("capture-" + UUID.randomUUID(), null, null, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
@@ -31,9 +37,16 @@ public final class LogCapture implements AutoCloseable {
         };
         appender.start();
         Configuration config = context.getConfiguration();
-        LoggerConfig logger = new LoggerConfig(loggerName, Level.ALL, false);
-        logger.addAppender(appender, Level.ALL, null);
-        config.addLogger(loggerName, logger);
+        LoggerConfig configured = config.getLoggers().get(loggerName);
+        // a logger log4j2.properties configures (the access log's) keeps its configuration: the capture is added to it
+        ownLogger = configured == null;
+        if (ownLogger) {
+            LoggerConfig logger = new LoggerConfig(loggerName, Level.ALL, false);
+            logger.addAppender(appender, Level.ALL, null);
+            config.addLogger(loggerName, logger);
+        } else {
+            configured.addAppender(appender, Level.ALL, null);
+        }
         context.updateLoggers();
     }
 
@@ -52,7 +65,11 @@ public final class LogCapture implements AutoCloseable {
 
     @Override
     public void close() {
-        context.getConfiguration().removeLogger(loggerName);
+        if (ownLogger) {
+            context.getConfiguration().removeLogger(loggerName);
+        } else {
+            context.getConfiguration().getLoggers().get(loggerName).removeAppender(appender.getName());
+        }
         context.updateLoggers();
         appender.stop();
     }
