@@ -149,7 +149,12 @@ final class IngressNginxConfigMap {
                 "http2-max-field-size", "http2-max-header-size", "debug-connections", "disable-ipv6-dns");
         notNeeded("Caravan writes its log and access log to stdout (the logger caravan.access)", "access-log-path",
                 "http-access-log-path", "stream-access-log-path", "error-log-path", "access-log-params",
-                "enable-syslog", "syslog-host", "syslog-port", "log-format-stream", "disable-stream-access-log");
+                "enable-syslog", "syslog-host", "syslog-port");
+        unsupported("TCP services are logged in ingress-nginx's default stream format (JSON with --access-log-format"
+                + " json)", "[$remote_addr] [$time_local] $protocol $status $bytes_sent $bytes_received $session_time",
+                "log-format-stream");
+        unsupported("TCP services are logged with the access log (--access-log=false turns both off)", "false",
+                "disable-stream-access-log");
         unsupported("Caravan logs the requests no rule serves too", "true", "enable-access-log-for-default-backend");
         unsupported("Caravan does not log auth-url's requests apart", "false", "enable-auth-access-log");
         unsupported("custom-http-errors intercepts the pod's answers of its statuses", "false",
