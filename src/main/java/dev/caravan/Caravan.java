@@ -190,6 +190,10 @@ public final class Caravan {
             ownPorts.put(options.httpPort(), "--http-port");
             ownPorts.put(options.httpsPort(), "--https-port");
             ownPorts.put(options.adminPort(), "--admin-port");
+            // the ports clients reach the listeners on, as ingress-nginx refuses its HTTP and HTTPS ports: the Service
+            // in front cannot send one port two ways
+            ownPorts.putIfAbsent(options.httpPublicPort(), "--http-public-port");
+            ownPorts.putIfAbsent(options.httpsRedirectPort(), "--https-redirect-port");
             if (options.webhookPort() != 0) {
                 ownPorts.put(options.webhookPort(), "--webhook-port");
             }

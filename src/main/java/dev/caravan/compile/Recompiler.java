@@ -170,9 +170,6 @@ public final class Recompiler extends ServiceSupport {
             // each told once, when it appears: a Service whose pods come and go does not repeat the others
             streamProblems.stream().filter(problem -> !streamProblemsBefore.contains(problem))
                     .forEach(problem -> LOG.warn("{}", problem));
-            if (streamProblems.isEmpty()) {
-                LOG.info("Every port of --tcp-services-configmap is served");
-            }
         }
         last = compilation;
         boolean wasServing = table.serving();

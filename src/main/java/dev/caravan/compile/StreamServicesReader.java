@@ -45,7 +45,12 @@ final class StreamServicesReader {
         data.forEach((key, value) -> {
             try {
                 StreamServices.Service service = entry(key, value, state, resolver, problems, what);
-                byPort.put(service.port(), service);
+                StreamServices.Service first = byPort.putIfAbsent(service.port(), service);
+                if (first != null) {
+                    // "019616" and "19616": one port named twice
+                    problems.add(what + ": " + key + ": port " + service.port() + " is named by another key too, for "
+                            + first.backend().name() + ": that one is served");
+                }
             } catch (IllegalArgumentException e) {
                 problems.add(what + ": " + key + ": " + e.getMessage() + ": that port is not served");
             }

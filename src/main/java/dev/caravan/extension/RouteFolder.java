@@ -33,6 +33,8 @@ import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteConfigurationDefinition;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.support.PluginHelper;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.spi.RoutesBuilderLoader;
 import org.apache.camel.support.ResourceHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,8 @@ public final class RouteFolder {
     /** How long a request waits for a reload in progress before it is refused. */
     private static final long RELOAD_WAIT_SECONDS = 10;
     private static final long STOP_TIMEOUT_SECONDS = 5;
+    private static final java.util.regex.Pattern XML_COMMENTS = java.util.regex.Pattern.compile(
+            "<!--.*?-->|<\\?.*?\\?>", java.util.regex.Pattern.DOTALL);
     /** Why a file is refused when another file has a route id of it. */
     private static final String TAKEN = "already that of route file ";
 
@@ -69,6 +73,7 @@ public final class RouteFolder {
     private final Map<Path, Loaded> loaded = new HashMap<>();
     /** The content of each file that failed to load, with why: retried only once it changes. */
     private final Map<Path, Failure> failed = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong versions = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean scanned;
     /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
     private volatile List<String> loadedIds = List.of();
@@ -212,6 +217,14 @@ public final class RouteFolder {
             }
         }
         failed.keySet().retainAll(present.keySet());
+        for (Path back : new ArrayList<>(failed.keySet())) {
+            Loaded running = loaded.get(back);
+            if (running != null && running.content().equals(present.get(back))) {
+                // the edit that failed was undone: what runs is what the file says
+                failed.remove(back);
+                LOG.info("Route file {} is back to the version running", back.getFileName());
+            }
+        }
         for (Map.Entry<Path, String> file : present.entrySet()) {
             Loaded current = loaded.get(file.getKey());
             Failure failure = failed.get(file.getKey());
@@ -323,13 +336,28 @@ public final class RouteFolder {
                 : previous.configurations();
         // by the file's kind: .yml is YAML too, which Camel's loaders know only as .yaml
         String kind = file.getFileName().toString().endsWith(".xml") ? "xml" : "yaml";
-        if (content.lines().map(String::strip).allMatch(line -> line.isEmpty() || kind.equals("yaml")
-                && line.startsWith("#"))) {
-            // emptied, or every line commented out: no routes, as a file with [] has
+        boolean xml = kind.equals("xml");
+        String text = xml ? XML_COMMENTS.matcher(content).replaceAll("") : content;
+        if (text.lines().map(String::strip).allMatch(line -> line.isEmpty() || !xml && line.startsWith("#"))) {
+            // emptied, or all of it commented out: no routes, as a file with [] has
             return new Parsed(List.of(), List.of(), List.of());
         }
-        Collection<RoutesBuilder> found = List.of(PluginHelper.getRoutesLoader(camel).getRoutesLoader(kind)
-                .loadRoutesBuilder(ResourceHelper.fromString("file:" + file.toAbsolutePath(), content)));
+        if (xml) {
+            // Camel's XML loader keeps what it read of a file that is no XML under the file's name, and answers
+            // with it for every later version: refused here first, with the parser's own words
+            XmlDocuments.requireWellFormed(content);
+        }
+        // each XML version under a name of its own: the loader's caches by name outlive a version that failed
+        Resource resource = ResourceHelper.fromString("file:" + file.toAbsolutePath()
+                + (xml ? "#" + versions.incrementAndGet() : ""), content);
+        RoutesBuilderLoader loader = PluginHelper.getRoutesLoader(camel).getRoutesLoader(kind);
+        // what Camel's own loading does first: the XML loader reads a <camel> root's configurations there
+        loader.preParseRoute(resource);
+        RoutesBuilder loadedBuilder = loader.loadRoutesBuilder(resource);
+        if (loadedBuilder == null) {
+            throw new IllegalArgumentException("holds no Camel routes");
+        }
+        Collection<RoutesBuilder> found = List.of(loadedBuilder);
         String stem = stem(file);
         List<RouteBuilder> builders = new ArrayList<>();
         List<RouteConfigurationDefinition> configurations = new ArrayList<>();

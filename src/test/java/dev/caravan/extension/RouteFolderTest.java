@@ -171,6 +171,35 @@ class RouteFolderTest {
                 .isEqualTo(ServiceStatus.Stopped);
         assertThat(folder().ready(caravan.caravan().camelContext())).isTrue();
 
+        // an XML file that was no XML for a while loads again once it is; one with a <camel> root brings its
+        // route configurations too
+        String xmlRoutes = Files.readString(routes.resolve("xml.xml"));
+        Files.writeString(routes.resolve("xml.xml"), "<routes xmlns=\"http://camel.apache.org/schema/xml-io\"");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(folder().failures().get("xml.xml"))
+                .contains("no well-formed XML"));
+        Files.writeString(routes.resolve("xml.xml"), xmlRoutes.replace("<constant>xml</constant>",
+                "<constant>xml again</constant>"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(caravan.get("app.test", "/xml").text()).isEqualTo("xml again"));
+        Files.writeString(routes.resolve("xml.xml"), """
+                <camel xmlns="http://camel.apache.org/schema/xml-io">
+                  <routeConfiguration id="xml-quiet">
+                    <onException>
+                      <exception>java.lang.IllegalStateException</exception>
+                      <handled><constant>true</constant></handled>
+                      <setHeader name="CamelHttpResponseCode"><constant>418</constant></setHeader>
+                      <setBody><constant>teapot</constant></setBody>
+                    </onException>
+                  </routeConfiguration>
+                  <route id="xml" routeConfigurationId="xml-quiet">
+                    <from uri="direct:xml"/>
+                    <throwException exceptionType="java.lang.IllegalStateException" message="broken"/>
+                  </route>
+                </camel>
+                """);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(caravan.get("app.test", "/xml").status()).isEqualTo(418));
+
         // a new version keeps its configuration's id
         Files.writeString(routes.resolve("configured.yaml"), Files.readString(routes.resolve("configured.yaml"))
                 .replace("constant: \"handled\"", "constant: \"handled again\""));

@@ -154,7 +154,8 @@ class TcpServicesTest {
         CaravanHarness.write(manifests, "services.yaml", service("app", "tcp", 7000, live)
                 + "---\n" + Manifests.slice("app-dead", "app", "tcp", "127.0.0.2", refusing, true));
         CaravanHarness.write(manifests, "tcp.yaml", tcpServices(port + ": default/app:7000\n  "
-                + alsoServed + ": default/app:tcp\n  \"70000\": default/app:7000\n  \"7001\": default/missing:80\n"
+                + alsoServed + ": default/app:tcp\n  \"0" + alsoServed + "\": default/app:7000\n"
+                + "  \"70000\": default/app:7000\n  \"7001\": default/missing:80\n"
                 + "  \"7002\": default/app"));
         try (LogCapture log = new LogCapture(dev.caravan.compile.Recompiler.class);
                 CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
@@ -173,6 +174,8 @@ class TcpServicesTest {
             assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains("7001: service default/missing not found"));
             assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains("7002:")
                     .contains("is not NAMESPACE/SERVICE:PORT"));
+            assertThat(log.warnings()).anySatisfy(line -> assertThat(line).contains(alsoServed + ": port " + alsoServed
+                    + " is named by another key too"));
         }
     }
 
