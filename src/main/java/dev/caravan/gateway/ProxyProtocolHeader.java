@@ -33,8 +33,8 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timeout = ctx.executor().schedule(() -> {
-            RequestWarnings.warn("Connection from {} closed: no PROXY protocol header within {} s",
-                    ctx.channel().remoteAddress(), settings.proxyProtocolTimeout().toSeconds());
+            RequestWarnings.warn("Connection from {} to port {} closed: no PROXY protocol header within {} s",
+                    ctx.channel().remoteAddress(), localPort(ctx), settings.proxyProtocolTimeout().toSeconds());
             ctx.close();
         }, settings.proxyProtocolTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -72,13 +72,19 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The listener's or TCP service's port the connection came to, which says which load balancer sent it. */
+    private static Object localPort(ChannelHandlerContext ctx) {
+        return ctx.channel().localAddress() instanceof InetSocketAddress local ? local.getPort() : "?";
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof HAProxyProtocolException) {
             // a client or scanner reaching past the load balancer, or a load balancer not set up for it; the decoder's
             // message quotes what the client sent: percent-encoded, no line breaks or escapes of its own in the log
-            RequestWarnings.warn("Connection from {} closed: no valid PROXY protocol header ({})",
-                    ctx.channel().remoteAddress(), PercentEncoding.headerValue(String.valueOf(cause.getMessage())));
+            RequestWarnings.warn("Connection from {} to port {} closed: no valid PROXY protocol header ({})",
+                    ctx.channel().remoteAddress(), localPort(ctx),
+                    PercentEncoding.headerValue(String.valueOf(cause.getMessage())));
             ctx.close();
             return;
         }
