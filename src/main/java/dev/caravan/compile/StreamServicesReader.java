@@ -109,16 +109,18 @@ final class StreamServicesReader {
         Service service = state.get(ResourceKind.SERVICE, serviceRef);
         List<ServicePort> ports = service == null || service.getSpec() == null || service.getSpec().getPorts() == null
                 ? List.of() : service.getSpec().getPorts();
+        boolean named = false;
         for (ServicePort candidate : ports) {
-            boolean tcp = candidate.getProtocol() == null || candidate.getProtocol().equals("TCP");
-            boolean match = number ? String.valueOf(candidate.getPort()).equals(wanted) : wanted.equals(candidate.getName());
-            if (tcp && match) {
-                return candidate.getName() == null || candidate.getName().isEmpty()
-                        ? new ServiceBackendPort(null, candidate.getPort()) : new ServiceBackendPort(candidate.getName(), null);
+            if (number ? String.valueOf(candidate.getPort()).equals(wanted) : wanted.equals(candidate.getName())) {
+                if (candidate.getProtocol() == null || candidate.getProtocol().equals("TCP")) {
+                    return candidate.getName() == null || candidate.getName().isEmpty()
+                            ? new ServiceBackendPort(null, candidate.getPort())
+                            : new ServiceBackendPort(candidate.getName(), null);
+                }
+                named = true;
             }
         }
-        if (ports.stream().anyMatch(candidate -> number ? String.valueOf(candidate.getPort()).equals(wanted)
-                : wanted.equals(candidate.getName()))) {
+        if (named) {
             throw new IllegalArgumentException("service " + serviceRef + "'s port " + wanted + " is not TCP");
         }
         // as the resolver says it: the Service or its port missing

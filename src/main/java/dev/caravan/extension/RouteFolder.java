@@ -16,8 +16,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
@@ -56,8 +58,7 @@ public final class RouteFolder {
     /** How long a request waits for a reload in progress before it is refused. */
     private static final long RELOAD_WAIT_SECONDS = 10;
     private static final long STOP_TIMEOUT_SECONDS = 5;
-    private static final java.util.regex.Pattern XML_COMMENTS = java.util.regex.Pattern.compile(
-            "<!--.*?-->|<\\?.*?\\?>", java.util.regex.Pattern.DOTALL);
+    private static final Pattern XML_COMMENTS = Pattern.compile("<!--.*?-->|<\\?.*?\\?>", Pattern.DOTALL);
     /** Why a file is refused when another file has a route id of it. */
     private static final String TAKEN = "already that of route file ";
 
@@ -73,7 +74,7 @@ public final class RouteFolder {
     private final Map<Path, Loaded> loaded = new HashMap<>();
     /** The content of each file that failed to load, with why: retried only once it changes. */
     private final Map<Path, Failure> failed = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong versions = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong versions = new AtomicLong();
     private volatile boolean scanned;
     /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
     private volatile List<String> loadedIds = List.of();
@@ -143,8 +144,7 @@ public final class RouteFolder {
      * @return whether there was such a route, and {@code use} ran
      */
     public boolean using(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
-        Path file = fileOfRoute.get(routeId);
-        ReentrantReadWriteLock lock = file == null ? null : swapping.get(file);
+        ReentrantReadWriteLock lock = lockOf(routeId);
         if (lock == null) {
             // no file of the folder has it (yet): nothing to wait for
             return use(camel, routeId, use);
@@ -164,6 +164,12 @@ public final class RouteFolder {
         }
     }
 
+    /** The swap lock of the file a route is loaded from, or {@code null} for a route no file has. */
+    private ReentrantReadWriteLock lockOf(String routeId) {
+        Path file = fileOfRoute.get(routeId);
+        return file == null ? null : swapping.get(file);
+    }
+
     private static boolean use(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
         Route route = startedDirect(camel, routeId);
         if (route == null) {
@@ -178,8 +184,7 @@ public final class RouteFolder {
      * is being swapped, yes (the compilation that follows each change of the folder tells again).
      */
     public boolean hasDirect(CamelContext camel, String routeId) {
-        Path file = fileOfRoute.get(routeId);
-        ReentrantReadWriteLock lock = file == null ? null : swapping.get(file);
+        ReentrantReadWriteLock lock = lockOf(routeId);
         return lock != null && lock.isWriteLocked() || startedDirect(camel, routeId) != null;
     }
 
