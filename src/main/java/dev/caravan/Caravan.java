@@ -34,6 +34,7 @@ import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.StreamListeners;
 import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
 import dev.caravan.source.StateSource;
@@ -112,6 +113,7 @@ public final class Caravan {
     private final HttpListener httpListener;
     private final HttpListener httpsListener;
     private final StreamListeners streamListeners;
+    private final ExternalNameResolver externalNames;
     private final CertificateStore certificates;
     private final Readiness readiness = new Readiness();
     private final Main main = new Main();
@@ -172,7 +174,7 @@ public final class Caravan {
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
-                    options.noAuthLocations(), options.tcpServices());
+                    options.noAuthLocations(), options.tcpServices(), !options.disableSvcExternalName());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -310,9 +312,18 @@ public final class Caravan {
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
+            // refused ExternalName Services need no names looked up
+            externalNames = options.disableSvcExternalName() ? null
+                    : new ExternalNameResolver(store, options.resolver());
             readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                     .require("routing table compiled",
-                            () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion())
+                            () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion());
+            if (externalNames != null) {
+                readiness.require("ExternalName Services looked up", () -> source.synced()
+                        && externalNames.settled(source.syncedVersion())
+                        && recompiler.last().table().version() >= externalNames.publishedVersion());
+            }
+            readiness
                     .require("HTTP listener bound",
                             () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)))
                     .require("HTTPS listener bound",
@@ -450,6 +461,9 @@ public final class Caravan {
                 options.ingressClass(), options.controllerClass(), options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
                 options.bindAddress(), options.adminPort(), workers.executorCount(), Transport.name(workers));
         options.ineffective().forEach(sentence -> LOG.warn("{}", sentence));
+        if (externalNames != null) {
+            externalNames.start();
+        }
         recompiler.start();
         httpListener.start();
         httpsListener.start();
@@ -515,6 +529,9 @@ public final class Caravan {
             admissionWebhook.stop();
         }
         recompiler.stop();
+        if (externalNames != null) {
+            externalNames.close();
+        }
         externalAuth.close();
         mirrors.close();
         userAuthentication.close();

@@ -8,9 +8,11 @@ import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.gateway.StatusCodes;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +133,7 @@ public final class CaravanOptions {
             case SECONDS -> "SECONDS";
             case SERVICE -> "NS/NAME";
             case ADDRESS -> "ADDRESS";
+            case NAME_SERVERS -> "ADDRESSES";
             case SIZE -> "SIZE";
             case NUMBER -> "N";
             case TLS_PROTOCOLS -> "PROTOCOLS";
@@ -461,6 +464,16 @@ public final class CaravanOptions {
     /** The ConfigMap of TCP ports relayed to Services, or {@code null}. */
     public ObjectRef tcpServices() {
         return ref(Option.TCP_SERVICES_CONFIGMAP);
+    }
+
+    /** The DNS servers of --resolver, or empty for the system's. */
+    public List<InetSocketAddress> resolver() {
+        String value = values.get(Option.RESOLVER);
+        return value == null ? List.of() : ExternalNameResolver.nameServers(value);
+    }
+
+    public boolean disableSvcExternalName() {
+        return flag(Option.DISABLE_SVC_EXTERNAL_NAME);
     }
 
     public Duration proxyStreamTimeout() {

@@ -9,6 +9,7 @@ import dev.caravan.gateway.RequestBlocks;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
+import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.util.NetUtil;
@@ -59,6 +60,10 @@ public enum Option {
                     + " \"NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]\" (as ingress-nginx's)"),
     PROXY_STREAM_TIMEOUT("proxy-stream-timeout", Type.SECONDS, "600",
             "seconds a relayed TCP connection may carry nothing either way before it is closed"),
+    RESOLVER("resolver", Type.NAME_SERVERS, null,
+            "DNS servers ExternalName Services' names are asked of, IP[:PORT] comma-separated (else /etc/resolv.conf's)"),
+    DISABLE_SVC_EXTERNAL_NAME("disable-svc-external-name", Type.FLAG, "false",
+            "refuse Services of type ExternalName as backends (else any Ingress may send to any DNS name they give)"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),
@@ -216,7 +221,7 @@ public enum Option {
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
         LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT, GLOBAL_AUTH, LOCATIONS,
-        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS }
+        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS, NAME_SERVERS }
 
     private final String flag;
     private final Type type;
@@ -420,6 +425,13 @@ public enum Option {
                     NginxSize.parse(value);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + "'" + value + "' is " + e.getMessage());
+                }
+            }
+            case NAME_SERVERS -> {
+                try {
+                    ExternalNameResolver.nameServers(value);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
                 }
             }
             case ADDRESS -> {

@@ -5,10 +5,12 @@ import dev.caravan.balance.EwmaBalancer;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.ExternalNames;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointPort;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Resolves a Service port to the ready pod addresses behind it, never to the cluster IP: the Service
@@ -46,17 +49,21 @@ final class BackendResolver {
     private final ClusterState state;
     private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
     private final BackendCache.Editor resolved;
+    private final boolean externalNames;
 
     /**
      * @param slicesByService the state's EndpointSlices by the Service they are labelled with
      * @param resolved        backends resolved from the Services as they are in {@code state}, kept across
      *                        compilations so that an unchanged Service keeps its backend and balancer state
+     * @param externalNames   whether Services of type ExternalName are proxied to (else refused, as
+     *                        {@code --disable-svc-external-name} says)
      */
     BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService,
-            BackendCache.Editor resolved) {
+            BackendCache.Editor resolved, boolean externalNames) {
         this.state = state;
         this.slicesByService = slicesByService;
         this.resolved = resolved;
+        this.externalNames = externalNames;
     }
 
     /** The Service an EndpointSlice is labelled with, or {@code null}. */
@@ -84,11 +91,8 @@ final class BackendResolver {
         if (service == null) {
             return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, "service " + serviceRef + " not found");
         }
-        if (service.getSpec() != null && "ExternalName".equals(service.getSpec().getType())) {
-            // a DNS name outside the cluster, not pods: not resolved yet, and never quietly
-            return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, "service " + serviceRef
-                    + " is of type ExternalName (" + service.getSpec().getExternalName() + "), which Caravan does not"
-                    + " proxy to: its requests get 503");
+        if (ExternalNames.isExternalName(service)) {
+            return resolveExternalName(serviceRef, service, port, name, ewma);
         }
         ServicePort servicePort = findPort(service, port);
         if (servicePort == null) {
@@ -105,6 +109,90 @@ final class BackendResolver {
                     : new Backend(canonical, endpoints);
         });
         return new Resolution(backend, null, null);
+    }
+
+    /**
+     * The addresses the Service's externalName resolved to, at the port ingress-nginx takes: the Service port's target
+     * port (its port when the target is a name), or the Ingress's port number itself when the Service has no such port.
+     */
+    private Resolution resolveExternalName(ObjectRef serviceRef, Service service, ServiceBackendPort port, String name,
+            boolean ewma) {
+        String externalName = ExternalNames.externalName(service);
+        String refused = refusal(serviceRef, externalName);
+        if (refused != null) {
+            return new Resolution(empty(name), Problem.BACKEND_NOT_FOUND, refused);
+        }
+        ServicePort servicePort = findPort(service, port);
+        int targetPort;
+        String canonical;
+        if (servicePort != null) {
+            IntOrString target = servicePort.getTargetPort();
+            targetPort = target != null && target.getIntVal() != null && target.getIntVal() > 0 ? target.getIntVal()
+                    : servicePort.getPort();
+            canonical = serviceRef + ":" + servicePort.getPort();
+        } else if (port.getNumber() != null && port.getNumber() > 0 && port.getNumber() < 65536) {
+            targetPort = port.getNumber();
+            canonical = name;
+        } else {
+            return new Resolution(empty(name), Problem.PORT_NOT_FOUND, "service " + serviceRef + " has no port "
+                    + (port.getNumber() != null ? port.getNumber() : port.getName()));
+        }
+        List<InetAddress> addresses;
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(externalName);
+        if (literal != null) {
+            try {
+                addresses = List.of(InetAddress.getByAddress(literal));
+            } catch (UnknownHostException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        } else {
+            ExternalNames.Answer answer = state.externalNames().get(serviceRef);
+            if (answer == null || !answer.name().equals(externalName)) {
+                // not looked up yet: no endpoint until it is, which takes a moment
+                return new Resolution(empty(canonical), null, null);
+            }
+            if (answer.error() != null) {
+                return new Resolution(empty(canonical), Problem.BACKEND_NOT_FOUND, "service " + serviceRef
+                        + " is of type ExternalName, and " + externalName + " does not resolve (" + answer.error() + ")");
+            }
+            addresses = answer.addresses();
+        }
+        List<InetSocketAddress> endpoints = addresses.stream().map(address -> new InetSocketAddress(address, targetPort))
+                .collect(Collectors.toList());
+        // a new answer makes the Service changed, which forgets its backends
+        String key = canonical + "/external" + (ewma ? "#ewma" : "");
+        Backend backend = resolved.computeIfAbsent(serviceRef, key, k -> ewma
+                ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
+                : new Backend(canonical, endpoints));
+        return new Resolution(backend, null, null);
+    }
+
+    /** Why Caravan does not send to this ExternalName Service, or {@code null}. */
+    private String refusal(ObjectRef serviceRef, String externalName) {
+        String what = "service " + serviceRef + " is of type ExternalName";
+        if (!externalNames) {
+            return what + ", which --disable-svc-external-name refuses";
+        }
+        if (externalName == null) {
+            return what + " without an externalName";
+        }
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(externalName);
+        if (externalName.equals("localhost") || literal != null && isLoopback(literal)) {
+            // as ingress-nginx refuses it: an Ingress must not reach what listens on the controller's own host
+            return what + " naming " + externalName + ", this host itself, which is refused";
+        }
+        if (literal == null && !ExternalNames.validDnsName(externalName)) {
+            return what + ", and '" + externalName + "' is not a DNS name";
+        }
+        return null;
+    }
+
+    private static boolean isLoopback(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address).isLoopbackAddress();
+        } catch (UnknownHostException impossible) {
+            return false;
+        }
     }
 
     /**

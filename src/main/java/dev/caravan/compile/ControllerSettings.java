@@ -33,12 +33,14 @@ import java.util.stream.Collectors;
  * @param noAuthLocations          the path prefixes where no auth-url is asked ({@code --no-auth-locations})
  * @param tcpServices              the ConfigMap of ports relayed to Services ({@code --tcp-services-configmap}), or
  *                                 {@code null}
+ * @param externalNameServices     whether Services of type ExternalName are proxied to, at the addresses their names
+ *                                 resolve to (else refused: {@code --disable-svc-external-name})
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
-        ObjectRef tcpServices) {
+        ObjectRef tcpServices, boolean externalNameServices) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -92,14 +94,21 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, true);
     }
 
     /** These settings with {@code configMap} as {@code --tcp-services-configmap}. */
     public ControllerSettings withTcpServices(ObjectRef configMap) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, configMap);
+                annotationDefaults, globalAuth, noAuthLocations, configMap, externalNameServices);
+    }
+
+    /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
+    public ControllerSettings withExternalNameServices(boolean allowed) {
+        return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
+                sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
+                annotationDefaults, globalAuth, noAuthLocations, tcpServices, allowed);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

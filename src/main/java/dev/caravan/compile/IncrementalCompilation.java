@@ -113,7 +113,7 @@ final class IncrementalCompilation {
         List<ServedIngress> component = closeOver(keys);
 
         ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
-        BackendResolver resolver = new BackendResolver(state, slices, backends);
+        BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices());
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         component.forEach(builder::add);
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
@@ -191,6 +191,9 @@ final class IncrementalCompilation {
                     serviceChanged(service, dirty);
                 }
             }
+        }
+        for (ObjectRef service : state.externalNames().changedSince(older.externalNames())) {
+            serviceChanged(service, dirty);
         }
         for (ResourceKind read : List.of(ResourceKind.SECRET, ResourceKind.CONFIG_MAP)) {
             for (ObjectRef ref : state.changedSince(older, read)) {

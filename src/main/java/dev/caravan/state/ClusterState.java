@@ -15,14 +15,17 @@ import java.util.Set;
  */
 public final class ClusterState {
 
-    public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class));
+    public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class), ExternalNames.NONE);
 
     private final long version;
     private final Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects;
+    private final ExternalNames externalNames;
 
-    private ClusterState(long version, Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects) {
+    private ClusterState(long version, Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects,
+            ExternalNames externalNames) {
         this.version = version;
         this.objects = objects;
+        this.externalNames = externalNames;
     }
 
     public long version() {
@@ -51,6 +54,16 @@ public final class ClusterState {
         return changed;
     }
 
+    /** The addresses of the ExternalName Services' names, as last looked up. */
+    public ExternalNames externalNames() {
+        return externalNames;
+    }
+
+    /** A new version with these answers for the ExternalName Services' names. */
+    public ClusterState with(ExternalNames answers) {
+        return new ClusterState(version + 1, objects, answers);
+    }
+
     public int size(ResourceKind kind) {
         return objectsOf(kind).size();
     }
@@ -67,15 +80,16 @@ public final class ClusterState {
                 editor.put(change.ref(), change.object());
             }
         }
-        return next(version + 1, editors);
+        return next(version + 1, editors, externalNames);
     }
 
     /** A later version in which the edited kinds are replaced and every other kind is shared with this one. */
-    ClusterState next(long nextVersion, Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors) {
+    ClusterState next(long nextVersion, Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors,
+            ExternalNames answers) {
         Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
         next.putAll(objects);
         editors.forEach((kind, editor) -> next.put(kind, editor.build()));
-        return new ClusterState(nextVersion, next);
+        return new ClusterState(nextVersion, next, answers);
     }
 
     /** An editor of one kind's objects, for the store's next snapshot. */

@@ -25,6 +25,7 @@ public final class ClusterStateStore {
     private final Map<ResourceKind, Set<ObjectRef>> changedSinceSnapshot = new EnumMap<>(ResourceKind.class);
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private long version;
+    private ExternalNames externalNames = ExternalNames.NONE;
     private ClusterState snapshot = ClusterState.EMPTY;
 
     public ClusterStateStore() {
@@ -50,7 +51,7 @@ public final class ClusterStateStore {
                 }
                 editors.put(kind, editor);
             });
-            snapshot = snapshot.next(version, editors);
+            snapshot = snapshot.next(version, editors, externalNames);
             changedSinceSnapshot.clear();
         }
         return snapshot;
@@ -64,6 +65,18 @@ public final class ClusterStateStore {
     /** Registers a listener told, on the applying thread, after every effective change. */
     public void addListener(Runnable listener) {
         listeners.add(listener);
+    }
+
+    /** Replaces what the DNS answered for the ExternalName Services; listeners hear of it when anything differs. */
+    public void setExternalNames(ExternalNames answers) {
+        synchronized (this) {
+            if (answers.equals(externalNames)) {
+                return;
+            }
+            externalNames = answers;
+            version++;
+        }
+        listeners.forEach(Runnable::run);
     }
 
     public void apply(List<Change> changes) {

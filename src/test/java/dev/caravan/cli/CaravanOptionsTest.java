@@ -105,6 +105,20 @@ class CaravanOptionsTest {
     }
 
     @Test
+    void resolverTakesServersWithOrWithoutPortsAndRefusesNames() throws Exception {
+        assertThat(parse("--manifests", "examples").resolver()).isEmpty();
+        assertThat(parse("--manifests", "examples", "--resolver", "10.96.0.10, 10.0.0.2:5353 [fd00::a]:53 fd00::b")
+                .resolver()).containsExactly(new InetSocketAddress("10.96.0.10", 53),
+                        new InetSocketAddress("10.0.0.2", 5353), new InetSocketAddress("fd00::a", 53),
+                        new InetSocketAddress("fd00::b", 53));
+        assertThatThrownBy(() -> parse("--resolver", "dns.example"))
+                .hasMessage("--resolver: 'dns.example' is not an IP address");
+        assertThatThrownBy(() -> parse("--resolver", "10.0.0.2:0")).hasMessage("--resolver: '10.0.0.2:0' has no valid port");
+        assertThatThrownBy(() -> parse("--resolver", "[fd00::a")).hasMessage("--resolver: '[fd00::a' is not an address");
+        assertThat(parse("--manifests", "examples", "--disable-svc-external-name").disableSvcExternalName()).isTrue();
+    }
+
+    @Test
     void commandLineWinsOverPropertiesWhichWinOverEnvironment() throws Exception {
         Properties properties = new Properties();
         properties.setProperty("caravan.http-port", "7001");

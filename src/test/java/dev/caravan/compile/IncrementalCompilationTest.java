@@ -9,6 +9,7 @@ import dev.caravan.routing.PathRule;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.Change;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.ExternalNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -24,6 +25,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +53,7 @@ class IncrementalCompilationTest {
     private static final String[] TYPES = {"Prefix", "Exact", "ImplementationSpecific"};
     private static final String[] SERVICES = {"s1", "s2", "s3", "s4"};
     private static final String[] IPS = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"};
+    private static final String[] EXTERNAL_NAMES = {"one.partner.test", "two.partner.test", "10.9.0.1"};
     private static final String[] CREATED = {"2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"};
     private static final String PREFIX = "nginx.ingress.kubernetes.io/";
 
@@ -70,6 +73,9 @@ class IncrementalCompilationTest {
                 edit(random, state, changes, disabled);
             }
             state = state.with(changes);
+            if (random.nextInt(10) == 0) {
+                state = state.with(answers(random));
+            }
             Compilation next = compiler.compile(state, last, disabled);
             Compilation expected = compiler.compile(state, last, disabled, true);
             assertThat(describe(next)).as("seed %d step %d after %s", seed, step, changes.stream()
@@ -153,7 +159,7 @@ class IncrementalCompilationTest {
                 seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
-                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null);
+                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 4 != 3);
     }
 
     private static List<Change> initial(Random random) {
@@ -335,7 +341,41 @@ class IncrementalCompilationTest {
     private static HasMetadata service(Random random, String namespace, String name) {
         var service = Fixtures.service(namespace + "/" + name, Fixtures.port(random.nextBoolean() ? "http" : null, 80, 8080));
         service.getSpec().setClusterIP(random.nextBoolean() ? "10.96.0." + (1 + random.nextInt(9)) : "None");
+        if (random.nextInt(4) == 0) {
+            service.getSpec().setType("ExternalName");
+            service.getSpec().setExternalName(EXTERNAL_NAMES[random.nextInt(EXTERNAL_NAMES.length)]);
+        }
         return service;
+    }
+
+    /** What the DNS answered for some Services' names: addresses, a failure, or an answer for another name. */
+    private static ExternalNames answers(Random random) {
+        Map<ObjectRef, ExternalNames.Answer> answers = new HashMap<>();
+        for (String namespace : NAMESPACES) {
+            for (String service : SERVICES) {
+                String name = EXTERNAL_NAMES[random.nextInt(2)];
+                switch (random.nextInt(4)) {
+                    case 0 -> answers.put(new ObjectRef(namespace, service), new ExternalNames.Answer(name,
+                            List.of(address(IPS[random.nextInt(IPS.length)])), null));
+                    case 1 -> answers.put(new ObjectRef(namespace, service), new ExternalNames.Answer(name, List.of(),
+                            "no such name, or no address for it"));
+                    case 2 -> answers.put(new ObjectRef(namespace, service), new ExternalNames.Answer(name,
+                            List.of(address(IPS[0]), address(IPS[1])), null));
+                    default -> {
+                        // no answer for this one
+                    }
+                }
+            }
+        }
+        return new ExternalNames(answers);
+    }
+
+    private static java.net.InetAddress address(String ip) {
+        try {
+            return java.net.InetAddress.getByName(ip);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static HasMetadata slice(Random random, String namespace, String service, int index) {

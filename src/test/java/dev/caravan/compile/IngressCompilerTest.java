@@ -1275,19 +1275,6 @@ class IngressCompilerTest {
     }
 
     @Test
-    void anExternalNameServiceIsToldNotProxiedTo() {
-        var external = Fixtures.service("default/external", Fixtures.port("http", 80, 80));
-        external.getSpec().setType("ExternalName");
-        external.getSpec().setExternalName("httpbin.org");
-        var state = Fixtures.state(caravanClass(), external,
-                ingress("default/out").rule("out.test", prefix("/", "external:80")));
-        Compilation compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY);
-        assertThat(compilation.problems()).anySatisfy(problem -> assertThat(problem.message())
-                .contains("service default/external is of type ExternalName (httpbin.org)"));
-        assertThat(compilation.table().resolve("out.test", "/").backend().hasEndpoints()).isFalse();
-    }
-
-    @Test
     void anIngressWithoutRulesIsToldWhichOfItsAnnotationsItsCatchAllLeavesOut() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/catch-all").annotation(NGINX_PREFIX + "rewrite-target", "/$1")

@@ -50,6 +50,10 @@ public final class TestBackend implements AutoCloseable {
     }
 
     private TestBackend(String ip, String name, SslContext tls) throws InterruptedException {
+        this(ip, name, tls, 0);
+    }
+
+    private TestBackend(String ip, String name, SslContext tls, int port) throws InterruptedException {
         this.name = name;
         this.responder = request -> text(HttpResponseStatus.OK, name);
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -63,11 +67,16 @@ public final class TestBackend implements AutoCloseable {
                                 new Handler());
                     }
                 })
-                .bind(ip, 0).sync().channel();
+                .bind(ip, port).sync().channel();
     }
 
     public static TestBackend start(String ip, String name) throws InterruptedException {
         return new TestBackend(ip, name);
+    }
+
+    /** A backend on a given port: another address's backend's, as one DNS name's addresses all have it. */
+    public static TestBackend start(String ip, String name, int port) throws InterruptedException {
+        return new TestBackend(ip, name, null, port);
     }
 
     /** A backend that speaks HTTPS with a self-signed certificate. */

@@ -1,0 +1,257 @@
+package dev.caravan.source;
+
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ClusterStateStore;
+import dev.caravan.state.ExternalNames;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.Service;
+import io.netty.channel.EventLoop;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.ResolvedAddressTypes;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks up the names of the Services of type ExternalName and puts what the DNS answers into the cluster state, where
+ * the compiler makes endpoints of it: the compiler itself never waits on the network. As ingress-nginx, each name is
+ * asked again every second, its answer cached for the TTL the DNS gave it, so that a changed record is followed
+ * within its TTL and a second. Everything runs on one thread of its own, with Netty's asynchronous resolver (the
+ * name servers and search domains of {@code /etc/resolv.conf}, or {@code --resolver}'s servers).
+ */
+public final class ExternalNameResolver implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExternalNameResolver.class);
+    private static final Duration REFRESH = Duration.ofSeconds(1);
+    /** How long a name that does not resolve is not asked again; ingress-nginx caches failures as briefly. */
+    private static final int NEGATIVE_TTL_SECONDS = 5;
+    private static final long QUERY_TIMEOUT_MILLIS = 5000;
+    private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compare(a.getAddress(), b.getAddress());
+
+    private final ClusterStateStore store;
+    private final NioEventLoopGroup group;
+    private final EventLoop loop;
+    private final DnsNameResolver resolver;
+    private final AtomicBoolean scanPending = new AtomicBoolean();
+    // the rest is touched on the loop alone
+    private ClusterState seen = ClusterState.EMPTY;
+    /** The name each ExternalName Service is looked up by. */
+    private final Map<ObjectRef, String> names = new HashMap<>();
+    private final Map<ObjectRef, ExternalNames.Answer> answers = new HashMap<>();
+    private final Set<ObjectRef> inFlight = new HashSet<>();
+    private volatile long seenVersion = -1;
+    private volatile boolean settled = true;
+    private volatile long publishedVersion;
+
+    /** @param nameServers the DNS servers to ask, or empty for {@code /etc/resolv.conf}'s */
+    public ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers) {
+        this.store = store;
+        this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("caravan-dns", true));
+        this.loop = group.next();
+        DnsNameResolverBuilder builder = new DnsNameResolverBuilder(loop)
+                .channelType(NioDatagramChannel.class)
+                // a truncated answer is asked again over TCP
+                .socketChannelType(NioSocketChannel.class)
+                .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
+                .negativeTtl(NEGATIVE_TTL_SECONDS)
+                .queryTimeoutMillis(QUERY_TIMEOUT_MILLIS);
+        if (!nameServers.isEmpty()) {
+            builder.nameServerProvider(new SequentialDnsServerAddressStreamProvider(nameServers));
+        }
+        this.resolver = builder.build();
+    }
+
+    /** Starts following the store's Services. */
+    public void start() {
+        store.addListener(this::stateChanged);
+        stateChanged();
+        loop.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether every ExternalName Service of a state at least {@code version} has had its first answer, a failure
+     * included: until then their Ingresses' requests would get 503 for no lasting reason.
+     */
+    public boolean settled(long version) {
+        return seenVersion >= version && settled;
+    }
+
+    /** The version of the store's state that has the answers so far: a table compiled from it serves them. */
+    public long publishedVersion() {
+        return publishedVersion;
+    }
+
+    private void stateChanged() {
+        if (scanPending.compareAndSet(false, true)) {
+            loop.execute(this::scan);
+        }
+    }
+
+    /** Follows the Services changed since the last scan: new names are asked at once. */
+    private void scan() {
+        scanPending.set(false);
+        ClusterState now = store.current();
+        List<ObjectRef> ask = new ArrayList<>();
+        boolean dropped = false;
+        for (ObjectRef ref : now.changedSince(seen, ResourceKind.SERVICE)) {
+            Service service = now.get(ResourceKind.SERVICE, ref);
+            String name = service == null ? null : ExternalNames.dnsName(service);
+            if (name == null) {
+                names.remove(ref);
+                dropped |= answers.remove(ref) != null;
+            } else if (!name.equals(names.put(ref, name))) {
+                ask.add(ref);
+            }
+        }
+        seen = now;
+        if (dropped) {
+            publish();
+        }
+        ask.forEach(this::lookUp);
+        settled = allAnswered();
+        seenVersion = now.version();
+    }
+
+    private void refresh() {
+        names.keySet().forEach(this::lookUp);
+    }
+
+    private void lookUp(ObjectRef ref) {
+        String name = names.get(ref);
+        if (name == null || !inFlight.add(ref)) {
+            return;
+        }
+        resolver.resolveAll(name).addListener(done -> answered(ref, name, (Future<List<InetAddress>>) done));
+    }
+
+    private void answered(ObjectRef ref, String name, Future<List<InetAddress>> done) {
+        inFlight.remove(ref);
+        if (!name.equals(names.get(ref))) {
+            // the Service changed meanwhile; its new name is being asked
+            return;
+        }
+        ExternalNames.Answer answer = done.isSuccess() ? new ExternalNames.Answer(name, oneFamily(done.getNow()), null)
+                : new ExternalNames.Answer(name, List.of(), reason(done.cause()));
+        ExternalNames.Answer before = answers.put(ref, answer);
+        if (!answer.equals(before)) {
+            if (answer.error() != null) {
+                LOG.warn("ExternalName service {}: {} does not resolve: {}", ref, name, answer.error());
+            } else if (before != null && before.error() != null) {
+                LOG.info("ExternalName service {}: {} resolves again, to {}", ref, name, describe(answer));
+            }
+            publish();
+        }
+        settled = allAnswered();
+    }
+
+    private boolean allAnswered() {
+        return names.entrySet().stream().allMatch(named -> answers.containsKey(named.getKey())
+                && answers.get(named.getKey()).name().equals(named.getValue()));
+    }
+
+    private void publish() {
+        store.setExternalNames(new ExternalNames(answers));
+        publishedVersion = store.version();
+    }
+
+    /** The IPv4 addresses where there are any, else the IPv6 ones; sorted, so that replicas balance alike. */
+    private static List<InetAddress> oneFamily(List<InetAddress> addresses) {
+        boolean v4 = addresses.stream().anyMatch(address -> address instanceof Inet4Address);
+        return addresses.stream().filter(address -> address instanceof Inet4Address == v4).distinct().sorted(BY_BYTES)
+                .toList();
+    }
+
+    /** Why, in words that stay the same from one failed query to the next: a changed reason is a changed answer. */
+    private static String reason(Throwable cause) {
+        for (Throwable inner = cause; inner != null; inner = inner.getCause()) {
+            if (inner instanceof DnsNameResolverTimeoutException) {
+                return "the DNS did not answer";
+            }
+        }
+        return cause instanceof UnknownHostException ? "no such name, or no address for it"
+                : cause.getClass().getSimpleName();
+    }
+
+    private static String describe(ExternalNames.Answer answer) {
+        return answer.addresses().stream().map(InetAddress::getHostAddress).toList().toString();
+    }
+
+    /**
+     * The servers of a {@code --resolver} value: addresses separated by commas or spaces, each with an optional port
+     * ({@code 10.0.0.10}, {@code 10.0.0.10:5353}, {@code [fd00::a]:53}, {@code fd00::a}).
+     *
+     * @throws IllegalArgumentException naming the first that is no address
+     */
+    public static List<InetSocketAddress> nameServers(String value) {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        for (String item : value.trim().split("[\\s,]+")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            String host = item;
+            int port = 53;
+            if (item.startsWith("[")) {
+                int close = item.indexOf(']');
+                if (close < 0 || close + 1 < item.length() && item.charAt(close + 1) != ':') {
+                    throw new IllegalArgumentException("'" + item + "' is not an address");
+                }
+                host = item.substring(1, close);
+                port = close + 1 < item.length() ? port(item.substring(close + 2), item) : 53;
+            } else if (item.indexOf(':') > 0 && item.indexOf(':') == item.lastIndexOf(':')) {
+                host = item.substring(0, item.indexOf(':'));
+                port = port(item.substring(item.indexOf(':') + 1), item);
+            }
+            byte[] address = NetUtil.createByteArrayFromIpAddressString(host);
+            if (address == null) {
+                throw new IllegalArgumentException("'" + item + "' is not an IP address");
+            }
+            servers.add(new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(host), port));
+        }
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("names no server");
+        }
+        return List.copyOf(servers);
+    }
+
+    private static int port(String text, String item) {
+        try {
+            int port = Integer.parseInt(text);
+            if (port > 0 && port < 65536) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // told below
+        }
+        throw new IllegalArgumentException("'" + item + "' has no valid port");
+    }
+
+    @Override
+    public void close() {
+        loop.execute(resolver::close);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
