@@ -494,10 +494,14 @@ public final class Caravan {
             }
             LOG.info("Stopping: closing idle connections, letting requests in flight finish (at most {} s)",
                     options.shutdownTimeout().toSeconds());
-            // as nginx's graceful stop, no new TCP service connection; those open end with the event loops
+            long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+            // as nginx's graceful stop: no new TCP service connection, those open waited for as long as requests
             streamListeners.close();
             if (!HttpListener.drain(options.shutdownTimeout(), httpListener, httpsListener)) {
                 LOG.warn("Requests still in flight after {} s; stopping anyway", options.shutdownTimeout().toSeconds());
+            }
+            if (!streamListeners.awaitClosed(deadline)) {
+                LOG.warn("TCP service connections still open after {} s; closed", options.shutdownTimeout().toSeconds());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,9 +11,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +65,8 @@ public final class StreamListeners implements AutoCloseable {
     /** The listeners being closed, by port: a port listened on again is bound once its old socket is gone. */
     private final Map<Integer, Channel> closing = new HashMap<>();
     private volatile StreamServices current = StreamServices.NONE;
+    /** The connections relayed now, each removed as it closes: what a shutdown waits for. */
+    private final ChannelGroup open = new DefaultChannelGroup("tcp-services", GlobalEventExecutor.INSTANCE);
     private boolean closed;
 
     /**
@@ -179,6 +184,7 @@ public final class StreamListeners implements AutoCloseable {
             client.close();
             return;
         }
+        open.add(client);
         String what = "TCP port " + port;
         client.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
@@ -200,12 +206,34 @@ public final class StreamListeners implements AutoCloseable {
         }
     }
 
-    /** Stops listening; the connections relayed go on until they end or the event loops stop. */
+    /** Stops listening; the connections relayed go on until they end, {@link #awaitClosed} or the event loops stop. */
     @Override
     public synchronized void close() {
         closed = true;
         listening.values().forEach(Channel::close);
         listening.clear();
+    }
+
+    /** The connections relayed now. */
+    public int openConnections() {
+        return open.size();
+    }
+
+    /**
+     * Waits until the connections relayed have ended, as nginx's stream sessions are waited for on a graceful stop, and
+     * closes those still open at {@code deadline} ({@link System#nanoTime()}).
+     *
+     * @return whether they all ended by themselves
+     */
+    public boolean awaitClosed(long deadline) throws InterruptedException {
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        if (open.isEmpty()) {
+            return true;
+        }
+        open.close();
+        return false;
     }
 
     /**

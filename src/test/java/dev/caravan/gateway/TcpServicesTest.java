@@ -23,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -237,6 +239,39 @@ class TcpServicesTest {
                 assertThat(caravan.get("nothing.test", "/").status()).as("HTTP still Caravan's").isEqualTo(404);
             }
         }
+    }
+
+    @Test
+    void stoppingClosesThePortAndWaitsForOpenConnectionsThenClosesThoseLeftAtTheTimeout() throws Exception {
+        LinePod db = pod("127.0.0.2", "db");
+        int port = FreePorts.next();
+        CaravanHarness.write(manifests, "services.yaml", service("db", "sql", 5432, db));
+        CaravanHarness.write(manifests, "tcp.yaml", tcpServices(port + ": default/db:5432"));
+        CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp",
+                "--shutdown-timeout", "3");
+        Client ending = greeted(port, "hello from db");
+        Client staying = greeted(port, "hello from db");
+        long started = System.nanoTime();
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+            try {
+                caravan.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // no new connection, while those open are relayed as before
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThatThrownBy(() -> connect(port).close()).isInstanceOf(ConnectException.class));
+        assertThat(ending.ask("commit")).isEqualTo("db: commit");
+        assertThat(staying.ask("select")).isEqualTo("db: select");
+        ending.close();
+        assertThat(staying.ask("still")).isEqualTo("db: still");
+        // the one left open is closed at --shutdown-timeout, and Caravan stops then, not before
+        assertThat(staying.line()).isNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(2500),
+                Duration.ofSeconds(8));
+        stopping.get(10, TimeUnit.SECONDS);
+        staying.close();
     }
 
     private LinePod pod(String ip, String name) throws IOException {
