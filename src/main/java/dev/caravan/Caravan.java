@@ -174,7 +174,8 @@ public final class Caravan {
                     options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
-                    options.noAuthLocations(), options.tcpServices(), !options.disableSvcExternalName());
+                    options.noAuthLocations(), options.tcpServices(), options.udpServices(),
+                    !options.disableSvcExternalName());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -204,7 +205,8 @@ public final class Caravan {
             }
             accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
             streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
-                    options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts), workers,
+                    options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts,
+                    options.proxyStreamResponses()), workers,
                     connectionLimit, accessLog);
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);

@@ -358,7 +358,7 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
         JsonLine json = JsonLine.start(out);
         json.time(TIME, session.startMillis());
         json.string(CLIENT, client == null ? null : client.getAddress().getHostAddress());
-        json.string(PROTOCOL, "TCP");
+        json.string(PROTOCOL, session.protocol());
         json.number(PORT, session.port());
         json.string(SERVICE, session.backend());
         json.address(UPSTREAM_ADDR, session.upstream());
@@ -373,8 +373,8 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
     /** {@code [$remote_addr] [$time_local] $protocol $status $bytes_sent $bytes_received $session_time}. */
     static String streamLine(StreamSession session, InetSocketAddress client) {
         return "[" + (client == null ? "-" : client.getAddress().getHostAddress()) + "] ["
-                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(session.startMillis())) + "] TCP "
-                + session.status() + " " + session.bytesSent() + " " + session.bytesReceived() + " "
+                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(session.startMillis())) + "] " + session.protocol()
+                + " " + session.status() + " " + session.bytesSent() + " " + session.bytesReceived() + " "
                 + String.format(java.util.Locale.ROOT, "%.3f", session.durationNanos() / 1e9);
     }
 

@@ -476,6 +476,15 @@ public final class CaravanOptions {
         return flag(Option.DISABLE_SVC_EXTERNAL_NAME);
     }
 
+    /** The ConfigMap of UDP ports relayed to Services, or {@code null}. */
+    public ObjectRef udpServices() {
+        return ref(Option.UDP_SERVICES_CONFIGMAP);
+    }
+
+    public int proxyStreamResponses() {
+        return Integer.parseInt(values.get(Option.PROXY_STREAM_RESPONSES).trim());
+    }
+
     public Duration proxyStreamTimeout() {
         return seconds(Option.PROXY_STREAM_TIMEOUT);
     }

@@ -196,7 +196,7 @@ final class IngressNginxConfigMap {
                 "proxy-stream-next-upstream-tries");
         notNeeded("a TCP service's connection tries up to three pods, for up to --proxy-connect-timeout each",
                 "proxy-stream-next-upstream-timeout");
-        notNeeded("Caravan serves no UDP services", "proxy-stream-responses");
+        flag("proxy-stream-responses", Option.PROXY_STREAM_RESPONSES);
         notNeeded("Caravan reads PROXY protocol headers, not an X-Forwarded-For within them",
                 "forwarded-for-proxy-protocol-header");
         notNeeded("Caravan checks each path against its pathType, as the Kubernetes API defines them",

@@ -58,8 +58,13 @@ public enum Option {
     TCP_SERVICES_CONFIGMAP("tcp-services-configmap", Type.SERVICE, null,
             "NAMESPACE/NAME of a ConfigMap of TCP ports relayed to Services' pods, \"PORT\":"
                     + " \"NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]\" (as ingress-nginx's)"),
+    UDP_SERVICES_CONFIGMAP("udp-services-configmap", Type.SERVICE, null,
+            "NAMESPACE/NAME of a ConfigMap of UDP ports relayed to Services' pods, \"PORT\": \"NAMESPACE/SERVICE:PORT\""
+                    + " (as ingress-nginx's)"),
     PROXY_STREAM_TIMEOUT("proxy-stream-timeout", Type.SECONDS, "600",
-            "seconds a relayed TCP connection may carry nothing either way before it is closed"),
+            "seconds a relayed TCP connection or UDP session may carry nothing either way before it is closed"),
+    PROXY_STREAM_RESPONSES("proxy-stream-responses", Type.NUMBER, "1",
+            "datagrams a pod answers each of a UDP client's with, after which the session ends (0: no limit)"),
     RESOLVER("resolver", Type.NAME_SERVERS, null,
             "DNS servers ExternalName Services' names are asked of, IP[:PORT] comma-separated (else /etc/resolv.conf's)"),
     DISABLE_SVC_EXTERNAL_NAME("disable-svc-external-name", Type.FLAG, "false",

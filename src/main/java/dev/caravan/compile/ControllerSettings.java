@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  * @param noAuthLocations          the path prefixes where no auth-url is asked ({@code --no-auth-locations})
  * @param tcpServices              the ConfigMap of ports relayed to Services ({@code --tcp-services-configmap}), or
  *                                 {@code null}
+ * @param udpServices              the ConfigMap of UDP ports relayed to Services ({@code --udp-services-configmap}),
+ *                                 or {@code null}
  * @param externalNameServices     whether Services of type ExternalName are proxied to, at the addresses their names
  *                                 resolve to (else refused: {@code --disable-svc-external-name})
  */
@@ -40,7 +42,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
-        ObjectRef tcpServices, boolean externalNameServices) {
+        ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -94,21 +96,21 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, true);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true);
     }
 
-    /** These settings with {@code configMap} as {@code --tcp-services-configmap}. */
-    public ControllerSettings withTcpServices(ObjectRef configMap) {
+    /** These settings with these ConfigMaps as {@code --tcp-services-configmap} and {@code --udp-services-configmap}. */
+    public ControllerSettings withStreamServices(ObjectRef tcp, ObjectRef udp) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, configMap, externalNameServices);
+                annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices);
     }
 
     /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
     public ControllerSettings withExternalNameServices(boolean allowed) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcpServices, allowed);
+                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

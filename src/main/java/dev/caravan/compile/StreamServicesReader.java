@@ -14,37 +14,49 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Reads ingress-nginx's {@code --tcp-services-configmap}: each key a port, each value
- * {@code NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]}, the Service port by number or name, the first {@code PROXY} for a
- * PROXY protocol header read off each connection, the second for one sent to the pod. An entry that cannot be used is
- * told and left out; the others are served.
+ * Reads ingress-nginx's {@code --tcp-services-configmap} and {@code --udp-services-configmap}: each key a port, each
+ * value {@code NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]}, the Service port (of the ConfigMap's protocol) by number or name,
+ * for TCP the first {@code PROXY} for a PROXY protocol header read off each connection, the second for one sent to the
+ * pod. An entry that cannot be used is told and left out; the others are served.
  */
 final class StreamServicesReader {
 
     private static final String PROXY = "PROXY";
+    private static final String TCP = "TCP";
+    private static final String UDP = "UDP";
 
     private StreamServicesReader() {
     }
 
     static StreamServices read(ClusterState state, ControllerSettings settings, BackendResolver resolver) {
-        ObjectRef ref = settings.tcpServices();
+        List<String> problems = new ArrayList<>();
+        Map<Integer, StreamServices.Service> tcp = read(state, settings.tcpServices(), TCP, resolver, problems);
+        Map<Integer, StreamServices.Service> udp = read(state, settings.udpServices(), UDP, resolver, problems);
+        return tcp.isEmpty() && udp.isEmpty() && problems.isEmpty() ? StreamServices.NONE
+                : new StreamServices(tcp, udp, problems);
+    }
+
+    /** One protocol's ConfigMap's ports. */
+    private static Map<Integer, StreamServices.Service> read(ClusterState state, ObjectRef ref, String protocol,
+            BackendResolver resolver, List<String> problems) {
         if (ref == null) {
-            return StreamServices.NONE;
+            return Map.of();
         }
-        String what = "--tcp-services-configmap: ConfigMap " + ref;
+        String what = "--" + protocol.toLowerCase(Locale.ROOT) + "-services-configmap: ConfigMap " + ref;
         ConfigMap configMap = state.get(ResourceKind.CONFIG_MAP, ref);
         if (configMap == null) {
-            return new StreamServices(Map.of(), List.of(what + " not found: no TCP port is served"));
+            problems.add(what + " not found: no " + protocol + " port is served");
+            return Map.of();
         }
         Map<Integer, StreamServices.Service> byPort = new HashMap<>();
-        List<String> problems = new ArrayList<>();
         Map<String, String> data = configMap.getData() == null ? Map.of() : new TreeMap<>(configMap.getData());
         data.forEach((key, value) -> {
             try {
-                StreamServices.Service service = entry(key, value, state, resolver, problems, what);
+                StreamServices.Service service = entry(key, value, protocol, state, resolver, problems, what);
                 StreamServices.Service first = byPort.putIfAbsent(service.port(), service);
                 if (first != null) {
                     // "019616" and "19616": one port named twice
@@ -55,11 +67,11 @@ final class StreamServicesReader {
                 problems.add(what + ": " + key + ": " + e.getMessage() + ": that port is not served");
             }
         });
-        return new StreamServices(byPort, problems);
+        return byPort;
     }
 
-    private static StreamServices.Service entry(String key, String value, ClusterState state, BackendResolver resolver,
-            List<String> problems, String what) {
+    private static StreamServices.Service entry(String key, String value, String protocol, ClusterState state,
+            BackendResolver resolver, List<String> problems, String what) {
         int port = port(key.trim(), "is no port");
         String[] parts = (value == null ? "" : value.trim()).split(":", -1);
         if (parts.length < 2 || parts.length > 4) {
@@ -71,40 +83,47 @@ final class StreamServicesReader {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + value + "': " + e.getMessage());
         }
-        boolean decode = parts.length > 2 && proxy(parts[2], key, problems, what);
-        boolean encode = parts.length > 3 && proxy(parts[3], key, problems, what);
+        boolean decode = parts.length > 2 && proxy(parts[2], key, protocol, problems, what);
+        boolean encode = parts.length > 3 && proxy(parts[3], key, protocol, problems, what);
         String servicePort = parts[1].trim();
         if (servicePort.isEmpty()) {
             throw new IllegalArgumentException("'" + value + "' names no Service port");
         }
         BackendResolver.Resolution resolution = resolver.resolve(service.namespace(),
-                new IngressServiceBackend(service.name(), tcpPort(state, service, servicePort)));
+                new IngressServiceBackend(service.name(), portOf(state, service, servicePort, protocol)));
         if (resolution.problem() != null) {
             throw new IllegalArgumentException(resolution.problem());
         }
         if (!resolution.backend().hasEndpoints()) {
             // served all the same, so that the port is there when a pod is: each connection is closed meanwhile
             problems.add(what + ": " + key + ": service " + service + " has no ready endpoint for port " + servicePort
-                    + ": connections to port " + port + " are closed until it has one");
+                    + (protocol.equals(TCP) ? ": connections to port " + port + " are closed until it has one"
+                            : ": datagrams to port " + port + " are dropped until it has one"));
         }
         return new StreamServices.Service(port, resolution.backend(), decode, encode);
     }
 
-    /** Whether a flag says PROXY; another word is said and taken as none, as ingress-nginx passes it over. */
-    private static boolean proxy(String part, String key, List<String> problems, String what) {
+    /**
+     * Whether a flag says PROXY; another word is said and taken as none, as ingress-nginx passes it over, and so is
+     * PROXY for UDP, which has no PROXY protocol.
+     */
+    private static boolean proxy(String part, String key, String protocol, List<String> problems, String what) {
         String flag = part.trim();
         boolean proxy = flag.toUpperCase(Locale.ROOT).equals(PROXY);
         if (!proxy && !flag.isEmpty()) {
             problems.add(what + ": " + key + ": '" + flag + "' is not PROXY: taken as none");
+        } else if (proxy && !protocol.equals(TCP)) {
+            problems.add(what + ": " + key + ": the PROXY protocol is TCP's: ignored");
+            return false;
         }
         return proxy;
     }
 
     /**
-     * The Service's TCP port of that number or name, as ingress-nginx looks for one (a UDP port of the same number,
-     * as DNS has, is not it): named by its name where it has one, so that the resolver finds that one.
+     * The Service's port of that number or name and protocol, as ingress-nginx looks for one (DNS's UDP and TCP ports of
+     * one number are two): named by its name where it has one, so that the resolver finds that one.
      */
-    private static ServiceBackendPort tcpPort(ClusterState state, ObjectRef serviceRef, String wanted) {
+    private static ServiceBackendPort portOf(ClusterState state, ObjectRef serviceRef, String wanted, String protocol) {
         boolean number = wanted.chars().allMatch(Character::isDigit);
         Service service = state.get(ResourceKind.SERVICE, serviceRef);
         List<ServicePort> ports = service == null || service.getSpec() == null || service.getSpec().getPorts() == null
@@ -112,7 +131,7 @@ final class StreamServicesReader {
         boolean named = false;
         for (ServicePort candidate : ports) {
             if (number ? String.valueOf(candidate.getPort()).equals(wanted) : wanted.equals(candidate.getName())) {
-                if (candidate.getProtocol() == null || candidate.getProtocol().equals("TCP")) {
+                if (Objects.requireNonNullElse(candidate.getProtocol(), TCP).equals(protocol)) {
                     return candidate.getName() == null || candidate.getName().isEmpty()
                             ? new ServiceBackendPort(null, candidate.getPort())
                             : new ServiceBackendPort(candidate.getName(), null);
@@ -121,7 +140,7 @@ final class StreamServicesReader {
             }
         }
         if (named) {
-            throw new IllegalArgumentException("service " + serviceRef + "'s port " + wanted + " is not TCP");
+            throw new IllegalArgumentException("service " + serviceRef + "'s port " + wanted + " is not " + protocol);
         }
         // as the resolver says it: the Service or its port missing
         return number ? new ServiceBackendPort(null, port(wanted, "is no Service port"))

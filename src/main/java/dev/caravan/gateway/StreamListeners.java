@@ -3,6 +3,7 @@ package dev.caravan.gateway;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.routing.StreamServices;
 import dev.caravan.upstream.Transport;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -29,11 +30,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TCP ports of {@code --tcp-services-configmap}: each table's {@link StreamServices} are listened on, a port opened
- * when an entry names it and closed when none does, with no effect on the others; each connection is relayed to a pod
- * of the Service its port named when it came (its connection then lives on whatever the table becomes, as nginx's
- * stream connections outlive a reload). A port that cannot be listened on (taken, not permitted) is said once and
- * tried again every {@link #RETRY}; Caravan's own ports are never taken.
+ * The TCP ports of {@code --tcp-services-configmap} and the UDP ports of {@code --udp-services-configmap}: each table's
+ * {@link StreamServices} are listened on, a port opened when an entry names it and closed when none does, with no
+ * effect on the others; each connection (each client's UDP session) is relayed to a pod of the Service its port named
+ * when it came, and lives on whatever the table becomes, as nginx's stream sessions outlive a reload. A port that
+ * cannot be listened on (taken, not permitted) is said once and tried again every {@link #RETRY}; Caravan's own ports
+ * are never taken.
  */
 public final class StreamListeners implements AutoCloseable {
 
@@ -45,9 +47,11 @@ public final class StreamListeners implements AutoCloseable {
      * @param connectTimeout how long connecting to a pod may take ({@code --proxy-connect-timeout})
      * @param realIp         whose PROXY protocol headers are believed, and how long one may take to come
      * @param ownPorts       Caravan's own ports (listeners, admin, webhook), by the flag that sets each
+     * @param responses      datagrams a pod answers each client datagram with, after which a UDP session ends (0: no
+     *                       limit; {@code --proxy-stream-responses})
      */
     public record Settings(String bindAddress, Duration idleTimeout, Duration connectTimeout, RealIpSettings realIp,
-            Map<Integer, String> ownPorts) {
+            Map<Integer, String> ownPorts, int responses) {
 
         public Settings {
             ownPorts = Map.copyOf(ownPorts);
@@ -58,12 +62,12 @@ public final class StreamListeners implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ConnectionLimit connections;
     private final StreamObserver observer;
-    /** The ports listened on (or being bound), by port; guarded by this. */
-    private final Map<Integer, Channel> listening = new HashMap<>();
+    /** The ports listened on (or being bound); guarded by this. */
+    private final Map<Port, Channel> listening = new HashMap<>();
     /** Why a port is not listened on, said once per reason; guarded by this. */
-    private final Map<Integer, String> failures = new HashMap<>();
-    /** The listeners being closed, by port: a port listened on again is bound once its old socket is gone. */
-    private final Map<Integer, Channel> closing = new HashMap<>();
+    private final Map<Port, String> failures = new HashMap<>();
+    /** The listeners being closed: a port listened on again is bound once its old socket is gone. */
+    private final Map<Port, Channel> closing = new HashMap<>();
     private volatile StreamServices current = StreamServices.NONE;
     /** The connections relayed now, each removed as it closes: what a shutdown waits for. */
     private final ChannelGroup open = new DefaultChannelGroup("tcp-services", GlobalEventExecutor.INSTANCE);
@@ -81,6 +85,19 @@ public final class StreamListeners implements AutoCloseable {
         this.observer = observer;
     }
 
+    /** A port of one protocol: TCP's 53 and UDP's 53 are two. */
+    record Port(boolean udp, int number) {
+
+        @Override
+        public String toString() {
+            return (udp ? "UDP" : "TCP") + " port " + number;
+        }
+
+        String flag() {
+            return udp ? "--udp-services-configmap" : "--tcp-services-configmap";
+        }
+    }
+
     /** Listens on the ports of {@code table}, and on those alone. */
     public synchronized void tableChanged(RoutingTable table) {
         if (closed) {
@@ -88,36 +105,55 @@ public final class StreamListeners implements AutoCloseable {
         }
         StreamServices before = current;
         current = table.streams();
-        for (Integer port : new ArrayList<>(listening.keySet())) {
-            if (!current.byPort().containsKey(port)) {
+        for (Port port : new ArrayList<>(listening.keySet())) {
+            if (service(current, port) == null) {
                 Channel listener = listening.remove(port);
                 closing.put(port, listener);
                 listener.close().addListener(done -> closed(port, listener));
-                LOG.info("TCP port {} is no longer served (--tcp-services-configmap); its connections go on", port);
+                LOG.info("{} is no longer served ({}); {}", port, port.flag(),
+                        port.udp() ? "its sessions end" : "its connections go on");
             }
         }
-        failures.keySet().retainAll(current.byPort().keySet());
-        for (StreamServices.Service service : current.byPort().values()) {
-            StreamServices.Service was = before.byPort().get(service.port());
-            if (listening.containsKey(service.port())) {
-                if (was != null && !was.backend().name().equals(service.backend().name())) {
-                    LOG.info("TCP port {} relays new connections to {}", service.port(), service.backend().name());
+        failures.keySet().removeIf(port -> service(current, port) == null);
+        for (boolean udp : new boolean[] {false, true}) {
+            for (StreamServices.Service service : (udp ? current.udp() : current.tcp()).values()) {
+                Port port = new Port(udp, service.port());
+                StreamServices.Service was = service(before, port);
+                if (listening.containsKey(port)) {
+                    if (was != null && !was.backend().name().equals(service.backend().name())) {
+                        LOG.info("{} relays new {} to {}", port, udp ? "sessions" : "connections",
+                                service.backend().name());
+                    }
+                } else {
+                    listen(port);
                 }
-            } else {
-                listen(service.port());
             }
         }
     }
 
-    /** The ports listened on now. */
-    public synchronized List<Integer> ports() {
-        return listening.entrySet().stream().filter(entry -> entry.getValue().isActive()).map(Map.Entry::getKey)
-                .sorted().toList();
+    private static StreamServices.Service service(StreamServices services, Port port) {
+        return (port.udp() ? services.udp() : services.tcp()).get(port.number());
     }
 
-    private void listen(int port) {
-        String own = settings.ownPorts().get(port);
+    /** The TCP ports listened on now. */
+    public synchronized List<Integer> ports() {
+        return ports(false);
+    }
+
+    /** The UDP ports listened on now. */
+    public synchronized List<Integer> udpPorts() {
+        return ports(true);
+    }
+
+    private List<Integer> ports(boolean udp) {
+        return listening.entrySet().stream().filter(entry -> entry.getKey().udp() == udp && entry.getValue().isActive())
+                .map(entry -> entry.getKey().number()).sorted().toList();
+    }
+
+    private void listen(Port port) {
+        String own = settings.ownPorts().get(port.number());
         if (own != null) {
+            // as ingress-nginx refuses its own ports for either protocol
             fail(port, "it is Caravan's " + own);
             return;
         }
@@ -125,21 +161,25 @@ public final class StreamListeners implements AutoCloseable {
             // bound by closed() once the old listener is gone
             return;
         }
-        ChannelFuture bound = new ServerBootstrap().group(workers).channel(Transport.serverSocketChannel(workers))
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel client) {
-                        accepted(port, client);
-                    }
-                })
-                .bind(settings.bindAddress(), port);
+        ChannelFuture bound = port.udp()
+                ? new Bootstrap().group(workers).channel(Transport.datagramChannel(workers))
+                        .handler(new UdpPort(port.number(), () -> current.udp().get(port.number()), settings, observer))
+                        .bind(settings.bindAddress(), port.number())
+                : new ServerBootstrap().group(workers).channel(Transport.serverSocketChannel(workers))
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel client) {
+                                accepted(port.number(), client);
+                            }
+                        })
+                        .bind(settings.bindAddress(), port.number());
         listening.put(port, bound.channel());
         bound.addListener(done -> bound(port, bound));
     }
 
-    private synchronized void bound(int port, ChannelFuture bound) {
+    private synchronized void bound(Port port, ChannelFuture bound) {
         boolean wanted = !closed && listening.get(port) == bound.channel();
         if (!wanted) {
             // given up while it was being bound: whatever became of it is no news
@@ -148,8 +188,7 @@ public final class StreamListeners implements AutoCloseable {
         }
         if (bound.isSuccess()) {
             failures.remove(port);
-            LOG.info("TCP port {} relays to {} (--tcp-services-configmap)", port,
-                    current.byPort().get(port).backend().name());
+            LOG.info("{} relays to {} ({})", port, service(current, port).backend().name(), port.flag());
             return;
         }
         listening.remove(port);
@@ -158,28 +197,27 @@ public final class StreamListeners implements AutoCloseable {
         workers.next().schedule(() -> retry(port), RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void fail(int port, String why) {
+    private void fail(Port port, String why) {
         if (!why.equals(failures.put(port, why))) {
-            LOG.error("TCP port {} of --tcp-services-configmap cannot be listened on at {}: {}", port,
-                    settings.bindAddress(), why);
+            LOG.error("{} of {} cannot be listened on at {}: {}", port, port.flag(), settings.bindAddress(), why);
         }
     }
 
-    private synchronized void closed(int port, Channel listener) {
+    private synchronized void closed(Port port, Channel listener) {
         if (closing.get(port) == listener) {
             closing.remove(port);
             retry(port);
         }
     }
 
-    private synchronized void retry(int port) {
-        if (!closed && current.byPort().containsKey(port) && !listening.containsKey(port)) {
+    private synchronized void retry(Port port) {
+        if (!closed && service(current, port) != null && !listening.containsKey(port)) {
             listen(port);
         }
     }
 
     private void accepted(int port, Channel client) {
-        StreamServices.Service service = current.byPort().get(port);
+        StreamServices.Service service = current.tcp().get(port);
         if (service == null || !connections.admit(client)) {
             client.close();
             return;
@@ -188,7 +226,7 @@ public final class StreamListeners implements AutoCloseable {
         String what = "TCP port " + port;
         client.pipeline().addLast("idle", new IdleStateHandler(0, 0, settings.idleTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
-        StreamSession session = observer == null ? null : new StreamSession(port, service.backend().name());
+        StreamSession session = observer == null ? null : new StreamSession(port, service.backend().name(), false);
         if (session != null) {
             client.closeFuture().addListener(closed -> {
                 ClientAddress.Proxied proxied = client.attr(ClientAddress.PROXIED).get();
@@ -206,7 +244,10 @@ public final class StreamListeners implements AutoCloseable {
         }
     }
 
-    /** Stops listening; the connections relayed go on until they end, {@link #awaitClosed} or the event loops stop. */
+    /**
+     * Stops listening; the TCP connections relayed go on until they end, {@link #awaitClosed} or the event loops stop,
+     * while UDP sessions end with their port, whose socket their answers are sent from.
+     */
     @Override
     public synchronized void close() {
         closed = true;

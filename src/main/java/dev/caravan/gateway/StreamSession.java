@@ -3,8 +3,8 @@ package dev.caravan.gateway;
 import java.net.InetSocketAddress;
 
 /**
- * One relayed TCP connection, as nginx's stream access log tells it: filled in on its event loop while it lives, and
- * read once it has closed.
+ * One relayed TCP connection or UDP session, as nginx's stream access log tells it: filled in on its event loop while
+ * it lives, and read once it has closed.
  */
 public final class StreamSession {
 
@@ -17,20 +17,49 @@ public final class StreamSession {
     private final long startNanos = System.nanoTime();
     private final int port;
     private final String backend;
+    private final boolean udp;
     private int status = UNREADABLE;
     private InetSocketAddress upstream;
     private ByteRelay fromClient;
     private ByteRelay fromPod;
+    private long datagramBytesIn;
+    private long datagramBytesOut;
 
-    StreamSession(int port, String backend) {
+    StreamSession(int port, String backend, boolean udp) {
         this.port = port;
         this.backend = backend;
+        this.udp = udp;
+    }
+
+    /** A datagram of {@code bytes} from the client went to the pod. */
+    void datagramIn(int bytes) {
+        datagramBytesIn += bytes;
+    }
+
+    /** A datagram of {@code bytes} from the pod went to the client. */
+    void datagramOut(int bytes) {
+        datagramBytesOut += bytes;
+    }
+
+    /** nginx's stream {@code $protocol}. */
+    public String protocol() {
+        return udp ? "UDP" : "TCP";
     }
 
     /** A pod is being tried: until one answers, the connection's end is a 502. */
     void trying(InetSocketAddress endpoint) {
         status = NO_POD;
         upstream = endpoint;
+    }
+
+    /** A UDP session's pod cannot be reached (an ICMP error came before any answer). */
+    void unreachable() {
+        status = NO_POD;
+    }
+
+    /** A UDP session's pod took its first datagram. */
+    void relayed() {
+        status = RELAYED;
     }
 
     void relayed(ByteRelay fromClient, ByteRelay fromPod) {
@@ -67,11 +96,11 @@ public final class StreamSession {
 
     /** nginx's {@code $bytes_received}: from the client. */
     public long bytesReceived() {
-        return fromClient == null ? 0 : fromClient.relayed();
+        return (fromClient == null ? 0 : fromClient.relayed()) + datagramBytesIn;
     }
 
     /** nginx's {@code $bytes_sent}: to the client. */
     public long bytesSent() {
-        return fromPod == null ? 0 : fromPod.relayed();
+        return (fromPod == null ? 0 : fromPod.relayed()) + datagramBytesOut;
     }
 }

@@ -58,7 +58,8 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
             backends.putIfAbsent(defaultBackend.name(), defaultBackend);
         }
         passthrough.values().forEach(backend -> backends.putIfAbsent(backend.name(), backend));
-        streams.byPort().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
+        streams.tcp().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
+        streams.udp().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
         return backends;
     }
 

@@ -5,19 +5,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * ingress-nginx's {@code --tcp-services-configmap}: ports on which every connection is relayed, byte for byte, to the
- * pods of one Service port.
+ * ingress-nginx's {@code --tcp-services-configmap} and {@code --udp-services-configmap}: TCP ports on which every
+ * connection is relayed, byte for byte, to the pods of one Service port, and UDP ports whose datagrams are.
  *
- * @param byPort   what each port relays to, by port
- * @param problems why an entry of the ConfigMap (or the ConfigMap itself) could not be used, each a sentence; such an
+ * @param tcp      what each TCP port relays to, by port
+ * @param udp      what each UDP port relays to, by port
+ * @param problems why an entry of the ConfigMaps (or a ConfigMap itself) could not be used, each a sentence; such an
  *                 entry's port is not listened on, the others are
  */
-public record StreamServices(Map<Integer, Service> byPort, List<String> problems) {
+public record StreamServices(Map<Integer, Service> tcp, Map<Integer, Service> udp, List<String> problems) {
 
-    public static final StreamServices NONE = new StreamServices(Map.of(), List.of());
+    public static final StreamServices NONE = new StreamServices(Map.of(), Map.of(), List.of());
 
     public StreamServices {
-        byPort = Map.copyOf(new TreeMap<>(byPort));
+        tcp = Map.copyOf(new TreeMap<>(tcp));
+        udp = Map.copyOf(new TreeMap<>(udp));
         problems = List.copyOf(problems);
     }
 
@@ -25,9 +27,10 @@ public record StreamServices(Map<Integer, Service> byPort, List<String> problems
      * One port's Service.
      *
      * @param port        the port listened on
-     * @param backend     the Service port's ready pods; none closes each connection at once
-     * @param decodeProxy whether each connection starts with a PROXY protocol header, which names the client
+     * @param backend     the Service port's ready pods; none closes each connection at once (drops each datagram)
+     * @param decodeProxy whether each connection starts with a PROXY protocol header, which names the client (TCP)
      * @param encodeProxy whether each connection to a pod starts with a PROXY protocol (v1) header naming the client
+     *                    (TCP)
      */
     public record Service(int port, Backend backend, boolean decodeProxy, boolean encodeProxy) {
     }

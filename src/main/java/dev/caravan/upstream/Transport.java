@@ -4,12 +4,15 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultithreadEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.NettyRuntime;
@@ -52,6 +55,11 @@ public final class Transport {
     /** The class of the TCP server channels to listen with on {@code group}. */
     public static Class<? extends ServerSocketChannel> serverSocketChannel(EventLoopGroup group) {
         return isNative(group) ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The class of the UDP channels to open on {@code group}, a group or one of its loops. */
+    public static Class<? extends DatagramChannel> datagramChannel(EventLoopGroup group) {
+        return isNative(group) ? EpollDatagramChannel.class : NioDatagramChannel.class;
     }
 
     public static String name(EventLoopGroup group) {

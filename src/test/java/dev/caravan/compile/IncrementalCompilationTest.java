@@ -159,7 +159,8 @@ class IncrementalCompilationTest {
                 seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
-                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 4 != 3);
+                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "tcp") : null,
+                seed % 4 != 3);
     }
 
     private static List<Change> initial(Random random) {
@@ -444,9 +445,10 @@ class IncrementalCompilationTest {
         description.put("default backend", describe(table.defaultBackend()));
         description.put("passthrough", new TreeMap<>(table.passthrough().entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> describe(e.getValue())))));
-        description.put("streams", table.streams().byPort().values().stream().map(stream -> stream.port() + " "
+        description.put("streams", table.streams().tcp().values().stream().map(stream -> stream.port() + " "
                 + describe(stream.backend()) + " " + stream.decodeProxy() + " " + stream.encodeProxy()).toList()
-                + " " + table.streams().problems());
+                + " " + table.streams().udp().values().stream().map(stream -> stream.port() + " "
+                + describe(stream.backend())).toList() + " " + table.streams().problems());
         description.put("tls", new TreeMap<>(compilation.tls()).toString());
         description.put("backend tls secrets", new TreeMap<>(compilation.backendTlsSecrets()).toString());
         description.put("last good", new TreeMap<>(compilation.lastGood().entrySet().stream()
