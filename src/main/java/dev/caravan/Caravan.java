@@ -534,10 +534,10 @@ public final class Caravan {
         if (admissionWebhook != null) {
             admissionWebhook.stop();
         }
-        recompiler.stop();
         if (externalNames != null) {
             externalNames.close();
         }
+        recompiler.stop();
         externalAuth.close();
         mirrors.close();
         userAuthentication.close();

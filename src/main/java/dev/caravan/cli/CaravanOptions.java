@@ -392,6 +392,9 @@ public final class CaravanOptions {
                 .anyMatch(option -> option.type() == Option.Type.GLOBAL_AUTH && values.get(option) != null)) {
             sentences.add("the --global-auth-* flags do nothing without --global-auth-url");
         }
+        if (values.get(Option.RESOLVER) != null && flag(Option.DISABLE_SVC_EXTERNAL_NAME)) {
+            sentences.add("--resolver does nothing with --disable-svc-external-name: no name is looked up");
+        }
         if (values.get(Option.LOG_FORMAT_UPSTREAM) == null
                 && (flag(Option.LOG_FORMAT_ESCAPE_JSON) || flag(Option.LOG_FORMAT_ESCAPE_NONE))) {
             sentences.add("--log-format-escape-json and --log-format-escape-none do nothing without"

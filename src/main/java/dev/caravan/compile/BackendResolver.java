@@ -147,20 +147,21 @@ final class BackendResolver {
             }
         } else {
             ExternalNames.Answer answer = state.externalNames().get(serviceRef);
-            if (answer == null || !answer.name().equals(externalName)) {
+            if (answer == null || !answer.name().equals(ExternalNames.dnsName(service))) {
                 // not looked up yet: no endpoint until it is, which takes a moment
                 return new Resolution(empty(canonical), null, null);
             }
             if (answer.error() != null) {
-                return new Resolution(empty(canonical), Problem.BACKEND_NOT_FOUND, "service " + serviceRef
+                return new Resolution(empty(canonical), Problem.NAME_NOT_RESOLVED, "service " + serviceRef
                         + " is of type ExternalName, and " + externalName + " does not resolve (" + answer.error() + ")");
             }
             addresses = answer.addresses();
         }
         List<InetSocketAddress> endpoints = addresses.stream().map(address -> new InetSocketAddress(address, targetPort))
                 .collect(Collectors.toList());
-        // a new answer makes the Service changed, which forgets its backends
-        String key = canonical + "/external" + (ewma ? "#ewma" : "");
+        // a new answer makes the Service changed, which forgets its backends; one number may be two ports (TCP, UDP)
+        String key = canonical + "/" + (servicePort == null ? "" : servicePort.getName()) + "/external:" + targetPort
+                + (ewma ? "#ewma" : "");
         Backend backend = resolved.computeIfAbsent(serviceRef, key, k -> ewma
                 ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
                 : new Backend(canonical, endpoints));

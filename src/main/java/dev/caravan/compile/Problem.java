@@ -19,6 +19,8 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String BACKEND_NOT_FOUND = "BackendNotFound";
     /** A backend names a port its Service does not have. */
     public static final String PORT_NOT_FOUND = "PortNotFound";
+    /** The name of a Service of type ExternalName resolves to no address. */
+    public static final String NAME_NOT_RESOLVED = "ExternalNameNotResolved";
     /** An annotation has a value Caravan cannot use. */
     public static final String INVALID_ANNOTATION = "InvalidAnnotation";
     /** An annotation Caravan refuses (raw proxy configuration, the snippets). */

@@ -91,10 +91,16 @@ final class StreamServicesReader {
         }
         BackendResolver.Resolution resolution = resolver.resolve(service.namespace(),
                 new IngressServiceBackend(service.name(), portOf(state, service, servicePort, protocol)));
-        if (resolution.problem() != null) {
+        boolean unresolved = Problem.NAME_NOT_RESOLVED.equals(resolution.reason());
+        if (resolution.problem() != null && !unresolved) {
             throw new IllegalArgumentException(resolution.problem());
         }
-        if (!resolution.backend().hasEndpoints()) {
+        if (unresolved) {
+            // as a Service without pods: the port stays, so that a name resolving again needs no new socket
+            problems.add(what + ": " + key + ": " + resolution.problem() + ": " + (protocol.equals(TCP)
+                    ? "connections to port " + port + " are closed" : "datagrams to port " + port + " are dropped")
+                    + " until it does");
+        } else if (!resolution.backend().hasEndpoints()) {
             // served all the same, so that the port is there when a pod is: each connection is closed meanwhile
             problems.add(what + ": " + key + ": service " + service + " has no ready endpoint for port " + servicePort
                     + (protocol.equals(TCP) ? ": connections to port " + port + " are closed until it has one"

@@ -27,10 +27,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,15 +40,21 @@ import org.slf4j.LoggerFactory;
  * the compiler makes endpoints of it: the compiler itself never waits on the network. As ingress-nginx, each name is
  * asked again every second, its answer cached for the TTL the DNS gave it, so that a changed record is followed
  * within its TTL and a second. Everything runs on one thread of its own, with Netty's asynchronous resolver (the
- * name servers and search domains of {@code /etc/resolv.conf}, or {@code --resolver}'s servers).
+ * name servers and search domains of {@code /etc/resolv.conf}, or {@code --resolver}'s servers); as ingress-nginx's
+ * resolver, it does not read {@code /etc/hosts}, whose names are this host's own.
  */
 public final class ExternalNameResolver implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExternalNameResolver.class);
     private static final Duration REFRESH = Duration.ofSeconds(1);
-    /** How long a name that does not resolve is not asked again; ingress-nginx caches failures as briefly. */
+    /** How long a name the DNS says has no address is not asked again. */
     private static final int NEGATIVE_TTL_SECONDS = 5;
     private static final long QUERY_TIMEOUT_MILLIS = 5000;
+    /**
+     * Lookups that got no answer in a row before a name that resolved is taken as not resolving: one lost datagram
+     * must not empty a backend, while a DNS gone for good is told within three timeouts.
+     */
+    private static final int TIMEOUTS_TOLERATED = 3;
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compare(a.getAddress(), b.getAddress());
 
     private final ClusterStateStore store;
@@ -62,13 +67,22 @@ public final class ExternalNameResolver implements AutoCloseable {
     /** The name each ExternalName Service is looked up by. */
     private final Map<ObjectRef, String> names = new HashMap<>();
     private final Map<ObjectRef, ExternalNames.Answer> answers = new HashMap<>();
-    private final Set<ObjectRef> inFlight = new HashSet<>();
+    /** The name being asked for each Service now. */
+    private final Map<ObjectRef, String> inFlight = new HashMap<>();
+    /** Timeouts in a row of a name that resolved. */
+    private final Map<ObjectRef, Integer> timeouts = new HashMap<>();
+    private volatile boolean closed;
     private volatile long seenVersion = -1;
     private volatile boolean settled = true;
     private volatile long publishedVersion;
 
     /** @param nameServers the DNS servers to ask, or empty for {@code /etc/resolv.conf}'s */
     public ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers) {
+        this(store, nameServers, Duration.ofMillis(QUERY_TIMEOUT_MILLIS));
+    }
+
+    /** @param queryTimeout how long an answer is waited for */
+    ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers, Duration queryTimeout) {
         this.store = store;
         this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("caravan-dns", true));
         this.loop = group.next();
@@ -78,7 +92,8 @@ public final class ExternalNameResolver implements AutoCloseable {
                 .socketChannelType(NioSocketChannel.class)
                 .resolvedAddressTypes(ResolvedAddressTypes.IPV4_PREFERRED)
                 .negativeTtl(NEGATIVE_TTL_SECONDS)
-                .queryTimeoutMillis(QUERY_TIMEOUT_MILLIS);
+                .queryTimeoutMillis(queryTimeout.toMillis())
+                .hostsFileEntriesResolver((name, types) -> null);
         if (!nameServers.isEmpty()) {
             builder.nameServerProvider(new SequentialDnsServerAddressStreamProvider(nameServers));
         }
@@ -106,14 +121,21 @@ public final class ExternalNameResolver implements AutoCloseable {
     }
 
     private void stateChanged() {
-        if (scanPending.compareAndSet(false, true)) {
-            loop.execute(this::scan);
+        if (!closed && scanPending.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::scan);
+            } catch (RejectedExecutionException stopping) {
+                // closed meanwhile: nothing to follow any more
+            }
         }
     }
 
     /** Follows the Services changed since the last scan: new names are asked at once. */
     private void scan() {
         scanPending.set(false);
+        if (closed) {
+            return;
+        }
         ClusterState now = store.current();
         List<ObjectRef> ask = new ArrayList<>();
         boolean dropped = false;
@@ -122,6 +144,7 @@ public final class ExternalNameResolver implements AutoCloseable {
             String name = service == null ? null : ExternalNames.dnsName(service);
             if (name == null) {
                 names.remove(ref);
+                timeouts.remove(ref);
                 dropped |= answers.remove(ref) != null;
             } else if (!name.equals(names.put(ref, name))) {
                 ask.add(ref);
@@ -142,27 +165,42 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     private void lookUp(ObjectRef ref) {
         String name = names.get(ref);
-        if (name == null || !inFlight.add(ref)) {
+        if (name == null || name.equals(inFlight.get(ref))) {
             return;
         }
+        // a Service's new name is asked even while its old one's answer is awaited; that one is ignored when it comes
+        inFlight.put(ref, name);
         resolver.resolveAll(name).addListener(done -> answered(ref, name, (Future<List<InetAddress>>) done));
     }
 
     private void answered(ObjectRef ref, String name, Future<List<InetAddress>> done) {
-        inFlight.remove(ref);
-        if (!name.equals(names.get(ref))) {
-            // the Service changed meanwhile; its new name is being asked
+        inFlight.remove(ref, name);
+        if (closed || !name.equals(names.get(ref))) {
             return;
         }
-        ExternalNames.Answer answer = done.isSuccess() ? new ExternalNames.Answer(name, oneFamily(done.getNow()), null)
-                : new ExternalNames.Answer(name, List.of(), reason(done.cause()));
-        ExternalNames.Answer before = answers.put(ref, answer);
-        if (!answer.equals(before)) {
-            if (answer.error() != null) {
-                LOG.warn("ExternalName service {}: {} does not resolve: {}", ref, name, answer.error());
-            } else if (before != null && before.error() != null) {
-                LOG.info("ExternalName service {}: {} resolves again, to {}", ref, name, describe(answer));
+        ExternalNames.Answer before = answers.get(ref);
+        ExternalNames.Answer answer;
+        if (done.isSuccess()) {
+            timeouts.remove(ref);
+            answer = new ExternalNames.Answer(name, oneFamily(done.getNow()), null);
+        } else {
+            boolean timedOut = timedOut(done.cause());
+            int inARow = timedOut ? timeouts.merge(ref, 1, Integer::sum) : 0;
+            if (timedOut && inARow < TIMEOUTS_TOLERATED && before != null && before.name().equals(name)
+                    && before.error() == null) {
+                LOG.debug("ExternalName service {}: no answer for {} ({} in a row); its addresses are kept", ref, name,
+                        inARow);
+                return;
             }
+            answer = new ExternalNames.Answer(name, List.of(), timedOut ? "the DNS did not answer"
+                    : done.cause() instanceof UnknownHostException ? "no such name, or no address for it"
+                            : done.cause().getClass().getSimpleName());
+        }
+        answers.put(ref, answer);
+        if (!answer.equals(before)) {
+            // the Ingresses using the Service are told (log and Event); here only who looks for it
+            LOG.debug("ExternalName service {}: {} {}", ref, name, answer.error() != null
+                    ? "does not resolve: " + answer.error() : "resolves to " + describe(answer));
             publish();
         }
         settled = allAnswered();
@@ -174,6 +212,9 @@ public final class ExternalNameResolver implements AutoCloseable {
     }
 
     private void publish() {
+        if (closed) {
+            return;
+        }
         store.setExternalNames(new ExternalNames(answers));
         publishedVersion = store.version();
     }
@@ -185,15 +226,13 @@ public final class ExternalNameResolver implements AutoCloseable {
                 .toList();
     }
 
-    /** Why, in words that stay the same from one failed query to the next: a changed reason is a changed answer. */
-    private static String reason(Throwable cause) {
+    private static boolean timedOut(Throwable cause) {
         for (Throwable inner = cause; inner != null; inner = inner.getCause()) {
             if (inner instanceof DnsNameResolverTimeoutException) {
-                return "the DNS did not answer";
+                return true;
             }
         }
-        return cause instanceof UnknownHostException ? "no such name, or no address for it"
-                : cause.getClass().getSimpleName();
+        return false;
     }
 
     private static String describe(ExternalNames.Answer answer) {
@@ -249,9 +288,15 @@ public final class ExternalNameResolver implements AutoCloseable {
         throw new IllegalArgumentException("'" + item + "' has no valid port");
     }
 
+    /** Stops looking names up; answers still coming are dropped, and the store is not written to again. */
     @Override
     public void close() {
-        loop.execute(resolver::close);
+        closed = true;
+        try {
+            loop.execute(resolver::close);
+        } catch (RejectedExecutionException alreadyStopped) {
+            // nothing left to close
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

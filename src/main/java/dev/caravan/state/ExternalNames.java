@@ -63,17 +63,14 @@ public record ExternalNames(Map<ObjectRef, Answer> answers) {
 
     /** Its externalName in lower case without a trailing dot, or {@code null} when it has none. */
     public static String externalName(Service service) {
-        String name = service.getSpec().getExternalName();
-        if (name == null || name.isBlank()) {
-            return null;
-        }
-        name = name.trim().toLowerCase(Locale.ROOT);
-        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        String name = lookupForm(service);
+        return name == null || !name.endsWith(".") ? name : name.substring(0, name.length() - 1);
     }
 
     /**
      * The name to ask the DNS for, or {@code null} when there is none to ask: the Service is not of type ExternalName,
-     * has no name, names an IP address (used as it is), or a name that is not a DNS name or is {@code localhost}.
+     * has no name, names an IP address (used as it is), or a name that is not a DNS name or is {@code localhost}. A
+     * trailing dot is kept: such a name is fully qualified, and the search domains are not tried with it.
      */
     public static String dnsName(Service service) {
         if (!isExternalName(service)) {
@@ -81,7 +78,12 @@ public record ExternalNames(Map<ObjectRef, Answer> answers) {
         }
         String name = externalName(service);
         return name == null || NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name)
-                || !validDnsName(name) || name.equals("localhost") ? null : name;
+                || !validDnsName(name) || name.equals("localhost") ? null : lookupForm(service);
+    }
+
+    private static String lookupForm(Service service) {
+        String name = service.getSpec().getExternalName();
+        return name == null || name.isBlank() ? null : name.trim().toLowerCase(Locale.ROOT);
     }
 
     /** Whether {@code name} is a DNS-1123 subdomain, as Kubernetes requires of a name ingress-nginx resolves. */

@@ -82,7 +82,7 @@ class ExternalNameBackendsTest {
                 PARTNER, new ExternalNames.Answer("api.partner.test", List.of(), "no such name, or no address for it"))));
         Compilation compilation = compile(state);
         assertThat(compilation.problems()).singleElement().satisfies(problem -> {
-            assertThat(problem.reason()).isEqualTo(Problem.BACKEND_NOT_FOUND);
+            assertThat(problem.reason()).isEqualTo(Problem.NAME_NOT_RESOLVED);
             assertThat(problem.message()).contains("service default/partner is of type ExternalName, and"
                     + " api.partner.test does not resolve (no such name, or no address for it)");
         });

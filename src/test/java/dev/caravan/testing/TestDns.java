@@ -20,20 +20,23 @@ import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A DNS server on loopback UDP for tests: answers A and AAAA questions from a table the test edits (TTL 1 s), and
- * NXDOMAIN for names not in it.
+ * NXDOMAIN for names not in it; answers for a name may be delayed, or withheld.
  */
 public final class TestDns implements AutoCloseable {
 
     private final Map<String, List<String>> records = new ConcurrentHashMap<>();
-    private final AtomicInteger questions = new AtomicInteger();
+    private final Map<String, Long> delays = new ConcurrentHashMap<>();
+    private final List<String> asked = new CopyOnWriteArrayList<>();
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private final Channel channel;
 
@@ -64,27 +67,38 @@ public final class TestDns implements AutoCloseable {
         return "127.0.0.1:" + local.getPort();
     }
 
-    /** Questions answered so far. */
+    /** Answers for the name wait this long from now on; a negative delay is no answer at all. */
+    public void delay(String name, Duration delay) {
+        delays.put(name.toLowerCase(Locale.ROOT), delay.toMillis());
+    }
+
+    /** Questions asked so far. */
     public int questions() {
-        return questions.get();
+        return asked.size();
+    }
+
+    /** The names asked for so far, as asked (fully qualified, with the root's dot), in order. */
+    public List<String> asked() {
+        return List.copyOf(asked);
     }
 
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private final class Answering extends SimpleChannelInboundHandler<DatagramDnsQuery> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-            questions.incrementAndGet();
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
+            asked.add(question.name());
             DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
             response.setRecursionDesired(query.isRecursionDesired()).setRecursionAvailable(true);
             response.addRecord(DnsSection.QUESTION, question);
             String name = question.name().toLowerCase(Locale.ROOT);
-            List<String> addresses = records.get(name.endsWith(".") ? name.substring(0, name.length() - 1) : name);
+            name = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+            List<String> addresses = records.get(name);
             if (addresses == null) {
                 response.setCode(DnsResponseCode.NXDOMAIN);
             } else {
@@ -97,7 +111,14 @@ public final class TestDns implements AutoCloseable {
                     }
                 }
             }
-            ctx.writeAndFlush(response);
+            long delay = delays.getOrDefault(name, 0L);
+            if (delay < 0) {
+                response.release();
+            } else if (delay > 0) {
+                ctx.executor().schedule(() -> ctx.writeAndFlush(response), delay, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.writeAndFlush(response);
+            }
         }
     }
 }
