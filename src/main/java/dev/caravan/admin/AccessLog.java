@@ -36,19 +36,17 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
     private static final int QUEUED_BATCHES = 4096;
     /** How often the writer writes while lines keep coming; nginx's buffered access log flushes as rarely. */
     private static final Duration WRITE_INTERVAL = Duration.ofMillis(10);
-    /** A batch builder grown past this by a burst is let go rather than kept by its event loop. */
-    private static final int KEPT_BUILDER = 64 * 1024;
 
     private final Format format;
     /** ingress-nginx's log-format-upstream, when given: it replaces {@link #format}. */
     private final LogFormat custom;
     private final BooleanSupplier enabled;
     private final AccessLogWriter writer;
-    /** One per event-loop thread: the lines of the pass being finished. */
+    /** One per event-loop thread: the lines of the pass being finished, handed to the writer whole. */
     private final FastThreadLocal<StringBuilder> batches = new FastThreadLocal<>() {
         @Override
         protected StringBuilder initialValue() {
-            return new StringBuilder(4096);
+            return writer.builder();
         }
     };
 
@@ -94,15 +92,19 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
                     }
                 }
             }
-            if (count > 0) {
-                writer.offer(lines.toString(), count);
+            if (count > 0 && writer.offer(lines, count)) {
+                // the writer's now; it comes back empty, to this loop or another
+                batches.set(writer.builder());
+                return;
             }
-        } finally {
-            // a line left half-built by a failure must not prefix the next batch
             lines.setLength(0);
-            if (lines.capacity() > KEPT_BUILDER) {
-                batches.remove();
+            if (lines.capacity() > AccessLogWriter.KEPT_BUILDER) {
+                batches.set(writer.builder());
             }
+        } catch (RuntimeException e) {
+            // a line left half-built must not prefix the next batch
+            lines.setLength(0);
+            throw e;
         }
     }
 

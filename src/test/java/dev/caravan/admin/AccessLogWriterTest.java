@@ -54,6 +54,22 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void aBuilderHandedOverIsWrittenThenGivenBackEmptyForTheNextBatch() throws Exception {
+        List<String> writes = new CopyOnWriteArrayList<>();
+        try (AccessLogWriter writer = new AccessLogWriter(16, Duration.ofMillis(1), text -> writes.add(text.toString()))) {
+            StringBuilder first = writer.builder();
+            first.append("line one");
+            assertThat(writer.offer(first, 1)).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> writes.contains("line one"));
+            // the same builder, emptied: no new text per batch
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                StringBuilder next = writer.builder();
+                return next == first && next.length() == 0;
+            });
+        }
+    }
+
+    @Test
     void aStalledSinkCostsDroppedLinesNotABlockedProducer() throws Exception {
         CountDownLatch stalled = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
