@@ -163,6 +163,7 @@ public final class StreamListeners implements AutoCloseable {
         }
         ChannelFuture bound = port.udp()
                 ? new Bootstrap().group(workers).channel(Transport.datagramChannel(workers))
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, UdpPort.WHOLE_DATAGRAMS)
                         .handler(new UdpPort(port.number(), () -> current.udp().get(port.number()), settings, observer))
                         .bind(settings.bindAddress(), port.number())
                 : new ServerBootstrap().group(workers).channel(Transport.serverSocketChannel(workers))
@@ -177,6 +178,16 @@ public final class StreamListeners implements AutoCloseable {
                         .bind(settings.bindAddress(), port.number());
         listening.put(port, bound.channel());
         bound.addListener(done -> bound(port, bound));
+        bound.channel().closeFuture().addListener(done -> lost(port, bound.channel()));
+    }
+
+    /** A listener closed by something else than a change (a read error closes a UDP socket): listened on again. */
+    private synchronized void lost(Port port, Channel listener) {
+        if (!closed && listening.get(port) == listener) {
+            listening.remove(port);
+            LOG.warn("{} was closed; listening on it again", port);
+            retry(port);
+        }
     }
 
     private synchronized void bound(Port port, ChannelFuture bound) {

@@ -52,7 +52,7 @@ public final class StreamSession {
         upstream = endpoint;
     }
 
-    /** A UDP session's pod cannot be reached (an ICMP error came before any answer). */
+    /** A UDP session's pod was not reached (an ICMP error before any answer), or did not answer as due: a 502. */
     void unreachable() {
         status = NO_POD;
     }

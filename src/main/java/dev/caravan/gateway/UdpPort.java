@@ -2,6 +2,8 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.StreamServices;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
@@ -20,6 +22,8 @@ final class UdpPort extends SimpleChannelInboundHandler<DatagramPacket> {
 
     /** Sessions of one port at most, each with a socket of its own to its pod: beyond, new clients' datagrams drop. */
     static final int MAX_SESSIONS = 4096;
+    /** Each datagram is read into a buffer this large, either way: a datagram is cut to what its buffer holds. */
+    static final RecvByteBufAllocator WHOLE_DATAGRAMS = new FixedRecvByteBufAllocator(65535);
 
     private final int port;
     private final Supplier<StreamServices.Service> service;

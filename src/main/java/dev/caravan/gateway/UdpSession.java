@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -23,9 +24,9 @@ import java.util.function.Consumer;
 /**
  * One client's UDP session on a {@link UdpPort}: a socket of its own connected to one pod, the client's datagrams
  * written to it and the pod's sent back to the client from the port. It ends, as nginx's, once the pod has answered
- * every datagram with {@code --proxy-stream-responses} datagrams, when nothing went either way for
- * {@code --proxy-stream-timeout}, when the pod is unreachable, or with its port. Everything runs on the port's event
- * loop.
+ * every datagram with {@code --proxy-stream-responses} datagrams (with 0, once its datagram is sent: none is waited
+ * for), when nothing went either way for {@code --proxy-stream-timeout} (a 502 when answers were still due), when the
+ * pod is unreachable, or with its port. Everything runs on the port's event loop.
  */
 final class UdpSession {
 
@@ -64,6 +65,7 @@ final class UdpSession {
         log.trying(endpoint);
         ChannelFuture connecting = new Bootstrap().group(port.eventLoop())
                 .channel(Transport.datagramChannel(port.eventLoop()))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, UdpPort.WHOLE_DATAGRAMS)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel channel) {
@@ -74,7 +76,14 @@ final class UdpSession {
                 })
                 .connect(endpoint);
         pod = connecting.channel();
-        connecting.addListener(done -> connected(done.isSuccess()));
+        connecting.addListener(done -> {
+            // a socket that could not be made (no file descriptor left) fails on another thread
+            if (port.eventLoop().inEventLoop()) {
+                connected(done.isSuccess());
+            } else {
+                port.eventLoop().execute(() -> connected(done.isSuccess()));
+            }
+        });
     }
 
     InetSocketAddress client() {
@@ -85,20 +94,31 @@ final class UdpSession {
         return log;
     }
 
-    /** A datagram from the client; {@code content} is the caller's, retained here where kept. */
+    /** A datagram from the client; {@code content} is the caller's, retained or copied here where kept. */
     void fromClient(ByteBuf content) {
         if (closed) {
             return;
         }
-        requests++;
-        log.datagramIn(content.readableBytes());
         if (!connected) {
             if (held.size() < HELD) {
-                held.add(content.retainedDuplicate());
+                // a copy of its own size: the read buffer is as large as the largest datagram
+                held.add(content.copy());
+                counted(content);
             }
             return;
         }
-        toPod(content.retainedDuplicate());
+        if (toPod(content.retainedDuplicate())) {
+            counted(content);
+        }
+        if (responses == 0) {
+            close();
+        }
+    }
+
+    /** One more datagram the pod has to answer, and its bytes. */
+    private void counted(ByteBuf content) {
+        requests++;
+        log.datagramIn(content.readableBytes());
     }
 
     private void connected(boolean success) {
@@ -116,15 +136,20 @@ final class UdpSession {
         while ((next = held.poll()) != null) {
             toPod(next);
         }
+        if (responses == 0) {
+            close();
+        }
     }
 
-    private void toPod(ByteBuf datagram) {
+    /** @return whether the datagram went out; else it is dropped (released) */
+    private boolean toPod(ByteBuf datagram) {
         if (pod.isWritable()) {
             pod.writeAndFlush(datagram, pod.voidPromise());
-        } else {
-            // the pod's socket is backed up: dropped, as the network might
-            datagram.release();
+            return true;
         }
+        // the pod's socket is backed up: dropped, as the network might
+        datagram.release();
+        return false;
     }
 
     /** Ends the session, once. */
@@ -166,8 +191,18 @@ final class UdpSession {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {
+                if (answers < requests * responses) {
+                    // as nginx's "upstream timed out": answers were due
+                    log.unreachable();
+                }
                 close();
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            // closed otherwise than by close() (the event loops stopping): the session is over all the same
+            close();
         }
 
         @Override

@@ -59,7 +59,9 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         }
         passthrough.values().forEach(backend -> backends.putIfAbsent(backend.name(), backend));
         streams.tcp().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
-        streams.udp().values().forEach(stream -> backends.putIfAbsent(stream.backend().name(), stream.backend()));
+        // a UDP port's backend is named after its Service port's number too, as its TCP twin is: told apart
+        streams.udp().values().forEach(stream -> backends.putIfAbsent(stream.backend().name() + " (UDP)",
+                stream.backend()));
         return backends;
     }
 

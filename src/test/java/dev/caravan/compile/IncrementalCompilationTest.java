@@ -159,7 +159,7 @@ class IncrementalCompilationTest {
                 seed % 2 == 0 ? new ObjectRef("a", "s1") : null, seed % 2 == 1, false, Set.of("x-frame-options"),
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
-                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "tcp") : null,
+                seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "udp") : null,
                 seed % 4 != 3);
     }
 
@@ -178,6 +178,7 @@ class IncrementalCompilationTest {
             }
         }
         changes.add(Change.upsert(tcpConfigMap(random)));
+        changes.add(Change.upsert(udpConfigMap(random)));
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
         }
@@ -216,7 +217,11 @@ class IncrementalCompilationTest {
             changes.add(Change.upsert(switch (random.nextInt(3)) {
                 case 0 -> authSecret(random, namespace);
                 case 1 -> clientsSecret(random, namespace);
-                default -> random.nextBoolean() ? headersConfigMap(random, namespace) : tcpConfigMap(random);
+                default -> switch (random.nextInt(3)) {
+                    case 0 -> headersConfigMap(random, namespace);
+                    case 1 -> tcpConfigMap(random);
+                    default -> udpConfigMap(random);
+                };
             }));
             ConfigMap headers = state.get(dev.caravan.state.ResourceKind.CONFIG_MAP, new ObjectRef(namespace, "headers"));
             if (headers != null && random.nextInt(4) == 0) {
@@ -340,7 +345,12 @@ class IncrementalCompilationTest {
     }
 
     private static HasMetadata service(Random random, String namespace, String name) {
-        var service = Fixtures.service(namespace + "/" + name, Fixtures.port(random.nextBoolean() ? "http" : null, 80, 8080));
+        var service = random.nextBoolean()
+                ? Fixtures.service(namespace + "/" + name, Fixtures.port(random.nextBoolean() ? "http" : null, 80, 8080))
+                : Fixtures.service(namespace + "/" + name, Fixtures.port("http", 80, 8080), Fixtures.port("dns", 53, 5353));
+        if (service.getSpec().getPorts().size() > 1) {
+            service.getSpec().getPorts().get(1).setProtocol("UDP");
+        }
         service.getSpec().setClusterIP(random.nextBoolean() ? "10.96.0." + (1 + random.nextInt(9)) : "None");
         if (random.nextInt(4) == 0) {
             service.getSpec().setType("ExternalName");
@@ -390,8 +400,10 @@ class IncrementalCompilationTest {
             }
         }
         String portName = random.nextInt(3) == 0 ? "http" : "";
-        return Fixtures.slice(namespace + "/" + service + "-" + index, service,
-                List.of(Fixtures.slicePort(portName, 8080)), endpoints.toArray(Endpoint[]::new));
+        return Fixtures.slice(namespace + "/" + service + "-" + index, service, random.nextBoolean()
+                ? List.of(Fixtures.slicePort(portName, 8080))
+                : List.of(Fixtures.slicePort(portName, 8080), Fixtures.slicePort("dns", 5353)),
+                endpoints.toArray(Endpoint[]::new));
     }
 
     private static Secret authSecret(Random random, String namespace) {
@@ -405,6 +417,16 @@ class IncrementalCompilationTest {
     }
 
     /** --tcp-services-configmap's ConfigMap: ports to Services by port number or name, some with PROXY. */
+    private static ConfigMap udpConfigMap(Random random) {
+        Map<String, String> data = new TreeMap<>();
+        for (int i = 0; i < 2; i++) {
+            String service = NAMESPACES[random.nextInt(NAMESPACES.length)] + "/" + SERVICES[random.nextInt(SERVICES.length)];
+            data.put(String.valueOf(5300 + i), service + (random.nextBoolean() ? ":53" : ":dns"));
+        }
+        return new ConfigMapBuilder().withNewMetadata().withNamespace("a").withName("udp").endMetadata()
+                .withData(data).build();
+    }
+
     private static ConfigMap tcpConfigMap(Random random) {
         Map<String, String> data = new TreeMap<>();
         for (int i = 0; i < 3; i++) {

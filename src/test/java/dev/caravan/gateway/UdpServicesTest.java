@@ -53,14 +53,17 @@ class UdpServicesTest {
         try (LogCapture access = new LogCapture(AccessLog.LOGGER);
                 CaravanHarness caravan = CaravanHarness.start(manifests, "--udp-services-configmap", "default/udp");
                 DatagramSocket client = client(port)) {
+            awaitListening(port);
+            client.setSoTimeout(5000);
             // one answer per datagram ends its session (--proxy-stream-responses 1): the next goes to the other pod
             Set<String> answered = new HashSet<>();
             for (int i = 0; i < 4; i++) {
-                String answer = await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
-                        .until(() -> ask(client, "query"), reply -> true);
-                answered.add(answer);
+                answered.add(ask(client, "query"));
             }
             assertThat(answered).containsExactlyInAnyOrder("a: query", "b: query");
+            // a datagram larger than Netty's default read buffer (2 KiB), whole both ways
+            String large = "x".repeat(3000);
+            assertThat(ask(client, large)).endsWith(": " + large);
             // the UDP port of 53, not its TCP twin
             assertThat(a.seen + b.seen).isGreaterThanOrEqualTo(4);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(access.lines().stream()
@@ -72,13 +75,14 @@ class UdpServicesTest {
 
             // the entry goes: nothing listens, and the client is told so by ICMP
             caravan.write("udp.yaml", configMap("{}"));
+            client.setSoTimeout(1000);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThatThrownBy(() -> ask(client, "gone?")).isInstanceOf(PortUnreachableException.class));
         }
     }
 
     @Test
-    void withoutAResponseCountASessionKeepsItsPodUntilIdleAndAPodlessServiceDropsDatagrams() throws Exception {
+    void aSessionAwaitingAnswersKeepsItsPodUntilIdleThenEndsAs502AndAPodlessServiceDropsDatagrams() throws Exception {
         EchoPod a = pod("127.0.0.2", "a");
         EchoPod b = pod("127.0.0.3", "b");
         int port = FreePorts.next();
@@ -97,22 +101,57 @@ class UdpServicesTest {
                 + ": default/empty:514"));
         try (LogCapture access = new LogCapture(AccessLog.LOGGER);
                 CaravanHarness caravan = CaravanHarness.start(manifests, "--udp-services-configmap", "default/udp",
-                        "--proxy-stream-responses", "0", "--proxy-stream-timeout", "1");
+                        "--proxy-stream-responses", "10", "--proxy-stream-timeout", "1");
                 DatagramSocket client = client(port); DatagramSocket other = client(podless)) {
-            String first = await().atMost(Duration.ofSeconds(5)).ignoreExceptions()
-                    .until(() -> ask(client, "one"), reply -> true);
+            awaitListening(port);
+            client.setSoTimeout(5000);
+            // ten answers due per datagram, one given: the session stays, with its pod
+            String first = ask(client, "one");
             String pod = first.substring(0, 1);
             assertThat(ask(client, "two")).isEqualTo(pod + ": two");
             assertThat(ask(client, "three")).isEqualTo(pod + ": three");
-            // idle for --proxy-stream-timeout: the session ends, logged with all it carried
+            // idle for --proxy-stream-timeout with answers still due: ended as nginx's timed out session, a 502
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(access.lines().stream()
                     .flatMap(String::lines).filter(line -> line.contains("\"protocol\":\"UDP\"")
+                            && line.contains("\"status\":502")
                             && line.contains("\"bytes_received\":" + "onetwothree".length())))
                     .as("%s", access.lines()).hasSize(1));
 
             other.setSoTimeout(500);
             assertThatThrownBy(() -> ask(other, "log line")).isInstanceOf(SocketTimeoutException.class);
         }
+    }
+
+    @Test
+    void withNoResponseDueEachDatagramGoesToAPodInTurnAndNoAnswerComesBack() throws Exception {
+        EchoPod a = pod("127.0.0.2", "a");
+        EchoPod b = pod("127.0.0.3", "b");
+        int port = FreePorts.next();
+        CaravanHarness.write(manifests, "dns.yaml", dnsService(a, b));
+        CaravanHarness.write(manifests, "udp.yaml", configMap(port + ": default/dns:dns"));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--udp-services-configmap", "default/udp",
+                "--proxy-stream-responses", "0");
+                DatagramSocket client = client(port)) {
+            // as syslog's: nothing is waited for, each datagram a session of its own
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                byte[] line = "<13>log line".getBytes(StandardCharsets.US_ASCII);
+                client.send(new DatagramPacket(line, line.length));
+                assertThat(a.seen).isPositive();
+                assertThat(b.seen).isPositive();
+            });
+            client.setSoTimeout(300);
+            assertThatThrownBy(() -> client.receive(new DatagramPacket(new byte[64], 64)))
+                    .isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    /** Until a datagram to the port is answered, from a client of its own. */
+    private static void awaitListening(int port) {
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+            try (DatagramSocket probe = client(port)) {
+                return ask(probe, "probe") != null;
+            }
+        });
     }
 
     private EchoPod pod(String ip, String name) throws IOException {
@@ -165,7 +204,7 @@ class UdpServicesTest {
     private static String ask(DatagramSocket socket, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
         socket.send(new DatagramPacket(bytes, bytes.length));
-        DatagramPacket answer = new DatagramPacket(new byte[512], 512);
+        DatagramPacket answer = new DatagramPacket(new byte[8192], 8192);
         socket.receive(answer);
         return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII);
     }
@@ -191,7 +230,7 @@ class UdpServicesTest {
         }
 
         private void serve() {
-            byte[] buffer = new byte[512];
+            byte[] buffer = new byte[8192];
             while (!socket.isClosed()) {
                 try {
                     DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
