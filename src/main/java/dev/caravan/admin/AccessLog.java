@@ -358,7 +358,8 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
     static String streamJson(StreamSession session, InetSocketAddress client) {
         StringBuilder out = new StringBuilder(256);
         JsonLine json = JsonLine.start(out);
-        json.time(TIME, session.startMillis());
+        // when the session ended, as nginx's stream log writes its line then
+        json.time(TIME, session.startMillis() + session.durationNanos() / 1_000_000);
         json.string(CLIENT, client == null ? null : client.getAddress().getHostAddress());
         json.string(PROTOCOL, session.protocol());
         json.number(PORT, session.port());
@@ -375,7 +376,8 @@ public final class AccessLog implements RequestObserver, StreamObserver, AutoClo
     /** {@code [$remote_addr] [$time_local] $protocol $status $bytes_sent $bytes_received $session_time}. */
     static String streamLine(StreamSession session, InetSocketAddress client) {
         return "[" + (client == null ? "-" : client.getAddress().getHostAddress()) + "] ["
-                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(session.startMillis())) + "] " + session.protocol()
+                + LogVariables.TIME_LOCAL.format(Instant.ofEpochMilli(session.startMillis()
+                        + session.durationNanos() / 1_000_000)) + "] " + session.protocol()
                 + " " + session.status() + " " + session.bytesSent() + " " + session.bytesReceived() + " "
                 + String.format(java.util.Locale.ROOT, "%.3f", session.durationNanos() / 1e9);
     }

@@ -3,6 +3,7 @@ package dev.caravan.balance;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.RequestCookies;
 import dev.caravan.routing.RoutePolicy;
+import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.cookie.CookieHeaderNames;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import java.net.InetSocketAddress;
+import java.util.Date;
 import java.util.regex.Pattern;
 
 /**
@@ -98,7 +100,7 @@ public final class StickySession {
             }
             value = value + "." + backend.affinity().backendKey();
         }
-        response.headers().add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie(value)));
+        response.headers().add(HttpHeaderNames.SET_COOKIE, encode(cookie(value)));
     }
 
     /** As ingress-nginx's picker: random keys until one lands on the pod that answered (20 tries). */
@@ -119,9 +121,6 @@ public final class StickySession {
         if (affinity.domain() != null) {
             cookie.setDomain(affinity.domain());
         }
-        if (affinity.maxAge() >= 0) {
-            cookie.setMaxAge(affinity.maxAge());
-        }
         cookie.setSecure(affinity.secure() != null ? affinity.secure() : https);
         if (affinity.sameSite() != null) {
             boolean skipNone = affinity.sameSite().equals("None") && affinity.conditionalSameSiteNone()
@@ -131,6 +130,22 @@ public final class StickySession {
             }
         }
         return cookie;
+    }
+
+    /**
+     * The Set-Cookie value, with Max-Age and Expires each from its own annotation, as ingress-nginx sets them: Netty's
+     * encoder would write an Expires of the Max-Age only, and none without it.
+     */
+    private String encode(Cookie cookie) {
+        StringBuilder value = new StringBuilder(ServerCookieEncoder.STRICT.encode(cookie));
+        if (affinity.maxAge() >= 0) {
+            value.append("; Max-Age=").append(affinity.maxAge());
+        }
+        if (affinity.expires() >= 0) {
+            value.append("; Expires=").append(DateFormatter.format(
+                    new Date(System.currentTimeMillis() + affinity.expires() * 1000)));
+        }
+        return value.toString();
     }
 
     /** The first value of the cookie that is one of ours; a request's others (another app's) are ignored. */

@@ -217,7 +217,8 @@ final class IngressNginxConfigMap {
         annotationOnly("proxy-redirect-from", "off");
         unsupported("Caravan streams request bodies to pods", "off", "proxy-request-buffering");
         unsupported("Caravan streams responses to clients", "off", "proxy-buffering");
-        unsupported("Caravan exempts /.well-known/acme-challenge/ alone from redirects to HTTPS",
+        unsupported("Caravan exempts the rules whose path starts with /.well-known/acme-challenge alone from"
+                + " redirects to HTTPS",
                 "/.well-known/acme-challenge", "no-tls-redirect-locations");
         unsupported("Caravan allows 128 streams per HTTP/2 connection", "128", "http2-max-concurrent-streams");
         unsupported("Caravan takes request lines up to 8 KiB and heads up to 32 KiB", "4 8k",

@@ -41,6 +41,8 @@ import java.util.stream.Collectors;
 final class BackendResolver {
 
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+    /** The reason of a resolution without a problem whose endpoints come once an ExternalName's name is answered. */
+    static final String LOOKING_UP = "LookingUp";
 
     private static final Comparator<InetSocketAddress> BY_ADDRESS = Comparator
             .comparing((InetSocketAddress a) -> a.getAddress().getHostAddress())
@@ -149,11 +151,11 @@ final class BackendResolver {
             ExternalNames.Answer answer = state.externalNames().get(serviceRef);
             if (answer == null || !answer.name().equals(ExternalNames.dnsName(service))) {
                 // not looked up yet: no endpoint until it is, which takes a moment
-                return new Resolution(empty(canonical), null, null);
+                return new Resolution(empty(canonical), LOOKING_UP, null);
             }
             if (answer.error() != null) {
                 return new Resolution(empty(canonical), Problem.NAME_NOT_RESOLVED, "service " + serviceRef
-                        + " is of type ExternalName, and " + externalName + " does not resolve (" + answer.error() + ")");
+                        + " is of type ExternalName, and " + answer.name() + " does not resolve (" + answer.error() + ")");
             }
             addresses = answer.addresses();
         }

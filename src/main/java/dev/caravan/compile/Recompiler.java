@@ -170,6 +170,8 @@ public final class Recompiler extends ServiceSupport {
             // each told once, when it appears: a Service whose pods come and go does not repeat the others
             streamProblems.stream().filter(problem -> !streamProblemsBefore.contains(problem))
                     .forEach(problem -> LOG.warn("{}", problem));
+            streamProblemsBefore.stream().filter(problem -> !streamProblems.contains(problem))
+                    .forEach(problem -> LOG.info("Resolved: {}", problem));
         }
         last = compilation;
         boolean wasServing = table.serving();

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressServiceBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,8 +37,9 @@ final class StreamServicesReader {
         List<String> problems = new ArrayList<>();
         Map<Integer, StreamServices.Service> tcp = read(state, settings.tcpServices(), TCP, resolver, problems);
         Map<Integer, StreamServices.Service> udp = read(state, settings.udpServices(), UDP, resolver, problems);
+        // one sentence once: PROXY:PROXY for UDP says the same twice
         return tcp.isEmpty() && udp.isEmpty() && problems.isEmpty() ? StreamServices.NONE
-                : new StreamServices(tcp, udp, problems);
+                : new StreamServices(tcp, udp, List.copyOf(new LinkedHashSet<>(problems)));
     }
 
     /** One protocol's ConfigMap's ports. */
@@ -75,7 +77,8 @@ final class StreamServicesReader {
         int port = port(key.trim(), "is no port");
         String[] parts = (value == null ? "" : value.trim()).split(":", -1);
         if (parts.length < 2 || parts.length > 4) {
-            throw new IllegalArgumentException("'" + value + "' is not NAMESPACE/SERVICE:PORT[:PROXY[:PROXY]]");
+            throw new IllegalArgumentException("'" + value + "' is not NAMESPACE/SERVICE:PORT"
+                    + (protocol.equals(TCP) ? "[:PROXY[:PROXY]]" : ""));
         }
         ObjectRef service;
         try {
@@ -100,7 +103,7 @@ final class StreamServicesReader {
             problems.add(what + ": " + key + ": " + resolution.problem() + ": " + (protocol.equals(TCP)
                     ? "connections to port " + port + " are closed" : "datagrams to port " + port + " are dropped")
                     + " until it does");
-        } else if (!resolution.backend().hasEndpoints()) {
+        } else if (!resolution.backend().hasEndpoints() && !BackendResolver.LOOKING_UP.equals(resolution.reason())) {
             // served all the same, so that the port is there when a pod is: each connection is closed meanwhile
             problems.add(what + ": " + key + ": service " + service + " has no ready endpoint for port " + servicePort
                     + (protocol.equals(TCP) ? ": connections to port " + port + " are closed until it has one"

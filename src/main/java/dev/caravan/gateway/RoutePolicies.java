@@ -19,19 +19,23 @@ import java.util.regex.Matcher;
  */
 final class RoutePolicies {
 
-    private static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
+    /** ingress-nginx's no-tls-redirect-locations: rules whose path starts so are not redirected to HTTPS. */
+    private static final String ACME_CHALLENGE = "/.well-known/acme-challenge";
 
     private RoutePolicies() {
     }
 
     /**
      * The redirect (308 unless --http-redirect-code) of a plain-HTTP request to HTTPS, or {@code null}: as ingress-nginx, when the host has TLS
-     * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for ACME
-     * HTTP-01 challenges; the URI keeps its trailing slash only with {@code preserve-trailing-slash}.
+     * (unless {@code ssl-redirect: "false"}) or {@code force-ssl-redirect} says so, except for the rules of ACME
+     * HTTP-01 solvers (a path starting with {@code /.well-known/acme-challenge}: the rule's, not the request's, as
+     * ingress-nginx exempts locations); the URI keeps its trailing slash only with {@code preserve-trailing-slash}.
+     *
+     * @param rulePath the path of the rule the request matched, or {@code null}
      */
     static FullHttpResponse sslRedirect(int status, RoutePolicy.SslRedirect redirect, boolean hostHasTls, String host,
-            String path, String requestUri, int httpsPort, boolean keepAlive, boolean head) {
-        if (!redirect.applies(hostHasTls) || host == null || path.startsWith(ACME_CHALLENGE)) {
+            String rulePath, String requestUri, int httpsPort, boolean keepAlive, boolean head) {
+        if (!redirect.applies(hostHasTls) || host == null || rulePath != null && rulePath.startsWith(ACME_CHALLENGE)) {
             return null;
         }
         String uri = !redirect.preserveTrailingSlash() && requestUri.endsWith("/")

@@ -210,7 +210,8 @@ public final class StreamListeners implements AutoCloseable {
 
     private void fail(Port port, String why) {
         if (!why.equals(failures.put(port, why))) {
-            LOG.error("{} of {} cannot be listened on at {}: {}", port, port.flag(), settings.bindAddress(), why);
+            LOG.error("{} of {} cannot be listened on at {}: {}{}", port, port.flag(), settings.bindAddress(), why,
+                    why.startsWith("it is Caravan's") ? "" : " (tried again every " + RETRY.toSeconds() + " s)");
         }
     }
 

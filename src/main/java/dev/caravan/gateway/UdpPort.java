@@ -55,6 +55,13 @@ final class UdpPort extends SimpleChannelInboundHandler<DatagramPacket> {
             if (!now.backend().hasEndpoints()) {
                 RequestWarnings.warn("UDP port {}: datagram from {} dropped: {} has no ready pod", port, client,
                         now.backend().name());
+                if (observer != null) {
+                    // logged as a session no pod was reached for, as a TCP connection's is
+                    StreamSession dropped = new StreamSession(port, now.backend().name(), true);
+                    dropped.trying(null);
+                    dropped.datagramIn(packet.content().readableBytes());
+                    observer.closed(dropped, client);
+                }
                 return;
             }
             if (sessions.size() >= MAX_SESSIONS) {

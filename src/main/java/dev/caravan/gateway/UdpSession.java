@@ -207,6 +207,10 @@ final class UdpSession {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (closed) {
+                // what was still on its way when the session ended
+                return;
+            }
             // an ICMP error: nothing listens at the pod's port (a pod going away, a wrong target port)
             if (answers == 0) {
                 log.unreachable();

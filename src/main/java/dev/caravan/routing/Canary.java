@@ -27,7 +27,7 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
                         return true;
                     }
                 } else if (headerPattern != null) {
-                    if (headerPattern.matcher(value).matches()) {
+                    if (headerPattern.matcher(value).find()) {
                         return true;
                     }
                 } else if (value.equals("always")) {

@@ -427,7 +427,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
      *                        weight; {@code legacy}: the canary rules choose first, as if there were no cookie
      */
     public record Affinity(boolean persistent, String cookieName, String path, String domain, long maxAge,
-            String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure,
+            long expires, String sameSite, boolean conditionalSameSiteNone, Boolean secure, boolean changeOnFailure,
             boolean canarySticky) {
     }
 

@@ -212,8 +212,22 @@ class CookieAffinityTest {
                 NGINX + "session-cookie-max-age", "3600", NGINX + "session-cookie-samesite", "Strict",
                 NGINX + "session-cookie-secure", "true"), 2);
         String setCookie = get(caravan, null).header("Set-Cookie");
-        assertThat(setCookie).matches("route=[0-9a-f]{32}\\.[0-9a-f]{8}; Max-Age=3600; Expires=.+ GMT; Path=/; "
-                + "Domain=.example.com; Secure; HTTPOnly; SameSite=Strict");
+        // Max-Age alone, as ingress-nginx writes it: no Expires of its own making
+        assertThat(setCookie).matches("route=[0-9a-f]{32}\\.[0-9a-f]{8}; Path=/; Domain=.example.com; Secure; HTTPOnly;"
+                + " SameSite=Strict; Max-Age=3600");
+    }
+
+    @Test
+    void expiresAndMaxAgeAreEachTheirOwnAnnotations() throws Exception {
+        CaravanHarness caravan = start(Map.of(NGINX + "affinity", "cookie", NGINX + "session-cookie-max-age", "3600",
+                NGINX + "session-cookie-expires", "172800"), 2);
+        String setCookie = get(caravan, null).header("Set-Cookie");
+        assertThat(setCookie).contains("; Max-Age=3600");
+        java.util.regex.Matcher expires = java.util.regex.Pattern.compile("; Expires=([^;]+)").matcher(setCookie);
+        assertThat(expires.find()).as(setCookie).isTrue();
+        long ahead = io.netty.handler.codec.DateFormatter.parseHttpDate(expires.group(1)).getTime()
+                - System.currentTimeMillis();
+        assertThat(Duration.ofMillis(ahead)).isBetween(Duration.ofHours(47), Duration.ofHours(48).plusMinutes(1));
     }
 
     @Test

@@ -119,6 +119,11 @@ class UdpServicesTest {
 
             other.setSoTimeout(500);
             assertThatThrownBy(() -> ask(other, "log line")).isInstanceOf(SocketTimeoutException.class);
+            // dropped, and logged as a session no pod was reached for
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(access.lines().stream()
+                    .flatMap(String::lines).filter(line -> line.contains("\"port\":" + podless)
+                            && line.contains("\"status\":502") && line.contains("\"upstream_addr\":null")))
+                    .as("%s", access.lines()).isNotEmpty());
         }
     }
 

@@ -23,6 +23,15 @@ class CanaryTest {
         assertThat(BY_COOKIE.chooses(cookies("other=always"))).isFalse();
     }
 
+    @Test
+    void aHeaderPatternIsFoundAnywhereInTheValueAsNginxSearchesForIt() {
+        Canary byPattern = new Canary(null, new ObjectRef("default", "canary"), "X-Canary", null,
+                java.util.regex.Pattern.compile("beta"), null, 0, 100);
+        assertThat(byPattern.chooses(new DefaultHttpHeaders().add("X-Canary", "beta"))).isTrue();
+        assertThat(byPattern.chooses(new DefaultHttpHeaders().add("X-Canary", "xbeta-1"))).isTrue();
+        assertThat(byPattern.chooses(new DefaultHttpHeaders().add("X-Canary", "alpha"))).isFalse();
+    }
+
     private static HttpHeaders cookies(String header) {
         return new DefaultHttpHeaders().add(HttpHeaderNames.COOKIE, header);
     }

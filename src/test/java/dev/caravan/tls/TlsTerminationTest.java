@@ -72,6 +72,8 @@ class TlsTerminationTest {
                 Manifests.ingress("forced", "forced.example.test", "/", "svc",
                         Map.of(NGINX + "force-ssl-redirect", "true")),
                 Manifests.ingress("plain", "plain.example.test", "/", "svc"),
+                // cert-manager's HTTP-01 solver for a host with TLS
+                Manifests.ingress("solver", "a.example.test", "/.well-known/acme-challenge/token", "svc"),
                 // spec.tls without hosts: for the Ingress's hosts
                 Manifests.ingress("hostless-tls", "h.wild.example.test", "/", "svc").replaceFirst(
                         "(?m)^  ingressClassName: caravan\n", "  ingressClassName: caravan\n  tls:\n"
@@ -195,6 +197,9 @@ class TlsTerminationTest {
         // ACME HTTP-01 challenges must reach their solver over plain HTTP
         assertThat(RawHttp.get(caravan.httpPort(), "a.example.test", "/.well-known/acme-challenge/token").text())
                 .isEqualTo("pod saw /.well-known/acme-challenge/token via http");
+        // the solver's rule is exempt, not the path: the app's own rule still redirects it, as ingress-nginx's
+        assertThat(RawHttp.get(caravan.httpPort(), "a.example.test", "/.well-known/acme-challenge/other").status())
+                .isEqualTo(308);
     }
 
     @Test

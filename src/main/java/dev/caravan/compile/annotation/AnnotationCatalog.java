@@ -90,7 +90,8 @@ public final class AnnotationCatalog {
         supported("canary", "this Ingress takes a share of another Ingress's traffic on the same host and path");
         supported("canary-by-header", "header always/never (or -value, -pattern) sends to the canary first");
         supported("canary-by-header-value", "the header value that sends to the canary");
-        supported("canary-by-header-pattern", "a regex on the header value that sends to the canary");
+        supported("canary-by-header-pattern", "a regex found in the header value (anywhere, as ingress-nginx's"
+                + " search) sends to the canary");
         supported("canary-by-cookie", "cookie always/never, after the header");
         supported("canary-weight", "share of the rest sent to the canary, out of canary-weight-total");
         supported("canary-weight-total", "the whole of canary-weight (default 100)");
@@ -102,14 +103,14 @@ public final class AnnotationCatalog {
         supported("session-cookie-name", "the cookie's name (default INGRESSCOOKIE)");
         supported("session-cookie-path", "the cookie's Path (default: the rule's path; / for regex paths)");
         supported("session-cookie-domain", "the cookie's Domain");
-        supported("session-cookie-max-age", "the cookie's Max-Age (and Expires), seconds");
-        supported("session-cookie-expires", "as session-cookie-max-age, when that is not set");
+        supported("session-cookie-max-age", "the cookie's Max-Age, seconds");
+        supported("session-cookie-expires", "the cookie's Expires, that many seconds after it is set");
         supported("session-cookie-samesite", "the cookie's SameSite: None, Lax or Strict");
         supported("session-cookie-conditional-samesite-none", "no SameSite=None for browsers that reject it");
         supported("session-cookie-secure", "forces Secure (else Secure only over HTTPS)");
         supported("session-cookie-change-on-failure", "re-pin to the pod that answered when the pinned one failed");
         supported("ssl-redirect", "308 from HTTP to HTTPS when the host has TLS (default true);"
-                + " /.well-known/acme-challenge/ is exempt");
+                + " rules whose path starts with /.well-known/acme-challenge are exempt");
         supported("force-ssl-redirect", "308 from HTTP to HTTPS even when the host has no TLS");
         supported("preserve-trailing-slash", "keep the URI's trailing / in the HTTPS redirect (default: dropped)");
         supported("enable-access-log", "false: this Ingress's requests are left out of the access log");

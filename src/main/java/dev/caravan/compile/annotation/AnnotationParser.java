@@ -603,13 +603,19 @@ public final class AnnotationParser {
         }
         String origins = values.get("cors-allow-origin");
         List<String> allowed = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (String origin : (origins == null ? "*" : origins).split("[,\\s]+")) {
             String trimmed = origin.trim();
-            // as ingress-nginx: any scheme, "null", and entries that are no origin skipped
+            // as ingress-nginx: any scheme, "null", and entries that are no origin skipped, and told
             if (trimmed.equals("*") || trimmed.equals("null")
                     || trimmed.matches("[A-Za-z][A-Za-z0-9+.-]*://(\\*\\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
                 allowed.add(trimmed);
+            } else if (!trimmed.isEmpty()) {
+                skipped.add(trimmed);
             }
+        }
+        if (!skipped.isEmpty()) {
+            values.ignored("cors-allow-origin", "has entries that are no origin, skipped: " + String.join(", ", skipped));
         }
         String methods = values.token("cors-allow-methods", "GET, PUT, POST, DELETE, PATCH, OPTIONS");
         String headers = values.token("cors-allow-headers",
@@ -665,7 +671,7 @@ public final class AnnotationParser {
         int expires = values.integer("session-cookie-expires", 0, Integer.MAX_VALUE, -1);
         return new RoutePolicy.Affinity("persistent".equals(mode), name == null ? "INGRESSCOOKIE" : name,
                 values.path("session-cookie-path", false), values.host("session-cookie-domain"),
-                maxAge >= 0 ? maxAge : expires, sameSite, values.bool("session-cookie-conditional-samesite-none"),
+                maxAge, expires, sameSite, values.bool("session-cookie-conditional-samesite-none"),
                 secure == null ? null : values.bool("session-cookie-secure"),
                 values.bool("session-cookie-change-on-failure"), !"legacy".equals(canaryBehavior));
     }

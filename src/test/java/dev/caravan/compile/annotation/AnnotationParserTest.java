@@ -413,4 +413,16 @@ class AnnotationParserTest {
         assertThat(parse(N + "client-body-buffer-size", "big").findings()).extracting(AnnotationFinding::kind)
                 .containsExactly(AnnotationFinding.Kind.UNSUPPORTED);
     }
+
+    @Test
+    void corsOriginsThatAreNoOriginAreSkippedAndTold() {
+        AnnotationParser.Parsed parsed = parse(N + "enable-cors", "true",
+                N + "cors-allow-origin", "https://*.example.com, bogus, https://app.test");
+        assertThat(parsed.blocked()).isFalse();
+        assertThat(parsed.policy().cors().origins()).containsExactly("https://*.example.com", "https://app.test");
+        assertThat(parsed.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
+            assertThat(finding.toString()).contains("cors-allow-origin", "skipped: bogus");
+        });
+    }
 }
