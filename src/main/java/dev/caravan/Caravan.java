@@ -175,7 +175,7 @@ public final class Caravan {
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
                     options.noAuthLocations(), options.tcpServices(), options.udpServices(),
-                    !options.disableSvcExternalName());
+                    !options.disableSvcExternalName(), options.disableCatchAll());
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -260,10 +260,14 @@ public final class Caravan {
                 eventReporter = new KubernetesEventReporter(main::getCamelContext, leaderElection,
                         options.controllerClass(), options.podName());
                 reporters.add(eventReporter);
-                statusWriter = new IngressStatusWriter(kubernetes,
-                        new PublishedAddresses.Configuration(options.publishService(), options.publishStatusAddresses()),
-                        store::current, () -> recompiler().last());
-                main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
+                if (options.updateStatus()) {
+                    statusWriter = new IngressStatusWriter(kubernetes, new PublishedAddresses.Configuration(
+                            options.publishService(), options.publishStatusAddresses()), store::current,
+                            () -> recompiler().last());
+                    main.configure().addRoutesBuilder(new StatusRoutes(statusWriter, 2000));
+                } else {
+                    statusWriter = null;
+                }
             }
             recompiler = new Recompiler(store, new IngressCompiler(controller), table, reporters, source::synced,
                     afterCompile);

@@ -190,6 +190,14 @@ public final class CaravanOptions {
                 : Arrays.stream(value.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
     }
 
+    public boolean updateStatus() {
+        return flag(Option.UPDATE_STATUS);
+    }
+
+    public boolean disableCatchAll() {
+        return flag(Option.DISABLE_CATCH_ALL);
+    }
+
     public boolean updateStatusOnShutdown() {
         return flag(Option.UPDATE_STATUS_ON_SHUTDOWN);
     }
@@ -391,6 +399,9 @@ public final class CaravanOptions {
         if (values.get(Option.GLOBAL_AUTH_URL) == null && Arrays.stream(Option.values())
                 .anyMatch(option -> option.type() == Option.Type.GLOBAL_AUTH && values.get(option) != null)) {
             sentences.add("the --global-auth-* flags do nothing without --global-auth-url");
+        }
+        if (!flag(Option.UPDATE_STATUS) && flag(Option.UPDATE_STATUS_ON_SHUTDOWN)) {
+            sentences.add("--update-status-on-shutdown does nothing with --update-status=false: no status is written");
         }
         if (values.get(Option.RESOLVER) != null && flag(Option.DISABLE_SVC_EXTERNAL_NAME)) {
             sentences.add("--resolver does nothing with --disable-svc-external-name: no name is looked up");

@@ -37,12 +37,14 @@ import java.util.stream.Collectors;
  *                                 or {@code null}
  * @param externalNameServices     whether Services of type ExternalName are proxied to, at the addresses their names
  *                                 resolve to (else refused: {@code --disable-svc-external-name})
+ * @param disableCatchAll          whether an Ingress with a {@code spec.defaultBackend} is ignored
+ *                                 ({@code --disable-catch-all})
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
-        ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices) {
+        ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices, boolean disableCatchAll) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -96,21 +98,21 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false);
     }
 
     /** These settings with these ConfigMaps as {@code --tcp-services-configmap} and {@code --udp-services-configmap}. */
     public ControllerSettings withStreamServices(ObjectRef tcp, ObjectRef udp) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices);
+                annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices, disableCatchAll);
     }
 
     /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
     public ControllerSettings withExternalNameServices(boolean allowed) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed);
+                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed, disableCatchAll);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

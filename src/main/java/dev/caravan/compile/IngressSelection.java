@@ -60,6 +60,10 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         IngressSelection select(Ingress ingress, Ingress previousGood, boolean disabled) {
             ObjectRef ref = ClusterState.refOf(ingress);
             String notOurs = classes.whyNotOurs(ingress);
+            if (notOurs == null && settings.disableCatchAll() && ingress.getSpec() != null
+                    && ingress.getSpec().getDefaultBackend() != null) {
+                notOurs = "it has a spec.defaultBackend, and --disable-catch-all ignores such Ingresses";
+            }
             if (notOurs != null) {
                 return new IngressSelection(ref, notOurs, null, null, List.of(), Set.of(), Set.of(), Set.of());
             }

@@ -160,7 +160,7 @@ class IncrementalCompilationTest {
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
                 seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "udp") : null,
-                seed % 4 != 3);
+                seed % 4 != 3, seed % 5 == 1);
     }
 
     private static List<Change> initial(Random random) {

@@ -1275,6 +1275,26 @@ class IngressCompilerTest {
     }
 
     @Test
+    void disableCatchAllIgnoresEveryIngressWithADefaultBackendAsIngressNginxDoes() {
+        var state = Fixtures.state(caravanClass(), APPS,
+                ingress("default/catch-all").defaultBackend("foo:80"),
+                ingress("default/with-rules").rule("shop.test", prefix("/", "foo:80")).defaultBackend("bar:80"),
+                ingress("default/plain").rule("blog.test", prefix("/", "bar:80")));
+        ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false,
+                false, java.util.Set.of(), null, null, java.util.Map.of(), java.util.Map.of(), java.util.List.of(),
+                null, null, true, true);
+        Compilation compilation = new IngressCompiler(settings).compile(state, Compilation.EMPTY);
+        assertThat(compilation.ignored()).containsOnlyKeys(ObjectRef.parse("default/catch-all"),
+                ObjectRef.parse("default/with-rules"));
+        assertThat(compilation.ignored().get(ObjectRef.parse("default/with-rules")))
+                .contains("--disable-catch-all");
+        // no catch-all, and the rules of an Ingress that has one are not served either
+        assertThat(compilation.table().anyHost()).isNull();
+        assertThat(compilation.table().resolve("shop.test", "/").rule()).isNull();
+        assertThat(compilation.table().resolve("blog.test", "/").backend().name()).isEqualTo("default/bar:80");
+    }
+
+    @Test
     void anIngressWithoutRulesIsToldWhichOfItsAnnotationsItsCatchAllLeavesOut() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/catch-all").annotation(NGINX_PREFIX + "rewrite-target", "/$1")

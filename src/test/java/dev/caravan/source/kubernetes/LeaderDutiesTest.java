@@ -103,6 +103,17 @@ class LeaderDutiesTest {
     }
 
     @Test
+    void withUpdateStatusFalseTheLeaderWritesNoStatus() throws Exception {
+        client.resource(ingress("web", "web.example.com", "/", "svc")).create();
+        CaravanHarness only = replica("caravan-0", "--update-status=false");
+        await().atMost(Duration.ofSeconds(15)).until(() -> only.caravan().leader());
+        assertThat(only.get("web.example.com", "/").text()).isEqualTo("pod");
+        // the status route writes every 2 s where it runs
+        Thread.sleep(3000);
+        assertThat(statusOf("web")).isEmpty();
+    }
+
+    @Test
     void theLeaderEmptiesStatusOnShutdownWhenAsked() throws Exception {
         client.resource(ingress("web", "web.example.com", "/", "svc")).create();
         CaravanHarness only = replica("caravan-0", "--update-status-on-shutdown");
