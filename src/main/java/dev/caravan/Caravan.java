@@ -42,6 +42,7 @@ import dev.caravan.source.kubernetes.DecoderWarmUp;
 import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
 import dev.caravan.state.ClusterStateStore;
+import dev.caravan.state.LabelSelectors;
 import dev.caravan.state.ResourceKind;
 import dev.caravan.status.ChangePublisher;
 import dev.caravan.status.IngressStatusWriter;
@@ -156,7 +157,8 @@ public final class Caravan {
                 source = folder;
             } else {
                 // the informers' routes come first, so that the lists are asked for as soon as Camel starts
-                KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace());
+                KubernetesSource kubernetesSource = new KubernetesSource(store, options.watchNamespace(),
+                        options.watchNamespaceSelector());
                 main.configure().addRoutesBuilder(kubernetesSource);
                 source = kubernetesSource;
             }
@@ -175,7 +177,8 @@ public final class Caravan {
                     options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
                     options.noAuthLocations(), options.tcpServices(), options.udpServices(),
-                    !options.disableSvcExternalName(), options.disableCatchAll());
+                    !options.disableSvcExternalName(), options.disableCatchAll(),
+                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()));
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -228,7 +231,7 @@ public final class Caravan {
                 FunctionCounter.builder("caravan.upstream.ejections", upstreamClient.outliers(), OutlierDetection::ejections)
                         .description("Endpoints ejected after consecutive failures").register(metrics);
                 if (source instanceof KubernetesSource kubernetesSource) {
-                    for (ResourceKind kind : ResourceKind.values()) {
+                    for (ResourceKind kind : kubernetesSource.kinds()) {
                         Gauge.builder("caravan.informer.synced", kubernetesSource, k -> k.informerSynced(kind) ? 1 : 0)
                                 .tag("kind", kind.plural()).description("1 once the informer of the kind has listed it")
                                 .register(metrics);

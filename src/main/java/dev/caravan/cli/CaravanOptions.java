@@ -134,6 +134,7 @@ public final class CaravanOptions {
             case SERVICE -> "NS/NAME";
             case ADDRESS -> "ADDRESS";
             case NAME_SERVERS -> "ADDRESSES";
+            case LABEL_SELECTOR -> "SELECTOR";
             case SIZE -> "SIZE";
             case NUMBER -> "N";
             case TLS_PROTOCOLS -> "PROTOCOLS";
@@ -178,6 +179,11 @@ public final class CaravanOptions {
     /** The namespace to watch, or {@code null} for all. */
     public String watchNamespace() {
         return values.get(Option.WATCH_NAMESPACE);
+    }
+
+    /** The label selector of the namespaces whose Ingresses are served, or {@code null} (all; standalone: all). */
+    public String watchNamespaceSelector() {
+        return standalone() ? null : values.get(Option.WATCH_NAMESPACE_SELECTOR);
     }
 
     public ObjectRef publishService() {
@@ -399,6 +405,9 @@ public final class CaravanOptions {
         if (values.get(Option.GLOBAL_AUTH_URL) == null && Arrays.stream(Option.values())
                 .anyMatch(option -> option.type() == Option.Type.GLOBAL_AUTH && values.get(option) != null)) {
             sentences.add("the --global-auth-* flags do nothing without --global-auth-url");
+        }
+        if (standalone() && values.get(Option.WATCH_NAMESPACE_SELECTOR) != null) {
+            sentences.add("--watch-namespace-selector does nothing with --manifests: the folder's Ingresses are served");
         }
         if (!flag(Option.UPDATE_STATUS) && flag(Option.UPDATE_STATUS_ON_SHUTDOWN)) {
             sentences.add("--update-status-on-shutdown does nothing with --update-status=false: no status is written");

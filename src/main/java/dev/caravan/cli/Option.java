@@ -10,6 +10,7 @@ import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.source.ExternalNameResolver;
+import dev.caravan.state.LabelSelectors;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.util.NetUtil;
@@ -29,6 +30,8 @@ public enum Option {
     KUBECONFIG("kubeconfig", Type.PATH, null, "kubeconfig file, to run outside the cluster (else the pod's service account)"),
     APISERVER_HOST("apiserver-host", Type.TEXT, null, "URL of the Kubernetes API server, overriding the kubeconfig's"),
     WATCH_NAMESPACE("watch-namespace", Type.TEXT, null, "watch only this namespace (else all namespaces)"),
+    WATCH_NAMESPACE_SELECTOR("watch-namespace-selector", Type.LABEL_SELECTOR, null,
+            "serve only the Ingresses of the namespaces with these labels (a label selector: team=a,env in (prod))"),
     ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML), loaded and reloaded with their files"),
     BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),
@@ -230,7 +233,7 @@ public enum Option {
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
         LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT, GLOBAL_AUTH, LOCATIONS,
-        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS, NAME_SERVERS }
+        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS, NAME_SERVERS, LABEL_SELECTOR }
 
     private final String flag;
     private final Type type;
@@ -434,6 +437,13 @@ public enum Option {
                     NginxSize.parse(value);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + "'" + value + "' is " + e.getMessage());
+                }
+            }
+            case LABEL_SELECTOR -> {
+                try {
+                    LabelSelectors.parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(where + e.getMessage());
                 }
             }
             case NAME_SERVERS -> {

@@ -2,6 +2,7 @@ package dev.caravan.compile;
 
 import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.routing.ObjectRef;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,12 +40,15 @@ import java.util.stream.Collectors;
  *                                 resolve to (else refused: {@code --disable-svc-external-name})
  * @param disableCatchAll          whether an Ingress with a {@code spec.defaultBackend} is ignored
  *                                 ({@code --disable-catch-all})
+ * @param namespaceSelector        the labels of the namespaces whose Ingresses are served
+ *                                 ({@code --watch-namespace-selector}), or {@code null} for all
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
-        ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices, boolean disableCatchAll) {
+        ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices, boolean disableCatchAll,
+        LabelSelector namespaceSelector) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -98,21 +102,23 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false, null);
     }
 
     /** These settings with these ConfigMaps as {@code --tcp-services-configmap} and {@code --udp-services-configmap}. */
     public ControllerSettings withStreamServices(ObjectRef tcp, ObjectRef udp) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices, disableCatchAll);
+                annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices, disableCatchAll,
+                namespaceSelector);
     }
 
     /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
     public ControllerSettings withExternalNameServices(boolean allowed) {
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed, disableCatchAll);
+                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed, disableCatchAll,
+                namespaceSelector);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

@@ -192,6 +192,17 @@ final class IncrementalCompilation {
                 }
             }
         }
+        Set<ObjectRef> namespaces = state.changedSince(older, ResourceKind.NAMESPACE);
+        if (!namespaces.isEmpty()) {
+            // a namespace selected or no longer: its Ingresses are ours or not
+            Set<String> names = new HashSet<>();
+            namespaces.forEach(namespace -> names.add(namespace.name()));
+            for (Ingress ingress : state.<Ingress>all(ResourceKind.INGRESS)) {
+                if (names.contains(ClusterState.refOf(ingress).namespace())) {
+                    dirty.add(ClusterState.refOf(ingress));
+                }
+            }
+        }
         for (ObjectRef service : state.externalNames().changedSince(older.externalNames())) {
             serviceChanged(service, dirty);
         }

@@ -4,6 +4,9 @@ import dev.caravan.compile.annotation.AnnotationCatalog;
 import dev.caravan.compile.annotation.AnnotationFinding;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.LabelSelectors;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.Namespace;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -44,13 +47,24 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final boolean crossNamespaceSecrets;
         private final ControllerSettings settings;
         private final AnnotationObjects objects;
+        private final ClusterState state;
 
         Selector(ControllerSettings settings, ClusterState state) {
+            this.state = state;
             this.classes = new IngressClassMatcher(settings, state);
             this.passthroughEnabled = settings.sslPassthrough();
             this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
             this.settings = settings;
             this.objects = new AnnotationObjects(state, settings.allowedResponseHeaders());
+        }
+
+        /**
+         * Whether a namespace is one {@code --watch-namespace-selector} selects: known (the API server lists those it
+         * selects alone) and with matching labels (checked here too, whatever the server did).
+         */
+        private boolean selected(String namespace) {
+            Namespace object = state.get(ResourceKind.NAMESPACE, new ObjectRef("", namespace));
+            return object != null && LabelSelectors.matches(settings.namespaceSelector(), object.getMetadata().getLabels());
         }
 
         /**
@@ -60,6 +74,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         IngressSelection select(Ingress ingress, Ingress previousGood, boolean disabled) {
             ObjectRef ref = ClusterState.refOf(ingress);
             String notOurs = classes.whyNotOurs(ingress);
+            if (notOurs == null && settings.namespaceSelector() != null && !selected(ref.namespace())) {
+                notOurs = "its namespace " + ref.namespace() + " is not one --watch-namespace-selector selects";
+            }
             if (notOurs == null && settings.disableCatchAll() && ingress.getSpec() != null
                     && ingress.getSpec().getDefaultBackend() != null) {
                 notOurs = "it has a spec.defaultBackend, and --disable-catch-all ignores such Ingresses";

@@ -3,6 +3,7 @@ package dev.caravan.state;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -18,7 +19,9 @@ public enum ResourceKind {
     ENDPOINTS(Endpoints.class, "v1", "endpoints", true),
     SECRET(Secret.class, "v1", "secrets", true),
     /** For {@code custom-headers}: the headers an Ingress's responses carry. */
-    CONFIG_MAP(ConfigMap.class, "v1", "configmaps", true);
+    CONFIG_MAP(ConfigMap.class, "v1", "configmaps", true),
+    /** For {@code --watch-namespace-selector}: the namespaces it selects, and those alone. */
+    NAMESPACE(Namespace.class, "v1", "namespaces", false);
 
     private final Class<? extends HasMetadata> type;
     private final String apiVersion;

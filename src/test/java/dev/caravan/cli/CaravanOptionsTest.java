@@ -116,6 +116,10 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--resolver", "10.0.0.2:0")).hasMessage("--resolver: '10.0.0.2:0' has no valid port");
         assertThatThrownBy(() -> parse("--resolver", "[fd00::a")).hasMessage("--resolver: '[fd00::a' is not an address");
         assertThat(parse("--manifests", "examples", "--disable-svc-external-name").disableSvcExternalName()).isTrue();
+        assertThatThrownBy(() -> parse("--watch-namespace-selector", "team in (a"))
+                .hasMessage("--watch-namespace-selector: 'team in (a' is not a label selector requirement");
+        assertThat(parse("--manifests", "examples", "--watch-namespace-selector", "team=a").ineffective())
+                .contains("--watch-namespace-selector does nothing with --manifests: the folder's Ingresses are served");
         assertThat(parse("--manifests", "examples", "--disable-svc-external-name", "--resolver", "10.96.0.10")
                 .ineffective()).containsExactly("--resolver does nothing with --disable-svc-external-name: no name is"
                         + " looked up");

@@ -160,7 +160,7 @@ class IncrementalCompilationTest {
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
                 seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "udp") : null,
-                seed % 4 != 3, seed % 5 == 1);
+                seed % 4 != 3, seed % 5 == 1, seed % 3 == 0 ? dev.caravan.state.LabelSelectors.parse("team=a") : null);
     }
 
     private static List<Change> initial(Random random) {
@@ -179,6 +179,9 @@ class IncrementalCompilationTest {
         }
         changes.add(Change.upsert(tcpConfigMap(random)));
         changes.add(Change.upsert(udpConfigMap(random)));
+        for (String namespace : NAMESPACES) {
+            changes.add(Change.upsert(namespace(random, namespace)));
+        }
         for (int i = 0; i < 10; i++) {
             changes.add(Change.upsert(ingress(random, i)));
         }
@@ -227,6 +230,9 @@ class IncrementalCompilationTest {
             if (headers != null && random.nextInt(4) == 0) {
                 changes.add(Change.delete(headers));
             }
+        } else if (choice < 90) {
+            // a namespace labelled in or out of the selection
+            changes.add(Change.upsert(namespace(random, namespace)));
         } else if (choice < 95) {
             ObjectRef ref = ingressRef(random.nextInt(14));
             if (!disabled.remove(ref)) {
@@ -417,6 +423,11 @@ class IncrementalCompilationTest {
     }
 
     /** --tcp-services-configmap's ConfigMap: ports to Services by port number or name, some with PROXY. */
+    private static HasMetadata namespace(Random random, String name) {
+        return new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+                .withLabels(Map.of("team", random.nextBoolean() ? "a" : "b")).endMetadata().build();
+    }
+
     private static ConfigMap udpConfigMap(Random random) {
         Map<String, String> data = new TreeMap<>();
         for (int i = 0; i < 2; i++) {

@@ -1,5 +1,6 @@
 package dev.caravan.source.kubernetes;
 
+import dev.caravan.state.LabelSelectors;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -109,14 +110,11 @@ public class InformerConsumer extends DefaultConsumer {
             scoped = field.negated() ? scoped.withoutField(field.key(), field.value())
                     : scoped.withField(field.key(), field.value());
         }
-        for (Requirement label : Requirement.parse(endpoint.getLabelSelector())) {
-            scoped = label.negated() ? scoped.withoutLabel(label.key(), label.value())
-                    : scoped.withLabel(label.key(), label.value());
-        }
-        return scoped;
+        String labels = endpoint.getLabelSelector();
+        return labels == null || labels.isEmpty() ? scoped : scoped.withLabelSelector(LabelSelectors.parse(labels));
     }
 
-    /** One requirement of a field or label selector: key=value, or key!=value. */
+    /** One requirement of a field selector: key=value, or key!=value. */
     private record Requirement(String key, String value, boolean negated) {
 
         static List<Requirement> parse(String selector) {

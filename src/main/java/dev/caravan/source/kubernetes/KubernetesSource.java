@@ -9,6 +9,7 @@ import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.apache.camel.CamelContext;
@@ -43,13 +44,31 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
 
     private final ClusterStateStore store;
     private final String namespace;
+    private final String namespaceSelector;
+    private final List<ResourceKind> kinds;
     private volatile long syncedVersion = -1;
     private volatile Runnable onSynced = () -> { };
 
     /** @param namespace the namespace to watch, or empty for all */
     public KubernetesSource(ClusterStateStore store, String namespace) {
+        this(store, namespace, null);
+    }
+
+    /**
+     * @param namespaceSelector the labels of the namespaces whose Ingresses are served ({@code
+     *                          --watch-namespace-selector}), or {@code null}: the Namespaces it selects are watched
+     */
+    public KubernetesSource(ClusterStateStore store, String namespace, String namespaceSelector) {
         this.store = store;
         this.namespace = namespace == null ? "" : namespace;
+        this.namespaceSelector = namespaceSelector;
+        this.kinds = Arrays.stream(ResourceKind.values())
+                .filter(kind -> kind != ResourceKind.NAMESPACE || namespaceSelector != null).toList();
+    }
+
+    /** The kinds watched. */
+    public List<ResourceKind> kinds() {
+        return kinds;
     }
 
     public static String routeId(ResourceKind kind) {
@@ -58,10 +77,12 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
 
     @Override
     public void configure() {
-        for (ResourceKind kind : ResourceKind.values()) {
-            String uri = "caravan-informer:" + kind.plural() + "?namespace=" + namespace
+        for (ResourceKind kind : kinds) {
+            String uri = "caravan-informer:" + kind.plural() + "?namespace=" + (kind.namespaced() ? namespace : "")
                     + (kind == ResourceKind.SECRET ? "&fieldSelector=RAW(" + SECRET_TYPES + ")" : "")
-                    + (kind == ResourceKind.CONFIG_MAP ? "&labelSelector=RAW(" + CONFIG_MAP_LABELS + ")" : "");
+                    + (kind == ResourceKind.CONFIG_MAP ? "&labelSelector=RAW(" + CONFIG_MAP_LABELS + ")" : "")
+                    // the API server selects: a namespace in the state is one whose Ingresses are served
+                    + (kind == ResourceKind.NAMESPACE ? "&labelSelector=RAW(" + namespaceSelector + ")" : "");
             from(uri)
                     .routeId(routeId(kind))
                     .routeDescription("Watches " + kind.plural() + (namespace.isEmpty() || !kind.namespaced()
@@ -112,7 +133,7 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     }
 
     private boolean allInformersSynced() {
-        for (ResourceKind kind : ResourceKind.values()) {
+        for (ResourceKind kind : kinds) {
             if (!informerSynced(kind)) {
                 return false;
             }
@@ -136,7 +157,7 @@ public final class KubernetesSource extends RouteBuilder implements StateSource 
     public String pending() {
         StringBuilder pending = new StringBuilder();
         CamelContext context = getContext();
-        for (ResourceKind kind : ResourceKind.values()) {
+        for (ResourceKind kind : kinds) {
             Route route = context == null ? null : context.getRoute(routeId(kind));
             if (route != null && route.getConsumer() instanceof InformerConsumer consumer && !consumer.synced()) {
                 pending.append(pending.length() == 0 ? "" : ", ").append(kind.plural());
