@@ -74,6 +74,13 @@ public final class AdmissionReviewer {
         }
         ObjectRef ref = ClusterState.refOf(ingress);
         IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
+        if (IngressCheck.CATCH_ALL.equals(report.notOurs())) {
+            // as ingress-nginx's webhook: told at once, rather than an Ingress that silently serves nothing
+            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
+                    .withMessage("Ingress " + ref + " is refused by Caravan: it is a catch-all Ingress (it has a"
+                            + " spec.defaultBackend) and --disable-catch-all is set; remove spec.defaultBackend")
+                    .build()).build();
+        }
         if (report.notOurs() != null) {
             return response.build();
         }

@@ -58,6 +58,7 @@ public final class CheckCommand {
         String controllerClass = ControllerSettings.DEFAULT_CONTROLLER_CLASS;
         String where = null;
         Boolean crossNamespace = null;
+        boolean disableCatchAll = false;
         Set<String> allowedHeaders = null;
         ObjectRef nginxConfigMap = null;
         for (int i = 0; i < args.size(); i++) {
@@ -68,6 +69,8 @@ public final class CheckCommand {
             }
             if (arg.equals("--allow-cross-namespace-resources")) {
                 crossNamespace = true;
+            } else if (arg.equals("--" + Option.DISABLE_CATCH_ALL.flag())) {
+                disableCatchAll = true;
             } else if (arg.equals("--configmap") && i + 1 < args.size()) {
                 try {
                     nginxConfigMap = ObjectRef.parse(Option.ADD_HEADERS.check(args.get(++i), arg));
@@ -144,10 +147,12 @@ public final class CheckCommand {
             if (allowedHeaders == null && flagValue(translated, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS) != null) {
                 allowedHeaders = Set.copyOf(Option.list(flagValue(translated, Option.GLOBAL_ALLOWED_RESPONSE_HEADERS)));
             }
-            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, translated);
+            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, translated,
+                    disableCatchAll);
             allComplete = print(nginxConfigMap, translated, settings, state);
         } else {
-            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, List.of());
+            settings = settings(ingressClass, controllerClass, crossNamespace, allowedHeaders, List.of(),
+                    disableCatchAll);
         }
         for (Ingress ingress : ingresses) {
             allComplete &= print(ingress, settings, state);
@@ -167,7 +172,7 @@ public final class CheckCommand {
     }
 
     private static ControllerSettings settings(String ingressClass, String controllerClass, Boolean crossNamespace,
-            Set<String> allowedHeaders, List<IngressNginxConfigMap.Setting> translated) {
+            Set<String> allowedHeaders, List<IngressNginxConfigMap.Setting> translated, boolean disableCatchAll) {
         String addHeaders = flagValue(translated, Option.ADD_HEADERS);
         String proxySetHeaders = flagValue(translated, Option.PROXY_SET_HEADERS);
         Map<String, String> annotationDefaults = new TreeMap<>();
@@ -189,7 +194,7 @@ public final class CheckCommand {
                 proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults, globalAuth,
                 java.util.Arrays.stream((noAuthLocations == null ? Option.NO_AUTH_LOCATIONS.defaultValue()
                         : noAuthLocations).split(",")).map(String::trim).filter(location -> !location.isEmpty()).toList(),
-                null, null, true, false, null);
+                null, null, true, disableCatchAll, null);
     }
 
     /**
@@ -300,7 +305,7 @@ public final class CheckCommand {
     }
 
     private static final String USAGE = "caravan check [--ingress-class NAME] [--controller-class NAME]"
-            + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES]"
+            + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] [--disable-catch-all]"
             + " [--configmap NAMESPACE/NAME] FILE|DIR|-\n"
             + "  reads Ingresses (and the IngressClasses, Secrets and ConfigMaps among them) and says, per Ingress and\n"
             + "  per nginx.ingress.kubernetes.io annotation, what Caravan does with it; --configmap first translates\n"

@@ -67,7 +67,7 @@ public enum Option {
     PROXY_STREAM_TIMEOUT("proxy-stream-timeout", Type.SECONDS, "600",
             "seconds a relayed TCP connection or UDP session may carry nothing either way before it is closed"),
     PROXY_STREAM_RESPONSES("proxy-stream-responses", Type.NUMBER, "1",
-            "datagrams a pod answers each of a UDP client's with, after which the session ends (0: no limit)"),
+            "datagrams a pod answers each UDP datagram with, after which the session ends (0: none awaited or relayed)"),
     RESOLVER("resolver", Type.NAME_SERVERS, null,
             "DNS servers ExternalName Services' names are asked of, IP[:PORT] comma-separated (else /etc/resolv.conf's)"),
     DISABLE_SVC_EXTERNAL_NAME("disable-svc-external-name", Type.FLAG, "false",

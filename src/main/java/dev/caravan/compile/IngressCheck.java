@@ -47,6 +47,9 @@ public final class IngressCheck {
     private IngressCheck() {
     }
 
+    /** Why {@code --disable-catch-all} ignores an Ingress: what the admission webhook refuses, as ingress-nginx's. */
+    public static final String CATCH_ALL = "it has a spec.defaultBackend, and --disable-catch-all ignores such Ingresses";
+
     /**
      * @param settings the classes and the allowed response headers Caravan would run with
      * @param known    the IngressClasses, Secrets and ConfigMaps read along with the Ingress
@@ -84,6 +87,9 @@ public final class IngressCheck {
             }
         });
         String notOurs = new IngressClassMatcher(settings, known).whyNotOurs(ingress);
+        if (notOurs == null && IngressSelection.Selector.ignoredAsCatchAll(settings, ingress)) {
+            notOurs = CATCH_ALL;
+        }
         List<String> problems = new IngressValidator().validate(ingress);
         List<String> warnings = new ArrayList<>();
         List<String> objectProblems = new ArrayList<>();

@@ -58,6 +58,12 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             this.objects = new AnnotationObjects(state, settings.allowedResponseHeaders());
         }
 
+        /** Whether {@code --disable-catch-all} ignores it: it has a {@code spec.defaultBackend}, rules or not. */
+        static boolean ignoredAsCatchAll(ControllerSettings settings, Ingress ingress) {
+            return settings.disableCatchAll() && ingress.getSpec() != null
+                    && ingress.getSpec().getDefaultBackend() != null;
+        }
+
         /**
          * Whether a namespace is one {@code --watch-namespace-selector} selects: known (the API server lists those it
          * selects alone) and with matching labels (checked here too, whatever the server did).
@@ -77,9 +83,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             if (notOurs == null && settings.namespaceSelector() != null && !selected(ref.namespace())) {
                 notOurs = "its namespace " + ref.namespace() + " is not one --watch-namespace-selector selects";
             }
-            if (notOurs == null && settings.disableCatchAll() && ingress.getSpec() != null
-                    && ingress.getSpec().getDefaultBackend() != null) {
-                notOurs = "it has a spec.defaultBackend, and --disable-catch-all ignores such Ingresses";
+            if (notOurs == null && ignoredAsCatchAll(settings, ingress)) {
+                notOurs = IngressCheck.CATCH_ALL;
             }
             if (notOurs != null) {
                 return new IngressSelection(ref, notOurs, null, null, List.of(), Set.of(), Set.of(), Set.of());

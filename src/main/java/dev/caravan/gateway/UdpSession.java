@@ -158,6 +158,10 @@ final class UdpSession {
             return;
         }
         closed = true;
+        if (answers < requests * responses) {
+            // ended (idle, or with its port) with answers due: nginx's "upstream timed out", a 502
+            log.unreachable();
+        }
         ByteBuf next;
         while ((next = held.poll()) != null) {
             next.release();
@@ -191,10 +195,6 @@ final class UdpSession {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {
-                if (answers < requests * responses) {
-                    // as nginx's "upstream timed out": answers were due
-                    log.unreachable();
-                }
                 close();
             }
         }

@@ -27,7 +27,7 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
                         return true;
                     }
                 } else if (headerPattern != null) {
-                    if (headerPattern.matcher(value).find()) {
+                    if (found(headerPattern, value)) {
                         return true;
                     }
                 } else if (value.equals("always")) {
@@ -47,5 +47,18 @@ public record Canary(Backend backend, ObjectRef ingress, String header, String h
             }
         }
         return weight > 0 && ThreadLocalRandom.current().nextInt(weightTotal) < weight;
+    }
+
+    /**
+     * Whether the pattern is found in the value, within {@link BoundedInput}'s budget: an Ingress's pattern runs on an
+     * event loop against what a client sends, and a pattern that backtracks past the budget is no match, as PCRE's
+     * match limit stops nginx's.
+     */
+    private static boolean found(Pattern pattern, String value) {
+        try {
+            return pattern.matcher(new BoundedInput(value)).find();
+        } catch (BoundedInput.Exhausted overBudget) {
+            return false;
+        }
     }
 }

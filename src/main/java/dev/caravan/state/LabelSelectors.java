@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -33,10 +32,9 @@ public final class LabelSelectors {
 
     /** @throws IllegalArgumentException naming the first requirement that is none */
     public static LabelSelector parse(String selector) {
-        Map<String, String> matchLabels = new LinkedHashMap<>();
         List<LabelSelectorRequirement> expressions = new ArrayList<>();
         List<String> requirements = split(selector);
-        if (requirements.isEmpty()) {
+        if (requirements.stream().allMatch(String::isBlank)) {
             throw new IllegalArgumentException("'" + selector + "' is no label selector");
         }
         for (String requirement : requirements) {
@@ -48,7 +46,8 @@ public final class LabelSelectors {
                 expressions.add(new LabelSelectorRequirement(exists.group(2),
                         exists.group(1).isEmpty() ? "Exists" : "DoesNotExist", List.of()));
             } else if (equals.matches() && !equals.group(2).equals("!=")) {
-                matchLabels.put(equals.group(1), equals.group(3));
+                // an expression, not matchLabels: team=a,team=b must select nothing, as the API server's does
+                expressions.add(new LabelSelectorRequirement(equals.group(1), "In", List.of(equals.group(3))));
             } else if (equals.matches()) {
                 expressions.add(new LabelSelectorRequirement(equals.group(1), "NotIn", List.of(equals.group(3))));
             } else if (set.matches()) {
@@ -58,7 +57,7 @@ public final class LabelSelectors {
                 throw new IllegalArgumentException("'" + text + "' is not a label selector requirement");
             }
         }
-        return new LabelSelectorBuilder().withMatchLabels(matchLabels).withMatchExpressions(expressions).build();
+        return new LabelSelectorBuilder().withMatchExpressions(expressions).build();
     }
 
     /** Whether labels (possibly {@code null}) satisfy every requirement of the selector, as the API server reads it. */
@@ -106,6 +105,7 @@ public final class LabelSelectors {
             }
         }
         parts.add(selector.substring(start));
-        return parts.stream().filter(part -> !part.isBlank()).toList();
+        // an empty requirement (a=b,,c or a trailing comma) is kept, and refused, as the API server refuses it
+        return parts;
     }
 }

@@ -31,8 +31,12 @@ public final class LoggingProblemReporter implements ProblemReporter {
                 LOG.warn("{}", problem);
             }
         }
+        Set<List<Object>> replacing = new HashSet<>();
+        problems.stream().filter(problem -> !known.contains(problem))
+                .forEach(problem -> replacing.add(List.of(problem.ingress(), problem.reason())));
         for (Problem gone : known) {
-            if (!current.contains(gone)) {
+            // one said otherwise now (a name that timed out now does not exist) is not resolved: its new words said it
+            if (!current.contains(gone) && !replacing.contains(List.of(gone.ingress(), gone.reason()))) {
                 LOG.info("Resolved: {}", gone);
             }
         }

@@ -110,6 +110,24 @@ class AdmissionReviewerTest {
     }
 
     @Test
+    void aCatchAllIsDeniedWithDisableCatchAllAsIngressNginxsWebhookDeniesIt() throws Exception {
+        ControllerSettings settings = new ControllerSettings("caravan", "caravan.dev/ingress-controller", false, null,
+                false, false, java.util.Set.of(), null, null, Map.of(), Map.of(), List.of(), null, null, true, true,
+                null);
+        AdmissionReviewer strict = new AdmissionReviewer(settings, () -> state, compilation::table, SERIALIZATION);
+        Ingress catchAll = ingress("all", "all.example.com", "/", "shop");
+        catchAll.getSpec().setDefaultBackend(catchAll.getSpec().getRules().get(0).getHttp().getPaths().get(0)
+                .getBackend());
+        AdmissionResponse denied = strict.review(reviews.parse(AdmissionRequests.review("CREATE", catchAll)
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(denied.getAllowed()).isFalse();
+        assertThat(denied.getStatus().getMessage()).contains("catch-all", "--disable-catch-all");
+        // without the flag, the same Ingress is allowed
+        assertThat(reviewer.review(reviews.parse(AdmissionRequests.review("CREATE", catchAll)
+                .getBytes(StandardCharsets.UTF_8))).getAllowed()).isTrue();
+    }
+
+    @Test
     void aBadRegexIsDenied() throws Exception {
         JsonNode response = answer(AdmissionRequests.review("CREATE", annotated("canary", "shop.example.com",
                 Map.of("nginx.ingress.kubernetes.io/canary", "true",

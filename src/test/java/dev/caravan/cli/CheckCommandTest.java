@@ -69,6 +69,16 @@ class CheckCommandTest {
     }
 
     @Test
+    void disableCatchAllJudgesAnIngressWithADefaultBackendNotServed() {
+        String catchAll = SEED.replace("spec:\n", "spec:\n  defaultBackend:\n    service:\n      name: hostname-service\n"
+                + "      port:\n        number: 80\n");
+        assertThat(check(catchAll, "--ingress-class", "nginx").exit()).isZero();
+        Run strict = check(catchAll, "--ingress-class", "nginx", "--disable-catch-all");
+        assertThat(strict.exit()).isEqualTo(1);
+        assertThat(strict.out()).contains("NOT served", "--disable-catch-all");
+    }
+
+    @Test
     void ingressClassesReadAlongAreUsed() {
         String withClass = """
                 apiVersion: networking.k8s.io/v1

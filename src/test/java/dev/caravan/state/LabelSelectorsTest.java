@@ -23,6 +23,8 @@ class LabelSelectorsTest {
         assertThat(LabelSelectors.matches(selector, with(labels, "region", "eu"))).isFalse();
         assertThat(LabelSelectors.matches(selector, with(labels, "legacy", "true"))).isFalse();
         assertThat(LabelSelectors.matches(selector, null)).isFalse();
+        // every requirement holds: one key asked two values selects nothing
+        assertThat(LabelSelectors.matches(LabelSelectors.parse("team=a,team=b"), Map.of("team", "b"))).isFalse();
         // a label absent is not in a notin's values nor equal to a != value
         assertThat(LabelSelectors.matches(LabelSelectors.parse("zone notin (x),region!=eu"), Map.of())).isTrue();
         assertThat(LabelSelectors.matches(LabelSelectors.parse("example.com/team=a"), Map.of("example.com/team", "a")))
@@ -37,6 +39,9 @@ class LabelSelectorsTest {
         assertThatThrownBy(() -> LabelSelectors.parse("team=a b")).hasMessage(
                 "'team=a b' is not a label selector requirement");
         assertThatThrownBy(() -> LabelSelectors.parse(" , ")).hasMessage("' , ' is no label selector");
+        // an empty requirement, as the API server refuses it
+        assertThatThrownBy(() -> LabelSelectors.parse("a=b,,c")).hasMessage("'' is not a label selector requirement");
+        assertThatThrownBy(() -> LabelSelectors.parse("a=b,")).hasMessage("'' is not a label selector requirement");
     }
 
     private static Map<String, String> with(Map<String, String> labels, String key, String value) {

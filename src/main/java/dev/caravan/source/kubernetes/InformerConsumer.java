@@ -111,7 +111,12 @@ public class InformerConsumer extends DefaultConsumer {
                     : scoped.withField(field.key(), field.value());
         }
         String labels = endpoint.getLabelSelector();
-        return labels == null || labels.isEmpty() ? scoped : scoped.withLabelSelector(LabelSelectors.parse(labels));
+        if (labels == null || labels.isEmpty()) {
+            return scoped;
+        }
+        // checked, then sent as written: fabric8's model keeps one requirement per key
+        LabelSelectors.parse(labels);
+        return scoped.withLabelSelector(labels);
     }
 
     /** One requirement of a field selector: key=value, or key!=value. */
