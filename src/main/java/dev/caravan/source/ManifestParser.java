@@ -89,6 +89,11 @@ public final class ManifestParser {
             return;
         }
         ResourceKind kind = ResourceKind.of(object);
+        if (kind == ResourceKind.NAMESPACE) {
+            // read for --watch-namespace-selector in a cluster alone: a folder's Namespaces are skipped, as before
+            skipped[0]++;
+            return;
+        }
         if (kind == null) {
             if (isWatchedKindName(object.getKind())) {
                 errors.add("line " + firstLine + ": " + object.getKind() + " " + object.getApiVersion()

@@ -180,6 +180,7 @@ class ManifestParserTest {
                 {"apiVersion": "v1", "kind": "List", "items": [
                   {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "web"}},
                   {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}},
+                  {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}},
                   {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "web"},
                    "spec": {"defaultBackend": {"service": {"name": "a", "port": {"number": 80}}}}}
                 ]}
@@ -189,7 +190,8 @@ class ManifestParserTest {
 
         assertThat(result.errors()).isEmpty();
         assertThat(names(result)).containsExactly("Service a", "Ingress i");
-        assertThat(result.skipped()).isEqualTo(1);
+        // a Namespace is watched in a cluster alone (--watch-namespace-selector): skipped, as a Deployment is
+        assertThat(result.skipped()).isEqualTo(2);
     }
 
     @Test
