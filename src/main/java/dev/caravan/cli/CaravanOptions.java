@@ -128,7 +128,7 @@ public final class CaravanOptions {
 
     private static String metavar(Option option) {
         return switch (option.type()) {
-            case PATH -> option == Option.KUBECONFIG ? "FILE" : "DIR";
+            case PATH -> option == Option.KUBECONFIG || option == Option.JMX_PASSWORD_FILE ? "FILE" : "DIR";
             case PORT -> "PORT";
             case SECONDS -> "SECONDS";
             case SERVICE -> "NS/NAME";
