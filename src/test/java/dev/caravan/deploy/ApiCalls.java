@@ -26,7 +26,9 @@ final class ApiCalls {
         /** Listing the nodes, whose addresses a NodePort --publish-service publishes. */
         NODE_ADDRESSES,
         /** The admission webhook's certificate (--webhook-port): its Secret and the caBundle. */
-        ADMISSION_WEBHOOK
+        ADMISSION_WEBHOOK,
+        /** Watching the Namespaces --watch-namespace-selector selects. */
+        NAMESPACE_SELECTION
     }
 
     private ApiCalls() {
@@ -46,6 +48,9 @@ final class ApiCalls {
         if (options.webhookPort() != 0) {
             duties.add(Duty.ADMISSION_WEBHOOK);
         }
+        if (options.watchNamespaceSelector() != null) {
+            duties.add(Duty.NAMESPACE_SELECTION);
+        }
         if (options.publishService() != null) {
             duties.add(Duty.PUBLISH_SERVICE);
             if ("NodePort".equals(publishServiceType)) {
@@ -61,6 +66,10 @@ final class ApiCalls {
         List<ApiCall> calls = new ArrayList<>();
         // The informers (KubernetesSource, InformerConsumer): list, then watch, every watched kind.
         for (ResourceKind kind : ResourceKind.values()) {
+            if (kind == ResourceKind.NAMESPACE && !duties.contains(Duty.NAMESPACE_SELECTION)) {
+                // watched for --watch-namespace-selector alone
+                continue;
+            }
             String group = group(kind.apiVersion());
             String namespace = kind.namespaced() ? watched : null;
             calls.add(ApiCall.of("list", group, kind.plural(), namespace));
