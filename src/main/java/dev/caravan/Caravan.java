@@ -108,7 +108,7 @@ public final class Caravan {
     private final CaravanOptions options;
     private final MultithreadEventLoopGroup workers;
     private final AccessLog accessLog;
-    private final ClusterStateStore store = new ClusterStateStore();
+    private final ClusterStateStore store;
     private final CurrentRoutingTable table = new CurrentRoutingTable();
     private final Recompiler recompiler;
     private final HttpListener httpListener;
@@ -134,6 +134,7 @@ public final class Caravan {
 
     public Caravan(CaravanOptions options) {
         this.options = options;
+        this.store = new ClusterStateStore(options.reading());
         TlsSettings tls = options.tlsSettings();
         // the two slow parts of start-up, each on a thread of its own while the rest is assembled
         StartupTask<ServerCertificate> generating = StartupTask.start("caravan-default-certificate",
@@ -354,7 +355,8 @@ public final class Caravan {
             if (kubernetes != null && options.webhookPort() != 0) {
                 admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
                         options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
-                        options.webhookConfiguration(), tls), controller, kubernetes, workers, store::current, table::get);
+                        options.webhookConfiguration(), tls), controller, options.reading(), kubernetes, workers,
+                        store::current, table::get);
                 main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
                 main.configure().addRoutesBuilder(admissionWebhook.routes());
                 AdmissionWebhook webhook = admissionWebhook;

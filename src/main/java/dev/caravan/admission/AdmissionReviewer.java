@@ -14,11 +14,13 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The webhook's verdict on one AdmissionRequest for an Ingress, from the compiler's own checks of the
@@ -34,6 +36,7 @@ public final class AdmissionReviewer {
     static final int MAX_WARNINGS = 10;
     private static final String INGRESS_GROUP = "networking.k8s.io";
 
+    private final UnaryOperator<HasMetadata> reading;
     private final ControllerSettings settings;
     private final Supplier<ClusterState> state;
     private final Supplier<RoutingTable> table;
@@ -46,7 +49,14 @@ public final class AdmissionReviewer {
      */
     public AdmissionReviewer(ControllerSettings settings, Supplier<ClusterState> state, Supplier<RoutingTable> table,
             KubernetesSerialization serialization) {
+        this(settings, UnaryOperator.identity(), state, table, serialization);
+    }
+
+    /** @param reading how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix}) */
+    public AdmissionReviewer(ControllerSettings settings, UnaryOperator<HasMetadata> reading,
+            Supplier<ClusterState> state, Supplier<RoutingTable> table, KubernetesSerialization serialization) {
         this.settings = settings;
+        this.reading = reading;
         this.state = state;
         this.table = table;
         this.serialization = serialization;
@@ -72,6 +82,7 @@ public final class AdmissionReviewer {
         if (ingress.getMetadata().getNamespace() == null || ingress.getMetadata().getNamespace().isEmpty()) {
             ingress.getMetadata().setNamespace(request.getNamespace());
         }
+        ingress = (Ingress) reading.apply(ingress);
         ObjectRef ref = ClusterState.refOf(ingress);
         IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
         if (IngressCheck.CATCH_ALL.equals(report.notOurs())) {

@@ -8,12 +8,14 @@ import dev.caravan.tls.InvalidCertificateException;
 import dev.caravan.tls.ServerCertificate;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.netty.http.NettySharedHttpServer;
 
@@ -49,8 +51,9 @@ public final class AdmissionWebhook {
     private final WebhookServer server;
     private final AdmissionRoutes routes;
 
-    public AdmissionWebhook(Settings settings, ControllerSettings controller, KubernetesClient client,
-            EventLoopGroup workers, Supplier<ClusterState> state, Supplier<RoutingTable> table) {
+    /** @param reading how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix}) */
+    public AdmissionWebhook(Settings settings, ControllerSettings controller, UnaryOperator<HasMetadata> reading,
+            KubernetesClient client, EventLoopGroup workers, Supplier<ClusterState> state, Supplier<RoutingTable> table) {
         Clock clock = Clock.systemUTC();
         // HTTP/1.1 only: the API server's webhook client needs nothing else
         TlsSettings tls = new TlsSettings(settings.tls().protocols(), settings.tls().ciphers(), false);
@@ -60,7 +63,7 @@ public final class AdmissionWebhook {
         server = new WebhookServer(settings.bindAddress(), settings.port(), serving, workers);
         KubernetesSerialization serialization = client.getKubernetesSerialization();
         routes = new AdmissionRoutes(SERVER_BEAN, settings.bindAddress(), settings.port(), new AdmissionReviews(serialization),
-                new AdmissionReviewer(controller, state, table, serialization),
+                new AdmissionReviewer(controller, reading, state, table, serialization),
                 new WebhookCertificateReloader(client, secret, secretReader, serving, clock),
                 new WebhookCertificateIssuer(client, secret, settings.configuration(), secretReader, clock),
                 PERIOD_MILLIS);

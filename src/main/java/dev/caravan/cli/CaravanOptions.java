@@ -9,6 +9,8 @@ import dev.caravan.gateway.StatusCodes;
 import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.source.ExternalNameResolver;
+import dev.caravan.state.AnnotationPrefix;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import java.net.InetAddress;
@@ -23,6 +25,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /** Caravan's settings, resolved from the command line, then system properties, then the environment. */
@@ -179,6 +182,12 @@ public final class CaravanOptions {
     /** The namespace to watch, or {@code null} for all. */
     public String watchNamespace() {
         return values.get(Option.WATCH_NAMESPACE);
+    }
+
+    /** How objects are read into the cluster state: Ingresses' annotations under --annotations-prefix. */
+    public UnaryOperator<HasMetadata> reading() {
+        String prefix = values.get(Option.ANNOTATIONS_PREFIX).trim();
+        return prefix.equals(AnnotationPrefix.DEFAULT) ? UnaryOperator.identity() : new AnnotationPrefix(prefix);
     }
 
     /** The label selector of the namespaces whose Ingresses are served, or {@code null} (all; standalone: all). */

@@ -30,6 +30,8 @@ public enum Option {
     KUBECONFIG("kubeconfig", Type.PATH, null, "kubeconfig file, to run outside the cluster (else the pod's service account)"),
     APISERVER_HOST("apiserver-host", Type.TEXT, null, "URL of the Kubernetes API server, overriding the kubeconfig's"),
     WATCH_NAMESPACE("watch-namespace", Type.TEXT, null, "watch only this namespace (else all namespaces)"),
+    ANNOTATIONS_PREFIX("annotations-prefix", Type.TEXT, "nginx.ingress.kubernetes.io",
+            "the prefix of the ingress-nginx annotations read (as ingress-nginx's flag; those of the usual one are not)"),
     WATCH_NAMESPACE_SELECTOR("watch-namespace-selector", Type.LABEL_SELECTOR, null,
             "serve only the Ingresses of the namespaces with these labels (a label selector: team=a,env in (prod))"),
     ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML), loaded and reloaded with their files"),

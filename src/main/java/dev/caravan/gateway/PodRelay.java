@@ -73,7 +73,7 @@ final class PodRelay extends ChannelInboundHandlerAdapter {
             if (session != null) {
                 session.trying(null);
             }
-            RequestWarnings.warn("{}: connection from {} closed: {} has no ready pod", what,
+            RequestWarnings.warn("{}: connection from {} closed: {} has no ready endpoint", what,
                     ctx.channel().remoteAddress(), backend.name());
             ctx.close();
             return;

@@ -53,7 +53,7 @@ final class UdpPort extends SimpleChannelInboundHandler<DatagramPacket> {
                 return;
             }
             if (!now.backend().hasEndpoints()) {
-                RequestWarnings.warn("UDP port {}: datagram from {} dropped: {} has no ready pod", port, client,
+                RequestWarnings.warn("UDP port {}: datagram from {} dropped: {} has no ready endpoint", port, client,
                         now.backend().name());
                 if (observer != null) {
                     // logged as a session no pod was reached for, as a TCP connection's is

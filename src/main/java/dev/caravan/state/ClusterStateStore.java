@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 /**
  * Holds the latest objects of every watched kind. Sources apply changes as they come, one object at a
@@ -27,8 +28,15 @@ public final class ClusterStateStore {
     private long version;
     private ExternalNames externalNames = ExternalNames.NONE;
     private ClusterState snapshot = ClusterState.EMPTY;
+    private final UnaryOperator<HasMetadata> reading;
 
     public ClusterStateStore() {
+        this(UnaryOperator.identity());
+    }
+
+    /** @param reading how an object is read into the state ({@link AnnotationPrefix}) */
+    public ClusterStateStore(UnaryOperator<HasMetadata> reading) {
+        this.reading = reading;
         for (ResourceKind kind : ResourceKind.values()) {
             objects.put(kind, new HashMap<>());
         }
@@ -101,8 +109,9 @@ public final class ClusterStateStore {
                 return false;
             }
         } else {
-            HasMetadata previous = byName.put(change.ref(), change.object());
-            if (previous != null && sameVersion(previous, change.object())) {
+            HasMetadata read = reading.apply(change.object());
+            HasMetadata previous = byName.put(change.ref(), read);
+            if (previous != null && sameVersion(previous, read)) {
                 return false;
             }
         }
