@@ -5,7 +5,6 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
 import dev.caravan.tls.InvalidCertificateException;
-import dev.caravan.tls.ServerCertificate;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -12,7 +12,6 @@ import dev.caravan.routing.SettableHeaders;
 import dev.caravan.routing.UrlTemplate;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
-import io.netty.util.NetUtil;
 import java.time.Duration;
 import dev.caravan.upstream.NextUpstream;
 import dev.caravan.upstream.UpstreamClient;
