@@ -50,12 +50,12 @@ public final class RequestMetrics implements RequestObserver {
      * hashed and compared by hand: a record's generated methods go through method handles, which made the
      * lookup twice as costly in the profile.
      */
-    private record Key(String namespace, String ingress, String service, String path, String method, int status,
-            boolean canary) {
+    private record Key(String host, String namespace, String ingress, String service, String path, String method,
+            int status, boolean canary) {
 
         @Override
         public int hashCode() {
-            int hash = path.hashCode();
+            int hash = 31 * host.hashCode() + path.hashCode();
             hash = 31 * hash + ingress.hashCode();
             hash = 31 * hash + service.hashCode();
             hash = 31 * hash + method.hashCode();
@@ -65,7 +65,7 @@ public final class RequestMetrics implements RequestObserver {
         @Override
         public boolean equals(Object other) {
             return other instanceof Key key && status == key.status && canary == key.canary
-                    && path.equals(key.path) && ingress.equals(key.ingress) && service.equals(key.service)
+                    && path.equals(key.path) && host.equals(key.host) && ingress.equals(key.ingress) && service.equals(key.service)
                     && method.equals(key.method) && namespace.equals(key.namespace);
         }
     }
@@ -77,6 +77,7 @@ public final class RequestMetrics implements RequestObserver {
 
     private final MeterRegistry registry;
     private final Tags controller;
+    private final boolean perHost;
     private final Map<Key, Meters> series = new ConcurrentHashMap<>();
     private final Timer connect;
     private final Counter retries;
@@ -88,8 +89,18 @@ public final class RequestMetrics implements RequestObserver {
      *                   {@code controller_namespace}, {@code controller_pod}
      */
     public RequestMetrics(MeterRegistry registry, Tags controller) {
+        this(registry, controller, true);
+    }
+
+    /**
+     * @param perHost whether the series carry a {@code host} label, as ingress-nginx's {@code --metrics-per-host}: the
+     *                host of the rules that served a request, when it is one of the table's exact hosts (bounded by
+     *                them), else empty, as ingress-nginx leaves the label of a host it does not know
+     */
+    public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost) {
         this.registry = registry;
         this.controller = controller;
+        this.perHost = perHost;
         connect = Timer.builder("caravan.upstream.connect").description("Time to connect to a pod (new connections)")
                 .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
         retries = Counter.builder("caravan.upstream.retries").description("Requests tried again on another pod")
@@ -107,7 +118,7 @@ public final class RequestMetrics implements RequestObserver {
         if (record.attempts() > 1) {
             retries.increment(record.attempts() - 1);
         }
-        Meters meters = meters(key(record));
+        Meters meters = meters(key(record, perHost));
         if (meters == null) {
             unlabelled.increment();
             return;
@@ -134,16 +145,19 @@ public final class RequestMetrics implements RequestObserver {
         });
     }
 
-    private static Key key(RequestRecord record) {
+    private static Key key(RequestRecord record, boolean perHost) {
         PathRule rule = record.rule();
         String method = record.method() != null && METHODS.contains(record.method()) ? record.method() : "OTHER";
+        String server = record.serverName();
+        // a wildcard's or the catch-all's requests name no host of the table's: their hosts are the clients' to choose
+        String host = !perHost || server == null || server.equals("_") || server.startsWith("*") ? "" : server;
         if (rule == null) {
-            return new Key("", "", "", "", method, record.status(), false);
+            return new Key(host, "", "", "", "", method, record.status(), false);
         }
         Backend backend = record.canary() ? rule.canary().backend() : rule.backend();
         // a host's default location has no Service of its own: the table's default backend answered
         String service = backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
-        return new Key(rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
+        return new Key(host, rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
                 record.status(), record.canary());
     }
 
@@ -164,7 +178,7 @@ public final class RequestMetrics implements RequestObserver {
     }
 
     private Meters register(Key key) {
-        Tags tags = controller.and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
+        Tags tags = (perHost ? controller.and("host", key.host()) : controller).and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
                 "path", key.path(), "method", key.method(), "status", Integer.toString(key.status()),
                 "canary", key.canary() ? key.service() : "");
         LongAdder requests = new LongAdder();

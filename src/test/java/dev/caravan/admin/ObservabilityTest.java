@@ -119,6 +119,11 @@ class ObservabilityTest {
                     + "namespace=\"default\",path=\"/\",service=\"empty\",status=\"503\"")).isEqualTo(1.0);
             assertThat(value(metrics, "nginx_ingress_controller_requests", "ingress=\"\",method=\"GET\","
                     + "namespace=\"\",path=\"\",service=\"\",status=\"404\"")).isGreaterThanOrEqualTo(1.0);
+            // the host that served it, as ingress-nginx's --metrics-per-host; none for what no host served
+            assertThat(value(metrics, "nginx_ingress_controller_requests", "host=\"shop.example.test\",ingress=\"shop\","
+                    + "method=\"GET\"")).isEqualTo(3.0);
+            assertThat(value(metrics, "nginx_ingress_controller_requests", "host=\"\",ingress=\"\",method=\"GET\","
+                    + "namespace=\"\",path=\"\",service=\"\",status=\"404\"")).isGreaterThanOrEqualTo(1.0);
             // the request's own path is never a label
             assertThat(metrics).doesNotContain("/cart/1").doesNotContain("q=1");
             assertThat(metrics).contains("controller_class=\"caravan.dev/ingress-controller\"");
