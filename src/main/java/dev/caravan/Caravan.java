@@ -222,7 +222,8 @@ public final class Caravan {
             if (options.metrics()) {
                 Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
                         "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
-                RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags, options.metricsPerHost());
+                RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags, options.metricsPerHost(),
+                        options.reportStatusClasses());
                 controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
                         requestMetrics);
                 Gauge.builder("caravan.connections.open", connectionLimit, ConnectionLimit::open)

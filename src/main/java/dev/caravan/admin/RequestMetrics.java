@@ -78,6 +78,7 @@ public final class RequestMetrics implements RequestObserver {
     private final MeterRegistry registry;
     private final Tags controller;
     private final boolean perHost;
+    private final boolean statusClasses;
     private final Map<Key, Meters> series = new ConcurrentHashMap<>();
     private final Timer connect;
     private final Counter retries;
@@ -89,18 +90,22 @@ public final class RequestMetrics implements RequestObserver {
      *                   {@code controller_namespace}, {@code controller_pod}
      */
     public RequestMetrics(MeterRegistry registry, Tags controller) {
-        this(registry, controller, true);
+        this(registry, controller, true, false);
     }
 
     /**
      * @param perHost whether the series carry a {@code host} label, as ingress-nginx's {@code --metrics-per-host}: the
      *                host of the rules that served a request, when it is one of the table's exact hosts (bounded by
-     *                them), else empty, as ingress-nginx leaves the label of a host it does not know
+     *                them), else empty (ingress-nginx does not count those at all unless
+     *                {@code --metrics-per-undefined-host}: here they are counted, under no host)
+     * @param statusClasses whether the {@code status} label is the status's class ({@code 2xx}), as ingress-nginx's
+     *                {@code --report-status-classes}
      */
-    public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost) {
+    public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost, boolean statusClasses) {
         this.registry = registry;
         this.controller = controller;
         this.perHost = perHost;
+        this.statusClasses = statusClasses;
         connect = Timer.builder("caravan.upstream.connect").description("Time to connect to a pod (new connections)")
                 .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
         retries = Counter.builder("caravan.upstream.retries").description("Requests tried again on another pod")
@@ -118,7 +123,7 @@ public final class RequestMetrics implements RequestObserver {
         if (record.attempts() > 1) {
             retries.increment(record.attempts() - 1);
         }
-        Meters meters = meters(key(record, perHost));
+        Meters meters = meters(key(record, perHost, statusClasses));
         if (meters == null) {
             unlabelled.increment();
             return;
@@ -145,20 +150,22 @@ public final class RequestMetrics implements RequestObserver {
         });
     }
 
-    private static Key key(RequestRecord record, boolean perHost) {
+    private static Key key(RequestRecord record, boolean perHost, boolean statusClasses) {
         PathRule rule = record.rule();
         String method = record.method() != null && METHODS.contains(record.method()) ? record.method() : "OTHER";
         String server = record.serverName();
         // a wildcard's or the catch-all's requests name no host of the table's: their hosts are the clients' to choose
         String host = !perHost || server == null || server.equals("_") || server.startsWith("*") ? "" : server;
+        // a class is kept as its hundred: 200 stands for 2xx
+        int status = statusClasses ? record.status() / 100 * 100 : record.status();
         if (rule == null) {
-            return new Key(host, "", "", "", "", method, record.status(), false);
+            return new Key(host, "", "", "", "", method, status, false);
         }
         Backend backend = record.canary() ? rule.canary().backend() : rule.backend();
         // a host's default location has no Service of its own: the table's default backend answered
         String service = backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
         return new Key(host, rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
-                record.status(), record.canary());
+                status, record.canary());
     }
 
     private Meters meters(Key key) {
@@ -179,7 +186,8 @@ public final class RequestMetrics implements RequestObserver {
 
     private Meters register(Key key) {
         Tags tags = (perHost ? controller.and("host", key.host()) : controller).and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
-                "path", key.path(), "method", key.method(), "status", Integer.toString(key.status()),
+                "path", key.path(), "method", key.method(), "status", statusClasses ? key.status() / 100 + "xx"
+                        : Integer.toString(key.status()),
                 "canary", key.canary() ? key.service() : "");
         LongAdder requests = new LongAdder();
         List<Meter> all = new ArrayList<>();

@@ -205,6 +205,10 @@ public final class CaravanOptions {
                 : Arrays.stream(value.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
     }
 
+    public boolean reportStatusClasses() {
+        return flag(Option.REPORT_STATUS_CLASSES);
+    }
+
     public boolean metricsPerHost() {
         return flag(Option.METRICS_PER_HOST);
     }

@@ -225,6 +225,8 @@ public enum Option {
     METRICS("metrics", Type.FLAG, "true", "serve Prometheus metrics on the admin port's /metrics"),
     METRICS_PER_HOST("metrics-per-host", Type.FLAG, "true",
             "label request metrics with the host that served them, as ingress-nginx's flag (bounded by the Ingresses' hosts)"),
+    REPORT_STATUS_CLASSES("report-status-classes", Type.FLAG, "false",
+            "label request metrics with the status's class (2xx) rather than the status, as ingress-nginx's flag"),
     JOLOKIA("jolokia", Type.FLAG, "false", "serve JMX over HTTP, read-only, on the admin port's /jolokia"),
     JMX_PORT("jmx-port", Type.PORT, null, "serve remote JMX (RMI) on this port (else none)"),
     JMX_BIND_ADDRESS("jmx-bind-address", Type.ADDRESS, "127.0.0.1", "address remote JMX binds to"),

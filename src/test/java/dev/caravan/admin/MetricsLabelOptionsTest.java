@@ -1,0 +1,40 @@
+package dev.caravan.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.TestBackend;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** --report-status-classes and --metrics-per-host=false: the request series' labels as ingress-nginx's flags make them. */
+class MetricsLabelOptionsTest {
+
+    @TempDir
+    Path manifests;
+
+    @Test
+    void statusClassesAndNoHostLabel() throws Exception {
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            CaravanHarness.write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                    Manifests.service("svc", pod), Manifests.ingress("web", "web.test", "/", "svc")));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests, "--report-status-classes",
+                    "--metrics-per-host=false")) {
+                assertThat(caravan.get("web.test", "/").status()).isEqualTo(200);
+                assertThat(caravan.get("nobody.test", "/").status()).isEqualTo(404);
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    String metrics = RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+                    assertThat(metrics.lines().filter(line -> line.startsWith("nginx_ingress_controller_requests{")))
+                            .anySatisfy(line -> assertThat(line).contains("ingress=\"web\"", "status=\"2xx\""))
+                            .anySatisfy(line -> assertThat(line).contains("ingress=\"\"", "status=\"4xx\""))
+                            .allSatisfy(line -> assertThat(line).doesNotContain("host=").doesNotContain("status=\"200\""));
+                });
+            }
+        }
+    }
+}
