@@ -6,6 +6,7 @@ import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
+import dev.caravan.state.AnnotationPrefix;
 import dev.caravan.state.ClusterState;
 import dev.caravan.tls.TlsSecretReader;
 import dev.caravan.tls.TlsSettings;
@@ -81,6 +82,13 @@ public final class AdmissionReviewer {
         }
         if (ingress.getMetadata().getNamespace() == null || ingress.getMetadata().getNamespace().isEmpty()) {
             ingress.getMetadata().setNamespace(request.getNamespace());
+        }
+        if (reading instanceof AnnotationPrefix prefix && !prefix.unread(ingress).isEmpty()) {
+            // as ingress-nginx's webhook: an annotation that would be silently passed over is told at once
+            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
+                    .withMessage("Ingress " + ClusterState.refOf(ingress) + " is refused by Caravan: "
+                            + String.join(", ", prefix.unread(ingress)) + " is not read with --annotations-prefix "
+                            + prefix.prefix() + "; write " + prefix.prefix() + "/… instead").build()).build();
         }
         ingress = (Ingress) reading.apply(ingress);
         ObjectRef ref = ClusterState.refOf(ingress);

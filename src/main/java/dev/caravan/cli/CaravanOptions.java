@@ -138,6 +138,7 @@ public final class CaravanOptions {
             case ADDRESS -> "ADDRESS";
             case NAME_SERVERS -> "ADDRESSES";
             case LABEL_SELECTOR -> "SELECTOR";
+            case DNS_NAME -> "PREFIX";
             case SIZE -> "SIZE";
             case NUMBER -> "N";
             case TLS_PROTOCOLS -> "PROTOCOLS";

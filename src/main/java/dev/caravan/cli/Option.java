@@ -10,6 +10,7 @@ import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.SettableHeaders;
 import dev.caravan.source.ExternalNameResolver;
+import dev.caravan.state.ExternalNames;
 import dev.caravan.state.LabelSelectors;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
@@ -30,7 +31,7 @@ public enum Option {
     KUBECONFIG("kubeconfig", Type.PATH, null, "kubeconfig file, to run outside the cluster (else the pod's service account)"),
     APISERVER_HOST("apiserver-host", Type.TEXT, null, "URL of the Kubernetes API server, overriding the kubeconfig's"),
     WATCH_NAMESPACE("watch-namespace", Type.TEXT, null, "watch only this namespace (else all namespaces)"),
-    ANNOTATIONS_PREFIX("annotations-prefix", Type.TEXT, "nginx.ingress.kubernetes.io",
+    ANNOTATIONS_PREFIX("annotations-prefix", Type.DNS_NAME, "nginx.ingress.kubernetes.io",
             "the prefix of the ingress-nginx annotations read (as ingress-nginx's flag; those of the usual one are not)"),
     WATCH_NAMESPACE_SELECTOR("watch-namespace-selector", Type.LABEL_SELECTOR, null,
             "serve only the Ingresses of the namespaces with these labels (a label selector: team=a,env in (prod))"),
@@ -239,7 +240,7 @@ public enum Option {
 
     enum Type { TEXT, PATH, PORT, FLAG, SECONDS, NUMBER, SERVICE, ADDRESS, SIZE, TLS_PROTOCOLS, CIPHERS, LOG_FORMAT,
         LOG_TEMPLATE, LOG_LEVEL, ERROR_STATUSES, ANNOTATION_DEFAULT, GLOBAL_AUTH, LOCATIONS,
-        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS, NAME_SERVERS, LABEL_SELECTOR }
+        HEADER_NAMES, HEADER_NAME, NETWORKS, MATCHERS, ERROR_STATUS, REDIRECT_STATUS, NAME_SERVERS, LABEL_SELECTOR, DNS_NAME }
 
     private final String flag;
     private final Type type;
@@ -443,6 +444,11 @@ public enum Option {
                     NginxSize.parse(value);
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(where + "'" + value + "' is " + e.getMessage());
+                }
+            }
+            case DNS_NAME -> {
+                if (!ExternalNames.validDnsName(value.trim())) {
+                    throw new UsageException(where + "'" + value + "' is not a DNS name (no slash: the prefix alone)");
                 }
             }
             case LABEL_SELECTOR -> {

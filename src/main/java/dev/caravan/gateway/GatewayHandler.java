@@ -407,7 +407,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             record.rule = rule;
             record.path = path;
             if (host != null && match.host() != null && !hostChosenByClient) {
-                record.serverName = host;
+                // nginx's $server_name is the server's name as written: a wildcard's, not the client's host under it
+                // (which would also make the metrics' host label the client's to choose)
+                record.serverName = table.wildcardHosts().isEmpty() || table.exactHosts().get(host) == match.host()
+                        || host.indexOf('.') < 0 ? host : "*" + host.substring(host.indexOf('.'));
             }
             // as nginx's $host: the target's host (the request line's in absolute form), lower case, no port
             if (host != null) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -22,6 +23,18 @@ public final class AnnotationPrefix implements UnaryOperator<HasMetadata> {
     /** @param prefix the prefix without its slash, as ingress-nginx's flag takes it */
     public AnnotationPrefix(String prefix) {
         this.custom = prefix + "/";
+    }
+
+    /** The prefix, without its slash. */
+    public String prefix() {
+        return custom.substring(0, custom.length() - 1);
+    }
+
+    /** The annotations of the usual prefix an object has, which are not read under this one. */
+    public List<String> unread(HasMetadata object) {
+        Map<String, String> annotations = object.getMetadata() == null ? null : object.getMetadata().getAnnotations();
+        return annotations == null ? List.of()
+                : annotations.keySet().stream().filter(name -> name.startsWith(DEFAULT + "/")).sorted().toList();
     }
 
     /** An Ingress as read under the prefix: a copy, its own annotations untouched; anything else as it is. */

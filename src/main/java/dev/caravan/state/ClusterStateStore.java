@@ -109,11 +109,12 @@ public final class ClusterStateStore {
                 return false;
             }
         } else {
-            HasMetadata read = reading.apply(change.object());
-            HasMetadata previous = byName.put(change.ref(), read);
-            if (previous != null && sameVersion(previous, read)) {
+            HasMetadata previous = byName.get(change.ref());
+            if (previous != null && sameVersion(previous, change.object())) {
+                // a resync of what is held: not read (copied) again
                 return false;
             }
+            byName.put(change.ref(), reading.apply(change.object()));
         }
         changedSinceSnapshot.computeIfAbsent(change.kind(), kind -> new HashSet<>()).add(change.ref());
         return true;

@@ -37,4 +37,26 @@ class MetricsLabelOptionsTest {
             }
         }
     }
+
+    @Test
+    void theHostLabelIsAnExactHostNeverAHostAClientChoseUnderAWildcard() throws Exception {
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            CaravanHarness.write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                    Manifests.service("svc", pod), Manifests.ingress("web", "web.test", "/", "svc"),
+                    Manifests.ingress("wild", "*.wild.test", "/", "svc")));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests)) {
+                assertThat(caravan.get("web.test", "/").status()).isEqualTo(200);
+                for (String client : new String[] {"a.wild.test", "b.wild.test"}) {
+                    assertThat(caravan.get(client, "/").status()).isEqualTo(200);
+                }
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    String metrics = RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+                    assertThat(metrics.lines().filter(line -> line.startsWith("nginx_ingress_controller_requests{")))
+                            .anySatisfy(line -> assertThat(line).contains("host=\"web.test\"", "ingress=\"web\""))
+                            .anySatisfy(line -> assertThat(line).contains("host=\"\"", "ingress=\"wild\""))
+                            .allSatisfy(line -> assertThat(line).doesNotContain("wild.test\""));
+                });
+            }
+        }
+    }
 }

@@ -128,6 +128,25 @@ class AdmissionReviewerTest {
     }
 
     @Test
+    void withAnotherAnnotationPrefixTheUsualOnesAreDeniedAndTheirsRead() throws Exception {
+        AdmissionReviewer prefixed = new AdmissionReviewer(ControllerSettings.defaults(),
+                new dev.caravan.state.AnnotationPrefix("internal.example.com"), () -> state, compilation::table,
+                SERIALIZATION);
+        AdmissionResponse usual = prefixed.review(reviews.parse(AdmissionRequests.review("CREATE",
+                annotated("usual", "usual.example.com", Map.of("nginx.ingress.kubernetes.io/proxy-body-size", "8m")))
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(usual.getAllowed()).isFalse();
+        assertThat(usual.getStatus().getMessage()).contains("nginx.ingress.kubernetes.io/proxy-body-size",
+                "--annotations-prefix internal.example.com");
+        // the prefix's own are read as the usual ones are: a bad value is denied
+        AdmissionResponse own = prefixed.review(reviews.parse(AdmissionRequests.review("CREATE",
+                annotated("own", "own.example.com", Map.of("internal.example.com/proxy-body-size", "lots")))
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThat(own.getAllowed()).isFalse();
+        assertThat(own.getStatus().getMessage()).contains("proxy-body-size");
+    }
+
+    @Test
     void aBadRegexIsDenied() throws Exception {
         JsonNode response = answer(AdmissionRequests.review("CREATE", annotated("canary", "shop.example.com",
                 Map.of("nginx.ingress.kubernetes.io/canary", "true",

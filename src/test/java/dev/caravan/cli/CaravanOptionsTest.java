@@ -116,6 +116,8 @@ class CaravanOptionsTest {
         assertThatThrownBy(() -> parse("--resolver", "10.0.0.2:0")).hasMessage("--resolver: '10.0.0.2:0' has no valid port");
         assertThatThrownBy(() -> parse("--resolver", "[fd00::a")).hasMessage("--resolver: '[fd00::a' is not an address");
         assertThat(parse("--manifests", "examples", "--disable-svc-external-name").disableSvcExternalName()).isTrue();
+        assertThatThrownBy(() -> parse("--annotations-prefix", "internal.example.com/"))
+                .hasMessageStartingWith("--annotations-prefix: 'internal.example.com/' is not a DNS name");
         assertThatThrownBy(() -> parse("--watch-namespace-selector", "team in (a"))
                 .hasMessage("--watch-namespace-selector: 'team in (a' is not a label selector requirement");
         assertThat(parse("--manifests", "examples", "--watch-namespace-selector", "team=a").ineffective())
