@@ -85,20 +85,17 @@ public final class AdmissionReviewer {
         }
         if (reading instanceof AnnotationPrefix prefix && !prefix.unread(ingress).isEmpty()) {
             // as ingress-nginx's webhook: an annotation that would be silently passed over is told at once
-            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
-                    .withMessage("Ingress " + ClusterState.refOf(ingress) + " is refused by Caravan: "
-                            + String.join(", ", prefix.unread(ingress)) + " is not read with --annotations-prefix "
-                            + prefix.prefix() + "; write " + prefix.prefix() + "/… instead").build()).build();
+            return refused(response, ClusterState.refOf(ingress), String.join(", ", prefix.unread(ingress))
+                    + " is not read with --annotations-prefix " + prefix.prefix() + "; write " + prefix.prefix()
+                    + "/… instead");
         }
         ingress = (Ingress) reading.apply(ingress);
         ObjectRef ref = ClusterState.refOf(ingress);
         IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
         if (IngressCheck.CATCH_ALL.equals(report.notOurs())) {
             // as ingress-nginx's webhook: told at once, rather than an Ingress that silently serves nothing
-            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
-                    .withMessage("Ingress " + ref + " is refused by Caravan: it is a catch-all Ingress (it has a"
-                            + " spec.defaultBackend) and --disable-catch-all is set; remove spec.defaultBackend")
-                    .build()).build();
+            return refused(response, ref, "it is a catch-all Ingress (it has a spec.defaultBackend) and"
+                    + " --disable-catch-all is set; remove spec.defaultBackend");
         }
         if (report.notOurs() != null) {
             return response.build();
@@ -115,10 +112,7 @@ public final class AdmissionReviewer {
             }
         }
         if (!reasons.isEmpty()) {
-            String name = ref.name() == null || ref.name().isEmpty() ? "(unnamed) in " + ref.namespace() : ref.toString();
-            return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
-                    .withMessage("Ingress " + name + " is refused by Caravan: " + String.join("; ", reasons)).build())
-                    .build();
+            return refused(response, ref, String.join("; ", reasons));
         }
         RoutePolicy policy = AnnotationParser.parse(settings.effective(ingress.getMetadata().getAnnotations()),
                 ref.namespace(), settings.crossNamespaceSecrets()).policy();
@@ -144,5 +138,12 @@ public final class AdmissionReviewer {
         List<String> first = new ArrayList<>(warnings.subList(0, MAX_WARNINGS - 1));
         first.add("and " + (warnings.size() - first.size()) + " more warnings");
         return first;
+    }
+
+    /** A 400 denial naming the Ingress (or, without a name, its namespace) and why. */
+    private static AdmissionResponse refused(AdmissionResponseBuilder response, ObjectRef ref, String why) {
+        String name = ref.name() == null || ref.name().isEmpty() ? "(unnamed) in " + ref.namespace() : ref.toString();
+        return response.withAllowed(false).withStatus(new StatusBuilder().withCode(400).withReason("Invalid")
+                .withMessage("Ingress " + name + " is refused by Caravan: " + why).build()).build();
     }
 }

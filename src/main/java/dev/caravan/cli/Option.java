@@ -408,20 +408,8 @@ public enum Option {
                     throw new UsageException(where + "'" + value + "' is not 301, 302, 307 or 308");
                 }
             }
-            case MATCHERS -> {
-                try {
-                    RequestBlocks.of(null, value, null);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(where + e.getMessage());
-                }
-            }
-            case LOG_TEMPLATE -> {
-                try {
-                    LogFormat.parse(value, LogFormat.Escape.DEFAULT);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(where + e.getMessage());
-                }
-            }
+            case MATCHERS -> readable(() -> RequestBlocks.of(null, value, null), where);
+            case LOG_TEMPLATE -> readable(() -> LogFormat.parse(value, LogFormat.Escape.DEFAULT), where);
             case LOG_FORMAT -> {
                 if (!value.equals("json") && !value.equals("combined")) {
                     throw new UsageException(where + "'" + value + "' is not json or combined");
@@ -432,13 +420,7 @@ public enum Option {
                     throw new UsageException(where + "'" + value + "' is not true or false");
                 }
             }
-            case SERVICE -> {
-                try {
-                    ObjectRef.parse(value);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(where + e.getMessage());
-                }
-            }
+            case SERVICE -> readable(() -> ObjectRef.parse(value), where);
             case SIZE -> {
                 try {
                     NginxSize.parse(value);
@@ -451,20 +433,8 @@ public enum Option {
                     throw new UsageException(where + "'" + value + "' is not a DNS name (no slash: the prefix alone)");
                 }
             }
-            case LABEL_SELECTOR -> {
-                try {
-                    LabelSelectors.parse(value);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(where + e.getMessage());
-                }
-            }
-            case NAME_SERVERS -> {
-                try {
-                    ExternalNameResolver.nameServers(value);
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(where + e.getMessage());
-                }
-            }
+            case LABEL_SELECTOR -> readable(() -> LabelSelectors.parse(value), where);
+            case NAME_SERVERS -> readable(() -> ExternalNameResolver.nameServers(value), where);
             case ADDRESS -> {
                 if (!NetUtil.isValidIpV4Address(value) && !NetUtil.isValidIpV6Address(value)) {
                     throw new UsageException(where + "'" + value + "' is not an IPv4 or IPv6 address");
@@ -482,6 +452,15 @@ public enum Option {
     /** The items of a list option: separated by spaces, commas or colons (as OpenSSL's cipher lists). */
     static List<String> list(String value) {
         return Arrays.stream(value.split("[\\s,:]+")).filter(item -> !item.isEmpty()).toList();
+    }
+
+    /** Runs a parser of the value; what it refuses is the option's usage error, in the parser's words. */
+    private static void readable(Runnable parse, String where) throws UsageException {
+        try {
+            parse.run();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(where + e.getMessage());
+        }
     }
 
     private static int parseInt(String value, String where) throws UsageException {

@@ -104,11 +104,8 @@ final class BackendResolver {
         // one Backend (and balancer state) per service port and algorithm; keyed by the port's name too, since
         // one number may be two ports (TCP and UDP) whose endpoints differ
         String key = canonical + "/" + servicePort.getName() + (ewma ? "#ewma" : "");
-        Backend backend = resolved.computeIfAbsent(serviceRef, key, k -> {
-            List<InetSocketAddress> endpoints = endpoints(serviceRef, servicePort);
-            return ewma ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
-                    : new Backend(canonical, endpoints);
-        });
+        Backend backend = resolved.computeIfAbsent(serviceRef, key,
+                k -> backend(canonical, endpoints(serviceRef, servicePort), ewma));
         return new Resolution(backend, null, null);
     }
 
@@ -139,13 +136,9 @@ final class BackendResolver {
                     + (port.getNumber() != null ? port.getNumber() : port.getName()));
         }
         List<InetAddress> addresses;
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(externalName);
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(externalName);
         if (literal != null) {
-            try {
-                addresses = List.of(InetAddress.getByAddress(literal));
-            } catch (UnknownHostException impossible) {
-                throw new IllegalStateException(impossible);
-            }
+            addresses = List.of(literal);
         } else {
             ExternalNames.Answer answer = state.externalNames().get(serviceRef);
             if (answer == null || !answer.name().equals(ExternalNames.dnsName(service))) {
@@ -163,10 +156,14 @@ final class BackendResolver {
         // a new answer makes the Service changed, which forgets its backends; one number may be two ports (TCP, UDP)
         String key = canonical + "/" + (servicePort == null ? "" : servicePort.getName()) + "/external:" + targetPort
                 + (ewma ? "#ewma" : "");
-        Backend backend = resolved.computeIfAbsent(serviceRef, key, k -> ewma
-                ? new Backend(canonical, endpoints, new EwmaBalancer(), new AffinityIndex(canonical, endpoints))
-                : new Backend(canonical, endpoints));
-        return new Resolution(backend, null, null);
+        return new Resolution(resolved.computeIfAbsent(serviceRef, key, k -> backend(canonical, endpoints, ewma)),
+                null, null);
+    }
+
+    /** @param ewma whether it balances by latency ({@code load-balance: ewma}), else round robin */
+    private static Backend backend(String name, List<InetSocketAddress> endpoints, boolean ewma) {
+        return ewma ? new Backend(name, endpoints, new EwmaBalancer(), new AffinityIndex(name, endpoints))
+                : new Backend(name, endpoints);
     }
 
     /** Why Caravan does not send to this ExternalName Service, or {@code null}. */
@@ -178,8 +175,8 @@ final class BackendResolver {
         if (externalName == null) {
             return what + " without an externalName";
         }
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(externalName);
-        if (externalName.equals("localhost") || literal != null && isLoopback(literal)) {
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(externalName);
+        if (externalName.equals("localhost") || literal != null && literal.isLoopbackAddress()) {
             // as ingress-nginx refuses it: an Ingress must not reach what listens on the controller's own host
             return what + " naming " + externalName + ", this host itself, which is refused";
         }
@@ -187,14 +184,6 @@ final class BackendResolver {
             return what + ", and '" + externalName + "' is not a DNS name";
         }
         return null;
-    }
-
-    private static boolean isLoopback(byte[] address) {
-        try {
-            return InetAddress.getByAddress(address).isLoopbackAddress();
-        } catch (UnknownHostException impossible) {
-            return false;
-        }
     }
 
     /**

@@ -281,14 +281,7 @@ class TcpServicesTest {
     }
 
     private static String tcpServices(String data) {
-        return """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata:
-                  name: tcp
-                data:
-                  %s
-                """.formatted(data.startsWith("{") ? "{}" : data).replace("data:\n  {}", "data: {}");
+        return Manifests.configMap("tcp", data);
     }
 
     private static String service(String name, String portName, int port, LinePod pod) {

@@ -188,14 +188,7 @@ class UdpServicesTest {
     }
 
     private static String configMap(String data) {
-        return """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata:
-                  name: udp
-                data:
-                  %s
-                """.formatted(data.startsWith("{") ? "{}" : data).replace("data:\n  {}", "data: {}");
+        return Manifests.configMap("udp", data);
     }
 
     private static DatagramSocket client(int port) throws IOException {

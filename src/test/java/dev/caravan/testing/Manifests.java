@@ -32,6 +32,18 @@ public final class Manifests {
         return String.join("---\n", documents);
     }
 
+    /** A ConfigMap in {@code default}: {@code data} its entries as YAML lines (indented by two after the first), or {@code {}}. */
+    public static String configMap(String name, String data) {
+        return """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: %s
+                data:
+                  %s
+                """.formatted(name, data.startsWith("{") ? "{}" : data).replace("data:\n  {}", "data: {}");
+    }
+
     /** An EndpointSlice of Service {@code service} with one endpoint, its port named {@code http}. */
     public static String slice(String sliceName, String service, String ip, int port, boolean ready) {
         return slice(sliceName, service, "http", ip, port, ready);
