@@ -38,6 +38,7 @@ import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
 import dev.caravan.source.StateSource;
+import dev.caravan.source.kubernetes.ControllerZone;
 import dev.caravan.source.kubernetes.DecoderWarmUp;
 import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
@@ -179,7 +180,8 @@ public final class Caravan {
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
                     options.noAuthLocations(), options.tcpServices(), options.udpServices(),
                     !options.disableSvcExternalName(), options.disableCatchAll(),
-                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()));
+                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()),
+                    null);
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -251,6 +253,10 @@ public final class Caravan {
                 observers.add(accessLog);
             }
             if (connecting == null) {
+                if (options.enableTopologyAwareRouting()) {
+                    LOG.warn("--enable-topology-aware-routing is ignored in standalone mode: there is no node to"
+                            + " know the zone of");
+                }
                 kubernetes = null;
                 statusWriter = null;
                 leaderElection = null;
@@ -258,6 +264,10 @@ public final class Caravan {
             } else {
                 kubernetes = connecting.get();
                 DecoderWarmUp.start(kubernetes);
+                if (options.enableTopologyAwareRouting()) {
+                    controller = controller.withZone(ControllerZone.lookUp(kubernetes, options.podNamespace(),
+                            options.podName()));
+                }
                 main.bind("kubernetesClient", kubernetes);
                 leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
                         options.podName(), options.electionLeaseDuration());

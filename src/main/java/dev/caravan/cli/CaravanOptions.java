@@ -513,6 +513,10 @@ public final class CaravanOptions {
         return value == null ? List.of() : ExternalNameResolver.nameServers(value);
     }
 
+    public boolean enableTopologyAwareRouting() {
+        return flag(Option.ENABLE_TOPOLOGY_AWARE_ROUTING);
+    }
+
     public boolean disableSvcExternalName() {
         return flag(Option.DISABLE_SVC_EXTERNAL_NAME);
     }

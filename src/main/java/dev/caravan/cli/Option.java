@@ -75,6 +75,10 @@ public enum Option {
             "DNS servers ExternalName Services' names are asked of, IP[:PORT] comma-separated (else /etc/resolv.conf's)"),
     DISABLE_SVC_EXTERNAL_NAME("disable-svc-external-name", Type.FLAG, "false",
             "refuse Services of type ExternalName as backends (else any Ingress may send to any DNS name they give)"),
+    ENABLE_TOPOLOGY_AWARE_ROUTING("enable-topology-aware-routing", Type.FLAG, "false",
+            "send to the pods of this replica's zone (its Node's topology.kubernetes.io/zone) when their Service asks"
+                    + " for it (topology-mode: auto, trafficDistribution: PreferClose) and its EndpointSlices hint them"
+                    + " for the zone, as ingress-nginx's flag"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),

@@ -51,6 +51,7 @@ final class BackendResolver {
     private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
     private final BackendCache.Editor resolved;
     private final boolean externalNames;
+    private final String zone;
 
     /**
      * @param slicesByService the state's EndpointSlices by the Service they are labelled with
@@ -58,13 +59,15 @@ final class BackendResolver {
      *                        compilations so that an unchanged Service keeps its backend and balancer state
      * @param externalNames   whether Services of type ExternalName are proxied to (else refused, as
      *                        {@code --disable-svc-external-name} says)
+     * @param zone            the zone whose endpoints are preferred where a Service asks for it, or {@code null}
      */
     BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService,
-            BackendCache.Editor resolved, boolean externalNames) {
+            BackendCache.Editor resolved, boolean externalNames, String zone) {
         this.state = state;
         this.slicesByService = slicesByService;
         this.resolved = resolved;
         this.externalNames = externalNames;
+        this.zone = zone;
     }
 
     /** The Service an EndpointSlice is labelled with, or {@code null}. */
@@ -105,7 +108,7 @@ final class BackendResolver {
         // one number may be two ports (TCP and UDP) whose endpoints differ
         String key = canonical + "/" + servicePort.getName() + (ewma ? "#ewma" : "");
         Backend backend = resolved.computeIfAbsent(serviceRef, key,
-                k -> backend(canonical, endpoints(serviceRef, servicePort), ewma));
+                k -> backend(canonical, endpoints(service, serviceRef, servicePort), ewma));
         return new Resolution(backend, null, null);
     }
 
@@ -233,13 +236,20 @@ final class BackendResolver {
         return null;
     }
 
-    private List<InetSocketAddress> endpoints(ObjectRef serviceRef, ServicePort servicePort) {
+    private List<InetSocketAddress> endpoints(Service service, ObjectRef serviceRef, ServicePort servicePort) {
         String portName = servicePort.getName() == null ? "" : servicePort.getName();
         Set<InetSocketAddress> ready = new LinkedHashSet<>();
         List<EndpointSlice> slices = slicesByService.get(serviceRef);
         if (slices != null) {
+            List<SliceEndpoint> endpoints = new ArrayList<>();
             for (EndpointSlice slice : slices) {
-                addReady(slice, portName, ready);
+                addReady(slice, portName, endpoints);
+            }
+            if (zone != null && ZoneHints.asked(service)) {
+                endpoints = ZoneHints.select(endpoints, SliceEndpoint::endpoint, zone);
+            }
+            for (SliceEndpoint endpoint : endpoints) {
+                addAddress(endpoint.endpoint().getAddresses().get(0), endpoint.port(), ready);
             }
         } else {
             Endpoints endpoints = state.get(ResourceKind.ENDPOINTS, serviceRef);
@@ -254,7 +264,11 @@ final class BackendResolver {
         return sorted;
     }
 
-    private static void addReady(EndpointSlice slice, String portName, Set<InetSocketAddress> into) {
+    /** A ready endpoint of a slice, and the port the slice gives it. */
+    private record SliceEndpoint(Endpoint endpoint, int port) {
+    }
+
+    private static void addReady(EndpointSlice slice, String portName, List<SliceEndpoint> into) {
         if ("FQDN".equals(slice.getAddressType()) || slice.getPorts() == null || slice.getEndpoints() == null) {
             return;
         }
@@ -269,7 +283,7 @@ final class BackendResolver {
             boolean ready = endpoint.getConditions() == null || !Boolean.FALSE.equals(endpoint.getConditions().getReady())
                     && !Boolean.TRUE.equals(endpoint.getConditions().getTerminating());
             if (ready && endpoint.getAddresses() != null && !endpoint.getAddresses().isEmpty()) {
-                addAddress(endpoint.getAddresses().get(0), port, into);
+                into.add(new SliceEndpoint(endpoint, port));
             }
         }
     }

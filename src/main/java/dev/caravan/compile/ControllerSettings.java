@@ -42,13 +42,15 @@ import java.util.stream.Collectors;
  *                                 ({@code --disable-catch-all})
  * @param namespaceSelector        the labels of the namespaces whose Ingresses are served
  *                                 ({@code --watch-namespace-selector}), or {@code null} for all
+ * @param zone                     this replica's zone, whose pods are preferred where a Service asks for topology-aware
+ *                                 routing ({@code --enable-topology-aware-routing}), or {@code null} for no preference
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
         ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices, boolean disableCatchAll,
-        LabelSelector namespaceSelector) {
+        LabelSelector namespaceSelector, String zone) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -102,7 +104,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false, null);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false, null, null);
     }
 
     /** These settings with these ConfigMaps as {@code --tcp-services-configmap} and {@code --udp-services-configmap}. */
@@ -110,7 +112,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
                 annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices, disableCatchAll,
-                namespaceSelector);
+                namespaceSelector, zone);
     }
 
     /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
@@ -118,7 +120,15 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
                 annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed, disableCatchAll,
-                namespaceSelector);
+                namespaceSelector, zone);
+    }
+
+    /** These settings preferring this zone's pods where Services ask for it ({@code --enable-topology-aware-routing}). */
+    public ControllerSettings withZone(String zone) {
+        return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
+                sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
+                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, externalNameServices,
+                disableCatchAll, namespaceSelector, zone);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

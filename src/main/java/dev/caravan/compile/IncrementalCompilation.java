@@ -113,7 +113,8 @@ final class IncrementalCompilation {
         List<ServedIngress> component = closeOver(keys);
 
         ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
-        BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices());
+        BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices(),
+                settings.zone());
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         component.forEach(builder::add);
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);

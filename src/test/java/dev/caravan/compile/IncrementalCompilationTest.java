@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointHints;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
@@ -160,7 +162,8 @@ class IncrementalCompilationTest {
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
                 seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "udp") : null,
-                seed % 4 != 3, seed % 5 == 1, seed % 3 == 0 ? dev.caravan.state.LabelSelectors.parse("team=a") : null);
+                seed % 4 != 3, seed % 5 == 1, seed % 3 == 0 ? dev.caravan.state.LabelSelectors.parse("team=a") : null,
+                seed % 6 == 2 ? "zone-a" : null);
     }
 
     private static List<Change> initial(Random random) {
@@ -358,6 +361,9 @@ class IncrementalCompilationTest {
             service.getSpec().getPorts().get(1).setProtocol("UDP");
         }
         service.getSpec().setClusterIP(random.nextBoolean() ? "10.96.0." + (1 + random.nextInt(9)) : "None");
+        if (random.nextInt(3) == 0) {
+            service.getMetadata().setAnnotations(Map.of(ZoneHints.TOPOLOGY_MODE, "auto"));
+        }
         if (random.nextInt(4) == 0) {
             service.getSpec().setType("ExternalName");
             service.getSpec().setExternalName(EXTERNAL_NAMES[random.nextInt(EXTERNAL_NAMES.length)]);
@@ -400,7 +406,13 @@ class IncrementalCompilationTest {
         for (String ip : IPS) {
             int state = random.nextInt(4);
             if (state == 1) {
-                endpoints.add(Fixtures.ready(ip));
+                Endpoint ready = Fixtures.ready(ip);
+                if (random.nextInt(3) > 0) {
+                    // hinted for zone-a (the settings' zone in some runs) or for zone-b
+                    ready.setHints(new EndpointHints(List.of(), List.of(new ForZone(random.nextBoolean() ? "zone-a"
+                            : "zone-b"))));
+                }
+                endpoints.add(ready);
             } else if (state == 2) {
                 endpoints.add(Fixtures.notReady(ip));
             }

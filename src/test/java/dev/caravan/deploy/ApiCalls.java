@@ -28,7 +28,9 @@ final class ApiCalls {
         /** The admission webhook's certificate (--webhook-port): its Secret and the caBundle. */
         ADMISSION_WEBHOOK,
         /** Watching the Namespaces --watch-namespace-selector selects. */
-        NAMESPACE_SELECTION
+        NAMESPACE_SELECTION,
+        /** Reading this replica's Pod and its Node, whose zone --enable-topology-aware-routing prefers. */
+        TOPOLOGY_ZONE
     }
 
     private ApiCalls() {
@@ -50,6 +52,9 @@ final class ApiCalls {
         }
         if (options.watchNamespaceSelector() != null) {
             duties.add(Duty.NAMESPACE_SELECTION);
+        }
+        if (options.enableTopologyAwareRouting()) {
+            duties.add(Duty.TOPOLOGY_ZONE);
         }
         if (options.publishService() != null) {
             duties.add(Duty.PUBLISH_SERVICE);
@@ -97,6 +102,11 @@ final class ApiCalls {
         }
         if (duties.contains(Duty.NODE_ADDRESSES)) {
             calls.add(ApiCall.of("list", "", "nodes", null));
+        }
+        if (duties.contains(Duty.TOPOLOGY_ZONE)) {
+            // ControllerZone, once at start: the replica's Pod, then the Node it is on
+            calls.add(new ApiCall("get", "", "pods", pods, options.podName()));
+            calls.add(ApiCall.of("get", "", "nodes", null));
         }
         if (duties.contains(Duty.ADMISSION_WEBHOOK)) {
             // WebhookCertificateReloader (every replica) and WebhookCertificateIssuer (the leader) get the Secret

@@ -12,6 +12,7 @@ import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.MockApiServer;
 import dev.caravan.testing.FreePorts;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link ApiCalls} against the requests a running Caravan sends to the (mock) API server, with every duty
  * it can take on: leader, with a NodePort --publish-service, emptying status on shutdown, serving the admission
- * webhook.
+ * webhook, preferring its zone's pods.
  */
 class ApiCallsTest {
 
@@ -43,10 +44,12 @@ class ApiCallsTest {
             client.resource(new ServiceBuilder().withNewMetadata().withName("caravan").withNamespace("caravan")
                     .endMetadata().withNewSpec().withType("NodePort").addNewPort().withPort(80).withNodePort(30080)
                     .endPort().endSpec().build()).create();
-            client.resource(new NodeBuilder().withNewMetadata().withName("node-1").endMetadata().withNewStatus()
+            client.resource(new NodeBuilder().withNewMetadata().withName("node-1")
+                    .addToLabels("topology.kubernetes.io/zone", "zone-a").endMetadata().withNewStatus()
                     .addNewAddress().withType("InternalIP").withAddress("192.0.2.20").endAddress().endStatus()
                     .build()).create();
-            client.resource(readyPod("caravan", "caravan-0")).create();
+            client.resource(new PodBuilder(readyPod("caravan", "caravan-0")).withNewSpec().withNodeName("node-1")
+                    .endSpec().build()).create();
             // the webhook's: a configuration whose caBundle the leader sets, and a Secret it must replace
             client.resource(new ValidatingWebhookConfigurationBuilder().withNewMetadata().withName("caravan-admission")
                     .endMetadata().addNewWebhook().withName("validate.ingress.caravan.dev").withNewClientConfig()
@@ -60,7 +63,7 @@ class ApiCallsTest {
             CaravanHarness caravan = CaravanHarness.startInCluster("--apiserver-host", server.url(),
                     "--pod-name", "caravan-0", "--pod-namespace", "caravan", "--election-lease-duration", "2",
                     "--publish-service", "caravan/caravan", "--update-status-on-shutdown",
-                    "--webhook-port", String.valueOf(FreePorts.next()));
+                    "--webhook-port", String.valueOf(FreePorts.next()), "--enable-topology-aware-routing");
             CaravanOptions options = caravan.caravan().options();
             try {
                 // the leader's writes, and a renewal of its Lease
