@@ -225,7 +225,7 @@ public final class Caravan {
                 Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
                         "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
                 RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags, options.metricsPerHost(),
-                        options.reportStatusClasses());
+                        options.reportStatusClasses(), options.metricsPerUndefinedHost());
                 controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,
                         requestMetrics);
                 Gauge.builder("caravan.connections.open", connectionLimit, ConnectionLimit::open)

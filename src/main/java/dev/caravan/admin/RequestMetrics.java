@@ -5,6 +5,7 @@ import dev.caravan.gateway.RequestRecord;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.PathRule;
+import dev.caravan.routing.RoutingTable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -36,6 +37,11 @@ public final class RequestMetrics implements RequestObserver {
     private static final Logger LOG = LoggerFactory.getLogger(RequestMetrics.class);
     /** Enough for thousands of Ingresses; beyond it requests are still counted, without labels. */
     static final int MAX_SERIES = 20_000;
+    /**
+     * The hosts no Ingress names exactly that get a {@code host} label of their own ({@code --metrics-per-undefined-host});
+     * clients choose them, so the first ones seen are kept and later ones counted under no host.
+     */
+    static final int MAX_UNDEFINED_HOSTS = 1_000;
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
             "CONNECT", "TRACE");
     /** Prometheus's default buckets, as ingress-nginx uses for its durations. */
@@ -79,6 +85,9 @@ public final class RequestMetrics implements RequestObserver {
     private final Tags controller;
     private final boolean perHost;
     private final boolean statusClasses;
+    private final boolean perUndefinedHost;
+    private final Set<String> undefinedHosts = ConcurrentHashMap.newKeySet();
+    private volatile boolean warnedUndefinedHosts;
     private final Map<Key, Meters> series = new ConcurrentHashMap<>();
     private final Timer connect;
     private final Counter retries;
@@ -90,7 +99,7 @@ public final class RequestMetrics implements RequestObserver {
      *                   {@code controller_namespace}, {@code controller_pod}
      */
     public RequestMetrics(MeterRegistry registry, Tags controller) {
-        this(registry, controller, true, false);
+        this(registry, controller, true, false, false);
     }
 
     /**
@@ -100,12 +109,17 @@ public final class RequestMetrics implements RequestObserver {
      *                {@code --metrics-per-undefined-host}: here they are counted, under no host)
      * @param statusClasses whether the {@code status} label is the status's class ({@code 2xx}), as ingress-nginx's
      *                {@code --report-status-classes}
+     * @param perUndefinedHost whether, with {@code perHost}, the requests of hosts no Ingress names exactly are labelled
+     *                with the client's host, as ingress-nginx's {@code --metrics-per-undefined-host}: the first
+     *                {@value #MAX_UNDEFINED_HOSTS} such hosts, the others under no host
      */
-    public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost, boolean statusClasses) {
+    public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost, boolean statusClasses,
+            boolean perUndefinedHost) {
         this.registry = registry;
         this.controller = controller;
         this.perHost = perHost;
         this.statusClasses = statusClasses;
+        this.perUndefinedHost = perHost && perUndefinedHost;
         connect = Timer.builder("caravan.upstream.connect").description("Time to connect to a pod (new connections)")
                 .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
         retries = Counter.builder("caravan.upstream.retries").description("Requests tried again on another pod")
@@ -123,7 +137,7 @@ public final class RequestMetrics implements RequestObserver {
         if (record.attempts() > 1) {
             retries.increment(record.attempts() - 1);
         }
-        Meters meters = meters(key(record, perHost, statusClasses));
+        Meters meters = meters(key(record));
         if (meters == null) {
             unlabelled.increment();
             return;
@@ -150,12 +164,15 @@ public final class RequestMetrics implements RequestObserver {
         });
     }
 
-    private static Key key(RequestRecord record, boolean perHost, boolean statusClasses) {
+    private Key key(RequestRecord record) {
         PathRule rule = record.rule();
         String method = record.method() != null && METHODS.contains(record.method()) ? record.method() : "OTHER";
         String server = record.serverName();
         // a wildcard's or the catch-all's requests name no host of the table's: their hosts are the clients' to choose
         String host = !perHost || server == null || server.equals("_") || server.startsWith("*") ? "" : server;
+        if (host.isEmpty() && perUndefinedHost) {
+            host = undefinedHost(record.host());
+        }
         // a class is kept as its hundred: 200 stands for 2xx
         int status = statusClasses ? record.status() / 100 * 100 : record.status();
         if (rule == null) {
@@ -166,6 +183,28 @@ public final class RequestMetrics implements RequestObserver {
         String service = backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
         return new Key(host, rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
                 status, record.canary());
+    }
+
+    /** The label of a host no Ingress names exactly, as the client sent it: lower case, without its port. */
+    private String undefinedHost(String authority) {
+        String host = RoutingTable.hostOf(authority);
+        if (host == null) {
+            return "";
+        }
+        host = RoutingTable.normalizeHost(host);
+        if (undefinedHosts.contains(host)) {
+            return host;
+        }
+        if (undefinedHosts.size() < MAX_UNDEFINED_HOSTS) {
+            undefinedHosts.add(host);
+            return host;
+        }
+        if (!warnedUndefinedHosts) {
+            warnedUndefinedHosts = true;
+            LOG.warn("{} hosts no Ingress names have a host label of their own (--metrics-per-undefined-host): further"
+                    + " ones are counted under no host", MAX_UNDEFINED_HOSTS);
+        }
+        return "";
     }
 
     private Meters meters(Key key) {

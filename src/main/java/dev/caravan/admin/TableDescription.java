@@ -37,7 +37,7 @@ final class TableDescription {
      * without its port, the path without its query and normalised.
      */
     static String lookup(RoutingTable table, String host, String path) {
-        String name = host == null || host.isBlank() ? null : RoutingTable.normalizeHost(hostOf(host.trim()));
+        String name = host == null || host.isBlank() ? null : RoutingTable.normalizeHost(RoutingTable.hostOf(host.trim()));
         path = path == null || path.isEmpty() ? "/" : path;
         int query = path.indexOf('?');
         String normalized = RequestPath.normalize(query < 0 ? path : path.substring(0, query));
@@ -59,17 +59,6 @@ final class TableDescription {
         }
         return match.appRoot() != null && path.equals("/") ? "app-root: 302 to " + match.appRoot()
                 : "no rule matches: 404 from the built-in default backend" + under;
-    }
-
-    /** The host of an authority, without its port; an IPv6 address keeps its brackets. */
-    private static String hostOf(String authority) {
-        if (authority.charAt(0) == '[') {
-            int close = authority.indexOf(']');
-            return close < 0 ? authority : authority.substring(0, close + 1);
-        }
-        int colon = authority.lastIndexOf(':');
-        // a bare IPv6 address has more than one colon, none of them a port's
-        return colon < 0 || authority.indexOf(':') != colon ? authority : authority.substring(0, colon);
     }
 
     private static void host(StringBuilder text, String host, HostRoutes routes) {

@@ -210,6 +210,10 @@ public final class CaravanOptions {
         return flag(Option.REPORT_STATUS_CLASSES);
     }
 
+    public boolean metricsPerUndefinedHost() {
+        return flag(Option.METRICS_PER_UNDEFINED_HOST);
+    }
+
     public boolean metricsPerHost() {
         return flag(Option.METRICS_PER_HOST);
     }

@@ -450,7 +450,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (redirect == null && view.scheme().equals("http")) {
             redirect = RoutePolicies.sslRedirect(gateway.statuses().redirect(), policy.sslRedirect(),
                     match.hostHasTls(), view.host() != null
-                    ? RequestTarget.hostOf(view.host()) : target.host(), rule == null ? null : rule.path(), request.uri(),
+                    ? RoutingTable.hostOf(view.host()) : target.host(), rule == null ? null : rule.path(), request.uri(),
                     gateway.httpsRedirectPort(), keepAlive && requestBodyIsSmall, headRequest);
         }
         if (redirect != null) {

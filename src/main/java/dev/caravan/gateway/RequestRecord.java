@@ -90,7 +90,10 @@ public final class RequestRecord {
         return uri;
     }
 
-    /** The Host (or :authority) as received, port included; {@code null} when there was none. */
+    /**
+     * The host as nginx's {@code $host} once the request is routed: lower case, without port; before that (a request
+     * refused first) the Host (or :authority) as received. {@code null} when there was none.
+     */
     public String host() {
         return host;
     }

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.routing.RoutingTable;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -46,7 +47,7 @@ record RequestTarget(String authority, String host, String path) {
         }
         int query = pathAndQuery.indexOf('?');
         String path = query < 0 ? pathAndQuery : pathAndQuery.substring(0, query);
-        return new RequestTarget(authority, hostOf(authority), path);
+        return new RequestTarget(authority, RoutingTable.hostOf(authority), path);
     }
 
     /**
@@ -60,7 +61,7 @@ record RequestTarget(String authority, String host, String path) {
 
     /** As {@link #valid()}, for an authority of another source (a Host header beside an absolute-form target). */
     static boolean validAuthority(String authority) {
-        return valid(authority, hostOf(authority));
+        return valid(authority, RoutingTable.hostOf(authority));
     }
 
     private static boolean valid(String authority, String host) {
@@ -78,18 +79,5 @@ record RequestTarget(String authority, String host, String path) {
             }
         }
         return true;
-    }
-
-    /** The host of an authority, without its port; an IPv6 address keeps its brackets. */
-    static String hostOf(String authority) {
-        if (authority == null || authority.isEmpty()) {
-            return null;
-        }
-        if (authority.charAt(0) == '[') {
-            int close = authority.indexOf(']');
-            return close < 0 ? authority : authority.substring(0, close + 1);
-        }
-        int colon = authority.lastIndexOf(':');
-        return colon < 0 ? authority : authority.substring(0, colon);
     }
 }

@@ -144,6 +144,20 @@ public record RoutingTable(long version, Map<String, HostRoutes> exactHosts, Map
         return anyHost;
     }
 
+    /** The host of an authority ({@code Host}, {@code :authority}), without its port; an IPv6 address keeps its brackets. */
+    public static String hostOf(String authority) {
+        if (authority == null || authority.isEmpty()) {
+            return null;
+        }
+        if (authority.charAt(0) == '[') {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.lastIndexOf(':');
+        // a bare IPv6 address has more than one colon, none of them a port's
+        return colon < 0 || authority.indexOf(':') != colon ? authority : authority.substring(0, colon);
+    }
+
     /** Lower case, without a trailing dot: the form hosts are stored and compared in. */
     public static String normalizeHost(String host) {
         String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;

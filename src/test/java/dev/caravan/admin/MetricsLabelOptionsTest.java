@@ -9,10 +9,11 @@ import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** --report-status-classes and --metrics-per-host=false: the request series' labels as ingress-nginx's flags make them. */
+/** --report-status-classes, --metrics-per-host=false and --metrics-per-undefined-host: the request series' labels as ingress-nginx's flags make them. */
 class MetricsLabelOptionsTest {
 
     @TempDir
@@ -55,6 +56,36 @@ class MetricsLabelOptionsTest {
                             .anySatisfy(line -> assertThat(line).contains("host=\"web.test\"", "ingress=\"web\""))
                             .anySatisfy(line -> assertThat(line).contains("host=\"\"", "ingress=\"wild\""))
                             .allSatisfy(line -> assertThat(line).doesNotContain("wild.test\""));
+                });
+            }
+        }
+    }
+
+    @Test
+    void perUndefinedHostTheClientsHostsAreLabelsUpToTheirCap() throws Exception {
+        try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
+            CaravanHarness.write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                    Manifests.service("svc", pod), Manifests.ingress("web", "web.test", "/", "svc"),
+                    Manifests.ingress("wild", "*.wild.test", "/", "svc")));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests, "--metrics-per-undefined-host")) {
+                assertThat(caravan.get("web.test", "/").status()).isEqualTo(200);
+                assertThat(caravan.get("A.Wild.test:8080", "/").status()).isEqualTo(200);
+                assertThat(caravan.get("nobody.test", "/").status()).isEqualTo(404);
+                for (int i = 0; i < RequestMetrics.MAX_UNDEFINED_HOSTS; i++) {
+                    assertThat(caravan.get("h" + i + ".wild.test", "/").status()).isEqualTo(200);
+                }
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    String metrics = RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+                    List<String> requests = metrics.lines()
+                            .filter(line -> line.startsWith("nginx_ingress_controller_requests{")).toList();
+                    assertThat(requests)
+                            .anySatisfy(line -> assertThat(line).contains("host=\"web.test\"", "ingress=\"web\""))
+                            .anySatisfy(line -> assertThat(line).contains("host=\"a.wild.test\"", "ingress=\"wild\""))
+                            .anySatisfy(line -> assertThat(line).contains("host=\"nobody.test\"", "status=\"404\""))
+                            // the cap reached: later hosts are counted under none
+                            .anySatisfy(line -> assertThat(line).contains("host=\"\"", "ingress=\"wild\""));
+                    assertThat(requests.stream().filter(line -> line.contains("wild.test\""))).hasSize(
+                            RequestMetrics.MAX_UNDEFINED_HOSTS - 1);
                 });
             }
         }
