@@ -214,9 +214,15 @@ public final class Caravan {
                     options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts,
                     options.proxyStreamResponses()), workers,
                     connectionLimit, accessLog);
+            // refused ExternalName Services need no names looked up
+            externalNames = options.disableSvcExternalName() ? null
+                    : new ExternalNameResolver(store, options.resolver());
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
                 streamListeners.tableChanged(compilation.table());
+                if (externalNames != null) {
+                    externalNames.tableCompiled(compilation.table().version(), compilation::namesService);
+                }
                 return List.of();
             });
             List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
@@ -333,9 +339,6 @@ public final class Caravan {
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 
-            // refused ExternalName Services need no names looked up
-            externalNames = options.disableSvcExternalName() ? null
-                    : new ExternalNameResolver(store, options.resolver());
             readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                     .require("routing table compiled",
                             () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion());

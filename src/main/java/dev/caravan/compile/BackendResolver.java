@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,8 @@ final class BackendResolver {
     private final BackendCache.Editor resolved;
     private final boolean externalNames;
     private final String zone;
+    /** Every Service asked for, whether it exists or not. */
+    private final Set<ObjectRef> named = new HashSet<>();
 
     /**
      * @param slicesByService the state's EndpointSlices by the Service they are labelled with
@@ -68,6 +71,11 @@ final class BackendResolver {
         this.resolved = resolved;
         this.externalNames = externalNames;
         this.zone = zone;
+    }
+
+    /** The Services this resolver was asked for. */
+    Set<ObjectRef> named() {
+        return named;
     }
 
     /** The Service an EndpointSlice is labelled with, or {@code null}. */
@@ -88,6 +96,7 @@ final class BackendResolver {
     /** @param ewma whether the backend balances by latency ({@code load-balance: ewma}) */
     Resolution resolve(String namespace, IngressServiceBackend serviceBackend, boolean ewma) {
         ObjectRef serviceRef = new ObjectRef(namespace, serviceBackend.getName());
+        named.add(serviceRef);
         ServiceBackendPort port = serviceBackend.getPort();
         String portLabel = port.getNumber() != null ? String.valueOf(port.getNumber()) : port.getName();
         String name = serviceRef + ":" + portLabel;
@@ -210,6 +219,7 @@ final class BackendResolver {
 
     /** The backend of a Service's first port: how a default-backend Service is named on the command line. */
     Resolution resolveFirstPort(ObjectRef serviceRef) {
+        named.add(serviceRef);
         Service service = state.get(ResourceKind.SERVICE, serviceRef);
         List<ServicePort> ports = service == null || service.getSpec() == null ? null : service.getSpec().getPorts();
         if (ports == null || ports.isEmpty()) {

@@ -16,7 +16,7 @@ import java.util.Set;
 public final class Compilation {
 
     public static final Compilation EMPTY = new Compilation(RoutingTable.EMPTY, List.of(), ShardedMap.of(),
-            ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), null);
+            ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), ShardedMap.of(), Set.of(), null);
 
     private final RoutingTable table;
     private final List<Problem> problems;
@@ -25,13 +25,17 @@ public final class Compilation {
     private final ShardedMap<ObjectRef, String> ignored;
     private final ShardedMap<String, TlsHost> tls;
     private final ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets;
+    private final Set<ObjectRef> servicesOutsideIngresses;
     private final CompilerMemory memory;
 
-    /** @param claimed every claimed Ingress, mapped to itself */
+    /**
+     * @param claimed                  every claimed Ingress, mapped to itself
+     * @param servicesOutsideIngresses the Services named by the default backend and the TCP and UDP services
+     */
     Compilation(RoutingTable table, List<Problem> problems, ShardedMap<ObjectRef, Ingress> lastGood,
             ShardedMap<ObjectRef, ObjectRef> claimed, ShardedMap<ObjectRef, String> ignored,
             ShardedMap<String, TlsHost> tls, ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets,
-            CompilerMemory memory) {
+            Set<ObjectRef> servicesOutsideIngresses, CompilerMemory memory) {
         this.table = table;
         this.problems = List.copyOf(problems);
         this.lastGood = lastGood;
@@ -39,6 +43,7 @@ public final class Compilation {
         this.ignored = ignored;
         this.tls = tls;
         this.backendTlsSecrets = backendTlsSecrets;
+        this.servicesOutsideIngresses = servicesOutsideIngresses;
         this.memory = memory;
     }
 
@@ -80,6 +85,15 @@ public final class Compilation {
         return backendTlsSecrets;
     }
 
+    /**
+     * Whether the table may send to this Service: a served Ingress names it, or the default backend or a TCP or UDP
+     * service port does. Only such Services' names are looked up, as ingress-nginx resolves only its upstreams'.
+     */
+    public boolean namesService(ObjectRef service) {
+        return servicesOutsideIngresses.contains(service)
+                || memory != null && memory.ingressesByService().get(service) != null;
+    }
+
     /** What the compiler keeps for the next compilation; {@code null} when it must start from scratch. */
     CompilerMemory memory() {
         return memory;
@@ -92,6 +106,7 @@ public final class Compilation {
         }
         List<Problem> all = new ArrayList<>(problems);
         all.addAll(more);
-        return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets, memory);
+        return new Compilation(table, all, lastGood, claimed, ignored, tls, backendTlsSecrets,
+                servicesOutsideIngresses, memory);
     }
 }

@@ -5,6 +5,7 @@ import dev.caravan.routing.Backend;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutingTable;
+import dev.caravan.routing.StreamServices;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -123,13 +124,16 @@ final class IncrementalCompilation {
                 TableKey.Kind.BACKEND_TLS_SECRET, builder.backendTlsSecrets(), ObjectRef::parse);
         ShardedMap<String, Backend> passthrough = replaced(base.table().passthrough(), keys, TableKey.Kind.PASSTHROUGH_HOST,
                 builder.passthrough(), name -> name);
+        // what no Ingress names is resolved in every compilation, by a resolver of its own that tells which Services
+        BackendResolver outsideIngresses = new BackendResolver(state, slices, backends, settings.externalNameServices(),
+                settings.zone());
         Backend defaultBackend = settings.defaultBackendService() == null ? null
-                : resolver.resolveFirstPort(settings.defaultBackendService()).backend();
+                : outsideIngresses.resolveFirstPort(settings.defaultBackendService()).backend();
+        StreamServices streamServices = StreamServicesReader.read(state, settings, outsideIngresses);
         RoutingTable table = new RoutingTable(state.version(), hosts(base.table().exactHosts(), TableKey.Kind.EXACT_HOST,
                 built, keys, tls), hosts(base.table().wildcardHosts(), TableKey.Kind.WILDCARD_HOST, built, keys, tls),
                 keys.contains(TableKey.ANY_HOST) ? built.get(TableKey.ANY_HOST) : base.table().anyHost(),
-                defaultBackend, passthrough, GlobalHeadersReader.read(state, settings),
-                StreamServicesReader.read(state, settings, resolver));
+                defaultBackend, passthrough, GlobalHeadersReader.read(state, settings), streamServices);
 
         Set<ObjectRef> rebuilt = new HashSet<>(dirty);
         component.forEach(served -> rebuilt.add(served.ref()));
@@ -139,7 +143,7 @@ final class IncrementalCompilation {
                 ingressesByKey.build(), ingressesByService.build(), ingressesByObjectRead.build(), problemsNow,
                 slices, backends.build());
         return new Compilation(table, allProblems(problemsNow), lastGood.build(), claimed.build(), ignored.build(),
-                tls, backendTlsSecrets, memory);
+                tls, backendTlsSecrets, Set.copyOf(outsideIngresses.named()), memory);
     }
 
     /** The problems of the Ingresses selected or built again: their selection's, then the builder's. */

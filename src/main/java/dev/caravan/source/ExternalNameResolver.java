@@ -32,12 +32,15 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Looks up the names of the Services of type ExternalName and puts what the DNS answers into the cluster state, where
- * the compiler makes endpoints of it: the compiler itself never waits on the network. As ingress-nginx, each name is
+ * Looks up the names of the Services of type ExternalName that the routing table sends to, and puts what the DNS
+ * answers into the cluster state, where the compiler makes endpoints of it: the compiler itself never waits on the
+ * network. A Service no Ingress (nor the default backend, nor a TCP or UDP port) names is not looked up, as
+ * ingress-nginx resolves only its upstreams' names. As ingress-nginx, each name is
  * asked again every second, its answer cached for the TTL the DNS gave it, so that a changed record is followed
  * within its TTL and a second. Everything runs on one thread of its own, with Netty's asynchronous resolver (the
  * name servers and search domains of {@code /etc/resolv.conf}, or {@code --resolver}'s servers); as ingress-nginx's
@@ -71,8 +74,11 @@ public final class ExternalNameResolver implements AutoCloseable {
     private final Map<ObjectRef, String> inFlight = new HashMap<>();
     /** Timeouts in a row of a name that resolved. */
     private final Map<ObjectRef, Integer> timeouts = new HashMap<>();
+    /** Whether the last compilation's table sends to a Service. */
+    private Predicate<ObjectRef> used = ref -> false;
     private volatile boolean closed;
     private volatile long seenVersion = -1;
+    private volatile long usedVersion = -1;
     private volatile boolean settled = true;
     private volatile long publishedVersion;
 
@@ -108,11 +114,57 @@ public final class ExternalNameResolver implements AutoCloseable {
     }
 
     /**
-     * Whether every ExternalName Service of a state at least {@code version} has had its first answer, a failure
-     * included: until then their Ingresses' requests would get 503 for no lasting reason.
+     * Whether every ExternalName Service a table compiled from a state at least {@code version} sends to has had its
+     * first answer, a failure included: until then their Ingresses' requests would get 503 for no lasting reason.
      */
     public boolean settled(long version) {
-        return seenVersion >= version && settled;
+        return seenVersion >= version && usedVersion >= version && settled;
+    }
+
+    /**
+     * Follows which Services a newly compiled table sends to: those it names for the first time are looked up at
+     * once; those it no longer names are not looked up any more, and their answers are forgotten.
+     *
+     * @param version the version of the state compiled
+     * @param sendsTo whether the table sends to a Service
+     */
+    public void tableCompiled(long version, Predicate<ObjectRef> sendsTo) {
+        if (closed) {
+            return;
+        }
+        try {
+            loop.execute(() -> follow(version, sendsTo));
+        } catch (RejectedExecutionException stopping) {
+            // closed meanwhile
+        }
+    }
+
+    private void follow(long version, Predicate<ObjectRef> sendsTo) {
+        if (closed) {
+            return;
+        }
+        used = sendsTo;
+        boolean dropped = false;
+        for (ObjectRef ref : names.keySet()) {
+            if (used.test(ref)) {
+                lookUpIfUnanswered(ref);
+            } else {
+                timeouts.remove(ref);
+                dropped |= answers.remove(ref) != null;
+            }
+        }
+        if (dropped) {
+            publish();
+        }
+        settled = allAnswered();
+        usedVersion = version;
+    }
+
+    private void lookUpIfUnanswered(ObjectRef ref) {
+        ExternalNames.Answer answer = answers.get(ref);
+        if (answer == null || !answer.name().equals(names.get(ref))) {
+            lookUp(ref);
+        }
     }
 
     /** The version of the store's state that has the answers so far: a table compiled from it serves them. */
@@ -165,7 +217,7 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     private void lookUp(ObjectRef ref) {
         String name = names.get(ref);
-        if (name == null || name.equals(inFlight.get(ref))) {
+        if (name == null || name.equals(inFlight.get(ref)) || !used.test(ref)) {
             return;
         }
         // a Service's new name is asked even while its old one's answer is awaited; that one is ignored when it comes
@@ -175,7 +227,7 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     private void answered(ObjectRef ref, String name, Future<List<InetAddress>> done) {
         inFlight.remove(ref, name);
-        if (closed || !name.equals(names.get(ref))) {
+        if (closed || !name.equals(names.get(ref)) || !used.test(ref)) {
             return;
         }
         ExternalNames.Answer before = answers.get(ref);
@@ -207,8 +259,8 @@ public final class ExternalNameResolver implements AutoCloseable {
     }
 
     private boolean allAnswered() {
-        return names.entrySet().stream().allMatch(named -> answers.containsKey(named.getKey())
-                && answers.get(named.getKey()).name().equals(named.getValue()));
+        return names.entrySet().stream().allMatch(named -> !used.test(named.getKey())
+                || answers.containsKey(named.getKey()) && answers.get(named.getKey()).name().equals(named.getValue()));
     }
 
     private void publish() {

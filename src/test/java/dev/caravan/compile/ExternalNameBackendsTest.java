@@ -9,7 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.Change;
 import dev.caravan.state.ExternalNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -117,6 +120,35 @@ class ExternalNameBackendsTest {
         // the other Ingress's host was not compiled again: the very same routes
         assertThat(after.table().exactHosts().get("in.test"))
                 .isSameAs(before.table().exactHosts().get("in.test"));
+    }
+
+    @Test
+    void theServicesATableSendsToAreThoseOfItsIngressesDefaultBackendAndStreamPorts() throws Exception {
+        Service unused = Fixtures.service("default/unused", port("http", 80, 80));
+        unused.getSpec().setType("ExternalName");
+        unused.getSpec().setExternalName("unused.partner.test");
+        Service syslog = Fixtures.service("logs/syslog", port("syslog", 514, 514));
+        syslog.getSpec().setType("ExternalName");
+        syslog.getSpec().setExternalName("syslog.partner.test");
+        ConfigMap tcp = new ConfigMapBuilder().withNewMetadata().withNamespace("ingress").withName("tcp").endMetadata()
+                .withData(Map.of("1514", "logs/syslog:514")).build();
+        ClusterState state = state("api.partner.test", "http", port("http", 80, 80))
+                .with(List.of(Change.upsert(unused), Change.upsert(syslog), Change.upsert(tcp)));
+        ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, Fixtures.OUR_CONTROLLER, false,
+                ObjectRef.parse("default/fallback")).withStreamServices(ObjectRef.parse("ingress/tcp"), null);
+        IngressCompiler compiler = new IngressCompiler(settings);
+        Compilation compilation = compiler.compile(state, Compilation.EMPTY);
+        assertThat(compilation.namesService(PARTNER)).isTrue();
+        assertThat(compilation.namesService(ObjectRef.parse("default/web"))).isTrue();
+        assertThat(compilation.namesService(ObjectRef.parse("default/fallback"))).as("default backend, missing").isTrue();
+        assertThat(compilation.namesService(ObjectRef.parse("logs/syslog"))).as("TCP port").isTrue();
+        assertThat(compilation.namesService(ObjectRef.parse("default/unused"))).isFalse();
+
+        // the Ingress out gone: partner is no longer sent to, in an incremental compilation as from scratch
+        ClusterState without = state.with(List.of(Change.delete(ingress("default/out")
+                .rule("out.test", prefix("/", "partner:http")).build())));
+        assertThat(compiler.compile(without, compilation).namesService(PARTNER)).isFalse();
+        assertThat(compiler.compile(without, Compilation.EMPTY).namesService(PARTNER)).isFalse();
     }
 
     /** The Service partner of type ExternalName, and an Ingress out.test → partner at {@code backendPort}. */

@@ -36,7 +36,8 @@ class ExternalNameServicesTest {
             // an answer slower than the rest of the start
             dns.delay(NAME, Duration.ofSeconds(3));
             CaravanHarness.write(manifests, "partner.yaml", String.join("---\n", Manifests.ingressClass(),
-                    externalName("partner", NAME, first.port()), Manifests.ingress("out", "out.test", "/", "partner")));
+                    externalName("partner", NAME, first.port()), Manifests.ingress("out", "out.test", "/", "partner"),
+                    externalName("unused", "unused.partner.test", first.port())));
             try (LogCapture problems = new LogCapture(LoggingProblemReporter.class);
                     CaravanHarness caravan = CaravanHarness.start(manifests, "--resolver", dns.address())) {
                 dns.delay(NAME, Duration.ZERO);
@@ -75,6 +76,24 @@ class ExternalNameServicesTest {
                 assertThat(first.seen()).hasSize(before);
                 assertThat(problems.lines()).anyMatch(line -> line.contains("Resolved: Ingress default/out")
                         && line.contains(NAME + " does not resolve"));
+                // a Service no Ingress names is never looked up
+                assertThat(dns.asked()).isNotEmpty().noneMatch(asked -> asked.toLowerCase().startsWith("unused."));
+            }
+        }
+    }
+
+    @Test
+    void theDefaultBackendMayBeOneAndIsLookedUpBeforeReady() throws Exception {
+        try (TestDns dns = new TestDns(); TestBackend pod = TestBackend.start("127.0.0.2", "fallback")) {
+            dns.set(NAME, "127.0.0.2");
+            dns.delay(NAME, Duration.ofSeconds(2));
+            CaravanHarness.write(manifests, "partner.yaml", String.join("---\n", Manifests.ingressClass(),
+                    externalName("partner", NAME, pod.port())));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests, "--resolver", dns.address(),
+                    "--default-backend-service", "default/partner")) {
+                RawHttp.Response response = caravan.get("anything.test", "/x");
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.text()).isEqualTo("fallback");
             }
         }
     }

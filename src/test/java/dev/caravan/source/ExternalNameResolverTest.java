@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +31,7 @@ class ExternalNameResolverTest {
         try (TestDns dns = new TestDns(); ExternalNameResolver resolver = resolver(store, dns, Duration.ofSeconds(2))) {
             dns.set("api.partner.test", "192.0.2.2", "192.0.2.1", "2001:db8::1");
             store.apply(List.of(Change.upsert(externalName("API.Partner.test."))));
-            resolver.start();
+            startSendingTo(resolver, store, PARTNER::equals);
             // IPv4 alone where there is any, sorted
             await().atMost(Duration.ofSeconds(5)).until(() -> addresses(store), List.of("192.0.2.1", "192.0.2.2")::equals);
             assertThat(answer(store).name()).isEqualTo("api.partner.test.");
@@ -61,7 +63,7 @@ class ExternalNameResolverTest {
         try (TestDns dns = new TestDns(); ExternalNameResolver resolver = resolver(store, dns, Duration.ofMillis(400))) {
             dns.set("api.partner.test", "192.0.2.1");
             store.apply(List.of(Change.upsert(externalName("api.partner.test"))));
-            resolver.start();
+            startSendingTo(resolver, store, PARTNER::equals);
             await().atMost(Duration.ofSeconds(5)).until(() -> addresses(store), List.of("192.0.2.1")::equals);
 
             dns.delay("api.partner.test", Duration.ofSeconds(-1));
@@ -80,6 +82,45 @@ class ExternalNameResolverTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> answer(store).error() != null);
             assertThat(answer(store).error()).isEqualTo("no such name, or no address for it");
         }
+    }
+
+    @Test
+    void onlyTheNamesOfServicesTheTableSendsToAreLookedUp() throws Exception {
+        ClusterStateStore store = new ClusterStateStore();
+        try (TestDns dns = new TestDns(); ExternalNameResolver resolver = resolver(store, dns, Duration.ofSeconds(2))) {
+            dns.set("api.partner.test", "192.0.2.1");
+            store.apply(List.of(Change.upsert(externalName("api.partner.test."))));
+            AtomicBoolean named = new AtomicBoolean();
+            startSendingTo(resolver, store, ref -> named.get() && ref.equals(PARTNER));
+            // no Ingress names it: never asked, and nothing to wait for
+            await().atMost(Duration.ofSeconds(5)).until(() -> resolver.settled(store.version()));
+            Thread.sleep(1500);
+            assertThat(dns.questions()).isZero();
+            assertThat(answer(store)).isNull();
+
+            // named by a table: asked at once, and every second after
+            named.set(true);
+            resolver.tableCompiled(store.version(), ref -> named.get() && ref.equals(PARTNER));
+            await().atMost(Duration.ofSeconds(2)).until(() -> addresses(store), List.of("192.0.2.1")::equals);
+            assertThat(resolver.settled(store.version())).isTrue();
+
+            // named no more: its answer is forgotten, and the DNS no longer asked
+            named.set(false);
+            resolver.tableCompiled(store.version(), ref -> false);
+            await().atMost(Duration.ofSeconds(2)).until(() -> answer(store) == null);
+            Thread.sleep(200);
+            int asked = dns.questions();
+            Thread.sleep(2500);
+            assertThat(dns.questions()).isEqualTo(asked);
+        }
+    }
+
+    /** Starts the resolver, told after every change of the state that a table compiled from it sends to these. */
+    private static void startSendingTo(ExternalNameResolver resolver, ClusterStateStore store,
+            Predicate<ObjectRef> sendsTo) {
+        store.addListener(() -> resolver.tableCompiled(store.version(), sendsTo));
+        resolver.start();
+        resolver.tableCompiled(store.version(), sendsTo);
     }
 
     private static ExternalNameResolver resolver(ClusterStateStore store, TestDns dns, Duration timeout) {
