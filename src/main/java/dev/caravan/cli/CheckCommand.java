@@ -6,6 +6,7 @@ import dev.caravan.compile.IngressCheck;
 import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.state.Change;
 import dev.caravan.source.ManifestParser;
+import dev.caravan.state.AnnotationPrefix;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import dev.caravan.routing.GlobalHeaders;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -59,6 +61,7 @@ public final class CheckCommand {
         String where = null;
         Boolean crossNamespace = null;
         boolean disableCatchAll = false;
+        AnnotationPrefix prefix = null;
         Set<String> allowedHeaders = null;
         ObjectRef nginxConfigMap = null;
         for (int i = 0; i < args.size(); i++) {
@@ -71,6 +74,14 @@ public final class CheckCommand {
                 crossNamespace = true;
             } else if (arg.equals("--" + Option.DISABLE_CATCH_ALL.flag())) {
                 disableCatchAll = true;
+            } else if (arg.equals("--" + Option.ANNOTATIONS_PREFIX.flag()) && i + 1 < args.size()) {
+                try {
+                    String value = Option.ANNOTATIONS_PREFIX.check(args.get(++i), arg).trim();
+                    prefix = value.equals(AnnotationPrefix.DEFAULT) ? null : new AnnotationPrefix(value);
+                } catch (UsageException e) {
+                    err.println("caravan: " + e.getMessage());
+                    return 2;
+                }
             } else if (arg.equals("--configmap") && i + 1 < args.size()) {
                 try {
                     nginxConfigMap = ObjectRef.parse(Option.ADD_HEADERS.check(args.get(++i), arg));
@@ -155,7 +166,8 @@ public final class CheckCommand {
                     disableCatchAll);
         }
         for (Ingress ingress : ingresses) {
-            allComplete &= print(ingress, settings, state);
+            allComplete &= prefix == null ? print(ingress, settings, state, text -> text)
+                    : printUnderPrefix(ingress, prefix, settings, state);
         }
         if (unreadable > 0) {
             // what could not be read may be an Ingress: a gate must not pass on the rest
@@ -245,7 +257,24 @@ public final class CheckCommand {
         return asWritten;
     }
 
-    private boolean print(Ingress ingress, ControllerSettings settings, ClusterState known) {
+    /**
+     * An Ingress as a controller with {@code --annotations-prefix} reads it: its annotations of that prefix, named so,
+     * and those of the usual prefix not read, each said (the admission webhook refuses them, as ingress-nginx's).
+     */
+    private boolean printUnderPrefix(Ingress ingress, AnnotationPrefix prefix, ControllerSettings settings,
+            ClusterState known) {
+        String usual = AnnotationPrefix.DEFAULT + "/";
+        boolean complete = print((Ingress) prefix.apply(ingress), settings, known,
+                text -> text.replace(usual, prefix.prefix() + "/"));
+        for (String unread : prefix.unread(ingress)) {
+            out.println("  invalid      " + unread + ": not read under --annotations-prefix " + prefix.prefix()
+                    + " (the admission webhook refuses it)");
+        }
+        return complete && prefix.unread(ingress).isEmpty();
+    }
+
+    /** @param named how the annotations' names are written: under the prefix they were read from */
+    private boolean print(Ingress ingress, ControllerSettings settings, ClusterState known, UnaryOperator<String> named) {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, known, tlsSecrets::problem);
         String route = ingress.getMetadata().getAnnotations() == null ? null
                 : ingress.getMetadata().getAnnotations().get(AnnotationParser.REQUEST_ROUTE);
@@ -259,7 +288,7 @@ public final class CheckCommand {
         out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"
                 : "not claimed: " + report.notOurs()));
         for (String problem : report.problems()) {
-            out.println("  invalid      " + problem);
+            out.println("  invalid      " + named.apply(problem));
         }
         // an object an annotation names that cannot be used is that annotation's verdict, said once
         List<String> objectProblems = new ArrayList<>(report.objectProblems());
@@ -275,10 +304,10 @@ public final class CheckCommand {
             verdicts.add(verdict);
         }
         for (String problem : objectProblems) {
-            out.println("  invalid      " + problem);
+            out.println("  invalid      " + named.apply(problem));
         }
         for (String warning : report.warnings()) {
-            out.println("  warning      " + warning);
+            out.println("  warning      " + named.apply(warning));
         }
         for (String object : report.unchecked()) {
             out.println("  unchecked    " + object + ": not among the manifests read");
@@ -288,8 +317,8 @@ public final class CheckCommand {
                     + " routes; one the server does not have makes the Ingress's paths answer 503");
         }
         for (IngressCheck.Verdict verdict : verdicts) {
-            out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), verdict.annotation(), verdict.value(), "",
-                    verdict.why());
+            out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), named.apply(verdict.annotation()),
+                    verdict.value(), "", named.apply(verdict.why()));
         }
         return report.complete();
     }
@@ -306,9 +335,10 @@ public final class CheckCommand {
 
     private static final String USAGE = "caravan check [--ingress-class NAME] [--controller-class NAME]"
             + " [--allow-cross-namespace-resources] [--global-allowed-response-headers NAMES] [--disable-catch-all]"
-            + " [--configmap NAMESPACE/NAME] FILE|DIR|-\n"
+            + " [--annotations-prefix PREFIX] [--configmap NAMESPACE/NAME] FILE|DIR|-\n"
             + "  reads Ingresses (and the IngressClasses, Secrets and ConfigMaps among them) and says, per Ingress and\n"
-            + "  per nginx.ingress.kubernetes.io annotation, what Caravan does with it; --configmap first translates\n"
+            + "  per nginx.ingress.kubernetes.io annotation (or --annotations-prefix's), what Caravan does with it;\n"
+            + "  --configmap first translates\n"
             + "  ingress-nginx's controller ConfigMap among them, key by key, into Caravan's flags, and judges the\n"
             + "  Ingresses with them. Exit code 0: all served as written; 1: not all; 2: not all could be read.";
 

@@ -107,6 +107,26 @@ class CheckCommandTest {
     }
 
     @Test
+    void underAnotherAnnotationsPrefixItsAnnotationsAreJudgedAndTheUsualOnesAreNotRead() {
+        String custom = SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
+                    kubernetes.io/ingress.class: "nginx"
+                    internal.example.com/proxy-body-size: huge
+                    internal.example.com/ssl-redirect: "false"
+                """);
+        Run run = check(custom, "--ingress-class", "nginx", "--annotations-prefix", "internal.example.com");
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("invalid      internal.example.com/proxy-body-size=huge",
+                "supported    internal.example.com/ssl-redirect=false",
+                "invalid      nginx.ingress.kubernetes.io/rewrite-target: not read under --annotations-prefix"
+                        + " internal.example.com")
+                .doesNotContain("supported    nginx.ingress.kubernetes.io/rewrite-target");
+        // the usual prefix judged as such
+        assertThat(check(custom, "--ingress-class", "nginx").out()).doesNotContain("internal.example.com/proxy-body-size=")
+                .contains("supported    nginx.ingress.kubernetes.io/rewrite-target=");
+        assertThat(check(custom, "--annotations-prefix", "not a name").exit()).isEqualTo(2);
+    }
+
+    @Test
     void anIngressNamingOurClassBeforeItExistsIsToldToCreateIt() {
         Run run = check(SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", "")
                 .replace("spec:\n", "spec:\n  ingressClassName: caravan\n"));
