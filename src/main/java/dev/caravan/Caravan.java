@@ -116,6 +116,7 @@ public final class Caravan {
     private final HttpListener httpsListener;
     private final StreamListeners streamListeners;
     private final ExternalNameResolver externalNames;
+    private final ControllerZone zone;
     private final CertificateStore certificates;
     private final Readiness readiness = new Readiness();
     private final Main main = new Main();
@@ -144,6 +145,7 @@ public final class Caravan {
                 : StartupTask.start("caravan-kubernetes-client",
                         () -> KubernetesClients.create(options.kubeconfig(), options.apiserverHost()));
         workers = Transport.newGroup(options.eventLoops(), new DefaultThreadFactory("caravan-io", true));
+        ExternalNameResolver resolver = null;
         try {
             main.configure().setName("caravan");
             // route-level statistics only, and so no per-processor MBeans either: a third of Camel's MBeans, each
@@ -180,8 +182,7 @@ public final class Caravan {
                     options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
                     options.noAuthLocations(), options.tcpServices(), options.udpServices(),
                     !options.disableSvcExternalName(), options.disableCatchAll(),
-                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()),
-                    null);
+                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()));
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -215,8 +216,8 @@ public final class Caravan {
                     options.proxyStreamResponses()), workers,
                     connectionLimit, accessLog);
             // refused ExternalName Services need no names looked up
-            externalNames = options.disableSvcExternalName() ? null
-                    : new ExternalNameResolver(store, options.resolver());
+            resolver = options.disableSvcExternalName() ? null : new ExternalNameResolver(store, options.resolver());
+            externalNames = resolver;
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
                 streamListeners.tableChanged(compilation.table());
@@ -264,16 +265,15 @@ public final class Caravan {
                             + " know the zone of");
                 }
                 kubernetes = null;
+                zone = null;
                 statusWriter = null;
                 leaderElection = null;
                 eventReporter = null;
             } else {
                 kubernetes = connecting.get();
                 DecoderWarmUp.start(kubernetes);
-                if (options.enableTopologyAwareRouting()) {
-                    controller = controller.withZone(ControllerZone.lookUp(kubernetes, options.podNamespace(),
-                            options.podName()));
-                }
+                zone = options.enableTopologyAwareRouting() ? new ControllerZone(kubernetes, options.podNamespace(),
+                        options.podName(), store) : null;
                 main.bind("kubernetesClient", kubernetes);
                 leaderElection = new LeaderElection(kubernetes, options.podNamespace(), options.electionId(),
                         options.podName(), options.electionLeaseDuration());
@@ -342,6 +342,11 @@ public final class Caravan {
             readiness.require(options.standalone() ? "manifests loaded" : "informers synced", source::synced)
                     .require("routing table compiled",
                             () -> source.synced() && recompiler.last().table().version() >= source.syncedVersion());
+            if (zone != null) {
+                // a moment's wait on start, rather than a first few requests to every zone
+                readiness.require("this replica's zone looked for", () -> zone.firstLook() >= 0
+                        && recompiler.last().table().version() >= zone.firstLook());
+            }
             if (externalNames != null) {
                 readiness.require("ExternalName Services looked up", () -> source.synced()
                         && externalNames.settled(source.syncedVersion())
@@ -386,6 +391,9 @@ public final class Caravan {
             // nothing started is left running: the client being built is closed once it is
             if (connecting != null) {
                 connecting.whenDone(KubernetesClient::close);
+            }
+            if (resolver != null) {
+                resolver.close();
             }
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw failure;
@@ -489,6 +497,9 @@ public final class Caravan {
         if (externalNames != null) {
             externalNames.start();
         }
+        if (zone != null) {
+            zone.start();
+        }
         recompiler.start();
         httpListener.start();
         httpsListener.start();
@@ -559,6 +570,9 @@ public final class Caravan {
         }
         if (externalNames != null) {
             externalNames.close();
+        }
+        if (zone != null) {
+            zone.close();
         }
         recompiler.stop();
         externalAuth.close();

@@ -206,7 +206,7 @@ public final class CheckCommand {
                 proxySetHeaders == null ? null : ObjectRef.parse(proxySetHeaders), annotationDefaults, globalAuth,
                 java.util.Arrays.stream((noAuthLocations == null ? Option.NO_AUTH_LOCATIONS.defaultValue()
                         : noAuthLocations).split(",")).map(String::trim).filter(location -> !location.isEmpty()).toList(),
-                null, null, true, disableCatchAll, null, null);
+                null, null, true, disableCatchAll, null);
     }
 
     /**

@@ -52,7 +52,6 @@ final class BackendResolver {
     private final Map<ObjectRef, List<EndpointSlice>> slicesByService;
     private final BackendCache.Editor resolved;
     private final boolean externalNames;
-    private final String zone;
     /** Every Service asked for, whether it exists or not. */
     private final Set<ObjectRef> named = new HashSet<>();
 
@@ -62,15 +61,13 @@ final class BackendResolver {
      *                        compilations so that an unchanged Service keeps its backend and balancer state
      * @param externalNames   whether Services of type ExternalName are proxied to (else refused, as
      *                        {@code --disable-svc-external-name} says)
-     * @param zone            the zone whose endpoints are preferred where a Service asks for it, or {@code null}
      */
     BackendResolver(ClusterState state, Map<ObjectRef, List<EndpointSlice>> slicesByService,
-            BackendCache.Editor resolved, boolean externalNames, String zone) {
+            BackendCache.Editor resolved, boolean externalNames) {
         this.state = state;
         this.slicesByService = slicesByService;
         this.resolved = resolved;
         this.externalNames = externalNames;
-        this.zone = zone;
     }
 
     /** The Services this resolver was asked for. */
@@ -255,8 +252,8 @@ final class BackendResolver {
             for (EndpointSlice slice : slices) {
                 addReady(slice, portName, endpoints);
             }
-            if (zone != null && ZoneHints.asked(service)) {
-                endpoints = ZoneHints.select(endpoints, SliceEndpoint::endpoint, zone);
+            if (state.zone() != null && ZoneHints.asked(service)) {
+                endpoints = ZoneHints.select(endpoints, SliceEndpoint::endpoint, state.zone());
             }
             for (SliceEndpoint endpoint : endpoints) {
                 addAddress(endpoint.endpoint().getAddresses().get(0), endpoint.port(), ready);

@@ -42,15 +42,13 @@ import java.util.stream.Collectors;
  *                                 ({@code --disable-catch-all})
  * @param namespaceSelector        the labels of the namespaces whose Ingresses are served
  *                                 ({@code --watch-namespace-selector}), or {@code null} for all
- * @param zone                     this replica's zone, whose pods are preferred where a Service asks for topology-aware
- *                                 routing ({@code --enable-topology-aware-routing}), or {@code null} for no preference
  */
 public record ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
         ObjectRef defaultBackendService, boolean sslPassthrough, boolean crossNamespaceSecrets,
         Set<String> allowedResponseHeaders, ObjectRef addHeaders, ObjectRef proxySetHeaders,
         Map<String, String> annotationDefaults, Map<String, String> globalAuth, List<String> noAuthLocations,
         ObjectRef tcpServices, ObjectRef udpServices, boolean externalNameServices, boolean disableCatchAll,
-        LabelSelector namespaceSelector, String zone) {
+        LabelSelector namespaceSelector) {
 
     public ControllerSettings {
         allowedResponseHeaders = allowedResponseHeaders.stream().map(name -> name.toLowerCase(Locale.ROOT))
@@ -104,7 +102,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
     public ControllerSettings(String ingressClass, String controllerClass, boolean watchIngressWithoutClass,
             ObjectRef defaultBackendService) {
         this(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService, false, false, Set.of(),
-                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false, null, null);
+                null, null, Map.of(), Map.of(), List.of("/.well-known/acme-challenge"), null, null, true, false, null);
     }
 
     /** These settings with these ConfigMaps as {@code --tcp-services-configmap} and {@code --udp-services-configmap}. */
@@ -112,7 +110,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
                 annotationDefaults, globalAuth, noAuthLocations, tcp, udp, externalNameServices, disableCatchAll,
-                namespaceSelector, zone);
+                namespaceSelector);
     }
 
     /** These settings with Services of type ExternalName proxied to, or refused ({@code --disable-svc-external-name}). */
@@ -120,15 +118,7 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
         return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
                 sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
                 annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, allowed, disableCatchAll,
-                namespaceSelector, zone);
-    }
-
-    /** These settings preferring this zone's pods where Services ask for it ({@code --enable-topology-aware-routing}). */
-    public ControllerSettings withZone(String zone) {
-        return new ControllerSettings(ingressClass, controllerClass, watchIngressWithoutClass, defaultBackendService,
-                sslPassthrough, crossNamespaceSecrets, allowedResponseHeaders, addHeaders, proxySetHeaders,
-                annotationDefaults, globalAuth, noAuthLocations, tcpServices, udpServices, externalNameServices,
-                disableCatchAll, namespaceSelector, zone);
+                namespaceSelector);
     }
 
     public static final String DEFAULT_INGRESS_CLASS = "caravan";

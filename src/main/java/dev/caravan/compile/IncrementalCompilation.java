@@ -114,8 +114,7 @@ final class IncrementalCompilation {
         List<ServedIngress> component = closeOver(keys);
 
         ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
-        BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices(),
-                settings.zone());
+        BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices());
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         component.forEach(builder::add);
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
@@ -125,8 +124,8 @@ final class IncrementalCompilation {
         ShardedMap<String, Backend> passthrough = replaced(base.table().passthrough(), keys, TableKey.Kind.PASSTHROUGH_HOST,
                 builder.passthrough(), name -> name);
         // what no Ingress names is resolved in every compilation, by a resolver of its own that tells which Services
-        BackendResolver outsideIngresses = new BackendResolver(state, slices, backends, settings.externalNameServices(),
-                settings.zone());
+        BackendResolver outsideIngresses = new BackendResolver(state, slices, backends,
+                settings.externalNameServices());
         Backend defaultBackend = settings.defaultBackendService() == null ? null
                 : outsideIngresses.resolveFirstPort(settings.defaultBackendService()).backend();
         StreamServices streamServices = StreamServicesReader.read(state, settings, outsideIngresses);

@@ -3,6 +3,7 @@ package dev.caravan.compile;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -41,8 +42,10 @@ public final class IngressCompiler {
             boolean fromScratch) {
         CompilerMemory memory = previous.memory();
         if (fromScratch || memory == null || memory.settings() != settings
-                || !state.changedSince(memory.state(), ResourceKind.INGRESS_CLASS).isEmpty()) {
-            // which Ingresses are ours may change with any IngressClass: every Ingress is looked at again
+                || !state.changedSince(memory.state(), ResourceKind.INGRESS_CLASS).isEmpty()
+                || !Objects.equals(state.zone(), memory.state().zone())) {
+            // which Ingresses are ours may change with any IngressClass, and which endpoints every backend has with
+            // the zone: every Ingress is looked at again
             memory = CompilerMemory.empty(settings);
         }
         return new IncrementalCompilation(settings, state, memory, previous, disabled).run();

@@ -15,17 +15,20 @@ import java.util.Set;
  */
 public final class ClusterState {
 
-    public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class), ExternalNames.NONE);
+    public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class), ExternalNames.NONE,
+            null);
 
     private final long version;
     private final Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects;
     private final ExternalNames externalNames;
+    private final String zone;
 
     private ClusterState(long version, Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects,
-            ExternalNames externalNames) {
+            ExternalNames externalNames, String zone) {
         this.version = version;
         this.objects = objects;
         this.externalNames = externalNames;
+        this.zone = zone;
     }
 
     public long version() {
@@ -61,7 +64,20 @@ public final class ClusterState {
 
     /** A new version with these answers for the ExternalName Services' names. */
     public ClusterState with(ExternalNames answers) {
-        return new ClusterState(version + 1, objects, answers);
+        return new ClusterState(version + 1, objects, answers, zone);
+    }
+
+    /**
+     * The zone this replica runs in (its Node's {@code topology.kubernetes.io/zone}), whose endpoints are preferred
+     * where a Service asks for it ({@code --enable-topology-aware-routing}); {@code null} when not known or not asked.
+     */
+    public String zone() {
+        return zone;
+    }
+
+    /** A new version in which this replica is in {@code zone}. */
+    public ClusterState withZone(String zone) {
+        return new ClusterState(version + 1, objects, externalNames, zone);
     }
 
     public int size(ResourceKind kind) {
@@ -80,16 +96,16 @@ public final class ClusterState {
                 editor.put(change.ref(), change.object());
             }
         }
-        return next(version + 1, editors, externalNames);
+        return next(version + 1, editors, externalNames, zone);
     }
 
     /** A later version in which the edited kinds are replaced and every other kind is shared with this one. */
     ClusterState next(long nextVersion, Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors,
-            ExternalNames answers) {
+            ExternalNames answers, String zone) {
         Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
         next.putAll(objects);
         editors.forEach((kind, editor) -> next.put(kind, editor.build()));
-        return new ClusterState(nextVersion, next, answers);
+        return new ClusterState(nextVersion, next, answers, zone);
     }
 
     /** An editor of one kind's objects, for the store's next snapshot. */

@@ -27,6 +27,7 @@ public final class ClusterStateStore {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private long version;
     private ExternalNames externalNames = ExternalNames.NONE;
+    private String zone;
     private ClusterState snapshot = ClusterState.EMPTY;
     private final UnaryOperator<HasMetadata> reading;
 
@@ -59,7 +60,7 @@ public final class ClusterStateStore {
                 }
                 editors.put(kind, editor);
             });
-            snapshot = snapshot.next(version, editors, externalNames);
+            snapshot = snapshot.next(version, editors, externalNames, zone);
             changedSinceSnapshot.clear();
         }
         return snapshot;
@@ -82,6 +83,18 @@ public final class ClusterStateStore {
                 return;
             }
             externalNames = answers;
+            version++;
+        }
+        listeners.forEach(Runnable::run);
+    }
+
+    /** Sets the zone this replica runs in, once found; listeners hear of it when it differs. */
+    public void setZone(String found) {
+        synchronized (this) {
+            if (Objects.equals(found, zone)) {
+                return;
+            }
+            zone = found;
             version++;
         }
         listeners.forEach(Runnable::run);

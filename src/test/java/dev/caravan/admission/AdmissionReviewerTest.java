@@ -113,7 +113,7 @@ class AdmissionReviewerTest {
     void aCatchAllIsDeniedWithDisableCatchAllAsIngressNginxsWebhookDeniesIt() throws Exception {
         ControllerSettings settings = new ControllerSettings("caravan", "caravan.dev/ingress-controller", false, null,
                 false, false, java.util.Set.of(), null, null, Map.of(), Map.of(), List.of(), null, null, true, true,
-                null, null);
+                null);
         AdmissionReviewer strict = new AdmissionReviewer(settings, () -> state, compilation::table, SERIALIZATION);
         Ingress catchAll = ingress("all", "all.example.com", "/", "shop");
         catchAll.getSpec().setDefaultBackend(catchAll.getSpec().getRules().get(0).getHttp().getPaths().get(0)

@@ -51,6 +51,7 @@ final class CompilerCase {
     private final List<List<Object>> previous = new ArrayList<>();
     private ControllerSettings settings = Fixtures.settings();
     private boolean ourClass = true;
+    private String zone;
     private final List<Lookup> lookups = new ArrayList<>();
     private final List<ExpectedProblem> problems = new ArrayList<>();
 
@@ -79,6 +80,12 @@ final class CompilerCase {
 
     CompilerCase settings(ControllerSettings settings) {
         this.settings = settings;
+        return this;
+    }
+
+    /** Every state compiled has this replica in {@code zone} (topology-aware routing). */
+    CompilerCase zone(String zone) {
+        this.zone = zone;
         return this;
     }
 
@@ -134,7 +141,8 @@ final class CompilerCase {
             all.add(Fixtures.caravanClass());
         }
         all.addAll(given);
-        return Fixtures.state(all.toArray());
+        ClusterState state = Fixtures.state(all.toArray());
+        return zone == null ? state : state.withZone(zone);
     }
 
     void run() {

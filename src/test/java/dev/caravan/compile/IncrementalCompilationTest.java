@@ -78,12 +78,23 @@ class IncrementalCompilationTest {
             if (random.nextInt(10) == 0) {
                 state = state.with(answers(random));
             }
+            if (random.nextInt(25) == 0) {
+                // the replica's zone found, or (in a test only) another one
+                state = state.withZone(random.nextBoolean() ? "zone-a" : "zone-b");
+            }
             Compilation next = compiler.compile(state, last, disabled);
             Compilation expected = compiler.compile(state, last, disabled, true);
             assertThat(describe(next)).as("seed %d step %d after %s", seed, step, changes.stream()
                     .map(c -> (c.deleted() ? "-" : "~") + c.kind() + " " + c.ref()).toList())
                     .isEqualTo(describe(expected));
             sameBackendsForTheSameName(next.table());
+            for (String namespace : NAMESPACES) {
+                for (String service : SERVICES) {
+                    ObjectRef ref = new ObjectRef(namespace, service);
+                    assertThat(next.namesService(ref)).as("seed %d step %d: %s named", seed, step, ref)
+                            .isEqualTo(expected.namesService(ref));
+                }
+            }
             last = next;
         }
     }
@@ -162,8 +173,7 @@ class IncrementalCompilationTest {
                 null, null, seed % 5 == 0 ? Map.of("ssl-redirect", "false", "load-balance", "ewma") : Map.of(),
                 seed % 7 == 0 ? Map.of("auth-url", "http://auth.test/check") : Map.of(), List.of("/.well-known"),
                 seed % 2 == 0 ? new ObjectRef("a", "tcp") : null, seed % 3 != 2 ? new ObjectRef("a", "udp") : null,
-                seed % 4 != 3, seed % 5 == 1, seed % 3 == 0 ? dev.caravan.state.LabelSelectors.parse("team=a") : null,
-                seed % 6 == 2 ? "zone-a" : null);
+                seed % 4 != 3, seed % 5 == 1, seed % 3 == 0 ? dev.caravan.state.LabelSelectors.parse("team=a") : null);
     }
 
     private static List<Change> initial(Random random) {

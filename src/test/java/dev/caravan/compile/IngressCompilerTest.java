@@ -1282,7 +1282,7 @@ class IngressCompilerTest {
                 ingress("default/plain").rule("blog.test", prefix("/", "bar:80")));
         ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false,
                 false, java.util.Set.of(), null, null, java.util.Map.of(), java.util.Map.of(), java.util.List.of(),
-                null, null, true, true, null, null);
+                null, null, true, true, null);
         Compilation compilation = new IngressCompiler(settings).compile(state, Compilation.EMPTY);
         assertThat(compilation.ignored()).containsOnlyKeys(ObjectRef.parse("default/catch-all"),
                 ObjectRef.parse("default/with-rules"));

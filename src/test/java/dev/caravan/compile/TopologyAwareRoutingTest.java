@@ -7,7 +7,10 @@ import static dev.caravan.compile.Fixtures.ready;
 import static dev.caravan.compile.Fixtures.service;
 import static dev.caravan.compile.Fixtures.slice;
 import static dev.caravan.compile.Fixtures.slicePort;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.caravan.state.Change;
+import dev.caravan.state.ClusterState;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
@@ -17,6 +20,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,50 +29,49 @@ class TopologyAwareRoutingTest {
 
     private static final String HOST = "example.com";
     private static final List<EndpointPort> PORTS = List.of(slicePort("", 8080));
-    private static final ControllerSettings IN_ZONE_A = Fixtures.settings().withZone("a");
 
     static Stream<CompilerCase> cases() {
         return Stream.of(
                 CompilerCase.named("topology-mode auto: the endpoints hinted for this zone")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b"),
                                         hinted("10.0.0.3", "a", "b")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.3:8080"),
                 CompilerCase.named("the mode is read whatever its case, and under its older annotation")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(withAnnotation(ZoneHints.TOPOLOGY_AWARE_HINTS, "Auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080"),
                 CompilerCase.named("trafficDistribution PreferClose asks for it too, across the Service's slices")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(distributed("PreferClose"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "b")),
                                 slice("default/web-2", "web", PORTS, hinted("10.0.0.2", "a")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.2:8080"),
                 CompilerCase.named("a Service that does not ask: every endpoint")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(service("default/web", port(null, 80, 8080)),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
                 CompilerCase.named("topology-mode other than auto: every endpoint")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(annotated("disabled"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
                 CompilerCase.named("a ready endpoint without hints: every endpoint, as kube-proxy")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), ready("10.0.0.2")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
                 CompilerCase.named("an unready endpoint without hints does not count")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b"),
                                         new EndpointBuilder().withAddresses("10.0.0.3").withConditions(
@@ -76,25 +79,44 @@ class TopologyAwareRoutingTest {
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080"),
                 CompilerCase.named("no endpoint hinted for this zone: every endpoint rather than none")
-                        .settings(IN_ZONE_A)
+                        .zone("a")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "b"), hinted("10.0.0.2", "c")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
-                CompilerCase.named("without the flag (no zone): every endpoint")
+                CompilerCase.named("no zone known (yet): every endpoint")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
-                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
-                CompilerCase.named("a Service that starts asking is compiled again")
-                        .settings(IN_ZONE_A)
-                        .previously(service("default/web", port(null, 80, 8080)),
-                                slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
-                                ingress("default/i").anyHost(prefix("/", "web:80")))
-                        .given(annotated("auto"),
-                                slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
-                                ingress("default/i").anyHost(prefix("/", "web:80")))
-                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080"));
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"));
+    }
+
+    @Test
+    void theZoneFoundAndAServiceStartingToAskAreFollowedIncrementally() {
+        ClusterState state = Fixtures.state(Fixtures.caravanClass(), service("default/web", port(null, 80, 8080)),
+                slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
+                ingress("default/i").anyHost(prefix("/", "web:80")));
+        IngressCompiler compiler = new IngressCompiler(Fixtures.settings());
+        Compilation first = compiler.compile(state, Compilation.EMPTY);
+        assertThat(endpoints(first)).containsExactly("10.0.0.1", "10.0.0.2");
+
+        // the zone found: the Service does not ask yet
+        ClusterState zoned = state.withZone("a");
+        Compilation second = compiler.compile(zoned, first);
+        assertThat(endpoints(second)).containsExactly("10.0.0.1", "10.0.0.2");
+
+        // it asks: only its Service's backend is resolved again, with the hints followed
+        ClusterState asking = zoned.with(List.of(Change.upsert(annotated("auto"))));
+        Compilation third = compiler.compile(asking, second);
+        assertThat(endpoints(third)).containsExactly("10.0.0.1");
+
+        // another zone: every backend again
+        assertThat(endpoints(compiler.compile(asking.withZone("b"), third))).containsExactly("10.0.0.2");
+    }
+
+    private static List<String> endpoints(Compilation compilation) {
+        return compilation.table().resolve(HOST, "/").backend().endpoints().stream()
+                .map(address -> address.getAddress().getHostAddress()).toList();
     }
 
     @ParameterizedTest

@@ -1,27 +1,87 @@
 package dev.caravan.source.kubernetes;
 
+import dev.caravan.state.ClusterStateStore;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The zone this replica runs in, for topology-aware routing: the {@code topology.kubernetes.io/zone} label of the
- * Node its pod is scheduled on, read once at start as ingress-nginx reads it.
+ * Finds the zone this replica runs in, for topology-aware routing: the {@code topology.kubernetes.io/zone} label of
+ * the Node its pod is scheduled on, put into the cluster state once known. It is looked for on a thread of its own,
+ * so that a slow API server holds up nothing, and again every {@link #RETRY} until found: a Node labelled late (by
+ * a cloud's controller) or rights granted later are followed. Until then no zone is preferred.
  */
-public final class ControllerZone {
+public final class ControllerZone implements AutoCloseable {
 
     static final String ZONE_LABEL = "topology.kubernetes.io/zone";
+    static final Duration RETRY = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(ControllerZone.class);
 
-    private ControllerZone() {
+    private final KubernetesClient client;
+    private final String podNamespace;
+    private final String podName;
+    private final ClusterStateStore store;
+    private final Duration retry;
+    private ScheduledExecutorService thread;
+    /** The reason last told, so that each is logged once, not every retry. */
+    private String told;
+    private volatile long firstLook = -1;
+
+    public ControllerZone(KubernetesClient client, String podNamespace, String podName, ClusterStateStore store) {
+        this(client, podNamespace, podName, store, RETRY);
     }
 
-    /** The zone, or {@code null} (logged why) when it cannot be known: no preference is made then. */
-    public static String lookUp(KubernetesClient client, String podNamespace, String podName) {
+    ControllerZone(KubernetesClient client, String podNamespace, String podName, ClusterStateStore store,
+            Duration retry) {
+        this.client = client;
+        this.podNamespace = podNamespace;
+        this.podName = podName;
+        this.store = store;
+        this.retry = retry;
+    }
+
+    /** Starts looking, at once and then until found. */
+    public synchronized void start() {
+        thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("caravan-zone", true));
+        thread.execute(this::lookUp);
+    }
+
+    /**
+     * The store's version once the zone was first looked for, found or not, or -1 before: a table compiled from a
+     * state at least this version prefers the zone if it was found then.
+     */
+    public long firstLook() {
+        return firstLook;
+    }
+
+    private void lookUp() {
+        String zone = find();
+        if (zone != null) {
+            store.setZone(zone);
+        }
+        if (firstLook < 0) {
+            firstLook = store.version();
+        }
+        if (zone == null) {
+            synchronized (this) {
+                if (!thread.isShutdown()) {
+                    thread.schedule(this::lookUp, retry.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    /** The zone, or {@code null} (told why) when it cannot be known yet. */
+    private String find() {
         String pod = podNamespace + "/" + podName;
         try {
             Pod own = client.pods().inNamespace(podNamespace).withName(podName).get();
@@ -45,8 +105,19 @@ public final class ControllerZone {
         }
     }
 
-    private static String unknown(String why) {
-        LOG.warn("Topology-aware routing is off: {}", why);
+    private String unknown(String why) {
+        if (!why.equals(told)) {
+            told = why;
+            LOG.warn("Topology-aware routing prefers no zone yet: {}; looked for again every {}", why,
+                    retry.toSeconds() > 0 ? retry.toSeconds() + " s" : retry.toMillis() + " ms");
+        }
         return null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (thread != null) {
+            thread.shutdownNow();
+        }
     }
 }
