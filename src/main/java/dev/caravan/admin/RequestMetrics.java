@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.netty.util.NetUtil;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,10 +40,13 @@ public final class RequestMetrics implements RequestObserver {
     /** Enough for thousands of Ingresses; beyond it requests are still counted, without labels. */
     static final int MAX_SERIES = 20_000;
     /**
-     * The hosts no Ingress names exactly that get a {@code host} label of their own ({@code --metrics-per-undefined-host});
-     * clients choose them, so the first ones seen are kept and later ones counted under no host.
+     * The label sets of hosts no Ingress names exactly ({@code --metrics-per-undefined-host}): clients choose those
+     * hosts, so their series have a budget of their own, apart from the Ingresses', and beyond it their requests are
+     * counted under no host.
      */
-    static final int MAX_UNDEFINED_HOSTS = 1_000;
+    static final int MAX_UNDEFINED_HOST_SERIES = 1_000;
+    /** The longest host a label takes: DNS's longest name. */
+    private static final int MAX_HOST_LABEL = 253;
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
             "CONNECT", "TRACE");
     /** Prometheus's default buckets, as ingress-nginx uses for its durations. */
@@ -58,6 +63,10 @@ public final class RequestMetrics implements RequestObserver {
      */
     private record Key(String host, String namespace, String ingress, String service, String path, String method,
             int status, boolean canary) {
+
+        Key withHost(String other) {
+            return new Key(other, namespace, ingress, service, path, method, status, canary);
+        }
 
         @Override
         public int hashCode() {
@@ -86,7 +95,8 @@ public final class RequestMetrics implements RequestObserver {
     private final boolean perHost;
     private final boolean statusClasses;
     private final boolean perUndefinedHost;
-    private final Set<String> undefinedHosts = ConcurrentHashMap.newKeySet();
+    private final Map<Key, Meters> undefinedHostSeries = new ConcurrentHashMap<>();
+    private final AtomicInteger undefinedHostSeriesCount = new AtomicInteger();
     private volatile boolean warnedUndefinedHosts;
     private final Map<Key, Meters> series = new ConcurrentHashMap<>();
     private final Timer connect;
@@ -110,8 +120,8 @@ public final class RequestMetrics implements RequestObserver {
      * @param statusClasses whether the {@code status} label is the status's class ({@code 2xx}), as ingress-nginx's
      *                {@code --report-status-classes}
      * @param perUndefinedHost whether, with {@code perHost}, the requests of hosts no Ingress names exactly are labelled
-     *                with the client's host, as ingress-nginx's {@code --metrics-per-undefined-host}: the first
-     *                {@value #MAX_UNDEFINED_HOSTS} such hosts, the others under no host
+     *                with the client's host, as ingress-nginx's {@code --metrics-per-undefined-host}, in at most
+     *                {@value #MAX_UNDEFINED_HOST_SERIES} series; the others under no host
      */
     public RequestMetrics(MeterRegistry registry, Tags controller, boolean perHost, boolean statusClasses,
             boolean perUndefinedHost) {
@@ -137,7 +147,11 @@ public final class RequestMetrics implements RequestObserver {
         if (record.attempts() > 1) {
             retries.increment(record.attempts() - 1);
         }
-        Meters meters = meters(key(record));
+        Key key = key(record);
+        Meters meters = perUndefinedHost && key.host().isEmpty() ? undefinedHostMeters(key, record.host()) : null;
+        if (meters == null) {
+            meters = meters(key);
+        }
         if (meters == null) {
             unlabelled.increment();
             return;
@@ -154,14 +168,23 @@ public final class RequestMetrics implements RequestObserver {
 
     /** Drops the series of Ingresses no longer served. */
     public void retain(Set<ObjectRef> ingresses) {
-        series.entrySet().removeIf(entry -> {
+        retain(series, ingresses);
+        undefinedHostSeriesCount.addAndGet(-retain(undefinedHostSeries, ingresses));
+    }
+
+    /** @return how many series were dropped */
+    private int retain(Map<Key, Meters> of, Set<ObjectRef> ingresses) {
+        int[] dropped = {0};
+        of.entrySet().removeIf(entry -> {
             Key key = entry.getKey();
             boolean gone = !key.ingress().isEmpty() && !ingresses.contains(new ObjectRef(key.namespace(), key.ingress()));
             if (gone) {
                 entry.getValue().all().forEach(registry::remove);
+                dropped[0]++;
             }
             return gone;
         });
+        return dropped[0];
     }
 
     private Key key(RequestRecord record) {
@@ -170,9 +193,6 @@ public final class RequestMetrics implements RequestObserver {
         String server = record.serverName();
         // a wildcard's or the catch-all's requests name no host of the table's: their hosts are the clients' to choose
         String host = !perHost || server == null || server.equals("_") || server.startsWith("*") ? "" : server;
-        if (host.isEmpty() && perUndefinedHost) {
-            host = undefinedHost(record.host());
-        }
         // a class is kept as its hundred: 200 stands for 2xx
         int status = statusClasses ? record.status() / 100 * 100 : record.status();
         if (rule == null) {
@@ -185,26 +205,54 @@ public final class RequestMetrics implements RequestObserver {
                 status, record.canary());
     }
 
-    /** The label of a host no Ingress names exactly, as the client sent it: lower case, without its port. */
-    private String undefinedHost(String authority) {
-        String host = RoutingTable.hostOf(authority);
+    /**
+     * The series of a request whose host no Ingress names exactly, under the client's host, or {@code null} when it
+     * is to be counted under no host: a host that is no host name, or the budget of such series spent.
+     */
+    private Meters undefinedHostMeters(Key key, String authority) {
+        String host = hostLabel(authority);
         if (host == null) {
-            return "";
+            return null;
+        }
+        Key labelled = key.withHost(host);
+        Meters meters = undefinedHostSeries.get(labelled);
+        if (meters != null) {
+            return meters;
+        }
+        return undefinedHostSeries.computeIfAbsent(labelled, k -> {
+            if (undefinedHostSeriesCount.incrementAndGet() > MAX_UNDEFINED_HOST_SERIES) {
+                undefinedHostSeriesCount.decrementAndGet();
+                if (!warnedUndefinedHosts) {
+                    warnedUndefinedHosts = true;
+                    LOG.warn("{} request metric series of hosts no Ingress names (--metrics-per-undefined-host): the"
+                            + " requests of further ones are counted under no host", MAX_UNDEFINED_HOST_SERIES);
+                }
+                return null;
+            }
+            return register(k);
+        });
+    }
+
+    /**
+     * A client's host as a label, as nginx's {@code $host} (lower case, without its port), or {@code null} when it is
+     * no host name or IP address: what a client writes does not go into a label unchecked.
+     */
+    static String hostLabel(String authority) {
+        String host = RoutingTable.hostOf(authority);
+        if (host == null || host.isEmpty() || host.length() > MAX_HOST_LABEL) {
+            return null;
         }
         host = RoutingTable.normalizeHost(host);
-        if (undefinedHosts.contains(host)) {
-            return host;
+        if (host.startsWith("[") && host.endsWith("]")) {
+            return NetUtil.isValidIpV6Address(host.substring(1, host.length() - 1)) ? host : null;
         }
-        if (undefinedHosts.size() < MAX_UNDEFINED_HOSTS) {
-            undefinedHosts.add(host);
-            return host;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_')) {
+                return null;
+            }
         }
-        if (!warnedUndefinedHosts) {
-            warnedUndefinedHosts = true;
-            LOG.warn("{} hosts no Ingress names have a host label of their own (--metrics-per-undefined-host): further"
-                    + " ones are counted under no host", MAX_UNDEFINED_HOSTS);
-        }
-        return "";
+        return host.isEmpty() ? null : host;
     }
 
     private Meters meters(Key key) {

@@ -231,8 +231,8 @@ public enum Option {
     METRICS_PER_HOST("metrics-per-host", Type.FLAG, "true",
             "label request metrics with the host that served them, as ingress-nginx's flag (bounded by the Ingresses' hosts)"),
     METRICS_PER_UNDEFINED_HOST("metrics-per-undefined-host", Type.FLAG, "false",
-            "with --metrics-per-host, label the requests of hosts no Ingress names exactly with the client's host (the"
-                    + " first 1,000 such hosts; else under no host), as ingress-nginx's flag"),
+            "with --metrics-per-host, label the requests of hosts no Ingress names exactly with the client's host (in at"
+                    + " most 1,000 series of their own; beyond, under no host), as ingress-nginx's flag"),
     REPORT_STATUS_CLASSES("report-status-classes", Type.FLAG, "false",
             "label request metrics with the status's class (2xx) rather than the status, as ingress-nginx's flag"),
     JOLOKIA("jolokia", Type.FLAG, "false", "serve JMX over HTTP, read-only, on the admin port's /jolokia"),

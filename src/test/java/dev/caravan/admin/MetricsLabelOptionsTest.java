@@ -62,7 +62,20 @@ class MetricsLabelOptionsTest {
     }
 
     @Test
-    void perUndefinedHostTheClientsHostsAreLabelsUpToTheirCap() throws Exception {
+    void aClientsHostIsALabelOnlyWhenItIsAHostNameOrAddress() {
+        assertThat(RequestMetrics.hostLabel("Shop.Example.TEST:8443")).isEqualTo("shop.example.test");
+        assertThat(RequestMetrics.hostLabel("shop.example.test.")).isEqualTo("shop.example.test");
+        assertThat(RequestMetrics.hostLabel("[2001:DB8::1]:443")).isEqualTo("[2001:db8::1]");
+        assertThat(RequestMetrics.hostLabel("10.0.0.1")).isEqualTo("10.0.0.1");
+        assertThat(RequestMetrics.hostLabel("a\"b.test")).isNull();
+        assertThat(RequestMetrics.hostLabel("[not-v6]")).isNull();
+        assertThat(RequestMetrics.hostLabel("a".repeat(254))).isNull();
+        assertThat(RequestMetrics.hostLabel(null)).isNull();
+        assertThat(RequestMetrics.hostLabel(".")).isNull();
+    }
+
+    @Test
+    void perUndefinedHostTheClientsHostsAreLabelsInSeriesOfTheirOwnUpToTheirCap() throws Exception {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             CaravanHarness.write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                     Manifests.service("svc", pod), Manifests.ingress("web", "web.test", "/", "svc"),
@@ -71,7 +84,9 @@ class MetricsLabelOptionsTest {
                 assertThat(caravan.get("web.test", "/").status()).isEqualTo(200);
                 assertThat(caravan.get("A.Wild.test:8080", "/").status()).isEqualTo(200);
                 assertThat(caravan.get("nobody.test", "/").status()).isEqualTo(404);
-                for (int i = 0; i < RequestMetrics.MAX_UNDEFINED_HOSTS; i++) {
+                // no host name: under no host
+                assertThat(caravan.get("x!y.test", "/").status()).isEqualTo(404);
+                for (int i = 0; i < RequestMetrics.MAX_UNDEFINED_HOST_SERIES; i++) {
                     assertThat(caravan.get("h" + i + ".wild.test", "/").status()).isEqualTo(200);
                 }
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -84,8 +99,9 @@ class MetricsLabelOptionsTest {
                             .anySatisfy(line -> assertThat(line).contains("host=\"nobody.test\"", "status=\"404\""))
                             // the cap reached: later hosts are counted under none
                             .anySatisfy(line -> assertThat(line).contains("host=\"\"", "ingress=\"wild\""));
+                    assertThat(requests).noneMatch(line -> line.contains("x!y"));
                     assertThat(requests.stream().filter(line -> line.contains("wild.test\""))).hasSize(
-                            RequestMetrics.MAX_UNDEFINED_HOSTS - 1);
+                            RequestMetrics.MAX_UNDEFINED_HOST_SERIES - 1);
                 });
             }
         }
