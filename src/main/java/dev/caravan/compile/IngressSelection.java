@@ -92,10 +92,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             List<Problem> problems = new ArrayList<>();
             Set<ObjectRef> objectsRead = new HashSet<>();
             if (disabled) {
-                problems.add(Problem.warning(ref, Problem.DISABLED, "taken out of service by an operator; not served"));
-                // kept, not served: it stands in again once enabled, should the current version be invalid
-                return new IngressSelection(ref, null, null, previousGood, List.copyOf(problems), Set.of(), Set.of(),
-                        Set.of());
+                return disabled(ref, ingress, previousGood);
             }
             // as it is read: with the flags' values of what it does not set
             Map<String, String> effective = settings.effective(ingress.getMetadata().getAnnotations());
@@ -184,6 +181,34 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
                 AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+
+        /**
+         * An Ingress an operator took out of service: not served, kept to stand in again once enabled, should the
+         * current version be invalid. One that asks for access control keeps its paths, answered 503, as an invalid one
+         * does: dropping them would hand its requests, unchecked, to other Ingresses' rules on its hosts.
+         */
+        private IngressSelection disabled(ObjectRef ref, Ingress ingress, Ingress previousGood) {
+            Ingress paths = validator.validate(ingress).isEmpty() ? ingress : previousGood;
+            Map<String, String> effective = paths == null ? null : settings.effective(paths.getMetadata().getAnnotations());
+            boolean guarded = asksForAccessControl(settings.effective(ingress.getMetadata().getAnnotations()))
+                    || previousGood != null && asksForAccessControl(settings.effective(previousGood.getMetadata()
+                            .getAnnotations()));
+            if (!guarded || paths == null || asksToBeCanary(paths) || asksToBeCanary(ingress)) {
+                // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control
+                return new IngressSelection(ref, null, null, previousGood, List.of(Problem.warning(ref,
+                        Problem.DISABLED, "taken out of service by an operator; not served")), Set.of(), Set.of(),
+                        Set.of());
+            }
+            AnnotationParser.Parsed annotations = AnnotationParser.parse(effective, ref.namespace(), crossNamespaceSecrets);
+            // its hosts' client certificates stay asked for, as an invalid Ingress's denied paths keep them
+            Set<ObjectRef> objectsRead = new HashSet<>();
+            RoutePolicy policy = withCertificates(annotations.policy(), objectsRead, ref, new ArrayList<>());
+            ServedIngress denied = new ServedIngress(paths, policy.deny(annotations.blocked() && mayBeRegex(paths)));
+            return new IngressSelection(ref, null, denied, previousGood, List.of(Problem.warning(ref, Problem.DISABLED,
+                    "taken out of service by an operator; its paths answer 503, as it asks for access control: they"
+                            + " are not handed to other Ingresses' rules")), Set.copyOf(objectsRead),
+                    denied.footprint(passthroughEnabled), denied.services());
+        }
 
         private static boolean mayBeRegex(Ingress ingress) {
             Map<String, String> annotations = ingress.getMetadata().getAnnotations();

@@ -31,6 +31,7 @@ import static dev.caravan.compile.Problem.Severity.WARNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.ClusterState;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.testing.TestCertificates;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -1208,6 +1209,24 @@ class IngressCompilerTest {
         var p = prefix(path, "placeholder:1");
         p.setBackend(backend);
         return p;
+    }
+
+    @Test
+    void anIngressTakenOutOfServiceKeepsItsGuardedPathsDeniedRatherThanHandingThemToAnother() {
+        ClusterState state = Fixtures.state(caravanClass(), service("default/web", port(null, 80, 8080)),
+                ingress("default/open").rule(HOST, prefix("/", "web:80")),
+                ingress("default/private").annotation(NGINX_PREFIX + "whitelist-source-range", "10.0.0.0/8")
+                        .rule(HOST, prefix("/private", "web:80")),
+                ingress("default/blog").rule(HOST, prefix("/blog", "web:80")));
+        Compilation compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY,
+                java.util.Set.of(ObjectRef.parse("default/private"), ObjectRef.parse("default/blog")));
+        var privatePath = compilation.table().resolve(HOST, "/private/x");
+        assertThat(privatePath.rule().ingress()).isEqualTo(ObjectRef.parse("default/private"));
+        assertThat(privatePath.rule().policy().denied()).isTrue();
+        // one without access control is simply not served: its paths go to the host's other rules
+        assertThat(compilation.table().resolve(HOST, "/blog/x").rule().ingress()).isEqualTo(ObjectRef.parse("default/open"));
+        assertThat(compilation.problems()).anySatisfy(problem -> assertThat(problem.message())
+                .contains("its paths answer 503, as it asks for access control"));
     }
 
     // ================================================================ known bugs (disabled until fixed)
