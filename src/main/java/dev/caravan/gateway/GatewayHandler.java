@@ -104,6 +104,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean keepAlive;
     private boolean headRequest;
     private boolean camelRequestComplete;
+    private final int maxCamelBody;
+    /** The body bytes handed to the Camel side so far. */
+    private long camelBodyBytes;
     private boolean readRequested;
     /** The end of a request that came without a body ({@link DecodedRequest}), read when the gateway next reads. */
     private boolean endHeld;
@@ -154,8 +157,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
     private RoutePolicy policy = RoutePolicy.NONE;
 
-    GatewayHandler(Gateway gateway) {
+    /** @param maxCamelBody the largest body a Camel route (the default backend's included) is handed */
+    GatewayHandler(Gateway gateway, int maxCamelBody) {
         this.gateway = gateway;
+        this.maxCamelBody = maxCamelBody;
     }
 
     @Override
@@ -230,6 +235,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 }
             }
             case CAMEL -> {
+                if (msg instanceof HttpContent content && (camelBodyBytes += content.content().readableBytes())
+                        > maxCamelBody) {
+                    // answered here, with a lingering close, before the aggregator behind would refuse it by a reset
+                    ReferenceCountUtil.release(msg);
+                    respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+                    return;
+                }
                 // set before passing it on: the route may answer within this very call
                 camelRequestComplete = msg instanceof LastHttpContent;
                 ctx.fireChannelRead(msg);
@@ -1045,8 +1057,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 request.headers().set(HttpHeaderNames.HOST, NetUtil.toSocketAddressString(local));
             }
         }
+        if (contentLength(request) > maxCamelBody) {
+            respondAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
         state = State.CAMEL;
         camelRequestComplete = false;
+        camelBodyBytes = 0;
         ctx.fireChannelRead(request);
         requestRead();
     }
@@ -1310,7 +1327,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void failed(HttpResponseStatus status, String reason, boolean requestComplete) {
         upstreamEnded();
-        if (record != null) {
+        if (record != null && status != HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE) {
+            // a body over the limit is the client's doing: the pod gave no status, nor failed
             record.failedWith = status.code();
         }
         releaseLimit();

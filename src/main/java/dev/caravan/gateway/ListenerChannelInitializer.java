@@ -145,7 +145,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         if (finished != null) {
             pipeline.addLast("recorder", new RequestRecorder(finished, settings.scheme()));
         }
-        pipeline.addLast("gateway", new GatewayHandler(gateway));
+        pipeline.addLast("gateway", new GatewayHandler(gateway, settings.maxCamelBodySize()));
         pipeline.addLast("aggregator", new HttpObjectAggregator(settings.maxCamelBodySize()));
         // a client gone mid-request is no news for Camel's handler, which would warn of it
         pipeline.addLast("aggregation-failures", ClientFailures.INSTANCE);

@@ -37,6 +37,44 @@ class LingeringCloseTest {
         uploadAfter("GET /first HTTP/1.1\r\nHost: small.example.test\r\n\r\n", "HTTP/1.1 200 OK");
     }
 
+    /** A Camel route (here the built-in default backend's) takes 1 MiB at most: a larger body gets 413, not a reset. */
+    @Test
+    void anUploadTooLargeForACamelRouteReads413AndNoReset() throws Exception {
+        try (CaravanHarness caravan = CaravanHarness.start(manifests)) {
+            for (boolean chunked : new boolean[] {true, false}) {
+                try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+                    client.setSoTimeout(10_000);
+                    OutputStream out = client.getOutputStream();
+                    out.write(("POST /upload HTTP/1.1\r\nHost: nobody.example.test\r\n"
+                            + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + BODY) + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
+                        try {
+                            byte[] chunk = new byte[64 * 1024];
+                            byte[] size = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                            for (int sent = 0; sent < BODY; sent += chunk.length) {
+                                if (chunked) {
+                                    out.write(size);
+                                }
+                                out.write(chunk);
+                                if (chunked) {
+                                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                                }
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException("reset while sending: " + e, e);
+                        }
+                    });
+                    BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                            StandardCharsets.US_ASCII));
+                    assertThat(in.readLine()).as(chunked ? "chunked" : "Content-Length")
+                            .isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+                    upload.get(LingeringClose.LINGER_MILLIS - 1000, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
     /**
      * Sends {@code before} and an upload's head in one write, then the upload's body whatever the answers; the
      * first answer's status line is {@code firstStatus}, and the upload's is 413.
