@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -78,6 +79,17 @@ public final class RouteFolder {
     private volatile boolean scanned;
     /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
     private volatile List<String> loadedIds = List.of();
+    /**
+     * Open while a scan changes the folder's routes, with the ids loaded before it: a route moving from one file to
+     * another (a file renamed, a route moved) is gone for a moment within the scan. A request finding no route then
+     * waits for the scan's end, and a compilation meanwhile takes those ids as there.
+     */
+    private volatile Transition transition;
+    /** The files a scan could not load, told at its end: one refused for an id a later file of the scan let go is not. */
+    private final Map<Path, Failure> untold = new HashMap<>();
+
+    private record Transition(CountDownLatch done, Set<String> idsBefore) {
+    }
 
     /** @param configurations the route configurations the file defines, added with its routes */
     private record Loaded(String content, List<String> routeIds, List<RouteConfigurationDefinition> configurations) {
@@ -144,6 +156,26 @@ public final class RouteFolder {
      * @return whether there was such a route, and {@code use} ran
      */
     public boolean using(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
+        if (usingNow(camel, routeId, use)) {
+            return true;
+        }
+        Transition during = transition;
+        if (during == null || !during.idsBefore().contains(routeId)) {
+            return false;
+        }
+        // a route moving between files: back at the scan's end
+        try {
+            if (!during.done().await(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return usingNow(camel, routeId, use);
+    }
+
+    private boolean usingNow(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
         ReentrantReadWriteLock lock = lockOf(routeId);
         if (lock == null) {
             // no file of the folder has it (yet): nothing to wait for
@@ -185,7 +217,9 @@ public final class RouteFolder {
      */
     public boolean hasDirect(CamelContext camel, String routeId) {
         ReentrantReadWriteLock lock = lockOf(routeId);
-        return lock != null && lock.isWriteLocked() || startedDirect(camel, routeId) != null;
+        Transition during = transition;
+        return lock != null && lock.isWriteLocked() || during != null && during.idsBefore().contains(routeId)
+                || startedDirect(camel, routeId) != null;
     }
 
     /**
@@ -207,6 +241,48 @@ public final class RouteFolder {
     public synchronized boolean scan(CamelContext camel) {
         boolean first = !scanned;
         Map<Path, String> present = read();
+        if (!changes(present)) {
+            scanned = true;
+            return first;
+        }
+        Transition during = new Transition(new CountDownLatch(1), Set.copyOf(loadedIds));
+        transition = during;
+        try {
+            apply(camel, present);
+        } finally {
+            transition = null;
+            during.done().countDown();
+        }
+        untold.forEach((file, failure) -> {
+            if (failure.equals(failed.get(file))) {
+                Loaded running = loaded.get(file);
+                LOG.error("Route file {} not loaded: {}. {}", file.getFileName(), failure.reason(), running == null
+                        ? "It has no routes running." : "Its previous routes " + running.routeIds() + " keep running.");
+            }
+        });
+        untold.clear();
+        scanned = true;
+        return true;
+    }
+
+    /** Whether the folder differs from what was loaded or refused: a file gone, new, changed, or an edit undone. */
+    private boolean changes(Map<Path, String> present) {
+        if (!present.keySet().containsAll(loaded.keySet()) || !present.keySet().containsAll(failed.keySet())) {
+            return true;
+        }
+        for (Map.Entry<Path, String> file : present.entrySet()) {
+            Loaded current = loaded.get(file.getKey());
+            Failure failure = failed.get(file.getKey());
+            boolean known = current != null && current.content().equals(file.getValue()) && failure == null
+                    || failure != null && failure.content().equals(file.getValue());
+            if (!known) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void apply(CamelContext camel, Map<Path, String> present) {
         Set<Path> attempted = new HashSet<>();
         for (Path gone : new ArrayList<>(loaded.keySet())) {
             if (!present.containsKey(gone)) {
@@ -261,8 +337,6 @@ public final class RouteFolder {
             }
         }
         loadedIds = loaded.values().stream().flatMap(file -> file.routeIds().stream()).toList();
-        scanned = true;
-        return first || !attempted.isEmpty();
     }
 
     /** The route files and their content; a file that cannot be read now is read at the next scan. */
@@ -298,7 +372,7 @@ public final class RouteFolder {
         try {
             parsed = parse(camel, file, content);
         } catch (Exception e) {
-            fail(file, content, previous, describe(e));
+            fail(file, content, describe(e));
             return;
         }
         try {
@@ -311,7 +385,7 @@ public final class RouteFolder {
             removeConfigurations(camel, parsed.configurations());
             addConfigurations(camel, previous == null ? List.of() : previous.configurations());
             // not tried every second: requests wait while a swap waits; a change of any file tries again
-            fail(file, content, previous, "requests held the routes for over " + RELOAD_WAIT_SECONDS
+            fail(file, content, "requests held the routes for over " + RELOAD_WAIT_SECONDS
                     + " s (an exchange that does not end?); change the file to try again");
         } catch (Exception e) {
             // the new version did not start (swap removed it again): back to the last good one, which did
@@ -324,14 +398,15 @@ public final class RouteFolder {
                             file.getFileName(), describe(again));
                 }
             }
-            fail(file, content, previous, reason);
+            fail(file, content, reason);
         }
     }
 
-    private void fail(Path file, String content, Loaded previous, String reason) {
-        failed.put(file, new Failure(content, reason));
-        LOG.error("Route file {} not loaded: {}. {}", file.getFileName(), reason, previous == null
-                ? "It has no routes running." : "Its previous routes " + previous.routeIds() + " keep running.");
+    /** Notes a file as not loaded; told at the scan's end, if it still is not then. */
+    private void fail(Path file, String content, String reason) {
+        Failure failure = new Failure(content, reason);
+        failed.put(file, failure);
+        untold.put(file, failure);
     }
 
     /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */
