@@ -224,12 +224,15 @@ public final class RouteFolder {
 
     /**
      * The route if it is started, consumes a {@code direct:} endpoint and its consumer takes exchanges (a
-     * route policy, such as a circuit breaker, may have suspended the consumer alone), else {@code null}.
+     * route policy, such as a circuit breaker, may have suspended the consumer alone), else {@code null}. A route
+     * whose consumer started is still Starting when Camel tells that it started: the compilation that event asks
+     * for must find it there.
      */
     private static Route startedDirect(CamelContext camel, String routeId) {
         Route route = camel.getRoute(routeId);
+        ServiceStatus status = route == null ? null : camel.getRouteController().getRouteStatus(routeId);
         return route != null && route.getEndpoint() instanceof DirectEndpoint
-                && camel.getRouteController().getRouteStatus(routeId) == ServiceStatus.Started
+                && (status == ServiceStatus.Started || status == ServiceStatus.Starting)
                 && route.getConsumer() instanceof StatefulService consumer && consumer.isStarted() ? route : null;
     }
 

@@ -294,6 +294,18 @@ class RouteFolderTest {
     }
 
     @Test
+    void aDormantRouteAnOperatorStartsServesItsIngressAndItsWarningIsResolved() throws Exception {
+        write(manifests, "dormant.yaml", Manifests.camelRouteIngress("dormant", "app.test", "/dormant", "dormant"));
+        await().atMost(RELOAD).untilAsserted(() -> assertThat(caravan.caravan().lastCompilation().problems())
+                .anyMatch(problem -> problem.reason().equals("RouteNotFound") && problem.message().contains("dormant")));
+        assertThat(caravan.get("app.test", "/dormant").status()).isEqualTo(503);
+        caravan.caravan().camelContext().getRouteController().startRoute("dormant");
+        assertThat(caravan.get("app.test", "/dormant").text()).isEqualTo("dormant");
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(caravan.caravan().lastCompilation()
+                .problems()).noneMatch(problem -> problem.message().contains("dormant")));
+    }
+
+    @Test
     void aRouteRenamedOrMovedToAnotherFileWhileRequestsRunFailsNoneAndIsNoError() throws Exception {
         try (LogCapture log = new LogCapture(RouteFolder.class)) {
             whileRequestsRun(() -> {
