@@ -38,6 +38,11 @@ public final class BackendsMBean {
     public String[] getBackends() {
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, Backend> entry : table.get().backendsByName().entrySet()) {
+            if (entry.getValue().camelRoute() != null) {
+                // no endpoints to have: the route's state is Camel's own MBeans'
+                lines.add(entry.getKey() + ": Camel route " + entry.getValue().camelRoute());
+                continue;
+            }
             List<String> endpoints = new ArrayList<>();
             for (InetSocketAddress endpoint : entry.getValue().endpoints()) {
                 EndpointStats.Counts counts = stats.counts(endpoint);
@@ -59,7 +64,11 @@ public final class BackendsMBean {
     @ManagedOperation(description = "No new requests to this endpoint (IP:PORT); requests in flight finish")
     public String drain(String endpoint) {
         InetSocketAddress address = parse(endpoint);
-        return (drains.drain(address) ? "drained " : "already drained: ") + endpoint;
+        boolean known = table.get().backendsByName().values().stream()
+                .anyMatch(backend -> backend.endpoints().contains(address));
+        // drained all the same: an operator may drain a pod before it is ready
+        return (drains.drain(address) ? "drained " : "already drained: ") + endpoint
+                + (known ? "" : " (no backend has it now: it takes no requests once one does)");
     }
 
     @ManagedOperation(description = "The endpoint (IP:PORT) takes requests again")

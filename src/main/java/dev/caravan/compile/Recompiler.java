@@ -82,6 +82,7 @@ public final class Recompiler extends ServiceSupport {
     public boolean setDisabled(ObjectRef ingress, boolean disable) {
         boolean changed = disable ? disabled.add(ingress) : disabled.remove(ingress);
         if (changed) {
+            store.bump();
             compileNow();
         }
         return changed;

@@ -383,6 +383,11 @@ public final class RouteFolder {
             failed.remove(file);
             LOG.info("Route file {} {}: routes {}", file.getFileName(), previous == null ? "loaded" : "reloaded",
                     parsed.routeIds());
+            if (parsed.routeIds().isEmpty() && parsed.configurations().isEmpty() && !saysNothing(file, content)) {
+                // Camel's YAML loader takes other documents (a Kubernetes manifest) as no routes, silently
+                LOG.warn("Route file {} holds no Camel routes: a Kubernetes manifest belongs in the --manifests folder"
+                        + " or the cluster, not in --routes", file.getFileName());
+            }
         } catch (RoutesInUse busy) {
             // the previous routes go on, with the configurations they were made with
             removeConfigurations(camel, parsed.configurations());
@@ -410,6 +415,15 @@ public final class RouteFolder {
         Failure failure = new Failure(content, reason);
         failed.put(file, failure);
         untold.put(file, failure);
+    }
+
+    /** Whether a file says it has no routes: empty, all comments, or an empty YAML list. */
+    private static boolean saysNothing(Path file, String content) {
+        boolean xml = file.getFileName().toString().endsWith(".xml");
+        String text = xml ? XML_COMMENTS.matcher(content).replaceAll("") : content;
+        String meaningful = text.lines().map(String::strip).filter(line -> !line.isEmpty() && (xml || !line.startsWith("#")))
+                .reduce("", String::concat);
+        return meaningful.isEmpty() || meaningful.equals("[]");
     }
 
     /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */

@@ -88,6 +88,17 @@ public final class ClusterStateStore {
         listeners.forEach(Runnable::run);
     }
 
+    /**
+     * A new version with the same objects, for a change of what the compiler reads besides them (an operator taking an
+     * Ingress out of service): the table compiled then has a version of its own.
+     */
+    public void bump() {
+        synchronized (this) {
+            version++;
+        }
+        listeners.forEach(Runnable::run);
+    }
+
     /** Sets the zone this replica runs in, once found; listeners hear of it when it differs. */
     public void setZone(String found) {
         synchronized (this) {

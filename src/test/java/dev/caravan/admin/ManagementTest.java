@@ -87,8 +87,11 @@ class ManagementTest {
     void anIngressCanBeTakenOutOfServiceAndPutBack() throws Exception {
         String[] signature = {String.class.getName(), String.class.getName()};
         assertThat(caravan.get("blog.example.test", "/").status()).isEqualTo(200);
+        long before = (Long) JMX.getAttribute(routingTable, "Version");
         assertThat(JMX.invoke(routingTable, "disableIngress", new Object[] {"default", "blog"}, signature))
                 .isEqualTo("disabled default/blog");
+        // a table of its own: those who follow changes by version tell it apart
+        assertThat((Long) JMX.getAttribute(routingTable, "Version")).isGreaterThan(before);
         assertThat(caravan.get("blog.example.test", "/").status()).isEqualTo(404);
         assertThat((String[]) JMX.getAttribute(routingTable, "DisabledIngresses")).containsExactly("default/blog");
         assertThat(caravan.get("shop.example.test", "/cart").status()).isEqualTo(200);
@@ -151,5 +154,9 @@ class ManagementTest {
                 .startsWith("default/svc:80").containsPattern(endpointB + " ready requests=\\d+ errors=0"));
         assertThatThrownBy(() -> JMX.invoke(backends, "drain", new Object[] {"not-an-endpoint"}, signature))
                 .hasStackTraceContaining("expected IP:PORT");
+        // a typo drains nothing that runs, and says so
+        assertThat(JMX.invoke(backends, "drain", new Object[] {"127.0.0.99:1"}, signature))
+                .isEqualTo("drained 127.0.0.99:1 (no backend has it now: it takes no requests once one does)");
+        JMX.invoke(backends, "undrain", new Object[] {"127.0.0.99:1"}, signature);
     }
 }

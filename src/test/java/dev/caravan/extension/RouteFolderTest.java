@@ -301,8 +301,29 @@ class RouteFolderTest {
         assertThat(caravan.get("app.test", "/dormant").status()).isEqualTo(503);
         caravan.caravan().camelContext().getRouteController().startRoute("dormant");
         assertThat(caravan.get("app.test", "/dormant").text()).isEqualTo("dormant");
+        // a route backend has no endpoints to list, and is no backend without any
+        assertThat((String[]) java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+                dev.caravan.admin.Management.name(caravan.caravan().camelContext(), "Backends"), "Backends"))
+                .contains("camel-route:default/dormant: Camel route dormant");
         await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(caravan.caravan().lastCompilation()
                 .problems()).noneMatch(problem -> problem.message().contains("dormant")));
+    }
+
+    @Test
+    void aFileOfNoRoutesIsWarnedOfUnlessItSaysSo() throws Exception {
+        try (LogCapture log = new LogCapture(RouteFolder.class)) {
+            Files.writeString(routes.resolve("manifest.yaml"), """
+                    apiVersion: v1
+                    kind: Service
+                    metadata:
+                      name: oops
+                    """);
+            Files.writeString(routes.resolve("empty.yaml"), "# nothing yet\n[]\n");
+            await().atMost(RELOAD).until(() -> folder().routes().keySet().containsAll(List.of("manifest.yaml",
+                    "empty.yaml")) || folder().failures().containsKey("manifest.yaml"));
+            assertThat(log.lines()).anyMatch(line -> line.contains("WARN") && line.contains("manifest.yaml holds no"
+                    + " Camel routes")).noneMatch(line -> line.contains("empty.yaml holds no"));
+        }
     }
 
     @Test
