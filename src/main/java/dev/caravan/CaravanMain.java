@@ -2,15 +2,22 @@ package dev.caravan;
 
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
-import java.net.BindException;
-import org.apache.logging.log4j.Level;
+import dev.caravan.cli.UsageException;
 import io.netty.channel.unix.Errors;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import dev.caravan.cli.UsageException;
 
 /** The command line: {@code java -jar caravan.jar --manifests DIR [options]}. */
 public final class CaravanMain {
@@ -94,10 +101,12 @@ public final class CaravanMain {
             // the JDK's sockets say BindException; epoll's say which system call failed
             if (cause instanceof BindException
                     || cause instanceof Errors.NativeIoException && String.valueOf(cause.getMessage()).startsWith("bind(")) {
-                return "cannot listen on " + options.bindAddress() + " (HTTP port " + options.httpPort()
-                        + ", HTTPS port " + options.httpsPort() + ", admin port " + options.adminPort()
-                        + (options.jmxPort() == 0 ? "" : ", JMX port " + options.jmxPort())
-                        + ", or a port of a route in " + options.routes() + "): " + cause.getMessage();
+                List<String> taken = takenPorts(options);
+                return "cannot listen on " + options.bindAddress() + (taken.isEmpty() ? " (HTTP port "
+                        + options.httpPort() + ", HTTPS port " + options.httpsPort() + ", admin port "
+                        + options.adminPort() + (options.jmxPort() == 0 ? "" : ", JMX port " + options.jmxPort())
+                        + ", or a port of a route in " + options.routes() + ")"
+                        : ": " + String.join(", ", taken) + " in use by another process") + ": " + cause.getMessage();
             }
         }
         Throwable root = failure;
@@ -105,6 +114,27 @@ public final class CaravanMain {
             root = root.getCause();
         }
         return "could not start: " + root;
+    }
+
+    /** Caravan's own ports another process listens on now (one still stopping, say), as flag and number. */
+    private static List<String> takenPorts(CaravanOptions options) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("--http-port", options.httpPort());
+        ports.put("--https-port", options.httpsPort());
+        ports.put("--admin-port", options.adminPort());
+        if (options.webhookPort() != 0) {
+            ports.put("--webhook-port", options.webhookPort());
+        }
+        List<String> taken = new ArrayList<>();
+        ports.forEach((flag, port) -> {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(options.bindAddress(), port));
+            } catch (IOException inUse) {
+                taken.add(flag + " " + port);
+            }
+        });
+        return taken;
     }
 
     static String version() {

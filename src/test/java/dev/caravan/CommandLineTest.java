@@ -53,14 +53,15 @@ class CommandLineTest {
     }
 
     @Test
-    void aTakenPortIsOneLineNamingThePortsAndExitCode1() throws Exception {
+    void aTakenPortIsOneLineNamingThePortAndExitCode1() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Run run = run("--manifests", "examples", "--bind-address", "127.0.0.1",
                     "--http-port", Integer.toString(taken.getLocalPort()),
                     "--https-port", Integer.toString(FreePorts.next()), "--admin-port", Integer.toString(FreePorts.next()));
             assertThat(run.exitCode()).isEqualTo(1);
-            assertThat(run.stderr()).contains("caravan: cannot listen on 127.0.0.1 (HTTP port " + taken.getLocalPort())
-                    .contains("Address already in use");
+            // the port taken named, among Caravan's own
+            assertThat(run.stderr()).contains("caravan: cannot listen on 127.0.0.1: --http-port " + taken.getLocalPort()
+                    + " in use by another process").contains("Address already in use");
         }
     }
 
