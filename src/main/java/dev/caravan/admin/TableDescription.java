@@ -3,6 +3,7 @@ package dev.caravan.admin;
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.HostRoutes;
 import dev.caravan.routing.PathRule;
+import dev.caravan.routing.PathType;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.routing.RequestPath;
 import dev.caravan.routing.RoutingTable;
@@ -65,6 +66,12 @@ final class TableDescription {
         text.append(host).append(routes.tls() ? " (TLS)" : "").append('\n');
         for (PathRule rule : routes.rules()) {
             text.append("  ").append(rule(rule)).append('\n');
+        }
+        // a Prefix / rule leaves no other path
+        boolean everyPath = routes.rules().stream().anyMatch(rule -> rule.regex() == null
+                && rule.type() != PathType.EXACT && rule.matchPath().equals("/"));
+        if (everyPath) {
+            return;
         }
         if (routes.defaultBackend() != null) {
             text.append("  (other paths) -> ").append(backend(routes.defaultBackend()));

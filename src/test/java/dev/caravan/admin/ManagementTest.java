@@ -69,6 +69,8 @@ class ManagementTest {
                 + ", 127.0.0.3:" + b.port() + "] (Ingress default/shop)\n  (other paths) -> the default backend"
                 + " (Ingress default/shop)\n");
         assertThat(dump).contains("default backend: built-in 404");
+        // a Prefix / rule leaves no other path to list
+        assertThat(dump).containsPattern("blog.example.test\n  Prefix / -> [^\n]*\n(?!  \\(other paths\\))");
         String[] signature = {String.class.getName(), String.class.getName()};
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"SHOP.example.test", "/cart/items"}, signature))
                 .asString().startsWith("Prefix /cart -> default/svc:80");
