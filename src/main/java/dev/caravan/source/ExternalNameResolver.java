@@ -58,9 +58,15 @@ public final class ExternalNameResolver implements AutoCloseable {
      * must not empty a backend, while a DNS gone for good is told within three timeouts.
      */
     private static final int TIMEOUTS_TOLERATED = 3;
+    /**
+     * How long the answer of a name no table sends to any more is kept, not asked again: a path moved from one
+     * Ingress to another in two applies, or an Ingress an operator takes out of service and back, finds it there.
+     */
+    static final Duration UNUSED_KEPT = Duration.ofSeconds(60);
     private static final Comparator<InetAddress> BY_BYTES = (a, b) -> Arrays.compare(a.getAddress(), b.getAddress());
 
     private final ClusterStateStore store;
+    private final Duration unusedKept;
     private final NioEventLoopGroup group;
     private final EventLoop loop;
     private final DnsNameResolver resolver;
@@ -74,6 +80,8 @@ public final class ExternalNameResolver implements AutoCloseable {
     private final Map<ObjectRef, String> inFlight = new HashMap<>();
     /** Timeouts in a row of a name that resolved. */
     private final Map<ObjectRef, Integer> timeouts = new HashMap<>();
+    /** When each answered Service stopped being sent to (System.nanoTime). */
+    private final Map<ObjectRef, Long> unusedSince = new HashMap<>();
     /** Whether the last compilation's table sends to a Service. */
     private Predicate<ObjectRef> used = ref -> false;
     private volatile boolean closed;
@@ -84,12 +92,17 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     /** @param nameServers the DNS servers to ask, or empty for {@code /etc/resolv.conf}'s */
     public ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers) {
-        this(store, nameServers, Duration.ofMillis(QUERY_TIMEOUT_MILLIS));
+        this(store, nameServers, Duration.ofMillis(QUERY_TIMEOUT_MILLIS), UNUSED_KEPT);
     }
 
-    /** @param queryTimeout how long an answer is waited for */
-    ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers, Duration queryTimeout) {
+    /**
+     * @param queryTimeout how long an answer is waited for
+     * @param unusedKept   how long the answer of a name no table sends to is kept
+     */
+    ExternalNameResolver(ClusterStateStore store, List<InetSocketAddress> nameServers, Duration queryTimeout,
+            Duration unusedKept) {
         this.store = store;
+        this.unusedKept = unusedKept;
         this.group = new NioEventLoopGroup(1, new DefaultThreadFactory("caravan-dns", true));
         this.loop = group.next();
         DnsNameResolverBuilder builder = new DnsNameResolverBuilder(loop)
@@ -123,7 +136,7 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     /**
      * Follows which Services a newly compiled table sends to: those it names for the first time are looked up at
-     * once; those it no longer names are not looked up any more, and their answers are forgotten.
+     * once; those it no longer names are not looked up any more, and their answers are forgotten after a while.
      *
      * @param version the version of the state compiled
      * @param sendsTo whether the table sends to a Service
@@ -144,17 +157,15 @@ public final class ExternalNameResolver implements AutoCloseable {
             return;
         }
         used = sendsTo;
-        boolean dropped = false;
+        long now = System.nanoTime();
         for (ObjectRef ref : names.keySet()) {
             if (used.test(ref)) {
+                unusedSince.remove(ref);
                 lookUpIfUnanswered(ref);
-            } else {
+            } else if (answers.containsKey(ref)) {
                 timeouts.remove(ref);
-                dropped |= answers.remove(ref) != null;
+                unusedSince.putIfAbsent(ref, now);
             }
-        }
-        if (dropped) {
-            publish();
         }
         settled = allAnswered();
         usedVersion = version;
@@ -197,6 +208,7 @@ public final class ExternalNameResolver implements AutoCloseable {
             if (name == null) {
                 names.remove(ref);
                 timeouts.remove(ref);
+                unusedSince.remove(ref);
                 dropped |= answers.remove(ref) != null;
             } else if (!name.equals(names.put(ref, name))) {
                 ask.add(ref);
@@ -213,6 +225,18 @@ public final class ExternalNameResolver implements AutoCloseable {
 
     private void refresh() {
         names.keySet().forEach(this::lookUp);
+        long now = System.nanoTime();
+        boolean dropped = false;
+        for (var unused = unusedSince.entrySet().iterator(); unused.hasNext(); ) {
+            var entry = unused.next();
+            if (now - entry.getValue() >= unusedKept.toNanos()) {
+                unused.remove();
+                dropped |= answers.remove(entry.getKey()) != null;
+            }
+        }
+        if (dropped) {
+            publish();
+        }
     }
 
     private void lookUp(ObjectRef ref) {
