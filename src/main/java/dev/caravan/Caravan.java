@@ -417,12 +417,19 @@ public final class Caravan {
 
     /** Starts everything and blocks until the JVM is asked to stop. */
     public void run() throws Exception {
-        startPipeline();
         try {
+            startPipeline();
             main.run();
-        } finally {
-            stopPipeline();
+        } catch (Exception | Error failure) {
+            // what started is let go before the failure is told: the ports it holds among them
+            try {
+                stopPipeline();
+            } catch (RuntimeException also) {
+                failure.addSuppressed(also);
+            }
+            throw failure;
         }
+        stopPipeline();
     }
 
     public void stop() throws Exception {

@@ -62,6 +62,13 @@ class CommandLineTest {
             // the port taken named, among Caravan's own
             assertThat(run.stderr()).contains("caravan: cannot listen on 127.0.0.1: --http-port " + taken.getLocalPort()
                     + " in use by another process").contains("Address already in use");
+            // the HTTPS port taken once the HTTP one is listened on: that one is let go first, and not named
+            int http = FreePorts.next();
+            Run https = run("--manifests", "examples", "--bind-address", "127.0.0.1", "--http-port", Integer.toString(http),
+                    "--https-port", Integer.toString(taken.getLocalPort()), "--admin-port", Integer.toString(FreePorts.next()));
+            assertThat(https.exitCode()).isEqualTo(1);
+            assertThat(https.stderr()).contains("caravan: cannot listen on 127.0.0.1: --https-port " + taken.getLocalPort()
+                    + " in use by another process").doesNotContain("--http-port");
         }
     }
 

@@ -85,9 +85,14 @@ public final class RequestMetrics implements RequestObserver {
         }
     }
 
-    /** The meters of one label set. */
+    /**
+     * The meters of one label set.
+     *
+     * @param clientsHost whether its host label is a client's (--metrics-per-undefined-host), counted in that budget
+     */
     private record Meters(LongAdder requests, List<Meter> all, Timer duration, Timer upstreamDuration,
-            DistributionSummary requestSize, DistributionSummary responseSize, DistributionSummary bytesSent) {
+            DistributionSummary requestSize, DistributionSummary responseSize, DistributionSummary bytesSent,
+            boolean clientsHost) {
     }
 
     private final MeterRegistry registry;
@@ -95,10 +100,11 @@ public final class RequestMetrics implements RequestObserver {
     private final boolean perHost;
     private final boolean statusClasses;
     private final boolean perUndefinedHost;
-    private final Map<Key, Meters> undefinedHostSeries = new ConcurrentHashMap<>();
-    private final AtomicInteger undefinedHostSeriesCount = new AtomicInteger();
-    private volatile boolean warnedUndefinedHosts;
+    /** Every series, one per label set whoever made it: Micrometer has one meter per name and tags. */
     private final Map<Key, Meters> series = new ConcurrentHashMap<>();
+    /** The series among them whose host label is a client's. */
+    private final AtomicInteger clientsHostSeries = new AtomicInteger();
+    private volatile boolean warnedUndefinedHosts;
     private final Timer connect;
     private final Counter retries;
     private final Counter unlabelled;
@@ -148,7 +154,11 @@ public final class RequestMetrics implements RequestObserver {
             retries.increment(record.attempts() - 1);
         }
         Key key = key(record);
-        Meters meters = perUndefinedHost && key.host().isEmpty() ? undefinedHostMeters(key, record.host()) : null;
+        Meters meters = null;
+        if (perUndefinedHost && key.host().isEmpty()) {
+            String host = hostLabel(record.host());
+            meters = host == null ? null : clientsHostMeters(key.withHost(host));
+        }
         if (meters == null) {
             meters = meters(key);
         }
@@ -168,23 +178,17 @@ public final class RequestMetrics implements RequestObserver {
 
     /** Drops the series of Ingresses no longer served. */
     public void retain(Set<ObjectRef> ingresses) {
-        retain(series, ingresses);
-        undefinedHostSeriesCount.addAndGet(-retain(undefinedHostSeries, ingresses));
-    }
-
-    /** @return how many series were dropped */
-    private int retain(Map<Key, Meters> of, Set<ObjectRef> ingresses) {
-        int[] dropped = {0};
-        of.entrySet().removeIf(entry -> {
+        series.entrySet().removeIf(entry -> {
             Key key = entry.getKey();
             boolean gone = !key.ingress().isEmpty() && !ingresses.contains(new ObjectRef(key.namespace(), key.ingress()));
             if (gone) {
                 entry.getValue().all().forEach(registry::remove);
-                dropped[0]++;
+                if (entry.getValue().clientsHost()) {
+                    clientsHostSeries.decrementAndGet();
+                }
             }
             return gone;
         });
-        return dropped[0];
     }
 
     private Key key(RequestRecord record) {
@@ -207,21 +211,16 @@ public final class RequestMetrics implements RequestObserver {
 
     /**
      * The series of a request whose host no Ingress names exactly, under the client's host, or {@code null} when it
-     * is to be counted under no host: a host that is no host name, or the budget of such series spent.
+     * is to be counted under no host: the budget of such series spent. One an Ingress's request made is shared.
      */
-    private Meters undefinedHostMeters(Key key, String authority) {
-        String host = hostLabel(authority);
-        if (host == null) {
-            return null;
-        }
-        Key labelled = key.withHost(host);
-        Meters meters = undefinedHostSeries.get(labelled);
+    private Meters clientsHostMeters(Key labelled) {
+        Meters meters = series.get(labelled);
         if (meters != null) {
             return meters;
         }
-        return undefinedHostSeries.computeIfAbsent(labelled, k -> {
-            if (undefinedHostSeriesCount.incrementAndGet() > MAX_UNDEFINED_HOST_SERIES) {
-                undefinedHostSeriesCount.decrementAndGet();
+        return series.computeIfAbsent(labelled, k -> {
+            if (clientsHostSeries.incrementAndGet() > MAX_UNDEFINED_HOST_SERIES) {
+                clientsHostSeries.decrementAndGet();
                 if (!warnedUndefinedHosts) {
                     warnedUndefinedHosts = true;
                     LOG.warn("{} request metric series of hosts no Ingress names (--metrics-per-undefined-host): the"
@@ -229,7 +228,7 @@ public final class RequestMetrics implements RequestObserver {
                 }
                 return null;
             }
-            return register(k);
+            return register(k, true);
         });
     }
 
@@ -260,7 +259,7 @@ public final class RequestMetrics implements RequestObserver {
         if (meters != null) {
             return meters;
         }
-        if (series.size() >= MAX_SERIES) {
+        if (series.size() - clientsHostSeries.get() >= MAX_SERIES) {
             if (!warnedFull) {
                 warnedFull = true;
                 LOG.warn("{} request metric series: further label sets are counted in caravan_requests_unlabelled",
@@ -268,10 +267,10 @@ public final class RequestMetrics implements RequestObserver {
             }
             return null;
         }
-        return series.computeIfAbsent(key, this::register);
+        return series.computeIfAbsent(key, k -> register(k, false));
     }
 
-    private Meters register(Key key) {
+    private Meters register(Key key, boolean clientsHost) {
         Tags tags = (perHost ? controller.and("host", key.host()) : controller).and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
                 "path", key.path(), "method", key.method(), "status", statusClasses ? key.status() / 100 + "xx"
                         : Integer.toString(key.status()),
@@ -292,7 +291,8 @@ public final class RequestMetrics implements RequestObserver {
         DistributionSummary bytesSent = size("nginx.ingress.controller.bytes.sent", "The number of bytes sent to a client",
                 tags);
         all.addAll(List.of(duration, upstream, requestSize, responseSize, bytesSent));
-        return new Meters(requests, List.copyOf(all), duration, upstream, requestSize, responseSize, bytesSent);
+        return new Meters(requests, List.copyOf(all), duration, upstream, requestSize, responseSize, bytesSent,
+                clientsHost);
     }
 
     private DistributionSummary size(String name, String description, Tags tags) {

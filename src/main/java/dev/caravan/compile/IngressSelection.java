@@ -190,9 +190,10 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private IngressSelection disabled(ObjectRef ref, Ingress ingress, Ingress previousGood) {
             Ingress paths = validator.validate(ingress).isEmpty() ? ingress : previousGood;
             Map<String, String> effective = paths == null ? null : settings.effective(paths.getMetadata().getAnnotations());
-            boolean guarded = asksForAccessControl(settings.effective(ingress.getMetadata().getAnnotations()))
-                    || previousGood != null && asksForAccessControl(settings.effective(previousGood.getMetadata()
-                            .getAnnotations()));
+            // its own asking, not the flags' defaults (--global-auth-url, source ranges): the host's other rules
+            // have those too, and take its requests under them
+            boolean guarded = asksForAccessControl(orNone(ingress.getMetadata().getAnnotations()))
+                    || previousGood != null && asksForAccessControl(orNone(previousGood.getMetadata().getAnnotations()));
             if (!guarded || paths == null || asksToBeCanary(paths) || asksToBeCanary(ingress)) {
                 // a canary's share of requests goes to the main Ingress's pods, under the main Ingress's access control
                 return new IngressSelection(ref, null, null, previousGood, List.of(Problem.warning(ref,
@@ -208,6 +209,10 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                     "taken out of service by an operator; its paths answer 503, as it asks for access control: they"
                             + " are not handed to other Ingresses' rules")), Set.copyOf(objectsRead),
                     denied.footprint(passthroughEnabled), denied.services());
+        }
+
+        private static Map<String, String> orNone(Map<String, String> annotations) {
+            return annotations == null ? Map.of() : annotations;
         }
 
         private static boolean mayBeRegex(Ingress ingress) {

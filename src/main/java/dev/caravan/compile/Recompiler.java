@@ -79,7 +79,7 @@ public final class Recompiler extends ServiceSupport {
      *
      * @return whether this changed anything
      */
-    public boolean setDisabled(ObjectRef ingress, boolean disable) {
+    public synchronized boolean setDisabled(ObjectRef ingress, boolean disable) {
         boolean changed = disable ? disabled.add(ingress) : disabled.remove(ingress);
         if (changed) {
             store.bump();

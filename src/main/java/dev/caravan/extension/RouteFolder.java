@@ -80,9 +80,9 @@ public final class RouteFolder {
     /** The ids of the routes loaded, as of the last scan: read by readiness without waiting for a scan. */
     private volatile List<String> loadedIds = List.of();
     /**
-     * Open while a scan changes the folder's routes, with the ids loaded before it: a route moving from one file to
-     * another (a file renamed, a route moved) is gone for a moment within the scan. A request finding no route then
-     * waits for the scan's end, and a compilation meanwhile takes those ids as there.
+     * Open while a scan changes the folder's routes, with the ids of the routes started before it: a route moving from
+     * one file to another (a file renamed, a route moved) is gone for a moment within the scan. A request finding no
+     * such route then waits for the scan's end, and a compilation meanwhile takes it as there.
      */
     private volatile Transition transition;
     /** The files a scan could not load, told at its end: one refused for an id a later file of the scan let go is not. */
@@ -156,10 +156,13 @@ public final class RouteFolder {
      * @return whether there was such a route, and {@code use} ran
      */
     public boolean using(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
-        if (usingNow(camel, routeId, use)) {
-            return true;
+        // read first: a scan that ends while this request looks is still waited for (at once)
+        Transition before = transition;
+        Use first = usingNow(camel, routeId, use);
+        if (first != Use.NO_ROUTE) {
+            return first == Use.USED;
         }
-        Transition during = transition;
+        Transition during = before != null ? before : transition;
         if (during == null || !during.idsBefore().contains(routeId)) {
             return false;
         }
@@ -172,25 +175,27 @@ public final class RouteFolder {
             Thread.currentThread().interrupt();
             return false;
         }
-        return usingNow(camel, routeId, use);
+        return usingNow(camel, routeId, use) == Use.USED;
     }
 
-    private boolean usingNow(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
+    private enum Use { USED, NO_ROUTE, TIMED_OUT }
+
+    private Use usingNow(CamelContext camel, String routeId, BiConsumer<Endpoint, Processor> use) {
         ReentrantReadWriteLock lock = lockOf(routeId);
         if (lock == null) {
             // no file of the folder has it (yet): nothing to wait for
-            return use(camel, routeId, use);
+            return use(camel, routeId, use) ? Use.USED : Use.NO_ROUTE;
         }
         try {
             if (!lock.readLock().tryLock(RELOAD_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                return false;
+                return Use.TIMED_OUT;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Use.TIMED_OUT;
         }
         try {
-            return use(camel, routeId, use);
+            return use(camel, routeId, use) ? Use.USED : Use.NO_ROUTE;
         } finally {
             lock.readLock().unlock();
         }
@@ -248,7 +253,13 @@ public final class RouteFolder {
             scanned = true;
             return first;
         }
-        Transition during = new Transition(new CountDownLatch(1), Set.copyOf(loadedIds));
+        Set<String> started = new HashSet<>();
+        for (String id : loadedIds) {
+            if (startedDirect(camel, id) != null) {
+                started.add(id);
+            }
+        }
+        Transition during = new Transition(new CountDownLatch(1), Set.copyOf(started));
         transition = during;
         try {
             apply(camel, present);

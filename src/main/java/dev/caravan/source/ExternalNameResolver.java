@@ -160,8 +160,12 @@ public final class ExternalNameResolver implements AutoCloseable {
         long now = System.nanoTime();
         for (ObjectRef ref : names.keySet()) {
             if (used.test(ref)) {
-                unusedSince.remove(ref);
-                lookUpIfUnanswered(ref);
+                if (unusedSince.remove(ref) != null) {
+                    // its kept answer serves meanwhile; it may be past its TTL
+                    lookUp(ref);
+                } else {
+                    lookUpIfUnanswered(ref);
+                }
             } else if (answers.containsKey(ref)) {
                 timeouts.remove(ref);
                 unusedSince.putIfAbsent(ref, now);

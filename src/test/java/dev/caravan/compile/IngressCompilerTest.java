@@ -1227,6 +1227,15 @@ class IngressCompilerTest {
         assertThat(compilation.table().resolve(HOST, "/blog/x").rule().ingress()).isEqualTo(ObjectRef.parse("default/open"));
         assertThat(compilation.problems()).anySatisfy(problem -> assertThat(problem.message())
                 .contains("its paths answer 503, as it asks for access control"));
+
+        // a source range every Ingress gets from the flags is no asking of its own: the host's other rules apply it too
+        ControllerSettings withDefaultRange = new ControllerSettings(Fixtures.OUR_CLASS, Fixtures.OUR_CONTROLLER, false,
+                null, false, false, java.util.Set.of(), null, null, Map.of("whitelist-source-range", "10.0.0.0/8"),
+                Map.of(), List.of(), null, null, true, false, null);
+        Compilation underDefaults = new IngressCompiler(withDefaultRange).compile(state, Compilation.EMPTY,
+                java.util.Set.of(ObjectRef.parse("default/blog")));
+        assertThat(underDefaults.table().resolve(HOST, "/blog/x").rule().ingress())
+                .isEqualTo(ObjectRef.parse("default/open"));
     }
 
     // ================================================================ known bugs (disabled until fixed)

@@ -64,9 +64,15 @@ public final class ControllerZone implements AutoCloseable {
     }
 
     private void lookUp() {
-        String zone = find();
-        if (zone != null) {
-            store.setZone(zone);
+        String zone = null;
+        try {
+            zone = find();
+            if (zone != null) {
+                store.setZone(zone);
+            }
+        } catch (RuntimeException e) {
+            zone = null;
+            unknown("looking for it failed (" + e + ")");
         }
         if (firstLook < 0) {
             firstLook = store.version();
