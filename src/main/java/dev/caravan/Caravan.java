@@ -500,6 +500,7 @@ public final class Caravan {
                                 + options.watchNamespace()) + " of " + kubernetes.getMasterUrl(),
                 options.ingressClass(), options.controllerClass(), options.bindAddress(), options.httpPort(), options.bindAddress(), options.httpsPort(),
                 options.bindAddress(), options.adminPort(), workers.executorCount(), Transport.name(workers));
+        options.ingressNginxNotes().forEach(sentence -> LOG.info("{}", sentence));
         options.ineffective().forEach(sentence -> LOG.warn("{}", sentence));
         if (externalNames != null) {
             externalNames.start();

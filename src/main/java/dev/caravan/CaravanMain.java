@@ -3,10 +3,14 @@ package dev.caravan;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.cli.CheckCommand;
 import dev.caravan.cli.UsageException;
+import dev.caravan.source.ConfigMapReader;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.netty.channel.unix.Errors;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -60,6 +64,17 @@ public final class CaravanMain {
             }
             options.requireRunnable();
             Configurator.setRootLevel(Level.valueOf(options.logLevel()));
+            if (options.configMap() != null) {
+                try {
+                    options = withConfigMap(options);
+                } catch (IOException | KubernetesClientException e) {
+                    // not started on defaults instead: its keys may be the ones that keep clients out
+                    System.err.println("caravan: --configmap: cannot read ConfigMap " + options.configMap() + ": "
+                            + e.getMessage());
+                    System.exit(1);
+                    return;
+                }
+            }
         } catch (UsageException e) {
             System.err.println("caravan: " + e.getMessage());
             System.exit(2);
@@ -93,6 +108,30 @@ public final class CaravanMain {
         if (exitCode != 0) {
             System.exit(exitCode);
         }
+    }
+
+    /**
+     * The options with ingress-nginx's controller ConfigMap read into them: from the manifests folder standalone,
+     * else from the API server. One that does not exist (yet) leaves the flags as they are, said so.
+     */
+    private static CaravanOptions withConfigMap(CaravanOptions options) throws IOException, UsageException {
+        Map<String, String> data = options.standalone()
+                ? ConfigMapReader.fromFolder(options.manifests(), options.configMap())
+                : ConfigMapReader.fromCluster(options.kubeconfig(), options.apiserverHost(), options.configMap());
+        Logger log = LoggerFactory.getLogger(CaravanMain.class);
+        if (data == null) {
+            log.warn("ConfigMap {} (--configmap) not found: Caravan starts with its flags alone", options.configMap());
+            return options;
+        }
+        CaravanOptions read = options.withIngressNginxConfigMap(data, (warn, sentence) -> {
+            if (warn) {
+                log.warn("{}", sentence);
+            } else {
+                log.info("{}", sentence);
+            }
+        });
+        log.info("ConfigMap {} read: a change to it takes a restart (kubectl rollout restart)", options.configMap());
+        return read;
     }
 
     /** One line for a failure to start, naming the address when a port is taken. */

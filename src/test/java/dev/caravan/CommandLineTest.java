@@ -46,6 +46,32 @@ class CommandLineTest {
     }
 
     @Test
+    void ingressNginxsConfigMapAmongTheManifestsIsReadIntoTheFlags(@TempDir Path manifests) throws Exception {
+        Files.writeString(manifests.resolve("controller.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: ingress-nginx-controller
+                  namespace: ingress-nginx
+                data:
+                  http-redirect-code: "301"
+                  use-gzip: "true"
+                  proxy-connect-timeout: "soon"
+                """);
+        // read, then the start stops at a port taken: what came of each key is in the log
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Run run = run("--manifests", manifests.toString(), "--configmap", "ingress-nginx/ingress-nginx-controller",
+                    "--bind-address", "127.0.0.1", "--http-port", Integer.toString(taken.getLocalPort()),
+                    "--https-port", Integer.toString(FreePorts.next()), "--admin-port", Integer.toString(FreePorts.next()));
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.stderr()).contains("ConfigMap ingress-nginx/ingress-nginx-controller: http-redirect-code is"
+                    + " taken as --http-redirect-code=301").contains("use-gzip: not supported")
+                    // as ingress-nginx, a value that cannot be used leaves the default, warned
+                    .containsPattern("WARN .*proxy-connect-timeout: invalid");
+        }
+    }
+
+    @Test
     void badValueIsExitCode2() throws Exception {
         Run run = run("--manifests", "examples", "--admin-port", "-1");
         assertThat(run.exitCode()).isEqualTo(2);

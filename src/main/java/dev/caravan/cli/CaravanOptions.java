@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -35,14 +36,26 @@ public final class CaravanOptions {
     static final int MAX_EVENT_LOOPS = 1024;
 
     private final Map<Option, String> values;
+    /** The options given (flag, property, variable), which a ConfigMap's keys do not override. */
+    private final Set<Option> given;
+    /** What came of ingress-nginx's flags given: for the log, the warnings and the notes. */
+    private final List<String> ingressNginxWarnings;
+    private final List<String> ingressNginxNotes;
 
-    private CaravanOptions(Map<Option, String> values) {
+    private CaravanOptions(Map<Option, String> values, Set<Option> given, List<String> ingressNginxWarnings,
+            List<String> ingressNginxNotes) {
         this.values = values;
+        this.given = Set.copyOf(given);
+        this.ingressNginxWarnings = List.copyOf(ingressNginxWarnings);
+        this.ingressNginxNotes = List.copyOf(ingressNginxNotes);
     }
 
     public static CaravanOptions parse(String[] args, Properties properties, Map<String, String> environment)
             throws UsageException {
         Map<Option, String> values = new EnumMap<>(Option.class);
+        Map<Option, String> fromIngressNginx = new EnumMap<>(Option.class);
+        List<String> warnings = new java.util.ArrayList<>();
+        List<String> notes = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i].equals("-h") ? "--help" : args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
@@ -51,6 +64,21 @@ public final class CaravanOptions {
             int equals = arg.indexOf('=');
             String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
             Option option = Option.byFlag(name);
+            if (option == null && IngressNginxFlags.of(name) != null) {
+                IngressNginxFlags.Flag flag = IngressNginxFlags.of(name);
+                String value;
+                if (equals >= 0) {
+                    value = arg.substring(equals + 1);
+                } else if (flag.bool()) {
+                    value = "true";
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new UsageException("--" + name + " needs a value");
+                }
+                takeIngressNginxFlag(flag, value, fromIngressNginx, warnings, notes);
+                continue;
+            }
             if (option == null) {
                 throw new UsageException("unknown option --" + name + " (see --help)");
             }
@@ -66,6 +94,10 @@ public final class CaravanOptions {
             }
             values.put(option, option.check(value, "--" + name));
         }
+        // Caravan's own flags win over ingress-nginx's of the same meaning
+        fromIngressNginx.forEach(values::putIfAbsent);
+        Set<Option> given = EnumSet.noneOf(Option.class);
+        given.addAll(values.keySet());
         for (Option option : Option.values()) {
             if (values.containsKey(option)) {
                 continue;
@@ -74,13 +106,76 @@ public final class CaravanOptions {
             String variable = environment.get(option.environmentName());
             if (property != null) {
                 values.put(option, option.check(property, option.propertyName()));
+                given.add(option);
             } else if (variable != null) {
                 values.put(option, option.check(variable, option.environmentName()));
+                given.add(option);
             } else if (option.defaultValue() != null) {
                 values.put(option, option.defaultValue());
             }
         }
-        return new CaravanOptions(values);
+        return new CaravanOptions(values, given, warnings, notes);
+    }
+
+    /**
+     * These options with ingress-nginx's controller ConfigMap's keys as the flags they translate to, where no flag,
+     * property or variable gave one: the command line wins, as over the environment.
+     *
+     * @param data the ConfigMap's data
+     * @param log  where what came of each key is told: true for a warning
+     * @throws UsageException naming the first key whose value Caravan's flag refuses
+     */
+    public CaravanOptions withIngressNginxConfigMap(Map<String, String> data, java.util.function.BiConsumer<Boolean,
+            String> log) throws UsageException {
+        Map<Option, String> merged = new EnumMap<>(values);
+        String where = "ConfigMap " + values.get(Option.CONFIGMAP);
+        for (IngressNginxConfigMap.Setting setting : IngressNginxConfigMap.translate(data)) {
+            String key = where + ": " + setting.key();
+            if (setting.flagValue() != null && setting.option() != null) {
+                if (given.contains(setting.option())) {
+                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given");
+                } else {
+                    merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
+                    log.accept(false, key + " is taken as --" + setting.option().flag() + "=" + setting.flagValue());
+                }
+            } else {
+                log.accept(!setting.verdict().asWritten(), key + ": " + setting.verdict().label() + ": "
+                        + setting.why());
+            }
+        }
+        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes);
+    }
+
+    /** ingress-nginx's controller ConfigMap to read at start, or {@code null}. */
+    public ObjectRef configMap() {
+        String value = values.get(Option.CONFIGMAP);
+        return value == null ? null : ObjectRef.parse(value);
+    }
+
+    /** One of ingress-nginx's flags: as Caravan's that does the same, or told why it does nothing here. */
+    private static void takeIngressNginxFlag(IngressNginxFlags.Flag flag, String value, Map<Option, String> into,
+            List<String> warnings, List<String> notes) throws UsageException {
+        String where = "--" + flag.name();
+        if (flag.option() != null) {
+            String converted;
+            try {
+                converted = flag.convert().apply(value);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(where + ": " + e.getMessage());
+            }
+            into.put(flag.option(), flag.option().check(converted, where));
+            notes.add("ingress-nginx's " + where + "=" + value + " is taken as --" + flag.option().flag() + "="
+                    + converted);
+        } else if (flag.harmless(value)) {
+            notes.add("ingress-nginx's " + where + " is not needed: " + flag.why());
+        } else {
+            warnings.add("ingress-nginx's " + where + "=" + value + " is not supported: " + flag.why());
+        }
+    }
+
+    /** What came of ingress-nginx's flags that were taken as Caravan's or need nothing: for the log. */
+    public List<String> ingressNginxNotes() {
+        return ingressNginxNotes;
     }
 
     /** Checks what only a run (not --help or --version) needs. */
@@ -415,7 +510,7 @@ public final class CaravanOptions {
 
     /** Flags given that do nothing with the others given, as in ingress-nginx: each a sentence for the log. */
     public List<String> ineffective() {
-        List<String> sentences = new java.util.ArrayList<>();
+        List<String> sentences = new java.util.ArrayList<>(ingressNginxWarnings);
         if (flag(Option.COMPUTE_FULL_FORWARDED_FOR) && !flag(Option.USE_FORWARDED_HEADERS)) {
             sentences.add("--compute-full-forwarded-for does nothing without --use-forwarded-headers");
         }

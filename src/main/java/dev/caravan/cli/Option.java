@@ -35,6 +35,9 @@ public enum Option {
             "the prefix of the ingress-nginx annotations read (as ingress-nginx's flag; those of the usual one are not)"),
     WATCH_NAMESPACE_SELECTOR("watch-namespace-selector", Type.LABEL_SELECTOR, null,
             "serve only the Ingresses of the namespaces with these labels (a label selector: team=a,env in (prod))"),
+    CONFIGMAP("configmap", Type.SERVICE, null,
+            "NAMESPACE/NAME of ingress-nginx's controller ConfigMap, read at start: each key becomes the flag it"
+                    + " translates to (as check --configmap prints), under the command line's and the environment's"),
     ROUTES("routes", Type.PATH, "routes", "folder of Camel routes (YAML, XML), loaded and reloaded with their files"),
     BIND_ADDRESS("bind-address", Type.ADDRESS, "0.0.0.0", "address the listeners and the admin port bind to"),
     HTTP_PORT("http-port", Type.PORT, "8080", "port of the HTTP listener"),

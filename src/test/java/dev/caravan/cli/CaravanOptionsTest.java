@@ -37,6 +37,50 @@ class CaravanOptionsTest {
     }
 
     @Test
+    void theArgsOfAnIngressNginxDeploymentStartCaravan() throws Exception {
+        // as ingress-nginx's Helm chart writes them
+        CaravanOptions options = parse("--publish-service=ingress-nginx/ingress-nginx-controller",
+                "--election-id=ingress-nginx-leader", "--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx",
+                "--validating-webhook=:8443", "--validating-webhook-certificate=/usr/local/certificates/cert",
+                "--validating-webhook-key=/usr/local/certificates/key", "--enable-metrics=false",
+                "--election-ttl=1m30s", "--healthz-port", "10255", "--enable-ssl-chain-completion", "--profiling=false");
+        assertThat(options.webhookPort()).isEqualTo(8443);
+        assertThat(options.metrics()).isFalse();
+        assertThat(options.electionLeaseDuration()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(options.adminPort()).isEqualTo(10255);
+        assertThat(options.ingressNginxNotes()).contains("ingress-nginx's --validating-webhook=:8443 is taken as"
+                + " --webhook-port=8443").anyMatch(note -> note.startsWith("ingress-nginx's --validating-webhook-key is"
+                + " not needed: Caravan makes and renews the webhook's certificate itself"));
+        assertThat(options.ineffective()).anyMatch(warning -> warning.startsWith(
+                "ingress-nginx's --enable-ssl-chain-completion=true is not supported"));
+        // Caravan's own flag wins over ingress-nginx's of the same meaning, whatever their order
+        assertThat(parse("--webhook-port", "9443", "--validating-webhook=:8443").webhookPort()).isEqualTo(9443);
+        assertThat(parse("--election-ttl=500ms").electionLeaseDuration()).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> parse("--election-ttl=soon")).hasMessage(
+                "--election-ttl: 'soon' is not a duration (30s, 1m30s)");
+        assertThatThrownBy(() -> parse("--validating-webhook")).hasMessage("--validating-webhook needs a value");
+        assertThatThrownBy(() -> parse("--no-such-flag")).hasMessage("unknown option --no-such-flag (see --help)");
+    }
+
+    @Test
+    void ingressNginxsConfigMapGivesTheFlagsNotGivenOtherwise() throws Exception {
+        CaravanOptions given = CaravanOptions.parse(new String[] {"--configmap", "ingress-nginx/controller",
+            "--proxy-connect-timeout", "7"}, new Properties(), Map.of("CARAVAN_PROXY_READ_TIMEOUT", "30"));
+        java.util.List<String> said = new java.util.ArrayList<>();
+        CaravanOptions read = given.withIngressNginxConfigMap(Map.of("proxy-connect-timeout", "3",
+                "proxy-read-timeout", "90", "proxy-send-timeout", "45", "use-gzip", "true"),
+                (warn, sentence) -> said.add((warn ? "WARN " : "") + sentence));
+        assertThat(read.configMap()).hasToString("ingress-nginx/controller");
+        // the command line and the environment win; the rest comes from the ConfigMap
+        assertThat(read.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(read.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(read.annotationDefaults()).containsEntry("proxy-send-timeout", "45");
+        assertThat(said).contains("ConfigMap ingress-nginx/controller: proxy-connect-timeout is left:"
+                + " --proxy-connect-timeout is given")
+                .anyMatch(line -> line.startsWith("WARN ConfigMap ingress-nginx/controller: use-gzip: not supported"));
+    }
+
+    @Test
     void loadBalancersAreBelievedWhereverTheyAreUnlessToldWhere() throws Exception {
         RealIpSettings all = parse("--manifests", "examples", "--use-proxy-protocol").realIp();
         assertThat(all.proxyProtocol()).isTrue();

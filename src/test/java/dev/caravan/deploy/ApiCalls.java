@@ -30,7 +30,9 @@ final class ApiCalls {
         /** Watching the Namespaces --watch-namespace-selector selects. */
         NAMESPACE_SELECTION,
         /** Reading this replica's Pod and its Node, whose zone --enable-topology-aware-routing prefers. */
-        TOPOLOGY_ZONE
+        TOPOLOGY_ZONE,
+        /** Reading ingress-nginx's controller ConfigMap (--configmap) before the start. */
+        CONTROLLER_CONFIGMAP
     }
 
     private ApiCalls() {
@@ -55,6 +57,9 @@ final class ApiCalls {
         }
         if (options.enableTopologyAwareRouting()) {
             duties.add(Duty.TOPOLOGY_ZONE);
+        }
+        if (options.configMap() != null) {
+            duties.add(Duty.CONTROLLER_CONFIGMAP);
         }
         if (options.publishService() != null) {
             duties.add(Duty.PUBLISH_SERVICE);
@@ -107,6 +112,11 @@ final class ApiCalls {
             // ControllerZone, once at start: the replica's Pod, then the Node it is on
             calls.add(new ApiCall("get", "", "pods", pods, options.podName()));
             calls.add(ApiCall.of("get", "", "nodes", null));
+        }
+        if (duties.contains(Duty.CONTROLLER_CONFIGMAP)) {
+            // ConfigMapReader, in CaravanMain before the start: listed by name, as the informers' list is granted
+            calls.add(ApiCall.of("list", "", "configmaps", options.configMap() == null ? null
+                    : options.configMap().namespace()));
         }
         if (duties.contains(Duty.ADMISSION_WEBHOOK)) {
             // WebhookCertificateReloader (every replica) and WebhookCertificateIssuer (the leader) get the Secret
