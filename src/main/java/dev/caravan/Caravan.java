@@ -34,6 +34,7 @@ import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.StreamListeners;
 import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.source.ConfigMapChanges;
 import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
@@ -192,6 +193,9 @@ public final class Caravan {
                     new BackendTrustLoader(upstreamClient.trust())));
             Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
             afterCompile.add(management);
+            if (options.configMapRead() != null) {
+                afterCompile.add(new ConfigMapChanges(options.configMap(), options.configMapRead()));
+            }
             routeFolder = new RouteFolder(options.routes());
             afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
             UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());

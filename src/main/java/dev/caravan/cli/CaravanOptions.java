@@ -41,11 +41,14 @@ public final class CaravanOptions {
     /** What came of ingress-nginx's flags given: for the log, the warnings and the notes. */
     private final List<String> ingressNginxWarnings;
     private final List<String> ingressNginxNotes;
+    /** The data of --configmap as read at start, or {@code null}. */
+    private final Map<String, String> configMapRead;
 
     private CaravanOptions(Map<Option, String> values, Set<Option> given, List<String> ingressNginxWarnings,
-            List<String> ingressNginxNotes) {
+            List<String> ingressNginxNotes, Map<String, String> configMapRead) {
         this.values = values;
         this.given = Set.copyOf(given);
+        this.configMapRead = configMapRead == null ? null : Map.copyOf(configMapRead);
         this.ingressNginxWarnings = List.copyOf(ingressNginxWarnings);
         this.ingressNginxNotes = List.copyOf(ingressNginxNotes);
     }
@@ -114,7 +117,7 @@ public final class CaravanOptions {
                 values.put(option, option.defaultValue());
             }
         }
-        return new CaravanOptions(values, given, warnings, notes);
+        return new CaravanOptions(values, given, warnings, notes, null);
     }
 
     /**
@@ -143,7 +146,12 @@ public final class CaravanOptions {
                         + setting.why());
             }
         }
-        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes);
+        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes, data);
+    }
+
+    /** The data of ingress-nginx's controller ConfigMap as read at start, or {@code null} when none was. */
+    public Map<String, String> configMapRead() {
+        return configMapRead;
     }
 
     /** ingress-nginx's controller ConfigMap to read at start, or {@code null}. */
