@@ -153,6 +153,9 @@ public final class Caravan {
             // introspected at start, and none with a statistic to show
             main.configure().setJmxManagementStatisticsLevel(ManagementStatisticsLevel.RoutesOnly);
             main.configure().setJmxManagementMBeansLevel(ManagementMBeansLevel.RoutesOnly);
+            // Camel Main forces its stop after this (and 15 s more): never before the drain in beforeStop is done,
+            // which takes the grace period and then up to the shutdown timeout (ingress-nginx's is often 240 s)
+            main.configure().setShutdownTimeout(shutdownSeconds(options));
 
             List<ProblemReporter> reporters = new ArrayList<>(List.of(new LoggingProblemReporter()));
             StateSource source;
@@ -531,6 +534,12 @@ public final class Caravan {
     }
 
     /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
+    /** How long a stop may take: Caravan's grace period and shutdown timeout, and a margin for the rest. */
+    static int shutdownSeconds(CaravanOptions options) {
+        return (int) Math.min(Integer.MAX_VALUE, options.shutdownGracePeriod().toSeconds()
+                + options.shutdownTimeout().toSeconds() + 30);
+    }
+
     private void drain() {
         readiness.shutDown();
         try {

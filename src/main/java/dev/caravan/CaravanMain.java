@@ -87,9 +87,11 @@ public final class CaravanMain {
         // On SIGTERM the JVM halts once its shutdown hooks return; Camel's returns when the routes have stopped,
         // while this thread still closes the listeners and writes the last access-log lines. This hook waits.
         CountDownLatch stopped = new CountDownLatch(1);
+        // the drain (grace period, then requests in flight) runs meanwhile, in Camel's hook: waited for whole
+        long waitSeconds = Caravan.shutdownSeconds(options) + STOP_WAIT_SECONDS;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+                stopped.await(waitSeconds, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -51,6 +51,16 @@ class GracefulShutdownTest {
     }
 
     @Test
+    void camelGivesTheStopAsLongAsTheGracePeriodAndShutdownTimeoutTake() throws Exception {
+        write(manifests, "all.yaml", Manifests.ingressClass());
+        // ingress-nginx's worker-shutdown-timeout is often 240 s: Camel Main's own 45 s (and 15) must not cut it
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--shutdown-grace-period", "5",
+                "--shutdown-timeout", "240")) {
+            assertThat(caravan.caravan().camelContext().getShutdownStrategy().getTimeout()).isEqualTo(5 + 240 + 30);
+        }
+    }
+
+    @Test
     void duringTheGracePeriodEverythingIsServedAsUsualButReadiness() throws Exception {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", Manifests.ingressClass() + "---\n" + Manifests.service("svc", pod) + "---\n"
