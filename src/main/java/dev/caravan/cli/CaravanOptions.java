@@ -61,6 +61,10 @@ public final class CaravanOptions {
         List<String> notes = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i].equals("-h") ? "--help" : args[i];
+            if (i == 0 && IngressNginxFlags.isIngressNginxProgram(arg)) {
+                notes.add("ingress-nginx's program " + arg + " is not needed: Caravan's image runs Caravan");
+                continue;
+            }
             if (!arg.startsWith("--") || arg.length() == 2) {
                 throw new UsageException("unexpected argument '" + arg + "' (see --help)");
             }
@@ -136,7 +140,8 @@ public final class CaravanOptions {
             String key = where + ": " + setting.key();
             if (setting.flagValue() != null && setting.option() != null) {
                 if (given.contains(setting.option())) {
-                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given");
+                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given (command line,"
+                            + " system property or environment)");
                 } else {
                     merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
                     log.accept(false, key + " is taken as --" + setting.option().flag() + "=" + setting.flagValue());
@@ -533,6 +538,17 @@ public final class CaravanOptions {
         }
         if (standalone() && values.get(Option.WATCH_NAMESPACE_SELECTOR) != null) {
             sentences.add("--watch-namespace-selector does nothing with --manifests: the folder's Ingresses are served");
+        }
+        if (standalone() && values.get(Option.WATCH_NAMESPACE) != null) {
+            sentences.add("--watch-namespace does nothing with --manifests: the folder's Ingresses are served, whatever"
+                    + " their namespace");
+        }
+        List<String> clusterOnly = java.util.stream.Stream.of(Option.PUBLISH_SERVICE, Option.PUBLISH_STATUS_ADDRESS,
+                Option.ELECTION_ID, Option.ELECTION_LEASE_DURATION, Option.UPDATE_STATUS, Option.UPDATE_STATUS_ON_SHUTDOWN)
+                .filter(given::contains).map(option -> "--" + option.flag()).toList();
+        if (standalone() && !clusterOnly.isEmpty()) {
+            sentences.add(String.join(", ", clusterOnly) + (clusterOnly.size() == 1 ? " does" : " do")
+                    + " nothing with --manifests: there is no Ingress status to write and no leader to elect");
         }
         if (!flag(Option.UPDATE_STATUS) && flag(Option.UPDATE_STATUS_ON_SHUTDOWN)) {
             sentences.add("--update-status-on-shutdown does nothing with --update-status=false: no status is written");

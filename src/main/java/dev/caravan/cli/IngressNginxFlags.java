@@ -54,6 +54,21 @@ final class IngressNginxFlags {
         mapped("healthz-port", false, Option.ADMIN_PORT, String::trim);
         mapped("election-ttl", false, Option.ELECTION_LEASE_DURATION, IngressNginxFlags::seconds);
         mapped("validating-webhook", false, Option.WEBHOOK_PORT, IngressNginxFlags::port);
+        // klog's verbosity: 5 is ingress-nginx's debug level
+        mapped("v", false, Option.LOG_LEVEL, IngressNginxFlags::logLevel);
+        for (String klog : new String[] {"logtostderr", "alsologtostderr", "add_dir_header", "skip_headers",
+            "skip_log_headers", "one_output"}) {
+            notNeeded(klog, true, "a flag of Go's logging: Caravan logs to stderr, at --log-level");
+        }
+        for (String klog : new String[] {"stderrthreshold", "log_dir", "log_file", "log_file_max_size", "vmodule",
+            "log_backtrace_at"}) {
+            notNeeded(klog, false, "a flag of Go's logging: Caravan logs to stderr, at --log-level");
+        }
+        notSupported("maxmind-license-key", false, Set.of(""), "Caravan has no GeoIP databases");
+        notSupported("maxmind-mirror", false, Set.of(""), "Caravan has no GeoIP databases");
+        for (String maxmind : new String[] {"maxmind-edition-ids", "maxmind-retries-count", "maxmind-retries-timeout"}) {
+            notNeeded(maxmind, false, "Caravan has no GeoIP databases to download");
+        }
         String internalPort = "a port of nginx's own processes: Caravan has none";
         for (String port : new String[] {"status-port", "stream-port", "default-server-port", "profiler-port",
             "ssl-passthrough-proxy-port"}) {
@@ -131,6 +146,20 @@ final class IngressNginxFlags {
             throw new IllegalArgumentException("'" + value + "' is not a duration (30s, 1m30s)");
         }
         return Long.toString(Math.max(1, (long) Math.ceil(seconds)));
+    }
+
+    /** klog's verbosity as a log level: 5 and above debug, as ingress-nginx's troubleshooting guide has it. */
+    private static String logLevel(String value) {
+        try {
+            return Integer.parseInt(value.trim()) >= 5 ? "debug" : "info";
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + value + "' is no verbosity (0-10)");
+        }
+    }
+
+    /** Whether an argument is the program ingress-nginx's Deployment names first, which Caravan's image runs instead. */
+    static boolean isIngressNginxProgram(String arg) {
+        return arg.equals("/nginx-ingress-controller") || arg.endsWith("/nginx-ingress-controller");
     }
 
     /** The port of an address ({@code :8443}, {@code 0.0.0.0:8443}). */

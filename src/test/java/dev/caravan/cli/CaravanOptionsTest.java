@@ -39,7 +39,8 @@ class CaravanOptionsTest {
     @Test
     void theArgsOfAnIngressNginxDeploymentStartCaravan() throws Exception {
         // as ingress-nginx's Helm chart writes them
-        CaravanOptions options = parse("--publish-service=ingress-nginx/ingress-nginx-controller",
+        CaravanOptions options = parse("/nginx-ingress-controller", "--publish-service=ingress-nginx/ingress-nginx-controller",
+                "--v=5", "--logtostderr", "--maxmind-edition-ids=GeoLite2-City",
                 "--election-id=ingress-nginx-leader", "--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx",
                 "--validating-webhook=:8443", "--validating-webhook-certificate=/usr/local/certificates/cert",
                 "--validating-webhook-key=/usr/local/certificates/key", "--enable-metrics=false",
@@ -48,6 +49,13 @@ class CaravanOptionsTest {
         assertThat(options.metrics()).isFalse();
         assertThat(options.electionLeaseDuration()).isEqualTo(Duration.ofSeconds(90));
         assertThat(options.adminPort()).isEqualTo(10255);
+        assertThat(options.logLevel()).isEqualTo("DEBUG");
+        assertThat(parse("--v=2").logLevel()).isEqualTo("INFO");
+        assertThat(parse("--maxmind-license-key=abc").ineffective()).anyMatch(warning -> warning.contains("GeoIP"));
+        // standalone, what only a cluster has is said to do nothing
+        assertThat(parse("--manifests", "examples", "--election-ttl=30s", "--publish-service=a/b").ineffective())
+                .contains("--publish-service, --election-lease-duration do nothing with --manifests: there is no"
+                        + " Ingress status to write and no leader to elect");
         assertThat(options.ingressNginxNotes()).contains("ingress-nginx's --validating-webhook=:8443 is taken as"
                 + " --webhook-port=8443").anyMatch(note -> note.startsWith("ingress-nginx's --validating-webhook-key is"
                 + " not needed: Caravan makes and renews the webhook's certificate itself"));
@@ -76,7 +84,7 @@ class CaravanOptionsTest {
         assertThat(read.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(read.annotationDefaults()).containsEntry("proxy-send-timeout", "45");
         assertThat(said).contains("ConfigMap ingress-nginx/controller: proxy-connect-timeout is left:"
-                + " --proxy-connect-timeout is given")
+                + " --proxy-connect-timeout is given (command line, system property or environment)")
                 .anyMatch(line -> line.startsWith("WARN ConfigMap ingress-nginx/controller: use-gzip: not supported"));
     }
 
