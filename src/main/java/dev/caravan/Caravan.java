@@ -342,7 +342,7 @@ public final class Caravan {
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
             ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
                     connectionLimit, interceptors, externalAuth, userAuthentication, mirrors, options.requestBlocks(),
-                    options.statusCodes());
+                    options.statusCodes(), options.allowBackendServerHeader());
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

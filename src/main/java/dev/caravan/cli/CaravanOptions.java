@@ -636,6 +636,10 @@ public final class CaravanOptions {
         return value == null ? List.of() : ExternalNameResolver.nameServers(value);
     }
 
+    public boolean allowBackendServerHeader() {
+        return flag(Option.ALLOW_BACKEND_SERVER_HEADER);
+    }
+
     public boolean enableTopologyAwareRouting() {
         return flag(Option.ENABLE_TOPOLOGY_AWARE_ROUTING);
     }

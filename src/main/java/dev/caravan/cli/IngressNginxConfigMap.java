@@ -1,6 +1,7 @@
 package dev.caravan.cli;
 
 import dev.caravan.routing.NginxTime;
+import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,10 +67,19 @@ final class IngressNginxConfigMap {
 
     private static final Map<String, Rule> RULES = new HashMap<>();
     /** What Caravan's annotations are when neither an Ingress nor a flag sets them: such a key needs no flag. */
-    private static final Map<String, String> ANNOTATION_DEFAULTS = Map.of("ssl-redirect", "true", "force-ssl-redirect",
-            "false", "whitelist-source-range", "", "denylist-source-range", "", "load-balance", "round_robin",
-            "proxy-send-timeout", "60", "proxy-next-upstream", "error timeout", "proxy-next-upstream-timeout", "0",
-            "proxy-next-upstream-tries", "3", "limit-rate", "0");
+    private static final Map<String, String> ANNOTATION_DEFAULTS = Map.ofEntries(Map.entry("ssl-redirect", "true"),
+            Map.entry("force-ssl-redirect", "false"),
+            Map.entry("whitelist-source-range", ""),
+            Map.entry("denylist-source-range", ""),
+            Map.entry("load-balance", "round_robin"),
+            Map.entry("proxy-send-timeout", "60"),
+            Map.entry("proxy-next-upstream", "error timeout"),
+            Map.entry("proxy-next-upstream-timeout", "0"),
+            Map.entry("proxy-next-upstream-tries", "3"),
+            Map.entry("limit-rate", "0"),
+            Map.entry("preserve-trailing-slash", "false"),
+            Map.entry("proxy-redirect-from", "off"),
+            Map.entry("proxy-redirect-to", "off"));
 
     private static void flag(String key, Option option, UnaryOperator<String> convert) {
         RULES.put(key, new Rule(Kind.FLAG, option, convert, Set.of(), null));
@@ -110,7 +120,8 @@ final class IngressNginxConfigMap {
             Option.ALLOW_CROSS_NAMESPACE_RESOURCES, Option.SSL_REDIRECT, Option.FORCE_SSL_REDIRECT,
             Option.WHITELIST_SOURCE_RANGE, Option.DENYLIST_SOURCE_RANGE, Option.LOAD_BALANCE, Option.PROXY_SEND_TIMEOUT,
             Option.PROXY_NEXT_UPSTREAM, Option.PROXY_NEXT_UPSTREAM_TIMEOUT, Option.PROXY_NEXT_UPSTREAM_TRIES,
-            Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER, Option.GLOBAL_AUTH_URL, Option.GLOBAL_AUTH_METHOD,
+            Option.LIMIT_RATE, Option.LIMIT_RATE_AFTER, Option.PROXY_BUFFER_SIZE, Option.PRESERVE_TRAILING_SLASH,
+            Option.PROXY_REDIRECT_FROM, Option.PROXY_REDIRECT_TO, Option.GLOBAL_AUTH_URL, Option.GLOBAL_AUTH_METHOD,
             Option.GLOBAL_AUTH_SIGNIN, Option.GLOBAL_AUTH_SIGNIN_REDIRECT_PARAM, Option.GLOBAL_AUTH_RESPONSE_HEADERS,
             Option.GLOBAL_AUTH_REQUEST_REDIRECT, Option.GLOBAL_AUTH_CACHE_KEY, Option.GLOBAL_AUTH_CACHE_DURATION,
             Option.GLOBAL_AUTH_ALWAYS_SET_COOKIE, Option.NO_AUTH_LOCATIONS}) {
@@ -127,6 +138,7 @@ final class IngressNginxConfigMap {
         flag("error-log-level", Option.LOG_LEVEL, IngressNginxConfigMap::logLevel);
         flag("ssl-protocols", Option.SSL_PROTOCOLS, IngressNginxConfigMap::protocols);
         flag("ssl-ciphers", Option.SSL_CIPHERS, IngressNginxConfigMap::ciphers);
+        flag("allow-backend-server-header", Option.ALLOW_BACKEND_SERVER_HEADER);
         flag("custom-http-errors", Option.CUSTOM_HTTP_ERRORS);
         flag("log-format-upstream", Option.LOG_FORMAT_UPSTREAM, String::trim);
         flag("log-format-escape-json", Option.LOG_FORMAT_ESCAPE_JSON);
@@ -145,7 +157,7 @@ final class IngressNginxConfigMap {
                 "proxy-headers-hash-bucket-size", "variables-hash-bucket-size", "variables-hash-max-size",
                 "enable-multi-accept", "max-worker-open-files", "worker-cpu-affinity", "enable-aio-write", "reuse-port",
                 "lua-shared-dicts", "grpc-buffer-size-kb", "ssl-buffer-size", "client-header-buffer-size",
-                "client-body-buffer-size", "proxy-buffers-number", "proxy-buffer-size", "proxy-busy-buffers-size",
+                "client-body-buffer-size", "proxy-buffers-number", "proxy-busy-buffers-size", "proxy-max-temp-file-size",
                 "http2-max-field-size", "http2-max-header-size", "debug-connections", "disable-ipv6-dns");
         notNeeded("Caravan writes its log and access log to stdout (the logger caravan.access)", "access-log-path",
                 "http-access-log-path", "stream-access-log-path", "error-log-path", "access-log-params",
@@ -214,7 +226,6 @@ final class IngressNginxConfigMap {
         unsupported("rate limits key on the client's address", "$binary_remote_addr", "limit-conn-zone-variable");
         annotationOnly("proxy-cookie-path", "off");
         annotationOnly("proxy-cookie-domain", "off");
-        annotationOnly("proxy-redirect-from", "off");
         unsupported("Caravan streams request bodies to pods", "off", "proxy-request-buffering");
         unsupported("Caravan streams responses to clients", "off", "proxy-buffering");
         unsupported("Caravan exempts the rules whose path starts with /.well-known/acme-challenge alone from"
@@ -224,7 +235,6 @@ final class IngressNginxConfigMap {
         unsupported("Caravan takes request lines up to 8 KiB and heads up to 32 KiB", "4 8k",
                 "large-client-header-buffers");
         unsupported("Caravan sends no Server header of its own", "false", "server-tokens");
-        unsupported("Caravan passes the pod's Server header on", "true", "allow-backend-server-header");
         unsupported("Caravan hides no pod response header", "", "hide-headers");
         unsupported("Caravan never retries a request whose method is not idempotent", "false", "retry-non-idempotent");
         unsupported("Caravan listens on --bind-address alone: 0.0.0.0 (the default) is IPv4, :: is IPv6 and IPv4", "true",
@@ -265,7 +275,7 @@ final class IngressNginxConfigMap {
             case NOT_NEEDED:
                 return new Setting(key, value, Verdict.NOT_NEEDED, null, null, rule.why());
             case NOT_SUPPORTED:
-                return rule.caravanValues().contains(value.trim())
+                return asCaravan(rule.caravanValues(), value)
                         ? new Setting(key, value, Verdict.SAME, null, null, rule.why())
                         : new Setting(key, value, Verdict.NOT_SUPPORTED, null, null, rule.why());
             default:
@@ -294,6 +304,18 @@ final class IngressNginxConfigMap {
     }
 
     /** Go's strconv.ParseBool, as ingress-nginx reads its booleans. */
+    /** Whether a value is one Caravan does anyway: as written, or the same Go boolean ("False", "0" are "false"). */
+    private static boolean asCaravan(Set<String> caravanValues, String value) {
+        if (caravanValues.contains(value.trim())) {
+            return true;
+        }
+        try {
+            return caravanValues.contains(bool(value));
+        } catch (IllegalArgumentException notBoolean) {
+            return false;
+        }
+    }
+
     private static String bool(String value) {
         return switch (value.trim()) {
             case "1", "t", "T", "TRUE", "true", "True" -> "true";
@@ -357,16 +379,15 @@ final class IngressNginxConfigMap {
             if (cipher.isBlank()) {
                 continue;
             }
-            if (cipher.trim().startsWith("DHE-") || cipher.trim().startsWith("TLS_DHE_")) {
-                // finite-field Diffie-Hellman, in ingress-nginx's default list: Caravan's TLS library offers none
-                continue;
-            }
             String name = cipher.trim().startsWith("TLS_") ? cipher.trim() : CipherSuiteConverter.toJava(cipher.trim(), "TLS");
             if (name == null) {
                 throw new IllegalArgumentException("'" + cipher.trim() + "' is no cipher suite (OpenSSL's keywords and"
                         + " exclusions are not read): list the suites");
             }
-            names.add(name);
+            // a suite Caravan's TLS library does not offer (finite-field Diffie-Hellman, CBC) is left out, the rest kept
+            if (TlsSettings.offers(name)) {
+                names.add(name);
+            }
         }
         if (names.isEmpty()) {
             throw new IllegalArgumentException("names no cipher suite Caravan offers");

@@ -82,6 +82,9 @@ public enum Option {
             "send to the pods of this replica's zone (its Node's topology.kubernetes.io/zone) when their Service asks"
                     + " for it (topology-mode: auto, trafficDistribution: PreferClose) and its EndpointSlices hint them"
                     + " for the zone, as ingress-nginx's flag"),
+    ALLOW_BACKEND_SERVER_HEADER("allow-backend-server-header", Type.FLAG, "false",
+            "pass the pods' Server header on to clients (else it is removed, as ingress-nginx removes it), as"
+                    + " ingress-nginx's ConfigMap key"),
     HTTP2("http2", Type.FLAG, "true", "offer HTTP/2 to HTTPS clients (ALPN h2)"),
     HSTS("hsts", Type.FLAG, "true", "send Strict-Transport-Security over HTTPS for hosts with TLS"),
     HSTS_MAX_AGE("hsts-max-age", Type.NUMBER, "31536000", "its max-age, seconds"),
@@ -163,6 +166,14 @@ public enum Option {
             "limit-rate (bytes a second of each response) for Ingresses that do not set it (else 0: none)"),
     LIMIT_RATE_AFTER("limit-rate-after", Type.ANNOTATION_DEFAULT, null,
             "limit-rate-after for Ingresses that do not set it (else 0)"),
+    PROXY_BUFFER_SIZE("proxy-buffer-size", Type.ANNOTATION_DEFAULT, null,
+            "proxy-buffer-size (the largest response head of a pod) for Ingresses that do not set it (else 32k)"),
+    PRESERVE_TRAILING_SLASH("preserve-trailing-slash", Type.ANNOTATION_DEFAULT, null,
+            "preserve-trailing-slash for Ingresses that do not set it (else false)"),
+    PROXY_REDIRECT_FROM("proxy-redirect-from", Type.ANNOTATION_DEFAULT, null,
+            "proxy-redirect-from for Ingresses that do not set it (else off)"),
+    PROXY_REDIRECT_TO("proxy-redirect-to", Type.ANNOTATION_DEFAULT, null,
+            "proxy-redirect-to for Ingresses that do not set it (else off)"),
     GLOBAL_AUTH_URL("global-auth-url", Type.GLOBAL_AUTH, null,
             "auth-url for every Ingress that sets none and does not say enable-global-auth: \"false\" (as ingress-nginx's"
                     + " ConfigMap key); the other --global-auth-* flags are its auth-* annotations"),

@@ -32,13 +32,14 @@ import java.util.List;
  * @param realIp        what load balancers in front are believed about the client
  * @param blocks        the global filters of requests, or {@code null}
  * @param statuses      the statuses the operator chose for limits, redirects and error pages
+ * @param backendServerHeader whether a pod's Server header reaches clients (else removed, as ingress-nginx's)
  */
 record Gateway(String scheme, int publicPort, CurrentRoutingTable table, UpstreamClient upstream,
         ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
         boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp, RequestBlocks blocks,
-        StatusCodes statuses) {
+        StatusCodes statuses, boolean backendServerHeader) {
 
     /**
      * How a route is proxied: its policy's settings where it has them, the global settings otherwise.

@@ -1182,6 +1182,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        if (!gateway.backendServerHeader()) {
+            // as ingress-nginx: what software a pod runs is no client's business
+            response.headers().remove(HttpHeaderNames.SERVER);
+        }
         // the pod's headers only: Caravan's affinity cookie, added next, is not the pod's to rewrite
         if (policy != null && policy.responseRewrite() != null && !fetchingErrorPage) {
             // as ingress-nginx's absolute redirects: server_name_in_redirect and port_in_redirect off

@@ -47,7 +47,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
                 settings.maxBodySize(), shared.rateLimiters(), connections, settings.httpsRedirectPort(), settings.hsts(),
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
                 shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp(),
-                shared.blocks(), shared.statuses());
+                shared.blocks(), shared.statuses(), shared.backendServerHeader());
         return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
     }
 

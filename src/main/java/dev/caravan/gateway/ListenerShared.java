@@ -25,7 +25,7 @@ public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
         UserAuthentication userAuthentication, RequestMirrors mirrors, RequestBlocks blocks,
-        StatusCodes statuses) {
+        StatusCodes statuses, boolean backendServerHeader) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

@@ -45,6 +45,17 @@ class IngressNginxConfigMapTest {
         // OpenSSL's names, as ingress-nginx takes them, become the IANA names Java and --ssl-ciphers take
         assertThat(one("ssl-ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384").flagValue())
                 .isEqualTo("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+        // suites Caravan's TLS library does not offer are left out, not the operator's whole list
+        assertThat(one("ssl-ciphers", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+                .flagValue()).isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        // ingress-nginx's backend defaults, which its annotations take: annotations' defaults here too
+        assertThat(one("proxy-buffer-size", "128k")).extracting(Setting::option, Setting::flagValue)
+                .containsExactly(Option.PROXY_BUFFER_SIZE, "128k");
+        assertThat(one("preserve-trailing-slash", "true")).extracting(Setting::option, Setting::flagValue)
+                .containsExactly(Option.PRESERVE_TRAILING_SLASH, "true");
+        assertThat(one("proxy-redirect-from", "off").verdict()).isEqualTo(Verdict.SAME);
+        assertThat(one("allow-backend-server-header", "true")).extracting(Setting::option, Setting::flagValue)
+                .containsExactly(Option.ALLOW_BACKEND_SERVER_HEADER, "true");
     }
 
     @Test
@@ -62,6 +73,10 @@ class IngressNginxConfigMapTest {
     @Test
     void keysWithoutAFlagAreWhatCaravanDoesNotNeededNotSupportedOrRefused() {
         assertThat(one("use-gzip", "false").verdict()).isEqualTo(Verdict.SAME);
+        // Go's booleans, as ingress-nginx reads them
+        assertThat(one("use-gzip", "False").verdict()).isEqualTo(Verdict.SAME);
+        assertThat(one("enable-brotli", "0").verdict()).isEqualTo(Verdict.SAME);
+        assertThat(one("proxy-max-temp-file-size", "0").verdict()).isEqualTo(Verdict.NOT_NEEDED);
         assertThat(one("use-gzip", "true")).extracting(Setting::verdict, Setting::why)
                 .containsExactly(Verdict.NOT_SUPPORTED, "Caravan does not compress responses");
         assertThat(one("proxy-buffering", "on").verdict()).isEqualTo(Verdict.NOT_SUPPORTED);
