@@ -32,7 +32,7 @@ final class LogVariables {
             "server_name", "server_addr", "server_port", "hostname", "status", "body_bytes_sent", "bytes_sent",
             "request_length", "request_time", "proxy_upstream_name", "proxy_alternative_upstream_name",
             "upstream_addr", "upstream_status", "upstream_response_time", "upstream_connect_time",
-            "upstream_response_length", "upstream_header_time", "connection", "connection_requests", "pid", "req_id", "request_id", "namespace", "ingress_name", "service_name",
+            "upstream_response_length", "upstream_header_time", "upstream_cache_status", "connection", "connection_requests", "pid", "req_id", "request_id", "namespace", "ingress_name", "service_name",
             "service_port", "location_path", "proxy_protocol_addr", "proxy_protocol_port", "ssl_protocol", "ssl_cipher");
     /** nginx's {@code $hostname}: the pod's name, as Kubernetes gives it. */
     private static final String HOSTNAME = System.getenv().getOrDefault("HOSTNAME", "localhost");
@@ -144,6 +144,9 @@ final class LogVariables {
                 return upstream ? tries(record, attempt -> attempt.headerNanos() < 0 ? "-"
                         : seconds(attempt.headerNanos() / 1_000_000), record.upstreamHeaderNanos() < 0 ? "-"
                         : seconds(record.upstreamHeaderNanos() / 1_000_000)) : null;
+            case "upstream_cache_status":
+                // nothing is cached, as under ingress-nginx without a cache of its own: nginx writes "-"
+                return null;
             case "upstream_response_length":
                 // Caravan sends the pod's body as it came
                 return upstream ? Long.toString(record.responseBodyBytes()) : null;

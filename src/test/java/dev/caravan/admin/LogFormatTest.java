@@ -159,7 +159,7 @@ class LogFormatTest {
                         + " \"$server_name:$server_port\", \"host\": \"$hostname\", \"sid\": \"$cookie_SID\","
                         + " \"page\": \"$arg_page\", \"sent\": \"$sent_http_content_type\", \"type\": \"$content_type\","
                         + " \"tls\": \"$ssl_protocol\", \"cipher\": \"$ssl_cipher\", \"ua\": \"$http_user_agent\","
-                        + " \"uri\": \"$uri\"}");
+                        + " \"uri\": \"$uri\", \"cache\": \"$upstream_cache_status\"}");
         // a client's UTF-8, as bytes on the wire: one char per byte in what Netty reads
         byte[] request = ("GET /caf%C3%A9?page=2 HTTP/1.1\r\nHost: web.test\r\nX-Forwarded-For: 192.0.2.1\r\n"
                 + "Cookie: a=1; Sid=xyz\r\nContent-Type: text/plain\r\nUser-Agent: ").getBytes(StandardCharsets.ISO_8859_1);
@@ -181,6 +181,8 @@ class LogFormatTest {
         // the client's UTF-8 as the text it is, not each byte as a char
         assertThat(line.get("ua").asText()).isEqualTo("agent \u00fc");
         assertThat(line.get("uri").asText()).isEqualTo("/caf\u00e9");
+        // nothing cached: not there
+        assertThat(line.get("cache").asText()).isEmpty();
 
         try (RawHttp https = TlsClient.http(caravan.httpsPort(), "tls.test", TlsClient.trustAll())) {
             https.send("GET /secure HTTP/1.1\r\nHost: tls.test\r\n\r\n");
