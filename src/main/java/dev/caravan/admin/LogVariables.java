@@ -223,7 +223,8 @@ final class LogVariables {
     }
 
     /** ingress-nginx's upstream names: {@code NAMESPACE-SERVICE-PORT}. */
-    private static String upstreamName(Backend backend) {
+    /** ingress-nginx's upstream name of a backend: NAMESPACE-SERVICE-PORT. */
+    static String upstreamName(Backend backend) {
         String name = backend.name();
         int slash = name.indexOf('/');
         String port = backend.servicePort();

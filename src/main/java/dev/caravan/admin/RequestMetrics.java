@@ -62,7 +62,7 @@ public final class RequestMetrics implements RequestObserver {
      * lookup twice as costly in the profile.
      */
     private record Key(String host, String namespace, String ingress, String service, String path, String method,
-            int status, boolean canary) {
+            int status, String canary) {
 
         Key withHost(String other) {
             return new Key(other, namespace, ingress, service, path, method, status, canary);
@@ -74,12 +74,12 @@ public final class RequestMetrics implements RequestObserver {
             hash = 31 * hash + ingress.hashCode();
             hash = 31 * hash + service.hashCode();
             hash = 31 * hash + method.hashCode();
-            return 31 * hash + status * 2 + (canary ? 1 : 0);
+            return 31 * hash + status * 2 + (canary.isEmpty() ? 0 : 1);
         }
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof Key key && status == key.status && canary == key.canary
+            return other instanceof Key key && status == key.status && canary.equals(key.canary)
                     && path.equals(key.path) && host.equals(key.host) && ingress.equals(key.ingress) && service.equals(key.service)
                     && method.equals(key.method) && namespace.equals(key.namespace);
         }
@@ -200,13 +200,15 @@ public final class RequestMetrics implements RequestObserver {
         // a class is kept as its hundred: 200 stands for 2xx
         int status = statusClasses ? record.status() / 100 * 100 : record.status();
         if (rule == null) {
-            return new Key(host, "", "", "", "", method, status, false);
+            return new Key(host, "", "", "", "", method, status, "");
         }
-        Backend backend = record.canary() ? rule.canary().backend() : rule.backend();
+        // as ingress-nginx's: the location's Service, whoever served, and the canary's upstream when it did
+        Backend backend = rule.backend();
         // a host's default location has no Service of its own: the table's default backend answered
         String service = backend == Backend.TABLE_DEFAULT ? "" : backend.serviceName();
+        String canary = record.canary() ? LogVariables.upstreamName(rule.canary().backend()) : "";
         return new Key(host, rule.ingress().namespace(), rule.ingress().name(), service, rule.path(), method,
-                status, record.canary());
+                status, canary);
     }
 
     /**
@@ -274,7 +276,7 @@ public final class RequestMetrics implements RequestObserver {
         Tags tags = (perHost ? controller.and("host", key.host()) : controller).and("namespace", key.namespace(), "ingress", key.ingress(), "service", key.service(),
                 "path", key.path(), "method", key.method(), "status", statusClasses ? key.status() / 100 + "xx"
                         : Integer.toString(key.status()),
-                "canary", key.canary() ? key.service() : "");
+                "canary", key.canary());
         LongAdder requests = new LongAdder();
         List<Meter> all = new ArrayList<>();
         // a gauge, not a counter: Prometheus counters gain a _total suffix, and ingress-nginx's name has none

@@ -62,6 +62,29 @@ class MetricsLabelOptionsTest {
     }
 
     @Test
+    void aCanarysRequestsAreLabelledAsIngressNginxLabelsThem() throws Exception {
+        try (TestBackend main = TestBackend.start("127.0.0.2", "main"); TestBackend next = TestBackend.start("127.0.0.3",
+                "next")) {
+            CaravanHarness.write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                    Manifests.service("svc", main), Manifests.service("next-svc", next),
+                    Manifests.ingress("web", "web.test", "/", "svc"),
+                    Manifests.ingress("web-canary", "web.test", "/", "next-svc", java.util.Map.of(
+                            "nginx.ingress.kubernetes.io/canary", "true",
+                            "nginx.ingress.kubernetes.io/canary-weight", "100"))));
+            try (CaravanHarness caravan = CaravanHarness.start(manifests)) {
+                assertThat(caravan.get("web.test", "/").text()).isEqualTo("next");
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    String metrics = RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+                    // the location's Ingress and Service, and the canary's upstream as $proxy_alternative_upstream_name
+                    assertThat(metrics.lines().filter(line -> line.startsWith("nginx_ingress_controller_requests{")))
+                            .anySatisfy(line -> assertThat(line).contains("canary=\"default-next-svc-80\"",
+                                    "ingress=\"web\"", "service=\"svc\""));
+                });
+            }
+        }
+    }
+
+    @Test
     void aClientsHostIsALabelOnlyWhenItIsAHostNameOrAddress() {
         assertThat(RequestMetrics.hostLabel("Shop.Example.TEST:8443")).isEqualTo("shop.example.test");
         assertThat(RequestMetrics.hostLabel("shop.example.test.")).isEqualTo("shop.example.test");
