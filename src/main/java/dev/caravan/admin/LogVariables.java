@@ -96,7 +96,11 @@ final class LogVariables {
             case "request_uri":
                 return uri;
             case "uri", "document_uri":
-                // as rules match it (decoded, as its UTF-8 bytes, as the rest); one refused before that, as sent
+                // as rules match it (decoded, as its UTF-8 bytes, as the rest), or as rewrite-target made it, as
+                // nginx's after its rewrite; one refused before that, as sent
+                if (record.rewrittenPath() != null) {
+                    return bytesOf(record.rewrittenPath());
+                }
                 return record.path() != null ? bytesOf(record.path()) : uri == null ? null : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
             case "args", "query_string":
                 return uri == null || uri.indexOf('?') < 0 ? null : uri.substring(uri.indexOf('?') + 1);

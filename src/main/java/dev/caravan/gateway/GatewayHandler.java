@@ -809,6 +809,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (rule != null) {
             RoutePolicies.applyUpstream(rule, request, path);
+            if (record != null && rule.rewrites() && rule.regex() != null) {
+                // nginx's $uri once its rewrite has run
+                String uri = request.uri();
+                String rewritten = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+                String normalized = RequestPath.normalize(rewritten);
+                record.rewrittenPath = normalized != null ? normalized : rewritten;
+            }
         }
         sticky = policy.affinity() == null || rule == null ? null
                 : new StickySession(policy.affinity(), backend, request.headers(),

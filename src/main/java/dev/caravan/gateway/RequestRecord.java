@@ -25,6 +25,8 @@ public final class RequestRecord {
     String requestId;
     String madeRequestId;
     String path;
+    /** The path rewrite-target made of it (normalised as {@link #path}), or {@code null}: nginx's $uri after it. */
+    String rewrittenPath;
     /** The host of the rules that matched it, nginx's {@code $server_name}: {@code _} for the catch-all. */
     String serverName = "_";
     String userAgent;
@@ -129,6 +131,11 @@ public final class RequestRecord {
     /** Its path, normalized as rules match it (nginx's {@code $uri}), or {@code null} before it was read. */
     public String path() {
         return path;
+    }
+
+    /** The path as rewrite-target made it, as the pod was asked for it, or {@code null} when it was not rewritten. */
+    public String rewrittenPath() {
+        return rewrittenPath;
     }
 
     /** nginx's {@code $server_name}: the host of the rules that served it, {@code _} for the catch-all or none. */

@@ -54,6 +54,9 @@ class LogFormatTest {
         pod.respond(request -> TestBackend.text(HttpResponseStatus.OK, "x".repeat(1234)));
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 Manifests.ingress("web", "web.test", "/", "svc"), new TestCertificates().issue("tls.test").secret("tls-cert"),
+                Manifests.ingress("api", "api.test", "/api(/|$)(.*)", "svc", java.util.Map.of(
+                        "nginx.ingress.kubernetes.io/use-regex", "true",
+                        "nginx.ingress.kubernetes.io/rewrite-target", "/$2")),
                 Manifests.tlsIngress("tls", "tls.test", "/", "svc", "tls.test", "tls-cert")));
         capture = new AbstractAppender("log-format-capture", null, null, true, Property.EMPTY_ARRAY) {
             @Override
@@ -181,6 +184,13 @@ class LogFormatTest {
         // the client's UTF-8 as the text it is, not each byte as a char
         assertThat(line.get("ua").asText()).isEqualTo("agent \u00fc");
         assertThat(line.get("uri").asText()).isEqualTo("/caf\u00e9");
+        // after rewrite-target, as nginx's $uri after its rewrite: the path the pod was asked for
+        try (RawHttp client = new RawHttp(caravan.httpPort())) {
+            client.send("GET /api/v1/users?x=1 HTTP/1.1\r\nHost: api.test\r\n\r\n");
+            assertThat(client.read(false).status()).isEqualTo(200);
+        }
+        assertThat(pod.last().uri()).isEqualTo("/v1/users?x=1");
+        assertThat(new ObjectMapper().readTree(lineWith("/v1/users")).get("uri").asText()).isEqualTo("/v1/users");
         // nothing cached: not there
         assertThat(line.get("cache").asText()).isEmpty();
 
