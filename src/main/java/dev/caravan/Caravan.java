@@ -196,7 +196,7 @@ public final class Caravan {
                     new BackendTrustLoader(upstreamClient.trust())));
             Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
             afterCompile.add(management);
-            if (options.configMapRead() != null) {
+            if (options.configMap() != null) {
                 afterCompile.add(new ConfigMapChanges(options.configMap(), options.configMapRead()));
             }
             routeFolder = new RouteFolder(options.routes());
@@ -533,13 +533,13 @@ public final class Caravan {
         }
     }
 
-    /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
     /** How long a stop may take: Caravan's grace period and shutdown timeout, and a margin for the rest. */
     static int shutdownSeconds(CaravanOptions options) {
         return (int) Math.min(Integer.MAX_VALUE, options.shutdownGracePeriod().toSeconds()
                 + options.shutdownTimeout().toSeconds() + 30);
     }
 
+    /** Stops taking traffic without cutting any: not ready, then the listener's requests finish. */
     private void drain() {
         readiness.shutDown();
         try {

@@ -66,11 +66,16 @@ public final class CaravanMain {
             Configurator.setRootLevel(Level.valueOf(options.logLevel()));
             if (options.configMap() != null) {
                 try {
-                    options = withConfigMap(options);
+                    options = withConfigMap(options).requireRunnable();
+                    Configurator.setRootLevel(Level.valueOf(options.logLevel()));
                 } catch (IOException | KubernetesClientException e) {
                     // not started on defaults instead: its keys may be the ones that keep clients out
+                    Throwable cause = e;
+                    while (cause.getCause() != null) {
+                        cause = cause.getCause();
+                    }
                     System.err.println("caravan: --configmap: cannot read ConfigMap " + options.configMap() + ": "
-                            + e.getMessage());
+                            + e.getMessage() + (cause == e ? "" : " (" + cause + ")"));
                     System.exit(1);
                     return;
                 }
@@ -117,10 +122,12 @@ public final class CaravanMain {
      * else from the API server. One that does not exist (yet) leaves the flags as they are, said so.
      */
     private static CaravanOptions withConfigMap(CaravanOptions options) throws IOException, UsageException {
+        Logger log = LoggerFactory.getLogger(CaravanMain.class);
+        log.info("Reading ConfigMap {} (--configmap){}", options.configMap(), options.standalone()
+                ? " from " + options.manifests() : "");
         Map<String, String> data = options.standalone()
                 ? ConfigMapReader.fromFolder(options.manifests(), options.configMap())
                 : ConfigMapReader.fromCluster(options.kubeconfig(), options.apiserverHost(), options.configMap());
-        Logger log = LoggerFactory.getLogger(CaravanMain.class);
         if (data == null) {
             log.warn("ConfigMap {} (--configmap) not found: Caravan starts with its flags alone", options.configMap());
             return options;

@@ -226,8 +226,7 @@ final class LogVariables {
         return record.startMillis() + Math.max(0, record.durationNanos()) / 1_000_000;
     }
 
-    /** ingress-nginx's upstream names: {@code NAMESPACE-SERVICE-PORT}. */
-    /** ingress-nginx's upstream name of a backend: NAMESPACE-SERVICE-PORT. */
+    /** ingress-nginx's upstream name of a backend: {@code NAMESPACE-SERVICE-PORT}. */
     static String upstreamName(Backend backend) {
         String name = backend.name();
         int slash = name.indexOf('/');

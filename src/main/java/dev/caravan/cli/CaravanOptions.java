@@ -61,6 +61,10 @@ public final class CaravanOptions {
         List<String> notes = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i].equals("-h") ? "--help" : args[i];
+            if (arg.equals("-v") || arg.startsWith("-v=")) {
+                // klog's verbosity, which Go's flags also take with one dash
+                arg = "-" + arg;
+            }
             if (i == 0 && IngressNginxFlags.isIngressNginxProgram(arg)) {
                 notes.add("ingress-nginx's program " + arg + " is not needed: Caravan's image runs Caravan");
                 continue;
@@ -101,10 +105,9 @@ public final class CaravanOptions {
             }
             values.put(option, option.check(value, "--" + name));
         }
-        // Caravan's own flags win over ingress-nginx's of the same meaning
-        fromIngressNginx.forEach(values::putIfAbsent);
         Set<Option> given = EnumSet.noneOf(Option.class);
         given.addAll(values.keySet());
+        // Caravan's own flags, properties and variables win over ingress-nginx's flags of the same meaning
         for (Option option : Option.values()) {
             if (values.containsKey(option)) {
                 continue;
@@ -117,12 +120,21 @@ public final class CaravanOptions {
             } else if (variable != null) {
                 values.put(option, option.check(variable, option.environmentName()));
                 given.add(option);
+            } else if (fromIngressNginx.containsKey(option)) {
+                values.put(option, fromIngressNginx.get(option));
+                given.add(option);
             } else if (option.defaultValue() != null) {
                 values.put(option, option.defaultValue());
             }
         }
         return new CaravanOptions(values, given, warnings, notes, null);
     }
+
+    /** The ConfigMap keys that keep clients out: one whose value cannot be used stops the start. */
+    private static final Set<String> KEEPING_CLIENTS_OUT = Set.of("whitelist-source-range", "denylist-source-range",
+            "block-cidrs", "block-user-agents", "block-referers", "global-auth-url", "global-auth-method",
+            "global-auth-signin", "global-auth-response-headers", "global-auth-request-redirect", "global-auth-cache-key",
+            "global-auth-cache-duration", "proxy-real-ip-cidr");
 
     /**
      * These options with ingress-nginx's controller ConfigMap's keys as the flags they translate to, where no flag,
@@ -140,12 +152,16 @@ public final class CaravanOptions {
             String key = where + ": " + setting.key();
             if (setting.flagValue() != null && setting.option() != null) {
                 if (given.contains(setting.option())) {
-                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given (command line,"
-                            + " system property or environment)");
+                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given otherwise (a flag,"
+                            + " ingress-nginx's flag of the same meaning, a system property or the environment)");
                 } else {
                     merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
                     log.accept(false, key + " is taken as --" + setting.option().flag() + "=" + setting.flagValue());
                 }
+            } else if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID
+                    && KEEPING_CLIENTS_OUT.contains(setting.key())) {
+                // left out, it would let in whom it keeps out: ingress-nginx's nginx would not start on it either
+                throw new UsageException(key + ": " + setting.why() + ": it keeps clients out, and is not left out");
             } else {
                 log.accept(!setting.verdict().asWritten(), key + ": " + setting.verdict().label() + ": "
                         + setting.why());

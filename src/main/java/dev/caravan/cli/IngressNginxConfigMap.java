@@ -303,7 +303,6 @@ final class IngressNginxConfigMap {
         return new Setting(key, value, Verdict.FLAG, option, flagValue, null);
     }
 
-    /** Go's strconv.ParseBool, as ingress-nginx reads its booleans. */
     /** Whether a value is one Caravan does anyway: as written, or the same Go boolean ("False", "0" are "false"). */
     private static boolean asCaravan(Set<String> caravanValues, String value) {
         if (caravanValues.contains(value.trim())) {
@@ -316,7 +315,8 @@ final class IngressNginxConfigMap {
         }
     }
 
-    private static String bool(String value) {
+    /** Go's strconv.ParseBool, as ingress-nginx reads its booleans. */
+    static String bool(String value) {
         return switch (value.trim()) {
             case "1", "t", "T", "TRUE", "true", "True" -> "true";
             case "0", "f", "F", "FALSE", "false", "False" -> "false";

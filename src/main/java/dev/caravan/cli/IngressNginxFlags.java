@@ -26,9 +26,16 @@ final class IngressNginxFlags {
     record Flag(String name, boolean bool, Option option, UnaryOperator<String> convert, Set<String> asCaravan,
             String why) {
 
-        /** Whether a value asks for nothing Caravan does not do anyway. */
+        /** Whether a value asks for nothing Caravan does not do anyway (a boolean as Go reads it: "0" is "false"). */
         boolean harmless(String value) {
-            return asCaravan == null || asCaravan.contains(value.trim());
+            if (asCaravan == null || asCaravan.contains(value.trim())) {
+                return true;
+            }
+            try {
+                return bool && asCaravan.contains(IngressNginxConfigMap.bool(value));
+            } catch (IllegalArgumentException notBoolean) {
+                return false;
+            }
         }
     }
 
@@ -52,8 +59,19 @@ final class IngressNginxFlags {
     static {
         mapped("enable-metrics", true, Option.METRICS, IngressNginxFlags::bool);
         mapped("healthz-port", false, Option.ADMIN_PORT, String::trim);
-        mapped("election-ttl", false, Option.ELECTION_LEASE_DURATION, IngressNginxFlags::seconds);
-        mapped("validating-webhook", false, Option.WEBHOOK_PORT, IngressNginxFlags::port);
+        mapped("election-ttl", false, Option.ELECTION_LEASE_DURATION, IngressNginxFlags::electionTtl);
+        // ingress-nginx's webhook registration calls another path with another CA: Caravan's has its own
+        // (k8s/base/admission.yaml, --webhook-port); taking the port alone would answer that registration wrongly
+        String webhook = "Caravan's admission webhook is --webhook-port with its own registration and certificate"
+                + " (k8s/base/admission.yaml): remove ingress-nginx's ValidatingWebhookConfiguration, whose calls"
+                + " Caravan does not answer";
+        notSupported("validating-webhook", false, Set.of(""), webhook);
+        notSupported("validating-webhook-certificate", false, Set.of(""), webhook);
+        notSupported("validating-webhook-key", false, Set.of(""), webhook);
+        for (String buckets : new String[] {"time-buckets", "length-buckets", "size-buckets", "bucket-factor",
+            "max-buckets"}) {
+            notNeeded(buckets, false, "the request metrics' buckets are Prometheus's defaults, as ingress-nginx's");
+        }
         // klog's verbosity: 5 is ingress-nginx's debug level
         mapped("v", false, Option.LOG_LEVEL, IngressNginxFlags::logLevel);
         for (String klog : new String[] {"logtostderr", "alsologtostderr", "add_dir_header", "skip_headers",
@@ -77,10 +95,6 @@ final class IngressNginxFlags {
         notNeeded("profiler-address", false, internalPort);
         notNeeded("internal-logger-address", false, "nginx's internal syslog: Caravan logs to stdout and stderr");
         notNeeded("profiling", true, "Go's profiler: use JFR (jcmd PID JFR.start) or JMX");
-        notNeeded("validating-webhook-certificate", false,
-                "Caravan makes and renews the webhook's certificate itself, in --webhook-secret");
-        notNeeded("validating-webhook-key", false,
-                "Caravan makes and renews the webhook's certificate itself, in --webhook-secret");
         notNeeded("sync-period", false, "Caravan follows every change as it comes");
         notNeeded("sync-rate-limit", false, "Caravan applies changes without reloading, as they come");
         notNeeded("dynamic-configuration-retries", false, "Caravan applies changes without reloading, as they come");
@@ -124,9 +138,23 @@ final class IngressNginxFlags {
         };
     }
 
-    /** A Go duration ({@code 30s}, {@code 1m30s}, {@code 1.5m}) as whole seconds, rounded up. */
+    /** ingress-nginx's --election-ttl: whole seconds, rounded up; none or less is its 30 s. */
+    private static String electionTtl(String value) {
+        double seconds = goDuration(value);
+        return seconds <= 0 ? "30" : Long.toString((long) Math.ceil(seconds));
+    }
+
+    /** A Go duration ({@code 30s}, {@code 1m30s}, {@code 1.5m}) as whole seconds, rounded up, at least 1. */
     static String seconds(String value) {
+        return Long.toString(Math.max(1, (long) Math.ceil(goDuration(value))));
+    }
+
+    /** A Go duration in seconds. */
+    private static double goDuration(String value) {
         String text = value.trim();
+        if (text.equals("0")) {
+            return 0;
+        }
         Matcher part = GO_DURATION_PART.matcher(text);
         double seconds = 0;
         int end = 0;
@@ -145,7 +173,7 @@ final class IngressNginxFlags {
         if (text.isEmpty() || end != text.length()) {
             throw new IllegalArgumentException("'" + value + "' is not a duration (30s, 1m30s)");
         }
-        return Long.toString(Math.max(1, (long) Math.ceil(seconds)));
+        return seconds;
     }
 
     /** klog's verbosity as a log level: 5 and above debug, as ingress-nginx's troubleshooting guide has it. */

@@ -1189,10 +1189,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (draining) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        if (!gateway.backendServerHeader()) {
-            // as ingress-nginx: what software a pod runs is no client's business
-            response.headers().remove(HttpHeaderNames.SERVER);
-        }
+        hideServer(response);
         // the pod's headers only: Caravan's affinity cookie, added next, is not the pod's to rewrite
         if (policy != null && policy.responseRewrite() != null && !fetchingErrorPage) {
             // as ingress-nginx's absolute redirects: server_name_in_redirect and port_in_redirect off
@@ -1202,6 +1199,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             sticky.onResponse(response, endpoint);
         }
         addOwnHeaders(response);
+    }
+
+    /** As ingress-nginx, unless told otherwise: what software a pod runs is no client's business. */
+    private void hideServer(HttpResponse response) {
+        if (!gateway.backendServerHeader()) {
+            response.headers().remove(HttpHeaderNames.SERVER);
+        }
     }
 
     /**
@@ -1275,6 +1279,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         FullHttpResponse switching = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER, response.headers(),
                 EmptyHttpHeaders.INSTANCE);
+        hideServer(switching);
         if (sticky != null) {
             sticky.onResponse(switching, endpoint);
         }

@@ -27,7 +27,7 @@ public final class ConfigMapChanges implements CompilationListener {
     /** Whether the state had it once: one out of the namespaces watched is never there, and no news. */
     private boolean seen;
 
-    /** @param read its data as read at start */
+    /** @param read its data as read at start, or {@code null} when it was not there */
     public ConfigMapChanges(ObjectRef ref, Map<String, String> read) {
         this.ref = ref;
         this.read = read;
@@ -48,7 +48,8 @@ public final class ConfigMapChanges implements CompilationListener {
                 LOG.info("ConfigMap {} (--configmap) is back to what was read at start", ref);
             } else {
                 LOG.warn("ConfigMap {} (--configmap) {} since start: its keys are read at start, restart Caravan to"
-                        + " apply it (kubectl rollout restart)", ref, data == null ? "was deleted" : "changed");
+                        + " apply it (kubectl rollout restart)", ref, data == null ? "was deleted"
+                        : read == null ? "was created" : "changed");
             }
         }
         return List.of();

@@ -55,7 +55,7 @@ public final class ConfigMapReader {
      */
     public static Map<String, String> fromCluster(Path kubeconfig, String apiserverHost, ObjectRef ref)
             throws IOException {
-        try (KubernetesClient client = KubernetesClients.create(kubeconfig, apiserverHost)) {
+        try (KubernetesClient client = KubernetesClients.createForOneCall(kubeconfig, apiserverHost)) {
             // listed by name, not got: the informers' list is all the RBAC grants on ConfigMaps
             List<ConfigMap> found = client.configMaps().inNamespace(ref.namespace())
                     .withField("metadata.name", ref.name()).list().getItems();

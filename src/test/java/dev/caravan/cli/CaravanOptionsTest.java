@@ -45,7 +45,11 @@ class CaravanOptionsTest {
                 "--validating-webhook=:8443", "--validating-webhook-certificate=/usr/local/certificates/cert",
                 "--validating-webhook-key=/usr/local/certificates/key", "--enable-metrics=false",
                 "--election-ttl=1m30s", "--healthz-port", "10255", "--enable-ssl-chain-completion", "--profiling=false");
-        assertThat(options.webhookPort()).isEqualTo(8443);
+        // ingress-nginx's webhook registration would call Caravan's with another path and CA: not taken, warned
+        assertThat(options.webhookPort()).isZero();
+        assertThat(options.ineffective()).anyMatch(warning -> warning.startsWith(
+                "ingress-nginx's --validating-webhook=:8443 is not supported: Caravan's admission webhook is"
+                        + " --webhook-port"));
         assertThat(options.metrics()).isFalse();
         assertThat(options.electionLeaseDuration()).isEqualTo(Duration.ofSeconds(90));
         assertThat(options.adminPort()).isEqualTo(10255);
@@ -56,13 +60,16 @@ class CaravanOptionsTest {
         assertThat(parse("--manifests", "examples", "--election-ttl=30s", "--publish-service=a/b").ineffective())
                 .contains("--publish-service, --election-lease-duration do nothing with --manifests: there is no"
                         + " Ingress status to write and no leader to elect");
-        assertThat(options.ingressNginxNotes()).contains("ingress-nginx's --validating-webhook=:8443 is taken as"
-                + " --webhook-port=8443").anyMatch(note -> note.startsWith("ingress-nginx's --validating-webhook-key is"
-                + " not needed: Caravan makes and renews the webhook's certificate itself"));
+        assertThat(options.ingressNginxNotes()).contains("ingress-nginx's --healthz-port=10255 is taken as"
+                + " --admin-port=10255").anyMatch(note -> note.startsWith("ingress-nginx's --logtostderr is not needed"));
         assertThat(options.ineffective()).anyMatch(warning -> warning.startsWith(
                 "ingress-nginx's --enable-ssl-chain-completion=true is not supported"));
         // Caravan's own flag wins over ingress-nginx's of the same meaning, whatever their order
-        assertThat(parse("--webhook-port", "9443", "--validating-webhook=:8443").webhookPort()).isEqualTo(9443);
+        assertThat(CaravanOptions.parse(new String[] {"--healthz-port=10255"}, new Properties(),
+                Map.of("CARAVAN_ADMIN_PORT", "10300")).adminPort()).isEqualTo(10300);
+        assertThat(parse("--election-ttl=0s").electionLeaseDuration()).as("none: its 30 s").isEqualTo(Duration.ofSeconds(30));
+        assertThat(parse("-v=5").logLevel()).isEqualTo("DEBUG");
+        assertThat(parse("--disable-leader-election=0").ineffective()).isEmpty();
         assertThat(parse("--election-ttl=500ms").electionLeaseDuration()).isEqualTo(Duration.ofSeconds(1));
         assertThatThrownBy(() -> parse("--election-ttl=soon")).hasMessage(
                 "--election-ttl: 'soon' is not a duration (30s, 1m30s)");
@@ -83,8 +90,12 @@ class CaravanOptionsTest {
         assertThat(read.proxyConnectTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(read.proxyReadTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(read.annotationDefaults()).containsEntry("proxy-send-timeout", "45");
+        // one that keeps clients out and cannot be used stops the start, rather than let everyone in
+        assertThatThrownBy(() -> given.withIngressNginxConfigMap(Map.of("whitelist-source-range", "10.0.0.0/33"),
+                (warn, sentence) -> { })).isInstanceOf(UsageException.class).hasMessageContaining("keeps clients out");
         assertThat(said).contains("ConfigMap ingress-nginx/controller: proxy-connect-timeout is left:"
-                + " --proxy-connect-timeout is given (command line, system property or environment)")
+                + " --proxy-connect-timeout is given otherwise (a flag, ingress-nginx's flag of the same meaning, a system"
+                + " property or the environment)")
                 .anyMatch(line -> line.startsWith("WARN ConfigMap ingress-nginx/controller: use-gzip: not supported"));
     }
 

@@ -39,6 +39,17 @@ class ConfigMapChangesTest {
         }
     }
 
+    @Test
+    void oneCreatedAfterStartIsTold() {
+        ConfigMapChanges changes = new ConfigMapChanges(REF, null);
+        try (LogCapture log = new LogCapture(ConfigMapChanges.class)) {
+            changes.compiled(ClusterState.EMPTY, Compilation.EMPTY);
+            changes.compiled(ClusterState.EMPTY.with(List.of(Change.upsert(configMap(Map.of("hsts", "false"))))),
+                    Compilation.EMPTY);
+            assertThat(log.lines()).singleElement().asString().contains("was created since start");
+        }
+    }
+
     private static ConfigMap configMap(Map<String, String> data) {
         return new ConfigMapBuilder().withNewMetadata().withNamespace(REF.namespace()).withName(REF.name())
                 .endMetadata().withData(data).build();

@@ -44,12 +44,27 @@ public final class KubernetesClients {
      * @param apiserverHost the API server URL, overriding the kubeconfig's, or {@code null}
      */
     public static KubernetesClient create(Path kubeconfig, String apiserverHost) throws IOException {
+        return new KubernetesClientBuilder().withConfig(config(kubeconfig, apiserverHost))
+                .withTaskExecutorSupplier(TASKS).build();
+    }
+
+    /**
+     * A client for one call before the start, which fails within seconds rather than fabric8's minutes of retries:
+     * nothing else runs yet, the admin port's probes included.
+     */
+    public static KubernetesClient createForOneCall(Path kubeconfig, String apiserverHost) throws IOException {
+        Config config = new ConfigBuilder(config(kubeconfig, apiserverHost)).withRequestRetryBackoffLimit(2)
+                .withConnectionTimeout(5_000).withRequestTimeout(10_000).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    private static Config config(Path kubeconfig, String apiserverHost) throws IOException {
         Config config = kubeconfig != null
                 ? Config.fromKubeconfig(Files.readString(kubeconfig, StandardCharsets.UTF_8))
                 : Config.autoConfigure(null);
         if (apiserverHost != null) {
             config = new ConfigBuilder(config).withMasterUrl(apiserverHost).build();
         }
-        return new KubernetesClientBuilder().withConfig(config).withTaskExecutorSupplier(TASKS).build();
+        return config;
     }
 }
