@@ -156,7 +156,8 @@ public final class CaravanOptions {
                             + " ingress-nginx's flag of the same meaning, a system property or the environment)");
                 } else {
                     merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
-                    log.accept(false, key + " is taken as --" + setting.option().flag() + "=" + setting.flagValue());
+                    log.accept(setting.why() != null, key + " is taken as --" + setting.option().flag() + "="
+                            + setting.flagValue() + (setting.why() == null ? "" : "; " + setting.why()));
                 }
             } else if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID
                     && KEEPING_CLIENTS_OUT.contains(setting.key())) {

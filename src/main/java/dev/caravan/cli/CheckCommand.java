@@ -245,7 +245,8 @@ public final class CheckCommand {
             String value = setting.value().length() > 60 ? setting.value().substring(0, 57) + "..." : setting.value();
             out.printf("  %-13s %s=%s%n  %13s %s%n", setting.verdict().label(), setting.key(),
                     value.replace("\n", "\\n"), "", setting.verdict() == IngressNginxConfigMap.Verdict.FLAG
-                            ? IngressNginxConfigMap.flag(setting) : setting.why());
+                            ? IngressNginxConfigMap.flag(setting) + (setting.why() == null ? "" : "; " + setting.why())
+                            : setting.why());
         }
         headerLines.forEach(out::println);
         List<String> flags = IngressNginxConfigMap.flags(translated);

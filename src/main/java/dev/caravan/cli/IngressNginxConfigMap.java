@@ -300,7 +300,23 @@ final class IngressNginxConfigMap {
             return new Setting(key, value, Verdict.SAME, option, null, "Caravan's " + option.flag() + " when an Ingress"
                     + " does not set it");
         }
-        return new Setting(key, value, Verdict.FLAG, option, flagValue, null);
+        return new Setting(key, value, Verdict.FLAG, option, flagValue, option == Option.SSL_CIPHERS
+                ? leftOut(value, flagValue) : null);
+    }
+
+    /** The suites of an ssl-ciphers list its flag value leaves out, said, or {@code null} when none is. */
+    private static String leftOut(String value, String flagValue) {
+        List<String> kept = List.of(flagValue.split(":"));
+        List<String> dropped = new ArrayList<>();
+        for (String cipher : value.trim().split(":")) {
+            String name = cipher.trim().startsWith("TLS_") ? cipher.trim() : CipherSuiteConverter.toJava(cipher.trim(),
+                    "TLS");
+            if (!cipher.isBlank() && !kept.contains(name)) {
+                dropped.add(cipher.trim());
+            }
+        }
+        return dropped.isEmpty() ? null : "left out, as Caravan's TLS library does not offer them: "
+                + String.join(", ", dropped) + " (clients that have no other suite cannot connect)";
     }
 
     /** Whether a value is one Caravan does anyway: as written, or the same Go boolean ("False", "0" are "false"). */
