@@ -267,11 +267,12 @@ public final class CheckCommand {
         String usual = AnnotationPrefix.DEFAULT + "/";
         boolean complete = print((Ingress) prefix.apply(ingress), settings, known,
                 text -> text.replace(usual, prefix.prefix() + "/"));
-        for (String unread : prefix.unread(ingress)) {
-            out.println("  invalid      " + unread + ": not read under --annotations-prefix " + prefix.prefix()
+        List<String> unread = prefix.unread(ingress);
+        for (String annotation : unread) {
+            out.println("  invalid      " + annotation + ": not read under --annotations-prefix " + prefix.prefix()
                     + " (the admission webhook refuses it)");
         }
-        return complete && prefix.unread(ingress).isEmpty();
+        return complete && unread.isEmpty();
     }
 
     /** @param named how the annotations' names are written: under the prefix they were read from */

@@ -57,7 +57,7 @@ final class IngressNginxFlags {
     }
 
     static {
-        mapped("enable-metrics", true, Option.METRICS, IngressNginxFlags::bool);
+        mapped("enable-metrics", true, Option.METRICS, IngressNginxConfigMap::bool);
         mapped("healthz-port", false, Option.ADMIN_PORT, String::trim);
         mapped("election-ttl", false, Option.ELECTION_LEASE_DURATION, IngressNginxFlags::electionTtl);
         // ingress-nginx's webhook registration calls another path with another CA: Caravan's has its own
@@ -128,14 +128,6 @@ final class IngressNginxFlags {
     /** ingress-nginx's flag of this name, or {@code null}. */
     static Flag of(String name) {
         return FLAGS.get(name);
-    }
-
-    private static String bool(String value) {
-        return switch (value.trim()) {
-            case "1", "t", "T", "TRUE", "true", "True" -> "true";
-            case "0", "f", "F", "FALSE", "false", "False" -> "false";
-            default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
-        };
     }
 
     /** ingress-nginx's --election-ttl: whole seconds, rounded up; none or less is its 30 s. */

@@ -430,11 +430,16 @@ public final class RouteFolder {
 
     /** Whether a file says it has no routes: empty, all comments, or an empty YAML list. */
     private static boolean saysNothing(Path file, String content) {
+        String meaningful = withoutComments(file, content);
+        return meaningful.isEmpty() || meaningful.equals("[]");
+    }
+
+    /** A file's lines but its comments and blank ones, stripped and joined. */
+    private static String withoutComments(Path file, String content) {
         boolean xml = file.getFileName().toString().endsWith(".xml");
         String text = xml ? XML_COMMENTS.matcher(content).replaceAll("") : content;
-        String meaningful = text.lines().map(String::strip).filter(line -> !line.isEmpty() && (xml || !line.startsWith("#")))
-                .reduce("", String::concat);
-        return meaningful.isEmpty() || meaningful.equals("[]");
+        return text.lines().map(String::strip).filter(line -> !line.isEmpty() && (xml || !line.startsWith("#")))
+                .collect(java.util.stream.Collectors.joining());
     }
 
     /** Reads a file's routes without adding them, giving routes without an id their file's; checks ownership. */
@@ -445,8 +450,7 @@ public final class RouteFolder {
         // by the file's kind: .yml is YAML too, which Camel's loaders know only as .yaml
         String kind = file.getFileName().toString().endsWith(".xml") ? "xml" : "yaml";
         boolean xml = kind.equals("xml");
-        String text = xml ? XML_COMMENTS.matcher(content).replaceAll("") : content;
-        if (text.lines().map(String::strip).allMatch(line -> line.isEmpty() || !xml && line.startsWith("#"))) {
+        if (withoutComments(file, content).isEmpty()) {
             // emptied, or all of it commented out: no routes, as a file with [] has
             return new Parsed(List.of(), List.of(), List.of());
         }

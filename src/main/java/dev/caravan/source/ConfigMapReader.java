@@ -31,11 +31,7 @@ public final class ConfigMapReader {
     public static Map<String, String> fromFolder(Path folder, ObjectRef ref) throws IOException {
         List<Path> files;
         try (Stream<Path> entries = Files.list(folder)) {
-            files = entries.filter(file -> {
-                String name = file.getFileName().toString();
-                return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"))
-                        && Files.isRegularFile(file);
-            }).sorted().toList();
+            files = entries.filter(ManifestFolder::isManifest).sorted().toList();
         }
         ManifestParser parser = new ManifestParser();
         for (Path file : files) {

@@ -117,14 +117,18 @@ public final class ManifestFolder implements StateSource {
         }
     }
 
+    /** Whether a file of the folder is one of its manifests: YAML or JSON, not hidden (a ConfigMap volume's ..data). */
+    static boolean isManifest(Path file) {
+        String name = file.getFileName().toString();
+        return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"))
+                && Files.isRegularFile(file);
+    }
+
     private Map<Path, Stamp> listManifests() {
         Map<Path, Stamp> files = new TreeMap<>();
         try (Stream<Path> entries = Files.list(folder)) {
             for (Path file : entries.collect(Collectors.toList())) {
-                String name = file.getFileName().toString();
-                boolean manifest = !name.startsWith(".")
-                        && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
-                if (manifest && Files.isRegularFile(file)) {
+                if (isManifest(file)) {
                     BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
                     files.put(file, new Stamp(attributes.lastModifiedTime().toMillis(), attributes.size()));
                 }

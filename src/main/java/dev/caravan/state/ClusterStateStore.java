@@ -78,14 +78,11 @@ public final class ClusterStateStore {
 
     /** Replaces what the DNS answered for the ExternalName Services; listeners hear of it when anything differs. */
     public void setExternalNames(ExternalNames answers) {
-        synchronized (this) {
-            if (answers.equals(externalNames)) {
-                return;
-            }
+        changed(() -> {
+            boolean differs = !answers.equals(externalNames);
             externalNames = answers;
-            version++;
-        }
-        listeners.forEach(Runnable::run);
+            return differs;
+        });
     }
 
     /**
@@ -93,19 +90,24 @@ public final class ClusterStateStore {
      * Ingress out of service): the table compiled then has a version of its own.
      */
     public void bump() {
-        synchronized (this) {
-            version++;
-        }
-        listeners.forEach(Runnable::run);
+        changed(() -> true);
     }
 
     /** Sets the zone this replica runs in, once found; listeners hear of it when it differs. */
     public void setZone(String found) {
+        changed(() -> {
+            boolean differs = !Objects.equals(found, zone);
+            zone = found;
+            return differs;
+        });
+    }
+
+    /** Runs {@code edit} under the store's lock; when it changed something, a new version, told to the listeners. */
+    private void changed(java.util.function.BooleanSupplier edit) {
         synchronized (this) {
-            if (Objects.equals(found, zone)) {
+            if (!edit.getAsBoolean()) {
                 return;
             }
-            zone = found;
             version++;
         }
         listeners.forEach(Runnable::run);
