@@ -145,6 +145,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private ClientView view;
     /** What the current request's variables read ({@code upstream-hash-by}, auth-url, proxy-set-headers), once made. */
     private RequestFacts facts;
+    /** The request target rewrite-target made of the current request's, or null when its rule rewrites nothing. */
+    private String rewrittenTarget;
     /** The values of add-headers for the current request's responses, when a value has variables and it was routed. */
     private String[] globalResponseValues;
     /** The channel's attributes this handler sets and clears per request, looked up once. */
@@ -313,6 +315,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         authCookies = null;
         mirrorHeaders = null;
         facts = null;
+        rewrittenTarget = null;
         globalResponseValues = null;
         policy = RoutePolicy.NONE;
     }
@@ -471,6 +474,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         }
         if (!https && refusedCertificate(match, target, request, false)) {
             return;
+        }
+        if (rule != null && rule.rewrites() && rule.regex() != null) {
+            rewrite(request, rule, path, target);
         }
         cors = policy.cors() == null ? null : policy.cors().allowedOrigin(request.headers().get(HttpHeaderNames.ORIGIN));
         if (cors != null && HttpMethod.OPTIONS.equals(request.method())) {
@@ -808,14 +814,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             record.madeRequestId = clientsId ? facts == null ? null : facts.requestIdIfMade() : record.requestId;
         }
         if (rule != null) {
-            RoutePolicies.applyUpstream(rule, request, path);
-            if (record != null && rule.rewrites() && rule.regex() != null) {
-                // nginx's $uri once its rewrite has run
-                String uri = request.uri();
-                String rewritten = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
-                String normalized = RequestPath.normalize(rewritten);
-                record.rewrittenPath = normalized != null ? normalized : rewritten;
-            }
+            RoutePolicies.applyUpstream(rule, request, rewrittenTarget);
         }
         sticky = policy.affinity() == null || rule == null ? null
                 : new StickySession(policy.affinity(), backend, request.headers(),
@@ -839,6 +838,28 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             call.clientContent(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         call.start();
+    }
+
+    /**
+     * rewrite-target, as nginx's {@code rewrite ... break} at the end of the location's rewrite phase: after
+     * permanent-redirect's {@code return} and the redirects to HTTPS, before limits, access checks and the proxy. From
+     * here on {@code $uri} is the rewritten path, in proxy-set-headers, upstream-hash-by, auth-url, add-headers and the
+     * access log, while {@code $request_uri} stays the client's.
+     */
+    private void rewrite(HttpRequest request, PathRule rule, String path, RequestTarget target) {
+        rewrittenTarget = RoutePolicies.rewrite(rule, path, request.uri());
+        int query = rewrittenTarget.indexOf('?');
+        String rewritten = query < 0 ? rewrittenTarget : rewrittenTarget.substring(0, query);
+        String normalized = RequestPath.normalize(rewritten);
+        String uri = normalized != null ? normalized : rewritten;
+        facts(request, path, target, rule).rewritten(uri);
+        if (record != null) {
+            record.rewrittenPath = uri;
+        }
+        if (globalHeaders.responseReadsRequest()) {
+            // add-headers are evaluated in nginx's header filter, once the rewrite has run
+            globalResponseValues = valuesOf(globalHeaders.response(), facts);
+        }
     }
 
     /** The values of a ConfigMap of headers for the current request, in its order. */

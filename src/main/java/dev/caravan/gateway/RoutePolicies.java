@@ -89,10 +89,10 @@ final class RoutePolicies {
     }
 
     /** Changes what goes upstream: the rewritten URI, then the headers the policy sets. */
-    static void applyUpstream(PathRule rule, HttpRequest request, String normalizedPath) {
+    static void applyUpstream(PathRule rule, HttpRequest request, String rewrittenTarget) {
         RoutePolicy policy = rule.policy();
-        if (rule.rewrites() && rule.regex() != null) {
-            request.setUri(rewrite(rule, normalizedPath, request.uri()));
+        if (rewrittenTarget != null) {
+            request.setUri(rewrittenTarget);
             // as ingress-nginx: the prefix is only sent along with a rewrite
             if (policy.forwardedPrefix() != null) {
                 request.headers().set("X-Forwarded-Prefix", policy.forwardedPrefix());

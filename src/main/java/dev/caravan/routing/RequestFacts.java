@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * key and for the {@code X-Request-ID} a pod is sent when the client sent none (nginx's {@code $req_id}).
  *
  * @param protocol the protocol it came in, as nginx's {@code $server_protocol} ({@code HTTP/2.0} for HTTP/2)
- * @param path    the request's path, normalized ({@code $uri})
+ * @param path    the request's path, normalized ({@code $uri}, until {@link #rewritten} changes it)
  * @param host    the host it is for, as sent ({@code $host} lower-cases it)
  * @param client  the client, as the listener's settings read it ({@code $remote_addr})
  * @param scheme  the listener's scheme ({@code $scheme}: a load balancer's word does not change it)
@@ -24,7 +24,7 @@ public final class RequestFacts {
 
     private final HttpRequest request;
     private final String protocol;
-    private final String path;
+    private String path;
     private final String host;
     private final InetSocketAddress client;
     private final String scheme;
@@ -54,6 +54,11 @@ public final class RequestFacts {
 
     public String path() {
         return path;
+    }
+
+    /** rewrite-target ran: as nginx's {@code $uri}, the path is now the rewritten one, normalized. */
+    public void rewritten(String path) {
+        this.path = path;
     }
 
     public String host() {
