@@ -9,6 +9,7 @@ import dev.caravan.admin.Management;
 import dev.caravan.admin.Readiness;
 import dev.caravan.admin.RemoteJmx;
 import dev.caravan.admin.RequestMetrics;
+import dev.caravan.admin.StreamMetrics;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.cli.CaravanOptions;
 import dev.caravan.compile.Compilation;
@@ -32,6 +33,7 @@ import dev.caravan.gateway.ListenerShared;
 import dev.caravan.gateway.RequestInterceptors;
 import dev.caravan.gateway.RequestObserver;
 import dev.caravan.gateway.StreamListeners;
+import dev.caravan.gateway.StreamObserver;
 import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.source.ConfigMapChanges;
@@ -218,10 +220,12 @@ public final class Caravan {
                 ownPorts.put(options.jmxPort(), "--jmx-port");
             }
             accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
+            Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
+                    "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
             streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
                     options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts,
-                    options.proxyStreamResponses()), workers,
-                    connectionLimit, accessLog);
+                    options.proxyStreamResponses()), workers, connectionLimit, StreamObserver.both(accessLog,
+                    options.metrics() ? new StreamMetrics(metrics, controllerTags) : null));
             // refused ExternalName Services need no names looked up
             resolver = options.disableSvcExternalName() ? null : new ExternalNameResolver(store, options.resolver());
             externalNames = resolver;
@@ -236,8 +240,6 @@ public final class Caravan {
             List<RequestObserver> observers = new ArrayList<>(List.of(management.endpointCounter()));
             ControllerMetrics controllerMetrics = null;
             if (options.metrics()) {
-                Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
-                        "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
                 RequestMetrics requestMetrics = new RequestMetrics(metrics, controllerTags, options.metricsPerHost(),
                         options.reportStatusClasses(), options.metricsPerUndefinedHost());
                 controllerMetrics = new ControllerMetrics(metrics, controllerTags, table, source::synced, certificates,

@@ -75,7 +75,7 @@ public final class StreamListeners implements AutoCloseable {
 
     /**
      * @param connections {@code --max-connections}, which these connections count against too
-     * @param observer    told of each connection once it closed (the access log), or {@code null}
+     * @param observer    told of each connection once it closed (the access log, the metrics), or {@code null}
      */
     public StreamListeners(Settings settings, EventLoopGroup workers, ConnectionLimit connections,
             StreamObserver observer) {

@@ -33,7 +33,7 @@ final class UdpPort extends SimpleChannelInboundHandler<DatagramPacket> {
 
     /**
      * @param service  what the port relays to now, or {@code null} once it relays to nothing
-     * @param observer told of each session once it ended (the access log), or {@code null}
+     * @param observer told of each session once it ended (the access log, the metrics), or {@code null}
      */
     UdpPort(int port, Supplier<StreamServices.Service> service, StreamListeners.Settings settings,
             StreamObserver observer) {

@@ -95,6 +95,43 @@ class TcpServicesTest {
     }
 
     @Test
+    void eachSessionIsCountedByProtocolPortAndServiceWithItsBytesAndTime() throws Exception {
+        LinePod git = pod("127.0.0.2", "git");
+        int port = FreePorts.next();
+        int refusing = FreePorts.next();
+        int dead = FreePorts.next();
+        CaravanHarness.write(manifests, "services.yaml", service("git", "ssh", 22, git) + "---\n"
+                + Manifests.service("gone") + "---\n" + Manifests.slice("gone-0", "gone", "127.0.0.3", refusing, true));
+        CaravanHarness.write(manifests, "tcp.yaml", tcpServices(port + ": default/git:22\n  " + dead
+                + ": default/gone:80"));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--tcp-services-configmap", "default/tcp")) {
+            try (Client client = connect(port)) {
+                assertThat(client.line()).isEqualTo("hello from git");
+                assertThat(client.ask("ping")).isEqualTo("git: ping");
+            }
+            // a pod that refuses: nginx's 502
+            try (Client client = connect(dead)) {
+                assertThat(client.socket.getInputStream().read()).isEqualTo(-1);
+            }
+            String gitLabels = "port=\"" + port + "\",protocol=\"TCP\",service=\"default/git:22\"";
+            String gone = "port=\"" + dead + "\",protocol=\"TCP\",service=\"default/gone:80\"";
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics(caravan))
+                    .containsPattern("caravan_stream_sessions_total\\{[^}]*" + gitLabels + ",status=\"200\"} 1.0")
+                    .containsPattern("caravan_stream_sent_bytes_total\\{[^}]*" + gitLabels + "} "
+                            + ("hello from git\n".length() + "git: ping\n".length()) + ".0")
+                    .containsPattern("caravan_stream_received_bytes_total\\{[^}]*" + gitLabels + "} " + "ping\n".length()
+                            + ".0")
+                    .containsPattern("caravan_stream_session_seconds_count\\{[^}]*" + gitLabels + "} 1\n")
+                    .containsPattern("caravan_stream_sessions_total\\{[^}]*" + gone + ",status=\"502\"} 1.0")
+                    .doesNotContainPattern(gone + ",status=\"200\""));
+        }
+    }
+
+    private static String metrics(CaravanHarness caravan) throws Exception {
+        return dev.caravan.testing.RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text();
+    }
+
+    @Test
     void proxyProtocolHeadersAreReadOffTheClientAndSentToThePod() throws Exception {
         LinePod mail = pod("127.0.0.2", "mail");
         int decoding = FreePorts.next();

@@ -72,6 +72,15 @@ class UdpServicesTest {
                             && line.contains("\"status\":200") && line.contains("\"bytes_received\":5")
                             && line.contains("\"bytes_sent\":8")))
                     .as("%s", access.lines()).hasSizeGreaterThanOrEqualTo(4));
+            // and counted in the metrics: the five sessions at least (a probe of the port's may add its own)
+            java.util.regex.Pattern sessions = java.util.regex.Pattern.compile("caravan_stream_sessions_total\\{[^}]*port=\""
+                    + port + "\",protocol=\"UDP\",service=\"default/dns:53\",status=\"200\"} ([0-9.]+)");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                java.util.regex.Matcher counted = sessions.matcher(
+                        dev.caravan.testing.RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text());
+                assertThat(counted.find()).isTrue();
+                assertThat(Double.parseDouble(counted.group(1))).isGreaterThanOrEqualTo(5);
+            });
 
             // the entry goes: nothing listens, and the client is told so by ICMP
             caravan.write("udp.yaml", configMap("{}"));
