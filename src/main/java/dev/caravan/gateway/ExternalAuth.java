@@ -214,6 +214,10 @@ public final class ExternalAuth {
         String target = PercentEncoding.aboveAscii(head.uri());
         request.setHeader("X-Original-URL", head.scheme() + "://" + authority + target);
         request.setHeader("X-Original-Method", head.method());
+        // ingress-nginx sends these two with auth-method only, and else lets the client's through: set here always,
+        // so that an auth service reading them reads Caravan's
+        request.setHeader("X-Original-URI", target);
+        request.setHeader("X-Scheme", head.scheme());
         request.setHeader("X-Sent-From", "nginx-ingress-controller");
         if (!setHeaders.containsKey("X-Request-ID")) {
             request.setHeader("X-Request-ID", asked.requestId());

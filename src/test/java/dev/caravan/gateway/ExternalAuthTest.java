@@ -127,7 +127,8 @@ class ExternalAuthTest {
     @Test
     void anAuthorizedRequestGoesOnWithTheAuthServicesHeadersAndItsBodyWhole() throws Exception {
         RawHttp.Response response = send("prot.test", "POST /orders?id=7 HTTP/1.1\r\nHost: HOST\r\n"
-                + "Cookie: session=good\r\nX-Auth-Request-Email: forged@evil.test\r\nContent-Length: 5\r\n\r\nhello");
+                + "Cookie: session=good\r\nX-Auth-Request-Email: forged@evil.test\r\nX-Original-URI: /forged\r\n"
+                + "Content-Length: 5\r\n\r\nhello");
         assertThat(response.status()).isEqualTo(200);
         TestBackend.Seen asked = auth.last();
         assertThat(asked.method()).isEqualTo("GET");
@@ -136,6 +137,8 @@ class ExternalAuthTest {
         assertThat(asked.headers().get("Host")).isEqualTo(auth.ip() + ":" + auth.port());
         assertThat(asked.headers().get("X-Original-URL")).isEqualTo("http://prot.test/orders?id=7");
         assertThat(asked.headers().get("X-Original-Method")).isEqualTo("POST");
+        assertThat(asked.headers().getAll("X-Original-URI")).containsExactly("/orders?id=7");
+        assertThat(asked.headers().get("X-Scheme")).isEqualTo("http");
         assertThat(asked.headers().get("X-Auth-Request-Redirect")).isEqualTo("/orders?id=7");
         assertThat(asked.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.1");
         assertThat(asked.headers().get("Cookie")).isEqualTo("session=good");
