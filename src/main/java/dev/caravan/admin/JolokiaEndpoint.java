@@ -107,6 +107,14 @@ public final class JolokiaEndpoint {
         if (current == null) {
             return "{\"status\":503,\"error\":\"Jolokia is not running\"}";
         }
+        try {
+            // as a servlet's getPathInfo(): decoded, so that an MBean's quoted name ("%22listener-http%22") reads as
+            // written, and an escaped request type is checked as what Jolokia takes it for; Jolokia's own escape
+            // of a slash within a name is !/
+            pathInfo = pathInfo == null ? null : URLDecoder.decode(pathInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException broken) {
+            return "{\"status\":400,\"error\":\"broken percent-escape in the path\"}";
+        }
         if (!onlyReads(pathInfo, body)) {
             return "{\"status\":403,\"error\":\"Caravan's Jolokia is read-only: read, list, search and version\"}";
         }

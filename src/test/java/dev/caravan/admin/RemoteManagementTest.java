@@ -100,6 +100,15 @@ class RemoteManagementTest {
                             + "Content-Length: " + body.length() + "\r\n\r\n" + body);
                     assertThat(json.readTree(http.read(false).text()).get("status").asInt()).isEqualTo(403);
                 }
+                // a GET's path is percent-decoded, as a servlet's: a quoted route name reads, an escaped type is
+                // still what it is
+                JsonNode quoted = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/read/" + route + "/State").text());
+                assertThat(quoted.get("status").asInt()).as("%s", quoted).isEqualTo(200);
+                assertThat(quoted.get("value").asText()).isEqualTo("Started");
+                assertThat(json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/%65xec/" + route + "/suspend").text()).get("status").asInt()).isEqualTo(403);
+                assertThat(caravan.get("app.example.test", "/").status()).isEqualTo(200);
                 JsonNode write = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
                         "/jolokia/write/java.lang:type=Memory/Verbose/true").text());
                 assertThat(write.get("status").asInt()).isEqualTo(403);
