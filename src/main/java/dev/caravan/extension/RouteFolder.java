@@ -405,7 +405,7 @@ public final class RouteFolder {
             addConfigurations(camel, previous == null ? List.of() : previous.configurations());
             // not tried every second: requests wait while a swap waits; a change of any file tries again
             fail(file, content, "requests held the routes for over " + RELOAD_WAIT_SECONDS
-                    + " s (an exchange that does not end?); change the file to try again");
+                    + " s (an exchange that does not end?); a change to any file of the folder tries again");
         } catch (Exception e) {
             // the new version did not start (swap removed it again): back to the last good one, which did
             String reason = describe(e);
