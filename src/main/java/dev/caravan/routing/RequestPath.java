@@ -7,8 +7,9 @@ import java.util.Deque;
 
 /**
  * The form of a request path that rules are matched against, as nginx normalises it before matching
- * locations: percent-escapes decoded (except {@code %2F} and {@code %25}, which would change the path's
- * structure) and the path's bytes read as UTF-8 (the decoder gives one char per byte, and raw bytes above
+ * locations: percent-escapes decoded, {@code %2F} to a slash that separates segments as any other (nginx's does: a
+ * rule for {@code /admin} guards {@code /admin%2Fsecret}, which pods decode to {@code /admin/secret}), but for
+ * {@code %25}, kept as it is so that nothing decodes it twice, and the path's bytes read as UTF-8 (the decoder gives one char per byte, and raw bytes above
  * ASCII spell the same text as their escapes), {@code .} and {@code ..} segments resolved, repeated slashes
  * merged. Without this,
  * {@code /api/../admin} would be matched by a rule for {@code /api} and served as {@code /admin}.
@@ -61,7 +62,7 @@ public final class RequestPath {
                 return null;
             }
             int value = high << 4 | low;
-            if (value == '/' || value == '%' || value == 0) {
+            if (value == '%' || value == 0) {
                 bytes.writeBytes(raw.substring(i, i + 3).toUpperCase().getBytes(StandardCharsets.US_ASCII));
             } else {
                 bytes.write(value);

@@ -21,8 +21,13 @@ class RequestPathTest {
         "/a/b/../../c/, /c/",
         "/%61pi/items, /api/items",
         "/api/%2e%2e/admin, /admin",
-        "/a%2Fb, /a%2Fb",
-        "/a%2fb, /a%2Fb",
+        // as nginx: an escaped slash separates segments, and takes part in resolving dots
+        "/a%2Fb, /a/b",
+        "/a%2fb, /a/b",
+        "/admin%2Fsecret.txt, /admin/secret.txt",
+        "/x/..%2Fadmin%2Fsecret.txt, /admin/secret.txt",
+        "/a%2F%2Fb, /a/b",
+        "/a%2F..%2F..%2Fb, NULL",
         "/100%25, /100%25",
         "/caf%C3%A9, /café",
         // the decoder gives one char per byte: raw UTF-8 bytes spell what their escapes do
