@@ -1,8 +1,12 @@
 package dev.caravan.upstream;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import java.util.List;
 
 /**
  * Decodes a pod's responses knowing which request each answers: one request at a time per connection,
@@ -12,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 final class UpstreamResponseDecoder extends HttpResponseDecoder {
 
     private final PodConnection connection;
+    private final ChunkSizeGuard chunkSizes = new ChunkSizeGuard();
 
     UpstreamResponseDecoder(PodConnection connection, int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
         super(maxInitialLineLength, maxHeaderSize, maxChunkSize);
@@ -25,6 +30,22 @@ final class UpstreamResponseDecoder extends HttpResponseDecoder {
      */
     boolean holdsUnreadBytes() {
         return internalBuffer().isReadable();
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        HttpContent refused = chunkSizes.check(buffer);
+        if (refused != null || chunkSizes.refused()) {
+            if (refused != null) {
+                out.add(refused);
+            }
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
+        int before = buffer.readerIndex();
+        int produced = out.size();
+        super.decode(ctx, buffer, out);
+        chunkSizes.decoded(buffer.readerIndex() - before, out, produced);
     }
 
     @Override

@@ -60,6 +60,18 @@ class MalformedRequestsTest {
                 row("invalid character in a name", "GET / HTTP/1.1\r\n" + HOST + "X(Bad): 1\r\n\r\n", 400, true),
                 row("chunk size not hex", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
                         400, true),
+                // Netty adds the size up in 32 bits: 2^64 would read as 0, and the rest as a next, smuggled request
+                row("a chunk size of 2^64", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n"
+                        + "10000000000000000\r\n\r\nGET /smuggled HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
+                row("a chunk size of 2^64 + 5", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n"
+                        + "10000000000000005\r\nhello\r\n0\r\n\r\n", 400, true),
+                row("a second chunk's size over 2^31", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
+                        + "\r\n2\r\nab\r\n80000000\r\n", 400, true),
+                row("whitespace before a chunk size", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
+                        + "\r\n 5\r\nhello\r\n0\r\n\r\n", 400, true),
+                row("chunk sizes with leading zeros and extensions (control)", "POST / HTTP/1.1\r\n" + HOST
+                        + "Transfer-Encoding: chunked\r\n\r\n00000000005;a=b\r\nhello\r\n1\r\n!\r\n0\r\n\r\n", 200,
+                        false),
                 row("both Content-Length and Transfer-Encoding: framed by the latter, then closed", "POST / HTTP/1.1\r\n"
                         + HOST + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 200, true),
                 row("chunked not the last coding", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: gzip\r\n\r\n",
