@@ -3,6 +3,7 @@ package dev.caravan.source;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -10,6 +11,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
@@ -81,7 +83,7 @@ public final class ManifestParser {
         }
     }
 
-    private static void check(KubernetesResource item, int firstLine, List<HasMetadata> objects, List<String> errors,
+    private void check(KubernetesResource item, int firstLine, List<HasMetadata> objects, List<String> errors,
             int[] skipped) {
         if (!(item instanceof HasMetadata object) || object.getKind() == null || object.getApiVersion() == null) {
             errors.add("line " + firstLine + ": an object needs apiVersion, kind and metadata");
@@ -108,7 +110,39 @@ public final class ManifestParser {
             errors.add("line " + firstLine + ": " + object.getKind() + " has no metadata.name");
             return;
         }
+        String nullItem = nullItem(serialization.convertValue(object, JsonNode.class), new StringBuilder());
+        if (nullItem != null) {
+            // an API server makes such an item an empty object; read as it is, it would be an object that is not there
+            errors.add("line " + firstLine + ": " + object.getKind() + " " + object.getMetadata().getName() + ": "
+                    + nullItem + " is null, where an item of the list is due");
+            return;
+        }
         objects.add(object);
+    }
+
+    /** The path of the first null item of a list within {@code node} ({@code spec.rules[0]}), or {@code null}. */
+    private static String nullItem(JsonNode node, StringBuilder path) {
+        int length = path.length();
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                path.append('[').append(i).append(']');
+                String found = node.get(i).isNull() ? path.toString() : nullItem(node.get(i), path);
+                if (found != null) {
+                    return found;
+                }
+                path.setLength(length);
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                path.append(length == 0 ? "" : ".").append(field.getKey());
+                String found = nullItem(field.getValue(), path);
+                if (found != null) {
+                    return found;
+                }
+                path.setLength(length);
+            }
+        }
+        return null;
     }
 
     private static boolean isWatchedKindName(String kindName) {

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ManifestParserTest {
@@ -320,6 +321,41 @@ class ManifestParserTest {
             assertThat(lineOf(error)).isEqualTo(10);
             assertThat(error).contains("metadata.name");
         });
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "spec: {ingressClassName: c, rules: [null]}                              | spec.rules[0]",
+        "spec: {rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}, null]}}]} | spec.rules[0].http.paths[1]",
+        "spec: {tls: [null]}                                                     | spec.tls[0]",
+    })
+    void aNullItemOfAListIsAnErrorNamingWhereItIs(String spec, String where) {
+        String ingress = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\n" + spec + "\n";
+
+        var result = parser.parse(service("a") + "---\n" + ingress);
+
+        assertThat(names(result)).containsExactly("Service a");
+        assertThat(result.errors()).singleElement().satisfies(error -> {
+            assertThat(lineOf(error)).isEqualTo(10);
+            assertThat(error).contains("Ingress bad: " + where + " is null");
+        });
+    }
+
+    @Test
+    void aNullItemOfAnEndpointSlicesListIsAnError() {
+        var result = parser.parse("""
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: s-1, labels: {kubernetes.io/service-name: s}}
+                addressType: IPv4
+                ports: [{name: http, port: 80}]
+                endpoints:
+                  - addresses: [10.0.0.1]
+                  -
+                """);
+
+        assertThat(result.objects()).isEmpty();
+        assertThat(result.errors()).singleElement().asString().contains("EndpointSlice s-1: endpoints[1] is null");
     }
 
     @Test
