@@ -32,6 +32,10 @@ import java.util.function.Predicate;
  */
 final class HostTableBuilder {
 
+    /** Where two Ingresses claim one thing, why the other's claim stands: {@link ServedIngress#OLDEST_FIRST}. */
+    private static final String COMES_FIRST = "which comes first (older, or as old and after it by namespace/name, as"
+            + " ingress-nginx orders Ingresses)";
+
     private record PathKey(PathType type, String matchPath) {
     }
 
@@ -156,17 +160,28 @@ final class HostTableBuilder {
                         && policy.restrictsAccess() && !entry.defaultRule.policy().restrictsAccess()
                         && !entry.defaultRule.policy().denied()) {
                     problems.add(Problem.warning(ref, Problem.CONFLICT, "host " + host + "'s paths no rule matches go"
-                            + " to the defaultBackend of Ingress " + entry.defaultRule.ingress() + ", which is older and"
+                            + " to the defaultBackend of Ingress " + entry.defaultRule.ingress() + ", " + COMES_FIRST + " and"
                             + " keeps no one out: this Ingress's authentication and source ranges do not hold there"));
                 }
             }
             if (rule.getHttp() != null) {
                 for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+                    String foreign = IngressValidator.foreignResource(path.getBackend());
+                    if (foreign != null) {
+                        problems.add(Problem.warning(ref, Problem.BACKEND_NOT_FOUND, "path " + path.getPath()
+                                + " on " + describeHost(host) + ": " + foreign));
+                        continue;
+                    }
                     addPath(entry, host, path, ref, policy);
                 }
             }
         }
         IngressBackend defaultBackend = served.ingress().getSpec().getDefaultBackend();
+        String foreign = IngressValidator.foreignResource(defaultBackend);
+        if (foreign != null) {
+            problems.add(Problem.warning(ref, Problem.BACKEND_NOT_FOUND, "defaultBackend: " + foreign));
+            defaultBackend = null;
+        }
         // as ingress-nginx: a canary's defaultBackend is no host's default
         if (defaultBackend != null && !canary) {
             Backend backend = policy.denied() ? denied(ref) : resolve(ref, defaultBackend, policy);
@@ -188,7 +203,7 @@ final class HostTableBuilder {
                 if (entry.oldest != null && !entry.oldest.ingress().equals(ref)) {
                     // as ingress-nginx: a host's default location is its oldest Ingress's, whoever has a defaultBackend
                     problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend does not serve host " + host
-                            + ": its paths no rule matches are Ingress " + entry.oldest.ingress() + "'s, which is older"
+                            + ": its paths no rule matches are Ingress " + entry.oldest.ingress() + "'s, " + COMES_FIRST
                             + " and names it too"));
                 } else {
                     setDefault(entry, standIn, ref, "host " + host);
@@ -204,7 +219,7 @@ final class HostTableBuilder {
             // as ingress-nginx: a host's aliases are the oldest Ingress's
             problems.add(Problem.warning(ref, Problem.CONFLICT, AnnotationCatalog.PREFIX + "server-alias: host "
                     + aliased + " already has the aliases of Ingress " + aliasedHosts.get(aliased)
-                    + ", which is older; these are ignored"));
+                    + ", " + COMES_FIRST + "; these are ignored"));
         }
         for (ServedIngress.ExtraName extra : served.extraNames()) {
             if (extra.redirect() || !aliasesTaken) {
@@ -388,7 +403,7 @@ final class HostTableBuilder {
         if (existing != null && !Objects.equals(existing.secret(), secret)) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "TLS for host " + name + " already comes from "
                     + (existing.secret() == null ? "the default certificate" : "Secret " + existing.secret())
-                    + " of Ingress " + existing.ingress() + ", which is older; Secret "
+                    + " of Ingress " + existing.ingress() + ", " + COMES_FIRST + "; Secret "
                     + (secret == null ? "(none)" : secret.name()) + " is not used for it"));
         }
     }
@@ -427,8 +442,9 @@ final class HostTableBuilder {
         PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
         if (existing != null && !existing.backend().name().equals(backend.name())) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
-                    + describeHost(host) + " is already served by Ingress " + existing.ingress()
-                    + ", which is older; this path is ignored"));
+                    + describeHost(host) + " is already served by " + (existing.ingress().equals(ref)
+                            ? "another path of this Ingress (" + existing.path() + ")"
+                            : "Ingress " + existing.ingress() + ", " + COMES_FIRST) + "; this path is ignored"));
         }
     }
 
@@ -455,7 +471,7 @@ final class HostTableBuilder {
             return false;
         }
         problems.add(Problem.warning(ref, Problem.CONFLICT, "client certificates for " + describeHost(host)
-                + " are asked as Ingress " + entry.clientCertificatesOwner + " says, which is older and has other"
+                + " are asked as Ingress " + entry.clientCertificatesOwner + " says, " + COMES_FIRST + ", and has other"
                 + " auth-tls annotations; this Ingress's paths and default backend there are not served"));
         return false;
     }
@@ -468,11 +484,11 @@ final class HostTableBuilder {
             entry.defaultBackendOwner = ref;
         } else if (!entry.defaultBackend.name().equals(backend.name())) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is already set by Ingress "
-                    + entry.defaultBackendOwner + ", which is older; it is ignored there"));
+                    + entry.defaultBackendOwner + ", " + COMES_FIRST + "; it is ignored there"));
         } else if (!entry.defaultRule.policy().equals(standIn.policy())) {
             // the same Service, but what holds there (auth, limits, ...) is the older Ingress's
             problems.add(Problem.warning(ref, Problem.CONFLICT, "defaultBackend for " + scope + " is served under the"
-                    + " annotations of Ingress " + entry.defaultBackendOwner + ", which is older and names the same"
+                    + " annotations of Ingress " + entry.defaultBackendOwner + ", " + COMES_FIRST + " and names the same"
                     + " Service; this Ingress's annotations do not hold there"));
         }
     }

@@ -155,14 +155,33 @@ public final class IngressValidator {
     static final String CAMEL_ROUTE_GROUP = "caravan.dev";
     static final String CAMEL_ROUTE_KIND = "CamelRoute";
 
+    /** Whether a backend is Caravan's resource backend, a Camel route of the routes folder. */
+    static boolean isCamelRoute(IngressBackend backend) {
+        return backend.getResource() != null && CAMEL_ROUTE_GROUP.equals(backend.getResource().getApiGroup())
+                && CAMEL_ROUTE_KIND.equals(backend.getResource().getKind());
+    }
+
+    /**
+     * What a resource backend of a kind Caravan does not serve is, for the warning that it is skipped, as
+     * ingress-nginx skips backends that are not Services; {@code null} for a Service or a Camel route.
+     */
+    static String foreignResource(IngressBackend backend) {
+        if (backend == null || backend.getResource() == null || isCamelRoute(backend)) {
+            return null;
+        }
+        var resource = backend.getResource();
+        return "resource " + resource.getKind() + (resource.getApiGroup() == null ? "" : "." + resource.getApiGroup())
+                + " " + resource.getName() + " is not served (only Services and caravan.dev CamelRoutes are), as"
+                + " ingress-nginx skips it";
+    }
+
     private static void validateBackend(IngressBackend backend, String at, List<String> reasons) {
         IngressServiceBackend service = backend.getService();
         if (backend.getResource() != null) {
-            var resource = backend.getResource();
-            if (!CAMEL_ROUTE_GROUP.equals(resource.getApiGroup()) || !CAMEL_ROUTE_KIND.equals(resource.getKind())
-                    || resource.getName() == null || resource.getName().isEmpty()) {
-                reasons.add(at + ".resource: only {apiGroup: caravan.dev, kind: CamelRoute, name: <route id>} is"
-                        + " supported");
+            // another kind of resource is not an error of the Ingress: its path is skipped (HostTableBuilder)
+            if (isCamelRoute(backend) && (backend.getResource().getName() == null
+                    || backend.getResource().getName().isEmpty())) {
+                reasons.add(at + ".resource.name: required, the id of a Camel route");
             }
             return;
         }

@@ -26,9 +26,29 @@ import java.util.Set;
  */
 record ServedIngress(Ingress ingress, RoutePolicy policy, Instant created, ObjectRef ref) {
 
-    /** Where two Ingresses claim the same thing, the older wins (creationTimestamp, then namespace/name). */
+    /**
+     * Where two Ingresses claim the same thing, the older wins (creationTimestamp); of two as old (timestamps have
+     * seconds only, and one {@code kubectl apply} makes many in a second), the one whose namespace/name comes later as
+     * text, as ingress-nginx sorts them.
+     */
     static final Comparator<ServedIngress> OLDEST_FIRST = Comparator.comparing(ServedIngress::created)
-            .thenComparing(ServedIngress::ref);
+            .thenComparing((a, b) -> byText(b.ref(), a.ref()));
+
+    /** {@code namespace/name} of each compared as text, without making the text. */
+    private static int byText(ObjectRef a, ObjectRef b) {
+        int length = Math.min(a.namespace().length(), b.namespace().length());
+        for (int i = 0; i < length; i++) {
+            if (a.namespace().charAt(i) != b.namespace().charAt(i)) {
+                return a.namespace().charAt(i) - b.namespace().charAt(i);
+            }
+        }
+        if (a.namespace().length() != b.namespace().length()) {
+            // the shorter namespace's '/' against the other's next char
+            return a.namespace().length() < b.namespace().length() ? '/' - b.namespace().charAt(length)
+                    : a.namespace().charAt(length) - '/';
+        }
+        return a.name().compareTo(b.name());
+    }
 
     ServedIngress(Ingress ingress, RoutePolicy policy) {
         this(ingress, policy, createdAt(ingress), ClusterState.refOf(ingress));

@@ -310,24 +310,31 @@ class IngressCompilerTest {
                         .problem(WARNING, "default/a", "default/z")
                         .problem(WARNING, "default/b", "default/y")
                         .problem(WARNING, "default/c", "default/x"),
+                // as ingress-nginx sorts Ingresses: of two as old, the later NAMESPACE/NAME as text comes first
                 CompilerCase.named("conflict on a tie in creationTimestamp: namespace/name decides (namespace first)")
                         .given(app("a-ns/svc", "10.1.0.1"), app("b-ns/svc", "10.2.0.1"),
-                                ingress("b-ns/aaa").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")),
-                                ingress("a-ns/zzz").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")))
-                        .expectEndpoints(HOST, "/p", "a-ns/svc:80", "10.1.0.1:8080")
-                        .problem(WARNING, "b-ns/aaa", "a-ns/zzz"),
+                                ingress("a-ns/zzz").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")),
+                                ingress("b-ns/aaa").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")))
+                        .expectEndpoints(HOST, "/p", "b-ns/svc:80", "10.2.0.1:8080")
+                        .problem(WARNING, "a-ns/zzz", "b-ns/aaa"),
                 CompilerCase.named("conflict on a tie in creationTimestamp: name decides within a namespace")
                         .given(APPS,
-                                ingress("default/second").created("2022-01-01T00:00:00Z").rule(HOST, exact("/p", "bar:80")),
-                                ingress("default/first").created("2022-01-01T00:00:00Z").rule(HOST, exact("/p", "foo:80")))
-                        .expect(HOST, "/p", "default/foo:80")
-                        .problem(WARNING, "default/second", "default/first"),
+                                ingress("default/first").created("2022-01-01T00:00:00Z").rule(HOST, exact("/p", "foo:80")),
+                                ingress("default/second").created("2022-01-01T00:00:00Z").rule(HOST, exact("/p", "bar:80")))
+                        .expect(HOST, "/p", "default/bar:80")
+                        .problem(WARNING, "default/first", "default/second"),
+                CompilerCase.named("conflict on a tie: NAMESPACE/NAME compares as one text ('/' after '-')")
+                        .given(app("a/svc", "10.1.0.1"), app("a-b/svc", "10.2.0.1"),
+                                ingress("a-b/y").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")),
+                                ingress("a/x").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "svc:80")))
+                        .expectEndpoints(HOST, "/p", "a/svc:80", "10.1.0.1:8080")
+                        .problem(WARNING, "a-b/y", "a/x"),
                 CompilerCase.named("conflict without timestamps: namespace/name decides")
                         .given(APPS,
-                                ingress("default/b").rule(HOST, prefix("/p", "bar:80")),
-                                ingress("default/a").rule(HOST, prefix("/p", "foo:80")))
-                        .expect(HOST, "/p", "default/foo:80")
-                        .problem(WARNING, "default/b", "default/a"),
+                                ingress("default/a").rule(HOST, prefix("/p", "foo:80")),
+                                ingress("default/b").rule(HOST, prefix("/p", "bar:80")))
+                        .expect(HOST, "/p", "default/bar:80")
+                        .problem(WARNING, "default/a", "default/b"),
                 CompilerCase.named("conflict: an Ingress with a timestamp is newer than one without")
                         .given(APPS,
                                 ingress("default/a").created("2022-01-01T00:00:00Z").rule(HOST, prefix("/p", "foo:80")),

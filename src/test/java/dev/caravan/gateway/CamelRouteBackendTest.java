@@ -108,11 +108,16 @@ class CamelRouteBackendTest {
                         }));
                 assertThat(caravan.caravan().lastCompilation().problems())
                         .noneMatch(problem -> problem.ingress().name().equals("greet"));
-                // any other resource backend is refused: that Ingress is not served
+                // any other resource backend is skipped, as ingress-nginx skips it: that path is not served, and the
+                // Ingress is not invalid for it
                 assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
                     assertThat(problem.ingress().name()).isEqualTo("bucket");
-                    assertThat(problem.message()).contains("only {apiGroup: caravan.dev, kind: CamelRoute");
+                    assertThat(problem.message()).contains("path /bucket on host app.example.test: resource"
+                            + " CamelRoute.storage.example.com b is not served");
                 });
+                assertThat(caravan.caravan().lastCompilation().problems())
+                        .noneMatch(problem -> problem.ingress().name().equals("bucket")
+                                && problem.reason().equals("InvalidIngress"));
                 // a client cannot pick a route: not with a header, not with a query parameter (camel-netty-http
                 // makes those message headers), whatever it names
                 try (RawHttp http = new RawHttp(caravan.httpPort())) {
