@@ -31,7 +31,7 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
     public static final String IGNORED_ANNOTATION = "IgnoredAnnotation";
     /** A canary Ingress whose host and path no main Ingress serves. */
     public static final String CANARY_WITHOUT_MAIN = "CanaryWithoutMain";
-    /** A TLS Secret an Ingress names does not exist (or is not of type kubernetes.io/tls). */
+    /** A TLS Secret an Ingress names does not exist (or is of a type no certificate is read from). */
     public static final String SECRET_NOT_FOUND = "SecretNotFound";
     /** A TLS Secret whose certificate cannot be served (unparsable, key mismatch, expired). */
     public static final String INVALID_CERTIFICATE = "InvalidCertificate";

@@ -7,7 +7,7 @@ import java.util.Map;
  * A host an Ingress terminates TLS for ({@code spec.tls}), with the Secret holding its certificate.
  *
  * @param host    lower case; {@code *.example.com} for a wildcard
- * @param secret  the {@code kubernetes.io/tls} Secret, or {@code null} for the default certificate
+ * @param secret  the TLS Secret, or {@code null} for the default certificate
  *                (an entry without {@code secretName}, as ingress-nginx allows)
  * @param ingress the Ingress that names it (the oldest, when several do)
  * @param alias   whether it is a {@code server-alias} taking its host's certificate: served only when that

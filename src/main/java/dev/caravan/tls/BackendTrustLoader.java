@@ -43,7 +43,7 @@ public final class BackendTrustLoader implements CompilationListener {
             Secret secret = state.get(ResourceKind.SECRET, ref);
             if (secret == null) {
                 problems.add(Problem.warning(ingress, Problem.SECRET_NOT_FOUND, "proxy-ssl-secret " + ref
-                        + " does not exist (only Secrets of type kubernetes.io/tls are read); its pods get no"
+                        + " does not exist; its pods get no"
                         + " requests (502)"));
                 return;
             }

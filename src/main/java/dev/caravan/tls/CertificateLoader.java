@@ -169,7 +169,7 @@ public final class CertificateLoader implements CompilationListener {
         Secret secret = state.get(ResourceKind.SECRET, host.secret());
         if (secret == null) {
             return new Served(null, Problem.warning(host.ingress(), Problem.SECRET_NOT_FOUND,
-                    "TLS Secret " + host.secret() + " does not exist (only Secrets of type kubernetes.io/tls are read); "
+                    "TLS Secret " + host.secret() + " does not exist; "
                             + host.host() + " gets the default certificate"));
         }
         Outcome outcome = outcome(host.secret(), secret);
@@ -250,7 +250,7 @@ public final class CertificateLoader implements CompilationListener {
         String problem;
         ServerCertificate certificate = null;
         if (secret == null) {
-            problem = "no such Secret (only Secrets of type kubernetes.io/tls are read)";
+            problem = "no such Secret";
         } else {
             Outcome outcome = outcome(defaultSecret, secret);
             certificate = outcome.certificate();

@@ -33,6 +33,7 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 public final class TlsSecretReader {
 
     static final String TLS_TYPE = "kubernetes.io/tls";
+    private static final String OPAQUE = "Opaque";
 
     private final TlsSettings settings;
 
@@ -80,13 +81,15 @@ public final class TlsSecretReader {
     }
 
     /**
-     * Only {@code kubernetes.io/tls} Secrets are read, in a cluster (where no other type is watched) and
-     * from manifests alike, so that an Ingress can never make Caravan serve another kind of Secret.
+     * Certificates are read from {@code kubernetes.io/tls} Secrets and from {@code Opaque} ones with the same keys, as
+     * ingress-nginx reads them (External Secrets and Vault's injector make Opaque ones), in a cluster and from
+     * manifests alike; never from another type (a registry's credentials, a token), which no Ingress may name.
      */
     static void checkType(Secret secret) throws InvalidCertificateException {
-        String type = secret.getType() == null ? "Opaque" : secret.getType();
-        if (!type.equals(TLS_TYPE)) {
-            throw new InvalidCertificateException("is of type " + type + "; Caravan reads only " + TLS_TYPE + " Secrets");
+        String type = secret.getType() == null ? OPAQUE : secret.getType();
+        if (!type.equals(TLS_TYPE) && !type.equals(OPAQUE)) {
+            throw new InvalidCertificateException("is of type " + type + "; Caravan reads certificates only from "
+                    + TLS_TYPE + " and " + OPAQUE + " Secrets");
         }
     }
 

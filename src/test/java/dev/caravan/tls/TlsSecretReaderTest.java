@@ -71,9 +71,13 @@ class TlsSecretReaderTest {
                 .hasMessageContaining("tls.key is encrypted");
         Secret empty = new SecretBuilder().withNewMetadata().withName("s").endMetadata().withType("kubernetes.io/tls")
                 .withData(Map.of("tls.crt", "")).build();
+        // an Opaque Secret with the same keys is read, as ingress-nginx reads it; a registry's credentials are not
         Secret opaque = new SecretBuilder(secret(issued.certificatePem(), issued.keyPem())).withType("Opaque").build();
-        assertThatThrownBy(() -> reader.read(REF, opaque, Instant.now()))
-                .hasMessage("is of type Opaque; Caravan reads only kubernetes.io/tls Secrets");
+        assertThat(reader.read(REF, opaque, Instant.now()).leaf()).isEqualTo(issued.certificate());
+        Secret registry = new SecretBuilder(opaque).withType("kubernetes.io/dockerconfigjson").build();
+        assertThatThrownBy(() -> reader.read(REF, registry, Instant.now())).hasMessage("is of type"
+                + " kubernetes.io/dockerconfigjson; Caravan reads certificates only from kubernetes.io/tls and Opaque"
+                + " Secrets");
         assertThatThrownBy(() -> reader.read(REF, empty, Instant.now())).hasMessageContaining("has no tls.crt");
         assertThatThrownBy(() -> reader.read(REF, secret(issued.certificatePem(), issued.keyPem()),
                 Instant.now().plus(Duration.ofDays(60)))).hasMessageContaining("tls.crt expired on");

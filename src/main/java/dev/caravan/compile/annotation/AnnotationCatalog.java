@@ -117,7 +117,7 @@ public final class AnnotationCatalog {
         supported("ssl-passthrough", "TLS connections for the Ingress's hosts go to the pods of its first path"
                 + " undecrypted, chosen by SNI; needs --enable-ssl-passthrough; other annotations do not apply");
         supported("proxy-ssl-secret", "Secret (the Ingress's namespace unless --allow-cross-namespace-resources, type"
-                + " kubernetes.io/tls) whose ca.crt verifies HTTPS pods and whose tls.crt/tls.key is presented to them");
+                + " kubernetes.io/tls or Opaque) whose ca.crt verifies HTTPS pods and whose tls.crt/tls.key is presented to them");
         supported("proxy-ssl-verify", "on: the pod's certificate must chain to ca.crt (and carry proxy-ssl-name);"
                 + " else 502");
         supported("proxy-ssl-name", "the name checked in the pod's certificate and sent by SNI");
