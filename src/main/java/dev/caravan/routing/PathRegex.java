@@ -87,4 +87,15 @@ public final class PathRegex {
     public String toString() {
         return pattern.pattern();
     }
+
+    /** Equal when made of the same path: a host compiled again from the same objects is the same host. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PathRegex regex && regex.pattern.pattern().equals(pattern.pattern());
+    }
+
+    @Override
+    public int hashCode() {
+        return pattern.pattern().hashCode();
+    }
 }

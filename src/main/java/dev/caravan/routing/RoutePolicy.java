@@ -382,8 +382,8 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
     }
 
     public RoutePolicy {
-        allowedSources = List.copyOf(allowedSources);
-        deniedSources = List.copyOf(deniedSources);
+        allowedSources = Networks.copyOf(allowedSources);
+        deniedSources = Networks.copyOf(deniedSources);
         customHttpErrors = Set.copyOf(customHttpErrors);
     }
 
@@ -474,7 +474,7 @@ public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRo
             List<IpSubnetFilterRule> exempt, long responseBytesPerSecond, long responseBytesAfter) {
 
         public RateLimit {
-            exempt = List.copyOf(exempt);
+            exempt = Networks.copyOf(exempt);
         }
 
         /** Whether requests or connections are limited, beyond the pace of responses. */
