@@ -914,6 +914,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         addOwnHeaders(response);
         boolean reuse = keepAlive && (requestComplete || requestBodyIsSmall) && !draining;
         state = reuse && !requestComplete ? State.DISCARDING : reuse ? State.IDLE : State.CLOSED;
+        if (!reuse && !requestComplete) {
+            // the client may still be sending its body (a chunked one that outgrew proxy-body-size): closed at once,
+            // the kernel would answer its bytes with a reset that can destroy the answer before it is read
+            ctx.writeAndFlush(response).addListener(LingeringClose.AFTER);
+            return;
+        }
         ctx.writeAndFlush(response).addListener(written -> {
             if (!reuse || !written.isSuccess()) {
                 ctx.close();

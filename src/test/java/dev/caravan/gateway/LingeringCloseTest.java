@@ -28,13 +28,19 @@ class LingeringCloseTest {
 
     @Test
     void aClientStillUploadingReads413AndCanFinishSendingWithoutAReset() throws Exception {
-        uploadAfter("", "HTTP/1.1 413 Request Entity Too Large");
+        uploadAfter("", "HTTP/1.1 413 Request Entity Too Large", false);
+    }
+
+    /** A chunked body is found too large as it comes, once it is on its way to the pod: 413 all the same, no reset. */
+    @Test
+    void aChunkedUploadOutgrowingProxyBodySizeReads413AndCanFinishSendingWithoutAReset() throws Exception {
+        uploadAfter("", "HTTP/1.1 413 Request Entity Too Large", true);
     }
 
     /** The upload's head came pipelined behind a request, so it waited in the gateway's flow stage when answered. */
     @Test
     void aPipelinedUploadAnswered413IsDrainedToo() throws Exception {
-        uploadAfter("GET /first HTTP/1.1\r\nHost: small.example.test\r\n\r\n", "HTTP/1.1 200 OK");
+        uploadAfter("GET /first HTTP/1.1\r\nHost: small.example.test\r\n\r\n", "HTTP/1.1 200 OK", false);
     }
 
     /** A Camel route (here the built-in default backend's) takes 1 MiB at most: a larger body gets 413, not a reset. */
@@ -79,7 +85,7 @@ class LingeringCloseTest {
      * Sends {@code before} and an upload's head in one write, then the upload's body whatever the answers; the
      * first answer's status line is {@code firstStatus}, and the upload's is 413.
      */
-    private void uploadAfter(String before, String firstStatus) throws Exception {
+    private void uploadAfter(String before, String firstStatus, boolean chunked) throws Exception {
         try (TestBackend pod = TestBackend.start("127.0.0.2", "pod")) {
             write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                     Manifests.ingress("small", "small.example.test", "/", "svc",
@@ -88,14 +94,22 @@ class LingeringCloseTest {
                     Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
                 client.setSoTimeout(10_000);
                 OutputStream out = client.getOutputStream();
-                out.write((before + "POST /upload HTTP/1.1\r\nHost: small.example.test\r\nContent-Length: " + BODY
-                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write((before + "POST /upload HTTP/1.1\r\nHost: small.example.test\r\n"
+                        + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + BODY) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 // the client sends its body whatever the answer, as many do
                 CompletableFuture<Void> upload = CompletableFuture.runAsync(() -> {
                     try {
                         byte[] chunk = new byte[64 * 1024];
+                        byte[] size = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
                         for (int sent = 0; sent < BODY; sent += chunk.length) {
+                            if (chunked) {
+                                out.write(size);
+                            }
                             out.write(chunk);
+                            if (chunked) {
+                                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                            }
                         }
                     } catch (Exception e) {
                         throw new IllegalStateException("reset while sending: " + e, e);
