@@ -23,6 +23,7 @@ import dev.caravan.upstream.UpstreamClient;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
@@ -30,6 +31,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -1387,7 +1389,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         RequestWarnings.warn("Response to {} cut short: {}", ClientAddress.of(ctx.channel()), reason);
         call = null;
         state = State.CLOSED;
-        ctx.close();
+        // what the pod sent before goes first: closed at once, the connection would drop the writes not flushed yet
+        // (HTTP/1), or reset the stream before them (HTTP/2). Nothing that says the response ended is sent.
+        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

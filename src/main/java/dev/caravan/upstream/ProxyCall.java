@@ -571,8 +571,9 @@ public final class ProxyCall {
         HttpHeaders headers = response.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         HopByHopHeaders.strip(headers);
-        if (chunked) {
-            // the body was de-chunked: a Content-Length beside the chunking (allowed in HTTP/1.0) is wrong now
+        if (chunked || code == 204) {
+            // the body was de-chunked: a Content-Length beside the chunking (allowed in HTTP/1.0) is wrong now; and
+            // none may come with a 204 (RFC 9110 8.6), which HTTP/2 clients refuse unless it is 0
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         boolean bodyless = headRequest || code == 204 || code == 304;
@@ -684,7 +685,8 @@ public final class ProxyCall {
         if (responseStarted) {
             finished = true;
             stopTimers();
-            abortResponse("upstream " + endpoint + " of " + backend.name() + " closed mid-response");
+            abortResponse("upstream " + endpoint + " of " + backend.name() + (invalid && cause != null
+                    ? " sent an invalid response body: " + cause.getMessage() : " closed mid-response"));
             return;
         }
         // RFC 9113 8.7: the pod did nothing with the stream, so any request may go again, the same pod too

@@ -6,15 +6,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
+import dev.caravan.testing.RawHttp2;
+import dev.caravan.testing.TestCertificates;
+import dev.caravan.testing.TlsClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +54,8 @@ class MisbehavingPodsTest {
     static final List<Socket> sockets = new CopyOnWriteArrayList<>();
     static final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
     static CaravanHarness caravan;
+    static final TestCertificates.Issued LOCAL = new TestCertificates().issue("localhost");
+    static HttpClient http2;
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,8 +73,11 @@ class MisbehavingPodsTest {
         });
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("pod"),
                 Manifests.slice("pod-0", "pod", "127.0.0.7", pod.getLocalPort(), true),
-                Manifests.ingress("app", "app.example.test", "/", "pod")));
+                Manifests.ingress("app", "app.example.test", "/", "pod"), LOCAL.secret("local-tls"),
+                Manifests.tlsIngress("tls", "localhost", "/", "pod", "localhost", "local-tls")));
         caravan = CaravanHarness.start(manifests);
+        http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(TlsClient.trustAll())
+                .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     @AfterAll
@@ -101,6 +114,8 @@ class MisbehavingPodsTest {
                     case "/overflow" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" + SMUGGLED;
                     case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED;
                     case "/invalid" -> "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n";
+                    case "/no-content-length" -> "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n";
+                    case "/bad-chunk" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n";
                     case "/gzip-coded" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
                             + "5\r\nhello\r\n0\r\n\r\n";
                     case "/head-30k" -> "HTTP/1.1 200 OK\r\nX-Big: " + "b".repeat(30_000) + "\r\nContent-Length: 0\r\n\r\n";
@@ -193,5 +208,41 @@ class MisbehavingPodsTest {
             assertThat(http.read(false).status()).isEqualTo(502);
         }
         assertThat(seen.get("/invalid")).hasValue(1);
+    }
+
+    @Test
+    void aContentLengthOnA204IsDroppedOverHttp1AndHttp2() throws Exception {
+        // RFC 9110 8.6: none in a 204; HTTP/2 clients refuse one that is not 0
+        RawHttp.Response plain = caravan.get("app.example.test", "/no-content-length");
+        assertThat(plain.status()).isEqualTo(204);
+        assertThat(plain.header("Content-Length")).isNull();
+        HttpResponse<String> overHttp2 = http2.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                + caravan.httpsPort() + "/no-content-length")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(overHttp2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(overHttp2.statusCode()).isEqualTo(204);
+        assertThat(overHttp2.headers().firstValue("content-length")).isEmpty();
+    }
+
+    @Test
+    void anInvalidChunkFromAPodEndsTheResponseAfterWhatCameBefore() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.setSoTimeout(5000);
+            client.getOutputStream().write(("GET /bad-chunk HTTP/1.1\r\n" + HOST + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // the head and the chunk that came, then the connection's end: no last chunk says the body is whole
+            String received = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n5\r\nhello\r\n");
+        }
+        // over HTTP/2 the stream is reset, and nothing follows the reset
+        try (RawHttp2 h2 = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
+            h2.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/bad-chunk");
+            RawHttp2.Frame reset = h2.await(RawHttp2.RST_STREAM, 1, 5000);
+            assertThat(reset).isNotNull();
+            RawHttp2.Frame after;
+            while ((after = h2.read(500)) != null && after.type() != -1) {
+                assertThat(after.stream()).as("a frame of stream 1 after its reset").isNotEqualTo(1);
+            }
+        }
     }
 }
