@@ -61,7 +61,10 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
         return path.substring(0, end);
     }
 
-    /** Whether a request path (no query) is matched by this rule, per the Ingress v1 API. */
+    /**
+     * Whether a request path (no query) is matched by this rule, per the Ingress v1 API; an ImplementationSpecific
+     * path as ingress-nginx matches it.
+     */
     public boolean matches(String requestPath) {
         if (regex != null) {
             return regex.lookingAt(requestPath);
@@ -72,6 +75,11 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
         }
         if (own.equals("/")) {
             return true;
+        }
+        if (type == PathType.IMPLEMENTATION_SPECIFIC) {
+            // as ingress-nginx writes it, nginx's prefix location: text, so that /api matches /apis too (and /api/
+            // matches /api, which nginx would redirect to /api/)
+            return requestPath.startsWith(path) || requestPath.equals(own);
         }
         // element-wise: "/foo" matches "/foo", "/foo/" and "/foo/bar", never "/foobar"
         return requestPath.startsWith(own)

@@ -147,16 +147,25 @@ class IngressCompilerTest {
                         .given(APPS, ingress("default/web").rule(HOST, prefix("/foo", "foo:80")))
                         .expectNotFound(HOST, "/FOO")
                         .expectNotFound(HOST, "/Foo/bar"),
-                CompilerCase.named("ImplementationSpecific behaves as Prefix")
+                // as ingress-nginx writes it: nginx's location "/foo", a prefix of the text
+                CompilerCase.named("ImplementationSpecific is a prefix of the text, as nginx's prefix location")
                         .given(APPS, ingress("default/web").rule(HOST, implementationSpecific("/foo", "foo:80")))
                         .expect(HOST, "/foo", "default/foo:80")
                         .expect(HOST, "/foo/", "default/foo:80")
                         .expect(HOST, "/foo/bar", "default/foo:80")
-                        .expectNotFound(HOST, "/foobar"),
-                CompilerCase.named("ImplementationSpecific with a trailing slash behaves as Prefix")
+                        .expect(HOST, "/foobar", "default/foo:80")
+                        .expectNotFound(HOST, "/fo"),
+                CompilerCase.named("ImplementationSpecific with a trailing slash also serves the path without it")
                         .given(APPS, ingress("default/web").rule(HOST, implementationSpecific("/foo/", "foo:80")))
                         .expect(HOST, "/foo", "default/foo:80")
+                        .expect(HOST, "/foo/bar", "default/foo:80")
                         .expectNotFound(HOST, "/foobar"),
+                CompilerCase.named("ImplementationSpecific /api loses /api/v1 to a longer Prefix and keeps /apis")
+                        .given(APPS, ingress("default/web").rule(HOST, implementationSpecific("/api", "foo:80"),
+                                prefix("/api/v1", "bar:80"), prefix("/", "root:80")))
+                        .expect(HOST, "/apis", "default/foo:80")
+                        .expect(HOST, "/api/v1/x", "default/bar:80")
+                        .expect(HOST, "/ap", "default/root:80"),
                 CompilerCase.named("longest match across types: ImplementationSpecific /aaa/bbb beats Prefix /aaa")
                         .given(APPS, ingress("default/web").rule(HOST,
                                 prefix("/aaa", "aaa:80"), implementationSpecific("/aaa/bbb", "foo:80")))
