@@ -85,6 +85,8 @@ public final class ProxyCall {
      */
     private HttpResponse pendingHead;
     private boolean skippingInterim;
+    /** Whether the client was told 100 Continue: one is all it waits for. */
+    private boolean continued;
     private boolean upstreamKeepAlive;
     private boolean closeDelimited;
     private boolean finished;
@@ -535,7 +537,9 @@ public final class ProxyCall {
         }
         if (code < 200) {
             skippingInterim = true;
-            if (code == 100 && !clientHttp10 && HttpUtil.is100ContinueExpected(request)) {
+            if (code == 100 && !continued && !clientHttp10 && HttpUtil.is100ContinueExpected(request)) {
+                // once: a pod repeating it would have Caravan repeat it as often
+                continued = true;
                 downstream.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
             return false;

@@ -114,6 +114,8 @@ class MisbehavingPodsTest {
                     case "/overflow" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" + SMUGGLED;
                     case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED;
                     case "/invalid" -> "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n";
+                    case "/continues" -> "HTTP/1.1 100 Continue\r\n\r\n".repeat(50)
+                            + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
                     case "/no-content-length" -> "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n";
                     case "/bad-chunk" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n";
                     case "/gzip-coded" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
@@ -243,6 +245,18 @@ class MisbehavingPodsTest {
             while ((after = h2.read(500)) != null && after.type() != -1) {
                 assertThat(after.stream()).as("a frame of stream 1 after its reset").isNotEqualTo(1);
             }
+        }
+    }
+
+    @Test
+    void aPodRepeating100ContinueIsRelayedOnce() throws Exception {
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.setSoTimeout(5000);
+            client.getOutputStream().write(("POST /continues HTTP/1.1\r\n" + HOST + "Expect: 100-continue\r\n"
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String received = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(received.split("HTTP/1.1 100 Continue", -1)).hasSize(2);
+            assertThat(received).contains("HTTP/1.1 200 OK").endsWith("ok");
         }
     }
 }
