@@ -92,7 +92,13 @@ final class IncrementalCompilation {
             if (ingress == null) {
                 continue;
             }
-            IngressSelection selection = selector.select(ingress, previousGood.get(ref), disabled.contains(ref));
+            IngressSelection selection;
+            try {
+                selection = selector.select(ingress, previousGood.get(ref), disabled.contains(ref));
+            } catch (RuntimeException fault) {
+                // Caravan's own fault on an Ingress it should have refused: that Ingress is left out, not the table
+                selection = IngressSelection.failed(ref, previousGood.get(ref), fault);
+            }
             selections.put(ref, selection);
             index(selection);
             keys.addAll(selection.footprint());
@@ -116,7 +122,15 @@ final class IncrementalCompilation {
         ShardedMap<ObjectRef, List<EndpointSlice>> slices = slicesByService.build();
         BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices());
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
-        component.forEach(builder::add);
+        List<Problem> faults = new ArrayList<>();
+        for (ServedIngress served : component) {
+            try {
+                builder.add(served);
+            } catch (RuntimeException fault) {
+                // as above: what it added before the fault stays, the other Ingresses are added all the same
+                faults.add(IngressSelection.fault(served.ref(), fault));
+            }
+        }
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
         Map<TableKey, HostRoutes> built = builder.hostRoutes(name -> TlsHost.named(tls, name));
         ShardedMap<ObjectRef, ObjectRef> backendTlsSecrets = replaced(base.backendTlsSecrets(), keys,
@@ -136,7 +150,8 @@ final class IncrementalCompilation {
 
         Set<ObjectRef> rebuilt = new HashSet<>(dirty);
         component.forEach(served -> rebuilt.add(served.ref()));
-        keepProblems(rebuilt, builder.problems());
+        faults.addAll(builder.problems());
+        keepProblems(rebuilt, faults);
         ShardedMap<ObjectRef, List<Problem>> problemsNow = problems.build();
         CompilerMemory memory = new CompilerMemory(settings, state, disabled, selections.build(),
                 ingressesByKey.build(), ingressesByService.build(), ingressesByObjectRead.build(), problemsNow,

@@ -1422,4 +1422,18 @@ class IngressCompilerTest {
         assertThat(second.problems()).isEqualTo(first.problems()).hasSize(1);
         assertThat(second.table().resolve(HOST, "/").backend()).isEqualTo(first.table().resolve(HOST, "/").backend());
     }
+
+    @Test
+    void anIngressTheCompilerFailsOnIsLeftOutNamedAndTheOthersAreServed() {
+        // no parser lets a null rule through; were one to reach the compiler, that Ingress alone would be left out
+        var broken = ingress("default/broken").rule(HOST, prefix("/broken", "bar:80")).build();
+        broken.getSpec().setRules(java.util.Arrays.asList(broken.getSpec().getRules().get(0), null));
+        var state = Fixtures.state(caravanClass(), APPS, broken, ingress("default/web").rule(HOST, prefix("/", "foo:80")));
+        var compilation = new IngressCompiler(Fixtures.settings()).compile(state, Compilation.EMPTY);
+        assertThat(compilation.table().resolve(HOST, "/x").backend().name()).isEqualTo("default/foo:80");
+        assertThat(compilation.problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress()).isEqualTo(new ObjectRef("default", "broken"));
+            assertThat(problem.message()).contains("could not be compiled (java.lang.NullPointerException");
+        });
+    }
 }
