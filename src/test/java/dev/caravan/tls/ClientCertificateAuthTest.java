@@ -85,7 +85,8 @@ class ClientCertificateAuthTest {
                         "broken.example.test", "wild-tls"),
                 // younger, and asking for other certificates on the same host: not served there
                 ingress("mtls-weaker", "mtls.example.test", "/weaker", Map.of(NGINX + "auth-tls-verify-client",
-                        "optional"))));
+                        "optional")).replace("  name: mtls-weaker\n",
+                                "  name: mtls-weaker\n  creationTimestamp: \"2030-01-01T00:00:00Z\"\n")));
         write(manifests, "later.yaml", laterIngress(Map.of()));
         // with underscores let through, so that their ssl_client_* spellings must be removed here
         caravan = CaravanHarness.start(manifests, "--enable-underscores-in-headers");
