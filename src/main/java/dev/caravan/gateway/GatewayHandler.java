@@ -23,6 +23,7 @@ import dev.caravan.upstream.UpstreamClient;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -87,6 +88,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** The user event that asks a connection to finish its request and close: the listener drains. */
     static final Object DRAIN = new Object();
     private static final long MAX_DISCARDED_BODY = 64 * 1024;
+    /** How long what came of a response cut short may take to reach its client before the connection closes. */
+    private static final long ABORTED_DELIVERY_SECONDS = 60;
     /** The source ranges' 403, answered under satisfy: any when no authentication admits the client either. */
     private static final Verdict.Answer SOURCE_REFUSED = new Verdict.Answer(403,
             new ReadOnlyHttpHeaders(false, HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -1384,14 +1387,34 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void aborted(String reason) {
+        abort(reason, true);
+    }
+
+    /**
+     * Ends a response that cannot be finished. Nothing that says it ended is sent.
+     *
+     * @param deliverFirst whether what the pod sent before goes first: closed at once, the connection would drop the
+     *                     writes not flushed yet (HTTP/1), or reset the stream before them (HTTP/2); not for a client
+     *                     that takes nothing, whose writes would never be done
+     */
+    private void abort(String reason, boolean deliverFirst) {
         upstreamEnded();
         releaseLimit();
         RequestWarnings.warn("Response to {} cut short: {}", ClientAddress.of(ctx.channel()), reason);
         call = null;
         state = State.CLOSED;
-        // what the pod sent before goes first: closed at once, the connection would drop the writes not flushed yet
-        // (HTTP/1), or reset the stream before them (HTTP/2). Nothing that says the response ended is sent.
-        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER)).addListener(ChannelFutureListener.CLOSE);
+        if (!deliverFirst || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        ChannelFuture delivered = ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER));
+        delivered.addListener(ChannelFutureListener.CLOSE);
+        if (!delivered.isDone()) {
+            // --client-send-timeout closes a connection whose client takes nothing; this holds for streams too
+            ScheduledFuture<?> limit = ctx.executor().schedule(() -> ctx.close(), ABORTED_DELIVERY_SECONDS,
+                    TimeUnit.SECONDS);
+            ctx.channel().closeFuture().addListener(closed -> limit.cancel(false));
+        }
     }
 
     @Override
@@ -1461,7 +1484,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 if (call != null) {
                     call.clientClosed();
                 }
-                aborted("the client took none of the response for --client-send-timeout");
+                abort("the client took none of the response for --client-send-timeout", false);
             }
             return;
         }

@@ -16,9 +16,10 @@ import java.util.List;
  * Reads the chunk-size lines of chunked bodies before Netty's HTTP/1.1 decoder does, for one connection. Netty 4.1
  * adds up a size in an {@code int} and refuses only a negative one, so that the 17 hex digits of 2^64 read as 0:
  * the body ends there, and what follows is taken for the next message. A front end that reads the size as the number
- * it is (or refuses it) then sees one request where Caravan sees two, the next one smuggled past it. Netty also lets
- * whitespace come before the size, which RFC 9112's {@code chunk-size = 1*HEXDIG} does not. A size over
- * {@link Integer#MAX_VALUE} or a line that does not begin with a hex digit fails the message here, as the decoder's
+ * it is (or refuses it) then sees one request where Caravan sees two, the next one smuggled past it. Netty also skips
+ * whitespace of any kind (a CR, a vertical tab) before the size, which RFC 9112's {@code chunk-size = 1*HEXDIG} does
+ * not allow. A size over {@link Integer#MAX_VALUE} or a line that does not begin with a hex digit fails the message
+ * here, as the decoder's
  * own invalid chunk does (400 for a request, 502 for a pod's response), and the connection's further bytes are
  * dropped. The guard follows the body's framing by the bytes the decoder consumes; Netty checks the rest of the line
  * and the CRLF after each chunk, and a message it fails is no longer followed.
@@ -38,14 +39,17 @@ public final class ChunkSizeGuard {
     private boolean failed;
 
     /**
-     * Reads the size lines that begin in {@code buffer}, before the decoder does; call before each decode.
+     * Reads the size line the decoder is to read from {@code buffer}, before it does; call before each decode. The
+     * decoder reads one size line at most per call, one that begins where the call does (after a chunked head, after a
+     * chunk's CRLF, it returns), or one it began reading in an earlier call: a line further on is read in a later call,
+     * after the chunks before it have gone on.
      *
      * @return {@code null} to go on with the decoder, or the failed end of the message for the decoder's output, once:
      *         the buffer's bytes are then dropped, as those of every later call ({@link #refused()})
      */
     public HttpContent check(ByteBuf buffer) {
         long end = consumed + buffer.readableBytes();
-        while (nextLine != NONE && end > Math.max(nextLine, scanned)) {
+        while (nextLine != NONE && nextLine <= consumed && end > Math.max(nextLine, scanned)) {
             long at = Math.max(nextLine, scanned);
             byte b = buffer.getByte(buffer.readerIndex() + (int) (at - consumed));
             scanned = at + 1;
@@ -58,15 +62,11 @@ public final class ChunkSizeGuard {
                     }
                     continue;
                 }
-                if (at == nextLine && (b == ' ' || b == '\t')) {
-                    return fail(buffer, "whitespace before the chunk size");
+                if (at == nextLine) {
+                    // no digit first: the decoder would skip whitespace of any kind (a CR, a form feed) and read on
+                    return fail(buffer, "the chunk size line does not begin with a hex digit");
                 }
                 digitsEnded = true;
-                if (at == nextLine) {
-                    // no digit at all: the decoder refuses that line itself
-                    nextLine = NONE;
-                    return null;
-                }
             }
             if (b == '\n') {
                 // the size is read; the chunk's data and its CRLF come next, or the trailers after the last chunk

@@ -65,8 +65,10 @@ class MalformedRequestsTest {
                         + "10000000000000000\r\n\r\nGET /smuggled HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
                 row("a chunk size of 2^64 + 5", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n"
                         + "10000000000000005\r\nhello\r\n0\r\n\r\n", 400, true),
-                row("a second chunk's size over 2^31", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
-                        + "\r\n2\r\nab\r\n80000000\r\n", 400, true),
+                row("a second chunk's size of 2^64", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
+                        + "\r\n2\r\nab\r\n10000000000000000\r\n\r\n", 400, true),
+                row("a vertical tab before a chunk size", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
+                        + "\r\n\u000b10000000000000000\r\n\r\nGET /smuggled HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
                 row("whitespace before a chunk size", "POST / HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n"
                         + "\r\n 5\r\nhello\r\n0\r\n\r\n", 400, true),
                 row("chunk sizes with leading zeros and extensions (control)", "POST / HTTP/1.1\r\n" + HOST

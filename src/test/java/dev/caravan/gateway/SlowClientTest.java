@@ -58,6 +58,9 @@ class SlowClientTest {
             // reads nothing for longer than twice --client-send-timeout (a first quiet period marks where the
             // output stands, a second without progress ends it), then all it can
             Thread.sleep(4_000);
+            // closed by then, its client still reading nothing
+            assertThat(dev.caravan.testing.RawHttp.get(caravan.adminPort(), "localhost", "/metrics").text())
+                    .contains("caravan_connections_open 0.0");
             client.setSoTimeout(10_000);
             long received = 0;
             InputStream in = client.getInputStream();

@@ -114,6 +114,8 @@ class MisbehavingPodsTest {
                     case "/overflow" -> "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi" + SMUGGLED;
                     case "/no-content" -> "HTTP/1.1 204 No Content\r\n\r\n" + SMUGGLED;
                     case "/invalid" -> "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n";
+                    case "/huge-chunk" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n"
+                            + "\r\n" + SMUGGLED;
                     case "/continues" -> "HTTP/1.1 100 Continue\r\n\r\n".repeat(50)
                             + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
                     case "/no-content-length" -> "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n";
@@ -257,6 +259,20 @@ class MisbehavingPodsTest {
             String received = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertThat(received.split("HTTP/1.1 100 Continue", -1)).hasSize(2);
             assertThat(received).contains("HTTP/1.1 200 OK").endsWith("ok");
+        }
+    }
+
+    @Test
+    void aPodsChunkSizeOf2To64IsNoEmptyBodyFollowedByAnotherAnswer() throws Exception {
+        // read as 0 in 32 bits, the body would end there and the pod's next bytes would answer the next request
+        try (Socket client = new Socket("127.0.0.1", caravan.httpPort())) {
+            client.setSoTimeout(5000);
+            client.getOutputStream().write(("GET /huge-chunk HTTP/1.1\r\n" + HOST + "\r\nGET /after-huge HTTP/1.1\r\n"
+                    + HOST + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            String received = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            // the head went, then the connection ended: no last chunk, no smuggled answer, no second response
+            assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").doesNotContain("EVIL").doesNotContain("0\r\n\r\n")
+                    .doesNotContain("/after-huge");
         }
     }
 }
