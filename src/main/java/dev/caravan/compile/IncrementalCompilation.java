@@ -92,13 +92,7 @@ final class IncrementalCompilation {
             if (ingress == null) {
                 continue;
             }
-            IngressSelection selection;
-            try {
-                selection = selector.select(ingress, previousGood.get(ref), disabled.contains(ref));
-            } catch (RuntimeException fault) {
-                // Caravan's own fault on an Ingress it should have refused: that Ingress is left out, not the table
-                selection = IngressSelection.failed(ref, previousGood.get(ref), fault);
-            }
+            IngressSelection selection = select(selector, ingress, previousGood.get(ref), disabled.contains(ref));
             selections.put(ref, selection);
             index(selection);
             keys.addAll(selection.footprint());
@@ -123,13 +117,13 @@ final class IncrementalCompilation {
         BackendResolver resolver = new BackendResolver(state, slices, backends, settings.externalNameServices());
         HostTableBuilder builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         List<Problem> faults = new ArrayList<>();
-        for (ServedIngress served : component) {
-            try {
-                builder.add(served);
-            } catch (RuntimeException fault) {
-                // as above: what it added before the fault stays, the other Ingresses are added all the same
-                faults.add(IngressSelection.fault(served.ref(), fault));
-            }
+        Set<ObjectRef> leftOut = new HashSet<>();
+        for (Fault fault = addAll(builder, component, leftOut); fault != null; fault = addAll(builder, component,
+                leftOut)) {
+            // Caravan's own fault on an Ingress: built again without it, so that nothing of it stays half added
+            faults.add(IngressSelection.fault(fault.ingress(), fault.error(), false));
+            leftOut.add(fault.ingress());
+            builder = new HostTableBuilder(resolver, settings.sslPassthrough(), settings.noAuthLocations());
         }
         ShardedMap<String, TlsHost> tls = replaced(base.tls(), keys, TableKey.Kind.TLS_HOST, builder.tls(), name -> name);
         Map<TableKey, HostRoutes> built = builder.hostRoutes(name -> TlsHost.named(tls, name));
@@ -282,6 +276,50 @@ final class IncrementalCompilation {
         }
         component.sort(ServedIngress.OLDEST_FIRST);
         return component;
+    }
+
+    /** A fault of Caravan's own adding an Ingress to the table. */
+    private record Fault(ObjectRef ingress, RuntimeException error) {
+    }
+
+    /** Adds the component's Ingresses but those left out, until one fails; returns that fault, or {@code null}. */
+    private static Fault addAll(HostTableBuilder builder, List<ServedIngress> component, Set<ObjectRef> leftOut) {
+        for (ServedIngress served : component) {
+            if (leftOut.contains(served.ref())) {
+                continue;
+            }
+            try {
+                builder.add(served);
+            } catch (RuntimeException error) {
+                return new Fault(served.ref(), error);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The selection of an Ingress; on a fault of Caravan's own, which no Ingress should cause, its last good version
+     * is served as after an invalid edit, and without one the Ingress is left out, not the whole table.
+     */
+    private static IngressSelection select(IngressSelection.Selector selector, Ingress ingress, Ingress previousGood,
+            boolean disabled) {
+        ObjectRef ref = ClusterState.refOf(ingress);
+        try {
+            return selector.select(ingress, previousGood, disabled);
+        } catch (RuntimeException fault) {
+            if (previousGood != null) {
+                try {
+                    IngressSelection good = selector.select(previousGood, null, disabled);
+                    return new IngressSelection(ref, good.ignored(), good.served(), previousGood,
+                            List.of(IngressSelection.fault(ref, fault, true)), good.objectsRead(), good.footprint(),
+                            good.services());
+                } catch (RuntimeException again) {
+                    // the last good version fails too: left out
+                }
+            }
+            return new IngressSelection(ref, null, null, previousGood, List.of(IngressSelection.fault(ref, fault, false)),
+                    Set.of(), Set.of(), Set.of());
+        }
     }
 
     /**

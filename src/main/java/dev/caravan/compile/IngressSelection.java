@@ -38,18 +38,16 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         return ignored == null;
     }
 
-    /** An Ingress whose selection failed on a fault of Caravan's own: not served, and said so. */
-    static IngressSelection failed(ObjectRef ref, Ingress previousGood, RuntimeException fault) {
-        return new IngressSelection(ref, null, null, previousGood, List.of(fault(ref, fault)), Set.of(), Set.of(),
-                Set.of());
-    }
-
-    /** The problem a fault of Caravan's own on an Ingress makes: it names the Ingress, the fault and where it was. */
-    static Problem fault(ObjectRef ref, RuntimeException fault) {
+    /**
+     * The problem a fault of Caravan's own on an Ingress makes: it names the Ingress, the fault and where it was.
+     *
+     * @param lastGoodServed whether its last good version is served in its stead
+     */
+    static Problem fault(ObjectRef ref, RuntimeException fault, boolean lastGoodServed) {
         StackTraceElement[] trace = fault.getStackTrace();
         return Problem.invalid(ref, Problem.INVALID_INGRESS, "could not be compiled (" + fault
                 + (trace.length == 0 ? "" : " at " + trace[0]) + ": a fault of Caravan's, please report it; the other"
-                + " Ingresses are served) (not served)");
+                + " Ingresses are served) " + (lastGoodServed ? "(its last good version is served)" : "(not served)"));
     }
 
     /** Selects Ingresses; one per compilation, as it holds what all selections share. */

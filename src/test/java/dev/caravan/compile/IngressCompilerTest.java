@@ -1436,4 +1436,21 @@ class IngressCompilerTest {
             assertThat(problem.message()).contains("could not be compiled (java.lang.NullPointerException");
         });
     }
+
+    @Test
+    void anIngressTheCompilerFailsOnAfterAGoodVersionKeepsThatVersionServed() {
+        var good = ingress("default/guarded").rule(HOST, prefix("/admin", "bar:80")).build();
+        var broken = ingress("default/guarded").rule(HOST, prefix("/admin", "bar:80")).build();
+        broken.getSpec().setRules(java.util.Arrays.asList(broken.getSpec().getRules().get(0), null));
+        var site = ingress("default/site").rule(HOST, prefix("/", "foo:80"));
+        var compiler = new IngressCompiler(Fixtures.settings());
+        var first = compiler.compile(Fixtures.state(caravanClass(), APPS, good, site), Compilation.EMPTY);
+        var second = compiler.compile(Fixtures.state(caravanClass(), APPS, broken, site), first);
+        // its paths are not handed to another Ingress's rule: the last good version still serves them
+        assertThat(second.table().resolve(HOST, "/admin/x").backend().name()).isEqualTo("default/bar:80");
+        assertThat(second.problems()).anySatisfy(problem -> {
+            assertThat(problem.ingress()).isEqualTo(new ObjectRef("default", "guarded"));
+            assertThat(problem.message()).contains("could not be compiled", "(its last good version is served)");
+        });
+    }
 }
