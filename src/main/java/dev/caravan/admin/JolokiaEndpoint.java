@@ -115,14 +115,19 @@ public final class JolokiaEndpoint {
         } catch (IllegalArgumentException broken) {
             return "{\"status\":400,\"error\":\"broken percent-escape in the path\"}";
         }
-        if (!onlyReads(pathInfo, body)) {
+        Map<String, String[]> params = params(query);
+        // Jolokia takes a GET's request from the query's p when the path has none: that one is checked then
+        String[] pathParameter = params.get("p");
+        String requested = (pathInfo == null || pathInfo.chars().allMatch(c -> c == '/')) && pathParameter != null
+                ? pathParameter[0] : pathInfo;
+        if (!onlyReads(requested, body)) {
             return "{\"status\":403,\"error\":\"Caravan's Jolokia is read-only: read, list, search and version\"}";
         }
         try {
             JSONStructure answer = body == null
-                    ? current.handleGetRequest(uri, pathInfo == null || pathInfo.isEmpty() ? "/" : pathInfo, params(query))
+                    ? current.handleGetRequest(uri, pathInfo == null || pathInfo.isEmpty() ? "/" : pathInfo, params)
                     : current.handlePostRequest(uri, new ByteArrayInputStream(body), StandardCharsets.UTF_8.name(),
-                            params(query));
+                            params);
             return answer == null ? "{}" : answer.toJSONString();
         } catch (Exception e) {
             return "{\"status\":400,\"error\":" + quote(e.getMessage()) + "}";

@@ -109,6 +109,14 @@ class RemoteManagementTest {
                 assertThat(json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
                         "/jolokia/%65xec/" + route + "/suspend").text()).get("status").asInt()).isEqualTo(403);
                 assertThat(caravan.get("app.example.test", "/").status()).isEqualTo(200);
+                // the request in the query's p, as Jolokia takes it when the path has none, is checked the same
+                assertThat(json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/?p=/notification/register").text()).get("status").asInt()).isEqualTo(403);
+                assertThat(json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/?p=/exec/" + route + "/suspend").text()).get("status").asInt()).isEqualTo(403);
+                JsonNode pathInQuery = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
+                        "/jolokia/?p=/read/java.lang:type=Memory/Verbose").text());
+                assertThat(pathInQuery.get("status").asInt()).as("%s", pathInQuery).isEqualTo(200);
                 JsonNode write = json.readTree(RawHttp.get(caravan.adminPort(), "localhost",
                         "/jolokia/write/java.lang:type=Memory/Verbose/true").text());
                 assertThat(write.get("status").asInt()).isEqualTo(403);
