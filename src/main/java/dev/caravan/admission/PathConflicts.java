@@ -36,9 +36,9 @@ final class PathConflicts {
             HostRoutes routes = routesOf(table, rule.getHost());
             for (HTTPIngressPath path : rule.getHttp().getPaths()) {
                 PathType type = PathType.fromApiName(path.getPathType());
-                String key = matchPath(type, path.getPath());
+                String key = new PathRule(type, path.getPath(), null, null).keyPath();
                 PathRule existing = routes == null ? null : routes.rules().stream()
-                        .filter(r -> r.type() == type && matchPath(r.type(), r.path()).equals(key))
+                        .filter(r -> r.type() == type && keyPath(r).equals(key))
                         .findFirst().orElse(null);
                 String where = "path " + (path.getPath() == null ? "/" : path.getPath()) + " (" + type.apiName()
                         + ") on " + describe(rule.getHost());
@@ -48,8 +48,10 @@ final class PathConflicts {
                     }
                 } else if (existing != null && !existing.ingress().equals(ref)) {
                     found.add(where + " is already served by Ingress " + existing.ingress()
-                            + (creating ? "; the older Ingress keeps it, so it would not be served here"
-                                    : "; the older of the two Ingresses serves it"));
+                            + (creating ? "; that Ingress keeps it (the older, or of two as old the later namespace/name),"
+                                    + " so it would not be served here"
+                                    : "; the older of the two Ingresses serves it (of two as old, the later"
+                                            + " namespace/name)"));
                 }
             }
         }
@@ -66,9 +68,9 @@ final class PathConflicts {
         return table.exactHosts().get(RoutingTable.normalizeHost(host));
     }
 
-    /** The path as the compiler keys rules by: for prefix types, without trailing slashes. */
-    private static String matchPath(PathType type, String path) {
-        return new PathRule(type, path, null, null).matchPath();
+    /** The path as the compiler keys rules by (a rule of the table may be a regex by now: keyed as written). */
+    private static String keyPath(PathRule rule) {
+        return new PathRule(rule.type(), rule.path(), null, null).keyPath();
     }
 
     private static String describe(String host) {

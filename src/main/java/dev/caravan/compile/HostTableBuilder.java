@@ -36,7 +36,7 @@ final class HostTableBuilder {
     private static final String COMES_FIRST = "which comes first (older, or as old and after it by namespace/name, as"
             + " ingress-nginx orders Ingresses)";
 
-    private record PathKey(PathType type, String matchPath) {
+    private record PathKey(PathType type, String keyPath) {
     }
 
     private static final class HostEntry {
@@ -354,12 +354,19 @@ final class HostTableBuilder {
                 continue;
             }
             String host = rule.getHost();
-            Backend backend = served.policy().denied() ? denied(ref)
-                    : resolve(ref, rule.getHttp().getPaths().get(0).getBackend(), RoutePolicy.NONE);
+            IngressBackend relayedTo = rule.getHttp().getPaths().get(0).getBackend();
+            String foreign = IngressValidator.foreignResource(relayedTo);
+            if (foreign != null) {
+                problems.add(Problem.warning(ref, Problem.BACKEND_NOT_FOUND, "ssl-passthrough for host " + host + ": "
+                        + foreign));
+                continue;
+            }
+            Backend backend = served.policy().denied() ? denied(ref) : resolve(ref, relayedTo, RoutePolicy.NONE);
             Backend existing = passthrough.putIfAbsent(RoutingTable.normalizeHost(host), backend);
             if (existing != null && !existing.name().equals(backend.name())) {
                 problems.add(Problem.warning(ref, Problem.CONFLICT, "ssl-passthrough for host " + host
-                        + " already goes to " + existing.name() + " of an older Ingress; ignored here"));
+                        + " already goes to " + existing.name() + " of an Ingress that comes first (older, or as old"
+                        + " and after it by namespace/name); ignored here"));
             }
         }
     }
@@ -439,7 +446,7 @@ final class HostTableBuilder {
         if (policy.appRoot() != null && entry.appRoot == null) {
             entry.appRoot = policy.appRoot();
         }
-        PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.matchPath()), rule);
+        PathRule existing = entry.rules.putIfAbsent(new PathKey(type, rule.keyPath()), rule);
         if (existing != null && !existing.backend().name().equals(backend.name())) {
             problems.add(Problem.warning(ref, Problem.CONFLICT, "path " + path.getPath() + " (" + type.apiName() + ") on "
                     + describeHost(host) + " is already served by " + (existing.ingress().equals(ref)
@@ -546,7 +553,7 @@ final class HostTableBuilder {
     /** Attaches each canary to the main rule of its host and path (one canary per rule, oldest first). */
     private void attachCanaries() {
         for (PendingCanary pending : canaries) {
-            PathKey key = new PathKey(pending.path().type(), pending.path().matchPath());
+            PathKey key = new PathKey(pending.path().type(), pending.path().keyPath());
             PathRule main = pending.entry().rules.get(key);
             if (main == null) {
                 problems.add(Problem.warning(pending.canary().ingress(), Problem.CANARY_WITHOUT_MAIN, "canary path "

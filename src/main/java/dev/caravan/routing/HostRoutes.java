@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The merged paths of every Ingress rule for one host, ordered so that the first match is the right
- * one: longest path first, and {@code Exact} before a prefix of the same length.
+ * one: longest path first, and {@code Exact} before a prefix of the same length ({@link #MATCH_ORDER}).
  *
  * @param defaultBackend the {@code spec.defaultBackend} that applies to this host, or {@code null}
  * @param defaultRule    what serves where none of its rules match, as ingress-nginx's default location of the host: a
@@ -23,9 +23,15 @@ import java.util.List;
 public record HostRoutes(List<PathRule> rules, Backend defaultBackend, PathRule defaultRule, String appRoot, boolean tls,
         String redirectTo, RoutePolicy.ClientCertificates clientCertificates) {
 
+    /**
+     * Longest first; of one length, Exact, then Prefix, then ImplementationSpecific, as nginx's locations for them
+     * rank ({@code = /api}, then {@code /api/}, then {@code /api}); then the longer text ({@code /api/} before
+     * {@code /api}, two ImplementationSpecific locations).
+     */
     private static final Comparator<PathRule> MATCH_ORDER = Comparator
             .comparingInt((PathRule rule) -> rule.matchPath().length()).reversed()
-            .thenComparing(rule -> rule.type() == PathType.EXACT ? 0 : 1);
+            .thenComparingInt(rule -> rule.type() == PathType.EXACT ? 0 : rule.type() == PathType.PREFIX ? 1 : 2)
+            .thenComparing(Comparator.comparingInt((PathRule rule) -> rule.path().length()).reversed());
 
     public HostRoutes(List<PathRule> rules, Backend defaultBackend) {
         this(rules, defaultBackend, null, null, false, null, null);

@@ -62,6 +62,14 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     }
 
     /**
+     * The path by which two rules of one type are one: as matched, but an ImplementationSpecific path's text, as
+     * ingress-nginx makes a location of each ({@code /api} and {@code /api/} are two).
+     */
+    public String keyPath() {
+        return type == PathType.IMPLEMENTATION_SPECIFIC && regex == null ? path : matchPath();
+    }
+
+    /**
      * Whether a request path (no query) is matched by this rule, per the Ingress v1 API; an ImplementationSpecific
      * path as ingress-nginx matches it.
      */

@@ -24,7 +24,7 @@ public final class PercentEncoding {
     /**
      * A piece of a normalised path as it goes into a query, as nginx escapes a capture its rewrite puts after the
      * target's {@code ?}: what would end or split a parameter ({@code &}, {@code +}, {@code ;}, {@code #}) is escaped,
-     * so that a path's {@code %26} stays one value. The escapes normalising left ({@code %2F}) are decoded first.
+     * so that a path's {@code %26} stays one value. The escapes normalising left ({@code %25}) are decoded first.
      */
     public static String queryValue(String decoded) {
         byte[] bytes = decoded.getBytes(StandardCharsets.UTF_8);
@@ -48,8 +48,8 @@ public final class PercentEncoding {
     /**
      * A decoded path (or a piece of one) as it goes into a request line: whatever is no plain URL
      * character is escaped, {@code ?} and {@code #} too, so that the text stays a path. A {@code %} is
-     * kept: in a normalised path it only begins an escape that normalising left in place ({@code %2F},
-     * {@code %25}).
+     * kept: in a normalised path it only begins an escape that normalising left in place ({@code %25},
+     * {@code %00}).
      */
     public static String path(String decoded) {
         StringBuilder into = new StringBuilder(decoded.length() + 16);

@@ -185,7 +185,8 @@ class AdmissionReviewerTest {
         assertThat(response.path("allowed").asBoolean()).isTrue();
         assertThat(response.path("warnings")).hasSize(1);
         assertThat(response.path("warnings").get(0).asText()).isEqualTo("path /cart/ (Prefix) on host shop.example.com"
-                + " is already served by Ingress default/shop; the older Ingress keeps it, so it would not be served here");
+                + " is already served by Ingress default/shop; that Ingress keeps it (the older, or of two as old the later"
+                + " namespace/name), so it would not be served here");
         // the owner's own update, and another path type on the same path, conflict with nothing
         assertThat(answer(AdmissionRequests.review("UPDATE", ingress("shop", "shop.example.com", "/cart", "shop")))
                 .has("warnings")).isFalse();

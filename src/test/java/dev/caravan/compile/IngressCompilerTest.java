@@ -160,6 +160,21 @@ class IngressCompilerTest {
                         .expect(HOST, "/foo", "default/foo:80")
                         .expect(HOST, "/foo/bar", "default/foo:80")
                         .expectNotFound(HOST, "/foobar"),
+                CompilerCase.named("ImplementationSpecific /api and /api/ are two paths, as two nginx locations")
+                        .given(APPS, ingress("default/a").created("2020-01-01T00:00:00Z").rule(HOST,
+                                        implementationSpecific("/api/", "bar:80")),
+                                ingress("default/b").created("2021-01-01T00:00:00Z").rule(HOST,
+                                        implementationSpecific("/api", "foo:80")))
+                        .expect(HOST, "/apis", "default/foo:80")
+                        .expect(HOST, "/api/x", "default/bar:80"),
+                CompilerCase.named("Prefix /api before ImplementationSpecific /api, as nginx's /api/ and = /api rank")
+                        .given(APPS, ingress("default/a").created("2020-01-01T00:00:00Z").rule(HOST,
+                                        implementationSpecific("/api", "foo:80")),
+                                ingress("default/b").created("2021-01-01T00:00:00Z").rule(HOST,
+                                        prefix("/api", "bar:80")))
+                        .expect(HOST, "/api", "default/bar:80")
+                        .expect(HOST, "/api/x", "default/bar:80")
+                        .expect(HOST, "/apis", "default/foo:80"),
                 CompilerCase.named("ImplementationSpecific /api loses /api/v1 to a longer Prefix and keeps /apis")
                         .given(APPS, ingress("default/web").rule(HOST, implementationSpecific("/api", "foo:80"),
                                 prefix("/api/v1", "bar:80"), prefix("/", "root:80")))
