@@ -222,16 +222,20 @@ public final class Caravan {
             accessLog = options.accessLog() == null ? null : new AccessLog(options.accessLog(), options.logFormat());
             Tags controllerTags = Tags.of("controller_class", options.controllerClass(),
                     "controller_namespace", options.podNamespace(), "controller_pod", options.podName());
+            StreamMetrics streamMetrics = options.metrics() ? new StreamMetrics(metrics, controllerTags) : null;
             streamListeners = new StreamListeners(new StreamListeners.Settings(options.bindAddress(),
                     options.proxyStreamTimeout(), options.proxyConnectTimeout(), options.realIp(), ownPorts,
                     options.proxyStreamResponses()), workers, connectionLimit, StreamObserver.both(accessLog,
-                    options.metrics() ? new StreamMetrics(metrics, controllerTags) : null));
+                    streamMetrics));
             // refused ExternalName Services need no names looked up
             resolver = options.disableSvcExternalName() ? null : new ExternalNameResolver(store, options.resolver());
             externalNames = resolver;
             afterCompile.add((state, compilation) -> {
                 upgrades.tableChanged(compilation.table(), table);
                 streamListeners.tableChanged(compilation.table());
+                if (streamMetrics != null) {
+                    streamMetrics.tableChanged(compilation.table());
+                }
                 if (externalNames != null) {
                     externalNames.tableCompiled(compilation.table().version(), compilation::namesService);
                 }

@@ -2,6 +2,8 @@ package dev.caravan.admin;
 
 import dev.caravan.gateway.StreamObserver;
 import dev.caravan.gateway.StreamSession;
+import dev.caravan.routing.RoutingTable;
+import dev.caravan.routing.StreamServices;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The sessions of the TCP and UDP services ({@code --tcp-services-configmap}, {@code --udp-services-configmap}), which
  * ingress-nginx's metrics leave out: {@code caravan_stream_sessions_total} by outcome (nginx's stream {@code $status}:
  * 200 relayed, 400 an unreadable PROXY header, 502 no pod), the bytes each way and the sessions' time, labelled by
- * protocol, port and Service port. The ports are the operator's, so the label sets are few; they are capped besides.
+ * protocol, port and Service port. The ports are the operator's, so the label sets are few; they are capped besides,
+ * and those of a port no longer relayed to their Service go.
  */
 public final class StreamMetrics implements StreamObserver {
 
@@ -46,6 +49,18 @@ public final class StreamMetrics implements StreamObserver {
                     .description("Bytes received from the clients of TCP and UDP services").register(registry);
             duration = Timer.builder("caravan.stream.session").tags(tags)
                     .description("How long sessions of TCP and UDP services lasted").register(registry);
+        }
+
+        /** Takes its meters out of the registry. */
+        void remove() {
+            registry.remove(sent);
+            registry.remove(received);
+            registry.remove(duration);
+            for (Counter counter : sessions) {
+                if (counter != null) {
+                    registry.remove(counter);
+                }
+            }
         }
 
         Counter sessions(int status) {
@@ -84,6 +99,24 @@ public final class StreamMetrics implements StreamObserver {
         meters.sent.increment(session.bytesSent());
         meters.received.increment(session.bytesReceived());
         meters.duration.record(session.durationNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Lets go of the series of ports the table no longer relays to that Service: a ConfigMap edited over time would
+     * otherwise leave a series for every port and Service it ever named. Called on the compiler's thread.
+     */
+    public void tableChanged(RoutingTable table) {
+        StreamServices services = table.streams();
+        series.entrySet().removeIf(entry -> {
+            Key key = entry.getKey();
+            StreamServices.Service served = (key.protocol().equals("UDP") ? services.udp() : services.tcp())
+                    .get(key.port());
+            if (served != null && served.backend().name().equals(key.service())) {
+                return false;
+            }
+            entry.getValue().remove();
+            return true;
+        });
     }
 
     private Series seriesOf(Key key) {

@@ -124,6 +124,10 @@ class TcpServicesTest {
                     .containsPattern("caravan_stream_session_seconds_count\\{[^}]*" + gitLabels + "} 1\n")
                     .containsPattern("caravan_stream_sessions_total\\{[^}]*" + gone + ",status=\"502\"} 1.0")
                     .doesNotContainPattern(gone + ",status=\"200\""));
+            // a port no longer relayed to its Service takes its series with it; the other's stay
+            caravan.write("tcp.yaml", tcpServices(dead + ": default/gone:80"));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics(caravan))
+                    .doesNotContain(gitLabels).contains(gone));
         }
     }
 
