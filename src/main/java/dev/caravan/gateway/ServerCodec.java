@@ -4,7 +4,6 @@ import dev.caravan.upstream.ChunkSizeGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -75,22 +74,14 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
             context = ctx;
-            HttpContent refused = chunkSizes.check(buffer);
-            if (refused != null || chunkSizes.refused()) {
-                // as the decoder's own invalid chunk: the request fails (400), and the connection's bytes are dropped
-                if (refused != null) {
-                    out.add(refused);
-                }
-                buffer.skipBytes(buffer.readableBytes());
-                return;
-            }
-            if (betweenMessages && buffer.isReadable()) {
-                headBegun = true;
-            }
             int before = out.size();
-            int readerIndex = buffer.readerIndex();
-            super.decode(ctx, buffer, out);
-            chunkSizes.decoded(buffer.readerIndex() - readerIndex, out, before);
+            // a chunk size the decoder would misread fails the request (400), as its own invalid chunk does
+            chunkSizes.decode(buffer, out, () -> {
+                if (betweenMessages && buffer.isReadable()) {
+                    headBegun = true;
+                }
+                super.decode(ctx, buffer, out);
+            });
             for (int i = before; i < out.size(); i++) {
                 Object message = out.get(i);
                 if (message instanceof HttpRequest request) {

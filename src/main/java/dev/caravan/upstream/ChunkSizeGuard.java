@@ -38,6 +38,33 @@ public final class ChunkSizeGuard {
     private boolean digitsEnded;
     private boolean failed;
 
+    /** One call of the decoder's {@code decode}. */
+    @FunctionalInterface
+    public interface Decode {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs one call of the decoder on {@code buffer} with the guard around it: the size line it is to read is
+     * checked first, and what it consumed and produced is followed after. A refused message adds its failed end to
+     * {@code out} in place of the call, and the connection's bytes are dropped from then on, as the decoder's own
+     * invalid chunk does.
+     */
+    public void decode(ByteBuf buffer, List<Object> out, Decode decoder) throws Exception {
+        HttpContent refused = check(buffer);
+        if (refused != null || failed) {
+            if (refused != null) {
+                out.add(refused);
+            }
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
+        int readerIndex = buffer.readerIndex();
+        int produced = out.size();
+        decoder.run();
+        decoded(buffer.readerIndex() - readerIndex, out, produced);
+    }
+
     /**
      * Reads the size line the decoder is to read from {@code buffer}, before it does; call before each decode. The
      * decoder reads one size line at most per call, one that begins where the call does (after a chunked head, after a
@@ -45,9 +72,9 @@ public final class ChunkSizeGuard {
      * after the chunks before it have gone on.
      *
      * @return {@code null} to go on with the decoder, or the failed end of the message for the decoder's output, once:
-     *         the buffer's bytes are then dropped, as those of every later call ({@link #refused()})
+     *         the buffer's bytes are then dropped, as those of every later call
      */
-    public HttpContent check(ByteBuf buffer) {
+    HttpContent check(ByteBuf buffer) {
         long end = consumed + buffer.readableBytes();
         while (nextLine != NONE && nextLine <= consumed && end > Math.max(nextLine, scanned)) {
             long at = Math.max(nextLine, scanned);
@@ -78,16 +105,11 @@ public final class ChunkSizeGuard {
         return null;
     }
 
-    /** Whether a message failed here: the connection's bytes are all to be dropped. */
-    public boolean refused() {
-        return failed;
-    }
-
     /**
      * What the decoder did after {@link #check}: how many bytes it consumed, and what it added to {@code out} from
      * index {@code from} on.
      */
-    public void decoded(int bytes, List<Object> out, int from) {
+    void decoded(int bytes, List<Object> out, int from) {
         consumed += bytes;
         for (int i = from; i < out.size(); i++) {
             Object message = out.get(i);

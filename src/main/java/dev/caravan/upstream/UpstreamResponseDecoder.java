@@ -2,7 +2,6 @@ package dev.caravan.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
@@ -34,18 +33,7 @@ final class UpstreamResponseDecoder extends HttpResponseDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-        HttpContent refused = chunkSizes.check(buffer);
-        if (refused != null || chunkSizes.refused()) {
-            if (refused != null) {
-                out.add(refused);
-            }
-            buffer.skipBytes(buffer.readableBytes());
-            return;
-        }
-        int before = buffer.readerIndex();
-        int produced = out.size();
-        super.decode(ctx, buffer, out);
-        chunkSizes.decoded(buffer.readerIndex() - before, out, produced);
+        chunkSizes.decode(buffer, out, () -> super.decode(ctx, buffer, out));
     }
 
     @Override
