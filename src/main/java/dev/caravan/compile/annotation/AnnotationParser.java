@@ -614,7 +614,9 @@ public final class AnnotationParser {
             }
         }
         if (!skipped.isEmpty()) {
-            values.ignored("cors-allow-origin", "has entries that are no origin, skipped: " + String.join(", ", skipped));
+            values.ignored("cors-allow-origin", "has entries that are no origin, skipped: " + String.join(", ", skipped)
+                    + (allowed.isEmpty() ? "; with none left, no origin is allowed (ingress-nginx would allow every"
+                            + " one)" : ""));
         }
         String methods = values.token("cors-allow-methods", "GET, PUT, POST, DELETE, PATCH, OPTIONS");
         String headers = values.token("cors-allow-headers",
@@ -623,9 +625,10 @@ public final class AnnotationParser {
         String expose = values.token("cors-expose-headers", null);
         String credentials = values.get("cors-allow-credentials");
         int maxAge = values.integer("cors-max-age", 0, Integer.MAX_VALUE, 1728000);
-        if (allowed.isEmpty()) {
+        if (allowed.isEmpty() && skipped.isEmpty()) {
             allowed.add("*");
         }
+        // with every entry skipped, no origin: a typo must not open the Ingress to every site's scripts
         return new RoutePolicy.Cors(allowed, methods, headers, expose,
                 credentials == null || values.bool("cors-allow-credentials"), maxAge);
     }

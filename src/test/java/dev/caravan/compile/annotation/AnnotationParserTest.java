@@ -425,4 +425,17 @@ class AnnotationParserTest {
             assertThat(finding.toString()).contains("cors-allow-origin", "skipped: bogus");
         });
     }
+
+    @Test
+    void corsOriginsNoneOfWhichIsAnOriginAllowNoOrigin() {
+        // a trailing slash, as often typed: every entry skipped leaves no origin, never every origin
+        AnnotationParser.Parsed parsed = parse(N + "enable-cors", "true",
+                N + "cors-allow-origin", "https://app.example.com/");
+        assertThat(parsed.policy().cors().origins()).isEmpty();
+        assertThat(parsed.policy().cors().allowedOrigin("https://attacker.example")).isNull();
+        assertThat(parsed.findings()).singleElement().asString().contains("no origin is allowed");
+        // without the annotation, every origin, as ingress-nginx's default
+        assertThat(parse(N + "enable-cors", "true").policy().cors().allowedOrigin("https://any.example"))
+                .isEqualTo("*");
+    }
 }
