@@ -13,6 +13,30 @@ public record Problem(ObjectRef ingress, Severity severity, String reason, Strin
 
     public enum Severity { INVALID, WARNING }
 
+    public Problem {
+        message = escapeControls(message);
+    }
+
+    /**
+     * The text with its control characters written as {@code \xNN}: messages quote what Ingresses hold, and a CR or
+     * LF there would begin a log line of its writer's making.
+     */
+    static String escapeControls(String text) {
+        if (text == null || text.chars().noneMatch(c -> c < 0x20 || c == 0x7f)) {
+            return text;
+        }
+        StringBuilder escaped = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                escaped.append(String.format("\\x%02X", (int) c));
+            } else {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
+    }
+
     /** The Ingress fails validation. */
     public static final String INVALID_INGRESS = "InvalidIngress";
     /** A backend names a Service that does not exist. */
