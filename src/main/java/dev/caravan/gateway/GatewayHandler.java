@@ -52,6 +52,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -1408,7 +1410,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         ChannelFuture delivered = ctx.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER));
-        delivered.addListener(ChannelFutureListener.CLOSE);
+        if (ctx.channel() instanceof Http2StreamChannel stream) {
+            // reset with INTERNAL_ERROR, as nginx: a close would say CANCEL, which gRPC clients take for their own
+            delivered.addListener(done -> stream.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE));
+        } else {
+            delivered.addListener(ChannelFutureListener.CLOSE);
+        }
         if (!delivered.isDone()) {
             // --client-send-timeout closes a connection whose client takes nothing; this holds for streams too
             ScheduledFuture<?> limit = ctx.executor().schedule(() -> ctx.close(), ABORTED_DELIVERY_SECONDS,

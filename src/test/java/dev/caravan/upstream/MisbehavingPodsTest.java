@@ -243,6 +243,8 @@ class MisbehavingPodsTest {
             h2.headers(1, true, ":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/bad-chunk");
             RawHttp2.Frame reset = h2.await(RawHttp2.RST_STREAM, 1, 5000);
             assertThat(reset).isNotNull();
+            // INTERNAL_ERROR, as nginx: CANCEL would tell a gRPC client it cancelled the call itself
+            assertThat(reset.errorCode()).isEqualTo(2);
             RawHttp2.Frame after;
             while ((after = h2.read(500)) != null && after.type() != -1) {
                 assertThat(after.stream()).as("a frame of stream 1 after its reset").isNotEqualTo(1);
