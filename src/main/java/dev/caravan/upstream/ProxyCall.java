@@ -210,7 +210,11 @@ public final class ProxyCall {
             }
             HttpResponseStatus status = cause instanceof ConnectTimeoutException
                     ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
-            fail(status, "connecting to " + target + " of " + backend.name() + " failed: " + cause.getMessage());
+            // a connection the pod closed has no message: its class says that much (an HTTP/1 pod of a GRPC backend
+            // closes after its answer to the HTTP/2 preface)
+            fail(status, "connecting to " + target + " of " + backend.name() + " failed: " + (cause.getMessage() != null
+                    ? cause.getMessage() : cause.getClass().getSimpleName() + (options.http2()
+                            ? " (the pod did not speak HTTP/2, which backend-protocol GRPC and GRPCS need?)" : "")));
             return;
         }
         Channel channel = connection.getNow();
