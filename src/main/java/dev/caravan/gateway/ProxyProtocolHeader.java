@@ -25,6 +25,8 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
 
     private final RealIpSettings settings;
     private ScheduledFuture<?> timeout;
+    /** Whether the connection's header was refused, and the connection told of and closed. */
+    private boolean refused;
 
     ProxyProtocolHeader(RealIpSettings settings) {
         this.settings = settings;
@@ -79,7 +81,12 @@ final class ProxyProtocolHeader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof HAProxyProtocolException && refused) {
+            // the decoder goes on with the bytes after the header it refused: the connection is told of once
+            return;
+        }
         if (cause instanceof HAProxyProtocolException) {
+            refused = true;
             // a client or scanner reaching past the load balancer, or a load balancer not set up for it; the decoder's
             // message quotes what the client sent: percent-encoded, no line breaks or escapes of its own in the log
             RequestWarnings.warn("Connection from {} to port {} closed: no valid PROXY protocol header ({})",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.RawHttp2;
 import dev.caravan.testing.TestBackend;
@@ -232,6 +233,19 @@ class ProxyProtocolTest {
             assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
         }
         assertThat(pod.seen()).isEmpty();
+    }
+
+    @Test
+    void aBrokenHeaderFollowedByARequestIsToldOfOnce() throws Exception {
+        try (LogCapture log = new LogCapture(GatewayHandler.class);
+                Socket socket = RawHttp.connectFrom("127.0.0.1", caravan.httpPort())) {
+            socket.getOutputStream().write(("PROXY TCP4 999.1.1.1 10.1.1.1 5555 80\r\nGET / HTTP/1.1\r\nHost: open.test\r\n"
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+            // the decoder goes on with the request's bytes; they are no second PROXY header to tell of
+            Thread.sleep(200);
+            assertThat(log.warnings()).filteredOn(line -> line.contains("no valid PROXY protocol header")).hasSize(1);
+        }
     }
 
     @Test
