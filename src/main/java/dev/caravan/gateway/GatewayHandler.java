@@ -1332,15 +1332,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         pipeline.addAfter("codec", "upgraded-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
         pipeline.addAfter("upgraded-idle", "relay", ByteRelay.to(pod));
         pipeline.remove(this);
-        // bytes the codec has not decoded yet follow on to the relay (a client's early data, already
-        // decoded as HTTP, is lost: upgrade clients wait for the 101)
-        pipeline.remove("codec");
-
         ChannelPipeline podPipeline = pod.pipeline();
-        // the pod connection's own handler goes, and its idle timer with it
+        // the pod connection's own handler goes, and its idle timer with it; its encoder goes before the client's
+        // codec passes anything on
         podPipeline.replace("upstream", "relay", ByteRelay.to(client));
         podPipeline.remove("encoder");
-        // and what the pod sent after its 101
+        // what the client sent after its request, held undecoded by the codec until this answer, follows on to the
+        // pod (early data), as nginx passes it
+        pipeline.remove("codec");
+        // and what the pod sent after its 101, once the client's encoder is gone
         podPipeline.remove("decoder");
         gateway.upgrades().add(client, pod, upgradeBackend, endpoint);
         client.config().setAutoRead(true);

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -116,6 +117,50 @@ class WebSocketTest {
             // and the connection goes on serving HTTP
             http.send("GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertThat(http.read(false).text()).isEqualTo("plain /again");
+        }
+    }
+
+    @Test
+    void whatTheClientSendsBeforeThe101GoesIntoTheTunnel() throws Exception {
+        // a masked text frame "early", in the same write as the upgrade request, before any answer
+        byte[] mask = {1, 2, 3, 4};
+        byte[] text = "early".getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[2 + 4 + text.length];
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) (0x80 | text.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < text.length; i++) {
+            frame[6 + i] = (byte) (text[i] ^ mask[i % 4]);
+        }
+        byte[] head = ("GET /ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] both = new byte[head.length + frame.length];
+        System.arraycopy(head, 0, both, 0, head.length);
+        System.arraycopy(frame, 0, both, head.length, frame.length);
+        try (java.net.Socket client = new java.net.Socket("127.0.0.1", caravan.httpPort())) {
+            client.setSoTimeout(5000);
+            client.getOutputStream().write(both);
+            java.io.InputStream in = client.getInputStream();
+            StringBuilder received = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            while (!received.toString().contains("echo: early")) {
+                int n = in.read(buffer);
+                assertThat(n).as("the pod's echo of the early frame, after %s", received).isPositive();
+                received.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+            }
+            assertThat(received.toString()).startsWith("HTTP/1.1 101 ");
+        }
+    }
+
+    @Test
+    void aRequestPipelinedBehindAnUpgradeThePodRefusesIsServed() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET /not-ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                    + "GET /behind HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertThat(http.read(false).text()).isEqualTo("plain /not-ws");
+            assertThat(http.read(false).text()).isEqualTo("plain /behind");
         }
     }
 
