@@ -227,7 +227,8 @@ public enum Option {
             "seconds an idle client connection stays open (nginx keep-alive); also a Camel route's or an HTTP/2"
                     + " stream's longest silence"),
     UPGRADE_GRACE_PERIOD("upgrade-grace-period", Type.SECONDS, "10",
-            "seconds a WebSocket (any upgraded connection) stays open after its pod left the Service"),
+            "seconds a WebSocket (any upgraded connection) stays open after its pod left the Service, or its"
+                    + " Ingress stopped letting it in"),
     SHUTDOWN_GRACE_PERIOD("shutdown-grace-period", Type.NUMBER, "5",
             "seconds to keep serving as usual after a stop is asked (readiness is 503), so load balancers see it"),
     SHUTDOWN_TIMEOUT("shutdown-timeout", Type.SECONDS, "10",

@@ -121,7 +121,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private boolean active;
     /** The policy of the current request when it asks for an upgrade, else {@code null}. */
     private RoutePolicy upgradePolicy;
-    private String upgradeBackend;
+    private UpgradeAdmission upgradeAdmission;
     private RequestRecorder recorder;
     private ClientTimeouts headerTimeout;
     private ServerCodec codec;
@@ -314,6 +314,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** What the last request decided for its response: nothing of it goes with the next one's. */
     private void forgetLastRequest() {
         upgradePolicy = null;
+        upgradeAdmission = null;
         errorPage = null;
         fetchingErrorPage = false;
         sticky = null;
@@ -812,7 +813,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             upgradePolicy = policy;
-            upgradeBackend = backend.name();
+            upgradeAdmission = new UpgradeAdmission(target.host(), path, client, backend.name(), policy,
+                    match.host() == null ? null : match.host().clientCertificates());
         }
         String originalUri = request.uri();
         if (record != null) {
@@ -1342,7 +1344,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         pipeline.remove("codec");
         // and what the pod sent after its 101, once the client's encoder is gone
         podPipeline.remove("decoder");
-        gateway.upgrades().add(client, pod, upgradeBackend, endpoint);
+        gateway.upgrades().add(client, pod, upgradeAdmission, endpoint);
         client.config().setAutoRead(true);
         pod.config().setAutoRead(true);
     }

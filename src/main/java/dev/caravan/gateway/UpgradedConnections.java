@@ -15,14 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The open upgraded connections (WebSockets and the like). They keep their pod across routing-table
- * changes; only when their endpoint has left its backend are they closed, after a grace period and
- * only if it has not come back by then.
+ * changes as long as the table would still let their request in to the same backend; when their endpoint
+ * has left the backend, or the table would refuse the request or send it elsewhere, they are closed after a
+ * grace period, and only if that is still so by then (an Ingress replaced, a pod restarted in place).
  */
 public final class UpgradedConnections {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpgradedConnections.class);
 
-    private record Upgraded(Channel client, Channel pod, String backend, InetSocketAddress endpoint) {
+    private record Upgraded(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint) {
     }
 
     private record Indexed(RoutingTable table, Map<String, Backend> backends) {
@@ -38,8 +39,8 @@ public final class UpgradedConnections {
         this.grace = grace;
     }
 
-    void add(Channel client, Channel pod, String backend, InetSocketAddress endpoint) {
-        Upgraded upgraded = new Upgraded(client, pod, backend, endpoint);
+    void add(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint) {
+        Upgraded upgraded = new Upgraded(client, pod, admission, endpoint);
         open.add(upgraded);
         client.closeFuture().addListener(closed -> open.remove(upgraded));
     }
@@ -49,26 +50,35 @@ public final class UpgradedConnections {
     }
 
     /**
-     * After a compilation: connections whose endpoint is gone from their backend in {@code next} close
-     * after the grace period, if it is still gone from the table then in force.
+     * After a compilation: connections that {@code next} would no longer serve as they are close after the grace
+     * period, if the table then in force would not either.
      */
     public void tableChanged(RoutingTable next, CurrentRoutingTable current) {
         if (open.isEmpty()) {
             return;
         }
-        Map<String, Backend> backends = backendsOf(next);
         for (Upgraded upgraded : open) {
-            if (gone(backends, upgraded)) {
+            if (refusal(next, upgraded) != null) {
                 upgraded.client().eventLoop().schedule(() -> {
-                    if (gone(backendsOf(current.get()), upgraded) && upgraded.client().isActive()) {
-                        LOG.info("Closing an upgraded connection to {} of {}: the endpoint left its backend {} s ago",
-                                upgraded.endpoint(), upgraded.backend(), grace.toSeconds());
+                    String refusal = refusal(current.get(), upgraded);
+                    if (refusal != null && upgraded.client().isActive()) {
+                        LOG.info("Closing an upgraded connection from {} to {} of {}: {} ({} s ago)",
+                                upgraded.admission().client(), upgraded.endpoint(), upgraded.admission().backend(),
+                                refusal, grace.toSeconds());
                         upgraded.client().close();
                         upgraded.pod().close();
                     }
                 }, grace.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    private String refusal(RoutingTable table, Upgraded upgraded) {
+        Backend backend = backendsOf(table).get(upgraded.admission().backend());
+        if (backend == null || !backend.endpoints().contains(upgraded.endpoint())) {
+            return "the endpoint left its backend";
+        }
+        return upgraded.admission().refusal(table);
     }
 
     private Map<String, Backend> backendsOf(RoutingTable table) {
@@ -78,10 +88,5 @@ public final class UpgradedConnections {
             indexed = last;
         }
         return last.backends();
-    }
-
-    private static boolean gone(Map<String, Backend> backends, Upgraded upgraded) {
-        Backend backend = backends.get(upgraded.backend());
-        return backend == null || !backend.endpoints().contains(upgraded.endpoint());
     }
 }

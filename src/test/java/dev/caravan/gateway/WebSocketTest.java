@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
@@ -27,6 +28,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -104,6 +106,47 @@ class WebSocketTest {
         socket.sendText("still there", true).join();
         assertThat(frames.next()).as("within the grace period").isEqualTo("echo: still there");
         frames.closed.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWebSocketWhoseIngressWasDeletedClosesAfterTheGracePeriod() throws Exception {
+        Frames frames = new Frames();
+        connect(frames);
+        assertThat(frames.next()).isEqualTo("hello from the pod");
+        int port = ((java.net.InetSocketAddress) pod.localAddress()).getPort();
+        // the Service and its pod stay, served under another host: only the rule that let the WebSocket in goes
+        caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                Manifests.ingress("elsewhere", "elsewhere.localhost", "/", "chat")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("localhost", "/x").status() == 404);
+        assertThat(frames.closed.get(10, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void aWebSocketStaysWhileTheSourceRangesAdmitItsClientAndClosesWhenTheyNoLongerDo() throws Exception {
+        try (LogCapture log = new LogCapture(UpgradedConnections.class)) {
+            Frames frames = new Frames();
+            WebSocket socket = connect(frames);
+            assertThat(frames.next()).isEqualTo("hello from the pod");
+            int port = ((java.net.InetSocketAddress) pod.localAddress()).getPort();
+            caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                    Manifests.ingress("chat", "localhost", "/", "chat",
+                            Map.of("nginx.ingress.kubernetes.io/whitelist-source-range", "127.0.0.0/8")),
+                    Manifests.ingress("marker", "marker.localhost", "/", "chat")));
+            // the marker Ingress comes in the same change
+            await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("marker.localhost", "/x").status() == 200);
+            // past the grace period: a range that still admits the client leaves the connection alone
+            Thread.sleep(2_000);
+            socket.sendText("still admitted", true).join();
+            assertThat(frames.next()).isEqualTo("echo: still admitted");
+
+            caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                    Manifests.ingress("chat", "localhost", "/", "chat",
+                            Map.of("nginx.ingress.kubernetes.io/whitelist-source-range", "10.0.0.0/8"))));
+            await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("localhost", "/x").status() == 403);
+            assertThat(frames.closed.get(10, TimeUnit.SECONDS)).isNotNull();
+            assertThat(log.lines()).anyMatch(line -> line.contains("Closing an upgraded connection")
+                    && line.contains("the source ranges no longer admit 127.0.0.1"));
+        }
     }
 
     @Test
