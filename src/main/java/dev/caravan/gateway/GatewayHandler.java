@@ -122,6 +122,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** The policy of the current request when it asks for an upgrade, else {@code null}. */
     private RoutePolicy upgradePolicy;
     private UpgradeAdmission upgradeAdmission;
+    /** Plain HTTP on the HTTPS listener: each request is answered 400. */
+    private boolean plainHttpOnTlsPort;
     private RequestRecorder recorder;
     private ClientTimeouts headerTimeout;
     private ServerCodec codec;
@@ -180,6 +182,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         codec = ctx.pipeline().get(ServerCodec.class);
         camelRoute = ctx.channel().attr(CamelRouteBackend.ROUTE);
         framingConflict = ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING);
+        plainHttpOnTlsPort = PlainHttpOnTlsPort.on(ctx.channel());
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -360,6 +363,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             respondAndClose(contentLength < 0 ? HttpResponseStatus.BAD_REQUEST
                     : statusForDecoderFailure(request.decoderResult().cause()));
             ReferenceCountUtil.release(request);
+            return;
+        }
+        if (plainHttpOnTlsPort) {
+            respondAndClose(HttpResponseStatus.BAD_REQUEST, "the plain HTTP request was sent to the HTTPS port");
             return;
         }
         if (!gateway.consumers().accepting()) {
@@ -939,9 +946,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     }
 
     private void respondAndClose(HttpResponseStatus status) {
+        respondAndClose(status, null);
+    }
+
+    private void respondAndClose(HttpResponseStatus status, String detail) {
         releaseLimit();
         state = State.CLOSED;
-        FullHttpResponse response = LocalResponses.of(status, false, headRequest);
+        FullHttpResponse response = LocalResponses.of(status, detail, false, headRequest);
         addOwnHeaders(response);
         ctx.writeAndFlush(response).addListener(LingeringClose.AFTER);
     }

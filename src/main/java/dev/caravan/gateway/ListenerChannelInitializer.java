@@ -68,6 +68,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             addHttp1(channel.pipeline());
             return;
         }
+        channel.pipeline().addLast("plain-http", new PlainHttpOnTlsPort(this::addHttp1));
         // the handshake reads by itself; the gateway takes over reading once the protocol is known
         channel.pipeline().addLast("sni", new TlsRouter(certificates, gateway, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MILLIS));
         channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {

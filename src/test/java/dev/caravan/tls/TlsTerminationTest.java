@@ -188,6 +188,19 @@ class TlsTerminationTest {
     }
 
     @Test
+    void plainHttpToTheHttpsPortIsAnswered400AndClosed() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpsPort())) {
+            http.send("GET /x HTTP/1.1\r\nHost: a.example.test\r\n\r\n");
+            RawHttp.Response response = http.read(false);
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.text()).contains("plain HTTP request was sent to the HTTPS port");
+            assertThat(http.closedByPeer()).isTrue();
+        }
+        // the listener goes on with TLS
+        assertThat(served("a.example.test")).isEqualTo(exact.certificate());
+    }
+
+    @Test
     void redirectsFollowTheAnnotations() throws Exception {
         assertThat(RawHttp.get(caravan.httpPort(), "optout.example.test", "/x").text()).isEqualTo("pod saw /x via http");
         assertThat(RawHttp.get(caravan.httpPort(), "plain.example.test", "/x").status()).isEqualTo(200);
