@@ -8,6 +8,7 @@ import dev.caravan.admin.JolokiaEndpoint;
 import dev.caravan.admin.Management;
 import dev.caravan.admin.Readiness;
 import dev.caravan.admin.RemoteJmx;
+import dev.caravan.admin.ClientProtocolMetrics;
 import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.StreamMetrics;
 import dev.caravan.balance.RateLimiters;
@@ -23,6 +24,7 @@ import dev.caravan.extension.RouteReferences;
 import dev.caravan.extension.UserRoutes;
 import dev.caravan.gateway.UserAuthentication;
 import dev.caravan.gateway.ClientFailures;
+import dev.caravan.gateway.ClientProtocolFailures;
 import dev.caravan.gateway.ConnectionLimit;
 import dev.caravan.gateway.ExternalAuth;
 import dev.caravan.gateway.RequestMirrors;
@@ -343,12 +345,16 @@ public final class Caravan {
                             .description("Copies of requests for mirror-target, by what became of them").register(metrics);
                 }
             }
+            ClientProtocolFailures protocolFailures = new ClientProtocolFailures();
+            if (options.metrics()) {
+                ClientProtocolMetrics.register(metrics, controllerTags, protocolFailures);
+            }
             UserRoutes userRoutes = new UserRoutes(main::getCamelContext, routeFolder, USER_ROUTE_THREADS,
                     USER_ROUTE_QUEUE);
             RequestInterceptors interceptors = new RequestInterceptors(userRoutes);
             ListenerShared shared = new ListenerShared(table, upstreamClient, workers, rateLimiters, observers, upgrades,
                     connectionLimit, interceptors, externalAuth, userAuthentication, mirrors, options.requestBlocks(),
-                    options.statusCodes(), options.allowBackendServerHeader());
+                    options.statusCodes(), options.allowBackendServerHeader(), protocolFailures);
             httpListener = new HttpListener(httpSettings, shared, null);
             httpsListener = new HttpListener(httpsSettings, shared, certificates);
 

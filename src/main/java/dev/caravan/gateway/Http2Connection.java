@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
@@ -29,6 +30,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private final long headerTimeoutNanos;
     private final long keepAliveNanos;
     private final int receiveWindow;
+    private final ClientProtocolFailures failures;
     private ChannelHandlerContext ctx;
     /** At most the concurrent-stream limit. */
     private final Set<Channel> openStreams = new HashSet<>();
@@ -37,8 +39,10 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> check;
 
     /** @param receiveWindow the connection's receive window, in bytes */
-    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive, int receiveWindow) {
+    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive, int receiveWindow,
+            ClientProtocolFailures failures) {
         this.receiveWindow = receiveWindow;
+        this.failures = failures;
         this.connections = connections;
         this.headerTimeoutNanos = headerTimeout.toNanos();
         this.keepAliveNanos = keepAlive.toNanos();
@@ -115,7 +119,12 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // resets and protocol errors of a client's connection
+        // resets and protocol errors of a client's connection; the codec ends the connection with a protocol error's
+        // code, and the multiplexer passes only the connection's errors on to here
+        Http2Exception error = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+        if (error != null && !(error instanceof Http2Exception.StreamException)) {
+            failures.http2ConnectionError(error.error());
+        }
         ClientFailures.INSTANCE.exceptionCaught(ctx, cause);
     }
 }

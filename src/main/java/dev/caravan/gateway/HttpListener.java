@@ -48,7 +48,8 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
                 shared.observers(), shared.upgrades(), shared.interceptors(), shared.externalAuth(),
                 shared.userAuthentication(), settings.underscoresInHeaders(), shared.mirrors(), settings.realIp(),
                 shared.blocks(), shared.statuses(), shared.backendServerHeader());
-        return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections());
+        return new ListenerChannelInitializer(settings, gateway, certificates, shared.connections(),
+                shared.protocolFailures());
     }
 
     /**

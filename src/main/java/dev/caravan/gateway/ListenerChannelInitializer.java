@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,13 +42,15 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private final Gateway gateway;
     private final CertificateStore certificates;
     private final ConnectionLimit limit;
+    private final ClientProtocolFailures failures;
     /** {@code null} when nothing observes requests. */
     private final FinishedRequests finished;
 
     /** @param certificates the certificate for each SNI name, or {@code null} for plain HTTP */
     ListenerChannelInitializer(ListenerSettings settings, Gateway gateway, CertificateStore certificates,
-            ConnectionLimit limit) {
+            ConnectionLimit limit, ClientProtocolFailures failures) {
         this.settings = settings;
+        this.failures = failures;
         this.gateway = gateway;
         this.certificates = certificates;
         this.limit = limit;
@@ -84,10 +87,14 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             }
 
             @Override
-            protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-                // a client's failed handshake (scanners, distrust of the default certificate) is no event of ours
-                LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-                ctx.close();
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+                if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+                    // every failed handshake comes this way, with or without an exception after it; a client's
+                    // (scanners, distrust of the default certificate) is no event of ours to log above debug
+                    failures.handshakeFailed(done.cause());
+                    LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), done.cause().toString());
+                }
+                super.userEventTriggered(ctx, event);
             }
 
             @Override
@@ -113,7 +120,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     /** HTTP/2: the connection reads freely; each stream reads when its gateway asks (stream flow control). */
     private void addHttp2(ChannelPipeline pipeline) {
         Http2Connection connection = new Http2Connection(gateway.connections(), settings.clientHeaderTimeout(),
-                settings.keepAliveTimeout(), CONNECTION_WINDOW);
+                settings.keepAliveTimeout(), CONNECTION_WINDOW, failures);
         pipeline.addLast("h2", new ClientHttp2Codec()
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))

@@ -20,12 +20,13 @@ import java.util.List;
  * @param mirrors      the client sending the copies of requests of mirror-target
  * @param blocks       the global filters of requests, or {@code null}
  * @param statuses     the statuses the operator chose for limits and redirects
+ * @param protocolFailures counts the TLS handshakes and HTTP/2 connections clients fail
  */
 public record ListenerShared(CurrentRoutingTable table, UpstreamClient upstream, EventLoopGroup workers,
         RateLimiters rateLimiters, List<RequestObserver> observers, UpgradedConnections upgrades,
         ConnectionLimit connections, RequestInterceptors interceptors, ExternalAuth externalAuth,
         UserAuthentication userAuthentication, RequestMirrors mirrors, RequestBlocks blocks,
-        StatusCodes statuses, boolean backendServerHeader) {
+        StatusCodes statuses, boolean backendServerHeader, ClientProtocolFailures protocolFailures) {
 
     public ListenerShared {
         observers = List.copyOf(observers);

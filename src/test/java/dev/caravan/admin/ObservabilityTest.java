@@ -24,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -108,21 +106,21 @@ class ObservabilityTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             String metrics = scrape();
             String shop = "ingress=\"shop\",method=\"GET\",namespace=\"default\",path=\"/cart\",service=\"svc\",status=\"200\"";
-            assertThat(value(metrics, "nginx_ingress_controller_requests", shop)).isEqualTo(3.0);
-            assertThat(value(metrics, "nginx_ingress_controller_request_duration_seconds_count", shop)).isEqualTo(3.0);
-            assertThat(value(metrics, "nginx_ingress_controller_response_duration_seconds_count", shop)).isEqualTo(3.0);
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_requests", shop)).isEqualTo(3.0);
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_request_duration_seconds_count", shop)).isEqualTo(3.0);
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_response_duration_seconds_count", shop)).isEqualTo(3.0);
             // the pod's 2000-byte body, and its head
-            assertThat(value(metrics, "nginx_ingress_controller_response_size_sum", shop)).isGreaterThan(3 * 2000.0);
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_response_size_sum", shop)).isGreaterThan(3 * 2000.0);
             String post = "ingress=\"shop\",method=\"POST\",namespace=\"default\",path=\"/cart\",service=\"svc\",status=\"200\"";
-            assertThat(value(metrics, "nginx_ingress_controller_request_size_sum", post)).isGreaterThan(5000.0);
-            assertThat(value(metrics, "nginx_ingress_controller_requests", "ingress=\"down\",method=\"GET\","
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_request_size_sum", post)).isGreaterThan(5000.0);
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_requests", "ingress=\"down\",method=\"GET\","
                     + "namespace=\"default\",path=\"/\",service=\"empty\",status=\"503\"")).isEqualTo(1.0);
-            assertThat(value(metrics, "nginx_ingress_controller_requests", "ingress=\"\",method=\"GET\","
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_requests", "ingress=\"\",method=\"GET\","
                     + "namespace=\"\",path=\"\",service=\"\",status=\"404\"")).isGreaterThanOrEqualTo(1.0);
             // the host that served it, as ingress-nginx's --metrics-per-host; none for what no host served
-            assertThat(value(metrics, "nginx_ingress_controller_requests", "host=\"shop.example.test\",ingress=\"shop\","
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_requests", "host=\"shop.example.test\",ingress=\"shop\","
                     + "method=\"GET\"")).isEqualTo(3.0);
-            assertThat(value(metrics, "nginx_ingress_controller_requests", "host=\"\",ingress=\"\",method=\"GET\","
+            assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_requests", "host=\"\",ingress=\"\",method=\"GET\","
                     + "namespace=\"\",path=\"\",service=\"\",status=\"404\"")).isGreaterThanOrEqualTo(1.0);
             // the request's own path is never a label
             assertThat(metrics).doesNotContain("/cart/1").doesNotContain("q=1");
@@ -133,11 +131,11 @@ class ObservabilityTest {
     @Test
     void controllerMetricsDescribeTheTableAndCertificates() throws Exception {
         String metrics = scrape();
-        assertThat(value(metrics, "caravan_routing_table_hosts", null)).isEqualTo(5.0);
-        assertThat(value(metrics, "caravan_source_synced", null)).isEqualTo(1.0);
-        assertThat(value(metrics, "caravan_ingresses_claimed", null)).isEqualTo(5.0);
-        assertThat(value(metrics, "caravan_compiles_total", null)).isGreaterThanOrEqualTo(1.0);
-        assertThat(value(metrics, "nginx_ingress_controller_ssl_expire_time_seconds",
+        assertThat(CaravanHarness.metric(metrics, "caravan_routing_table_hosts", null)).isEqualTo(5.0);
+        assertThat(CaravanHarness.metric(metrics, "caravan_source_synced", null)).isEqualTo(1.0);
+        assertThat(CaravanHarness.metric(metrics, "caravan_ingresses_claimed", null)).isEqualTo(5.0);
+        assertThat(CaravanHarness.metric(metrics, "caravan_compiles_total", null)).isGreaterThanOrEqualTo(1.0);
+        assertThat(CaravanHarness.metric(metrics, "nginx_ingress_controller_ssl_expire_time_seconds",
                 "class=\"caravan.dev/ingress-controller\",host=\"shop.example.test\",namespace=\"default\","
                         + "secret_name=\"shop-tls\"")).isEqualTo((double) certificate.certificate().getNotAfter()
                 .toInstant().getEpochSecond());
@@ -236,7 +234,7 @@ class ObservabilityTest {
         assertThat(gone.get("status").asInt()).isEqualTo(499);
         assertThat(gone.get("ingress").asText()).isEqualTo("slow");
         assertThat(gone.get("upstream_addr").asText()).isEqualTo(slowPod.ip() + ":" + slowPod.port());
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(value(scrape(),
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(CaravanHarness.metric(scrape(),
                 "nginx_ingress_controller_requests", "ingress=\"slow\",method=\"GET\",namespace=\"default\",path=\"/\","
                         + "service=\"slow-svc\",status=\"499\"")).isEqualTo(1.0));
     }
@@ -282,18 +280,5 @@ class ObservabilityTest {
         RawHttp.Response response = RawHttp.get(caravan.adminPort(), "localhost", "/metrics");
         assertThat(response.status()).isEqualTo(200);
         return response.text();
-    }
-
-    /** The value of the series of {@code name} whose labels include {@code labels} (in Prometheus's order). */
-    private static double value(String metrics, String name, String labels) {
-        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
-        Matcher matcher = line.matcher(metrics);
-        while (matcher.find()) {
-            String found = matcher.group(1) == null ? "" : matcher.group(1);
-            if (labels == null || found.contains(labels)) {
-                return Double.parseDouble(matcher.group(2));
-            }
-        }
-        throw new AssertionError("no series " + name + (labels == null ? "" : " with " + labels));
     }
 }

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A whole Caravan, started in-process on free loopback ports over a temporary manifest folder. */
 public final class CaravanHarness implements AutoCloseable {
@@ -117,6 +119,27 @@ public final class CaravanHarness implements AutoCloseable {
         return last[0];
     }
 
+    /** The value of a series on the admin port's /metrics now: see {@link #metric(String, String, String)}. */
+    public double metric(String name, String labels) throws IOException {
+        RawHttp.Response response = RawHttp.get(adminPort, "localhost", "/metrics");
+        if (response.status() != 200) {
+            throw new AssertionError("/metrics answered " + response.status());
+        }
+        return metric(response.text(), name, labels);
+    }
+
+    /** The value of the series of {@code name} whose labels include {@code labels} (in Prometheus's order). */
+    public static double metric(String metrics, String name, String labels) {
+        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE);
+        Matcher matcher = line.matcher(metrics);
+        while (matcher.find()) {
+            String found = matcher.group(1) == null ? "" : matcher.group(1);
+            if (labels == null || found.contains(labels)) {
+                return Double.parseDouble(matcher.group(2));
+            }
+        }
+        throw new AssertionError("no series " + name + (labels == null ? "" : " with " + labels));
+    }
 
     @Override
     public void close() throws Exception {

@@ -264,7 +264,8 @@ class Http2MalformedStreamsTest {
     }
 
     @Test
-    void aConnectionErrorEndsTheConnectionWithItsCode() throws Exception {
+    void aConnectionErrorEndsTheConnectionWithItsCodeAndIsCounted() throws Exception {
+        double before = caravan.metric("caravan_http2_connection_errors_total", "code=\"FRAME_SIZE_ERROR\"");
         try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
             // a frame beyond SETTINGS_MAX_FRAME_SIZE (16,384 by default)
             client.frame(RawHttp2.HEADERS, RawHttp2.END_HEADERS | RawHttp2.END_STREAM, 1, new byte[16_385]);
@@ -272,5 +273,7 @@ class Http2MalformedStreamsTest {
             assertThat(goAway).isNotNull();
             assertThat(goAway.errorCode()).isEqualTo(FRAME_SIZE_ERROR);
         }
+        assertThat(caravan.metric("caravan_http2_connection_errors_total", "code=\"FRAME_SIZE_ERROR\""))
+                .isEqualTo(before + 1);
     }
 }

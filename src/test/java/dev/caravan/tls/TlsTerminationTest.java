@@ -2,6 +2,7 @@ package dev.caravan.tls;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.compile.Problem;
@@ -25,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -198,6 +200,28 @@ class TlsTerminationTest {
         }
         // the listener goes on with TLS
         assertThat(served("a.example.test")).isEqualTo(exact.certificate());
+    }
+
+    @Test
+    void failedHandshakesAreCountedByWhyTheyFailed() throws Exception {
+        String refused = "reason=\"certificate_refused\"";
+        String notTls = "reason=\"not_tls\"";
+        double refusedBefore = caravan.metric("caravan_tls_handshake_failures_total", refused);
+        double notTlsBefore = caravan.metric("caravan_tls_handshake_failures_total", notTls);
+        // the JDK's own trust store does not know the test authority: the client refuses the certificate with an alert
+        SSLContext distrusting = SSLContext.getInstance("TLS");
+        distrusting.init(null, null, null);
+        assertThatThrownBy(() -> TlsClient.connect(caravan.httpsPort(), "a.example.test", distrusting).close())
+                .isInstanceOf(SSLHandshakeException.class);
+        // bytes that are neither TLS nor an HTTP request
+        try (RawHttp garbage = new RawHttp(caravan.httpsPort())) {
+            garbage.send(new byte[] {0, 1, 2, 3, 4, 5, 6, 7});
+            assertThat(garbage.closedByPeer()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(caravan.metric("caravan_tls_handshake_failures_total", refused)).isEqualTo(refusedBefore + 1);
+            assertThat(caravan.metric("caravan_tls_handshake_failures_total", notTls)).isEqualTo(notTlsBefore + 1);
+        });
     }
 
     @Test
