@@ -33,9 +33,10 @@ final class RequestFlow extends ChannelDuplexHandler {
     @Override
     public void read(ChannelHandlerContext ctx) {
         if (ctx.channel().config().isAutoRead()) {
-            // a channel turned to reading by itself (a lingering close drains the client): what waits goes,
-            // and the read goes on to the socket
-            deliverWaiting(ctx);
+            // a channel turned to reading by itself is a lingering close's, which drains the client: what was
+            // decoded ahead of the answer is no request of anyone's (neither served nor logged), and the read goes
+            // on to the socket
+            releaseWaiting();
             ctx.read();
             return;
         }
@@ -54,6 +55,11 @@ final class RequestFlow extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (ctx.channel().config().isAutoRead()) {
+            // as above: the codec's last bytes, decoded as the lingering connection closes
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (asked && (waiting == null || waiting.isEmpty())) {
             asked = false;
             deliver(ctx, msg);
@@ -63,17 +69,6 @@ final class RequestFlow extends ChannelDuplexHandler {
             waiting = new ArrayDeque<>(4);
         }
         waiting.add(msg);
-        if (ctx.channel().config().isAutoRead()) {
-            // nothing holds messages back on a channel that reads by itself
-            deliverWaiting(ctx);
-        }
-    }
-
-    private void deliverWaiting(ChannelHandlerContext ctx) {
-        Object next;
-        while (waiting != null && (next = waiting.poll()) != null) {
-            deliver(ctx, next);
-        }
     }
 
     private void deliver(ChannelHandlerContext ctx, Object msg) {

@@ -2,16 +2,20 @@ package dev.caravan.gateway;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -144,5 +148,31 @@ class MalformedRequestsTest {
                 assertThat(http.read(false).status()).as(name + ": connection still serves").isEqualTo(200);
             }
         }
+    }
+
+    /**
+     * An HTTP/2 preface on the HTTP/1 port is answered 505 and the connection closed; the rest of the preface,
+     * decoded with it, is no request: neither served nor logged (it was logged as a 499).
+     */
+    @Test
+    void whatFollowsARequestAnsweredAndClosedIsNeitherServedNorLogged() throws Exception {
+        try (LogCapture access = new LogCapture("caravan.access")) {
+            try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
+                http.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+                assertThat(http.read(false).status()).isEqualTo(505);
+                assertThat(http.closedByPeer()).isTrue();
+            }
+            try (RawHttp http = new RawHttp(caravan.httpPort(), 5_000)) {
+                http.send("GET /x HTTP/2.0\r\n" + HOST + "\r\nGET /smuggled HTTP/1.1\r\n" + HOST + "\r\n");
+                assertThat(http.read(false).status()).isEqualTo(505);
+                assertThat(http.closedByPeer()).isTrue();
+            }
+            caravan.get("app.example.test", "/marker");
+            await().atMost(Duration.ofSeconds(5)).until(() -> access.lines().stream().anyMatch(l -> l.contains("/marker")));
+            Thread.sleep(300);
+            assertThat(access.lines()).hasSize(3);
+            assertThat(access.lines()).noneMatch(line -> line.contains("\"status\":499") || line.contains("/smuggled"));
+        }
+        assertThat(pod.seen()).noneMatch(seen -> seen.uri().contains("/smuggled"));
     }
 }

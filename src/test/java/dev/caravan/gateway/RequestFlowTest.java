@@ -158,22 +158,25 @@ class RequestFlowTest {
         channel.finishAndReleaseAll();
     }
 
-    /** A lingering close turns auto-read on to drain the client: a read must then reach the socket. */
+    /**
+     * A lingering close turns auto-read on to drain the client: a read must then reach the socket, and what was
+     * decoded ahead of the answer, or is decoded as the connection closes, is dropped: no request of anyone's.
+     */
     @Test
-    void onceTheChannelReadsByItselfWhatWaitsIsHandedOverAndReadsGoOnToTheSocket() {
+    void onceTheChannelReadsByItselfWhatWaitsIsDroppedAndReadsGoOnToTheSocket() {
         EmbeddedChannel channel = channel(true);
         HttpContent first = chunk("one");
         HttpContent second = chunk("two");
         channel.writeInbound(first, second);
         channel.config().setAutoRead(true);
-        assertEquals(List.of(first, second), gateway.received);
+        assertEquals(0, first.content().refCnt());
+        assertEquals(0, second.content().refCnt());
         assertEquals(1, socket.count, "the read that auto-read asks for");
         HttpContent later = chunk("three");
-        channel.writeInbound(later);
-        assertSame(later, gateway.received.get(2));
-        int reads = socket.count;
         gateway.ask();
-        assertEquals(reads + 1, socket.count);
+        channel.writeInbound(later);
+        assertEquals(List.of(), gateway.received);
+        assertEquals(0, later.content().refCnt());
         channel.finishAndReleaseAll();
     }
 
