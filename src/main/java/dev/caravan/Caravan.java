@@ -205,7 +205,7 @@ public final class Caravan {
             }
             routeFolder = new RouteFolder(options.routes());
             afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
-            UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod());
+            UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod(), table);
             ConnectionLimit connectionLimit = new ConnectionLimit(options.maxConnections());
             Map<Integer, String> ownPorts = new HashMap<>();
             ownPorts.put(options.httpPort(), "--http-port");
@@ -233,7 +233,7 @@ public final class Caravan {
             resolver = options.disableSvcExternalName() ? null : new ExternalNameResolver(store, options.resolver());
             externalNames = resolver;
             afterCompile.add((state, compilation) -> {
-                upgrades.tableChanged(compilation.table(), table);
+                upgrades.tableChanged(compilation.table());
                 streamListeners.tableChanged(compilation.table());
                 if (streamMetrics != null) {
                     streamMetrics.tableChanged(compilation.table());

@@ -110,6 +110,14 @@ public final class ClientProtocolFailures {
         if (jdk.find()) {
             return fromCode(jdk.group(1));
         }
+        // the JDK's provider, when OpenSSL is not there, says it in words
+        if (message.contains("no cipher suites in common")) {
+            return HandshakeFailure.NO_SHARED_CIPHER;
+        }
+        if (message.contains("No appropriate protocol") || message.contains("protocol versions")
+                || message.contains("is not enabled or supported")) {
+            return HandshakeFailure.PROTOCOL_VERSION;
+        }
         // Netty's SslHandler, when the peer goes mid-handshake
         return message.contains("closed while SSL/TLS handshake") ? HandshakeFailure.CLOSED : null;
     }

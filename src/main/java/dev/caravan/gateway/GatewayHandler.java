@@ -122,6 +122,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     /** The policy of the current request when it asks for an upgrade, else {@code null}. */
     private RoutePolicy upgradePolicy;
     private UpgradeAdmission upgradeAdmission;
+    /** The routing table the current request was routed by. */
+    private RoutingTable routedBy;
     /** Plain HTTP on the HTTPS listener: each request is answered 400. */
     private boolean plainHttpOnTlsPort;
     private RequestRecorder recorder;
@@ -182,7 +184,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         codec = ctx.pipeline().get(ServerCodec.class);
         camelRoute = ctx.channel().attr(CamelRouteBackend.ROUTE);
         framingConflict = ctx.channel().attr(ServerCodec.CONFLICTING_FRAMING);
-        plainHttpOnTlsPort = PlainHttpOnTlsPort.on(ctx.channel());
+        plainHttpOnTlsPort = TlsPortSniffer.on(ctx.channel());
         // after a TLS handshake the channel is long active: this handler is added once ALPN has spoken
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             activate();
@@ -335,6 +337,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         camelRoute.set(null);
         // the table the request is routed by; even one refused before that gets the operator's headers of it
         RoutingTable table = gateway.table().get();
+        routedBy = table;
         globalHeaders = table.globalHeaders();
         if (headerTimeout != null) {
             headerTimeout.headReceived();
@@ -820,8 +823,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             upgradePolicy = policy;
-            upgradeAdmission = new UpgradeAdmission(target.host(), path, client, backend.name(), policy,
-                    match.host() == null ? null : match.host().clientCertificates());
+            upgradeAdmission = new UpgradeAdmission(routedBy, target.host(), path, client, backend.name(), policy,
+                    match.host() == null ? null : match.host().clientCertificates(),
+                    policy.satisfyAny() && policy.allowListAdmits(client));
         }
         String originalUri = request.uri();
         if (record != null) {
@@ -1355,7 +1359,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         pipeline.remove("codec");
         // and what the pod sent after its 101, once the client's encoder is gone
         podPipeline.remove("decoder");
-        gateway.upgrades().add(client, pod, upgradeAdmission, endpoint);
+        gateway.upgrades().add(client, pod, upgradeAdmission, endpoint, gateway.scheme().equals("https"));
         client.config().setAutoRead(true);
         pod.config().setAutoRead(true);
     }

@@ -39,6 +39,10 @@ final class LingeringClose {
             }
             var limit = channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
             channel.closeFuture().addListener(closed -> limit.cancel(false));
+            RequestFlow flow = channel.pipeline().get(RequestFlow.class);
+            if (flow != null) {
+                flow.linger();
+            }
             channel.config().setAutoRead(true);
         });
     }

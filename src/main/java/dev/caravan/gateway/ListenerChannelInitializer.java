@@ -14,7 +14,9 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -71,10 +73,23 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
             addHttp1(channel.pipeline());
             return;
         }
-        channel.pipeline().addLast("plain-http", new PlainHttpOnTlsPort(this::addHttp1));
+        // the protocol's handlers once the first byte tells TLS from plain HTTP
+        channel.pipeline().addLast("sniffer", new TlsPortSniffer(this::addPlainHttp, this::addTls,
+                HANDSHAKE_TIMEOUT_MILLIS, failures));
+        channel.pipeline().addLast("client-failures", ClientFailures.INSTANCE);
+    }
+
+    /** Plain HTTP on the HTTPS listener, which the gateway answers 400. */
+    private void addPlainHttp(ChannelPipeline pipeline) {
+        pipeline.remove("client-failures");
+        addHttp1(pipeline);
+    }
+
+    private void addTls(ChannelPipeline pipeline) {
         // the handshake reads by itself; the gateway takes over reading once the protocol is known
-        channel.pipeline().addLast("sni", new TlsRouter(certificates, gateway, MAX_CLIENT_HELLO, HANDSHAKE_TIMEOUT_MILLIS));
-        channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+        pipeline.addBefore("client-failures", "sni", new TlsRouter(certificates, gateway, MAX_CLIENT_HELLO,
+                HANDSHAKE_TIMEOUT_MILLIS));
+        pipeline.addBefore("client-failures", "alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
             protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                 // the protocol's handlers come with their own last handler
@@ -88,11 +103,15 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
 
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-                if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
-                    // every failed handshake comes this way, with or without an exception after it; a client's
-                    // (scanners, distrust of the default certificate) is no event of ours to log above debug
-                    failures.handshakeFailed(done.cause());
-                    LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), done.cause().toString());
+                // every failed handshake comes this way, with or without an exception after it, but a ClientHello that
+                // never came whole, told only by the SNI handler; a client's failure (scanners, distrust of the default
+                // certificate) is no event of ours to log above debug
+                Throwable failed = event instanceof SslHandshakeCompletionEvent done && !done.isSuccess() ? done.cause()
+                        : event instanceof SniCompletionEvent sni && sni.cause() instanceof SslHandshakeTimeoutException
+                        ? sni.cause() : null;
+                if (failed != null) {
+                    failures.handshakeFailed(failed);
+                    LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), failed.toString());
                 }
                 super.userEventTriggered(ctx, event);
             }
@@ -103,7 +122,6 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
                 ClientFailures.INSTANCE.exceptionCaught(ctx, cause);
             }
         });
-        channel.pipeline().addLast("client-failures", ClientFailures.INSTANCE);
     }
 
     private void addHttp1(ChannelPipeline pipeline) {

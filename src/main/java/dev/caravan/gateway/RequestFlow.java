@@ -25,17 +25,25 @@ final class RequestFlow extends ChannelDuplexHandler {
     private ArrayDeque<Object> waiting;
     /** Whether the gateway asked for a message that has not come yet. */
     private boolean asked;
+    /** Whether the connection is in its lingering close: nothing more goes to the gateway. */
+    private boolean lingering;
 
     RequestFlow(boolean readAhead) {
         this.readAhead = readAhead;
     }
 
+    /**
+     * The connection's lingering close drains the client: what was decoded ahead of the answer, or is decoded as the
+     * connection closes, is no request of anyone's (neither served nor logged); reads go on to the socket.
+     */
+    void linger() {
+        lingering = true;
+        releaseWaiting();
+    }
+
     @Override
     public void read(ChannelHandlerContext ctx) {
-        if (ctx.channel().config().isAutoRead()) {
-            // a channel turned to reading by itself is a lingering close's, which drains the client: what was
-            // decoded ahead of the answer is no request of anyone's (neither served nor logged), and the read goes
-            // on to the socket
+        if (lingering) {
             releaseWaiting();
             ctx.read();
             return;
@@ -55,8 +63,7 @@ final class RequestFlow extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (ctx.channel().config().isAutoRead()) {
-            // as above: the codec's last bytes, decoded as the lingering connection closes
+        if (lingering) {
             ReferenceCountUtil.release(msg);
             return;
         }

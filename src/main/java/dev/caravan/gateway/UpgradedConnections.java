@@ -10,39 +10,67 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The open upgraded connections (WebSockets and the like). They keep their pod across routing-table
- * changes as long as the table would still let their request in to the same backend; when their endpoint
- * has left the backend, or the table would refuse the request or send it elsewhere, they are closed after a
- * grace period, and only if that is still so by then (an Ingress replaced, a pod restarted in place).
+ * The open upgraded connections (WebSockets and the like). They keep their pod across routing-table changes as long
+ * as the table would still let their request in to the same backend ({@link UpgradeAdmission}); when their endpoint
+ * has left the backend, or the table would refuse the request or send it elsewhere, they are closed after a grace
+ * period, and only if that is still so by then (an Ingress replaced, a pod restarted in place).
  */
 public final class UpgradedConnections {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpgradedConnections.class);
 
-    private record Upgraded(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint) {
+    private record Indexed(RoutingTable table, Map<String, Backend> backends) {
     }
 
-    private record Indexed(RoutingTable table, Map<String, Backend> backends) {
+    /** One open connection; at most one check of it waits at a time. */
+    private static final class Upgraded {
+        final Channel client;
+        final Channel pod;
+        final UpgradeAdmission admission;
+        final InetSocketAddress endpoint;
+        final boolean https;
+        final AtomicBoolean checkPending = new AtomicBoolean();
+
+        Upgraded(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint, boolean https) {
+            this.client = client;
+            this.pod = pod;
+            this.admission = admission;
+            this.endpoint = endpoint;
+            this.https = https;
+        }
     }
 
     private final Set<Upgraded> open = ConcurrentHashMap.newKeySet();
     private final Duration grace;
+    private final CurrentRoutingTable current;
+    /** The newest table compiled, which may not be in force yet: a connection admitted by another is checked. */
+    private volatile RoutingTable newest;
     /** The backends of the table indexed last: each check would otherwise index all 10,000 hosts again. */
     private volatile Indexed indexed = new Indexed(RoutingTable.EMPTY, Map.of());
 
-    /** @param grace how long a connection to a removed endpoint stays open */
-    public UpgradedConnections(Duration grace) {
+    /**
+     * @param grace   how long a connection the table no longer admits stays open
+     * @param current the table in force, which the check after the grace period reads
+     */
+    public UpgradedConnections(Duration grace, CurrentRoutingTable current) {
         this.grace = grace;
+        this.current = current;
     }
 
-    void add(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint) {
-        Upgraded upgraded = new Upgraded(client, pod, admission, endpoint);
+    void add(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint, boolean https) {
+        Upgraded upgraded = new Upgraded(client, pod, admission, endpoint, https);
         open.add(upgraded);
         client.closeFuture().addListener(closed -> open.remove(upgraded));
+        // a table compiled while the upgrade was under way (an auth-url call, the pod's answer) found it not yet open
+        RoutingTable compiled = newest;
+        if (compiled != null && compiled != admission.admittedBy()) {
+            scheduleCheck(upgraded);
+        }
     }
 
     public int size() {
@@ -50,35 +78,50 @@ public final class UpgradedConnections {
     }
 
     /**
-     * After a compilation: connections that {@code next} would no longer serve as they are close after the grace
-     * period, if the table then in force would not either.
+     * After a compilation, before its table is in force: connections that {@code next} would no longer serve as they
+     * are close after the grace period, if the table then in force would not either. Called on the compiler's thread.
      */
-    public void tableChanged(RoutingTable next, CurrentRoutingTable current) {
-        if (open.isEmpty()) {
-            return;
-        }
+    public void tableChanged(RoutingTable next) {
+        newest = next;
         for (Upgraded upgraded : open) {
-            if (refusal(next, upgraded) != null) {
-                upgraded.client().eventLoop().schedule(() -> {
-                    String refusal = refusal(current.get(), upgraded);
-                    if (refusal != null && upgraded.client().isActive()) {
-                        LOG.info("Closing an upgraded connection from {} to {} of {}: {} ({} s ago)",
-                                upgraded.admission().client(), upgraded.endpoint(), upgraded.admission().backend(),
-                                refusal, grace.toSeconds());
-                        upgraded.client().close();
-                        upgraded.pod().close();
-                    }
-                }, grace.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                if (!upgraded.checkPending.get() && upgraded.client.isActive() && refusal(next, upgraded) != null) {
+                    scheduleCheck(upgraded);
+                }
+            } catch (RuntimeException e) {
+                // one connection's check must not keep a table out of force
+                LOG.warn("Checking an upgraded connection from {} against the new routing table failed",
+                        upgraded.admission.client(), e);
             }
         }
     }
 
+    private void scheduleCheck(Upgraded upgraded) {
+        if (!upgraded.checkPending.compareAndSet(false, true)) {
+            return;
+        }
+        upgraded.client.eventLoop().schedule(() -> {
+            upgraded.checkPending.set(false);
+            if (!upgraded.client.isActive()) {
+                return;
+            }
+            String refusal = refusal(current.get(), upgraded);
+            if (refusal != null) {
+                LOG.info("Closing an upgraded connection from {} to {} of {}: {} ({} s ago)",
+                        upgraded.admission.client(), upgraded.endpoint, upgraded.admission.backend(), refusal,
+                        grace.toSeconds());
+                upgraded.client.close();
+                upgraded.pod.close();
+            }
+        }, grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private String refusal(RoutingTable table, Upgraded upgraded) {
-        Backend backend = backendsOf(table).get(upgraded.admission().backend());
-        if (backend == null || !backend.endpoints().contains(upgraded.endpoint())) {
+        Backend backend = backendsOf(table).get(upgraded.admission.backend());
+        if (backend == null || !backend.endpoints().contains(upgraded.endpoint)) {
             return "the endpoint left its backend";
         }
-        return upgraded.admission().refusal(table);
+        return upgraded.admission.refusal(table, upgraded.client, upgraded.https);
     }
 
     private Map<String, Backend> backendsOf(RoutingTable table) {

@@ -35,6 +35,11 @@ class ClientProtocolFailuresTest {
     void theJdksAlertsAndNettysOwnFailuresAreToldToo() {
         assertThat(ClientProtocolFailures.classify(new SSLHandshakeException("Received fatal alert: certificate_unknown")))
                 .isEqualTo(HandshakeFailure.CERTIFICATE_REFUSED);
+        assertThat(ClientProtocolFailures.classify(new SSLHandshakeException("no cipher suites in common")))
+                .isEqualTo(HandshakeFailure.NO_SHARED_CIPHER);
+        assertThat(ClientProtocolFailures.classify(new SSLHandshakeException("The client supported protocol versions"
+                + " [TLSv1] are not accepted by server preferences [TLS13, TLS12]")))
+                .isEqualTo(HandshakeFailure.PROTOCOL_VERSION);
         assertThat(ClientProtocolFailures.classify(new SslHandshakeTimeoutException("handshake timed out after 10000ms")))
                 .isEqualTo(HandshakeFailure.TIMEOUT);
         assertThat(ClientProtocolFailures.classify(new NotSslRecordException("not an SSL/TLS record: 00")))

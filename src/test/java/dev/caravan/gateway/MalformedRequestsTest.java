@@ -11,6 +11,7 @@ import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -170,8 +171,10 @@ class MalformedRequestsTest {
             caravan.get("app.example.test", "/marker");
             await().atMost(Duration.ofSeconds(5)).until(() -> access.lines().stream().anyMatch(l -> l.contains("/marker")));
             Thread.sleep(300);
-            assertThat(access.lines()).hasSize(3);
-            assertThat(access.lines()).noneMatch(line -> line.contains("\"status\":499") || line.contains("/smuggled"));
+            // the access log hands over the lines of one pass of an event loop in one event
+            List<String> lines = access.lines().stream().flatMap(String::lines).toList();
+            assertThat(lines).hasSize(3);
+            assertThat(lines).noneMatch(line -> line.contains("\"status\":499") || line.contains("/smuggled"));
         }
         assertThat(pod.seen()).noneMatch(seen -> seen.uri().contains("/smuggled"));
     }

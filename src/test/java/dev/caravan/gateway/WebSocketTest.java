@@ -150,6 +150,58 @@ class WebSocketTest {
     }
 
     @Test
+    void aWebSocketStaysWhenItsPathsUsersChangeAndClosesWhenItsAuthenticationDoes() throws Exception {
+        int port = ((java.net.InetSocketAddress) pod.localAddress()).getPort();
+        String basic = "nginx.ingress.kubernetes.io/";
+        caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                users("alice:{SHA}" + sha1("alice-pass")),
+                Manifests.ingress("chat", "localhost", "/", "chat", Map.of(basic + "auth-type", "basic",
+                        basic + "auth-secret", "users"))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("localhost", "/x").status() == 401);
+        Frames frames = new Frames();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        "alice:alice-pass".getBytes(StandardCharsets.UTF_8)))
+                .buildAsync(URI.create("ws://localhost:" + caravan.httpPort() + "/ws"), frames).join();
+        assertThat(frames.next()).isEqualTo("hello from the pod");
+
+        // another user: alice still passes what she passed
+        caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                users("alice:{SHA}" + sha1("alice-pass") + "\nbob:{SHA}" + sha1("bob-pass")),
+                Manifests.ingress("chat", "localhost", "/", "chat", Map.of(basic + "auth-type", "basic",
+                        basic + "auth-secret", "users")),
+                Manifests.ingress("marker", "marker.localhost", "/", "chat")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> caravan.get("marker.localhost", "/x").status() == 200);
+        Thread.sleep(2_000);
+        socket.sendText("still in", true).join();
+        assertThat(frames.next()).isEqualTo("echo: still in");
+
+        // other authentication: what she passed is not what the path asks for now
+        caravan.write("all.yaml", String.join("---\n", Manifests.ingressClass(), service(port, true),
+                users("alice:{SHA}" + sha1("alice-pass")),
+                Manifests.ingress("chat", "localhost", "/", "chat", Map.of(basic + "auth-type", "basic",
+                        basic + "auth-secret", "users", basic + "auth-realm", "Staff only"))));
+        assertThat(frames.closed.get(10, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    private static String users(String htpasswd) {
+        return """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: users
+                type: Opaque
+                data:
+                  auth: %s
+                """.formatted(java.util.Base64.getEncoder().encodeToString(htpasswd.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String sha1(String password) throws Exception {
+        return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                .digest(password.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void anUpgradeThePodRefusesIsAnOrdinaryResponse() throws Exception {
         try (RawHttp http = new RawHttp(caravan.httpPort())) {
             http.send("GET /not-ws HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
