@@ -465,6 +465,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             finishLocally(appRoot, false);
             return;
         }
+        if (rule != null && rule.redirectsToSlash(path)) {
+            // nginx's own 301 of /api to its location /api/, made as the location is found: before anything of it
+            String uri = request.uri();
+            int query = uri.indexOf('?');
+            finishLocally(LocalResponses.redirect(HttpResponseStatus.MOVED_PERMANENTLY,
+                    absolute(rule.path() + (query < 0 ? "" : uri.substring(query)), target),
+                    keepAlive && requestBodyIsSmall, headRequest), false);
+            return;
+        }
         if (!match.found() && rule == null) {
             notFound(request);
             return;

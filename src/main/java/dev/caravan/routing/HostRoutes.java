@@ -59,13 +59,29 @@ public record HostRoutes(List<PathRule> rules, Backend defaultBackend, PathRule 
                 : new HostRoutes(rules, defaultBackend, defaultRule, appRoot, covered, redirectTo, clientCertificates);
     }
 
-    /** The rule serving a request path, or {@code null} when none of this host's paths match. */
+    /**
+     * The rule serving a request path, or {@code null} when none of this host's paths match. As nginx, a location
+     * that is the request's path wins over the redirect to {@code /api/} of a request for {@code /api}
+     * ({@link PathRule#redirectsToSlash}): only an ImplementationSpecific {@code /api} can follow that rule.
+     */
     public PathRule match(String requestPath) {
-        for (PathRule rule : rules) {
+        for (int i = 0; i < rules.size(); i++) {
+            PathRule rule = rules.get(i);
             if (rule.matches(requestPath)) {
-                return rule;
+                return rule.redirectsToSlash(requestPath) ? itself(requestPath, i + 1, rule) : rule;
             }
         }
         return null;
+    }
+
+    private PathRule itself(String requestPath, int from, PathRule redirecting) {
+        int length = redirecting.matchPath().length();
+        for (int i = from; i < rules.size() && rules.get(i).matchPath().length() == length; i++) {
+            PathRule rule = rules.get(i);
+            if (rule.matches(requestPath) && !rule.redirectsToSlash(requestPath)) {
+                return rule;
+            }
+        }
+        return redirecting;
     }
 }

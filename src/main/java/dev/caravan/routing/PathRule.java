@@ -70,6 +70,16 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     }
 
     /**
+     * Whether a request path this rule matches is answered with a 301 to the rule's path: nginx's redirect of
+     * {@code /api} to {@code /api/} where a prefix location {@code /api/} (an ImplementationSpecific path, not a
+     * regex) is the best match, before anything of the location applies.
+     */
+    public boolean redirectsToSlash(String requestPath) {
+        return type == PathType.IMPLEMENTATION_SPECIFIC && regex == null && path.length() == requestPath.length() + 1
+                && path.charAt(requestPath.length()) == '/';
+    }
+
+    /**
      * Whether a request path (no query) is matched by this rule, per the Ingress v1 API; an ImplementationSpecific
      * path as ingress-nginx matches it.
      */
@@ -86,7 +96,7 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
         }
         if (type == PathType.IMPLEMENTATION_SPECIFIC) {
             // as ingress-nginx writes it, nginx's prefix location: text, so that /api matches /apis too (and /api/
-            // matches /api, which nginx would redirect to /api/)
+            // matches /api, to redirect it to /api/: see redirectsToSlash)
             return requestPath.startsWith(path) || requestPath.equals(own);
         }
         // element-wise: "/foo" matches "/foo", "/foo/" and "/foo/bar", never "/foobar"

@@ -70,7 +70,12 @@ class NginxAnnotationsTest {
                         Map.of(NGINX + "permanent-redirect", "https://new.example.com/",
                                 NGINX + "permanent-redirect-code", "308")),
                 Manifests.ingress("tmp", "tmp.example.com", "/", "svc-a",
-                        Map.of(NGINX + "temporal-redirect", "https://elsewhere.example.com/x"))));
+                        Map.of(NGINX + "temporal-redirect", "https://elsewhere.example.com/x")),
+                // its location's access rules come after nginx's redirect to the location
+                implementationSpecific("slash", "slash.example.com", "/api/", "svc-a",
+                        Map.of(NGINX + "whitelist-source-range", "10.0.0.0/8")),
+                implementationSpecific("slash-regex", "slashre.example.com", "/api/", "svc-a",
+                        Map.of(NGINX + "use-regex", "true"))));
         write(manifests, "upstream.yaml", String.join("---\n",
                 implementationSpecific("headers", "hdr.example.com", "/shop(/|$)(.*)", "svc-a",
                         Map.of(NGINX + "rewrite-target", "/$2", NGINX + "x-forwarded-prefix", "/shop",
@@ -200,6 +205,23 @@ class NginxAnnotationsTest {
         assertThat(root.status()).isEqualTo(302);
         assertThat(root.header("Location")).isEqualTo("http://root.example.com/app");
         assertThat(caravan.get("root.example.com", "/app").text()).isEqualTo("/app");
+    }
+
+    @Test
+    void anImplementationSpecificPathEndingInASlashRedirectsThePathWithoutItAsNginx() throws Exception {
+        try (RawHttp http = new RawHttp(caravan.httpPort())) {
+            http.send("GET /api?page=2 HTTP/1.1\r\nHost: slash.example.com\r\n\r\n");
+            RawHttp.Response moved = http.read(false);
+            assertThat(moved.status()).isEqualTo(301);
+            assertThat(moved.header("Location")).isEqualTo("http://slash.example.com/api/?page=2");
+            // the connection serves on, and the location itself refuses this client
+            http.send("GET /api/?page=2 HTTP/1.1\r\nHost: slash.example.com\r\n\r\n");
+            assertThat(http.read(false).status()).isEqualTo(403);
+        }
+        assertThat(caravan.get("slash.example.com", "/apis").status()).isEqualTo(404);
+        // a regex location makes no such redirect: ^/api/ does not match /api
+        assertThat(caravan.get("slashre.example.com", "/api").status()).isEqualTo(404);
+        assertThat(caravan.get("slashre.example.com", "/api/x").text()).isEqualTo("/api/x");
     }
 
     @Test
