@@ -53,6 +53,11 @@ public final class BasicCredentials implements Users {
         return new BasicCredentials(users);
     }
 
+    @Override
+    public Object entryOf(String user) {
+        return hashOf(user);
+    }
+
     /** The password hash of {@code user}, or {@code null} when there is no such user. */
     public PasswordHash hashOf(String user) {
         return users.get(user);

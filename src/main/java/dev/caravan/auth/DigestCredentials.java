@@ -66,6 +66,11 @@ public final class DigestCredentials implements Users {
         return realm;
     }
 
+    @Override
+    public Object entryOf(String user) {
+        return ha1Of(user);
+    }
+
     /** The HA1 of {@code user} as the Secret has it, or {@code null} when there is no such user of the realm. */
     public String ha1Of(String user) {
         return ha1ByUser.get(user);

@@ -1,5 +1,6 @@
 package dev.caravan.gateway;
 
+import dev.caravan.auth.Users;
 import dev.caravan.balance.ClientLimiter;
 import dev.caravan.balance.StickySession;
 import dev.caravan.routing.Backend;
@@ -767,6 +768,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private void proceed(HttpRequest request, RouteMatch match, RequestTarget target, String path, CallOptions options,
             InetSocketAddress client) {
         PathRule rule = match.rule();
+        String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
+        // whom a WebSocket is open for, read before the credentials go: removing that user closes it
+        String user = upgrade == null || policy.userAuth() == null ? null
+                : Users.userOf(request.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (policy.userAuth() != null && (policy.externalAuth() == null || policy.externalAuth().responseHeaders()
                 .stream().noneMatch(HttpHeaderNames.AUTHORIZATION::contentEqualsIgnoreCase))) {
             // as ingress-nginx, which blanks it for basic and digest authentication: the user's credentials are not the pod's
@@ -809,7 +814,6 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             preferred = policy.hashBy().subsetSize() > 0 ? backend.affinity().inSubset(key, policy.hashBy().subsetSize())
                     : backend.affinity().onRing(key);
         }
-        String upgrade = ctx.channel() instanceof Http2StreamChannel ? null : upgradeAsked(request);
         Map<String, RequestKey> globalRequest = globalHeaders.request();
         // proxy-set-headers' variables, as nginx's, read the request as the client sent it
         String[] globalValues = globalRequest.isEmpty() ? null : valuesOf(globalRequest, facts(request, path, target, rule));
@@ -834,7 +838,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             upgradePolicy = policy;
             upgradeAdmission = new UpgradeAdmission(routedBy, target.host(), path, client, backend.name(), policy,
                     match.host() == null ? null : match.host().clientCertificates(),
-                    policy.satisfyAny() && policy.allowListAdmits(client));
+                    policy.satisfyAny() && policy.allowListAdmits(client), user);
         }
         String originalUri = request.uri();
         if (record != null) {

@@ -85,10 +85,11 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
         addHttp1(pipeline);
     }
 
-    private void addTls(ChannelPipeline pipeline) {
+    /** @param helloTimeoutMillis how long the ClientHello may take to come whole */
+    private void addTls(ChannelPipeline pipeline, long helloTimeoutMillis) {
         // the handshake reads by itself; the gateway takes over reading once the protocol is known
         pipeline.addBefore("client-failures", "sni", new TlsRouter(certificates, gateway, MAX_CLIENT_HELLO,
-                HANDSHAKE_TIMEOUT_MILLIS));
+                helloTimeoutMillis, HANDSHAKE_TIMEOUT_MILLIS));
         pipeline.addBefore("client-failures", "alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
             protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {

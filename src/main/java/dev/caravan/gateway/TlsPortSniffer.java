@@ -10,6 +10,7 @@ import io.netty.util.AttributeKey;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * First on a connection to the HTTPS listener (after a PROXY protocol header): tells a plain-HTTP request from a TLS
@@ -24,16 +25,17 @@ final class TlsPortSniffer extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<Boolean> PLAIN = AttributeKey.valueOf("caravan.plain-http-on-tls-port");
 
     private final Consumer<ChannelPipeline> http1;
-    private final Consumer<ChannelPipeline> tls;
+    private final ObjLongConsumer<ChannelPipeline> tls;
     private final long timeoutMillis;
     private final ClientProtocolFailures failures;
     private ScheduledFuture<?> timeout;
+    private long startNanos;
 
     /**
      * @param http1 adds the HTTP/1 handlers to a pipeline
-     * @param tls   adds the TLS handlers to a pipeline
+     * @param tls   adds the TLS handlers to a pipeline, with what is left of the time a ClientHello may take
      */
-    TlsPortSniffer(Consumer<ChannelPipeline> http1, Consumer<ChannelPipeline> tls, long timeoutMillis,
+    TlsPortSniffer(Consumer<ChannelPipeline> http1, ObjLongConsumer<ChannelPipeline> tls, long timeoutMillis,
             ClientProtocolFailures failures) {
         this.http1 = http1;
         this.tls = tls;
@@ -61,9 +63,13 @@ final class TlsPortSniffer extends ChannelInboundHandlerAdapter {
 
     private void startTimeout(ChannelHandlerContext ctx) {
         if (timeout == null) {
+            startNanos = System.nanoTime();
             timeout = ctx.executor().schedule(() -> {
-                failures.handshakeFailed(new SslHandshakeTimeoutException("nothing sent within " + timeoutMillis + " ms"));
-                ctx.close();
+                if (ctx.channel().isActive()) {
+                    failures.handshakeFailed(new SslHandshakeTimeoutException("nothing sent within " + timeoutMillis
+                            + " ms"));
+                    ctx.close();
+                }
             }, timeoutMillis, TimeUnit.MILLISECONDS);
         }
     }
@@ -84,7 +90,9 @@ final class TlsPortSniffer extends ChannelInboundHandlerAdapter {
                 ctx.channel().attr(PLAIN).set(Boolean.TRUE);
                 http1.accept(pipeline);
             } else {
-                tls.accept(pipeline);
+                // the ClientHello gets what is left of the time, not as much again
+                long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+                tls.accept(pipeline, Math.max(1, left));
             }
             pipeline.remove(this);
         }

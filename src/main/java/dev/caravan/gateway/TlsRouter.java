@@ -30,10 +30,17 @@ final class TlsRouter extends AbstractSniHandler<Object> {
 
     private final CertificateStore certificates;
     private final Gateway gateway;
+    /** How long the TLS handshake may take once the ClientHello is read. */
+    private final long handshakeMillis;
 
+    /**
+     * @param helloTimeoutMillis     how long the ClientHello may take to come whole
+     * @param handshakeTimeoutMillis how long the handshake may take after it
+     */
     TlsRouter(CertificateStore certificates, Gateway gateway, int maxClientHelloLength,
-            long handshakeTimeoutMillis) {
-        super(maxClientHelloLength, handshakeTimeoutMillis);
+            long helloTimeoutMillis, long handshakeTimeoutMillis) {
+        super(maxClientHelloLength, helloTimeoutMillis);
+        this.handshakeMillis = handshakeTimeoutMillis;
         this.certificates = certificates;
         this.gateway = gateway;
     }
@@ -101,7 +108,7 @@ final class TlsRouter extends AbstractSniHandler<Object> {
             return;
         }
         SslHandler tls = termination.context().newHandler(ctx.alloc());
-        tls.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        tls.setHandshakeTimeoutMillis(handshakeMillis);
         if (termination.asked() != null) {
             // asked for, never required here: the gateway checks it per request, as nginx, and answers 400
             tls.engine().setWantClientAuth(true);

@@ -27,16 +27,18 @@ import java.util.Objects;
  * @param policy             the policy of the rule that admitted it
  * @param clientCertificates the client certificates its host asked for, or {@code null}
  * @param byAllowList        whether, under {@code satisfy: any}, the allow-list let it in rather than authentication
+ * @param user               the user its basic or digest credentials named, or {@code null}
  */
 record UpgradeAdmission(RoutingTable admittedBy, String host, String path, InetSocketAddress client, String backend,
-        RoutePolicy policy, RoutePolicy.ClientCertificates clientCertificates, boolean byAllowList) {
+        RoutePolicy policy, RoutePolicy.ClientCertificates clientCertificates, boolean byAllowList, String user) {
 
     /**
      * Why {@code table} would not admit the request again, or {@code null} when it would.
      *
      * @param connection the client's connection; its certificate is checked again only on its event loop
+     * @param accepted   the client certificates its certificate was last found good for
      */
-    String refusal(RoutingTable table, Channel connection, boolean https) {
+    String refusal(RoutingTable table, Channel connection, boolean https, RoutePolicy.ClientCertificates accepted) {
         RouteMatch match = table.resolve(host, path);
         PathRule rule = match.rule();
         if (!routesTo(match, rule)) {
@@ -49,8 +51,11 @@ record UpgradeAdmission(RoutingTable admittedBy, String host, String path, InetS
         if (!sameAuthentication(now)) {
             return "the authentication its path asks for changed";
         }
+        if (!sameUser(now.userAuth())) {
+            return "its user " + user + " was removed from the auth-secret or given another password";
+        }
         String certificates = certificateRefusal(match.host() == null ? null : match.host().clientCertificates(),
-                connection, https);
+                accepted, connection, https);
         if (certificates != null) {
             return certificates;
         }
@@ -72,7 +77,18 @@ record UpgradeAdmission(RoutingTable admittedBy, String host, String path, InetS
         return candidate != null && candidate.name().equals(backend);
     }
 
-    /** The same kinds of authentication, whatever their users or caching: the client passed them. */
+    /** Whether the user who authenticated is in the users read now, as then. */
+    private boolean sameUser(RoutePolicy.UserAuth now) {
+        RoutePolicy.UserAuth then = policy.userAuth();
+        if (user == null || then == null || now == null || then.users() == null || now.users() == null
+                || then.users() == now.users()) {
+            return true;
+        }
+        Object entry = now.users().entryOf(user);
+        return entry != null && entry.equals(then.users().entryOf(user));
+    }
+
+    /** The same kinds of authentication, whatever their other users or caching: the client passed them. */
     private boolean sameAuthentication(RoutePolicy now) {
         RoutePolicy.UserAuth was = policy.userAuth();
         RoutePolicy.UserAuth is = now.userAuth();
@@ -89,12 +105,12 @@ record UpgradeAdmission(RoutingTable admittedBy, String host, String path, InetS
      * Why the host's client certificates would refuse the connection now: other settings refuse it; other
      * authorities (a CA added, a revocation list renewed) have its certificate checked again, on its event loop.
      */
-    private String certificateRefusal(RoutePolicy.ClientCertificates now, Channel connection, boolean https) {
-        if (Objects.equals(now, clientCertificates)) {
+    private String certificateRefusal(RoutePolicy.ClientCertificates now, RoutePolicy.ClientCertificates accepted,
+            Channel connection, boolean https) {
+        if (Objects.equals(now, accepted)) {
             return null;
         }
-        if (now == null || clientCertificates == null
-                || !now.withAuthority(null).equals(clientCertificates.withAuthority(null))) {
+        if (now == null || accepted == null || !now.withAuthority(null).equals(accepted.withAuthority(null))) {
             return "the client certificates its host asks for changed";
         }
         if (!connection.eventLoop().inEventLoop()) {

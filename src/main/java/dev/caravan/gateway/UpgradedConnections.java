@@ -2,6 +2,7 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.Backend;
 import dev.caravan.routing.CurrentRoutingTable;
+import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
@@ -27,7 +28,10 @@ public final class UpgradedConnections {
     private record Indexed(RoutingTable table, Map<String, Backend> backends) {
     }
 
-    /** One open connection; at most one check of it waits at a time. */
+    /**
+     * One open connection. At most one check of it waits at a time; a table compiled meanwhile has it checked once
+     * more after that one, as the waiting check may run before that table is in force.
+     */
     private static final class Upgraded {
         final Channel client;
         final Channel pod;
@@ -35,6 +39,9 @@ public final class UpgradedConnections {
         final InetSocketAddress endpoint;
         final boolean https;
         final AtomicBoolean checkPending = new AtomicBoolean();
+        final AtomicBoolean checkAgain = new AtomicBoolean();
+        /** The client certificates its certificate was last found good for: not checked again until they change. */
+        volatile RoutePolicy.ClientCertificates accepted;
 
         Upgraded(Channel client, Channel pod, UpgradeAdmission admission, InetSocketAddress endpoint, boolean https) {
             this.client = client;
@@ -42,6 +49,7 @@ public final class UpgradedConnections {
             this.admission = admission;
             this.endpoint = endpoint;
             this.https = https;
+            this.accepted = admission.clientCertificates();
         }
     }
 
@@ -50,8 +58,12 @@ public final class UpgradedConnections {
     private final CurrentRoutingTable current;
     /** The newest table compiled, which may not be in force yet: a connection admitted by another is checked. */
     private volatile RoutingTable newest;
-    /** The backends of the table indexed last: each check would otherwise index all 10,000 hosts again. */
+    /**
+     * The backends of the two tables indexed last (the newest, and the one in force that checks read): each check
+     * would otherwise index all 10,000 hosts again.
+     */
     private volatile Indexed indexed = new Indexed(RoutingTable.EMPTY, Map.of());
+    private volatile Indexed indexedBefore = indexed;
 
     /**
      * @param grace   how long a connection the table no longer admits stays open
@@ -85,7 +97,9 @@ public final class UpgradedConnections {
         newest = next;
         for (Upgraded upgraded : open) {
             try {
-                if (!upgraded.checkPending.get() && upgraded.client.isActive() && refusal(next, upgraded) != null) {
+                if (upgraded.checkPending.get()) {
+                    upgraded.checkAgain.set(true);
+                } else if (upgraded.client.isActive() && refusal(next, upgraded) != null) {
                     scheduleCheck(upgraded);
                 }
             } catch (RuntimeException e) {
@@ -102,16 +116,24 @@ public final class UpgradedConnections {
         }
         upgraded.client.eventLoop().schedule(() -> {
             upgraded.checkPending.set(false);
+            boolean again = upgraded.checkAgain.getAndSet(false);
             if (!upgraded.client.isActive()) {
                 return;
             }
-            String refusal = refusal(current.get(), upgraded);
+            RoutingTable table = current.get();
+            String refusal = refusal(table, upgraded);
             if (refusal != null) {
                 LOG.info("Closing an upgraded connection from {} to {} of {}: {} ({} s ago)",
                         upgraded.admission.client(), upgraded.endpoint, upgraded.admission.backend(), refusal,
                         grace.toSeconds());
                 upgraded.client.close();
                 upgraded.pod.close();
+                return;
+            }
+            var host = table.resolve(upgraded.admission.host(), upgraded.admission.path()).host();
+            upgraded.accepted = host == null ? null : host.clientCertificates();
+            if (again) {
+                scheduleCheck(upgraded);
             }
         }, grace.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -121,15 +143,21 @@ public final class UpgradedConnections {
         if (backend == null || !backend.endpoints().contains(upgraded.endpoint)) {
             return "the endpoint left its backend";
         }
-        return upgraded.admission.refusal(table, upgraded.client, upgraded.https);
+        return upgraded.admission.refusal(table, upgraded.client, upgraded.https, upgraded.accepted);
     }
 
     private Map<String, Backend> backendsOf(RoutingTable table) {
         Indexed last = indexed;
-        if (last.table() != table) {
-            last = new Indexed(table, table.backendsByName());
-            indexed = last;
+        if (last.table() == table) {
+            return last.backends();
         }
-        return last.backends();
+        Indexed before = indexedBefore;
+        if (before.table() == table) {
+            return before.backends();
+        }
+        Indexed made = new Indexed(table, table.backendsByName());
+        indexedBefore = last;
+        indexed = made;
+        return made.backends();
     }
 }
