@@ -72,11 +72,12 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
     /**
      * Whether a request path this rule matches is answered with a 301 to the rule's path: nginx's redirect of
      * {@code /api} to {@code /api/} where a prefix location {@code /api/} (an ImplementationSpecific path, not a
-     * regex) is the best match, before anything of the location applies.
+     * regex) is the best match, before anything of the location applies. A denied location (nginx's {@code return
+     * 503}, no proxy) makes no such redirect.
      */
     public boolean redirectsToSlash(String requestPath) {
-        return type == PathType.IMPLEMENTATION_SPECIFIC && regex == null && path.length() == requestPath.length() + 1
-                && path.charAt(requestPath.length()) == '/';
+        return type == PathType.IMPLEMENTATION_SPECIFIC && regex == null && !policy.denied()
+                && path.length() == requestPath.length() + 1 && path.charAt(requestPath.length()) == '/';
     }
 
     /**
@@ -97,7 +98,7 @@ public record PathRule(PathType type, String path, Backend backend, ObjectRef in
         if (type == PathType.IMPLEMENTATION_SPECIFIC) {
             // as ingress-nginx writes it, nginx's prefix location: text, so that /api matches /apis too (and /api/
             // matches /api, to redirect it to /api/: see redirectsToSlash)
-            return requestPath.startsWith(path) || requestPath.equals(own);
+            return requestPath.startsWith(path) || requestPath.equals(own) && !policy.denied();
         }
         // element-wise: "/foo" matches "/foo", "/foo/" and "/foo/bar", never "/foobar"
         return requestPath.startsWith(own)
