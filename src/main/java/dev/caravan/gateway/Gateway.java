@@ -2,7 +2,6 @@ package dev.caravan.gateway;
 
 import dev.caravan.routing.CurrentRoutingTable;
 import dev.caravan.balance.RateLimiters;
-import io.netty.channel.group.ChannelGroup;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.upstream.CallOptions;
 import dev.caravan.upstream.NextUpstream;
@@ -35,7 +34,7 @@ import java.util.List;
  * @param backendServerHeader whether a pod's Server header reaches clients (else removed, as ingress-nginx's)
  */
 record Gateway(String scheme, int publicPort, CurrentRoutingTable table, UpstreamClient upstream,
-        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ChannelGroup connections,
+        ListenerConsumers consumers, long maxBodySize, RateLimiters rateLimiters, ClientConnections connections,
         int httpsRedirectPort, String hsts, List<RequestObserver> observers, UpgradedConnections upgrades,
         RequestInterceptors interceptors, ExternalAuth externalAuth, UserAuthentication userAuthentication,
         boolean underscoresInHeaders, RequestMirrors mirrors, RealIpSettings realIp, RequestBlocks blocks,

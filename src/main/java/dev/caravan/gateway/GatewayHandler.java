@@ -202,6 +202,8 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         if (!active) {
             active = true;
             gateway.connections().add(ctx.channel());
+            // opened, or its handshake done, while the listener drains: its first response closes it
+            draining = gateway.connections().draining();
             requestRead();
         }
     }

@@ -3,7 +3,6 @@ package dev.caravan.gateway;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -26,7 +25,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
 
     private static final long CHECK_MILLIS = 1000;
 
-    private final ChannelGroup connections;
+    private final ClientConnections connections;
     private final long headerTimeoutNanos;
     private final long keepAliveNanos;
     private final int receiveWindow;
@@ -39,7 +38,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> check;
 
     /** @param receiveWindow the connection's receive window, in bytes */
-    Http2Connection(ChannelGroup connections, Duration headerTimeout, Duration keepAlive, int receiveWindow,
+    Http2Connection(ClientConnections connections, Duration headerTimeout, Duration keepAlive, int receiveWindow,
             ClientProtocolFailures failures) {
         this.receiveWindow = receiveWindow;
         this.failures = failures;
@@ -54,6 +53,10 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
         connections.add(ctx.channel());
         check = ctx.executor().scheduleAtFixedRate(this::closeIfIdle, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         widenConnectionWindow(ctx);
+        if (connections.draining()) {
+            // made while the listener drains: GOAWAY before any stream, which the client retries elsewhere
+            ctx.channel().eventLoop().execute(ctx::close);
+        }
     }
 
     /**

@@ -3,9 +3,6 @@ package dev.caravan.gateway;
 import dev.caravan.tls.CertificateStore;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -18,7 +15,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
     private final ListenerSettings settings;
     private final ListenerShared shared;
     private final CertificateStore certificates;
-    private final ChannelGroup connections;
+    private final ClientConnections connections;
 
     /** @param certificates for an HTTPS listener, the certificate of each SNI name; {@code null} for HTTP */
     public HttpListener(ListenerSettings settings, ListenerShared shared, CertificateStore certificates) {
@@ -29,7 +26,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
         this.settings = settings;
         this.shared = shared;
         this.certificates = certificates;
-        connections = new DefaultChannelGroup("caravan-" + settings.scheme() + "-clients", GlobalEventExecutor.INSTANCE);
+        connections = new ClientConnections("caravan-" + settings.scheme() + "-clients");
     }
 
     public ListenerSettings settings() {
@@ -61,7 +58,7 @@ public final class HttpListener extends OwnPipelineServer<ListenerConsumers> {
      */
     public static boolean drain(Duration grace, HttpListener... listeners) throws InterruptedException {
         for (HttpListener listener : listeners) {
-            listener.connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(GatewayHandler.DRAIN));
+            listener.connections.drain();
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while (System.nanoTime() < deadline && !Arrays.stream(listeners).allMatch(l -> l.connections.isEmpty())) {

@@ -40,6 +40,14 @@ class GracefulShutdownTest {
                 assertThat(RawHttp.get(caravan.adminPort(), "localhost", "/readyz").status())
                         .as("not ready while draining").isEqualTo(503);
                 assertThat(idle.closedByPeer()).as("an idle keep-alive connection is closed").isTrue();
+                // a load balancer that has not yet seen the readiness go: served, then closed
+                try (RawHttp late = new RawHttp(caravan.httpPort())) {
+                    late.send("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n");
+                    RawHttp.Response answer = late.read(false);
+                    assertThat(answer.status()).isEqualTo(200);
+                    assertThat(answer.header("Connection")).as("opened while draining").isEqualToIgnoringCase("close");
+                    assertThat(late.closedByPeer()).isTrue();
+                }
 
                 RawHttp.Response response = inFlight.read(false);
                 assertThat(response.status()).isEqualTo(200);
