@@ -252,8 +252,8 @@ final class BackendResolver {
             for (EndpointSlice slice : slices) {
                 addReady(slice, portName, endpoints);
             }
-            if (state.zone() != null && ZoneHints.asked(service)) {
-                endpoints = ZoneHints.select(endpoints, SliceEndpoint::endpoint, state.zone());
+            if (ZoneHints.asked(service)) {
+                endpoints = ZoneHints.select(endpoints, SliceEndpoint::endpoint, state.node(), state.zone());
             }
             for (SliceEndpoint endpoint : endpoints) {
                 addAddress(endpoint.endpoint().getAddresses().get(0), endpoint.port(), ready);

@@ -43,7 +43,8 @@ public final class IngressCompiler {
         CompilerMemory memory = previous.memory();
         if (fromScratch || memory == null || memory.settings() != settings
                 || !state.changedSince(memory.state(), ResourceKind.INGRESS_CLASS).isEmpty()
-                || !Objects.equals(state.zone(), memory.state().zone())) {
+                || !Objects.equals(state.zone(), memory.state().zone())
+                || !Objects.equals(state.node(), memory.state().node())) {
             // which Ingresses are ours may change with any IngressClass, and which endpoints every backend has with
             // the zone: every Ingress is looked at again
             memory = CompilerMemory.empty(settings);

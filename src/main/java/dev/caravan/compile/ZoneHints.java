@@ -33,15 +33,44 @@ final class ZoneHints {
             return true;
         }
         String distribution = service.getSpec() == null ? null : service.getSpec().getTrafficDistribution();
-        return "PreferClose".equals(distribution) || "PreferSameZone".equals(distribution);
+        return "PreferClose".equals(distribution) || "PreferSameZone".equals(distribution)
+                || "PreferSameNode".equals(distribution);
     }
 
     /**
-     * The ready endpoints hinted for {@code zone}, or all of them when the hints cannot be followed.
+     * The ready endpoints hinted for {@code node}, else those hinted for {@code zone}, else all of them. As kube-proxy,
+     * node hints ({@code PreferSameNode}, which has zone hints made too) and then zone hints are followed only when
+     * every ready endpoint has some and at least one is for this replica.
      *
      * @param endpoint each item's endpoint
+     * @param node     this replica's Node, or {@code null} when not known
+     * @param zone     this replica's zone, or {@code null} when not known
      */
-    static <T> List<T> select(List<T> ready, Function<T, Endpoint> endpoint, String zone) {
+    static <T> List<T> select(List<T> ready, Function<T, Endpoint> endpoint, String node, String zone) {
+        if (node != null) {
+            List<T> onNode = onNode(ready, endpoint, node);
+            if (!onNode.isEmpty()) {
+                return onNode;
+            }
+        }
+        return zone == null ? ready : inZone(ready, endpoint, zone);
+    }
+
+    private static <T> List<T> onNode(List<T> ready, Function<T, Endpoint> endpoint, String node) {
+        List<T> onNode = new ArrayList<>();
+        for (T item : ready) {
+            EndpointHints hints = endpoint.apply(item).getHints();
+            if (hints == null || hints.getForNodes() == null || hints.getForNodes().isEmpty()) {
+                return List.of();
+            }
+            if (hints.getForNodes().stream().anyMatch(forNode -> node.equals(forNode.getName()))) {
+                onNode.add(item);
+            }
+        }
+        return onNode;
+    }
+
+    private static <T> List<T> inZone(List<T> ready, Function<T, Endpoint> endpoint, String zone) {
         List<T> inZone = new ArrayList<>();
         for (T item : ready) {
             EndpointHints hints = endpoint.apply(item).getHints();

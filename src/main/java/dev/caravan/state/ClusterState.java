@@ -16,19 +16,19 @@ import java.util.Set;
 public final class ClusterState {
 
     public static final ClusterState EMPTY = new ClusterState(0, new EnumMap<>(ResourceKind.class), ExternalNames.NONE,
-            null);
+            Placement.UNKNOWN);
 
     private final long version;
     private final Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects;
     private final ExternalNames externalNames;
-    private final String zone;
+    private final Placement placement;
 
     private ClusterState(long version, Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> objects,
-            ExternalNames externalNames, String zone) {
+            ExternalNames externalNames, Placement placement) {
         this.version = version;
         this.objects = objects;
         this.externalNames = externalNames;
-        this.zone = zone;
+        this.placement = placement;
     }
 
     public long version() {
@@ -64,7 +64,7 @@ public final class ClusterState {
 
     /** A new version with these answers for the ExternalName Services' names. */
     public ClusterState with(ExternalNames answers) {
-        return new ClusterState(version + 1, objects, answers, zone);
+        return new ClusterState(version + 1, objects, answers, placement);
     }
 
     /**
@@ -72,12 +72,26 @@ public final class ClusterState {
      * where a Service asks for it ({@code --enable-topology-aware-routing}); {@code null} when not known or not asked.
      */
     public String zone() {
-        return zone;
+        return placement.zone();
     }
 
-    /** A new version in which this replica is in {@code zone}. */
+    /**
+     * The Node this replica runs on, whose endpoints are preferred where a Service asks for it
+     * ({@code trafficDistribution: PreferSameNode}, with {@code --enable-topology-aware-routing}); {@code null} when
+     * not known or not asked.
+     */
+    public String node() {
+        return placement.node();
+    }
+
+    /** A new version in which this replica is in {@code zone}, on the same Node. */
     public ClusterState withZone(String zone) {
-        return new ClusterState(version + 1, objects, externalNames, zone);
+        return withPlacement(new Placement(placement.node(), zone));
+    }
+
+    /** A new version in which this replica runs at {@code where}. */
+    public ClusterState withPlacement(Placement where) {
+        return new ClusterState(version + 1, objects, externalNames, where);
     }
 
     public int size(ResourceKind kind) {
@@ -96,16 +110,16 @@ public final class ClusterState {
                 editor.put(change.ref(), change.object());
             }
         }
-        return next(version + 1, editors, externalNames, zone);
+        return next(version + 1, editors, externalNames, placement);
     }
 
     /** A later version in which the edited kinds are replaced and every other kind is shared with this one. */
     ClusterState next(long nextVersion, Map<ResourceKind, ShardedMap.Editor<ObjectRef, HasMetadata>> editors,
-            ExternalNames answers, String zone) {
+            ExternalNames answers, Placement placement) {
         Map<ResourceKind, ShardedMap<ObjectRef, HasMetadata>> next = new EnumMap<>(ResourceKind.class);
         next.putAll(objects);
         editors.forEach((kind, editor) -> next.put(kind, editor.build()));
-        return new ClusterState(nextVersion, next, answers, zone);
+        return new ClusterState(nextVersion, next, answers, placement);
     }
 
     /** An editor of one kind's objects, for the store's next snapshot. */

@@ -27,7 +27,7 @@ public final class ClusterStateStore {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private long version;
     private ExternalNames externalNames = ExternalNames.NONE;
-    private String zone;
+    private Placement placement = Placement.UNKNOWN;
     private ClusterState snapshot = ClusterState.EMPTY;
     private final UnaryOperator<HasMetadata> reading;
 
@@ -60,7 +60,7 @@ public final class ClusterStateStore {
                 }
                 editors.put(kind, editor);
             });
-            snapshot = snapshot.next(version, editors, externalNames, zone);
+            snapshot = snapshot.next(version, editors, externalNames, placement);
             changedSinceSnapshot.clear();
         }
         return snapshot;
@@ -93,11 +93,11 @@ public final class ClusterStateStore {
         changed(() -> true);
     }
 
-    /** Sets the zone this replica runs in, once found; listeners hear of it when it differs. */
-    public void setZone(String found) {
+    /** Sets where this replica runs, once found; listeners hear of it when it differs. */
+    public void setPlacement(Placement found) {
         changed(() -> {
-            boolean differs = !Objects.equals(found, zone);
-            zone = found;
+            boolean differs = !Objects.equals(found, placement);
+            placement = found;
             return differs;
         });
     }

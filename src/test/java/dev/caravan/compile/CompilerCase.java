@@ -8,6 +8,7 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RouteMatch;
 import dev.caravan.routing.RoutingTable;
 import dev.caravan.state.ClusterState;
+import dev.caravan.state.Placement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,6 +53,7 @@ final class CompilerCase {
     private ControllerSettings settings = Fixtures.settings();
     private boolean ourClass = true;
     private String zone;
+    private String node;
     private final List<Lookup> lookups = new ArrayList<>();
     private final List<ExpectedProblem> problems = new ArrayList<>();
 
@@ -86,6 +88,12 @@ final class CompilerCase {
     /** Every state compiled has this replica in {@code zone} (topology-aware routing). */
     CompilerCase zone(String zone) {
         this.zone = zone;
+        return this;
+    }
+
+    /** Every state compiled has this replica on {@code node} (topology-aware routing). */
+    CompilerCase node(String node) {
+        this.node = node;
         return this;
     }
 
@@ -142,7 +150,7 @@ final class CompilerCase {
         }
         all.addAll(given);
         ClusterState state = Fixtures.state(all.toArray());
-        return zone == null ? state : state.withZone(zone);
+        return zone == null && node == null ? state : state.withPlacement(new Placement(node, zone));
     }
 
     void run() {

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditionsBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
+import io.fabric8.kubernetes.api.model.discovery.v1.ForNode;
 import io.fabric8.kubernetes.api.model.discovery.v1.ForZone;
 import java.util.Arrays;
 import java.util.List;
@@ -84,6 +85,34 @@ class TopologyAwareRoutingTest {
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "b"), hinted("10.0.0.2", "c")),
                                 ingress("default/i").anyHost(prefix("/", "web:80")))
                         .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
+                CompilerCase.named("PreferSameNode: the endpoints hinted for this node")
+                        .node("n1").zone("a")
+                        .given(distributed("PreferSameNode"),
+                                slice("default/web-1", "web", PORTS, onNode("10.0.0.1", "n1", "a"),
+                                        onNode("10.0.0.2", "n2", "a"), onNode("10.0.0.3", "n3", "b")),
+                                ingress("default/i").anyHost(prefix("/", "web:80")))
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080"),
+                CompilerCase.named("PreferSameNode with no endpoint on this node: the zone's, as kube-proxy")
+                        .node("n9").zone("a")
+                        .given(distributed("PreferSameNode"),
+                                slice("default/web-1", "web", PORTS, onNode("10.0.0.1", "n1", "a"),
+                                        onNode("10.0.0.2", "n2", "a"), onNode("10.0.0.3", "n3", "b")),
+                                ingress("default/i").anyHost(prefix("/", "web:80")))
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
+                CompilerCase.named("node hints missing on one ready endpoint: not followed, the zone's are")
+                        .node("n1").zone("a")
+                        .given(distributed("PreferSameNode"),
+                                slice("default/web-1", "web", PORTS, onNode("10.0.0.1", "n1", "a"),
+                                        hinted("10.0.0.2", "a"), onNode("10.0.0.3", "n3", "b")),
+                                ingress("default/i").anyHost(prefix("/", "web:80")))
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.1:8080", "10.0.0.2:8080"),
+                CompilerCase.named("the node known without a zone: its endpoints, else every endpoint")
+                        .node("n3")
+                        .given(distributed("PreferSameNode"),
+                                slice("default/web-1", "web", PORTS, onNode("10.0.0.1", "n1", "a"),
+                                        onNode("10.0.0.3", "n3", "b")),
+                                ingress("default/i").anyHost(prefix("/", "web:80")))
+                        .expectEndpoints(HOST, "/", "default/web:80", "10.0.0.3:8080"),
                 CompilerCase.named("no zone known (yet): every endpoint")
                         .given(annotated("auto"),
                                 slice("default/web-1", "web", PORTS, hinted("10.0.0.1", "a"), hinted("10.0.0.2", "b")),
@@ -139,6 +168,13 @@ class TopologyAwareRoutingTest {
         Service service = service("default/web", port(null, 80, 8080));
         service.getSpec().setTrafficDistribution(distribution);
         return service;
+    }
+
+    /** As the EndpointSlice controller hints for PreferSameNode: the endpoint's node, and its zone as well. */
+    private static Endpoint onNode(String ip, String node, String zone) {
+        return new EndpointBuilder().withAddresses(ip)
+                .withConditions(new EndpointConditionsBuilder().withReady(true).build())
+                .withNewHints().withForNodes(new ForNode(node)).withForZones(new ForZone(zone)).endHints().build();
     }
 
     private static Endpoint hinted(String ip, String... zones) {

@@ -1,6 +1,7 @@
 package dev.caravan.source.kubernetes;
 
 import dev.caravan.state.ClusterStateStore;
+import dev.caravan.state.Placement;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the zone this replica runs in, for topology-aware routing: the {@code topology.kubernetes.io/zone} label of
- * the Node its pod is scheduled on, put into the cluster state once known. It is looked for on a thread of its own,
+ * Finds where this replica runs, for topology-aware routing: the Node its pod is scheduled on, and that Node's
+ * {@code topology.kubernetes.io/zone} label, put into the cluster state once known. It is looked for on a thread of its own,
  * so that a slow API server holds up nothing, and again every {@link #RETRY} until found: a Node labelled late (by
  * a cloud's controller) or rights granted later are followed. Until then no zone is preferred.
  */
@@ -66,10 +67,11 @@ public final class ControllerZone implements AutoCloseable {
     private void lookUp() {
         String zone = null;
         try {
-            zone = find();
-            if (zone != null) {
-                store.setZone(zone);
+            Placement found = find();
+            if (found.node() != null) {
+                store.setPlacement(found);
             }
+            zone = found.zone();
         } catch (RuntimeException e) {
             zone = null;
             unknown("looking for it failed (" + e + ")");
@@ -86,28 +88,29 @@ public final class ControllerZone implements AutoCloseable {
         }
     }
 
-    /** The zone, or {@code null} (told why) when it cannot be known yet. */
-    private String find() {
+    /** The Node and its zone, either {@code null} (told why) when it cannot be known yet. */
+    private Placement find() {
         String pod = podNamespace + "/" + podName;
         try {
             Pod own = client.pods().inNamespace(podNamespace).withName(podName).get();
             String nodeName = own == null || own.getSpec() == null ? null : own.getSpec().getNodeName();
             if (nodeName == null || nodeName.isEmpty()) {
-                return unknown(own == null ? "pod " + pod + " (--pod-namespace, --pod-name) not found"
-                        : "pod " + pod + " is on no node");
+                return new Placement(null, unknown(own == null ? "pod " + pod + " (--pod-namespace, --pod-name) not found"
+                        : "pod " + pod + " is on no node"));
             }
             Node node = client.nodes().withName(nodeName).get();
             Map<String, String> labels = node == null ? null : node.getMetadata().getLabels();
             String zone = labels == null ? null : labels.get(ZONE_LABEL);
             if (zone == null || zone.isEmpty()) {
-                return unknown(node == null ? "node " + nodeName + " not found"
-                        : "node " + nodeName + " has no " + ZONE_LABEL + " label");
+                // the node alone serves PreferSameNode
+                return new Placement(nodeName, unknown(node == null ? "node " + nodeName + " not found"
+                        : "node " + nodeName + " has no " + ZONE_LABEL + " label"));
             }
             LOG.info("Topology-aware routing: this replica is in zone {} (node {})", zone, nodeName);
-            return zone;
+            return new Placement(nodeName, zone);
         } catch (KubernetesClientException e) {
-            return unknown("pod " + pod + " and its node could not be read (" + e.getMessage()
-                    + "); the RBAC must grant get on pods in " + podNamespace + " and on nodes");
+            return new Placement(null, unknown("pod " + pod + " and its node could not be read (" + e.getMessage()
+                    + "); the RBAC must grant get on pods in " + podNamespace + " and on nodes"));
         }
     }
 

@@ -34,6 +34,9 @@ class ControllerZoneTest {
                         .endSpec().build()).create();
                 await().atMost(Duration.ofSeconds(5)).until(() -> log.lines().stream()
                         .anyMatch(line -> line.contains("node node-1 has no topology.kubernetes.io/zone label")));
+                // the node alone is enough for PreferSameNode
+                assertThat(store.current().node()).isEqualTo("node-1");
+                assertThat(store.current().zone()).isNull();
                 Thread.sleep(500);
                 // the node labelled: found
                 node.getMetadata().getLabels().put(ControllerZone.ZONE_LABEL, "zone-a");
