@@ -284,7 +284,7 @@ public final class CheckCommand {
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete()
                 ? unchecked ? "served as written, if what is unchecked below is as it needs" : "served as written"
                 : report.served() ? "served, but not all as written"
-                : report.denied() ? "NOT served: its paths answer 503, as it asks for access control or custom-headers"
+                : report.denied() ? "NOT served: its paths answer 503, as it asks for access control, custom-headers or a snippet"
                         + " (and its hosts' paths no rule matches, where it is their oldest Ingress)"
                 : "NOT served"));
         out.println("  class        " + (report.notOurs() == null ? "claimed (" + describeClass(ingress) + ")"

@@ -149,7 +149,8 @@ final class IngressNginxConfigMap {
             RULES.put(key, new Rule(Kind.SNIPPET, null, null, Set.of(""), null));
         }
         notNeeded("Caravan runs no configuration snippet, whatever this says: an Ingress with a *-snippet annotation is"
-                + " not served", "allow-snippet-annotations", "annotations-risk-level");
+                + " not served (its paths answer 503, never another Ingress's rule); run check on the Ingresses to find"
+                + " them", "allow-snippet-annotations", "annotations-risk-level");
         notNeeded("Caravan reads annotation values, never pastes them into a configuration",
                 "annotation-value-word-blocklist");
         notNeeded("an nginx table, worker or buffer size: Caravan has none to set", "map-hash-bucket-size",

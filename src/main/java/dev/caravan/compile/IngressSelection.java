@@ -159,7 +159,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                 // that validate if some do not
                 good = specValid ? ingress : validator.validPart(ingress);
                 if (good != null) {
-                    denial = "it asks for access control or custom-headers, and has no valid version to fall back to";
+                    denial = "it asks for access control, custom-headers or a snippet, and has no valid version to fall back to";
                     // its annotations valid, its users' Secret unreadable: its authorities are read already
                     goodPolicy = certificatesRead ? policy : failClosed(ingress, annotations, objectsRead, ref, problems);
                 }
@@ -186,13 +186,17 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
 
         /**
          * The annotations that each turn a check on, or a protection (custom-headers: security headers, as nginx
-         * denies a location whose headers cannot be read); the others of {@link #ACCESS_CONTROL} only shape those.
+         * denies a location whose headers cannot be read); the others of {@link #ACCESS_CONTROL} only shape those. The
+         * snippets Caravan refuses are among them: what they said (often {@code allow}/{@code deny}, an auth request, WAF
+         * rules) cannot be told, so their paths are not handed to other Ingresses' rules.
          */
         private static final List<String> CHECKS = List.of(AnnotationCatalog.PREFIX + "custom-headers",
                 AnnotationCatalog.PREFIX + "auth-tls-secret",
                 AnnotationCatalog.PREFIX + "auth-type", AnnotationCatalog.PREFIX + "auth-url",
                 AnnotationParser.REQUEST_ROUTE, AnnotationCatalog.PREFIX + "allowlist-source-range",
-                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range");
+                AnnotationCatalog.PREFIX + "whitelist-source-range", AnnotationCatalog.PREFIX + "denylist-source-range",
+                AnnotationCatalog.PREFIX + "configuration-snippet", AnnotationCatalog.PREFIX + "server-snippet",
+                AnnotationCatalog.PREFIX + "auth-snippet", AnnotationCatalog.PREFIX + "modsecurity-snippet");
 
         /**
          * An Ingress an operator took out of service: not served, kept to stand in again once enabled, should the

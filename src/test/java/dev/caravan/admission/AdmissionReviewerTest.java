@@ -61,22 +61,22 @@ class AdmissionReviewerTest {
     @Test
     void aBadAnnotationValueIsDeniedNamingTheIngressAndTheReason() throws Exception {
         JsonNode response = answer(AdmissionRequests.review("CREATE", annotated("slow", "slow.example.com",
-                Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "soon"))));
+                Map.of("nginx.ingress.kubernetes.io/use-regex", "soon"))));
         assertThat(response.path("allowed").asBoolean()).isFalse();
         assertThat(response.path("status").path("code").asInt()).isEqualTo(400);
         assertThat(response.path("status").path("message").asText())
                 .startsWith("Ingress default/slow is refused by Caravan: ")
-                .contains("nginx.ingress.kubernetes.io/proxy-read-timeout");
+                .contains("nginx.ingress.kubernetes.io/use-regex");
     }
 
     @Test
     void everyReasonIsGivenAtOnce() throws Exception {
         Ingress ingress = annotated("many", "many.example.com",
-                Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "soon",
+                Map.of("nginx.ingress.kubernetes.io/use-regex", "soon",
                         "nginx.ingress.kubernetes.io/server-snippet", "return 200;"));
         ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).setPath("no-slash");
         String message = answer(AdmissionRequests.review("UPDATE", ingress)).path("status").path("message").asText();
-        assertThat(message).contains("proxy-read-timeout", "server-snippet", "spec.rules[0].http.paths[0].path");
+        assertThat(message).contains("use-regex", "server-snippet", "spec.rules[0].http.paths[0].path");
     }
 
     @Test
@@ -140,10 +140,10 @@ class AdmissionReviewerTest {
                 "--annotations-prefix internal.example.com");
         // the prefix's own are read as the usual ones are: a bad value is denied
         AdmissionResponse own = prefixed.review(reviews.parse(AdmissionRequests.review("CREATE",
-                annotated("own", "own.example.com", Map.of("internal.example.com/proxy-body-size", "lots")))
+                annotated("own", "own.example.com", Map.of("internal.example.com/use-regex", "lots")))
                 .getBytes(StandardCharsets.UTF_8)));
         assertThat(own.getAllowed()).isFalse();
-        assertThat(own.getStatus().getMessage()).contains("proxy-body-size");
+        assertThat(own.getStatus().getMessage()).contains("use-regex");
     }
 
     @Test

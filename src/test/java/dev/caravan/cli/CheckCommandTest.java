@@ -99,29 +99,29 @@ class CheckCommandTest {
                     kubernetes.io/ingress.class: "nginx"
                     nginx.ingress.kubernetes.io/proxy-buffering: "on"
                     nginx.ingress.kubernetes.io/server-snippet: "location /x { }"
-                    nginx.ingress.kubernetes.io/proxy-body-size: huge
+                    nginx.ingress.kubernetes.io/use-regex: maybe
                 """));
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out()).contains("NOT served", "unsupported  nginx.ingress.kubernetes.io/proxy-buffering=on",
-                "refused      nginx.ingress.kubernetes.io/server-snippet", "invalid      nginx.ingress.kubernetes.io/proxy-body-size=huge");
+                "refused      nginx.ingress.kubernetes.io/server-snippet", "invalid      nginx.ingress.kubernetes.io/use-regex=maybe");
     }
 
     @Test
     void underAnotherAnnotationsPrefixItsAnnotationsAreJudgedAndTheUsualOnesAreNotRead() {
         String custom = SEED.replace("    kubernetes.io/ingress.class: \"nginx\"\n", """
                     kubernetes.io/ingress.class: "nginx"
-                    internal.example.com/proxy-body-size: huge
+                    internal.example.com/use-regex: maybe
                     internal.example.com/ssl-redirect: "false"
                 """);
         Run run = check(custom, "--ingress-class", "nginx", "--annotations-prefix", "internal.example.com");
         assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.out()).contains("invalid      internal.example.com/proxy-body-size=huge",
+        assertThat(run.out()).contains("invalid      internal.example.com/use-regex=maybe",
                 "supported    internal.example.com/ssl-redirect=false",
                 "invalid      nginx.ingress.kubernetes.io/rewrite-target: not read under --annotations-prefix"
                         + " internal.example.com")
                 .doesNotContain("supported    nginx.ingress.kubernetes.io/rewrite-target");
         // the usual prefix judged as such
-        assertThat(check(custom, "--ingress-class", "nginx").out()).doesNotContain("internal.example.com/proxy-body-size=")
+        assertThat(check(custom, "--ingress-class", "nginx").out()).doesNotContain("internal.example.com/use-regex=")
                 .contains("supported    nginx.ingress.kubernetes.io/rewrite-target=");
         assertThat(check(custom, "--annotations-prefix", "not a name").exit()).isEqualTo(2);
     }

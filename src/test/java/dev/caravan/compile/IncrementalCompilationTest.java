@@ -303,7 +303,7 @@ class IncrementalCompilationTest {
             case 7 -> annotations.put(PREFIX + "load-balance", "ewma");
             case 8 -> annotations.put(PREFIX + "service-upstream", "true");
             case 9 -> annotations.put(PREFIX + "app-root", "/app");
-            case 10 -> annotations.put(PREFIX + "proxy-body-size", "not a size");
+            case 10 -> annotations.put(PREFIX + "x-forwarded-prefix", "/a b");
             case 11 -> annotations.put(PREFIX + "server-snippet", "return 200;");
             case 12 -> annotations.put(PREFIX + "proxy-ssl-secret", NAMESPACES[random.nextInt(2)] + "/ca");
             case 13 -> annotations.put(PREFIX + "proxy-buffering", "on");

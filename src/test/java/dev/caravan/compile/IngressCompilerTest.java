@@ -1091,11 +1091,27 @@ class IngressCompilerTest {
                         .previously(APPS, ingress("default/i").created(GOOD_TIME).rule(HOST, prefix("/", "foo:80")))
                         .given(APPS, ingress("default/i").created(GOOD_TIME)
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
-                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .annotation(NGINX_PREFIX + "x-forwarded-prefix", "/a b")
                                 .rule(HOST, prefix("/", "foo:80")))
                         .expectDenied(HOST, "/")
-                        .problem(INVALID, "default/i", "proxy-body-size", "now asks for",
+                        .problem(INVALID, "default/i", "x-forwarded-prefix", "now asks for",
                                 NGINX_PREFIX + "allowlist-source-range"),
+                // what the snippet says cannot be told (allow and deny, often): neither the last version nor other rules
+                CompilerCase.named("a snippet added to a served Ingress: its paths answer 503")
+                        .previously(APPS, ingress("default/i").created(GOOD_TIME).rule(HOST, prefix("/", "foo:80")))
+                        .given(APPS, ingress("default/i").created(GOOD_TIME)
+                                .annotation(NGINX_PREFIX + "configuration-snippet", "allow 10.0.0.0/8; deny all;")
+                                .rule(HOST, prefix("/", "foo:80")))
+                        .expectDenied(HOST, "/")
+                        .problem(INVALID, "default/i", "configuration-snippet", "its paths answer 503"),
+                CompilerCase.named("a new Ingress with a snippet: its paths answer 503, not another Ingress's rule's")
+                        .given(APPS, ingress("default/root").created(GOOD_TIME).rule(HOST, prefix("/", "bar:80")),
+                                ingress("default/i").created("2024-01-01T00:00:00Z")
+                                        .annotation(NGINX_PREFIX + "server-snippet", "location /admin { deny all; }")
+                                        .rule(HOST, prefix("/admin", "foo:80")))
+                        .expectDenied(HOST, "/admin/users")
+                        .expect(HOST, "/other", "default/bar:80")
+                        .problem(INVALID, "default/i", "server-snippet", "its paths answer 503"),
                 CompilerCase.named("an invalid edit narrowing a source range: not served, the wider range not kept")
                         .previously(APPS, ingress("default/i").created(GOOD_TIME)
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
@@ -1113,10 +1129,10 @@ class IngressCompilerTest {
                                 .rule(HOST, prefix("/", "foo:80")))
                         .given(APPS, ingress("default/i").created(GOOD_TIME)
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
-                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .annotation(NGINX_PREFIX + "x-forwarded-prefix", "/a b")
                                 .rule(HOST, prefix("/", "foo:80")))
                         .expectDenied(HOST, "/")
-                        .problem(INVALID, "default/i", "proxy-body-size", "its paths answer 503", "it drops "
+                        .problem(INVALID, "default/i", "x-forwarded-prefix", "its paths answer 503", "it drops "
                                 + NGINX_PREFIX + "denylist-source-range"),
                 CompilerCase.named("an invalid edit leaving access control as it was: its last valid version serves")
                         .previously(APPS, ingress("default/i").created(GOOD_TIME)
@@ -1124,10 +1140,10 @@ class IngressCompilerTest {
                                 .rule(HOST, prefix("/", "foo:80")))
                         .given(APPS, ingress("default/i").created(GOOD_TIME)
                                 .annotation(NGINX_PREFIX + "allowlist-source-range", " 10.0.0.0/8 ")
-                                .annotation(NGINX_PREFIX + "proxy-body-size", "not a size")
+                                .annotation(NGINX_PREFIX + "x-forwarded-prefix", "/a b")
                                 .rule(HOST, prefix("/", "foo:80")))
                         .expect(HOST, "/", "default/foo:80")
-                        .problem(INVALID, "default/i", "proxy-body-size", "serving its last valid version"),
+                        .problem(INVALID, "default/i", "x-forwarded-prefix", "serving its last valid version"),
                 CompilerCase.named("a denied Ingress keeps its paths: another Ingress's wider rule does not take them")
                         .previously(APPS,
                                 ingress("default/guarded").created(GOOD_TIME)
@@ -1146,21 +1162,21 @@ class IngressCompilerTest {
                         .given(APPS,
                                 ingress("default/guarded").created(GOOD_TIME)
                                         .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
-                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .annotation(NGINX_PREFIX + "x-forwarded-prefix", "/a b")
                                         .rule(HOST, prefix("/admin", "foo:80")),
                                 ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
                         .expectDenied(HOST, "/admin/users")
                         .expect(HOST, "/other", "default/bar:80")
-                        .problem(INVALID, "default/guarded", "lots", "its paths answer 503", "access control"),
+                        .problem(INVALID, "default/guarded", "x-forwarded-prefix", "its paths answer 503", "access control"),
                 CompilerCase.named("never valid, with only what shapes checks (satisfy): not served, as asking for none")
                         .given(APPS,
                                 ingress("default/shaped").created(GOOD_TIME)
                                         .annotation(NGINX_PREFIX + "satisfy", "any")
-                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .annotation(NGINX_PREFIX + "x-forwarded-prefix", "/a b")
                                         .rule(HOST, prefix("/admin", "foo:80")),
                                 ingress("default/open").created("2024-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")))
                         .expect(HOST, "/admin", "default/bar:80")
-                        .problem(INVALID, "default/shaped", "lots", "(not served)"),
+                        .problem(INVALID, "default/shaped", "x-forwarded-prefix", "(not served)"),
                 CompilerCase.named("a canary's defaultBackend is no host's default, as in ingress-nginx")
                         .given(APPS,
                                 ingress("default/main").created(GOOD_TIME).rule(HOST, prefix("/app", "foo:80")),
@@ -1173,11 +1189,11 @@ class IngressCompilerTest {
                         .given(APPS,
                                 ingress("default/guarded").created(GOOD_TIME)
                                         .annotation(NGINX_PREFIX + "allowlist-source-range", "10.0.0.0/8")
-                                        .annotation(NGINX_PREFIX + "proxy-body-size", "lots")
+                                        .annotation(NGINX_PREFIX + "upstream-hash-by", "$request_body")
                                         .defaultBackend("foo:80"),
                                 ingress("default/younger").created("2024-01-01T00:00:00Z").defaultBackend("bar:80"))
                         .expectEndpoints(HOST, "/anything", "denied default/guarded")
-                        .problem(INVALID, "default/guarded", "lots", "its default backend answers 503")
+                        .problem(INVALID, "default/guarded", "upstream-hash-by", "its default backend answers 503")
                         .problem(WARNING, "default/younger", "defaultBackend", "default/guarded"),
                 CompilerCase.named("a host only canaries name is no host: the rules without a host serve it, as ingress-nginx")
                         .given(APPS,

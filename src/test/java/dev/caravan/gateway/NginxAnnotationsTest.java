@@ -293,20 +293,23 @@ class NginxAnnotationsTest {
     }
 
     @Test
-    void snippetsAreRefusedBadValuesInvalidateAndUnsupportedAnnotationsAreNamed() throws Exception {
-        assertThat(caravan.get("snip.example.com", "/").status()).isEqualTo(404);
-        assertThat(caravan.get("badsize.example.com", "/").status()).isEqualTo(404);
+    void snippetsAreRefusedBadValuesArePassedOverAsIngressNginxDoesAndUnsupportedAnnotationsAreNamed() throws Exception {
+        // what the snippet said (here a return; often allow and deny) cannot be told: its paths answer 503 rather than
+        // go to another Ingress's rule
+        assertThat(caravan.get("snip.example.com", "/").status()).isEqualTo(503);
+        // a size ingress-nginx cannot read is passed over, as it does: the default limit, and a Warning
+        assertThat(caravan.get("badsize.example.com", "/").status()).isEqualTo(200);
         assertThat(caravan.get("sticky.example.com", "/").status()).isEqualTo(200);
         List<Problem> problems = caravan.caravan().lastCompilation().problems();
         assertThat(problems).anySatisfy(p -> {
             assertThat(p.ingress().name()).isEqualTo("snippet");
             assertThat(p.reason()).isEqualTo(Problem.REFUSED_ANNOTATION);
-            assertThat(p.message()).contains(NGINX + "configuration-snippet");
+            assertThat(p.message()).contains(NGINX + "configuration-snippet", "its paths answer 503");
         });
         assertThat(problems).anySatisfy(p -> {
             assertThat(p.ingress().name()).isEqualTo("bad-size");
-            assertThat(p.reason()).isEqualTo(Problem.INVALID_ANNOTATION);
-            assertThat(p.message()).contains(NGINX + "proxy-body-size", "'lots'");
+            assertThat(p.severity()).isEqualTo(Problem.Severity.WARNING);
+            assertThat(p.message()).contains(NGINX + "proxy-body-size", "'lots'", "its default instead");
         });
         assertThat(problems).anySatisfy(p -> {
             assertThat(p.ingress().name()).isEqualTo("sticky");

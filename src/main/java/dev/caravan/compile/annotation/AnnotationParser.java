@@ -618,11 +618,14 @@ public final class AnnotationParser {
                     + (allowed.isEmpty() ? "; with none left, no origin is allowed (ingress-nginx would allow every"
                             + " one)" : ""));
         }
-        String methods = values.token("cors-allow-methods", "GET, PUT, POST, DELETE, PATCH, OPTIONS");
-        String headers = values.token("cors-allow-headers",
+        // as ingress-nginx validates them: no * for methods and allowed headers (which browsers would take literally
+        // with credentials), * among exposed headers
+        String methods = values.token("cors-allow-methods", "[A-Za-z]+(,?\\s?[A-Za-z]+)*,?\\s?",
+                "GET, PUT, POST, DELETE, PATCH, OPTIONS");
+        String headers = values.token("cors-allow-headers", "[A-Za-z0-9-_, ]*",
                 "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,"
                         + "Authorization");
-        String expose = values.token("cors-expose-headers", null);
+        String expose = values.token("cors-expose-headers", "(([A-Za-z0-9_-]+|\\*),?\\s?)+", null);
         String credentials = values.get("cors-allow-credentials");
         int maxAge = values.integer("cors-max-age", 0, Integer.MAX_VALUE, 1728000);
         if (allowed.isEmpty() && skipped.isEmpty()) {
@@ -701,6 +704,20 @@ public final class AnnotationParser {
         }
     }
 
+    /**
+     * The annotations whose invalid values ingress-nginx's parsers log and replace by their defaults, none of them about
+     * who gets in: a typo in a timeout or a cookie's age must not take the Ingress down on moving. Each parse here
+     * returns its default after an invalid value.
+     */
+    private static final Set<String> PASSED_OVER = Set.of("proxy-connect-timeout", "proxy-send-timeout",
+            "proxy-read-timeout", "proxy-buffer-size", "proxy-body-size", "proxy-next-upstream",
+            "proxy-next-upstream-timeout", "proxy-next-upstream-tries", "proxy-cookie-path", "proxy-cookie-domain",
+            "affinity", "affinity-mode", "affinity-canary-behavior", "session-cookie-name", "session-cookie-path",
+            "session-cookie-domain", "session-cookie-samesite", "session-cookie-conditional-samesite-none",
+            "session-cookie-secure", "session-cookie-change-on-failure", "session-cookie-max-age",
+            "session-cookie-expires", "enable-cors", "cors-allow-methods", "cors-allow-headers",
+            "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "app-root", "load-balance");
+
     /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
     private record Values(Map<String, String> raw, List<AnnotationFinding> findings, boolean crossNamespace) {
 
@@ -710,6 +727,10 @@ public final class AnnotationParser {
         }
 
         void invalid(String name, String why) {
+            if (PASSED_OVER.contains(name)) {
+                ignored(name, why + "; its default instead, as ingress-nginx takes it");
+                return;
+            }
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
                     "'" + raw.get(name) + "' " + why));
         }
@@ -899,14 +920,14 @@ public final class AnnotationParser {
             }
         }
 
-        /** A comma-separated list of header names or methods (or {@code *}). */
-        String token(String name, String absent) {
+        /** A comma-separated list of header names or methods, as {@code allowed} (a regex) has it. */
+        String token(String name, String allowed, String absent) {
             String value = get(name);
             if (value == null) {
                 return absent;
             }
-            if (!value.matches("[A-Za-z0-9*, _-]+")) {
-                invalid(name, "is not a comma-separated list of names");
+            if (!value.matches(allowed)) {
+                invalid(name, "is not a comma-separated list of names" + (value.contains("*") ? " (* is not one)" : ""));
                 return absent;
             }
             return value;

@@ -119,11 +119,15 @@ class AnnotationParserTest {
         // as nginx, a leading dot is dropped from both domains
         assertThat(all.policy().responseRewrite()).isEqualTo(new ResponseRewrite("http://pod/", "/app/", "pod",
                 "example.com", "/one/", "/"));
-        // malformed: the Ingress is invalid
+        // malformed: passed over, as ingress-nginx's proxy annotations are
         for (String[] bad : new String[][] {{"proxy-cookie-path", "/one"}, {"proxy-cookie-domain", "a b c"}}) {
             AnnotationParser.Parsed parsed = parse(N + bad[0], bad[1]);
-            assertThat(parsed.blocked()).as(bad[1]).isTrue();
-            assertThat(parsed.findings()).singleElement().satisfies(f -> assertThat(f.toString()).contains(bad[0]));
+            assertThat(parsed.blocked()).as(bad[1]).isFalse();
+            assertThat(parsed.policy().responseRewrite()).isNull();
+            assertThat(parsed.findings()).singleElement().satisfies(f -> {
+                assertThat(f.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
+                assertThat(f.toString()).contains(bad[0]);
+            });
         }
         // nginx's variables and regexes: served without them, said so, as ingress-nginx 1.12 ignores them
         for (String[] evaluated : new String[][] {{"proxy-cookie-path", "~^/a /b"},
@@ -323,17 +327,12 @@ class AnnotationParserTest {
                 Arguments.of("rewrite-target", "relative/path"),
                 Arguments.of("rewrite-target", "/$host/x"),
                 Arguments.of("rewrite-target", "/${1}"),
-                Arguments.of("app-root", "app"),
                 Arguments.of("use-regex", "yes"),
                 Arguments.of("upstream-hash-by", "$request_body"),
                 Arguments.of("permanent-redirect", "ftp://x"),
                 Arguments.of("permanent-redirect", "https://x$geoip_city"),
                 Arguments.of("upstream-vhost", "evil.com\r\nX-Injected: 1"),
-                Arguments.of("x-forwarded-prefix", "/a b"),
-                Arguments.of("proxy-body-size", "lots"),
-                Arguments.of("proxy-body-size", "-1"),
-                Arguments.of("proxy-read-timeout", "60s"),
-                Arguments.of("proxy-connect-timeout", "0"));
+                Arguments.of("x-forwarded-prefix", "/a b"));
     }
 
     @ParameterizedTest(name = "{0}: {1}")
@@ -346,6 +345,38 @@ class AnnotationParserTest {
             assertThat(finding.annotation()).isEqualTo(N + name);
             assertThat(finding.message()).contains("'" + value + "'");
         });
+    }
+
+    /** ingress-nginx logs these and takes its default: a typo in a timeout must not take an Ingress down on moving. */
+    static Stream<Arguments> passedOverValues() {
+        return Stream.of(Arguments.of("app-root", "app"), Arguments.of("proxy-body-size", "lots"),
+                Arguments.of("proxy-body-size", "10mb"), Arguments.of("proxy-read-timeout", "60s"),
+                Arguments.of("proxy-connect-timeout", "0"), Arguments.of("session-cookie-max-age", "1h"),
+                Arguments.of("enable-cors", "yes"), Arguments.of("load-balance", "least_conn"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("passedOverValues")
+    void invalidValuesIngressNginxPassesOverAreIgnoredWithTheirDefault(String name, String value) {
+        AnnotationParser.Parsed parsed = parse(N + "affinity", "cookie", N + name, value);
+        assertThat(parsed.blocked()).isFalse();
+        assertThat(parsed.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
+            assertThat(finding.annotation()).isEqualTo(N + name);
+            assertThat(finding.message()).contains("'" + value + "'", "its default instead");
+        });
+        assertThat(parsed.policy()).isEqualTo(parse(N + "affinity", "cookie").policy());
+    }
+
+    @Test
+    void aStarIsNoCorsMethodOrAllowedHeaderAsIngressNginxValidatesThem() {
+        RoutePolicy.Cors defaults = parse(N + "enable-cors", "true").policy().cors();
+        RoutePolicy.Cors starred = parse(N + "enable-cors", "true", N + "cors-allow-headers", "*",
+                N + "cors-allow-methods", "*").policy().cors();
+        assertThat(starred).isEqualTo(defaults);
+        assertThat(defaults.headers()).contains("Authorization");
+        assertThat(parse(N + "enable-cors", "true", N + "cors-expose-headers", "*").policy().cors().exposeHeaders())
+                .isEqualTo("*");
     }
 
     @Test
@@ -393,7 +424,7 @@ class AnnotationParserTest {
         assertThat(huge.findings()).isEmpty();
         assertThat(huge.policy().maxResponseHead()).isEqualTo(1024 * 1024);
         assertThat(parse(N + "proxy-buffer-size", "lots").findings()).extracting(AnnotationFinding::kind)
-                .containsExactly(AnnotationFinding.Kind.INVALID);
+                .containsExactly(AnnotationFinding.Kind.IGNORED);
     }
 
     @Test
