@@ -20,7 +20,10 @@ public final class RequestPath {
     private RequestPath() {
     }
 
-    /** The normalised path, or {@code null} when it has a broken escape or climbs above the root. */
+    /**
+     * The normalised path, or {@code null} when it has a broken escape, an escaped NUL ({@code %00}, which nginx
+     * answers 400), or climbs above the root.
+     */
     public static String normalize(String raw) {
         if (raw.isEmpty() || raw.charAt(0) != '/') {
             return null;
@@ -62,7 +65,10 @@ public final class RequestPath {
                 return null;
             }
             int value = high << 4 | low;
-            if (value == '%' || value == 0) {
+            if (value == 0) {
+                return null;
+            }
+            if (value == '%') {
                 bytes.writeBytes(raw.substring(i, i + 3).toUpperCase().getBytes(StandardCharsets.US_ASCII));
             } else {
                 bytes.write(value);

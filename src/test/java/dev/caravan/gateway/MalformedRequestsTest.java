@@ -121,6 +121,7 @@ class MalformedRequestsTest {
                 row("chunked not the last coding, over two lines", "POST / HTTP/1.1\r\n" + HOST
                         + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n", 400, true),
                 row("NUL in the request target", "GET /a\u0000b HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
+                row("an escaped NUL in the path, as nginx", "GET /a%00b HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
                 row("DEL in the request target", "GET /a\u007fb HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
                 row("a fragment in the request target", "GET /a#b HTTP/1.1\r\n" + HOST + "\r\n", 400, true),
                 // the client waits for a 100 that never comes: its body may never come either, and is not waited for

@@ -37,6 +37,8 @@ class RequestPathTest {
         "/a/../.., NULL",
         "/%zz, NULL",
         "/abc%4, NULL",
+        // an escaped NUL: nginx's 400
+        "/a%00b, NULL",
         "relative, NULL",
     })
     void normalizesLikeNginxBeforeMatching(String raw, String expected) {
