@@ -799,6 +799,15 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
+            if (options.interceptedStatuses().contains(503) && bodiless(request)) {
+                // as nginx's error_page, which takes its own 503 as a pod's: the custom-http-errors page
+                state = State.PROXYING;
+                errorPage = new ErrorPage(rule, backend, request.uri(), target.authority(),
+                        request.headers().get(HttpHeaderNames.ACCEPT), request.headers().get("X-Request-ID"),
+                        request.protocolVersion(), options);
+                intercepted(503);
+                return;
+            }
             finishLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, false);
             return;
         }
@@ -1416,7 +1425,19 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         releaseLimit();
         RequestWarnings.warn("{} for a request from {}: {}", status.code(), ClientAddress.of(ctx.channel()), reason);
         call = null;
+        ErrorPage page = errorPage;
+        if (page != null && requestComplete && !fetchingErrorPage
+                && page.options().interceptedStatuses().contains(status.code())) {
+            // as nginx's error_page, which takes its own 502 and 504 as a pod's: the custom-http-errors page
+            intercepted(status.code());
+            return;
+        }
         finishLocally(status, requestComplete);
+    }
+
+    /** Whether a request has no body: one that has can be answered without reading it only by closing after. */
+    private static boolean bodiless(HttpRequest request) {
+        return !HttpUtil.isTransferEncodingChunked(request) && contentLength(request) == 0;
     }
 
     @Override

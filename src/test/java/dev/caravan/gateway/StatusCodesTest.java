@@ -4,6 +4,7 @@ import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.FreePorts;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
@@ -87,6 +88,45 @@ class StatusCodesTest {
         } finally {
             pod.close();
             errors.close();
+        }
+    }
+
+    /** nginx's error_page takes its own 502, 503 and 504 as it takes a pod's: the maintenance page while pods are down. */
+    @Test
+    void customHttpErrorsCoverWhatCaravanAnswersForThePods() throws Exception {
+        TestBackend errors = TestBackend.start("127.0.0.4", "errors");
+        errors.respond(request -> TestBackend.text(HttpResponseStatus.valueOf(Integer.parseInt(
+                request.headers().get("X-Code"))), "page for " + request.headers().get("X-Code")));
+        TestBackend slow = TestBackend.start("127.0.0.5", "slow");
+        slow.delay(3000);
+        String codes = NGINX + "custom-http-errors";
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("errors", errors),
+                Manifests.service("slow", slow),
+                // an endpoint where nothing listens, and one not ready
+                Manifests.service("refusing") + "---\n"
+                        + Manifests.slice("refusing-0", "refusing", "127.0.0.6", FreePorts.next(), true),
+                Manifests.service("empty") + "---\n"
+                        + Manifests.slice("empty-0", "empty", "127.0.0.6", FreePorts.next(), false),
+                Manifests.ingress("refusing", "refusing.test", "/", "refusing", Map.of(codes, "502")),
+                Manifests.ingress("empty", "empty.test", "/", "empty", Map.of(codes, "503")),
+                Manifests.ingress("slow", "slow.test", "/", "slow", Map.of(codes, "504",
+                        NGINX + "proxy-read-timeout", "1")),
+                Manifests.ingress("unlisted", "unlisted.test", "/", "refusing", Map.of(codes, "503"))));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--default-backend-service", "default/errors")) {
+            RawHttp.Response refused = caravan.get("refusing.test", "/x");
+            assertThat(refused.status()).isEqualTo(502);
+            assertThat(refused.text()).isEqualTo("page for 502");
+            RawHttp.Response empty = caravan.get("empty.test", "/x");
+            assertThat(empty.status()).isEqualTo(503);
+            assertThat(empty.text()).isEqualTo("page for 503");
+            RawHttp.Response timedOut = caravan.get("slow.test", "/x");
+            assertThat(timedOut.status()).isEqualTo(504);
+            assertThat(timedOut.text()).isEqualTo("page for 504");
+            // a status the Ingress does not list is Caravan's own short answer
+            assertThat(caravan.get("unlisted.test", "/x").text()).isEqualTo("502 Bad Gateway\n");
+        } finally {
+            errors.close();
+            slow.close();
         }
     }
 }
