@@ -828,6 +828,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         Map<String, RequestKey> globalRequest = globalHeaders.request();
         // proxy-set-headers' variables, as nginx's, read the request as the client sent it
         String[] globalValues = globalRequest.isEmpty() ? null : valuesOf(globalRequest, facts(request, path, target, rule));
+        // and so do upstream-vhost's ($host, $service_name, ...)
+        RequestKey vhost = rule == null ? null : rule.policy().upstreamVhost();
+        String upstreamHost = vhost == null ? null : vhost.literal() != null ? vhost.literal()
+                : PercentEncoding.headerValue(vhost.keyOf(facts(request, path, target, rule)));
         ForwardedHeaders.apply(request, view.host() != null ? view.host()
                 : target.authority() == null ? "" : target.authority(), view, gateway.realIp().forwardedForHeader(),
                 facts == null ? null : facts.requestIdIfMade());
@@ -858,7 +862,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             record.madeRequestId = clientsId ? facts == null ? null : facts.requestIdIfMade() : record.requestId;
         }
         if (rule != null) {
-            RoutePolicies.applyUpstream(rule, request, rewrittenTarget);
+            RoutePolicies.applyUpstream(rule, request, rewrittenTarget, upstreamHost);
         }
         sticky = policy.affinity() == null || rule == null ? null
                 : new StickySession(policy.affinity(), backend, request.headers(),
@@ -924,7 +928,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             InetSocketAddress server = ctx.channel().localAddress() instanceof InetSocketAddress local ? local : null;
             facts = new RequestFacts(request, ctx.channel() instanceof Http2StreamChannel ? "HTTP/2.0"
                     : request.protocolVersion().text(), path, target.host(), view.client(), gateway.scheme(), server,
-                    rule == null ? null : rule.ingress());
+                    rule == null ? null : rule.ingress(), rule == null ? null : rule.backend());
         }
         return facts;
     }

@@ -88,8 +88,12 @@ final class RoutePolicies {
         }
     }
 
-    /** Changes what goes upstream: the rewritten URI, then the headers the policy sets. */
-    static void applyUpstream(PathRule rule, HttpRequest request, String rewrittenTarget) {
+    /**
+     * Changes what goes upstream: the rewritten URI, then the headers the policy sets.
+     *
+     * @param vhost the {@code Host} upstream-vhost makes for this request, or {@code null}
+     */
+    static void applyUpstream(PathRule rule, HttpRequest request, String rewrittenTarget, String vhost) {
         RoutePolicy policy = rule.policy();
         if (rewrittenTarget != null) {
             request.setUri(rewrittenTarget);
@@ -98,8 +102,8 @@ final class RoutePolicies {
                 request.headers().set("X-Forwarded-Prefix", policy.forwardedPrefix());
             }
         }
-        if (policy.upstreamVhost() != null) {
-            request.headers().set(HttpHeaderNames.HOST, policy.upstreamVhost());
+        if (vhost != null) {
+            request.headers().set(HttpHeaderNames.HOST, vhost);
         }
     }
 

@@ -30,10 +30,18 @@ public final class RequestFacts {
     private final String scheme;
     private final InetSocketAddress server;
     private final ObjectRef ingress;
+    private final Backend service;
     private String requestId;
 
     public RequestFacts(HttpRequest request, String protocol, String path, String host, InetSocketAddress client, String scheme,
             InetSocketAddress server, ObjectRef ingress) {
+        this(request, protocol, path, host, client, scheme, server, ingress, null);
+    }
+
+    /** @param service the rule's backend, for nginx's {@code $service_name} and {@code $service_port}; or {@code null} */
+    public RequestFacts(HttpRequest request, String protocol, String path, String host, InetSocketAddress client, String scheme,
+            InetSocketAddress server, ObjectRef ingress, Backend service) {
+        this.service = service;
         this.request = request;
         this.protocol = protocol;
         this.path = path;
@@ -79,6 +87,11 @@ public final class RequestFacts {
 
     public ObjectRef ingress() {
         return ingress;
+    }
+
+    /** The rule's backend, or {@code null}. */
+    public Backend service() {
+        return service;
     }
 
     /** nginx's {@code $request_id}: 32 random hex digits, made once per request. */

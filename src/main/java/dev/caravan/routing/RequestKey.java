@@ -77,7 +77,8 @@ public final class RequestKey {
             case "request_uri", "uri", "document_uri", "host", "remote_addr", "binary_remote_addr", "remote_port",
                     "remote_user", "args", "query_string", "is_args", "request", "request_method", "server_protocol",
                     "scheme", "https", "server_addr", "server_port", "request_id", "req_id", "msec",
-                    "proxy_add_x_forwarded_for", "content_type", "content_length", "namespace", "ingress_name" -> true;
+                    "proxy_add_x_forwarded_for", "content_type", "content_length", "namespace", "ingress_name",
+                    "service_name", "service_port" -> true;
             default -> name.startsWith("http_") || name.startsWith("cookie_") || name.startsWith("arg_");
         };
     }
@@ -167,6 +168,11 @@ public final class RequestKey {
                 return facts.ingress() == null ? "" : facts.ingress().namespace();
             case "ingress_name":
                 return facts.ingress() == null ? "" : facts.ingress().name();
+            case "service_name":
+                return facts.service() == null ? "" : facts.service().serviceName();
+            case "service_port":
+                return facts.service() == null || facts.service().servicePort() == null ? ""
+                        : facts.service().servicePort();
             default:
                 break;
         }

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * @param appRoot            where {@code /} is redirected (302)
  * @param redirect           where every request is redirected, and with which status
  * @param forwardedPrefix    the {@code X-Forwarded-Prefix} sent upstream
- * @param upstreamVhost      the {@code Host} sent upstream instead of the client's
+ * @param upstreamVhost      the {@code Host} sent upstream instead of the client's: text, or with nginx's variables
+ *                           ({@code $service_name.$namespace.svc.cluster.local}); {@code null} for the client's
  * @param maxBodySize        the largest request body in bytes (0: unlimited; negative: the global default)
  * @param connectTimeout     to connect to a pod
  * @param readTimeout        a pod's silence while answering
@@ -70,7 +71,7 @@ import java.util.regex.Pattern;
  * @param mirror             where copies of its requests go ({@code mirror-target}), or {@code null}
  */
 public record RoutePolicy(String rewriteTarget, boolean regexPaths, String appRoot, Redirect redirect,
-        String forwardedPrefix, String upstreamVhost, long maxBodySize, Duration connectTimeout,
+        String forwardedPrefix, RequestKey upstreamVhost, long maxBodySize, Duration connectTimeout,
         Duration readTimeout, Duration sendTimeout, Affinity affinity, RequestKey hashBy, List<IpSubnetFilterRule> allowedSources,
         List<IpSubnetFilterRule> deniedSources, boolean serviceUpstream, Cors cors, RateLimit rateLimit,
         boolean httpsUpstream, NextUpstream nextUpstream, String defaultBackend, CanaryRule canary, boolean ewma,

@@ -80,6 +80,9 @@ class NginxAnnotationsTest {
                 implementationSpecific("headers", "hdr.example.com", "/shop(/|$)(.*)", "svc-a",
                         Map.of(NGINX + "rewrite-target", "/$2", NGINX + "x-forwarded-prefix", "/shop",
                                 NGINX + "upstream-vhost", "internal.svc")),
+                // the Linkerd guides' form
+                Manifests.ingress("vhost-vars", "vhostvars.example.com", "/", "svc-a",
+                        Map.of(NGINX + "upstream-vhost", "$service_name.$namespace.svc.cluster.local")),
                 Manifests.ingress("prefix-no-rewrite", "norewrite.example.com", "/", "svc-a",
                         Map.of(NGINX + "x-forwarded-prefix", "/shop")),
                 Manifests.ingress("same-target", "same.example.com", "/", "svc-a",
@@ -242,6 +245,8 @@ class NginxAnnotationsTest {
         assertThat(a.last().headers().get("Host")).isEqualTo("internal.svc");
         assertThat(a.last().headers().get("X-Forwarded-Prefix")).isEqualTo("/shop");
         assertThat(a.last().headers().get("X-Forwarded-Host")).isEqualTo("hdr.example.com");
+        assertThat(caravan.get("vhostvars.example.com", "/p").status()).isEqualTo(200);
+        assertThat(a.last().headers().get("Host")).isEqualTo("svc-a.default.svc.cluster.local");
         assertThat(caravan.get("norewrite.example.com", "/p").text()).isEqualTo("/p");
         assertThat(a.last().headers().get("X-Forwarded-Prefix")).as("no rewrite, no prefix").isNull();
     }

@@ -4,6 +4,7 @@ import dev.caravan.auth.Users;
 import dev.caravan.compile.IngressValidator;
 import dev.caravan.routing.AuthCaching;
 import dev.caravan.routing.Networks;
+import dev.caravan.routing.NginxTemplate;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RequestKey;
 import dev.caravan.routing.ResponseRewrite;
@@ -87,7 +88,7 @@ public final class AnnotationParser {
         String appRoot = values.path("app-root", false);
         RoutePolicy.Redirect redirect = redirect(values);
         String prefix = values.headerValue("x-forwarded-prefix");
-        String vhost = values.host("upstream-vhost");
+        RequestKey vhost = values.hostTemplate("upstream-vhost");
         long bodySize = values.size("proxy-body-size");
         Duration connect = values.seconds("proxy-connect-timeout");
         Duration read = values.seconds("proxy-read-timeout");
@@ -883,6 +884,34 @@ public final class AnnotationParser {
                 return null;
             }
             return value;
+        }
+
+        /**
+         * A host name with an optional port, which may hold nginx's variables as ingress-nginx lets
+         * {@code upstream-vhost} ({@code $service_name.$namespace.svc.cluster.local}, {@code $host}): its text around
+         * them must be a host name's.
+         */
+        RequestKey hostTemplate(String name) {
+            String value = get(name);
+            if (value == null) {
+                return null;
+            }
+            if (value.indexOf('$') < 0) {
+                return host(name) == null ? null : RequestKey.parse(value);
+            }
+            try {
+                RequestKey template = RequestKey.parse(value);
+                String sample = NginxTemplate.parts(value).stream()
+                        .map(part -> part.text() != null ? part.text() : "x").reduce("", String::concat);
+                if (!HOST_AND_PORT.matcher(sample).matches()) {
+                    invalid(name, "is not a host name (with an optional port) around its variables");
+                    return null;
+                }
+                return template;
+            } catch (IllegalArgumentException unsupported) {
+                invalid(name, unsupported.getMessage());
+                return null;
+            }
         }
 
         /** A comma-separated list of host names, lower-cased, each once; a wildcard as {@code *.example.com}. */

@@ -45,7 +45,7 @@ class AnnotationParserTest {
         assertThat(policy.regexPaths()).as("only use-regex itself; a rewrite makes its own path a regex").isFalse();
         assertThat(policy.appRoot()).isEqualTo("/app");
         assertThat(policy.forwardedPrefix()).isEqualTo("/shop");
-        assertThat(policy.upstreamVhost()).isEqualTo("internal.svc:8080");
+        assertThat(policy.upstreamVhost().literal()).isEqualTo("internal.svc:8080");
         assertThat(policy.maxBodySize()).isEqualTo(8L << 20);
         assertThat(policy.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(policy.readTimeout()).isEqualTo(Duration.ofSeconds(120));
@@ -377,6 +377,17 @@ class AnnotationParserTest {
         assertThat(defaults.headers()).contains("Authorization");
         assertThat(parse(N + "enable-cors", "true", N + "cors-expose-headers", "*").policy().cors().exposeHeaders())
                 .isEqualTo("*");
+    }
+
+    @Test
+    void upstreamVhostMayHoldNginxVariablesAroundAHostName() {
+        assertThat(parse(N + "upstream-vhost", "$service_name.$namespace.svc.cluster.local").findings()).isEmpty();
+        assertThat(parse(N + "upstream-vhost", "$host").policy().upstreamVhost().literal()).isNull();
+        for (String bad : new String[] {"$request_body", "$host x", "a/$host", "evil.com\r\nX-Injected: 1"}) {
+            AnnotationParser.Parsed parsed = parse(N + "upstream-vhost", bad);
+            assertThat(parsed.blocked()).as(bad).isTrue();
+            assertThat(parsed.policy().upstreamVhost()).isNull();
+        }
     }
 
     @Test
