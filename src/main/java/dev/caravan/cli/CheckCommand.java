@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -106,6 +107,10 @@ public final class CheckCommand {
             } else if (where == null && (!arg.startsWith("--"))) {
                 where = arg;
             } else {
+                if (where != null && !arg.startsWith("--")) {
+                    err.println("caravan: check reads one FILE, DIR or - (" + where + ", then " + arg
+                            + "): put the manifests in one folder, or pipe them in");
+                }
                 where = null;
                 break;
             }
@@ -132,6 +137,9 @@ public final class CheckCommand {
                     }
                 }
             }
+        } catch (NoSuchFileException e) {
+            err.println("caravan: cannot read " + where + ": no such file or directory");
+            return 2;
         } catch (IOException e) {
             err.println("caravan: cannot read " + where + ": " + e.getMessage());
             return 2;

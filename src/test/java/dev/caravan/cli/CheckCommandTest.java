@@ -56,6 +56,16 @@ class CheckCommandTest {
     }
 
     @Test
+    void wrongArgumentsAreToldInWords() {
+        Run two = run("", List.of("a.yaml", "b.yaml"));
+        assertThat(two.exit()).isEqualTo(2);
+        assertThat(two.err()).contains("check reads one FILE, DIR or - (a.yaml, then b.yaml)");
+        Run missing = run("", List.of("/no/such/manifests"));
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read /no/such/manifests: no such file or directory");
+    }
+
+    @Test
     void theSeedsIngressIsServedAsWrittenByCaravanWithTheNginxClass() {
         Run run = check(SEED, "--ingress-class", "nginx");
         assertThat(run.exit()).isZero();
