@@ -9,7 +9,6 @@ import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.Locale;
 
 /**
  * A value made of a request's parts, as an {@code upstream-hash-by}, {@code auth-cache-key},
@@ -119,7 +118,8 @@ public final class RequestKey {
             case "uri", "document_uri":
                 return facts.path();
             case "host":
-                return facts.host() == null ? "" : facts.host().toLowerCase(Locale.ROOT);
+                // nginx's: lower case, without a trailing dot
+                return facts.host() == null ? "" : RoutingTable.normalizeHost(facts.host());
             case "remote_addr", "binary_remote_addr":
                 return NetUtil.toAddressString(facts.client().getAddress());
             case "remote_port":

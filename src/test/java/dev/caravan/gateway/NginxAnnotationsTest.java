@@ -314,7 +314,7 @@ class NginxAnnotationsTest {
         assertThat(problems).anySatisfy(p -> {
             assertThat(p.ingress().name()).isEqualTo("bad-size");
             assertThat(p.severity()).isEqualTo(Problem.Severity.WARNING);
-            assertThat(p.message()).contains(NGINX + "proxy-body-size", "'lots'", "its default instead");
+            assertThat(p.message()).contains(NGINX + "proxy-body-size", "'lots'", "passes it over");
         });
         assertThat(problems).anySatisfy(p -> {
             assertThat(p.ingress().name()).isEqualTo("sticky");

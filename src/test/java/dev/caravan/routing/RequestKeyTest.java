@@ -69,6 +69,12 @@ class RequestKeyTest {
                 "/", "h", CLIENT, "http", null, null);
         assertThat(RequestKey.parse("$is_args|$https|$proxy_add_x_forwarded_for|$namespace|$server_protocol")
                 .keyOf(plain)).isEqualTo("||10.1.2.3||HTTP/2.0");
+        // nginx's $host: lower case, no trailing dot; the rule's Service and port
+        RequestFacts served = new RequestFacts(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"),
+                "HTTP/1.1", "/", "App.Example.com.", CLIENT, "http", null, new ObjectRef("shop", "web"),
+                new Backend("shop/cart:8080", java.util.List.of()));
+        assertThat(RequestKey.parse("$host|$service_name|$service_port").keyOf(served))
+                .isEqualTo("app.example.com|cart|8080");
     }
 
     @Test

@@ -77,7 +77,8 @@ public final class AnnotationParser {
             if (entry.support() == AnnotationCatalog.Support.UNSUPPORTED && !entry.inherent(ours.get(name))) {
                 findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.UNSUPPORTED,
                         entry.note()));
-            } else if (entry.support() == AnnotationCatalog.Support.REFUSED) {
+            } else if (entry.support() == AnnotationCatalog.Support.REFUSED && !ours.get(name).isBlank()) {
+                // an empty snippet (as charts render an unset value) asks for nothing, as ingress-nginx reads it
                 findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.REFUSED,
                         entry.note()));
             }
@@ -621,20 +622,21 @@ public final class AnnotationParser {
         }
         // as ingress-nginx validates them: no * for methods and allowed headers (which browsers would take literally
         // with credentials), * among exposed headers
-        String methods = values.token("cors-allow-methods", "[A-Za-z]+(,?\\s?[A-Za-z]+)*,?\\s?",
+        String methods = values.token("cors-allow-methods", "[A-Za-z]+(,? ?[A-Za-z]+)*,? ?",
                 "GET, PUT, POST, DELETE, PATCH, OPTIONS");
         String headers = values.token("cors-allow-headers", "[A-Za-z0-9-_, ]*",
                 "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,"
                         + "Authorization");
-        String expose = values.token("cors-expose-headers", "(([A-Za-z0-9_-]+|\\*),?\\s?)+", null);
+        String expose = values.token("cors-expose-headers", "(([A-Za-z0-9_-]+|\\*),? ?)+", null);
         String credentials = values.get("cors-allow-credentials");
         int maxAge = values.integer("cors-max-age", 0, Integer.MAX_VALUE, 1728000);
         if (allowed.isEmpty() && skipped.isEmpty()) {
             allowed.add("*");
         }
         // with every entry skipped, no origin: a typo must not open the Ingress to every site's scripts
+        // true when absent or invalid, as ingress-nginx defaults it
         return new RoutePolicy.Cors(allowed, methods, headers, expose,
-                credentials == null || values.bool("cors-allow-credentials"), maxAge);
+                credentials == null || values.bool("cors-allow-credentials", true), maxAge);
     }
 
     private static RoutePolicy.Affinity affinity(Values values) {
@@ -678,7 +680,9 @@ public final class AnnotationParser {
         return new RoutePolicy.Affinity("persistent".equals(mode), name == null ? "INGRESSCOOKIE" : name,
                 values.path("session-cookie-path", false), values.host("session-cookie-domain"),
                 maxAge, expires, sameSite, values.bool("session-cookie-conditional-samesite-none"),
-                secure == null ? null : values.bool("session-cookie-secure"),
+                // only true asks: false, or a value that does not parse, leaves it to the scheme (Secure over HTTPS), as
+                // ingress-nginx omits a false one
+                secure != null && values.bool("session-cookie-secure") ? Boolean.TRUE : null,
                 values.bool("session-cookie-change-on-failure"), !"legacy".equals(canaryBehavior));
     }
 
@@ -717,7 +721,7 @@ public final class AnnotationParser {
             "session-cookie-domain", "session-cookie-samesite", "session-cookie-conditional-samesite-none",
             "session-cookie-secure", "session-cookie-change-on-failure", "session-cookie-max-age",
             "session-cookie-expires", "enable-cors", "cors-allow-methods", "cors-allow-headers",
-            "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "app-root", "load-balance");
+            "cors-expose-headers", "cors-allow-credentials", "cors-max-age", "app-root");
 
     /** Typed reads of annotation values, each invalid value reported with the annotation's name. */
     private record Values(Map<String, String> raw, List<AnnotationFinding> findings, boolean crossNamespace) {
@@ -729,7 +733,7 @@ public final class AnnotationParser {
 
         void invalid(String name, String why) {
             if (PASSED_OVER.contains(name)) {
-                ignored(name, why + "; its default instead, as ingress-nginx takes it");
+                ignored(name, why + "; served without it (its default), as ingress-nginx passes it over");
                 return;
             }
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
@@ -901,8 +905,12 @@ public final class AnnotationParser {
             }
             try {
                 RequestKey template = RequestKey.parse(value);
-                String sample = NginxTemplate.parts(value).stream()
-                        .map(part -> part.text() != null ? part.text() : "x").reduce("", String::concat);
+                // each variable as what it stands for: a port's after a colon, a name's elsewhere
+                StringBuilder sample = new StringBuilder();
+                for (NginxTemplate.Part part : NginxTemplate.parts(value)) {
+                    sample.append(part.text() != null ? part.text()
+                            : sample.length() > 0 && sample.charAt(sample.length() - 1) == ':' ? "1" : "x");
+                }
                 if (!HOST_AND_PORT.matcher(sample).matches()) {
                     invalid(name, "is not a host name (with an optional port) around its variables");
                     return null;

@@ -352,7 +352,7 @@ class AnnotationParserTest {
         return Stream.of(Arguments.of("app-root", "app"), Arguments.of("proxy-body-size", "lots"),
                 Arguments.of("proxy-body-size", "10mb"), Arguments.of("proxy-read-timeout", "60s"),
                 Arguments.of("proxy-connect-timeout", "0"), Arguments.of("session-cookie-max-age", "1h"),
-                Arguments.of("enable-cors", "yes"), Arguments.of("load-balance", "least_conn"));
+                Arguments.of("enable-cors", "yes"), Arguments.of("session-cookie-secure", "on"));
     }
 
     @ParameterizedTest
@@ -363,7 +363,7 @@ class AnnotationParserTest {
         assertThat(parsed.findings()).singleElement().satisfies(finding -> {
             assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
             assertThat(finding.annotation()).isEqualTo(N + name);
-            assertThat(finding.message()).contains("'" + value + "'", "its default instead");
+            assertThat(finding.message()).contains("'" + value + "'", "passes it over");
         });
         assertThat(parsed.policy()).isEqualTo(parse(N + "affinity", "cookie").policy());
     }
@@ -377,12 +377,39 @@ class AnnotationParserTest {
         assertThat(defaults.headers()).contains("Authorization");
         assertThat(parse(N + "enable-cors", "true", N + "cors-expose-headers", "*").policy().cors().exposeHeaders())
                 .isEqualTo("*");
+        // no line break gets into a header through them
+        assertThat(parse(N + "enable-cors", "true", N + "cors-expose-headers", "X-Total,\nX-Page").policy().cors()
+                .exposeHeaders()).isNull();
+        assertThat(parse(N + "enable-cors", "true", N + "cors-allow-methods", "GET,\nPOST").policy().cors())
+                .isEqualTo(defaults);
+        // credentials: true unless false, as ingress-nginx defaults an invalid value
+        assertThat(parse(N + "enable-cors", "true", N + "cors-allow-credentials", "yes").policy().cors().credentials())
+                .isTrue();
+        assertThat(parse(N + "enable-cors", "true", N + "cors-allow-credentials", "false").policy().cors()
+                .credentials()).isFalse();
+    }
+
+    @Test
+    void aCookieIsSecureOnlyWhenAskedOrOverHttpsAsIngressNginxOmitsAFalseValue() {
+        assertThat(parse(N + "affinity", "cookie", N + "session-cookie-secure", "true").policy().affinity().secure())
+                .isTrue();
+        assertThat(parse(N + "affinity", "cookie", N + "session-cookie-secure", "false").policy().affinity().secure())
+                .isNull();
+        assertThat(parse(N + "affinity", "cookie", N + "session-cookie-secure", "on").policy().affinity().secure())
+                .isNull();
+    }
+
+    @Test
+    void anEmptySnippetAsksForNothing() {
+        assertThat(parse(N + "configuration-snippet", "").findings()).isEmpty();
+        assertThat(parse(N + "configuration-snippet", "  ").blocked()).isFalse();
     }
 
     @Test
     void upstreamVhostMayHoldNginxVariablesAroundAHostName() {
         assertThat(parse(N + "upstream-vhost", "$service_name.$namespace.svc.cluster.local").findings()).isEmpty();
         assertThat(parse(N + "upstream-vhost", "$host").policy().upstreamVhost().literal()).isNull();
+        assertThat(parse(N + "upstream-vhost", "$service_name.$namespace.svc:$service_port").findings()).isEmpty();
         for (String bad : new String[] {"$request_body", "$host x", "a/$host", "evil.com\r\nX-Injected: 1"}) {
             AnnotationParser.Parsed parsed = parse(N + "upstream-vhost", bad);
             assertThat(parsed.blocked()).as(bad).isTrue();
