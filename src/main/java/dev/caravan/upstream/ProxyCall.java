@@ -556,6 +556,14 @@ public final class ProxyCall {
                     + response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING) + " is not just chunked"), true);
             return false;
         }
+        if (options.nextUpstream().onStatus(code) && requestComplete && resendable() && mayTryAnotherPod()) {
+            // proxy-next-upstream http_NNN: this answer is dropped and the request goes to the next pod, before any
+            // error page, as nginx's error_page takes only the last answer
+            detach().close();
+            stopTimers();
+            attempt();
+            return false;
+        }
         if (options.interceptedStatuses().contains(code) && requestComplete) {
             // custom-http-errors: the pod's answer is dropped and an error page is fetched instead
             endAttempt();
@@ -563,13 +571,6 @@ public final class ProxyCall {
             stopTimers();
             detach().close();
             listener.intercepted(code);
-            return false;
-        }
-        if (options.nextUpstream().onStatus(code) && requestComplete && resendable() && mayTryAnotherPod()) {
-            // proxy-next-upstream http_NNN: this answer is dropped and the request goes to the next pod
-            detach().close();
-            stopTimers();
-            attempt();
             return false;
         }
         endAttempt();

@@ -113,6 +113,9 @@ class TrafficPolicyAnnotationsTest {
                 Manifests.ingress("next-502", "next502.example.com", "/", "mixed",
                         Map.of(NGINX + "proxy-next-upstream", "error timeout http_502")),
                 Manifests.ingress("plain-502", "plain502.example.com", "/", "mixed"),
+                Manifests.ingress("next-then-page", "nextpage.example.com", "/", "mixed",
+                        Map.of(NGINX + "proxy-next-upstream", "error timeout http_502", NGINX + "custom-http-errors", "502",
+                                NGINX + "default-backend", "errors")),
                 Manifests.service("half-dead", pods.get(1)) + "---\n"
                         + Manifests.slice("half-dead-x", "half-dead", "127.0.0.13", FreePorts.next(), true),
                 Manifests.ingress("no-retry", "noretry.example.com", "/", "half-dead",
@@ -204,6 +207,8 @@ class TrafficPolicyAnnotationsTest {
     void proxyNextUpstreamTriesAnotherPodOnTheListedStatuses() throws Exception {
         for (int i = 0; i < 6; i++) {
             assertThat(caravan.get("next502.example.com", "/").text()).isEqualTo("pod-0");
+            // the next pod is tried before an error page is fetched, as nginx's error_page takes the last answer
+            assertThat(caravan.get("nextpage.example.com", "/").text()).isEqualTo("pod-0");
         }
         Set<Integer> plain = new HashSet<>();
         for (int i = 0; i < 6; i++) {
