@@ -1432,7 +1432,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         ErrorPage page = errorPage;
         if (page != null && requestComplete && !fetchingErrorPage
                 && page.options().interceptedStatuses().contains(status.code())) {
-            // as nginx's error_page, which takes its own 502 and 504 as a pod's: the custom-http-errors page
+            // as nginx's error_page, which takes its own 502 and 504 as a pod's: the custom-http-errors page, whose
+            // fetch the upstream time takes in, as after a pod's listed status
+            if (record != null) {
+                record.upstreamEndNanos = 0;
+            }
             intercepted(status.code());
             return;
         }
