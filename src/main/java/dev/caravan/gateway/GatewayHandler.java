@@ -802,9 +802,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             if (options.interceptedStatuses().contains(503) && bodiless(request)) {
                 // as nginx's error_page, which takes its own 503 as a pod's: the custom-http-errors page
                 state = State.PROXYING;
-                errorPage = new ErrorPage(rule, backend, request.uri(), target.authority(),
-                        request.headers().get(HttpHeaderNames.ACCEPT), request.headers().get("X-Request-ID"),
-                        request.protocolVersion(), options);
+                errorPage = errorPage(rule, backend, request, request.uri(), target, request.protocolVersion(), options);
                 intercepted(503);
                 return;
             }
@@ -872,9 +870,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             preferred = sticky.preferred();
         }
         errorPage = options.interceptedStatuses().isEmpty() ? null
-                : new ErrorPage(rule, backend, originalUri, target.authority(),
-                        request.headers().get(HttpHeaderNames.ACCEPT), request.headers().get("X-Request-ID"),
-                        clientVersion, options);
+                : errorPage(rule, backend, request, originalUri, target, clientVersion, options);
         call = new ProxyCall(gateway.upstream(), options, ctx, request, clientVersion, keepAlive, backend, preferred,
                 this);
         if (endHeld) {
@@ -1441,6 +1437,13 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             return;
         }
         finishLocally(status, requestComplete);
+    }
+
+    /** What a custom-http-errors page fetched for this request needs to know of it; {@code uri} as the client sent it. */
+    private static ErrorPage errorPage(PathRule rule, Backend backend, HttpRequest request, String uri,
+            RequestTarget target, HttpVersion version, CallOptions options) {
+        return new ErrorPage(rule, backend, uri, target.authority(), request.headers().get(HttpHeaderNames.ACCEPT),
+                request.headers().get("X-Request-ID"), version, options);
     }
 
     /** Whether a request has no body: one that has can be answered without reading it only by closing after. */
