@@ -538,17 +538,19 @@ public final class AnnotationParser {
         }
         Set<String> set = new HashSet<>(NextUpstream.DEFAULT.conditions());
         if (conditions != null) {
-            set.clear();
+            Set<String> asked = new HashSet<>();
             for (String condition : conditions.trim().split("\\s+")) {
                 if (!NextUpstream.KNOWN.contains(condition)) {
+                    // the default conditions, each annotation passed over on its own: the tries and timeout stand
                     values.invalid("proxy-next-upstream", "has '" + condition + "', which is not one of "
                             + new TreeSet<>(NextUpstream.KNOWN));
-                    return null;
+                    asked = null;
+                    break;
                 }
-                set.add(condition);
+                asked.add(condition);
             }
-            if (set.contains("off")) {
-                set.clear();
+            if (asked != null) {
+                set = asked.contains("off") ? Set.of() : asked;
             }
         }
         return new NextUpstream(set, tries < 0 ? NextUpstream.DEFAULT.tries() : tries,

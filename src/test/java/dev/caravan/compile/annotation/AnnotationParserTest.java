@@ -7,6 +7,7 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.ResponseRewrite;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.UrlTemplate;
+import dev.caravan.upstream.NextUpstream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -366,6 +367,21 @@ class AnnotationParserTest {
             assertThat(finding.message()).contains("'" + value + "'", "passes it over");
         });
         assertThat(parsed.policy()).isEqualTo(parse(N + "affinity", "cookie").policy());
+    }
+
+    @Test
+    void anInvalidNextUpstreamKeepsItsDefaultConditionsAndTheTriesAndTimeoutGiven() {
+        AnnotationParser.Parsed parsed = parse(N + "proxy-next-upstream", "error timeout http_5xx",
+                N + "proxy-next-upstream-tries", "5", N + "proxy-next-upstream-timeout", "7");
+        assertThat(parsed.blocked()).isFalse();
+        assertThat(parsed.findings()).singleElement().satisfies(finding -> {
+            assertThat(finding.kind()).isEqualTo(AnnotationFinding.Kind.IGNORED);
+            assertThat(finding.annotation()).isEqualTo(N + "proxy-next-upstream");
+        });
+        NextUpstream next = parsed.policy().nextUpstream();
+        assertThat(next.conditions()).isEqualTo(NextUpstream.DEFAULT.conditions());
+        assertThat(next.tries()).isEqualTo(5);
+        assertThat(next.timeout()).isEqualTo(Duration.ofSeconds(7));
     }
 
     @Test
