@@ -2,7 +2,6 @@ package dev.caravan.admission;
 
 import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.IngressCheck;
-import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.routing.RoutePolicy;
 import dev.caravan.routing.RoutingTable;
@@ -114,8 +113,7 @@ public final class AdmissionReviewer {
         if (!reasons.isEmpty()) {
             return refused(response, ref, String.join("; ", reasons));
         }
-        RoutePolicy policy = AnnotationParser.parse(settings.effective(ingress.getMetadata().getAnnotations()),
-                ref.namespace(), settings.crossNamespaceSecrets()).policy();
+        RoutePolicy policy = settings.parse(ingress.getMetadata().getAnnotations(), ref.namespace()).policy();
         warnings.addAll(report.warnings());
         // warned, not refused: the informer's copy may lag an object written just before, as kubectl apply writes
         // a ConfigMap and the Ingress naming it in one go; until the object is fixed, the Ingress answers 503

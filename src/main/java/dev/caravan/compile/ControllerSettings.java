@@ -1,6 +1,8 @@
 package dev.caravan.compile;
 
 import dev.caravan.compile.annotation.AnnotationCatalog;
+import dev.caravan.compile.annotation.AnnotationFinding;
+import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.ObjectRef;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.HashMap;
@@ -86,6 +88,31 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
             globalAuth.forEach((name, value) -> effective.put(AnnotationCatalog.PREFIX + name, value));
         }
         return effective;
+    }
+
+    /**
+     * An Ingress's annotations parsed as they are read ({@link #effective}). An invalid value that is passed over (a
+     * timeout of {@code 60s}, say) gives way to the flag of its name where one is set, as ingress-nginx's parsers fall
+     * back to its ConfigMap's value rather than the built-in default; the findings still name the Ingress's value.
+     *
+     * @param namespace the Ingress's namespace
+     */
+    public AnnotationParser.Parsed parse(Map<String, String> annotations, String namespace) {
+        Map<String, String> effective = effective(annotations);
+        AnnotationParser.Parsed parsed = AnnotationParser.parse(effective, namespace, crossNamespaceSecrets);
+        Map<String, String> flagged = null;
+        for (AnnotationFinding finding : parsed.findings()) {
+            String flag = finding.kind() == AnnotationFinding.Kind.IGNORED
+                    ? annotationDefaults.get(finding.annotation().substring(AnnotationCatalog.PREFIX.length())) : null;
+            if (flag != null) {
+                if (flagged == null) {
+                    flagged = new HashMap<>(effective);
+                }
+                flagged.put(finding.annotation(), flag);
+            }
+        }
+        return flagged == null ? parsed : new AnnotationParser.Parsed(
+                AnnotationParser.parse(flagged, namespace, crossNamespaceSecrets).policy(), parsed.findings());
     }
 
     private boolean takesGlobalAuth(Map<String, String> own) {

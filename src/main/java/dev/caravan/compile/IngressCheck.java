@@ -62,8 +62,7 @@ public final class IngressCheck {
             annotations.putAll(ingress.getMetadata().getAnnotations());
         }
         // read as the server reads it: with the flags' values of what it does not set (the verdicts are its own's)
-        AnnotationParser.Parsed parsed = AnnotationParser.parse(settings.effective(annotations),
-                ClusterState.refOf(ingress).namespace(), settings.crossNamespaceSecrets());
+        AnnotationParser.Parsed parsed = settings.parse(annotations, ClusterState.refOf(ingress).namespace());
         List<Verdict> verdicts = new ArrayList<>();
         annotations.forEach((name, value) -> {
             AnnotationFinding finding = parsed.findings().stream().filter(f -> f.annotation().equals(name))

@@ -56,7 +56,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         private final IngressValidator validator = new IngressValidator();
         private final IngressClassMatcher classes;
         private final boolean passthroughEnabled;
-        private final boolean crossNamespaceSecrets;
         private final ControllerSettings settings;
         private final AnnotationObjects objects;
         private final ClusterState state;
@@ -65,7 +64,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             this.state = state;
             this.classes = new IngressClassMatcher(settings, state);
             this.passthroughEnabled = settings.sslPassthrough();
-            this.crossNamespaceSecrets = settings.crossNamespaceSecrets();
             this.settings = settings;
             this.objects = new AnnotationObjects(state, settings.allowedResponseHeaders());
         }
@@ -108,7 +106,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             // as it is read: with the flags' values of what it does not set
             Map<String, String> effective = settings.effective(ingress.getMetadata().getAnnotations());
-            AnnotationParser.Parsed annotations = AnnotationParser.parse(effective, ref.namespace(), crossNamespaceSecrets);
+            AnnotationParser.Parsed annotations = settings.parse(ingress.getMetadata().getAnnotations(), ref.namespace());
             reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
@@ -139,8 +137,8 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy goodPolicy = null;
             if (good != null) {
                 // reported once: the current version's authorities, when read, are reported already
-                goodPolicy = withCertificates(AnnotationParser.parse(settings.effective(good.getMetadata().getAnnotations()),
-                        ref.namespace(), crossNamespaceSecrets).policy(), objectsRead, ref,
+                goodPolicy = withCertificates(settings.parse(good.getMetadata().getAnnotations(), ref.namespace())
+                        .policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
                 try {
                     goodPolicy = objects.read(goodPolicy, objectsRead);
@@ -205,7 +203,6 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
          */
         private IngressSelection disabled(ObjectRef ref, Ingress ingress, Ingress previousGood) {
             Ingress paths = validator.validate(ingress).isEmpty() ? ingress : previousGood;
-            Map<String, String> effective = paths == null ? null : settings.effective(paths.getMetadata().getAnnotations());
             // its own asking, not the flags' defaults (--global-auth-url, source ranges): the host's other rules
             // have those too, and take its requests under them
             boolean guarded = asksForAccessControl(orNone(ingress.getMetadata().getAnnotations()))
@@ -216,7 +213,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
                         Problem.DISABLED, "taken out of service by an operator; not served")), Set.of(), Set.of(),
                         Set.of());
             }
-            AnnotationParser.Parsed annotations = AnnotationParser.parse(effective, ref.namespace(), crossNamespaceSecrets);
+            AnnotationParser.Parsed annotations = settings.parse(paths.getMetadata().getAnnotations(), ref.namespace());
             // its hosts' client certificates stay asked for, as an invalid Ingress's denied paths keep them
             Set<ObjectRef> objectsRead = new HashSet<>();
             RoutePolicy policy = withCertificates(annotations.policy(), objectsRead, ref, new ArrayList<>());

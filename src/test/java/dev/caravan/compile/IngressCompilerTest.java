@@ -1353,6 +1353,28 @@ class IngressCompilerTest {
     }
 
     @Test
+    void aPassedOverValueGivesWayToTheFlagOfItsNameAsIngressNginxFallsBackToItsConfigMap() {
+        var state = Fixtures.state(caravanClass(), APPS,
+                ingress("default/typo").annotation(NGINX_PREFIX + "proxy-send-timeout", "60s")
+                        .annotation(NGINX_PREFIX + "proxy-next-upstream", "error timeout http_5xx")
+                        .annotation(NGINX_PREFIX + "proxy-next-upstream-tries", "5")
+                        .rule(HOST, prefix("/", "foo:80")));
+        ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false,
+                false, java.util.Set.of(), null, null, java.util.Map.of("proxy-send-timeout", "120",
+                        "proxy-next-upstream", "error timeout http_502", "proxy-next-upstream-tries", "2"),
+                java.util.Map.of(), java.util.List.of(), null, null, true, false, null);
+        Compilation compilation = new IngressCompiler(settings).compile(state, Compilation.EMPTY);
+        var policy = compilation.table().resolve(HOST, "/").rule().policy();
+        assertThat(policy.sendTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(policy.nextUpstream().conditions()).containsExactlyInAnyOrder("error", "timeout", "http_502");
+        // the Ingress's own valid value stands beside the invalid one
+        assertThat(policy.nextUpstream().tries()).isEqualTo(5);
+        // the Warning names the Ingress's value, not the flag's
+        assertThat(compilation.problems()).anySatisfy(problem -> assertThat(problem.message())
+                .contains("proxy-send-timeout", "'60s'"));
+    }
+
+    @Test
     void disableCatchAllIgnoresEveryIngressWithADefaultBackendAsIngressNginxDoes() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/catch-all").defaultBackend("foo:80"),
