@@ -13,6 +13,7 @@ import dev.caravan.admin.RequestMetrics;
 import dev.caravan.admin.StreamMetrics;
 import dev.caravan.balance.RateLimiters;
 import dev.caravan.cli.CaravanOptions;
+import dev.caravan.cli.LiveConfigMap;
 import dev.caravan.compile.Compilation;
 import dev.caravan.compile.CompilationListener;
 import dev.caravan.compile.ControllerSettings;
@@ -38,7 +39,6 @@ import dev.caravan.gateway.StreamListeners;
 import dev.caravan.gateway.StreamObserver;
 import dev.caravan.gateway.UpgradedConnections;
 import dev.caravan.routing.CurrentRoutingTable;
-import dev.caravan.source.ConfigMapChanges;
 import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.source.ManifestFolder;
 import dev.caravan.source.ManifestFolderRoutes;
@@ -47,8 +47,8 @@ import dev.caravan.source.kubernetes.ControllerZone;
 import dev.caravan.source.kubernetes.DecoderWarmUp;
 import dev.caravan.source.kubernetes.KubernetesClients;
 import dev.caravan.source.kubernetes.KubernetesSource;
+import dev.caravan.state.ClusterState;
 import dev.caravan.state.ClusterStateStore;
-import dev.caravan.state.LabelSelectors;
 import dev.caravan.state.ResourceKind;
 import dev.caravan.status.ChangePublisher;
 import dev.caravan.status.IngressStatusWriter;
@@ -86,6 +86,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ManagementMBeansLevel;
@@ -184,13 +185,10 @@ public final class Caravan {
                 }
             });
 
-            ControllerSettings controller = new ControllerSettings(options.ingressClass(), options.controllerClass(),
-                    options.watchIngressWithoutClass(), options.defaultBackendService(), options.enableSslPassthrough(),
-                    options.allowCrossNamespaceResources(), options.globalAllowedResponseHeaders(), options.addHeaders(),
-                    options.proxySetHeaders(), options.annotationDefaults(), options.globalAuth(),
-                    options.noAuthLocations(), options.tcpServices(), options.udpServices(),
-                    !options.disableSvcExternalName(), options.disableCatchAll(),
-                    options.watchNamespaceSelector() == null ? null : LabelSelectors.parse(options.watchNamespaceSelector()));
+            // ingress-nginx's ConfigMap's keys that the compiler reads follow its changes
+            ControllerSettings fixed = options.configMap() == null ? options.controllerSettings() : null;
+            Function<ClusterState, ControllerSettings> controller = fixed != null ? state -> fixed
+                    : new LiveConfigMap(options);
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -200,9 +198,6 @@ public final class Caravan {
                     new BackendTrustLoader(upstreamClient.trust())));
             Management management = new Management(table, upstreamClient.drains(), upstreamClient.outliers());
             afterCompile.add(management);
-            if (options.configMap() != null) {
-                afterCompile.add(new ConfigMapChanges(options.configMap(), options.configMapRead()));
-            }
             routeFolder = new RouteFolder(options.routes());
             afterCompile.add(new RouteReferences(main::getCamelContext, routeFolder));
             UpgradedConnections upgrades = new UpgradedConnections(options.upgradeGracePeriod(), table);

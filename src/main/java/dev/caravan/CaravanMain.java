@@ -121,7 +121,7 @@ public final class CaravanMain {
      * The options with ingress-nginx's controller ConfigMap read into them: from the manifests folder standalone,
      * else from the API server. One that does not exist (yet) leaves the flags as they are, said so.
      */
-    private static CaravanOptions withConfigMap(CaravanOptions options) throws IOException, UsageException {
+    public static CaravanOptions withConfigMap(CaravanOptions options) throws IOException, UsageException {
         Logger log = LoggerFactory.getLogger(CaravanMain.class);
         log.info("Reading ConfigMap {} (--configmap){}", options.configMap(), options.standalone()
                 ? " from " + options.manifests() : "");
@@ -139,7 +139,8 @@ public final class CaravanMain {
                 log.info("{}", sentence);
             }
         });
-        log.info("ConfigMap {} read: a change to it takes a restart (kubectl rollout restart)", options.configMap());
+        log.info("ConfigMap {} read: a change to its keys of Ingress annotations is served as it comes, one to the"
+                + " others takes a restart (kubectl rollout restart)", options.configMap());
         return read;
     }
 

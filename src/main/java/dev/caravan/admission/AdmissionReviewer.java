@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -37,7 +38,7 @@ public final class AdmissionReviewer {
     private static final String INGRESS_GROUP = "networking.k8s.io";
 
     private final UnaryOperator<HasMetadata> reading;
-    private final ControllerSettings settings;
+    private final Function<ClusterState, ControllerSettings> settingsOf;
     private final Supplier<ClusterState> state;
     private final Supplier<RoutingTable> table;
     private final KubernetesSerialization serialization;
@@ -49,13 +50,16 @@ public final class AdmissionReviewer {
      */
     public AdmissionReviewer(ControllerSettings settings, Supplier<ClusterState> state, Supplier<RoutingTable> table,
             KubernetesSerialization serialization) {
-        this(settings, UnaryOperator.identity(), state, table, serialization);
+        this(current -> settings, UnaryOperator.identity(), state, table, serialization);
     }
 
-    /** @param reading how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix}) */
-    public AdmissionReviewer(ControllerSettings settings, UnaryOperator<HasMetadata> reading,
+    /**
+     * @param settingsOf the settings of a state, as the compiler's (ingress-nginx's ConfigMap in it may change them)
+     * @param reading    how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix})
+     */
+    public AdmissionReviewer(Function<ClusterState, ControllerSettings> settingsOf, UnaryOperator<HasMetadata> reading,
             Supplier<ClusterState> state, Supplier<RoutingTable> table, KubernetesSerialization serialization) {
-        this.settings = settings;
+        this.settingsOf = settingsOf;
         this.reading = reading;
         this.state = state;
         this.table = table;
@@ -90,7 +94,9 @@ public final class AdmissionReviewer {
         }
         ingress = (Ingress) reading.apply(ingress);
         ObjectRef ref = ClusterState.refOf(ingress);
-        IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
+        ClusterState current = state.get();
+        ControllerSettings settings = settingsOf.apply(current);
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, current, tlsSecrets::problem);
         if (IngressCheck.CATCH_ALL.equals(report.notOurs())) {
             // as ingress-nginx's webhook: told at once, rather than an Ingress that silently serves nothing
             return refused(response, ref, "it is a catch-all Ingress (it has a spec.defaultBackend) and"

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.camel.builder.RouteBuilder;
@@ -50,8 +51,12 @@ public final class AdmissionWebhook {
     private final WebhookServer server;
     private final AdmissionRoutes routes;
 
-    /** @param reading how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix}) */
-    public AdmissionWebhook(Settings settings, ControllerSettings controller, UnaryOperator<HasMetadata> reading,
+    /**
+     * @param controller the settings of a state, as the compiler's
+     * @param reading    how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix})
+     */
+    public AdmissionWebhook(Settings settings, Function<ClusterState, ControllerSettings> controller,
+            UnaryOperator<HasMetadata> reading,
             KubernetesClient client, EventLoopGroup workers, Supplier<ClusterState> state, Supplier<RoutingTable> table) {
         Clock clock = Clock.systemUTC();
         // HTTP/1.1 only: the API server's webhook client needs nothing else

@@ -2,6 +2,7 @@ package dev.caravan.cli;
 
 import dev.caravan.admin.AccessLog;
 import dev.caravan.admin.LogFormat;
+import dev.caravan.compile.ControllerSettings;
 import dev.caravan.compile.annotation.NginxSize;
 import dev.caravan.gateway.RealIpSettings;
 import dev.caravan.gateway.RequestBlocks;
@@ -10,6 +11,7 @@ import dev.caravan.routing.Networks;
 import dev.caravan.routing.ObjectRef;
 import dev.caravan.source.ExternalNameResolver;
 import dev.caravan.state.AnnotationPrefix;
+import dev.caravan.state.LabelSelectors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import dev.caravan.tls.TlsSettings;
 import io.netty.handler.ipfilter.IpFilterRuleType;
@@ -43,9 +45,12 @@ public final class CaravanOptions {
     private final List<String> ingressNginxNotes;
     /** The data of --configmap as read at start, or {@code null}. */
     private final Map<String, String> configMapRead;
+    /** These options before --configmap's keys were read into them: where a changed ConfigMap is read into again. */
+    private final CaravanOptions flagsAlone;
 
     private CaravanOptions(Map<Option, String> values, Set<Option> given, List<String> ingressNginxWarnings,
-            List<String> ingressNginxNotes, Map<String, String> configMapRead) {
+            List<String> ingressNginxNotes, Map<String, String> configMapRead, CaravanOptions flagsAlone) {
+        this.flagsAlone = flagsAlone == null ? this : flagsAlone;
         this.values = values;
         this.given = Set.copyOf(given);
         this.configMapRead = configMapRead == null ? null : Map.copyOf(configMapRead);
@@ -127,7 +132,7 @@ public final class CaravanOptions {
                 values.put(option, option.defaultValue());
             }
         }
-        return new CaravanOptions(values, given, warnings, notes, null);
+        return new CaravanOptions(values, given, warnings, notes, null, null);
     }
 
     /** The ConfigMap keys that keep clients out: one whose value cannot be used stops the start. */
@@ -168,7 +173,52 @@ public final class CaravanOptions {
                         + setting.why());
             }
         }
-        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes, data);
+        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes, data, flagsAlone);
+    }
+
+    /** These options as they were before ingress-nginx's controller ConfigMap was read into them. */
+    CaravanOptions flagsAlone() {
+        return flagsAlone;
+    }
+
+    /** These options with {@code other}'s values of {@code options}. */
+    CaravanOptions withValuesOf(CaravanOptions other, Set<Option> options) {
+        Map<Option, String> merged = new EnumMap<>(values);
+        for (Option option : options) {
+            String value = other.values.get(option);
+            if (value == null) {
+                merged.remove(option);
+            } else {
+                merged.put(option, value);
+            }
+        }
+        return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes, other.configMapRead,
+                flagsAlone);
+    }
+
+    /** The value of {@code option}, as given or defaulted, or {@code null}. */
+    String value(Option option) {
+        return values.get(option);
+    }
+
+    /** The options whose values differ between these and {@code other}. */
+    Set<Option> differing(CaravanOptions other) {
+        Set<Option> differing = EnumSet.noneOf(Option.class);
+        for (Option option : Option.values()) {
+            if (!java.util.Objects.equals(values.get(option), other.values.get(option))) {
+                differing.add(option);
+            }
+        }
+        return differing;
+    }
+
+    /** What the compiler claims and falls back to, as these options say. */
+    public ControllerSettings controllerSettings() {
+        return new ControllerSettings(ingressClass(), controllerClass(), watchIngressWithoutClass(),
+                defaultBackendService(), enableSslPassthrough(), allowCrossNamespaceResources(),
+                globalAllowedResponseHeaders(), addHeaders(), proxySetHeaders(), annotationDefaults(), globalAuth(),
+                noAuthLocations(), tcpServices(), udpServices(), !disableSvcExternalName(), disableCatchAll(),
+                watchNamespaceSelector() == null ? null : LabelSelectors.parse(watchNamespaceSelector()));
     }
 
     /** The data of ingress-nginx's controller ConfigMap as read at start, or {@code null} when none was. */

@@ -5,6 +5,7 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The pure function at the heart of Caravan: cluster state in, routing table and per-Ingress problems
@@ -19,10 +20,18 @@ import java.util.Set;
  */
 public final class IngressCompiler {
 
-    private final ControllerSettings settings;
+    private final Function<ClusterState, ControllerSettings> settingsOf;
 
     public IngressCompiler(ControllerSettings settings) {
-        this.settings = settings;
+        this(state -> settings);
+    }
+
+    /**
+     * @param settingsOf the settings a state is compiled with (ingress-nginx's ConfigMap in it may change them); the
+     *                   same instance while they stay, as a new one compiles every Ingress again
+     */
+    public IngressCompiler(Function<ClusterState, ControllerSettings> settingsOf) {
+        this.settingsOf = settingsOf;
     }
 
     public Compilation compile(ClusterState state, Compilation previous) {
@@ -40,13 +49,14 @@ public final class IngressCompiler {
      */
     public Compilation compile(ClusterState state, Compilation previous, Set<ObjectRef> disabled,
             boolean fromScratch) {
+        ControllerSettings settings = settingsOf.apply(state);
         CompilerMemory memory = previous.memory();
         if (fromScratch || memory == null || memory.settings() != settings
                 || !state.changedSince(memory.state(), ResourceKind.INGRESS_CLASS).isEmpty()
                 || !Objects.equals(state.zone(), memory.state().zone())
                 || !Objects.equals(state.node(), memory.state().node())) {
-            // which Ingresses are ours may change with any IngressClass, and which endpoints every backend has with
-            // the zone: every Ingress is looked at again
+            // which Ingresses are ours may change with any IngressClass, which endpoints every backend has with the
+            // zone, and how every Ingress is read with the settings: every Ingress is looked at again
             memory = CompilerMemory.empty(settings);
         }
         return new IncrementalCompilation(settings, state, memory, previous, disabled).run();

@@ -2,12 +2,16 @@ package dev.caravan.gateway;
 
 import static dev.caravan.testing.CaravanHarness.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.caravan.cli.LiveConfigMap;
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +43,32 @@ class AnnotationDefaultsTest {
             assertThat(caravan.get("strict.test", "/").status()).isEqualTo(308);
             // the allow-list applies to every Ingress without one of its own: loopback is not in 10.0.0.0/8
             assertThat(caravan.get("open.test", "/").status()).isEqualTo(403);
+        } finally {
+            pod.close();
+        }
+    }
+    @Test
+    void aChangeToTheConfigMapsKeysOfAnnotationsIsServedWithoutARestart() throws Exception {
+        TestBackend pod = TestBackend.start("127.0.0.2", "pod");
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
+                Manifests.ingress("open", "open.test", "/", "svc"),
+                Manifests.ingress("own", "own.test", "/", "svc", Map.of(NGINX + "whitelist-source-range",
+                        "127.0.0.0/8"))));
+        write(manifests, "controller.yaml", Manifests.configMap("controller", "proxy-read-timeout: \"30\""));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--configmap", "default/controller");
+                LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            assertThat(caravan.get("open.test", "/").status()).isEqualTo(200);
+            // loopback is not in 10.0.0.0/8: the allow-list every Ingress without one gets keeps it out at once
+            caravan.write("controller.yaml", Manifests.configMap("controller",
+                    "proxy-read-timeout: \"30\"\n  whitelist-source-range: 10.0.0.0/8"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> caravan.get("open.test", "/").status() == 403);
+            assertThat(caravan.get("own.test", "/").status()).isEqualTo(200);
+            // the key taken out: the flag's value again, none
+            caravan.write("controller.yaml", Manifests.configMap("controller", "proxy-read-timeout: \"120\""));
+            await().atMost(Duration.ofSeconds(10)).until(() -> caravan.get("open.test", "/").status() == 200);
+            // the pods' read timeout is the listeners': told, not applied
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("WARN").contains(
+                    "--proxy-read-timeout is read at start, and takes a restart"));
         } finally {
             pod.close();
         }

@@ -3,6 +3,7 @@ package dev.caravan.testing;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.Caravan;
+import dev.caravan.CaravanMain;
 import dev.caravan.cli.CaravanOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +44,10 @@ public final class CaravanHarness implements AutoCloseable {
         }
         all.addAll(args);
         CaravanOptions options = CaravanOptions.parse(all.toArray(String[]::new), new Properties(), Map.of());
+        if (options.configMap() != null) {
+            // as the command line starts it
+            options = CaravanMain.withConfigMap(options);
+        }
         caravan = new Caravan(options);
         caravan.start();
         if (awaitReady) {

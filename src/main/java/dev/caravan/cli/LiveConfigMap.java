@@ -1,0 +1,139 @@
+package dev.caravan.cli;
+
+import dev.caravan.compile.ControllerSettings;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.ClusterState;
+import dev.caravan.state.ResourceKind;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ingress-nginx's controller ConfigMap ({@code --configmap}) as it changes. The keys that stand for annotations of
+ * every Ingress ({@code ssl-redirect}, {@code whitelist-source-range}, {@code proxy-send-timeout}, the
+ * {@code global-auth-*} keys, ...) are compiled into the routing table, and a change to them is served from the next
+ * compilation, with no restart and no connection dropped, as ingress-nginx applied a change. The other keys (ports,
+ * TLS, timeouts of the listeners and of the pods' connections, the log) were made into the running listeners at start:
+ * a change to them is told, and takes a restart. A ConfigMap that cannot be read whole (a source range that is no
+ * range) leaves the settings in force as they are, and says so.
+ */
+public final class LiveConfigMap implements Function<ClusterState, ControllerSettings> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveConfigMap.class);
+
+    /** The options a change to the ConfigMap applies at once: what the compiler alone reads. */
+    static final Set<Option> LIVE;
+
+    static {
+        Set<Option> live = EnumSet.of(Option.NO_AUTH_LOCATIONS, Option.ALLOW_CROSS_NAMESPACE_RESOURCES,
+                Option.GLOBAL_ALLOWED_RESPONSE_HEADERS);
+        for (Option option : Option.values()) {
+            if (option.type() == Option.Type.ANNOTATION_DEFAULT || option.type() == Option.Type.GLOBAL_AUTH) {
+                live.add(option);
+            }
+        }
+        LIVE = Set.copyOf(live);
+    }
+
+    private final ObjectRef ref;
+    private final CaravanOptions started;
+    private final Map<String, String> readAtStart;
+    /** The data last read, or {@code null} when the ConfigMap was gone. */
+    private Map<String, String> read;
+    /** The options in force: {@link #started}'s, with the live ones of the ConfigMap as last applied. */
+    private CaravanOptions inForce;
+    private volatile ControllerSettings settings;
+    /** The keys told to take a restart, so that each version says only what it changed. */
+    private Set<Option> toldRestart = Set.of();
+    /** Whether the state had it once: one out of the namespaces watched is never there, and no news. */
+    private boolean seen;
+
+    /** @param started the options Caravan started with, its ConfigMap's keys read into them */
+    public LiveConfigMap(CaravanOptions started) {
+        this.ref = started.configMap();
+        this.started = started;
+        this.readAtStart = started.configMapRead();
+        this.read = readAtStart;
+        this.inForce = started;
+        this.settings = started.controllerSettings();
+    }
+
+    /** The settings in force. */
+    public ControllerSettings current() {
+        return settings;
+    }
+
+    /** The settings for this state: changed, from scratch, when its ConfigMap changed a key the compiler reads. */
+    @Override
+    public synchronized ControllerSettings apply(ClusterState state) {
+        ConfigMap now = state.get(ResourceKind.CONFIG_MAP, ref);
+        seen |= now != null;
+        if (!seen) {
+            return settings;
+        }
+        Map<String, String> data = now == null ? null : now.getData() == null ? Map.of() : now.getData();
+        if (Objects.equals(data, read)) {
+            return settings;
+        }
+        read = data;
+        List<String> warnings = new ArrayList<>();
+        CaravanOptions asRead;
+        try {
+            // from the flags, as at start: a key taken out goes back to its flag's value
+            asRead = data == null ? started.flagsAlone() : started.flagsAlone().withIngressNginxConfigMap(data,
+                    (warn, sentence) -> {
+                        if (warn) {
+                            warnings.add(sentence);
+                        }
+                    });
+        } catch (UsageException e) {
+            LOG.warn("ConfigMap {} (--configmap) not applied: {}; the settings in force stay until it is fixed", ref,
+                    e.getMessage());
+            return settings;
+        }
+        CaravanOptions next = started.withValuesOf(asRead, LIVE);
+        Set<Option> applied = inForce.differing(next);
+        applied.retainAll(LIVE);
+        if (!applied.isEmpty()) {
+            inForce = next;
+            settings = next.controllerSettings();
+            LOG.info("ConfigMap {} (--configmap) {}: {} in force from the next compilation", ref,
+                    data == null ? "deleted" : "changed", describe(applied, next));
+            warnings.forEach(sentence -> LOG.warn("{}", sentence));
+        }
+        Set<Option> restart = started.differing(asRead);
+        restart.removeAll(LIVE);
+        restart.remove(Option.CONFIGMAP);
+        if (!restart.equals(toldRestart)) {
+            if (restart.isEmpty()) {
+                LOG.info("ConfigMap {} (--configmap): its keys read at start are back to what they were", ref);
+            } else {
+                LOG.warn("ConfigMap {} (--configmap) {}: {} {} read at start, and take{} a restart to change (kubectl"
+                        + " rollout restart)", ref, data == null ? "deleted" : "changed", flags(restart),
+                        restart.size() == 1 ? "is" : "are", restart.size() == 1 ? "s" : "");
+            }
+            toldRestart = restart;
+        }
+        return settings;
+    }
+
+    private static String describe(Set<Option> options, CaravanOptions values) {
+        return options.stream().map(option -> "--" + option.flag() + "="
+                + Objects.requireNonNullElse(values.value(option), "(none)")).collect(Collectors.joining(", "));
+    }
+
+    private static String flags(Set<Option> options) {
+        Set<String> names = new LinkedHashSet<>();
+        options.forEach(option -> names.add("--" + option.flag()));
+        return String.join(", ", names);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.caravan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.caravan.compile.ControllerSettings;
+import dev.caravan.routing.ObjectRef;
+import dev.caravan.state.Change;
+import dev.caravan.state.ClusterState;
+import dev.caravan.testing.LogCapture;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ingress-nginx's controller ConfigMap after start: its keys of every Ingress's annotations are compiled with as they
+ * change; the others are told to take a restart.
+ */
+class LiveConfigMapTest {
+
+    private static final ObjectRef REF = ObjectRef.parse("ingress-nginx/controller");
+
+    @Test
+    void aKeyOfEveryIngressesAnnotationsIsInForceAtOnceAndAKeyDeletedGoesBackToItsFlag() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("ssl-redirect", "false")));
+        ControllerSettings atStart = live.current();
+        assertThat(atStart.annotationDefaults()).containsEntry("ssl-redirect", "false");
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            // not in the namespaces watched: what was read at start stays
+            assertThat(live.apply(ClusterState.EMPTY)).isSameAs(atStart);
+            // the version read at start: nothing changes, nothing is compiled again
+            assertThat(live.apply(state(Map.of("ssl-redirect", "false")))).isSameAs(atStart);
+            assertThat(log.lines()).isEmpty();
+
+            ControllerSettings changed = live.apply(state(Map.of("ssl-redirect", "false",
+                    "whitelist-source-range", "10.0.0.0/8", "global-auth-url", "http://auth.test/check")));
+            assertThat(changed).isNotSameAs(atStart);
+            assertThat(changed.annotationDefaults()).containsEntry("ssl-redirect", "false")
+                    .containsEntry("whitelist-source-range", "10.0.0.0/8");
+            assertThat(changed.globalAuth()).containsEntry("auth-url", "http://auth.test/check");
+            assertThat(log.lines()).singleElement().asString().startsWith("INFO ConfigMap ingress-nginx/controller"
+                    + " (--configmap) changed: ").contains("--whitelist-source-range=10.0.0.0/8",
+                    "--global-auth-url=http://auth.test/check").doesNotContain("--ssl-redirect");
+            // the same data again is the same settings: no compilation from scratch
+            assertThat(live.apply(state(Map.of("ssl-redirect", "false", "whitelist-source-range", "10.0.0.0/8",
+                    "global-auth-url", "http://auth.test/check")))).isSameAs(changed);
+
+            ControllerSettings deleted = live.apply(ClusterState.EMPTY);
+            assertThat(deleted.annotationDefaults()).doesNotContainKeys("ssl-redirect", "whitelist-source-range");
+            assertThat(deleted.globalAuth()).isEmpty();
+            assertThat(live.current()).isSameAs(deleted);
+        }
+    }
+
+    @Test
+    void aFlagGivenStaysAboveTheConfigMapAsAtStart() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of(), "--load-balance", "ewma"));
+        ControllerSettings changed = live.apply(state(Map.of("load-balance", "round_robin", "limit-rate", "100")));
+        assertThat(changed.annotationDefaults()).containsEntry("load-balance", "ewma").containsEntry("limit-rate", "100");
+    }
+
+    @Test
+    void aKeyOfTheListenersIsToldToTakeARestartOncePerChangeAndItsUndoingToo() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("proxy-read-timeout", "30")));
+        ControllerSettings atStart = live.current();
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            assertThat(live.apply(state(Map.of("proxy-read-timeout", "120")))).isSameAs(atStart);
+            assertThat(live.apply(state(Map.of("proxy-read-timeout", "120", "other-key-unknown", "x"))))
+                    .isSameAs(atStart);
+            assertThat(live.apply(state(Map.of("proxy-read-timeout", "30")))).isSameAs(atStart);
+            assertThat(log.lines()).containsExactly("WARN ConfigMap ingress-nginx/controller (--configmap) changed:"
+                    + " --proxy-read-timeout is read at start, and takes a restart to change (kubectl rollout restart)",
+                    "INFO ConfigMap ingress-nginx/controller (--configmap): its keys read at start are back to what"
+                            + " they were");
+        }
+    }
+
+    @Test
+    void aConfigMapWhoseRangeIsNoRangeIsNotAppliedAndWhatIsInForceStays() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("whitelist-source-range", "10.0.0.0/8")));
+        ControllerSettings atStart = live.current();
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            assertThat(live.apply(state(Map.of("whitelist-source-range", "10.0.0.0/88", "ssl-redirect", "false"))))
+                    .isSameAs(atStart);
+            assertThat(atStart.annotationDefaults()).containsEntry("whitelist-source-range", "10.0.0.0/8")
+                    .doesNotContainKey("ssl-redirect");
+            assertThat(log.lines()).singleElement().asString().startsWith("WARN ConfigMap ingress-nginx/controller"
+                    + " (--configmap) not applied: ").contains("whitelist-source-range", "the settings in force stay");
+            // fixed: applied
+            assertThat(live.apply(state(Map.of("whitelist-source-range", "10.0.0.0/16"))).annotationDefaults())
+                    .containsEntry("whitelist-source-range", "10.0.0.0/16");
+        }
+    }
+
+    @Test
+    void oneCreatedAfterStartIsApplied() throws Exception {
+        CaravanOptions options = CaravanOptions.parse(new String[] {"--configmap", REF.toString()}, new Properties(),
+                Map.of());
+        LiveConfigMap live = new LiveConfigMap(options);
+        assertThat(live.apply(state(Map.of("force-ssl-redirect", "true"))).annotationDefaults())
+                .containsEntry("force-ssl-redirect", "true");
+    }
+
+    private static CaravanOptions started(Map<String, String> data, String... flags) throws UsageException {
+        String[] args = new String[flags.length + 2];
+        args[0] = "--configmap";
+        args[1] = REF.toString();
+        System.arraycopy(flags, 0, args, 2, flags.length);
+        return CaravanOptions.parse(args, new Properties(), Map.of()).withIngressNginxConfigMap(data, (warn, line) -> { });
+    }
+
+    private static ClusterState state(Map<String, String> data) {
+        ConfigMap configMap = new ConfigMapBuilder().withNewMetadata().withNamespace(REF.namespace())
+                .withName(REF.name()).endMetadata().withData(data).build();
+        return ClusterState.EMPTY.with(List.of(Change.upsert(configMap)));
+    }
+}
