@@ -228,9 +228,15 @@ class RequestInterceptorTest {
 
     @Test
     void anInvalidRouteNameKeepsTheIngressOutOfService() throws Exception {
-        write(manifests, "bad.yaml", Manifests.ingress("bad", "bad.test", "/", "svc", Map.of(ROUTE, "not a route!")));
-        // served, if it were served at all, without its check: never
-        caravan.awaitResponse("plain.test", "/", response -> response.status() == 200);
-        assertThat(caravan.get("bad.test", "/").status()).isEqualTo(404);
+        write(manifests, "bad.yaml", String.join("---\n",
+                Manifests.ingress("bad", "bad.test", "/", "svc", Map.of(ROUTE, "not a route!")),
+                // as a template renders a value it had none for
+                Manifests.ingress("empty", "empty.test", "/", "svc", Map.of(ROUTE, " ")),
+                Manifests.ingress("beside", "beside.test", "/", "svc")));
+        // the file is read: served, if it were served at all, without its check: never; as it asks for a check, its
+        // paths answer 503 rather than go to what else would serve them
+        caravan.awaitResponse("beside.test", "/", response -> response.status() == 200);
+        assertThat(caravan.get("bad.test", "/").status()).isEqualTo(503);
+        assertThat(caravan.get("empty.test", "/").status()).isEqualTo(503);
     }
 }

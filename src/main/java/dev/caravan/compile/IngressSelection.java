@@ -243,7 +243,9 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
         /** Whether it turns on a check: what an unservable version must not drop. */
         /** @param annotations as the Ingress is read ({@link ControllerSettings#effective}) */
         static boolean asksForAccessControl(Map<String, String> annotations) {
-            return CHECKS.stream().anyMatch(name -> asks(annotations, name));
+            // an empty request-route is refused, not read as none: it may be a check a template failed to name
+            return CHECKS.stream().anyMatch(name -> asks(annotations, name))
+                    || annotations != null && annotations.get(AnnotationParser.REQUEST_ROUTE) != null;
         }
 
         /**

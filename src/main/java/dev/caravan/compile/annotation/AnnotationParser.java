@@ -228,14 +228,20 @@ public final class AnnotationParser {
 
     /**
      * {@code caravan.dev/request-route}: a route id, which is all an Ingress can say of a route; an invalid
-     * one blocks the Ingress, as an interceptor may be its access check.
+     * one blocks the Ingress, as an interceptor may be its access check. So does an empty one: a template that
+     * rendered no id would otherwise take the check away unsaid.
      */
     private static String requestRoute(Map<String, String> annotations, List<AnnotationFinding> findings) {
         String value = annotations == null ? null : annotations.get(REQUEST_ROUTE);
-        if (value == null || value.isBlank()) {
+        if (value == null) {
             return null;
         }
         String route = value.trim();
+        if (route.isEmpty()) {
+            findings.add(new AnnotationFinding(REQUEST_ROUTE, AnnotationFinding.Kind.INVALID,
+                    "is empty: it names no route (remove the annotation to run none)"));
+            return null;
+        }
         if (!ROUTE_ID.matcher(route).matches()) {
             findings.add(new AnnotationFinding(REQUEST_ROUTE, AnnotationFinding.Kind.INVALID,
                     "'" + route + "' is not a route id (letters, digits, '.', '_' and '-', at most 253)"));
