@@ -51,7 +51,13 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
         Map<String, Object> query = queryHeaders(exchange);
         routes.send(routeId, exchange, outcome -> {
             dropUnchanged(exchange, query);
-            if (outcome == UserRoutes.Outcome.RAN && exchange.isFailed()) {
+            String badStatus = outcome == UserRoutes.Outcome.RAN && !exchange.isFailed() ? badStatus(exchange) : null;
+            if (badStatus != null) {
+                // camel-netty-http would fail to write it, and the client wait for the keep-alive timeout
+                RequestWarnings.warn("500 for CamelRoute backend {}: it answered with status {}, not 200-599",
+                        routeId, badStatus);
+            }
+            if (outcome == UserRoutes.Outcome.RAN && (exchange.isFailed() || badStatus != null)) {
                 // the route's error handler has logged it; the answer is a plain 500, not the request's headers
                 // (Set-Cookie, Access-Control-*) sent back as camel-netty-http would make them the response's
                 exchange.setException(null);
@@ -73,6 +79,16 @@ final class CamelRouteBackend extends AsyncProcessorSupport {
             callback.done(false);
         });
         return false;
+    }
+
+    /** The status a route set that no final response can have (not a number, or not 200-599), or {@code null}. */
+    private static String badStatus(Exchange exchange) {
+        Object value = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
+        if (value == null) {
+            return null;
+        }
+        Integer status = exchange.getContext().getTypeConverter().tryConvertTo(Integer.class, exchange, value);
+        return status != null && status >= 200 && status <= 599 ? null : "'" + value + "'";
     }
 
     /**

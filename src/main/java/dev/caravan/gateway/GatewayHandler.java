@@ -71,6 +71,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -115,6 +116,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private final int maxCamelBody;
     /** The body bytes handed to the Camel side so far. */
     private long camelBodyBytes;
+    /** A CamelRoute backend's proxy-read-timeout, while its answer has not begun. */
+    private ScheduledFuture<?> camelTimeout;
+    /** The request was answered 504 for want of its CamelRoute backend's answer, which is dropped when it comes. */
+    private boolean camelAbandoned;
     private boolean readRequested;
     /** The end of a request that came without a body ({@link DecodedRequest}), read when the gateway next reads. */
     private boolean endHeld;
@@ -796,6 +801,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // on the channel, where no client can write: headers and query parameters are the client's
             camelRoute.set(backend.camelRoute());
             toCamel(request, false);
+            if (state == State.CAMEL) {
+                timeCamelRoute(backend.camelRoute(), options.readTimeout());
+            }
             return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
@@ -1150,6 +1158,29 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         requestRead();
     }
 
+    /**
+     * A CamelRoute backend gets the route's proxy-read-timeout to begin its answer, as a pod does: then the client gets
+     * 504, and what the route answers later is dropped. The keep-alive timeout does not cut it meanwhile.
+     */
+    private void timeCamelRoute(String route, Duration timeout) {
+        camelTimeout = ctx.executor().schedule(() -> {
+            camelTimeout = null;
+            if (state == State.CAMEL) {
+                RequestWarnings.warn("504 for CamelRoute backend {}: no answer within {} s (proxy-read-timeout)",
+                        route, timeout.toSeconds());
+                camelAbandoned = true;
+                respondAndClose(HttpResponseStatus.GATEWAY_TIMEOUT);
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelCamelTimeout() {
+        if (camelTimeout != null) {
+            camelTimeout.cancel(false);
+            camelTimeout = null;
+        }
+    }
+
     /** Whether a request's query and Content-Type charset are ones Camel's HTTP binding can read. */
     private static boolean camelCanRead(HttpRequest request) {
         try {
@@ -1192,6 +1223,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (camelAbandoned) {
+            // the route's answer after its 504: the client has its answer, and the connection is closing
+            ReferenceCountUtil.release(msg);
+            promise.trySuccess();
+            return;
+        }
         if (headRequest && state == State.CAMEL && msg instanceof FullHttpResponse full && full.content().isReadable()
                 && ctx.channel() instanceof Http2StreamChannel) {
             // HTTP/1.1's codec drops a HEAD response's body; HTTP/2's would send it, which is a protocol error
@@ -1201,6 +1238,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         boolean interim = msg instanceof HttpResponse response
                 && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         if (state == State.CAMEL && msg instanceof HttpResponse response && !interim) {
+            cancelCamelTimeout();
             addOwnHeaders(response);
         }
         if (state == State.CAMEL && msg instanceof LastHttpContent && !interim) {
@@ -1500,6 +1538,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
+        cancelCamelTimeout();
         releaseLimit();
         abandonMirrorCopy();
         if (call != null) {
@@ -1542,8 +1581,9 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * close, if its response has begun). All idle (keep-alive timeout): an idle connection is closed.
      */
     private void onIdle(IdleState idle, boolean first) {
-        if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL)) {
-            // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout
+        if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL && camelTimeout == null)) {
+            // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout (a
+            // CamelRoute backend has its proxy-read-timeout instead)
             ctx.close();
             return;
         }

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.caravan.testing.CaravanHarness;
+import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
 import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -146,6 +149,62 @@ class CamelRouteBackendTest {
                     assertThat(greeted.text()).contains("(Set-Cookie=session=evil&Location=http://evil.example/&y=1");
                 }
             }
+        }
+    }
+    @Test
+    void aStatusNoResponseCanHaveIs500AndASilentRouteGets504AtItsReadTimeoutNotTheKeepAliveOne() throws Exception {
+        Files.writeString(routes.resolve("edge.yaml"), """
+                - route:
+                    id: coded
+                    from:
+                      uri: direct:coded
+                      steps:
+                        - setHeader:
+                            name: CamelHttpResponseCode
+                            simple: "${header.X-Code}"
+                        - setBody:
+                            constant: "coded"
+                - route:
+                    id: slow
+                    from:
+                      uri: direct:slow
+                      steps:
+                        - delay:
+                            constant: 3000
+                        - setBody:
+                            constant: "late"
+                """);
+        write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
+                Manifests.camelRouteIngress("coded", "edge.test", "/code", "coded"),
+                Manifests.camelRouteIngress("slow", "edge.test", "/slow", "slow",
+                        Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "2"))));
+        try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", routes.toString(),
+                "--keep-alive-timeout", "1");
+                LogCapture warnings = new LogCapture(GatewayHandler.class)) {
+            for (String code : List.of("abc", "-1", "100", "101", "600")) {
+                try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                    http.send("GET /code HTTP/1.1\r\nHost: edge.test\r\nX-Code: " + code + "\r\n\r\n");
+                    RawHttp.Response response = http.read(false);
+                    assertThat(response.status()).as(code).isEqualTo(500);
+                    assertThat(response.text()).isEqualTo("500 Internal Server Error\n");
+                }
+            }
+            assertThat(warnings.lines()).anySatisfy(line -> assertThat(line)
+                    .contains("500 for CamelRoute backend coded: it answered with status 'abc', not 200-599"));
+            try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                http.send("GET /code HTTP/1.1\r\nHost: edge.test\r\nX-Code: 201\r\n\r\n");
+                assertThat(http.read(false).status()).isEqualTo(201);
+            }
+            // silent past the keep-alive timeout, and answered at the Ingress's read timeout, as a pod is
+            try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                http.send("GET /slow HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+                RawHttp.Response response = http.read(false);
+                assertThat(response.status()).isEqualTo(504);
+                // the route's late answer is not sent after it
+                assertThat(http.closedByPeer()).isTrue();
+            }
+            assertThat(warnings.lines()).anySatisfy(line -> assertThat(line)
+                    .contains("504 for CamelRoute backend slow: no answer within 2 s (proxy-read-timeout)"));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.caravan.testing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** YAML for test manifests: Services with their EndpointSlices, and simple Ingresses. */
@@ -123,7 +124,13 @@ public final class Manifests {
 
     /** An Ingress as {@link #ingress} whose backend is the user Camel route {@code route} (a CamelRoute resource). */
     public static String camelRouteIngress(String name, String host, String path, String route) {
-        return ingress(name, host, path, route).replaceFirst(
+        return camelRouteIngress(name, host, path, route, Map.of());
+    }
+
+    /** As {@link #camelRouteIngress(String, String, String, String)}, with these annotations. */
+    public static String camelRouteIngress(String name, String host, String path, String route,
+            Map<String, String> annotations) {
+        return ingress(name, host, path, route, annotations).replaceFirst(
                 "service:\\n( +)name: " + Pattern.quote(route) + "\\n +port:\\n +name: http",
                 "resource:\n$1apiGroup: caravan.dev\n$1kind: CamelRoute\n$1name: " + route);
     }
