@@ -366,10 +366,11 @@ public final class Caravan {
                         && externalNames.settled(source.syncedVersion())
                         && recompiler.last().table().version() >= externalNames.publishedVersion());
             }
+            // a listener's route an operator suspends answers 503 to all: the replica leaves its Service meanwhile
             readiness
-                    .require("HTTP listener bound",
+                    .requireAlways("HTTP listener serving",
                             () -> httpListener.bound() && routeStarted(ListenerRoutes.routeId(httpSettings)))
-                    .require("HTTPS listener bound",
+                    .requireAlways("HTTPS listener serving",
                             () -> httpsListener.bound() && routeStarted(ListenerRoutes.routeId(httpsSettings)));
 
             if (!Files.isDirectory(options.routes())) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -35,9 +36,14 @@ class ListenerRouteTest {
                 assertThat(jmx.getAttribute(route, "State")).isEqualTo("Suspended");
                 assertThat(caravan.get("app.example.com", "/").status()).isEqualTo(503);
                 assertThat(caravan.get("unknown.example.com", "/").status()).isEqualTo(503);
+                // the replica leaves its Service meanwhile, rather than answer 503 to what the balancer sends
+                RawHttp.Response readiness = RawHttp.get(caravan.adminPort(), "localhost", "/readyz");
+                assertThat(readiness.status()).isEqualTo(503);
+                assertThat(readiness.text()).contains("HTTP listener serving");
 
                 jmx.invoke(route, "resume", null, null);
                 assertThat(caravan.get("app.example.com", "/").text()).isEqualTo("pod");
+                assertThat(RawHttp.get(caravan.adminPort(), "localhost", "/readyz").status()).isEqualTo(200);
             }
         }
     }
