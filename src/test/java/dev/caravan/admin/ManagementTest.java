@@ -83,6 +83,9 @@ class ManagementTest {
                         + " default/shop");
         assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"nowhere.example.test", "/"}, signature))
                 .isEqualTo("no rule matches: 404 from the built-in default backend");
+        // a rule whose requests get 503 says so, rather than name a backend they never reach
+        assertThat(JMX.invoke(routingTable, "lookup", new Object[] {"broken.example.test", "/"}, signature))
+                .asString().startsWith("Prefix / -> default/svc:80").contains("(Ingress default/broken); denied: 503");
         assertThat(JMX.invoke(routingTable, "recompile", null, null)).asString().contains("3 Ingresses");
     }
 
