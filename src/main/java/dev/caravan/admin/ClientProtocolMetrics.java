@@ -7,8 +7,9 @@ import io.micrometer.core.instrument.Tags;
 import io.netty.handler.codec.http2.Http2Error;
 
 /**
- * {@code caravan_tls_handshake_failures_total{reason}} and {@code caravan_http2_connection_errors_total{code}}: what
- * clients fail before a request is made, which no access-log line shows. Both label sets are fixed lists.
+ * {@code caravan_tls_handshake_failures_total{reason}}, {@code caravan_http2_connection_errors_total{code}} and
+ * {@code caravan_http2_stream_resets_total{code}}: what clients fail before a request is made, or on a stream, which
+ * no access-log line shows. The label sets are fixed lists.
  */
 public final class ClientProtocolMetrics {
 
@@ -30,5 +31,17 @@ public final class ClientProtocolMetrics {
                     .tags(common).tag("code", code.name())
                     .description("HTTP/2 client connections ended for a protocol error, by its code").register(registry);
         }
+        for (Http2Error code : Http2Error.values()) {
+            resets(registry, common, failures, code, code.name());
+        }
+        resets(registry, common, failures, null, "OTHER");
+    }
+
+    private static void resets(MeterRegistry registry, Tags common, ClientProtocolFailures failures, Http2Error code,
+            String label) {
+        FunctionCounter.builder("caravan.http2.stream.resets", failures, f -> f.http2StreamResets(code))
+                .tags(common).tag("code", label)
+                .description("RST_STREAM frames sent to HTTP/2 clients, by code: streams ended before their end")
+                .register(registry);
     }
 }

@@ -17,7 +17,11 @@ final class ClientHttp2Codec extends Http2FrameCodecBuilder {
     /** Bounds the memory of reset streams whatever the settings allow. */
     private static final int MAX_REMEMBERED = 2048;
 
-    ClientHttp2Codec() {
+    private final ClientProtocolFailures failures;
+
+    /** @param failures where the resets sent to clients are counted */
+    ClientHttp2Codec(ClientProtocolFailures failures) {
+        this.failures = failures;
         server(true);
     }
 
@@ -27,6 +31,7 @@ final class ClientHttp2Codec extends Http2FrameCodecBuilder {
         Long streams = initialSettings.maxConcurrentStreams();
         long open = streams == null ? UNSTATED_STREAMS : streams;
         return super.build(new ContinuationLimit(decoder),
-                new ResetStreamMemory(encoder, (int) Math.max(1, Math.min(2 * open, MAX_REMEMBERED))), initialSettings);
+                new ResetStreamMemory(encoder, (int) Math.max(1, Math.min(2 * open, MAX_REMEMBERED)), failures),
+                initialSettings);
     }
 }

@@ -50,6 +50,7 @@ public final class ClientProtocolFailures {
 
     private final LongAdder[] handshakes = adders(HandshakeFailure.values().length);
     private final LongAdder[] http2 = adders(Http2Error.values().length);
+    private final LongAdder[] resets = adders(Http2Error.values().length + 1);
 
     private static LongAdder[] adders(int count) {
         LongAdder[] adders = new LongAdder[count];
@@ -67,12 +68,23 @@ public final class ClientProtocolFailures {
         http2[code.ordinal()].increment();
     }
 
+    /** A RST_STREAM sent to a client, with this code (one HTTP/2 does not define counts apart). */
+    void http2StreamReset(long code) {
+        Http2Error error = Http2Error.valueOf(code);
+        resets[error == null ? Http2Error.values().length : error.ordinal()].increment();
+    }
+
     public long handshakeFailures(HandshakeFailure reason) {
         return handshakes[reason.ordinal()].sum();
     }
 
     public long http2ConnectionErrors(Http2Error code) {
         return http2[code.ordinal()].sum();
+    }
+
+    /** RST_STREAMs sent to clients with {@code code}, or with a code HTTP/2 does not define when {@code null}. */
+    public long http2StreamResets(Http2Error code) {
+        return resets[code == null ? Http2Error.values().length : code.ordinal()].sum();
     }
 
     /** Why a handshake failed, from its exception: the first cause in the chain that tells. */

@@ -140,7 +140,7 @@ final class ListenerChannelInitializer extends ChannelInitializer<Channel> {
     private void addHttp2(ChannelPipeline pipeline) {
         Http2Connection connection = new Http2Connection(gateway.connections(), settings.clientHeaderTimeout(),
                 settings.keepAliveTimeout(), CONNECTION_WINDOW, failures);
-        pipeline.addLast("h2", new ClientHttp2Codec()
+        pipeline.addLast("h2", new ClientHttp2Codec(failures)
                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(settings.maxHeaderSize()).initialWindowSize(STREAM_WINDOW))
                 // on drain or idle close: GOAWAY, then the open streams get this long to finish

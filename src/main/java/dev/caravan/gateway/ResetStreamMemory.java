@@ -18,7 +18,7 @@ import io.netty.handler.codec.http2.Http2FrameWriter;
  * flight, and a few dozen such uploads would end its connection, other streams and all, with
  * ENHANCE_YOUR_CALM. This encoder remembers the streams reset lately (twice as many as may be open at
  * once) and sends nothing for frames on them. Frames on any other closed stream are answered, and
- * counted, as before.
+ * counted, as before. Every RST_STREAM sent is counted by its code: a stream's errors show nowhere else.
  */
 final class ResetStreamMemory extends DecoratingHttp2ConnectionEncoder {
 
@@ -32,7 +32,7 @@ final class ResetStreamMemory extends DecoratingHttp2ConnectionEncoder {
      * @param remembered how many of the streams reset last are remembered: more than a client may have open at
      *                   once, since it may have sent all their heads before any of their bodies
      */
-    ResetStreamMemory(Http2ConnectionEncoder delegate, int remembered) {
+    ResetStreamMemory(Http2ConnectionEncoder delegate, int remembered, ClientProtocolFailures failures) {
         super(delegate);
         this.remembered = remembered;
         // Netty's connection handler writes the resets of existing streams through the frame writer
@@ -43,6 +43,8 @@ final class ResetStreamMemory extends DecoratingHttp2ConnectionEncoder {
                 if (connection().stream(streamId) != null) {
                     remember(streamId);
                 }
+                // every reset written comes this way, Netty's handler's and ours
+                failures.http2StreamReset(errorCode);
                 return super.writeRstStream(ctx, streamId, errorCode, promise);
             }
         };

@@ -61,6 +61,7 @@ class Http2MalformedStreamsTest {
     @Test
     void aMalformedRequestHeadIsResetAsAProtocolErrorAndTheConnectionServesOn() throws Exception {
         pod.seen().clear();
+        double before = caravan.metric("caravan_http2_stream_resets_total", "code=\"PROTOCOL_ERROR\"");
         try (RawHttp2 client = RawHttp2.connect(caravan.httpsPort(), "localhost")) {
             // Netty's conversion of these heads took a buffer it never gave back, a leak per request
             client.headers(1, true, get("/a b"));
@@ -83,6 +84,9 @@ class Http2MalformedStreamsTest {
         }
         assertThat(pod.seen()).hasSize(1);
         assertThat(pod.last().uri()).isEqualTo("/fine/caf\u00c3\u00a9");
+        // a stream's error shows in no access-log line: it is counted by its code
+        assertThat(caravan.metric("caravan_http2_stream_resets_total", "code=\"PROTOCOL_ERROR\"") - before)
+                .isEqualTo(6);
     }
 
     @Test
