@@ -218,6 +218,21 @@ class RequestInterceptorTest {
         assertThat(pod.last().headers().get("X-Late")).isEqualTo("yes");
     }
 
+    @Test
+    void aRouteSuspendedByAnOperatorIsWarnedOfUntilResumed() throws Exception {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(warnings())
+                .containsExactlyInAnyOrder("missing: request-route no-such-route", "wrong-kind: request-route not-direct"));
+        // as JMX's suspend does it
+        caravan.caravan().camelContext().getRouteController().suspendRoute("enrich");
+        assertThat(caravan.get("enriched.test", "/").status()).isEqualTo(503);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(warnings())
+                .contains("enriched: request-route enrich"));
+        caravan.caravan().camelContext().getRouteController().resumeRoute("enrich");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(warnings())
+                .doesNotContain("enriched: request-route enrich"));
+        assertThat(caravan.get("enriched.test", "/").status()).isEqualTo(200);
+    }
+
     private List<String> warnings() {
         return caravan.caravan().lastCompilation().problems().stream()
                 .filter(problem -> problem.reason().equals("RouteNotFound"))

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -225,6 +226,21 @@ public final class RouteFolder {
         Transition during = transition;
         return lock != null && lock.isWriteLocked() || during != null && during.idsBefore().contains(routeId)
                 || startedDirect(camel, routeId) != null;
+    }
+
+    /**
+     * The folder's routes that take no exchange now: not started, not a {@code direct:} one, or their consumer suspended.
+     * Camel tells no event when an operator suspends a route, nor when a route policy suspends its consumer: this is
+     * read again every scan, for the Ingresses naming them to be told.
+     */
+    public Set<String> notTakingRequests(CamelContext camel) {
+        Set<String> idle = new TreeSet<>();
+        for (String routeId : fileOfRoute.keySet()) {
+            if (startedDirect(camel, routeId) == null) {
+                idle.add(routeId);
+            }
+        }
+        return idle;
     }
 
     /**

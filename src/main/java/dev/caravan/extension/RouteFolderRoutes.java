@@ -1,10 +1,12 @@
 package dev.caravan.extension;
 
+import java.util.Set;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
  * The routes folder's scan as a Camel route: a timer reads the folder every period, so a file created,
- * changed or deleted takes effect within about that long, and the scan is visible over JMX.
+ * changed or deleted takes effect within about that long, and the scan is visible over JMX. A route suspended or
+ * resumed is found by the next scan too.
  */
 public final class RouteFolderRoutes extends RouteBuilder {
 
@@ -13,8 +15,10 @@ public final class RouteFolderRoutes extends RouteBuilder {
     private final RouteFolder folder;
     private final long periodMillis;
     private final Runnable afterChange;
+    /** As the last scan found them: a route suspended since (over JMX, or by its policy) has no Camel event. */
+    private Set<String> notTakingRequests = Set.of();
 
-    /** @param afterChange run after a scan that may have added or removed routes */
+    /** @param afterChange run after a scan that may have added or removed routes, or found one suspended or resumed */
     public RouteFolderRoutes(RouteFolder folder, long periodMillis, Runnable afterChange) {
         this.folder = folder;
         this.periodMillis = periodMillis;
@@ -31,7 +35,10 @@ public final class RouteFolderRoutes extends RouteBuilder {
                     if (!exchange.getContext().isStarted()) {
                         return;
                     }
-                    if (folder.scan(exchange.getContext())) {
+                    boolean changed = folder.scan(exchange.getContext());
+                    Set<String> idle = folder.notTakingRequests(exchange.getContext());
+                    if (changed || !idle.equals(notTakingRequests)) {
+                        notTakingRequests = idle;
                         afterChange.run();
                     }
                 });
