@@ -288,7 +288,8 @@ public final class CheckCommand {
         IngressCheck.Report report = IngressCheck.check(ingress, settings, known, tlsSecrets::problem);
         String route = ingress.getMetadata().getAnnotations() == null ? null
                 : ingress.getMetadata().getAnnotations().get(AnnotationParser.REQUEST_ROUTE);
-        boolean unchecked = !report.unchecked().isEmpty() || route != null;
+        Set<String> backendRoutes = IngressCheck.camelRouteBackends(ingress);
+        boolean unchecked = !report.unchecked().isEmpty() || route != null || !backendRoutes.isEmpty();
         out.println("Ingress " + ClusterState.refOf(ingress) + ": " + (report.complete()
                 ? unchecked ? "served as written, if what is unchecked below is as it needs" : "served as written"
                 : report.served() ? "served, but not all as written"
@@ -325,6 +326,12 @@ public final class CheckCommand {
         if (route != null && report.served()) {
             out.println("  unchecked    Camel route " + route + " (" + AnnotationParser.REQUEST_ROUTE + "): check reads no"
                     + " routes; one the server does not have makes the Ingress's paths answer 503");
+        }
+        if (report.served()) {
+            for (String backendRoute : backendRoutes) {
+                out.println("  unchecked    Camel route " + backendRoute + " (a CamelRoute backend): check reads no routes;"
+                        + " one the server does not have makes its paths answer 503");
+            }
         }
         for (IngressCheck.Verdict verdict : verdicts) {
             out.printf("  %-12s %s=%s%n  %12s %s%n", verdict.verdict(), named.apply(verdict.annotation()),

@@ -9,6 +9,8 @@ import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -200,6 +202,28 @@ public final class IngressCheck {
             if (problem != null) {
                 warnings.add("TLS Secret " + ref + ": " + problem);
             }
+        }
+    }
+    /** The user Camel routes the Ingress's backends name (CamelRoute resources), in the order written. */
+    public static Set<String> camelRouteBackends(Ingress ingress) {
+        Set<String> routes = new LinkedHashSet<>();
+        if (ingress.getSpec() == null) {
+            return routes;
+        }
+        addCamelRoute(routes, ingress.getSpec().getDefaultBackend());
+        if (ingress.getSpec().getRules() != null) {
+            for (IngressRule rule : ingress.getSpec().getRules()) {
+                if (rule.getHttp() != null && rule.getHttp().getPaths() != null) {
+                    rule.getHttp().getPaths().forEach(path -> addCamelRoute(routes, path.getBackend()));
+                }
+            }
+        }
+        return routes;
+    }
+
+    private static void addCamelRoute(Set<String> routes, IngressBackend backend) {
+        if (backend != null && IngressValidator.isCamelRoute(backend) && backend.getResource().getName() != null) {
+            routes.add(backend.getResource().getName());
         }
     }
 }

@@ -274,6 +274,13 @@ class CheckCommandTest {
         assertThat(routed.exit()).isZero();
         assertThat(routed.out()).contains("served as written, if what is unchecked below is as it needs",
                 "unchecked    Camel route api-key-check (caravan.dev/request-route): check reads no routes");
+        // a CamelRoute backend is as unchecked: what its route does is the server's to know
+        Run backend = check(SEED.replace("service:\n            name: hostname-service\n            port:\n"
+                + "              number: 80\n", "resource:\n            apiGroup: caravan.dev\n            kind: CamelRoute\n"
+                + "            name: greeter\n"), "--ingress-class", "nginx");
+        assertThat(backend.exit()).isZero();
+        assertThat(backend.out()).contains("served as written, if what is unchecked below is as it needs",
+                "unchecked    Camel route greeter (a CamelRoute backend): check reads no routes");
         // a chart's own files are no Kubernetes objects: said, not counted against the gate
         Files.writeString(folder.resolve("Chart.yaml"), "apiVersion: v2\nname: shop\nversion: 1.0.0\n");
         Run chart = run("", List.of("--ingress-class", "nginx", folder.toString()));
