@@ -202,6 +202,8 @@ public final class ExternalAuth {
         Map<String, String> setHeaders = asked.setHeaders();
         HttpRequest.Builder request = JdkHttp.bodiless(HttpRequest.newBuilder(url).timeout(head.timeout()),
                 auth.method());
+        // the URL's host name without its port, as ingress-nginx's auth location sets it
+        JdkHttp.host(request, url.getHost());
         for (Map.Entry<String, String> header : head.headers()) {
             // the framing is the JDK client's own (it refuses Host, Content-Length...), Camel's headers are nobody's;
             // auth-proxy-set-headers replaces (or, empty, removes) what the client sent

@@ -26,6 +26,19 @@ final class JdkHttp {
         };
     }
 
+    /**
+     * The request's Host, as nginx's {@code proxy_set_header Host}: the JDK's client lets it be set only with
+     * {@code jdk.httpclient.allowRestrictedHeaders=host}, which Caravan's main sets; without it, the URL's host goes,
+     * with its port.
+     */
+    static void host(HttpRequest.Builder request, String host) {
+        try {
+            request.setHeader("Host", host);
+        } catch (IllegalArgumentException restricted) {
+            // what the JDK's client sends when it is not told
+        }
+    }
+
     /** What went wrong with a call, in a few words: the client's wrappers left out. */
     static String why(Throwable failure) {
         // what is most telling first, wherever it is in the chain: the JDK wraps a failed handshake in a ConnectException

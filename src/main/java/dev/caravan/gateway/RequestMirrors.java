@@ -251,7 +251,7 @@ public final class RequestMirrors {
                     builder.header(header.getKey(), header.getValue());
                 }
             }
-            hostHeader(builder, copy.host);
+            JdkHttp.host(builder, copy.host);
             request = builder.build();
         } catch (IllegalArgumentException unsendable) {
             done(copy);
@@ -273,18 +273,6 @@ public final class RequestMirrors {
                 failed.add(copy.url.getHost() + ": " + refused);
             }
         });
-    }
-
-    /**
-     * The mirror's Host, as nginx's {@code proxy_set_header Host}: the JDK's client lets it be set only with
-     * {@code jdk.httpclient.allowRestrictedHeaders=host}, which Caravan's main sets; without it, the URL's host goes.
-     */
-    private static void hostHeader(HttpRequest.Builder builder, String host) {
-        try {
-            builder.setHeader("Host", host);
-        } catch (IllegalArgumentException restricted) {
-            // the URL's own host, with its port: what the JDK's client sends when it is not told
-        }
     }
 
     /** An answer's body is not read: its subscription is cancelled (the connection closed), and the copy is done. */
