@@ -212,11 +212,21 @@ public final class CaravanOptions {
         return differing;
     }
 
+    /**
+     * The settings of the pods' calls that every Ingress not setting them takes, as their annotations' values: so that
+     * a changed ConfigMap changes them with the next compilation ({@link LiveConfigMap}). The default backend and
+     * Caravan's own routes keep the values read at start.
+     */
+    static final Set<Option> INGRESS_DEFAULTS = EnumSet.of(Option.PROXY_BODY_SIZE, Option.PROXY_READ_TIMEOUT,
+            Option.PROXY_CONNECT_TIMEOUT);
+
     /** What the compiler claims and falls back to, as these options say. */
     public ControllerSettings controllerSettings() {
+        Map<String, String> defaults = new java.util.TreeMap<>(annotationDefaults());
+        INGRESS_DEFAULTS.forEach(option -> defaults.put(option.flag(), values.get(option).trim()));
         return new ControllerSettings(ingressClass(), controllerClass(), watchIngressWithoutClass(),
                 defaultBackendService(), enableSslPassthrough(), allowCrossNamespaceResources(),
-                globalAllowedResponseHeaders(), addHeaders(), proxySetHeaders(), annotationDefaults(), globalAuth(),
+                globalAllowedResponseHeaders(), addHeaders(), proxySetHeaders(), defaults, globalAuth(),
                 noAuthLocations(), tcpServices(), udpServices(), !disableSvcExternalName(), disableCatchAll(),
                 watchNamespaceSelector() == null ? null : LabelSelectors.parse(watchNamespaceSelector()));
     }

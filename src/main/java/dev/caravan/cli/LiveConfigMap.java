@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ingress-nginx's controller ConfigMap ({@code --configmap}) as it changes. The keys that stand for annotations of
- * every Ingress ({@code ssl-redirect}, {@code whitelist-source-range}, {@code proxy-send-timeout}, the
+ * every Ingress ({@code ssl-redirect}, {@code whitelist-source-range}, {@code proxy-body-size}, the pods' timeouts, the
  * {@code global-auth-*} keys, ...) are compiled into the routing table, and a change to them is served from the next
  * compilation, with no restart and no connection dropped, as ingress-nginx applied a change. The other keys (ports,
- * TLS, timeouts of the listeners and of the pods' connections, the log) were made into the running listeners at start:
+ * TLS, the clients' timeouts, the pods' pooled connections, the log) were made into the running listeners at start:
  * a change to them is told, and takes a restart. A ConfigMap that cannot be read whole (a source range that is no
  * range) leaves the settings in force as they are, and says so.
  */
@@ -36,6 +36,7 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     static {
         Set<Option> live = EnumSet.of(Option.NO_AUTH_LOCATIONS, Option.ALLOW_CROSS_NAMESPACE_RESOURCES,
                 Option.GLOBAL_ALLOWED_RESPONSE_HEADERS);
+        live.addAll(CaravanOptions.INGRESS_DEFAULTS);
         for (Option option : Option.values()) {
             if (option.type() == Option.Type.ANNOTATION_DEFAULT || option.type() == Option.Type.GLOBAL_AUTH) {
                 live.add(option);
@@ -106,8 +107,10 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         if (!applied.isEmpty()) {
             inForce = next;
             settings = next.controllerSettings();
-            LOG.info("ConfigMap {} (--configmap) {}: {} in force from the next compilation", ref,
-                    data == null ? "deleted" : "changed", describe(applied, next));
+            boolean partly = applied.stream().anyMatch(CaravanOptions.INGRESS_DEFAULTS::contains);
+            LOG.info("ConfigMap {} (--configmap) {}: {} in force from the next compilation{}", ref,
+                    data == null ? "deleted" : "changed", describe(applied, next), partly ? " (for the Ingresses' paths;"
+                            + " the default backend keeps the body size and pod timeouts read at start)" : "");
             warnings.forEach(sentence -> LOG.warn("{}", sentence));
         }
         Set<Option> restart = started.differing(asRead);

@@ -63,17 +63,36 @@ class LiveConfigMapTest {
 
     @Test
     void aKeyOfTheListenersIsToldToTakeARestartOncePerChangeAndItsUndoingToo() throws Exception {
-        LiveConfigMap live = new LiveConfigMap(started(Map.of("proxy-read-timeout", "30")));
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("client-header-timeout", "30")));
         ControllerSettings atStart = live.current();
         try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
-            assertThat(live.apply(state(Map.of("proxy-read-timeout", "120")))).isSameAs(atStart);
-            assertThat(live.apply(state(Map.of("proxy-read-timeout", "120", "other-key-unknown", "x"))))
+            assertThat(live.apply(state(Map.of("client-header-timeout", "120")))).isSameAs(atStart);
+            assertThat(live.apply(state(Map.of("client-header-timeout", "120", "other-key-unknown", "x"))))
                     .isSameAs(atStart);
-            assertThat(live.apply(state(Map.of("proxy-read-timeout", "30")))).isSameAs(atStart);
+            assertThat(live.apply(state(Map.of("client-header-timeout", "30")))).isSameAs(atStart);
             assertThat(log.lines()).containsExactly("WARN ConfigMap ingress-nginx/controller (--configmap) changed:"
-                    + " --proxy-read-timeout is read at start, and takes a restart to change (kubectl rollout restart)",
-                    "INFO ConfigMap ingress-nginx/controller (--configmap): its keys read at start are back to what"
-                            + " they were");
+                    + " --client-header-timeout is read at start, and takes a restart to change (kubectl rollout"
+                    + " restart)", "INFO ConfigMap ingress-nginx/controller (--configmap): its keys read at start are"
+                    + " back to what they were");
+        }
+    }
+
+    @Test
+    void theBodySizeAndThePodsTimeoutsOfEveryIngressFollowTheConfigMapAndGoBackToTheFlagsValue() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("proxy-body-size", "8m"), "--proxy-read-timeout", "90"));
+        assertThat(live.current().annotationDefaults()).containsEntry("proxy-body-size", "8m")
+                .containsEntry("proxy-read-timeout", "90").containsEntry("proxy-connect-timeout", "5");
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            ControllerSettings changed = live.apply(state(Map.of("proxy-body-size", "50m", "proxy-connect-timeout",
+                    "2", "proxy-read-timeout", "10")));
+            // a flag given stays above the ConfigMap, as at start
+            assertThat(changed.annotationDefaults()).containsEntry("proxy-body-size", "50m")
+                    .containsEntry("proxy-connect-timeout", "2").containsEntry("proxy-read-timeout", "90");
+            assertThat(log.lines()).singleElement().asString().contains("--proxy-body-size=50m",
+                    "--proxy-connect-timeout=2", "the default backend keeps the body size and pod timeouts read at start");
+            // taken out: Caravan's default, not the value read at start
+            assertThat(live.apply(state(Map.of())).annotationDefaults()).containsEntry("proxy-body-size", "1m")
+                    .containsEntry("proxy-connect-timeout", "5");
         }
     }
 

@@ -8,6 +8,7 @@ import dev.caravan.cli.LiveConfigMap;
 import dev.caravan.testing.CaravanHarness;
 import dev.caravan.testing.LogCapture;
 import dev.caravan.testing.Manifests;
+import dev.caravan.testing.RawHttp;
 import dev.caravan.testing.TestBackend;
 import dev.caravan.testing.TestCertificates;
 import java.nio.file.Path;
@@ -53,22 +54,28 @@ class AnnotationDefaultsTest {
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(), Manifests.service("svc", pod),
                 Manifests.ingress("open", "open.test", "/", "svc"),
                 Manifests.ingress("own", "own.test", "/", "svc", Map.of(NGINX + "whitelist-source-range",
-                        "127.0.0.0/8"))));
-        write(manifests, "controller.yaml", Manifests.configMap("controller", "proxy-read-timeout: \"30\""));
+                        "127.0.0.0/8", NGINX + "proxy-body-size", "1m"))));
+        write(manifests, "controller.yaml", Manifests.configMap("controller", "client-header-timeout: \"30\""));
+        String upload = "POST / HTTP/1.1\r\nHost: %s\r\nContent-Length: 2048\r\n\r\n" + "x".repeat(2048);
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--configmap", "default/controller");
                 LogCapture log = new LogCapture(LiveConfigMap.class)) {
             assertThat(caravan.get("open.test", "/").status()).isEqualTo(200);
-            // loopback is not in 10.0.0.0/8: the allow-list every Ingress without one gets keeps it out at once
-            caravan.write("controller.yaml", Manifests.configMap("controller",
-                    "proxy-read-timeout: \"30\"\n  whitelist-source-range: 10.0.0.0/8"));
+            assertThat(RawHttp.exchange(caravan.httpPort(), upload.formatted("open.test")).status()).isEqualTo(200);
+            // loopback is not in 10.0.0.0/8: the allow-list every Ingress without one gets keeps it out at once; and
+            // the body size of every Ingress without one is the ConfigMap's
+            caravan.write("controller.yaml", Manifests.configMap("controller", "client-header-timeout: \"30\"\n"
+                    + "  whitelist-source-range: 10.0.0.0/8\n  proxy-body-size: 1k"));
             await().atMost(Duration.ofSeconds(10)).until(() -> caravan.get("open.test", "/").status() == 403);
             assertThat(caravan.get("own.test", "/").status()).isEqualTo(200);
-            // the key taken out: the flag's value again, none
-            caravan.write("controller.yaml", Manifests.configMap("controller", "proxy-read-timeout: \"120\""));
+            assertThat(RawHttp.exchange(caravan.httpPort(), upload.formatted("own.test")).status()).isEqualTo(200);
+            // the keys taken out: the flags' values again
+            caravan.write("controller.yaml", Manifests.configMap("controller", "client-header-timeout: \"120\"\n"
+                    + "  proxy-body-size: 1k"));
             await().atMost(Duration.ofSeconds(10)).until(() -> caravan.get("open.test", "/").status() == 200);
-            // the pods' read timeout is the listeners': told, not applied
+            assertThat(RawHttp.exchange(caravan.httpPort(), upload.formatted("open.test")).status()).isEqualTo(413);
+            // the clients' header timeout is the listeners': told, not applied
             assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("WARN").contains(
-                    "--proxy-read-timeout is read at start, and takes a restart"));
+                    "--client-header-timeout is read at start, and takes a restart"));
         } finally {
             pod.close();
         }

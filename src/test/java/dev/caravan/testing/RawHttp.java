@@ -88,6 +88,14 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** One request, as written, on a new connection, and its response. */
+    public static Response exchange(int port, String request) throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(request);
+            return http.read(false);
+        }
+    }
+
     public void send(String request) throws IOException {
         send(request.getBytes(StandardCharsets.ISO_8859_1));
     }
