@@ -87,6 +87,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ManagementMBeansLevel;
@@ -186,9 +187,12 @@ public final class Caravan {
             });
 
             // ingress-nginx's ConfigMap's keys that the compiler reads follow its changes
-            ControllerSettings fixed = options.configMap() == null ? options.controllerSettings() : null;
-            Function<ClusterState, ControllerSettings> controller = fixed != null ? state -> fixed
-                    : new LiveConfigMap(options);
+            LiveConfigMap liveConfigMap = options.configMap() == null ? null : new LiveConfigMap(options);
+            ControllerSettings fixed = liveConfigMap == null ? options.controllerSettings() : null;
+            Function<ClusterState, ControllerSettings> controller = liveConfigMap != null ? liveConfigMap
+                    : state -> fixed;
+            Supplier<ControllerSettings> controllerInForce = liveConfigMap != null ? liveConfigMap::current
+                    : () -> fixed;
             ServerCertificate generated = generating.get();
             certificates = new CertificateStore(generated);
             CertificateLoader certificateLoader = new CertificateLoader(new TlsSecretReader(tls), certificates,
@@ -389,8 +393,8 @@ public final class Caravan {
             if (kubernetes != null && options.webhookPort() != 0) {
                 admissionWebhook = new AdmissionWebhook(new AdmissionWebhook.Settings(options.bindAddress(),
                         options.webhookPort(), options.podNamespace(), options.webhookService(), options.webhookSecret(),
-                        options.webhookConfiguration(), tls), controller, options.reading(), kubernetes, workers,
-                        store::current, table::get);
+                        options.webhookConfiguration(), tls), controllerInForce, options.reading(), kubernetes,
+                        workers, store::current, table::get);
                 main.bind(AdmissionWebhook.SERVER_BEAN, admissionWebhook.server());
                 main.configure().addRoutesBuilder(admissionWebhook.routes());
                 AdmissionWebhook webhook = admissionWebhook;

@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -38,7 +37,7 @@ public final class AdmissionReviewer {
     private static final String INGRESS_GROUP = "networking.k8s.io";
 
     private final UnaryOperator<HasMetadata> reading;
-    private final Function<ClusterState, ControllerSettings> settingsOf;
+    private final Supplier<ControllerSettings> settings;
     private final Supplier<ClusterState> state;
     private final Supplier<RoutingTable> table;
     private final KubernetesSerialization serialization;
@@ -50,16 +49,16 @@ public final class AdmissionReviewer {
      */
     public AdmissionReviewer(ControllerSettings settings, Supplier<ClusterState> state, Supplier<RoutingTable> table,
             KubernetesSerialization serialization) {
-        this(current -> settings, UnaryOperator.identity(), state, table, serialization);
+        this(() -> settings, UnaryOperator.identity(), state, table, serialization);
     }
 
     /**
-     * @param settingsOf the settings of a state, as the compiler's (ingress-nginx's ConfigMap in it may change them)
-     * @param reading    how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix})
+     * @param settings the compiler's settings in force (ingress-nginx's ConfigMap may change them)
+     * @param reading  how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix})
      */
-    public AdmissionReviewer(Function<ClusterState, ControllerSettings> settingsOf, UnaryOperator<HasMetadata> reading,
+    public AdmissionReviewer(Supplier<ControllerSettings> settings, UnaryOperator<HasMetadata> reading,
             Supplier<ClusterState> state, Supplier<RoutingTable> table, KubernetesSerialization serialization) {
-        this.settingsOf = settingsOf;
+        this.settings = settings;
         this.reading = reading;
         this.state = state;
         this.table = table;
@@ -94,9 +93,8 @@ public final class AdmissionReviewer {
         }
         ingress = (Ingress) reading.apply(ingress);
         ObjectRef ref = ClusterState.refOf(ingress);
-        ClusterState current = state.get();
-        ControllerSettings settings = settingsOf.apply(current);
-        IngressCheck.Report report = IngressCheck.check(ingress, settings, current, tlsSecrets::problem);
+        ControllerSettings settings = this.settings.get();
+        IngressCheck.Report report = IngressCheck.check(ingress, settings, state.get(), tlsSecrets::problem);
         if (IngressCheck.CATCH_ALL.equals(report.notOurs())) {
             // as ingress-nginx's webhook: told at once, rather than an Ingress that silently serves nothing
             return refused(response, ref, "it is a catch-all Ingress (it has a spec.defaultBackend) and"

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.util.List;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.camel.builder.RouteBuilder;
@@ -52,10 +51,10 @@ public final class AdmissionWebhook {
     private final AdmissionRoutes routes;
 
     /**
-     * @param controller the settings of a state, as the compiler's
+     * @param controller the compiler's settings in force
      * @param reading    how an Ingress is read, as the cluster state reads it ({@code --annotations-prefix})
      */
-    public AdmissionWebhook(Settings settings, Function<ClusterState, ControllerSettings> controller,
+    public AdmissionWebhook(Settings settings, Supplier<ControllerSettings> controller,
             UnaryOperator<HasMetadata> reading,
             KubernetesClient client, EventLoopGroup workers, Supplier<ClusterState> state, Supplier<RoutingTable> table) {
         Clock clock = Clock.systemUTC();

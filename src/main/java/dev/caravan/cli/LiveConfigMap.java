@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * compilation, with no restart and no connection dropped, as ingress-nginx applied a change. The other keys (ports,
  * TLS, the clients' timeouts, the pods' pooled connections, the log) were made into the running listeners at start:
  * a change to them is told, and takes a restart. A ConfigMap that cannot be read whole (a source range that is no
- * range) leaves the settings in force as they are, and says so.
+ * range) leaves the settings in force as they are, and says so; so does one deleted, as ingress-nginx keeps them.
  */
 public final class LiveConfigMap implements Function<ClusterState, ControllerSettings> {
 
@@ -47,8 +47,7 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
 
     private final ObjectRef ref;
     private final CaravanOptions started;
-    private final Map<String, String> readAtStart;
-    /** The data last read, or {@code null} when the ConfigMap was gone. */
+    /** The data last read, or {@code null} when there was none at start. */
     private Map<String, String> read;
     /** The options in force: {@link #started}'s, with the live ones of the ConfigMap as last applied. */
     private CaravanOptions inForce;
@@ -57,15 +56,35 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     private Set<Option> toldRestart = Set.of();
     /** Whether the state had it once: one out of the namespaces watched is never there, and no news. */
     private boolean seen;
+    /** Whether its deletion was told: once, until it comes back. */
+    private boolean deletionTold;
+    /** What was warned of its keys as last read, so that each version says only what is new. */
+    private Set<String> toldWarnings;
 
     /** @param started the options Caravan started with, its ConfigMap's keys read into them */
     public LiveConfigMap(CaravanOptions started) {
         this.ref = started.configMap();
         this.started = started;
-        this.readAtStart = started.configMapRead();
+        Map<String, String> readAtStart = started.configMapRead();
         this.read = readAtStart;
         this.inForce = started;
         this.settings = started.controllerSettings();
+        this.toldWarnings = readAtStart == null ? Set.of() : warningsOf(readAtStart);
+    }
+
+    /** What reading {@code data} warns of, as at start (where it was logged). */
+    private Set<String> warningsOf(Map<String, String> data) {
+        Set<String> warnings = new LinkedHashSet<>();
+        try {
+            started.flagsAlone().withIngressNginxConfigMap(data, (warn, sentence) -> {
+                if (warn) {
+                    warnings.add(sentence);
+                }
+            });
+        } catch (UsageException e) {
+            // it was read at start: it can be read again
+        }
+        return Set.copyOf(warnings);
     }
 
     /** The settings in force. */
@@ -73,7 +92,10 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         return settings;
     }
 
-    /** The settings for this state: changed, from scratch, when its ConfigMap changed a key the compiler reads. */
+    /**
+     * The settings for this state: changed, from scratch, when its ConfigMap changed a key the compiler reads. Called
+     * by the compiler alone, with states in the order they were stored; others read {@link #current()}.
+     */
     @Override
     public synchronized ControllerSettings apply(ClusterState state) {
         ConfigMap now = state.get(ResourceKind.CONFIG_MAP, ref);
@@ -81,8 +103,19 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         if (!seen) {
             return settings;
         }
-        Map<String, String> data = now == null ? null : now.getData() == null ? Map.of() : now.getData();
-        if (Objects.equals(data, read)) {
+        if (now == null) {
+            // as ingress-nginx, which has no handler for its deletion: what keeps clients out (source ranges, global
+            // auth) must not go with a ConfigMap deleted by mistake, or out of the namespaces watched
+            if (!deletionTold) {
+                deletionTold = true;
+                LOG.warn("ConfigMap {} (--configmap) deleted: the settings in force stay, as ingress-nginx keeps them; a"
+                        + " restart starts with the flags alone", ref);
+            }
+            return settings;
+        }
+        deletionTold = false;
+        Map<String, String> data = now.getData() == null ? Map.of() : now.getData();
+        if (data.equals(read)) {
             return settings;
         }
         read = data;
@@ -90,17 +123,20 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         CaravanOptions asRead;
         try {
             // from the flags, as at start: a key taken out goes back to its flag's value
-            asRead = data == null ? started.flagsAlone() : started.flagsAlone().withIngressNginxConfigMap(data,
-                    (warn, sentence) -> {
-                        if (warn) {
-                            warnings.add(sentence);
-                        }
-                    });
+            asRead = started.flagsAlone().withIngressNginxConfigMap(data, (warn, sentence) -> {
+                if (warn) {
+                    warnings.add(sentence);
+                }
+            });
         } catch (UsageException e) {
             LOG.warn("ConfigMap {} (--configmap) not applied: {}; the settings in force stay until it is fixed", ref,
                     e.getMessage());
             return settings;
         }
+        // each of its keys that cannot be used, or is not Caravan's, said once while it stays
+        warnings.stream().filter(sentence -> !toldWarnings.contains(sentence))
+                .forEach(sentence -> LOG.warn("{}", sentence));
+        toldWarnings = Set.copyOf(warnings);
         CaravanOptions next = started.withValuesOf(asRead, LIVE);
         Set<Option> applied = inForce.differing(next);
         applied.retainAll(LIVE);
@@ -108,10 +144,9 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
             inForce = next;
             settings = next.controllerSettings();
             boolean partly = applied.stream().anyMatch(CaravanOptions.INGRESS_DEFAULTS::contains);
-            LOG.info("ConfigMap {} (--configmap) {}: {} in force from the next compilation{}", ref,
-                    data == null ? "deleted" : "changed", describe(applied, next), partly ? " (for the Ingresses' paths;"
-                            + " the default backend keeps the body size and pod timeouts read at start)" : "");
-            warnings.forEach(sentence -> LOG.warn("{}", sentence));
+            LOG.info("ConfigMap {} (--configmap) changed: {} in force from the next compilation{}", ref,
+                    describe(applied, next), partly ? " (for the Ingresses' paths; the default backend keeps the body"
+                            + " size and pod timeouts read at start)" : "");
         }
         Set<Option> restart = started.differing(asRead);
         restart.removeAll(LIVE);
@@ -120,9 +155,9 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
             if (restart.isEmpty()) {
                 LOG.info("ConfigMap {} (--configmap): its keys read at start are back to what they were", ref);
             } else {
-                LOG.warn("ConfigMap {} (--configmap) {}: {} {} read at start, and take{} a restart to change (kubectl"
-                        + " rollout restart)", ref, data == null ? "deleted" : "changed", flags(restart),
-                        restart.size() == 1 ? "is" : "are", restart.size() == 1 ? "s" : "");
+                LOG.warn("ConfigMap {} (--configmap) changed: {} {} read at start, and take{} a restart to change"
+                        + " (kubectl rollout restart)", ref, flags(restart), restart.size() == 1 ? "is" : "are",
+                        restart.size() == 1 ? "s" : "");
             }
             toldRestart = restart;
         }

@@ -129,7 +129,7 @@ class AdmissionReviewerTest {
 
     @Test
     void withAnotherAnnotationPrefixTheUsualOnesAreDeniedAndTheirsRead() throws Exception {
-        AdmissionReviewer prefixed = new AdmissionReviewer(current -> ControllerSettings.defaults(),
+        AdmissionReviewer prefixed = new AdmissionReviewer(ControllerSettings::defaults,
                 new dev.caravan.state.AnnotationPrefix("internal.example.com"), () -> state, compilation::table,
                 SERIALIZATION);
         AdmissionResponse usual = prefixed.review(reviews.parse(AdmissionRequests.review("CREATE",

@@ -47,10 +47,31 @@ class LiveConfigMapTest {
             assertThat(live.apply(state(Map.of("ssl-redirect", "false", "whitelist-source-range", "10.0.0.0/8",
                     "global-auth-url", "http://auth.test/check")))).isSameAs(changed);
 
-            ControllerSettings deleted = live.apply(ClusterState.EMPTY);
-            assertThat(deleted.annotationDefaults()).doesNotContainKeys("ssl-redirect", "whitelist-source-range");
-            assertThat(deleted.globalAuth()).isEmpty();
-            assertThat(live.current()).isSameAs(deleted);
+            // deleted, by mistake or out of the namespaces watched: the ranges and the auth it set stay, as in
+            // ingress-nginx
+            assertThat(live.apply(ClusterState.EMPTY)).isSameAs(changed);
+            assertThat(live.apply(ClusterState.EMPTY)).isSameAs(changed);
+            assertThat(log.lines()).hasSize(2).last().asString().startsWith("WARN ConfigMap ingress-nginx/controller"
+                    + " (--configmap) deleted: the settings in force stay");
+            // made again without them: they go
+            ControllerSettings again = live.apply(state(Map.of("ssl-redirect", "false")));
+            assertThat(again.annotationDefaults()).doesNotContainKey("whitelist-source-range");
+            assertThat(again.globalAuth()).isEmpty();
+            assertThat(live.current()).isSameAs(again);
+        }
+    }
+
+    @Test
+    void aKeyThatCannotBeUsedIsWarnedOfOnceWhenItComesAsAtStart() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("use-gzip", "true")));
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            // warned of at start already
+            live.apply(state(Map.of("use-gzip", "true", "ssl-redirect", "false")));
+            assertThat(log.lines()).noneMatch(line -> line.contains("use-gzip"));
+            live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest")));
+            live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest", "ssl-redirect", "true")));
+            assertThat(log.lines()).filteredOn(line -> line.contains("load-balance")).singleElement().asString()
+                    .startsWith("WARN");
         }
     }
 
