@@ -116,7 +116,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
     private final int maxCamelBody;
     /** The body bytes handed to the Camel side so far. */
     private long camelBodyBytes;
-    /** A CamelRoute backend's proxy-read-timeout, while its answer has not begun. */
+    /** The CamelRoute backend the request now in the Camel side goes to, and its proxy-read-timeout, or {@code null}. */
+    private String camelRouteName;
+    private Duration camelRouteTimeout;
+    /** Requests handed to the Camel side on this connection: a timer fires for its own request only. */
+    private long camelRequests;
+    /** The CamelRoute backend's proxy-read-timeout, from the request's end until its answer begins. */
     private ScheduledFuture<?> camelTimeout;
     /** The request was answered 504 for want of its CamelRoute backend's answer, which is dropped when it comes. */
     private boolean camelAbandoned;
@@ -266,6 +271,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
                 }
                 // set before passing it on: the route may answer within this very call
                 camelRequestComplete = msg instanceof LastHttpContent;
+                if (camelRequestComplete && camelRouteTimeout != null) {
+                    // as a pod's: from the request's end, not while the client uploads
+                    timeCamelRoute(camelRouteName, camelRouteTimeout);
+                    camelRouteTimeout = null;
+                }
                 ctx.fireChannelRead(msg);
                 if (!camelRequestComplete) {
                     requestRead();
@@ -800,10 +810,7 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
             // the one place a request becomes a Camel Exchange: the listener route hands it to the user's route
             // on the channel, where no client can write: headers and query parameters are the client's
             camelRoute.set(backend.camelRoute());
-            toCamel(request, false);
-            if (state == State.CAMEL) {
-                timeCamelRoute(backend.camelRoute(), options.readTimeout());
-            }
+            toCamel(request, false, backend.camelRoute(), options.readTimeout());
             return;
         }
         if (!backend.hasEndpoints() || gateway.upstream().drains().allDrained(backend)) {
@@ -1140,6 +1147,11 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * else it closed the connection without an answer.
      */
     private void toCamel(HttpRequest request, boolean standInHost) {
+        toCamel(request, standInHost, null, null);
+    }
+
+    /** @param route the CamelRoute backend it goes to, timed by {@code timeout} from the request's end; or {@code null} */
+    private void toCamel(HttpRequest request, boolean standInHost, String route, Duration timeout) {
         request.setUri(PercentEncoding.url(request.uri()));
         if (standInHost && !request.headers().contains(HttpHeaderNames.HOST)) {
             Channel connection = ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
@@ -1154,6 +1166,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
         state = State.CAMEL;
         camelRequestComplete = false;
         camelBodyBytes = 0;
+        camelRequests++;
+        cancelCamelTimeout();
+        camelRouteName = route;
+        camelRouteTimeout = timeout;
         ctx.fireChannelRead(request);
         requestRead();
     }
@@ -1163,7 +1179,12 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * 504, and what the route answers later is dropped. The keep-alive timeout does not cut it meanwhile.
      */
     private void timeCamelRoute(String route, Duration timeout) {
+        cancelCamelTimeout();
+        long request = camelRequests;
         camelTimeout = ctx.executor().schedule(() -> {
+            if (request != camelRequests) {
+                return;
+            }
             camelTimeout = null;
             if (state == State.CAMEL) {
                 RequestWarnings.warn("504 for CamelRoute backend {}: no answer within {} s (proxy-read-timeout)",
@@ -1581,9 +1602,10 @@ final class GatewayHandler extends ChannelDuplexHandler implements ProxyCallList
      * close, if its response has begun). All idle (keep-alive timeout): an idle connection is closed.
      */
     private void onIdle(IdleState idle, boolean first) {
-        if (idle == IdleState.ALL_IDLE && (state == State.IDLE || state == State.CAMEL && camelTimeout == null)) {
+        if (idle == IdleState.ALL_IDLE && (state == State.IDLE
+                || state == State.CAMEL && camelRequestComplete && camelTimeout == null)) {
             // idle, or a Camel route that never answered: nothing moved either way for the keep-alive timeout (a
-            // CamelRoute backend has its proxy-read-timeout instead)
+            // CamelRoute backend has its proxy-read-timeout instead, and a body still coming the client body timeout)
             ctx.close();
             return;
         }

@@ -177,7 +177,9 @@ class CamelRouteBackendTest {
         write(manifests, "all.yaml", String.join("---\n", Manifests.ingressClass(),
                 Manifests.camelRouteIngress("coded", "edge.test", "/code", "coded"),
                 Manifests.camelRouteIngress("slow", "edge.test", "/slow", "slow",
-                        Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "2"))));
+                        Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "2")),
+                Manifests.camelRouteIngress("upload", "edge.test", "/upload", "coded",
+                        Map.of("nginx.ingress.kubernetes.io/proxy-read-timeout", "1"))));
         try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", routes.toString(),
                 "--keep-alive-timeout", "1");
                 LogCapture warnings = new LogCapture(GatewayHandler.class)) {
@@ -205,6 +207,15 @@ class CamelRouteBackendTest {
             }
             assertThat(warnings.lines()).anySatisfy(line -> assertThat(line)
                     .contains("504 for CamelRoute backend slow: no answer within 2 s (proxy-read-timeout)"));
+            // the read timeout runs from the request's end, as a pod's; a pause in the body longer than it, and
+            // than the keep-alive timeout, is the client body timeout's to judge
+            try (RawHttp http = new RawHttp(caravan.httpPort())) {
+                http.send("POST /upload HTTP/1.1\r\nHost: edge.test\r\nX-Code: 201\r\nContent-Length: 8\r\n\r\n"
+                        + "half");
+                Thread.sleep(1500);
+                http.send("done");
+                assertThat(http.read(false).status()).isEqualTo(201);
+            }
         }
     }
 }
