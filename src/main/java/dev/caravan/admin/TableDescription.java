@@ -91,8 +91,8 @@ final class TableDescription {
         String canary = rule.canary() == null ? "" : ", canary " + backend(rule.canary().backend()) + " of Ingress "
                 + rule.canary().ingress();
         // what stands between the request and the backend, which a rule's line would hide: its answer is 503, or a route
-        String before = rule.policy().denied() ? "; denied: 503 (its Ingress is invalid or taken out of service, and"
-                + " asks for access control)" : rule.policy().requestRoute() != null ? "; request-route "
+        String before = rule.policy().denied() ? "; denied: 503 (its Ingress is not served as written: see"
+                + " RejectedIngresses)" : rule.policy().requestRoute() != null ? "; request-route "
                 + rule.policy().requestRoute() + " runs first (503 while it is not loaded)" : "";
         return match + " -> " + backend(rule.backend()) + " (Ingress " + rule.ingress() + canary + ")" + before;
     }

@@ -229,14 +229,15 @@ public final class RouteFolder {
     }
 
     /**
-     * The folder's routes that take no exchange now: not started, not a {@code direct:} one, or their consumer suspended.
-     * Camel tells no event when an operator suspends a route, nor when a route policy suspends its consumer: this is
-     * read again every scan, for the Ingresses naming them to be told.
+     * The folder's routes an operator has suspended (or stopped): Camel tells no event of a suspension, so this is read
+     * again every scan, for the Ingresses naming them to be told. A consumer a route policy suspends (a circuit breaker,
+     * a throttle) is left out: it may come and go every second, and its route is still there.
      */
     public Set<String> notTakingRequests(CamelContext camel) {
         Set<String> idle = new TreeSet<>();
         for (String routeId : fileOfRoute.keySet()) {
-            if (startedDirect(camel, routeId) == null) {
+            ServiceStatus status = camel.getRouteController().getRouteStatus(routeId);
+            if (status != null && status != ServiceStatus.Started && status != ServiceStatus.Starting) {
                 idle.add(routeId);
             }
         }

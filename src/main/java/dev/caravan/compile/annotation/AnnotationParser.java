@@ -741,7 +741,8 @@ public final class AnnotationParser {
 
         void invalid(String name, String why) {
             if (PASSED_OVER.contains(name)) {
-                ignored(name, why + "; served without it (its default), as ingress-nginx passes it over");
+                ignored(name, why + "; served as if it were not set (the default, or the flag of its name), as"
+                        + " ingress-nginx passes it over");
                 return;
             }
             findings.add(new AnnotationFinding(AnnotationCatalog.PREFIX + name, AnnotationFinding.Kind.INVALID,
