@@ -106,7 +106,7 @@ public final class RoutingTableMBean {
     public String disableIngress(String namespace, String name) {
         ObjectRef ingress = new ObjectRef(namespace, name);
         if (!recompiler.last().claimed().contains(ingress)) {
-            return "not one of Caravan's Ingresses: " + ingress;
+            return "not one of Caravan's Ingresses: " + namespace + "/" + name;
         }
         boolean changed = recompiler.setDisabled(ingress, true);
         return (changed ? "disabled " : "already disabled: ") + namespace + "/" + name;

@@ -1,5 +1,6 @@
 package dev.caravan.compile;
 
+import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.PathType;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -179,9 +180,12 @@ public final class IngressValidator {
         IngressServiceBackend service = backend.getService();
         if (backend.getResource() != null) {
             // another kind of resource is not an error of the Ingress: its path is skipped (HostTableBuilder)
-            if (isCamelRoute(backend) && (backend.getResource().getName() == null
-                    || backend.getResource().getName().isEmpty())) {
+            String name = backend.getResource().getName();
+            if (isCamelRoute(backend) && (name == null || name.isEmpty())) {
                 reasons.add(at + ".resource.name: required, the id of a Camel route");
+            } else if (isCamelRoute(backend) && !AnnotationParser.isRouteId(name)) {
+                reasons.add(at + ".resource.name: '" + name + "' is not a route id (" + AnnotationParser.ROUTE_ID_RULE
+                        + ")");
             }
             return;
         }

@@ -132,7 +132,8 @@ public final class Manifests {
             Map<String, String> annotations) {
         return ingress(name, host, path, route, annotations).replaceFirst(
                 "service:\\n( +)name: " + Pattern.quote(route) + "\\n +port:\\n +name: http",
-                "resource:\n$1apiGroup: caravan.dev\n$1kind: CamelRoute\n$1name: " + route);
+                "resource:\n$1apiGroup: caravan.dev\n$1kind: CamelRoute\n$1name: "
+                        + java.util.regex.Matcher.quoteReplacement(route));
     }
 
     /** The IngressClass {@code caravan} of Caravan's controller. */
