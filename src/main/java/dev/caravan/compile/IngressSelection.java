@@ -136,14 +136,21 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             String denial = null;
             RoutePolicy goodPolicy = null;
             if (good != null) {
+                AnnotationParser.Parsed goodAnnotations = settings.parse(good.getMetadata().getAnnotations(),
+                        ref.namespace());
                 // reported once: the current version's authorities, when read, are reported already
-                goodPolicy = withCertificates(settings.parse(good.getMetadata().getAnnotations(), ref.namespace())
-                        .policy(), objectsRead, ref,
+                goodPolicy = withCertificates(goodAnnotations.policy(), objectsRead, ref,
                         certificatesRead ? new ArrayList<>() : problems);
-                try {
-                    goodPolicy = objects.read(goodPolicy, objectsRead);
-                } catch (IllegalArgumentException secretsGone) {
-                    denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
+                if (goodAnnotations.blocked()) {
+                    // valid once, not under the settings in force (cross-namespace Secrets no longer allowed): read
+                    // without what it cannot have, it would lose its auth-secret or custom-headers
+                    denial = "its last valid version is not valid under the settings in force either";
+                } else {
+                    try {
+                        goodPolicy = objects.read(goodPolicy, objectsRead);
+                    } catch (IllegalArgumentException secretsGone) {
+                        denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
+                    }
                 }
                 if (denial == null) {
                     denial = accessControlChanged(effective, settings.effective(good.getMetadata().getAnnotations()));

@@ -1353,6 +1353,29 @@ class IngressCompilerTest {
     }
 
     @Test
+    void anIngressValidOnlyUnderTheSettingsBeforeIsDeniedNotServedWithoutWhatItCannotHave() {
+        Secret shared = new SecretBuilder(users()).editMetadata().withNamespace("security").withName("shared")
+                .endMetadata().build();
+        var state = Fixtures.state(caravanClass(), APPS, shared, ingress("default/xns")
+                .annotation(NGINX_PREFIX + "auth-type", "basic").annotation(NGINX_PREFIX + "auth-secret", "security/shared")
+                .rule(HOST, prefix("/", "foo:80")));
+        Compilation allowed = new IngressCompiler(crossNamespace(true)).compile(state, Compilation.EMPTY);
+        assertThat(allowed.table().resolve(HOST, "/").rule().policy().userAuth()).isNotNull();
+        // --allow-cross-namespace-resources turned off (a ConfigMap change): its last valid version cannot have its
+        // users either, and is not served without them
+        Compilation refused = new IngressCompiler(crossNamespace(false)).compile(state, allowed);
+        assertThat(refused.table().resolve(HOST, "/").rule().policy().denied()).isTrue();
+        assertThat(refused.problems()).anySatisfy(problem -> assertThat(problem.message())
+                .contains("its last valid version is not valid under the settings in force either"));
+    }
+
+    private static ControllerSettings crossNamespace(boolean allowed) {
+        return new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false, allowed,
+                java.util.Set.of(), null, null, java.util.Map.of(), java.util.Map.of(), java.util.List.of(), null, null,
+                true, false, null);
+    }
+
+    @Test
     void aPassedOverValueGivesWayToTheFlagOfItsNameAsIngressNginxFallsBackToItsConfigMap() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/typo").annotation(NGINX_PREFIX + "proxy-send-timeout", "60s")
