@@ -139,8 +139,9 @@ public final class CaravanMain {
                 log.info("{}", sentence);
             }
         });
-        log.info("ConfigMap {} read: a change to its keys of Ingress annotations is served as it comes, one to the"
-                + " others takes a restart (kubectl rollout restart)", options.configMap());
+        log.info("ConfigMap {} read: where Caravan watches its namespace, a change to its keys of Ingress annotations"
+                + " is served as it comes, one to the others takes a restart (kubectl rollout restart)",
+                options.configMap());
         return read;
     }
 

@@ -155,15 +155,15 @@ public final class CaravanOptions {
         String where = "ConfigMap " + values.get(Option.CONFIGMAP);
         for (IngressNginxConfigMap.Setting setting : IngressNginxConfigMap.translate(data)) {
             String key = where + ": " + setting.key();
-            if (setting.flagValue() != null && setting.option() != null) {
-                if (given.contains(setting.option())) {
-                    log.accept(false, key + " is left: --" + setting.option().flag() + " is given otherwise (a flag,"
-                            + " ingress-nginx's flag of the same meaning, a system property or the environment)");
-                } else {
-                    merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
-                    log.accept(setting.why() != null, key + " is taken as --" + setting.option().flag() + "="
-                            + setting.flagValue() + (setting.why() == null ? "" : "; " + setting.why()));
-                }
+            boolean read = setting.flagValue() != null || setting.verdict() == IngressNginxConfigMap.Verdict.INVALID;
+            if (setting.option() != null && read && given.contains(setting.option())) {
+                // the flag decides, whatever the key says: an unusable value of it is no reason to stop
+                log.accept(false, key + " is left: --" + setting.option().flag() + " is given otherwise (a flag,"
+                        + " ingress-nginx's flag of the same meaning, a system property or the environment)");
+            } else if (setting.flagValue() != null && setting.option() != null) {
+                merged.put(setting.option(), setting.option().check(setting.flagValue(), key));
+                log.accept(setting.why() != null, key + " is taken as --" + setting.option().flag() + "="
+                        + setting.flagValue() + (setting.why() == null ? "" : "; " + setting.why()));
             } else if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID
                     && KEEPING_CLIENTS_OUT.contains(setting.key())) {
                 // left out, it would let in whom it keeps out: ingress-nginx's nginx would not start on it either
@@ -641,6 +641,11 @@ public final class CaravanOptions {
         if (values.get(Option.LOG_FORMAT_UPSTREAM) != null && flag(Option.LOG_FORMAT_ESCAPE_JSON)
                 && flag(Option.LOG_FORMAT_ESCAPE_NONE)) {
             sentences.add("--log-format-escape-json does nothing with --log-format-escape-none, as in ingress-nginx");
+        }
+        if (configMap() != null && !standalone() && watchNamespace() != null
+                && !watchNamespace().equals(configMap().namespace())) {
+            sentences.add("ConfigMap " + configMap() + " (--configmap) is outside --watch-namespace " + watchNamespace()
+                    + ": it is read at start only, and a change to it takes a restart");
         }
         for (ObjectRef configMap : new ObjectRef[] {addHeaders(), proxySetHeaders()}) {
             if (configMap != null && !standalone() && watchNamespace() != null

@@ -5,10 +5,9 @@ import dev.caravan.routing.ObjectRef;
 import dev.caravan.state.ClusterState;
 import dev.caravan.state.ResourceKind;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -58,8 +57,8 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     private boolean seen;
     /** Whether its deletion was told: once, until it comes back. */
     private boolean deletionTold;
-    /** What was warned of its keys as last read, so that each version says only what is new. */
-    private Set<String> toldWarnings;
+    /** What was told of its keys as last read, so that each version says only what is new. */
+    private Set<String> toldSentences;
 
     /** @param started the options Caravan started with, its ConfigMap's keys read into them */
     public LiveConfigMap(CaravanOptions started) {
@@ -69,22 +68,16 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         this.read = readAtStart;
         this.inForce = started;
         this.settings = started.controllerSettings();
-        this.toldWarnings = readAtStart == null ? Set.of() : warningsOf(readAtStart);
-    }
-
-    /** What reading {@code data} warns of, as at start (where it was logged). */
-    private Set<String> warningsOf(Map<String, String> data) {
-        Set<String> warnings = new LinkedHashSet<>();
-        try {
-            started.flagsAlone().withIngressNginxConfigMap(data, (warn, sentence) -> {
-                if (warn) {
-                    warnings.add(sentence);
-                }
-            });
-        } catch (UsageException e) {
-            // it was read at start: it can be read again
+        Map<String, Boolean> atStart = new LinkedHashMap<>();
+        if (readAtStart != null) {
+            try {
+                started.flagsAlone().withIngressNginxConfigMap(readAtStart,
+                        (warn, sentence) -> atStart.put(sentence, warn));
+            } catch (UsageException e) {
+                // it was read at start: it can be read again
+            }
         }
-        return Set.copyOf(warnings);
+        this.toldSentences = atStart.keySet();
     }
 
     /** The settings in force. */
@@ -108,8 +101,8 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
             // auth) must not go with a ConfigMap deleted by mistake, or out of the namespaces watched
             if (!deletionTold) {
                 deletionTold = true;
-                LOG.warn("ConfigMap {} (--configmap) deleted: the settings in force stay, as ingress-nginx keeps them; a"
-                        + " restart starts with the flags alone", ref);
+                LOG.warn("ConfigMap {} (--configmap) deleted: the settings in force stay, as ingress-nginx keeps them;"
+                        + " a restart starts with the flags alone", ref);
             }
             return settings;
         }
@@ -119,25 +112,43 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
             return settings;
         }
         read = data;
-        List<String> warnings = new ArrayList<>();
+        // what came of each key, a warning or not
+        Map<String, Boolean> sentences = new LinkedHashMap<>();
         CaravanOptions asRead;
         try {
             // from the flags, as at start: a key taken out goes back to its flag's value
-            asRead = started.flagsAlone().withIngressNginxConfigMap(data, (warn, sentence) -> {
-                if (warn) {
-                    warnings.add(sentence);
-                }
-            });
+            asRead = started.flagsAlone().withIngressNginxConfigMap(data,
+                    (warn, sentence) -> sentences.put(sentence, warn));
         } catch (UsageException e) {
-            LOG.warn("ConfigMap {} (--configmap) not applied: {}; the settings in force stay until it is fixed", ref,
-                    e.getMessage());
+            LOG.warn("Not applied: {}; the settings in force stay until it is fixed, and Caravan would not start with"
+                    + " it", e.getMessage());
             return settings;
         }
-        // each of its keys that cannot be used, or is not Caravan's, said once while it stays
-        warnings.stream().filter(sentence -> !toldWarnings.contains(sentence))
-                .forEach(sentence -> LOG.warn("{}", sentence));
-        toldWarnings = Set.copyOf(warnings);
-        CaravanOptions next = started.withValuesOf(asRead, LIVE);
+        // a live key whose new value cannot be used keeps the value in force, as ingress-nginx keeps its configuration
+        // when nginx refuses the new one, rather than fall back to the default (a body size of 1m for a typo of 8m)
+        Set<Option> kept = EnumSet.noneOf(Option.class);
+        for (IngressNginxConfigMap.Setting setting : IngressNginxConfigMap.translate(data)) {
+            if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID && setting.option() != null
+                    && LIVE.contains(setting.option())) {
+                kept.add(setting.option());
+                sentences.put("ConfigMap " + ref + ": " + setting.key() + " is kept as in force: --"
+                        + setting.option().flag() + "=" + Objects.requireNonNullElse(inForce.value(setting.option()),
+                        "(its default)"), false);
+            }
+        }
+        // each of its keys that cannot be used, is not Caravan's or is left for a flag, said once while it stays
+        sentences.forEach((sentence, warn) -> {
+            if (!toldSentences.contains(sentence) && (warn || sentence.contains(" is left: ")
+                    || sentence.contains(" is kept as in force: "))) {
+                if (warn) {
+                    LOG.warn("{}", sentence);
+                } else {
+                    LOG.info("{}", sentence);
+                }
+            }
+        });
+        toldSentences = Set.copyOf(sentences.keySet());
+        CaravanOptions next = started.withValuesOf(asRead, LIVE).withValuesOf(inForce, kept);
         Set<Option> applied = inForce.differing(next);
         applied.retainAll(LIVE);
         if (!applied.isEmpty()) {
@@ -166,7 +177,7 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
 
     private static String describe(Set<Option> options, CaravanOptions values) {
         return options.stream().map(option -> "--" + option.flag() + "="
-                + Objects.requireNonNullElse(values.value(option), "(none)")).collect(Collectors.joining(", "));
+                + Objects.requireNonNullElse(values.value(option), "(its default)")).collect(Collectors.joining(", "));
     }
 
     private static String flags(Set<Option> options) {

@@ -70,8 +70,12 @@ class LiveConfigMapTest {
             assertThat(log.lines()).noneMatch(line -> line.contains("use-gzip"));
             live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest")));
             live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest", "ssl-redirect", "true")));
-            assertThat(log.lines()).filteredOn(line -> line.contains("load-balance")).singleElement().asString()
-                    .startsWith("WARN");
+            // warned of once, and the value in force kept, said once
+            assertThat(log.lines()).filteredOn(line -> line.contains("load-balance")).containsExactly(
+                    "WARN ConfigMap ingress-nginx/controller: load-balance: invalid: --load-balance: 'fastest' is not"
+                            + " round_robin or ewma (use upstream-hash-by or affinity for the others)",
+                    "INFO ConfigMap ingress-nginx/controller: load-balance is kept as in force: --load-balance=(its"
+                            + " default)");
         }
     }
 
@@ -80,6 +84,17 @@ class LiveConfigMapTest {
         LiveConfigMap live = new LiveConfigMap(started(Map.of(), "--load-balance", "ewma"));
         ControllerSettings changed = live.apply(state(Map.of("load-balance", "round_robin", "limit-rate", "100")));
         assertThat(changed.annotationDefaults()).containsEntry("load-balance", "ewma").containsEntry("limit-rate", "100");
+    }
+
+    @Test
+    void aKeyAFlagDecidesStopsNothingWhateverItsValue() throws Exception {
+        // at start: a range that is no range would stop it, but the flag's is the one read
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("whitelist-source-range", "bogus"),
+                "--whitelist-source-range", "127.0.0.0/8"));
+        ControllerSettings changed = live.apply(state(Map.of("whitelist-source-range", "also bogus",
+                "proxy-send-timeout", "15")));
+        assertThat(changed.annotationDefaults()).containsEntry("whitelist-source-range", "127.0.0.0/8")
+                .containsEntry("proxy-send-timeout", "15");
     }
 
     @Test
@@ -109,8 +124,15 @@ class LiveConfigMapTest {
             // a flag given stays above the ConfigMap, as at start
             assertThat(changed.annotationDefaults()).containsEntry("proxy-body-size", "50m")
                     .containsEntry("proxy-connect-timeout", "2").containsEntry("proxy-read-timeout", "90");
-            assertThat(log.lines()).singleElement().asString().contains("--proxy-body-size=50m",
-                    "--proxy-connect-timeout=2", "the default backend keeps the body size and pod timeouts read at start");
+            assertThat(log.lines()).containsExactly("INFO ConfigMap ingress-nginx/controller: proxy-read-timeout is"
+                    + " left: --proxy-read-timeout is given otherwise (a flag, ingress-nginx's flag of the same meaning,"
+                    + " a system property or the environment)", "INFO ConfigMap ingress-nginx/controller (--configmap)"
+                    + " changed: --proxy-connect-timeout=2, --proxy-body-size=50m in force from the next compilation"
+                    + " (for the Ingresses' paths; the default backend keeps the body size and pod timeouts read at"
+                    + " start)");
+            // a typo keeps what is in force, rather than Caravan's default
+            assertThat(live.apply(state(Map.of("proxy-body-size", "8mb"))).annotationDefaults())
+                    .containsEntry("proxy-body-size", "50m").containsEntry("proxy-connect-timeout", "5");
             // taken out: Caravan's default, not the value read at start
             assertThat(live.apply(state(Map.of())).annotationDefaults()).containsEntry("proxy-body-size", "1m")
                     .containsEntry("proxy-connect-timeout", "5");
@@ -126,8 +148,9 @@ class LiveConfigMapTest {
                     .isSameAs(atStart);
             assertThat(atStart.annotationDefaults()).containsEntry("whitelist-source-range", "10.0.0.0/8")
                     .doesNotContainKey("ssl-redirect");
-            assertThat(log.lines()).singleElement().asString().startsWith("WARN ConfigMap ingress-nginx/controller"
-                    + " (--configmap) not applied: ").contains("whitelist-source-range", "the settings in force stay");
+            assertThat(log.lines()).singleElement().asString().startsWith("WARN Not applied: ConfigMap"
+                    + " ingress-nginx/controller: whitelist-source-range").contains("the settings in force stay",
+                    "would not start with it");
             // fixed: applied
             assertThat(live.apply(state(Map.of("whitelist-source-range", "10.0.0.0/16"))).annotationDefaults())
                     .containsEntry("whitelist-source-range", "10.0.0.0/16");
