@@ -136,7 +136,7 @@ public final class CaravanOptions {
     }
 
     /** The ConfigMap keys that keep clients out: one whose value cannot be used stops the start. */
-    private static final Set<String> KEEPING_CLIENTS_OUT = Set.of("whitelist-source-range", "denylist-source-range",
+    static final Set<String> KEEPING_CLIENTS_OUT = Set.of("whitelist-source-range", "denylist-source-range",
             "block-cidrs", "block-user-agents", "block-referers", "global-auth-url", "global-auth-method",
             "global-auth-signin", "global-auth-response-headers", "global-auth-request-redirect", "global-auth-cache-key",
             "global-auth-cache-duration", "proxy-real-ip-cidr");

@@ -251,9 +251,13 @@ public final class CheckCommand {
                 ? "Caravan does the same with the flags below" : "NOT all of it: see below"));
         for (IngressNginxConfigMap.Setting setting : translated) {
             String value = setting.value().length() > 60 ? setting.value().substring(0, 57) + "..." : setting.value();
+            // one that keeps clients out is not left out: the server would not start on it
+            boolean stops = setting.verdict() == IngressNginxConfigMap.Verdict.INVALID
+                    && CaravanOptions.KEEPING_CLIENTS_OUT.contains(setting.key());
             out.printf("  %-13s %s=%s%n  %13s %s%n", setting.verdict().label(), setting.key(),
                     value.replace("\n", "\\n"), "", setting.verdict() == IngressNginxConfigMap.Verdict.FLAG
                             ? IngressNginxConfigMap.flag(setting) + (setting.why() == null ? "" : "; " + setting.why())
+                            : stops ? setting.why() + "; it keeps clients out: Caravan does NOT START with it"
                             : setting.why());
         }
         headerLines.forEach(out::println);

@@ -398,6 +398,11 @@ class CheckCommandTest {
                 "X-Request: $time_local", "X-Request: fixed"), "--configmap", "ingress-nginx/ingress-nginx-controller");
         assertThat(snippet.exit()).isEqualTo(1);
         assertThat(snippet.out()).contains("NOT all of it", "refused       server-snippet=return 403;");
+        // a value the server leaves out, and one that keeps clients out, which it does not start on
+        Run ranges = check(CONTROLLER_CONFIGMAP.formatted("whitelist-source-range: \"10.0.0.0/33\"").replace(
+                "X-Request: $time_local", "X-Request: fixed"), "--configmap", "ingress-nginx/ingress-nginx-controller");
+        assertThat(ranges.out()).contains("whitelist-source-range=10.0.0.0/33", "it keeps clients out: Caravan does NOT"
+                + " START with it");
         Run missing = check(SEED, "--configmap", "ingress-nginx/ingress-nginx-controller");
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("ConfigMap ingress-nginx/ingress-nginx-controller (--configmap) not found");
