@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -180,9 +181,14 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
                 + Objects.requireNonNullElse(values.value(option), "(its default)")).collect(Collectors.joining(", "));
     }
 
+    /** The flags, each with the ConfigMap keys it is read from where they are named otherwise. */
     private static String flags(Set<Option> options) {
         Set<String> names = new LinkedHashSet<>();
-        options.forEach(option -> names.add("--" + option.flag()));
+        for (Option option : options) {
+            List<String> keys = IngressNginxConfigMap.keysOf(option).stream().filter(key -> !key.equals(option.flag()))
+                    .toList();
+            names.add("--" + option.flag() + (keys.isEmpty() ? "" : " (" + String.join(", ", keys) + ")"));
+        }
         return String.join(", ", names);
     }
 }

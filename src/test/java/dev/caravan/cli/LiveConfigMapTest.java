@@ -87,6 +87,16 @@ class LiveConfigMapTest {
     }
 
     @Test
+    void aKeyNamedOtherwiseThanItsFlagIsNamedBesideIt() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of()));
+        try (LogCapture log = new LogCapture(LiveConfigMap.class)) {
+            live.apply(state(Map.of("keep-alive", "30")));
+            assertThat(log.lines()).singleElement().asString().contains("--keep-alive-timeout (keep-alive) is read at"
+                    + " start");
+        }
+    }
+
+    @Test
     void aKeyAFlagDecidesStopsNothingWhateverItsValue() throws Exception {
         // at start: a range that is no range would stop it, but the flag's is the one read
         LiveConfigMap live = new LiveConfigMap(started(Map.of("whitelist-source-range", "bogus"),
