@@ -43,6 +43,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A small DSL for building the Kubernetes objects of compiler test cases with the fabric8 builders,
@@ -106,6 +107,17 @@ final class Fixtures {
 
     static ControllerSettings settingsWithClass(String ingressClass) {
         return new ControllerSettings(ingressClass, OUR_CONTROLLER, false, null);
+    }
+
+    /**
+     * @param crossNamespace     --allow-cross-namespace-resources
+     * @param annotationDefaults the flags' annotation values (names unprefixed)
+     * @param disableCatchAll    --disable-catch-all
+     */
+    static ControllerSettings settings(boolean crossNamespace, Map<String, String> annotationDefaults,
+            boolean disableCatchAll) {
+        return new ControllerSettings(OUR_CLASS, OUR_CONTROLLER, false, null, false, crossNamespace, Set.of(), null,
+                null, annotationDefaults, Map.of(), List.of(), null, null, true, disableCatchAll, null);
     }
 
     // ---------------------------------------------------------------- ingress classes

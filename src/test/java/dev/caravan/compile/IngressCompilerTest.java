@@ -1359,20 +1359,14 @@ class IngressCompilerTest {
         var state = Fixtures.state(caravanClass(), APPS, shared, ingress("default/xns")
                 .annotation(NGINX_PREFIX + "auth-type", "basic").annotation(NGINX_PREFIX + "auth-secret", "security/shared")
                 .rule(HOST, prefix("/", "foo:80")));
-        Compilation allowed = new IngressCompiler(crossNamespace(true)).compile(state, Compilation.EMPTY);
+        Compilation allowed = new IngressCompiler(Fixtures.settings(true, Map.of(), false)).compile(state, Compilation.EMPTY);
         assertThat(allowed.table().resolve(HOST, "/").rule().policy().userAuth()).isNotNull();
         // --allow-cross-namespace-resources turned off (a ConfigMap change): its last valid version cannot have its
         // users either, and is not served without them
-        Compilation refused = new IngressCompiler(crossNamespace(false)).compile(state, allowed);
+        Compilation refused = new IngressCompiler(Fixtures.settings(false, Map.of(), false)).compile(state, allowed);
         assertThat(refused.table().resolve(HOST, "/").rule().policy().denied()).isTrue();
         assertThat(refused.problems()).anySatisfy(problem -> assertThat(problem.message())
                 .contains("its last valid version is not valid under the settings in force either"));
-    }
-
-    private static ControllerSettings crossNamespace(boolean allowed) {
-        return new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false, allowed,
-                java.util.Set.of(), null, null, java.util.Map.of(), java.util.Map.of(), java.util.List.of(), null, null,
-                true, false, null);
     }
 
     @Test
@@ -1382,10 +1376,8 @@ class IngressCompilerTest {
                         .annotation(NGINX_PREFIX + "proxy-next-upstream", "error timeout http_5xx")
                         .annotation(NGINX_PREFIX + "proxy-next-upstream-tries", "5")
                         .rule(HOST, prefix("/", "foo:80")));
-        ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false,
-                false, java.util.Set.of(), null, null, java.util.Map.of("proxy-send-timeout", "120",
-                        "proxy-next-upstream", "error timeout http_502", "proxy-next-upstream-tries", "2"),
-                java.util.Map.of(), java.util.List.of(), null, null, true, false, null);
+        ControllerSettings settings = Fixtures.settings(false, Map.of("proxy-send-timeout", "120",
+                "proxy-next-upstream", "error timeout http_502", "proxy-next-upstream-tries", "2"), false);
         Compilation compilation = new IngressCompiler(settings).compile(state, Compilation.EMPTY);
         var policy = compilation.table().resolve(HOST, "/").rule().policy();
         assertThat(policy.sendTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
@@ -1403,9 +1395,7 @@ class IngressCompilerTest {
                 ingress("default/catch-all").defaultBackend("foo:80"),
                 ingress("default/with-rules").rule("shop.test", prefix("/", "foo:80")).defaultBackend("bar:80"),
                 ingress("default/plain").rule("blog.test", prefix("/", "bar:80")));
-        ControllerSettings settings = new ControllerSettings(Fixtures.OUR_CLASS, OUR_CONTROLLER, false, null, false,
-                false, java.util.Set.of(), null, null, java.util.Map.of(), java.util.Map.of(), java.util.List.of(),
-                null, null, true, true, null);
+        ControllerSettings settings = Fixtures.settings(false, Map.of(), true);
         Compilation compilation = new IngressCompiler(settings).compile(state, Compilation.EMPTY);
         assertThat(compilation.ignored()).containsOnlyKeys(ObjectRef.parse("default/catch-all"),
                 ObjectRef.parse("default/with-rules"));
