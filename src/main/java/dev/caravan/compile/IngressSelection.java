@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -136,28 +137,35 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             String denial = null;
             RoutePolicy goodPolicy = null;
             if (good != null) {
+                Map<String, String> goodEffective = settings.effective(good.getMetadata().getAnnotations());
                 AnnotationParser.Parsed goodAnnotations = settings.parse(good.getMetadata().getAnnotations(),
                         ref.namespace());
                 // reported once: the current version's authorities, when read, are reported already
-                goodPolicy = withCertificates(goodAnnotations.policy(), objectsRead, ref,
-                        certificatesRead ? new ArrayList<>() : problems);
+                List<Problem> reported = certificatesRead ? new ArrayList<>() : problems;
                 if (goodAnnotations.blocked()) {
                     // valid once, not under the settings in force (cross-namespace Secrets no longer allowed): read
-                    // without what it cannot have, it would lose its auth-secret or custom-headers
-                    denial = "its last valid version is not valid under the settings in force either";
+                    // without what it cannot have, it would lose its auth-secret, custom-headers or client
+                    // certificates; as at a start, it is denied if it asks for any, else not served
+                    if (asksForAccessControl(effective) || asksForAccessControl(goodEffective)) {
+                        denial = "its last valid version is not valid under the settings in force either ("
+                                + goodAnnotations.findings().stream().filter(AnnotationFinding::blocking)
+                                        .map(AnnotationFinding::toString).collect(Collectors.joining("; ")) + ")";
+                        goodPolicy = failClosed(good, goodAnnotations, objectsRead, ref, reported);
+                    }
                 } else {
+                    goodPolicy = withCertificates(goodAnnotations.policy(), objectsRead, ref, reported);
                     try {
                         goodPolicy = objects.read(goodPolicy, objectsRead);
                     } catch (IllegalArgumentException secretsGone) {
                         denial = "the Secrets or ConfigMaps of its last valid version cannot be used either";
                     }
-                }
-                if (denial == null) {
-                    denial = accessControlChanged(effective, settings.effective(good.getMetadata().getAnnotations()));
-                }
-                if (denial == null) {
-                    problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
-                    return served(ref, new ServedIngress(good, goodPolicy), problems, objectsRead);
+                    if (denial == null) {
+                        denial = accessControlChanged(effective, goodEffective);
+                    }
+                    if (denial == null) {
+                        problems.add(Problem.invalid(ref, reason, why + " (serving its last valid version)"));
+                        return served(ref, new ServedIngress(good, goodPolicy), problems, objectsRead);
+                    }
                 }
             } else if (asksForAccessControl(effective)) {
                 // no version to fall back to (a new Ingress, or a restart): its own rules are denied, as it asks, those

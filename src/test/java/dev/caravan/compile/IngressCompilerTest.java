@@ -1370,6 +1370,27 @@ class IngressCompilerTest {
     }
 
     @Test
+    void aHostsClientCertificatesFromAnotherNamespaceStayAskedForWhenThatIsNoLongerAllowed() {
+        TestCertificates clients = new TestCertificates("CN=Clients");
+        Secret ca = new SecretBuilder().withNewMetadata().withNamespace("security").withName("clients").endMetadata()
+                .withType("Opaque").withStringData(Map.of("ca.crt", clients.caPem())).build();
+        var state = Fixtures.state(caravanClass(), APPS, ca,
+                ingress("default/owner").created("2020-01-01T00:00:00Z")
+                        .annotation(NGINX_PREFIX + "auth-tls-secret", "security/clients")
+                        .rule(HOST, prefix("/admin", "foo:80")),
+                ingress("default/open").created("2021-01-01T00:00:00Z").rule(HOST, prefix("/", "bar:80")));
+        Compilation allowed = new IngressCompiler(Fixtures.settings(true, Map.of(), false)).compile(state,
+                Compilation.EMPTY);
+        assertThat(allowed.table().resolve(HOST, "/").host().clientCertificates().authority()).isNotNull();
+        // the other Ingress's path, served under the host's certificates, must not be served without them
+        Compilation refused = new IngressCompiler(Fixtures.settings(false, Map.of(), false)).compile(state, allowed);
+        assertThat(refused.table().resolve(HOST, "/admin").rule().policy().denied()).isTrue();
+        RoutePolicy.ClientCertificates asked = refused.table().resolve(HOST, "/").host().clientCertificates();
+        assertThat(asked).isNotNull();
+        assertThat(asked.authority()).isNull();
+    }
+
+    @Test
     void aPassedOverValueGivesWayToTheFlagOfItsNameAsIngressNginxFallsBackToItsConfigMap() {
         var state = Fixtures.state(caravanClass(), APPS,
                 ingress("default/typo").annotation(NGINX_PREFIX + "proxy-send-timeout", "60s")
