@@ -1,6 +1,5 @@
 package dev.caravan.compile;
 
-import dev.caravan.compile.annotation.AnnotationParser;
 import dev.caravan.routing.PathType;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -180,12 +179,11 @@ public final class IngressValidator {
         IngressServiceBackend service = backend.getService();
         if (backend.getResource() != null) {
             // another kind of resource is not an error of the Ingress: its path is skipped (HostTableBuilder)
+            // any other name is looked for among the routes loaded (ids are not restricted there): one not found
+            // answers 503, warned of
             String name = backend.getResource().getName();
             if (isCamelRoute(backend) && (name == null || name.isEmpty())) {
                 reasons.add(at + ".resource.name: required, the id of a Camel route");
-            } else if (isCamelRoute(backend) && !AnnotationParser.isRouteId(name)) {
-                reasons.add(at + ".resource.name: '" + name + "' is not a route id (" + AnnotationParser.ROUTE_ID_RULE
-                        + ")");
             }
             return;
         }

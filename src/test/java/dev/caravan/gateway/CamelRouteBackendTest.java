@@ -55,7 +55,6 @@ class CamelRouteBackendTest {
                     Manifests.camelRouteIngress("boom", "app.example.test", "/boom", "boom"),
                     Manifests.camelRouteIngress("greet", "app.example.test", "/greet", "greeter"),
                     Manifests.camelRouteIngress("missing", "app.example.test", "/missing", "nope"),
-                    Manifests.camelRouteIngress("odd", "odd.example.test", "/", "${header.X}"),
                     Manifests.camelRouteIngress("bucket", "app.example.test", "/bucket", "b").replace("caravan.dev", "storage.example.com")));
             try (CaravanHarness caravan = CaravanHarness.start(manifests, "--routes", routes.toString())) {
                 try (RawHttp http = new RawHttp(caravan.httpPort())) {
@@ -112,12 +111,6 @@ class CamelRouteBackendTest {
                         }));
                 assertThat(caravan.caravan().lastCompilation().problems())
                         .noneMatch(problem -> problem.ingress().name().equals("greet"));
-                // a name that is no route id is an error of the Ingress, as a request-route's is
-                assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {
-                    assertThat(problem.ingress().name()).isEqualTo("odd");
-                    assertThat(problem.reason()).isEqualTo("InvalidIngress");
-                    assertThat(problem.message()).contains("'${header.X}' is not a route id");
-                });
                 // any other resource backend is skipped, as ingress-nginx skips it: that path is not served, and the
                 // Ingress is not invalid for it
                 assertThat(caravan.caravan().lastCompilation().problems()).anySatisfy(problem -> {

@@ -48,13 +48,7 @@ public final class AnnotationParser {
     /** Caravan's own annotation naming an Ingress's request interceptor. */
     public static final String REQUEST_ROUTE = "caravan.dev/request-route";
     private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
-    /** What a route id may be, as said to users. */
-    public static final String ROUTE_ID_RULE = "letters, digits, '.', '_' and '-', at most 253";
 
-    /** Whether {@code id} can be the id of a user's route: what an Ingress names one by. */
-    public static boolean isRouteId(String id) {
-        return ROUTE_ID.matcher(id).matches();
-    }
 
     private AnnotationParser() {
     }
@@ -249,9 +243,9 @@ public final class AnnotationParser {
                     "is empty: it names no route (remove the annotation to run none)"));
             return null;
         }
-        if (!isRouteId(route)) {
+        if (!ROUTE_ID.matcher(route).matches()) {
             findings.add(new AnnotationFinding(REQUEST_ROUTE, AnnotationFinding.Kind.INVALID,
-                    "'" + route + "' is not a route id (" + ROUTE_ID_RULE + ")"));
+                    "'" + route + "' is not a route id (letters, digits, '.', '_' and '-', at most 253)"));
             return null;
         }
         return route;
