@@ -257,7 +257,8 @@ public final class CheckCommand {
             out.printf("  %-13s %s=%s%n  %13s %s%n", setting.verdict().label(), setting.key(),
                     value.replace("\n", "\\n"), "", setting.verdict() == IngressNginxConfigMap.Verdict.FLAG
                             ? IngressNginxConfigMap.flag(setting) + (setting.why() == null ? "" : "; " + setting.why())
-                            : stops ? setting.why() + "; it keeps clients out: Caravan does NOT START with it"
+                            : stops ? setting.why() + "; it keeps clients out: Caravan does NOT START with it, unless"
+                                    + " a flag gives that setting"
                             : setting.why());
         }
         headerLines.forEach(out::println);

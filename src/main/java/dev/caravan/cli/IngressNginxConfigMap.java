@@ -412,13 +412,13 @@ final class IngressNginxConfigMap {
         return String.join(":", names);
     }
 
-    /** The flags a ConfigMap's verdicts come to, as a shell takes them. */
     /** The keys that translate to {@code option}, sorted: what an operator edits, for a flag named. */
     static List<String> keysOf(Option option) {
         return RULES.entrySet().stream().filter(rule -> rule.getValue().option() == option).map(Map.Entry::getKey)
                 .sorted().toList();
     }
 
+    /** The flags a ConfigMap's verdicts come to, as a shell takes them. */
     static List<String> flags(List<Setting> settings) {
         return settings.stream().filter(setting -> setting.verdict() == Verdict.FLAG).map(IngressNginxConfigMap::flag)
                 .toList();

@@ -33,6 +33,13 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     /** The options a change to the ConfigMap applies at once: what the compiler alone reads. */
     static final Set<Option> LIVE;
 
+    /**
+     * The live options a value that cannot be used leaves as in force: the defaults of every Ingress's annotations and
+     * its body size and timeouts. Not those that widen who gets in when kept (cross-namespace Secrets, the paths without
+     * auth, the response headers allowed, global auth's): those go back to their flags', as at start.
+     */
+    static final Set<Option> KEPT_ON_TYPO;
+
     static {
         Set<Option> live = EnumSet.of(Option.NO_AUTH_LOCATIONS, Option.ALLOW_CROSS_NAMESPACE_RESOURCES,
                 Option.GLOBAL_ALLOWED_RESPONSE_HEADERS);
@@ -43,6 +50,13 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
             }
         }
         LIVE = Set.copyOf(live);
+        Set<Option> kept = EnumSet.copyOf(CaravanOptions.INGRESS_DEFAULTS);
+        for (Option option : Option.values()) {
+            if (option.type() == Option.Type.ANNOTATION_DEFAULT) {
+                kept.add(option);
+            }
+        }
+        KEPT_ON_TYPO = Set.copyOf(kept);
     }
 
     private final ObjectRef ref;
@@ -129,18 +143,19 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         // when nginx refuses the new one, rather than fall back to the default (a body size of 1m for a typo of 8m)
         Set<Option> kept = EnumSet.noneOf(Option.class);
         for (IngressNginxConfigMap.Setting setting : IngressNginxConfigMap.translate(data)) {
-            if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID && setting.option() != null
-                    && LIVE.contains(setting.option())) {
-                kept.add(setting.option());
-                sentences.put("ConfigMap " + ref + ": " + setting.key() + " is kept as in force: --"
-                        + setting.option().flag() + "=" + Objects.requireNonNullElse(inForce.value(setting.option()),
-                        "(its default)"), false);
+            Option option = setting.option();
+            if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID && option != null
+                    && KEPT_ON_TYPO.contains(option)
+                    && !Objects.equals(inForce.value(option), asRead.value(option))) {
+                kept.add(option);
+                sentences.put("ConfigMap " + ref + ": " + setting.key() + " is kept as in force until a restart,"
+                        + " which leaves it out: --" + option.flag() + "=" + shown(inForce.value(option)), false);
             }
         }
         // each of its keys that cannot be used, is not Caravan's or is left for a flag, said once while it stays
         sentences.forEach((sentence, warn) -> {
             if (!toldSentences.contains(sentence) && (warn || sentence.contains(" is left: ")
-                    || sentence.contains(" is kept as in force: "))) {
+                    || sentence.contains(" is kept as in force "))) {
                 if (warn) {
                     LOG.warn("{}", sentence);
                 } else {
@@ -177,8 +192,13 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     }
 
     private static String describe(Set<Option> options, CaravanOptions values) {
-        return options.stream().map(option -> "--" + option.flag() + "="
-                + Objects.requireNonNullElse(values.value(option), "(its default)")).collect(Collectors.joining(", "));
+        return options.stream().map(option -> "--" + option.flag() + "=" + shown(values.value(option)))
+                .collect(Collectors.joining(", "));
+    }
+
+    /** A flag's value, or that it has none: an allow-list or global auth turned off must read so. */
+    private static String shown(String value) {
+        return value == null ? "(not set)" : value;
     }
 
     /** The flags, each with the ConfigMap keys it is read from where they are named otherwise. */

@@ -68,15 +68,27 @@ class LiveConfigMapTest {
             // warned of at start already
             live.apply(state(Map.of("use-gzip", "true", "ssl-redirect", "false")));
             assertThat(log.lines()).noneMatch(line -> line.contains("use-gzip"));
+            live.apply(state(Map.of("use-gzip", "true", "load-balance", "ewma")));
             live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest")));
-            live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest", "ssl-redirect", "true")));
+            ControllerSettings typo = live.apply(state(Map.of("use-gzip", "true", "load-balance", "fastest",
+                    "ssl-redirect", "true")));
             // warned of once, and the value in force kept, said once
-            assertThat(log.lines()).filteredOn(line -> line.contains("load-balance")).containsExactly(
-                    "WARN ConfigMap ingress-nginx/controller: load-balance: invalid: --load-balance: 'fastest' is not"
-                            + " round_robin or ewma (use upstream-hash-by or affinity for the others)",
-                    "INFO ConfigMap ingress-nginx/controller: load-balance is kept as in force: --load-balance=(its"
-                            + " default)");
+            assertThat(log.lines()).filteredOn(line -> line.contains("fastest") || line.contains("kept"))
+                    .containsExactly("WARN ConfigMap ingress-nginx/controller: load-balance: invalid: --load-balance:"
+                            + " 'fastest' is not round_robin or ewma (use upstream-hash-by or affinity for the others)",
+                    "INFO ConfigMap ingress-nginx/controller: load-balance is kept as in force until a restart, which"
+                            + " leaves it out: --load-balance=ewma");
+            assertThat(typo.annotationDefaults()).containsEntry("load-balance", "ewma");
         }
+    }
+
+    @Test
+    void whatWidensWhoGetsInGoesBackToItsFlagOnAValueThatCannotBeUsed() throws Exception {
+        LiveConfigMap live = new LiveConfigMap(started(Map.of("allow-cross-namespace-resources", "true")));
+        assertThat(live.current().crossNamespaceSecrets()).isTrue();
+        // not a Go boolean: left out, as at start, and so off
+        assertThat(live.apply(state(Map.of("allow-cross-namespace-resources", "no"))).crossNamespaceSecrets())
+                .isFalse();
     }
 
     @Test
