@@ -147,12 +147,13 @@ public final class CaravanOptions {
      *
      * @param data the ConfigMap's data
      * @param log  where what came of each key is told: true for a warning
-     * @throws UsageException naming the first key whose value Caravan's flag refuses
+     * @throws UsageException naming every key that keeps clients out whose value Caravan's flag refuses
      */
     public CaravanOptions withIngressNginxConfigMap(Map<String, String> data, java.util.function.BiConsumer<Boolean,
             String> log) throws UsageException {
         Map<Option, String> merged = new EnumMap<>(values);
         String where = "ConfigMap " + values.get(Option.CONFIGMAP);
+        List<String> refused = new java.util.ArrayList<>();
         for (IngressNginxConfigMap.Setting setting : IngressNginxConfigMap.translate(data)) {
             String key = where + ": " + setting.key();
             boolean read = setting.flagValue() != null || setting.verdict() == IngressNginxConfigMap.Verdict.INVALID;
@@ -167,11 +168,17 @@ public final class CaravanOptions {
             } else if (setting.verdict() == IngressNginxConfigMap.Verdict.INVALID
                     && KEEPING_CLIENTS_OUT.contains(setting.key())) {
                 // left out, it would let in whom it keeps out: ingress-nginx's nginx would not start on it either
-                throw new UsageException(key + ": " + setting.why() + ": it keeps clients out, and is not left out");
+                refused.add(setting.key() + ": " + setting.why());
             } else {
                 log.accept(!setting.verdict().asWritten(), key + ": " + setting.verdict().label() + ": "
                         + setting.why());
             }
+        }
+        if (!refused.isEmpty()) {
+            // all of them at once: a fix of one at a time, restart after restart, would be slow going
+            throw new UsageException(where + ": " + String.join("; ", refused) + ": "
+                    + (refused.size() == 1 ? "it keeps" : "they keep") + " clients out, and "
+                    + (refused.size() == 1 ? "is" : "are") + " not left out");
         }
         return new CaravanOptions(merged, given, ingressNginxWarnings, ingressNginxNotes, data, flagsAlone);
     }

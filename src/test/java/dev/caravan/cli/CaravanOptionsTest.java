@@ -93,6 +93,11 @@ class CaravanOptionsTest {
         // one that keeps clients out and cannot be used stops the start, rather than let everyone in
         assertThatThrownBy(() -> given.withIngressNginxConfigMap(Map.of("whitelist-source-range", "10.0.0.0/33"),
                 (warn, sentence) -> { })).isInstanceOf(UsageException.class).hasMessageContaining("keeps clients out");
+        // each such key is named, not the first alone
+        assertThatThrownBy(() -> given.withIngressNginxConfigMap(Map.of("whitelist-source-range", "10.0.0.0/33",
+                "block-cidrs", "nope"), (warn, sentence) -> { })).isInstanceOf(UsageException.class)
+                .hasMessageContaining("whitelist-source-range").hasMessageContaining("block-cidrs")
+                .hasMessageContaining("they keep clients out");
         assertThat(said).contains("ConfigMap ingress-nginx/controller: proxy-connect-timeout is left:"
                 + " --proxy-connect-timeout is given otherwise (a flag, ingress-nginx's flag of the same meaning, a system"
                 + " property or the environment)")
