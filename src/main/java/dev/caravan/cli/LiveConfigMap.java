@@ -43,19 +43,16 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
     static {
         Set<Option> live = EnumSet.of(Option.NO_AUTH_LOCATIONS, Option.ALLOW_CROSS_NAMESPACE_RESOURCES,
                 Option.GLOBAL_ALLOWED_RESPONSE_HEADERS);
-        live.addAll(CaravanOptions.INGRESS_DEFAULTS);
-        for (Option option : Option.values()) {
-            if (option.type() == Option.Type.ANNOTATION_DEFAULT || option.type() == Option.Type.GLOBAL_AUTH) {
-                live.add(option);
-            }
-        }
-        LIVE = Set.copyOf(live);
         Set<Option> kept = EnumSet.copyOf(CaravanOptions.INGRESS_DEFAULTS);
         for (Option option : Option.values()) {
-            if (option.type() == Option.Type.ANNOTATION_DEFAULT) {
+            if (option.type() == Option.Type.GLOBAL_AUTH) {
+                live.add(option);
+            } else if (option.type() == Option.Type.ANNOTATION_DEFAULT) {
                 kept.add(option);
             }
         }
+        live.addAll(kept);
+        LIVE = Set.copyOf(live);
         KEPT_ON_TYPO = Set.copyOf(kept);
     }
 
@@ -86,13 +83,22 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         Map<String, Boolean> atStart = new LinkedHashMap<>();
         if (readAtStart != null) {
             try {
-                started.flagsAlone().withIngressNginxConfigMap(readAtStart,
-                        (warn, sentence) -> atStart.put(sentence, warn));
+                readFromFlags(readAtStart, atStart);
             } catch (UsageException e) {
                 // it was read at start: it can be read again
             }
         }
         this.toldSentences = atStart.keySet();
+    }
+
+    /**
+     * {@code data} read into the flags, as at start: a key taken out goes back to its flag's value.
+     *
+     * @param sentences where what came of each key is put, true for a warning
+     */
+    private CaravanOptions readFromFlags(Map<String, String> data, Map<String, Boolean> sentences)
+            throws UsageException {
+        return started.flagsAlone().withIngressNginxConfigMap(data, (warn, sentence) -> sentences.put(sentence, warn));
     }
 
     /** The settings in force. */
@@ -131,9 +137,7 @@ public final class LiveConfigMap implements Function<ClusterState, ControllerSet
         Map<String, Boolean> sentences = new LinkedHashMap<>();
         CaravanOptions asRead;
         try {
-            // from the flags, as at start: a key taken out goes back to its flag's value
-            asRead = started.flagsAlone().withIngressNginxConfigMap(data,
-                    (warn, sentence) -> sentences.put(sentence, warn));
+            asRead = readFromFlags(data, sentences);
         } catch (UsageException e) {
             LOG.warn("Not applied: {}; the settings in force stay until it is fixed, and Caravan would not start with"
                     + " it", e.getMessage());

@@ -98,7 +98,11 @@ public record ControllerSettings(String ingressClass, String controllerClass, bo
      * @param namespace the Ingress's namespace
      */
     public AnnotationParser.Parsed parse(Map<String, String> annotations, String namespace) {
-        Map<String, String> effective = effective(annotations);
+        return parseEffective(effective(annotations), namespace);
+    }
+
+    /** As {@link #parse}, given the annotations as they are read already ({@link #effective}). */
+    public AnnotationParser.Parsed parseEffective(Map<String, String> effective, String namespace) {
         AnnotationParser.Parsed parsed = AnnotationParser.parse(effective, namespace, crossNamespaceSecrets);
         Map<String, String> flagged = null;
         for (AnnotationFinding finding : parsed.findings()) {

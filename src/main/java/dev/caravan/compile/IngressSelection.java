@@ -107,7 +107,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             }
             // as it is read: with the flags' values of what it does not set
             Map<String, String> effective = settings.effective(ingress.getMetadata().getAnnotations());
-            AnnotationParser.Parsed annotations = settings.parse(ingress.getMetadata().getAnnotations(), ref.namespace());
+            AnnotationParser.Parsed annotations = settings.parseEffective(effective, ref.namespace());
             reportNotApplied(ref, annotations, problems);
             List<String> reasons = validator.validate(ingress);
             boolean specValid = reasons.isEmpty();
@@ -138,8 +138,7 @@ record IngressSelection(ObjectRef ref, String ignored, ServedIngress served, Ing
             RoutePolicy goodPolicy = null;
             if (good != null) {
                 Map<String, String> goodEffective = settings.effective(good.getMetadata().getAnnotations());
-                AnnotationParser.Parsed goodAnnotations = settings.parse(good.getMetadata().getAnnotations(),
-                        ref.namespace());
+                AnnotationParser.Parsed goodAnnotations = settings.parseEffective(goodEffective, ref.namespace());
                 // reported once: the current version's authorities, when read, are reported already
                 List<Problem> reported = certificatesRead ? new ArrayList<>() : problems;
                 if (goodAnnotations.blocked()) {
